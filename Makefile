@@ -1,0 +1,51 @@
+# The two commands a newcomer needs are `make demo` and `make test`; each installs what it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export SAM_CLI_TELEMETRY := 0
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: help venv test lint build demo bench deploy lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(PY):
+	@py=$$(devtools/find-python313.sh) || exit 1; \
+	echo "Creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMP): $(PY) requirements/dev.txt pyproject.toml
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv (Python 3.13) and install the pinned tools
+
+test: $(STAMP) ## Lint, validate, build and run every test tier, printing each stage's time
+	$(PY) -m devtools.stages test
+
+lint: $(STAMP) ## ruff, cfn-lint on every template, the ASL check and sam validate --lint
+	$(PY) -m devtools.stages lint
+
+build: $(STAMP) ## sam build (cached, parallel, no containers)
+	sam build --cached --parallel
+
+demo: $(STAMP) ## Run the flagship scenario on the local stack (no AWS account, no Docker)
+	$(PY) -m devtools.demo
+
+bench: $(STAMP) ## Benchmarks: one line per figure, also written to build/bench.json
+	$(PY) -m devtools.bench
+
+deploy: build ## sam deploy to the samconfig environment ENV (default: default)
+	sam deploy --config-env $${ENV:-default}
+
+lock: $(PY) ## Re-pin requirements/dev.txt from requirements/dev.in
+	$(PY) -m pip install --quiet -r requirements/dev.in
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements/dev.txt
+
+clean: ## Remove the venv and build outputs
+	rm -rf $(VENV) .aws-sam build .pytest_cache .ruff_cache

@@ -1,0 +1,150 @@
+"""`make demo`: the flagship scenario, as far as the product exists.
+
+Today (foundation): the core stores and the event stream from template.yaml, on an in-process AWS
+emulator (moto), exercised the way the flows will use them: messy contacts upserted with
+Pinpoint's rules (bad ones rejected with a reason), a user's 16th device evicting the oldest, an
+opt-out and a hard bounce recorded, events put on the stream and read back. The local-stack issues
+replace the in-process emulator with the deployed template and grow this into the whole flow.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+from engage.adapters.clients import ClientFactory
+from engage.adapters.consent_dynamodb import DynamoConsentStore
+from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.kinesis import KinesisEventStream
+from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.consent import consent_record
+from engage.contacts import ContactStore
+from engage.errors import ValidationError
+from engage.events import Event, emit
+from engage.redact import redact
+from engage.retry import Backoff
+from engage.suppression import suppression
+from moto import mock_aws
+
+from devtools.template import create_stream, create_table
+
+APP = "demo-app"
+CUSTOMERS = [  # the seed's messy sample, plus the mistakes real files carry
+    ("c-1", "SMS", "14256791901", "Ana", "America/Los_Angeles"),
+    ("c-2", "SMS", "(202) 555-0191", "Ben", "America/New_York"),
+    ("c-3", "SMS", "605-555-0198", "Chloe", "America/Chicago"),
+    ("c-4", "SMS", "(+351) 282 43 50 50", "Duarte", "Europe/Lisbon"),
+    ("c-5", "EMAIL", "Eve@Example.com", "Eve", "Europe/London"),
+    ("c-6", "EMAIL", "frank@", "Frank", "Europe/Paris"),
+    ("c-7", "SMS", "call me maybe", "Gus", "America/Denver"),
+    ("c-8", "EMAIL", "hana@example.jp", "Hana", "Mars/Olympus_Mons"),
+]
+
+
+def main() -> int:
+    started = time.perf_counter()
+    print("engage demo: the foundation's stores and event stream (in-process emulator)\n")
+    with mock_aws():
+        aws = ClientFactory(region="us-east-1")
+        dynamodb, kinesis = aws.client("dynamodb"), aws.client("kinesis")
+        quiet = Backoff(sleep=lambda _s: None, rng=random.Random(0))
+        contacts = ContactStore(
+            DynamoEndpointRepository(create_table(dynamodb, "ContactsTable"), dynamodb), backoff=quiet
+        )
+        consent = DynamoConsentStore(create_table(dynamodb, "ConsentTable"), dynamodb)
+        suppressed = DynamoSuppressionList(create_table(dynamodb, "SuppressionTable"), dynamodb)
+        stream = KinesisEventStream(create_stream(kinesis), kinesis)
+
+        accepted, rejected = 0, []
+        for endpoint_id, channel, address, name, zone in CUSTOMERS:
+            try:
+                contacts.upsert(
+                    APP,
+                    endpoint_id,
+                    {
+                        "ChannelType": channel,
+                        "Address": address,
+                        "Demographic": {"Timezone": zone},
+                        "User": {"UserId": f"user-{endpoint_id}", "UserAttributes": {"FirstName": [name]}},
+                    },
+                )
+                accepted += 1
+            except ValidationError as exc:
+                rejected.append((endpoint_id, str(exc)))
+        print(f"contacts: {len(CUSTOMERS)} processed, {accepted} accepted, {len(rejected)} rejected")
+        for endpoint_id, reason in rejected:
+            print(f"  rejected {endpoint_id}: {redact(reason)}")
+
+        for i in range(16):
+            contacts.upsert(
+                APP,
+                f"device-{i}",
+                {
+                    "ChannelType": "GCM",
+                    "Address": f"token-{i}",
+                    "EffectiveDate": f"2026-11-{i + 1:02d}T00:00:00Z",
+                    "User": {"UserId": "multi-device"},
+                },
+            )
+        evicted = contacts.get(APP, "device-0")
+        print(
+            f"user with 16 devices: {len(contacts.get_user_endpoints(APP, 'multi-device'))} linked, "
+            f"oldest device now {evicted['EndpointStatus']}"
+        )
+
+        consent.record(
+            consent_record(
+                APP, "SMS", "(202) 555-0191", "OPTED_OUT", "sms-keyword", source_message_id="inbound-1"
+            )
+        )
+        suppressed.suppress(
+            suppression(APP, "EMAIL", "EVE@example.com", "HARD_BOUNCE", "ses-feedback", "fb-1")
+        )
+        reasons = [s.reason.value for s in suppressed.get(APP, "EMAIL", "eve@example.com")]
+        print(
+            redact(
+                f"consent of c-2's number: {consent.get(APP, 'SMS', '202.555.0191').status}; "
+                f"eve@example.com suppressed for: {reasons}"
+            )
+        )
+
+        events = [
+            Event(
+                "_SMS.SUCCESS" if i % 4 else "_SMS.FAILURE",
+                APP,
+                f"c-{i % 4 + 1}",
+                attributes={"campaign_id": "demo"},
+                metrics={"price_in_millicents_usd": 645.0},
+            )
+            for i in range(200)
+        ]
+        result = emit(events, stream)
+        shards = kinesis.list_shards(StreamName=stream.stream_name)["Shards"]
+        read = 0
+        for shard in shards:
+            iterator = kinesis.get_shard_iterator(
+                StreamName=stream.stream_name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            read += len(kinesis.get_records(ShardIterator=iterator, Limit=1000)["Records"])
+        print(
+            f"events: {result.records} emitted in {result.puts} PutRecords call(s), {read} read back "
+            f"from {len(shards)} shard(s)"
+        )
+        sample = json.loads(
+            kinesis.get_records(
+                ShardIterator=kinesis.get_shard_iterator(
+                    StreamName=stream.stream_name,
+                    ShardId=shards[0]["ShardId"],
+                    ShardIteratorType="TRIM_HORIZON",
+                )["ShardIterator"],
+                Limit=1,
+            )["Records"][0]["Data"]
+        )
+        print(f"  first record: event_type={sample['event_type']} client_id={sample['client']['client_id']}")
+    print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""Runs a pipeline of named stages (lint, build, test tiers), printing each stage's time.
+
+`make test` and `make lint` call this so that a newcomer and CI see the same stages, in the same
+order, with the same timings; the first failing stage stops the run with its exit code.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from xml.etree import ElementTree
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+REPORTS = ROOT / "build" / "test-reports"
+
+
+def templates() -> list[str]:
+    return ["template.yaml", *sorted(glob.glob("apps/*/template.yaml", root_dir=ROOT))]
+
+
+def has_tests(tier: str) -> bool:
+    return any((ROOT / "tests" / tier).rglob("test_*.py"))
+
+
+def pytest_stage(tier: str) -> list[str]:
+    return [
+        str(VENV_BIN / "python"),
+        "-m",
+        "pytest",
+        f"tests/{tier}",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={REPORTS / f'{tier}.xml'}",
+    ]
+
+
+def test_counts() -> tuple[int, int, int]:
+    """(passed, failed, skipped) over the tiers that ran, from their JUnit reports."""
+    passed = failed = skipped = 0
+    for report in sorted(REPORTS.glob("*.xml")):
+        # Our own pytest's report, written moments ago: trusted input.
+        for suite in ElementTree.parse(report).getroot().iter("testsuite"):  # noqa: S314
+            total, fail, err, skip = (
+                int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")
+            )
+            failed += fail + err
+            skipped += skip
+            passed += total - fail - err - skip
+    return passed, failed, skipped
+
+
+def lint_stages() -> list[tuple[str, list[str]]]:
+    stages = [
+        ("ruff check", [str(VENV_BIN / "ruff"), "check", "."]),
+        ("ruff format", [str(VENV_BIN / "ruff"), "format", "--check", "."]),
+        ("cfn-lint", [str(VENV_BIN / "cfn-lint"), *templates()]),
+        ("asl check", [str(VENV_BIN / "python"), "-m", "devtools.asl_check"]),
+    ]
+    for template in templates():
+        stages.append((f"sam validate {template}", ["sam", "validate", "--lint", "-t", template]))
+    return stages
+
+
+def test_stages() -> list[tuple[str, list[str]]]:
+    stages = lint_stages()
+    stages.append(("sam build", ["sam", "build", "--cached", "--parallel"]))
+    for tier in ("unit", "integration", "e2e"):
+        if has_tests(tier):
+            stages.append((f"pytest {tier}", pytest_stage(tier)))
+    return stages
+
+
+PIPELINES = {"lint": lint_stages, "test": test_stages}
+
+
+def run(pipeline: str) -> int:
+    env = dict(os.environ)
+    # sam build resolves `python3.13` on PATH; the project venv provides exactly that interpreter.
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("SAM_CLI_TELEMETRY", "0")
+    shutil.rmtree(REPORTS, ignore_errors=True)
+    timings: list[tuple[str, float, int]] = []
+    started = time.monotonic()
+    for name, command in PIPELINES[pipeline]():
+        print(f"\n=== {name}: {' '.join(command)}", flush=True)
+        begin = time.monotonic()
+        code = subprocess.call(command, cwd=ROOT, env=env)
+        timings.append((name, time.monotonic() - begin, code))
+        print(
+            f"--- {name}: {'ok' if code == 0 else f'FAILED (exit {code})'} in {timings[-1][1]:.1f}s",
+            flush=True,
+        )
+        if code != 0:
+            break
+    print(f"\n{pipeline} stage times:")
+    for name, seconds, code in timings:
+        print(f"  {name:<40} {seconds:7.1f}s  {'ok' if code == 0 else 'FAILED'}")
+    print(f"  {'total':<40} {time.monotonic() - started:7.1f}s")
+    if REPORTS.exists():
+        passed, failed, skipped = test_counts()
+        print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+    return next((code for _, _, code in timings if code != 0), 0)
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1] if len(sys.argv) > 1 else "test"))

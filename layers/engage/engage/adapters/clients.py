@@ -1,0 +1,70 @@
+"""The single factory of AWS clients: standard retry mode, the configured region, endpoints from
+`AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` (botocore reads them), created lazily and reused.
+
+Every other module asks this one for a client, so retry policy, timeouts and endpoint overrides are
+decided in one place; tests swap the factory instead of patching boto3.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+class ClientFactory:
+    """Creates each service's client once per process (boto3 clients are thread-safe once built)."""
+
+    def __init__(
+        self,
+        region: str | None = None,
+        max_attempts: int | None = None,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        self._region = region
+        self._max_attempts = max_attempts
+        self._session = session
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def region(self) -> str:
+        return (
+            self._region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or "us-east-1"
+        )
+
+    def config(self) -> Config:
+        attempts = self._max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+        return Config(
+            region_name=self.region,
+            retries={"mode": "standard", "total_max_attempts": attempts},
+            connect_timeout=5,
+            read_timeout=30,
+            tcp_keepalive=True,
+        )
+
+    def client(self, service: str) -> Any:
+        found = self._clients.get(service)
+        if found is not None:
+            return found
+        with self._lock:  # creating clients from one session is not thread-safe
+            if service not in self._clients:
+                session = self._session or boto3.session.Session()
+                self._clients[service] = session.client(service, config=self.config())
+            return self._clients[service]
+
+    def reset(self) -> None:
+        """Forget every client (tests that change the endpoint or credentials between cases)."""
+        with self._lock:
+            self._clients.clear()
+
+
+clients = ClientFactory()

@@ -1,0 +1,203 @@
+"""The contact store's DynamoDB repository (the template's ContactsTable).
+
+One table, keyed by `pk`:
+- `EP#<app>#<endpoint id>`: an endpoint (`endpoint` holds Pinpoint's JSON shape) with a `version`
+  for optimistic writes and the keys of three sparse indexes: ByUser (`<app>#<user id>`),
+  ByAddress (`<app>#<normalised address>`) and ByChannel (`<app>#<channel>#<shard>`, sharded so a
+  large application's channel listing is not one hot partition);
+- `USER#<app>#<user id>`: the exact number of endpoints of a user, changed only in the same
+  transaction as the endpoints themselves, so the per-user quota holds under concurrency;
+- `REG#<app>`: the registry of custom attribute names of an application, with their total.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from engage.adapters.dynamodb import from_item, query_items, raise_conflict, to_item, to_value
+from engage.addresses import address_key
+from engage.contacts.model import ATTRIBUTE_KINDS, Endpoint, user_id
+from engage.contacts.store import Change, Stored
+
+CHANNEL_SHARDS = 8
+BY_USER, BY_ADDRESS, BY_CHANNEL = "ByUser", "ByAddress", "ByChannel"
+
+
+def endpoint_pk(app_id: str, endpoint_id: str) -> str:
+    return f"EP#{app_id}#{endpoint_id}"
+
+
+def user_pk(app_id: str, user: str) -> str:
+    return f"USER#{app_id}#{user}"
+
+
+def registry_pk(app_id: str) -> str:
+    return f"REG#{app_id}"
+
+
+def channel_shard(endpoint_id: str) -> int:
+    return zlib.crc32(endpoint_id.encode()) % CHANNEL_SHARDS
+
+
+class DynamoEndpointRepository:
+    def __init__(self, table_name: str, client: Any) -> None:
+        self.table = table_name
+        self.client = client
+
+    # --- reads -------------------------------------------------------------------------------
+    def get(self, app_id: str, endpoint_id: str) -> Stored | None:
+        response = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": endpoint_pk(app_id, endpoint_id)}}, ConsistentRead=True
+        )
+        return _stored(from_item(response["Item"])) if "Item" in response else None
+
+    def user_endpoint_count(self, app_id: str, user: str) -> int:
+        response = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": user_pk(app_id, user)}}, ConsistentRead=True
+        )
+        return int(from_item(response.get("Item", {})).get("endpoint_count", 0))
+
+    def by_user(self, app_id: str, user: str) -> list[Stored]:
+        return [_stored(item) for item in self._query(BY_USER, "gsi_user", f"{app_id}#{user}")]
+
+    def by_address_key(self, app_id: str, key: str) -> Iterator[Endpoint]:
+        return (item["endpoint"] for item in self._query(BY_ADDRESS, "gsi_address", f"{app_id}#{key}"))
+
+    def by_channel(self, app_id: str, channel: str) -> Iterator[Endpoint]:
+        for shard in range(CHANNEL_SHARDS):
+            for item in self._query(BY_CHANNEL, "gsi_channel", f"{app_id}#{channel}#{shard}"):
+                yield item["endpoint"]
+
+    def registered_names(self, app_id: str) -> dict[str, set[str]]:
+        response = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": registry_pk(app_id)}}, ConsistentRead=True
+        )
+        item = from_item(response.get("Item", {}))
+        return {kind: set(item.get(kind, set())) for kind in ATTRIBUTE_KINDS}
+
+    # --- writes ------------------------------------------------------------------------------
+    def save(self, app_id: str, changes: Sequence[Change], user_limit: int) -> None:
+        deltas: dict[str, int] = {}
+        for change in changes:
+            before, after = user_id(change.old.endpoint if change.old else None), user_id(change.new)
+            if before != after:
+                if before:
+                    deltas[before] = deltas.get(before, 0) - 1
+                if after:
+                    deltas[after] = deltas.get(after, 0) + 1
+        deltas = {user: delta for user, delta in deltas.items() if delta}
+        puts = [self._put(app_id, change) for change in changes]
+        try:
+            if len(puts) == 1 and not deltas:
+                self.client.put_item(**puts[0])
+            else:
+                counters = [self._count(app_id, user, delta, user_limit) for user, delta in deltas.items()]
+                self.client.transact_write_items(TransactItems=[{"Put": p} for p in puts] + counters)
+        except ClientError as exc:
+            raise_conflict(exc, f"endpoint {changes[0].new['Id']!r} or its user's endpoint count")
+
+    def delete(self, app_id: str, stored: Stored) -> None:
+        endpoint = stored.endpoint
+        delete = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": endpoint_pk(app_id, endpoint["Id"])}},
+            "ConditionExpression": "#v = :v",
+            "ExpressionAttributeNames": {"#v": "version"},
+            "ExpressionAttributeValues": {":v": {"N": str(stored.version)}},
+        }
+        user = user_id(endpoint)
+        try:
+            if user:
+                self.client.transact_write_items(
+                    TransactItems=[{"Delete": delete}, self._count(app_id, user, -1, user_limit=0)]
+                )
+            else:
+                self.client.delete_item(**delete)
+        except ClientError as exc:
+            raise_conflict(exc, f"endpoint {endpoint['Id']!r}")
+
+    def register_names(self, app_id: str, new: Mapping[str, set[str]], expected_total: int) -> None:
+        names = {f"#{kind}": kind for kind, values in new.items() if values}
+        values: dict[str, Any] = {
+            f":{kind}": {"SS": sorted(new[kind])} for kind in ATTRIBUTE_KINDS if new.get(kind)
+        }
+        additions = ", ".join(f"#{kind} :{kind}" for kind in ATTRIBUTE_KINDS if new.get(kind))
+        condition = "attribute_not_exists(#total)" if expected_total == 0 else "#total = :expected"
+        if expected_total:
+            values[":expected"] = {"N": str(expected_total)}
+        values[":added"] = {"N": str(sum(len(v) for v in new.values()))}
+        values[":kind"] = {"S": "registry"}
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": registry_pk(app_id)}},
+                UpdateExpression=f"ADD {additions}, #total :added SET #kind = :kind",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={**names, "#total": "total", "#kind": "kind"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            raise_conflict(exc, f"the attribute registry of {app_id}")
+
+    # --- internals ---------------------------------------------------------------------------
+    def _query(self, index: str, key: str, value: str) -> Iterator[dict[str, Any]]:
+        return query_items(
+            self.client,
+            TableName=self.table,
+            IndexName=index,
+            KeyConditionExpression="#k = :v",
+            ExpressionAttributeNames={"#k": key},
+            ExpressionAttributeValues={":v": {"S": value}},
+        )
+
+    def _put(self, app_id: str, change: Change) -> dict[str, Any]:
+        endpoint = change.new
+        user = user_id(endpoint)
+        item = to_item(
+            {
+                "pk": endpoint_pk(app_id, endpoint["Id"]),
+                "kind": "endpoint",
+                "app_id": app_id,
+                "version": change.old.version + 1 if change.old else 1,
+                "endpoint": endpoint,
+                "gsi_user": f"{app_id}#{user}" if user else None,
+                "gsi_address": f"{app_id}#{address_key(endpoint['ChannelType'], endpoint['Address'])}"
+                if endpoint.get("Address")
+                else None,
+                "gsi_channel": f"{app_id}#{endpoint['ChannelType']}#{channel_shard(endpoint['Id'])}",
+            }
+        )
+        if change.old is None:
+            return {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+        return {
+            "TableName": self.table,
+            "Item": item,
+            "ConditionExpression": "#v = :v",
+            "ExpressionAttributeNames": {"#v": "version"},
+            "ExpressionAttributeValues": {":v": {"N": str(change.old.version)}},
+        }
+
+    def _count(self, app_id: str, user: str, delta: int, user_limit: int) -> dict[str, Any]:
+        update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": user_pk(app_id, user)}},
+            "UpdateExpression": "ADD #n :d SET #kind = :kind, #app = :app",
+            "ExpressionAttributeNames": {"#n": "endpoint_count", "#kind": "kind", "#app": "app_id"},
+            "ExpressionAttributeValues": {
+                ":d": {"N": str(delta)},
+                ":kind": {"S": "user"},
+                ":app": to_value(app_id),
+            },
+        }
+        if delta > 0:  # the user must still have room once this transaction lands
+            update["ConditionExpression"] = "attribute_not_exists(#n) OR #n <= :room"
+            update["ExpressionAttributeValues"][":room"] = {"N": str(user_limit - delta)}
+        return {"Update": update}
+
+
+def _stored(item: Mapping[str, Any]) -> Stored:
+    return Stored(endpoint=item["endpoint"], version=int(item["version"]))

@@ -1,0 +1,78 @@
+"""DynamoDB plumbing shared by the stores: JSON-shaped values to and from DynamoDB's typed form
+(floats travel as Decimals), conditional-write failures as ConflictError, paginated queries as
+generators."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from engage.errors import ConflictError
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+CONFLICT_CODES = frozenset(
+    {"ConditionalCheckFailedException", "TransactionCanceledException", "TransactionConflictException"}
+)
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, Mapping):
+        return {k: _to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
+    if isinstance(value, Mapping):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_from_dynamo(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return {_from_dynamo(v) for v in value}
+    return value
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, dict]:
+    """A plain dict (None values dropped) as a DynamoDB item."""
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in values.items() if v is not None}
+
+
+def to_value(value: Any) -> dict:
+    return _serializer.serialize(_to_dynamo(value))
+
+
+def from_item(item: Mapping[str, dict]) -> dict[str, Any]:
+    return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def is_conflict(exc: ClientError) -> bool:
+    return error_code(exc) in CONFLICT_CODES
+
+
+def raise_conflict(exc: ClientError, what: str) -> None:
+    """Re-raises a lost conditional write as ConflictError; anything else propagates unchanged."""
+    if is_conflict(exc):
+        raise ConflictError(f"{what} changed concurrently") from exc
+    raise exc
+
+
+def query_items(client: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query returns, page by page, as plain dicts."""
+    for page in client.get_paginator("query").paginate(**kwargs):
+        for item in page.get("Items", []):
+            yield from_item(item)

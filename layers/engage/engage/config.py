@@ -1,0 +1,64 @@
+"""Configuration read from the function's environment. A value written `ssm:<parameter name>` is
+read from SSM Parameter Store through Powertools Parameters (cached, decrypted)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from engage.errors import ValidationError
+
+SSM_PREFIX = "ssm:"
+SSM_MAX_AGE_SECONDS = 300
+
+
+def resolve(value: str, ssm_client: Any = None) -> str:
+    """Returns `value`, or the SSM parameter it names when written `ssm:/path/name`."""
+    if not value.startswith(SSM_PREFIX):
+        return value
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    if ssm_client is None:
+        from engage.adapters.clients import clients
+
+        ssm_client = clients.client("ssm")
+    provider = SSMProvider(boto3_client=ssm_client)
+    return str(provider.get(value.removeprefix(SSM_PREFIX), max_age=SSM_MAX_AGE_SECONDS, decrypt=True))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Names of the core resources, as the template passes them to every function."""
+
+    contacts_table: str = ""
+    consent_table: str = ""
+    suppression_table: str = ""
+    event_stream: str = ""
+    stage: str = "dev"
+
+    ENV_NAMES = {  # noqa: RUF012 - a class constant, not a field
+        "contacts_table": "CONTACTS_TABLE",
+        "consent_table": "CONSENT_TABLE",
+        "suppression_table": "SUPPRESSION_TABLE",
+        "event_stream": "EVENT_STREAM",
+        "stage": "STAGE",
+    }
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, ssm_client: Any = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        values = {}
+        for field in fields(cls):
+            raw = environ.get(cls.ENV_NAMES[field.name])
+            if raw is not None:
+                values[field.name] = resolve(raw, ssm_client)
+        return cls(**values)
+
+    def require(self, name: str) -> str:
+        """The named setting, or a clear error naming the environment variable that is missing."""
+        value = getattr(self, name)
+        if not value:
+            raise ValidationError(self.ENV_NAMES[name], "is not set in this function's environment")
+        return value

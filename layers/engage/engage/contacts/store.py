@@ -1,0 +1,262 @@
+"""The contact store: Pinpoint's endpoint operations (UpdateEndpoint, UpdateEndpointsBatch,
+GetEndpoint, GetUserEndpoints, DeleteEndpoint, DeleteUserEndpoints) and the lookups every flow
+needs (by address, by channel), with Pinpoint's quotas enforced. Storage is a repository passed in;
+`engage.adapters.contacts_dynamodb` is the DynamoDB one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from engage.addresses import PUSH_CHANNELS, ChannelType, address_key, parse_channel
+from engage.contacts.model import (
+    ATTRIBUTE_KINDS,
+    DEFAULT_QUOTAS,
+    Endpoint,
+    Quotas,
+    attribute_names,
+    check_app_id,
+    check_endpoint_id,
+    check_size,
+    merge,
+    now_iso,
+    user_id,
+    validate_request,
+)
+from engage.errors import ConflictError, LimitExceededError, NotFoundError, ValidationError
+from engage.retry import Backoff
+
+MAX_WRITE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An endpoint as read, with the version a conditional write must find unchanged."""
+
+    endpoint: Endpoint
+    version: int
+
+
+@dataclass(frozen=True)
+class Change:
+    """One endpoint write: `old` is what was read (None for a new endpoint), `new` what to store."""
+
+    old: Stored | None
+    new: Endpoint
+
+
+class EndpointRepository(Protocol):
+    """Storage for endpoints. `save` applies its changes atomically, keeps each user's endpoint
+    count exact and refuses to take a user past `user_limit`; it raises ConflictError when any
+    change finds its endpoint modified since it was read."""
+
+    def get(self, app_id: str, endpoint_id: str) -> Stored | None: ...
+    def save(self, app_id: str, changes: Sequence[Change], user_limit: int) -> None: ...
+    def delete(self, app_id: str, stored: Stored) -> None: ...
+    def user_endpoint_count(self, app_id: str, user_id: str) -> int: ...
+    def by_user(self, app_id: str, user_id: str) -> list[Stored]: ...
+    def by_address_key(self, app_id: str, key: str) -> Iterator[Endpoint]: ...
+    def by_channel(self, app_id: str, channel: str) -> Iterator[Endpoint]: ...
+    def registered_names(self, app_id: str) -> dict[str, set[str]]: ...
+    def register_names(self, app_id: str, new: Mapping[str, set[str]], expected_total: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class BatchItemError:
+    index: int
+    endpoint_id: str | None
+    field: str
+    reason: str
+
+
+@dataclass
+class ContactStore:
+    repository: EndpointRepository
+    quotas: Quotas = DEFAULT_QUOTAS
+    backoff: Backoff = field(default_factory=Backoff)
+    clock: Callable[[], str] = now_iso
+    _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, init=False, repr=False)
+
+    # --- reads -------------------------------------------------------------------------------
+    def get(self, app_id: str, endpoint_id: str) -> Endpoint:
+        stored = self.repository.get(check_app_id(app_id), check_endpoint_id(endpoint_id))
+        if stored is None:
+            raise NotFoundError(f"endpoint {endpoint_id!r} does not exist in application {app_id}")
+        return stored.endpoint
+
+    def get_user_endpoints(self, app_id: str, user: str) -> list[Endpoint]:
+        return [s.endpoint for s in self.repository.by_user(check_app_id(app_id), _check_user_id(user))]
+
+    def find_by_address(self, app_id: str, channel: ChannelType | str, address: str) -> list[Endpoint]:
+        """Endpoints holding this address in any spelling; a phone number finds SMS and VOICE ones."""
+        key = address_key(parse_channel(channel), address)
+        return list(self.repository.by_address_key(check_app_id(app_id), key))
+
+    def list_by_channel(self, app_id: str, channel: ChannelType | str) -> Iterator[Endpoint]:
+        """Streams every endpoint of one channel, page by page."""
+        return self.repository.by_channel(check_app_id(app_id), parse_channel(channel).value)
+
+    # --- writes ------------------------------------------------------------------------------
+    def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> Endpoint:
+        """UpdateEndpoint: creates the endpoint or merges the request into it."""
+        check_app_id(app_id)
+        check_endpoint_id(endpoint_id)
+        return self._apply(app_id, endpoint_id, validate_request(request, self.quotas))
+
+    def upsert_batch(self, app_id: str, items: Sequence[Mapping[str, Any]]) -> list[Endpoint]:
+        """UpdateEndpointsBatch: at most 100 items and 7 MB. The whole batch is checked before any
+        item is written, so a bad item rejects the request and nothing half-applies from it."""
+        check_app_id(app_id)
+        if not isinstance(items, Sequence) or isinstance(items, (str, bytes)):
+            raise ValidationError("Item", "must be a list of endpoints")
+        if len(items) > self.quotas.batch_items:
+            raise LimitExceededError(
+                "Item", f"holds {len(items)} endpoints; at most {self.quotas.batch_items}"
+            )
+        size = len(json.dumps(list(items), default=str).encode())
+        if size > self.quotas.batch_bytes:
+            raise LimitExceededError(
+                "Item", f"is {size} bytes; a batch may hold at most {self.quotas.batch_bytes}"
+            )
+        errors = self.check_batch(items)
+        if errors:
+            first = errors[0]
+            raise ValidationError(f"Item[{first.index}].{first.field}", first.reason)
+        validated = []
+        for item in items:
+            body = {k: v for k, v in item.items() if k != "Id"}
+            validated.append((item["Id"], validate_request(body, self.quotas)))
+        return [self._apply(app_id, endpoint_id, request) for endpoint_id, request in validated]
+
+    def check_batch(self, items: Sequence[Mapping[str, Any]]) -> list[BatchItemError]:
+        """Every problem of every item, for callers that report them all (imports, the batch API)."""
+        errors = []
+        for index, item in enumerate(items):
+            endpoint_id = item.get("Id") if isinstance(item, Mapping) else None
+            try:
+                self._check_item(item)
+            except ValidationError as exc:
+                errors.append(
+                    BatchItemError(
+                        index, endpoint_id if isinstance(endpoint_id, str) else None, exc.field, exc.reason
+                    )
+                )
+        return errors
+
+    def _check_item(self, item: object) -> None:
+        if not isinstance(item, Mapping):
+            raise ValidationError("Item", "must be an endpoint object")
+        check_endpoint_id(item.get("Id"))
+        validate_request({k: v for k, v in item.items() if k != "Id"}, self.quotas)
+
+    def delete(self, app_id: str, endpoint_id: str) -> Endpoint:
+        """DeleteEndpoint: returns the endpoint as it was."""
+        check_app_id(app_id)
+        check_endpoint_id(endpoint_id)
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            stored = self.repository.get(app_id, endpoint_id)
+            if stored is None:
+                raise NotFoundError(f"endpoint {endpoint_id!r} does not exist in application {app_id}")
+            try:
+                self.repository.delete(app_id, stored)
+                return stored.endpoint
+            except ConflictError:
+                self.backoff.wait(attempt)
+        raise ConflictError(f"endpoint {endpoint_id!r} kept changing while it was being deleted")
+
+    def delete_user_endpoints(self, app_id: str, user: str) -> list[Endpoint]:
+        """DeleteUserEndpoints: deletes every endpoint of the user and returns them."""
+        deleted = []
+        for stored in self.repository.by_user(check_app_id(app_id), _check_user_id(user)):
+            try:
+                deleted.append(self.delete(app_id, stored.endpoint["Id"]))
+            except NotFoundError:
+                continue  # deleted concurrently: the outcome the caller asked for
+        return deleted
+
+    # --- internals ---------------------------------------------------------------------------
+    def _apply(self, app_id: str, endpoint_id: str, request: Endpoint) -> Endpoint:
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            stored = self.repository.get(app_id, endpoint_id)
+            endpoint = merge(
+                stored.endpoint if stored else None,
+                request,
+                app_id=app_id,
+                endpoint_id=endpoint_id,
+                now=self.clock(),
+            )
+            check_size(endpoint, self.quotas)
+            self._register_names(app_id, attribute_names(request))
+            changes = [Change(stored, endpoint), *self._make_room_for(app_id, stored, endpoint)]
+            try:
+                self.repository.save(app_id, changes, self.quotas.endpoints_per_user)
+                return endpoint
+            except ConflictError:
+                self.backoff.wait(attempt)
+        raise ConflictError(f"endpoint {endpoint_id!r} kept changing while it was being updated; try again")
+
+    def _make_room_for(self, app_id: str, stored: Stored | None, endpoint: Endpoint) -> list[Change]:
+        """A user has at most 15 endpoints. A 16th device-token endpoint evicts the user's push
+        endpoint with the oldest EffectiveDate (set INACTIVE, its UserId removed), as Pinpoint did;
+        any other 16th endpoint is refused."""
+        new_user = user_id(endpoint)
+        if new_user is None or new_user == user_id(stored.endpoint if stored else None):
+            return []
+        limit = self.quotas.endpoints_per_user
+        if self.repository.user_endpoint_count(app_id, new_user) < limit:
+            return []
+        channel = ChannelType(endpoint["ChannelType"])
+        candidates = [
+            s
+            for s in self.repository.by_user(app_id, new_user)
+            if s.endpoint["Id"] != endpoint["Id"] and s.endpoint["ChannelType"] in PUSH_CHANNELS
+        ]
+        if channel not in PUSH_CHANNELS or not candidates:
+            raise LimitExceededError(
+                "User.UserId",
+                f"user already has {limit} endpoints; delete one before adding another {channel} endpoint",
+            )
+        oldest = min(candidates, key=lambda s: s.endpoint.get("EffectiveDate", ""))
+        evicted = {**oldest.endpoint, "EndpointStatus": "INACTIVE"}
+        evicted["User"] = {k: v for k, v in oldest.endpoint.get("User", {}).items() if k != "UserId"}
+        if not evicted["User"]:
+            del evicted["User"]
+        return [Change(oldest, evicted)]
+
+    def _register_names(self, app_id: str, wanted: Mapping[str, set[str]]) -> None:
+        """Keeps the application's registry of custom attribute names within its quota (Attributes,
+        Metrics and UserAttributes together). Known names are cached; new ones are registered with
+        an optimistic check of the registry's total, so concurrent writers can't overshoot."""
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            known = self._names.get(app_id)
+            if known is None:
+                known = self._names[app_id] = self.repository.registered_names(app_id)
+            new = {kind: wanted.get(kind, set()) - known.get(kind, set()) for kind in ATTRIBUTE_KINDS}
+            if not any(new.values()):
+                return
+            total = sum(len(known.get(kind, ())) for kind in ATTRIBUTE_KINDS)
+            after = total + sum(len(names) for names in new.values())
+            if after > self.quotas.attribute_names_per_app:
+                raise LimitExceededError(
+                    "Attributes",
+                    f"application {app_id} would define {after} custom attribute names; at most "
+                    f"{self.quotas.attribute_names_per_app} across Attributes, Metrics and UserAttributes",
+                )
+            try:
+                self.repository.register_names(app_id, new, expected_total=total)
+            except ConflictError:
+                self._names.pop(app_id, None)  # someone else registered names: re-read
+                self.backoff.wait(attempt)
+                continue
+            for kind, names in new.items():
+                known.setdefault(kind, set()).update(names)
+            return
+        raise ConflictError(f"the attribute registry of application {app_id} kept changing; try again")
+
+
+def _check_user_id(user: object) -> str:
+    if not isinstance(user, str) or not user.strip():
+        raise ValidationError("UserId", "a user id is required")
+    return user

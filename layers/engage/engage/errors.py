@@ -1,0 +1,44 @@
+"""Errors the domain raises; each maps to one Pinpoint error type at the API edge."""
+
+from __future__ import annotations
+
+
+class EngageError(Exception):
+    """Base of every error the engage domain raises on purpose."""
+
+    pinpoint_type = "InternalServerErrorException"
+
+
+class ValidationError(EngageError, ValueError):
+    """Input that can never succeed as sent; `field` names what is wrong."""
+
+    pinpoint_type = "BadRequestException"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class LimitExceededError(ValidationError):
+    """A documented quota would be exceeded (Pinpoint answers these with BadRequestException)."""
+
+
+class NotFoundError(EngageError, LookupError):
+    pinpoint_type = "NotFoundException"
+
+
+class ConflictError(EngageError):
+    """A concurrent writer won; the caller may re-read and retry."""
+
+    pinpoint_type = "ConflictException"
+
+
+class RetriesExhaustedError(EngageError):
+    """A retryable failure persisted past the retry budget; `failures` says what is left undone."""
+
+    pinpoint_type = "TooManyRequestsException"
+
+    def __init__(self, message: str, failures: list | None = None) -> None:
+        super().__init__(message)
+        self.failures = failures or []

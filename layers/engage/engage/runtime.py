@@ -1,0 +1,46 @@
+"""The services a function uses, built once per execution environment from its environment
+variables and the shared client factory, and only when first used (cold starts stay short)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from engage.adapters.clients import ClientFactory, clients
+from engage.adapters.consent_dynamodb import DynamoConsentStore
+from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.kinesis import KinesisEventStream
+from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.config import Settings
+from engage.contacts import ContactStore
+
+
+class Services:
+    def __init__(self, settings: Settings | None = None, factory: ClientFactory = clients) -> None:
+        self._settings = settings
+        self.factory = factory
+
+    @cached_property
+    def settings(self) -> Settings:
+        return self._settings or Settings.from_env(ssm_client=None)
+
+    @cached_property
+    def contacts(self) -> ContactStore:
+        table = self.settings.require("contacts_table")
+        return ContactStore(DynamoEndpointRepository(table, self.factory.client("dynamodb")))
+
+    @cached_property
+    def consent(self) -> DynamoConsentStore:
+        return DynamoConsentStore(self.settings.require("consent_table"), self.factory.client("dynamodb"))
+
+    @cached_property
+    def suppression(self) -> DynamoSuppressionList:
+        return DynamoSuppressionList(
+            self.settings.require("suppression_table"), self.factory.client("dynamodb")
+        )
+
+    @cached_property
+    def event_stream(self) -> KinesisEventStream:
+        return KinesisEventStream(self.settings.require("event_stream"), self.factory.client("kinesis"))
+
+
+services = Services()

@@ -1,0 +1,114 @@
+"""Figures for the foundation: what a contact write costs in DynamoDB requests, how fast the
+domain validates and merges, how fast events serialise and logs redact."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from engage.adapters.clients import ClientFactory
+from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.contacts import ContactStore
+from engage.contacts.model import merge, validate_request
+from engage.events import Event, to_record
+from engage.redact import redact
+from engage.retry import Backoff
+from moto import mock_aws
+
+from devtools.bench import Figure
+from devtools.template import create_table
+
+N = 2000
+
+
+def _request(i: int) -> dict:
+    return {
+        "ChannelType": "SMS",
+        "Address": f"+1425555{i % 10000:04d}",
+        "OptOut": "NONE",
+        "Attributes": {"Interests": ["golf", "tennis"], "Tier": ["gold"]},
+        "Metrics": {"visits": i},
+        "Location": {"Country": "US", "City": "Seattle"},
+        "Demographic": {"Timezone": "America/New_York"},
+        "User": {"UserId": f"user-{i}", "UserAttributes": {"FirstName": ["Jane"]}},
+    }
+
+
+def bench_contact_domain() -> list[Figure]:
+    requests = [_request(i) for i in range(N)]
+    start = time.perf_counter()
+    for i, body in enumerate(requests):
+        merge(None, validate_request(body), app_id="app", endpoint_id=f"ep-{i}", now="2026-11-25T00:00:00Z")
+    elapsed = time.perf_counter() - start
+    return [Figure("contacts.validate_and_merge", N / elapsed, "endpoints/s")]
+
+
+def bench_contact_store_requests() -> list[Figure]:
+    """DynamoDB requests per endpoint written, counted at the client (moto in-process)."""
+    counts: dict[str, int] = {}
+    with mock_aws():
+        factory = ClientFactory(region="us-east-1")
+        client = factory.client("dynamodb")
+        table = create_table(client, "ContactsTable")
+        client.meta.events.register(
+            "before-call.dynamodb.*",
+            lambda model, **_: counts.__setitem__(model.name, counts.get(model.name, 0) + 1),
+        )
+        store = ContactStore(
+            DynamoEndpointRepository(table, client),
+            backoff=Backoff(sleep=lambda _s: None, rng=random.Random(0)),
+        )
+        n = 300
+        for i in range(n):
+            store.upsert("app", f"plain-{i}", {k: v for k, v in _request(i).items() if k != "User"})
+        plain = dict(counts)
+        counts.clear()
+        for i in range(n):
+            store.upsert("app", f"user-{i}", _request(i))
+        with_user = dict(counts)
+    reads = ("GetItem", "Query")
+    return [
+        Figure("contacts.upsert.reads_per_endpoint", sum(plain.get(op, 0) for op in reads) / n, "requests"),
+        Figure(
+            "contacts.upsert.writes_per_endpoint",
+            sum(v for k, v in plain.items() if k not in reads) / n,
+            "requests",
+        ),
+        Figure(
+            "contacts.upsert_with_user.reads_per_endpoint",
+            sum(with_user.get(op, 0) for op in reads) / n,
+            "requests",
+        ),
+        Figure(
+            "contacts.upsert_with_user.writes_per_endpoint",
+            sum(v for k, v in with_user.items() if k not in reads) / n,
+            "requests",
+        ),
+    ]
+
+
+def bench_event_records() -> list[Figure]:
+    events = [
+        Event(
+            "_email.send",
+            "app",
+            f"ep-{i}",
+            attributes={"campaign_id": "c1", "treatment_id": "0"},
+            metrics={"price": 0.1},
+        )
+        for i in range(N * 5)
+    ]
+    start = time.perf_counter()
+    for event in events:
+        to_record(event, arrival_ms=0)
+    return [Figure("events.to_record", len(events) / (time.perf_counter() - start), "records/s")]
+
+
+def bench_redaction() -> list[Figure]:
+    lines = [
+        f"sent message {i} to jane{i}@example.com and +1425555{i % 10000:04d} in 12ms" for i in range(N * 5)
+    ]
+    start = time.perf_counter()
+    for line in lines:
+        redact(line)
+    return [Figure("logs.redact", len(lines) / (time.perf_counter() - start), "lines/s")]

@@ -1,0 +1,130 @@
+"""Consent and suppression stores on DynamoDB (moto), with the template's table definitions."""
+
+import pytest
+from engage.consent import ConsentStatus, consent_record
+from engage.errors import ValidationError
+from engage.suppression import SuppressionReason
+from engage.suppression import suppression as make_suppression
+
+APP = "app1"
+
+
+def test_the_latest_consent_decision_is_in_force_and_every_decision_is_kept(consent):
+    assert consent.get(APP, "SMS", "+14255550100") is None
+    assert consent.record(
+        consent_record(
+            APP, "SMS", "+1 425 555 0100", "OPTED_OUT", "sms-keyword", "2026-11-01T10:00:00Z", "in-1"
+        )
+    )
+    assert consent.record(
+        consent_record(
+            APP, "SMS", "+14255550100", ConsentStatus.OPTED_IN, "sms-keyword", "2026-11-02T10:00:00Z", "in-2"
+        )
+    )
+    current = consent.get(APP, "sms", "(+1) 425-555-0100")
+    assert current.status is ConsentStatus.OPTED_IN
+    assert current.source_message_id == "in-2"
+    assert [r.status for r in consent.history(APP, "SMS", "+14255550100")] == ["OPTED_OUT", "OPTED_IN"]
+
+
+def test_a_late_older_decision_does_not_override_a_newer_one(consent):
+    consent.record(
+        consent_record(APP, "SMS", "+14255550100", "OPTED_OUT", "sms-keyword", "2026-11-02T10:00:00Z")
+    )
+    applied = consent.record(
+        consent_record(APP, "SMS", "+14255550100", "OPTED_IN", "cdc", "2026-11-01T10:00:00Z")
+    )
+    assert applied is False
+    assert consent.get(APP, "SMS", "+14255550100").status is ConsentStatus.OPTED_OUT
+    assert len(consent.history(APP, "SMS", "+14255550100")) == 2, "the trail keeps the late decision too"
+
+
+def test_replaying_a_decision_changes_nothing(consent):
+    record = consent_record(
+        APP,
+        "EMAIL",
+        "Jane@Example.com",
+        "OPTED_OUT",
+        "one-click-unsubscribe",
+        "2026-11-02T10:00:00Z",
+        "msg-1",
+    )
+    assert consent.record(record)
+    assert consent.record(record)
+    assert len(consent.history(APP, "EMAIL", "jane@example.com")) == 1
+    assert consent.get(APP, "EMAIL", "JANE@example.com").status is ConsentStatus.OPTED_OUT
+
+
+def test_consent_is_per_application_and_per_channel(consent):
+    consent.record(consent_record("brand-a", "SMS", "+14255550100", "OPTED_OUT", "sms-keyword"))
+    assert consent.get("brand-b", "SMS", "+14255550100") is None
+    assert consent.get("brand-a", "VOICE", "+14255550100") is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"status": "MAYBE"}, "status"),
+        ({"source": " "}, "source"),
+        ({"address": "nope"}, "Address"),
+        ({"channel": "FAX"}, "ChannelType"),
+        ({"app_id": "a b"}, "ApplicationId"),
+    ],
+)
+def test_bad_consent_records_are_refused(kwargs, field):
+    args = {
+        "app_id": APP,
+        "channel": "EMAIL",
+        "address": "a@example.com",
+        "status": "OPTED_IN",
+        "source": "api",
+    }
+    with pytest.raises(ValidationError) as caught:
+        consent_record(**{**args, **kwargs})
+    assert caught.value.field == field
+
+
+def test_suppression_is_checked_case_insensitively_and_per_application(suppression):
+    suppression.suppress(suppression_entry := _entry("Jane@Example.com", "HARD_BOUNCE", "fb-1"))
+    found = suppression.get(APP, "EMAIL", "jane@example.COM")
+    assert found == [suppression_entry]
+    assert suppression.get("other-app", "EMAIL", "jane@example.com") == []
+
+
+def test_suppressing_twice_for_one_reason_keeps_one_entry_and_reasons_accumulate(suppression):
+    suppression.suppress(_entry("jane@example.com", "COMPLAINT", "fb-1"))
+    suppression.suppress(_entry("JANE@example.com", "COMPLAINT", "fb-1"))
+    suppression.suppress(_entry("jane@example.com", "HARD_BOUNCE", "fb-2"))
+    assert sorted(s.reason for s in suppression.get(APP, "EMAIL", "jane@example.com")) == [
+        SuppressionReason.COMPLAINT,
+        SuppressionReason.HARD_BOUNCE,
+    ]
+    assert suppression.remove(APP, "EMAIL", "jane@example.com", SuppressionReason.COMPLAINT) == 1
+    assert [s.reason for s in suppression.get(APP, "EMAIL", "jane@example.com")] == ["HARD_BOUNCE"]
+    assert suppression.remove(APP, "EMAIL", "jane@example.com") == 1
+    assert suppression.get(APP, "EMAIL", "jane@example.com") == []
+
+
+def test_an_applications_suppression_list_is_listed_in_time_order(suppression):
+    for i, day in enumerate(["03", "01", "02"]):
+        suppression.suppress(
+            _entry(f"u{i}@example.com", "HARD_BOUNCE", f"fb-{i}", f"2026-11-{day}T00:00:00Z")
+        )
+    suppression.suppress(make_suppression("other-app", "EMAIL", "x@example.com", "MANUAL", "operator"))
+    assert [s.address for s in suppression.list(APP)] == [
+        "u1@example.com",
+        "u2@example.com",
+        "u0@example.com",
+    ]
+    assert [s.address for s in suppression.list("other-app")] == ["x@example.com"]
+
+
+def test_bad_suppressions_are_refused():
+    with pytest.raises(ValidationError, match="reason"):
+        make_suppression(APP, "EMAIL", "a@example.com", "BORED", "operator")
+    with pytest.raises(ValidationError, match="not a syntactically valid email"):
+        make_suppression(APP, "EMAIL", "a@", "MANUAL", "operator")
+
+
+def _entry(address, reason, feedback_id, at=None):
+    return make_suppression(APP, "EMAIL", address, reason, "ses-feedback", feedback_id, at)

@@ -1,5 +1,6 @@
 import pytest
 from engage.contacts.model import (
+    REQUEST_FIELDS,
     Quotas,
     attribute_names,
     check_app_id,
@@ -191,26 +192,7 @@ json_values = st.recursive(
     ),
     max_leaves=20,
 )
-request_like = st.dictionaries(
-    st.sampled_from(
-        [
-            "Address",
-            "Attributes",
-            "ChannelType",
-            "Demographic",
-            "EffectiveDate",
-            "EndpointStatus",
-            "Location",
-            "Metrics",
-            "OptOut",
-            "RequestId",
-            "User",
-            "Bogus",
-        ]
-    ),
-    json_values,
-    max_size=6,
-)
+request_like = st.dictionaries(st.sampled_from([*sorted(REQUEST_FIELDS), "Bogus"]), json_values, max_size=6)
 
 
 @given(request_like)

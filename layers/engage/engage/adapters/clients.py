@@ -25,8 +25,10 @@ class ClientFactory:
         region: str | None = None,
         max_attempts: int | None = None,
         session: boto3.session.Session | None = None,
+        endpoint_url: str | None = None,
     ) -> None:
         self._region = region
+        self._endpoint_url = endpoint_url  # else botocore reads AWS_ENDPOINT_URL[_<SERVICE>]
         self._max_attempts = max_attempts
         self._session = session
         self._clients: dict[str, Any] = {}
@@ -58,7 +60,8 @@ class ClientFactory:
         with self._lock:  # creating clients from one session is not thread-safe
             if service not in self._clients:
                 session = self._session or boto3.session.Session()
-                self._clients[service] = session.client(service, config=self.config())
+                self._clients[service] = session.client(service, config=self.config(),
+                                                        endpoint_url=self._endpoint_url)
             return self._clients[service]
 
     def reset(self) -> None:

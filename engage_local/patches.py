@@ -1,0 +1,195 @@
+"""The places where the local stack changes moto's behaviour, all in one module (moto is pinned in
+requirements/dev.txt and tests/e2e cover each patch):
+
+- every Lambda invocation (the Invoke API, Step Functions tasks, moto's own triggers) runs the real
+  handler in the function's own worker (`engage_local.runtime`) instead of moto's Docker path;
+- CloudFormation resource types moto skips are created by our provisioners, and a type nobody
+  handles fails the deploy with its name instead of being skipped with a log line;
+- `Ref` to an `AWS::Lambda::LayerVersion` gives its version ARN, as CloudFormation does (moto's
+  LayerVersion has no physical id, so a function's `Layers: [!Ref Layer]` broke);
+- `Fn::GetAtt` answers attributes CloudFormation has and moto lacks (a state machine's `Arn`, a
+  nested stack's `Outputs.<Name>`);
+- a function created by CloudFormation keeps the properties moto's model drops (its `Layers`,
+  `Architectures`, `TracingConfig`), and the whole property set stays readable on the function for
+  what the local runtime needs later (its `DeadLetterConfig`);
+- a state machine created by CloudFormation lands in the backend that executes ASL (moto keeps
+  two, and its CloudFormation wrote to the one that does not execute).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from moto.awslambda import models as lambda_models
+from moto.awslambda.exceptions import LambdaClientError
+from moto.cloudformation import models as cfn_models
+from moto.cloudformation import parsing
+from moto.stepfunctions import models as sfn_models
+from moto.stepfunctions import responses as sfn_responses
+from moto.stepfunctions import utils as sfn_utils
+
+from engage_local.runtime import LOG_TAIL_BYTES, FunctionSpec, LambdaRuntime, TooManyRequestsError
+
+_original_invoke = lambda_models.LambdaFunction.invoke
+_original_resource_class = parsing.resource_class_from_type
+_original_create_function = lambda_models.LambdaFunction.create_from_cloudformation_json
+_original_create_state_machine = sfn_models.StateMachine.create_from_cloudformation_json
+
+
+# Attributes CloudFormation documents that moto's models do not answer, by model: which names, and
+# how to read them (a state machine's Arn; a nested stack's Outputs.<Name>).
+EXTRA_ATTRIBUTES: dict[type, tuple[Callable[[str], bool], Callable[[Any, str], Any]]] = {
+    sfn_models.StateMachine: (lambda name: name == "Arn", lambda machine, _name: machine.arn),
+    cfn_models.Stack: (lambda name: name.startswith("Outputs."),
+                       lambda stack, name: stack.output_map[name.removeprefix("Outputs.")].value),
+}
+_original_attributes = {model: (model.has_cfn_attr, getattr(model, "get_cfn_attribute", None))
+                        for model in EXTRA_ATTRIBUTES}
+
+
+def _with_extra_attributes(model: type, handles: Callable[[str], bool], read: Callable[[Any, str], Any]) -> None:
+    has_attr, get_attr = _original_attributes[model]
+
+    def get_cfn_attribute(self: Any, name: str) -> Any:  # noqa: ANN401
+        if handles(name):
+            return read(self, name)
+        if get_attr is None:
+            raise AttributeError(name)
+        return get_attr(self, name)
+
+    model.has_cfn_attr = classmethod(lambda cls, attr: handles(attr) or has_attr(attr))
+    model.get_cfn_attribute = get_cfn_attribute
+
+
+class ThrottledError(LambdaClientError):
+    code = 429
+
+    def __init__(self, message: str) -> None:
+        super().__init__("TooManyRequestsException", message)
+
+
+class UnsupportedResourceTypeError(Exception):
+    """A template uses a resource type neither moto nor a local provisioner can create."""
+
+
+class Artifacts:
+    """Where deployed code lives on disk: S3 keys the deployer uploaded map to the source folders
+    they came from; any other code (uploaded through the API) is unpacked once into a cache."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache_dir = cache_dir
+        self._folders: dict[str, str] = {}
+
+    def register(self, s3_key: str, folder: Path) -> None:
+        self._folders[s3_key] = str(folder.resolve())
+
+    def folder(self, s3_key: str | None, zip_bytes: Callable[[], bytes], prefix: str = "") -> str:
+        if s3_key in self._folders:
+            return self._folders[s3_key]
+        data = zip_bytes()
+        target = self.cache_dir / base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode()[:24]
+        if not target.exists():
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                archive.extractall(target)
+        return str(target / prefix) if prefix else str(target)
+
+
+def function_spec(fn: lambda_models.LambdaFunction, artifacts: Artifacts) -> FunctionSpec:
+    backend = lambda_models.lambda_backends[fn.account_id][fn.region]
+    layer_dirs = []
+    for layer in fn.layers:
+        version = backend.layers_versions_by_arn(layer["Arn"])
+        key = (version.content or {}).get("S3Key")
+        layer_dirs.append(artifacts.folder(key, lambda v=version: v.code_bytes, prefix="python"))
+    code_dir = artifacts.folder(fn.code.get("S3Key"), lambda: fn.code_bytes)
+    reserved = int(fn.reserved_concurrency) if fn.reserved_concurrency not in (None, "") else None
+    return FunctionSpec(
+        name=fn.function_name, arn=fn.function_arn, handler=fn.handler, code_dir=code_dir,
+        layer_dirs=tuple(layer_dirs), environment=tuple(sorted((fn.environment_vars or {}).items())),
+        timeout_seconds=float(fn.timeout), memory_mb=int(fn.memory_size), reserved_concurrency=reserved,
+    )
+
+
+def _create_function(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                     region_name: str, **kwargs: Any) -> lambda_models.LambdaFunction:  # noqa: ANN401
+    fn = _original_create_function.__func__(cls, resource_name, cloudformation_json, account_id, region_name,
+                                            **kwargs)
+    props = cloudformation_json["Properties"]
+    if props.get("Layers"):
+        fn.update_configuration({"Layers": props["Layers"]})
+    fn.architectures = props.get("Architectures", fn.architectures)
+    fn.tracing_config = props.get("TracingConfig", fn.tracing_config)
+    fn.cloudformation_properties = props
+    return fn
+
+
+def _create_state_machine(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                          region_name: str, **kwargs: Any) -> sfn_models.StateMachine:  # noqa: ANN401
+    props = cloudformation_json["Properties"]
+    backend = sfn_responses.get_backend(account_id, region_name)
+    return backend.create_state_machine(
+        props.get("StateMachineName", resource_name), props.get("DefinitionString", ""), props.get("RoleArn", ""),
+        tags=sfn_utils.cfn_to_api_tags(props.get("Tags", [])))
+
+
+def install(runtime: LambdaRuntime, artifacts: Artifacts, provisioners: dict[str, type]) -> None:
+    """Points moto at our runtime and provisioners. Idempotent; `uninstall` restores moto."""
+
+    def invoke(self: lambda_models.LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> bytes:  # noqa: ANN401
+        invocation_type = (request_headers or {}).get("x-amz-invocation-type") or (request_headers or {}).get(
+            "X-Amz-Invocation-Type", "RequestResponse")
+        if invocation_type == "DryRun":
+            return b""
+        event = json.loads(body) if isinstance(body, (str, bytes)) and body else (body or {})
+        try:
+            result = runtime.invoke(function_spec(self, artifacts), event)
+        except TooManyRequestsError as exc:
+            raise ThrottledError(str(exc)) from exc
+        if result.errored:
+            response_headers["x-amz-function-error"] = "Unhandled"
+        response_headers["x-amz-executed-version"] = "$LATEST"
+        response_headers["x-amz-log-result"] = base64.b64encode(
+            result.logs.encode()[-LOG_TAIL_BYTES:]).decode()
+        return result.payload.encode()
+
+    def resource_class_from_type(resource_type: str) -> Any:  # noqa: ANN401
+        if resource_type in provisioners:
+            return provisioners[resource_type]
+        if (resource_type in parsing.NULL_MODELS or resource_type.startswith("Custom::")
+                or resource_type in parsing.get_model_map()):
+            return _original_resource_class(resource_type)
+        raise UnsupportedResourceTypeError(f"no local provisioner for {resource_type}")
+
+    lambda_models.LambdaFunction.invoke = invoke
+    lambda_models.LambdaFunction.create_from_cloudformation_json = classmethod(_create_function)
+    sfn_models.StateMachine.create_from_cloudformation_json = classmethod(_create_state_machine)
+    lambda_models.LayerVersion.physical_resource_id = property(lambda self: self.arn)
+    for model, (handles, read) in EXTRA_ATTRIBUTES.items():
+        _with_extra_attributes(model, handles, read)
+    parsing.resource_class_from_type = resource_class_from_type
+
+
+def uninstall() -> None:
+    lambda_models.LambdaFunction.invoke = _original_invoke
+    lambda_models.LambdaFunction.create_from_cloudformation_json = _original_create_function
+    sfn_models.StateMachine.create_from_cloudformation_json = _original_create_state_machine
+    if "physical_resource_id" in vars(lambda_models.LayerVersion):
+        del lambda_models.LayerVersion.physical_resource_id
+    for model, (has_attr, get_attr) in _original_attributes.items():
+        model.has_cfn_attr = has_attr
+        if get_attr is None:
+            del model.get_cfn_attribute
+        else:
+            model.get_cfn_attribute = get_attr
+    parsing.resource_class_from_type = _original_resource_class
+
+
+def supported_types(provisioners: dict[str, type]) -> set[str]:
+    return set(parsing.get_model_map()) | set(provisioners) | set(parsing.NULL_MODELS)

@@ -1,0 +1,296 @@
+"""CloudFormation resource types moto's CloudFormation skips, created from the template through the
+emulator's own APIs, one small provisioner per type.
+
+Each provisioner is a moto `CloudFormationModel`, so moto's CloudFormation still orders creation by
+dependency and resolves `Ref` and `Fn::GetAtt` for them; each one calls the public API a real
+deployment would end up calling, through botocore, which checks the request against the service
+model. `PROVISIONERS` maps type to provisioner; `engage_local.patches` installs them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from typing import Any, ClassVar
+
+from moto.core.common_models import CloudFormationModel
+
+from engage.adapters.clients import ClientFactory
+from engage_local.state import local_clients
+
+_factories: dict[str, ClientFactory] = {}
+_endpoint: dict[str, str] = {}
+
+
+def bind(endpoint_url: str) -> None:
+    """Points every provisioner at the emulator they provision into."""
+    _endpoint["url"] = endpoint_url
+    _factories.clear()
+
+
+def client(service: str, region: str) -> Any:  # noqa: ANN401
+    factory = _factories.get(region)
+    if factory is None:
+        factory = _factories[region] = local_clients(_endpoint["url"], region)
+    return factory.client(service)
+
+
+def _policy(document: Any) -> str:  # noqa: ANN401
+    return document if isinstance(document, str) else json.dumps(document)
+
+
+def _flag(value: Any) -> str:  # noqa: ANN401
+    return "true" if str(value).lower() == "true" else "false"
+
+
+def _prune(value: Any) -> Any:  # noqa: ANN401
+    """CloudFormation drops properties that resolved to nothing (AWS::NoValue); so do we."""
+    if isinstance(value, dict):
+        return {k: _prune(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_prune(v) for v in value if v is not None]
+    return value
+
+
+class Provisioned(CloudFormationModel):
+    """Shared shape: a physical id, the attributes `Fn::GetAtt` may ask for, created at once."""
+
+    TYPE: ClassVar[str] = ""
+    ATTRIBUTES: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, physical_id: str, attributes: dict[str, str] | None = None) -> None:
+        self._physical_id = physical_id
+        self._attributes = attributes or {}
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.TYPE
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.ATTRIBUTES
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        return self._attributes[attribute_name]
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self._physical_id
+
+    def is_created(self) -> bool:
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,  # noqa: ANN401
+    ) -> Provisioned:
+        return cls.create(resource_name, _prune(cloudformation_json.get("Properties") or {}), region_name)
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        raise NotImplementedError
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],  # noqa: ANN401
+        account_id: str, region_name: str,
+    ) -> Provisioned:
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        return None  # the emulator's state goes with it; deleting stacks is not a local-stack flow
+
+
+class SnsSubscription(Provisioned):
+    TYPE = "AWS::SNS::Subscription"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        attributes = {}
+        if "FilterPolicy" in props:
+            attributes["FilterPolicy"] = _policy(props["FilterPolicy"])
+            attributes["FilterPolicyScope"] = props.get("FilterPolicyScope", "MessageAttributes")
+        if "RawMessageDelivery" in props:
+            attributes["RawMessageDelivery"] = _flag(props["RawMessageDelivery"])
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = _policy(props["RedrivePolicy"])
+        topic = props["TopicArn"]
+        arn = client("sns", topic.split(":")[3]).subscribe(
+            TopicArn=topic, Protocol=props["Protocol"], Endpoint=props["Endpoint"], Attributes=attributes,
+            ReturnSubscriptionArn=True)["SubscriptionArn"]
+        return cls(arn)
+
+
+class SqsQueuePolicy(Provisioned):
+    TYPE = "AWS::SQS::QueuePolicy"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        for url in props["Queues"]:
+            client("sqs", region).set_queue_attributes(QueueUrl=url, Attributes={
+                "Policy": _policy(props["PolicyDocument"])})
+        return cls(name)
+
+
+class SnsTopicPolicy(Provisioned):
+    TYPE = "AWS::SNS::TopicPolicy"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        for arn in props["Topics"]:
+            client("sns", arn.split(":")[3]).set_topic_attributes(
+                TopicArn=arn, AttributeName="Policy", AttributeValue=_policy(props["PolicyDocument"]))
+        return cls(name)
+
+
+class S3BucketPolicy(Provisioned):
+    TYPE = "AWS::S3::BucketPolicy"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        client("s3", region).put_bucket_policy(Bucket=props["Bucket"], Policy=_policy(props["PolicyDocument"]))
+        return cls(name)
+
+
+class LambdaEventInvokeConfig(Provisioned):
+    TYPE = "AWS::Lambda::EventInvokeConfig"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request: dict[str, Any] = {"FunctionName": props["FunctionName"]}
+        if props.get("Qualifier") not in (None, "$LATEST"):
+            request["Qualifier"] = props["Qualifier"]
+        for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
+            if key in props:
+                request[key] = int(props[key])
+        if "DestinationConfig" in props:
+            request["DestinationConfig"] = props["DestinationConfig"]
+        client("lambda", region).put_function_event_invoke_config(**request)
+        return cls(name)
+
+
+class SecretsManagerSecret(Provisioned):
+    TYPE = "AWS::SecretsManager::Secret"
+    ATTRIBUTES = ("Id",)
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request: dict[str, Any] = {"Name": props.get("Name", name)}
+        for key in ("Description", "KmsKeyId"):
+            if key in props:
+                request[key] = props[key]
+        if "SecretString" in props:
+            request["SecretString"] = props["SecretString"]
+        elif "GenerateSecretString" in props:
+            request["SecretString"] = _generated_secret(props["GenerateSecretString"])
+        arn = client("secretsmanager", region).create_secret(**request)["ARN"]
+        return cls(arn, {"Id": arn})
+
+
+def _generated_secret(spec: dict[str, Any]) -> str:
+    """What GenerateSecretString produces: a random password, alone or inside a JSON template."""
+    alphabet = string.ascii_letters + string.digits + ("" if spec.get("ExcludePunctuation") else "!#$%&*+-=?@^_")
+    alphabet = "".join(c for c in alphabet if c not in spec.get("ExcludeCharacters", ""))
+    password = "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
+    if "SecretStringTemplate" in spec:
+        document = json.loads(spec["SecretStringTemplate"])
+        document[spec["GenerateStringKey"]] = password
+        return json.dumps(document)
+    return password
+
+
+class SchedulerSchedule(Provisioned):
+    TYPE = "AWS::Scheduler::Schedule"
+    ATTRIBUTES = ("Arn",)
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request = {k: v for k, v in props.items() if k in {
+            "GroupName", "ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow", "Target",
+            "State", "Description", "StartDate", "EndDate", "KmsKeyArn"}}
+        request["Name"] = props.get("Name", name[-64:])
+        arn = client("scheduler", region).create_schedule(**request)["ScheduleArn"]
+        return cls(request["Name"], {"Arn": arn})
+
+
+class FirehoseDeliveryStream(Provisioned):
+    TYPE = "AWS::KinesisFirehose::DeliveryStream"
+    ATTRIBUTES = ("Arn",)
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request = {k: v for k, v in props.items() if k != "Tags"}
+        request["DeliveryStreamName"] = props.get("DeliveryStreamName", name[-64:])
+        encryption = request.pop("DeliveryStreamEncryptionConfigurationInput", None)
+        if encryption:
+            request["DeliveryStreamEncryptionConfigurationInput"] = encryption
+        firehose = client("firehose", region)
+        firehose.create_delivery_stream(**request)
+        arn = firehose.describe_delivery_stream(DeliveryStreamName=request["DeliveryStreamName"])[
+            "DeliveryStreamDescription"]["DeliveryStreamARN"]
+        return cls(request["DeliveryStreamName"], {"Arn": arn})
+
+
+class GlueDatabase(Provisioned):
+    TYPE = "AWS::Glue::Database"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        database = props["DatabaseInput"]
+        client("glue", region).create_database(DatabaseInput=database)
+        return cls(database["Name"])
+
+
+class GlueTable(Provisioned):
+    TYPE = "AWS::Glue::Table"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        table = props["TableInput"]
+        client("glue", region).create_table(DatabaseName=props["DatabaseName"], TableInput=table)
+        return cls(table["Name"])
+
+
+class AthenaWorkGroup(Provisioned):
+    TYPE = "AWS::Athena::WorkGroup"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request: dict[str, Any] = {"Name": props["Name"]}
+        if "WorkGroupConfiguration" in props:
+            request["Configuration"] = props["WorkGroupConfiguration"]
+        if "Description" in props:
+            request["Description"] = props["Description"]
+        client("athena", region).create_work_group(**request)
+        return cls(props["Name"])
+
+
+class ApiGatewayStage(Provisioned):
+    TYPE = "AWS::ApiGateway::Stage"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request: dict[str, Any] = {"restApiId": props["RestApiId"], "stageName": props["StageName"],
+                                   "deploymentId": props["DeploymentId"]}
+        if "Variables" in props:
+            request["variables"] = props["Variables"]
+        if "TracingEnabled" in props:
+            request["tracingEnabled"] = str(props["TracingEnabled"]).lower() == "true"
+        client("apigateway", region).create_stage(**request)
+        return cls(props["StageName"])
+
+
+PROVISIONERS: dict[str, type[Provisioned]] = {
+    p.TYPE: p for p in (SnsSubscription, SqsQueuePolicy, SnsTopicPolicy, S3BucketPolicy, LambdaEventInvokeConfig,
+                        SecretsManagerSecret, SchedulerSchedule, FirehoseDeliveryStream, GlueDatabase, GlueTable,
+                        AthenaWorkGroup, ApiGatewayStage)
+}

@@ -1,0 +1,87 @@
+"""The local stack: moto in server mode, in this process, with Step Functions executing real ASL,
+our Lambda runtime and provisioners installed, and the project's template deployed into it.
+
+`LocalStack().start()` then `.deploy()`; `engage local up` does both and keeps it running for other
+commands, which find it through the state file it writes (see `engage_local.state`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+from moto.server import ThreadedMotoServer
+
+from engage_local import patches, provisioners
+from engage_local.deploy import Deployer, Progress, StackReport
+from engage_local.runtime import LambdaRuntime
+from engage_local.state import StackState, default_state_dir, local_clients, write_state
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOT_STACK = "engage"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LocalStack:
+    def __init__(self, root: Path = ROOT, state_dir: Path | None = None, region: str = "us-east-1",
+                 port: int | None = None, progress: Progress = lambda _m: None) -> None:
+        self.root = root
+        self.state_dir = state_dir or default_state_dir()
+        self.region = region
+        self.port = port or free_port()
+        self.progress = progress
+        self.endpoint_url = f"http://127.0.0.1:{self.port}"
+        self.runtime = LambdaRuntime(self.endpoint_url, self.state_dir / "logs")
+        self.artifacts = patches.Artifacts(self.state_dir / "code")
+        self.stacks: dict[str, StackReport] = {}
+        self.clients = local_clients(self.endpoint_url, region)
+        self._server: ThreadedMotoServer | None = None
+        self.started_seconds: float | None = None
+
+    def start(self) -> LocalStack:
+        began = time.perf_counter()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.progress(f"starting the emulator on {self.endpoint_url}")
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+        os.environ["MOTO_PORT"] = str(self.port)  # where moto's Step Functions send their SDK calls
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        requests.post(f"{self.endpoint_url}/moto-api/config",
+                      json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
+        provisioners.bind(self.endpoint_url)
+        patches.install(self.runtime, self.artifacts, provisioners.PROVISIONERS)
+        self.started_seconds = time.perf_counter() - began
+        return self
+
+    def deploy(self, template: Path | None = None, stack_name: str = ROOT_STACK,
+               parameters: dict[str, str] | None = None) -> StackReport:
+        deployer = Deployer(self.endpoint_url, self.region, self.artifacts, provisioners.PROVISIONERS, self.progress)
+        report = deployer.deploy(template or self.root / "template.yaml", stack_name, parameters)
+        self.stacks[stack_name] = report
+        return report
+
+    def write_state(self, api_url: str | None = None) -> StackState:
+        state = StackState(endpoint_url=self.endpoint_url, region=self.region, api_url=api_url,
+                           stacks={name: report.to_json() for name, report in self.stacks.items()})
+        write_state(self.state_dir, state)
+        return state
+
+    def client(self, service: str) -> Any:  # noqa: ANN401
+        return self.clients.client(service)
+
+    def stop(self) -> None:
+        self.runtime.stop()
+        patches.uninstall()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None

@@ -1,0 +1,31 @@
+"""A probe function for the local stack's own tests: reports what its execution environment sees."""
+
+import importlib.util
+import os
+import time
+
+
+def handler(event, context):
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("fail"):
+        raise RuntimeError(event["fail"])
+    if event.get("exit"):
+        os._exit(3)
+    if event.get("unserialisable"):
+        return {"value": object()}
+    print(f"probe {context.function_name} handled {event.get('label', 'an event')}")
+    return {
+        "label": event.get("label"),
+        "var": os.environ.get("VAR"),
+        "shared": os.environ.get("SHARED"),
+        "greeting": os.environ.get("GREETING"),
+        "child_topic": os.environ.get("CHILD_TOPIC"),
+        "pid": os.getpid(),
+        "function_name": context.function_name,
+        "request_id": context.aws_request_id,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "endpoint": os.environ.get("AWS_ENDPOINT_URL"),
+        "engage_layer": importlib.util.find_spec("engage") is not None,
+        "cwd": os.getcwd(),
+    }

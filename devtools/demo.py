@@ -1,19 +1,19 @@
-"""`make demo`: the flagship scenario, as far as the product exists.
+"""`make demo`: the flagship scenario on the local stack, as far as the product exists.
 
-Today (foundation): the core stores and the event stream from template.yaml, on an in-process AWS
-emulator (moto), exercised the way the flows will use them: messy contacts upserted with
-Pinpoint's rules (bad ones rejected with a reason), a user's 16th device evicting the oldest, an
-opt-out and a hard bounce recorded, events put on the stream and read back. The local-stack issues
-replace the in-process emulator with the deployed template and grow this into the whole flow.
+Today: template.yaml deployed into the local stack, and its core stores and event stream exercised
+the way the flows will use them: messy contacts upserted with Pinpoint's rules (bad ones rejected
+with a reason), a user's 16th device evicting the oldest, an opt-out and a hard bounce recorded,
+events put on the stream and read back. Each flow that lands grows this scenario.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import tempfile
 import time
+from pathlib import Path
 
-from engage.adapters.clients import ClientFactory
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.kinesis import KinesisEventStream
@@ -25,9 +25,8 @@ from engage.events import Event, emit
 from engage.redact import redact
 from engage.retry import Backoff
 from engage.suppression import suppression
-from moto import mock_aws
 
-from devtools.template import create_stream, create_table
+from engage_local.stack import LocalStack
 
 APP = "demo-app"
 CUSTOMERS = [  # the seed's messy sample, plus the mistakes real files carry
@@ -44,17 +43,23 @@ CUSTOMERS = [  # the seed's messy sample, plus the mistakes real files carry
 
 def main() -> int:
     started = time.perf_counter()
-    print("engage demo: the foundation's stores and event stream (in-process emulator)\n")
-    with mock_aws():
-        aws = ClientFactory(region="us-east-1")
-        dynamodb, kinesis = aws.client("dynamodb"), aws.client("kinesis")
+    print("engage demo: template.yaml on the local stack (no AWS account, no Docker)\n")
+    stack = LocalStack(state_dir=Path(tempfile.mkdtemp(prefix="engage-demo-"))).start()
+    try:
+        report = stack.deploy()
+        print(
+            f"local stack up in {time.perf_counter() - started:.1f}s: stack {report.name}, "
+            f"{report.all_resources()} resources\n"
+        )
+        outputs = report.outputs
+        dynamodb, kinesis = stack.client("dynamodb"), stack.client("kinesis")
         quiet = Backoff(sleep=lambda _s: None, rng=random.Random(0))
         contacts = ContactStore(
-            DynamoEndpointRepository(create_table(dynamodb, "ContactsTable"), dynamodb), backoff=quiet
+            DynamoEndpointRepository(outputs["ContactsTableName"], dynamodb), backoff=quiet
         )
-        consent = DynamoConsentStore(create_table(dynamodb, "ConsentTable"), dynamodb)
-        suppressed = DynamoSuppressionList(create_table(dynamodb, "SuppressionTable"), dynamodb)
-        stream = KinesisEventStream(create_stream(kinesis), kinesis)
+        consent = DynamoConsentStore(outputs["ConsentTableName"], dynamodb)
+        suppressed = DynamoSuppressionList(outputs["SuppressionTableName"], dynamodb)
+        stream = KinesisEventStream(outputs["EventStreamName"], kinesis)
 
         accepted, rejected = 0, []
         for endpoint_id, channel, address, name, zone in CUSTOMERS:
@@ -142,6 +147,8 @@ def main() -> int:
             )["Records"][0]["Data"]
         )
         print(f"  first record: event_type={sample['event_type']} client_id={sample['client']['client_id']}")
+    finally:
+        stack.stop()
     print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")
     return 0
 

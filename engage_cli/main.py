@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engage.errors import EngageError
+
 from engage_local.state import NotRunningError, default_state_dir
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -26,7 +27,7 @@ class CommandError(Exception):
         self.kind = kind
 
 
-def emit(args: argparse.Namespace, document: Any, human: str | None = None) -> None:  # noqa: ANN401
+def emit(args: argparse.Namespace, document: Any, human: str | None = None) -> None:
     if args.json:
         print(json.dumps(document, default=str), flush=True)
     else:
@@ -39,8 +40,8 @@ def progress(message: str) -> None:
 
 # --- engage local ------------------------------------------------------------------------------
 def local_up(args: argparse.Namespace) -> int:
-    from engage_local.stack import LocalStack  # noqa: PLC0415 - moto loads only for this command
-    from engage_local.state import clear_state  # noqa: PLC0415
+    from engage_local.stack import LocalStack
+    from engage_local.state import clear_state
 
     state_dir = Path(args.state_dir) if args.state_dir else default_state_dir()
     stack = LocalStack(state_dir=state_dir, progress=progress, port=args.port)
@@ -51,13 +52,22 @@ def local_up(args: argparse.Namespace) -> int:
         stack.start()
         report = stack.deploy(Path(args.template) if args.template else None, args.stack_name)
         state = stack.write_state()
-        emit(args, {"endpoint_url": state.endpoint_url, "api_url": state.api_url, "region": state.region,
-                    "state_file": str(state_dir / "stack.json"), "stacks": list(state.stacks),
-                    "resources": report.all_resources(), "startup_seconds": round(stack.started_seconds or 0, 3)},
-             human=f"local stack ready\n  endpoint: {state.endpoint_url}\n"
-                   f"  API:      {state.api_url or 'none (the template declares no API events)'}\n"
-                   f"  stack:    {args.stack_name} ({report.all_resources()} resources)\n"
-                   "  Ctrl-C stops it.")
+        emit(
+            args,
+            {
+                "endpoint_url": state.endpoint_url,
+                "api_url": state.api_url,
+                "region": state.region,
+                "state_file": str(state_dir / "stack.json"),
+                "stacks": list(state.stacks),
+                "resources": report.all_resources(),
+                "startup_seconds": round(stack.started_seconds or 0, 3),
+            },
+            human=f"local stack ready\n  endpoint: {state.endpoint_url}\n"
+            f"  API:      {state.api_url or 'none (the template declares no API events)'}\n"
+            f"  stack:    {args.stack_name} ({report.all_resources()} resources)\n"
+            "  Ctrl-C stops it.",
+        )
         stopped.wait()
     finally:
         clear_state(state_dir)
@@ -66,7 +76,7 @@ def local_up(args: argparse.Namespace) -> int:
 
 
 def local_invoke(args: argparse.Namespace) -> int:
-    from engage_local.state import read_state  # noqa: PLC0415
+    from engage_local.state import read_state
 
     state = read_state(_state_dir(args))
     try:
@@ -74,13 +84,22 @@ def local_invoke(args: argparse.Namespace) -> int:
     except LookupError as exc:
         raise CommandError(str(exc), EXIT_USAGE, "NotFound") from None
     event = json.loads(Path(args.event).read_text()) if args.event else {}
-    response = _clients(state).client("lambda").invoke(
-        FunctionName=name, Payload=json.dumps(event).encode(), LogType="Tail")
+    response = (
+        _clients(state)
+        .client("lambda")
+        .invoke(FunctionName=name, Payload=json.dumps(event).encode(), LogType="Tail")
+    )
     payload_text = response["Payload"].read().decode()
     payload = json.loads(payload_text) if payload_text else None
     logs = base64.b64decode(response.get("LogResult", "")).decode(errors="replace")
-    document = {"function": args.function, "function_name": name, "status_code": response["StatusCode"],
-                "function_error": response.get("FunctionError"), "payload": payload, "logs": logs}
+    document = {
+        "function": args.function,
+        "function_name": name,
+        "status_code": response["StatusCode"],
+        "function_error": response.get("FunctionError"),
+        "payload": payload,
+        "logs": logs,
+    }
     if not args.json:
         print(logs, file=sys.stderr, end="" if logs.endswith("\n") else "\n")
     emit(args, document, human=json.dumps(payload, indent=2))
@@ -89,14 +108,16 @@ def local_invoke(args: argparse.Namespace) -> int:
 
 # --- engage contacts ---------------------------------------------------------------------------
 def contacts_get(args: argparse.Namespace) -> int:
-    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository  # noqa: PLC0415
-    from engage.contacts import ContactStore  # noqa: PLC0415
-    from engage_local.state import read_state  # noqa: PLC0415
+    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+    from engage.contacts import ContactStore
+
+    from engage_local.state import read_state
 
     state = read_state(_state_dir(args))
     factory = _clients(state)
-    store = ContactStore(DynamoEndpointRepository(state.outputs(args.stack)["ContactsTableName"],
-                                                  factory.client("dynamodb")))
+    store = ContactStore(
+        DynamoEndpointRepository(state.outputs(args.stack)["ContactsTableName"], factory.client("dynamodb"))
+    )
     if args.endpoint:
         document: Any = store.get(args.app, args.endpoint)
     elif args.user:
@@ -112,8 +133,8 @@ def _state_dir(args: argparse.Namespace) -> Path:
     return Path(args.state_dir) if args.state_dir else default_state_dir()
 
 
-def _clients(state: Any) -> Any:  # noqa: ANN401
-    from engage_local.state import local_clients  # noqa: PLC0415
+def _clients(state: Any) -> Any:
+    from engage_local.state import local_clients
 
     return local_clients(state.endpoint_url, state.region)
 
@@ -121,32 +142,45 @@ def _clients(state: Any) -> Any:  # noqa: ANN401
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    common.add_argument("--state-dir", help="where the running local stack keeps its state (default .engage-local)")
+    common.add_argument(
+        "--state-dir", help="where the running local stack keeps its state (default .engage-local)"
+    )
     common.add_argument("--stack", default="engage", help="the deployed stack to act on (default: engage)")
 
     root = argparse.ArgumentParser(prog="engage", description="Operate the engagement stack.")
     areas = root.add_subparsers(dest="area", required=True)
 
     local = areas.add_parser("local", help="the local stack (no AWS account, no Docker)").add_subparsers(
-        dest="command", required=True)
-    up = local.add_parser("up", parents=[common], help="start the local stack and deploy the template (foreground)")
+        dest="command", required=True
+    )
+    up = local.add_parser(
+        "up", parents=[common], help="start the local stack and deploy the template (foreground)"
+    )
     up.add_argument("--template", help="template to deploy (default: template.yaml)")
     up.add_argument("--stack-name", default="engage")
     up.add_argument("--port", type=int, help="emulator port (default: a free one)")
     up.set_defaults(run=local_up)
-    invoke = local.add_parser("invoke", parents=[common], help="invoke a deployed function, as `sam local invoke`")
-    invoke.add_argument("function", help="FunctionLogicalId for root functions, App/FunctionLogicalId for nested")
+    invoke = local.add_parser(
+        "invoke", parents=[common], help="invoke a deployed function, as `sam local invoke`"
+    )
+    invoke.add_argument(
+        "function", help="FunctionLogicalId for root functions, App/FunctionLogicalId for nested"
+    )
     invoke.add_argument("--event", help="JSON event file (default: {})")
     invoke.set_defaults(run=local_invoke)
 
-    contacts = areas.add_parser("contacts", help="the contact store").add_subparsers(dest="command", required=True)
+    contacts = areas.add_parser("contacts", help="the contact store").add_subparsers(
+        dest="command", required=True
+    )
     get = contacts.add_parser("get", parents=[common], help="endpoints by id, user or address")
     get.add_argument("--app", required=True, help="application (project) id")
     which = get.add_mutually_exclusive_group(required=True)
     which.add_argument("--endpoint", help="an endpoint id")
     which.add_argument("--user", help="a user id: all the user's endpoints")
     which.add_argument("--address", help="an email address or phone number, in any spelling")
-    get.add_argument("--channel", help="channel of --address (default: EMAIL when it has @, else SMS and VOICE)")
+    get.add_argument(
+        "--channel", help="channel of --address (default: EMAIL when it has @, else SMS and VOICE)"
+    )
     get.set_defaults(run=contacts_get)
     return root
 

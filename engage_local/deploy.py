@@ -13,6 +13,7 @@ import copy
 import hashlib
 import io
 import json
+import logging
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 Progress = Callable[[str], None]
 
 
+# The translator warns about its own unpublished usage metrics on every template.
+logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
+
+
 class DeployError(Exception):
     """The template cannot be deployed as it stands; the message says what to change."""
 
@@ -53,11 +58,17 @@ class StackReport:
         return len(self.resources) + sum(child.all_resources() for child in self.children.values())
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "stack_id": self.stack_id, "template": self.template, "outputs": self.outputs,
-                "resources": self.resources, "children": {k: v.to_json() for k, v in self.children.items()}}
+        return {
+            "name": self.name,
+            "stack_id": self.stack_id,
+            "template": self.template,
+            "outputs": self.outputs,
+            "resources": self.resources,
+            "children": {k: v.to_json() for k, v in self.children.items()},
+        }
 
 
-def _is_local(uri: Any) -> bool:  # noqa: ANN401
+def _is_local(uri: Any) -> bool:
     return isinstance(uri, str) and not uri.startswith(("s3://", "http://", "https://"))
 
 
@@ -71,8 +82,14 @@ def _zip(folder: Path, prefix: str = "") -> bytes:
 
 
 class Deployer:
-    def __init__(self, endpoint_url: str, region: str, artifacts: Artifacts, provisioners: dict[str, type],
-                 progress: Progress = lambda _m: None) -> None:
+    def __init__(
+        self,
+        endpoint_url: str,
+        region: str,
+        artifacts: Artifacts,
+        provisioners: dict[str, type],
+        progress: Progress = lambda _m: None,
+    ) -> None:
         clients = local_clients(endpoint_url, region)
         self.region = region
         self.session = boto3.session.Session(region_name=region)  # the translator reads its region only
@@ -84,14 +101,19 @@ class Deployer:
         self.progress = progress
         self._transformed: dict[str, dict[str, Any]] = {}  # template URL -> transformed template
 
-    def deploy(self, template: Path, stack_name: str, parameters: dict[str, str] | None = None) -> StackReport:
+    def deploy(
+        self, template: Path, stack_name: str, parameters: dict[str, str] | None = None
+    ) -> StackReport:
         self.progress(f"packaging and translating {template}")
         body = self.package(template.resolve())
         self.progress(f"creating stack {stack_name}")
         try:
             stack_id = self.cfn.create_stack(
-                StackName=stack_name, TemplateBody=json.dumps(body),
-                Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in (parameters or {}).items()],
+                StackName=stack_name,
+                TemplateBody=json.dumps(body),
+                Parameters=[
+                    {"ParameterKey": k, "ParameterValue": str(v)} for k, v in (parameters or {}).items()
+                ],
                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
             )["StackId"]
         except Exception as exc:
@@ -110,25 +132,35 @@ class Deployer:
         globals_function = template.get("Globals", {}).get("Function", {})
         if _is_local(globals_function.get("CodeUri")):
             globals_function["CodeUri"] = self._upload_folder(base / globals_function["CodeUri"], "code")
-        for name, resource in template.get("Resources", {}).items():
+        for resource in template.get("Resources", {}).values():
             props = resource.setdefault("Properties", {})
             kind = resource.get("Type")
             if kind == "AWS::Serverless::Function" and _is_local(props.get("CodeUri")):
                 props["CodeUri"] = self._upload_folder(base / props["CodeUri"], "code")
             elif kind == "AWS::Serverless::LayerVersion" and _is_local(props.get("ContentUri")):
-                props["ContentUri"] = self._upload_folder(base / props["ContentUri"], "layers", prefix="python/")
+                props["ContentUri"] = self._upload_folder(
+                    base / props["ContentUri"], "layers", prefix="python/"
+                )
             elif kind == "AWS::Serverless::StateMachine" and _is_local(props.get("DefinitionUri")):
                 props["Definition"] = json.loads((base / props.pop("DefinitionUri")).read_text())
-            elif kind in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and _is_local(props.get("DefinitionUri")):
-                props["DefinitionBody"] = json.loads(json.dumps(cfn_yaml.load(str(base / props.pop("DefinitionUri")))))
+            elif kind in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and _is_local(
+                props.get("DefinitionUri")
+            ):
+                props["DefinitionBody"] = json.loads(
+                    json.dumps(cfn_yaml.load(str(base / props.pop("DefinitionUri"))))
+                )
             elif kind == "AWS::Serverless::Application" and _is_local(props.get("Location")):
                 child = (base / props["Location"]).resolve()
                 props["Location"] = self._upload_template(child, self.package(child))
         transformed = self._translate(template, template_path)
-        unsupported = sorted({r.get("Type") for r in transformed.get("Resources", {}).values()} - self.supported)
+        unsupported = sorted(
+            {r.get("Type") for r in transformed.get("Resources", {}).values()} - self.supported
+        )
         if unsupported:
-            raise DeployError(f"{template_path}: no local provisioner for resource type(s) {', '.join(unsupported)}; "
-                              "add one to engage_local/provisioners.py")
+            raise DeployError(
+                f"{template_path}: no local provisioner for resource type(s) {', '.join(unsupported)}; "
+                "add one to engage_local/provisioners.py"
+            )
         return transformed
 
     def _translate(self, template: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -142,18 +174,26 @@ class Deployer:
             # samtranslator's transform() without its default boto session: ours knows the region.
             to_py27_compatible_template(template, values.parameter_values)
             translator = Translator(None, Parser(), boto_session=self.session)
-            translated = undo_mark_unicode_str_in_template(translator.translate(
-                template, parameter_values=values.parameter_values, get_managed_policy_map=loader.load))
+            translated = undo_mark_unicode_str_in_template(
+                translator.translate(
+                    template, parameter_values=values.parameter_values, get_managed_policy_map=loader.load
+                )
+            )
         except Exception as exc:
             raise DeployError(f"{path}: SAM translation failed: {exc}") from exc
         for resource in translated.get("Resources", {}).values():
             props = resource.get("Properties", {})
-            # moto's state machines ignore DefinitionSubstitutions; CloudFormation's Fn::Sub does the same job.
-            if resource.get("Type") == "AWS::StepFunctions::StateMachine" and "DefinitionSubstitutions" in props:
+            # moto's state machines ignore DefinitionSubstitutions; Fn::Sub does the same job.
+            if (
+                resource.get("Type") == "AWS::StepFunctions::StateMachine"
+                and "DefinitionSubstitutions" in props
+            ):
                 definition = props["DefinitionString"]
                 join = definition.get("Fn::Join") if isinstance(definition, dict) else None
                 if join and all(isinstance(line, str) for line in join[1]):
-                    definition = join[0].join(join[1])  # SAM's line-joined JSON; moto's Fn::Sub wants a string
+                    definition = join[0].join(
+                        join[1]
+                    )  # SAM's line-joined JSON; moto's Fn::Sub wants a string
                 props["DefinitionString"] = {"Fn::Sub": [definition, props.pop("DefinitionSubstitutions")]}
         return translated
 
@@ -186,12 +226,20 @@ class Deployer:
         is false; anything missing fails the deploy with its logical id and type."""
         described = self.cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
         if described["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-            raise DeployError(f"stack {described['StackName']} ended {described['StackStatus']}: "
-                              f"{described.get('StackStatusReason', '')}")
-        report = StackReport(described["StackName"], stack_id, template,
-                             outputs={o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])})
-        created = {r["LogicalResourceId"]: r for r in
-                   self.cfn.describe_stack_resources(StackName=stack_id)["StackResources"]}
+            raise DeployError(
+                f"stack {described['StackName']} ended {described['StackStatus']}: "
+                f"{described.get('StackStatusReason', '')}"
+            )
+        report = StackReport(
+            described["StackName"],
+            stack_id,
+            template,
+            outputs={o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])},
+        )
+        created = {
+            r["LogicalResourceId"]: r
+            for r in self.cfn.describe_stack_resources(StackName=stack_id)["StackResources"]
+        }
         conditions = self._conditions(stack_id)
         missing = []
         for logical_id, resource in body.get("Resources", {}).items():
@@ -201,11 +249,15 @@ class Deployer:
                 missing.append(f"{logical_id} ({resource['Type']})")
                 continue
             physical = created[logical_id]["PhysicalResourceId"]
-            report.resources.append({"logical_id": logical_id, "type": resource["Type"], "physical_id": physical})
+            report.resources.append(
+                {"logical_id": logical_id, "type": resource["Type"], "physical_id": physical}
+            )
             if resource["Type"] == "AWS::CloudFormation::Stack":
                 child_body = self._transformed[resource["Properties"]["TemplateURL"]]
                 child_id = self.cfn.describe_stacks(StackName=physical)["Stacks"][0]["StackId"]
-                report.children[logical_id] = self.report(child_id, child_body, resource["Properties"]["TemplateURL"])
+                report.children[logical_id] = self.report(
+                    child_id, child_body, resource["Properties"]["TemplateURL"]
+                )
         if missing:
             raise DeployError(f"stack {described['StackName']}: not created: {', '.join(missing)}")
         return report

@@ -39,25 +39,31 @@ from engage_local.runtime import LOG_TAIL_BYTES, FunctionSpec, LambdaRuntime, To
 
 _original_invoke = lambda_models.LambdaFunction.invoke
 _original_resource_class = parsing.resource_class_from_type
-_original_create_function = lambda_models.LambdaFunction.create_from_cloudformation_json
-_original_create_state_machine = sfn_models.StateMachine.create_from_cloudformation_json
+# The descriptors themselves (classmethods), so that uninstall puts back exactly what was there.
+_original_create_function = vars(lambda_models.LambdaFunction)["create_from_cloudformation_json"]
+_original_create_state_machine = vars(sfn_models.StateMachine)["create_from_cloudformation_json"]
 
 
 # Attributes CloudFormation documents that moto's models do not answer, by model: which names, and
 # how to read them (a state machine's Arn; a nested stack's Outputs.<Name>).
 EXTRA_ATTRIBUTES: dict[type, tuple[Callable[[str], bool], Callable[[Any, str], Any]]] = {
     sfn_models.StateMachine: (lambda name: name == "Arn", lambda machine, _name: machine.arn),
-    cfn_models.Stack: (lambda name: name.startswith("Outputs."),
-                       lambda stack, name: stack.output_map[name.removeprefix("Outputs.")].value),
+    cfn_models.Stack: (
+        lambda name: name.startswith("Outputs."),
+        lambda stack, name: stack.output_map[name.removeprefix("Outputs.")].value,
+    ),
 }
-_original_attributes = {model: (model.has_cfn_attr, getattr(model, "get_cfn_attribute", None))
-                        for model in EXTRA_ATTRIBUTES}
+_PATCHED_NAMES = ("has_cfn_attr", "get_cfn_attribute")
+_original_attributes = {model: {n: vars(model).get(n) for n in _PATCHED_NAMES} for model in EXTRA_ATTRIBUTES}
 
 
-def _with_extra_attributes(model: type, handles: Callable[[str], bool], read: Callable[[Any, str], Any]) -> None:
-    has_attr, get_attr = _original_attributes[model]
+def _with_extra_attributes(
+    model: type, handles: Callable[[str], bool], read: Callable[[Any, str], Any]
+) -> None:
+    has_attr = model.has_cfn_attr  # bound before patching: moto's own answer
+    get_attr = getattr(model, "get_cfn_attribute", None)
 
-    def get_cfn_attribute(self: Any, name: str) -> Any:  # noqa: ANN401
+    def get_cfn_attribute(self: Any, name: str) -> Any:
         if handles(name):
             return read(self, name)
         if get_attr is None:
@@ -66,6 +72,16 @@ def _with_extra_attributes(model: type, handles: Callable[[str], bool], read: Ca
 
     model.has_cfn_attr = classmethod(lambda cls, attr: handles(attr) or has_attr(attr))
     model.get_cfn_attribute = get_cfn_attribute
+
+
+def _restore_attributes() -> None:
+    for model, originals in _original_attributes.items():
+        for name, original in originals.items():
+            if original is None:
+                if name in vars(model):
+                    delattr(model, name)
+            else:
+                setattr(model, name, original)
 
 
 class ThrottledError(LambdaClientError):
@@ -111,16 +127,29 @@ def function_spec(fn: lambda_models.LambdaFunction, artifacts: Artifacts) -> Fun
     code_dir = artifacts.folder(fn.code.get("S3Key"), lambda: fn.code_bytes)
     reserved = int(fn.reserved_concurrency) if fn.reserved_concurrency not in (None, "") else None
     return FunctionSpec(
-        name=fn.function_name, arn=fn.function_arn, handler=fn.handler, code_dir=code_dir,
-        layer_dirs=tuple(layer_dirs), environment=tuple(sorted((fn.environment_vars or {}).items())),
-        timeout_seconds=float(fn.timeout), memory_mb=int(fn.memory_size), reserved_concurrency=reserved,
+        name=fn.function_name,
+        arn=fn.function_arn,
+        handler=fn.handler,
+        code_dir=code_dir,
+        layer_dirs=tuple(layer_dirs),
+        environment=tuple(sorted((fn.environment_vars or {}).items())),
+        timeout_seconds=float(fn.timeout),
+        memory_mb=int(fn.memory_size),
+        reserved_concurrency=reserved,
     )
 
 
-def _create_function(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-                     region_name: str, **kwargs: Any) -> lambda_models.LambdaFunction:  # noqa: ANN401
-    fn = _original_create_function.__func__(cls, resource_name, cloudformation_json, account_id, region_name,
-                                            **kwargs)
+def _create_function(
+    cls: type,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> lambda_models.LambdaFunction:
+    fn = _original_create_function.__func__(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    )
     props = cloudformation_json["Properties"]
     if props.get("Layers"):
         fn.update_configuration({"Layers": props["Layers"]})
@@ -130,21 +159,33 @@ def _create_function(cls: type, resource_name: str, cloudformation_json: dict[st
     return fn
 
 
-def _create_state_machine(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-                          region_name: str, **kwargs: Any) -> sfn_models.StateMachine:  # noqa: ANN401
+def _create_state_machine(
+    cls: type,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> sfn_models.StateMachine:
     props = cloudformation_json["Properties"]
     backend = sfn_responses.get_backend(account_id, region_name)
     return backend.create_state_machine(
-        props.get("StateMachineName", resource_name), props.get("DefinitionString", ""), props.get("RoleArn", ""),
-        tags=sfn_utils.cfn_to_api_tags(props.get("Tags", [])))
+        props.get("StateMachineName", resource_name),
+        props.get("DefinitionString", ""),
+        props.get("RoleArn", ""),
+        tags=sfn_utils.cfn_to_api_tags(props.get("Tags", [])),
+    )
 
 
 def install(runtime: LambdaRuntime, artifacts: Artifacts, provisioners: dict[str, type]) -> None:
     """Points moto at our runtime and provisioners. Idempotent; `uninstall` restores moto."""
 
-    def invoke(self: lambda_models.LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> bytes:  # noqa: ANN401
+    def invoke(
+        self: lambda_models.LambdaFunction, body: str, request_headers: Any, response_headers: Any
+    ) -> bytes:
         invocation_type = (request_headers or {}).get("x-amz-invocation-type") or (request_headers or {}).get(
-            "X-Amz-Invocation-Type", "RequestResponse")
+            "X-Amz-Invocation-Type", "RequestResponse"
+        )
         if invocation_type == "DryRun":
             return b""
         event = json.loads(body) if isinstance(body, (str, bytes)) and body else (body or {})
@@ -156,14 +197,18 @@ def install(runtime: LambdaRuntime, artifacts: Artifacts, provisioners: dict[str
             response_headers["x-amz-function-error"] = "Unhandled"
         response_headers["x-amz-executed-version"] = "$LATEST"
         response_headers["x-amz-log-result"] = base64.b64encode(
-            result.logs.encode()[-LOG_TAIL_BYTES:]).decode()
+            result.logs.encode()[-LOG_TAIL_BYTES:]
+        ).decode()
         return result.payload.encode()
 
-    def resource_class_from_type(resource_type: str) -> Any:  # noqa: ANN401
+    def resource_class_from_type(resource_type: str) -> Any:
         if resource_type in provisioners:
             return provisioners[resource_type]
-        if (resource_type in parsing.NULL_MODELS or resource_type.startswith("Custom::")
-                or resource_type in parsing.get_model_map()):
+        if (
+            resource_type in parsing.NULL_MODELS
+            or resource_type.startswith("Custom::")
+            or resource_type in parsing.get_model_map()
+        ):
             return _original_resource_class(resource_type)
         raise UnsupportedResourceTypeError(f"no local provisioner for {resource_type}")
 
@@ -182,12 +227,7 @@ def uninstall() -> None:
     sfn_models.StateMachine.create_from_cloudformation_json = _original_create_state_machine
     if "physical_resource_id" in vars(lambda_models.LayerVersion):
         del lambda_models.LayerVersion.physical_resource_id
-    for model, (has_attr, get_attr) in _original_attributes.items():
-        model.has_cfn_attr = has_attr
-        if get_attr is None:
-            del model.get_cfn_attribute
-        else:
-            model.get_cfn_attribute = get_attr
+    _restore_attributes()
     parsing.resource_class_from_type = _original_resource_class
 
 

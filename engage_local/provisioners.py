@@ -14,9 +14,9 @@ import secrets
 import string
 from typing import Any, ClassVar
 
+from engage.adapters.clients import ClientFactory
 from moto.core.common_models import CloudFormationModel
 
-from engage.adapters.clients import ClientFactory
 from engage_local.state import local_clients
 
 _factories: dict[str, ClientFactory] = {}
@@ -29,22 +29,22 @@ def bind(endpoint_url: str) -> None:
     _factories.clear()
 
 
-def client(service: str, region: str) -> Any:  # noqa: ANN401
+def client(service: str, region: str) -> Any:
     factory = _factories.get(region)
     if factory is None:
         factory = _factories[region] = local_clients(_endpoint["url"], region)
     return factory.client(service)
 
 
-def _policy(document: Any) -> str:  # noqa: ANN401
+def _policy(document: Any) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 
 
-def _flag(value: Any) -> str:  # noqa: ANN401
+def _flag(value: Any) -> str:
     return "true" if str(value).lower() == "true" else "false"
 
 
-def _prune(value: Any) -> Any:  # noqa: ANN401
+def _prune(value: Any) -> Any:
     """CloudFormation drops properties that resolved to nothing (AWS::NoValue); so do we."""
     if isinstance(value, dict):
         return {k: _prune(v) for k, v in value.items() if v is not None}
@@ -87,8 +87,12 @@ class Provisioned(CloudFormationModel):
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[override]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,  # noqa: ANN401
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
     ) -> Provisioned:
         return cls.create(resource_name, _prune(cloudformation_json.get("Properties") or {}), region_name)
 
@@ -98,10 +102,16 @@ class Provisioned(CloudFormationModel):
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[override]
-        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],  # noqa: ANN401
-        account_id: str, region_name: str,
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
     ) -> Provisioned:
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        return cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
 
     @classmethod
     def delete_from_cloudformation_json(  # type: ignore[override]
@@ -125,8 +135,12 @@ class SnsSubscription(Provisioned):
             attributes["RedrivePolicy"] = _policy(props["RedrivePolicy"])
         topic = props["TopicArn"]
         arn = client("sns", topic.split(":")[3]).subscribe(
-            TopicArn=topic, Protocol=props["Protocol"], Endpoint=props["Endpoint"], Attributes=attributes,
-            ReturnSubscriptionArn=True)["SubscriptionArn"]
+            TopicArn=topic,
+            Protocol=props["Protocol"],
+            Endpoint=props["Endpoint"],
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
         return cls(arn)
 
 
@@ -136,8 +150,9 @@ class SqsQueuePolicy(Provisioned):
     @classmethod
     def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
         for url in props["Queues"]:
-            client("sqs", region).set_queue_attributes(QueueUrl=url, Attributes={
-                "Policy": _policy(props["PolicyDocument"])})
+            client("sqs", region).set_queue_attributes(
+                QueueUrl=url, Attributes={"Policy": _policy(props["PolicyDocument"])}
+            )
         return cls(name)
 
 
@@ -148,7 +163,8 @@ class SnsTopicPolicy(Provisioned):
     def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
         for arn in props["Topics"]:
             client("sns", arn.split(":")[3]).set_topic_attributes(
-                TopicArn=arn, AttributeName="Policy", AttributeValue=_policy(props["PolicyDocument"]))
+                TopicArn=arn, AttributeName="Policy", AttributeValue=_policy(props["PolicyDocument"])
+            )
         return cls(name)
 
 
@@ -157,7 +173,9 @@ class S3BucketPolicy(Provisioned):
 
     @classmethod
     def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
-        client("s3", region).put_bucket_policy(Bucket=props["Bucket"], Policy=_policy(props["PolicyDocument"]))
+        client("s3", region).put_bucket_policy(
+            Bucket=props["Bucket"], Policy=_policy(props["PolicyDocument"])
+        )
         return cls(name)
 
 
@@ -198,7 +216,9 @@ class SecretsManagerSecret(Provisioned):
 
 def _generated_secret(spec: dict[str, Any]) -> str:
     """What GenerateSecretString produces: a random password, alone or inside a JSON template."""
-    alphabet = string.ascii_letters + string.digits + ("" if spec.get("ExcludePunctuation") else "!#$%&*+-=?@^_")
+    alphabet = (
+        string.ascii_letters + string.digits + ("" if spec.get("ExcludePunctuation") else "!#$%&*+-=?@^_")
+    )
     alphabet = "".join(c for c in alphabet if c not in spec.get("ExcludeCharacters", ""))
     password = "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
     if "SecretStringTemplate" in spec:
@@ -214,9 +234,23 @@ class SchedulerSchedule(Provisioned):
 
     @classmethod
     def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
-        request = {k: v for k, v in props.items() if k in {
-            "GroupName", "ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow", "Target",
-            "State", "Description", "StartDate", "EndDate", "KmsKeyArn"}}
+        request = {
+            k: v
+            for k, v in props.items()
+            if k
+            in {
+                "GroupName",
+                "ScheduleExpression",
+                "ScheduleExpressionTimezone",
+                "FlexibleTimeWindow",
+                "Target",
+                "State",
+                "Description",
+                "StartDate",
+                "EndDate",
+                "KmsKeyArn",
+            }
+        }
         request["Name"] = props.get("Name", name[-64:])
         arn = client("scheduler", region).create_schedule(**request)["ScheduleArn"]
         return cls(request["Name"], {"Arn": arn})
@@ -236,7 +270,8 @@ class FirehoseDeliveryStream(Provisioned):
         firehose = client("firehose", region)
         firehose.create_delivery_stream(**request)
         arn = firehose.describe_delivery_stream(DeliveryStreamName=request["DeliveryStreamName"])[
-            "DeliveryStreamDescription"]["DeliveryStreamARN"]
+            "DeliveryStreamDescription"
+        ]["DeliveryStreamARN"]
         return cls(request["DeliveryStreamName"], {"Arn": arn})
 
 
@@ -279,8 +314,11 @@ class ApiGatewayStage(Provisioned):
 
     @classmethod
     def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
-        request: dict[str, Any] = {"restApiId": props["RestApiId"], "stageName": props["StageName"],
-                                   "deploymentId": props["DeploymentId"]}
+        request: dict[str, Any] = {
+            "restApiId": props["RestApiId"],
+            "stageName": props["StageName"],
+            "deploymentId": props["DeploymentId"],
+        }
         if "Variables" in props:
             request["variables"] = props["Variables"]
         if "TracingEnabled" in props:
@@ -290,7 +328,19 @@ class ApiGatewayStage(Provisioned):
 
 
 PROVISIONERS: dict[str, type[Provisioned]] = {
-    p.TYPE: p for p in (SnsSubscription, SqsQueuePolicy, SnsTopicPolicy, S3BucketPolicy, LambdaEventInvokeConfig,
-                        SecretsManagerSecret, SchedulerSchedule, FirehoseDeliveryStream, GlueDatabase, GlueTable,
-                        AthenaWorkGroup, ApiGatewayStage)
+    p.TYPE: p
+    for p in (
+        SnsSubscription,
+        SqsQueuePolicy,
+        SnsTopicPolicy,
+        S3BucketPolicy,
+        LambdaEventInvokeConfig,
+        SecretsManagerSecret,
+        SchedulerSchedule,
+        FirehoseDeliveryStream,
+        GlueDatabase,
+        GlueTable,
+        AthenaWorkGroup,
+        ApiGatewayStage,
+    )
 }

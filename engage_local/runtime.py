@@ -42,8 +42,18 @@ class FunctionSpec:
     @property
     def revision(self) -> str:
         """Changes whenever anything a warm worker was started with changes."""
-        return hashlib.sha256(json.dumps([self.handler, self.code_dir, self.layer_dirs, self.environment,
-                                          self.timeout_seconds, self.memory_mb]).encode()).hexdigest()[:16]
+        return hashlib.sha256(
+            json.dumps(
+                [
+                    self.handler,
+                    self.code_dir,
+                    self.layer_dirs,
+                    self.environment,
+                    self.timeout_seconds,
+                    self.memory_mb,
+                ]
+            ).encode()
+        ).hexdigest()[:16]
 
 
 @dataclass
@@ -67,23 +77,39 @@ class Worker:
         self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the worker
         read_fd, write_fd = os.pipe()
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "TZ": ":UTC",
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TZ": ":UTC",
             "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - as Lambda's /tmp home
-            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
-            "AWS_ENDPOINT_URL": endpoint_url, "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_REGION": spec.arn.split(":")[3], "AWS_DEFAULT_REGION": spec.arn.split(":")[3],
-            "AWS_LAMBDA_FUNCTION_NAME": spec.name, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_ENDPOINT_URL": endpoint_url,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_REGION": spec.arn.split(":")[3],
+            "AWS_DEFAULT_REGION": spec.arn.split(":")[3],
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}", "AWS_LAMBDA_LOG_STREAM_NAME": log_path.stem,
-            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13", "LAMBDA_TASK_ROOT": spec.code_dir,
-            "_HANDLER": spec.handler, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_path.stem,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+            "LAMBDA_TASK_ROOT": spec.code_dir,
+            "_HANDLER": spec.handler,
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
             **dict(spec.environment),
             "ENGAGE_LOCAL_PATH": os.pathsep.join([*spec.layer_dirs, *runtime_libraries()]),
             "ENGAGE_LOCAL_RESPONSE_FD": str(write_fd),
         }
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, "-S", "-E", str(WORKER_SCRIPT)], cwd=spec.code_dir, env=env,
-            stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
+            [sys.executable, "-S", "-E", str(WORKER_SCRIPT)],
+            cwd=spec.code_dir,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            pass_fds=(write_fd,),
         )
         os.close(write_fd)
         self._responses = os.fdopen(read_fd, "rb")
@@ -93,8 +119,12 @@ class Worker:
         deadline = time.time() + self.spec.timeout_seconds
         offset = self.log_path.stat().st_size
         started = time.perf_counter()
-        request = {"request_id": request_id, "event": event, "function_arn": function_arn,
-                   "deadline_ms": deadline * 1000}
+        request = {
+            "request_id": request_id,
+            "event": event,
+            "function_arn": function_arn,
+            "deadline_ms": deadline * 1000,
+        }
         try:
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
@@ -103,7 +133,9 @@ class Worker:
         ready, _, _ = select.select([self._responses], [], [], max(deadline - time.time(), 0))
         if not ready:
             self.stop()
-            message = f"RequestId: {request_id} Error: Task timed out after {self.spec.timeout_seconds:.2f} seconds"
+            message = (
+                f"RequestId: {request_id} Error: Task timed out after {self.spec.timeout_seconds:.2f} seconds"
+            )
             self._append_log(f"{message}\n")
             return self._error(request_id, "Sandbox.Timedout", message, offset, started)
         line = self._responses.readline()
@@ -113,7 +145,9 @@ class Worker:
         logs = self._read_log(offset)
         elapsed = (time.perf_counter() - started) * 1000
         if "error" in response:
-            return Invocation(json.dumps(response["error"]), response["error"]["errorType"], logs, request_id, elapsed)
+            return Invocation(
+                json.dumps(response["error"]), response["error"]["errorType"], logs, request_id, elapsed
+            )
         return Invocation(response["result"], None, logs, request_id, elapsed)
 
     @property
@@ -132,12 +166,24 @@ class Worker:
     def _died(self, request_id: str, offset: int, started: float) -> Invocation:
         code = self.process.wait()
         self.stop()
-        return self._error(request_id, "Runtime.ExitError", f"RequestId: {request_id} Error: Runtime exited with "
-                           f"error: exit status {code}", offset, started)
+        return self._error(
+            request_id,
+            "Runtime.ExitError",
+            f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}",
+            offset,
+            started,
+        )
 
-    def _error(self, request_id: str, error_type: str, message: str, offset: int, started: float) -> Invocation:
-        return Invocation(json.dumps({"errorType": error_type, "errorMessage": message}), error_type,
-                          self._read_log(offset), request_id, (time.perf_counter() - started) * 1000)
+    def _error(
+        self, request_id: str, error_type: str, message: str, offset: int, started: float
+    ) -> Invocation:
+        return Invocation(
+            json.dumps({"errorType": error_type, "errorMessage": message}),
+            error_type,
+            self._read_log(offset),
+            request_id,
+            (time.perf_counter() - started) * 1000,
+        )
 
     def _append_log(self, text: str) -> None:
         if not self._log.closed:
@@ -214,7 +260,9 @@ class LambdaRuntime:
                     pool.started += 1
                     break
                 if spec.reserved_concurrency is not None:
-                    raise TooManyRequestsError(f"Rate Exceeded: {spec.name} is at its reserved concurrency ({limit})")
+                    raise TooManyRequestsError(
+                        f"Rate Exceeded: {spec.name} is at its reserved concurrency ({limit})"
+                    )
                 self._lock.wait()
             number = pool.started
         try:

@@ -33,8 +33,18 @@ def free_port() -> int:
 
 
 class LocalStack:
-    def __init__(self, root: Path = ROOT, state_dir: Path | None = None, region: str = "us-east-1",
-                 port: int | None = None, progress: Progress = lambda _m: None) -> None:
+    """One per process: moto keeps its state in module globals, which two stacks would share."""
+
+    _running: LocalStack | None = None
+
+    def __init__(
+        self,
+        root: Path = ROOT,
+        state_dir: Path | None = None,
+        region: str = "us-east-1",
+        port: int | None = None,
+        progress: Progress = lambda _m: None,
+    ) -> None:
         self.root = root
         self.state_dir = state_dir or default_state_dir()
         self.region = region
@@ -49,6 +59,12 @@ class LocalStack:
         self.started_seconds: float | None = None
 
     def start(self) -> LocalStack:
+        if LocalStack._running is not None:
+            raise RuntimeError(
+                "a local stack is already running in this process (moto's state is process-wide); "
+                "stop it first or use another process"
+            )
+        LocalStack._running = self
         began = time.perf_counter()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.progress(f"starting the emulator on {self.endpoint_url}")
@@ -56,27 +72,40 @@ class LocalStack:
         os.environ["MOTO_PORT"] = str(self.port)  # where moto's Step Functions send their SDK calls
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
-        requests.post(f"{self.endpoint_url}/moto-api/config",
-                      json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
+        requests.post(
+            f"{self.endpoint_url}/moto-api/config",
+            json={"stepfunctions": {"execute_state_machine": True}},
+            timeout=10,
+        ).raise_for_status()
         provisioners.bind(self.endpoint_url)
         patches.install(self.runtime, self.artifacts, provisioners.PROVISIONERS)
         self.started_seconds = time.perf_counter() - began
         return self
 
-    def deploy(self, template: Path | None = None, stack_name: str = ROOT_STACK,
-               parameters: dict[str, str] | None = None) -> StackReport:
-        deployer = Deployer(self.endpoint_url, self.region, self.artifacts, provisioners.PROVISIONERS, self.progress)
+    def deploy(
+        self,
+        template: Path | None = None,
+        stack_name: str = ROOT_STACK,
+        parameters: dict[str, str] | None = None,
+    ) -> StackReport:
+        deployer = Deployer(
+            self.endpoint_url, self.region, self.artifacts, provisioners.PROVISIONERS, self.progress
+        )
         report = deployer.deploy(template or self.root / "template.yaml", stack_name, parameters)
         self.stacks[stack_name] = report
         return report
 
     def write_state(self, api_url: str | None = None) -> StackState:
-        state = StackState(endpoint_url=self.endpoint_url, region=self.region, api_url=api_url,
-                           stacks={name: report.to_json() for name, report in self.stacks.items()})
+        state = StackState(
+            endpoint_url=self.endpoint_url,
+            region=self.region,
+            api_url=api_url,
+            stacks={name: report.to_json() for name, report in self.stacks.items()},
+        )
         write_state(self.state_dir, state)
         return state
 
-    def client(self, service: str) -> Any:  # noqa: ANN401
+    def client(self, service: str) -> Any:
         return self.clients.client(service)
 
     def stop(self) -> None:
@@ -85,3 +114,5 @@ class LocalStack:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        if LocalStack._running is self:
+            LocalStack._running = None

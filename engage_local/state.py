@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 import requests
-
 from engage.adapters.clients import ClientFactory
 
 STATE_FILE = "stack.json"
@@ -38,7 +37,9 @@ class StackState:
 
     def root(self, stack: str = ROOT_STACK) -> dict[str, Any]:
         if stack not in self.stacks:
-            raise NotRunningError(f"the local stack has no stack named {stack!r} (it has {', '.join(self.stacks)})")
+            raise NotRunningError(
+                f"the local stack has no stack named {stack!r} (it has {', '.join(self.stacks)})"
+            )
         return self.stacks[stack]
 
     def outputs(self, stack: str = ROOT_STACK) -> dict[str, str]:
@@ -50,15 +51,19 @@ class StackState:
         *apps, logical_id = path.split("/")
         for app in apps:
             if app not in report["children"]:
-                raise LookupError(f"no nested application {app!r} in stack {report['name']} "
-                                  f"(it has: {', '.join(report['children']) or 'none'})")
+                raise LookupError(
+                    f"no nested application {app!r} in stack {report['name']} "
+                    f"(it has: {', '.join(report['children']) or 'none'})"
+                )
             report = report["children"][app]
         for resource in report["resources"]:
             if resource["logical_id"] == logical_id and resource_type in (None, resource["type"]):
                 return resource["physical_id"]
         kinds = sorted(r["logical_id"] for r in report["resources"] if resource_type in (None, r["type"]))
-        raise LookupError(f"no {resource_type or 'resource'} {logical_id!r} in stack {report['name']} "
-                          f"(it has: {', '.join(kinds) or 'none'})")
+        raise LookupError(
+            f"no {resource_type or 'resource'} {logical_id!r} in stack {report['name']} "
+            f"(it has: {', '.join(kinds) or 'none'})"
+        )
 
 
 def write_state(state_dir: Path, state: StackState) -> Path:
@@ -84,12 +89,18 @@ def read_state(state_dir: Path | None = None) -> StackState:
     try:
         requests.get(f"{state.endpoint_url}/moto-api/", timeout=2)
     except requests.RequestException:
-        raise NotRunningError(f"The local stack recorded in {path} (process {state.pid}) is not answering at "
-                              f"{state.endpoint_url}. {hint}") from None
+        raise NotRunningError(
+            f"The local stack recorded in {path} (process {state.pid}) is not answering at "
+            f"{state.endpoint_url}. {hint}"
+        ) from None
     return state
 
 
-def local_clients(endpoint_url: str, region: str) -> ClientFactory:
+def local_clients(endpoint_url: str, region: str, max_attempts: int | None = None) -> ClientFactory:
     """Clients for the emulator: its endpoint and dummy credentials, whatever the shell has set."""
-    session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=region)
-    return ClientFactory(region=region, endpoint_url=endpoint_url, session=session)
+    session = boto3.session.Session(
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - the emulator takes any credentials
+        region_name=region,
+    )
+    return ClientFactory(region=region, endpoint_url=endpoint_url, session=session, max_attempts=max_attempts)

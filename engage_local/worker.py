@@ -48,11 +48,16 @@ def load_handler() -> tuple[object, dict | None]:
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # noqa: BLE001 - reported to the caller as Lambda reports it
-        return None, error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}",
-                           traceback.format_exception(exc))
+        return None, error(
+            "Runtime.ImportModuleError",
+            f"Unable to import module '{module_name}': {exc}",
+            traceback.format_exception(exc),
+        )
     handler = getattr(module, function_name, None)
     if not callable(handler):
-        return None, error("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
+        return None, error(
+            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
+        )
     return handler, None
 
 

@@ -60,8 +60,9 @@ class ClientFactory:
         with self._lock:  # creating clients from one session is not thread-safe
             if service not in self._clients:
                 session = self._session or boto3.session.Session()
-                self._clients[service] = session.client(service, config=self.config(),
-                                                        endpoint_url=self._endpoint_url)
+                self._clients[service] = session.client(
+                    service, config=self.config(), endpoint_url=self._endpoint_url
+                )
             return self._clients[service]
 
     def reset(self) -> None:

@@ -1,0 +1,175 @@
+"""Contract tests of the `engage` command (README, "The engage command"): each command's --json
+output, exit codes, and acting on the running local stack from another process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.contacts import ContactStore
+
+pytestmark = pytest.mark.e2e
+ENGAGE = [sys.executable, "-m", "engage_cli.main"]
+PROBE_EVENT = Path(__file__).parent / "apps" / "runtime" / "events" / "probe.json"
+
+
+def engage(*args: str, state_dir: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ENGAGE_LOCAL_STATE_DIR": str(state_dir)}
+    return subprocess.run(
+        [*ENGAGE, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
+
+
+def test_local_invoke_returns_the_handlers_result_as_json(local_stack):
+    done = engage(
+        "local",
+        "invoke",
+        "AlphaFunction",
+        "--stack",
+        "runtime-test",
+        "--event",
+        str(PROBE_EVENT),
+        "--json",
+        state_dir=local_stack.state_dir,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["status_code"] == 200
+    assert result["function_error"] is None
+    assert result["payload"]["label"] == "from-the-cli"
+    assert result["payload"]["var"] == "alpha"
+    assert "START RequestId" in result["logs"]
+    assert "probe" in result["logs"]
+
+
+def test_local_invoke_reaches_functions_of_nested_applications(local_stack):
+    done = engage(
+        "local",
+        "invoke",
+        "Child/ChildFunction",
+        "--stack",
+        "runtime-test",
+        "--json",
+        state_dir=local_stack.state_dir,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["payload"]["greeting"] == "hello"
+
+
+def test_local_invoke_of_a_failing_handler_exits_1_with_lambdas_error(local_stack, tmp_path):
+    event = tmp_path / "fail.json"
+    event.write_text(json.dumps({"fail": "bad input"}))
+    done = engage(
+        "local",
+        "invoke",
+        "AlphaFunction",
+        "--stack",
+        "runtime-test",
+        "--event",
+        str(event),
+        "--json",
+        state_dir=local_stack.state_dir,
+    )
+    assert done.returncode == 1
+    result = json.loads(done.stdout)
+    assert result["function_error"] == "Unhandled"
+    assert result["payload"]["errorType"] == "RuntimeError"
+
+
+def test_local_invoke_of_an_unknown_function_names_the_ones_there_are(local_stack):
+    done = engage(
+        "local",
+        "invoke",
+        "NoSuchFunction",
+        "--stack",
+        "runtime-test",
+        "--json",
+        state_dir=local_stack.state_dir,
+    )
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error["type"] == "NotFound"
+    assert "AlphaFunction" in error["message"]
+
+
+def test_contacts_get_by_endpoint_user_and_address(local_stack):
+    outputs = local_stack.stacks["engage"].outputs
+    store = ContactStore(
+        DynamoEndpointRepository(outputs["ContactsTableName"], local_stack.client("dynamodb"))
+    )
+    store.upsert(
+        "cli-app", "ep-mail", {"ChannelType": "EMAIL", "Address": "Cli@Example.com", "User": {"UserId": "u"}}
+    )
+    store.upsert(
+        "cli-app", "ep-sms", {"ChannelType": "SMS", "Address": "+14255550142", "User": {"UserId": "u"}}
+    )
+
+    by_id = engage(
+        "contacts",
+        "get",
+        "--app",
+        "cli-app",
+        "--endpoint",
+        "ep-mail",
+        "--json",
+        state_dir=local_stack.state_dir,
+    )
+    assert by_id.returncode == 0, by_id.stderr
+    assert json.loads(by_id.stdout)["Address"] == "Cli@Example.com"
+    by_user = engage(
+        "contacts", "get", "--app", "cli-app", "--user", "u", "--json", state_dir=local_stack.state_dir
+    )
+    assert sorted(e["Id"] for e in json.loads(by_user.stdout)) == ["ep-mail", "ep-sms"]
+    by_address = engage(
+        "contacts",
+        "get",
+        "--app",
+        "cli-app",
+        "--address",
+        "+1 425 555 0142",
+        "--json",
+        state_dir=local_stack.state_dir,
+    )
+    assert [e["Id"] for e in json.loads(by_address.stdout)] == ["ep-sms"]
+    missing = engage(
+        "contacts", "get", "--app", "cli-app", "--endpoint", "nope", "--json", state_dir=local_stack.state_dir
+    )
+    assert missing.returncode == 1
+    assert json.loads(missing.stdout)["error"]["type"] == "NotFoundException"
+
+
+def test_commands_say_plainly_when_no_local_stack_is_running(tmp_path):
+    for args in (["contacts", "get", "--app", "a", "--endpoint", "e"], ["local", "invoke", "Fn"]):
+        done = engage(*args, state_dir=tmp_path)
+        assert done.returncode == 2
+        assert "No local stack is running" in done.stderr
+        assert "engage local up" in done.stderr
+        as_json = engage(*args, "--json", state_dir=tmp_path)
+        assert json.loads(as_json.stdout)["error"]["type"] == "NotRunning"
+
+
+def test_local_up_serves_other_commands_until_it_is_stopped(tmp_path):
+    env = {**os.environ, "ENGAGE_LOCAL_STATE_DIR": str(tmp_path)}
+    up = subprocess.Popen(
+        [*ENGAGE, "local", "up", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        ready = json.loads(up.stdout.readline())
+        assert ready["endpoint_url"].startswith("http://127.0.0.1:")
+        assert ready["stacks"] == ["engage"]
+        assert ready["resources"] >= 7
+        assert (tmp_path / "stack.json").exists()
+        done = engage("contacts", "get", "--app", "a", "--endpoint", "e", "--json", state_dir=tmp_path)
+        assert json.loads(done.stdout)["error"]["type"] == "NotFoundException", "it reached the running stack"
+    finally:
+        up.send_signal(signal.SIGINT)
+        assert up.wait(timeout=30) == 0
+    assert not (tmp_path / "stack.json").exists()
+    assert "creating stack engage" in up.stderr.read()
+    assert engage("contacts", "get", "--app", "a", "--endpoint", "e", state_dir=tmp_path).returncode == 2

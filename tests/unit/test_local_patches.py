@@ -1,0 +1,57 @@
+"""The local stack's changes to moto are installed and removed cleanly (moto is pinned; these
+guard the private hooks the patches rely on)."""
+
+from pathlib import Path
+
+import pytest
+from moto.awslambda import models as lambda_models
+from moto.cloudformation import models as cfn_models
+from moto.cloudformation import parsing
+from moto.stepfunctions import models as sfn_models
+
+from engage_local import patches
+from engage_local.provisioners import PROVISIONERS
+from engage_local.runtime import LambdaRuntime
+
+
+def originals():
+    return (
+        lambda_models.LambdaFunction.invoke,
+        lambda_models.LambdaFunction.create_from_cloudformation_json,
+        sfn_models.StateMachine.create_from_cloudformation_json,
+        parsing.resource_class_from_type,
+        sfn_models.StateMachine.has_cfn_attr,
+        cfn_models.Stack.has_cfn_attr,
+    )
+
+
+def test_the_private_hooks_the_patches_rely_on_exist_in_the_pinned_moto():
+    assert callable(lambda_models.LambdaFunction.invoke)
+    assert callable(parsing.resource_class_from_type)
+    assert hasattr(parsing, "NULL_MODELS")
+    assert callable(lambda_models.LambdaFunction.update_configuration)
+    assert not hasattr(lambda_models.LayerVersion, "physical_resource_id")
+
+
+def test_install_redirects_and_uninstall_restores(tmp_path: Path):
+    before = originals()
+    patches.install(LambdaRuntime("http://127.0.0.1:9", tmp_path), patches.Artifacts(tmp_path), PROVISIONERS)
+    try:
+        assert lambda_models.LambdaFunction.invoke is not before[0]
+        assert (
+            parsing.resource_class_from_type("AWS::SNS::Subscription")
+            is PROVISIONERS["AWS::SNS::Subscription"]
+        )
+        assert (
+            parsing.resource_class_from_type("AWS::DynamoDB::Table").cloudformation_type()
+            == "AWS::DynamoDB::Table"
+        )
+        assert sfn_models.StateMachine.has_cfn_attr("Arn")
+        assert cfn_models.Stack.has_cfn_attr("Outputs.TopicArn")
+        with pytest.raises(patches.UnsupportedResourceTypeError, match="AWS::Pipes::Pipe"):
+            parsing.resource_class_from_type("AWS::Pipes::Pipe")
+    finally:
+        patches.uninstall()
+    assert originals() == before
+    assert not hasattr(lambda_models.LayerVersion, "physical_resource_id")
+    assert not sfn_models.StateMachine.has_cfn_attr("Arn")

@@ -181,8 +181,10 @@ class Deployer:
             )
         except Exception as exc:
             raise DeployError(f"{path}: SAM translation failed: {exc}") from exc
-        for resource in translated.get("Resources", {}).values():
+        for logical_id, resource in translated.get("Resources", {}).items():
             props = resource.get("Properties", {})
+            if resource.get("Type") == "AWS::ApiGateway::RestApi" and "Name" not in props:
+                props["Name"] = logical_id  # moto's model requires it; AWS takes it from the Body's title
             # moto's state machines ignore DefinitionSubstitutions; Fn::Sub does the same job.
             if (
                 resource.get("Type") == "AWS::StepFunctions::StateMachine"

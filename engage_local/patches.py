@@ -5,15 +5,22 @@ requirements/dev.txt and tests/e2e cover each patch):
   handler in the function's own worker (`engage_local.runtime`) instead of moto's Docker path;
 - CloudFormation resource types moto skips are created by our provisioners, and a type nobody
   handles fails the deploy with its name instead of being skipped with a log line;
-- `Ref` to an `AWS::Lambda::LayerVersion` gives its version ARN, as CloudFormation does (moto's
-  LayerVersion has no physical id, so a function's `Layers: [!Ref Layer]` broke);
+- `Ref` to an `AWS::Lambda::LayerVersion` gives its version ARN and to an
+  `AWS::ApiGateway::Deployment` its id (a permission gets an opaque one), as CloudFormation does (moto's models have no physical id,
+  so a function's `Layers: [!Ref Layer]` and a stage's `DeploymentId` broke);
 - `Fn::GetAtt` answers attributes CloudFormation has and moto lacks (a state machine's `Arn`, a
   nested stack's `Outputs.<Name>`);
 - a function created by CloudFormation keeps the properties moto's model drops (its `Layers`,
   `Architectures`, `TracingConfig`), and the whole property set stays readable on the function for
   what the local runtime needs later (its `DeadLetterConfig`);
 - a state machine created by CloudFormation lands in the backend that executes ASL (moto keeps
-  two, and its CloudFormation wrote to the one that does not execute).
+  two, and its CloudFormation wrote to the one that does not execute);
+- a resource that fails to create fails CreateStack with its logical id and the reason (moto
+  answered a bare HTTP 500);
+- asynchronous invocations (InvocationType=Event) go to the local invoker's queue, with Lambda's
+  retries and destinations, and moto's own event-source triggers are switched off: an event source
+  mapping is registered but never fires inside SendMessage or PutRecord (`engage_local.pollers`
+  polls instead).
 """
 
 from __future__ import annotations
@@ -27,8 +34,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from moto.apigateway import models as apigateway_models
 from moto.awslambda import models as lambda_models
 from moto.awslambda.exceptions import LambdaClientError
+from moto.cloudformation import exceptions as cfn_exceptions
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.stepfunctions import models as sfn_models
@@ -43,6 +52,13 @@ _original_resource_class = parsing.resource_class_from_type
 _original_create_function = vars(lambda_models.LambdaFunction)["create_from_cloudformation_json"]
 _original_create_state_machine = vars(sfn_models.StateMachine)["create_from_cloudformation_json"]
 
+
+# What `Ref` returns for models moto gives no physical id.
+PHYSICAL_IDS: dict[type, Callable[[Any], str]] = {
+    lambda_models.LayerVersion: lambda version: version.arn,
+    apigateway_models.Deployment: lambda deployment: deployment.id,
+    lambda_models.Permission: lambda permission: f"permission-{id(permission):x}",
+}
 
 # Attributes CloudFormation documents that moto's models do not answer, by model: which names, and
 # how to read them (a state machine's Arn; a nested stack's Outputs.<Name>).
@@ -177,8 +193,48 @@ def _create_state_machine(
     )
 
 
-def install(runtime: LambdaRuntime, artifacts: Artifacts, provisioners: dict[str, type]) -> None:
-    """Points moto at our runtime and provisioners. Idempotent; `uninstall` restores moto."""
+_original_create_esm = lambda_models.LambdaBackend.create_event_source_mapping
+_original_parse_and_create = parsing.parse_and_create_resource
+
+
+def _parse_and_create_reporting(
+    logical_id: str, resource_json: dict[str, Any], *args: Any, **kwargs: Any
+) -> Any:
+    try:
+        return _original_parse_and_create(logical_id, resource_json, *args, **kwargs)
+    except cfn_exceptions.ValidationError:
+        raise
+    except Exception as exc:
+        raise cfn_exceptions.ValidationError(
+            message=f"{logical_id} ({resource_json.get('Type')}) failed to create: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _create_esm_without_moto_triggers(self: Any, spec: dict[str, Any]) -> Any:
+    esm = _original_create_esm(self, spec)
+    for source in _esm_sources(self):
+        for key in [k for k, v in source.lambda_event_source_mappings.items() if v is esm]:
+            del source.lambda_event_source_mappings[key]
+    return esm
+
+
+def _esm_sources(backend: Any) -> list[Any]:
+    from moto.kinesis.models import kinesis_backends
+    from moto.sqs.models import sqs_backends
+
+    return [
+        *sqs_backends[backend.account_id][backend.region_name].queues.values(),
+        *kinesis_backends[backend.account_id][backend.region_name].streams.values(),
+    ]
+
+
+def install(
+    runtime: LambdaRuntime,
+    artifacts: Artifacts,
+    provisioners: dict[str, type],
+    submit_async: Callable[[str, Any], str] | None = None,
+) -> None:
+    """Points moto at our runtime, invoker and provisioners; `uninstall` restores moto."""
 
     def invoke(
         self: lambda_models.LambdaFunction, body: str, request_headers: Any, response_headers: Any
@@ -189,6 +245,9 @@ def install(runtime: LambdaRuntime, artifacts: Artifacts, provisioners: dict[str
         if invocation_type == "DryRun":
             return b""
         event = json.loads(body) if isinstance(body, (str, bytes)) and body else (body or {})
+        if invocation_type == "Event" and submit_async is not None:
+            submit_async(self.function_arn, event)
+            return b""
         try:
             result = runtime.invoke(function_spec(self, artifacts), event)
         except TooManyRequestsError as exc:
@@ -213,9 +272,12 @@ def install(runtime: LambdaRuntime, artifacts: Artifacts, provisioners: dict[str
         raise UnsupportedResourceTypeError(f"no local provisioner for {resource_type}")
 
     lambda_models.LambdaFunction.invoke = invoke
+    lambda_models.LambdaBackend.create_event_source_mapping = _create_esm_without_moto_triggers
+    parsing.parse_and_create_resource = _parse_and_create_reporting
     lambda_models.LambdaFunction.create_from_cloudformation_json = classmethod(_create_function)
     sfn_models.StateMachine.create_from_cloudformation_json = classmethod(_create_state_machine)
-    lambda_models.LayerVersion.physical_resource_id = property(lambda self: self.arn)
+    for model, physical_id in PHYSICAL_IDS.items():
+        model.physical_resource_id = property(physical_id)
     for model, (handles, read) in EXTRA_ATTRIBUTES.items():
         _with_extra_attributes(model, handles, read)
     parsing.resource_class_from_type = resource_class_from_type
@@ -223,10 +285,13 @@ def install(runtime: LambdaRuntime, artifacts: Artifacts, provisioners: dict[str
 
 def uninstall() -> None:
     lambda_models.LambdaFunction.invoke = _original_invoke
+    lambda_models.LambdaBackend.create_event_source_mapping = _original_create_esm
+    parsing.parse_and_create_resource = _original_parse_and_create
     lambda_models.LambdaFunction.create_from_cloudformation_json = _original_create_function
     sfn_models.StateMachine.create_from_cloudformation_json = _original_create_state_machine
-    if "physical_resource_id" in vars(lambda_models.LayerVersion):
-        del lambda_models.LayerVersion.physical_resource_id
+    for model in PHYSICAL_IDS:
+        if "physical_resource_id" in vars(model):
+            del model.physical_resource_id
     _restore_attributes()
     parsing.resource_class_from_type = _original_resource_class
 

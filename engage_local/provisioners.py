@@ -309,6 +309,63 @@ class AthenaWorkGroup(Provisioned):
         return cls(props["Name"])
 
 
+# REST APIs the local API server serves: id -> (OpenAPI body as resolved at deploy, properties).
+REST_APIS: dict[str, dict[str, Any]] = {}
+
+
+class ApiGatewayRestApi(Provisioned):
+    """moto's own model ignores the OpenAPI body (no methods, so no deployment) and its import takes
+    only OpenAPI 3 while SAM writes Swagger 2.0: the resources and methods are created from the body
+    through the API, and the body is kept for the local API server."""
+
+    TYPE = "AWS::ApiGateway::RestApi"
+    ATTRIBUTES = ("RootResourceId", "RestApiId")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        apigateway = client("apigateway", region)
+        api_id = apigateway.create_rest_api(name=props.get("Name", name))["id"]
+        ids = {r["path"]: r["id"] for r in apigateway.get_resources(restApiId=api_id)["items"]}
+        body = props.get("Body") or {}
+        for path, operations in sorted(body.get("paths", {}).items()):
+            resource_id = _resource_for(apigateway, api_id, ids, path)
+            for verb, operation in operations.items():
+                method = "ANY" if verb == "x-amazon-apigateway-any-method" else verb.upper()
+                if method not in {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"}:
+                    continue
+                apigateway.put_method(
+                    restApiId=api_id, resourceId=resource_id, httpMethod=method, authorizationType="NONE"
+                )
+                integration = operation.get("x-amazon-apigateway-integration", {})
+                if integration:
+                    apigateway.put_integration(
+                        restApiId=api_id,
+                        resourceId=resource_id,
+                        httpMethod=method,
+                        type=integration.get("type", "aws_proxy").upper(),
+                        uri=integration.get("uri", ""),
+                        integrationHttpMethod=integration.get("httpMethod", "POST"),
+                    )
+        binary = props.get("BinaryMediaTypes") or body.get("x-amazon-apigateway-binary-media-types", [])
+        REST_APIS[api_id] = {
+            "body": body,
+            "binary_media_types": [t.replace("~1", "/") for t in binary],
+            "name": props.get("Name", name),
+            "region": region,
+        }
+        return cls(api_id, {"RootResourceId": ids["/"], "RestApiId": api_id})
+
+
+def _resource_for(apigateway: Any, api_id: str, ids: dict[str, str], path: str) -> str:
+    """The id of the resource at `path`, creating it and its missing parents."""
+    if path in ids:
+        return ids[path]
+    parent, _, part = path.rstrip("/").rpartition("/")
+    parent_id = _resource_for(apigateway, api_id, ids, parent or "/")
+    ids[path] = apigateway.create_resource(restApiId=api_id, parentId=parent_id, pathPart=part)["id"]
+    return ids[path]
+
+
 class ApiGatewayStage(Provisioned):
     TYPE = "AWS::ApiGateway::Stage"
 
@@ -327,20 +384,5 @@ class ApiGatewayStage(Provisioned):
         return cls(props["StageName"])
 
 
-PROVISIONERS: dict[str, type[Provisioned]] = {
-    p.TYPE: p
-    for p in (
-        SnsSubscription,
-        SqsQueuePolicy,
-        SnsTopicPolicy,
-        S3BucketPolicy,
-        LambdaEventInvokeConfig,
-        SecretsManagerSecret,
-        SchedulerSchedule,
-        FirehoseDeliveryStream,
-        GlueDatabase,
-        GlueTable,
-        AthenaWorkGroup,
-        ApiGatewayStage,
-    )
-}
+# Every provisioner above, by the resource type it creates.
+PROVISIONERS: dict[str, type[Provisioned]] = {p.TYPE: p for p in Provisioned.__subclasses__()}

@@ -17,8 +17,11 @@ from typing import Any
 import requests
 from moto.server import ThreadedMotoServer
 
-from engage_local import patches, provisioners
+from engage_local import patches, provisioners, routing
 from engage_local.deploy import Deployer, Progress, StackReport
+from engage_local.invoker import Invoker
+from engage_local.pollers import Pollers
+from engage_local.routing import Router
 from engage_local.runtime import LambdaRuntime
 from engage_local.state import StackState, default_state_dir, local_clients, write_state
 
@@ -56,6 +59,10 @@ class LocalStack:
         self.stacks: dict[str, StackReport] = {}
         self.clients = local_clients(self.endpoint_url, region)
         self._server: ThreadedMotoServer | None = None
+        self.invoker: Invoker | None = None
+        self.router: Router | None = None
+        self.pollers: Pollers | None = None
+        self._routing: tuple | None = None
         self.started_seconds: float | None = None
 
     def start(self) -> LocalStack:
@@ -78,7 +85,14 @@ class LocalStack:
             timeout=10,
         ).raise_for_status()
         provisioners.bind(self.endpoint_url)
-        patches.install(self.runtime, self.artifacts, provisioners.PROVISIONERS)
+        self.invoker = Invoker(
+            self.runtime, lambda fn: patches.function_spec(fn, self.artifacts), self.clients
+        )
+        self.router = Router(self.invoker, self.clients, self.region)
+        self._routing = routing.patch_targets(self.router)
+        patches.install(self.runtime, self.artifacts, provisioners.PROVISIONERS, self.invoker.submit)
+        self.pollers = Pollers(self.invoker, self.clients, self.region)
+        self.pollers.start()
         self.started_seconds = time.perf_counter() - began
         return self
 
@@ -108,7 +122,18 @@ class LocalStack:
     def client(self, service: str) -> Any:
         return self.clients.client(service)
 
+    def settle(self, timeout: float = 30) -> bool:
+        """Waits until no asynchronous invocation is queued or running (tests, the demo)."""
+        return self.invoker.wait_idle(timeout)
+
     def stop(self) -> None:
+        if self.pollers is not None:
+            self.pollers.stop()
+        if self.invoker is not None:
+            self.invoker.stop()
+        if self._routing is not None:
+            routing.unpatch_targets(self._routing)
+            self._routing = None
         self.runtime.stop()
         patches.uninstall()
         if self._server is not None:

@@ -1,0 +1,343 @@
+"""Event source mappings with Lambda's semantics, replacing moto's own triggers.
+
+SQS: batches up to BatchSize (gathering across receives for MaximumBatchingWindowInSeconds), the
+queue's visibility timeout and receive counts (so its redrive policy moves a poison message to the
+DLQ at maxReceiveCount), ReportBatchItemFailures (only the failed records return to the queue;
+a malformed response fails the whole batch), FIFO group order (the queue holds a group back while
+one of its messages is in flight).
+
+Kinesis: one poller per shard, batches in shard order; a batch is retried until it succeeds, with
+ReportBatchItemFailures checkpointing at the lowest failed sequence number, BisectBatchOnFunctionError
+splitting a failing batch, MaximumRetryAttempts and MaximumRecordAgeInSeconds bounding the retries and
+the OnFailure destination receiving what is given up on; the shard does not move past a batch until it
+is resolved.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+import uuid
+from typing import Any
+
+from engage.adapters.clients import ClientFactory
+from moto.awslambda import models as lambda_models
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from engage_local.invoker import Invoker, now_iso, send_to
+from engage_local.runtime import Invocation
+
+log = logging.getLogger("engage_local.pollers")
+POLL_INTERVAL = 0.05
+RETRY_PAUSE = 0.1
+
+
+def _batch_failures(result: Invocation, identifiers: list[str], key: str) -> set[str] | None:
+    """The item identifiers a ReportBatchItemFailures response names; None when the whole batch
+    failed (a function error, or a response Lambda would reject as malformed)."""
+    if result.errored:
+        return None
+    try:
+        response = json.loads(result.payload) if result.payload else None
+    except json.JSONDecodeError:
+        return None
+    if response is None or not isinstance(response, dict) or "batchItemFailures" not in response:
+        return set()
+    failures = response["batchItemFailures"]
+    if failures is None:
+        return set()
+    if not isinstance(failures, list):
+        return None
+    named = set()
+    for failure in failures:
+        identifier = failure.get(key) if isinstance(failure, dict) else None
+        if not identifier or identifier not in identifiers:
+            return None  # Lambda treats an unknown or empty identifier as a failure of the whole batch
+        named.add(identifier)
+    return named
+
+
+class SqsPoller(threading.Thread):
+    def __init__(self, esm: Any, invoker: Invoker, clients: ClientFactory) -> None:
+        super().__init__(name=f"sqs-{esm.uuid[:8]}", daemon=True)
+        self.esm = esm
+        self.invoker = invoker
+        self.sqs = clients.client("sqs")
+        self.queue_url = self.sqs.get_queue_url(QueueName=esm.event_source_arn.split(":")[5])["QueueUrl"]
+        self.stopped = threading.Event()
+        self.batches = 0
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                if not self._poll_once():
+                    time.sleep(POLL_INTERVAL)
+            except Exception:
+                log.exception("SQS poller for %s failed; continuing", self.esm.event_source_arn)
+                time.sleep(RETRY_PAUSE)
+
+    def _poll_once(self) -> bool:
+        if not self.esm.enabled:
+            return False
+        batch_size = int(self.esm.batch_size or 10)
+        window = float(self.esm.max_batch_window or 0)
+        messages: list[dict] = []
+        deadline = time.monotonic() + window
+        while len(messages) < batch_size:
+            received = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(10, batch_size - len(messages)),
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                MessageSystemAttributeNames=["All"],
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+            messages.extend(received)
+            if not received and (time.monotonic() >= deadline or not window):
+                break
+            if not received:
+                time.sleep(POLL_INTERVAL)
+        if not messages:
+            return False
+        self.batches += 1
+        event = {"Records": [self._record(m) for m in messages]}
+        result = self.invoker.invoke(self.esm.function_arn, event)
+        ids = [m["MessageId"] for m in messages]
+        reports = "ReportBatchItemFailures" in (self.esm.function_response_types or [])
+        failed = (
+            _batch_failures(result, ids, "itemIdentifier") if reports else (None if result.errored else set())
+        )
+        if failed is None:
+            return True  # nothing deleted: every message comes back after its visibility timeout
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(done[start : start + 10])
+                ],
+            )
+        return True
+
+    def _record(self, message: dict) -> dict[str, Any]:
+        attributes = {k: v for k, v in message.get("Attributes", {}).items()}
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": attributes,
+            "messageAttributes": {
+                name: {
+                    "stringValue": value.get("StringValue"),
+                    "binaryValue": value.get("BinaryValue"),
+                    "stringListValues": [],
+                    "binaryListValues": [],
+                    "dataType": value["DataType"],
+                }
+                for name, value in message.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": message["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.esm.event_source_arn,
+            "awsRegion": self.esm.event_source_arn.split(":")[3],
+        }
+
+
+class KinesisShardPoller(threading.Thread):
+    def __init__(self, esm: Any, shard_id: str, invoker: Invoker, clients: ClientFactory) -> None:
+        super().__init__(name=f"kinesis-{esm.uuid[:8]}-{shard_id[-4:]}", daemon=True)
+        self.esm = esm
+        self.shard_id = shard_id
+        self.invoker = invoker
+        self.clients = clients
+        self.kinesis = clients.client("kinesis")
+        self.stream_name = esm.event_source_arn.split("/")[-1]
+        self.stopped = threading.Event()
+        position = (esm.starting_position or "TRIM_HORIZON").upper()
+        request: dict[str, Any] = {
+            "StreamName": self.stream_name,
+            "ShardId": shard_id,
+            "ShardIteratorType": position,
+        }
+        if position == "AT_TIMESTAMP":
+            request["Timestamp"] = esm.starting_position_timestamp
+        self.iterator = self.kinesis.get_shard_iterator(**request)["ShardIterator"]
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                response = self.kinesis.get_records(
+                    ShardIterator=self.iterator, Limit=int(self.esm.batch_size or 100)
+                )
+                records = response.get("Records", [])
+                if records:
+                    self._process(records)
+                self.iterator = response.get("NextShardIterator") or self.iterator
+                if not records:
+                    time.sleep(POLL_INTERVAL)
+            except Exception:
+                log.exception("Kinesis poller for %s/%s failed; continuing", self.stream_name, self.shard_id)
+                time.sleep(RETRY_PAUSE)
+
+    def _process(self, records: list[dict]) -> None:
+        pending = [records]
+        attempts = 0
+        max_retries = self.esm.max_retry_attempts
+        max_retries = -1 if max_retries is None else int(max_retries)
+        max_age = self.esm.max_record_age
+        max_age = -1 if max_age is None else int(max_age)
+        reports = "ReportBatchItemFailures" in (self.esm.function_response_types or [])
+        while pending and not self.stopped.is_set():
+            batch = pending[0]
+            if max_age >= 0 and time.time() - batch[0]["ApproximateArrivalTimestamp"].timestamp() > max_age:
+                self._give_up(pending.pop(0), "RecordAgeExceeded", attempts)
+                continue
+            result = self.invoker.invoke(self.esm.function_arn, self._event(batch))
+            sequence_numbers = [r["SequenceNumber"] for r in batch]
+            failed = (
+                _batch_failures(result, sequence_numbers, "itemIdentifier")
+                if reports
+                else (None if result.errored else set())
+            )
+            if failed == set():
+                pending.pop(0)
+                attempts = 0
+                continue
+            attempts += 1
+            if failed:  # checkpoint: everything before the lowest failed record is done
+                first = min(sequence_numbers.index(s) for s in failed)
+                batch = pending[0] = batch[first:]
+            elif self.esm.bisect_on_error and len(batch) > 1:
+                middle = len(batch) // 2
+                pending[0:1] = [batch[:middle], batch[middle:]]
+                continue
+            if 0 <= max_retries < attempts:
+                self._give_up(pending.pop(0), "RetryAttemptsExhausted", attempts)
+                attempts = 0
+                continue
+            time.sleep(RETRY_PAUSE)
+
+    def _event(self, batch: list[dict]) -> dict[str, Any]:
+        region = self.esm.event_source_arn.split(":")[3]
+        return {
+            "Records": [
+                {
+                    "kinesis": {
+                        "kinesisSchemaVersion": "1.0",
+                        "partitionKey": r["PartitionKey"],
+                        "sequenceNumber": r["SequenceNumber"],
+                        "data": base64.b64encode(r["Data"]).decode(),
+                        "approximateArrivalTimestamp": r["ApproximateArrivalTimestamp"].timestamp(),
+                    },
+                    "eventSource": "aws:kinesis",
+                    "eventVersion": "1.0",
+                    "eventID": f"{self.shard_id}:{r['SequenceNumber']}",
+                    "eventName": "aws:kinesis:record",
+                    "invokeIdentityArn": "arn:aws:iam::123456789012:role/lambda-role",
+                    "awsRegion": region,
+                    "eventSourceARN": self.esm.event_source_arn,
+                }
+                for r in batch
+            ]
+        }
+
+    def _give_up(self, batch: list[dict], condition: str, attempts: int) -> None:
+        destination = ((self.esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+        log.warning(
+            "Kinesis batch %s..%s on %s given up (%s)",
+            batch[0]["SequenceNumber"],
+            batch[-1]["SequenceNumber"],
+            self.shard_id,
+            condition,
+        )
+        if not destination:
+            return
+        send_to(
+            self.clients,
+            self.invoker,
+            destination,
+            {
+                "requestContext": {
+                    "requestId": str(uuid.uuid4()),
+                    "functionArn": self.esm.function_arn,
+                    "condition": condition,
+                    "approximateInvokeCount": attempts,
+                },
+                "responseContext": {
+                    "statusCode": 200,
+                    "executedVersion": "$LATEST",
+                    "functionError": "Unhandled",
+                },
+                "version": "1.0",
+                "timestamp": now_iso(),
+                "KinesisBatchInfo": {
+                    "shardId": self.shard_id,
+                    "startSequenceNumber": batch[0]["SequenceNumber"],
+                    "endSequenceNumber": batch[-1]["SequenceNumber"],
+                    "approximateArrivalOfFirstRecord": batch[0]["ApproximateArrivalTimestamp"].isoformat(),
+                    "approximateArrivalOfLastRecord": batch[-1]["ApproximateArrivalTimestamp"].isoformat(),
+                    "batchSize": len(batch),
+                    "streamArn": self.esm.event_source_arn,
+                },
+            },
+        )
+
+
+class Pollers:
+    """Starts a poller for every event source mapping the emulator holds, as they appear."""
+
+    def __init__(self, invoker: Invoker, clients: ClientFactory, region: str) -> None:
+        self.invoker = invoker
+        self.clients = clients
+        self.region = region
+        self._pollers: dict[str, list[threading.Thread]] = {}
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._discover, name="event-source-discovery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        for pollers in self._pollers.values():
+            for poller in pollers:
+                poller.stopped.set()
+
+    def batches(self, function_arn: str) -> int:
+        return sum(
+            getattr(p, "batches", 0)
+            for ps in self._pollers.values()
+            for p in ps
+            if p.esm.function_arn == function_arn
+        )
+
+    def _discover(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                self.refresh()
+            except Exception:
+                log.exception("event source discovery failed; continuing")
+            self._stopped.wait(0.2)
+
+    def refresh(self) -> None:
+        backend = lambda_models.lambda_backends[DEFAULT_ACCOUNT_ID][self.region]
+        for esm in list(backend._event_source_mappings.values()):
+            if esm.uuid in self._pollers:
+                continue
+            service = esm.event_source_arn.split(":")[2]
+            if service == "sqs":
+                pollers: list[threading.Thread] = [SqsPoller(esm, self.invoker, self.clients)]
+            elif service == "kinesis":
+                stream = esm.event_source_arn.split("/")[-1]
+                shards = self.clients.client("kinesis").list_shards(StreamName=stream)["Shards"]
+                pollers = [KinesisShardPoller(esm, s["ShardId"], self.invoker, self.clients) for s in shards]
+            else:
+                log.warning("no local poller for event source %s", esm.event_source_arn)
+                pollers = []
+            self._pollers[esm.uuid] = pollers
+            for poller in pollers:
+                poller.start()

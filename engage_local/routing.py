@@ -1,0 +1,324 @@
+"""Push-style triggers with Lambda's semantics: SNS subscriptions to Lambda (the real SNS event,
+message attributes included, after the subscription's filter policy), EventBridge rule targets moto
+does not deliver (Lambda, Step Functions) and the SQS targets (with Input, InputPath and
+InputTransformer), and schedules (EventBridge scheduled rules, EventBridge Scheduler) fired on
+demand by `tick`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from engage.adapters.clients import ClientFactory
+from moto.events import models as events_models
+from moto.events.utils import EventTemplateParser
+from moto.scheduler import models as scheduler_models
+from moto.sns import models as sns_models
+from moto.stepfunctions import responses as sfn_responses
+
+from engage_local.invoker import Invoker
+
+log = logging.getLogger("engage_local.routing")
+OUR_TARGETS = frozenset({"lambda", "states", "sqs"})
+
+
+def sns_event(
+    subscription: Any,
+    message: str,
+    message_id: str,
+    subject: str | None,
+    attributes: dict[str, Any] | None,
+) -> dict[str, Any]:
+    topic = subscription.topic.arn
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription.arn,
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": message_id,
+                    "TopicArn": topic,
+                    "Subject": subject,
+                    "Message": message,
+                    "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "SignatureVersion": "1",
+                    "Signature": "local",
+                    "SigningCertUrl": "https://sns.local/cert.pem",
+                    "UnsubscribeUrl": f"https://sns.local/?Action=Unsubscribe&SubscriptionArn={subscription.arn}",
+                    "MessageAttributes": {
+                        name: {
+                            "Type": value.get("DataType", value.get("Type")),
+                            "Value": value.get("StringValue", value.get("Value", value.get("BinaryValue"))),
+                        }
+                        for name, value in (attributes or {}).items()
+                    },
+                },
+            }
+        ]
+    }
+
+
+def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
+    """What a rule target receives: Input (a constant), InputPath (a part of the event), an
+    InputTransformer's rendering, or the event itself."""
+    if "Input" in target:
+        return json.loads(target["Input"])
+    if "InputPath" in target:
+        value: Any = event
+        for part in [p for p in target["InputPath"].lstrip("$").split(".") if p]:
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+    transformer = target.get("InputTransformer")
+    if transformer:
+        return EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=event,
+        )
+    return event
+
+
+def _jsonable_event(event: dict[str, Any]) -> dict[str, Any]:
+    event = dict(event)
+    if isinstance(event.get("time"), (int, float)):  # moto keeps a timestamp where AWS sends ISO 8601
+        event["time"] = datetime.fromtimestamp(float(event["time"]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return event
+
+
+class Router:
+    def __init__(self, invoker: Invoker, clients: ClientFactory, region: str) -> None:
+        self.invoker = invoker
+        self.clients = clients
+        self.region = region
+        self._lock = threading.Lock()
+
+    # --- SNS -----------------------------------------------------------------------------------
+    def deliver_sns(
+        self,
+        subscription: Any,
+        message: str,
+        message_id: str,
+        subject: str | None,
+        attributes: dict[str, Any] | None,
+        message_structure: str | None,
+    ) -> None:
+        matcher = subscription._filter_policy_matcher
+        if matcher is not None and not matcher.matches(attributes, message):
+            return
+        if message_structure == "json":
+            message = subscription._parse_message_structure(message, "lambda")
+        self.invoker.submit(
+            subscription.endpoint, sns_event(subscription, message, message_id, subject, attributes)
+        )
+
+    # --- EventBridge ---------------------------------------------------------------------------
+    def deliver_rule(self, rule: Any, event: dict[str, Any], targets: list[dict[str, Any]]) -> list[str]:
+        delivered = []
+        event = _jsonable_event(event)
+        for target in targets:
+            arn = target["Arn"]
+            service = arn.split(":")[2]
+            payload = target_input(target, event)
+            if service == "lambda":
+                self.invoker.submit(arn, payload)
+            elif service == "states":
+                sfn_responses.get_backend(arn.split(":")[4], arn.split(":")[3]).start_execution(
+                    arn, name=str(uuid.uuid4()), execution_input=json.dumps(payload)
+                )
+            elif service == "sqs":
+                queue_url = self.clients.client("sqs").get_queue_url(QueueName=arn.split(":")[5])["QueueUrl"]
+                request: dict[str, Any] = {"QueueUrl": queue_url, "MessageBody": json.dumps(payload)}
+                group = target.get("SqsParameters", {}).get("MessageGroupId")
+                if group:
+                    request["MessageGroupId"] = group
+                self.clients.client("sqs").send_message(**request)
+            delivered.append(arn)
+        return delivered
+
+    def split_targets(self, rule: Any) -> tuple[list[dict], list[dict]]:
+        ours = [t for t in rule.targets if t["Arn"].split(":")[2] in OUR_TARGETS]
+        return ours, [t for t in rule.targets if t not in ours]
+
+    # --- schedules -----------------------------------------------------------------------------
+    def tick(self, at: datetime) -> list[dict[str, Any]]:
+        """Fires every schedule due at `at` (to the minute): cron expressions that match it and
+        every rate expression; one-time `at(...)` schedules at their minute."""
+        fired = []
+        for rule in self._scheduled_rules():
+            if due(rule.scheduled_expression, at):
+                event = {
+                    "version": "0",
+                    "id": str(uuid.uuid4()),
+                    "detail-type": "Scheduled Event",
+                    "source": "aws.events",
+                    "account": rule.account_id,
+                    "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "region": rule.region_name,
+                    "resources": [rule.arn],
+                    "detail": {},
+                }
+                targets = self.deliver_rule(rule, event, list(rule.targets))
+                fired.append(
+                    {
+                        "kind": "rule",
+                        "name": rule.name,
+                        "expression": rule.scheduled_expression,
+                        "targets": targets,
+                    }
+                )
+        for schedule in self._schedules():
+            if schedule.state == "ENABLED" and due(schedule.schedule_expression, at):
+                target = schedule.target
+                payload = json.loads(target["Input"]) if target.get("Input") else {}
+                self.deliver_rule(None, {}, [{"Arn": target["Arn"], "Input": json.dumps(payload)}])
+                fired.append(
+                    {
+                        "kind": "schedule",
+                        "name": schedule.name,
+                        "expression": schedule.schedule_expression,
+                        "targets": [target["Arn"]],
+                    }
+                )
+        return fired
+
+    def _scheduled_rules(self) -> list[Any]:
+        rules = []
+        for backend in _backends(events_models.events_backends, self.region):
+            for bus in backend.event_buses.values():
+                rules.extend(r for r in bus.rules.values() if r.scheduled_expression and r.state == "ENABLED")
+        return rules
+
+    def _schedules(self) -> list[Any]:
+        found = []
+        for backend in _backends(scheduler_models.scheduler_backends, self.region):
+            for group in backend.schedule_groups.values():
+                found.extend(group.schedules.values())
+        return found
+
+
+def _backends(backend_dict: Any, region: str) -> list[Any]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return [backend_dict[DEFAULT_ACCOUNT_ID][region]]
+
+
+_CRON_FIELDS = ("minute", "hour", "day", "month", "weekday", "year")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1
+    )
+}
+_DAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], 1)}
+
+
+def due(expression: str, at: datetime) -> bool:
+    """Whether an EventBridge schedule expression fires in the minute of `at` (UTC)."""
+    expression = expression.strip()
+    if expression.startswith("rate("):
+        return True
+    if expression.startswith("at("):
+        when = datetime.fromisoformat(expression[3:-1]).replace(tzinfo=UTC)
+        return when.replace(second=0, microsecond=0) == at.replace(second=0, microsecond=0)
+    if not expression.startswith("cron("):
+        raise ValueError(f"unknown schedule expression {expression!r}")
+    parts = expression[5:-1].split()
+    if len(parts) != len(_CRON_FIELDS):
+        raise ValueError(f"a cron expression has six fields: {expression!r}")
+    values = {
+        "minute": at.minute,
+        "hour": at.hour,
+        "day": at.day,
+        "month": at.month,
+        "weekday": at.isoweekday() % 7 + 1,
+        "year": at.year,
+    }
+    return all(
+        _field_matches(part, values[name], name) for name, part in zip(_CRON_FIELDS, parts, strict=True)
+    )
+
+
+def _field_matches(part: str, value: int, name: str) -> bool:
+    if part in ("*", "?"):
+        return True
+    names = _MONTHS if name == "month" else _DAYS if name == "weekday" else {}
+    for item in part.split(","):
+        step = 1
+        if "/" in item:
+            item, step_text = item.split("/")
+            step = int(step_text)
+        if item in ("*", ""):
+            low, high = 0, 9999
+        elif "-" in item:
+            low_text, high_text = item.split("-")
+            low, high = _number(low_text, names), _number(high_text, names)
+        else:
+            low = high = _number(item, names)
+            if step > 1:
+                high = 9999
+        if name == "day" and item == "L":
+            continue
+        if low <= value <= high and (value - low) % step == 0:
+            return True
+    return False
+
+
+def _number(text: str, names: dict[str, int]) -> int:
+    return names.get(text.upper()) or int(text)
+
+
+def patch_targets(router: Router) -> Any:
+    """Installs the EventBridge and SNS delivery; returns what uninstall needs."""
+    original_send = events_models.Rule.send_to_targets
+    original_publish = sns_models.Subscription.publish
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if not self.event_pattern.matches_event(original_event):
+            return
+        ours, theirs = router.split_targets(self)
+        if theirs:
+            with router._lock:  # moto reads self.targets; give it only the targets it delivers
+                saved, self.targets = self.targets, theirs
+                try:
+                    original_send(self, original_event, transform_input)
+                finally:
+                    self.targets = saved
+        router.deliver_rule(self, dict(original_event), ours)
+
+    def publish(
+        self: Any,
+        message: str,
+        message_id: str,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+        message_structure: str | None = None,
+    ) -> None:
+        if self.protocol == "lambda":
+            router.deliver_sns(self, message, message_id, subject, message_attributes, message_structure)
+            return
+        original_publish(
+            self,
+            message,
+            message_id,
+            subject=subject,
+            message_attributes=message_attributes,
+            group_id=group_id,
+            deduplication_id=deduplication_id,
+            message_structure=message_structure,
+        )
+
+    events_models.Rule.send_to_targets = send_to_targets
+    sns_models.Subscription.publish = publish
+    return original_send, original_publish
+
+
+def unpatch_targets(originals: Any) -> None:
+    events_models.Rule.send_to_targets, sns_models.Subscription.publish = originals

@@ -64,7 +64,7 @@ def local_up(args: argparse.Namespace) -> int:
                 "startup_seconds": round(stack.started_seconds or 0, 3),
             },
             human=f"local stack ready\n  endpoint: {state.endpoint_url}\n"
-            f"  API:      {state.api_url or 'none (the template declares no API events)'}\n"
+            f"  API:      {state.api_url}\n"
             f"  stack:    {args.stack_name} ({report.all_resources()} resources)\n"
             "  Ctrl-C stops it.",
         )
@@ -104,6 +104,21 @@ def local_invoke(args: argparse.Namespace) -> int:
         print(logs, file=sys.stderr, end="" if logs.endswith("\n") else "\n")
     emit(args, document, human=json.dumps(payload, indent=2))
     return EXIT_FAILED if response.get("FunctionError") else 0
+
+
+def local_tick(args: argparse.Namespace) -> int:
+    import requests
+
+    from engage_local.state import read_state
+
+    state = read_state(_state_dir(args))
+    response = requests.post(f"{state.control_url}/tick", json={"at": args.at}, timeout=60)
+    if response.status_code != 200:
+        raise CommandError(response.json().get("error", response.text), EXIT_USAGE, "BadRequest")
+    fired = response.json()["fired"]
+    lines = [f"{f['kind']} {f['name']} ({f['expression']}) -> {', '.join(f['targets'])}" for f in fired]
+    emit(args, {"at": args.at, "fired": fired}, human="\n".join(lines) or "nothing was due")
+    return 0
 
 
 # --- engage contacts ---------------------------------------------------------------------------
@@ -168,6 +183,9 @@ def parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("--event", help="JSON event file (default: {})")
     invoke.set_defaults(run=local_invoke)
+    tick = local.add_parser("tick", parents=[common], help="fire the schedules due at a time (default: now)")
+    tick.add_argument("--at", help="ISO 8601 time, UTC unless it says otherwise (e.g. 2026-12-01T06:00:00Z)")
+    tick.set_defaults(run=local_tick)
 
     contacts = areas.add_parser("contacts", help="the contact store").add_subparsers(
         dest="command", required=True

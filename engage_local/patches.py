@@ -6,8 +6,8 @@ requirements/dev.txt and tests/e2e cover each patch):
 - CloudFormation resource types moto skips are created by our provisioners, and a type nobody
   handles fails the deploy with its name instead of being skipped with a log line;
 - `Ref` to an `AWS::Lambda::LayerVersion` gives its version ARN and to an
-  `AWS::ApiGateway::Deployment` its id (a permission gets an opaque one), as CloudFormation does (moto's models have no physical id,
-  so a function's `Layers: [!Ref Layer]` and a stage's `DeploymentId` broke);
+  `AWS::ApiGateway::Deployment` its id (a permission gets an opaque one), as CloudFormation does
+  (moto's models have no physical id, so `Layers: [!Ref Layer]` and a stage's `DeploymentId` broke);
 - `Fn::GetAtt` answers attributes CloudFormation has and moto lacks (a state machine's `Arn`, a
   nested stack's `Outputs.<Name>`);
 - a function created by CloudFormation keeps the properties moto's model drops (its `Layers`,
@@ -17,6 +17,8 @@ requirements/dev.txt and tests/e2e cover each patch):
   two, and its CloudFormation wrote to the one that does not execute);
 - a resource that fails to create fails CreateStack with its logical id and the reason (moto
   answered a bare HTTP 500);
+- a bucket's NotificationConfiguration from the template is applied (moto's model drops it), so
+  S3 events reach EventBridge, queues, topics or functions as configured;
 - asynchronous invocations (InvocationType=Event) go to the local invoker's queue, with Lambda's
   retries and destinations, and moto's own event-source triggers are switched off: an event source
   mapping is registered but never fires inside SendMessage or PutRecord (`engage_local.pollers`
@@ -40,6 +42,7 @@ from moto.awslambda.exceptions import LambdaClientError
 from moto.cloudformation import exceptions as cfn_exceptions
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
+from moto.s3 import models as s3_models
 from moto.stepfunctions import models as sfn_models
 from moto.stepfunctions import responses as sfn_responses
 from moto.stepfunctions import utils as sfn_utils
@@ -205,8 +208,9 @@ def _parse_and_create_reporting(
     except cfn_exceptions.ValidationError:
         raise
     except Exception as exc:
+        what = f"{logical_id} ({resource_json.get('Type')})"
         raise cfn_exceptions.ValidationError(
-            message=f"{logical_id} ({resource_json.get('Type')}) failed to create: {type(exc).__name__}: {exc}"
+            message=f"{what} failed to create: {type(exc).__name__}: {exc}"
         ) from exc
 
 
@@ -226,6 +230,52 @@ def _esm_sources(backend: Any) -> list[Any]:
         *sqs_backends[backend.account_id][backend.region_name].queues.values(),
         *kinesis_backends[backend.account_id][backend.region_name].streams.values(),
     ]
+
+
+_original_create_bucket = vars(s3_models.FakeBucket)["create_from_cloudformation_json"]
+
+
+def _create_bucket(
+    cls: type,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> s3_models.FakeBucket:
+    bucket = _original_create_bucket.__func__(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    )
+    notifications = (cloudformation_json.get("Properties") or {}).get("NotificationConfiguration")
+    if notifications:
+        from engage_local.provisioners import client
+
+        client("s3", region_name).put_bucket_notification_configuration(
+            Bucket=bucket.name, NotificationConfiguration=_bucket_notifications(notifications)
+        )
+    return bucket
+
+
+def _bucket_notifications(cfn: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's NotificationConfiguration in the PutBucketNotificationConfiguration shape."""
+    config: dict[str, Any] = {}
+    if (cfn.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled") in (True, "true", "True"):
+        config["EventBridgeConfiguration"] = {}
+    for cfn_key, api_key, target_key, arn_key in (
+        ("QueueConfigurations", "QueueConfigurations", "Queue", "QueueArn"),
+        ("TopicConfigurations", "TopicConfigurations", "Topic", "TopicArn"),
+        ("LambdaConfigurations", "LambdaFunctionConfigurations", "Function", "LambdaFunctionArn"),
+    ):
+        entries = []
+        for entry in cfn.get(cfn_key, []):
+            converted: dict[str, Any] = {arn_key: entry[target_key], "Events": [entry["Event"]]}
+            rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+            if rules:
+                converted["Filter"] = {"Key": {"FilterRules": rules}}
+            entries.append(converted)
+        if entries:
+            config[api_key] = entries
+    return config
 
 
 def install(
@@ -276,6 +326,7 @@ def install(
     parsing.parse_and_create_resource = _parse_and_create_reporting
     lambda_models.LambdaFunction.create_from_cloudformation_json = classmethod(_create_function)
     sfn_models.StateMachine.create_from_cloudformation_json = classmethod(_create_state_machine)
+    s3_models.FakeBucket.create_from_cloudformation_json = classmethod(_create_bucket)
     for model, physical_id in PHYSICAL_IDS.items():
         model.physical_resource_id = property(physical_id)
     for model, (handles, read) in EXTRA_ATTRIBUTES.items():
@@ -289,6 +340,7 @@ def uninstall() -> None:
     parsing.parse_and_create_resource = _original_parse_and_create
     lambda_models.LambdaFunction.create_from_cloudformation_json = _original_create_function
     sfn_models.StateMachine.create_from_cloudformation_json = _original_create_state_machine
+    s3_models.FakeBucket.create_from_cloudformation_json = _original_create_bucket
     for model in PHYSICAL_IDS:
         if "physical_resource_id" in vars(model):
             del model.physical_resource_id

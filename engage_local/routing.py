@@ -15,7 +15,6 @@ from typing import Any
 
 from engage.adapters.clients import ClientFactory
 from moto.events import models as events_models
-from moto.events.utils import EventTemplateParser
 from moto.scheduler import models as scheduler_models
 from moto.sns import models as sns_models
 from moto.stepfunctions import responses as sfn_responses
@@ -70,18 +69,55 @@ def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
     if "Input" in target:
         return json.loads(target["Input"])
     if "InputPath" in target:
-        value: Any = event
-        for part in [p for p in target["InputPath"].lstrip("$").split(".") if p]:
-            value = value.get(part) if isinstance(value, dict) else None
-        return value
+        return _json_path(event, target["InputPath"])
     transformer = target.get("InputTransformer")
     if transformer:
-        return EventTemplateParser.parse(
-            input_template=transformer.get("InputTemplate"),
-            input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,
+        return render_input_template(
+            transformer.get("InputTemplate", ""), transformer.get("InputPathsMap", {}), event
         )
     return event
+
+
+def _json_path(document: Any, path: str) -> Any:
+    value: Any = document
+    for part in [p for p in path.lstrip("$").split(".") if p]:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def render_input_template(template: str, paths: dict[str, str], event: dict[str, Any]) -> Any:
+    """EventBridge's InputTransformer: a placeholder inside a JSON string takes the value as text; one
+    outside takes it as JSON (a string value arrives quoted). The result is JSON when it parses."""
+    values = {name: _json_path(event, path) for name, path in paths.items()}
+    values["aws.events.event"] = values["aws.events.event.json"] = event
+    out, in_string, i = [], False, 0
+    while i < len(template):
+        char = template[i]
+        if char == "\\" and in_string:
+            out.append(template[i : i + 2])
+            i += 2
+            continue
+        if char == '"':
+            in_string = not in_string
+        if char == "<":
+            end = template.find(">", i)
+            name = template[i + 1 : end] if end > 0 else ""
+            if name in values:
+                value = values[name]
+                if in_string:
+                    text = value if isinstance(value, str) else json.dumps(value)
+                    out.append(json.dumps(text)[1:-1])
+                else:
+                    out.append(json.dumps(value))
+                i = end + 1
+                continue
+        out.append(char)
+        i += 1
+    rendered = "".join(out)
+    try:
+        return json.loads(rendered)
+    except json.JSONDecodeError:
+        return rendered
 
 
 def _jsonable_event(event: dict[str, Any]) -> dict[str, Any]:
@@ -279,8 +315,8 @@ def patch_targets(router: Router) -> Any:
     original_publish = sns_models.Subscription.publish
 
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
-        if not self.event_pattern.matches_event(original_event):
-            return
+        if self.scheduled_expression or not self.event_pattern.matches_event(original_event):
+            return  # a scheduled rule has no pattern, and moto would let it match every event
         ours, theirs = router.split_targets(self)
         if theirs:
             with router._lock:  # moto reads self.targets; give it only the targets it delivers

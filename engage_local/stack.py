@@ -18,6 +18,7 @@ import requests
 from moto.server import ThreadedMotoServer
 
 from engage_local import patches, provisioners, routing
+from engage_local.api import LocalHttp, parse_at
 from engage_local.deploy import Deployer, Progress, StackReport
 from engage_local.invoker import Invoker
 from engage_local.pollers import Pollers
@@ -63,6 +64,8 @@ class LocalStack:
         self.router: Router | None = None
         self.pollers: Pollers | None = None
         self._routing: tuple | None = None
+        self.api: LocalHttp | None = None
+        self.control: LocalHttp | None = None
         self.started_seconds: float | None = None
 
     def start(self) -> LocalStack:
@@ -93,6 +96,14 @@ class LocalStack:
         patches.install(self.runtime, self.artifacts, provisioners.PROVISIONERS, self.invoker.submit)
         self.pollers = Pollers(self.invoker, self.clients, self.region)
         self.pollers.start()
+        self.api = LocalHttp(self.invoker).start()
+        self.control = LocalHttp(
+            self.invoker,
+            control={
+                "tick": lambda body: {"fired": self.router.tick(parse_at(body.get("at")))},
+                "settle": lambda body: {"idle": self.settle(float(body.get("timeout", 30)))},
+            },
+        ).start()
         self.started_seconds = time.perf_counter() - began
         return self
 
@@ -109,11 +120,12 @@ class LocalStack:
         self.stacks[stack_name] = report
         return report
 
-    def write_state(self, api_url: str | None = None) -> StackState:
+    def write_state(self) -> StackState:
         state = StackState(
             endpoint_url=self.endpoint_url,
             region=self.region,
-            api_url=api_url,
+            api_url=self.api.url if self.api else None,
+            control_url=self.control.url if self.control else None,
             stacks={name: report.to_json() for name, report in self.stacks.items()},
         )
         write_state(self.state_dir, state)
@@ -127,6 +139,10 @@ class LocalStack:
         return self.invoker.wait_idle(timeout)
 
     def stop(self) -> None:
+        for server in (self.api, self.control):
+            if server is not None:
+                server.stop()
+        self.api = self.control = None
         if self.pollers is not None:
             self.pollers.stop()
         if self.invoker is not None:

@@ -32,6 +32,7 @@ class StackState:
     endpoint_url: str
     region: str
     api_url: str | None = None
+    control_url: str | None = None
     stacks: dict[str, dict[str, Any]] = field(default_factory=dict)
     pid: int = field(default_factory=os.getpid)
 

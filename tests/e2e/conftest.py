@@ -1,5 +1,6 @@
 """The local stack, brought up once per test session: the project's template deployed as stack
-`engage`, and the local stack's own test application (tests/e2e/apps/runtime) as `runtime-test`."""
+`engage`, and the local stack's own test applications (tests/e2e/apps) as `runtime-test` (worker
+isolation, nested stacks, provisioners) and `triggers` (event sources with Lambda's semantics)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from engage_local.stack import LocalStack
 
 RUNTIME_APP = Path(__file__).parent / "apps" / "runtime" / "template.yaml"
+TRIGGERS_APP = Path(__file__).parent / "apps" / "triggers" / "template.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +21,7 @@ def local_stack(tmp_path_factory):
     try:
         stack.deploy()
         stack.deploy(RUNTIME_APP, "runtime-test")
+        stack.deploy(TRIGGERS_APP, "triggers")
         stack.write_state()
         yield stack
     finally:

@@ -37,14 +37,14 @@ def handler(event, context):
         )
         if any(b.get("outcome") == "raise" for b in bodies):
             raise RuntimeError("poison message")
-        for r, body in zip(event["Records"], bodies):
+        for r, body in zip(event["Records"], bodies, strict=True):
             if body.get("outcome") == "fail" and int(r["attributes"]["ApproximateReceiveCount"]) < 2:
                 failures.append({"itemIdentifier": r["messageId"]})
         return {"batchItemFailures": failures}
     if SOURCE == "kinesis":
         payloads = [json.loads(base64.b64decode(r["kinesis"]["data"])) for r in event["Records"]]
         record({"batch": [p["seq"] for p in payloads]})
-        for r, payload in zip(event["Records"], payloads):
+        for r, payload in zip(event["Records"], payloads, strict=True):
             if payload.get("outcome") == "fail-once" and not _seen(f"failed-{payload['seq']}"):
                 return {"batchItemFailures": [{"itemIdentifier": r["kinesis"]["sequenceNumber"]}]}
             if payload.get("outcome") == "poison":

@@ -1,0 +1,257 @@
+"""The template's REST APIs on a local HTTP port, as `sam local start-api` serves them: every path
+and method of every deployed API (Lambda proxy integrations), the REST API proxy event (payload
+1.0), binary media types honoured both ways; and the local stack's control port (`tick`, `settle`).
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from engage_local.invoker import Invoker
+from engage_local.provisioners import REST_APIS
+
+log = logging.getLogger("engage_local.api")
+_FUNCTION_IN_URI = re.compile(r"functions/(arn:[^/]+)/invocations")
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Route:
+    api_id: str
+    resource: str  # the path template, e.g. /hello/{name}
+    method: str  # GET ... or ANY
+    function_arn: str
+    pattern: re.Pattern[str]
+    binary_media_types: tuple[str, ...]
+
+
+def compile_path(template: str) -> re.Pattern[str]:
+    parts = []
+    for segment in template.strip("/").split("/"):
+        if segment.startswith("{") and segment.endswith("+}"):
+            parts.append(f"(?P<{_group(segment[1:-2])}>.+)")
+        elif segment.startswith("{") and segment.endswith("}"):
+            parts.append(f"(?P<{_group(segment[1:-1])}>[^/]+)")
+        else:
+            parts.append(re.escape(segment))
+    return re.compile("^/" + "/".join(p for p in parts if p) + "/?$")
+
+
+def _group(name: str) -> str:
+    return "p_" + re.sub(r"\W", "_", name) + "_" + format(abs(hash(name)) % 10**6, "d")
+
+
+def routes() -> list[Route]:
+    found = []
+    for api_id, api in REST_APIS.items():
+        for path, operations in api["body"].get("paths", {}).items():
+            for verb, operation in operations.items():
+                method = "ANY" if verb == "x-amazon-apigateway-any-method" else verb.upper()
+                uri = operation.get("x-amazon-apigateway-integration", {}).get("uri", "")
+                match = _FUNCTION_IN_URI.search(uri)
+                if match and (method in _METHODS or method == "ANY"):
+                    found.append(
+                        Route(
+                            api_id,
+                            path,
+                            method,
+                            match.group(1),
+                            compile_path(path),
+                            tuple(api["binary_media_types"]),
+                        )
+                    )
+    # Literal paths win over templated ones, as API Gateway matches the most specific resource.
+    return sorted(found, key=lambda r: (r.resource.count("{"), -len(r.resource)))
+
+
+def _names(route: Route) -> dict[str, str]:
+    return {_group(n.strip("{}+")): n.strip("{}+") for n in re.findall(r"\{[^}]+\}", route.resource)}
+
+
+def is_binary(content_type: str | None, binary_types: tuple[str, ...]) -> bool:
+    if not content_type:
+        return False
+    kind = content_type.split(";")[0].strip().lower()
+    return any(fnmatch.fnmatch(kind, t.lower()) for t in binary_types)
+
+
+def proxy_event(
+    route: Route,
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, list[str]],
+    body: bytes,
+    source_ip: str,
+    stage: str = "local",
+) -> dict[str, Any]:
+    match = route.pattern.match(path)
+    names = _names(route)
+    path_parameters = {names[k]: v for k, v in match.groupdict().items()} if match else {}
+    multi_query = {k: v for k, v in parse_qs(query, keep_blank_values=True).items()}
+    binary = is_binary((headers.get("content-type") or [None])[0], route.binary_media_types)
+    now = datetime.now(UTC)
+    return {
+        "resource": route.resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": {k: v[-1] for k, v in headers.items()} or None,
+        "multiValueHeaders": headers or None,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": path_parameters or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": route.resource,
+            "resourcePath": route.resource,
+            "httpMethod": method,
+            "extendedRequestId": str(uuid.uuid4()),
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "path": f"/{stage}{path}",
+            "accountId": "123456789012",
+            "protocol": "HTTP/1.1",
+            "stage": stage,
+            "domainPrefix": "localhost",
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "requestId": str(uuid.uuid4()),
+            "domainName": "localhost",
+            "apiId": route.api_id,
+            "identity": {"sourceIp": source_ip, "userAgent": (headers.get("user-agent") or [None])[0]},
+        },
+        "body": (base64.b64encode(body).decode() if binary else body.decode(errors="replace"))
+        if body
+        else None,
+        "isBase64Encoded": bool(body) and binary,
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "engage-local-api"
+    invoker: Invoker
+    control: dict[str, Callable[[dict[str, Any]], Any]]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug(format, *args)
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.control is not None:
+            return self._control(url.path, body)
+        method = self.command.upper()
+        route = next((r for r in routes() if r.pattern.match(url.path) and r.method in (method, "ANY")), None)
+        if route is None:
+            return self._send(
+                403,
+                {"Content-Type": "application/json"},
+                json.dumps({"message": "Missing Authentication Token"}).encode(),
+            )
+        headers: dict[str, list[str]] = {}
+        for key, value in self.headers.items():
+            headers.setdefault(key.lower(), []).append(value)
+        event = proxy_event(route, method, url.path, url.query, headers, body, self.client_address[0])
+        result = self.invoker.invoke(route.function_arn, event)
+        if result.errored:
+            log.warning("API function %s failed: %s", route.function_arn, result.payload[:500])
+            return self._send(
+                502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}'
+            )
+        try:
+            response = json.loads(result.payload)
+            status = int(response.get("statusCode", 200))
+        except (ValueError, TypeError, AttributeError):
+            log.warning("API function %s returned a malformed proxy response", route.function_arn)
+            return self._send(
+                502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}'
+            )
+        out_headers = {k: str(v) for k, v in (response.get("headers") or {}).items()}
+        for key, values in (response.get("multiValueHeaders") or {}).items():
+            out_headers[key] = ", ".join(map(str, values))
+        payload = response.get("body") or ""
+        if response.get("isBase64Encoded"):
+            accept = self.headers.get("Accept", "")
+            wanted = is_binary(
+                out_headers.get("Content-Type") or out_headers.get("content-type"), route.binary_media_types
+            ) or any(is_binary(a, route.binary_media_types) for a in accept.split(","))
+            data = base64.b64decode(payload) if wanted else payload.encode()
+        else:
+            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+        return self._send(status, out_headers, data)
+
+    def _control(self, path: str, body: bytes) -> None:
+        action = self.control.get(path.strip("/"))
+        if action is None:
+            return self._send(
+                404, {"Content-Type": "application/json"}, b'{"error": "unknown control action"}'
+            )
+        try:
+            answer = action(json.loads(body) if body else {})
+            return self._send(
+                200, {"Content-Type": "application/json"}, json.dumps(answer, default=str).encode()
+            )
+        except (ValueError, KeyError) as exc:
+            return self._send(
+                400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)}).encode()
+            )
+
+    def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+
+class LocalHttp:
+    """A threaded HTTP server on 127.0.0.1: the API port, or the control port with `control`."""
+
+    def __init__(
+        self, invoker: Invoker, control: dict[str, Callable[[dict[str, Any]], Any]] | None = None
+    ) -> None:
+        handler = type("Handler", (_Handler,), {"invoker": invoker, "control": control})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="local-http", daemon=True)
+
+    def start(self) -> LocalHttp:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def parse_at(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

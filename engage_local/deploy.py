@@ -183,6 +183,13 @@ class Deployer:
             raise DeployError(f"{path}: SAM translation failed: {exc}") from exc
         for logical_id, resource in translated.get("Resources", {}).items():
             props = resource.get("Properties", {})
+            if (
+                resource.get("Type") == "AWS::SQS::Queue"
+                and str(props.get("FifoQueue")).lower() == "true"
+                and "QueueName" not in props
+            ):
+                # CloudFormation names a FIFO queue <stack>-<logical id>-<id>.fifo; moto forgets ".fifo".
+                props["QueueName"] = {"Fn::Join": ["", [{"Ref": "AWS::StackName"}, f"-{logical_id}.fifo"]]}
             if resource.get("Type") == "AWS::ApiGateway::RestApi" and "Name" not in props:
                 props["Name"] = logical_id  # moto's model requires it; AWS takes it from the Body's title
             # moto's state machines ignore DefinitionSubstitutions; Fn::Sub does the same job.

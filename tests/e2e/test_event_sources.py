@@ -244,3 +244,58 @@ def test_s3_events_reach_a_function_through_eventbridge(local_stack, ids):
     detail = observations(local_stack, ids, "s3")[0]["event"]["detail"]
     assert detail["bucket"]["name"] == ids["DropBucket"]
     assert detail["object"]["key"] == "imports/a b.csv"
+
+
+def test_fifo_messages_of_a_group_are_handled_in_order(local_stack, ids):
+    sqs = local_stack.client("sqs")
+    for group, count in (("g1", 5), ("g2", 3)):
+        for n in range(count):
+            body = json.dumps({"n": n, "group": group})  # content-based deduplication spans groups
+            sqs.send_message(QueueUrl=ids["OrderedQueue"], MessageBody=body, MessageGroupId=group)
+
+    def handled():
+        return [item for b in observations(local_stack, ids, "fifo") for item in b["batch"]]
+
+    assert wait_until(lambda: len(handled()) == 8, timeout=20), handled()
+    for group, count in (("g1", 5), ("g2", 3)):
+        assert [n for g, n in handled() if g == group] == list(range(count))
+
+
+def test_an_eventbridge_rule_delivers_to_an_sqs_target_with_input_path(local_stack, ids):
+    local_stack.client("events").put_events(
+        Entries=[
+            {
+                "Source": "engage.test",
+                "DetailType": "audit",
+                "Detail": json.dumps({"who": "ops", "what": "export"}),
+            }
+        ]
+    )
+    delivered = drain(local_stack, ids["AuditQueue"], expect=1, timeout=10)
+    assert [json.loads(m["Body"]) for m in delivered] == [{"who": "ops", "what": "export"}]
+
+
+def test_a_failed_async_invoke_without_invoke_config_is_retried_twice_then_dead_lettered(local_stack, ids):
+    before = len(observations(local_stack, ids, "async-failing"))
+    local_stack.client("lambda").invoke(
+        FunctionName=ids["FailingToDlq"], InvocationType="Event", Payload=json.dumps({"order": 7}).encode()
+    )
+    dead = drain(local_stack, ids["AsyncDlq"], expect=1, timeout=20)
+    assert [json.loads(m["Body"]) for m in dead] == [{"order": 7}]
+    assert dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"] == "this function always fails"
+    assert len(observations(local_stack, ids, "async-failing")) - before == 3, "one try and two retries"
+
+
+def test_sns_to_sqs_honours_raw_delivery_and_the_filter_policy(local_stack):
+    resources = {r["logical_id"]: r["physical_id"] for r in local_stack.stacks["runtime-test"].resources}
+    sns = local_stack.client("sns")
+    for kind in ("drop", "keep"):
+        sns.publish(
+            TopicArn=resources["Topic"],
+            Message=f"raw {kind}",
+            MessageAttributes={"kind": {"DataType": "String", "StringValue": kind}},
+        )
+    delivered = drain(local_stack, resources["Queue"], expect=1, timeout=10)
+    time.sleep(0.3)
+    delivered += drain(local_stack, resources["Queue"], expect=1, timeout=0.5)
+    assert [m["Body"] for m in delivered] == ["raw keep"], "raw body, and the non-matching message dropped"

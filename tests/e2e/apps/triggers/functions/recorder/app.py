@@ -50,6 +50,15 @@ def handler(event, context):
             if payload.get("outcome") == "poison":
                 raise RuntimeError(f"record {payload['seq']} can never be processed")
         return {"batchItemFailures": []}
+    if SOURCE == "fifo":
+        record(
+            {
+                "batch": [
+                    (r["attributes"]["MessageGroupId"], json.loads(r["body"])["n"]) for r in event["Records"]
+                ]
+            }
+        )
+        return {"batchItemFailures": []}
     if SOURCE == "async-failing":
         record({"event": event})
         raise RuntimeError("this function always fails")

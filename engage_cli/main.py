@@ -107,18 +107,40 @@ def local_invoke(args: argparse.Namespace) -> int:
 
 
 def local_tick(args: argparse.Namespace) -> int:
-    import requests
-
-    from engage_local.state import read_state
-
-    state = read_state(_state_dir(args))
-    response = requests.post(f"{state.control_url}/tick", json={"at": args.at}, timeout=60)
-    if response.status_code != 200:
-        raise CommandError(response.json().get("error", response.text), EXIT_USAGE, "BadRequest")
-    fired = response.json()["fired"]
+    fired = _control(_running(args), "tick", {"at": args.at})["fired"]
     lines = [f"{f['kind']} {f['name']} ({f['expression']}) -> {', '.join(f['targets'])}" for f in fired]
     emit(args, {"at": args.at, "fired": fired}, human="\n".join(lines) or "nothing was due")
     return 0
+
+
+# --- engage outbox ----------------------------------------------------------------------------
+def outbox_list(args: argparse.Namespace) -> int:
+    state = _running(args)
+    entries = _control(state, "outbox", {"service": args.service, "operation": args.operation})["entries"]
+    lines = []
+    for entry in entries:
+        outcome = f"error {entry['error']['code']}" if "error" in entry else "ok"
+        fault = f"  fault={entry['fault']}" if entry.get("fault") else ""
+        lines.append(f"{entry['time']}  {entry['service']}.{entry['operation']}  {outcome}{fault}")
+    emit(args, entries, human="\n".join(lines) or "the outbox is empty")
+    return 0
+
+
+def _running(args: argparse.Namespace) -> Any:
+    from engage_local.state import read_state
+
+    return read_state(_state_dir(args))
+
+
+def _control(state: Any, action: str, body: dict[str, Any]) -> dict[str, Any]:
+    import requests
+
+    response = requests.post(
+        f"{state.control_url}/{action}", json={k: v for k, v in body.items() if v is not None}, timeout=60
+    )
+    if response.status_code != 200:
+        raise CommandError(response.json().get("error", response.text), EXIT_USAGE, "BadRequest")
+    return response.json()
 
 
 # --- engage contacts ---------------------------------------------------------------------------
@@ -186,6 +208,14 @@ def parser() -> argparse.ArgumentParser:
     tick = local.add_parser("tick", parents=[common], help="fire the schedules due at a time (default: now)")
     tick.add_argument("--at", help="ISO 8601 time, UTC unless it says otherwise (e.g. 2026-12-01T06:00:00Z)")
     tick.set_defaults(run=local_tick)
+
+    outbox = areas.add_parser("outbox", help="what the emulated services received").add_subparsers(
+        dest="command", required=True
+    )
+    listing = outbox.add_parser("list", parents=[common], help="every request, in order")
+    listing.add_argument("--service", help="botocore service name, e.g. sesv2, pinpoint-sms-voice-v2")
+    listing.add_argument("--operation", help="e.g. SendEmail")
+    listing.set_defaults(run=outbox_list)
 
     contacts = areas.add_parser("contacts", help="the contact store").add_subparsers(
         dest="command", required=True

@@ -151,7 +151,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if self.control is not None:
-            return self._control(url.path, body)
+            query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+            return self._control(url.path, body, query)
         method = self.command.upper()
         route = next((r for r in routes() if r.pattern.match(url.path) and r.method in (method, "ANY")), None)
         if route is None:
@@ -192,14 +193,14 @@ class _Handler(BaseHTTPRequestHandler):
             data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
         return self._send(status, out_headers, data)
 
-    def _control(self, path: str, body: bytes) -> None:
+    def _control(self, path: str, body: bytes, query: dict[str, str]) -> None:
         action = self.control.get(path.strip("/"))
         if action is None:
             return self._send(
                 404, {"Content-Type": "application/json"}, b'{"error": "unknown control action"}'
             )
         try:
-            answer = action(json.loads(body) if body else {})
+            answer = action({**query, **(json.loads(body) if body else {})})
             return self._send(
                 200, {"Content-Type": "application/json"}, json.dumps(answer, default=str).encode()
             )

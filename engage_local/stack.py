@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from engage_local import patches, provisioners, routing
 from engage_local.api import LocalHttp, parse_at
 from engage_local.deploy import Deployer, Progress, StackReport
+from engage_local.emulators import EmulatedServices, EmulatorMiddleware, jsonable
 from engage_local.invoker import Invoker
 from engage_local.pollers import Pollers
 from engage_local.routing import Router
@@ -34,6 +37,22 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class EmulatingMotoServer(ThreadedMotoServer):
+    """moto's threaded server with the emulated services in front of its application."""
+
+    def __init__(self, emulated: EmulatedServices, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.emulated = emulated
+
+    def _server_entry(self) -> None:
+        app = EmulatorMiddleware(DomainDispatcherApplication(create_backend_app), self.emulated)
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
 
 
 class LocalStack:
@@ -80,7 +99,10 @@ class LocalStack:
         self.progress(f"starting the emulator on {self.endpoint_url}")
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         os.environ["MOTO_PORT"] = str(self.port)  # where moto's Step Functions send their SDK calls
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.emulated = EmulatedServices(self.region, self.clients)
+        self._server = EmulatingMotoServer(
+            self.emulated, ip_address="127.0.0.1", port=self.port, verbose=False
+        )
         self._server.start()
         requests.post(
             f"{self.endpoint_url}/moto-api/config",
@@ -102,6 +124,19 @@ class LocalStack:
             control={
                 "tick": lambda body: {"fired": self.router.tick(parse_at(body.get("at")))},
                 "settle": lambda body: {"idle": self.settle(float(body.get("timeout", 30)))},
+                "outbox": lambda body: {
+                    "entries": jsonable(
+                        self.emulated.outbox.entries(body.get("service"), body.get("operation"))
+                    )
+                },
+                "faults": lambda body: {
+                    "rules": self.emulated.faults.configure(body["rules"])
+                    if "rules" in body
+                    else self.emulated.faults.describe()
+                },
+                "clock": lambda body: {
+                    "now": self.emulated.clock.advance(float(body.get("advance_seconds", 0)))
+                },
             },
         ).start()
         self.started_seconds = time.perf_counter() - began

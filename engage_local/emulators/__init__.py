@@ -1,0 +1,150 @@
+"""Services moto lacks, emulated behind moto's own port (see `framework`), with the outbox, the
+emulators' clock and fault injection."""
+
+from __future__ import annotations
+
+import io
+import logging
+import socket
+from typing import Any
+from urllib.parse import parse_qs
+
+from engage.adapters.clients import ClientFactory
+
+from engage_local.emulators.faults import FaultInjector, throttle_error
+from engage_local.emulators.framework import ApiError, Clock, Emulator, Outbox, Request, jsonable
+from engage_local.emulators.phone import connect_emulator, pinpoint_emulator
+from engage_local.emulators.ses import SesState, ses_emulator
+from engage_local.emulators.sms import SmsVoiceState, publish_json, sms_voice_emulator
+
+log = logging.getLogger("engage_local.emulators")
+
+
+class EmulatedServices:
+    def __init__(self, region: str, clients: ClientFactory) -> None:
+        self.clock = Clock()
+        self.outbox = Outbox()
+        self.faults = FaultInjector()
+        publish = lambda destination, record: publish_json(clients, destination, record)  # noqa: E731
+        self.sms = SmsVoiceState(region, self.clock, publish)
+        self.ses = SesState(region, self.clock, publish, clients)
+        self.emulators: list[Emulator] = [
+            sms_voice_emulator(self.sms),
+            ses_emulator(self.ses),
+            pinpoint_emulator(),
+            connect_emulator(),
+        ]
+
+    def route(self, request: Request) -> tuple[Emulator | None, Any, dict[str, str]]:
+        scope = request.scope
+        for emulator in self.emulators:
+            if scope and scope[1] == emulator.signing_name:
+                found = emulator.operation(request)
+                if found and found[0].name in emulator.handlers:
+                    return emulator, found[0], found[1]
+        return None, None, {}
+
+
+def _moto_operation(request: Request) -> str:
+    target = request.headers.get("x-amz-target")
+    if target:
+        return target.rpartition(".")[2]
+    form = parse_qs(request.query) or (
+        parse_qs(request.body.decode(errors="ignore"))
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+        else {}
+    )
+    return form.get("Action", ["*"])[0]
+
+
+class EmulatorMiddleware:
+    """WSGI in front of moto: emulated operations are answered here, the rest go to moto."""
+
+    def __init__(self, app: Any, services: EmulatedServices) -> None:
+        self.app = app
+        self.services = services
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        request = Request(
+            environ["REQUEST_METHOD"],
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            headers,
+            body,
+        )
+        scope = request.scope
+        if scope is None:
+            return self.app(environ, start_response)
+        emulator, operation, uri_params = self.services.route(request)
+        service = emulator.service if emulator else scope[1]
+        name = operation.name if operation else _moto_operation(request)
+        fault = self.services.faults.decide(service, name)
+        if fault in ("throttle", "transient"):
+            code, status = throttle_error(service) if fault == "throttle" else ("InternalFailure", 500)
+            error = ApiError(
+                code, "Rate exceeded" if fault == "throttle" else "injected transient failure", status
+            )
+            answer = (emulator or _GENERIC).error(error)
+            if emulator:
+                self.services.outbox.record(
+                    service,
+                    name,
+                    emulator.parse(operation, request, uri_params),
+                    error={"code": code, "message": str(error)},
+                    fault=fault,
+                )
+            return _respond(start_response, *answer)
+        if emulator is None:
+            if fault == "timeout":
+                list(self.app(environ, lambda *_a, **_k: None))
+                return _drop(environ)
+            return self.app(environ, start_response)
+        params = emulator.parse(operation, request, uri_params)
+        try:
+            result = emulator.handlers[name](params)
+            answer = emulator.serialise(operation, result)
+            self.services.outbox.record(service, name, params, response=result, fault=fault)
+        except ApiError as exc:
+            answer = emulator.error(exc)
+            self.services.outbox.record(
+                service, name, params, error={"code": exc.code, "message": str(exc)}, fault=fault
+            )
+        if fault == "timeout":
+            return _drop(environ)
+        return _respond(start_response, *answer)
+
+
+_GENERIC = Emulator("sqs")  # any JSON error shape will do for moto's services
+
+
+def _respond(start_response: Any, status: int, headers: dict[str, str], data: bytes) -> list[bytes]:
+    reason = {
+        200: "OK",
+        400: "Bad Request",
+        404: "Not Found",
+        409: "Conflict",
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+    }.get(status, "Error")
+    start_response(f"{status} {reason}", [*headers.items(), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _drop(environ: dict[str, Any]) -> list[bytes]:
+    """The request was carried out; the caller never hears back (as when a response is lost)."""
+    connection = environ.get("werkzeug.socket")
+    if connection is not None:
+        try:
+            connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            log.debug("connection already gone")
+    return []
+
+
+__all__ = ["EmulatedServices", "EmulatorMiddleware", "jsonable"]

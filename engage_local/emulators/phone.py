@@ -1,0 +1,105 @@
+"""The two surviving non-email APIs the product calls that moto lacks: Pinpoint's
+`PhoneNumberValidate` (answered from the `phonenumbers` library's carrier, geocoder and time-zone
+data, in the real response shape) and Amazon Connect's `StartOutboundVoiceContact` (recorded, with
+a contact id, refused for numbers that are not valid E.164)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import phonenumbers
+from phonenumbers import carrier, geocoder, timezone
+from phonenumbers.phonenumberutil import NumberParseException, PhoneNumberType
+
+from engage_local.emulators.framework import ApiError, Emulator
+
+# Pinpoint's PhoneType and PhoneTypeCode for phonenumbers' number types.
+_TYPES = {
+    PhoneNumberType.MOBILE: ("MOBILE", 0),
+    PhoneNumberType.FIXED_LINE: ("LANDLINE", 1),
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: ("MOBILE", 0),
+    PhoneNumberType.VOIP: ("VOIP", 2),
+    PhoneNumberType.TOLL_FREE: ("OTHER", 4),
+    PhoneNumberType.PREMIUM_RATE: ("OTHER", 4),
+    PhoneNumberType.SHARED_COST: ("OTHER", 4),
+    PhoneNumberType.PERSONAL_NUMBER: ("OTHER", 4),
+    PhoneNumberType.PAGER: ("OTHER", 4),
+    PhoneNumberType.UAN: ("OTHER", 4),
+    PhoneNumberType.VOICEMAIL: ("OTHER", 4),
+}
+
+
+def validate_number(request: dict[str, Any]) -> dict[str, Any]:
+    """Pinpoint's NumberValidateResponse for a NumberValidateRequest."""
+    original = request.get("PhoneNumber", "")
+    region = (request.get("IsoCountryCode") or "").upper() or None
+    response: dict[str, Any] = {"OriginalPhoneNumber": original}
+    if region:
+        response["OriginalCountryCodeIso2"] = region
+    try:
+        number = phonenumbers.parse(original, region)
+    except NumberParseException:
+        return {**response, "PhoneType": "INVALID", "PhoneTypeCode": 3}
+    if not phonenumbers.is_valid_number(number):
+        return {
+            **response,
+            "PhoneType": "INVALID",
+            "PhoneTypeCode": 3,
+            "CleansedPhoneNumberE164": phonenumbers.format_number(
+                number, phonenumbers.PhoneNumberFormat.E164
+            ),
+        }
+    iso = phonenumbers.region_code_for_number(number)
+    kind, code = _TYPES.get(phonenumbers.number_type(number), ("OTHER", 4))
+    zones = [z for z in timezone.time_zones_for_number(number) if z != "Etc/Unknown"]
+    place = geocoder.description_for_number(number, "en")
+    answer = {
+        **response,
+        "CleansedPhoneNumberE164": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        "CleansedPhoneNumberNational": phonenumbers.format_number(
+            number, phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+        .replace(" ", "")
+        .replace("-", ""),
+        "Country": geocoder.country_name_for_number(number, "en") or iso,
+        "CountryCodeIso2": iso,
+        "CountryCodeNumeric": str(number.country_code),
+        "PhoneType": kind,
+        "PhoneTypeCode": code,
+    }
+    name = carrier.name_for_number(number, "en")
+    if name:
+        answer["Carrier"] = name
+    if place and place != answer["Country"]:
+        answer["City"] = place.split(",")[0]
+    if zones:
+        answer["Timezone"] = zones[0]
+    return answer
+
+
+def pinpoint_emulator() -> Emulator:
+    return Emulator(
+        "pinpoint",
+        {
+            "PhoneNumberValidate": lambda params: {
+                "NumberValidateResponse": validate_number(params["NumberValidateRequest"])
+            },
+        },
+    )
+
+
+def start_outbound_voice_contact(params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(params["DestinationPhoneNumber"], None))
+    except NumberParseException:
+        valid = False
+    if not valid:
+        raise ApiError(
+            "DestinationNotAllowedException", "Outbound calls to this number are not allowed", status=403
+        )
+    return {"ContactId": str(uuid.uuid4())}
+
+
+def connect_emulator() -> Emulator:
+    return Emulator("connect", {"StartOutboundVoiceContact": start_outbound_voice_contact})

@@ -1,0 +1,572 @@
+"""The SES v2 operations moto lacks or cannot make realistic, emulated with state: sending (with the
+account's send quota and rate enforced, the account-level suppression list applied, and the events a
+configuration set's destinations receive), the account (quota, suppression and VDM attributes), the
+suppression list, configuration-set event destinations, and VDM export jobs that move through
+PENDING, PROCESSING and COMPLETED, FAILED or CANCELLED on the emulator's clock.
+
+Outcomes follow the SES mailbox simulator: success@, bounce@, complaint@, ooto@ and
+suppressionlist@simulator.amazonses.com (labels such as success+x@ allowed). Local additions, for
+engagement: a recipient whose local part carries +open or +click also produces Open (and Click)
+events, and delay@simulator.amazonses.com a DeliveryDelay before its Delivery.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import email
+import email.policy
+import io
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import getaddresses
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from engage_local.emulators.framework import ApiError, Clock, Emulator
+
+ACCOUNT = "123456789012"
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+REPORTING_MTA = "a8-70.smtp-out.amazonses.com"
+EXPORT_BUCKET = "engage-local-ses-exports"
+PENDING_SECONDS, PROCESSING_SECONDS = 30, 60  # on the emulator's clock
+DETAIL_TYPES = {
+    "Send": "Email Sent",
+    "Delivery": "Email Delivered",
+    "Bounce": "Email Bounced",
+    "Complaint": "Email Complaint Received",
+    "Open": "Email Opened",
+    "Click": "Email Clicked",
+    "DeliveryDelay": "Email Delivery Delayed",
+    "Reject": "Email Rejected",
+}
+METRIC_EVENTS = {
+    "SEND": "Send",
+    "DELIVERY": "Delivery",
+    "COMPLAINT": "Complaint",
+    "OPEN": "Open",
+    "CLICK": "Click",
+    "PERMANENT_BOUNCE": "Bounce:Permanent",
+    "TRANSIENT_BOUNCE": "Bounce:Transient",
+}
+
+
+class SesState:
+    def __init__(
+        self,
+        region: str,
+        clock: Clock,
+        publish: Callable[[dict[str, Any], dict[str, Any]], None],
+        clients: Any,
+    ) -> None:
+        self.region = region
+        self.clock = clock
+        self.publish = publish
+        self.clients = clients
+        self.lock = threading.RLock()
+        self.send_quota = {"Max24HourSend": 50000.0, "MaxSendRate": 14.0}
+        self.suppressed_reasons = ["BOUNCE", "COMPLAINT"]
+        self.vdm_enabled = False
+        self.sent: collections.deque[tuple[float, int]] = collections.deque()  # (time, recipients)
+        self.suppressed: dict[str, dict[str, Any]] = {}
+        self.destinations: dict[str, dict[str, dict[str, Any]]] = {}
+        self.history: list[dict[str, Any]] = []  # every event published, for VDM exports
+        self.jobs: dict[str, dict[str, Any]] = {}
+
+    # --- account -------------------------------------------------------------------------------
+    def _sent_last(self, seconds: float) -> int:
+        now = self.clock.now().timestamp()
+        while self.sent and now - self.sent[0][0] > 86400:
+            self.sent.popleft()
+        return sum(n for at, n in self.sent if now - at <= seconds)
+
+    def get_account(self, _params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "DedicatedIpAutoWarmupEnabled": False,
+                "EnforcementStatus": "HEALTHY",
+                "ProductionAccessEnabled": True,
+                "SendingEnabled": True,
+                "SendQuota": {**self.send_quota, "SentLast24Hours": float(self._sent_last(86400))},
+                "SuppressionAttributes": {"SuppressedReasons": list(self.suppressed_reasons)},
+                "VdmAttributes": {"VdmEnabled": "ENABLED" if self.vdm_enabled else "DISABLED"},
+            }
+
+    def put_account_suppression_attributes(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.suppressed_reasons = list(params.get("SuppressedReasons", []))
+        return {}
+
+    def put_account_vdm_attributes(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.vdm_enabled = params["VdmAttributes"].get("VdmEnabled") == "ENABLED"
+        return {}
+
+    # --- suppression list ----------------------------------------------------------------------
+    def put_suppressed_destination(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._suppress(params["EmailAddress"], params["Reason"], None, None)
+        return {}
+
+    def _suppress(self, address: str, reason: str, message_id: str | None, feedback_id: str | None) -> None:
+        attributes = {k: v for k, v in (("MessageId", message_id), ("FeedbackId", feedback_id)) if v}
+        with self.lock:
+            self.suppressed[address.lower()] = {
+                "EmailAddress": address.lower(),
+                "Reason": reason,
+                "LastUpdateTime": self.clock.now(),
+                "Attributes": attributes,
+            }
+
+    def get_suppressed_destination(self, params: dict[str, Any]) -> dict[str, Any]:
+        entry = self.suppressed.get(params["EmailAddress"].lower())
+        if entry is None:
+            raise ApiError(
+                "NotFoundException", f"{params['EmailAddress']} is not on the suppression list", 404
+            )
+        return {"SuppressedDestination": entry}
+
+    def delete_suppressed_destination(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            if self.suppressed.pop(params["EmailAddress"].lower(), None) is None:
+                raise ApiError(
+                    "NotFoundException", f"{params['EmailAddress']} is not on the suppression list", 404
+                )
+        return {}
+
+    def list_suppressed_destinations(self, params: dict[str, Any]) -> dict[str, Any]:
+        reasons = params.get("Reasons")
+        return {
+            "SuppressedDestinationSummaries": [
+                {k: v for k, v in e.items() if k != "Attributes"}
+                for e in self.suppressed.values()
+                if not reasons or e["Reason"] in reasons
+            ]
+        }
+
+    # --- configuration-set event destinations --------------------------------------------------
+    def _configuration_set(self, name: str) -> None:
+        try:
+            self.clients.client("sesv2").get_configuration_set(ConfigurationSetName=name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "NotFoundException":
+                raise
+            raise ApiError("NotFoundException", f"Configuration set <{name}> does not exist.", 404) from None
+
+    def create_configuration_set_event_destination(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._configuration_set(params["ConfigurationSetName"])
+        with self.lock:
+            existing = self.destinations.setdefault(params["ConfigurationSetName"], {})
+            if params["EventDestinationName"] in existing:
+                raise ApiError("AlreadyExistsException", "event destination already exists")
+            existing[params["EventDestinationName"]] = {
+                "Name": params["EventDestinationName"],
+                **params["EventDestination"],
+            }
+        return {}
+
+    def update_configuration_set_event_destination(self, params: dict[str, Any]) -> dict[str, Any]:
+        existing = self.destinations.get(params["ConfigurationSetName"], {})
+        if params["EventDestinationName"] not in existing:
+            raise ApiError("NotFoundException", "no such event destination", 404)
+        existing[params["EventDestinationName"]] = {
+            "Name": params["EventDestinationName"],
+            **params["EventDestination"],
+        }
+        return {}
+
+    def delete_configuration_set_event_destination(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            if (
+                self.destinations.get(params["ConfigurationSetName"], {}).pop(
+                    params["EventDestinationName"], None
+                )
+                is None
+            ):
+                raise ApiError("NotFoundException", "no such event destination", 404)
+        return {}
+
+    def get_configuration_set_event_destinations(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._configuration_set(params["ConfigurationSetName"])
+        return {"EventDestinations": list(self.destinations.get(params["ConfigurationSetName"], {}).values())}
+
+    # --- sending -------------------------------------------------------------------------------
+    def send_email(self, params: dict[str, Any]) -> dict[str, Any]:
+        mail = _mail(params)
+        recipients = mail["destination"]
+        if not recipients:
+            raise ApiError("BadRequestException", "The message has no recipients")
+        if params.get("ConfigurationSetName"):
+            self._configuration_set(params["ConfigurationSetName"])
+        with self.lock:
+            if self._sent_last(1) + len(recipients) > self.send_quota["MaxSendRate"]:
+                raise ApiError("TooManyRequestsException", "Maximum sending rate exceeded.", 429)
+            if self._sent_last(86400) + len(recipients) > self.send_quota["Max24HourSend"]:
+                raise ApiError("LimitExceededException", "Daily message quota exceeded.")
+            self.sent.append((self.clock.now().timestamp(), len(recipients)))
+        message_id = f"{uuid.uuid4().hex[:16]}-{uuid.uuid4()}-000000"
+        mail.update(
+            {
+                "timestamp": _iso(self.clock.now()),
+                "messageId": message_id,
+                "sendingAccountId": ACCOUNT,
+                "sourceArn": f"arn:aws:ses:{self.region}:{ACCOUNT}:identity/{mail['source'].split('@')[-1]}",
+                "tags": _tags(params, mail),
+            }
+        )
+        self._events(params.get("ConfigurationSetName"), mail, recipients)
+        return {"MessageId": message_id}
+
+    def _events(self, configuration_set: str | None, mail: dict[str, Any], recipients: list[str]) -> None:
+        now = self.clock.now()
+        events: list[dict[str, Any]] = [{"eventType": "Send", "mail": mail, "send": {}}]
+        for recipient in recipients:
+            events.extend(self._outcome(mail, recipient, now))
+        for event in events:
+            self.history.append({"at": now, "identity": mail["source"].split("@")[-1], "event": event})
+            if configuration_set:
+                self._publish(configuration_set, event)
+
+    def _outcome(self, mail: dict[str, Any], recipient: str, now: datetime) -> list[dict[str, Any]]:
+        local, _, domain = recipient.lower().partition("@")
+        base, _, label = local.partition("+")
+        feedback = f"{uuid.uuid4().hex}-000000"
+        if recipient.lower() in self.suppressed:
+            return [_bounce(mail, recipient, now, feedback, "Permanent", "OnAccountSuppressionList")]
+        if domain == SIMULATOR_DOMAIN:
+            if base == "bounce":
+                if "BOUNCE" in self.suppressed_reasons:
+                    self._suppress(recipient, "BOUNCE", mail["messageId"], feedback)
+                return [_bounce(mail, recipient, now, feedback, "Permanent", "General")]
+            if base == "suppressionlist":
+                return [_bounce(mail, recipient, now, feedback, "Permanent", "OnAccountSuppressionList")]
+            if base == "complaint":
+                if "COMPLAINT" in self.suppressed_reasons:
+                    self._suppress(recipient, "COMPLAINT", mail["messageId"], feedback)
+                return [
+                    _delivery(mail, recipient, now),
+                    {
+                        "eventType": "Complaint",
+                        "mail": mail,
+                        "complaint": {
+                            "complainedRecipients": [{"emailAddress": recipient}],
+                            "timestamp": _iso(now),
+                            "feedbackId": feedback,
+                            "userAgent": "Amazon SES Mailbox Simulator",
+                            "complaintFeedbackType": "abuse",
+                            "arrivalDate": _iso(now),
+                        },
+                    },
+                ]
+            if base == "delay":
+                return [
+                    {
+                        "eventType": "DeliveryDelay",
+                        "mail": mail,
+                        "deliveryDelay": {
+                            "timestamp": _iso(now),
+                            "delayType": "TransientCommunicationFailure",
+                            "expirationTime": _iso(now + timedelta(hours=12)),
+                            "reportingMTA": REPORTING_MTA,
+                            "delayedRecipients": [
+                                {
+                                    "emailAddress": recipient,
+                                    "status": "4.4.1",
+                                    "diagnosticCode": "smtp; 421 4.4.1 Unable to connect",
+                                }
+                            ],
+                        },
+                    },
+                    _delivery(mail, recipient, now),
+                ]
+        events = [_delivery(mail, recipient, now)]
+        if label in ("open", "click"):
+            events.append(
+                {
+                    "eventType": "Open",
+                    "mail": mail,
+                    "open": {"ipAddress": "192.0.2.1", "timestamp": _iso(now), "userAgent": "Mozilla/5.0"},
+                }
+            )
+        if label == "click":
+            events.append(
+                {
+                    "eventType": "Click",
+                    "mail": mail,
+                    "click": {
+                        "ipAddress": "192.0.2.1",
+                        "timestamp": _iso(now),
+                        "userAgent": "Mozilla/5.0",
+                        "link": "https://example.com/offer",
+                        "linkTags": {},
+                    },
+                }
+            )
+        return events
+
+    def _publish(self, configuration_set: str, event: dict[str, Any]) -> None:
+        kind = event["eventType"].upper().replace("DELIVERYDELAY", "DELIVERY_DELAY")
+        for destination in self.destinations.get(configuration_set, {}).values():
+            if destination.get("Enabled", True) and kind in destination.get("MatchingEventTypes", []):
+                self.publish(destination, event)
+                bus = (destination.get("EventBridgeDestination") or {}).get("EventBusArn")
+                if bus:
+                    self.clients.client("events").put_events(
+                        Entries=[
+                            {
+                                "Source": "aws.ses",
+                                "DetailType": DETAIL_TYPES.get(event["eventType"], "Email Event"),
+                                "Detail": json.dumps(event, default=str),
+                                "EventBusName": bus,
+                            }
+                        ]
+                    )
+
+    # --- VDM export jobs -----------------------------------------------------------------------
+    def create_export_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        source = params["ExportDataSource"]
+        if "MetricsDataSource" in source:
+            metrics = source["MetricsDataSource"]
+            if not 1 <= len(metrics.get("Dimensions", {})) <= 3:
+                raise ApiError("BadRequestException", "Between 1 and 3 dimensions are required")
+            if not 1 <= len(metrics.get("Metrics", [])) <= 10:
+                raise ApiError("BadRequestException", "Between 1 and 10 metrics are required")
+        job_id = str(uuid.uuid4())
+        with self.lock:
+            self.jobs[job_id] = {
+                "JobId": job_id,
+                "ExportSourceType": "METRICS_DATA" if "MetricsDataSource" in source else "MESSAGE_INSIGHTS",
+                "ExportDestination": dict(params["ExportDestination"]),
+                "ExportDataSource": source,
+                "CreatedTimestamp": self.clock.now(),
+                "cancelled": False,
+            }
+        return {"JobId": job_id}
+
+    def _job_view(self, job: dict[str, Any]) -> dict[str, Any]:
+        """Advances the job on the emulator's clock and returns it as GetExportJob answers."""
+        elapsed = (self.clock.now() - job["CreatedTimestamp"]).total_seconds()
+        view = {k: v for k, v in job.items() if k != "cancelled" and not k.startswith("_")}
+        if job["cancelled"]:
+            return {**view, "JobStatus": "CANCELLED"}
+        if elapsed < PENDING_SECONDS:
+            return {**view, "JobStatus": "CREATED"}
+        if elapsed < PROCESSING_SECONDS:
+            return {**view, "JobStatus": "PROCESSING"}
+        if "_outcome" not in job:
+            job["_outcome"] = self._run_export(job)
+        return {**view, **job["_outcome"]}
+
+    def _run_export(self, job: dict[str, Any]) -> dict[str, Any]:
+        completed = job["CreatedTimestamp"] + timedelta(seconds=PROCESSING_SECONDS)
+        if job["ExportSourceType"] == "METRICS_DATA" and not self.vdm_enabled:
+            return {
+                "JobStatus": "FAILED",
+                "CompletedTimestamp": completed,
+                "FailureInfo": {
+                    "ErrorMessage": "Virtual Deliverability Manager is not enabled for this account"
+                },
+            }
+        rows = self._metric_rows(job["ExportDataSource"].get("MetricsDataSource", {}))
+        data_format = job["ExportDestination"].get("DataFormat", "CSV")
+        body = _render(rows, data_format)
+        key = f"{job['JobId']}/export.{data_format.lower()}"
+        s3 = self.clients.client("s3")
+        s3.create_bucket(Bucket=EXPORT_BUCKET)
+        s3.put_object(Bucket=EXPORT_BUCKET, Key=key, Body=body)
+        url = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": EXPORT_BUCKET, "Key": key}, ExpiresIn=3600
+        )
+        return {
+            "JobStatus": "COMPLETED",
+            "CompletedTimestamp": completed,
+            "ExportDestination": {**job["ExportDestination"], "S3Url": url},
+            "Statistics": {"ProcessedRecordsCount": len(self.history), "ExportedRecordsCount": len(rows)},
+        }
+
+    def _metric_rows(self, source: dict[str, Any]) -> list[dict[str, Any]]:
+        start, end = source.get("StartDate"), source.get("EndDate")
+        identities = source.get("Dimensions", {}).get("EMAIL_IDENTITY")
+        counts: dict[tuple[str, str], collections.Counter] = collections.defaultdict(collections.Counter)
+        for item in self.history:
+            if (start and item["at"] < start) or (end and item["at"] >= end):
+                continue
+            if identities and item["identity"] not in identities:
+                continue
+            event = item["event"]
+            name = event["eventType"]
+            if name == "Bounce":
+                name = f"Bounce:{event['bounce']['bounceType']}"
+            counts[(item["at"].date().isoformat(), item["identity"])][name] += 1
+        rows = []
+        for (day, identity), counter in sorted(counts.items()):
+            row: dict[str, Any] = {"date": day, "email_identity": identity}
+            for metric in source.get("Metrics", []):
+                volume = counter[METRIC_EVENTS.get(metric["Name"], metric["Name"])]
+                sends = counter["Send"] or 1
+                row[f"{metric['Name']}_{metric.get('Aggregation', 'VOLUME')}".lower()] = (
+                    volume if metric.get("Aggregation", "VOLUME") == "VOLUME" else round(volume / sends, 4)
+                )
+            rows.append(row)
+        return rows
+
+    def get_export_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        job = self.jobs.get(params["JobId"])
+        if job is None:
+            raise ApiError("NotFoundException", f"export job {params['JobId']} does not exist", 404)
+        return self._job_view(job)
+
+    def list_export_jobs(self, params: dict[str, Any]) -> dict[str, Any]:
+        views = [self._job_view(j) for j in self.jobs.values()]
+        wanted = params.get("JobStatus")
+        return {
+            "ExportJobs": [
+                {
+                    k: v[k]
+                    for k in (
+                        "JobId",
+                        "ExportSourceType",
+                        "JobStatus",
+                        "CreatedTimestamp",
+                        "CompletedTimestamp",
+                    )
+                    if k in v
+                }
+                for v in views
+                if not wanted or v["JobStatus"] == wanted
+            ]
+        }
+
+    def cancel_export_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = self.get_export_job(params)
+        if view["JobStatus"] not in ("CREATED", "PROCESSING"):
+            raise ApiError(
+                "ConflictException", f"export job is {view['JobStatus']} and can't be cancelled", 409
+            )
+        self.jobs[params["JobId"]]["cancelled"] = True
+        return {}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _mail(params: dict[str, Any]) -> dict[str, Any]:
+    """The `mail` object of SES events, from a SendEmail request (simple or raw MIME)."""
+    destination = params.get("Destination") or {}
+    recipients = [
+        *destination.get("ToAddresses", []),
+        *destination.get("CcAddresses", []),
+        *destination.get("BccAddresses", []),
+    ]
+    content = params.get("Content", {})
+    source = params.get("FromEmailAddress", "")
+    headers: list[dict[str, str]] = []
+    common: dict[str, Any] = {}
+    if "Raw" in content:
+        message = email.message_from_bytes(content["Raw"]["Data"], policy=email.policy.default)
+        headers = [{"name": k, "value": str(v)} for k, v in message.items()]
+        source = source or str(message.get("From", ""))
+        if not recipients:
+            recipients = [a for _, a in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]
+        common = {
+            "from": [str(message.get("From", source))],
+            "to": [str(message.get("To", ""))],
+            "subject": str(message.get("Subject", "")),
+        }
+    elif "Simple" in content:
+        common = {
+            "from": [source],
+            "to": destination.get("ToAddresses", []),
+            "subject": content["Simple"].get("Subject", {}).get("Data", ""),
+        }
+        headers = [{"name": "From", "value": source}, {"name": "Subject", "value": common["subject"]}]
+    source_address = getaddresses([source])[0][1] or source
+    return {
+        "source": source_address,
+        "destination": recipients,
+        "headersTruncated": False,
+        "headers": headers,
+        "commonHeaders": common,
+    }
+
+
+def _tags(params: dict[str, Any], mail: dict[str, Any]) -> dict[str, list[str]]:
+    tags = {t["Name"]: [t["Value"]] for t in params.get("EmailTags", [])}
+    tags["ses:from-domain"] = [mail["source"].split("@")[-1]]
+    tags["ses:caller-identity"] = ["local"]
+    if params.get("ConfigurationSetName"):
+        tags["ses:configuration-set"] = [params["ConfigurationSetName"]]
+    return tags
+
+
+def _delivery(mail: dict[str, Any], recipient: str, now: datetime) -> dict[str, Any]:
+    return {
+        "eventType": "Delivery",
+        "mail": mail,
+        "delivery": {
+            "timestamp": _iso(now),
+            "processingTimeMillis": 420,
+            "recipients": [recipient],
+            "smtpResponse": "250 2.6.0 Message received",
+            "reportingMTA": REPORTING_MTA,
+        },
+    }
+
+
+def _bounce(
+    mail: dict[str, Any], recipient: str, now: datetime, feedback: str, kind: str, sub: str
+) -> dict[str, Any]:
+    return {
+        "eventType": "Bounce",
+        "mail": mail,
+        "bounce": {
+            "bounceType": kind,
+            "bounceSubType": sub,
+            "timestamp": _iso(now),
+            "feedbackId": feedback,
+            "reportingMTA": f"dsn; {REPORTING_MTA}",
+            "bouncedRecipients": [
+                {
+                    "emailAddress": recipient,
+                    "action": "failed",
+                    "status": "5.1.1",
+                    "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+                }
+            ],
+        },
+    }
+
+
+def _render(rows: list[dict[str, Any]], data_format: str) -> bytes:
+    if data_format == "JSON":
+        return "\n".join(json.dumps(r) for r in rows).encode()
+    out = io.StringIO()
+    columns = sorted({k for r in rows for k in r}, key=lambda c: (c not in ("date", "email_identity"), c))
+    writer = csv.DictWriter(out, fieldnames=columns or ["date", "email_identity"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def ses_emulator(state: SesState) -> Emulator:
+    names = [
+        "GetAccount",
+        "PutAccountSuppressionAttributes",
+        "PutAccountVdmAttributes",
+        "PutSuppressedDestination",
+        "GetSuppressedDestination",
+        "DeleteSuppressedDestination",
+        "ListSuppressedDestinations",
+        "CreateConfigurationSetEventDestination",
+        "UpdateConfigurationSetEventDestination",
+        "DeleteConfigurationSetEventDestination",
+        "GetConfigurationSetEventDestinations",
+        "SendEmail",
+        "CreateExportJob",
+        "GetExportJob",
+        "ListExportJobs",
+        "CancelExportJob",
+    ]
+    return Emulator.serving("sesv2", state, names)

@@ -1,0 +1,593 @@
+"""AWS End User Messaging SMS and Voice v2 (`pinpoint-sms-voice-v2`), emulated with state: text and
+voice sends, opt-out lists and opted-out numbers, configuration sets and their event destinations,
+phone numbers (with their self-managed opt-out setting) and pools.
+
+A send to an opted-out number is refused as the service refuses it. Every send publishes the events
+the service would to the configuration set's destinations, with an outcome chosen by the destination
+number (the simulator numbers below), so tests can provoke each case.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from engage_local.emulators.framework import ApiError, Clock, Emulator
+
+ACCOUNT = "123456789012"
+
+# Destination numbers with a fixed outcome (fictional 555-01xx numbers), the rest are delivered.
+# (final event type, message status, description)
+SMS_SIMULATOR = {
+    "+14255550101": ("TEXT_BLOCKED", "BLOCKED", "Blocked by the carrier or the handset (permanent)"),
+    "+14255550102": ("TEXT_CARRIER_UNREACHABLE", "CARRIER_UNREACHABLE", "Carrier temporarily unreachable"),
+    "+14255550103": ("TEXT_TTL_EXPIRED", "TTL_EXPIRED", "Not delivered before its time to live expired"),
+    "+14255550104": ("TEXT_INVALID", "INVALID", "The destination is not a valid phone number"),
+    "+14255550105": ("TEXT_UNREACHABLE", "UNREACHABLE", "The handset is switched off or out of range"),
+    "+14255550106": ("TEXT_SPAM", "SPAM", "Filtered as spam by the carrier"),
+}
+DELIVERED = ("TEXT_DELIVERED", "DELIVERED", "Message has been accepted by phone")
+PRICE_PER_PART = 0.00581
+
+
+class SmsVoiceState:
+    def __init__(
+        self, region: str, clock: Clock, publish: Callable[[dict[str, Any], dict[str, Any]], None]
+    ) -> None:
+        self.region = region
+        self.clock = clock
+        self.publish = publish
+        self.lock = threading.RLock()
+        self.opt_out_lists: dict[str, dict[str, Any]] = {}
+        self.configuration_sets: dict[str, dict[str, Any]] = {}
+        self.phone_numbers: dict[str, dict[str, Any]] = {}
+        self.pools: dict[str, dict[str, Any]] = {}
+        self.create_opt_out_list({"OptOutListName": "Default"})
+
+    def arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:sms-voice:{self.region}:{ACCOUNT}:{kind}/{name}"
+
+    # --- opt-out lists -------------------------------------------------------------------------
+    def create_opt_out_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["OptOutListName"]
+        with self.lock:
+            if name in self.opt_out_lists and name != "Default":
+                raise ApiError(
+                    "ConflictException",
+                    f"opt-out list {name} already exists",
+                    Reason="RESOURCE_ALREADY_EXISTS",
+                    ResourceType="opt-out-list",
+                    ResourceId=name,
+                )
+            entry = self.opt_out_lists.setdefault(
+                name, {"arn": self.arn("opt-out-list", name), "created": self.clock.now(), "numbers": {}}
+            )
+        return {
+            "OptOutListArn": entry["arn"],
+            "OptOutListName": name,
+            "Tags": params.get("Tags", []),
+            "CreatedTimestamp": entry["created"],
+        }
+
+    def _list(self, name: str) -> dict[str, Any]:
+        found = self.opt_out_lists.get(name) or next(
+            (v for v in self.opt_out_lists.values() if v["arn"] == name), None
+        )
+        if found is None:
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"opt-out list {name} does not exist",
+                ResourceType="opt-out-list",
+                ResourceId=name,
+            )
+        return found
+
+    def describe_opt_out_lists(self, params: dict[str, Any]) -> dict[str, Any]:
+        names = params.get("OptOutListNames") or list(self.opt_out_lists)
+        return {
+            "OptOutLists": [
+                {
+                    "OptOutListArn": self._list(n)["arn"],
+                    "OptOutListName": n,
+                    "CreatedTimestamp": self._list(n)["created"],
+                }
+                for n in names
+            ]
+        }
+
+    def delete_opt_out_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["OptOutListName"]
+        entry = self._list(name)
+        with self.lock:
+            del self.opt_out_lists[name]
+        return {"OptOutListArn": entry["arn"], "OptOutListName": name, "CreatedTimestamp": entry["created"]}
+
+    def put_opted_out_number(self, params: dict[str, Any]) -> dict[str, Any]:
+        entry = self._list(params["OptOutListName"])
+        number = params["OptedOutNumber"]
+        with self.lock:
+            record = entry["numbers"].setdefault(number, {"at": self.clock.now(), "end_user": False})
+        return self._opted_out(params["OptOutListName"], entry, number, record)
+
+    def delete_opted_out_number(self, params: dict[str, Any]) -> dict[str, Any]:
+        entry = self._list(params["OptOutListName"])
+        number = params["OptedOutNumber"]
+        with self.lock:
+            record = entry["numbers"].pop(number, None)
+        if record is None:
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"{number} is not opted out",
+                ResourceType="opted-out-number",
+                ResourceId=number,
+            )
+        return self._opted_out(params["OptOutListName"], entry, number, record)
+
+    def describe_opted_out_numbers(self, params: dict[str, Any]) -> dict[str, Any]:
+        entry = self._list(params["OptOutListName"])
+        wanted = params.get("OptedOutNumbers")
+        numbers = [
+            {"OptedOutNumber": n, "OptedOutTimestamp": r["at"], "EndUserOptedOut": r["end_user"]}
+            for n, r in entry["numbers"].items()
+            if not wanted or n in wanted
+        ]
+        return {
+            "OptOutListArn": entry["arn"],
+            "OptOutListName": params["OptOutListName"],
+            "OptedOutNumbers": numbers,
+        }
+
+    def _opted_out(self, name: str, entry: dict, number: str, record: dict) -> dict[str, Any]:
+        return {
+            "OptOutListArn": entry["arn"],
+            "OptOutListName": name,
+            "OptedOutNumber": number,
+            "OptedOutTimestamp": record["at"],
+            "EndUserOptedOut": record["end_user"],
+        }
+
+    # --- configuration sets --------------------------------------------------------------------
+    def create_configuration_set(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["ConfigurationSetName"]
+        with self.lock:
+            if name in self.configuration_sets:
+                raise ApiError(
+                    "ConflictException",
+                    f"configuration set {name} already exists",
+                    Reason="RESOURCE_ALREADY_EXISTS",
+                    ResourceType="configuration-set",
+                    ResourceId=name,
+                )
+            entry = self.configuration_sets[name] = {
+                "arn": self.arn("configuration-set", name),
+                "created": self.clock.now(),
+                "destinations": {},
+            }
+        return {
+            "ConfigurationSetArn": entry["arn"],
+            "ConfigurationSetName": name,
+            "Tags": params.get("Tags", []),
+            "CreatedTimestamp": entry["created"],
+        }
+
+    def _configuration_set(self, name: str) -> dict[str, Any]:
+        found = self.configuration_sets.get(name) or next(
+            (v for v in self.configuration_sets.values() if v["arn"] == name), None
+        )
+        if found is None:
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"configuration set {name} does not exist",
+                ResourceType="configuration-set",
+                ResourceId=name,
+            )
+        return found
+
+    def _configuration_set_info(self, name: str) -> dict[str, Any]:
+        entry = self._configuration_set(name)
+        return {
+            "ConfigurationSetArn": entry["arn"],
+            "ConfigurationSetName": name,
+            "EventDestinations": list(entry["destinations"].values()),
+            "CreatedTimestamp": entry["created"],
+        }
+
+    def describe_configuration_sets(self, params: dict[str, Any]) -> dict[str, Any]:
+        names = params.get("ConfigurationSetNames") or list(self.configuration_sets)
+        return {"ConfigurationSets": [self._configuration_set_info(n) for n in names]}
+
+    def delete_configuration_set(self, params: dict[str, Any]) -> dict[str, Any]:
+        info = self._configuration_set_info(params["ConfigurationSetName"])
+        with self.lock:
+            del self.configuration_sets[params["ConfigurationSetName"]]
+        return info
+
+    def create_event_destination(self, params: dict[str, Any]) -> dict[str, Any]:
+        entry = self._configuration_set(params["ConfigurationSetName"])
+        destination = {
+            "EventDestinationName": params["EventDestinationName"],
+            "Enabled": True,
+            "MatchingEventTypes": params["MatchingEventTypes"],
+        }
+        for kind in ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination"):
+            if kind in params:
+                destination[kind] = params[kind]
+        with self.lock:
+            if params["EventDestinationName"] in entry["destinations"]:
+                raise ApiError(
+                    "ConflictException",
+                    "event destination already exists",
+                    Reason="RESOURCE_ALREADY_EXISTS",
+                    ResourceType="event-destination",
+                    ResourceId=params["EventDestinationName"],
+                )
+            entry["destinations"][params["EventDestinationName"]] = destination
+        return {
+            "ConfigurationSetArn": entry["arn"],
+            "ConfigurationSetName": params["ConfigurationSetName"],
+            "EventDestination": destination,
+        }
+
+    def update_event_destination(self, params: dict[str, Any]) -> dict[str, Any]:
+        entry = self._configuration_set(params["ConfigurationSetName"])
+        destination = entry["destinations"].get(params["EventDestinationName"])
+        if destination is None:
+            raise ApiError(
+                "ResourceNotFoundException",
+                "no such event destination",
+                ResourceType="event-destination",
+                ResourceId=params["EventDestinationName"],
+            )
+        for key in (
+            "Enabled",
+            "MatchingEventTypes",
+            "CloudWatchLogsDestination",
+            "KinesisFirehoseDestination",
+            "SnsDestination",
+        ):
+            if key in params:
+                destination[key] = params[key]
+        return {
+            "ConfigurationSetArn": entry["arn"],
+            "ConfigurationSetName": params["ConfigurationSetName"],
+            "EventDestination": destination,
+        }
+
+    def delete_event_destination(self, params: dict[str, Any]) -> dict[str, Any]:
+        entry = self._configuration_set(params["ConfigurationSetName"])
+        with self.lock:
+            destination = entry["destinations"].pop(params["EventDestinationName"], None)
+        if destination is None:
+            raise ApiError(
+                "ResourceNotFoundException",
+                "no such event destination",
+                ResourceType="event-destination",
+                ResourceId=params["EventDestinationName"],
+            )
+        return {
+            "ConfigurationSetArn": entry["arn"],
+            "ConfigurationSetName": params["ConfigurationSetName"],
+            "EventDestination": destination,
+        }
+
+    # --- phone numbers and pools ---------------------------------------------------------------
+    def request_phone_number(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            number_id = f"phone-{uuid.uuid4().hex}"
+            number = f"+1206555{len(self.phone_numbers):04d}"
+            self.phone_numbers[number_id] = {
+                "PhoneNumberArn": self.arn("phone-number", number_id),
+                "PhoneNumberId": number_id,
+                "PhoneNumber": number,
+                "Status": "ACTIVE",
+                "IsoCountryCode": params["IsoCountryCode"],
+                "MessageType": params["MessageType"],
+                "NumberCapabilities": params["NumberCapabilities"],
+                "NumberType": params["NumberType"],
+                "MonthlyLeasingPrice": "1.00",
+                "TwoWayEnabled": False,
+                "SelfManagedOptOutsEnabled": False,
+                "OptOutListName": params.get("OptOutListName", "Default"),
+                "DeletionProtectionEnabled": bool(params.get("DeletionProtectionEnabled", False)),
+                "InternationalSendingEnabled": False,
+                "CreatedTimestamp": self.clock.now(),
+            }
+            info = dict(self.phone_numbers[number_id])
+        info.pop("InternationalSendingEnabled")
+        return {**info, "Tags": params.get("Tags", [])}
+
+    def _number(self, key: str) -> dict[str, Any]:
+        found = self.phone_numbers.get(key) or next(
+            (n for n in self.phone_numbers.values() if key in (n["PhoneNumber"], n["PhoneNumberArn"])), None
+        )
+        if found is None:
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"phone number {key} does not exist",
+                ResourceType="phone-number",
+                ResourceId=key,
+            )
+        return found
+
+    def describe_phone_numbers(self, params: dict[str, Any]) -> dict[str, Any]:
+        ids = params.get("PhoneNumberIds") or list(self.phone_numbers)
+        return {"PhoneNumbers": [dict(self._number(i)) for i in ids]}
+
+    def update_phone_number(self, params: dict[str, Any]) -> dict[str, Any]:
+        number = self._number(params["PhoneNumberId"])
+        with self.lock:
+            for key in (
+                "TwoWayEnabled",
+                "TwoWayChannelArn",
+                "TwoWayChannelRole",
+                "SelfManagedOptOutsEnabled",
+                "OptOutListName",
+                "DeletionProtectionEnabled",
+                "InternationalSendingEnabled",
+            ):
+                if key in params:
+                    number[key] = params[key]
+        info = dict(number)
+        info.pop("InternationalSendingEnabled", None)
+        return info
+
+    def release_phone_number(self, params: dict[str, Any]) -> dict[str, Any]:
+        number = self._number(params["PhoneNumberId"])
+        if number.get("DeletionProtectionEnabled"):
+            raise ApiError("ValidationException", "deletion protection is enabled", Reason="OTHER")
+        with self.lock:
+            del self.phone_numbers[number["PhoneNumberId"]]
+        info = {**number, "Status": "DELETED"}
+        for key in ("InternationalSendingEnabled", "DeletionProtectionEnabled"):
+            info.pop(key, None)
+        return info
+
+    def create_pool(self, params: dict[str, Any]) -> dict[str, Any]:
+        identity = self._number(params["OriginationIdentity"])
+        with self.lock:
+            pool_id = f"pool-{uuid.uuid4().hex}"
+            self.pools[pool_id] = {
+                "PoolArn": self.arn("pool", pool_id),
+                "PoolId": pool_id,
+                "Status": "ACTIVE",
+                "MessageType": params["MessageType"],
+                "TwoWayEnabled": False,
+                "SelfManagedOptOutsEnabled": False,
+                "OptOutListName": "Default",
+                "SharedRoutesEnabled": False,
+                "DeletionProtectionEnabled": bool(params.get("DeletionProtectionEnabled", False)),
+                "CreatedTimestamp": self.clock.now(),
+                "identities": [identity["PhoneNumberId"]],
+            }
+            identity["PoolId"] = pool_id
+        return {**self._pool_info(pool_id), "Tags": params.get("Tags", [])}
+
+    def _pool(self, key: str) -> dict[str, Any]:
+        found = self.pools.get(key) or next((p for p in self.pools.values() if p["PoolArn"] == key), None)
+        if found is None:
+            raise ApiError(
+                "ResourceNotFoundException", f"pool {key} does not exist", ResourceType="pool", ResourceId=key
+            )
+        return found
+
+    def _pool_info(self, key: str) -> dict[str, Any]:
+        return {k: v for k, v in self._pool(key).items() if k != "identities"}
+
+    def describe_pools(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"Pools": [self._pool_info(p) for p in (params.get("PoolIds") or list(self.pools))]}
+
+    def update_pool(self, params: dict[str, Any]) -> dict[str, Any]:
+        pool = self._pool(params["PoolId"])
+        with self.lock:
+            for key in (
+                "TwoWayEnabled",
+                "TwoWayChannelArn",
+                "TwoWayChannelRole",
+                "SelfManagedOptOutsEnabled",
+                "OptOutListName",
+                "SharedRoutesEnabled",
+                "DeletionProtectionEnabled",
+            ):
+                if key in params:
+                    pool[key] = params[key]
+        return self._pool_info(pool["PoolId"])
+
+    def delete_pool(self, params: dict[str, Any]) -> dict[str, Any]:
+        info = self._pool_info(params["PoolId"])
+        with self.lock:
+            for number_id in self.pools.pop(info["PoolId"])["identities"]:
+                self.phone_numbers.get(number_id, {}).pop("PoolId", None)
+        return {**info, "Status": "DELETING"}
+
+    def associate_origination_identity(self, params: dict[str, Any]) -> dict[str, Any]:
+        pool = self._pool(params["PoolId"])
+        number = self._number(params["OriginationIdentity"])
+        with self.lock:
+            if number["PhoneNumberId"] not in pool["identities"]:
+                pool["identities"].append(number["PhoneNumberId"])
+            number["PoolId"] = pool["PoolId"]
+        return {
+            "PoolArn": pool["PoolArn"],
+            "PoolId": pool["PoolId"],
+            "OriginationIdentityArn": number["PhoneNumberArn"],
+            "OriginationIdentity": number["PhoneNumber"],
+            "IsoCountryCode": number["IsoCountryCode"],
+        }
+
+    def list_pool_origination_identities(self, params: dict[str, Any]) -> dict[str, Any]:
+        pool = self._pool(params["PoolId"])
+        numbers = [self.phone_numbers[i] for i in pool["identities"] if i in self.phone_numbers]
+        return {
+            "PoolArn": pool["PoolArn"],
+            "PoolId": pool["PoolId"],
+            "OriginationIdentities": [
+                {
+                    "OriginationIdentityArn": n["PhoneNumberArn"],
+                    "OriginationIdentity": n["PhoneNumber"],
+                    "IsoCountryCode": n["IsoCountryCode"],
+                    "NumberCapabilities": n["NumberCapabilities"],
+                    "PhoneNumber": n["PhoneNumber"],
+                }
+                for n in numbers
+            ],
+        }
+
+    # --- sending -------------------------------------------------------------------------------
+    def _opt_out_list_for(self, identity: str | None) -> str:
+        if not identity:
+            return "Default"
+        if identity in self.pools or any(p["PoolArn"] == identity for p in self.pools.values()):
+            return self._pool(identity)["OptOutListName"]
+        number = next(
+            (
+                n
+                for n in self.phone_numbers.values()
+                if identity in (n["PhoneNumberId"], n["PhoneNumber"], n["PhoneNumberArn"])
+            ),
+            None,
+        )
+        return number["OptOutListName"] if number else "Default"
+
+    def _check_opt_out(self, params: dict[str, Any]) -> None:
+        list_name = self._opt_out_list_for(params.get("OriginationIdentity"))
+        if params["DestinationPhoneNumber"] in self.opt_out_lists.get(list_name, {}).get("numbers", {}):
+            raise ApiError(
+                "ConflictException",
+                f"{params['DestinationPhoneNumber']} is on opt-out list {list_name}",
+                Reason="DESTINATION_PHONE_NUMBER_OPTED_OUT",
+                ResourceType="opted-out-number",
+                ResourceId=params["DestinationPhoneNumber"],
+            )
+
+    def send_text_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params["DestinationPhoneNumber"].startswith("+"):
+            raise ApiError(
+                "ValidationException",
+                "DestinationPhoneNumber must be in E.164 format",
+                Reason="INVALID_PARAMETER",
+            )
+        self._check_opt_out(params)
+        if params.get("ConfigurationSetName"):
+            self._configuration_set(params["ConfigurationSetName"])
+        message_id = str(uuid.uuid4())
+        self._emit(params, message_id, "TEXT", parts=max(1, -(-len(params.get("MessageBody", "")) // 160)))
+        return {"MessageId": message_id}
+
+    def send_voice_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_opt_out(params)
+        if params.get("ConfigurationSetName"):
+            self._configuration_set(params["ConfigurationSetName"])
+        message_id = str(uuid.uuid4())
+        self._emit(params, message_id, "VOICE", parts=1)
+        return {"MessageId": message_id}
+
+    def _emit(self, params: dict[str, Any], message_id: str, kind: str, parts: int) -> None:
+        name = params.get("ConfigurationSetName")
+        if not name:
+            return
+        final_type, status, description = SMS_SIMULATOR.get(params["DestinationPhoneNumber"], DELIVERED)
+        if kind == "VOICE":
+            final_type = final_type.replace("TEXT_", "VOICE_").replace("DELIVERED", "COMPLETED")
+        now = self.clock.now()
+        for event_type, event_status, is_final in (
+            (f"{kind}_SUCCESSFUL", "SUCCESSFUL", False),
+            (final_type, status, True),
+        ):
+            record = sms_event(
+                params,
+                message_id,
+                event_type,
+                event_status,
+                description if is_final else "Message has been accepted by the carrier",
+                is_final,
+                parts,
+                now,
+            )
+            for destination in self._configuration_set(name)["destinations"].values():
+                types = destination["MatchingEventTypes"]
+                if destination.get("Enabled", True) and ("ALL" in types or event_type in types):
+                    self.publish(destination, record)
+
+
+def sms_event(
+    params: dict[str, Any],
+    message_id: str,
+    event_type: str,
+    status: str,
+    description: str,
+    is_final: bool,
+    parts: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """An End User Messaging SMS v2 event as its event destinations receive it."""
+    millis = int(now.timestamp() * 1000)
+    record = {
+        "eventType": event_type,
+        "eventVersion": "1.0",
+        "eventTimestamp": millis,
+        "isFinal": is_final,
+        "originationPhoneNumber": params.get("OriginationIdentity", "+12065550000"),
+        "destinationPhoneNumber": params["DestinationPhoneNumber"],
+        "isoCountryCode": "US",
+        "mcc": "310",
+        "mnc": "410",
+        "messageId": message_id,
+        "messageRequestTimestamp": millis,
+        "messageEncoding": "GSM",
+        "messageType": params.get("MessageType", "TRANSACTIONAL"),
+        "messageStatus": status,
+        "messageStatusDescription": description,
+        "totalMessageParts": parts,
+        "totalMessagePrice": round(parts * PRICE_PER_PART, 5),
+        "totalCarrierFee": 0.0,
+        "configurationSet": params.get("ConfigurationSetName"),
+    }
+    if params.get("Context"):
+        record["context"] = params["Context"]
+    return record
+
+
+def sms_voice_emulator(state: SmsVoiceState) -> Emulator:
+    names = [
+        "CreateOptOutList",
+        "DescribeOptOutLists",
+        "DeleteOptOutList",
+        "PutOptedOutNumber",
+        "DeleteOptedOutNumber",
+        "DescribeOptedOutNumbers",
+        "CreateConfigurationSet",
+        "DescribeConfigurationSets",
+        "DeleteConfigurationSet",
+        "CreateEventDestination",
+        "UpdateEventDestination",
+        "DeleteEventDestination",
+        "RequestPhoneNumber",
+        "DescribePhoneNumbers",
+        "UpdatePhoneNumber",
+        "ReleasePhoneNumber",
+        "CreatePool",
+        "DescribePools",
+        "UpdatePool",
+        "DeletePool",
+        "AssociateOriginationIdentity",
+        "ListPoolOriginationIdentities",
+        "SendTextMessage",
+        "SendVoiceMessage",
+    ]
+    return Emulator.serving("pinpoint-sms-voice-v2", state, names)
+
+
+def publish_json(clients: Any, destination: dict[str, Any], record: dict[str, Any]) -> None:
+    """Delivers an event record to an SNS, Firehose or EventBridge destination of SES or SMS."""
+    body = json.dumps(record, default=str)
+    if destination.get("SnsDestination"):
+        clients.client("sns").publish(TopicArn=destination["SnsDestination"]["TopicArn"], Message=body)
+    if destination.get("KinesisFirehoseDestination"):
+        stream = destination["KinesisFirehoseDestination"]["DeliveryStreamArn"].split("/")[-1]
+        clients.client("firehose").put_record(
+            DeliveryStreamName=stream, Record={"Data": body.encode() + b"\n"}
+        )

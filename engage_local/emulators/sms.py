@@ -401,6 +401,7 @@ class SmsVoiceState:
         with self.lock:
             for number_id in self.pools.pop(info["PoolId"])["identities"]:
                 self.phone_numbers.get(number_id, {}).pop("PoolId", None)
+        info.pop("DeletionProtectionEnabled", None)
         return {**info, "Status": "DELETING"}
 
     def associate_origination_identity(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -458,3 +458,40 @@ def test_an_accepted_then_timed_out_request_was_carried_out(local_stack):
     finally:
         control(local_stack, "faults", rules=[])
     assert ses.get_suppressed_destination(EmailAddress="lost@example.com")["SuppressedDestination"]
+
+
+def test_engagement_and_delay_simulators_and_a_firehose_destination(local_stack, feedback_queue):
+    s3, firehose, iam = local_stack.client("s3"), local_stack.client("firehose"), local_stack.client("iam")
+    s3.create_bucket(Bucket="emulated-ses-events")
+    role = iam.create_role(RoleName="ses-firehose", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    stream = firehose.create_delivery_stream(
+        DeliveryStreamName="ses-events",
+        DeliveryStreamType="DirectPut",
+        ExtendedS3DestinationConfiguration={"BucketARN": "arn:aws:s3:::emulated-ses-events", "RoleARN": role},
+    )
+    local_stack.client("sesv2").create_configuration_set_event_destination(
+        ConfigurationSetName="feedback",
+        EventDestinationName="to-firehose",
+        EventDestination={
+            "Enabled": True,
+            "MatchingEventTypes": ["OPEN", "CLICK"],
+            "KinesisFirehoseDestination": {
+                "IamRoleArn": role,
+                "DeliveryStreamArn": stream["DeliveryStreamARN"],
+            },
+        },
+    )
+    clicked = send(local_stack, "success+click@simulator.amazonses.com")
+    events = received(local_stack, feedback_queue, lambda e: e.get("mail", {}).get("messageId") == clicked, 4)
+    assert [e["eventType"] for e in events] == ["Send", "Delivery", "Open", "Click"]
+    delayed = send(local_stack, "delay@simulator.amazonses.com")
+    events = received(local_stack, feedback_queue, lambda e: e.get("mail", {}).get("messageId") == delayed, 3)
+    assert [e["eventType"] for e in events] == ["Send", "DeliveryDelay", "Delivery"]
+    objects = s3.list_objects_v2(Bucket="emulated-ses-events").get("Contents", [])
+    lines = [
+        json.loads(line)
+        for o in objects
+        for line in s3.get_object(Bucket="emulated-ses-events", Key=o["Key"])["Body"].read().splitlines()
+        if line
+    ]
+    assert {e["eventType"] for e in lines if e["mail"]["messageId"] == clicked} == {"Open", "Click"}

@@ -5,6 +5,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# checkov pins boto3 and networkx versions that clash with the SAM CLI's: it gets a venv of its own.
+CHECKOV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV)/.installed
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
@@ -23,12 +26,17 @@ $(STAMP): $(PY) requirements/dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
-venv: $(STAMP) ## Create .venv (Python 3.13) and install the pinned tools
+$(CHECKOV_STAMP): requirements/checkov.txt
+	@py=$$(devtools/find-python313.sh) || exit 1; "$$py" -m venv $(CHECKOV)
+	$(CHECKOV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
+	@touch $(CHECKOV_STAMP)
 
-test: $(STAMP) ## Lint, validate, build and run every test tier, printing each stage's time
+venv: $(STAMP) $(CHECKOV_STAMP) ## Create .venv (Python 3.13) and install the pinned tools
+
+test: $(STAMP) $(CHECKOV_STAMP) ## Lint, validate, build and run every test tier, printing each stage's time
 	$(PY) -m devtools.stages test
 
-lint: $(STAMP) ## ruff, cfn-lint on every template, the ASL check and sam validate --lint
+lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, cfn-lint (with rules/), checkov, the ASL check and sam validate --lint
 	$(PY) -m devtools.stages lint
 
 build: $(STAMP) ## sam build (cached, parallel, no containers)
@@ -48,4 +56,4 @@ lock: $(PY) ## Re-pin requirements/dev.txt from requirements/dev.in
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements/dev.txt
 
 clean: ## Remove the venv and build outputs
-	rm -rf $(VENV) .aws-sam build .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV) .aws-sam build .pytest_cache .ruff_cache .engage-local

@@ -2,13 +2,20 @@
 
 import json
 
-from devtools.asl_check import check, dummy_value
+from devtools.asl_check import check, dummy_value, policy_problems
 
 GOOD = {
     "StartAt": "Work",
     "States": {
-        "Work": {"Type": "Task", "Resource": "${WorkFunctionArn}", "Next": "Done"},
+        "Work": {
+            "Type": "Task",
+            "Resource": "${WorkFunctionArn}",
+            "Next": "Done",
+            "Retry": [{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}],
+        },
         "Done": {"Type": "Succeed"},
+        "Failed": {"Type": "Fail"},
     },
 }
 
@@ -60,3 +67,62 @@ def test_dummy_values_look_like_what_the_placeholder_names():
     assert dummy_value("ImportChunkFunctionArn").startswith("arn:aws:lambda:")
     assert dummy_value("NotificationTopicArn").startswith("arn:aws:sns:")
     assert dummy_value("ValidationStateMachineArn").startswith("arn:aws:states:")
+
+
+RETRY = [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}]
+CATCH = [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}]
+
+
+def poll(bounded: bool):
+    choices = [{"Variable": "$.status", "StringEquals": "DONE", "Next": "Done"}]
+    if bounded:
+        choices.append({"Variable": "$.attempts", "NumericGreaterThanEquals": 10, "Next": "Failed"})
+    return {
+        "StartAt": "Check",
+        "States": {
+            "Check": {
+                "Type": "Task",
+                "Resource": "${WorkFunctionArn}",
+                "Retry": RETRY,
+                "Catch": CATCH,
+                "Next": "Ready?",
+            },
+            "Ready?": {"Type": "Choice", "Choices": choices, "Default": "Wait"},
+            "Wait": {"Type": "Wait", "Seconds": 5, "Next": "Check"},
+            "Done": {"Type": "Succeed"},
+            "Failed": {"Type": "Fail"},
+        },
+    }
+
+
+def test_a_task_without_retry_and_catch_is_refused(tmp_path):
+    bare = json.loads(json.dumps(GOOD))
+    del bare["States"]["Work"]["Retry"], bare["States"]["Work"]["Catch"]
+    problems = check(project(tmp_path, bare))
+    assert any("Task Work has no Retry and no Catch" in p for p in problems)
+
+
+def test_tasks_inside_parallel_branches_and_maps_are_checked_too():
+    definition = {
+        "StartAt": "Fan",
+        "States": {
+            "Fan": {
+                "Type": "Map",
+                "End": True,
+                "ItemProcessor": {
+                    "StartAt": "Inner",
+                    "States": {"Inner": {"Type": "Task", "Resource": "x", "End": True}},
+                },
+            }
+        },
+    }
+    assert policy_problems(definition) == ["Task Fan.ItemProcessor.Inner has no Retry and no Catch"]
+
+
+def test_a_poll_loop_without_a_bound_is_refused(tmp_path):
+    problems = check(project(tmp_path, poll(bounded=False)))
+    assert any("loop Check -> Ready? -> Wait -> Check has no bound" in p for p in problems)
+
+
+def test_a_poll_loop_with_a_counter_bound_passes(tmp_path):
+    assert check(project(tmp_path, poll(bounded=True))) == []

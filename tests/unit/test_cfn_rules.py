@@ -1,0 +1,185 @@
+"""The project's cfn-lint rules (rules/engage_policy.py): each breaks on a SAM-form and a plain
+CloudFormation template that violate it, and the project's own templates pass them all."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from cfnlint.api import ManualArgs, lint
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = str(ROOT / "rules")
+SAM = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+CFN = "Resources:\n"
+ROLE = """
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument: {Version: "2012-10-17", Statement: [%s]}
+"""
+SAM_FN = """
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      CodeUri: src/
+"""
+CFN_FN = """
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: %s
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/r
+      Code: {ZipFile: "def handler(e, c): return e"}
+  FnLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub /aws/lambda/${Fn}
+      RetentionInDays: 30
+"""
+KMS = "{KmsMasterKeyId: alias/aws/sqs}"
+
+
+def ids(template: str) -> set[str]:
+    matches = lint(textwrap.dedent(template), config=ManualArgs(append_rules=[RULES], regions=["us-east-1"]))
+    return {m.rule.id for m in matches}
+
+
+BREAKS = {
+    "E9001": [
+        SAM
+        + SAM_FN
+        + "      Policies: [{Statement: [{Effect: Allow, Action: 's3:*', Resource: 'arn:aws:s3:::b/*'}]}]\n",
+        CFN + ROLE % "{Effect: Allow, Action: '*', Resource: '*'}",
+    ],
+    "E9002": [
+        SAM
+        + SAM_FN
+        + "      Policies: [{Statement: [{Effect: Allow, Action: sqs:SendMessage, Resource: '*'}]}]\n",
+        CFN + ROLE % "{Effect: Allow, Action: [dynamodb:GetItem], Resource: '*'}",
+    ],
+    "E9003": [
+        SAM
+        + SAM_FN
+        + "      Policies: [{Statement: [{Effect: Allow, Action: mobiletargeting:UpdateEndpoint, "
+        "Resource: 'arn:aws:mobiletargeting:us-east-1:123456789012:apps/a/*'}]}]\n",
+        CFN
+        + ROLE
+        % "{Effect: Allow, Action: 'mobiletargeting:Get*', Resource: 'arn:aws:mobiletargeting:*:*:apps/*'}",
+    ],
+    "E9004": [SAM + SAM_FN, CFN + (CFN_FN % "python3.13").split("  FnLogs:")[0]],
+    "E9005": [
+        SAM
+        + SAM_FN
+        + "      Events: {T: {Type: SNS, Properties: {Topic: arn:aws:sns:us-east-1:123456789012:t}}}\n",
+        CFN
+        + (CFN_FN % "python3.13")
+        + """
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {KmsMasterKeyId: alias/aws/sqs}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {FunctionName: !Ref Fn, EventSourceArn: !GetAtt Queue.Arn}
+""",
+    ],
+    "E9006": [
+        SAM + "  Q:\n    Type: AWS::SQS::Queue\n    Properties: " + KMS + "\n",
+        CFN + "  Q:\n    Type: AWS::SQS::Queue\n    Properties: " + KMS + "\n",
+    ],
+    "E9007": [
+        SAM + "  T:\n    Type: AWS::Serverless::SimpleTable\n",
+        CFN + "  S:\n    Type: AWS::Kinesis::Stream\n    Properties: {ShardCount: 1}\n",
+    ],
+    "E9008": [
+        SAM
+        + SAM_FN
+        + "  P:\n    Type: AWS::Lambda::Permission\n    Properties: {Action: lambda:InvokeFunction, "
+        "FunctionName: !Ref Fn, Principal: s3.amazonaws.com}\n",
+        CFN + (CFN_FN % "python3.13") + "  P:\n    Type: AWS::Lambda::Permission\n    Properties: {Action: "
+        "lambda:InvokeFunction, FunctionName: !Ref Fn, Principal: sns.amazonaws.com}\n",
+    ],
+    "E9009": [SAM + SAM_FN.replace("python3.13", "python3.12"), CFN + (CFN_FN % "python3.11")],
+    "E9010": [
+        SAM
+        + """
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}
+      Logging:
+        IncludeExecutionData: true
+        Level: ALL
+        Destinations:
+          - CloudWatchLogsLogGroup: {LogGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:l:*"}
+""",
+        CFN
+        + """
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/r
+      DefinitionString: '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'
+      LoggingConfiguration: {IncludeExecutionData: true, Level: ALL}
+""",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("rule", "form", "template"),
+    [(rule, form, t) for rule, ts in BREAKS.items() for form, t in zip(("SAM", "CFN"), ts, strict=True)],
+)
+def test_each_rule_fails_a_template_that_breaks_it(rule, form, template):
+    assert rule in ids(template), f"{rule} did not fire on the {form} template"
+
+
+def test_a_compliant_function_passes_every_rule():
+    template = CFN + (CFN_FN % "python3.13")
+    assert not {i for i in ids(template) if i.startswith("E9")}
+
+
+def test_deny_statements_and_surviving_pinpoint_actions_are_allowed():
+    template = CFN + ROLE % (
+        "{Effect: Allow, Action: [mobiletargeting:PhoneNumberValidate, "
+        "mobiletargeting:SendOTPMessage], Resource: 'arn:aws:mobiletargeting:*:*:phone/number/*'}, "
+        "{Effect: Deny, Action: 's3:*', Resource: '*'}"
+    )
+    assert not {i for i in ids(template) if i in ("E9001", "E9002", "E9003")}
+
+
+def test_queues_that_are_failure_destinations_need_no_redrive_policy():
+    template = (
+        CFN
+        + """
+  Dlq:
+    Type: AWS::SQS::Queue
+    Properties: {KmsMasterKeyId: alias/aws/sqs}
+  Work:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: alias/aws/sqs
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Dlq.Arn, maxReceiveCount: 3}
+"""
+    )
+    assert "E9006" not in ids(template)
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["template.yaml", *sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("apps/*/template.yaml"))],
+)
+def test_the_projects_templates_pass_every_rule(template):
+    matches = lint(
+        (ROOT / template).read_text(), config=ManualArgs(append_rules=[RULES], regions=["us-east-1"])
+    )
+    assert [f"{m.rule.id} {m.message}" for m in matches if m.rule.id.startswith("E9")] == []

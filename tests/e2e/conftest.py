@@ -5,6 +5,7 @@ isolation, nested stacks, provisioners) and `triggers` (event sources with Lambd
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,38 @@ from engage_local.stack import LocalStack
 
 RUNTIME_APP = Path(__file__).parent / "apps" / "runtime" / "template.yaml"
 TRIGGERS_APP = Path(__file__).parent / "apps" / "triggers" / "template.yaml"
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_pii_in_logs(local_stack):
+    """Every log line written during the e2e suite, by functions (their workers' logs) and by the
+    local stack itself, is checked for email addresses and phone numbers in clear."""
+    from tests.support.pii import lines_with_pii
+
+    captured = _Lines()  # what the code logs; SDK wire traces (DEBUG) are not application logs
+    captured.setLevel(logging.INFO)
+    root = logging.getLogger()
+    root.addHandler(captured)
+    previous = root.level
+    root.setLevel(logging.INFO)
+    yield
+    root.removeHandler(captured)
+    root.setLevel(previous)
+    lines = list(captured.lines)
+    for log_file in sorted((local_stack.state_dir / "logs").rglob("*.log")):
+        lines.extend(log_file.read_text(errors="replace").splitlines())
+    assert any(line.startswith("START RequestId") for line in lines), "the functions' logs were not found"
+    leaks = lines_with_pii(lines)
+    assert not leaks, f"{len(leaks)} log line(s) hold personal data in clear, e.g. {leaks[:5]}"
 
 
 @pytest.fixture(scope="session")

@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)")
-# +<country code> numbers with common separators; national numbers in NANP layout; bare runs of
-# 10 to 15 digits (E.164 without the plus). Lookarounds keep ids such as "ep-1234567890abc" whole.
+# +<country code> numbers with common separators; national numbers in NANP layout; bare runs of 10
+# or 11 digits (North American numbers written without the plus). Longer bare runs are ids (AWS
+# account and shard ids have 12 digits), left alone. Lookarounds keep ids such as "ep-1234567890abc".
 _PHONE = re.compile(
     r"(?<![\w+])(?:"
     r"\+\(?\d[\d\s().-]{5,20}\d"
     r"|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}"
-    r"|\d{10,15}"
+    r"|\d{10,11}"
     r")(?![\w])"
 )
 

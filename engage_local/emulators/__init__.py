@@ -105,8 +105,9 @@ class EmulatorMiddleware:
                 list(self.app(environ, lambda *_a, **_k: None))
                 return _drop(environ)
             return self.app(environ, start_response)
-        params = emulator.parse(operation, request, uri_params)
+        params: dict[str, Any] = {}
         try:
+            params = emulator.parse(operation, request, uri_params)
             result = emulator.handlers[name](params)
             answer = emulator.serialise(operation, result)
             self.services.outbox.record(service, name, params, response=result, fault=fault)

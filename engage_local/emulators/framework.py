@@ -10,6 +10,7 @@ as the API received it, and the fault injector may answer instead of the handler
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import logging
 import re
@@ -95,6 +96,21 @@ class Emulator:
         return None
 
     def parse(
+        self, operation: OperationModel, request: Request, uri_params: dict[str, str]
+    ) -> dict[str, Any]:
+        """The request's parameters, or the 400 the service answers to a body it cannot read."""
+        try:
+            params = self._parse(operation, request, uri_params)
+        except (ValueError, TypeError, KeyError, AttributeError, binascii.Error) as exc:
+            raise ApiError(
+                "SerializationException", f"could not read the {operation.name} request: {exc}"
+            ) from exc
+        report = ParamValidator().validate(params, operation.input_shape) if operation.input_shape else None
+        if report is not None and report.has_errors():
+            raise ApiError("ValidationException", report.generate_report())
+        return params
+
+    def _parse(
         self, operation: OperationModel, request: Request, uri_params: dict[str, str]
     ) -> dict[str, Any]:
         shape = operation.input_shape

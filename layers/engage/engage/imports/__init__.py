@@ -1,0 +1,1 @@
+"""Imports: Pinpoint's import file formats read as a stream, and the import job's steps."""

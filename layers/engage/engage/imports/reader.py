@@ -1,0 +1,263 @@
+"""Reading Pinpoint's import formats as a stream: CSV whose headers are endpoint paths
+(`Id, ChannelType, Address, Attributes.<k>, User.UserAttributes.<k>, Metrics.<k>, Location.Country,
+Demographic.Timezone, ...`) and newline-delimited JSON endpoints, including the gzipped JSON lines
+Pinpoint export jobs wrote. Gzip or not, UTF-8 with or without a BOM, CRLF or LF, quoted fields with
+commas and newlines.
+
+One record at a time, never the whole file: each comes out accepted (a validated endpoint request)
+or rejected with the line of the original file it starts on and a specific reason, so that
+processed = accepted + rejected, always. A file that is neither format, or has no usable header,
+raises ImportFormatError before any record.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import itertools
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from engage.addresses import address_key, parse_channel
+from engage.contacts.model import (
+    DEFAULT_QUOTAS,
+    DEMOGRAPHIC_FIELDS,
+    LOCATION_NUMBERS,
+    LOCATION_STRINGS,
+    Quotas,
+    check_endpoint_id,
+    validate_request,
+)
+from engage.errors import ValidationError
+
+MAX_FAILURES = 100  # Pinpoint's import job keeps at most 100 failure messages
+TOP_LEVEL = ("Id", "ChannelType", "Address", "EndpointStatus", "OptOut", "EffectiveDate", "RequestId")
+EXPORT_ONLY = ("ApplicationId", "CohortId", "CreationDate")  # fields Pinpoint exports carry, imports don't
+csv.field_size_limit(1024 * 1024)
+
+
+class ImportFormatError(ValidationError):
+    """The file as a whole can't be imported (not CSV or JSON lines, no usable header, not UTF-8)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("file", reason)
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    line: int  # where the record starts in the original (decompressed) file, 1-based
+    endpoint_id: str | None = None
+    request: dict[str, Any] | None = None  # a validated EndpointRequest
+    error: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class ImportSummary:
+    processed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, record: ImportRecord) -> None:
+        self.processed += 1
+        if record.accepted:
+            self.accepted += 1
+        else:
+            self.rejected += 1
+            if len(self.failures) < MAX_FAILURES:
+                self.failures.append({"line": record.line, "reason": record.error})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "processed": self.processed,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "failures": self.failures,
+        }
+
+
+def summarize(records: Iterator[ImportRecord]) -> ImportSummary:
+    summary = ImportSummary()
+    for record in records:
+        summary.add(record)
+    return summary
+
+
+def lines(stream: IO[bytes]) -> Iterator[str]:
+    """The file's lines as text, one at a time: gunzipped when it is gzip, UTF-8 with any BOM
+    dropped, line endings kept (the CSV reader needs them for quoted newlines)."""
+    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+    if buffered.peek(2)[:2] == b"\x1f\x8b":
+        buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
+    for number, raw in enumerate(iter(buffered.readline, b""), start=1):
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            where = "not UTF-8 text" if number == 1 else f"line {number} is not UTF-8"
+            raise ImportFormatError(f"{where} ({exc.reason} at byte {exc.start})") from None
+
+
+def read_endpoints(stream: IO[bytes], quotas: Quotas = DEFAULT_QUOTAS) -> Iterator[ImportRecord]:
+    """Every record of an import file, in order, accepted or rejected with its reason."""
+    text = lines(stream)
+    line_no, first = 0, ""
+    while not first.strip():
+        first = next(text, None)
+        line_no += 1
+        if first is None:
+            raise ImportFormatError("the file is empty")
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in first):
+        raise ImportFormatError("not a text file (control characters in its first line)")
+    rest = itertools.chain([first], text)
+    if first.lstrip().startswith("{"):
+        yield from _json_lines(rest, line_no, quotas)
+    else:
+        yield from _csv(rest, line_no, quotas)
+
+
+# --- JSON lines ----------------------------------------------------------------------------------
+def _json_lines(rest: Iterator[str], first_line: int, quotas: Quotas) -> Iterator[ImportRecord]:
+    for line_no, line in enumerate(rest, start=first_line):
+        if line.strip():
+            yield _from_json(line, line_no, quotas)
+
+
+def _from_json(line: str, line_no: int, quotas: Quotas) -> ImportRecord:
+    try:
+        endpoint = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return ImportRecord(line_no, error=f"not valid JSON: {exc.msg} at column {exc.colno}")
+    if not isinstance(endpoint, dict):
+        return ImportRecord(line_no, error="a JSON line must hold one endpoint object")
+    for key in EXPORT_ONLY:
+        endpoint.pop(key, None)
+    return _checked(endpoint, line_no, quotas)
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Column:
+    section: str | None  # None for top-level fields, else Attributes, Metrics, User, Location, Demographic
+    name: str
+    nested: str | None = None  # UserAttributes under User
+
+
+def column(header: str) -> _Column:
+    """What a CSV header names; a bare unknown name is a custom attribute (`Attributes.<name>`)."""
+    header = header.strip()
+    if header in TOP_LEVEL:
+        return _Column(None, header)
+    section, dot, rest = header.partition(".")
+    if dot and section in ("Attributes", "Metrics") and rest:
+        return _Column(section, rest)
+    if dot and section == "User" and rest == "UserId":
+        return _Column("User", "UserId")
+    if dot and section == "User" and rest.startswith("UserAttributes.") and rest[15:]:
+        return _Column("User", rest[15:], nested="UserAttributes")
+    if dot and section == "Location" and (rest in LOCATION_STRINGS or rest in LOCATION_NUMBERS):
+        return _Column("Location", rest)
+    if dot and section == "Demographic" and rest in DEMOGRAPHIC_FIELDS:
+        return _Column("Demographic", rest)
+    if not dot and header and header.replace("_", "").replace("-", "").isalnum():
+        return _Column("Attributes", header)
+    raise ImportFormatError(
+        f"column {header!r} is not an endpoint field (Id, ChannelType, Address, "
+        "Attributes.<name>, User.UserAttributes.<name>, Metrics.<name>, Location.*, ...)"
+    )
+
+
+def _csv(rest: Iterator[str], first_line: int, quotas: Quotas) -> Iterator[ImportRecord]:
+    reader = csv.reader(rest)
+    header = next(reader)
+    columns = [column(h) for h in header]
+    names = {c.name for c in columns if c.section is None}
+    if "ChannelType" not in names or "Address" not in names:
+        raise ImportFormatError(
+            f"no usable header: ChannelType and Address columns are required, found "
+            f"{', '.join(h.strip() for h in header)[:200]}"
+        )
+    previous_end = reader.line_num + first_line - 1
+    for row in reader:
+        start, previous_end = previous_end + 1, reader.line_num + first_line - 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(columns):
+            yield ImportRecord(start, error=f"{len(row)} values for {len(columns)} columns")
+            continue
+        try:
+            endpoint = _endpoint(columns, row)
+        except ValidationError as exc:
+            yield ImportRecord(start, error=str(exc))
+            continue
+        yield _checked(endpoint, start, quotas)
+
+
+def _endpoint(columns: list[_Column], row: list[str]) -> dict[str, Any]:
+    endpoint: dict[str, Any] = {}
+    for spec, cell in zip(columns, row, strict=False):
+        value = cell.strip()
+        if not value:
+            continue
+        if spec.section is None:
+            endpoint[spec.name] = value
+        elif spec.section == "Metrics" or (spec.section == "Location" and spec.name in LOCATION_NUMBERS):
+            endpoint.setdefault(spec.section, {})[spec.name] = _number(value, f"{spec.section}.{spec.name}")
+        elif spec.section == "Attributes":
+            endpoint.setdefault("Attributes", {})[spec.name] = [value]
+        elif spec.nested:
+            endpoint.setdefault("User", {}).setdefault("UserAttributes", {})[spec.name] = [value]
+        else:
+            endpoint.setdefault(spec.section, {})[spec.name] = value
+    return endpoint
+
+
+def _number(value: str, field_name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValidationError(field_name, f"{value[:30]!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValidationError(field_name, "must be a finite number")
+    return number
+
+
+# --- both ----------------------------------------------------------------------------------------
+def _checked(endpoint: dict[str, Any], line_no: int, quotas: Quotas) -> ImportRecord:
+    """An accepted record (validated, with its id) or a rejected one with the reason."""
+    body = {k: v for k, v in endpoint.items() if k != "Id"}
+    try:
+        request = _addressable(validate_request(body, quotas))
+        endpoint_id = check_endpoint_id(endpoint["Id"]) if endpoint.get("Id") else derived_id(request)
+    except ValidationError as exc:
+        return ImportRecord(line_no, error=str(exc))
+    return ImportRecord(line_no, endpoint_id, request)
+
+
+def _addressable(request: dict[str, Any]) -> dict[str, Any]:
+    """An imported record creates the endpoint, so it needs a channel and (but for IN_APP) an address."""
+    if "ChannelType" not in request:
+        raise ValidationError("ChannelType", "is required")
+    if "Address" not in request and request["ChannelType"] != "IN_APP":
+        raise ValidationError("Address", "is required")
+    return request
+
+
+def derived_id(request: dict[str, Any]) -> str:
+    """An id for a record without one, stable across imports: the same address updates the same
+    endpoint instead of creating a duplicate."""
+    channel = parse_channel(request["ChannelType"])
+    digest = hashlib.sha256(
+        f"{channel}:{address_key(channel, request.get('Address', ''))}".encode()
+    ).hexdigest()
+    return f"{channel.value.lower()}-{digest[:24]}"

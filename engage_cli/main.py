@@ -113,6 +113,84 @@ def local_tick(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- engage import / jobs -----------------------------------------------------------------------
+def import_file(args: argparse.Namespace) -> int:
+    from engage.imports.reader import ImportFormatError, read_endpoints, summarize
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{path} is not a file", EXIT_USAGE, "BadRequest")
+    if args.dry_run:
+        try:
+            with path.open("rb") as stream:
+                summary = summarize(read_endpoints(stream))
+        except ImportFormatError as exc:
+            raise CommandError(
+                f"{path.name} can't be imported: {exc.reason}", EXIT_FAILED, "ImportFormatError"
+            ) from None
+        lines = [f"line {f['line']}: {f['reason']}" for f in summary.failures]
+        emit(
+            args,
+            summary.to_json(),
+            human=f"{summary.processed} processed, {summary.accepted} accepted, "
+            f"{summary.rejected} rejected" + "".join(f"\n  {line}" for line in lines),
+        )
+        return 0
+    job = _run_import(args, path)
+    emit(
+        args,
+        job,
+        human=f"job {job['Id']}: {job['JobStatus']}, {job['TotalProcessed']} processed, "
+        f"{job['TotalFailures']} rejected" + "".join(f"\n  {f}" for f in job.get("Failures", [])),
+    )
+    return 0 if job["JobStatus"] == "COMPLETED" else EXIT_FAILED
+
+
+def _run_import(args: argparse.Namespace, path: Path) -> dict[str, Any]:
+    import time
+
+    from engage.imports.job import ImportSource
+
+    state = _running(args)
+    outputs, clients = state.outputs(args.stack), _clients(state)
+    bucket, key = outputs["ImportBucketName"], f"imports/{args.app}/{path.name}"
+    s3 = clients.client("s3")
+    s3.upload_file(str(path), bucket, key)
+    head = s3.head_object(Bucket=bucket, Key=key)
+    source = ImportSource(bucket, key, f"{head.get('VersionId') or 'null'}/{head['ETag'].strip(chr(34))}")
+    progress(f"uploaded s3://{bucket}/{key}; job {source.job_id}")
+    jobs, deadline, shown = _jobs(state, args.stack), time.monotonic() + args.timeout, None
+    while time.monotonic() < deadline:
+        job = jobs.get(args.app, source.job_id)
+        if job and (job["JobStatus"], job["CompletedPieces"]) != shown:
+            shown = (job["JobStatus"], job["CompletedPieces"])
+            progress(
+                f"{job['JobStatus']}: {job['CompletedPieces']}/{job['TotalPieces']} chunks, "
+                f"{job['TotalProcessed']} records"
+            )
+        if job and job["JobStatus"] in ("COMPLETED", "FAILED"):
+            return job
+        time.sleep(0.2)
+    raise CommandError(f"job {source.job_id} did not finish within {args.timeout}s", EXIT_FAILED, "Timeout")
+
+
+def _jobs(state: Any, stack: str) -> Any:
+    from engage.adapters.jobs_dynamodb import DynamoJobStore
+
+    return DynamoJobStore(state.outputs(stack)["JobsTableName"], _clients(state).client("dynamodb"))
+
+
+def jobs_list(args: argparse.Namespace) -> int:
+    jobs = _jobs(_running(args), args.stack).list(args.app)
+    lines = [
+        f"{j['CreationDate']}  {j['Id']}  {j['Type']}  {j['JobStatus']}  {j['TotalProcessed']} processed, "
+        f"{j['TotalFailures']} rejected  {j['Definition']['S3Url']}"
+        for j in jobs
+    ]
+    emit(args, jobs, human="\n".join(lines) or "no jobs")
+    return 0
+
+
 # --- engage outbox ----------------------------------------------------------------------------
 def outbox_list(args: argparse.Namespace) -> int:
     state = _running(args)
@@ -208,6 +286,21 @@ def parser() -> argparse.ArgumentParser:
     tick = local.add_parser("tick", parents=[common], help="fire the schedules due at a time (default: now)")
     tick.add_argument("--at", help="ISO 8601 time, UTC unless it says otherwise (e.g. 2026-12-01T06:00:00Z)")
     tick.set_defaults(run=local_tick)
+
+    importing = areas.add_parser("import", parents=[common], help="import a Pinpoint CSV or JSON-lines file")
+    importing.add_argument("file")
+    importing.add_argument("--app", default="default", help="application (project) id (default: default)")
+    importing.add_argument(
+        "--dry-run", action="store_true", help="parse and validate only; nothing is uploaded"
+    )
+    importing.add_argument("--timeout", type=float, default=600, help="seconds to follow the job")
+    importing.set_defaults(run=import_file)
+    jobs = areas.add_parser("jobs", help="import and export jobs").add_subparsers(
+        dest="command", required=True
+    )
+    jobs_listing = jobs.add_parser("list", parents=[common], help="jobs, oldest first")
+    jobs_listing.add_argument("--app", help="only this application's jobs")
+    jobs_listing.set_defaults(run=jobs_list)
 
     outbox = areas.add_parser("outbox", help="what the emulated services received").add_subparsers(
         dest="command", required=True

@@ -151,7 +151,7 @@ def function_spec(fn: lambda_models.LambdaFunction, artifacts: Artifacts) -> Fun
         handler=fn.handler,
         code_dir=code_dir,
         layer_dirs=tuple(layer_dirs),
-        environment=tuple(sorted((fn.environment_vars or {}).items())),
+        environment=tuple(sorted((k, str(v)) for k, v in (fn.environment_vars or {}).items())),
         timeout_seconds=float(fn.timeout),
         memory_mb=int(fn.memory_size),
         reserved_concurrency=reserved,

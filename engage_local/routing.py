@@ -122,6 +122,12 @@ def render_input_template(template: str, paths: dict[str, str], event: dict[str,
 
 def _jsonable_event(event: dict[str, Any]) -> dict[str, Any]:
     event = dict(event)
+    obj = (event.get("detail") or {}).get("object") if event.get("source") == "aws.s3" else None
+    if isinstance(obj, dict) and "eTag" in obj:  # AWS's S3 events spell it "etag"; moto wrote "eTag"
+        event["detail"] = {
+            **event["detail"],
+            "object": {("etag" if k == "eTag" else k): v for k, v in obj.items()},
+        }
     if isinstance(event.get("time"), (int, float)):  # moto keeps a timestamp where AWS sends ISO 8601
         event["time"] = datetime.fromtimestamp(float(event["time"]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return event

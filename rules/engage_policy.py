@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ import boto3
 import cfnlint.data.AdditionalSpecs
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
+# The translator warns about its own unpublished usage metrics on every template.
+logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
 RUNTIME = "python3.13"
 # The Pinpoint operations that survived the end of support (ARCHITECTURE §1), as IAM actions.
 SURVIVING_PINPOINT = {

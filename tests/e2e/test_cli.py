@@ -173,3 +173,37 @@ def test_local_up_serves_other_commands_until_it_is_stopped(tmp_path):
     assert not (tmp_path / "stack.json").exists()
     assert "creating stack engage" in up.stderr.read()
     assert engage("contacts", "get", "--app", "a", "--endpoint", "e", state_dir=tmp_path).returncode == 2
+
+
+SAMPLE_FILES = Path(__file__).resolve().parents[2] / "events" / "import_files"
+
+
+def test_import_dry_run_reports_every_rejection_by_line(tmp_path):
+    done = engage("import", str(SAMPLE_FILES / "messy.csv"), "--dry-run", "--json", state_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["processed"], report["accepted"], report["rejected"]) == (8, 5, 3)
+    assert [f["line"] for f in report["failures"]] == [8, 9, 10]
+    not_csv = tmp_path / "photo.csv"
+    not_csv.write_bytes(b"\x89PNG\r\n\x1a\n\x00")
+    refused = engage("import", str(not_csv), "--dry-run", "--json", state_dir=tmp_path)
+    assert refused.returncode == 1
+    assert "not UTF-8 text" in json.loads(refused.stdout)["error"]["message"]
+
+
+def test_import_uploads_follows_the_job_and_jobs_list_shows_it(local_stack):
+    done = engage(
+        "import",
+        str(SAMPLE_FILES / "clean.csv"),
+        "--app",
+        "cli-import",
+        "--json",
+        state_dir=local_stack.state_dir,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    job = json.loads(done.stdout)
+    assert (job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]) == ("COMPLETED", 3, 0)
+    assert "chunks" in done.stderr, "progress is shown while the job runs"
+    listed = engage("jobs", "list", "--app", "cli-import", "--json", state_dir=local_stack.state_dir)
+    assert [j["Id"] for j in json.loads(listed.stdout)] == [job["Id"]]

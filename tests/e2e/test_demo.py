@@ -16,6 +16,8 @@ def test_the_demo_runs_and_reports_its_figures():
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "local stack up in" in out
+    assert "import of customers.csv: job COMPLETED in 1 chunk(s), 8 processed, 5 imported, 3 rejected" in out
+    assert "line 8: Address: is not a syntactically valid email address" in out
     assert "contacts: 8 processed, 5 accepted, 3 rejected" in out
     assert "16 devices: 15 linked, oldest device now INACTIVE" in out
     assert "OPTED_OUT" in out

@@ -37,6 +37,9 @@ class Settings:
     suppression_table: str = ""
     event_stream: str = ""
     stage: str = "dev"
+    jobs_table: str = ""
+    import_workflow: str = ""
+    import_chunk_size: str = "1000"
 
     ENV_NAMES = {  # noqa: RUF012 - a class constant, not a field
         "contacts_table": "CONTACTS_TABLE",
@@ -44,6 +47,9 @@ class Settings:
         "suppression_table": "SUPPRESSION_TABLE",
         "event_stream": "EVENT_STREAM",
         "stage": "STAGE",
+        "jobs_table": "JOBS_TABLE",
+        "import_workflow": "IMPORT_WORKFLOW_ARN",
+        "import_chunk_size": "IMPORT_CHUNK_SIZE",
     }
 
     @classmethod

@@ -8,7 +8,9 @@ from functools import cached_property
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.kinesis import KinesisEventStream
+from engage.adapters.objects import ObjectStore, WorkflowStarter
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.config import Settings
 from engage.contacts import ContactStore
@@ -41,6 +43,18 @@ class Services:
     @cached_property
     def event_stream(self) -> KinesisEventStream:
         return KinesisEventStream(self.settings.require("event_stream"), self.factory.client("kinesis"))
+
+    @cached_property
+    def jobs(self) -> DynamoJobStore:
+        return DynamoJobStore(self.settings.require("jobs_table"), self.factory.client("dynamodb"))
+
+    @cached_property
+    def objects(self) -> ObjectStore:
+        return ObjectStore(self.factory.client("s3"))
+
+    @cached_property
+    def import_workflow(self) -> WorkflowStarter:
+        return WorkflowStarter(self.factory.client("stepfunctions"), self.settings.require("import_workflow"))
 
 
 services = Services()

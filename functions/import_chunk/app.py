@@ -1,0 +1,30 @@
+"""Imports one chunk into the contact store and adds its counts to the job, once per chunk."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.imports.job import WORK_PREFIX, chunk_records, import_chunk
+from engage.obs import logger, metrics
+from engage.runtime import services
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    body = services.objects.read(event["bucket"], event["key"])
+    result = import_chunk(event["app_id"], chunk_records(body), services.contacts)
+    services.objects.write_json(
+        event["bucket"],
+        f"{WORK_PREFIX}{event['job_id']}/accepted-{event['index']:05d}.json",
+        result.accepted_ids,
+    )
+    counted = services.jobs.record_chunk(
+        event["app_id"], event["job_id"], event["index"], result, failed=False
+    )
+    metrics.add_metric(name="ImportedEndpoints", unit="Count", value=result.accepted if counted else 0)
+    return {
+        "index": event["index"],
+        "accepted": result.accepted,
+        "rejected": result.rejected,
+        "counted": counted,
+    }

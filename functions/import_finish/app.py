@@ -1,0 +1,27 @@
+"""Closes the import job: COMPLETED when every chunk was imported, else FAILED; the failure
+messages are cut to Pinpoint's 100."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.imports.reader import MAX_FAILURES
+from engage.obs import logger, metrics
+from engage.runtime import services
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    job = services.jobs.get(event["app_id"], event["job_id"])
+    if job is None:
+        raise LookupError(f"import job {event['job_id']} does not exist")
+    done = job["CompletedPieces"] + job["FailedPieces"] == job["TotalPieces"] and job["FailedPieces"] == 0
+    status = "COMPLETED" if done and event.get("status") != "FAILED" else "FAILED"
+    failures = job.get("Failures", [])[:MAX_FAILURES]
+    if event.get("error"):
+        failures = [f"the import stopped: {event['error'].get('Error')}", *failures][:MAX_FAILURES]
+    job = services.jobs.finish(event["app_id"], event["job_id"], status, failures)
+    metrics.add_metric(
+        name="ImportsCompleted" if status == "COMPLETED" else "ImportsFailed", unit="Count", value=1
+    )
+    return job

@@ -1,0 +1,48 @@
+"""The import's split step: creates the job record, streams the file once and writes chunk objects
+of N records (each with its original line) and a manifest for the Map that imports them."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.imports.job import WORK_PREFIX, ImportSource, new_job, split
+from engage.imports.reader import ImportFormatError, read_endpoints
+from engage.obs import logger, metrics
+from engage.runtime import services
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    source = ImportSource(event["bucket"], event["key"], event["version"])
+    services.jobs.create(new_job(source, event.get("define_segment", True)))
+    prefix = f"{WORK_PREFIX}{source.job_id}/"
+    try:
+        with services.objects.open(source.bucket, source.key) as stream:
+            result = split(
+                read_endpoints(stream, services.contacts.quotas),
+                int(services.settings.import_chunk_size),
+                lambda i, body: services.objects.write(source.bucket, f"{prefix}chunk-{i:05d}.jsonl", body),
+            )
+    except ImportFormatError as exc:
+        logger.warning("import file refused: %s", exc.reason, extra={"job_id": source.job_id})
+        services.jobs.finish(
+            source.app_id, source.job_id, "FAILED", [f"the file can't be imported: {exc.reason}"]
+        )
+        return {**event, "status": "FAILED", "reason": exc.reason}
+    manifest = services.objects.write_json(
+        source.bucket,
+        f"{prefix}manifest.json",
+        [
+            {**chunk, "bucket": source.bucket, "job_id": source.job_id, "app_id": source.app_id}
+            for chunk in result.chunks
+        ],
+    )
+    services.jobs.start_processing(source.app_id, source.job_id, len(result.chunks))
+    metrics.add_metric(name="ImportRecords", unit="Count", value=result.records)
+    return {
+        **event,
+        "status": "PROCESSING",
+        "manifest": manifest,
+        "pieces": len(result.chunks),
+        "records": result.records,
+    }

@@ -1,0 +1,124 @@
+"""Import and export jobs on DynamoDB (the audience application's JobsTable): `pk` =
+`JOB#<app>#<job id>` holds Pinpoint's job record; `pk` = `CHUNK#<job id>#<index>` marks a chunk as
+counted, written in the same transaction as the job's counters, so a retried chunk counts once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from engage.adapters.dynamodb import from_item, is_conflict, to_item, to_value
+from engage.imports.job import ChunkResult, now_iso
+
+
+def job_pk(app_id: str, job_id: str) -> str:
+    return f"JOB#{app_id}#{job_id}"
+
+
+class DynamoJobStore:
+    def __init__(self, table_name: str, client: Any) -> None:  # a boto3 DynamoDB client
+        self.table = table_name
+        self.client = client
+
+    def create(self, job: dict[str, Any]) -> bool:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                ConditionExpression="attribute_not_exists(pk)",
+                Item=to_item(
+                    {
+                        "pk": job_pk(job["ApplicationId"], job["Id"]),
+                        "kind": "job",
+                        "app_id": job["ApplicationId"],
+                        "job": job,
+                    }
+                ),
+            )
+        except ClientError as exc:
+            if is_conflict(exc):
+                return False
+            raise
+        return True
+
+    def get(self, app_id: str, job_id: str) -> dict[str, Any] | None:
+        item = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": job_pk(app_id, job_id)}}, ConsistentRead=True
+        ).get("Item")
+        return from_item(item)["job"] if item else None
+
+    def start_processing(self, app_id: str, job_id: str, pieces: int) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": job_pk(app_id, job_id)}},
+            UpdateExpression="SET #j.JobStatus = :s, #j.TotalPieces = :n",
+            ExpressionAttributeNames={"#j": "job"},
+            ExpressionAttributeValues={":s": {"S": "PROCESSING"}, ":n": {"N": str(pieces)}},
+        )
+
+    def record_chunk(self, app_id: str, job_id: str, index: int, result: ChunkResult, failed: bool) -> bool:
+        counters = "#j.FailedPieces" if failed else "#j.CompletedPieces"
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                            "Item": to_item(
+                                {
+                                    "pk": f"CHUNK#{job_id}#{index}",
+                                    "kind": "chunk",
+                                    "accepted": result.accepted,
+                                    "rejected": result.rejected,
+                                }
+                            ),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": {"pk": {"S": job_pk(app_id, job_id)}},
+                            "UpdateExpression": f"SET {counters} = {counters} + :one, #j.TotalProcessed = "
+                            "#j.TotalProcessed + :processed, #j.TotalFailures = #j.TotalFailures + "
+                            ":rejected, #j.Failures = list_append(#j.Failures, :failures)",
+                            "ExpressionAttributeNames": {"#j": "job"},
+                            "ExpressionAttributeValues": {
+                                ":one": {"N": "1"},
+                                ":processed": to_value(result.processed),
+                                ":rejected": to_value(result.rejected),
+                                ":failures": to_value(result.failures),
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if is_conflict(exc):
+                return False  # this chunk was counted already (a retried or redelivered chunk)
+            raise
+        return True
+
+    def finish(self, app_id: str, job_id: str, status: str, failures: list[str]) -> dict[str, Any]:
+        response = self.client.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": job_pk(app_id, job_id)}},
+            UpdateExpression="SET #j.JobStatus = :s, #j.CompletionDate = :d, #j.Failures = :f",
+            ExpressionAttributeNames={"#j": "job"},
+            ReturnValues="ALL_NEW",
+            ExpressionAttributeValues={":s": {"S": status}, ":d": {"S": now_iso()}, ":f": to_value(failures)},
+        )
+        return from_item(response["Attributes"])["job"]
+
+    def list(self, app_id: str | None = None) -> list[dict[str, Any]]:
+        jobs = []
+        for page in self.client.get_paginator("scan").paginate(
+            TableName=self.table,
+            FilterExpression="#kind = :k",
+            ExpressionAttributeNames={"#kind": "kind"},
+            ExpressionAttributeValues={":k": {"S": "job"}},
+        ):
+            jobs.extend(from_item(item)["job"] for item in page.get("Items", []))
+        return sorted(
+            (j for j in jobs if app_id in (None, j["ApplicationId"])), key=lambda j: j["CreationDate"]
+        )

@@ -1,0 +1,58 @@
+"""S3 objects as streams and writes, and Step Functions executions started by name."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+
+class _Raw(io.RawIOBase):
+    def __init__(self, body: Any) -> None:  # a botocore StreamingBody
+        self.body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.body.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class ObjectStore:
+    def __init__(self, client: Any) -> None:  # a boto3 S3 client
+        self.client = client
+
+    def open(self, bucket: str, key: str) -> io.BufferedReader:
+        """The object as a buffered stream, read as it is consumed (never whole in memory)."""
+        body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
+        return io.BufferedReader(_Raw(body), buffer_size=1024 * 1024)
+
+    def read(self, bucket: str, key: str) -> bytes:
+        return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def write(self, bucket: str, key: str, body: bytes, content_type: str = "application/x-ndjson") -> str:
+        self.client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+        return key
+
+    def write_json(self, bucket: str, key: str, document: Any) -> str:
+        return self.write(bucket, key, json.dumps(document).encode(), "application/json")
+
+
+class WorkflowStarter:
+    def __init__(self, client: Any, state_machine_arn: str) -> None:  # a boto3 Step Functions client
+        self.client = client
+        self.arn = state_machine_arn
+
+    def start(self, name: str, document: dict[str, Any]) -> bool:
+        """Starts an execution under a name; False when one with that name already exists."""
+        try:
+            self.client.start_execution(stateMachineArn=self.arn, name=name, input=json.dumps(document))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ExecutionAlreadyExists":
+                return False
+            raise
+        return True

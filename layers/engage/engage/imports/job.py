@@ -1,0 +1,202 @@
+"""The import job's steps, as plain functions over ports: naming a job after the object that started
+it (so a duplicate event imports nothing twice), splitting a file into chunk objects of N records in
+one streaming pass, importing one chunk into the contact store, and Pinpoint's job record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import unquote_plus
+
+from engage.contacts import ContactStore
+from engage.contacts.model import check_app_id
+from engage.errors import ValidationError
+from engage.imports.reader import MAX_FAILURES, ImportRecord
+
+IMPORT_PREFIX = "imports/"
+WORK_PREFIX = "import-work/"
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    bucket: str
+    key: str
+    version: str  # the object's version id, or its ETag when the bucket is not versioned
+
+    @property
+    def job_id(self) -> str:
+        """Stable for one object version: a second event for it names the same job."""
+        return hashlib.sha256(f"{self.bucket}/{self.key}@{self.version}".encode()).hexdigest()[:32]
+
+    @property
+    def execution_name(self) -> str:
+        return f"import-{self.job_id}"
+
+    @property
+    def app_id(self) -> str:
+        return check_app_id(app_and_file(self.key)[0])
+
+    @property
+    def file_name(self) -> str:
+        return app_and_file(self.key)[1]
+
+
+def app_and_file(key: str) -> tuple[str, str]:
+    """`imports/<application id>/<file>` -> (application id, file name)."""
+    if not key.startswith(IMPORT_PREFIX) or key.count("/") < 2:
+        raise ValidationError(
+            "key", f"import files go under {IMPORT_PREFIX}<application id>/<file>, not {key!r}"
+        )
+    _, app_id, name = key.split("/", 2)
+    return app_id, name.rsplit("/", 1)[-1]
+
+
+def decoded_key(key: str) -> str:
+    """S3 notifications URL-encode object keys (a space arrives as +)."""
+    return unquote_plus(key)
+
+
+def segment_name(file_name: str) -> str:
+    return file_name.split(".", 1)[0] or file_name
+
+
+# --- splitting -----------------------------------------------------------------------------------
+@dataclass
+class SplitResult:
+    chunks: list[dict[str, Any]] = field(default_factory=list)  # {"key", "index", "first_line", "records"}
+    records: int = 0
+
+
+def split(
+    records: Iterable[ImportRecord], chunk_size: int, write: Callable[[int, bytes], str]
+) -> SplitResult:
+    """Writes the records as chunk objects of `chunk_size` JSON lines (each with its original line),
+    holding one chunk in memory at a time. `write(index, body)` stores a chunk and returns its key."""
+    result = SplitResult()
+    batch: list[str] = []
+    first_line = 0
+    for record in records:
+        if not batch:
+            first_line = record.line
+        batch.append(
+            json.dumps(
+                {
+                    "line": record.line,
+                    "id": record.endpoint_id,
+                    "request": record.request,
+                    "error": record.error,
+                },
+                separators=(",", ":"),
+            )
+        )
+        result.records += 1
+        if len(batch) == chunk_size:
+            result.chunks.append(_flush(write, len(result.chunks), batch, first_line))
+            batch = []
+    if batch:
+        result.chunks.append(_flush(write, len(result.chunks), batch, first_line))
+    return result
+
+
+def _flush(
+    write: Callable[[int, bytes], str], index: int, batch: list[str], first_line: int
+) -> dict[str, Any]:
+    key = write(index, ("\n".join(batch) + "\n").encode())
+    return {"key": key, "index": index, "first_line": first_line, "records": len(batch)}
+
+
+def chunk_records(body: bytes) -> Iterator[dict[str, Any]]:
+    for line in body.splitlines():
+        if line.strip():
+            yield json.loads(line)
+
+
+# --- importing a chunk ---------------------------------------------------------------------------
+@dataclass
+class ChunkResult:
+    processed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    failures: list[str] = field(default_factory=list)  # Pinpoint's Failures: messages
+    accepted_ids: list[str] = field(default_factory=list)
+
+    def reject(self, line: int, reason: str) -> None:
+        self.processed += 1
+        self.rejected += 1
+        if len(self.failures) < MAX_FAILURES:
+            self.failures.append(f"line {line}: {reason}")
+
+
+def import_chunk(app_id: str, records: Iterable[dict[str, Any]], store: ContactStore) -> ChunkResult:
+    """Upserts the accepted records of one chunk; a record the store refuses (a quota, a user's 16th
+    endpoint) is rejected with the store's reason. Writing a chunk twice writes the same endpoints."""
+    result = ChunkResult()
+    for record in records:
+        if record["error"]:
+            result.reject(record["line"], record["error"])
+            continue
+        try:
+            store.upsert(app_id, record["id"], record["request"])
+        except ValidationError as exc:
+            result.reject(record["line"], str(exc))
+            continue
+        result.processed += 1
+        result.accepted += 1
+        result.accepted_ids.append(record["id"])
+    return result
+
+
+# --- the job record ------------------------------------------------------------------------------
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_job(source: ImportSource, define_segment: bool) -> dict[str, Any]:
+    """Pinpoint's ImportJobResponse for a job that has just started."""
+    return {
+        "Id": source.job_id,
+        "ApplicationId": source.app_id,
+        "Type": "IMPORT",
+        "JobStatus": "INITIALIZING",
+        "CreationDate": now_iso(),
+        "TotalPieces": 0,
+        "CompletedPieces": 0,
+        "FailedPieces": 0,
+        "TotalProcessed": 0,
+        "TotalFailures": 0,
+        "Failures": [],
+        "Definition": {
+            "S3Url": f"s3://{source.bucket}/{source.key}",
+            "Format": _format(source.key),
+            "DefineSegment": define_segment,
+            "SegmentName": segment_name(source.file_name),
+            "RegisterEndpoints": True,
+        },
+    }
+
+
+def _format(key: str) -> str:
+    name = key.lower().removesuffix(".gz")
+    return "JSON" if name.endswith((".json", ".jsonl", ".ndjson")) else "CSV"
+
+
+class JobStore(Protocol):
+    def create(self, job: dict[str, Any]) -> bool:
+        """Stores a new job; False when a job with this id already exists (a duplicate event)."""
+        ...
+
+    def get(self, app_id: str, job_id: str) -> dict[str, Any] | None: ...
+
+    def start_processing(self, app_id: str, job_id: str, pieces: int) -> None: ...
+
+    def record_chunk(self, app_id: str, job_id: str, index: int, result: ChunkResult, failed: bool) -> bool:
+        """Adds one chunk's counts to the job, once per chunk: False when it was already counted."""
+        ...
+
+    def finish(self, app_id: str, job_id: str, status: str, failures: list[str]) -> dict[str, Any]: ...
+
+    def list(self, app_id: str | None = None) -> list[dict[str, Any]]: ...

@@ -1,0 +1,240 @@
+"""The import workflow on the local stack, driven from the outside: files dropped in the import
+bucket, then the contact store, the job record, the failure lines and the notifications checked."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.jobs_dynamodb import DynamoJobStore
+from engage.contacts import ContactStore
+from engage.imports.job import ImportSource
+
+from engage_local.api import wait_until
+from tests.e2e.conftest import invoke
+
+pytestmark = pytest.mark.e2e
+SAMPLES = Path(__file__).resolve().parents[2] / "events"
+
+
+@pytest.fixture(scope="module")
+def audience(local_stack):
+    outputs = local_stack.stacks["engage"].outputs
+    sns, sqs = local_stack.client("sns"), local_stack.client("sqs")
+    queue = sqs.create_queue(QueueName="import-notifications")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=outputs["ImportNotificationTopicArn"], Protocol="sqs", Endpoint=arn)
+    dynamodb = local_stack.client("dynamodb")
+    return {
+        "bucket": outputs["ImportBucketName"],
+        "queue": queue,
+        "notifications": [],
+        "jobs": DynamoJobStore(outputs["JobsTableName"], dynamodb),
+        "contacts": ContactStore(DynamoEndpointRepository(outputs["ContactsTableName"], dynamodb)),
+    }
+
+
+def drop(local_stack, audience, app, name, body: bytes, timeout=60):
+    """Puts a file under imports/<app>/ and waits for its job to finish; returns the job."""
+    key = f"imports/{app}/{name}"
+    local_stack.client("s3").put_object(Bucket=audience["bucket"], Key=key, Body=body)
+
+    def finished():
+        jobs = [j for j in audience["jobs"].list(app) if j["Definition"]["S3Url"].endswith(f"/{key}")]
+        return [j for j in jobs if j["JobStatus"] in ("COMPLETED", "FAILED")]
+
+    assert wait_until(lambda: finished(), timeout=timeout), audience["jobs"].list(app)
+    return finished()[-1]
+
+
+def notifications(local_stack, audience, job_id, expect):
+    sqs = local_stack.client("sqs")
+
+    def collect():
+        for message in sqs.receive_message(QueueUrl=audience["queue"], MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            sqs.delete_message(QueueUrl=audience["queue"], ReceiptHandle=message["ReceiptHandle"])
+            envelope = json.loads(message["Body"])
+            audience["notifications"].append(
+                (envelope["MessageAttributes"]["notification_type"]["Value"], json.loads(envelope["Message"]))
+            )
+        return [
+            (kind, body)
+            for kind, body in audience["notifications"]
+            if job_id in (body.get("job_id"), body.get("Id"))
+        ]
+
+    wait_until(lambda: len(collect()) >= len(expect), timeout=10)
+    return [kind for kind, _ in collect()]
+
+
+def test_a_clean_file_is_imported_with_pinpoints_job_record(local_stack, audience):
+    job = drop(
+        local_stack, audience, "imp-clean", "clean.csv", (SAMPLES / "import_files" / "clean.csv").read_bytes()
+    )
+    assert job["JobStatus"] == "COMPLETED"
+    assert (job["TotalPieces"], job["CompletedPieces"], job["FailedPieces"]) == (1, 1, 0)
+    assert (job["TotalProcessed"], job["TotalFailures"], job["Failures"]) == (3, 0, [])
+    assert job["Definition"]["Format"] == "CSV" and job["Definition"]["SegmentName"] == "clean"
+    endpoint = audience["contacts"].get("imp-clean", "ep-1")
+    assert endpoint["User"] == {"UserId": "u-1", "UserAttributes": {"FirstName": ["Ana"]}}
+    assert endpoint["Metrics"] == {"orders": 3.0}
+    assert len(audience["contacts"].get_user_endpoints("imp-clean", "u-1")) == 2
+    assert notifications(local_stack, audience, job["Id"], ["started", "success"]) == ["started", "success"]
+
+
+def test_a_messy_file_imports_what_it_can_and_reports_the_rest_by_line(local_stack, audience):
+    job = drop(
+        local_stack, audience, "imp-messy", "messy.csv", (SAMPLES / "import_files" / "messy.csv").read_bytes()
+    )
+    assert job["JobStatus"] == "COMPLETED"
+    assert (job["TotalProcessed"], job["TotalFailures"]) == (8, 3)
+    assert [f.split(":")[0] for f in job["Failures"]] == ["line 8", "line 9", "line 10"]
+    found = audience["contacts"].find_by_address("imp-messy", "SMS", "(202) 555-0191")
+    assert len(found) == 1 and found[0]["Attributes"]["LastName"] == ["Ng, Jr."]
+
+
+def test_gzipped_and_bom_crlf_files_import_the_same(local_stack, audience):
+    raw = (SAMPLES / "import_files" / "messy.csv").read_bytes()
+    job = drop(
+        local_stack,
+        audience,
+        "imp-gzip",
+        "messy.csv.gz",
+        gzip.compress(b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n")),
+    )
+    assert (job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]) == ("COMPLETED", 8, 3)
+
+
+def test_a_pinpoint_export_is_imported_again(local_stack, audience):
+    lines = [
+        json.dumps(
+            {
+                "Id": f"x-{i}",
+                "ApplicationId": "retired-project",
+                "CohortId": "7",
+                "CreationDate": "2025-03-01T00:00:00Z",
+                "ChannelType": "EMAIL",
+                "Address": f"exported{i}@example.com",
+                "EffectiveDate": "2025-03-02T00:00:00Z",
+                "EndpointStatus": "ACTIVE",
+                "OptOut": "NONE",
+                "Attributes": {"Tier": ["gold"]},
+            }
+        )
+        for i in range(5)
+    ]
+    job = drop(
+        local_stack, audience, "imp-export", "export-part-0.gz", gzip.compress("\n".join(lines).encode())
+    )
+    assert (job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]) == ("COMPLETED", 5, 0)
+    assert job["Definition"]["Format"] == "CSV" or job["Definition"]["Format"] == "JSON"
+    assert audience["contacts"].get("imp-export", "x-3")["Attributes"] == {"Tier": ["gold"]}
+
+
+def test_a_file_large_enough_for_several_chunks(local_stack, audience):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Id", "ChannelType", "Address", "Attributes.Row"])
+    writer.writerows([f"big-{i}", "EMAIL", f"big{i}@example.com", str(i)] for i in range(120))
+    job = drop(local_stack, audience, "imp-big", "big.csv", out.getvalue().encode())
+    assert (job["TotalPieces"], job["CompletedPieces"], job["TotalProcessed"]) == (5, 5, 120)
+    assert len(list(audience["contacts"].list_by_channel("imp-big", "EMAIL"))) == 120
+
+
+def test_corrupt_rows_are_rejected_and_counted(local_stack, audience):
+    body = b'{"Id": "ok-1", "ChannelType": "EMAIL", "Address": "ok@example.com"}\n{broken\n["x"]\n'
+    job = drop(local_stack, audience, "imp-corrupt", "corrupt.jsonl", body)
+    assert (job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]) == ("COMPLETED", 3, 2)
+    assert job["Failures"][0].startswith("line 2: not valid JSON")
+
+
+def test_a_file_that_is_not_csv_fails_the_job_with_a_clear_message(local_stack, audience):
+    job = drop(local_stack, audience, "imp-png", "photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    assert job["JobStatus"] == "FAILED"
+    assert job["Failures"][0].startswith("the file can't be imported: not UTF-8 text")
+    assert notifications(local_stack, audience, job["Id"], ["started", "failure"])[-1] == "failure"
+
+
+def test_the_same_object_twice_imports_once(local_stack, audience):
+    body = (SAMPLES / "import_files" / "clean.csv").read_bytes()
+    first = drop(local_stack, audience, "imp-twice", "clean.csv", body)
+    local_stack.client("s3").put_object(
+        Bucket=audience["bucket"], Key="imports/imp-twice/clean.csv", Body=body
+    )
+    time.sleep(1.5)
+    local_stack.settle()
+    jobs = [j for j in audience["jobs"].list("imp-twice")]
+    assert [j["Id"] for j in jobs] == [first["Id"]], "same key and content: one job"
+
+
+def _sample(name: str, **values: str) -> dict:
+    text = (SAMPLES / name).read_text()
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return json.loads(text)
+
+
+def test_the_sample_events_drive_each_step(local_stack, audience):
+    """events/import_*/: the samples `sam local invoke` uses, run through the deployed functions."""
+    s3 = local_stack.client("s3")
+    s3.put_object(
+        Bucket=audience["bucket"],
+        Key="imports/sample-app/clean list.csv",
+        Body=(SAMPLES / "import_files" / "clean.csv").read_bytes(),
+    )
+    etag = s3.head_object(Bucket=audience["bucket"], Key="imports/sample-app/clean list.csv")["ETag"].strip(
+        '"'
+    )
+    sfn = local_stack.client("stepfunctions")
+    workflow = next(
+        r["physical_id"]
+        for r in local_stack.stacks["engage"].children["Audience"].resources
+        if r["logical_id"] == "ImportWorkflow"
+    )
+    expected = ImportSource(
+        audience["bucket"], "imports/sample-app/clean list.csv", f"null/{etag}"
+    ).execution_name
+
+    def names():
+        return [e["name"] for e in sfn.list_executions(stateMachineArn=workflow)["executions"]]
+
+    assert wait_until(lambda: expected in names(), timeout=10), (expected, names())
+    start = _sample("import_start/object_created.json", IMPORT_BUCKET=audience["bucket"])
+    start["detail"]["object"]["etag"] = etag
+    started = invoke(local_stack, "Audience/ImportStartFunction", start, stack="engage")
+    assert started["error"] is None, started
+    assert started["payload"]["job_id"] == expected.removeprefix("import-")
+    assert names().count(expected) == 1, "the same object names the same execution: no second import"
+    split_input = _sample("import_split/start.json", IMPORT_BUCKET=audience["bucket"])
+    job_id = ImportSource(split_input["bucket"], split_input["key"], split_input["version"]).job_id
+    split = invoke(local_stack, "Audience/ImportSplitFunction", split_input, stack="engage")
+    assert split["payload"]["pieces"] == 1 and split["payload"]["records"] == 3
+    chunk = invoke(
+        local_stack,
+        "Audience/ImportChunkFunction",
+        _sample("import_chunk/chunk.json", IMPORT_BUCKET=audience["bucket"], JOB_ID=job_id),
+        stack="engage",
+    )
+    assert chunk["payload"] == {"index": 0, "accepted": 3, "rejected": 0, "counted": True}
+    again = invoke(
+        local_stack,
+        "Audience/ImportChunkFunction",
+        _sample("import_chunk/chunk.json", IMPORT_BUCKET=audience["bucket"], JOB_ID=job_id),
+        stack="engage",
+    )
+    assert again["payload"]["counted"] is False, "a redelivered chunk is not counted twice"
+    finish = invoke(
+        local_stack,
+        "Audience/ImportFinishFunction",
+        _sample("import_finish/finish.json", IMPORT_BUCKET=audience["bucket"], JOB_ID=job_id),
+        stack="engage",
+    )
+    assert finish["payload"]["JobStatus"] == "COMPLETED" and finish["payload"]["TotalProcessed"] == 3

@@ -1,9 +1,11 @@
 """Closes the import job: COMPLETED when every chunk was imported, else FAILED; the failure
-messages are cut to Pinpoint's 100."""
+messages are cut to Pinpoint's 100. A completed job that asked for it defines an IMPORT segment
+named after the file."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.imports.job import imported_segment
 from engage.imports.reader import MAX_FAILURES
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -21,6 +23,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("error"):
         failures = [f"the import stopped: {event['error'].get('Error')}", *failures][:MAX_FAILURES]
     job = services.jobs.finish(event["app_id"], event["job_id"], status, failures)
+    if status == "COMPLETED" and job["Definition"].get("DefineSegment"):
+        segment = imported_segment(job, job["TotalProcessed"] - job["TotalFailures"])
+        services.segments.put(segment)
+        logger.info("defined imported segment", extra={"segment_id": segment["Id"]})
     metrics.add_metric(
         name="ImportsCompleted" if status == "COMPLETED" else "ImportsFailed", unit="Count", value=1
     )

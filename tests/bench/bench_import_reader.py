@@ -64,3 +64,51 @@ def bench_import_reader() -> list[Figure]:
         Figure("import.reader.peak_rss_1m_rows", large_run["max_rss_kb"] / 1024, "MiB"),
         Figure("import.reader.file_seconds_1m_rows", time.perf_counter() - started, "s"),
     ]
+
+
+def bench_import_writes() -> list[Figure]:
+    """DynamoDB requests per endpoint imported, counted at the client (moto in-process): a chunk of
+    fresh endpoints without a user, then with one (the user's endpoint count joins the write)."""
+    import io
+    import random
+
+    from engage.adapters.clients import ClientFactory
+    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+    from engage.contacts import ContactStore
+    from engage.imports.job import import_chunk
+    from engage.imports.reader import read_endpoints
+    from engage.retry import Backoff
+    from moto import mock_aws
+
+    from devtools.template import create_table
+
+    counts: dict[str, int] = {}
+    figures = []
+    with mock_aws():
+        client = ClientFactory(region="us-east-1").client("dynamodb")
+        store = ContactStore(
+            DynamoEndpointRepository(create_table(client, "ContactsTable"), client),
+            backoff=Backoff(sleep=lambda _s: None, rng=random.Random(0)),
+        )
+        client.meta.events.register(
+            "before-call.dynamodb.*",
+            lambda model, **_: counts.__setitem__(model.name, counts.get(model.name, 0) + 1),
+        )
+        for label, header, row in (
+            ("no_user", "ChannelType,Address,Attributes.Tier", "EMAIL,u{i}@example.com,gold"),
+            ("with_user", "ChannelType,Address,User.UserId", "EMAIL,w{i}@example.com,user-{i}"),
+        ):
+            body = "\n".join([header, *(row.format(i=i) for i in range(500))]).encode()
+            records = [
+                {"line": r.line, "id": r.endpoint_id, "request": r.request, "error": r.error}
+                for r in read_endpoints(io.BytesIO(body))
+            ]
+            counts.clear()
+            result = import_chunk("bench", records, store)
+            writes = sum(v for k, v in counts.items() if k not in ("GetItem", "Query"))
+            reads = sum(v for k, v in counts.items() if k in ("GetItem", "Query"))
+            figures += [
+                Figure(f"import.{label}.writes_per_endpoint", writes / result.accepted, "requests"),
+                Figure(f"import.{label}.reads_per_endpoint", reads / result.accepted, "requests"),
+            ]
+    return figures

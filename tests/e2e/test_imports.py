@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.jobs_dynamodb import DynamoJobStore
+from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.contacts import ContactStore
 from engage.imports.job import ImportSource
 
@@ -37,6 +38,7 @@ def audience(local_stack):
         "notifications": [],
         "jobs": DynamoJobStore(outputs["JobsTableName"], dynamodb),
         "contacts": ContactStore(DynamoEndpointRepository(outputs["ContactsTableName"], dynamodb)),
+        "segments": DynamoSegmentStore(outputs["SegmentsTableName"], dynamodb),
     }
 
 
@@ -88,6 +90,12 @@ def test_a_clean_file_is_imported_with_pinpoints_job_record(local_stack, audienc
     assert endpoint["Metrics"] == {"orders": 3.0}
     assert len(audience["contacts"].get_user_endpoints("imp-clean", "u-1")) == 2
     assert notifications(local_stack, audience, job["Id"], ["started", "success"]) == ["started", "success"]
+    segment = audience["segments"].get("imp-clean", job["Id"])
+    assert (segment["Name"], segment["SegmentType"], segment["ImportDefinition"]["Size"]) == (
+        "clean",
+        "IMPORT",
+        3,
+    )
 
 
 def test_a_messy_file_imports_what_it_can_and_reports_the_rest_by_line(local_stack, audience):

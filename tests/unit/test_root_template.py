@@ -1,6 +1,8 @@
 """Promises of the root template's core, read from template.yaml itself."""
 
-from devtools.template import resource, root_template
+from cfnlint.decode import cfn_yaml
+
+from devtools.template import ROOT, resource, root_template
 
 PUBLISHERS = {"ses.amazonaws.com", "sns.amazonaws.com", "sms-voice.amazonaws.com", "events.amazonaws.com"}
 
@@ -45,8 +47,17 @@ def test_the_event_stream_is_encrypted_with_the_key():
     assert encryption == {"EncryptionType": "KMS", "KeyId": {"Fn::GetAtt": ["EngageKey", "Arn"]}}
 
 
-def test_functions_get_the_core_resource_names_the_engage_settings_read():
+def test_functions_get_the_resource_names_the_engage_settings_read():
     from engage.config import Settings
 
-    variables = root_template()["Globals"]["Function"]["Environment"]["Variables"]
-    assert set(Settings.ENV_NAMES.values()) <= set(variables)
+    root = set(root_template()["Globals"]["Function"]["Environment"]["Variables"])
+    audience = cfn_yaml.load(str(ROOT / "apps" / "audience" / "template.yaml"))
+    nested = set(audience["Globals"]["Function"]["Environment"]["Variables"])
+    nested |= {
+        name
+        for resource in audience["Resources"].values()
+        for name in ((resource.get("Properties") or {}).get("Environment") or {}).get("Variables", {})
+    }
+    core = {"CONTACTS_TABLE", "CONSENT_TABLE", "SUPPRESSION_TABLE", "EVENT_STREAM", "STAGE"}
+    assert core <= root
+    assert set(Settings.ENV_NAMES.values()) - core <= nested

@@ -38,6 +38,7 @@ class Settings:
     event_stream: str = ""
     stage: str = "dev"
     jobs_table: str = ""
+    segments_table: str = ""
     import_workflow: str = ""
     import_chunk_size: str = "1000"
 
@@ -48,6 +49,7 @@ class Settings:
         "event_stream": "EVENT_STREAM",
         "stage": "STAGE",
         "jobs_table": "JOBS_TABLE",
+        "segments_table": "SEGMENTS_TABLE",
         "import_workflow": "IMPORT_WORKFLOW_ARN",
         "import_chunk_size": "IMPORT_CHUNK_SIZE",
     }

@@ -11,6 +11,7 @@ from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.kinesis import KinesisEventStream
 from engage.adapters.objects import ObjectStore, WorkflowStarter
+from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.config import Settings
 from engage.contacts import ContactStore
@@ -47,6 +48,10 @@ class Services:
     @cached_property
     def jobs(self) -> DynamoJobStore:
         return DynamoJobStore(self.settings.require("jobs_table"), self.factory.client("dynamodb"))
+
+    @cached_property
+    def segments(self) -> DynamoSegmentStore:
+        return DynamoSegmentStore(self.settings.require("segments_table"), self.factory.client("dynamodb"))
 
     @cached_property
     def objects(self) -> ObjectStore:

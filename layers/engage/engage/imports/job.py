@@ -200,3 +200,23 @@ class JobStore(Protocol):
     def finish(self, app_id: str, job_id: str, status: str, failures: list[str]) -> dict[str, Any]: ...
 
     def list(self, app_id: str | None = None) -> list[dict[str, Any]]: ...
+
+
+def imported_segment(job: dict[str, Any], accepted: int) -> dict[str, Any]:
+    """Pinpoint's SegmentResponse for the IMPORT segment an import job defines (named after the file)."""
+    definition = job["Definition"]
+    return {
+        "Id": job["Id"],
+        "ApplicationId": job["ApplicationId"],
+        "Name": definition["SegmentName"],
+        "SegmentType": "IMPORT",
+        "CreationDate": job.get("CompletionDate") or now_iso(),
+        "Version": 1,
+        "ImportDefinition": {
+            "ExternalId": job["Id"],
+            "Format": definition["Format"],
+            "S3Url": definition["S3Url"],
+            "Size": accepted,
+            "ChannelCounts": {},
+        },
+    }

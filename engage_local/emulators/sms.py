@@ -74,17 +74,7 @@ class SmsVoiceState:
         }
 
     def _list(self, name: str) -> dict[str, Any]:
-        found = self.opt_out_lists.get(name) or next(
-            (v for v in self.opt_out_lists.values() if v["arn"] == name), None
-        )
-        if found is None:
-            raise ApiError(
-                "ResourceNotFoundException",
-                f"opt-out list {name} does not exist",
-                ResourceType="opt-out-list",
-                ResourceId=name,
-            )
-        return found
+        return _lookup(self.opt_out_lists, name, "opt-out-list", "arn")
 
     def describe_opt_out_lists(self, params: dict[str, Any]) -> dict[str, Any]:
         names = params.get("OptOutListNames") or list(self.opt_out_lists)
@@ -175,17 +165,7 @@ class SmsVoiceState:
         }
 
     def _configuration_set(self, name: str) -> dict[str, Any]:
-        found = self.configuration_sets.get(name) or next(
-            (v for v in self.configuration_sets.values() if v["arn"] == name), None
-        )
-        if found is None:
-            raise ApiError(
-                "ResourceNotFoundException",
-                f"configuration set {name} does not exist",
-                ResourceType="configuration-set",
-                ResourceId=name,
-            )
-        return found
+        return _lookup(self.configuration_sets, name, "configuration-set", "arn")
 
     def _configuration_set_info(self, name: str) -> dict[str, Any]:
         entry = self._configuration_set(name)
@@ -301,17 +281,7 @@ class SmsVoiceState:
         return {**info, "Tags": params.get("Tags", [])}
 
     def _number(self, key: str) -> dict[str, Any]:
-        found = self.phone_numbers.get(key) or next(
-            (n for n in self.phone_numbers.values() if key in (n["PhoneNumber"], n["PhoneNumberArn"])), None
-        )
-        if found is None:
-            raise ApiError(
-                "ResourceNotFoundException",
-                f"phone number {key} does not exist",
-                ResourceType="phone-number",
-                ResourceId=key,
-            )
-        return found
+        return _lookup(self.phone_numbers, key, "phone-number", "PhoneNumber", "PhoneNumberArn")
 
     def describe_phone_numbers(self, params: dict[str, Any]) -> dict[str, Any]:
         ids = params.get("PhoneNumberIds") or list(self.phone_numbers)
@@ -367,12 +337,7 @@ class SmsVoiceState:
         return {**self._pool_info(pool_id), "Tags": params.get("Tags", [])}
 
     def _pool(self, key: str) -> dict[str, Any]:
-        found = self.pools.get(key) or next((p for p in self.pools.values() if p["PoolArn"] == key), None)
-        if found is None:
-            raise ApiError(
-                "ResourceNotFoundException", f"pool {key} does not exist", ResourceType="pool", ResourceId=key
-            )
-        return found
+        return _lookup(self.pools, key, "pool", "PoolArn")
 
     def _pool_info(self, key: str) -> dict[str, Any]:
         return {k: v for k, v in self._pool(key).items() if k != "identities"}
@@ -512,6 +477,16 @@ class SmsVoiceState:
                 types = destination["MatchingEventTypes"]
                 if destination.get("Enabled", True) and ("ALL" in types or event_type in types):
                     self.publish(destination, record)
+
+
+def _lookup(items: dict[str, dict[str, Any]], key: str, kind: str, *aliases: str) -> dict[str, Any]:
+    """A resource by its name or id, or by any of its aliases (its ARN, its number)."""
+    found = items.get(key) or next((v for v in items.values() if key in (v.get(a) for a in aliases)), None)
+    if found is None:
+        raise ApiError(
+            "ResourceNotFoundException", f"{kind} {key} does not exist", ResourceType=kind, ResourceId=key
+        )
+    return found
 
 
 def sms_event(

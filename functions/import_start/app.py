@@ -29,6 +29,7 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
             "job_id": source.job_id,
             "app_id": source.app_id,
             "define_segment": True,
+            "concurrency": int(services.settings.import_concurrency),
         },
     )
     # Step Functions answers a start under a running execution's name with that execution, and refuses

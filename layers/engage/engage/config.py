@@ -41,6 +41,7 @@ class Settings:
     segments_table: str = ""
     import_workflow: str = ""
     import_chunk_size: str = "1000"
+    import_concurrency: str = "4"
 
     ENV_NAMES = {  # noqa: RUF012 - a class constant, not a field
         "contacts_table": "CONTACTS_TABLE",
@@ -52,6 +53,7 @@ class Settings:
         "segments_table": "SEGMENTS_TABLE",
         "import_workflow": "IMPORT_WORKFLOW_ARN",
         "import_chunk_size": "IMPORT_CHUNK_SIZE",
+        "import_concurrency": "IMPORT_CONCURRENCY",
     }
 
     @classmethod

@@ -7,23 +7,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.contacts import ContactStore
 
+from tests.support.cli import ENGAGE, engage
+
 pytestmark = pytest.mark.e2e
-ENGAGE = [sys.executable, "-m", "engage_cli.main"]
 PROBE_EVENT = Path(__file__).parent / "apps" / "runtime" / "events" / "probe.json"
-
-
-def engage(*args: str, state_dir: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ENGAGE_LOCAL_STATE_DIR": str(state_dir)}
-    return subprocess.run(
-        [*ENGAGE, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
-    )
 
 
 def test_local_invoke_returns_the_handlers_result_as_json(local_stack):

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +15,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 
 from engage_local.api import wait_until
 from engage_local.state import local_clients
+from tests.support.cli import engage
 
 pytestmark = pytest.mark.e2e
 
@@ -385,25 +383,15 @@ def test_the_outbox_holds_requests_as_the_api_received_them(local_stack):
     )
     entry = local_stack.emulated.outbox.entries("sesv2", "SendEmail")[-1]
     assert entry["request"]["Content"]["Raw"]["Data"] == raw, "the exact bytes the API received"
-    env = {**os.environ, "ENGAGE_LOCAL_STATE_DIR": str(local_stack.state_dir)}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "engage_cli.main",
-            "outbox",
-            "list",
-            "--service",
-            "sesv2",
-            "--operation",
-            "SendEmail",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
+    done = engage(
+        "outbox",
+        "list",
+        "--service",
+        "sesv2",
+        "--operation",
+        "SendEmail",
+        "--json",
+        state_dir=local_stack.state_dir,
     )
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)

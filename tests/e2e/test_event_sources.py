@@ -4,15 +4,13 @@ each test drives a trigger from the outside and reads what the recorder function
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
 from engage_local.api import wait_until
+from tests.support.cli import engage
 
 pytestmark = pytest.mark.e2e
 
@@ -184,15 +182,7 @@ def test_a_failed_async_invoke_is_retried_then_lands_in_its_destination(local_st
 
 
 def tick(local_stack, at):
-    env = {**os.environ, "ENGAGE_LOCAL_STATE_DIR": str(local_stack.state_dir)}
-    done = subprocess.run(
-        [sys.executable, "-m", "engage_cli.main", "local", "tick", "--at", at, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    done = engage("local", "tick", "--at", at, "--json", state_dir=local_stack.state_dir)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["fired"]
 

@@ -14,30 +14,32 @@ from engage.runtime import services
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     source = ImportSource(event["bucket"], event["key"], event["version"])
-    services.jobs.create(new_job(source, event.get("define_segment", True)))
-    prefix = f"{WORK_PREFIX}{source.job_id}/"
+    job_id = event.get("job_id") or source.job_id
+    key = services.objects.existing_key(source.bucket, source.key, event.get("received_key"))
+    services.jobs.create(
+        new_job(job_id, source.app_id, source.bucket, key, event.get("define_segment", True))
+    )
+    prefix = f"{WORK_PREFIX}{job_id}/"
     try:
-        with services.objects.open(source.bucket, source.key) as stream:
+        with services.objects.open(source.bucket, key) as stream:
             result = split(
                 read_endpoints(stream, services.contacts.quotas),
                 int(services.settings.import_chunk_size),
                 lambda i, body: services.objects.write(source.bucket, f"{prefix}chunk-{i:05d}.jsonl", body),
             )
     except ImportFormatError as exc:
-        logger.warning("import file refused: %s", exc.reason, extra={"job_id": source.job_id})
-        services.jobs.finish(
-            source.app_id, source.job_id, "FAILED", [f"the file can't be imported: {exc.reason}"]
-        )
+        logger.warning("import file refused: %s", exc.reason, extra={"job_id": job_id})
+        services.jobs.finish(source.app_id, job_id, "FAILED", [f"the file can't be imported: {exc.reason}"])
         return {**event, "status": "FAILED", "reason": exc.reason}
     manifest = services.objects.write_json(
         source.bucket,
         f"{prefix}manifest.json",
         [
-            {**chunk, "bucket": source.bucket, "job_id": source.job_id, "app_id": source.app_id}
+            {**chunk, "bucket": source.bucket, "job_id": job_id, "app_id": source.app_id}
             for chunk in result.chunks
         ],
     )
-    services.jobs.start_processing(source.app_id, source.job_id, len(result.chunks))
+    services.jobs.start_processing(source.app_id, job_id, len(result.chunks))
     metrics.add_metric(name="ImportRecords", unit="Count", value=result.records)
     return {
         **event,

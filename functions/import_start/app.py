@@ -28,6 +28,7 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
             "version": source.version,
             "job_id": source.job_id,
             "app_id": source.app_id,
+            "received_key": obj["key"],  # as the event spelled it, should the decoded key not exist
             "define_segment": True,
             "concurrency": int(services.settings.import_concurrency),
         },

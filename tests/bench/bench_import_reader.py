@@ -14,14 +14,16 @@ from pathlib import Path
 from devtools.bench import Figure
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from engage.imports.reader import read_endpoints, ImportSummary
 started = time.perf_counter()
 summary = ImportSummary()
 with open(sys.argv[1], "rb") as f:
     for record in read_endpoints(f):
         summary.add(record)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM: the peak resident size of this process image (ru_maxrss would include the parent's, kept
+# across fork and exec on Linux).
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"seconds": time.perf_counter() - started, "processed": summary.processed,
                   "accepted": summary.accepted, "max_rss_kb": peak}))
 """

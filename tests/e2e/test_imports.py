@@ -246,3 +246,14 @@ def test_the_sample_events_drive_each_step(local_stack, audience):
         stack="engage",
     )
     assert finish["payload"]["JobStatus"] == "COMPLETED" and finish["payload"]["TotalProcessed"] == 3
+
+
+def test_a_key_with_a_plus_sign_is_found_whichever_way_the_event_spells_it(local_stack, audience):
+    job = drop(
+        local_stack,
+        audience,
+        "imp-plus",
+        "c++ users.csv",
+        (SAMPLES / "import_files" / "clean.csv").read_bytes(),
+    )
+    assert (job["JobStatus"], job["TotalProcessed"]) == ("COMPLETED", 3)

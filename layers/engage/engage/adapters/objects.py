@@ -31,6 +31,19 @@ class ObjectStore:
         body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
         return io.BufferedReader(_Raw(body), buffer_size=1024 * 1024)
 
+    def existing_key(self, bucket: str, key: str, *spellings: str | None) -> str:
+        """The first spelling of a key that exists. S3 event notifications URL-encode keys and
+        EventBridge's may not, so a handler tries the decoded key, then the one it received."""
+        for candidate in (key, *(s for s in spellings if s and s != key)):
+            try:
+                self.client.head_object(Bucket=bucket, Key=candidate)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] not in ("404", "NoSuchKey", "NotFound"):
+                    raise
+                continue
+            return candidate
+        return key
+
     def read(self, bucket: str, key: str) -> bytes:
         return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
 

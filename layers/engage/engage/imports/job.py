@@ -155,11 +155,11 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def new_job(source: ImportSource, define_segment: bool) -> dict[str, Any]:
+def new_job(job_id: str, app_id: str, bucket: str, key: str, define_segment: bool) -> dict[str, Any]:
     """Pinpoint's ImportJobResponse for a job that has just started."""
     return {
-        "Id": source.job_id,
-        "ApplicationId": source.app_id,
+        "Id": job_id,
+        "ApplicationId": app_id,
         "Type": "IMPORT",
         "JobStatus": "INITIALIZING",
         "CreationDate": now_iso(),
@@ -170,10 +170,10 @@ def new_job(source: ImportSource, define_segment: bool) -> dict[str, Any]:
         "TotalFailures": 0,
         "Failures": [],
         "Definition": {
-            "S3Url": f"s3://{source.bucket}/{source.key}",
-            "Format": _format(source.key),
+            "S3Url": f"s3://{bucket}/{key}",
+            "Format": _format(key),
             "DefineSegment": define_segment,
-            "SegmentName": segment_name(source.file_name),
+            "SegmentName": segment_name(key.rsplit("/", 1)[-1]),
             "RegisterEndpoints": True,
         },
     }

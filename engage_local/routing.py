@@ -99,9 +99,9 @@ def render_input_template(template: str, paths: dict[str, str], event: dict[str,
             continue
         if char == '"':
             in_string = not in_string
-        if char == "<":
-            end = template.find(">", i)
-            name = template[i + 1 : end] if end > 0 else ""
+        end = template.find(">", i) if char == "<" else -1
+        if end > i:  # a placeholder is <name>; a lone < is text
+            name = template[i + 1 : end]
             if name in values:
                 value = values[name]
                 if in_string:
@@ -293,8 +293,10 @@ def _field_matches(part: str, value: int, name: str) -> bool:
     for item in part.split(","):
         step = 1
         if "/" in item:
-            item, step_text = item.split("/")
+            item, step_text = item.split("/", 1)
             step = int(step_text)
+            if step < 1:
+                raise ValueError(f"a cron step must be at least 1: {part!r}")
         if item in ("*", ""):
             low, high = 0, 9999
         elif "-" in item:

@@ -114,3 +114,13 @@ def test_the_proxy_event_has_the_rest_api_shape_and_encodes_binary_bodies():
     assert event["isBase64Encoded"] is True and event["body"] == "iVBORw=="
     assert event["requestContext"]["resourcePath"] == "/upload/{name}"
     assert is_binary("image/gif; charset=x", ("image/gif",)) and not is_binary("text/plain", ("image/gif",))
+
+
+def test_a_lone_angle_bracket_is_text_and_rendering_always_ends():
+    assert render_input_template("<x", {"": "$.a"}, {}) == "<x"
+    assert render_input_template("a < b", {"b": "$.b"}, {"b": 1}) == "a < b"
+
+
+def test_a_zero_cron_step_is_refused():
+    with pytest.raises(ValueError, match="at least 1"):
+        due("cron(*/0 * * * ? *)", AT)

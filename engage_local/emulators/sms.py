@@ -56,13 +56,7 @@ class SmsVoiceState:
         name = params["OptOutListName"]
         with self.lock:
             if name in self.opt_out_lists and name != "Default":
-                raise ApiError(
-                    "ConflictException",
-                    f"opt-out list {name} already exists",
-                    Reason="RESOURCE_ALREADY_EXISTS",
-                    ResourceType="opt-out-list",
-                    ResourceId=name,
-                )
+                raise _already_exists("opt-out-list", name)
             entry = self.opt_out_lists.setdefault(
                 name, {"arn": self.arn("opt-out-list", name), "created": self.clock.now(), "numbers": {}}
             )
@@ -145,13 +139,7 @@ class SmsVoiceState:
         name = params["ConfigurationSetName"]
         with self.lock:
             if name in self.configuration_sets:
-                raise ApiError(
-                    "ConflictException",
-                    f"configuration set {name} already exists",
-                    Reason="RESOURCE_ALREADY_EXISTS",
-                    ResourceType="configuration-set",
-                    ResourceId=name,
-                )
+                raise _already_exists("configuration-set", name)
             entry = self.configuration_sets[name] = {
                 "arn": self.arn("configuration-set", name),
                 "created": self.clock.now(),
@@ -198,13 +186,7 @@ class SmsVoiceState:
                 destination[kind] = params[kind]
         with self.lock:
             if params["EventDestinationName"] in entry["destinations"]:
-                raise ApiError(
-                    "ConflictException",
-                    "event destination already exists",
-                    Reason="RESOURCE_ALREADY_EXISTS",
-                    ResourceType="event-destination",
-                    ResourceId=params["EventDestinationName"],
-                )
+                raise _already_exists("event-destination", params["EventDestinationName"])
             entry["destinations"][params["EventDestinationName"]] = destination
         return {
             "ConfigurationSetArn": entry["arn"],
@@ -487,6 +469,16 @@ def _lookup(items: dict[str, dict[str, Any]], key: str, kind: str, *aliases: str
             "ResourceNotFoundException", f"{kind} {key} does not exist", ResourceType=kind, ResourceId=key
         )
     return found
+
+
+def _already_exists(kind: str, name: str) -> ApiError:
+    return ApiError(
+        "ConflictException",
+        f"{kind} {name} already exists",
+        Reason="RESOURCE_ALREADY_EXISTS",
+        ResourceType=kind,
+        ResourceId=name,
+    )
 
 
 def sms_event(

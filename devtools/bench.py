@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +19,15 @@ class Figure:
     name: str
     value: float
     unit: str
+
+
+def count_requests(client: Any, counts: dict[str, int]) -> None:
+    """Counts each API call the boto3 `client` makes, by operation name, into `counts`."""
+    service = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register(
+        f"before-call.{service}.*",
+        lambda model, **_: counts.__setitem__(model.name, counts.get(model.name, 0) + 1),
+    )
 
 
 def discover() -> list:

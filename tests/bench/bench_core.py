@@ -15,7 +15,7 @@ from engage.redact import redact
 from engage.retry import Backoff
 from moto import mock_aws
 
-from devtools.bench import Figure
+from devtools.bench import Figure, count_requests
 from devtools.template import create_table
 
 N = 2000
@@ -50,10 +50,7 @@ def bench_contact_store_requests() -> list[Figure]:
         factory = ClientFactory(region="us-east-1")
         client = factory.client("dynamodb")
         table = create_table(client, "ContactsTable")
-        client.meta.events.register(
-            "before-call.dynamodb.*",
-            lambda model, **_: counts.__setitem__(model.name, counts.get(model.name, 0) + 1),
-        )
+        count_requests(client, counts)
         store = ContactStore(
             DynamoEndpointRepository(table, client),
             backoff=Backoff(sleep=lambda _s: None, rng=random.Random(0)),

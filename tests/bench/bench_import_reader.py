@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from devtools.bench import Figure
+from devtools.bench import Figure, count_requests
 
 CHILD = """
 import json, sys, time
@@ -92,10 +92,7 @@ def bench_import_writes() -> list[Figure]:
             DynamoEndpointRepository(create_table(client, "ContactsTable"), client),
             backoff=Backoff(sleep=lambda _s: None, rng=random.Random(0)),
         )
-        client.meta.events.register(
-            "before-call.dynamodb.*",
-            lambda model, **_: counts.__setitem__(model.name, counts.get(model.name, 0) + 1),
-        )
+        count_requests(client, counts)
         for label, header, row in (
             ("no_user", "ChannelType,Address,Attributes.Tier", "EMAIL,u{i}@example.com,gold"),
             ("with_user", "ChannelType,Address,User.UserId", "EMAIL,w{i}@example.com,user-{i}"),

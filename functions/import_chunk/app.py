@@ -1,9 +1,10 @@
-"""Imports one chunk into the contact store and adds its counts to the job, once per chunk."""
+"""Imports one chunk into the contact store, lists its endpoints as members of the segment the
+import defines, and adds its counts to the job, once per chunk."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.imports.job import WORK_PREFIX, chunk_records, import_chunk
+from engage.imports.job import chunk_records, import_chunk, members_prefix
 from engage.obs import logger, metrics
 from engage.runtime import services
 
@@ -15,8 +16,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = import_chunk(event["app_id"], chunk_records(body), services.contacts)
     services.objects.write_json(
         event["bucket"],
-        f"{WORK_PREFIX}{event['job_id']}/accepted-{event['index']:05d}.json",
-        result.accepted_ids,
+        f"{members_prefix(event['app_id'], event['job_id'])}part-{event['index']:05d}.json",
+        list(dict.fromkeys(result.accepted_ids)),
     )
     counted = services.jobs.record_chunk(
         event["app_id"], event["job_id"], event["index"], result, failed=False

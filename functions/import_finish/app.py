@@ -5,7 +5,7 @@ named after the file."""
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.imports.job import imported_segment
+from engage.imports.job import imported_segment, members_prefix
 from engage.imports.reader import MAX_FAILURES
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -25,7 +25,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     job = services.jobs.finish(event["app_id"], event["job_id"], status, failures)
     if status == "COMPLETED" and job["Definition"].get("DefineSegment"):
         segment = imported_segment(job, job["TotalProcessed"] - job["TotalFailures"])
-        services.segments.put(segment)
+        bucket = job["Definition"]["S3Url"].removeprefix("s3://").split("/", 1)[0]
+        services.segments.put(segment, f"s3://{bucket}/{members_prefix(job['ApplicationId'], job['Id'])}")
         logger.info("defined imported segment", extra={"segment_id": segment["Id"]})
     metrics.add_metric(
         name="ImportsCompleted" if status == "COMPLETED" else "ImportsFailed", unit="Count", value=1

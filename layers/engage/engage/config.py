@@ -42,6 +42,14 @@ class Settings:
     import_workflow: str = ""
     import_chunk_size: str = "1000"
     import_concurrency: str = "4"
+    work_bucket: str = ""
+    export_part_size: str = "10000"
+    phone_cache_table: str = ""
+    phone_cache_ttl_days: str = "30"
+    phone_validate_rate: str = "20"
+    validation_concurrency: str = "4"
+    validation_part_size: str = "250"
+    default_country: str = "US"
 
     ENV_NAMES = {  # noqa: RUF012 - a class constant, not a field
         "contacts_table": "CONTACTS_TABLE",
@@ -54,6 +62,14 @@ class Settings:
         "import_workflow": "IMPORT_WORKFLOW_ARN",
         "import_chunk_size": "IMPORT_CHUNK_SIZE",
         "import_concurrency": "IMPORT_CONCURRENCY",
+        "work_bucket": "WORK_BUCKET",
+        "export_part_size": "EXPORT_PART_SIZE",
+        "phone_cache_table": "PHONE_CACHE_TABLE",
+        "phone_cache_ttl_days": "PHONE_CACHE_TTL_DAYS",
+        "phone_validate_rate": "PHONE_VALIDATE_RATE",
+        "validation_concurrency": "VALIDATION_CONCURRENCY",
+        "validation_part_size": "VALIDATION_PART_SIZE",
+        "default_country": "DEFAULT_COUNTRY",
     }
 
     @classmethod

@@ -42,3 +42,9 @@ class RetriesExhaustedError(EngageError):
     def __init__(self, message: str, failures: list | None = None) -> None:
         super().__init__(message)
         self.failures = failures or []
+
+
+class ThrottledError(EngageError):
+    """The service asked us to slow down (recognised by its error code); retry after a backoff."""
+
+    pinpoint_type = "TooManyRequestsException"

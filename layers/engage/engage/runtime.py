@@ -10,11 +10,13 @@ from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.kinesis import KinesisEventStream
-from engage.adapters.objects import ObjectStore, WorkflowStarter
+from engage.adapters.objects import ObjectStore, S3MemberLists, WorkflowStarter
+from engage.adapters.phone import DynamoNumberCache, PinpointNumberValidator
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.config import Settings
 from engage.contacts import ContactStore
+from engage.segments.service import Segments
 
 
 class Services:
@@ -52,6 +54,24 @@ class Services:
     @cached_property
     def segments(self) -> DynamoSegmentStore:
         return DynamoSegmentStore(self.settings.require("segments_table"), self.factory.client("dynamodb"))
+
+    @cached_property
+    def segment_service(self) -> Segments:
+        return Segments(
+            self.segments,
+            DynamoEndpointRepository(
+                self.settings.require("contacts_table"), self.factory.client("dynamodb")
+            ),
+            S3MemberLists(self.objects),
+        )
+
+    @cached_property
+    def number_cache(self) -> DynamoNumberCache:
+        return DynamoNumberCache(self.settings.require("phone_cache_table"), self.factory.client("dynamodb"))
+
+    @cached_property
+    def number_validator(self) -> PinpointNumberValidator:
+        return PinpointNumberValidator(self.factory.client("pinpoint", max_attempts=1))
 
     @cached_property
     def objects(self) -> ObjectStore:

@@ -43,8 +43,12 @@ class ClientFactory:
             or "us-east-1"
         )
 
-    def config(self) -> Config:
-        attempts = self._max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    def config(self, max_attempts: int | None = None) -> Config:
+        attempts = (
+            max_attempts
+            or self._max_attempts
+            or int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+        )
         return Config(
             region_name=self.region,
             retries={"mode": "standard", "total_max_attempts": attempts},
@@ -53,17 +57,20 @@ class ClientFactory:
             tcp_keepalive=True,
         )
 
-    def client(self, service: str) -> Any:
-        found = self._clients.get(service)
+    def client(self, service: str, max_attempts: int | None = None) -> Any:
+        """The service's client; `max_attempts=1` gives one without botocore's retries, for a
+        caller that paces and backs off itself and must see every throttle."""
+        name = service if max_attempts is None else f"{service}#{max_attempts}"
+        found = self._clients.get(name)
         if found is not None:
             return found
         with self._lock:  # creating clients from one session is not thread-safe
-            if service not in self._clients:
+            if name not in self._clients:
                 session = self._session or boto3.session.Session()
-                self._clients[service] = session.client(
-                    service, config=self.config(), endpoint_url=self._endpoint_url
+                self._clients[name] = session.client(
+                    service, config=self.config(max_attempts), endpoint_url=self._endpoint_url
                 )
-            return self._clients[service]
+            return self._clients[name]
 
     def reset(self) -> None:
         """Forget every client (tests that change the endpoint or credentials between cases)."""

@@ -18,10 +18,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import from_item, query_items, raise_conflict, to_item, to_value
+from engage.adapters.dynamodb import batch_get, from_item, query_items, raise_conflict, to_item, to_value
 from engage.addresses import address_key
 from engage.contacts.model import ATTRIBUTE_KINDS, Endpoint, user_id
 from engage.contacts.store import Change, Stored
+from engage.retry import Backoff
 
 CHANNEL_SHARDS = 8
 BY_USER, BY_ADDRESS, BY_CHANNEL = "ByUser", "ByAddress", "ByChannel"
@@ -44,9 +45,12 @@ def channel_shard(endpoint_id: str) -> int:
 
 
 class DynamoEndpointRepository:
-    def __init__(self, table_name: str, client: Any) -> None:
+    shard_count = CHANNEL_SHARDS
+
+    def __init__(self, table_name: str, client: Any, backoff: Backoff | None = None) -> None:
         self.table = table_name
         self.client = client
+        self.backoff = backoff or Backoff()
 
     # --- reads -------------------------------------------------------------------------------
     def get(self, app_id: str, endpoint_id: str) -> Stored | None:
@@ -67,10 +71,19 @@ class DynamoEndpointRepository:
     def by_address_key(self, app_id: str, key: str) -> Iterator[Endpoint]:
         return (item["endpoint"] for item in self._query(BY_ADDRESS, "gsi_address", f"{app_id}#{key}"))
 
-    def by_channel(self, app_id: str, channel: str) -> Iterator[Endpoint]:
-        for shard in range(CHANNEL_SHARDS):
+    def by_channel(
+        self, app_id: str, channel: str, shards: Sequence[int] | None = None
+    ) -> Iterator[Endpoint]:
+        """The channel's endpoints, one index page at a time; `shards` reads only those shards
+        (a sample of about len(shards)/shard_count of them)."""
+        for shard in range(CHANNEL_SHARDS) if shards is None else shards:
             for item in self._query(BY_CHANNEL, "gsi_channel", f"{app_id}#{channel}#{shard}"):
                 yield item["endpoint"]
+
+    def get_many(self, app_id: str, endpoint_ids: Sequence[str]) -> list[Endpoint]:
+        """The endpoints that exist among up to 100 ids (BatchGetItem), in no particular order."""
+        keys = [{"pk": {"S": endpoint_pk(app_id, i)}} for i in dict.fromkeys(endpoint_ids)]
+        return [item["endpoint"] for item in batch_get(self.client, self.table, keys, self.backoff)]
 
     def registered_names(self, app_id: str) -> dict[str, set[str]]:
         response = self.client.get_item(

@@ -11,7 +11,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from engage.errors import ConflictError
+from engage.errors import ConflictError, RetriesExhaustedError
+from engage.retry import Backoff
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -76,3 +77,22 @@ def query_items(client: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
     for page in client.get_paginator("query").paginate(**kwargs):
         for item in page.get("Items", []):
             yield from_item(item)
+
+
+MAX_BATCH_ATTEMPTS = 8
+
+
+def batch_get(client: Any, table: str, keys: list[dict[str, Any]], backoff: Backoff) -> list[dict[str, Any]]:
+    """The items that exist among up to 100 keys (BatchGetItem, strongly consistent), as plain
+    dicts in no particular order; unprocessed keys are retried with backoff, a bounded number of
+    times."""
+    items: list[dict[str, Any]] = []
+    for attempt in range(MAX_BATCH_ATTEMPTS):
+        if not keys:
+            return items
+        if attempt:
+            backoff.wait(attempt)
+        response = client.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
+        items.extend(from_item(item) for item in response["Responses"].get(table, []))
+        keys = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+    raise RetriesExhaustedError(f"{len(keys)} reads from {table} stayed unprocessed")

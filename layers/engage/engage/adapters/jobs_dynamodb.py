@@ -1,9 +1,11 @@
 """Import and export jobs on DynamoDB (the audience application's JobsTable): `pk` =
-`JOB#<app>#<job id>` holds Pinpoint's job record; `pk` = `CHUNK#<job id>#<index>` marks a chunk as
-counted, written in the same transaction as the job's counters, so a retried chunk counts once."""
+`JOB#<app>#<job id>` holds Pinpoint's job record (and our phone-validation runs, with their
+`Counts`); `pk` = `CHUNK#<job id>#<index>` or `PIECE#<job id>#<index>` marks a piece as counted,
+written in the same transaction as the job's counters, so a retried piece counts once."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -58,6 +60,53 @@ class DynamoJobStore:
 
     def record_chunk(self, app_id: str, job_id: str, index: int, result: ChunkResult, failed: bool) -> bool:
         counters = "#j.FailedPieces" if failed else "#j.CompletedPieces"
+        return self._count_once(
+            f"CHUNK#{job_id}#{index}",
+            {"accepted": result.accepted, "rejected": result.rejected},
+            {
+                "TableName": self.table,
+                "Key": {"pk": {"S": job_pk(app_id, job_id)}},
+                "UpdateExpression": f"SET {counters} = {counters} + :one, #j.TotalProcessed = "
+                "#j.TotalProcessed + :processed, #j.TotalFailures = #j.TotalFailures + "
+                ":rejected, #j.Failures = list_append(#j.Failures, :failures)",
+                "ExpressionAttributeNames": {"#j": "job"},
+                "ExpressionAttributeValues": {
+                    ":one": {"N": "1"},
+                    ":processed": to_value(result.processed),
+                    ":rejected": to_value(result.rejected),
+                    ":failures": to_value(result.failures),
+                },
+            },
+        )
+
+    def record_piece(
+        self, app_id: str, job_id: str, index: int, counts: Mapping[str, int], failures: list[str]
+    ) -> bool:
+        """Adds one piece's named counts to the job's `Counts` (and its failures), once per piece:
+        False when that piece was counted already."""
+        names = {f"#c{n}": name for n, name in enumerate(counts)}
+        sets = ", ".join(f"#j.Counts.#c{n} = #j.Counts.#c{n} + :c{n}" for n in range(len(counts)))
+        values = {f":c{n}": to_value(value) for n, value in enumerate(counts.values())}
+        return self._count_once(
+            f"PIECE#{job_id}#{index}",
+            dict(counts),
+            {
+                "TableName": self.table,
+                "Key": {"pk": {"S": job_pk(app_id, job_id)}},
+                "UpdateExpression": f"SET {sets}, #j.CompletedPieces = #j.CompletedPieces + :one, "
+                "#j.Failures = list_append(#j.Failures, :failures)",
+                "ExpressionAttributeNames": {"#j": "job", **names},
+                "ExpressionAttributeValues": {
+                    **values,
+                    ":one": {"N": "1"},
+                    ":failures": to_value(failures),
+                },
+            },
+        )
+
+    def _count_once(self, marker: str, recorded: Mapping[str, Any], update: dict[str, Any]) -> bool:
+        """Applies a counter update in the same transaction as a marker item that may not exist yet,
+        so a retried or redelivered piece counts once."""
         try:
             self.client.transact_write_items(
                 TransactItems=[
@@ -65,48 +114,42 @@ class DynamoJobStore:
                         "Put": {
                             "TableName": self.table,
                             "ConditionExpression": "attribute_not_exists(pk)",
-                            "Item": to_item(
-                                {
-                                    "pk": f"CHUNK#{job_id}#{index}",
-                                    "kind": "chunk",
-                                    "accepted": result.accepted,
-                                    "rejected": result.rejected,
-                                }
-                            ),
+                            "Item": to_item({"pk": marker, "kind": "piece", **recorded}),
                         }
                     },
-                    {
-                        "Update": {
-                            "TableName": self.table,
-                            "Key": {"pk": {"S": job_pk(app_id, job_id)}},
-                            "UpdateExpression": f"SET {counters} = {counters} + :one, #j.TotalProcessed = "
-                            "#j.TotalProcessed + :processed, #j.TotalFailures = #j.TotalFailures + "
-                            ":rejected, #j.Failures = list_append(#j.Failures, :failures)",
-                            "ExpressionAttributeNames": {"#j": "job"},
-                            "ExpressionAttributeValues": {
-                                ":one": {"N": "1"},
-                                ":processed": to_value(result.processed),
-                                ":rejected": to_value(result.rejected),
-                                ":failures": to_value(result.failures),
-                            },
-                        }
-                    },
+                    {"Update": update},
                 ]
             )
         except ClientError as exc:
             if is_conflict(exc):
-                return False  # this chunk was counted already (a retried or redelivered chunk)
+                return False
             raise
         return True
 
-    def finish(self, app_id: str, job_id: str, status: str, failures: list[str]) -> dict[str, Any]:
+    def finish(
+        self,
+        app_id: str,
+        job_id: str,
+        status: str,
+        failures: list[str],
+        totals: Mapping[str, int] | None = None,
+    ) -> dict[str, Any]:
+        """Closes a job; `totals` sets counters known only at the end (an export's pieces)."""
+        totals = dict(totals or {})
+        names = {f"#t{n}": name for n, name in enumerate(totals)}
+        sets = "".join(f", #j.#t{n} = :t{n}" for n in range(len(totals)))
         response = self.client.update_item(
             TableName=self.table,
             Key={"pk": {"S": job_pk(app_id, job_id)}},
-            UpdateExpression="SET #j.JobStatus = :s, #j.CompletionDate = :d, #j.Failures = :f",
-            ExpressionAttributeNames={"#j": "job"},
+            UpdateExpression=f"SET #j.JobStatus = :s, #j.CompletionDate = :d, #j.Failures = :f{sets}",
+            ExpressionAttributeNames={"#j": "job", **names},
             ReturnValues="ALL_NEW",
-            ExpressionAttributeValues={":s": {"S": status}, ":d": {"S": now_iso()}, ":f": to_value(failures)},
+            ExpressionAttributeValues={
+                ":s": {"S": status},
+                ":d": {"S": now_iso()},
+                ":f": to_value(failures),
+                **{f":t{n}": to_value(v) for n, v in enumerate(totals.values())},
+            },
         )
         return from_item(response["Attributes"])["job"]
 

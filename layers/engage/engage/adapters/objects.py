@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from engage.segments.export import parse_s3_url
 
 
 class _Raw(io.RawIOBase):
@@ -44,6 +47,12 @@ class ObjectStore:
             return candidate
         return key
 
+    def keys(self, bucket: str, prefix: str) -> Iterator[str]:
+        """Every key under a prefix, in S3's (lexicographic) order, page by page."""
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for entry in page.get("Contents", []):
+                yield entry["Key"]
+
     def read(self, bucket: str, key: str) -> bytes:
         return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
 
@@ -53,6 +62,18 @@ class ObjectStore:
 
     def write_json(self, bucket: str, key: str, document: Any) -> str:
         return self.write(bucket, key, json.dumps(document).encode(), "application/json")
+
+
+class S3MemberLists:
+    """Imported segments' member lists: each object under the location is a JSON list of ids."""
+
+    def __init__(self, objects: ObjectStore) -> None:
+        self.objects = objects
+
+    def read(self, location: str) -> Iterator[str]:
+        bucket, prefix = parse_s3_url(location, "members")
+        for key in self.objects.keys(bucket, prefix):
+            yield from json.loads(self.objects.read(bucket, key))
 
 
 class WorkflowStarter:

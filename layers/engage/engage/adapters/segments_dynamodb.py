@@ -1,6 +1,7 @@
 """Segment definitions on DynamoDB (the audience application's SegmentsTable), in Pinpoint's
-SegmentResponse shape: `pk` = `SEG#<app>#<segment id>`. The import workflow defines IMPORT segments
-here; their members are the ids each chunk accepted (`import-work/<job>/accepted-*.json`)."""
+SegmentResponse shape: `pk` = `SEG#<app>#<segment id>`, with `members` locating an imported
+segment's member list (`s3://<bucket>/segment-members/<app>/<segment id>/`, one JSON list of
+endpoint ids per import chunk)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ class DynamoSegmentStore:
         self.table = table_name
         self.client = client
 
-    def put(self, segment: dict[str, Any]) -> None:
+    def put(self, segment: dict[str, Any], members: str | None = None) -> None:
         self.client.put_item(
             TableName=self.table,
             Item=to_item(
@@ -22,12 +23,32 @@ class DynamoSegmentStore:
                     "pk": f"SEG#{segment['ApplicationId']}#{segment['Id']}",
                     "app_id": segment["ApplicationId"],
                     "segment": segment,
+                    "members": members,
                 }
             ),
         )
 
-    def get(self, app_id: str, segment_id: str) -> dict[str, Any] | None:
+    def _item(self, app_id: str, segment_id: str) -> dict[str, Any] | None:
         item = self.client.get_item(
             TableName=self.table, Key={"pk": {"S": f"SEG#{app_id}#{segment_id}"}}, ConsistentRead=True
         ).get("Item")
-        return from_item(item)["segment"] if item else None
+        return from_item(item) if item else None
+
+    def get(self, app_id: str, segment_id: str) -> dict[str, Any] | None:
+        item = self._item(app_id, segment_id)
+        return item["segment"] if item else None
+
+    def members(self, app_id: str, segment_id: str) -> str | None:
+        item = self._item(app_id, segment_id)
+        return item.get("members") if item else None
+
+    def list(self, app_id: str) -> list[dict[str, Any]]:
+        """The application's segments, oldest first (a filtered scan: definitions are few)."""
+        segments = []
+        for page in self.client.get_paginator("scan").paginate(
+            TableName=self.table,
+            FilterExpression="app_id = :app",
+            ExpressionAttributeValues={":app": {"S": app_id}},
+        ):
+            segments.extend(from_item(item)["segment"] for item in page.get("Items", []))
+        return sorted(segments, key=lambda s: (s["CreationDate"], s["Id"]))

@@ -19,6 +19,7 @@ from engage.imports.reader import MAX_FAILURES, ImportRecord
 
 IMPORT_PREFIX = "imports/"
 WORK_PREFIX = "import-work/"
+MEMBERS_PREFIX = "segment-members/"  # kept: unlike import-work/, no lifecycle rule expires it
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ def app_and_file(key: str) -> tuple[str, str]:
 def decoded_key(key: str) -> str:
     """S3 notifications URL-encode object keys (a space arrives as +)."""
     return unquote_plus(key)
+
+
+def members_prefix(app_id: str, segment_id: str) -> str:
+    """Where an imported segment's member lists are (one JSON list of endpoint ids per chunk)."""
+    return f"{MEMBERS_PREFIX}{app_id}/{segment_id}/"
 
 
 def segment_name(file_name: str) -> str:

@@ -1,0 +1,1 @@
+"""Phone numbers: offline checks, the PhoneNumberValidate lookups and their cache."""

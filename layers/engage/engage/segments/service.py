@@ -1,0 +1,135 @@
+"""Segments: definitions kept in a repository, evaluated as a stream of endpoints (one page of the
+contact store at a time, never the whole audience in memory), counted for size estimates.
+
+A dimensional segment reads only the channels its definition can match, shard by shard; an imported
+segment (or a segment built on one) reads its member list in file order and fetches the endpoints
+in batches, skipping those deleted since the import."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from engage.addresses import ChannelType
+from engage.contacts.model import Endpoint
+from engage.errors import NotFoundError, ValidationError
+from engage.segments.definition import Plan, Predicate, new_segment, plan
+
+MEMBER_BATCH = 100  # DynamoDB BatchGetItem's limit
+
+
+class SegmentRepository(Protocol):
+    def put(self, segment: dict[str, Any], members: str | None = None) -> None:
+        """Stores a SegmentResponse; `members` locates an imported segment's member list."""
+        ...
+
+    def get(self, app_id: str, segment_id: str) -> dict[str, Any] | None: ...
+    def members(self, app_id: str, segment_id: str) -> str | None: ...
+    def list(self, app_id: str) -> list[dict[str, Any]]: ...
+
+
+class EndpointSource(Protocol):
+    shard_count: int
+
+    def by_channel(
+        self, app_id: str, channel: str, shards: Sequence[int] | None = None
+    ) -> Iterator[Endpoint]: ...
+
+    def get_many(self, app_id: str, endpoint_ids: Sequence[str]) -> list[Endpoint]: ...
+
+
+class MemberLists(Protocol):
+    def read(self, location: str) -> Iterator[str]:
+        """The endpoint ids of an imported segment, in the order the file listed them."""
+        ...
+
+
+@dataclass
+class Segments:
+    repository: SegmentRepository
+    endpoints: EndpointSource
+    member_lists: MemberLists
+
+    def create(self, app_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        segment = new_segment(app_id, request)
+        self._plan(app_id, segment)  # its sources must exist and combine
+        self.repository.put(segment)
+        return segment
+
+    def get(self, app_id: str, segment_id: str) -> dict[str, Any]:
+        segment = self.repository.get(app_id, segment_id)
+        if segment is None:
+            raise NotFoundError(f"segment {segment_id!r} does not exist in application {app_id!r}")
+        return segment
+
+    def list(self, app_id: str) -> list[dict[str, Any]]:
+        return self.repository.list(app_id)
+
+    def evaluate(
+        self,
+        app_id: str,
+        segment_id: str,
+        extra: Predicate | None = None,
+        shards: Sequence[int] | None = None,
+    ) -> Iterator[Endpoint]:
+        """The segment's endpoints (also passing `extra`), streamed. `shards` reads a sample of a
+        dimensional segment's population (an imported segment is always read whole)."""
+        steps = self._plan(app_id, self.get(app_id, segment_id))
+        keep = steps.predicate if extra is None else (lambda e: steps.predicate(e) and extra(e))
+        return (e for e in self._population(app_id, steps, shards) if keep(e))
+
+    def estimate(self, app_id: str, segment_id: str, sample_shards: int | None = None) -> dict[str, Any]:
+        """The segment's size and its count per channel. With `sample_shards`, a dimensional
+        segment is counted on that many of the store's shards and scaled up (an estimate, quick on
+        large applications); otherwise every endpoint is evaluated and the count is exact."""
+        segment = self.get(app_id, segment_id)
+        total = self.endpoints.shard_count
+        if sample_shards is not None and not 1 <= sample_shards <= total:
+            raise ValidationError("sample_shards", f"must be between 1 and {total}")
+        whole = self._plan(app_id, segment).imported_source is not None  # member lists aren't sharded
+        sampled = sample_shards is not None and sample_shards < total and not whole
+        shards = list(range(sample_shards)) if sampled and sample_shards else None
+        started = time.perf_counter()
+        counts: dict[str, int] = {}
+        for endpoint in self.evaluate(app_id, segment_id, shards=shards):
+            counts[endpoint["ChannelType"]] = counts.get(endpoint["ChannelType"], 0) + 1
+        scale = total / len(shards) if shards else 1
+        channel_counts = {c: round(n * scale) for c, n in sorted(counts.items())}
+        return {
+            "ApplicationId": app_id,
+            "SegmentId": segment_id,
+            "Name": segment["Name"],
+            "SegmentType": segment["SegmentType"],
+            "Size": sum(channel_counts.values()),
+            "ChannelCounts": channel_counts,
+            "Exact": not shards,
+            "ShardsRead": f"{len(shards) if shards else total} of {total}",
+            "Seconds": round(time.perf_counter() - started, 3),
+        }
+
+    # --- populations -------------------------------------------------------------------------
+    def _plan(self, app_id: str, segment: Mapping[str, Any]) -> Plan:
+        return plan(segment, lambda source: self.get(app_id, source))
+
+    def _population(self, app_id: str, steps: Plan, shards: Sequence[int] | None) -> Iterator[Endpoint]:
+        if steps.imported_source is not None:
+            return self._members(app_id, steps.imported_source["Id"])
+        channels = steps.channels if steps.channels is not None else [c.value for c in ChannelType]
+        return itertools.chain.from_iterable(
+            self.endpoints.by_channel(app_id, channel, shards) for channel in sorted(channels)
+        )
+
+    def _members(self, app_id: str, segment_id: str) -> Iterator[Endpoint]:
+        location = self.repository.members(app_id, segment_id)
+        if location is None:
+            raise NotFoundError(f"imported segment {segment_id!r} has no member list")
+        seen: set[str] = set()  # a file may list an endpoint twice, in different chunks
+        for batch in itertools.batched(self.member_lists.read(location), MEMBER_BATCH, strict=False):
+            fresh = [i for i in dict.fromkeys(batch) if i not in seen]
+            seen.update(fresh)
+            order = {endpoint_id: n for n, endpoint_id in enumerate(fresh)}
+            found = self.endpoints.get_many(app_id, fresh)
+            yield from sorted(found, key=lambda e: order[e["Id"]])

@@ -1,0 +1,120 @@
+"""In-memory stand-ins for the ports of the segment and phone-validation domain (unit tests)."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from engage.errors import ThrottledError
+
+
+class MemoryEndpoints:
+    shard_count = 8
+
+    def __init__(self, endpoints: Sequence[Mapping[str, Any]] = ()) -> None:
+        self.by_id: dict[tuple[str, str], dict[str, Any]] = {}
+        self.reads = 0
+        for endpoint in endpoints:
+            self.add(endpoint)
+
+    def add(self, endpoint: Mapping[str, Any]) -> None:
+        self.by_id[(endpoint["ApplicationId"], endpoint["Id"])] = dict(endpoint)
+
+    def by_channel(self, app_id: str, channel: str, shards: Sequence[int] | None = None) -> Iterator[dict]:
+        for (app, endpoint_id), endpoint in sorted(self.by_id.items()):
+            shard = zlib.crc32(endpoint_id.encode()) % self.shard_count
+            if app == app_id and endpoint["ChannelType"] == channel and (shards is None or shard in shards):
+                self.reads += 1
+                yield endpoint
+
+    def get_many(self, app_id: str, endpoint_ids: Sequence[str]) -> list[dict]:
+        return [self.by_id[(app_id, i)] for i in endpoint_ids if (app_id, i) in self.by_id]
+
+    def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> dict:
+        endpoint = self.by_id[(app_id, endpoint_id)]
+        for key, value in request.items():
+            if key == "Attributes":
+                endpoint["Attributes"] = {**endpoint.get("Attributes", {}), **value}
+            else:
+                endpoint[key] = value
+        return endpoint
+
+
+class MemorySegments:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], tuple[dict, str | None]] = {}
+
+    def put(self, segment: dict, members: str | None = None) -> None:
+        self.items[(segment["ApplicationId"], segment["Id"])] = (segment, members)
+
+    def get(self, app_id: str, segment_id: str) -> dict | None:
+        found = self.items.get((app_id, segment_id))
+        return found[0] if found else None
+
+    def members(self, app_id: str, segment_id: str) -> str | None:
+        found = self.items.get((app_id, segment_id))
+        return found[1] if found else None
+
+    def list(self, app_id: str) -> list[dict]:
+        return [s for (app, _), (s, _) in self.items.items() if app == app_id]
+
+
+class MemoryMemberLists:
+    def __init__(self, lists: Mapping[str, list[list[str]]] | None = None) -> None:
+        self.lists = dict(lists or {})
+
+    def read(self, location: str) -> Iterator[str]:
+        for part in self.lists.get(location, []):
+            yield from part
+
+
+class MemoryNumberCache:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def answers(self, numbers: Sequence[str]) -> dict[str, dict]:
+        return {
+            n: self.items[n]["answer"]
+            for n in numbers
+            if n in self.items and self.items[n]["state"] == "DONE" and self.items[n]["expires"] > self.now
+        }
+
+    def claim(self, number: str, owner: str, seconds: int) -> bool:
+        held = self.items.get(number)
+        if held and held["expires"] > self.now:
+            return False
+        self.items[number] = {"state": "PENDING", "owner": owner, "expires": self.now + seconds}
+        return True
+
+    def store(self, number: str, answer: Mapping[str, Any], ttl_seconds: int) -> None:
+        self.items[number] = {"state": "DONE", "answer": dict(answer), "expires": self.now + ttl_seconds}
+
+    def release(self, number: str, owner: str) -> None:
+        held = self.items.get(number)
+        if held and held["state"] == "PENDING" and held["owner"] == owner:
+            del self.items[number]
+
+
+class ScriptedValidator:
+    """Answers like the service (from phonenumbers' data); throttles the calls numbered in
+    `throttle_calls` (1-based) and fails outright for numbers in `broken`."""
+
+    def __init__(self, throttle_calls: Sequence[int] = (), broken: Sequence[str] = ()) -> None:
+        from engage_local.emulators.phone import validate_number
+
+        self.answer = validate_number
+        self.throttle_calls = set(throttle_calls)
+        self.broken = set(broken)
+        self.calls: list[str] = []
+
+    def validate(self, number: str, iso_country: str | None) -> dict[str, Any]:
+        from engage.errors import EngageError
+
+        self.calls.append(number)
+        if len(self.calls) in self.throttle_calls:
+            raise ThrottledError("PhoneNumberValidate: TooManyRequestsException")
+        if number in self.broken:
+            raise EngageError("PhoneNumberValidate: BadRequestException")
+        return self.answer({"PhoneNumber": number, "IsoCountryCode": iso_country})

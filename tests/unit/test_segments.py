@@ -1,0 +1,218 @@
+"""Segments (engage.segments): definitions checked, evaluation streamed over the right population,
+imported segments read from their member lists, size estimates exact or sampled."""
+
+import pytest
+from engage.errors import NotFoundError, ValidationError
+from engage.segments.definition import new_segment
+from engage.segments.service import Segments
+
+from tests.support.fakes import MemoryEndpoints, MemoryMemberLists, MemorySegments
+
+APP = "seg-unit"
+
+
+def endpoint(endpoint_id, channel, **fields):
+    return {
+        "ApplicationId": APP,
+        "Id": endpoint_id,
+        "ChannelType": channel,
+        "Address": f"a-{endpoint_id}",
+        **fields,
+    }
+
+
+STORE = [
+    endpoint("e1", "EMAIL", Attributes={"Plan": ["gold"]}, Location={"Country": "US"}),
+    endpoint("e2", "EMAIL", Attributes={"Plan": ["free"]}, Location={"Country": "GB"}),
+    endpoint("s1", "SMS", Attributes={"Plan": ["gold"]}, Metrics={"orders": 5.0}),
+    endpoint("s2", "SMS", Attributes={"PNV_PhoneNumberValidated": ["Yes"]}),
+    endpoint("v1", "VOICE"),
+    endpoint("p1", "GCM", Demographic={"Platform": "android"}),
+]
+
+
+@pytest.fixture
+def segments():
+    return Segments(MemorySegments(), MemoryEndpoints(STORE), MemoryMemberLists())
+
+
+def ids(endpoints):
+    return sorted(e["Id"] for e in endpoints)
+
+
+def test_a_dimensional_segment_reads_only_the_channels_it_can_match(segments):
+    made = segments.create(
+        APP,
+        {
+            "Name": "Needs Phone Number Validated",
+            "SegmentGroups": {
+                "Include": "ALL",
+                "Groups": [
+                    {
+                        "Type": "NONE",
+                        "Dimensions": [
+                            {
+                                "Attributes": {
+                                    "PNV_PhoneNumberValidated": {
+                                        "AttributeType": "INCLUSIVE",
+                                        "Values": ["Yes"],
+                                    }
+                                }
+                            }
+                        ],
+                    },
+                    {
+                        "Type": "ANY",
+                        "Dimensions": [
+                            {"Demographic": {"Channel": {"Values": ["SMS"]}}},
+                            {"Demographic": {"Channel": {"Values": ["VOICE"]}}},
+                        ],
+                    },
+                ],
+            },
+        },
+    )
+    assert made["SegmentType"] == "DIMENSIONAL" and made["Version"] == 1
+    assert ids(segments.evaluate(APP, made["Id"])) == ["s1", "v1"]
+    assert segments.endpoints.reads == 3  # SMS and VOICE only: s1, s2, v1
+
+
+def test_top_level_dimensions_and_an_extra_predicate_combine(segments):
+    gold = segments.create(
+        APP, {"Name": "gold", "Dimensions": {"Attributes": {"Plan": {"Values": ["gold"]}}}}
+    )
+    assert ids(segments.evaluate(APP, gold["Id"])) == ["e1", "s1"]
+    assert ids(segments.evaluate(APP, gold["Id"], extra=lambda e: e["ChannelType"] == "SMS")) == ["s1"]
+
+
+def test_dimensional_source_segments_narrow_a_segment(segments):
+    gold = segments.create(
+        APP, {"Name": "gold", "Dimensions": {"Attributes": {"Plan": {"Values": ["gold"]}}}}
+    )
+    sms = segments.create(
+        APP, {"Name": "sms", "Dimensions": {"Demographic": {"Channel": {"Values": ["SMS"]}}}}
+    )
+    both = segments.create(
+        APP,
+        {
+            "Name": "both",
+            "SegmentGroups": {
+                "Groups": [{"SourceType": "ALL", "SourceSegments": [{"Id": gold["Id"]}, {"Id": sms["Id"]}]}]
+            },
+        },
+    )
+    either = segments.create(
+        APP,
+        {
+            "Name": "either",
+            "SegmentGroups": {
+                "Groups": [{"SourceType": "ANY", "SourceSegments": [{"Id": gold["Id"]}, {"Id": sms["Id"]}]}]
+            },
+        },
+    )
+    assert ids(segments.evaluate(APP, both["Id"])) == ["s1"]
+    assert ids(segments.evaluate(APP, either["Id"])) == ["e1", "s1", "s2"]
+
+
+def test_an_imported_segment_streams_its_members_once_each_and_skips_deleted_ones():
+    store = MemorySegments()
+    lists = MemoryMemberLists({"s3://b/m/": [["s1", "e1", "gone"], ["s1", "v1"]]})
+    segments = Segments(store, MemoryEndpoints(STORE), lists)
+    store.put(
+        {"Id": "imp", "ApplicationId": APP, "Name": "file", "SegmentType": "IMPORT", "CreationDate": "x"},
+        "s3://b/m/",
+    )
+    assert [e["Id"] for e in segments.evaluate(APP, "imp")] == ["s1", "e1", "v1"]  # file order
+    on_phone = segments.create(
+        APP,
+        {
+            "Name": "imported phones",
+            "SegmentGroups": {
+                "Groups": [
+                    {
+                        "SourceSegments": [{"Id": "imp"}],
+                        "Dimensions": [{"Demographic": {"Channel": {"Values": ["SMS", "VOICE"]}}}],
+                    }
+                ]
+            },
+        },
+    )
+    assert ids(segments.evaluate(APP, on_phone["Id"])) == ["s1", "v1"]
+    assert segments.estimate(APP, "imp", sample_shards=1)["Exact"] is True  # member lists aren't sampled
+
+
+def test_an_exact_estimate_counts_per_channel_and_a_sample_scales_up():
+    many = [endpoint(f"m{i}", "SMS" if i % 3 else "EMAIL") for i in range(4000)]
+    segments = Segments(MemorySegments(), MemoryEndpoints(many), MemoryMemberLists())
+    everyone = segments.create(
+        APP,
+        {
+            "Name": "all",
+            "Dimensions": {"Demographic": {"Channel": {"DimensionType": "EXCLUSIVE", "Values": ["PUSH"]}}},
+        },
+    )
+    exact = segments.estimate(APP, everyone["Id"])
+    assert exact["Exact"] and exact["Size"] == 4000 and exact["ChannelCounts"] == {"EMAIL": 1334, "SMS": 2666}
+    sampled = segments.estimate(APP, everyone["Id"], sample_shards=2)
+    assert not sampled["Exact"] and sampled["ShardsRead"] == "2 of 8"
+    assert abs(sampled["Size"] - 4000) < 400  # crc32 spreads ids evenly over the shards
+    with pytest.raises(ValidationError, match="sample_shards"):
+        segments.estimate(APP, everyone["Id"], sample_shards=9)
+
+
+@pytest.mark.parametrize(
+    ("request_body", "field"),
+    [
+        ({"Dimensions": {"Attributes": {}}}, "Name"),
+        ({"Name": "x"}, "WriteSegmentRequest"),
+        ({"Name": "x", "Dimensions": {"Behavior": {"Recency": {}}}}, "Dimensions.Behavior"),
+        ({"Name": "x", "SegmentGroups": {"Groups": []}}, "SegmentGroups.Groups"),
+        ({"Name": "x", "SegmentGroups": {"Include": "SOME", "Groups": [{}]}}, "SegmentGroups.Include"),
+        (
+            {"Name": "x", "SegmentGroups": {"Groups": [{}, {"SourceSegments": [{"Id": "a"}]}]}},
+            "SegmentGroups.Groups[1].SourceSegments",
+        ),
+        (
+            {
+                "Name": "x",
+                "SegmentGroups": {
+                    "Groups": [
+                        {"Dimensions": [{"Metrics": {"m": {"ComparisonOperator": "ABOUT", "Value": 1}}}]}
+                    ]
+                },
+            },
+            "SegmentGroups.Groups[0].Dimensions[0].Metrics.m.ComparisonOperator",
+        ),
+    ],
+)
+def test_bad_definitions_are_refused_naming_the_field(request_body, field):
+    with pytest.raises(ValidationError) as refused:
+        new_segment(APP, request_body)
+    assert refused.value.field == field
+
+
+def test_unknown_segments_and_sources_are_not_found(segments):
+    with pytest.raises(NotFoundError):
+        segments.get(APP, "nope")
+    with pytest.raises(NotFoundError):
+        segments.create(
+            APP, {"Name": "x", "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": "nope"}]}]}}
+        )
+
+
+def test_an_imported_source_cannot_be_combined_with_another(segments):
+    segments.repository.put(
+        {"Id": "imp", "ApplicationId": APP, "Name": "f", "SegmentType": "IMPORT", "CreationDate": "x"},
+        "s3://b/m/",
+    )
+    gold = segments.create(
+        APP, {"Name": "gold", "Dimensions": {"Attributes": {"Plan": {"Values": ["gold"]}}}}
+    )
+    with pytest.raises(ValidationError, match="only source"):
+        segments.create(
+            APP,
+            {
+                "Name": "x",
+                "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": "imp"}, {"Id": gold["Id"]}]}]},
+            },
+        )

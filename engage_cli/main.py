@@ -180,15 +180,142 @@ def _jobs(state: Any, stack: str) -> Any:
     return DynamoJobStore(state.outputs(stack)["JobsTableName"], _clients(state).client("dynamodb"))
 
 
+def _job_target(definition: dict[str, Any]) -> str:
+    """What a job reads or writes: an import's file, an export's prefix, a validation's segment."""
+    return str(
+        definition.get("S3Url") or definition.get("S3UrlPrefix") or definition.get("SegmentId") or "all"
+    )
+
+
 def jobs_list(args: argparse.Namespace) -> int:
     jobs = _jobs(_running(args), args.stack).list(args.app)
     lines = [
         f"{j['CreationDate']}  {j['Id']}  {j['Type']}  {j['JobStatus']}  {j['TotalProcessed']} processed, "
-        f"{j['TotalFailures']} rejected  {j['Definition']['S3Url']}"
+        f"{j['TotalFailures']} rejected  {_job_target(j['Definition'])}"
         for j in jobs
     ]
     emit(args, jobs, human="\n".join(lines) or "no jobs")
     return 0
+
+
+# --- engage segments / validate ----------------------------------------------------------------
+def _segments(state: Any, stack: str) -> Any:
+    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+    from engage.adapters.objects import ObjectStore, S3MemberLists
+    from engage.adapters.segments_dynamodb import DynamoSegmentStore
+    from engage.segments.service import Segments
+
+    outputs, factory = state.outputs(stack), _clients(state)
+    dynamodb = factory.client("dynamodb")
+    return Segments(
+        DynamoSegmentStore(outputs["SegmentsTableName"], dynamodb),
+        DynamoEndpointRepository(outputs["ContactsTableName"], dynamodb),
+        S3MemberLists(ObjectStore(factory.client("s3"))),
+    )
+
+
+def _describe(segment: dict[str, Any]) -> str:
+    size = (segment.get("ImportDefinition") or {}).get("Size")
+    return f"{segment['Id']}  {segment['SegmentType']}  {segment['Name']}" + (
+        f"  ({size} imported)" if size is not None else ""
+    )
+
+
+def segments_list(args: argparse.Namespace) -> int:
+    found = _segments(_running(args), args.stack).list(args.app)
+    emit(args, found, human="\n".join(_describe(s) for s in found) or "no segments")
+    return 0
+
+
+def segments_show(args: argparse.Namespace) -> int:
+    emit(args, _segments(_running(args), args.stack).get(args.app, args.segment))
+    return 0
+
+
+def segments_create(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        request = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise CommandError(
+            f"{path} is not a JSON WriteSegmentRequest: {exc}", EXIT_USAGE, "BadRequest"
+        ) from None
+    segment = _segments(_running(args), args.stack).create(args.app, request)
+    emit(args, segment, human=_describe(segment))
+    return 0
+
+
+def segments_estimate(args: argparse.Namespace) -> int:
+    found = _segments(_running(args), args.stack).estimate(args.app, args.segment, args.sample_shards)
+    per_channel = ", ".join(f"{c} {n}" for c, n in found["ChannelCounts"].items()) or "none"
+    emit(
+        args,
+        found,
+        human=f"{found['Name']}: {'' if found['Exact'] else 'about '}{found['Size']} endpoints "
+        f"({per_channel}); {found['ShardsRead']} shards read in {found['Seconds']}s",
+    )
+    return 0
+
+
+def segments_export(args: argparse.Namespace) -> int:
+    from engage.segments.export import new_export_job
+
+    state = _running(args)
+    outputs, factory = state.outputs(args.stack), _clients(state)
+    _segments(state, args.stack).get(args.app, args.segment)  # a clear NotFound before any job
+    prefix = args.prefix or f"s3://{outputs['ImportBucketName']}/exports/{args.app}/"
+    job = new_export_job(args.app, {"S3UrlPrefix": prefix, "SegmentId": args.segment})
+    jobs = _jobs(state, args.stack)
+    jobs.create(job)
+    factory.client("lambda").invoke(
+        FunctionName=outputs["SegmentExportFunctionName"], InvocationType="Event", Payload=json.dumps(job)
+    )
+    progress(f"export job {job['Id']} started")
+    done = _wait_for_job(jobs, args.app, job["Id"], args.timeout)
+    emit(
+        args,
+        done,
+        human=f"job {done['Id']}: {done['JobStatus']}, {done['TotalProcessed']} endpoints in "
+        f"{done['TotalPieces']} part(s) under {prefix}{done['Id']}/"
+        + "".join(f"\n  {f}" for f in done.get("Failures", [])),
+    )
+    return 0 if done["JobStatus"] == "COMPLETED" else EXIT_FAILED
+
+
+def validate(args: argparse.Namespace) -> int:
+    import uuid
+
+    from engage.phone.runs import summary
+
+    state = _running(args)
+    outputs, factory = state.outputs(args.stack), _clients(state)
+    request = {"ApplicationId": args.app, **({"SegmentId": args.segment} if args.segment else {})}
+    run_id = f"validate-{uuid.uuid4().hex[:12]}"
+    factory.client("stepfunctions").start_execution(
+        stateMachineArn=outputs["ValidationWorkflowArn"], name=run_id, input=json.dumps(request)
+    )
+    progress(f"validation run {run_id} started")
+    run = summary(_wait_for_job(_jobs(state, args.stack), args.app, run_id, args.timeout))
+    emit(
+        args,
+        run,
+        human=f"run {run_id}: {run['JobStatus']}; {run['endpoints']} endpoints, {run['validated']} "
+        f"validated, {run['invalid']} invalid, {run['cache_hits']} cache hits, {run['api_calls']} "
+        f"PhoneNumberValidate calls ({run['throttled']} throttled), {run['failed']} failed",
+    )
+    return 0 if run["JobStatus"] == "COMPLETED" else EXIT_FAILED
+
+
+def _wait_for_job(jobs: Any, app: str, job_id: str, timeout: float) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = jobs.get(app, job_id)
+        if job and job["JobStatus"] in ("COMPLETED", "FAILED"):
+            return job
+        time.sleep(0.2)
+    raise CommandError(f"job {job_id} did not finish within {timeout}s", EXIT_FAILED, "Timeout")
 
 
 # --- engage outbox ----------------------------------------------------------------------------
@@ -301,6 +428,44 @@ def parser() -> argparse.ArgumentParser:
     jobs_listing = jobs.add_parser("list", parents=[common], help="jobs, oldest first")
     jobs_listing.add_argument("--app", help="only this application's jobs")
     jobs_listing.set_defaults(run=jobs_list)
+
+    segments = areas.add_parser("segments", help="segments: definitions, sizes, exports").add_subparsers(
+        dest="command", required=True
+    )
+    seg_list = segments.add_parser("list", parents=[common], help="the application's segments")
+    seg_list.set_defaults(run=segments_list)
+    seg_show = segments.add_parser("show", parents=[common], help="one segment's definition")
+    seg_show.set_defaults(run=segments_show)
+    seg_estimate = segments.add_parser("estimate", parents=[common], help="a segment's size per channel")
+    seg_estimate.add_argument(
+        "--sample-shards", type=int, help="count this many of the store's 8 shards and scale up (quick)"
+    )
+    seg_estimate.set_defaults(run=segments_estimate)
+    seg_create = segments.add_parser(
+        "create", parents=[common], help="a dimensional segment from a JSON file"
+    )
+    seg_create.add_argument("--file", required=True, help="Pinpoint's WriteSegmentRequest as JSON")
+    seg_create.set_defaults(run=segments_create)
+    seg_export = segments.add_parser(
+        "export", parents=[common], help="a segment to S3 as gzipped JSON lines (an export job)"
+    )
+    seg_export.add_argument(
+        "--prefix", help="s3://bucket/prefix/ (default: the stack's bucket, exports/<app>/)"
+    )
+    seg_export.add_argument("--timeout", type=float, default=600, help="seconds to follow the job")
+    seg_export.set_defaults(run=segments_export)
+    for command in (seg_list, seg_show, seg_estimate, seg_create, seg_export):
+        command.add_argument("--app", required=True, help="application (project) id")
+    for command in (seg_show, seg_estimate, seg_export):
+        command.add_argument("segment", help="segment id")
+
+    validating = areas.add_parser(
+        "validate", parents=[common], help="validate phone numbers (the validation workflow) and wait"
+    )
+    validating.add_argument("--app", required=True, help="application (project) id")
+    validating.add_argument("--segment", help="only this segment's endpoints (default: the application's)")
+    validating.add_argument("--timeout", type=float, default=900, help="seconds to follow the run")
+    validating.set_defaults(run=validate)
 
     outbox = areas.add_parser("outbox", help="what the emulated services received").add_subparsers(
         dest="command", required=True

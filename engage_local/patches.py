@@ -19,6 +19,9 @@ requirements/dev.txt and tests/e2e cover each patch):
   answered a bare HTTP 500);
 - a bucket's NotificationConfiguration from the template is applied (moto's model drops it), so
   S3 events reach EventBridge, queues, topics or functions as configured;
+- `Fn::Sub` with a variable map keeps `$$` as written, as CloudFormation does (moto substituted
+  with `string.Template`, which reads `$$` as an escaped `$`, so a state machine's context path
+  `$$.Execution.Name` arrived as `$.Execution.Name`);
 - asynchronous invocations (InvocationType=Event) go to the local invoker's queue, with Lambda's
   retries and destinations, and moto's own event-source triggers are switched off: an event source
   mapping is registered but never fires inside SendMessage or PutRecord (`engage_local.pollers`
@@ -31,6 +34,8 @@ import base64
 import hashlib
 import io
 import json
+import string
+import types
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +60,21 @@ _original_resource_class = parsing.resource_class_from_type
 _original_create_function = vars(lambda_models.LambdaFunction)["create_from_cloudformation_json"]
 _original_create_state_machine = vars(sfn_models.StateMachine)["create_from_cloudformation_json"]
 
+
+class _FnSubTemplate(string.Template):
+    """Fn::Sub's `${Name}` substitution and nothing else: no `$$` escape, no bare `$Name`."""
+
+    pattern = r"""
+    \$(?:
+      (?P<escaped>(?!)) |
+      (?P<named>(?!)) |
+      {(?P<braced>(?a:[_a-z][_a-z0-9]*))} |
+      (?P<invalid>(?!))
+    )"""
+
+
+_FN_SUB_STRING = types.SimpleNamespace(Template=_FnSubTemplate)
+_original_string = parsing.string
 
 # What `Ref` returns for models moto gives no physical id.
 PHYSICAL_IDS: dict[type, Callable[[Any], str]] = {
@@ -332,6 +352,7 @@ def install(
     for model, (handles, read) in EXTRA_ATTRIBUTES.items():
         _with_extra_attributes(model, handles, read)
     parsing.resource_class_from_type = resource_class_from_type
+    parsing.string = _FN_SUB_STRING
 
 
 def uninstall() -> None:
@@ -346,6 +367,7 @@ def uninstall() -> None:
             del model.physical_resource_id
     _restore_attributes()
     parsing.resource_class_from_type = _original_resource_class
+    parsing.string = _original_string
 
 
 def supported_types(provisioners: dict[str, type]) -> set[str]:

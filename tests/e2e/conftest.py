@@ -51,7 +51,9 @@ def no_pii_in_logs(local_stack):
 def local_stack(tmp_path_factory):
     stack = LocalStack(state_dir=tmp_path_factory.mktemp("engage-local")).start()
     try:
-        stack.deploy(parameters={"ImportChunkSize": "25"})  # small chunks: a 120-row file needs five
+        stack.deploy(  # small chunks and parts: a 120-row file needs five, 15 numbers need four
+            parameters={"ImportChunkSize": "25", "ValidationPartSize": "4", "PhoneValidateRate": "100"}
+        )
         stack.deploy(RUNTIME_APP, "runtime-test")
         stack.deploy(TRIGGERS_APP, "triggers")
         stack.write_state()

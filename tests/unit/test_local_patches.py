@@ -1,6 +1,7 @@
 """The local stack's changes to moto are installed and removed cleanly (moto is pinned; these
 guard the private hooks the patches rely on)."""
 
+import string
 from pathlib import Path
 
 import pytest
@@ -59,8 +60,13 @@ def test_install_redirects_and_uninstall_restores(tmp_path: Path):
         assert cfn_models.Stack.has_cfn_attr("Outputs.TopicArn")
         with pytest.raises(patches.UnsupportedResourceTypeError, match="AWS::Pipes::Pipe"):
             parsing.resource_class_from_type("AWS::Pipes::Pipe")
+        substituted = parsing.clean_json(
+            {"Fn::Sub": ['{"run.$": "$$.Execution.Name", "fn": "${Fn}"}', {"Fn": "arn:fn"}]}, {}
+        )
+        assert substituted == '{"run.$": "$$.Execution.Name", "fn": "arn:fn"}'  # as CloudFormation does
     finally:
         patches.uninstall()
     assert originals() == before
+    assert parsing.string is string
     assert not hasattr(lambda_models.LayerVersion, "physical_resource_id")
     assert not sfn_models.StateMachine.has_cfn_attr("Arn")

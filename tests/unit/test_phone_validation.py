@@ -176,7 +176,8 @@ def test_offline_checks_read_a_number_in_the_endpoints_country():
 
 def test_an_update_carries_every_seed_attribute():
     update = endpoint_update(
-        "206.555.0100", {"PhoneType": "MOBILE", "CleansedPhoneNumberE164": "+12065550100", "Carrier": "X"}
+        phone("a", "206.555.0100"),
+        {"PhoneType": "MOBILE", "CleansedPhoneNumberE164": "+12065550100", "Carrier": "X"},
     )
     assert sorted(update["Attributes"]) == sorted(
         [

@@ -69,14 +69,15 @@ def check_offline(endpoint: Mapping[str, Any], default_region: str | None) -> Of
     return OfflineCheck(region, e164, phonenumbers.is_valid_number(number))
 
 
-def endpoint_update(original: str, answer: Mapping[str, Any]) -> dict[str, Any]:
+def endpoint_update(endpoint: Mapping[str, Any], answer: Mapping[str, Any]) -> dict[str, Any]:
     """The UpdateEndpoint request that records an answer: the seed's attributes (each "Unknown" when
     the answer lacks it), the cleansed E.164 address, and INACTIVE for an invalid number."""
     attributes = {name: [str(answer.get(source) or UNKNOWN)] for name, source in PNV_FIELDS.items()}
     attributes[VALIDATED] = ["Yes"]
-    attributes["PNV_OriginalPhoneNumber"] = [original]
+    attributes["PNV_OriginalPhoneNumber"] = [endpoint["Address"]]
     update: dict[str, Any] = {"Attributes": attributes}
     if answer.get("CleansedPhoneNumberE164"):
+        update["ChannelType"] = endpoint["ChannelType"]  # UpdateEndpoint checks an address by channel
         update["Address"] = answer["CleansedPhoneNumberE164"]
     if answer.get("PhoneType") == INVALID:
         update["EndpointStatus"] = "INACTIVE"
@@ -243,7 +244,7 @@ class PhoneValidation:
 
     def _answer(self, counts: Counts, endpoint: Endpoint, answer: Mapping[str, Any]) -> None:
         try:
-            self.contacts.upsert(self.app_id, endpoint["Id"], endpoint_update(endpoint["Address"], answer))
+            self.contacts.upsert(self.app_id, endpoint["Id"], endpoint_update(endpoint, answer))
         except EngageError as exc:
             counts.fail(endpoint["Id"], f"the endpoint could not be updated: {exc}")
             return

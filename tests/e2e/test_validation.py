@@ -1,0 +1,209 @@
+"""The validation workflow on the local stack, driven from the outside: endpoints in the contact
+store, the workflow started as a user would (or with an import's notification), then the endpoints'
+attributes, the run's summary on its SNS topic and the PhoneNumberValidate calls in the outbox."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import requests
+from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.contacts import ContactStore
+
+from engage_local.api import wait_until
+from tests.e2e.test_imports import drop
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def validation(local_stack):
+    outputs = local_stack.stacks["engage"].outputs
+    sns, sqs = local_stack.client("sns"), local_stack.client("sqs")
+    queue = sqs.create_queue(QueueName="validation-notifications")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=outputs["ValidationTopicArn"], Protocol="sqs", Endpoint=arn)
+    return {
+        "outputs": outputs,
+        "queue": queue,
+        "seen": [],
+        "contacts": ContactStore(
+            DynamoEndpointRepository(outputs["ContactsTableName"], local_stack.client("dynamodb"))
+        ),
+    }
+
+
+@pytest.fixture
+def faults(local_stack):
+    def configure(*rules):
+        response = requests.post(f"{local_stack.control.url}/faults", json={"rules": list(rules)}, timeout=30)
+        response.raise_for_status()
+        return response.json()["rules"]
+
+    yield configure
+    configure()
+
+
+def run(local_stack, validation, request: dict, timeout: float = 90) -> tuple[str, dict]:
+    """Starts the workflow and returns (notification type, summary) from the topic."""
+    name = f"validate-{uuid.uuid4().hex[:12]}"
+    sfn = local_stack.client("stepfunctions")
+    sfn.start_execution(
+        stateMachineArn=validation["outputs"]["ValidationWorkflowArn"], name=name, input=json.dumps(request)
+    )
+    sqs = local_stack.client("sqs")
+
+    def published():
+        for message in sqs.receive_message(QueueUrl=validation["queue"], MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            sqs.delete_message(QueueUrl=validation["queue"], ReceiptHandle=message["ReceiptHandle"])
+            envelope = json.loads(message["Body"])
+            validation["seen"].append(
+                (envelope["MessageAttributes"]["notification_type"]["Value"], json.loads(envelope["Message"]))
+            )
+        return [
+            (kind, body)
+            for kind, body in validation["seen"]
+            if name in (body.get("RunId"), body.get("run_id"))
+        ]
+
+    assert wait_until(lambda: published(), timeout=timeout), f"no notification for {name}"
+    return published()[0]
+
+
+def calls(local_stack, numbers):
+    """PhoneNumberValidate requests for these numbers: (answered, refused)."""
+    entries = [
+        e
+        for e in local_stack.emulated.outbox.entries("pinpoint", "PhoneNumberValidate")
+        if e["request"]["NumberValidateRequest"]["PhoneNumber"] in numbers
+    ]
+    return [e for e in entries if "error" not in e], [e for e in entries if "error" in e]
+
+
+def seed(contacts, app, endpoints):
+    for endpoint_id, request in endpoints.items():
+        contacts.upsert(app, endpoint_id, request)
+
+
+def attributes(contacts, app, endpoint_id):
+    return contacts.get(app, endpoint_id).get("Attributes", {})
+
+
+def test_valid_invalid_duplicated_and_throttled_numbers_are_validated_with_one_call_per_unique_number(
+    local_stack, validation, faults
+):
+    app, contacts = "pnv-e2e", validation["contacts"]
+    plausible = {f"t{i}": f"+1206555{i:04d}" for i in range(200, 210)}
+    seed(
+        contacts,
+        app,
+        {
+            "valid": {"ChannelType": "SMS", "Address": "+12065550150"},
+            "same-number": {"ChannelType": "SMS", "Address": "(206) 555-0150"},
+            "uk-landline": {
+                "ChannelType": "VOICE",
+                "Address": "020 7183 8750",
+                "Location": {"Country": "GB"},
+            },
+            "junk": {"ChannelType": "SMS", "Address": "555-1234"},
+            "unassigned": {"ChannelType": "SMS", "Address": "+447700900123"},
+            "opted-out": {"ChannelType": "SMS", "Address": "+12065550151", "OptOut": "ALL"},
+            "done-before": {
+                "ChannelType": "SMS",
+                "Address": "+12065550152",
+                "Attributes": {"PNV_PhoneNumberValidated": ["Yes"]},
+            },
+            "email": {"ChannelType": "EMAIL", "Address": "pnv@example.com"},
+            **{key: {"ChannelType": "SMS", "Address": number} for key, number in plausible.items()},
+        },
+    )
+    faults(
+        {
+            "service": "pinpoint",
+            "operation": "PhoneNumberValidate",
+            "kind": "throttle",
+            "rate": 0.3,
+            "seed": 5,
+        }
+    )
+    kind, summary = run(local_stack, validation, {"ApplicationId": app})
+    rules = faults()
+
+    assert kind == "success", summary
+    unique = {"+12065550150", "+442071838750", *plausible.values()}
+    answered, refused = calls(local_stack, unique | {"+12065550151", "+12065550152", "+447700900123"})
+    assert sorted(e["request"]["NumberValidateRequest"]["PhoneNumber"] for e in answered) == sorted(unique)
+    assert summary["api_calls"] == len(unique) == 12
+    assert summary["throttled"] == len(refused) > 0
+    assert (summary["endpoints"], summary["validated"], summary["failed"]) == (15, 15, 0), summary["Failures"]
+    assert (summary["invalid"], summary["offline_invalid"]) == (2, 2)
+    # the second spelling of one number shares its lookup: within a part as a duplicate, from
+    # another part through the cache; either way the answers add up
+    assert summary["duplicates"] + summary["cache_hits"] == 1
+    assert summary["validated"] == sum(
+        summary[k] for k in ("offline_invalid", "cache_hits", "duplicates", "api_calls")
+    )
+    assert summary["Parts"] == summary["PartsCompleted"] == 4  # 15 endpoints, 4 per part
+    assert rules == [] or all(r["injected"] == 0 for r in rules)
+
+    valid = contacts.get(app, "same-number")
+    assert valid["Address"] == "+12065550150" and valid.get("EndpointStatus", "ACTIVE") == "ACTIVE"
+    assert valid["Attributes"]["PNV_PhoneNumberValidated"] == ["Yes"]
+    assert valid["Attributes"]["PNV_OriginalPhoneNumber"] == ["(206) 555-0150"]
+    assert valid["Attributes"]["PNV_CountryCodeIso2"] == ["US"]
+    assert valid["Attributes"]["PNV_Timezone"] == ["America/Los_Angeles"]
+    uk = contacts.get(app, "uk-landline")
+    assert uk["Address"] == "+442071838750" and uk["Attributes"]["PNV_PhoneType"] == ["LANDLINE"]
+    for invalid in ("junk", "unassigned"):
+        endpoint = contacts.get(app, invalid)
+        assert endpoint["EndpointStatus"] == "INACTIVE", invalid
+        assert endpoint["Attributes"]["PNV_PhoneType"] == ["INVALID"]
+    assert "PNV_PhoneNumberValidated" not in attributes(contacts, app, "opted-out")
+    assert "PNV_PhoneType" not in attributes(contacts, app, "done-before")
+    assert "PNV_PhoneNumberValidated" not in attributes(contacts, app, "email")
+
+
+def test_numbers_known_from_an_earlier_run_are_answered_from_the_cache(local_stack, validation):
+    app, contacts = "pnv-e2e-cached", validation["contacts"]
+    seed(
+        contacts,
+        app,
+        {
+            "known": {"ChannelType": "SMS", "Address": "206-555-0150"},  # looked up by the test above
+            "new": {"ChannelType": "SMS", "Address": "+12065550160"},
+        },
+    )
+    before, _ = calls(local_stack, {"+12065550150", "+12065550160"})
+    kind, summary = run(local_stack, validation, {"ApplicationId": app})
+    after, _ = calls(local_stack, {"+12065550150", "+12065550160"})
+    assert kind == "success"
+    assert (summary["cache_hits"], summary["api_calls"], summary["validated"]) == (1, 1, 2)
+    assert len(after) - len(before) == 1
+    assert contacts.get(app, "known")["Attributes"]["PNV_CountryCodeIso2"] == ["US"]
+
+
+def test_validation_scoped_to_an_import_touches_only_that_imports_endpoints(local_stack, validation):
+    app, contacts = "pnv-e2e-import", validation["contacts"]
+    seed(contacts, app, {"already-here": {"ChannelType": "SMS", "Address": "+12065550170"}})
+    audience = {"bucket": validation["outputs"]["ImportBucketName"]}
+    from engage.adapters.jobs_dynamodb import DynamoJobStore
+
+    audience["jobs"] = DynamoJobStore(validation["outputs"]["JobsTableName"], local_stack.client("dynamodb"))
+    body = b"Id,ChannelType,Address\nf1,SMS,+12065550171\nf2,SMS,+12065550172\nf3,EMAIL,f3@example.com\n"
+    job = drop(local_stack, audience, app, "phones.csv", body)
+    assert job["JobStatus"] == "COMPLETED"
+    kind, summary = run(local_stack, validation, job)  # the import's success notification, as is
+    assert kind == "success"
+    assert (summary["SegmentId"], summary["endpoints"], summary["validated"]) == (job["Id"], 2, 2)
+    assert attributes(contacts, app, "f1")["PNV_PhoneNumberValidated"] == ["Yes"]
+    assert "PNV_PhoneNumberValidated" not in attributes(contacts, app, "already-here")
+
+
+def test_a_run_that_cannot_start_notifies_failure_with_the_reason(local_stack, validation):
+    kind, body = run(local_stack, validation, {"ApplicationId": "pnv-e2e", "SegmentId": "no-such-segment"})
+    assert kind == "failure"
+    assert "no-such-segment" in json.dumps(body["error"])

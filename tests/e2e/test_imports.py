@@ -48,7 +48,7 @@ def drop(local_stack, audience, app, name, body: bytes, timeout=60):
     local_stack.client("s3").put_object(Bucket=audience["bucket"], Key=key, Body=body)
 
     def finished():
-        jobs = [j for j in audience["jobs"].list(app) if j["Definition"]["S3Url"].endswith(f"/{key}")]
+        jobs = [j for j in audience["jobs"].list(app) if j["Definition"].get("S3Url", "").endswith(f"/{key}")]
         return [j for j in jobs if j["JobStatus"] in ("COMPLETED", "FAILED")]
 
     assert wait_until(lambda: finished(), timeout=timeout), audience["jobs"].list(app)

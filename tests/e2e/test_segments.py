@@ -15,7 +15,8 @@ from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.contacts import ContactStore
 from engage.segments.service import Segments
 
-from tests.e2e.test_imports import drop
+from tests.e2e.conftest import invoke
+from tests.e2e.test_imports import _sample, drop
 from tests.support.cli import engage
 
 pytestmark = pytest.mark.e2e
@@ -240,3 +241,35 @@ def test_an_export_of_an_unknown_segment_fails_with_the_reason(local_stack, know
 def _portable(endpoint):
     """An endpoint without what belongs to the application it is in."""
     return {k: v for k, v in endpoint.items() if k not in ("ApplicationId", "CohortId", "CreationDate")}
+
+
+def test_the_export_sample_event_runs_an_export_job(local_stack, known):
+    """events/segment_export/: the sample `sam local invoke` uses, through the deployed function."""
+    channel = known["segments"].create(APP, {"Name": "phones", **CASES["channel"][0]})
+    event = _sample("segment_export/export_job.json", WORK_BUCKET=known["bucket"], SEGMENT_ID=channel["Id"])
+    event["ApplicationId"], event["Definition"]["S3UrlPrefix"] = (
+        APP,
+        f"s3://{known['bucket']}/exports/sample/",
+    )
+    done = invoke(local_stack, "Audience/SegmentExportFunction", event, stack="engage")
+    assert done["error"] is None, done
+    assert (
+        done["payload"]["JobStatus"],
+        done["payload"]["TotalProcessed"],
+        done["payload"]["TotalPieces"],
+    ) == (
+        "COMPLETED",
+        2,
+        1,
+    )
+    assert known["jobs"].get(APP, event["Id"])["JobStatus"] == "COMPLETED"
+    elsewhere = {
+        **event,
+        "Id": "sample-export-elsewhere",
+        "Definition": {**event["Definition"], "S3UrlPrefix": "s3://not-ours/x/"},
+    }
+    refused = invoke(local_stack, "Audience/SegmentExportFunction", elsewhere, stack="engage")
+    assert (
+        refused["payload"]["JobStatus"] == "FAILED"
+        and "this stack's bucket" in refused["payload"]["Failures"][0]
+    )

@@ -10,10 +10,12 @@ import uuid
 import pytest
 import requests
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.contacts import ContactStore
 
 from engage_local.api import wait_until
-from tests.e2e.test_imports import drop
+from tests.e2e.conftest import invoke
+from tests.e2e.test_imports import _sample, drop
 
 pytestmark = pytest.mark.e2e
 
@@ -190,8 +192,6 @@ def test_validation_scoped_to_an_import_touches_only_that_imports_endpoints(loca
     app, contacts = "pnv-e2e-import", validation["contacts"]
     seed(contacts, app, {"already-here": {"ChannelType": "SMS", "Address": "+12065550170"}})
     audience = {"bucket": validation["outputs"]["ImportBucketName"]}
-    from engage.adapters.jobs_dynamodb import DynamoJobStore
-
     audience["jobs"] = DynamoJobStore(validation["outputs"]["JobsTableName"], local_stack.client("dynamodb"))
     body = b"Id,ChannelType,Address\nf1,SMS,+12065550171\nf2,SMS,+12065550172\nf3,EMAIL,f3@example.com\n"
     job = drop(local_stack, audience, app, "phones.csv", body)
@@ -207,3 +207,74 @@ def test_a_run_that_cannot_start_notifies_failure_with_the_reason(local_stack, v
     kind, body = run(local_stack, validation, {"ApplicationId": "pnv-e2e", "SegmentId": "no-such-segment"})
     assert kind == "failure"
     assert "no-such-segment" in json.dumps(body["error"])
+
+
+def test_the_sample_events_drive_each_step(local_stack, validation):
+    """events/validation_*/: the samples `sam local invoke` uses, run through the deployed functions."""
+    app, contacts, bucket = "pnv-samples", validation["contacts"], validation["outputs"]["ImportBucketName"]
+    seed(
+        contacts,
+        app,
+        {f"s{i}": {"ChannelType": "SMS", "Address": f"+1206555{i:04d}"} for i in (301, 302, 303)},
+    )
+    names = {"sample-app": app, "WORK_BUCKET": bucket}
+
+    selected = invoke(
+        local_stack,
+        "Audience/ValidationSelectFunction",
+        _sample("validation_select/start.json", **names),
+        stack="engage",
+    )
+    assert selected["error"] is None, selected
+    assert (selected["payload"]["parts"], selected["payload"]["run_id"]) == (1, "sample-run")
+    part = invoke(
+        local_stack,
+        "Audience/ValidationPartFunction",
+        _sample("validation_part/part.json", **names),
+        stack="engage",
+    )
+    assert part["error"] is None, part
+    assert (part["payload"]["endpoints"], part["payload"]["validated"], part["payload"]["counted"]) == (
+        3,
+        3,
+        True,
+    )
+    again = invoke(
+        local_stack,
+        "Audience/ValidationPartFunction",
+        _sample("validation_part/part.json", **names),
+        stack="engage",
+    )
+    # a replayed part re-reads its snapshot: answered from the cache, no new call, counted once
+    assert (again["payload"]["counted"], again["payload"]["api_calls"], again["payload"]["cache_hits"]) == (
+        False,
+        0,
+        3,
+    )
+    finished = invoke(
+        local_stack,
+        "Audience/ValidationFinishFunction",
+        _sample("validation_finish/finish.json", **names),
+        stack="engage",
+    )
+    assert finished["payload"]["JobStatus"] == "COMPLETED"
+    assert (finished["payload"]["validated"], finished["payload"]["Parts"]) == (3, 1)
+
+    jobs = DynamoJobStore(validation["outputs"]["JobsTableName"], local_stack.client("dynamodb"))
+    job = drop(
+        local_stack,
+        {"bucket": bucket, "jobs": jobs},
+        app,
+        "phones.csv",
+        b"Id,ChannelType,Address\nf1,SMS,+12065550304\n",
+    )
+    after_import = _sample("validation_select/after_import.json", IMPORT_JOB_ID=job["Id"], **names)
+    selected = invoke(local_stack, "Audience/ValidationSelectFunction", after_import, stack="engage")
+    assert selected["error"] is None, selected
+    assert (
+        selected["payload"]["parts"] == 1
+    )  # only the imported endpoint: s301-s303 are validated or not in it
+    manifest = json.loads(
+        local_stack.client("s3").get_object(Bucket=bucket, Key=selected["payload"]["manifest"])["Body"].read()
+    )
+    assert [item["records"] for item in manifest] == [1]

@@ -59,7 +59,7 @@ def new_run(run_id: str, app_id: str, segment_id: str | None, request: Mapping[s
         "TotalFailures": 0,
         "Failures": [],
         "Counts": Counts().numbers(),
-        "Definition": {"SegmentId": segment_id, "S3Url": None, "Input": dict(request)},
+        "Definition": {"SegmentId": segment_id, "Input": dict(request)},
     }
 
 

@@ -1,5 +1,6 @@
-"""The root template as data, so tests, benchmarks and the demo create exactly the tables and
-stream it declares (never a hand-written copy of their keys and indexes)."""
+"""The root template and its nested applications' as data, so tests, benchmarks and the demo
+create exactly the tables and stream they declare (never a hand-written copy of their keys and
+indexes)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,20 @@ def root_template() -> dict[str, Any]:
     return cfn_yaml.load(str(ROOT / "template.yaml"))
 
 
-def resource(logical_id: str) -> dict[str, Any]:
-    return root_template()["Resources"][logical_id]
+@cache
+def app_template(name: str) -> dict[str, Any]:
+    """A nested application's template (`apps/<name>/template.yaml`)."""
+    return cfn_yaml.load(str(ROOT / "apps" / name / "template.yaml"))
 
 
-def create_table(client: Any, logical_id: str, name: str | None = None) -> str:
+def resource(logical_id: str, app: str | None = None) -> dict[str, Any]:
+    """A resource of the root template, or of the nested application `app`."""
+    return (app_template(app) if app else root_template())["Resources"][logical_id]
+
+
+def create_table(client: Any, logical_id: str, name: str | None = None, app: str | None = None) -> str:
     """Creates the template's table (keys, indexes, billing) in whatever DynamoDB `client` reaches."""
-    props = resource(logical_id)["Properties"]
+    props = resource(logical_id, app)["Properties"]
     name = name or logical_id
     client.create_table(TableName=name, **{k: props[k] for k in TABLE_API_FIELDS if k in props})
     return name

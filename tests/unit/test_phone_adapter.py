@@ -1,0 +1,40 @@
+"""The PhoneNumberValidate adapter against botocore's model (Stubber checks the request shape):
+answers passed through, throttling recognised by its error code, other errors named."""
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from engage.adapters.phone import PinpointNumberValidator
+from engage.errors import EngageError, ThrottledError
+
+
+@pytest.fixture
+def stubbed():
+    client = boto3.client(
+        "pinpoint", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    with Stubber(client) as stubber:
+        yield PinpointNumberValidator(client), stubber
+        stubber.assert_no_pending_responses()
+
+
+def test_the_request_carries_the_number_and_its_country(stubbed):
+    validator, stubber = stubbed
+    answer = {"PhoneType": "MOBILE", "CleansedPhoneNumberE164": "+447911123456", "CountryCodeIso2": "GB"}
+    stubber.add_response(
+        "phone_number_validate",
+        {"NumberValidateResponse": answer},
+        {"NumberValidateRequest": {"PhoneNumber": "+447911123456", "IsoCountryCode": "GB"}},
+    )
+    assert validator.validate("+447911123456", "GB") == answer
+
+
+@pytest.mark.parametrize(
+    ("code", "raised"), [("TooManyRequestsException", ThrottledError), ("BadRequestException", EngageError)]
+)
+def test_errors_are_told_apart_by_code(stubbed, code, raised):
+    validator, stubber = stubbed
+    stubber.add_client_error("phone_number_validate", service_error_code=code, http_status_code=429)
+    with pytest.raises(raised, match=code) as caught:
+        validator.validate("+12065550100", None)
+    assert (caught.type is ThrottledError) == (code == "TooManyRequestsException")

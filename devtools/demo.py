@@ -1,7 +1,9 @@
 """`make demo`: the flagship scenario on the local stack, as far as the product exists.
 
 Today: template.yaml deployed into the local stack; the seed's messy customer CSV dropped in the
-import bucket and imported by the import workflow (rejections reported by line); the core stores
+import bucket and imported by the import workflow (rejections reported by line), its segment sized
+and its phone numbers validated by the validation workflow (then the whole application's, where
+numbers seen before come from the cache); the core stores
 and event stream exercised the way the flows will use them: contacts upserted with Pinpoint's rules,
 a user's 16th device evicting the oldest, an opt-out and a hard bounce recorded, events put on the
 stream and read back. Each flow that lands grows this scenario.
@@ -13,19 +15,24 @@ import json
 import random
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.kinesis import KinesisEventStream
+from engage.adapters.objects import ObjectStore, S3MemberLists
+from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.consent import consent_record
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.events import Event, emit
+from engage.phone.runs import summary
 from engage.redact import redact
 from engage.retry import Backoff
+from engage.segments.service import Segments
 from engage.suppression import suppression
 
 from engage_local.stack import LocalStack
@@ -53,11 +60,38 @@ def import_customers(stack: LocalStack, outputs: dict[str, str]) -> dict:
     jobs = DynamoJobStore(outputs["JobsTableName"], stack.client("dynamodb"))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        done = [j for j in jobs.list(APP) if j["JobStatus"] in ("COMPLETED", "FAILED")]
+        done = [
+            j for j in jobs.list(APP) if j["Type"] == "IMPORT" and j["JobStatus"] in ("COMPLETED", "FAILED")
+        ]
         if done:
             return done[-1]
         time.sleep(0.1)
     raise TimeoutError("the import job did not finish within 60 s")
+
+
+def validate(stack: LocalStack, outputs: dict[str, str], request: dict) -> dict:
+    """Runs the validation workflow as the import chain would, and returns the run's summary."""
+    name = f"demo-validate-{uuid.uuid4().hex[:8]}"
+    stack.client("stepfunctions").start_execution(
+        stateMachineArn=outputs["ValidationWorkflowArn"], name=name, input=json.dumps(request)
+    )
+    jobs = DynamoJobStore(outputs["JobsTableName"], stack.client("dynamodb"))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        run = jobs.get(APP, name)
+        if run and run["JobStatus"] in ("COMPLETED", "FAILED"):
+            return summary(run)
+        time.sleep(0.1)
+    raise TimeoutError("the validation run did not finish within 120 s")
+
+
+def show_validation(title: str, result: dict) -> None:
+    print(
+        f"{title}: {result['JobStatus']} in {result['Parts']} part(s); {result['endpoints']} endpoints, "
+        f"{result['validated']} validated, {result['invalid']} invalid ({result['offline_invalid']} "
+        f"offline), {result['cache_hits']} cache hits, {result['duplicates']} duplicates, "
+        f"{result['api_calls']} PhoneNumberValidate calls, {result['failed']} failed"
+    )
 
 
 def main() -> int:
@@ -88,6 +122,14 @@ def main() -> int:
         )
         for failure in imported["Failures"]:
             print(f"  {redact(failure)}")
+        segments = Segments(
+            DynamoSegmentStore(outputs["SegmentsTableName"], dynamodb),
+            DynamoEndpointRepository(outputs["ContactsTableName"], dynamodb),
+            S3MemberLists(ObjectStore(stack.client("s3"))),
+        )
+        size = segments.estimate(APP, imported["Id"])
+        print(f"imported segment {size['Name']!r}: {size['Size']} endpoints {size['ChannelCounts']}")
+        show_validation("phone validation of the imported segment", validate(stack, outputs, imported))
         print()
 
         accepted, rejected = 0, []
@@ -122,6 +164,9 @@ def main() -> int:
                 },
             )
         evicted = contacts.get(APP, "device-0")
+        show_validation(
+            "phone validation of the whole application", validate(stack, outputs, {"ApplicationId": APP})
+        )
         print(
             f"user with 16 devices: {len(contacts.get_user_endpoints(APP, 'multi-device'))} linked, "
             f"oldest device now {evicted['EndpointStatus']}"

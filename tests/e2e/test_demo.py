@@ -18,6 +18,15 @@ def test_the_demo_runs_and_reports_its_figures():
     assert "local stack up in" in out
     assert "import of customers.csv: job COMPLETED in 1 chunk(s), 8 processed, 5 imported, 3 rejected" in out
     assert "line 8: Address: is not a syntactically valid email address" in out
+    assert "imported segment 'customers': 5 endpoints {'EMAIL': 1, 'SMS': 4}" in out
+    assert (
+        "phone validation of the imported segment: COMPLETED in 1 part(s); 4 endpoints, 4 validated, "
+        "0 invalid (0 offline), 0 cache hits, 0 duplicates, 4 PhoneNumberValidate calls, 0 failed"
+    ) in out
+    assert (
+        "phone validation of the whole application: COMPLETED in 1 part(s); 4 endpoints, 4 validated, "
+        "0 invalid (0 offline), 4 cache hits, 0 duplicates, 0 PhoneNumberValidate calls, 0 failed"
+    ) in out
     assert "contacts: 8 processed, 5 accepted, 3 rejected" in out
     assert "16 devices: 15 linked, oldest device now INACTIVE" in out
     assert "OPTED_OUT" in out

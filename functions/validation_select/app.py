@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.obs import logger, metrics
-from engage.phone.runs import WORK_PREFIX, candidates, new_run, scope
+from engage.phone.runs import WORK_PREFIX, candidates, new_run, part_size, scope
 from engage.runtime import services
 from engage.segments.export import part_key, write_parts
 
@@ -18,13 +18,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     app_id, segment_id = scope(event["input"])
     services.jobs.create(new_run(run_id, app_id, segment_id, event["input"]))  # False on a retry
     bucket, prefix = settings.require("work_bucket"), f"{WORK_PREFIX}{run_id}/"
+    quota, most = float(settings.phone_validate_rate), int(settings.validation_concurrency)
     written = write_parts(
         candidates(services.segment_service, app_id, segment_id),
-        int(settings.validation_part_size),
+        part_size(int(settings.validation_part_size), quota, most),
         lambda index, body: services.objects.write(bucket, part_key(prefix, "parts", index), body),
     )
-    concurrency = max(1, min(int(settings.validation_concurrency), len(written.parts)))
-    rate = float(settings.phone_validate_rate) / concurrency  # the parts run at once share the quota
+    concurrency = max(1, min(most, len(written.parts)))
+    rate = quota / concurrency  # the parts running at once share the quota
     items = [
         {"app_id": app_id, "run_id": run_id, "bucket": bucket, "rate": rate, **part} for part in written.parts
     ]

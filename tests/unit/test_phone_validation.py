@@ -4,7 +4,7 @@ backed-off lookups; the seed's attributes written; counts that add up."""
 import random
 
 import pytest
-from engage.phone.runs import closing_status, scope, summary
+from engage.phone.runs import closing_status, part_size, scope, summary
 from engage.phone.validation import (
     Counts,
     Pacer,
@@ -225,3 +225,9 @@ def test_a_run_closes_failed_when_a_part_is_missing_or_the_workflow_stopped():
         ["the validation stopped: States.Timeout"],
     )
     assert summary(run)["api_calls"] == 0 and summary(run)["Parts"] == 2
+
+
+def test_a_part_never_holds_more_numbers_than_it_can_look_up_before_its_lambda_times_out():
+    assert part_size(250, rate=20, concurrency=4) == 250  # 5 per second: 900 fit in 180 s
+    assert part_size(5000, rate=20, concurrency=4) == 900
+    assert part_size(5000, rate=1, concurrency=100) == 1

@@ -15,6 +15,13 @@ from engage.segments.service import Segments
 
 RUN_TYPE = "PHONE_VALIDATION"
 WORK_PREFIX = "validation-work/"
+PART_SECONDS = 180  # the lookups of one part fit well inside the part function's 300 s timeout
+
+
+def part_size(configured: int, rate: float, concurrency: int) -> int:
+    """Endpoints per part: as configured, but never more than a part can look up in PART_SECONDS at
+    its share of the rate (a part of 5,000 numbers at 5 per second would outlive its Lambda)."""
+    return max(1, min(configured, int(rate / max(1, concurrency) * PART_SECONDS)))
 
 
 def scope(request: Mapping[str, Any]) -> tuple[str, str | None]:

@@ -291,11 +291,20 @@ def validate(args: argparse.Namespace) -> int:
     outputs, factory = state.outputs(args.stack), _clients(state)
     request = {"ApplicationId": args.app, **({"SegmentId": args.segment} if args.segment else {})}
     run_id = f"validate-{uuid.uuid4().hex[:12]}"
-    factory.client("stepfunctions").start_execution(
+    sfn = factory.client("stepfunctions")
+    execution = sfn.start_execution(
         stateMachineArn=outputs["ValidationWorkflowArn"], name=run_id, input=json.dumps(request)
-    )
+    )["executionArn"]
     progress(f"validation run {run_id} started")
-    run = summary(_wait_for_job(_jobs(state, args.stack), args.app, run_id, args.timeout))
+    ended = _wait_for_execution(sfn, execution, args.timeout)
+    record = _jobs(state, args.stack).get(args.app, run_id)
+    if record is None or record["JobStatus"] not in ("COMPLETED", "FAILED"):
+        raise CommandError(  # the run stopped before it could keep a record (a bad request)
+            f"validation run {run_id} {ended['status']}: {ended.get('error')}: {ended.get('cause')}",
+            EXIT_FAILED,
+            "ValidationFailed",
+        )
+    run = summary(record)
     emit(
         args,
         run,
@@ -304,6 +313,18 @@ def validate(args: argparse.Namespace) -> int:
         f"PhoneNumberValidate calls ({run['throttled']} throttled), {run['failed']} failed",
     )
     return 0 if run["JobStatus"] == "COMPLETED" else EXIT_FAILED
+
+
+def _wait_for_execution(sfn: Any, execution_arn: str, timeout: float) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.2)
+    raise CommandError(f"{execution_arn} did not finish within {timeout}s", EXIT_FAILED, "Timeout")
 
 
 def _wait_for_job(jobs: Any, app: str, job_id: str, timeout: float) -> dict[str, Any]:

@@ -28,7 +28,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with gzip.open(services.objects.open(event["bucket"], event["key"])) as lines:
         counts = validation.run(json.loads(line) for line in lines if line.strip())
     counted = services.jobs.record_piece(
-        event["app_id"], event["run_id"], event["index"], counts.numbers(), counts.failures
+        event["app_id"],
+        event["run_id"],
+        event["index"],
+        counts.numbers(),
+        counts.failures,
+        processed=counts.endpoints,
+        failed=counts.failed,
     )
     for name in ("api_calls", "cache_hits", "invalid", "throttled"):
         metrics.add_metric(name=f"PhoneValidation_{name}", unit="Count", value=getattr(counts, name))

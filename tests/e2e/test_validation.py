@@ -16,6 +16,7 @@ from engage.contacts import ContactStore
 from engage_local.api import wait_until
 from tests.e2e.conftest import invoke
 from tests.e2e.test_imports import _sample, drop
+from tests.support.cli import engage
 
 pytestmark = pytest.mark.e2e
 
@@ -278,3 +279,29 @@ def test_the_sample_events_drive_each_step(local_stack, validation):
         local_stack.client("s3").get_object(Bucket=bucket, Key=selected["payload"]["manifest"])["Body"].read()
     )
     assert [item["records"] for item in manifest] == [1]
+
+
+def test_the_engage_command_runs_a_validation_and_reports_its_summary(local_stack, validation):
+    seed(validation["contacts"], "pnv-cli", {"c1": {"ChannelType": "SMS", "Address": "+12065550401"}})
+    done = engage("validate", "--app", "pnv-cli", "--json", state_dir=local_stack.state_dir, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["JobStatus"], result["endpoints"], result["validated"], result["api_calls"]) == (
+        "COMPLETED",
+        1,
+        1,
+        1,
+    )
+    refused = engage(
+        "validate",
+        "--app",
+        "pnv-cli",
+        "--segment",
+        "nope",
+        "--json",
+        state_dir=local_stack.state_dir,
+        timeout=120,
+    )
+    assert refused.returncode == 1
+    error = json.loads(refused.stdout)["error"]
+    assert error["type"] == "ValidationFailed" and "FAILED" in error["message"]

@@ -145,6 +145,22 @@ def test_a_runs_counts_are_added_once_per_piece(jobs):
     assert stored["Failures"] == ["endpoint e1: x"]
 
 
+def test_a_jobs_failure_messages_stop_growing_past_pinpoints_hundred(jobs):
+    run = new_run("r2", "app", None, {"ApplicationId": "app"})
+    jobs.create(run)
+    for index in range(30):
+        failures = [f"endpoint e{index}-{n}: lookup failed" for n in range(100)]
+        counts = {"endpoints": 100, "failed": 100}
+        assert jobs.record_piece("app", "r2", index, counts, failures, processed=100, failed=100)
+    stored = jobs.get("app", "r2")
+    assert 100 <= len(stored["Failures"]) < 200  # bounded, not 3,000
+    assert (stored["TotalProcessed"], stored["TotalFailures"], stored["Counts"]["failed"]) == (
+        3000,
+        3000,
+        3000,
+    )
+
+
 def test_an_export_job_closes_with_its_totals(jobs):
     job = new_export_job("app", {"S3UrlPrefix": "s3://b/x/", "SegmentId": "s"})
     jobs.create(job)

@@ -31,6 +31,13 @@ class MemoryEndpoints:
     def get_many(self, app_id: str, endpoint_ids: Sequence[str]) -> list[dict]:
         return [self.by_id[(app_id, i)] for i in endpoint_ids if (app_id, i) in self.by_id]
 
+    def get(self, app_id: str, endpoint_id: str) -> dict:
+        from engage.errors import NotFoundError
+
+        if (app_id, endpoint_id) not in self.by_id:
+            raise NotFoundError(f"endpoint {endpoint_id!r} does not exist")
+        return dict(self.by_id[(app_id, endpoint_id)])
+
     def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> dict:
         endpoint = self.by_id[(app_id, endpoint_id)]
         for key, value in request.items():

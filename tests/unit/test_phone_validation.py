@@ -53,7 +53,7 @@ def validation(store, cache, validator, clock, owner="run/0", rate=20.0):
 
 
 def check_sums(counts: Counts):
-    assert counts.endpoints == counts.validated + counts.failed
+    assert counts.endpoints == counts.validated + counts.failed + counts.skipped
     answered = counts.offline_invalid + counts.cache_hits + counts.duplicates + counts.api_calls
     assert answered <= counts.endpoints
 
@@ -87,6 +87,7 @@ def test_valid_invalid_duplicated_and_cached_numbers_cost_one_call_per_unique_pl
         "validated": 7,
         "invalid": 2,
         "failed": 0,
+        "skipped": 0,
         "offline_invalid": 2,
         "cache_hits": 1,
         "duplicates": 1,
@@ -219,7 +220,10 @@ def test_a_run_closes_failed_when_a_part_is_missing_or_the_workflow_stopped():
         "Definition": {"SegmentId": None, "Input": {}},
     }
     assert closing_status(run, None) == ("COMPLETED", [])
-    assert closing_status({**run, "CompletedPieces": 1}, None)[0] == "FAILED"
+    assert closing_status({**run, "CompletedPieces": 1}, None) == (
+        "FAILED",
+        ["1 of 2 parts were not validated (see the execution)"],
+    )
     assert closing_status(run, {"Error": "States.Timeout"}) == (
         "FAILED",
         ["the validation stopped: States.Timeout"],
@@ -231,3 +235,16 @@ def test_a_part_never_holds_more_numbers_than_it_can_look_up_before_its_lambda_t
     assert part_size(250, rate=20, concurrency=4) == 250  # 5 per second: 900 fit in 180 s
     assert part_size(5000, rate=20, concurrency=4) == 900
     assert part_size(5000, rate=1, concurrency=100) == 1
+
+
+def test_an_endpoint_changed_or_deleted_since_the_run_read_it_is_skipped_not_rewritten():
+    endpoints = [phone("moved", "+12065550100"), phone("gone", "+12065550101"), phone("same", "+12065550102")]
+    store = MemoryEndpoints(endpoints)
+    store.by_id[(APP, "moved")]["Address"] = "+12065550199"  # updated after the snapshot
+    del store.by_id[(APP, "gone")]
+    counts = validation(store, MemoryNumberCache(), ScriptedValidator(), Clock()).run(endpoints)
+    assert (counts.validated, counts.skipped, counts.failed) == (1, 2, 0)
+    assert store.by_id[(APP, "moved")]["Address"] == "+12065550199"
+    assert "Attributes" not in store.by_id[(APP, "moved")]
+    assert (APP, "gone") not in store.by_id
+    check_sums(counts)

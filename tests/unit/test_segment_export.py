@@ -103,12 +103,27 @@ def test_an_export_that_cannot_succeed_fails_with_the_reason():
     def unknown(app, segment):
         raise NotFoundError(f"segment {segment!r} does not exist")
 
-    job = new_export_job("exp", {"S3UrlPrefix": "s3://work/x/", "SegmentId": "nope"})
+    job = new_export_job("exp", {"S3UrlPrefix": "s3://work/exports/x/", "SegmentId": "nope"})
     failed = run_export(job, unknown, Jobs(), lambda *a: "k", 5, ["work"])
     assert failed["JobStatus"] == "FAILED" and "does not exist" in failed["Failures"][0]
     elsewhere = new_export_job("exp", {"S3UrlPrefix": "s3://someone-else/x/", "SegmentId": "s"})
     refused = run_export(elsewhere, lambda a, s: iter(ENDPOINTS), Jobs(), lambda *a: "k", 5, ["work"])
     assert refused["JobStatus"] == "FAILED" and "this stack's bucket" in refused["Failures"][0]
+    into_imports = new_export_job("exp", {"S3UrlPrefix": "s3://work/imports/other-app/", "SegmentId": "s"})
+    refused = run_export(into_imports, lambda a, s: iter(ENDPOINTS), Jobs(), lambda *a: "k", 5, ["work"])
+    assert refused["JobStatus"] == "FAILED" and "exports/" in refused["Failures"][0]
+
+
+def test_an_export_stopped_by_an_unexpected_error_is_marked_failed_and_the_error_raised():
+    def broken(app, segment):
+        raise TimeoutError("read timed out")
+
+    jobs = Jobs()
+    job = new_export_job("exp", {"S3UrlPrefix": "s3://work/exports/", "SegmentId": "s"})
+    with pytest.raises(TimeoutError):
+        run_export(job, broken, jobs, lambda *a: "k", 5, ["work"])
+    assert jobs.jobs[job["Id"]]["JobStatus"] == "FAILED"
+    assert jobs.jobs[job["Id"]]["Failures"] == ["the export stopped: TimeoutError"]
 
 
 @pytest.mark.parametrize(

@@ -216,3 +216,54 @@ def test_an_imported_source_cannot_be_combined_with_another(segments):
                 "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": "imp"}, {"Id": gold["Id"]}]}]},
             },
         )
+
+
+def test_a_segment_built_on_one_built_on_an_imported_segment_keeps_the_imported_population():
+    store = MemorySegments()
+    segments = Segments(store, MemoryEndpoints(STORE), MemoryMemberLists({"s3://b/m/": [["s1", "e2"]]}))
+    store.put(
+        {"Id": "imp", "ApplicationId": APP, "Name": "f", "SegmentType": "IMPORT", "CreationDate": "x"},
+        "s3://b/m/",
+    )
+    gold_only = {"Dimensions": [{"Attributes": {"Plan": {"Values": ["gold"]}}}]}
+    first = segments.create(
+        APP,
+        {
+            "Name": "imported gold",
+            "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": "imp"}], **gold_only}]},
+        },
+    )
+    second = segments.create(
+        APP,
+        {
+            "Name": "imported gold on SMS",
+            "SegmentGroups": {
+                "Groups": [
+                    {
+                        "SourceSegments": [{"Id": first["Id"]}],
+                        "Dimensions": [{"Demographic": {"Channel": {"Values": ["SMS"]}}}],
+                    }
+                ]
+            },
+        },
+    )
+    assert ids(segments.evaluate(APP, first["Id"])) == ["s1"]
+    assert ids(segments.evaluate(APP, second["Id"])) == ["s1"]  # not e1, which is gold but not imported
+
+
+def test_a_group_of_source_segments_alone_takes_their_members_whatever_its_type(segments):
+    gold = segments.create(
+        APP, {"Name": "gold", "Dimensions": {"Attributes": {"Plan": {"Values": ["gold"]}}}}
+    )
+    for kind in ("ALL", "ANY", "NONE"):
+        made = segments.create(
+            APP,
+            {
+                "Name": kind,
+                "SegmentGroups": {
+                    "Include": "ALL",
+                    "Groups": [{"Type": kind, "SourceType": "ANY", "SourceSegments": [{"Id": gold["Id"]}]}],
+                },
+            },
+        )
+        assert ids(segments.evaluate(APP, made["Id"])) == ["e1", "s1"], kind

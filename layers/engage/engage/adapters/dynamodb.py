@@ -95,4 +95,6 @@ def batch_get(client: Any, table: str, keys: list[dict[str, Any]], backoff: Back
         response = client.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
         items.extend(from_item(item) for item in response["Responses"].get(table, []))
         keys = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+    if not keys:
+        return items
     raise RetriesExhaustedError(f"{len(keys)} reads from {table} stayed unprocessed")

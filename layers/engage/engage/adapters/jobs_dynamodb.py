@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from engage.adapters.dynamodb import from_item, is_conflict, to_item, to_value
 from engage.imports.job import ChunkResult, now_iso
+from engage.imports.reader import MAX_FAILURES
 
 
 def job_pk(app_id: str, job_id: str) -> str:
@@ -60,49 +61,84 @@ class DynamoJobStore:
 
     def record_chunk(self, app_id: str, job_id: str, index: int, result: ChunkResult, failed: bool) -> bool:
         counters = "#j.FailedPieces" if failed else "#j.CompletedPieces"
-        return self._count_once(
+        counted = self._count_once(
             f"CHUNK#{job_id}#{index}",
             {"accepted": result.accepted, "rejected": result.rejected},
             {
                 "TableName": self.table,
                 "Key": {"pk": {"S": job_pk(app_id, job_id)}},
                 "UpdateExpression": f"SET {counters} = {counters} + :one, #j.TotalProcessed = "
-                "#j.TotalProcessed + :processed, #j.TotalFailures = #j.TotalFailures + "
-                ":rejected, #j.Failures = list_append(#j.Failures, :failures)",
+                "#j.TotalProcessed + :processed, #j.TotalFailures = #j.TotalFailures + :rejected",
                 "ExpressionAttributeNames": {"#j": "job"},
                 "ExpressionAttributeValues": {
                     ":one": {"N": "1"},
                     ":processed": to_value(result.processed),
                     ":rejected": to_value(result.rejected),
-                    ":failures": to_value(result.failures),
                 },
             },
         )
+        if counted:
+            self._add_failures(app_id, job_id, result.failures)
+        return counted
 
     def record_piece(
-        self, app_id: str, job_id: str, index: int, counts: Mapping[str, int], failures: list[str]
+        self,
+        app_id: str,
+        job_id: str,
+        index: int,
+        counts: Mapping[str, int],
+        failures: list[str],
+        processed: int = 0,
+        failed: int = 0,
     ) -> bool:
-        """Adds one piece's named counts to the job's `Counts` (and its failures), once per piece:
-        False when that piece was counted already."""
+        """Adds one piece's named counts to the job's `Counts` (and to TotalProcessed and
+        TotalFailures), once per piece: False when that piece was counted already."""
         names = {f"#c{n}": name for n, name in enumerate(counts)}
         sets = ", ".join(f"#j.Counts.#c{n} = #j.Counts.#c{n} + :c{n}" for n in range(len(counts)))
         values = {f":c{n}": to_value(value) for n, value in enumerate(counts.values())}
-        return self._count_once(
+        counted = self._count_once(
             f"PIECE#{job_id}#{index}",
             dict(counts),
             {
                 "TableName": self.table,
                 "Key": {"pk": {"S": job_pk(app_id, job_id)}},
                 "UpdateExpression": f"SET {sets}, #j.CompletedPieces = #j.CompletedPieces + :one, "
-                "#j.Failures = list_append(#j.Failures, :failures)",
+                "#j.TotalProcessed = #j.TotalProcessed + :processed, "
+                "#j.TotalFailures = #j.TotalFailures + :failed",
                 "ExpressionAttributeNames": {"#j": "job", **names},
                 "ExpressionAttributeValues": {
                     **values,
                     ":one": {"N": "1"},
-                    ":failures": to_value(failures),
+                    ":processed": to_value(processed),
+                    ":failed": to_value(failed),
                 },
             },
         )
+        if counted:
+            self._add_failures(app_id, job_id, failures)
+        return counted
+
+    def _add_failures(self, app_id: str, job_id: str, failures: list[str]) -> None:
+        """Appends failure messages while the job holds fewer than Pinpoint's 100, so that a job of
+        many failing pieces stays far below DynamoDB's item size limit (the rest are counted in
+        TotalFailures)."""
+        if not failures:
+            return
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": job_pk(app_id, job_id)}},
+                UpdateExpression="SET #j.Failures = list_append(#j.Failures, :failures)",
+                ConditionExpression="size(#j.Failures) < :most",
+                ExpressionAttributeNames={"#j": "job"},
+                ExpressionAttributeValues={
+                    ":failures": to_value(failures[:MAX_FAILURES]),
+                    ":most": to_value(MAX_FAILURES),
+                },
+            )
+        except ClientError as exc:
+            if not is_conflict(exc):
+                raise
 
     def _count_once(self, marker: str, recorded: Mapping[str, Any], update: dict[str, Any]) -> bool:
         """Applies a counter update in the same transaction as a marker item that may not exist yet,

@@ -73,6 +73,9 @@ def new_run(run_id: str, app_id: str, segment_id: str | None, request: Mapping[s
 def closing_status(run: Mapping[str, Any], stopped: Mapping[str, Any] | None) -> tuple[str, list[str]]:
     """COMPLETED when every part was counted and the workflow did not stop on an error."""
     failures = list(run.get("Failures") or [])
+    missing = run["TotalPieces"] - run["CompletedPieces"]
+    if missing:
+        failures.insert(0, f"{missing} of {run['TotalPieces']} parts were not validated (see the execution)")
     if stopped:
         failures.insert(0, f"the validation stopped: {stopped.get('Error')}")
     done = run["CompletedPieces"] == run["TotalPieces"] and not stopped

@@ -19,7 +19,7 @@ import phonenumbers
 from phonenumbers.phonenumberutil import NumberParseException
 
 from engage.contacts.model import Endpoint
-from engage.errors import EngageError, ThrottledError
+from engage.errors import EngageError, NotFoundError, ThrottledError
 from engage.retry import Backoff
 
 PHONE_CHANNELS = ("SMS", "VOICE")
@@ -112,6 +112,10 @@ class NumberValidator(Protocol):
 
 
 class EndpointWriter(Protocol):
+    def get(self, app_id: str, endpoint_id: str) -> Endpoint:
+        """The endpoint as stored now; raises NotFoundError when it is gone."""
+        ...
+
     def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> Endpoint: ...
 
 
@@ -134,15 +138,17 @@ class Pacer:
 
 @dataclass
 class Counts:
-    """What one part did. endpoints = validated + failed. Every endpoint that got an answer got it
-    one way: offline_invalid + cache_hits + duplicates (sharing a lookup made for another endpoint
-    of this part) + api_calls; an endpoint whose lookup failed has none and is in `failed`, as is
-    one whose answer could not be written."""
+    """What one part did. endpoints = validated + failed + skipped (changed or deleted since the
+    run selected it: its new address waits for the next run). Every endpoint that got an answer got
+    it one way: offline_invalid + cache_hits + duplicates (sharing a lookup made for another
+    endpoint of this part) + api_calls; an endpoint whose lookup failed has none and is in
+    `failed`, as is one whose answer could not be written."""
 
     endpoints: int = 0
     validated: int = 0
     invalid: int = 0
     failed: int = 0
+    skipped: int = 0
     offline_invalid: int = 0
     cache_hits: int = 0
     duplicates: int = 0
@@ -243,6 +249,17 @@ class PhoneValidation:
             self._answer(counts, endpoint, answer)
 
     def _answer(self, counts: Counts, endpoint: Endpoint, answer: Mapping[str, Any]) -> None:
+        """Writes the answer unless the endpoint changed address or went away since the run read
+        it (the part works from a snapshot: it must not bring back an old number or a deleted
+        endpoint)."""
+        try:
+            current = self.contacts.get(self.app_id, endpoint["Id"])
+        except NotFoundError:
+            counts.skipped += 1
+            return
+        if current.get("Address") != endpoint["Address"]:
+            counts.skipped += 1
+            return
         try:
             self.contacts.upsert(self.app_id, endpoint["Id"], endpoint_update(endpoint, answer))
         except EngageError as exc:

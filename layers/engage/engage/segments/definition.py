@@ -122,17 +122,18 @@ def plan(segment: Mapping[str, Any], resolve: Callable[[str], Mapping[str, Any]]
         tests.append(lambda e: in_groups(e, groups))
         channel_sets.append(_group_list_channels(groups))
         first = groups["Groups"][0]
-        sources = [resolve(s["Id"]) for s in first.get("SourceSegments") or []]
-        imported_sources = [s for s in sources if s.get("SegmentType") == "IMPORT"]
-        if imported_sources and len(sources) > 1:
+        source_plans = [plan(resolve(s["Id"]), resolve) for s in first.get("SourceSegments") or []]
+        populations = [p.imported_source for p in source_plans if p.imported_source is not None]
+        if populations and len(source_plans) > 1:
             raise ValidationError(
                 "SegmentGroups.Groups[0].SourceSegments",
-                "an imported segment is the only source a segment can have",
+                "an imported segment (or one built on it) is the only source a segment can have",
             )
-        if imported_sources:
-            imported = imported_sources[0]
-        elif sources:
-            source_plans = [plan(s, resolve) for s in sources]
+        if populations:  # an imported source, or a segment built on one, with its own filters
+            imported = populations[0]
+            source = source_plans[0]
+            tests.append(source.predicate)
+        elif source_plans:
             combine = all if first.get("SourceType", "ALL") == "ALL" else any
             tests.append(lambda e: combine(p.predicate(e) for p in source_plans))
             channel_sets.append(

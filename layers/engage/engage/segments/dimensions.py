@@ -127,6 +127,9 @@ def in_groups(endpoint: Mapping[str, Any], group_list: Mapping[str, Any]) -> boo
     for group in group_list.get("Groups") or []:
         found = [matches(endpoint, d) for d in group.get("Dimensions") or []]
         kind = group.get("Type", "ALL")
+        if not found:  # a group of source segments only: no dimension filters them
+            results.append(True)
+            continue
         results.append(all(found) if kind == "ALL" else any(found) if kind == "ANY" else not any(found))
     include = group_list.get("Include", "ALL")
     return all(results) if include == "ALL" else any(results) if include == "ANY" else not any(results)

@@ -142,6 +142,11 @@ def run_export(
         )
     except (ValidationError, NotFoundError) as exc:
         return jobs.finish(app_id, job_id, "FAILED", [str(exc)])
+    except Exception as exc:
+        # Marked FAILED now, so the job never stays PROCESSING if this was the last attempt; a
+        # retried invocation that succeeds sets it COMPLETED.
+        jobs.finish(app_id, job_id, "FAILED", [f"the export stopped: {type(exc).__name__}"])
+        raise
     pieces = len(result.parts)
     return jobs.finish(
         app_id,
@@ -152,8 +157,16 @@ def run_export(
     )
 
 
+EXPORT_PREFIX = "exports/"
+
+
 def _writable(url: str, allowed_buckets: Iterable[str]) -> tuple[str, str]:
+    """Exports go under exports/ of this stack's bucket only: a prefix such as imports/<app>/
+    would start an import of one application's endpoints into another."""
     bucket, prefix = parse_s3_url(url)
-    if bucket not in set(allowed_buckets):
-        raise ValidationError("S3UrlPrefix", f"exports are written to this stack's bucket, not {bucket!r}")
+    if bucket not in set(allowed_buckets) or not prefix.startswith(EXPORT_PREFIX):
+        raise ValidationError(
+            "S3UrlPrefix",
+            f"exports are written under s3://<this stack's bucket>/{EXPORT_PREFIX}, not {url!r}",
+        )
     return bucket, prefix

@@ -1,6 +1,6 @@
 """Closes the import job: COMPLETED when every chunk was imported, else FAILED; the failure
 messages are cut to Pinpoint's 100. A completed job that asked for it defines an IMPORT segment
-named after the file."""
+named after the file; otherwise the member lists its chunks wrote are removed."""
 
 from typing import Any
 
@@ -23,11 +23,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("error"):
         failures = [f"the import stopped: {event['error'].get('Error')}", *failures][:MAX_FAILURES]
     job = services.jobs.finish(event["app_id"], event["job_id"], status, failures)
+    bucket = job["Definition"]["S3Url"].removeprefix("s3://").split("/", 1)[0]
+    members = members_prefix(job["ApplicationId"], job["Id"])
     if status == "COMPLETED" and job["Definition"].get("DefineSegment"):
         segment = imported_segment(job, job["TotalProcessed"] - job["TotalFailures"])
-        bucket = job["Definition"]["S3Url"].removeprefix("s3://").split("/", 1)[0]
-        services.segments.put(segment, f"s3://{bucket}/{members_prefix(job['ApplicationId'], job['Id'])}")
+        services.segments.put(segment, f"s3://{bucket}/{members}")
         logger.info("defined imported segment", extra={"segment_id": segment["Id"]})
+    else:  # no segment will ever read the member lists its chunks wrote
+        removed = services.objects.delete_prefix(bucket, members)
+        logger.info("removed member lists of a job without a segment", extra={"objects": removed})
     metrics.add_metric(
         name="ImportsCompleted" if status == "COMPLETED" else "ImportsFailed", unit="Count", value=1
     )

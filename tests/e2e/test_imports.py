@@ -257,3 +257,25 @@ def test_a_key_with_a_plus_sign_is_found_whichever_way_the_event_spells_it(local
         (SAMPLES / "import_files" / "clean.csv").read_bytes(),
     )
     assert (job["JobStatus"], job["TotalProcessed"]) == ("COMPLETED", 3)
+
+
+def test_a_failed_import_defines_no_segment_and_leaves_no_member_lists(local_stack, audience):
+    """A job whose chunk failed ends FAILED: the member lists its other chunks wrote are removed."""
+    from engage.imports.job import ChunkResult, members_prefix, new_job
+
+    app, job_id = "imp-failed", "f" * 32
+    audience["jobs"].create(new_job(job_id, app, audience["bucket"], f"imports/{app}/x.csv", True))
+    audience["jobs"].start_processing(app, job_id, 2)
+    audience["jobs"].record_chunk(
+        app, job_id, 0, ChunkResult(processed=1, accepted=1, accepted_ids=["e1"]), False
+    )
+    audience["jobs"].record_chunk(app, job_id, 1, ChunkResult(), True)
+    s3 = local_stack.client("s3")
+    prefix = members_prefix(app, job_id)
+    s3.put_object(Bucket=audience["bucket"], Key=f"{prefix}part-00000.json", Body=b'["e1"]')
+    finished = invoke(
+        local_stack, "Audience/ImportFinishFunction", {"app_id": app, "job_id": job_id}, stack="engage"
+    )
+    assert finished["payload"]["JobStatus"] == "FAILED"
+    assert s3.list_objects_v2(Bucket=audience["bucket"], Prefix=prefix).get("KeyCount", 0) == 0
+    assert audience["segments"].get(app, job_id) is None

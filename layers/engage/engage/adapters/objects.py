@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -52,6 +53,19 @@ class ObjectStore:
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for entry in page.get("Contents", []):
                 yield entry["Key"]
+
+    def delete_prefix(self, bucket: str, prefix: str) -> int:
+        """Deletes every object under a prefix (1,000 per request); returns how many."""
+        removed = 0
+        for batch in itertools.batched(self.keys(bucket, prefix), 1000, strict=False):
+            response = self.client.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True}
+            )
+            if response.get("Errors"):
+                first = response["Errors"][0]
+                raise RuntimeError(f"{len(response['Errors'])} objects not deleted, e.g. {first.get('Code')}")
+            removed += len(batch)
+        return removed
 
     def read(self, bucket: str, key: str) -> bytes:
         return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()

@@ -50,6 +50,7 @@ class Settings:
     validation_concurrency: str = "4"
     validation_part_size: str = "250"
     default_country: str = "US"
+    export_function: str = ""
 
     ENV_NAMES = {  # noqa: RUF012 - a class constant, not a field
         "contacts_table": "CONTACTS_TABLE",
@@ -70,6 +71,7 @@ class Settings:
         "validation_concurrency": "VALIDATION_CONCURRENCY",
         "validation_part_size": "VALIDATION_PART_SIZE",
         "default_country": "DEFAULT_COUNTRY",
+        "export_function": "EXPORT_FUNCTION",
     }
 
     @classmethod

@@ -8,6 +8,7 @@ from functools import cached_property
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.functions import AsyncStarter
 from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.kinesis import KinesisEventStream
 from engage.adapters.objects import ObjectStore, S3MemberLists, WorkflowStarter
@@ -72,6 +73,10 @@ class Services:
     @cached_property
     def number_validator(self) -> PinpointNumberValidator:
         return PinpointNumberValidator(self.factory.client("pinpoint", max_attempts=1))
+
+    @cached_property
+    def export_runner(self) -> AsyncStarter:
+        return AsyncStarter(self.factory.client("lambda"), self.settings.require("export_function"))
 
     @cached_property
     def objects(self) -> ObjectStore:

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from engage.adapters.dynamodb import batch_get, error_code, is_conflict, to_item
-from engage.errors import EngageError, ThrottledError
+from engage.errors import EngageError, ThrottledError, ValidationError
 from engage.retry import THROTTLING_CODES, Backoff
 
 BATCH = 100  # BatchGetItem's limit
@@ -36,6 +36,8 @@ class PinpointNumberValidator:
             code = error_code(exc)
             if code in THROTTLING_CODES:
                 raise ThrottledError(f"PhoneNumberValidate: {code}") from exc
+            if code == "BadRequestException":
+                raise ValidationError("PhoneNumber", "PhoneNumberValidate refused it") from exc
             raise EngageError(f"PhoneNumberValidate: {code}") from exc
         return response["NumberValidateResponse"]
 

@@ -1,0 +1,54 @@
+"""The Pinpoint-compatible REST API: Pinpoint's operations at botocore's URIs, with its request,
+response and error shapes, so that a real `boto3.client("pinpoint")` pointed here works unchanged.
+Errors are answered as Pinpoint's JSON error types (the `x-amzn-ErrorType` header botocore reads),
+so callers catch the same exception classes."""
+
+from typing import Any
+
+from audience_routes import router as audience
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.errors import EngageError
+from engage.obs import logger, metrics
+
+STATUS = {
+    "BadRequestException": 400,
+    "ForbiddenException": 403,
+    "NotFoundException": 404,
+    "ConflictException": 409,
+    "TooManyRequestsException": 429,
+    "InternalServerErrorException": 500,
+}
+
+app = APIGatewayRestResolver()
+app.include_router(audience)
+
+
+def pinpoint_error(kind: str, message: str) -> Response:
+    return Response(
+        status_code=STATUS.get(kind, 500),
+        content_type=content_types.APPLICATION_JSON,
+        body={"Message": message, "RequestID": app.current_event.request_context.request_id},
+        headers={"x-amzn-ErrorType": kind},
+    )
+
+
+@app.exception_handler(EngageError)
+def engage_error(error: EngageError) -> Response:
+    return pinpoint_error(error.pinpoint_type, str(error))
+
+
+@app.exception_handler(ValueError)
+def malformed(error: ValueError) -> Response:  # a body that is not JSON, a bad page size
+    return pinpoint_error("BadRequestException", f"the request is malformed: {error}")
+
+
+@app.not_found
+def unknown(_error: Exception) -> Response:
+    return pinpoint_error("NotFoundException", "no Pinpoint operation at this path and method")
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

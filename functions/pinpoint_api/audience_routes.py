@@ -1,0 +1,125 @@
+"""Pinpoint's audience operations: endpoints, user endpoints, segments, export jobs and the
+phone-number validation passed through to the surviving API."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage.errors import NotFoundError, ValidationError
+from engage.runtime import services
+from engage.segments.export import new_export_job
+
+router = APIGatewayRouter()
+APPS = "/v1/apps/<app_id>"
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _accepted() -> Response:
+    return _json(202, {"Message": "Accepted", "RequestID": router.current_event.request_context.request_id})
+
+
+def _body() -> dict[str, Any]:
+    body = router.current_event.json_body
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    return body
+
+
+def _page(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pinpoint's list shape; everything fits one page (page-size and token are accepted)."""
+    size = router.current_event.get_query_string_value("page-size")
+    if size is not None and (not size.isdigit() or int(size) < 1):
+        raise ValidationError("page-size", "must be a positive number")
+    return {"Item": items}
+
+
+# --- endpoints ------------------------------------------------------------------------------------
+@router.put(f"{APPS}/endpoints/<endpoint_id>")
+def update_endpoint(app_id: str, endpoint_id: str) -> Response:
+    services.contacts.upsert(app_id, endpoint_id, _body())
+    return _accepted()
+
+
+@router.put(f"{APPS}/endpoints")
+def update_endpoints_batch(app_id: str) -> Response:
+    items = _body().get("Item")
+    if not isinstance(items, list):
+        raise ValidationError("Item", "must be a list of endpoints")
+    services.contacts.upsert_batch(app_id, items)
+    return _accepted()
+
+
+@router.get(f"{APPS}/endpoints/<endpoint_id>")
+def get_endpoint(app_id: str, endpoint_id: str) -> Response:
+    return _json(200, services.contacts.get(app_id, endpoint_id))
+
+
+@router.delete(f"{APPS}/endpoints/<endpoint_id>")
+def delete_endpoint(app_id: str, endpoint_id: str) -> Response:
+    return _json(202, services.contacts.delete(app_id, endpoint_id))
+
+
+@router.get(f"{APPS}/users/<user_id>")
+def get_user_endpoints(app_id: str, user_id: str) -> Response:
+    return _json(200, {"Item": services.contacts.get_user_endpoints(app_id, user_id)})
+
+
+@router.delete(f"{APPS}/users/<user_id>")
+def delete_user_endpoints(app_id: str, user_id: str) -> Response:
+    return _json(202, {"Item": services.contacts.delete_user_endpoints(app_id, user_id)})
+
+
+# --- segments -------------------------------------------------------------------------------------
+@router.post(f"{APPS}/segments")
+def create_segment(app_id: str) -> Response:
+    return _json(201, services.segment_service.create(app_id, _body()))
+
+
+@router.get(f"{APPS}/segments/<segment_id>")
+def get_segment(app_id: str, segment_id: str) -> Response:
+    return _json(200, services.segment_service.get(app_id, segment_id))
+
+
+@router.get(f"{APPS}/segments")
+def get_segments(app_id: str) -> Response:
+    return _json(200, _page(services.segment_service.list(app_id)))
+
+
+# --- export jobs ----------------------------------------------------------------------------------
+@router.post(f"{APPS}/jobs/export")
+def create_export_job(app_id: str) -> Response:
+    request = _body()
+    services.segment_service.get(app_id, request.get("SegmentId") or "")  # NotFound before a job exists
+    job = new_export_job(app_id, request)
+    services.jobs.create(job)
+    services.export_runner.start(job)
+    return _json(202, job)
+
+
+@router.get(f"{APPS}/jobs/export/<job_id>")
+def get_export_job(app_id: str, job_id: str) -> Response:
+    return _json(200, _job(app_id, job_id, "EXPORT"))
+
+
+@router.get(f"{APPS}/jobs/export")
+def get_export_jobs(app_id: str) -> Response:
+    return _json(200, _page([j for j in services.jobs.list(app_id) if j["Type"] == "EXPORT"]))
+
+
+def _job(app_id: str, job_id: str, kind: str) -> dict[str, Any]:
+    job = services.jobs.get(app_id, job_id)
+    if job is None or job["Type"] != kind:
+        raise NotFoundError(f"{kind.lower()} job {job_id!r} does not exist in application {app_id!r}")
+    return job
+
+
+# --- phone numbers --------------------------------------------------------------------------------
+@router.post("/v1/phone/number/validate")
+def phone_number_validate() -> Response:
+    body = _body()
+    if not isinstance(body.get("PhoneNumber"), str):
+        raise ValidationError("PhoneNumber", "is required")
+    return _json(200, services.number_validator.validate(body["PhoneNumber"], body.get("IsoCountryCode")))

@@ -36,6 +36,7 @@ class Route:
     function_arn: str
     pattern: re.Pattern[str]
     binary_media_types: tuple[str, ...]
+    iam: bool = False  # AWS_IAM authorization: a SigV4 signature scoped to execute-api is required
 
 
 def compile_path(template: str) -> re.Pattern[str]:
@@ -57,8 +58,15 @@ def _group(name: str) -> str:
 def routes() -> list[Route]:
     found = []
     for api_id, api in REST_APIS.items():
+        sigv4 = {
+            name
+            for name, scheme in (api["body"].get("securityDefinitions") or {}).items()
+            if scheme.get("x-amazon-apigateway-authtype") == "awsSigv4"
+        }
         for path, operations in api["body"].get("paths", {}).items():
             for verb, operation in operations.items():
+                if not isinstance(operation, dict):
+                    continue
                 method = "ANY" if verb == "x-amazon-apigateway-any-method" else verb.upper()
                 uri = operation.get("x-amazon-apigateway-integration", {}).get("uri", "")
                 match = _FUNCTION_IN_URI.search(uri)
@@ -71,6 +79,7 @@ def routes() -> list[Route]:
                             match.group(1),
                             compile_path(path),
                             tuple(api["binary_media_types"]),
+                            any(name in sigv4 for entry in operation.get("security") or [] for name in entry),
                         )
                     )
     # Literal paths win over templated ones, as API Gateway matches the most specific resource.
@@ -138,6 +147,26 @@ def proxy_event(
     }
 
 
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+def iam_refusal(authorization: str | None) -> tuple[str, str] | None:
+    """What API Gateway answers a request to an AWS_IAM route without a SigV4 signature for
+    execute-api (the local stack checks the signature's presence and scope, not its math: its
+    credentials are dummies)."""
+    if not authorization:
+        return "MissingAuthenticationTokenException", "Missing Authentication Token"
+    scope = _CREDENTIAL_SCOPE.search(authorization)
+    if not authorization.startswith("AWS4-HMAC-SHA256 ") or scope is None:
+        return "IncompleteSignatureException", "Authorization header requires a SigV4 signature."
+    if scope.group(1) != "execute-api":
+        return (
+            "InvalidSignatureException",
+            f"Credential should be scoped to correct service: 'execute-api', not '{scope.group(1)}'.",
+        )
+    return None
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "engage-local-api"
     invoker: Invoker
@@ -164,6 +193,14 @@ class _Handler(BaseHTTPRequestHandler):
         headers: dict[str, list[str]] = {}
         for key, value in self.headers.items():
             headers.setdefault(key.lower(), []).append(value)
+        refusal = route.iam and iam_refusal(self.headers.get("Authorization"))
+        if refusal:
+            kind, message = refusal
+            return self._send(
+                403,
+                {"Content-Type": "application/json", "x-amzn-ErrorType": kind},
+                json.dumps({"message": message}).encode(),
+            )
         event = proxy_event(route, method, url.path, url.query, headers, body, self.client_address[0])
         result = self.invoker.invoke(route.function_arn, event)
         if result.errored:

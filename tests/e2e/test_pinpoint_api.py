@@ -198,8 +198,27 @@ def test_phone_number_validate_passes_through_and_throttling_surfaces_as_pinpoin
         requests.post(control, json={"rules": []}, timeout=10).raise_for_status()
 
 
-def test_an_unknown_path_is_not_found(pinpoint, local_stack):
-    response = requests.get(f"{local_stack.api.url}/v1/nothing-here", timeout=10)
+def _signed_get(local_stack, path: str, service: str) -> requests.Response:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="GET", url=f"{local_stack.api.url}{path}")
+    SigV4Auth(Credentials("testing", "testing"), service, local_stack.region).add_auth(request)
+    return requests.get(request.url, headers=dict(request.headers), timeout=10)
+
+
+def test_unsigned_or_wrongly_scoped_requests_are_refused_as_api_gateway_does(local_stack):
+    unsigned = requests.get(f"{local_stack.api.url}/v1/apps/{APP}/segments", timeout=10)
+    assert unsigned.status_code == 403
+    assert unsigned.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    for_pinpoint = _signed_get(local_stack, f"/v1/apps/{APP}/segments", "mobiletargeting")
+    assert for_pinpoint.status_code == 403 and "execute-api" in for_pinpoint.json()["message"]
+    assert _signed_get(local_stack, f"/v1/apps/{APP}/segments", "execute-api").status_code == 200
+
+
+def test_an_unknown_path_is_not_found(local_stack):
+    response = _signed_get(local_stack, "/v1/nothing-here", "execute-api")
     assert response.status_code == 404 and response.headers["x-amzn-ErrorType"] == "NotFoundException"
 
 

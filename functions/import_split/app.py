@@ -15,9 +15,18 @@ from engage.runtime import services
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     source = ImportSource(event["bucket"], event["key"], event["version"])
     job_id = event.get("job_id") or source.job_id
+    app_id = event.get("app_id") or source.app_id  # CreateImportJob names it; a drop's key does
     key = services.objects.existing_key(source.bucket, source.key, event.get("received_key"))
-    services.jobs.create(
-        new_job(job_id, source.app_id, source.bucket, key, event.get("define_segment", True))
+    services.jobs.create(  # a job created by CreateImportJob exists already
+        new_job(
+            job_id,
+            app_id,
+            source.bucket,
+            key,
+            event.get("define_segment", True),
+            event.get("segment_name"),
+            event.get("format"),
+        )
     )
     prefix = f"{WORK_PREFIX}{job_id}/"
     try:
@@ -29,17 +38,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             )
     except ImportFormatError as exc:
         logger.warning("import file refused: %s", exc.reason, extra={"job_id": job_id})
-        services.jobs.finish(source.app_id, job_id, "FAILED", [f"the file can't be imported: {exc.reason}"])
+        services.jobs.finish(app_id, job_id, "FAILED", [f"the file can't be imported: {exc.reason}"])
         return {**event, "status": "FAILED", "reason": exc.reason}
     manifest = services.objects.write_json(
         source.bucket,
         f"{prefix}manifest.json",
-        [
-            {**chunk, "bucket": source.bucket, "job_id": job_id, "app_id": source.app_id}
-            for chunk in result.chunks
-        ],
+        [{**chunk, "bucket": source.bucket, "job_id": job_id, "app_id": app_id} for chunk in result.chunks],
     )
-    services.jobs.start_processing(source.app_id, job_id, len(result.chunks))
+    services.jobs.start_processing(app_id, job_id, len(result.chunks))
     metrics.add_metric(name="ImportRecords", unit="Count", value=result.records)
     return {
         **event,

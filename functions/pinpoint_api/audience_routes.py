@@ -1,11 +1,12 @@
-"""Pinpoint's audience operations: endpoints, user endpoints, segments, export jobs and the
-phone-number validation passed through to the surviving API."""
+"""Pinpoint's audience operations: endpoints, user endpoints, segments, import and export jobs and
+the phone-number validation passed through to the surviving API."""
 
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.errors import NotFoundError, ValidationError
+from engage.imports.job import requested_import
 from engage.runtime import services
 from engage.segments.export import new_export_job
 
@@ -86,6 +87,28 @@ def get_segment(app_id: str, segment_id: str) -> Response:
 @router.get(f"{APPS}/segments")
 def get_segments(app_id: str) -> Response:
     return _json(200, _page(services.segment_service.list(app_id)))
+
+
+# --- import jobs ----------------------------------------------------------------------------------
+@router.post(f"{APPS}/jobs/import")
+def create_import_job(app_id: str) -> Response:
+    settings = services.settings
+    job, workflow_input = requested_import(
+        app_id, _body(), settings.require("work_bucket"), int(settings.import_concurrency)
+    )
+    services.jobs.create(job)
+    services.import_workflow.start(f"import-{job['Id']}", workflow_input)
+    return _json(201, job)
+
+
+@router.get(f"{APPS}/jobs/import/<job_id>")
+def get_import_job(app_id: str, job_id: str) -> Response:
+    return _json(200, _job(app_id, job_id, "IMPORT"))
+
+
+@router.get(f"{APPS}/jobs/import")
+def get_import_jobs(app_id: str) -> Response:
+    return _json(200, _page([j for j in services.jobs.list(app_id) if j["Type"] == "IMPORT"]))
 
 
 # --- export jobs ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ documented error surfaces as the same botocore exception Pinpoint raised."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import boto3
 import engage
@@ -14,6 +15,8 @@ from botocore.config import Config
 
 pytestmark = pytest.mark.e2e
 APP = "api-e2e"
+ROLE = "arn:aws:iam::123456789012:role/role-name-with-path"
+SAMPLES = Path(__file__).resolve().parents[2] / "events"
 
 
 @pytest.fixture(scope="module")
@@ -198,6 +201,60 @@ def test_phone_number_validate_passes_through_and_throttling_surfaces_as_pinpoin
         requests.post(control, json={"rules": []}, timeout=10).raise_for_status()
 
 
+def _wait_for(get, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = get()
+        if job["JobStatus"] in ("COMPLETED", "FAILED"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job not finished: {job}")
+
+
+def test_an_import_job_imports_a_file_from_the_stacks_bucket(pinpoint, local_stack):
+    bucket = local_stack.stacks["engage"].outputs["ImportBucketName"]
+    local_stack.client("s3").put_object(
+        Bucket=bucket, Key="crm/weekly.csv", Body=(SAMPLES / "import_files" / "clean.csv").read_bytes()
+    )
+    job = pinpoint.create_import_job(
+        ApplicationId=APP,
+        ImportJobRequest={
+            "S3Url": f"s3://{bucket}/crm/weekly.csv",
+            "Format": "CSV",
+            "RoleArn": ROLE,
+            "DefineSegment": True,
+        },
+    )["ImportJobResponse"]
+    assert (job["Type"], job["Definition"]["Format"], job["Definition"]["DefineSegment"]) == (
+        "IMPORT",
+        "CSV",
+        True,
+    )
+    done = _wait_for(lambda: pinpoint.get_import_job(ApplicationId=APP, JobId=job["Id"])["ImportJobResponse"])
+    assert (done["JobStatus"], done["TotalProcessed"], done["TotalFailures"]) == ("COMPLETED", 3, 0)
+    assert job["Id"] in [
+        j["Id"] for j in pinpoint.get_import_jobs(ApplicationId=APP)["ImportJobsResponse"]["Item"]
+    ]
+    segment = pinpoint.get_segment(ApplicationId=APP, SegmentId=job["Id"])["SegmentResponse"]
+    assert (segment["SegmentType"], segment["Name"], segment["ImportDefinition"]["Size"]) == (
+        "IMPORT",
+        "weekly",
+        3,
+    )
+    for url, field in (
+        ("https://example.com/x.csv", "S3Url"),
+        ("s3://not-this-stacks-bucket/x.csv", "S3Url"),
+        (f"s3://{bucket}/imports/{APP}/x.csv", "S3Url"),  # dropped files import themselves
+    ):
+        with pytest.raises(pinpoint.exceptions.BadRequestException) as refused:
+            pinpoint.create_import_job(
+                ApplicationId=APP, ImportJobRequest={"S3Url": url, "Format": "CSV", "RoleArn": ROLE}
+            )
+        assert field in refused.value.response["Error"]["Message"]
+    with pytest.raises(pinpoint.exceptions.NotFoundException):
+        pinpoint.get_import_job(ApplicationId=APP, JobId="no-such-job")
+
+
 def _signed_get(local_stack, path: str, service: str) -> requests.Response:
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
@@ -254,3 +311,50 @@ def test_the_isv_guides_examples_run_verbatim_with_only_the_client_changed(local
         "Custom Attribute Value 1",
         "Custom Attribute Value 2",
     ]
+
+
+def test_the_isv_guides_import_examples_run_verbatim_with_only_the_client_changed(local_stack, monkeypatch):
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", local_stack.region)
+    bucket = local_stack.stacks["engage"].outputs["ImportBucketName"]
+    local_stack.client("s3").put_object(
+        Bucket=bucket,
+        Key="folder-name/file-name.csv",
+        Body=(SAMPLES / "import_files" / "clean.csv").read_bytes(),
+    )
+    client = engage.pinpoint_client(local_stack.api.url)
+
+    response = client.create_import_job(
+        ApplicationId=APP,
+        ImportJobRequest={
+            "DefineSegment": False,
+            "Format": "CSV",
+            "RoleArn": "arn:aws:iam::account-id:role/role-name-with-path",
+            "S3Url": f"s3://{bucket}/folder-name/file-name.csv",
+        },
+    )
+    plain = response["ImportJobResponse"]
+
+    response = client.create_import_job(
+        ApplicationId=APP,
+        ImportJobRequest={
+            "DefineSegment": True,  # Allows for definition of a named segment in Amazon Pinpoint
+            "Format": "CSV",
+            "RoleArn": "arn:aws:iam::account-id:role/role-name-with-path",
+            "S3Url": f"s3://{bucket}/folder-name/file-name.csv",
+            "SegmentName": "Segment 123 from CDP",
+        },
+    )
+    named = response["ImportJobResponse"]
+
+    for job in (plain, named):
+        assert (
+            _wait_for(
+                lambda job=job: client.get_import_job(ApplicationId=APP, JobId=job["Id"])["ImportJobResponse"]
+            )["JobStatus"]
+            == "COMPLETED"
+        )
+    segments = {s["Name"]: s for s in client.get_segments(ApplicationId=APP)["SegmentsResponse"]["Item"]}
+    assert segments["Segment 123 from CDP"]["ImportDefinition"]["Size"] == 3
+    assert plain["Id"] not in [s["Id"] for s in segments.values()]  # DefineSegment False: no segment

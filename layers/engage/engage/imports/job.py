@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlparse
 
 from engage.contacts import ContactStore
 from engage.contacts.model import check_app_id
@@ -161,7 +162,15 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def new_job(job_id: str, app_id: str, bucket: str, key: str, define_segment: bool) -> dict[str, Any]:
+def new_job(
+    job_id: str,
+    app_id: str,
+    bucket: str,
+    key: str,
+    define_segment: bool,
+    name: str | None = None,
+    file_format: str | None = None,
+) -> dict[str, Any]:
     """Pinpoint's ImportJobResponse for a job that has just started."""
     return {
         "Id": job_id,
@@ -177,12 +186,58 @@ def new_job(job_id: str, app_id: str, bucket: str, key: str, define_segment: boo
         "Failures": [],
         "Definition": {
             "S3Url": f"s3://{bucket}/{key}",
-            "Format": _format(key),
+            "Format": file_format or _format(key),
             "DefineSegment": define_segment,
-            "SegmentName": segment_name(key.rsplit("/", 1)[-1]),
+            "SegmentName": name or segment_name(key.rsplit("/", 1)[-1]),
             "RegisterEndpoints": True,
         },
     }
+
+
+INTERNAL_PREFIXES = (IMPORT_PREFIX, WORK_PREFIX, MEMBERS_PREFIX, "validation-work/")
+
+
+def requested_import(
+    app_id: str, request: Mapping[str, Any], allowed_bucket: str, concurrency: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A CreateImportJob request as (the job record, the import workflow's input). The file must be
+    in this stack's bucket, outside the folders the stack itself works in (a file under imports/
+    is imported when it is dropped). RoleArn is accepted and not used: the workflow's own role
+    reads the bucket."""
+    check_app_id(app_id)
+    if not isinstance(request, Mapping):
+        raise ValidationError("ImportJobRequest", "must be an object")
+    url = request.get("S3Url")
+    parsed = urlparse(url if isinstance(url, str) else "")
+    bucket, key = parsed.netloc, parsed.path.lstrip("/")
+    if parsed.scheme != "s3" or not bucket or not key:
+        raise ValidationError("S3Url", "must be an s3://bucket/key URL of one file")
+    if bucket != allowed_bucket or key.startswith(INTERNAL_PREFIXES):
+        raise ValidationError(
+            "S3Url",
+            f"imports read files of s3://{allowed_bucket}/ outside {', '.join(INTERNAL_PREFIXES)}",
+        )
+    file_format = request.get("Format")
+    if file_format not in ("CSV", "JSON"):
+        raise ValidationError("Format", "must be CSV or JSON")
+    define = bool(request.get("DefineSegment", False))
+    name = request.get("SegmentName")
+    if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= 64):
+        raise ValidationError("SegmentName", "must be 1 to 64 characters")
+    job_id = uuid.uuid4().hex
+    job = new_job(job_id, app_id, bucket, key, define, name, file_format)
+    workflow_input = {
+        "bucket": bucket,
+        "key": key,
+        "version": f"api/{job_id}",
+        "job_id": job_id,
+        "app_id": app_id,
+        "define_segment": define,
+        "segment_name": name,
+        "format": file_format,
+        "concurrency": concurrency,
+    }
+    return job, workflow_input
 
 
 def _format(key: str) -> str:

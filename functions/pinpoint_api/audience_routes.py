@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.errors import NotFoundError, ValidationError
 from engage.imports.job import requested_import
+from engage.pages import page
 from engage.runtime import services
 from engage.segments.export import new_export_job
 
@@ -30,11 +31,13 @@ def _body() -> dict[str, Any]:
 
 
 def _page(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pinpoint's list shape; everything fits one page (page-size and token are accepted)."""
-    size = router.current_event.get_query_string_value("page-size")
-    if size is not None and (not size.isdigit() or int(size) < 1):
-        raise ValidationError("page-size", "must be a positive number")
-    return {"Item": items}
+    """Pinpoint's list shape, a page at a time: `page-size` items (default DEFAULT_PAGE) from the
+    position `token` names, with NextToken while more remain."""
+    return page(
+        items,
+        router.current_event.get_query_string_value("page-size"),
+        router.current_event.get_query_string_value("token"),
+    )
 
 
 # --- endpoints ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ documented error surfaces as the same botocore exception Pinpoint raised."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -124,6 +125,20 @@ def test_segments_are_created_and_read(pinpoint):
     assert pinpoint.get_segment(ApplicationId=APP, SegmentId=created["Id"])["SegmentResponse"] == created
     listed = pinpoint.get_segments(ApplicationId=APP, PageSize="10")["SegmentsResponse"]["Item"]
     assert created["Id"] in [s["Id"] for s in listed]
+    pinpoint.create_segment(
+        ApplicationId=APP,
+        WriteSegmentRequest={
+            "Name": "second",
+            "Dimensions": {"Demographic": {"Channel": {"Values": ["SMS"]}}},
+        },
+    )
+    first = pinpoint.get_segments(ApplicationId=APP, PageSize="1")["SegmentsResponse"]
+    rest = pinpoint.get_segments(ApplicationId=APP, PageSize="1", Token=first["NextToken"])[
+        "SegmentsResponse"
+    ]
+    assert len(first["Item"]) == len(rest["Item"]) == 1 and first["Item"][0]["Id"] != rest["Item"][0]["Id"]
+    with pytest.raises(pinpoint.exceptions.BadRequestException):
+        pinpoint.get_segments(ApplicationId=APP, PageSize="0")
     with pytest.raises(pinpoint.exceptions.NotFoundException):
         pinpoint.get_segment(ApplicationId=APP, SegmentId="no-such-segment")
 
@@ -358,3 +373,27 @@ def test_the_isv_guides_import_examples_run_verbatim_with_only_the_client_change
     segments = {s["Name"]: s for s in client.get_segments(ApplicationId=APP)["SegmentsResponse"]["Item"]}
     assert segments["Segment 123 from CDP"]["ImportDefinition"]["Size"] == 3
     assert plain["Id"] not in [s["Id"] for s in segments.values()]  # DefineSegment False: no segment
+
+
+def test_the_sample_events_drive_the_function(local_stack):
+    """events/pinpoint_api/: what `sam local invoke` sends (the API's proxy event), through the
+    deployed function; API Gateway's IAM check is not part of a direct invocation."""
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+
+    written = invoke(
+        local_stack,
+        "PinpointApi/PinpointApiFunction",
+        _sample("pinpoint_api/update_endpoint.json"),
+        stack="engage",
+    )
+    assert written["error"] is None and written["payload"]["statusCode"] == 202, written
+    read = invoke(
+        local_stack,
+        "PinpointApi/PinpointApiFunction",
+        _sample("pinpoint_api/get_user_endpoints.json"),
+        stack="engage",
+    )
+    assert read["payload"]["statusCode"] == 200
+    (endpoint,) = json.loads(read["payload"]["body"])["Item"]
+    assert (endpoint["Id"], endpoint["Address"]) == ("sample-endpoint", "+12065550123")

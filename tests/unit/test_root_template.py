@@ -51,13 +51,15 @@ def test_functions_get_the_resource_names_the_engage_settings_read():
     from engage.config import Settings
 
     root = set(root_template()["Globals"]["Function"]["Environment"]["Variables"])
-    audience = cfn_yaml.load(str(ROOT / "apps" / "audience" / "template.yaml"))
-    nested = set(audience["Globals"]["Function"]["Environment"]["Variables"])
-    nested |= {
-        name
-        for resource in audience["Resources"].values()
-        for name in ((resource.get("Properties") or {}).get("Environment") or {}).get("Variables", {})
-    }
+    nested: set[str] = set()
+    for path in sorted((ROOT / "apps").glob("*/template.yaml")):
+        app = cfn_yaml.load(str(path))
+        nested |= set(app["Globals"]["Function"]["Environment"]["Variables"])
+        nested |= {
+            name
+            for resource in app["Resources"].values()
+            for name in ((resource.get("Properties") or {}).get("Environment") or {}).get("Variables", {})
+        }
     core = {"CONTACTS_TABLE", "CONSENT_TABLE", "SUPPRESSION_TABLE", "EVENT_STREAM", "STAGE"}
     assert core <= root
     assert set(Settings.ENV_NAMES.values()) - core <= nested

@@ -58,9 +58,13 @@ def _group(name: str) -> str:
 def routes() -> list[Route]:
     found = []
     for api_id, api in REST_APIS.items():
+        schemes = {  # Swagger 2 or OpenAPI 3
+            **(api["body"].get("securityDefinitions") or {}),
+            **((api["body"].get("components") or {}).get("securitySchemes") or {}),
+        }
         sigv4 = {
             name
-            for name, scheme in (api["body"].get("securityDefinitions") or {}).items()
+            for name, scheme in schemes.items()
             if scheme.get("x-amazon-apigateway-authtype") == "awsSigv4"
         }
         for path, operations in api["body"].get("paths", {}).items():

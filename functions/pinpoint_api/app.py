@@ -3,6 +3,7 @@ response and error shapes, so that a real `boto3.client("pinpoint")` pointed her
 Errors are answered as Pinpoint's JSON error types (the `x-amzn-ErrorType` header botocore reads),
 so callers catch the same exception classes."""
 
+import json
 from typing import Any
 
 from audience_routes import router as audience
@@ -38,9 +39,9 @@ def engage_error(error: EngageError) -> Response:
     return pinpoint_error(error.pinpoint_type, str(error))
 
 
-@app.exception_handler(ValueError)
-def malformed(error: ValueError) -> Response:  # a body that is not JSON, a bad page size
-    return pinpoint_error("BadRequestException", f"the request is malformed: {error}")
+@app.exception_handler(json.JSONDecodeError)
+def malformed(error: json.JSONDecodeError) -> Response:
+    return pinpoint_error("BadRequestException", f"the request body is not JSON: {error.msg}")
 
 
 @app.not_found

@@ -2,6 +2,7 @@
 the phone-number validation passed through to the surviving API."""
 
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -9,10 +10,16 @@ from engage.errors import NotFoundError, ValidationError
 from engage.imports.job import requested_import
 from engage.pages import page
 from engage.runtime import services
-from engage.segments.export import new_export_job
+from engage.segments.export import new_export_job, writable
 
 router = APIGatewayRouter()
 APPS = "/v1/apps/<app_id>"
+
+
+def _id(value: str) -> str:
+    """A path parameter as the caller wrote it: botocore percent-encodes ids (`user@example.com`
+    arrives as `user%40example.com`) and API Gateway passes the path on encoded."""
+    return unquote(value)
 
 
 def _json(status: int, body: Any) -> Response:
@@ -43,12 +50,14 @@ def _page(items: list[dict[str, Any]]) -> dict[str, Any]:
 # --- endpoints ------------------------------------------------------------------------------------
 @router.put(f"{APPS}/endpoints/<endpoint_id>")
 def update_endpoint(app_id: str, endpoint_id: str) -> Response:
+    app_id, endpoint_id = _id(app_id), _id(endpoint_id)
     services.contacts.upsert(app_id, endpoint_id, _body())
     return _accepted()
 
 
 @router.put(f"{APPS}/endpoints")
 def update_endpoints_batch(app_id: str) -> Response:
+    app_id = _id(app_id)
     items = _body().get("Item")
     if not isinstance(items, list):
         raise ValidationError("Item", "must be a list of endpoints")
@@ -58,43 +67,60 @@ def update_endpoints_batch(app_id: str) -> Response:
 
 @router.get(f"{APPS}/endpoints/<endpoint_id>")
 def get_endpoint(app_id: str, endpoint_id: str) -> Response:
+    app_id, endpoint_id = _id(app_id), _id(endpoint_id)
     return _json(200, services.contacts.get(app_id, endpoint_id))
 
 
 @router.delete(f"{APPS}/endpoints/<endpoint_id>")
 def delete_endpoint(app_id: str, endpoint_id: str) -> Response:
+    app_id, endpoint_id = _id(app_id), _id(endpoint_id)
     return _json(202, services.contacts.delete(app_id, endpoint_id))
 
 
 @router.get(f"{APPS}/users/<user_id>")
 def get_user_endpoints(app_id: str, user_id: str) -> Response:
-    return _json(200, {"Item": services.contacts.get_user_endpoints(app_id, user_id)})
+    app_id, user_id = _id(app_id), _id(user_id)
+    return _json(200, {"Item": _known_user(services.contacts.get_user_endpoints(app_id, user_id), user_id)})
 
 
 @router.delete(f"{APPS}/users/<user_id>")
 def delete_user_endpoints(app_id: str, user_id: str) -> Response:
-    return _json(202, {"Item": services.contacts.delete_user_endpoints(app_id, user_id)})
+    app_id, user_id = _id(app_id), _id(user_id)
+    return _json(
+        202, {"Item": _known_user(services.contacts.delete_user_endpoints(app_id, user_id), user_id)}
+    )
+
+
+def _known_user(endpoints: list[dict[str, Any]], user_id: str) -> list[dict[str, Any]]:
+    """Pinpoint answers NotFoundException for a user without endpoints."""
+    if not endpoints:
+        raise NotFoundError(f"user {user_id!r} has no endpoints")
+    return endpoints
 
 
 # --- segments -------------------------------------------------------------------------------------
 @router.post(f"{APPS}/segments")
 def create_segment(app_id: str) -> Response:
+    app_id = _id(app_id)
     return _json(201, services.segment_service.create(app_id, _body()))
 
 
 @router.get(f"{APPS}/segments/<segment_id>")
 def get_segment(app_id: str, segment_id: str) -> Response:
+    app_id, segment_id = _id(app_id), _id(segment_id)
     return _json(200, services.segment_service.get(app_id, segment_id))
 
 
 @router.get(f"{APPS}/segments")
 def get_segments(app_id: str) -> Response:
+    app_id = _id(app_id)
     return _json(200, _page(services.segment_service.list(app_id)))
 
 
 # --- import jobs ----------------------------------------------------------------------------------
 @router.post(f"{APPS}/jobs/import")
 def create_import_job(app_id: str) -> Response:
+    app_id = _id(app_id)
     settings = services.settings
     job, workflow_input = requested_import(
         app_id, _body(), settings.require("work_bucket"), int(settings.import_concurrency)
@@ -106,20 +132,24 @@ def create_import_job(app_id: str) -> Response:
 
 @router.get(f"{APPS}/jobs/import/<job_id>")
 def get_import_job(app_id: str, job_id: str) -> Response:
+    app_id, job_id = _id(app_id), _id(job_id)
     return _json(200, _job(app_id, job_id, "IMPORT"))
 
 
 @router.get(f"{APPS}/jobs/import")
 def get_import_jobs(app_id: str) -> Response:
+    app_id = _id(app_id)
     return _json(200, _page([j for j in services.jobs.list(app_id) if j["Type"] == "IMPORT"]))
 
 
 # --- export jobs ----------------------------------------------------------------------------------
 @router.post(f"{APPS}/jobs/export")
 def create_export_job(app_id: str) -> Response:
+    app_id = _id(app_id)
     request = _body()
-    services.segment_service.get(app_id, request.get("SegmentId") or "")  # NotFound before a job exists
     job = new_export_job(app_id, request)
+    writable(job["Definition"]["S3UrlPrefix"], [services.settings.require("work_bucket")])
+    services.segment_service.get(app_id, request["SegmentId"])  # NotFound before a job exists
     services.jobs.create(job)
     services.export_runner.start(job)
     return _json(202, job)
@@ -127,11 +157,13 @@ def create_export_job(app_id: str) -> Response:
 
 @router.get(f"{APPS}/jobs/export/<job_id>")
 def get_export_job(app_id: str, job_id: str) -> Response:
+    app_id, job_id = _id(app_id), _id(job_id)
     return _json(200, _job(app_id, job_id, "EXPORT"))
 
 
 @router.get(f"{APPS}/jobs/export")
 def get_export_jobs(app_id: str) -> Response:
+    app_id = _id(app_id)
     return _json(200, _page([j for j in services.jobs.list(app_id) if j["Type"] == "EXPORT"]))
 
 

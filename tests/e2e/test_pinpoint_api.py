@@ -81,7 +81,27 @@ def test_a_batch_and_a_users_endpoints(pinpoint):
     assert sorted(e["Id"] for e in found) == ["u2-mail", "u2-sms"]
     removed = pinpoint.delete_user_endpoints(ApplicationId=APP, UserId="user-2")["EndpointsResponse"]["Item"]
     assert sorted(e["Id"] for e in removed) == ["u2-mail", "u2-sms"]
-    assert pinpoint.get_user_endpoints(ApplicationId=APP, UserId="user-2")["EndpointsResponse"]["Item"] == []
+    with pytest.raises(pinpoint.exceptions.NotFoundException):  # as Pinpoint: no endpoints, no user
+        pinpoint.get_user_endpoints(ApplicationId=APP, UserId="user-2")
+
+
+def test_ids_with_reserved_characters_arrive_as_the_caller_wrote_them(pinpoint):
+    pinpoint.update_endpoint(
+        ApplicationId=APP,
+        EndpointId="mail:ana@example.com",
+        EndpointRequest={
+            "ChannelType": "EMAIL",
+            "Address": "ana@example.com",
+            "User": {"UserId": "ana@example.com"},
+        },
+    )
+    (endpoint,) = pinpoint.get_user_endpoints(ApplicationId=APP, UserId="ana@example.com")[
+        "EndpointsResponse"
+    ]["Item"]
+    assert endpoint["Id"] == "mail:ana@example.com"
+    assert pinpoint.get_endpoint(ApplicationId=APP, EndpointId="mail:ana@example.com")["EndpointResponse"][
+        "Id"
+    ] == ("mail:ana@example.com")
 
 
 def test_bad_requests_and_limits_raise_bad_request(pinpoint):
@@ -171,6 +191,15 @@ def test_an_export_job_runs_to_completion(pinpoint, local_stack):
     assert job["Id"] in [
         j["Id"] for j in pinpoint.get_export_jobs(ApplicationId=APP)["ExportJobsResponse"]["Item"]
     ]
+    with pytest.raises(pinpoint.exceptions.BadRequestException):  # refused before a job exists
+        pinpoint.create_export_job(
+            ApplicationId=APP,
+            ExportJobRequest={
+                "S3UrlPrefix": f"s3://{bucket}/imports/other/",
+                "SegmentId": segment["Id"],
+                "RoleArn": ROLE,
+            },
+        )
     with pytest.raises(pinpoint.exceptions.NotFoundException):
         pinpoint.create_export_job(
             ApplicationId=APP,
@@ -260,6 +289,7 @@ def test_an_import_job_imports_a_file_from_the_stacks_bucket(pinpoint, local_sta
         ("https://example.com/x.csv", "S3Url"),
         ("s3://not-this-stacks-bucket/x.csv", "S3Url"),
         (f"s3://{bucket}/imports/{APP}/x.csv", "S3Url"),  # dropped files import themselves
+        (f"s3://{bucket}/exports/{APP}/part-00000.gz", "S3Url"),  # other applications' endpoints
     ):
         with pytest.raises(pinpoint.exceptions.BadRequestException) as refused:
             pinpoint.create_import_job(

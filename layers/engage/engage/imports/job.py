@@ -194,7 +194,10 @@ def new_job(
     }
 
 
-INTERNAL_PREFIXES = (IMPORT_PREFIX, WORK_PREFIX, MEMBERS_PREFIX, "validation-work/")
+# Folders CreateImportJob may not read: the stack's own work, and exports/, which holds other
+# applications' endpoints (reading them back is for whoever may read the bucket, not for any caller
+# of the API).
+INTERNAL_PREFIXES = (IMPORT_PREFIX, WORK_PREFIX, MEMBERS_PREFIX, "validation-work/", "exports/")
 
 
 def requested_import(

@@ -134,7 +134,7 @@ def run_export(
     jobs.create(job)
     jobs.start_processing(app_id, job_id, 0)
     try:
-        bucket, prefix = _writable(job["Definition"]["S3UrlPrefix"], allowed_buckets)
+        bucket, prefix = writable(job["Definition"]["S3UrlPrefix"], allowed_buckets)
         result = write_parts(
             evaluate(app_id, job["Definition"]["SegmentId"]),
             part_size,
@@ -160,7 +160,7 @@ def run_export(
 EXPORT_PREFIX = "exports/"
 
 
-def _writable(url: str, allowed_buckets: Iterable[str]) -> tuple[str, str]:
+def writable(url: str, allowed_buckets: Iterable[str]) -> tuple[str, str]:
     """Exports go under exports/ of this stack's bucket only: a prefix such as imports/<app>/
     would start an import of one application's endpoints into another."""
     bucket, prefix = parse_s3_url(url)

@@ -169,3 +169,13 @@ def test_an_export_job_closes_with_its_totals(jobs):
     )
     assert (done["JobStatus"], done["TotalPieces"], done["TotalProcessed"]) == ("COMPLETED", 3, 25000)
     assert done["CompletionDate"]
+
+
+def test_an_applications_jobs_are_listed_oldest_first_through_the_index(jobs):
+    for n, app in enumerate(["a1", "a2", "a1", "a1"]):
+        job = new_export_job(app, {"S3UrlPrefix": "s3://b/exports/", "SegmentId": "s"}, job_id=f"j{n}")
+        job["CreationDate"] = f"2026-11-0{4 - n}T00:00:00.000Z"  # created in reverse order
+        jobs.create(job)
+    assert [j["Id"] for j in jobs.list("a1")] == ["j3", "j2", "j0"]
+    assert [j["Id"] for j in jobs.list("a2")] == ["j1"]
+    assert [j["Id"] for j in jobs.list()] == ["j3", "j2", "j1", "j0"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import from_item, is_conflict, to_item, to_value
+from engage.adapters.dynamodb import from_item, is_conflict, query_items, to_item, to_value
 from engage.imports.job import ChunkResult, now_iso
 from engage.imports.reader import MAX_FAILURES
 
@@ -34,6 +34,7 @@ class DynamoJobStore:
                         "pk": job_pk(job["ApplicationId"], job["Id"]),
                         "kind": "job",
                         "app_id": job["ApplicationId"],
+                        "created": f"{job['CreationDate']}#{job['Id']}",
                         "job": job,
                     }
                 ),
@@ -190,6 +191,19 @@ class DynamoJobStore:
         return from_item(response["Attributes"])["job"]
 
     def list(self, app_id: str | None = None) -> list[dict[str, Any]]:
+        """An application's jobs, oldest first, through the ByApp index; every application's
+        with no app_id (a scan, for operators)."""
+        if app_id is not None:
+            return [
+                item["job"]
+                for item in query_items(
+                    self.client,
+                    TableName=self.table,
+                    IndexName="ByApp",
+                    KeyConditionExpression="app_id = :app",
+                    ExpressionAttributeValues={":app": {"S": app_id}},
+                )
+            ]
         jobs = []
         for page in self.client.get_paginator("scan").paginate(
             TableName=self.table,
@@ -198,6 +212,4 @@ class DynamoJobStore:
             ExpressionAttributeValues={":k": {"S": "job"}},
         ):
             jobs.extend(from_item(item)["job"] for item in page.get("Items", []))
-        return sorted(
-            (j for j in jobs if app_id in (None, j["ApplicationId"])), key=lambda j: j["CreationDate"]
-        )
+        return sorted(jobs, key=lambda j: (j["CreationDate"], j["Id"]))

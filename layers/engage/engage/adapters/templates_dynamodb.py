@@ -1,0 +1,90 @@
+"""Message templates on DynamoDB (the messaging application's TemplatesTable): `pk` =
+`TPL#<type>#<name>`; `sk` = `HEAD` holds the latest and active version numbers, `sk` = `V#<n>` each
+version's TemplateResponse. A version and the head are written in one transaction, conditioned on
+the head not having moved, so concurrent updates never lose a version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from engage.adapters.dynamodb import from_item, query_items, raise_conflict, to_item
+
+HEAD = "HEAD"
+
+
+def template_pk(kind: str, name: str) -> str:
+    return f"TPL#{kind}#{name}"
+
+
+def version_sk(version: int) -> str:
+    return f"V#{version:06d}"
+
+
+class DynamoTemplateStore:
+    def __init__(self, table_name: str, client: Any) -> None:  # a boto3 DynamoDB client
+        self.table = table_name
+        self.client = client
+
+    def _get(self, kind: str, name: str, sk: str) -> dict[str, Any] | None:
+        item = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": template_pk(kind, name)}, "sk": {"S": sk}},
+            ConsistentRead=True,
+        ).get("Item")
+        return from_item(item) if item else None
+
+    def head(self, kind: str, name: str) -> dict[str, Any] | None:
+        item = self._get(kind, name, HEAD)
+        return {"latest": int(item["latest"]), "active": int(item["active"])} if item else None
+
+    def version(self, kind: str, name: str, version: int) -> dict[str, Any] | None:
+        item = self._get(kind, name, version_sk(version))
+        return item["template"] if item else None
+
+    def save(self, template: dict[str, Any], latest: int, active: int, expected_latest: int) -> None:
+        kind, name = template["TemplateType"], template["TemplateName"]
+        pk = template_pk(kind, name)
+        head: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": to_item({"pk": pk, "sk": HEAD, "latest": latest, "active": active}),
+        }
+        if expected_latest:
+            head["ConditionExpression"] = "latest = :expected"
+            head["ExpressionAttributeValues"] = {":expected": {"N": str(expected_latest)}}
+        else:
+            head["ConditionExpression"] = "attribute_not_exists(pk)"
+        version = {
+            "TableName": self.table,
+            "Item": to_item({"pk": pk, "sk": version_sk(int(template["Version"])), "template": template}),
+        }
+        try:
+            self.client.transact_write_items(TransactItems=[{"Put": head}, {"Put": version}])
+        except ClientError as exc:
+            raise_conflict(exc, f"{kind} template {name!r}")
+
+    def set_active(self, kind: str, name: str, active: int) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": template_pk(kind, name)}, "sk": {"S": HEAD}},
+            UpdateExpression="SET active = :v",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":v": {"N": str(active)}},
+        )
+
+    def delete(self, kind: str, name: str) -> None:
+        """The head first: from then on the template is gone, whatever versions remain a moment."""
+        pk = template_pk(kind, name)
+        keys = [
+            item["sk"]
+            for item in query_items(
+                self.client,
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": pk}},
+                ProjectionExpression="sk",
+            )
+        ]
+        for sk in sorted(keys, key=lambda k: k != HEAD):
+            self.client.delete_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}})

@@ -1,0 +1,183 @@
+"""Pinpoint's message templates: the request each channel's Create/Update operation takes, checked
+and turned into that channel's TemplateResponse, with versions (a new version on request, otherwise
+the latest is replaced) and an active version that sends use unless told otherwise."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from engage.contacts.model import now_iso
+from engage.errors import NotFoundError, ValidationError
+from engage.templates.render import check, parse_defaults, render
+
+TEXT_FIELDS = {
+    "EMAIL": ("Subject", "HtmlPart", "TextPart"),
+    "SMS": ("Body",),
+    "VOICE": ("Body",),
+    "PUSH": (),
+}
+PUSH_PLATFORMS = ("Default", "ADM", "APNS", "Baidu", "GCM")
+PUSH_TEXT = ("Title", "Body")
+OTHER_FIELDS = {
+    "EMAIL": ("RecommenderId", "TemplateDescription"),
+    "SMS": ("RecommenderId", "TemplateDescription"),
+    "VOICE": ("LanguageCode", "VoiceId", "TemplateDescription"),
+    "PUSH": ("RecommenderId", "TemplateDescription", *PUSH_PLATFORMS),
+}
+HTML_FIELDS = frozenset({"HtmlPart"})
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+def check_name(name: object) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValidationError("TemplateName", "must be 1 to 128 letters, digits, '-' or '_'")
+    return name
+
+
+def check_request(kind: str, request: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a template request of this channel, each part checked as a template."""
+    if kind not in TEXT_FIELDS:
+        raise ValidationError("TemplateType", f"must be one of {sorted(TEXT_FIELDS)}")
+    if not isinstance(request, Mapping):
+        raise ValidationError(f"{kind}TemplateRequest", "must be an object")
+    checked: dict[str, Any] = {}
+    for name in TEXT_FIELDS[kind]:
+        if request.get(name) is not None:
+            check(request[name], name)
+            checked[name] = request[name]
+    for name in OTHER_FIELDS[kind]:
+        if request.get(name) is not None:
+            checked[name] = request[name]
+    for platform in PUSH_PLATFORMS if kind == "PUSH" else ():
+        for name in PUSH_TEXT:
+            text = (checked.get(platform) or {}).get(name)
+            if text is not None:
+                check(text, f"{platform}.{name}")
+    if kind in ("SMS", "VOICE") and "Body" not in checked:
+        raise ValidationError("Body", "is required")
+    if kind == "EMAIL" and not ({"HtmlPart", "TextPart"} & checked.keys()):
+        raise ValidationError("HtmlPart", "an email template needs HtmlPart or TextPart")
+    if request.get("DefaultSubstitutions") is not None:
+        parse_defaults(request["DefaultSubstitutions"])
+        checked["DefaultSubstitutions"] = request["DefaultSubstitutions"]
+    if request.get("tags") is not None:
+        checked["tags"] = dict(request["tags"])
+    return checked
+
+
+def render_template(
+    template: Mapping[str, Any], endpoint: Mapping[str, Any], substitutions: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every text part of a template rendered for one endpoint (push: per platform)."""
+    defaults = template.get("DefaultSubstitutions")
+    rendered: dict[str, Any] = {}
+    for name in TEXT_FIELDS[template["TemplateType"]]:
+        if template.get(name) is not None:
+            rendered[name] = render(template[name], endpoint, substitutions, defaults, name in HTML_FIELDS)
+    for platform in PUSH_PLATFORMS if template["TemplateType"] == "PUSH" else ():
+        if template.get(platform):
+            rendered[platform] = {
+                **template[platform],
+                **{
+                    name: render(template[platform][name], endpoint, substitutions, defaults)
+                    for name in PUSH_TEXT
+                    if template[platform].get(name) is not None
+                },
+            }
+    return rendered
+
+
+class TemplateRepository(Protocol):
+    def head(self, kind: str, name: str) -> dict[str, Any] | None:
+        """{"latest": n, "active": n} for a template, None when it does not exist."""
+        ...
+
+    def version(self, kind: str, name: str, version: int) -> dict[str, Any] | None: ...
+    def save(self, template: dict[str, Any], latest: int, active: int, expected_latest: int) -> None:
+        """Stores a version and the head; ConflictError when the head moved meanwhile."""
+        ...
+
+    def set_active(self, kind: str, name: str, active: int) -> None: ...
+    def delete(self, kind: str, name: str) -> None: ...
+
+
+@dataclass
+class Templates:
+    repository: TemplateRepository
+    clock: Any = field(default=now_iso)
+
+    def create(self, kind: str, name: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """CreateXTemplate: version 1, active; a second create of the same name is refused."""
+        check_name(name)
+        if self.repository.head(kind, name) is not None:
+            raise ValidationError("TemplateName", f"a {kind} template named {name!r} exists already")
+        now = self.clock()
+        template = self._response(kind, name, request, 1, now, now)
+        self.repository.save(template, latest=1, active=1, expected_latest=0)
+        return template
+
+    def update(
+        self, kind: str, name: str, request: Mapping[str, Any], create_new_version: bool = False
+    ) -> dict[str, Any]:
+        """UpdateXTemplate: a new version (which does not become active) when asked, else the
+        latest version replaced."""
+        head = self._head(kind, name)
+        latest = head["latest"] + 1 if create_new_version else head["latest"]
+        previous = self.repository.version(kind, name, head["latest"]) or {}
+        template = self._response(
+            kind, name, request, latest, previous.get("CreationDate", self.clock()), self.clock()
+        )
+        if not create_new_version:
+            template["CreationDate"] = previous.get("CreationDate", template["CreationDate"])
+        self.repository.save(template, latest=latest, active=head["active"], expected_latest=head["latest"])
+        return template
+
+    def get(self, kind: str, name: str, version: int | str | None = None) -> dict[str, Any]:
+        """GetXTemplate: the active version, or the one asked for."""
+        head = self._head(kind, name)
+        wanted = head["active"] if version in (None, "") else _version(version)
+        found = self.repository.version(kind, name, wanted)
+        if found is None:
+            raise NotFoundError(f"{kind} template {name!r} has no version {wanted}")
+        return found
+
+    def set_active(self, kind: str, name: str, version: int | str) -> None:
+        """UpdateTemplateActiveVersion."""
+        self.get(kind, name, version)
+        self.repository.set_active(kind, name, _version(version))
+
+    def delete(self, kind: str, name: str) -> None:
+        self._head(kind, name)
+        self.repository.delete(kind, name)
+
+    def _head(self, kind: str, name: str) -> dict[str, Any]:
+        head = self.repository.head(kind, check_name(name))
+        if head is None:
+            raise NotFoundError(f"{kind} template {name!r} does not exist")
+        return head
+
+    @staticmethod
+    def _response(
+        kind: str, name: str, request: Mapping[str, Any], version: int, created: str, modified: str
+    ) -> dict[str, Any]:
+        return {
+            **check_request(kind, request),
+            "TemplateName": name,
+            "TemplateType": kind,
+            "Version": str(version),
+            "CreationDate": created,
+            "LastModifiedDate": modified,
+        }
+
+
+def _version(version: int | str) -> int:
+    try:
+        number = int(version)
+    except (TypeError, ValueError):
+        raise ValidationError("Version", "must be a version number") from None
+    if number < 1:
+        raise ValidationError("Version", "must be a version number")
+    return number

@@ -54,7 +54,7 @@ def test_functions_get_the_resource_names_the_engage_settings_read():
     nested: set[str] = set()
     for path in sorted((ROOT / "apps").glob("*/template.yaml")):
         app = cfn_yaml.load(str(path))
-        nested |= set(app["Globals"]["Function"]["Environment"]["Variables"])
+        nested |= set(app.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
         nested |= {
             name
             for resource in app["Resources"].values()

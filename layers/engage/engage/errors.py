@@ -48,3 +48,14 @@ class ThrottledError(EngageError):
     """The service asked us to slow down (recognised by its error code); retry after a backoff."""
 
     pinpoint_type = "TooManyRequestsException"
+
+
+class DeliveryRefusedError(EngageError):
+    """The channel refused this message for good (a rejected message, an unverified identity, a
+    paused account): retrying the same request cannot succeed; `code` is the service's."""
+
+    pinpoint_type = "BadRequestException"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code

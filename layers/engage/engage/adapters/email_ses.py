@@ -1,0 +1,47 @@
+"""Email through SES v2 as raw content: the MIME bytes built by engage.messages.mime go out as they
+are (and are archived as they are), with the application's configuration set and tags naming the
+campaign and endpoint for event publishing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from engage.adapters.dynamodb import error_code
+from engage.errors import DeliveryRefusedError, ThrottledError
+from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
+
+_TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_\-.@]")
+
+
+def tag_value(value: str) -> str:
+    """SES tag names and values allow letters, digits, _ - . @ and at most 256 characters."""
+    return (_TAG_UNSAFE.sub("_", value) or "_")[:256]
+
+
+class SesEmailSender:
+    def __init__(self, client: Any, configuration_set: str | None = None) -> None:  # boto3 sesv2
+        self.client = client
+        self.configuration_set = configuration_set
+
+    def send(self, raw: bytes, sender: str, recipient: str, tags: Mapping[str, str] | None = None) -> str:
+        """Sends one message; returns SES's MessageId. Raises ThrottledError when SES asks to slow
+        down (or fails transiently), DeliveryRefusedError when it refuses the message for good."""
+        request: dict[str, Any] = {
+            "FromEmailAddress": sender,
+            "Destination": {"ToAddresses": [recipient]},
+            "Content": {"Raw": {"Data": raw}},
+            "EmailTags": [{"Name": tag_value(k), "Value": tag_value(v)} for k, v in (tags or {}).items()],
+        }
+        if self.configuration_set:
+            request["ConfigurationSetName"] = self.configuration_set
+        try:
+            return self.client.send_email(**request)["MessageId"]
+        except ClientError as exc:
+            code = error_code(exc)
+            if code in THROTTLING_CODES or code in TRANSIENT_CODES:
+                raise ThrottledError(f"SendEmail: {code}") from exc
+            raise DeliveryRefusedError(code, exc.response.get("Error", {}).get("Message", "")) from exc

@@ -1,0 +1,61 @@
+"""An email as one MIME document, built with the standard `email` package: multipart/alternative
+with the text and HTML parts (or the one there is), RFC 2047-encoded headers, a Message-ID of the
+sender's domain, extra headers such as List-Unsubscribe (never a line break: no header injection),
+and quoted-printable bodies, so the bytes are 7-bit safe. SES v2 sends these bytes as raw content,
+and the archive keeps the same bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+
+from engage.errors import ValidationError
+
+# Headers the builder sets itself: a caller's extra headers may not replace them.
+OWN_HEADERS = frozenset({"from", "to", "subject", "message-id", "date", "mime-version", "content-type"})
+
+
+def build_email(
+    sender: str,
+    recipient: str,
+    subject: str,
+    html: str | None = None,
+    text: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    sent_at: datetime | None = None,
+    sender_name: str | None = None,
+) -> bytes:
+    """The message's bytes, CRLF line endings, ready for SES's Content.Raw.Data."""
+    if not html and not text:
+        raise ValidationError("Content", "an email needs an HTML or a text part")
+    domain = _domain(sender, "FromAddress")
+    _domain(recipient, "Address")
+    message = EmailMessage(policy=SMTP)
+    message["From"] = formataddr((sender_name, sender)) if sender_name else sender
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Date"] = format_datetime(sent_at or datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain=domain)
+    for name, value in (headers or {}).items():
+        if name.lower() in OWN_HEADERS:
+            raise ValidationError(f"Headers.{name}", "is set by the message builder")
+        if "\r" in value or "\n" in value:
+            raise ValidationError(f"Headers.{name}", "may not hold a line break")
+        message[name] = value
+    if text:
+        message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+        if html:
+            message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    else:
+        message.set_content(html or "", subtype="html", charset="utf-8", cte="quoted-printable")
+    return message.as_bytes()
+
+
+def _domain(address: str, field: str) -> str:
+    _name, parsed = parseaddr(address)
+    if not parsed or parsed != address.strip() or parsed.count("@") != 1:
+        raise ValidationError(field, "must be one plain email address")
+    return parsed.rsplit("@", 1)[1]

@@ -1,0 +1,51 @@
+"""Sending, as far as it exists: an email built as MIME and sent through the local stack's SES v2
+arrives as exactly the bytes built (what the archive will keep), and SES's throttling is told
+apart from refusal."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import requests
+from engage.adapters.email_ses import SesEmailSender
+from engage.errors import ThrottledError
+from engage.messages.mime import build_email
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_outbox_receives_exactly_the_bytes_built(local_stack):
+    raw = build_email(
+        "news@example.com",
+        "zoe@example.org",
+        "Zoë, your offer",
+        html="<p>Hi Zoë</p>",
+        text="Hi Zoë",
+        headers={"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+    message_id = SesEmailSender(local_stack.client("sesv2")).send(
+        raw, "news@example.com", "zoe@example.org", {"campaign_id": "c-1", "endpoint_id": "ep-1"}
+    )
+    (entry,) = [
+        e
+        for e in local_stack.emulated.outbox.entries("sesv2", "SendEmail")
+        if e.get("response", {}).get("MessageId") == message_id
+    ]
+    data = entry["request"]["Content"]["Raw"]["Data"]
+    assert (data if isinstance(data, bytes) else base64.b64decode(data)) == raw
+
+
+def test_a_throttled_send_raises_throttled(local_stack):
+    control = f"{local_stack.control.url}/faults"
+    rules = [{"service": "sesv2", "operation": "SendEmail", "kind": "throttle", "rate": 1.0}]
+    requests.post(control, json={"rules": rules}, timeout=10).raise_for_status()
+    try:
+        from engage_local.state import local_clients
+
+        once = local_clients(local_stack.endpoint_url, local_stack.region, max_attempts=1).client("sesv2")
+        raw = build_email("news@example.com", "zoe@example.org", "s", text="x")
+        with pytest.raises(ThrottledError, match="TooManyRequestsException"):
+            SesEmailSender(once).send(raw, "news@example.com", "zoe@example.org")
+    finally:
+        requests.post(control, json={"rules": []}, timeout=10).raise_for_status()

@@ -49,3 +49,23 @@ def test_a_throttled_send_raises_throttled(local_stack):
             SesEmailSender(once).send(raw, "news@example.com", "zoe@example.org")
     finally:
         requests.post(control, json={"rules": []}, timeout=10).raise_for_status()
+
+
+def test_sms_is_sent_and_an_opted_out_number_is_refused_by_reason(local_stack):
+    from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
+    from engage.errors import DeliveryRefusedError
+
+    client = local_stack.client("pinpoint-sms-voice-v2")
+    sender = SmsVoiceSender(client, SmsSettings())
+    message_id = sender.send_text("+12065550610", "Your code is 123456", context={"endpoint_id": "ep-1"})
+    (entry,) = [
+        e
+        for e in local_stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+        if e.get("response", {}).get("MessageId") == message_id
+    ]
+    assert entry["request"]["MessageBody"] == "Your code is 123456"
+    assert entry["request"]["Context"] == {"endpoint_id": "ep-1"}
+    client.put_opted_out_number(OptOutListName="Default", OptedOutNumber="+12065550611")
+    with pytest.raises(DeliveryRefusedError) as refused:
+        sender.send_text("+12065550611", "Promo", message_type="PROMOTIONAL")
+    assert refused.value.code == "DESTINATION_PHONE_NUMBER_OPTED_OUT"

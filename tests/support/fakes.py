@@ -154,3 +154,36 @@ class MemoryTemplates:
         del self.heads[(kind, name)]
         for key in [k for k in self.versions if k[:2] == (kind, name)]:
             del self.versions[key]
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        from engage.messages.ledger import Record
+
+        self.records: dict[str, Record] = {}
+
+    def claim(self, key: str, attempt: str, now: float, replacing: str | None = None) -> bool:
+        from engage.messages.ledger import Record, Status
+
+        held = self.records.get(key)
+        if held is not None and not (
+            replacing and held.status == Status.SENDING and held.attempt == replacing
+        ):
+            return False
+        self.records[key] = Record(Status.SENDING, attempt, now)
+        return True
+
+    def get(self, key: str) -> Any:
+        return self.records.get(key)
+
+    def finish(self, key: str, attempt: str, status: Any, message_id: str | None, reason: str | None) -> None:
+        from dataclasses import replace
+
+        held = self.records.get(key)
+        if held is not None and held.attempt == attempt:
+            self.records[key] = replace(held, status=status, message_id=message_id, reason=reason)
+
+    def release(self, key: str, attempt: str) -> None:
+        held = self.records.get(key)
+        if held is not None and held.attempt == attempt and held.status == "SENDING":
+            del self.records[key]

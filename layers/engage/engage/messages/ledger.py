@@ -1,0 +1,103 @@
+"""Sending exactly once across redeliveries: every send is recorded SENDING (a conditional write
+that only one delivery of a message can win) before the channel is called, and SENT after. A
+redelivery that finds the send SENT or REFUSED sends nothing; one that finds it SENDING within the
+lease waits (the first delivery may still be calling); one that finds a stale SENDING cannot know
+whether the call went out, so it marks the send UNCERTAIN and reports it instead of risking a second
+message (a policy may resend transactional messages, such as one-time passwords, instead).
+
+A throttled or transiently failed call gives its claim back, so the next delivery of the message
+sends it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from engage.errors import DeliveryRefusedError, EngageError, ThrottledError
+
+DEFAULT_LEASE_SECONDS = 120.0
+
+
+class Status(StrEnum):
+    SENDING = "SENDING"
+    SENT = "SENT"
+    REFUSED = "REFUSED"
+    UNCERTAIN = "UNCERTAIN"
+
+
+@dataclass(frozen=True)
+class Record:
+    status: Status
+    attempt: str  # who claimed it: one delivery's id
+    claimed_at: float
+    message_id: str | None = None
+    reason: str | None = None
+
+
+class Ledger(Protocol):
+    def claim(self, key: str, attempt: str, now: float, replacing: str | None = None) -> bool:
+        """Writes SENDING for `attempt` if no record exists (or, with `replacing`, if the record is
+        still that attempt's SENDING); False when another write won."""
+        ...
+
+    def get(self, key: str) -> Record | None: ...
+    def finish(
+        self, key: str, attempt: str, status: Status, message_id: str | None, reason: str | None
+    ) -> None:
+        """Moves `attempt`'s SENDING to a final status."""
+        ...
+
+    def release(self, key: str, attempt: str) -> None:
+        """Removes `attempt`'s SENDING, so that a later delivery sends."""
+        ...
+
+
+class StillSending(EngageError):
+    """Another delivery of this message holds a fresh SENDING: try again after its lease."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    message_id: str | None = None
+    reason: str | None = None
+    duplicate: bool = False  # an earlier delivery had already settled this send
+
+
+def deliver(
+    ledger: Ledger,
+    key: str,
+    attempt: str,
+    send: Callable[[], str],
+    now: float,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    resend_uncertain: bool = False,
+) -> Outcome:
+    """Sends once for `key` (campaign or request, activity, endpoint). Raises ThrottledError (the
+    claim given back) for the caller's retry, and StillSending when another delivery is mid-call."""
+    if not ledger.claim(key, attempt, now):
+        record = ledger.get(key)
+        if record is None:  # released between our claim and our read: claim again
+            if not ledger.claim(key, attempt, now):
+                raise StillSending(f"send {key} is being claimed by another delivery")
+        elif record.status in (Status.SENT, Status.REFUSED, Status.UNCERTAIN):
+            return Outcome(record.status, record.message_id, record.reason, duplicate=True)
+        elif now - record.claimed_at < lease_seconds:
+            raise StillSending(f"send {key} is in flight (attempt {record.attempt})")
+        elif not resend_uncertain:
+            ledger.finish(key, record.attempt, Status.UNCERTAIN, None, "a delivery stopped mid-send")
+            return Outcome(Status.UNCERTAIN, reason="a delivery stopped mid-send; not resent")
+        elif not ledger.claim(key, attempt, now, replacing=record.attempt):
+            raise StillSending(f"send {key} was taken over by another delivery")
+    try:
+        message_id = send()
+    except ThrottledError:
+        ledger.release(key, attempt)
+        raise
+    except DeliveryRefusedError as exc:
+        ledger.finish(key, attempt, Status.REFUSED, None, exc.code)
+        return Outcome(Status.REFUSED, reason=exc.code)
+    ledger.finish(key, attempt, Status.SENT, message_id, None)
+    return Outcome(Status.SENT, message_id)

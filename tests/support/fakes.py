@@ -187,3 +187,21 @@ class MemoryLedger:
         held = self.records.get(key)
         if held is not None and held.attempt == attempt and held.status == "SENDING":
             del self.records[key]
+
+
+class MemoryBuckets:
+    def __init__(self) -> None:
+        self.buckets: dict[str, Any] = {}
+        self.writes = 0
+
+    def read(self, identity: str) -> Any:
+        return self.buckets.get(identity)
+
+    def write(self, identity: str, bucket: Any, expected_version: int | None) -> None:
+        from engage.errors import ConflictError
+
+        held = self.buckets.get(identity)
+        if (held.version if held else None) != expected_version:
+            raise ConflictError(f"the token bucket of {identity} changed concurrently")
+        self.writes += 1
+        self.buckets[identity] = bucket

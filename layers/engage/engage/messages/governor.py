@@ -1,0 +1,86 @@
+"""The send governor: a token bucket per sending identity (an SES identity, an SMS origination
+identity), shared by every sender through a store, so that all of them together stay under the
+identity's rate. Senders take tokens in batches (one conditional write for many messages, not one
+per message) and pace their own batch; a bucket holds at most `burst` tokens, so a quiet minute
+does not let a flood through later.
+
+Tokens refill at the identity's rate (SES: the account's MaxSendRate; SMS: the origination
+identity's messages per second, configured) and never past a daily allowance when there is one (SES:
+what is left of Max24HourSend)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from engage.errors import ConflictError, RetriesExhaustedError
+from engage.retry import Backoff
+
+MAX_TAKE_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Bucket:
+    tokens: float
+    updated_at: float
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Limits:
+    rate: float  # tokens per second
+    burst: float  # the bucket's size
+    daily_left: float | None = None  # messages the identity may still send today (None: no cap)
+
+
+class BucketStore(Protocol):
+    def read(self, identity: str) -> Bucket | None: ...
+    def write(self, identity: str, bucket: Bucket, expected_version: int | None) -> None:
+        """Stores the bucket if it is still at `expected_version` (None: if it does not exist);
+        ConflictError otherwise."""
+        ...
+
+
+def refill(bucket: Bucket | None, limits: Limits, now: float) -> float:
+    """Tokens in the bucket at `now`: what was left, plus the rate times the time since, at most
+    `burst` (a new bucket starts full)."""
+    if bucket is None:
+        return limits.burst
+    elapsed = max(0.0, now - bucket.updated_at)
+    return min(limits.burst, bucket.tokens + elapsed * limits.rate)
+
+
+@dataclass
+class Governor:
+    store: BucketStore
+    limits: Callable[[str], Limits]
+    backoff: Backoff
+
+    def take(self, identity: str, wanted: int, now: float) -> int:
+        """Takes up to `wanted` whole tokens; returns how many (0 when the bucket is empty)."""
+        limits = self.limits(identity)
+        for attempt in range(MAX_TAKE_ATTEMPTS):
+            bucket = self.store.read(identity)
+            available = refill(bucket, limits, now)
+            granted = min(wanted, math.floor(available))
+            if limits.daily_left is not None:
+                granted = max(0, min(granted, math.floor(limits.daily_left)))
+            try:
+                self.store.write(
+                    identity,
+                    Bucket(available - granted, now, (bucket.version if bucket else 0) + 1),
+                    bucket.version if bucket else None,
+                )
+            except ConflictError:
+                self.backoff.wait(attempt)
+                continue
+            return granted
+        raise RetriesExhaustedError(f"the token bucket of {identity} stayed contended")
+
+    def wait_seconds(self, identity: str, wanted: int, now: float) -> float:
+        """How long until `wanted` tokens could be taken (0 when they can be now)."""
+        limits = self.limits(identity)
+        missing = min(wanted, limits.burst) - refill(self.store.read(identity), limits, now)
+        return max(0.0, missing / limits.rate)

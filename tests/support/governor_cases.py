@@ -1,0 +1,65 @@
+"""The governor's behaviour, as cases any bucket store must pass (in memory and on DynamoDB)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from engage.errors import ConflictError
+from engage.messages.governor import Governor, Limits
+from engage.retry import Backoff
+
+QUIET = Backoff(sleep=lambda _s: None, rng=random.Random(0))
+
+
+def governor(store, rate=10.0, burst=20.0, daily_left=None) -> Governor:
+    return Governor(store, lambda _identity: Limits(rate, burst, daily_left), QUIET)
+
+
+def a_new_bucket_starts_full_and_refills_at_the_rate_up_to_the_burst(store) -> None:
+    g = governor(store)
+    assert g.take("ses:example.com", 50, now=0.0) == 20  # the burst
+    assert g.take("ses:example.com", 50, now=0.0) == 0
+    assert g.take("ses:example.com", 50, now=0.5) == 5  # 10 per second
+    assert g.take("ses:example.com", 50, now=100.0) == 20  # never more than the burst
+    assert g.wait_seconds("ses:example.com", 10, now=100.0) == pytest.approx(1.0)
+
+
+def senders_sharing_a_bucket_never_exceed_the_rate_together(store) -> None:
+    senders = [governor(store) for _ in range(4)]
+    granted, clock = 0, 0.0
+    for step in range(400):  # 40 s of senders asking for batches of 10, in turn
+        clock = step * 0.1
+        granted += senders[step % 4].take("sms:+12065550100", 10, now=clock)
+    assert granted <= 20 + 10.0 * clock  # the burst plus the rate times the time
+    assert granted >= 10.0 * clock * 0.95  # and the quota is used, not wasted
+
+
+def the_daily_allowance_caps_what_is_granted(store) -> None:
+    assert governor(store, daily_left=3).take("ses:capped.example", 10, now=0.0) == 3
+    assert governor(store, daily_left=0).take("ses:capped.example", 10, now=10.0) == 0
+
+
+def a_lost_race_is_retried_against_the_new_bucket(store) -> None:
+    g = governor(store)
+    g.take("ses:race.example", 1, now=0.0)
+    real_write, raced = store.write, []
+
+    def write_after_a_rival(identity, bucket, expected_version):
+        if not raced:
+            raced.append(True)
+            real_write(identity, bucket, expected_version)  # a rival's write lands first
+            raise ConflictError("changed concurrently")
+        return real_write(identity, bucket, expected_version)
+
+    store.write = write_after_a_rival
+    assert g.take("ses:race.example", 5, now=0.0) == 5  # read again, still tokens: granted
+    assert store.read("ses:race.example").tokens == pytest.approx(9.0)  # 19 - 5 (rival) - 5
+
+
+CASES = [
+    a_new_bucket_starts_full_and_refills_at_the_rate_up_to_the_burst,
+    senders_sharing_a_bucket_never_exceed_the_rate_together,
+    the_daily_allowance_caps_what_is_granted,
+    a_lost_race_is_retried_against_the_new_bucket,
+]

@@ -69,3 +69,19 @@ def test_sms_is_sent_and_an_opted_out_number_is_refused_by_reason(local_stack):
     with pytest.raises(DeliveryRefusedError) as refused:
         sender.send_text("+12065550611", "Promo", message_type="PROMOTIONAL")
     assert refused.value.code == "DESTINATION_PHONE_NUMBER_OPTED_OUT"
+
+
+def test_the_governor_follows_the_local_accounts_ses_quota(local_stack):
+    import random
+
+    from engage.adapters.email_ses import account_limits
+    from engage.messages.governor import Governor
+    from engage.retry import Backoff
+
+    from tests.support.fakes import MemoryBuckets
+
+    ses = local_stack.client("sesv2")
+    limits = account_limits(ses)
+    assert limits.rate == ses.get_account()["SendQuota"]["MaxSendRate"] and limits.daily_left > 0
+    governor = Governor(MemoryBuckets(), lambda _identity: limits, Backoff(rng=random.Random(0)))
+    assert governor.take("ses:example.com", 10_000, now=0.0) == int(limits.burst)

@@ -62,3 +62,28 @@ def test_throttling_is_told_from_refusal_by_error_code(stubbed, code, raised):
 def test_tag_values_are_made_safe_for_ses():
     assert tag_value("spring sale/2026") == "spring_sale_2026"
     assert tag_value("") == "_" and len(tag_value("x" * 300)) == 256
+
+
+def test_the_accounts_quota_becomes_the_governors_limits(stubbed):
+    from engage.adapters.email_ses import account_limits
+
+    sender, stubber = stubbed
+    stubber.add_response(
+        "get_account",
+        {
+            "SendingEnabled": True,
+            "SendQuota": {"MaxSendRate": 14.0, "Max24HourSend": 50000.0, "SentLast24Hours": 49990.0},
+        },
+        {},
+    )
+    limits = account_limits(sender.client)
+    assert (limits.rate, limits.burst, limits.daily_left) == (14.0, 14.0, 10.0)
+    stubber.add_response(
+        "get_account",
+        {
+            "SendingEnabled": False,
+            "SendQuota": {"MaxSendRate": 14.0, "Max24HourSend": 50000.0, "SentLast24Hours": 0.0},
+        },
+        {},
+    )
+    assert account_limits(sender.client).daily_left == 0

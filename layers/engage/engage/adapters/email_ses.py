@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from engage.adapters.dynamodb import error_code
 from engage.errors import DeliveryRefusedError, ThrottledError
+from engage.messages.governor import Limits, ses_limits
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
 
 _TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_\-.@]")
@@ -45,3 +46,9 @@ class SesEmailSender:
             if code in THROTTLING_CODES or code in TRANSIENT_CODES:
                 raise ThrottledError(f"SendEmail: {code}") from exc
             raise DeliveryRefusedError(code, exc.response.get("Error", {}).get("Message", "")) from exc
+
+
+def account_limits(client: Any) -> Limits:
+    """The SES account's sending limits now (GetAccount), for the governor."""
+    account = client.get_account()
+    return ses_limits(account["SendQuota"], bool(account.get("SendingEnabled", True)))

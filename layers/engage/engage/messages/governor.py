@@ -11,7 +11,7 @@ what is left of Max24HourSend)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -84,3 +84,14 @@ class Governor:
         limits = self.limits(identity)
         missing = min(wanted, limits.burst) - refill(self.store.read(identity), limits, now)
         return max(0.0, missing / limits.rate)
+
+
+def ses_limits(send_quota: Mapping[str, float], sending_enabled: bool = True) -> Limits:
+    """The governor's limits for SES from the account's SendQuota (GetAccount): MaxSendRate per
+    second with one second of burst, and what is left of Max24HourSend today. A paused account
+    (SendingEnabled false) may send nothing."""
+    if not sending_enabled:
+        return Limits(rate=max(float(send_quota.get("MaxSendRate", 1)), 1e-9), burst=1, daily_left=0)
+    rate = float(send_quota["MaxSendRate"])
+    left = float(send_quota["Max24HourSend"]) - float(send_quota.get("SentLast24Hours", 0))
+    return Limits(rate=rate, burst=max(rate, 1.0), daily_left=max(0.0, left))

@@ -11,7 +11,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from engage.adapters.dynamodb import from_item, is_conflict, query_items, to_item, to_value
-from engage.imports.job import ChunkResult, now_iso
+from engage.contacts.model import now_iso
+from engage.imports.job import ChunkResult
 from engage.imports.reader import MAX_FAILURES
 
 

@@ -9,14 +9,14 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import unquote_plus, urlparse
 
 from engage.contacts import ContactStore
-from engage.contacts.model import check_app_id
+from engage.contacts.model import check_app_id, now_iso
 from engage.errors import ValidationError
 from engage.imports.reader import MAX_FAILURES, ImportRecord
+from engage.jobs import job_record
 
 IMPORT_PREFIX = "imports/"
 WORK_PREFIX = "import-work/"
@@ -158,10 +158,6 @@ def import_chunk(app_id: str, records: Iterable[dict[str, Any]], store: ContactS
 
 
 # --- the job record ------------------------------------------------------------------------------
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def new_job(
     job_id: str,
     app_id: str,
@@ -172,26 +168,19 @@ def new_job(
     file_format: str | None = None,
 ) -> dict[str, Any]:
     """Pinpoint's ImportJobResponse for a job that has just started."""
-    return {
-        "Id": job_id,
-        "ApplicationId": app_id,
-        "Type": "IMPORT",
-        "JobStatus": "INITIALIZING",
-        "CreationDate": now_iso(),
-        "TotalPieces": 0,
-        "CompletedPieces": 0,
-        "FailedPieces": 0,
-        "TotalProcessed": 0,
-        "TotalFailures": 0,
-        "Failures": [],
-        "Definition": {
+    return job_record(
+        job_id,
+        app_id,
+        "IMPORT",
+        "INITIALIZING",
+        {
             "S3Url": f"s3://{bucket}/{key}",
             "Format": file_format or _format(key),
             "DefineSegment": define_segment,
             "SegmentName": name or segment_name(key.rsplit("/", 1)[-1]),
             "RegisterEndpoints": True,
         },
-    }
+    )
 
 
 # Folders CreateImportJob may not read: the stack's own work, and exports/, which holds other

@@ -8,8 +8,9 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from engage.contacts.model import Endpoint, check_app_id, now_iso
+from engage.contacts.model import Endpoint, check_app_id
 from engage.errors import ValidationError
+from engage.jobs import job_record
 from engage.phone.validation import MAX_FAILURES, PHONE_CHANNELS, Counts, needs_validation
 from engage.segments.service import Segments
 
@@ -53,21 +54,11 @@ def candidates(segments: Segments, app_id: str, segment_id: str | None) -> Itera
 
 def new_run(run_id: str, app_id: str, segment_id: str | None, request: Mapping[str, Any]) -> dict[str, Any]:
     """The run's record, in the job store beside import and export jobs."""
-    return {
-        "Id": run_id,
-        "ApplicationId": app_id,
-        "Type": RUN_TYPE,
-        "JobStatus": "INITIALIZING",
-        "CreationDate": now_iso(),
-        "TotalPieces": 0,
-        "CompletedPieces": 0,
-        "FailedPieces": 0,
-        "TotalProcessed": 0,
-        "TotalFailures": 0,
-        "Failures": [],
-        "Counts": Counts().numbers(),
-        "Definition": {"SegmentId": segment_id, "Input": dict(request)},
-    }
+    run = job_record(
+        run_id, app_id, RUN_TYPE, "INITIALIZING", {"SegmentId": segment_id, "Input": dict(request)}
+    )
+    run["Counts"] = Counts().numbers()
+    return run
 
 
 def closing_status(run: Mapping[str, Any], stopped: Mapping[str, Any] | None) -> tuple[str, list[str]]:

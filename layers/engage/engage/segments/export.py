@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
-from engage.contacts.model import Endpoint, check_app_id, now_iso
+from engage.contacts.model import Endpoint, check_app_id
 from engage.errors import NotFoundError, ValidationError
+from engage.jobs import job_record
 
 PART_BYTES = 64 * 1024 * 1024
 
@@ -40,20 +41,7 @@ def new_export_job(app_id: str, request: Mapping[str, Any], job_id: str | None =
     for optional in ("RoleArn", "SegmentVersion"):
         if request.get(optional) is not None:
             definition[optional] = request[optional]
-    return {
-        "Id": job_id or uuid.uuid4().hex,
-        "ApplicationId": app_id,
-        "Type": "EXPORT",
-        "JobStatus": "CREATED",
-        "CreationDate": now_iso(),
-        "TotalPieces": 0,
-        "CompletedPieces": 0,
-        "FailedPieces": 0,
-        "TotalProcessed": 0,
-        "TotalFailures": 0,
-        "Failures": [],
-        "Definition": definition,
-    }
+    return job_record(job_id or uuid.uuid4().hex, app_id, "EXPORT", "CREATED", definition)
 
 
 def part_key(prefix: str, job_id: str, index: int) -> str:

@@ -1,0 +1,29 @@
+"""Pinpoint's job record, shared by import and export jobs and phone-validation runs: the fields
+every job has (status, pieces, counts, failures), each job type adding its own Definition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engage.contacts.model import now_iso
+
+
+def job_record(
+    job_id: str, app_id: str, kind: str, status: str, definition: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A job that has just been accepted, with nothing counted yet."""
+    return {
+        "Id": job_id,
+        "ApplicationId": app_id,
+        "Type": kind,
+        "JobStatus": status,
+        "CreationDate": now_iso(),
+        "TotalPieces": 0,
+        "CompletedPieces": 0,
+        "FailedPieces": 0,
+        "TotalProcessed": 0,
+        "TotalFailures": 0,
+        "Failures": [],
+        "Definition": dict(definition),
+    }

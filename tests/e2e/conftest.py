@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 import pytest
+import requests
 
 from engage_local.stack import LocalStack
 
@@ -60,6 +61,20 @@ def local_stack(tmp_path_factory):
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture
+def faults(local_stack):
+    """Sets the local stack's fault rules (`faults(rule, ...)`; `faults()` clears them and returns
+    how often each fired); cleared again after the test, whatever happens."""
+
+    def configure(*rules):
+        response = requests.post(f"{local_stack.control.url}/faults", json={"rules": list(rules)}, timeout=30)
+        response.raise_for_status()
+        return response.json()["rules"]
+
+    yield configure
+    configure()
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from engage.imports.job import ImportSource
 
 from engage_local.api import wait_until
 from tests.e2e.conftest import invoke
+from tests.support.topics import TopicInbox
 
 pytestmark = pytest.mark.e2e
 SAMPLES = Path(__file__).resolve().parents[2] / "events"
@@ -27,15 +28,10 @@ SAMPLES = Path(__file__).resolve().parents[2] / "events"
 @pytest.fixture(scope="module")
 def audience(local_stack):
     outputs = local_stack.stacks["engage"].outputs
-    sns, sqs = local_stack.client("sns"), local_stack.client("sqs")
-    queue = sqs.create_queue(QueueName="import-notifications")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=outputs["ImportNotificationTopicArn"], Protocol="sqs", Endpoint=arn)
     dynamodb = local_stack.client("dynamodb")
     return {
         "bucket": outputs["ImportBucketName"],
-        "queue": queue,
-        "notifications": [],
+        "inbox": TopicInbox(local_stack, outputs["ImportNotificationTopicArn"], "import-notifications"),
         "jobs": DynamoJobStore(outputs["JobsTableName"], dynamodb),
         "contacts": ContactStore(DynamoEndpointRepository(outputs["ContactsTableName"], dynamodb)),
         "segments": DynamoSegmentStore(outputs["SegmentsTableName"], dynamodb),
@@ -56,25 +52,11 @@ def drop(local_stack, audience, app, name, body: bytes, timeout=60):
 
 
 def notifications(local_stack, audience, job_id, expect):
-    sqs = local_stack.client("sqs")
+    def about_job():
+        return audience["inbox"].about(lambda body: job_id in (body.get("job_id"), body.get("Id")))
 
-    def collect():
-        for message in sqs.receive_message(QueueUrl=audience["queue"], MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            sqs.delete_message(QueueUrl=audience["queue"], ReceiptHandle=message["ReceiptHandle"])
-            envelope = json.loads(message["Body"])
-            audience["notifications"].append(
-                (envelope["MessageAttributes"]["notification_type"]["Value"], json.loads(envelope["Message"]))
-            )
-        return [
-            (kind, body)
-            for kind, body in audience["notifications"]
-            if job_id in (body.get("job_id"), body.get("Id"))
-        ]
-
-    wait_until(lambda: len(collect()) >= len(expect), timeout=10)
-    return [kind for kind, _ in collect()]
+    wait_until(lambda: len(about_job()) >= len(expect), timeout=10)
+    return [kind for kind, _ in about_job()]
 
 
 def test_a_clean_file_is_imported_with_pinpoints_job_record(local_stack, audience):

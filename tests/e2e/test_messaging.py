@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-import requests
 from engage.adapters.email_ses import SesEmailSender
 from engage.errors import ThrottledError
 from engage.messages.mime import build_email
@@ -36,19 +35,14 @@ def test_the_outbox_receives_exactly_the_bytes_built(local_stack):
     assert (data if isinstance(data, bytes) else base64.b64decode(data)) == raw
 
 
-def test_a_throttled_send_raises_throttled(local_stack):
-    control = f"{local_stack.control.url}/faults"
-    rules = [{"service": "sesv2", "operation": "SendEmail", "kind": "throttle", "rate": 1.0}]
-    requests.post(control, json={"rules": rules}, timeout=10).raise_for_status()
-    try:
-        from engage_local.state import local_clients
+def test_a_throttled_send_raises_throttled(local_stack, faults):
+    from engage_local.state import local_clients
 
-        once = local_clients(local_stack.endpoint_url, local_stack.region, max_attempts=1).client("sesv2")
-        raw = build_email("news@example.com", "zoe@example.org", "s", text="x")
-        with pytest.raises(ThrottledError, match="TooManyRequestsException"):
-            SesEmailSender(once).send(raw, "news@example.com", "zoe@example.org")
-    finally:
-        requests.post(control, json={"rules": []}, timeout=10).raise_for_status()
+    faults({"service": "sesv2", "operation": "SendEmail", "kind": "throttle", "rate": 1.0})
+    once = local_clients(local_stack.endpoint_url, local_stack.region, max_attempts=1).client("sesv2")
+    raw = build_email("news@example.com", "zoe@example.org", "s", text="x")
+    with pytest.raises(ThrottledError, match="TooManyRequestsException"):
+        SesEmailSender(once).send(raw, "news@example.com", "zoe@example.org")
 
 
 def test_sms_is_sent_and_an_opted_out_number_is_refused_by_reason(local_stack):

@@ -213,7 +213,9 @@ def test_an_export_job_runs_to_completion(pinpoint, local_stack):
         pinpoint.get_export_job(ApplicationId=APP, JobId="no-such-job")
 
 
-def test_phone_number_validate_passes_through_and_throttling_surfaces_as_pinpoints(pinpoint, local_stack):
+def test_phone_number_validate_passes_through_and_throttling_surfaces_as_pinpoints(
+    pinpoint, local_stack, faults
+):
     answer = pinpoint.phone_number_validate(NumberValidateRequest={"PhoneNumber": "+442071838750"})[
         "NumberValidateResponse"
     ]
@@ -222,27 +224,15 @@ def test_phone_number_validate_passes_through_and_throttling_surfaces_as_pinpoin
         "LANDLINE",
         "GB",
     )
-    control = f"{local_stack.control.url}/faults"
-    requests.post(
-        control,
-        json={
-            "rules": [
-                {"service": "pinpoint", "operation": "PhoneNumberValidate", "kind": "throttle", "rate": 1.0}
-            ]
-        },
-        timeout=10,
-    ).raise_for_status()
-    try:
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=local_stack.region
-        )
-        once = engage.pinpoint_client(
-            local_stack.api.url, session=session, config=Config(retries={"total_max_attempts": 1})
-        )
-        with pytest.raises(once.exceptions.TooManyRequestsException):
-            once.phone_number_validate(NumberValidateRequest={"PhoneNumber": "+442071838750"})
-    finally:
-        requests.post(control, json={"rules": []}, timeout=10).raise_for_status()
+    faults({"service": "pinpoint", "operation": "PhoneNumberValidate", "kind": "throttle", "rate": 1.0})
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=local_stack.region
+    )
+    once = engage.pinpoint_client(
+        local_stack.api.url, session=session, config=Config(retries={"total_max_attempts": 1})
+    )
+    with pytest.raises(once.exceptions.TooManyRequestsException):
+        once.phone_number_validate(NumberValidateRequest={"PhoneNumber": "+442071838750"})
 
 
 def _wait_for(get, timeout: float = 60) -> dict:

@@ -18,17 +18,6 @@ from engage_local.state import local_clients
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def faults(local_stack):
-    def configure(*rules):
-        response = requests.post(f"{local_stack.control.url}/faults", json={"rules": list(rules)}, timeout=30)
-        response.raise_for_status()
-        return response.json()["rules"]
-
-    yield configure
-    configure()
-
-
 def test_events_emitted_while_kinesis_throttles_all_arrive_exactly_once(local_stack, faults):
     outputs = local_stack.stacks["engage"].outputs
     clients = local_clients(local_stack.endpoint_url, local_stack.region, max_attempts=8)

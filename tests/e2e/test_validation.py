@@ -8,7 +8,6 @@ import json
 import uuid
 
 import pytest
-import requests
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.contacts import ContactStore
@@ -17,6 +16,7 @@ from engage_local.api import wait_until
 from tests.e2e.conftest import invoke
 from tests.e2e.test_imports import _sample, drop
 from tests.support.cli import engage
+from tests.support.topics import TopicInbox
 
 pytestmark = pytest.mark.e2e
 
@@ -24,29 +24,13 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def validation(local_stack):
     outputs = local_stack.stacks["engage"].outputs
-    sns, sqs = local_stack.client("sns"), local_stack.client("sqs")
-    queue = sqs.create_queue(QueueName="validation-notifications")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=outputs["ValidationTopicArn"], Protocol="sqs", Endpoint=arn)
     return {
         "outputs": outputs,
-        "queue": queue,
-        "seen": [],
+        "inbox": TopicInbox(local_stack, outputs["ValidationTopicArn"], "validation-notifications"),
         "contacts": ContactStore(
             DynamoEndpointRepository(outputs["ContactsTableName"], local_stack.client("dynamodb"))
         ),
     }
-
-
-@pytest.fixture
-def faults(local_stack):
-    def configure(*rules):
-        response = requests.post(f"{local_stack.control.url}/faults", json={"rules": list(rules)}, timeout=30)
-        response.raise_for_status()
-        return response.json()["rules"]
-
-    yield configure
-    configure()
 
 
 def run(local_stack, validation, request: dict, timeout: float = 90) -> tuple[str, dict]:
@@ -56,22 +40,9 @@ def run(local_stack, validation, request: dict, timeout: float = 90) -> tuple[st
     sfn.start_execution(
         stateMachineArn=validation["outputs"]["ValidationWorkflowArn"], name=name, input=json.dumps(request)
     )
-    sqs = local_stack.client("sqs")
 
     def published():
-        for message in sqs.receive_message(QueueUrl=validation["queue"], MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            sqs.delete_message(QueueUrl=validation["queue"], ReceiptHandle=message["ReceiptHandle"])
-            envelope = json.loads(message["Body"])
-            validation["seen"].append(
-                (envelope["MessageAttributes"]["notification_type"]["Value"], json.loads(envelope["Message"]))
-            )
-        return [
-            (kind, body)
-            for kind, body in validation["seen"]
-            if name in (body.get("RunId"), body.get("run_id"))
-        ]
+        return validation["inbox"].about(lambda body: name in (body.get("RunId"), body.get("run_id")))
 
     assert wait_until(lambda: published(), timeout=timeout), f"no notification for {name}"
     return published()[0]

@@ -77,9 +77,7 @@ class Segments:
     ) -> Iterator[Endpoint]:
         """The segment's endpoints (also passing `extra`), streamed. `shards` reads a sample of a
         dimensional segment's population (an imported segment is always read whole)."""
-        steps = self._plan(app_id, self.get(app_id, segment_id))
-        keep = steps.predicate if extra is None else (lambda e: steps.predicate(e) and extra(e))
-        return (e for e in self._population(app_id, steps, shards) if keep(e))
+        return self._stream(app_id, self._plan(app_id, self.get(app_id, segment_id)), extra, shards)
 
     def estimate(self, app_id: str, segment_id: str, sample_shards: int | None = None) -> dict[str, Any]:
         """The segment's size and its count per channel. With `sample_shards`, a dimensional
@@ -89,12 +87,13 @@ class Segments:
         total = self.endpoints.shard_count
         if sample_shards is not None and not 1 <= sample_shards <= total:
             raise ValidationError("sample_shards", f"must be between 1 and {total}")
-        whole = self._plan(app_id, segment).imported_source is not None  # member lists aren't sharded
+        steps = self._plan(app_id, segment)
+        whole = steps.imported_source is not None  # member lists aren't sharded
         sampled = sample_shards is not None and sample_shards < total and not whole
         shards = list(range(sample_shards)) if sampled and sample_shards else None
         started = time.perf_counter()
         counts: dict[str, int] = {}
-        for endpoint in self.evaluate(app_id, segment_id, shards=shards):
+        for endpoint in self._stream(app_id, steps, None, shards):
             counts[endpoint["ChannelType"]] = counts.get(endpoint["ChannelType"], 0) + 1
         scale = total / len(shards) if shards else 1
         channel_counts = {c: round(n * scale) for c, n in sorted(counts.items())}
@@ -111,6 +110,12 @@ class Segments:
         }
 
     # --- populations -------------------------------------------------------------------------
+    def _stream(
+        self, app_id: str, steps: Plan, extra: Predicate | None, shards: Sequence[int] | None
+    ) -> Iterator[Endpoint]:
+        keep = steps.predicate if extra is None else (lambda e: steps.predicate(e) and extra(e))
+        return (e for e in self._population(app_id, steps, shards) if keep(e))
+
     def _plan(self, app_id: str, segment: Mapping[str, Any]) -> Plan:
         return plan(segment, lambda source: self.get(app_id, source))
 

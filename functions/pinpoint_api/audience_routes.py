@@ -139,7 +139,7 @@ def get_import_job(app_id: str, job_id: str) -> Response:
 @router.get(f"{APPS}/jobs/import")
 def get_import_jobs(app_id: str) -> Response:
     app_id = _id(app_id)
-    return _json(200, _page([j for j in services.jobs.list(app_id) if j["Type"] == "IMPORT"]))
+    return _json(200, _page(_jobs_of(app_id, "IMPORT")))
 
 
 # --- export jobs ----------------------------------------------------------------------------------
@@ -164,7 +164,12 @@ def get_export_job(app_id: str, job_id: str) -> Response:
 @router.get(f"{APPS}/jobs/export")
 def get_export_jobs(app_id: str) -> Response:
     app_id = _id(app_id)
-    return _json(200, _page([j for j in services.jobs.list(app_id) if j["Type"] == "EXPORT"]))
+    return _json(200, _page(_jobs_of(app_id, "EXPORT")))
+
+
+def _jobs_of(app_id: str, kind: str) -> list[dict[str, Any]]:
+    """The application's jobs of one type (the job store also holds the other types)."""
+    return [j for j in services.jobs.list(app_id) if j["Type"] == kind]
 
 
 def _job(app_id: str, job_id: str, kind: str) -> dict[str, Any]:

@@ -22,9 +22,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     failures = job.get("Failures", [])[:MAX_FAILURES]
     if event.get("error"):
         failures = [f"the import stopped: {event['error'].get('Error')}", *failures][:MAX_FAILURES]
-    job = services.jobs.finish(event["app_id"], event["job_id"], status, failures)
     bucket = job["Definition"]["S3Url"].removeprefix("s3://").split("/", 1)[0]
     members = members_prefix(job["ApplicationId"], job["Id"])
+    # The segment exists before the job says COMPLETED: whoever sees the status can use it.
     if status == "COMPLETED" and job["Definition"].get("DefineSegment"):
         segment = imported_segment(job, job["TotalProcessed"] - job["TotalFailures"])
         services.segments.put(segment, f"s3://{bucket}/{members}")
@@ -32,6 +32,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     else:  # no segment will ever read the member lists its chunks wrote
         removed = services.objects.delete_prefix(bucket, members)
         logger.info("removed member lists of a job without a segment", extra={"objects": removed})
+    job = services.jobs.finish(event["app_id"], event["job_id"], status, failures)
     metrics.add_metric(
         name="ImportsCompleted" if status == "COMPLETED" else "ImportsFailed", unit="Count", value=1
     )

@@ -205,3 +205,81 @@ class MemoryBuckets:
             raise ConflictError(f"the token bucket of {identity} changed concurrently")
         self.writes += 1
         self.buckets[identity] = bucket
+
+
+class MemoryConsent:
+    def __init__(self, *records: Any) -> None:
+        self.records = {(r.app_id, r.channel.value, r.key): r for r in records}
+
+    def record(self, record: Any) -> bool:
+        self.records[(record.app_id, record.channel.value, record.key)] = record
+        return True
+
+    def get(self, app_id: str, channel: str, address: str) -> Any:
+        from engage.addresses import address_key
+
+        return self.records.get((app_id, str(channel), address_key(channel, address)))
+
+
+class MemorySuppressions:
+    def __init__(self, *entries: Any) -> None:
+        self.entries = list(entries)
+
+    def suppress(self, entry: Any) -> None:
+        self.entries.append(entry)
+
+    def get(self, app_id: str, channel: str, address: str) -> list:
+        from engage.addresses import address_key
+
+        key = address_key(channel, address)
+        return [e for e in self.entries if (e.app_id, e.channel.value, e.key) == (app_id, str(channel), key)]
+
+
+class MemoryArchive:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self.objects[key] = body
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+
+class MemoryStream:
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def put_records(self, entries: Sequence[tuple[bytes, str]]) -> list[str | None]:
+        import json
+
+        self.records.extend(json.loads(data) for data, _key in entries)
+        return [None] * len(entries)
+
+
+class ScriptedChannel:
+    """Email and text channels that record what they send and answer each call from a script:
+    None sends, an exception class (or instance) is raised."""
+
+    def __init__(self, *script: Any) -> None:
+        self.script = list(script)
+        self.sent: list[dict[str, Any]] = []
+
+    def _next(self, sent: dict[str, Any]) -> str:
+        step = self.script.pop(0) if self.script else None
+        if step is not None:
+            raise step
+        message_id = f"m-{len(self.sent) + 1}"
+        self.sent.append({**sent, "MessageId": message_id})
+        return message_id
+
+    def send(self, raw: bytes, sender: str, recipient: str, tags: Mapping[str, str] | None = None) -> str:
+        return self._next({"raw": raw, "sender": sender, "to": recipient, "tags": dict(tags or {})})
+
+    def send_text(self, destination: str, body: str, message_type: str = "", context: Any = None) -> str:
+        return self._next({"to": destination, "body": body, "type": message_type, "context": context})
+
+    def send_voice(
+        self, destination: str, body: str, voice_id: Any = None, ssml: bool = False, context: Any = None
+    ) -> str:
+        return self._next({"to": destination, "body": body, "voice": voice_id, "ssml": ssml})

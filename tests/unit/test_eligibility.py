@@ -6,29 +6,13 @@ from engage.consent import consent_record
 from engage.messages.eligibility import skip_reason
 from engage.suppression import suppression
 
+from tests.support.fakes import MemoryConsent, MemorySuppressions
+
 APP = "elig"
 
 
-class Consent:
-    def __init__(self, *records):
-        self.records = {(r.channel.value, r.key): r for r in records}
-
-    def get(self, app_id, channel, address):
-        from engage.addresses import address_key
-
-        return self.records.get((channel, address_key(channel, address)))
-
-
-class Suppressions:
-    def __init__(self, *entries):
-        self.entries = list(entries)
-
-    def get(self, app_id, channel, address):
-        from engage.addresses import address_key
-
-        return [
-            e for e in self.entries if e.channel.value == channel and e.key == address_key(channel, address)
-        ]
+Consent = MemoryConsent
+Suppressions = MemorySuppressions
 
 
 SMS = {"ChannelType": "SMS", "Address": "+12065550100"}

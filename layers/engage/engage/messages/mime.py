@@ -6,6 +6,7 @@ and the archive keeps the same bytes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -14,6 +15,10 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from engage.errors import ValidationError
 
+# Lines may be up to RFC 5322's 998 characters: at SMTP's 78, a long List-Unsubscribe URL would be
+# folded into RFC 2047 encoded words, which mailbox providers do not decode in that header.
+POLICY = SMTP.clone(max_line_length=998)
+_MESSAGE_ID = re.compile(r"^<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+>$")
 # Headers the builder sets itself: a caller's extra headers may not replace them.
 OWN_HEADERS = frozenset({"from", "to", "subject", "message-id", "date", "mime-version", "content-type"})
 
@@ -27,18 +32,21 @@ def build_email(
     headers: Mapping[str, str] | None = None,
     sent_at: datetime | None = None,
     sender_name: str | None = None,
+    message_id: str | None = None,
 ) -> bytes:
     """The message's bytes, CRLF line endings, ready for SES's Content.Raw.Data."""
     if not html and not text:
         raise ValidationError("Content", "an email needs an HTML or a text part")
     domain = _domain(sender, "FromAddress")
     _domain(recipient, "Address")
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     message["From"] = formataddr((sender_name, sender)) if sender_name else sender
     message["To"] = recipient
     message["Subject"] = subject
     message["Date"] = format_datetime(sent_at or datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain=domain)
+    if message_id is not None and not _MESSAGE_ID.match(message_id):
+        raise ValidationError("MessageId", "must be written <local@domain>")
+    message["Message-ID"] = message_id or make_msgid(domain=domain)
     for name, value in (headers or {}).items():
         if name.lower() in OWN_HEADERS:
             raise ValidationError(f"Headers.{name}", "is set by the message builder")

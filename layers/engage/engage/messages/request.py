@@ -1,0 +1,152 @@
+"""One message to send, as it travels on the send queue: to one endpoint (or one ad hoc address, as
+Pinpoint's SendMessages `Addresses` allow), on one channel, from one campaign run or one
+transactional request, with the message's content or the template to render at send time.
+
+The body of a queue message:
+
+    {"ApplicationId": "...", "RequestId": "<campaign id or request id>", "ActivityId": "...",
+     "EndpointId": "..." | "Address": "...", "ChannelType": "EMAIL" | "SMS" | "VOICE",
+     "Transactional": false, "CampaignId": "...", "TreatmentId": "0",
+     "Message": {"TemplateName": "...", "TemplateVersion": "2"} | {"Subject": ..., "HtmlPart": ...,
+                 "TextPart": ..., "Body": ..., "FromAddress": ..., "MessageType": ..., "VoiceId": ...},
+     "Substitutions": {"Offer": ["10%"]}}
+
+(request, activity, endpoint) is what a send is idempotent on: the same triple is sent at most once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engage.addresses import check_address, parse_channel
+from engage.contacts.model import check_app_id
+from engage.errors import ValidationError
+
+CHANNELS = ("EMAIL", "SMS", "VOICE")
+CONTENT_FIELDS = (
+    "Subject",
+    "HtmlPart",
+    "TextPart",
+    "Body",
+    "FromAddress",
+    "FromName",
+    "MessageType",
+    "VoiceId",
+    "LanguageCode",
+)
+TEMPLATE_FIELDS = ("TemplateName", "TemplateVersion")
+MAX_ID_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    app_id: str
+    request_id: str
+    channel: str
+    message: Mapping[str, Any]
+    endpoint_id: str | None = None
+    address: str | None = None
+    activity_id: str = ""
+    campaign_id: str | None = None
+    treatment_id: str | None = None
+    transactional: bool = False
+    substitutions: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def recipient_id(self) -> str:
+        """The endpoint id, or for an ad hoc address a stable pseudonym of it (the address itself
+        never becomes a key, an archive path or an event's client id)."""
+        if self.endpoint_id:
+            return self.endpoint_id
+        digest = hashlib.sha256(f"{self.app_id}\0{self.channel}\0{self.address}".encode()).hexdigest()
+        return f"address-{digest[:32]}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.app_id}#{self.request_id}#{self.activity_id or '-'}#{self.recipient_id}"
+
+    def to_body(self) -> str:
+        document: dict[str, Any] = {
+            "ApplicationId": self.app_id,
+            "RequestId": self.request_id,
+            "ChannelType": self.channel,
+            "Message": dict(self.message),
+            "Transactional": self.transactional,
+        }
+        optional = {
+            "EndpointId": self.endpoint_id,
+            "Address": self.address,
+            "ActivityId": self.activity_id,
+            "CampaignId": self.campaign_id,
+            "TreatmentId": self.treatment_id,
+            "Substitutions": dict(self.substitutions) or None,
+        }
+        document.update({k: v for k, v in optional.items() if v})
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
+    """A queue message's body as a SendRequest; ValidationError naming the field when malformed."""
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise ValidationError("body", f"is not JSON: {exc.msg}") from None
+    if not isinstance(body, Mapping):
+        raise ValidationError("body", "must be a JSON object")
+    app_id = check_app_id(body.get("ApplicationId"))
+    channel = body.get("ChannelType")
+    if channel not in CHANNELS:
+        raise ValidationError("ChannelType", f"must be one of {', '.join(CHANNELS)}")
+    endpoint_id, address = body.get("EndpointId"), body.get("Address")
+    if bool(endpoint_id) == bool(address):
+        raise ValidationError("EndpointId", "give exactly one of EndpointId and Address")
+    if address is not None:
+        address = check_address(parse_channel(channel), _text(address, "Address"))
+    message = body.get("Message")
+    if not isinstance(message, Mapping):
+        raise ValidationError("Message", "must be an object")
+    unknown = set(message) - set(CONTENT_FIELDS) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Message.{sorted(unknown)[0]}", "is not a message field")
+    if "TemplateName" in message and set(message) & {"Subject", "HtmlPart", "TextPart", "Body"}:
+        raise ValidationError("Message", "give a TemplateName or the content, not both")
+    substitutions = body.get("Substitutions") or {}
+    if not isinstance(substitutions, Mapping):
+        raise ValidationError("Substitutions", "must be an object of names to lists of values")
+    return SendRequest(
+        app_id=app_id,
+        request_id=_id(body.get("RequestId"), "RequestId"),
+        channel=channel,
+        message=dict(message),
+        endpoint_id=_id(endpoint_id, "EndpointId") if endpoint_id else None,
+        address=address,
+        activity_id=_id(body.get("ActivityId"), "ActivityId") if body.get("ActivityId") else "",
+        campaign_id=_id(body.get("CampaignId"), "CampaignId") if body.get("CampaignId") else None,
+        treatment_id=str(body["TreatmentId"]) if body.get("TreatmentId") is not None else None,
+        transactional=_flag(body.get("Transactional", False)),
+        substitutions=dict(substitutions),
+    )
+
+
+def _id(value: object, name: str) -> str:
+    text = _text(value, name)
+    if len(text) > MAX_ID_LENGTH or "#" in text:
+        raise ValidationError(name, f"must be at most {MAX_ID_LENGTH} characters without '#'")
+    return text
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(name, "is required")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError("Transactional", "must be true or false")
+    return value

@@ -1,0 +1,381 @@
+"""The sender: what the send queue's consumer does with a batch of send requests.
+
+For each request: read the endpoint as it is now, check that it may be sent to (eligibility), and
+then, once per (request, activity, endpoint) through the ledger: render the message, archive it,
+call the channel, record the outcome. Sends are paced by the governor: the batch takes its tokens
+per sending identity in one write and waits for more while the time budget allows. A throttled call
+is retried with backoff and jitter; one that stays throttled, or a batch that runs out of time or
+tokens, leaves its requests failed so that the queue delivers them again (they are never lost, and
+the ledger keeps a redelivery from sending twice).
+
+The archive is written before the channel is called, under the message's own id, with exactly the
+bytes handed to the channel: a message that is sent is always archived, and one the channel refuses
+or throttles is removed again. Every settled send is reported as a Pinpoint-schema event whose id is
+derived from the send, so a redelivery that reports it again produces the same event id.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from engage import events as engage_events
+from engage.errors import DeliveryRefusedError, EngageError, NotFoundError, ThrottledError, ValidationError
+from engage.messages import archive, unsubscribe
+from engage.messages.compose import TemplateReader, compose
+from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
+from engage.messages.governor import Governor
+from engage.messages.ledger import Ledger, Outcome, Status, deliver
+from engage.messages.mime import build_email
+from engage.messages.request import SendRequest
+from engage.retry import Backoff
+
+EVENT_PREFIX = {"EMAIL": "_email", "SMS": "_SMS", "VOICE": "_VOICE"}
+SENT_EVENT = {"EMAIL": "_email.send", "SMS": "_SMS.BUFFERED", "VOICE": "_VOICE.BUFFERED"}
+REFUSED_EVENT = {"EMAIL": "_email.rejected", "SMS": "_SMS.FAILURE", "VOICE": "_VOICE.FAILURE"}
+SKIP_REASONS = frozenset({"INACTIVE_ENDPOINT", "NO_ADDRESS", "OPTED_OUT", "ENDPOINT_NOT_FOUND"})
+EVENT_IDS = uuid.UUID("5b0f4d8e-64f4-4d53-9c55-3f4f4e0e6a10")
+
+
+def is_skip(reason: str | None) -> bool:
+    """Whether a REFUSED send was held back by us (the endpoint may not be sent to) rather than
+    refused by the channel."""
+    return bool(reason) and (reason in SKIP_REASONS or reason.startswith("SUPPRESSED_"))
+
+
+class EndpointReader(Protocol):
+    def get(self, app_id: str, endpoint_id: str) -> Mapping[str, Any]: ...
+
+
+class EmailChannel(Protocol):
+    def send(self, raw: bytes, sender: str, recipient: str, tags: Mapping[str, str] | None = None) -> str: ...
+
+
+class TextChannel(Protocol):
+    def send_text(
+        self, destination: str, body: str, message_type: str = ..., context: Mapping[str, str] | None = ...
+    ) -> str: ...
+
+    def send_voice(
+        self,
+        destination: str,
+        body: str,
+        voice_id: str | None = ...,
+        ssml: bool = ...,
+        context: Mapping[str, str] | None = ...,
+    ) -> str: ...
+
+
+class ArchiveStore(Protocol):
+    def put(self, key: str, body: bytes, content_type: str) -> None: ...
+    def delete(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    from_address: str | None = None
+    text_identity: str = "default"  # the origination identity or pool the SMS and voice buckets are for
+    lease_seconds: float = 120.0
+    resend_uncertain_transactional: bool = False
+    transactional_after_opt_out: bool = False
+    unsubscribe_url: str | None = None
+    unsubscribe_mailto: str | None = None
+    unsubscribe_secrets: Sequence[bytes] = ()
+
+
+@dataclass(frozen=True)
+class SendResult:
+    request: SendRequest
+    outcome: Outcome | None = None
+    error: Exception | None = None  # the request failed and must come back from the queue
+    address: str | None = None
+    archive_key: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return (
+            self.outcome is not None
+            and self.outcome.status == Status.REFUSED
+            and is_skip(self.outcome.reason)
+        )
+
+
+@dataclass
+class _Prepared:
+    request: SendRequest
+    endpoint: Mapping[str, Any]
+    archive_key: str | None = None
+
+
+@dataclass
+class Sender:
+    endpoints: EndpointReader
+    consent: ConsentReader
+    suppressions: SuppressionReader
+    templates: TemplateReader
+    ledger: Ledger
+    governor: Governor
+    email: EmailChannel
+    texts: TextChannel
+    archive_store: ArchiveStore
+    events: engage_events.EventStream
+    policy: SendPolicy = field(default_factory=SendPolicy)
+    backoff: Backoff = field(default_factory=Backoff)
+    clock: Callable[[], float] = time.time
+
+    def send_batch(self, requests: Sequence[SendRequest], deadline: float) -> list[SendResult]:
+        """Settles what it can before `deadline` (epoch seconds); the rest come back as failed."""
+        results: list[SendResult] = []
+        by_identity: dict[str, list[_Prepared]] = defaultdict(list)
+        for request in requests:
+            try:
+                endpoint = self._endpoint(request)
+            except NotFoundError:
+                results.append(self._skip(request, {}, "ENDPOINT_NOT_FOUND", "the endpoint does not exist"))
+                continue
+            except EngageError as exc:
+                results.append(SendResult(request, error=exc))
+                continue
+            skip = skip_reason(
+                request.app_id,
+                endpoint,
+                self.consent,
+                self.suppressions,
+                request.transactional,
+                self.policy.transactional_after_opt_out,
+            )
+            if skip is not None:
+                results.append(self._skip(request, endpoint, skip.reason, skip.detail))
+            else:
+                by_identity[self._identity(request.channel)].append(_Prepared(request, endpoint))
+        for identity, prepared in by_identity.items():
+            results.extend(self._send_paced(identity, prepared, deadline))
+        return self._report(results)
+
+    # --- pacing ------------------------------------------------------------------------------
+    def _send_paced(self, identity: str, prepared: list[_Prepared], deadline: float) -> list[SendResult]:
+        results: list[SendResult] = []
+        waiting = list(prepared)
+        while waiting:
+            granted = self.governor.take(identity, len(waiting), self.clock())
+            if granted == 0:
+                # Wait for the whole group (one write takes them all), or for what the time left
+                # allows.
+                pause = self.governor.wait_seconds(identity, len(waiting), self.clock())
+                if self.clock() + pause > deadline:
+                    pause = self.governor.wait_seconds(identity, 1, self.clock())
+                if pause <= 0:  # a daily allowance is used up: nothing more today
+                    pause = float("inf")
+                if self.clock() + pause > deadline:
+                    error = ThrottledError(f"no sending capacity on {identity} before the batch's deadline")
+                    results.extend(SendResult(p.request, error=error) for p in waiting)
+                    break
+                self.backoff.sleep(pause)
+                continue
+            for item in waiting[:granted]:
+                results.append(self._send_one(item, deadline))
+            waiting = waiting[granted:]
+        return results
+
+    def _send_one(self, item: _Prepared, deadline: float) -> SendResult:
+        request = item.request
+        resend = request.transactional and self.policy.resend_uncertain_transactional
+        for attempt in range(self.backoff.max_attempts):
+            try:
+                outcome = deliver(
+                    self.ledger,
+                    request.key,
+                    uuid.uuid4().hex,
+                    lambda: self._call(item),
+                    self.clock(),
+                    self.policy.lease_seconds,
+                    resend,
+                )
+            except ThrottledError as exc:
+                if attempt + 1 >= self.backoff.max_attempts or self.clock() >= deadline:
+                    return SendResult(request, error=exc, address=item.endpoint.get("Address"))
+                self.backoff.wait(attempt)
+                continue
+            except Exception as exc:  # noqa: BLE001 - the request comes back from the queue; the ledger decides then
+                return SendResult(request, error=exc, address=item.endpoint.get("Address"))
+            return SendResult(
+                request, outcome, address=item.endpoint.get("Address"), archive_key=item.archive_key
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # --- one message ---------------------------------------------------------------------------
+    def _call(self, item: _Prepared) -> str:
+        """Renders, archives and sends one message; returns the channel's message id."""
+        request, endpoint = item.request, item.endpoint
+        try:
+            content = compose(request, endpoint, self.templates)
+        except (ValidationError, NotFoundError) as exc:
+            raise DeliveryRefusedError("MESSAGE_INVALID", str(exc)) from exc
+        sent_at = datetime.fromtimestamp(self.clock(), UTC)
+        own_id = uuid.uuid4().hex
+        if request.channel == "EMAIL":
+            sender = content.options.get("FromAddress") or self.policy.from_address
+            if not sender:
+                raise DeliveryRefusedError("NO_FROM_ADDRESS", "no FromAddress in the message or the settings")
+            raw = build_email(
+                sender,
+                endpoint["Address"],
+                content.parts["Subject"],
+                html=content.part("HtmlPart"),
+                text=content.part("TextPart"),
+                headers=self._unsubscribe_headers(request),
+                sent_at=sent_at,
+                sender_name=content.options.get("FromName"),
+                message_id=f"<{own_id}@{sender.rsplit('@', 1)[1]}>",
+            )
+            kept = archive.email(request.recipient_id, sent_at, own_id, raw)
+            return self._archived(
+                item, kept, lambda: self.email.send(raw, sender, endpoint["Address"], _tags(request))
+            )
+        body = content.parts["Body"]
+        metadata = {k: v for k, v in _tags(request).items() if k != "endpoint_id"}
+        kept = archive.text(request.recipient_id, sent_at, own_id, request.channel, body, metadata)
+        context = {**_tags(request), "message_id": own_id}
+        if request.channel == "SMS":
+            message_type = content.options.get("MessageType") or (
+                "TRANSACTIONAL" if request.transactional else "PROMOTIONAL"
+            )
+            return self._archived(
+                item, kept, lambda: self.texts.send_text(endpoint["Address"], body, message_type, context)
+            )
+        return self._archived(
+            item,
+            kept,
+            lambda: self.texts.send_voice(
+                endpoint["Address"],
+                body,
+                content.options.get("VoiceId"),
+                body.lstrip().startswith("<speak"),
+                context,
+            ),
+        )
+
+    def _archived(self, item: _Prepared, kept: archive.ArchivedMessage, send: Callable[[], str]) -> str:
+        self.archive_store.put(kept.key, kept.body, kept.content_type)
+        try:
+            message_id = send()
+        except (ThrottledError, DeliveryRefusedError):
+            self.archive_store.delete(kept.key)  # not sent: nothing to keep
+            raise
+        item.archive_key = kept.key
+        return message_id
+
+    def _unsubscribe_headers(self, request: SendRequest) -> dict[str, str]:
+        """One-click unsubscribe on promotional email to an endpoint (an ad hoc address has no
+        endpoint to opt out, and a transactional message is not a subscription)."""
+        policy = self.policy
+        if request.transactional or not request.endpoint_id or not policy.unsubscribe_url:
+            return {}
+        token = unsubscribe.mint(
+            policy.unsubscribe_secrets, request.app_id, request.endpoint_id, request.campaign_id
+        )
+        return unsubscribe.headers(policy.unsubscribe_url, token, policy.unsubscribe_mailto)
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _endpoint(self, request: SendRequest) -> Mapping[str, Any]:
+        if request.endpoint_id:
+            endpoint = self.endpoints.get(request.app_id, request.endpoint_id)
+            if endpoint.get("ChannelType") != request.channel:
+                raise ValidationError(
+                    "ChannelType", f"the endpoint is a {endpoint.get('ChannelType')} endpoint"
+                )
+            return endpoint
+        return {"Id": request.recipient_id, "Address": request.address, "ChannelType": request.channel}
+
+    def _identity(self, channel: str) -> str:
+        return "ses" if channel == "EMAIL" else f"{channel.lower()}:{self.policy.text_identity}"
+
+    def _skip(
+        self, request: SendRequest, endpoint: Mapping[str, Any], reason: str, detail: str
+    ) -> SendResult:
+        def refuse() -> str:
+            raise DeliveryRefusedError(reason, detail)
+
+        try:
+            outcome = deliver(self.ledger, request.key, uuid.uuid4().hex, refuse, self.clock())
+        except Exception as exc:  # noqa: BLE001 - reported as the request's failure
+            return SendResult(request, error=exc)
+        return SendResult(request, outcome, address=endpoint.get("Address"))
+
+    def _report(self, results: list[SendResult]) -> list[SendResult]:
+        """Emits one event per settled send; if the stream fails, every request in the batch comes
+        back (a redelivery reports them again under the same event ids)."""
+        settled = [r for r in results if r.outcome is not None]
+        try:
+            engage_events.emit(
+                [event_for(r, self.clock()) for r in settled], self.events, backoff=self.backoff
+            )
+        except EngageError as exc:
+            return [SendResult(r.request, error=exc) if r.outcome is not None else r for r in results]
+        return results
+
+
+def event_type(result: SendResult) -> str:
+    outcome, channel = result.outcome, result.request.channel
+    assert outcome is not None
+    if outcome.status == Status.SENT:
+        return SENT_EVENT[channel]
+    if outcome.status == Status.UNCERTAIN:
+        return f"{EVENT_PREFIX[channel]}.uncertain"
+    return f"{EVENT_PREFIX[channel]}.skipped" if result.skipped else REFUSED_EVENT[channel]
+
+
+def event_for(result: SendResult, now: float) -> engage_events.Event:
+    """The Pinpoint-schema record of a settled send."""
+    request, outcome = result.request, result.outcome
+    assert outcome is not None
+    kind = event_type(result)
+    attributes = {
+        **_tags(request),
+        "channel_type": request.channel,
+        "transactional": str(request.transactional).lower(),
+        "record_status": outcome.reason or outcome.status.value,
+    }
+    if outcome.message_id:
+        attributes["message_id"] = outcome.message_id
+    if result.archive_key:
+        attributes["archive_key"] = result.archive_key
+    if request.campaign_id:
+        attributes["campaign_activity_id"] = request.activity_id
+    facets = None
+    if request.channel == "EMAIL" and outcome.status == Status.SENT and result.address:
+        facets = {
+            "email_channel": {
+                "mail_event": {
+                    "mail": {"message_id": outcome.message_id, "destination": [result.address]},
+                    "send": {},
+                }
+            }
+        }
+    return engage_events.Event(
+        event_type=kind,
+        app_id=request.app_id,
+        endpoint_id=request.recipient_id,
+        attributes=attributes,
+        timestamp_ms=int(now * 1000),
+        facets=facets,
+        event_id=str(uuid.uuid5(EVENT_IDS, f"{request.key}#{kind}")),
+    )
+
+
+def _tags(request: SendRequest) -> dict[str, str]:
+    tags = {
+        "application_id": request.app_id,
+        "request_id": request.request_id,
+        "endpoint_id": request.recipient_id,
+    }
+    if request.campaign_id:
+        tags["campaign_id"] = request.campaign_id
+    if request.treatment_id is not None:
+        tags["treatment_id"] = request.treatment_id
+    return tags

@@ -1,0 +1,353 @@
+"""The sender (engage.messages.sender): eligibility, once-only sends through the ledger, pacing by
+the governor, the archive of exactly what was sent, and one event per settled send."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from engage.consent import consent_record
+from engage.errors import DeliveryRefusedError, ThrottledError
+from engage.messages import unsubscribe
+from engage.messages.governor import Governor, Limits
+from engage.messages.ledger import Status
+from engage.messages.request import SendRequest, parse_request
+from engage.messages.sender import Sender, SendPolicy
+from engage.retry import Backoff
+from engage.suppression import suppression
+from engage.templates.model import Templates
+
+from tests.support.fakes import (
+    MemoryArchive,
+    MemoryBuckets,
+    MemoryConsent,
+    MemoryEndpoints,
+    MemoryLedger,
+    MemoryStream,
+    MemorySuppressions,
+    MemoryTemplates,
+    ScriptedChannel,
+)
+
+APP = "sendapp"
+SECRET = b"unsubscribe-secret"
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+        self.slept = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
+
+
+def endpoint(endpoint_id, channel="EMAIL", address=None, **extra):
+    address = address or (f"{endpoint_id}@example.org" if channel == "EMAIL" else "+12065550100")
+    return {
+        "ApplicationId": APP,
+        "Id": endpoint_id,
+        "ChannelType": channel,
+        "Address": address,
+        "User": {"UserId": f"u-{endpoint_id}", "UserAttributes": {"FirstName": ["Ana"]}},
+        **extra,
+    }
+
+
+def email(endpoint_id="ep-1", request_id="c-1", **extra):
+    return SendRequest(
+        app_id=APP,
+        request_id=request_id,
+        channel="EMAIL",
+        endpoint_id=endpoint_id,
+        campaign_id=request_id,
+        activity_id="a-1",
+        message={"Subject": "Hi {{User.UserAttributes.FirstName}}", "HtmlPart": "<p>Offer {{Offer}}</p>"},
+        substitutions={"Offer": ["10%"]},
+        **extra,
+    )
+
+
+def make(endpoints=(), email_script=(), text_script=(), limits=None, **policy):
+    limits = limits or Limits(rate=100, burst=100)
+    clock = Clock()
+    backoff = Backoff(sleep=clock.sleep, rng=random.Random(0), max_attempts=4)
+    templates = Templates(MemoryTemplates())
+    sender = Sender(
+        endpoints=MemoryEndpoints(endpoints),
+        consent=MemoryConsent(),
+        suppressions=MemorySuppressions(),
+        templates=templates,
+        ledger=MemoryLedger(),
+        governor=Governor(MemoryBuckets(), lambda _identity: limits, backoff),
+        email=ScriptedChannel(*email_script),
+        texts=ScriptedChannel(*text_script),
+        archive_store=MemoryArchive(),
+        events=MemoryStream(),
+        policy=SendPolicy(
+            from_address="news@example.com",
+            unsubscribe_url="https://u.example.com/unsubscribe",
+            unsubscribe_secrets=(SECRET,),
+            lease_seconds=60,
+            **policy,
+        ),
+        backoff=backoff,
+        clock=clock,
+    )
+    return sender, clock
+
+
+def test_an_email_is_rendered_sent_archived_as_sent_and_reported():
+    sender, clock = make([endpoint("ep-1")])
+    (result,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert result.outcome.status == Status.SENT and result.error is None
+    (sent,) = sender.email.sent
+    assert sent["to"] == "ep-1@example.org" and sent["tags"]["campaign_id"] == "c-1"
+    raw = sent["raw"].decode()
+    assert "Subject: Hi Ana" in raw and "Offer 10%" in raw
+    assert sender.archive_store.objects == {result.archive_key: sent["raw"]}
+    assert result.archive_key.startswith("archive/ep-1/")
+    (record,) = sender.events.records
+    assert record["event_type"] == "_email.send"
+    assert record["attributes"]["message_id"] == sent["MessageId"] == result.outcome.message_id
+    assert record["facets"]["email_channel"]["mail_event"]["mail"]["destination"] == ["ep-1@example.org"]
+
+
+def test_promotional_email_carries_a_one_click_unsubscribe_that_verifies():
+    sender, clock = make([endpoint("ep-1")])
+    sender.send_batch([email()], deadline=clock.now + 30)
+    raw = sender.email.sent[0]["raw"].decode()
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
+    token = raw.split("token=", 1)[1].split(">", 1)[0]
+    from urllib.parse import unquote
+
+    claim = unsubscribe.verify(unquote(token), [SECRET], now=int(clock.now))
+    assert (claim.app_id, claim.endpoint_id, claim.campaign_id) == (APP, "ep-1", "c-1")
+
+
+def test_transactional_email_has_no_unsubscribe():
+    sender, clock = make([endpoint("ep-1")])
+    sender.send_batch([email(transactional=True)], deadline=clock.now + 30)
+    assert "List-Unsubscribe" not in sender.email.sent[0]["raw"].decode()
+
+
+def test_a_redelivered_request_is_not_sent_twice_and_reports_the_same_event():
+    sender, clock = make([endpoint("ep-1")])
+    first = sender.send_batch([email()], deadline=clock.now + 30)
+    again = sender.send_batch([email()], deadline=clock.now + 30)
+    assert len(sender.email.sent) == 1
+    assert again[0].outcome.duplicate and again[0].outcome.message_id == first[0].outcome.message_id
+    ids = {r["event_id"] for r in sender.events.records}
+    assert len(sender.events.records) == 2 and len(ids) == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "prepare", "reason"),
+    [
+        ({"OptOut": "ALL"}, None, "OPTED_OUT"),
+        ({"EndpointStatus": "INACTIVE"}, None, "INACTIVE_ENDPOINT"),
+        (
+            {},
+            lambda s: s.consent.record(
+                consent_record(APP, "EMAIL", "ep-1@example.org", "OPTED_OUT", "one-click-unsubscribe")
+            ),
+            "OPTED_OUT",
+        ),
+        (
+            {},
+            lambda s: s.suppressions.suppress(
+                suppression(APP, "EMAIL", "EP-1@example.org", "COMPLAINT", "ses-feedback")
+            ),
+            "SUPPRESSED_COMPLAINT",
+        ),
+    ],
+)
+def test_ineligible_recipients_are_skipped_with_their_reason(extra, prepare, reason):
+    sender, clock = make([endpoint("ep-1", **extra)])
+    if prepare:
+        prepare(sender)
+    (result,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert result.skipped and result.outcome.reason == reason
+    assert sender.email.sent == [] and sender.archive_store.objects == {}
+    (record,) = sender.events.records
+    assert record["event_type"] == "_email.skipped" and record["attributes"]["record_status"] == reason
+
+
+def test_a_missing_endpoint_is_skipped_not_retried():
+    sender, clock = make([])
+    (result,) = sender.send_batch([email("gone")], deadline=clock.now + 30)
+    assert result.skipped and result.outcome.reason == "ENDPOINT_NOT_FOUND"
+
+
+def test_a_throttled_call_is_retried_with_backoff_and_its_archive_removed():
+    throttled = ThrottledError("SendEmail: TooManyRequestsException")
+    sender, clock = make([endpoint("ep-1")], email_script=[throttled, throttled])
+    (result,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert result.outcome.status == Status.SENT and len(sender.email.sent) == 1
+    assert list(sender.archive_store.objects) == [result.archive_key]
+    assert clock.slept > 0
+
+
+def test_a_call_that_stays_throttled_fails_the_request_for_the_queue_and_releases_its_claim():
+    throttled = ThrottledError("SendEmail: Throttling")
+    sender, clock = make([endpoint("ep-1")], email_script=[throttled] * 4)
+    (result,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert isinstance(result.error, ThrottledError) and sender.archive_store.objects == {}
+    (later,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert later.outcome.status == Status.SENT and len(sender.email.sent) == 1
+
+
+def test_a_refused_message_is_recorded_reported_and_not_archived():
+    refused = DeliveryRefusedError("MessageRejected", "Email address is not verified")
+    sender, clock = make([endpoint("ep-1")], email_script=[refused])
+    (result,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert result.outcome.status == Status.REFUSED and not result.skipped
+    assert sender.archive_store.objects == {}
+    assert sender.events.records[0]["event_type"] == "_email.rejected"
+
+
+def test_a_call_that_dies_mid_send_is_marked_uncertain_after_the_lease_and_not_resent():
+    sender, clock = make([endpoint("ep-1")], email_script=[TimeoutError("read timed out")])
+    (first,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert isinstance(first.error, TimeoutError)
+    (early,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert early.error is not None  # still within the first delivery's lease
+    clock.now += 61
+    (late,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert late.outcome.status == Status.UNCERTAIN and sender.email.sent == []
+    assert sender.events.records[-1]["event_type"] == "_email.uncertain"
+    assert len(sender.archive_store.objects) == 1  # it may have gone out: what was handed over is kept
+
+
+def test_transactional_sends_may_be_resent_when_uncertain_by_policy():
+    sender, clock = make(
+        [endpoint("ep-1")], email_script=[TimeoutError("read timed out")], resend_uncertain_transactional=True
+    )
+    sender.send_batch([email(transactional=True)], deadline=clock.now + 30)
+    clock.now += 61
+    (late,) = sender.send_batch([email(transactional=True)], deadline=clock.now + 30)
+    assert late.outcome.status == Status.SENT and len(sender.email.sent) == 1
+
+
+def test_sends_are_paced_by_the_governor_and_what_does_not_fit_comes_back():
+    eps = [endpoint(f"ep-{i}") for i in range(5)]
+    sender, clock = make(eps, limits=Limits(rate=2, burst=2))
+    start = clock.now
+    results = sender.send_batch([email(f"ep-{i}") for i in range(5)], deadline=clock.now + 30)
+    assert all(r.outcome.status == Status.SENT for r in results)
+    assert clock.now - start >= 1.5  # 2 at once, then 3 more at 2 per second
+    sender, clock = make(eps, limits=Limits(rate=2, burst=2))
+    results = sender.send_batch([email(f"ep-{i}") for i in range(5)], deadline=clock.now + 0.6)
+    sent = [r for r in results if r.outcome]
+    assert len(sent) == 3 and all(isinstance(r.error, ThrottledError) for r in results if not r.outcome)
+
+
+def test_an_exhausted_daily_quota_sends_nothing_and_returns_the_requests():
+    sender, clock = make([endpoint("ep-1")], limits=Limits(rate=10, burst=10, daily_left=0))
+    (result,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert isinstance(result.error, ThrottledError) and sender.email.sent == []
+
+
+def test_sms_from_a_template_is_promotional_by_default_and_voice_uses_the_templates_voice():
+    sender, clock = make([endpoint("s-1", "SMS"), endpoint("v-1", "VOICE")])
+    sender.templates.create("SMS", "offer", {"Body": "Hi {{User.UserAttributes.FirstName}}: {{Offer}}"})
+    sender.templates.create(
+        "VOICE", "call", {"Body": "Hello {{User.UserAttributes.FirstName}}", "VoiceId": "Joanna"}
+    )
+    requests = [
+        SendRequest(
+            APP, "c-2", "SMS", {"TemplateName": "offer"}, endpoint_id="s-1", substitutions={"Offer": ["2x"]}
+        ),
+        SendRequest(APP, "c-2", "VOICE", {"TemplateName": "call"}, endpoint_id="v-1"),
+    ]
+    results = sender.send_batch(requests, deadline=clock.now + 30)
+    assert [r.outcome.status for r in results] == [Status.SENT, Status.SENT]
+    text, voice = sender.texts.sent
+    assert (text["body"], text["type"]) == ("Hi Ana: 2x", "PROMOTIONAL")
+    assert (voice["body"], voice["voice"], voice["ssml"]) == ("Hello Ana", "Joanna", False)
+    assert [r["event_type"] for r in sender.events.records] == ["_SMS.BUFFERED", "_VOICE.BUFFERED"]
+    archived = sender.archive_store.objects[results[0].archive_key]
+    assert b'"Body": "Hi Ana: 2x"' in archived
+
+
+def test_a_message_that_cannot_be_rendered_is_refused_not_retried():
+    sender, clock = make([endpoint("ep-1")])
+    bad = SendRequest(APP, "c-3", "EMAIL", {"TemplateName": "missing"}, endpoint_id="ep-1")
+    (result,) = sender.send_batch([bad], deadline=clock.now + 30)
+    assert result.outcome.status == Status.REFUSED and result.outcome.reason == "MESSAGE_INVALID"
+
+
+def test_an_ad_hoc_address_is_sent_under_a_pseudonym_never_the_address():
+    sender, clock = make([])
+    request = SendRequest(
+        APP, "r-1", "EMAIL", {"Subject": "Code", "TextPart": "1234"}, address="zoe@example.org"
+    )
+    (result,) = sender.send_batch([request], deadline=clock.now + 30)
+    assert result.outcome.status == Status.SENT
+    assert "zoe" not in result.archive_key and "zoe" not in request.key
+    assert sender.events.records[0]["client"]["client_id"] == request.recipient_id
+
+
+def test_when_the_event_stream_fails_the_whole_batch_comes_back():
+    from engage.errors import RetriesExhaustedError
+
+    sender, clock = make([endpoint("ep-1")])
+
+    class Broken:
+        def put_records(self, entries):
+            return ["AccessDeniedException"] * len(entries)
+
+    sender.events = Broken()
+    (result,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert isinstance(result.error, RetriesExhaustedError) and len(sender.email.sent) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("not json", "body"),
+        (
+            {"ApplicationId": APP, "RequestId": "r", "ChannelType": "FAX", "EndpointId": "e", "Message": {}},
+            "ChannelType",
+        ),
+        (
+            {"ApplicationId": APP, "RequestId": "r", "ChannelType": "SMS", "Message": {"Body": "x"}},
+            "EndpointId",
+        ),
+        (
+            {
+                "ApplicationId": APP,
+                "RequestId": "r",
+                "ChannelType": "SMS",
+                "EndpointId": "e",
+                "Message": {"Bdy": "x"},
+            },
+            "Message.Bdy",
+        ),
+        (
+            {
+                "ApplicationId": APP,
+                "RequestId": "a#b",
+                "ChannelType": "SMS",
+                "EndpointId": "e",
+                "Message": {},
+            },
+            "RequestId",
+        ),
+    ],
+)
+def test_malformed_queue_messages_are_refused_by_field(body, field):
+    from engage.errors import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        parse_request(body)
+    assert error.value.field == field
+
+
+def test_a_request_round_trips_through_its_queue_body():
+    request = email(transactional=True)
+    assert parse_request(request.to_body()) == request

@@ -17,6 +17,8 @@ requirements/dev.txt and tests/e2e cover each patch):
   two, and its CloudFormation wrote to the one that does not execute);
 - a resource that fails to create fails CreateStack with its logical id and the reason (moto
   answered a bare HTTP 500);
+- a bucket policy's TLS-only Deny (aws:SecureTransport false) is left out when moto evaluates the
+  policy (moto ignores conditions, so it denied every object write; we stand in for HTTPS);
 - a bucket's NotificationConfiguration from the template is applied (moto's model drops it), so
   S3 events reach EventBridge, queues, topics or functions as configured;
 - `Fn::Sub` with a variable map keeps `$$` as written, as CloudFormation does (moto substituted
@@ -252,6 +254,7 @@ def _esm_sources(backend: Any) -> list[Any]:
     ]
 
 
+_original_get_bucket_permission = s3_models.FakeBucket.get_permission
 _original_create_bucket = vars(s3_models.FakeBucket)["create_from_cloudformation_json"]
 
 
@@ -274,6 +277,25 @@ def _create_bucket(
             Bucket=bucket.name, NotificationConfiguration=_bucket_notifications(notifications)
         )
     return bucket
+
+
+def _get_bucket_permission(self: Any, action: str, resource: str) -> Any:
+    """moto evaluates a bucket policy without its conditions, so the usual TLS-only statement
+    (Deny s3:* when aws:SecureTransport is false) denied every request; the local stack stands in
+    for S3's HTTPS endpoint, so those statements are left out, as they never match over HTTPS."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy.decode() if isinstance(self.policy, bytes) else self.policy)
+    statements = document.get("Statement", [])
+    kept = [s for s in (statements if isinstance(statements, list) else [statements]) if not _tls_only(s)]
+    return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
+
+
+def _tls_only(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition") or {}
+    return statement.get("Effect") == "Deny" and condition == {"Bool": {"aws:SecureTransport": "false"}}
 
 
 def _bucket_notifications(cfn: dict[str, Any]) -> dict[str, Any]:
@@ -347,6 +369,7 @@ def install(
     lambda_models.LambdaFunction.create_from_cloudformation_json = classmethod(_create_function)
     sfn_models.StateMachine.create_from_cloudformation_json = classmethod(_create_state_machine)
     s3_models.FakeBucket.create_from_cloudformation_json = classmethod(_create_bucket)
+    s3_models.FakeBucket.get_permission = _get_bucket_permission
     for model, physical_id in PHYSICAL_IDS.items():
         model.physical_resource_id = property(physical_id)
     for model, (handles, read) in EXTRA_ATTRIBUTES.items():
@@ -362,6 +385,7 @@ def uninstall() -> None:
     lambda_models.LambdaFunction.create_from_cloudformation_json = _original_create_function
     sfn_models.StateMachine.create_from_cloudformation_json = _original_create_state_machine
     s3_models.FakeBucket.create_from_cloudformation_json = _original_create_bucket
+    s3_models.FakeBucket.get_permission = _original_get_bucket_permission
     for model in PHYSICAL_IDS:
         if "physical_resource_id" in vars(model):
             del model.physical_resource_id

@@ -275,6 +275,38 @@ class FirehoseDeliveryStream(Provisioned):
         return cls(request["DeliveryStreamName"], {"Arn": arn})
 
 
+class CloudWatchAlarm(Provisioned):
+    TYPE = "AWS::CloudWatch::Alarm"
+    ATTRIBUTES = ("Arn",)
+    FIELDS = (
+        "AlarmDescription",
+        "Namespace",
+        "MetricName",
+        "Dimensions",
+        "Statistic",
+        "Period",
+        "EvaluationPeriods",
+        "Threshold",
+        "ComparisonOperator",
+        "TreatMissingData",
+        "AlarmActions",
+    )
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        alarm_name = props.get("AlarmName", name)
+        request = {key: props[key] for key in cls.FIELDS if key in props}
+        for key in ("Period", "EvaluationPeriods"):
+            if key in request:
+                request[key] = int(request[key])
+        if "Threshold" in request:
+            request["Threshold"] = float(request["Threshold"])
+        cloudwatch = client("cloudwatch", region)
+        cloudwatch.put_metric_alarm(AlarmName=alarm_name, **_prune(request))
+        arn = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]["AlarmArn"]
+        return cls(alarm_name, {"Arn": arn})
+
+
 class GlueDatabase(Provisioned):
     TYPE = "AWS::Glue::Database"
 

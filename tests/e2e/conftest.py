@@ -52,8 +52,16 @@ def no_pii_in_logs(local_stack):
 def local_stack(tmp_path_factory):
     stack = LocalStack(state_dir=tmp_path_factory.mktemp("engage-local")).start()
     try:
-        stack.deploy(  # small chunks and parts: a 120-row file needs five, 15 numbers need four
-            parameters={"ImportChunkSize": "25", "ValidationPartSize": "4", "PhoneValidateRate": "100"}
+        stack.deploy(  # small chunks and parts: a 120-row file needs five, 15 numbers need four;
+            # failed sends come back after a second, and a send stuck mid-call turns UNCERTAIN in four
+            parameters={
+                "ImportChunkSize": "25",
+                "ValidationPartSize": "4",
+                "PhoneValidateRate": "100",
+                "SendVisibilityTimeout": "1",
+                "SendLeaseSeconds": "4",
+                "TextMessagesPerSecond": "20",
+            }
         )
         stack.deploy(RUNTIME_APP, "runtime-test")
         stack.deploy(TRIGGERS_APP, "triggers")
@@ -65,8 +73,9 @@ def local_stack(tmp_path_factory):
 
 @pytest.fixture
 def faults(local_stack):
-    """Sets the local stack's fault rules (`faults(rule, ...)`; `faults()` clears them and returns
-    how often each fired); cleared again after the test, whatever happens."""
+    """Sets the local stack's fault rules (`faults(rule, ...)`; `faults()` clears them); cleared
+    again after the test, whatever happens. POST {} to the control port's `faults` reads how often
+    each rule fired."""
 
     def configure(*rules):
         response = requests.post(f"{local_stack.control.url}/faults", json={"rules": list(rules)}, timeout=30)

@@ -276,10 +276,31 @@ class ScriptedChannel:
     def send(self, raw: bytes, sender: str, recipient: str, tags: Mapping[str, str] | None = None) -> str:
         return self._next({"raw": raw, "sender": sender, "to": recipient, "tags": dict(tags or {})})
 
-    def send_text(self, destination: str, body: str, message_type: str = "", context: Any = None) -> str:
-        return self._next({"to": destination, "body": body, "type": message_type, "context": context})
+    def send_text(
+        self,
+        destination: str,
+        body: str,
+        message_type: str = "",
+        context: Any = None,
+        origination: Any = None,
+    ) -> str:
+        sent = {
+            "to": destination,
+            "body": body,
+            "type": message_type,
+            "context": context,
+            "from": origination,
+        }
+        return self._next(sent)
 
     def send_voice(
-        self, destination: str, body: str, voice_id: Any = None, ssml: bool = False, context: Any = None
+        self,
+        destination: str,
+        body: str,
+        voice_id: Any = None,
+        ssml: bool = False,
+        context: Any = None,
+        origination: Any = None,
     ) -> str:
-        return self._next({"to": destination, "body": body, "voice": voice_id, "ssml": ssml})
+        sent = {"to": destination, "body": body, "voice": voice_id, "ssml": ssml, "from": origination}
+        return self._next(sent)

@@ -351,3 +351,21 @@ def test_malformed_queue_messages_are_refused_by_field(body, field):
 def test_a_request_round_trips_through_its_queue_body():
     request = email(transactional=True)
     assert parse_request(request.to_body()) == request
+
+
+def test_an_archive_that_cannot_be_written_sends_nothing_and_gives_the_send_back():
+    sender, clock = make([endpoint("ep-1")])
+
+    class Unwritable:
+        def put(self, key, body, content_type):
+            raise OSError("S3 unavailable")
+
+        def delete(self, key):
+            raise AssertionError("nothing to delete")
+
+    working, sender.archive_store = sender.archive_store, Unwritable()
+    (result,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert result.error is not None and sender.email.sent == []
+    sender.archive_store = working
+    (later,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert later.outcome.status == Status.SENT and not later.outcome.duplicate

@@ -75,5 +75,20 @@ def test_throttling_is_retryable_and_an_opted_out_number_is_refused_by_reason(st
     with pytest.raises(DeliveryRefusedError) as refused:
         sender.send_text("+12065550100", "x")
     assert refused.value.code == "DESTINATION_PHONE_NUMBER_OPTED_OUT"
-    with pytest.raises(ValueError, match="message type"):
+    with pytest.raises(DeliveryRefusedError, match="message type"):
         sender.send_text("+12065550100", "x", message_type="MARKETING")
+
+
+def test_voice_without_an_origination_identity_is_refused_before_any_call():
+    sender = SmsVoiceSender(boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1"), SmsSettings())
+    with pytest.raises(DeliveryRefusedError) as refused:
+        sender.send_voice("+12065550100", "Hello")
+    assert refused.value.code == "NO_ORIGINATION_IDENTITY"
+
+
+def test_a_message_botocore_rejects_is_refused_not_left_in_doubt():
+    client = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1")
+    sender = SmsVoiceSender(client, SmsSettings("pool-123"))
+    with pytest.raises(DeliveryRefusedError) as refused:
+        sender.send_text("+12065550100", None)  # not a string: botocore refuses it before sending
+    assert refused.value.code == "INVALID_REQUEST"

@@ -51,6 +51,22 @@ class Settings:
     validation_part_size: str = "250"
     default_country: str = "US"
     export_function: str = ""
+    templates_table: str = ""
+    sends_table: str = ""
+    archive_bucket: str = ""
+    send_queue_url: str = ""
+    email_from_address: str = ""
+    ses_configuration_set: str = ""
+    sms_origination_identity: str = ""
+    sms_configuration_set: str = ""
+    text_messages_per_second: str = "1"
+    send_lease_seconds: str = "90"
+    resend_uncertain_transactional: str = "false"
+    transactional_after_opt_out: str = "false"
+    unsubscribe_url: str = ""
+    unsubscribe_mailto: str = ""
+    unsubscribe_secret: str = ""
+    erasure_secret: str = ""
 
     ENV_NAMES = {  # noqa: RUF012 - a class constant, not a field
         "contacts_table": "CONTACTS_TABLE",
@@ -72,6 +88,22 @@ class Settings:
         "validation_part_size": "VALIDATION_PART_SIZE",
         "default_country": "DEFAULT_COUNTRY",
         "export_function": "EXPORT_FUNCTION",
+        "templates_table": "TEMPLATES_TABLE",
+        "sends_table": "SENDS_TABLE",
+        "archive_bucket": "ARCHIVE_BUCKET",
+        "send_queue_url": "SEND_QUEUE_URL",
+        "email_from_address": "EMAIL_FROM_ADDRESS",
+        "ses_configuration_set": "SES_CONFIGURATION_SET",
+        "sms_origination_identity": "SMS_ORIGINATION_IDENTITY",
+        "sms_configuration_set": "SMS_CONFIGURATION_SET",
+        "text_messages_per_second": "TEXT_MESSAGES_PER_SECOND",
+        "send_lease_seconds": "SEND_LEASE_SECONDS",
+        "resend_uncertain_transactional": "RESEND_UNCERTAIN_TRANSACTIONAL",
+        "transactional_after_opt_out": "TRANSACTIONAL_AFTER_OPT_OUT",
+        "unsubscribe_url": "UNSUBSCRIBE_URL",
+        "unsubscribe_mailto": "UNSUBSCRIBE_MAILTO",
+        "unsubscribe_secret": "UNSUBSCRIBE_SECRET_ARN",
+        "erasure_secret": "ERASURE_SECRET_ARN",
     }
 
     @classmethod
@@ -83,6 +115,12 @@ class Settings:
             if raw is not None:
                 values[field.name] = resolve(raw, ssm_client)
         return cls(**values)
+
+    def flag(self, name: str) -> bool:
+        value = getattr(self, name).strip().lower()
+        if value not in ("true", "false"):
+            raise ValidationError(self.ENV_NAMES[name], "must be true or false")
+        return value == "true"
 
     def require(self, name: str) -> str:
         """The named setting, or a clear error naming the environment variable that is missing."""

@@ -44,7 +44,12 @@ class RetriesExhaustedError(EngageError):
         self.failures = failures or []
 
 
-class ThrottledError(EngageError):
+class NotSentError(EngageError):
+    """A message certainly did not go out (a step before the channel call failed): its send may be
+    retried without any risk of a second message."""
+
+
+class ThrottledError(NotSentError):
     """The service asked us to slow down (recognised by its error code); retry after a backoff."""
 
     pinpoint_type = "TooManyRequestsException"

@@ -5,19 +5,29 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from engage.adapters.buckets_dynamodb import DynamoBucketStore
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.email_ses import SesEmailSender, SesQuota
 from engage.adapters.functions import AsyncStarter
 from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.kinesis import KinesisEventStream
-from engage.adapters.objects import ObjectStore, S3MemberLists, WorkflowStarter
+from engage.adapters.ledger_dynamodb import DynamoLedger
+from engage.adapters.objects import BucketArchive, ObjectStore, S3MemberLists, WorkflowStarter
 from engage.adapters.phone import DynamoNumberCache, PinpointNumberValidator
+from engage.adapters.secrets import signing_keys
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
+from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.adapters.templates_dynamodb import DynamoTemplateStore
 from engage.config import Settings
 from engage.contacts import ContactStore
+from engage.messages.governor import Governor, Limits
+from engage.messages.sender import Sender, SendPolicy
+from engage.retry import Backoff
 from engage.segments.service import Segments
+from engage.templates.model import Templates
 
 
 class Services:
@@ -81,6 +91,70 @@ class Services:
     @cached_property
     def objects(self) -> ObjectStore:
         return ObjectStore(self.factory.client("s3"))
+
+    @cached_property
+    def templates(self) -> Templates:
+        table = self.settings.require("templates_table")
+        return Templates(DynamoTemplateStore(table, self.factory.client("dynamodb")))
+
+    @cached_property
+    def archive(self) -> BucketArchive:
+        return BucketArchive(self.objects, self.settings.require("archive_bucket"))
+
+    @cached_property
+    def governor(self) -> Governor:
+        quota = SesQuota(self.factory.client("sesv2"))
+        rate = float(self.settings.text_messages_per_second)
+        texts = Limits(rate=rate, burst=max(rate, 1.0))
+        table = self.settings.require("sends_table")
+        return Governor(
+            DynamoBucketStore(table, self.factory.client("dynamodb")),
+            lambda identity: quota.limits() if identity == "ses" else texts,
+            Backoff(),
+        )
+
+    def unsubscribe_keys(self) -> list[bytes]:
+        """The one-click unsubscribe signing keys (none when unsubscribe is not configured)."""
+        secret = self.settings.unsubscribe_secret
+        return signing_keys(self.factory.client("secretsmanager"), secret) if secret else []
+
+    @cached_property
+    def sender(self) -> Sender:
+        settings = self.settings
+        # Channels without botocore's retries: the sender backs off itself and a retried call that
+        # had timed out after being accepted would send twice.
+        texts = SmsVoiceSender(
+            self.factory.client("pinpoint-sms-voice-v2", max_attempts=1),
+            SmsSettings(settings.sms_origination_identity or None, settings.sms_configuration_set or None),
+        )
+        return Sender(
+            endpoints=self.contacts,
+            consent=self.consent,
+            suppressions=self.suppression,
+            templates=self.templates,
+            ledger=DynamoLedger(settings.require("sends_table"), self.factory.client("dynamodb")),
+            governor=self.governor,
+            email=SesEmailSender(
+                self.factory.client("sesv2", max_attempts=1), settings.ses_configuration_set or None
+            ),
+            texts=texts,
+            archive_store=self.archive,
+            events=self.event_stream,
+            policy=self.send_policy(),
+        )
+
+    def send_policy(self) -> SendPolicy:
+        settings = self.settings
+        return SendPolicy(
+            from_address=settings.email_from_address or None,
+            text_identity=settings.sms_origination_identity or "default",
+            lease_seconds=float(settings.send_lease_seconds),
+            resend_uncertain_transactional=settings.flag("resend_uncertain_transactional"),
+            transactional_after_opt_out=settings.flag("transactional_after_opt_out"),
+            unsubscribe_url=settings.unsubscribe_url or None,
+            unsubscribe_mailto=settings.unsubscribe_mailto or None,
+            unsubscribe_secrets=tuple(self.unsubscribe_keys()),
+        )
 
     @cached_property
     def import_workflow(self) -> WorkflowStarter:

@@ -5,10 +5,11 @@ campaign and endpoint for event publishing."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from engage.adapters.dynamodb import error_code
 from engage.errors import DeliveryRefusedError, ThrottledError
@@ -41,6 +42,8 @@ class SesEmailSender:
             request["ConfigurationSetName"] = self.configuration_set
         try:
             return self.client.send_email(**request)["MessageId"]
+        except ParamValidationError as exc:  # refused by botocore before anything was sent
+            raise DeliveryRefusedError("INVALID_REQUEST", str(exc)) from exc
         except ClientError as exc:
             code = error_code(exc)
             if code in THROTTLING_CODES or code in TRANSIENT_CODES:
@@ -52,3 +55,21 @@ def account_limits(client: Any) -> Limits:
     """The SES account's sending limits now (GetAccount), for the governor."""
     account = client.get_account()
     return ses_limits(account["SendQuota"], bool(account.get("SendingEnabled", True)))
+
+
+class SesQuota:
+    """The account's limits, read again after `max_age` seconds (what is left of the daily quota
+    shrinks as every sender sends)."""
+
+    def __init__(self, client: Any, max_age: float = 60.0, clock: Any = time.monotonic) -> None:
+        self.client = client
+        self.max_age = max_age
+        self.clock = clock
+        self._read_at: float | None = None
+        self._limits: Limits | None = None
+
+    def limits(self) -> Limits:
+        now = self.clock()
+        if self._limits is None or self._read_at is None or now - self._read_at > self.max_age:
+            self._limits, self._read_at = account_limits(self.client), now
+        return self._limits

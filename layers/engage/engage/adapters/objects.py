@@ -67,6 +67,9 @@ class ObjectStore:
             removed += len(batch)
         return removed
 
+    def delete(self, bucket: str, key: str) -> None:
+        self.client.delete_object(Bucket=bucket, Key=key)
+
     def read(self, bucket: str, key: str) -> bytes:
         return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
 
@@ -76,6 +79,23 @@ class ObjectStore:
 
     def write_json(self, bucket: str, key: str, document: Any) -> str:
         return self.write(bucket, key, json.dumps(document).encode(), "application/json")
+
+
+class BucketArchive:
+    """The archive of sent messages: one bucket, written as sent, removed per endpoint on erasure."""
+
+    def __init__(self, objects: ObjectStore, bucket: str) -> None:
+        self.objects = objects
+        self.bucket = bucket
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self.objects.write(self.bucket, key, body, content_type)
+
+    def delete(self, key: str) -> None:
+        self.objects.delete(self.bucket, key)
+
+    def delete_prefix(self, prefix: str) -> int:
+        return self.objects.delete_prefix(self.bucket, prefix)
 
 
 class S3MemberLists:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from engage.adapters.dynamodb import error_code
 from engage.errors import DeliveryRefusedError, ThrottledError
@@ -36,10 +36,11 @@ class SmsVoiceSender:
         body: str,
         message_type: str = "TRANSACTIONAL",
         context: Mapping[str, str] | None = None,
+        origination: str | None = None,
     ) -> str:
         if message_type not in MESSAGE_TYPES:
-            raise ValueError(f"message type must be one of {MESSAGE_TYPES}")
-        request = {**self._common(destination, body, context), "MessageType": message_type}
+            raise DeliveryRefusedError("INVALID_MESSAGE_TYPE", f"message type must be one of {MESSAGE_TYPES}")
+        request = {**self._common(destination, body, context, origination), "MessageType": message_type}
         return self._call("send_text_message", request)
 
     def send_voice(
@@ -49,19 +50,26 @@ class SmsVoiceSender:
         voice_id: str | None = None,
         ssml: bool = False,
         context: Mapping[str, str] | None = None,
+        origination: str | None = None,
     ) -> str:
+        if not (origination or self.settings.origination_identity):
+            raise DeliveryRefusedError(
+                "NO_ORIGINATION_IDENTITY", "a voice message needs an origination phone number or pool"
+            )
         request = {
-            **self._common(destination, body, context),
+            **self._common(destination, body, context, origination),
             "MessageBodyTextType": "SSML" if ssml else "TEXT",
         }
         if voice_id:
             request["VoiceId"] = voice_id
         return self._call("send_voice_message", request)
 
-    def _common(self, destination: str, body: str, context: Mapping[str, str] | None) -> dict[str, Any]:
+    def _common(
+        self, destination: str, body: str, context: Mapping[str, str] | None, origination: str | None
+    ) -> dict[str, Any]:
         request: dict[str, Any] = {"DestinationPhoneNumber": destination, "MessageBody": body}
-        if self.settings.origination_identity:
-            request["OriginationIdentity"] = self.settings.origination_identity
+        if origination or self.settings.origination_identity:
+            request["OriginationIdentity"] = origination or self.settings.origination_identity
         if self.settings.configuration_set:
             request["ConfigurationSetName"] = self.settings.configuration_set
         if context:
@@ -74,6 +82,8 @@ class SmsVoiceSender:
         `DESTINATION_PHONE_NUMBER_OPTED_OUT`)."""
         try:
             return getattr(self.client, operation)(**request)["MessageId"]
+        except ParamValidationError as exc:  # refused by botocore before anything was sent
+            raise DeliveryRefusedError("INVALID_REQUEST", str(exc)) from exc
         except ClientError as exc:
             code = error_code(exc)
             if code in THROTTLING_CODES or code in TRANSIENT_CODES or code == "InternalServerException":

@@ -14,7 +14,7 @@ from engage.templates.model import render_template
 from engage.templates.render import render
 
 PARTS = {"EMAIL": ("Subject", "HtmlPart", "TextPart"), "SMS": ("Body",), "VOICE": ("Body",)}
-PASSED_THROUGH = ("FromAddress", "FromName", "MessageType", "VoiceId", "LanguageCode")
+PASSED_THROUGH = ("FromAddress", "FromName", "MessageType", "VoiceId", "LanguageCode", "OriginationNumber")
 
 
 class TemplateReader(Protocol):

@@ -5,7 +5,8 @@ lease waits (the first delivery may still be calling); one that finds a stale SE
 whether the call went out, so it marks the send UNCERTAIN and reports it instead of risking a second
 message (a policy may resend transactional messages, such as one-time passwords, instead).
 
-A throttled or transiently failed call gives its claim back, so the next delivery of the message
+A throttled or transiently failed call, or a failure before the call (NotSentError), gives its
+claim back, so the next delivery of the message
 sends it."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from engage.errors import DeliveryRefusedError, EngageError, ThrottledError
+from engage.errors import DeliveryRefusedError, EngageError, NotSentError
 
 DEFAULT_LEASE_SECONDS = 120.0
 
@@ -93,7 +94,7 @@ def deliver(
             raise StillSending(f"send {key} was taken over by another delivery")
     try:
         message_id = send()
-    except ThrottledError:
+    except NotSentError:  # throttled, or failed before the call: the next delivery sends
         ledger.release(key, attempt)
         raise
     except DeliveryRefusedError as exc:

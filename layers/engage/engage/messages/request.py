@@ -8,7 +8,8 @@ The body of a queue message:
      "EndpointId": "..." | "Address": "...", "ChannelType": "EMAIL" | "SMS" | "VOICE",
      "Transactional": false, "CampaignId": "...", "TreatmentId": "0",
      "Message": {"TemplateName": "...", "TemplateVersion": "2"} | {"Subject": ..., "HtmlPart": ...,
-                 "TextPart": ..., "Body": ..., "FromAddress": ..., "MessageType": ..., "VoiceId": ...},
+                 "TextPart": ..., "Body": ..., "FromAddress": ..., "MessageType": ..., "VoiceId": ...,
+                 "OriginationNumber": ...},
      "Substitutions": {"Offer": ["10%"]}}
 
 (request, activity, endpoint) is what a send is idempotent on: the same triple is sent at most once.
@@ -37,6 +38,7 @@ CONTENT_FIELDS = (
     "MessageType",
     "VoiceId",
     "LanguageCode",
+    "OriginationNumber",
 )
 TEMPLATE_FIELDS = ("TemplateName", "TemplateVersion")
 MAX_ID_LENGTH = 128

@@ -25,7 +25,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engage import events as engage_events
-from engage.errors import DeliveryRefusedError, EngageError, NotFoundError, ThrottledError, ValidationError
+from engage.errors import (
+    DeliveryRefusedError,
+    EngageError,
+    NotFoundError,
+    NotSentError,
+    ThrottledError,
+    ValidationError,
+)
 from engage.messages import archive, unsubscribe
 from engage.messages.compose import TemplateReader, compose
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
@@ -58,7 +65,12 @@ class EmailChannel(Protocol):
 
 class TextChannel(Protocol):
     def send_text(
-        self, destination: str, body: str, message_type: str = ..., context: Mapping[str, str] | None = ...
+        self,
+        destination: str,
+        body: str,
+        message_type: str = ...,
+        context: Mapping[str, str] | None = ...,
+        origination: str | None = ...,
     ) -> str: ...
 
     def send_voice(
@@ -68,6 +80,7 @@ class TextChannel(Protocol):
         voice_id: str | None = ...,
         ssml: bool = ...,
         context: Mapping[str, str] | None = ...,
+        origination: str | None = ...,
     ) -> str: ...
 
 
@@ -152,7 +165,7 @@ class Sender:
             if skip is not None:
                 results.append(self._skip(request, endpoint, skip.reason, skip.detail))
             else:
-                by_identity[self._identity(request.channel)].append(_Prepared(request, endpoint))
+                by_identity[self._identity(request)].append(_Prepared(request, endpoint))
         for identity, prepared in by_identity.items():
             results.extend(self._send_paced(identity, prepared, deadline))
         return self._report(results)
@@ -241,12 +254,15 @@ class Sender:
         metadata = {k: v for k, v in _tags(request).items() if k != "endpoint_id"}
         kept = archive.text(request.recipient_id, sent_at, own_id, request.channel, body, metadata)
         context = {**_tags(request), "message_id": own_id}
+        origination = content.options.get("OriginationNumber")
         if request.channel == "SMS":
             message_type = content.options.get("MessageType") or (
                 "TRANSACTIONAL" if request.transactional else "PROMOTIONAL"
             )
             return self._archived(
-                item, kept, lambda: self.texts.send_text(endpoint["Address"], body, message_type, context)
+                item,
+                kept,
+                lambda: self.texts.send_text(endpoint["Address"], body, message_type, context, origination),
             )
         return self._archived(
             item,
@@ -257,11 +273,15 @@ class Sender:
                 content.options.get("VoiceId"),
                 body.lstrip().startswith("<speak"),
                 context,
+                origination,
             ),
         )
 
     def _archived(self, item: _Prepared, kept: archive.ArchivedMessage, send: Callable[[], str]) -> str:
-        self.archive_store.put(kept.key, kept.body, kept.content_type)
+        try:
+            self.archive_store.put(kept.key, kept.body, kept.content_type)
+        except Exception as exc:
+            raise NotSentError(f"the archive could not be written, so nothing was sent: {exc}") from exc
         try:
             message_id = send()
         except (ThrottledError, DeliveryRefusedError):
@@ -292,8 +312,12 @@ class Sender:
             return endpoint
         return {"Id": request.recipient_id, "Address": request.address, "ChannelType": request.channel}
 
-    def _identity(self, channel: str) -> str:
-        return "ses" if channel == "EMAIL" else f"{channel.lower()}:{self.policy.text_identity}"
+    def _identity(self, request: SendRequest) -> str:
+        """The token bucket a send draws from: the SES account, or the origination identity."""
+        if request.channel == "EMAIL":
+            return "ses"
+        origination = request.message.get("OriginationNumber") or self.policy.text_identity
+        return f"{request.channel.lower()}:{origination}"
 
     def _skip(
         self, request: SendRequest, endpoint: Mapping[str, Any], reason: str, detail: str

@@ -12,13 +12,17 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import quote
 
-from engage.errors import ValidationError
+from engage.consent import ConsentRecord, ConsentStatus, consent_record
+from engage.errors import NotFoundError, ValidationError
+from engage.events import Event, EventStream, emit
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
+SOURCE = "one-click-unsubscribe"
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class Unsubscription:
     app_id: str
     endpoint_id: str
     campaign_id: str | None
+    topic: str | None = None  # an endpoint attribute naming one subscription, e.g. "NewsletterOptIn"
 
 
 def mint(
@@ -34,10 +39,13 @@ def mint(
     endpoint_id: str,
     campaign_id: str | None = None,
     expires_at: int | None = None,
+    topic: str | None = None,
 ) -> str:
     if not secrets:
         raise ValidationError("secrets", "at least one signing secret is needed")
     claims = {"a": app_id, "e": endpoint_id, "c": campaign_id, "x": expires_at}
+    if topic:
+        claims["t"] = topic
     payload = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
     return f"{payload}.{_b64(_sign(secrets[0], payload))}"
 
@@ -55,7 +63,7 @@ def verify(token: str, secrets: Sequence[bytes], now: int) -> Unsubscription:
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     if claims.get("x") is not None and now > int(claims["x"]):
         raise ValidationError("token", "is not valid")
-    return Unsubscription(claims["a"], claims["e"], claims.get("c"))
+    return Unsubscription(claims["a"], claims["e"], claims.get("c"), claims.get("t"))
 
 
 def headers(https_url: str, token: str, mailto: str | None = None) -> dict[str, str]:
@@ -76,3 +84,41 @@ def _sign(secret: bytes, payload: str) -> bytes:
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Endpoints(Protocol):
+    def get(self, app_id: str, endpoint_id: str) -> Mapping[str, Any]: ...
+    def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> Mapping[str, Any]: ...
+
+
+class ConsentWriter(Protocol):
+    def record(self, record: ConsentRecord) -> bool: ...
+
+
+def apply(
+    claim: Unsubscription,
+    endpoints: Endpoints,
+    consent: ConsentWriter,
+    stream: EventStream,
+    recorded_at: str,
+) -> bool:
+    """Carries out an unsubscription: the endpoint opted out (OptOut ALL, and the address's consent
+    recorded OPTED_OUT, so an endpoint created later for it is not written to either), or, for a
+    topic, the topic attribute set to "false"; then `_email.unsubscribe` is emitted. Repeating it
+    changes nothing more; False when the endpoint no longer exists (erased): nothing left to do."""
+    try:
+        endpoint = endpoints.get(claim.app_id, claim.endpoint_id)
+    except NotFoundError:
+        return False
+    if claim.topic:
+        endpoints.upsert(claim.app_id, claim.endpoint_id, {"Attributes": {claim.topic: ["false"]}})
+    else:
+        endpoints.upsert(claim.app_id, claim.endpoint_id, {"OptOut": "ALL"})
+        consent.record(
+            consent_record(
+                claim.app_id, "EMAIL", endpoint["Address"], ConsentStatus.OPTED_OUT, SOURCE, recorded_at
+            )
+        )
+    attributes = {"campaign_id": claim.campaign_id or "", "unsubscribe_scope": claim.topic or "ALL"}
+    emit([Event("_email.unsubscribe", claim.app_id, claim.endpoint_id, attributes)], stream)
+    return True

@@ -1,0 +1,248 @@
+"""Sending from the outside: requests put on the deployed send queue are sent by the sender Lambda
+through the local SES and End User Messaging emulators; the outbox, the archive bucket, the ledger
+and the event stream are read back. Redelivered batches, throttling, ineligible recipients,
+one-click unsubscribe and the archive's bytes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import uuid
+from datetime import datetime
+
+import pytest
+import requests
+from engage.adapters.consent_dynamodb import DynamoConsentStore
+from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.contacts import ContactStore
+from engage.messages.request import SendRequest
+from engage.suppression import suppression
+
+from engage_local.api import wait_until
+
+pytestmark = pytest.mark.e2e
+FROM = "news@example.com"
+
+
+class Sending:
+    def __init__(self, local_stack):
+        self.stack = local_stack
+        self.outputs = local_stack.stacks["engage"].outputs
+        dynamodb = local_stack.client("dynamodb")
+        self.contacts = ContactStore(DynamoEndpointRepository(self.outputs["ContactsTableName"], dynamodb))
+        self.consent = DynamoConsentStore(self.outputs["ConsentTableName"], dynamodb)
+        self.suppression = DynamoSuppressionList(self.outputs["SuppressionTableName"], dynamodb)
+        self.sqs = local_stack.client("sqs")
+        self.s3 = local_stack.client("s3")
+        self.app = f"send{uuid.uuid4().hex[:8]}"
+
+    def endpoint(self, endpoint_id, channel="EMAIL", address=None, **extra):
+        address = address or (f"{endpoint_id}@example.org" if channel == "EMAIL" else "+12065550199")
+        body = {
+            "ChannelType": channel,
+            "Address": address,
+            "User": {"UserAttributes": {"FirstName": ["Ana"]}},
+        }
+        return self.contacts.upsert(self.app, endpoint_id, {**body, **extra})
+
+    def request(self, endpoint_id, request_id="c-1", channel="EMAIL", **extra):
+        message = (
+            {
+                "Subject": "Hello {{User.UserAttributes.FirstName}}",
+                "HtmlPart": "<p>{{Offer}}</p>",
+                "FromAddress": FROM,
+            }
+            if channel == "EMAIL"
+            else {"Body": "Hi {{User.UserAttributes.FirstName}}"}
+        )
+        return SendRequest(
+            self.app,
+            request_id,
+            channel,
+            message,
+            endpoint_id=endpoint_id,
+            campaign_id=request_id,
+            activity_id="a-1",
+            substitutions={"Offer": ["2 for 1"]},
+            **extra,
+        )
+
+    def enqueue(self, *send_requests):
+        for start in range(0, len(send_requests), 10):
+            self.sqs.send_message_batch(
+                QueueUrl=self.outputs["SendQueueUrl"],
+                Entries=[
+                    {"Id": str(i), "MessageBody": r.to_body()}
+                    for i, r in enumerate(send_requests[start : start + 10])
+                ],
+            )
+
+    def emails_to(self, address):
+        return [
+            e
+            for e in self.stack.emulated.outbox.entries("sesv2", "SendEmail")
+            if e["request"]["Destination"]["ToAddresses"] == [address] and "response" in e
+        ]
+
+    def ledger(self, send_request):
+        item = self.stack.client("dynamodb").get_item(
+            TableName=self.outputs["SendsTableName"], Key={"pk": {"S": send_request.key}}, ConsistentRead=True
+        )
+        return item.get("Item")
+
+    def settled(self, *send_requests, timeout=60):
+        def done():
+            items = [self.ledger(r) for r in send_requests]
+            return all(i and i["status"]["S"] != "SENDING" for i in items)
+
+        assert wait_until(done, timeout, 0.2), [self.ledger(r) for r in send_requests]
+        return [self.ledger(r)["status"]["S"] for r in send_requests]
+
+    def archived(self, endpoint_id):
+        listed = self.s3.list_objects_v2(
+            Bucket=self.outputs["ArchiveBucketName"], Prefix=f"archive/{endpoint_id}/"
+        )
+        return {
+            o["Key"]: self.s3.get_object(Bucket=self.outputs["ArchiveBucketName"], Key=o["Key"])[
+                "Body"
+            ].read()
+            for o in listed.get("Contents", [])
+        }
+
+
+@pytest.fixture
+def sending(local_stack):
+    return Sending(local_stack)
+
+
+def raw_of(entry):
+    data = entry["request"]["Content"]["Raw"]["Data"]
+    return data if isinstance(data, bytes) else base64.b64decode(data)
+
+
+def test_a_queued_email_is_sent_once_archived_as_sent_and_a_redelivery_sends_nothing(sending):
+    sending.endpoint("ep-1")
+    request = sending.request("ep-1")
+    sending.enqueue(request)
+    assert sending.settled(request) == ["SENT"]
+    (entry,) = sending.emails_to("ep-1@example.org")
+    raw = raw_of(entry)
+    assert b"Subject: Hello Ana" in raw and b"2 for 1" in raw
+    assert (
+        entry["request"]["EmailTags"]
+        and {"Name": "campaign_id", "Value": "c-1"} in entry["request"]["EmailTags"]
+    )
+    (archived,) = sending.archived("ep-1").values()
+    assert archived == raw  # the archive holds exactly the bytes the outbox received
+    # The same batch delivered again (SQS at-least-once): nothing is sent twice.
+    sending.enqueue(request, request)
+    time.sleep(1.5)
+    assert sending.stack.settle(30)
+    assert len(sending.emails_to("ep-1@example.org")) == 1
+    assert len(sending.archived("ep-1")) == 1
+
+
+def test_ineligible_recipients_are_skipped_with_their_reason(sending):
+    sending.endpoint("opted", OptOut="ALL")
+    sending.endpoint("inactive", EndpointStatus="INACTIVE")
+    sending.endpoint("bounced")
+    sending.suppression.suppress(
+        suppression(sending.app, "EMAIL", "BOUNCED@example.org", "HARD_BOUNCE", "ses-feedback")
+    )
+    sending.endpoint("fine")
+    batch = [sending.request(e) for e in ("opted", "inactive", "bounced", "fine", "missing")]
+    sending.enqueue(*batch)
+    assert sending.settled(*batch) == ["REFUSED", "REFUSED", "REFUSED", "SENT", "REFUSED"]
+    reasons = [sending.ledger(r)["reason"]["S"] for r in batch[:3]] + [
+        sending.ledger(batch[4])["reason"]["S"]
+    ]
+    assert reasons == ["OPTED_OUT", "INACTIVE_ENDPOINT", "SUPPRESSED_HARD_BOUNCE", "ENDPOINT_NOT_FOUND"]
+    for endpoint_id in ("opted", "inactive", "bounced"):
+        assert sending.emails_to(f"{endpoint_id}@example.org") == []
+        assert sending.archived(endpoint_id) == {}
+
+
+def test_a_one_click_post_stops_the_next_send(sending):
+    sending.endpoint("reader")
+    first = sending.request("reader", "c-news-1")
+    sending.enqueue(first)
+    assert sending.settled(first) == ["SENT"]
+    raw = raw_of(sending.emails_to("reader@example.org")[0]).decode()
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
+    link = re.search(r"List-Unsubscribe: <(https://[^>]+)>", raw).group(1)
+    token = link.split("token=", 1)[1]
+    api = sending.stack.api.url
+    page = requests.get(f"{api}/unsubscribe", params={"token": requests.utils.unquote(token)}, timeout=30)
+    assert page.status_code == 200 and "<form method=post" in page.text
+    assert sending.contacts.get(sending.app, "reader").get("OptOut", "NONE") == "NONE"  # GET changes nothing
+    forged = requests.post(
+        f"{api}/unsubscribe?token={token[:-3]}abc", data="List-Unsubscribe=One-Click", timeout=30
+    )
+    assert forged.status_code == 400
+    clicked = requests.post(
+        f"{api}/unsubscribe?token={token}",
+        data="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=30,
+    )
+    assert clicked.status_code == 200, clicked.text
+    assert sending.contacts.get(sending.app, "reader")["OptOut"] == "ALL"
+    assert sending.consent.get(sending.app, "EMAIL", "reader@example.org").status.value == "OPTED_OUT"
+    following = sending.request("reader", "c-news-2")
+    sending.enqueue(following)
+    assert sending.settled(following) == ["REFUSED"]
+    assert sending.ledger(following)["reason"]["S"] == "OPTED_OUT"
+    assert len(sending.emails_to("reader@example.org")) == 1
+
+
+def test_throttled_sends_all_go_out_once_within_the_rate(sending, faults):
+    count = 40
+    for i in range(count):
+        sending.endpoint(f"t-{i}")
+    faults({"service": "sesv2", "operation": "SendEmail", "kind": "throttle", "rate": 0.2})
+    batch = [sending.request(f"t-{i}", "c-burst") for i in range(count)]
+    started = time.monotonic()
+    sending.enqueue(*batch)
+    assert set(sending.settled(*batch, timeout=120)) == {"SENT"}
+    rules = requests.post(f"{sending.stack.control.url}/faults", json={}, timeout=30).json()["rules"]
+    assert rules[0]["injected"] > 0  # SES did throttle, and every throttled send still went out
+    sent = [e for i in range(count) for e in sending.emails_to(f"t-{i}@example.org")]
+    assert len(sent) == count  # none lost, none twice
+    times = sorted(datetime.fromisoformat(e["time"]).timestamp() for e in sent)
+    rate = sending.stack.client("sesv2").get_account()["SendQuota"]["MaxSendRate"]
+    # Never more than the account's rate in any one-second window (the emulator would refuse them).
+    assert max(sum(1 for t in times if s <= t < s + 1) for s in times) <= rate
+    assert time.monotonic() - started >= (count - rate) / rate * 0.9
+
+
+def test_sms_and_voice_are_sent_archived_as_text_and_reported(sending):
+    sending.endpoint("sms-1", "SMS", "+12065550188")
+    sending.endpoint("voice-1", "VOICE", "+12065550177")
+    number = sending.stack.client("pinpoint-sms-voice-v2").request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["VOICE"], NumberType="TOLL_FREE"
+    )["PhoneNumber"]
+    voice = sending.request("voice-1", "call-1", "VOICE")
+    voice = SendRequest(**{**voice.__dict__, "message": {**voice.message, "OriginationNumber": number}})
+    batch = [sending.request("sms-1", "otp-1", "SMS", transactional=True), voice]
+    sending.enqueue(*batch)
+    assert sending.settled(*batch) == ["SENT", "SENT"]
+    outbox = sending.stack.emulated.outbox
+    (text,) = [
+        e
+        for e in outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+        if e["request"]["DestinationPhoneNumber"] == "+12065550188"
+    ]
+    assert text["request"]["MessageBody"] == "Hi Ana" and text["request"]["MessageType"] == "TRANSACTIONAL"
+    (voice,) = [
+        e
+        for e in outbox.entries("pinpoint-sms-voice-v2", "SendVoiceMessage")
+        if e["request"]["DestinationPhoneNumber"] == "+12065550177"
+    ]
+    assert voice["request"]["MessageBody"] == "Hi Ana" and voice["request"]["OriginationIdentity"] == number
+    (archived,) = sending.archived("sms-1").values()
+    document = json.loads(archived)
+    assert document["Body"] == "Hi Ana" and document["ChannelType"] == "SMS"
+    assert document["MessageId"] == text["request"]["Context"]["message_id"]

@@ -392,6 +392,34 @@ def contacts_get(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- engage erase ------------------------------------------------------------------------------
+def erase_person(args: argparse.Namespace) -> int:
+    """Runs the stack's ErasureFunction: what a data-subject request on AWS runs too."""
+    state = _running(args)
+    event = {"ApplicationId": args.app, "EndpointId": args.endpoint, "UserId": args.user}
+    response = (
+        _clients(state)
+        .client("lambda")
+        .invoke(
+            FunctionName=state.outputs(args.stack)["ErasureFunctionName"],
+            Payload=json.dumps({k: v for k, v in event.items() if v}).encode(),
+        )
+    )
+    payload = json.loads(response["Payload"].read() or b"null")
+    if response.get("FunctionError"):
+        raise CommandError(f"the erasure failed: {payload}")
+    if isinstance(payload, dict) and "Error" in payload:
+        raise CommandError(payload["Error"]["Message"], EXIT_FAILED, payload["Error"]["Type"])
+    human = (
+        f"erased {len(payload['ErasedEndpoints'])} endpoint(s), "
+        f"{payload['ArchivedMessagesDeleted']} archived message(s), "
+        f"{payload['ConsentRecordsDeleted']} consent record(s); "
+        f"{payload['SuppressionsHashed']} address(es) kept suppressed as a keyed hash only"
+    )
+    emit(args, payload, human=human)
+    return 0
+
+
 def _state_dir(args: argparse.Namespace) -> Path:
     return Path(args.state_dir) if args.state_dir else default_state_dir()
 
@@ -509,6 +537,17 @@ def parser() -> argparse.ArgumentParser:
         "--channel", help="channel of --address (default: EMAIL when it has @, else SMS and VOICE)"
     )
     get.set_defaults(run=contacts_get)
+
+    erasing = areas.add_parser(
+        "erase",
+        parents=[common],
+        help="erase a person: endpoints, archive, consent; only a keyed hash stays suppressed",
+    )
+    erasing.add_argument("--app", required=True, help="application (project) id")
+    whom = erasing.add_mutually_exclusive_group(required=True)
+    whom.add_argument("--endpoint", help="one endpoint id")
+    whom.add_argument("--user", help="a user id: every endpoint of the user")
+    erasing.set_defaults(run=erase_person)
     return root
 
 

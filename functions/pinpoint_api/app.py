@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.errors import EngageError
 from engage.obs import logger, metrics
+from messaging_routes import router as messaging
 
 STATUS = {
     "BadRequestException": 400,
@@ -23,6 +24,7 @@ STATUS = {
 
 app = APIGatewayRestResolver()
 app.include_router(audience)
+app.include_router(messaging)
 
 
 def pinpoint_error(kind: str, message: str) -> Response:

@@ -2,91 +2,61 @@
 the phone-number validation passed through to the surviving API."""
 
 from typing import Any
-from urllib.parse import unquote
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.errors import NotFoundError, ValidationError
 from engage.imports.job import requested_import
-from engage.pages import page
 from engage.runtime import services
 from engage.segments.export import new_export_job, writable
+from routing import accepted, json_body, json_response, listing, path_id
 
 router = APIGatewayRouter()
 APPS = "/v1/apps/<app_id>"
 
 
-def _id(value: str) -> str:
-    """A path parameter as the caller wrote it: botocore percent-encodes ids (`user@example.com`
-    arrives as `user%40example.com`) and API Gateway passes the path on encoded."""
-    return unquote(value)
-
-
-def _json(status: int, body: Any) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
-
-
-def _accepted() -> Response:
-    return _json(202, {"Message": "Accepted", "RequestID": router.current_event.request_context.request_id})
-
-
-def _body() -> dict[str, Any]:
-    body = router.current_event.json_body
-    if not isinstance(body, dict):
-        raise ValidationError("body", "must be a JSON object")
-    return body
-
-
-def _page(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pinpoint's list shape, a page at a time: `page-size` items (default DEFAULT_PAGE) from the
-    position `token` names, with NextToken while more remain."""
-    return page(
-        items,
-        router.current_event.get_query_string_value("page-size"),
-        router.current_event.get_query_string_value("token"),
-    )
-
-
 # --- endpoints ------------------------------------------------------------------------------------
 @router.put(f"{APPS}/endpoints/<endpoint_id>")
 def update_endpoint(app_id: str, endpoint_id: str) -> Response:
-    app_id, endpoint_id = _id(app_id), _id(endpoint_id)
-    services.contacts.upsert(app_id, endpoint_id, _body())
-    return _accepted()
+    app_id, endpoint_id = path_id(app_id), path_id(endpoint_id)
+    services.contacts.upsert(app_id, endpoint_id, json_body(router))
+    return accepted(router)
 
 
 @router.put(f"{APPS}/endpoints")
 def update_endpoints_batch(app_id: str) -> Response:
-    app_id = _id(app_id)
-    items = _body().get("Item")
+    app_id = path_id(app_id)
+    items = json_body(router).get("Item")
     if not isinstance(items, list):
         raise ValidationError("Item", "must be a list of endpoints")
     services.contacts.upsert_batch(app_id, items)
-    return _accepted()
+    return accepted(router)
 
 
 @router.get(f"{APPS}/endpoints/<endpoint_id>")
 def get_endpoint(app_id: str, endpoint_id: str) -> Response:
-    app_id, endpoint_id = _id(app_id), _id(endpoint_id)
-    return _json(200, services.contacts.get(app_id, endpoint_id))
+    app_id, endpoint_id = path_id(app_id), path_id(endpoint_id)
+    return json_response(200, services.contacts.get(app_id, endpoint_id))
 
 
 @router.delete(f"{APPS}/endpoints/<endpoint_id>")
 def delete_endpoint(app_id: str, endpoint_id: str) -> Response:
-    app_id, endpoint_id = _id(app_id), _id(endpoint_id)
-    return _json(202, services.contacts.delete(app_id, endpoint_id))
+    app_id, endpoint_id = path_id(app_id), path_id(endpoint_id)
+    return json_response(202, services.contacts.delete(app_id, endpoint_id))
 
 
 @router.get(f"{APPS}/users/<user_id>")
 def get_user_endpoints(app_id: str, user_id: str) -> Response:
-    app_id, user_id = _id(app_id), _id(user_id)
-    return _json(200, {"Item": _known_user(services.contacts.get_user_endpoints(app_id, user_id), user_id)})
+    app_id, user_id = path_id(app_id), path_id(user_id)
+    return json_response(
+        200, {"Item": _known_user(services.contacts.get_user_endpoints(app_id, user_id), user_id)}
+    )
 
 
 @router.delete(f"{APPS}/users/<user_id>")
 def delete_user_endpoints(app_id: str, user_id: str) -> Response:
-    app_id, user_id = _id(app_id), _id(user_id)
-    return _json(
+    app_id, user_id = path_id(app_id), path_id(user_id)
+    return json_response(
         202, {"Item": _known_user(services.contacts.delete_user_endpoints(app_id, user_id), user_id)}
     )
 
@@ -101,70 +71,70 @@ def _known_user(endpoints: list[dict[str, Any]], user_id: str) -> list[dict[str,
 # --- segments -------------------------------------------------------------------------------------
 @router.post(f"{APPS}/segments")
 def create_segment(app_id: str) -> Response:
-    app_id = _id(app_id)
-    return _json(201, services.segment_service.create(app_id, _body()))
+    app_id = path_id(app_id)
+    return json_response(201, services.segment_service.create(app_id, json_body(router)))
 
 
 @router.get(f"{APPS}/segments/<segment_id>")
 def get_segment(app_id: str, segment_id: str) -> Response:
-    app_id, segment_id = _id(app_id), _id(segment_id)
-    return _json(200, services.segment_service.get(app_id, segment_id))
+    app_id, segment_id = path_id(app_id), path_id(segment_id)
+    return json_response(200, services.segment_service.get(app_id, segment_id))
 
 
 @router.get(f"{APPS}/segments")
 def get_segments(app_id: str) -> Response:
-    app_id = _id(app_id)
-    return _json(200, _page(services.segment_service.list(app_id)))
+    app_id = path_id(app_id)
+    return json_response(200, listing(router, services.segment_service.list(app_id)))
 
 
 # --- import jobs ----------------------------------------------------------------------------------
 @router.post(f"{APPS}/jobs/import")
 def create_import_job(app_id: str) -> Response:
-    app_id = _id(app_id)
+    app_id = path_id(app_id)
     settings = services.settings
     job, workflow_input = requested_import(
-        app_id, _body(), settings.require("work_bucket"), int(settings.import_concurrency)
+        app_id, json_body(router), settings.require("work_bucket"), int(settings.import_concurrency)
     )
     services.jobs.create(job)
     services.import_workflow.start(f"import-{job['Id']}", workflow_input)
-    return _json(201, job)
+    return json_response(201, job)
 
 
 @router.get(f"{APPS}/jobs/import/<job_id>")
 def get_import_job(app_id: str, job_id: str) -> Response:
-    app_id, job_id = _id(app_id), _id(job_id)
-    return _json(200, _job(app_id, job_id, "IMPORT"))
+    app_id, job_id = path_id(app_id), path_id(job_id)
+    return json_response(200, _job(app_id, job_id, "IMPORT"))
 
 
 @router.get(f"{APPS}/jobs/import")
 def get_import_jobs(app_id: str) -> Response:
-    app_id = _id(app_id)
-    return _json(200, _page(_jobs_of(app_id, "IMPORT")))
+    app_id = path_id(app_id)
+    return json_response(200, listing(router, _jobs_of(app_id, "IMPORT")))
 
 
 # --- export jobs ----------------------------------------------------------------------------------
 @router.post(f"{APPS}/jobs/export")
 def create_export_job(app_id: str) -> Response:
-    app_id = _id(app_id)
-    request = _body()
+    app_id = path_id(app_id)
+    request = json_body(router)
     job = new_export_job(app_id, request)
     writable(job["Definition"]["S3UrlPrefix"], [services.settings.require("work_bucket")])
     services.segment_service.get(app_id, request["SegmentId"])  # NotFound before a job exists
     services.jobs.create(job)
     services.export_runner.start(job)
-    return _json(202, job)
+    return json_response(202, job)
 
 
 @router.get(f"{APPS}/jobs/export/<job_id>")
 def get_export_job(app_id: str, job_id: str) -> Response:
-    app_id, job_id = _id(app_id), _id(job_id)
-    return _json(200, _job(app_id, job_id, "EXPORT"))
+    app_id, job_id = path_id(app_id), path_id(job_id)
+    return json_response(200, _job(app_id, job_id, "EXPORT"))
 
 
 @router.get(f"{APPS}/jobs/export")
 def get_export_jobs(app_id: str) -> Response:
-    app_id = _id(app_id)
-    return _json(200, _page(_jobs_of(app_id, "EXPORT")))
+    app_id = path_id(app_id)
+    return json_response(200, listing(router, _jobs_of(app_id, "EXPORT")))
 
 
 def _jobs_of(app_id: str, kind: str) -> list[dict[str, Any]]:
@@ -182,7 +152,9 @@ def _job(app_id: str, job_id: str, kind: str) -> dict[str, Any]:
 # --- phone numbers --------------------------------------------------------------------------------
 @router.post("/v1/phone/number/validate")
 def phone_number_validate() -> Response:
-    body = _body()
+    body = json_body(router)
     if not isinstance(body.get("PhoneNumber"), str):
         raise ValidationError("PhoneNumber", "is required")
-    return _json(200, services.number_validator.validate(body["PhoneNumber"], body.get("IsoCountryCode")))
+    return json_response(
+        200, services.number_validator.validate(body["PhoneNumber"], body.get("IsoCountryCode"))
+    )

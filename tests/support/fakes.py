@@ -130,13 +130,13 @@ class ScriptedValidator:
 class MemoryTemplates:
     def __init__(self) -> None:
         self.heads: dict[tuple[str, str], dict[str, int]] = {}
-        self.versions: dict[tuple[str, str, int], dict[str, Any]] = {}
+        self.versions_by_key: dict[tuple[str, str, int], dict[str, Any]] = {}
 
     def head(self, kind: str, name: str) -> dict[str, int] | None:
         return self.heads.get((kind, name))
 
     def version(self, kind: str, name: str, version: int) -> dict[str, Any] | None:
-        return self.versions.get((kind, name, version))
+        return self.versions_by_key.get((kind, name, version))
 
     def save(self, template: dict[str, Any], latest: int, active: int, expected_latest: int) -> None:
         from engage.errors import ConflictError
@@ -144,16 +144,22 @@ class MemoryTemplates:
         key = (template["TemplateType"], template["TemplateName"])
         if self.heads.get(key, {"latest": 0})["latest"] != expected_latest:
             raise ConflictError("the template changed concurrently")
-        self.versions[(*key, int(template["Version"]))] = dict(template)
+        self.versions_by_key[(*key, int(template["Version"]))] = dict(template)
         self.heads[key] = {"latest": latest, "active": active}
 
     def set_active(self, kind: str, name: str, active: int) -> None:
         self.heads[(kind, name)]["active"] = active
 
+    def versions(self, kind: str, name: str) -> list[dict[str, Any]]:
+        return [dict(v) for key, v in self.versions_by_key.items() if key[:2] == (kind, name)]
+
+    def names(self) -> list[tuple[str, str]]:
+        return sorted(self.heads, key=lambda t: (t[1], t[0]))
+
     def delete(self, kind: str, name: str) -> None:
         del self.heads[(kind, name)]
-        for key in [k for k in self.versions if k[:2] == (kind, name)]:
-            del self.versions[key]
+        for key in [k for k in self.versions_by_key if k[:2] == (kind, name)]:
+            del self.versions_by_key[key]
 
 
 class MemoryLedger:

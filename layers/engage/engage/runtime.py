@@ -16,6 +16,7 @@ from engage.adapters.kinesis import KinesisEventStream
 from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.adapters.objects import BucketArchive, ObjectStore, S3MemberLists, WorkflowStarter
 from engage.adapters.phone import DynamoNumberCache, PinpointNumberValidator
+from engage.adapters.queue import SendQueue
 from engage.adapters.secrets import signing_keys
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
@@ -23,6 +24,7 @@ from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.adapters.templates_dynamodb import DynamoTemplateStore
 from engage.config import Settings
 from engage.contacts import ContactStore
+from engage.messages.direct import DirectSends
 from engage.messages.governor import Governor, Limits
 from engage.messages.sender import Sender, SendPolicy
 from engage.retry import Backoff
@@ -51,8 +53,13 @@ class Services:
     @cached_property
     def suppression(self) -> DynamoSuppressionList:
         return DynamoSuppressionList(
-            self.settings.require("suppression_table"), self.factory.client("dynamodb")
+            self.settings.require("suppression_table"), self.factory.client("dynamodb"), self.erasure_key
         )
+
+    def erasure_key(self) -> bytes | None:
+        """The key erased addresses are hashed under (None where erasure is not configured)."""
+        secret = self.settings.erasure_secret
+        return signing_keys(self.factory.client("secretsmanager"), secret)[0] if secret else None
 
     @cached_property
     def event_stream(self) -> KinesisEventStream:
@@ -155,6 +162,11 @@ class Services:
             unsubscribe_mailto=settings.unsubscribe_mailto or None,
             unsubscribe_secrets=tuple(self.unsubscribe_keys()),
         )
+
+    @cached_property
+    def direct_sends(self) -> DirectSends:
+        queue = SendQueue(self.factory.client("sqs"), self.settings.require("send_queue_url"))
+        return DirectSends(self.contacts, self.consent, self.suppression, queue)
 
     @cached_property
     def import_workflow(self) -> WorkflowStarter:

@@ -4,6 +4,8 @@ one brand does not silence another. Every sender checks it before every send."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -62,6 +64,14 @@ def suppression(
         suppressed_at or now_iso(),
         feedback_id,
     )
+
+
+def erased_digest(secret: bytes, channel: ChannelType | str, address: str) -> str:
+    """What is kept of an erased address: a keyed hash of its normalised form (HMAC-SHA256 under a
+    secret kept outside the table), so the address stays suppressed if it comes back, yet the table
+    alone can't be searched for it, not even by hashing a list of candidate addresses."""
+    normalised = f"{parse_channel(channel).value}:{address_key(parse_channel(channel), address)}"
+    return hmac.new(secret, normalised.encode(), hashlib.sha256).hexdigest()
 
 
 class SuppressionList(Protocol):

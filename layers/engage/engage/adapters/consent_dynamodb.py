@@ -68,6 +68,24 @@ class DynamoConsentStore:
         )
         return [_record(item) for item in items]
 
+    def erase(self, app_id: str, channel: ChannelType | str, address: str) -> int:
+        """Deletes the address's consent decision and its whole history; returns how many items."""
+        channel = parse_channel(channel)
+        pk = consent_pk(app_id, channel, address_key(channel, address))
+        items = query_items(
+            self.client,
+            TableName=self.table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ProjectionExpression="sk",
+        )
+        removed = 0
+        for item in items:
+            self.client.delete_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": item["sk"]}})
+            removed += 1
+        return removed
+
 
 def _values(record: ConsentRecord) -> dict[str, Any]:
     return {

@@ -3,12 +3,13 @@ the reason; the ByApp index (`app_id`, `suppressed_at`) lists an application's e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from engage.adapters.dynamodb import query_items, to_item
 from engage.addresses import ChannelType, address_key, parse_channel
-from engage.suppression import Suppression, SuppressionReason
+from engage.errors import ValidationError
+from engage.suppression import Suppression, SuppressionReason, erased_digest
 
 BY_APP = "ByApp"
 
@@ -18,9 +19,15 @@ def suppression_pk(app_id: str, key: str) -> str:
 
 
 class DynamoSuppressionList:
-    def __init__(self, table_name: str, client: Any) -> None:
+    """`erasure_secret` gives the key erased addresses are hashed under (None: erasure markers are
+    neither written nor read)."""
+
+    def __init__(
+        self, table_name: str, client: Any, erasure_secret: Callable[[], bytes | None] | None = None
+    ) -> None:
         self.table = table_name
         self.client = client
+        self.erasure_secret = erasure_secret or (lambda: None)
 
     def suppress(self, entry: Suppression) -> None:
         self.client.put_item(
@@ -49,13 +56,54 @@ class DynamoSuppressionList:
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": {"S": suppression_pk(app_id, key)}},
         )
-        return [_entry(item) for item in items]
+        found = [_entry(item) for item in items]
+        marker = self._erased_pk(app_id, channel, address)
+        if marker is not None:
+            item = self.client.get_item(
+                TableName=self.table,
+                Key={"pk": {"S": marker}, "sk": {"S": SuppressionReason.ERASED.value}},
+                ConsistentRead=True,
+            ).get("Item")
+            if item:
+                found.append(_entry(item))
+        return found
+
+    def suppress_erased(self, app_id: str, channel: ChannelType | str, address: str, at: str) -> None:
+        """Keeps an erased address suppressed under its keyed hash only."""
+        marker = self._erased_pk(app_id, channel, address)
+        if marker is None:
+            raise ValidationError(
+                "ERASURE_SECRET_ARN", "erasure needs the secret erased addresses are hashed with"
+            )
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item(
+                {
+                    "pk": marker,
+                    "sk": SuppressionReason.ERASED.value,
+                    "app_id": app_id,
+                    "channel": parse_channel(channel).value,
+                    "address": marker.rsplit("#", 1)[1],
+                    "reason": SuppressionReason.ERASED.value,
+                    "source": "erasure",
+                    "suppressed_at": at,
+                }
+            ),
+        )
+
+    def _erased_pk(self, app_id: str, channel: ChannelType | str, address: str) -> str | None:
+        secret = self.erasure_secret()
+        if not secret:
+            return None
+        return suppression_pk(app_id, f"ERASED#{erased_digest(secret, channel, address)}")
 
     def remove(
         self, app_id: str, channel: ChannelType | str, address: str, reason: SuppressionReason | None = None
     ) -> int:
         removed = 0
         for entry in self.get(app_id, channel, address):
+            if entry.reason is SuppressionReason.ERASED:
+                continue  # an erased address stays suppressed: its marker is never removed
             if reason is None or entry.reason is reason:
                 self.client.delete_item(
                     TableName=self.table,

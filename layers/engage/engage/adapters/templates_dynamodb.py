@@ -88,3 +88,28 @@ class DynamoTemplateStore:
         ]
         for sk in sorted(keys, key=lambda k: k != HEAD):
             self.client.delete_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}})
+
+    def versions(self, kind: str, name: str) -> list[dict[str, Any]]:
+        items = query_items(
+            self.client,
+            TableName=self.table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :v)",
+            ExpressionAttributeValues={":pk": {"S": template_pk(kind, name)}, ":v": {"S": "V#"}},
+        )
+        return [item["template"] for item in items]
+
+    def names(self) -> list[tuple[str, str]]:
+        """Every template's (type, name): a scan of the heads (templates number in the hundreds)."""
+        found = []
+        pages = self.client.get_paginator("scan").paginate(
+            TableName=self.table,
+            FilterExpression="sk = :head",
+            ExpressionAttributeValues={":head": {"S": HEAD}},
+            ProjectionExpression="pk",
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                _prefix, kind, name = item["pk"]["S"].split("#", 2)
+                found.append((kind, name))
+        return sorted(found, key=lambda t: (t[1], t[0]))

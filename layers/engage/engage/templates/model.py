@@ -28,6 +28,15 @@ OTHER_FIELDS = {
     "PUSH": ("RecommenderId", "TemplateDescription", *PUSH_PLATFORMS),
 }
 HTML_FIELDS = frozenset({"HtmlPart"})
+VERSION_FIELDS = (
+    "CreationDate",
+    "DefaultSubstitutions",
+    "LastModifiedDate",
+    "TemplateDescription",
+    "TemplateName",
+    "TemplateType",
+    "Version",
+)
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
@@ -102,6 +111,8 @@ class TemplateRepository(Protocol):
 
     def set_active(self, kind: str, name: str, active: int) -> None: ...
     def delete(self, kind: str, name: str) -> None: ...
+    def versions(self, kind: str, name: str) -> list[dict[str, Any]]: ...
+    def names(self) -> list[tuple[str, str]]: ...
 
 
 @dataclass
@@ -152,6 +163,24 @@ class Templates:
     def delete(self, kind: str, name: str) -> None:
         self._head(kind, name)
         self.repository.delete(kind, name)
+
+    def versions(self, kind: str, name: str) -> list[dict[str, Any]]:
+        """ListTemplateVersions: every version, oldest first, as TemplateVersionResponse."""
+        self._head(kind, name)
+        return [
+            {k: v[k] for k in VERSION_FIELDS if v.get(k) is not None}
+            for v in sorted(self.repository.versions(kind, name), key=lambda v: int(v["Version"]))
+        ]
+
+    def list(self) -> list[dict[str, Any]]:
+        """ListTemplates: each template's active version, by name."""
+        found = []
+        for kind, name in self.repository.names():
+            try:
+                found.append(self.get(kind, name))
+            except NotFoundError:  # deleted while listing
+                continue
+        return found
 
     def _head(self, kind: str, name: str) -> dict[str, Any]:
         head = self.repository.head(kind, check_name(name))

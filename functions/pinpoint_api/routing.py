@@ -1,0 +1,43 @@
+"""What every route of the Pinpoint-compatible API shares: path ids as the caller wrote them,
+Pinpoint's JSON bodies, its 202 "Accepted" answer and its paged list shape."""
+
+from typing import Any
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage.errors import ValidationError
+from engage.pages import page
+
+
+def path_id(value: str) -> str:
+    """A path parameter as the caller wrote it: botocore percent-encodes ids (`user@example.com`
+    arrives as `user%40example.com`) and API Gateway passes the path on encoded."""
+    return unquote(value)
+
+
+def json_response(status: int, body: Any) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def accepted(router: APIGatewayRouter) -> Response:
+    return json_response(
+        202, {"Message": "Accepted", "RequestID": router.current_event.request_context.request_id}
+    )
+
+
+def json_body(router: APIGatewayRouter) -> dict[str, Any]:
+    body = router.current_event.json_body
+    if not isinstance(body, dict):
+        raise ValidationError("body", "must be a JSON object")
+    return body
+
+
+def listing(router: APIGatewayRouter, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pinpoint's list shape, a page at a time: `page-size` items (default DEFAULT_PAGE) from the
+    position `token` names, with NextToken while more remain."""
+    return page(
+        items,
+        router.current_event.get_query_string_value("page-size"),
+        router.current_event.get_query_string_value("token"),
+    )

@@ -1,0 +1,37 @@
+"""The send queue (SQS): send requests put in batches of ten; entries SQS refuses for a
+throttling or transient reason are put again with backoff and jitter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from engage.retry import Backoff, is_retryable
+
+BATCH = 10  # SendMessageBatch's limit
+
+
+class SendQueue:
+    def __init__(self, client: Any, queue_url: str, backoff: Backoff | None = None) -> None:  # boto3 SQS
+        self.client = client
+        self.queue_url = queue_url
+        self.backoff = backoff or Backoff()
+
+    def enqueue(self, bodies: Sequence[str]) -> list[str | None]:
+        """The SQS MessageId of each body, in order; None for one SQS would not take."""
+        ids: list[str | None] = [None] * len(bodies)
+        for start in range(0, len(bodies), BATCH):
+            pending = list(range(start, min(start + BATCH, len(bodies))))
+            for attempt in range(self.backoff.max_attempts):
+                response = self.client.send_message_batch(
+                    QueueUrl=self.queue_url,
+                    Entries=[{"Id": str(i), "MessageBody": bodies[i]} for i in pending],
+                )
+                for done in response.get("Successful", []):
+                    ids[int(done["Id"])] = done["MessageId"]
+                pending = [int(f["Id"]) for f in response.get("Failed", []) if is_retryable(f.get("Code"))]
+                if not pending:
+                    break
+                if attempt + 1 < self.backoff.max_attempts:
+                    self.backoff.wait(attempt)
+        return ids

@@ -1,0 +1,73 @@
+"""Erasing a person from an application (a data-subject request): their endpoints, the archive of
+what was sent to them, their consent history and their suppression entries in clear. What stays
+is one keyed hash per address in the suppression list, so an erased address that comes back (a
+re-import, a new sign-up form) is still not written to, and nobody can read the address from it.
+
+The hash is written first and the endpoint deleted last: an erasure that fails half-way can simply
+be run again, and no send slips through in between (the sender checks suppression first)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from engage.messages.archive import endpoint_prefix
+
+
+class Endpoints(Protocol):
+    def delete(self, app_id: str, endpoint_id: str) -> Mapping[str, Any]: ...
+
+
+class ConsentEraser(Protocol):
+    def erase(self, app_id: str, channel: str, address: str) -> int: ...
+
+
+class SuppressionEraser(Protocol):
+    def suppress_erased(self, app_id: str, channel: str, address: str, at: str) -> None: ...
+    def remove(self, app_id: str, channel: str, address: str, reason: Any = None) -> int: ...
+
+
+class ArchiveEraser(Protocol):
+    def delete_prefix(self, prefix: str) -> int: ...
+
+
+@dataclass
+class ErasureReport:
+    endpoints: list[str] = field(default_factory=list)
+    archived_messages: int = 0
+    consent_records: int = 0
+    suppressions_hashed: int = 0
+    suppressions_removed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ErasedEndpoints": self.endpoints,
+            "ArchivedMessagesDeleted": self.archived_messages,
+            "ConsentRecordsDeleted": self.consent_records,
+            "SuppressionsHashed": self.suppressions_hashed,
+            "SuppressionsInClearRemoved": self.suppressions_removed,
+        }
+
+
+def erase(
+    app_id: str,
+    endpoints: Sequence[Mapping[str, Any]],
+    contacts: Endpoints,
+    consent: ConsentEraser,
+    suppressions: SuppressionEraser,
+    archive: ArchiveEraser,
+    now: str,
+) -> ErasureReport:
+    report = ErasureReport()
+    for endpoint in endpoints:
+        channel, address = endpoint.get("ChannelType"), endpoint.get("Address")
+        if channel and address:
+            suppressions.suppress_erased(app_id, channel, address, now)
+            report.suppressions_hashed += 1
+            report.suppressions_removed += suppressions.remove(app_id, channel, address)
+            report.consent_records += consent.erase(app_id, channel, address)
+        report.archived_messages += archive.delete_prefix(endpoint_prefix(endpoint["Id"]))
+        contacts.delete(app_id, endpoint["Id"])
+        report.endpoints.append(endpoint["Id"])
+    return report

@@ -44,7 +44,8 @@ def _request(name: str) -> dict[str, Any]:
 
 # --- templates ---------------------------------------------------------------------------------
 def _kind(template_type: str) -> str:
-    kind = TEMPLATE_TYPES.get(template_type)
+    # The create/get/update/delete URIs spell the type "email"; the version URIs spell it "EMAIL".
+    kind = TEMPLATE_TYPES.get(template_type.lower())
     if kind is None:
         raise ValidationError("template-type", f"must be one of {', '.join(TEMPLATE_TYPES)}")
     return kind

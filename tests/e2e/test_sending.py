@@ -246,3 +246,165 @@ def test_sms_and_voice_are_sent_archived_as_text_and_reported(sending):
     document = json.loads(archived)
     assert document["Body"] == "Hi Ana" and document["ChannelType"] == "SMS"
     assert document["MessageId"] == text["request"]["Context"]["message_id"]
+
+
+@pytest.fixture
+def pinpoint(local_stack):
+    import boto3
+    import engage
+
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=local_stack.region
+    )
+    return engage.pinpoint_client(local_stack.api.url, session=session)
+
+
+def test_templates_are_created_versioned_activated_and_listed_through_the_pinpoint_api(pinpoint):
+    name = f"welcome-{uuid.uuid4().hex[:6]}"
+    created = pinpoint.create_email_template(
+        TemplateName=name,
+        EmailTemplateRequest={"Subject": "Hi {{User.UserAttributes.FirstName}}", "HtmlPart": "<p>v1</p>"},
+    )
+    assert created["CreateTemplateMessageBody"]["Message"] == "Created"
+    pinpoint.update_email_template(
+        TemplateName=name,
+        CreateNewVersion=True,
+        EmailTemplateRequest={"Subject": "Hi", "HtmlPart": "<p>v2</p>"},
+    )
+    assert pinpoint.get_email_template(TemplateName=name)["EmailTemplateResponse"]["HtmlPart"] == "<p>v1</p>"
+    pinpoint.update_template_active_version(
+        TemplateName=name, TemplateType="EMAIL", TemplateActiveVersionRequest={"Version": "2"}
+    )
+    assert pinpoint.get_email_template(TemplateName=name)["EmailTemplateResponse"]["HtmlPart"] == "<p>v2</p>"
+    versions = pinpoint.list_template_versions(TemplateName=name, TemplateType="EMAIL")
+    assert [v["Version"] for v in versions["TemplateVersionsResponse"]["Item"]] == ["1", "2"]
+    listed = pinpoint.list_templates(Prefix=name)["TemplatesResponse"]["Item"]
+    assert [(t["TemplateName"], t["TemplateType"]) for t in listed] == [(name, "EMAIL")]
+    pinpoint.delete_email_template(TemplateName=name)
+    with pytest.raises(pinpoint.exceptions.NotFoundException):
+        pinpoint.get_email_template(TemplateName=name)
+
+
+def test_send_messages_queues_eligible_recipients_and_answers_the_others_at_once(sending, pinpoint):
+    sending.endpoint("api-1")
+    sending.endpoint("api-out", OptOut="ALL")
+    name = f"otp-{uuid.uuid4().hex[:6]}"
+    pinpoint.create_sms_template(TemplateName=name, SMSTemplateRequest={"Body": "Code {{Code}}"})
+    request = {
+        "Addresses": {"+12065550166": {"ChannelType": "SMS", "Substitutions": {"Code": ["4711"]}}},
+        "Endpoints": {"api-1": {}, "api-out": {}, "api-missing": {}},
+        "MessageConfiguration": {
+            "EmailMessage": {
+                "FromAddress": FROM,
+                "SimpleEmail": {
+                    "Subject": {"Data": "Receipt"},
+                    "TextPart": {"Data": "Thanks {{User.UserAttributes.FirstName}}"},
+                },
+            }
+        },
+        "TemplateConfiguration": {"SMSTemplate": {"Name": name}},
+        "TraceId": f"trace-{uuid.uuid4().hex[:8]}",
+    }
+    response = pinpoint.send_messages(ApplicationId=sending.app, MessageRequest=request)["MessageResponse"]
+    assert response["Result"]["+12065550166"]["DeliveryStatus"] == "SUCCESSFUL"
+    results = response["EndpointResult"]
+    assert (
+        results["api-1"]["DeliveryStatus"] == "SUCCESSFUL"
+        and results["api-1"]["Address"] == "api-1@example.org"
+    )
+    assert results["api-out"]["DeliveryStatus"] == "OPT_OUT"
+    assert results["api-missing"]["DeliveryStatus"] == "PERMANENT_FAILURE"
+
+    def delivered():
+        texts = [
+            e
+            for e in sending.stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+            if e["request"]["DestinationPhoneNumber"] == "+12065550166"
+        ]
+        return texts and sending.emails_to("api-1@example.org")
+
+    assert wait_until(delivered, 60, 0.2)
+    # The same call again (a client retry with the same TraceId) sends nothing more.
+    pinpoint.send_messages(ApplicationId=sending.app, MessageRequest=request)
+    time.sleep(1.5)
+    assert sending.stack.settle(30)
+    assert len(sending.emails_to("api-1@example.org")) == 1
+    (text,) = [
+        e
+        for e in sending.stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+        if e["request"]["DestinationPhoneNumber"] == "+12065550166"
+    ]
+    assert text["request"]["MessageBody"] == "Code 4711" and text["request"]["MessageType"] == "TRANSACTIONAL"
+
+
+def test_send_users_messages_reaches_every_endpoint_of_the_user(sending, pinpoint):
+    sending.endpoint("u-mail", User={"UserId": "user-7", "UserAttributes": {"FirstName": ["Bo"]}})
+    sending.endpoint("u-sms", "SMS", "+12065550155", User={"UserId": "user-7"})
+    request = {
+        "Users": {"user-7": {}},
+        "MessageConfiguration": {
+            "EmailMessage": {
+                "FromAddress": FROM,
+                "SimpleEmail": {
+                    "Subject": {"Data": "Hi"},
+                    "TextPart": {"Data": "Hi {{User.UserAttributes.FirstName}}"},
+                },
+            },
+            "SMSMessage": {"Body": "Hi"},
+        },
+    }
+    response = pinpoint.send_users_messages(ApplicationId=sending.app, SendUsersMessageRequest=request)
+    result = response["SendUsersMessageResponse"]["Result"]["user-7"]
+    assert {k: v["DeliveryStatus"] for k, v in result.items()} == {
+        "u-mail": "SUCCESSFUL",
+        "u-sms": "SUCCESSFUL",
+    }
+    assert wait_until(lambda: sending.emails_to("u-mail@example.org"), 60, 0.2)
+
+
+def test_erasure_leaves_no_trace_but_the_hash(sending, tmp_path):
+    from tests.support.cli import engage
+
+    sending.endpoint("gone-1", User={"UserId": "user-gone"})
+    sending.endpoint("gone-2", "SMS", "+12065550144", User={"UserId": "user-gone"})
+    sending.consent.record(
+        __import__("engage.consent", fromlist=["consent_record"]).consent_record(
+            sending.app, "SMS", "+12065550144", "OPTED_IN", "import"
+        )
+    )
+    sending.suppression.suppress(
+        suppression(sending.app, "EMAIL", "gone-1@example.org", "COMPLAINT", "ses-feedback")
+    )
+    first = [sending.request("gone-1", "c-before"), sending.request("gone-2", "c-before", "SMS")]
+    sending.suppression.remove(sending.app, "EMAIL", "gone-1@example.org")  # deliverable until now
+    sending.enqueue(*first)
+    assert sending.settled(*first) == ["SENT", "SENT"]
+    assert sending.archived("gone-1") and sending.archived("gone-2")
+    sending.suppression.suppress(
+        suppression(sending.app, "EMAIL", "gone-1@example.org", "COMPLAINT", "ses-feedback")
+    )
+
+    erased = engage(
+        "erase", "--app", sending.app, "--user", "user-gone", "--json", state_dir=sending.stack.state_dir
+    )
+    assert erased.returncode == 0, erased.stderr
+    report = json.loads(erased.stdout)
+    assert (
+        sorted(report["ErasedEndpoints"]) == ["gone-1", "gone-2"] and report["ArchivedMessagesDeleted"] == 2
+    )
+
+    assert sending.archived("gone-1") == {} and sending.archived("gone-2") == {}
+    assert sending.contacts.get_user_endpoints(sending.app, "user-gone") == []
+    assert sending.consent.history(sending.app, "SMS", "+12065550144") == []
+    # What stays in the application's suppression list: keyed hashes, never the addresses.
+    table = sending.stack.client("dynamodb").scan(TableName=sending.outputs["SuppressionTableName"])["Items"]
+    mine = json.dumps([i for i in table if i["app_id"]["S"] == sending.app])
+    assert "gone-1@example.org" not in mine and "2065550144" not in mine
+    assert {i["reason"]["S"] for i in table if i["app_id"]["S"] == sending.app} == {"ERASED"}
+    # The address comes back (a new sign-up): it is still not written to.
+    sending.endpoint("again", address="Gone-1@Example.org")
+    later = sending.request("again", "c-after")
+    sending.enqueue(later)
+    assert sending.settled(later) == ["REFUSED"]
+    assert sending.ledger(later)["reason"]["S"] == "SUPPRESSED_ERASED"
+    assert len(sending.emails_to("gone-1@example.org")) == 1

@@ -128,3 +128,35 @@ def test_bad_suppressions_are_refused():
 
 def _entry(address, reason, feedback_id, at=None):
     return make_suppression(APP, "EMAIL", address, reason, "ses-feedback", feedback_id, at)
+
+
+def test_an_erased_address_stays_suppressed_under_a_keyed_hash_only(dynamodb):
+    from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+
+    from tests.integration.conftest import create_table
+
+    table = create_table(dynamodb, "SuppressionTable")
+    store = DynamoSuppressionList(table, dynamodb, lambda: b"erasure-key")
+    store.suppress(make_suppression(APP, "EMAIL", "Zoe@Example.com", "COMPLAINT", "ses-feedback"))
+    store.suppress_erased(APP, "EMAIL", "Zoe@Example.com", "2026-11-25T10:00:00.000Z")
+    assert store.remove(APP, "EMAIL", "zoe@example.com") == 1  # the entry in clear; never the marker
+    (found,) = store.get(APP, "EMAIL", "ZOE@example.com")
+    assert found.reason is SuppressionReason.ERASED and "zoe" not in found.address.lower()
+    items = dynamodb.scan(TableName=table)["Items"]
+    assert len(items) == 1 and "zoe" not in str(items).lower()
+    other_key = DynamoSuppressionList(table, dynamodb, lambda: b"another-key")
+    assert other_key.get(APP, "EMAIL", "zoe@example.com") == []  # the hash means nothing without the key
+    assert DynamoSuppressionList(table, dynamodb).get(APP, "EMAIL", "zoe@example.com") == []
+
+
+def test_erasing_consent_removes_the_decision_and_its_history(consent):
+    consent.record(
+        consent_record(APP, "SMS", "+12065550100", "OPTED_IN", "import", "2026-01-01T00:00:00.000Z")
+    )
+    consent.record(
+        consent_record(APP, "SMS", "+12065550100", "OPTED_OUT", "sms-keyword", "2026-02-01T00:00:00.000Z")
+    )
+    assert consent.erase(APP, "SMS", "+1 206 555 0100") == 3  # two history entries and the current one
+    assert (
+        consent.get(APP, "SMS", "+12065550100") is None and consent.history(APP, "SMS", "+12065550100") == []
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from engage.adapters.dynamodb import query_items, to_item
+from engage.adapters.dynamodb import from_item, query_items, to_item
 from engage.addresses import ChannelType, address_key, parse_channel
 from engage.errors import ValidationError
 from engage.suppression import Suppression, SuppressionReason, erased_digest
@@ -65,7 +65,7 @@ class DynamoSuppressionList:
                 ConsistentRead=True,
             ).get("Item")
             if item:
-                found.append(_entry(item))
+                found.append(_entry(from_item(item)))
         return found
 
     def suppress_erased(self, app_id: str, channel: ChannelType | str, address: str, at: str) -> None:

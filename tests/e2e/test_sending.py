@@ -408,3 +408,67 @@ def test_erasure_leaves_no_trace_but_the_hash(sending, tmp_path):
     assert sending.settled(later) == ["REFUSED"]
     assert sending.ledger(later)["reason"]["S"] == "SUPPRESSED_ERASED"
     assert len(sending.emails_to("gone-1@example.org")) == 1
+
+
+def test_the_sample_events_drive_the_sending_functions(sending):
+    """events/sender, events/unsubscribe, events/erasure and events/pinpoint_api/send_messages.json:
+    what `sam local invoke` sends, through the deployed functions."""
+    from engage.adapters.secrets import parse_keys
+    from engage.messages import unsubscribe
+
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+
+    sending.app = "sample-app"
+    sending.endpoint(
+        "sample-email-endpoint",
+        User={"UserId": "sample-erased-user", "UserAttributes": {"FirstName": ["Sam"]}},
+    )
+    batch = invoke(
+        sending.stack, "Messaging/SenderFunction", _sample("sender/send_batch.json"), stack="engage"
+    )
+    assert batch["error"] is None
+    assert batch["payload"]["batchItemFailures"] == [{"itemIdentifier": "sample-malformed"}]
+    (email,) = sending.emails_to("sample-email-endpoint@example.org")
+    assert b"Hello Sam" in raw_of(email)
+    assert [
+        e
+        for e in sending.stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+        if e["request"]["DestinationPhoneNumber"] == "+12065550134"
+    ]
+
+    secret = sending.stack.client("secretsmanager").get_secret_value(
+        SecretId=sending.outputs["UnsubscribeSecretArn"]
+    )
+    token = unsubscribe.mint(
+        parse_keys(secret["SecretString"]), "sample-app", "sample-email-endpoint", "sample-campaign"
+    )
+    page = invoke(
+        sending.stack,
+        "Messaging/UnsubscribeFunction",
+        _sample("unsubscribe/confirm_get.json", TOKEN=token),
+        stack="engage",
+    )
+    assert page["payload"]["statusCode"] == 200 and "<form" in page["payload"]["body"]
+    posted = invoke(
+        sending.stack,
+        "Messaging/UnsubscribeFunction",
+        _sample("unsubscribe/one_click_post.json", TOKEN=token),
+        stack="engage",
+    )
+    assert posted["payload"]["statusCode"] == 200
+    assert sending.contacts.get("sample-app", "sample-email-endpoint")["OptOut"] == "ALL"
+
+    sent = invoke(
+        sending.stack,
+        "PinpointApi/PinpointApiFunction",
+        _sample("pinpoint_api/send_messages.json"),
+        stack="engage",
+    )
+    assert json.loads(sent["payload"]["body"])["Result"]["+12065550135"]["DeliveryStatus"] == "SUCCESSFUL"
+
+    erased = invoke(
+        sending.stack, "Messaging/ErasureFunction", _sample("erasure/erase_user.json"), stack="engage"
+    )
+    assert erased["payload"]["ErasedEndpoints"] == ["sample-email-endpoint"]
+    assert sending.archived("sample-email-endpoint") == {}

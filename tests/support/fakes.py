@@ -38,6 +38,16 @@ class MemoryEndpoints:
             raise NotFoundError(f"endpoint {endpoint_id!r} does not exist")
         return dict(self.by_id[(app_id, endpoint_id)])
 
+    def get_user_endpoints(self, app_id: str, user: str) -> list[dict]:
+        return [
+            dict(e)
+            for (app, _i), e in sorted(self.by_id.items())
+            if app == app_id and e.get("User", {}).get("UserId") == user
+        ]
+
+    def delete(self, app_id: str, endpoint_id: str) -> dict:
+        return self.by_id.pop((app_id, endpoint_id))
+
     def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> dict:
         endpoint = self.by_id[(app_id, endpoint_id)]
         for key, value in request.items():
@@ -310,3 +320,20 @@ class ScriptedChannel:
     ) -> str:
         sent = {"to": destination, "body": body, "voice": voice_id, "ssml": ssml, "from": origination}
         return self._next(sent)
+
+
+class MemoryQueue:
+    def __init__(self, refuse: Sequence[int] = ()) -> None:
+        self.bodies: list[str] = []
+        self.refuse = set(refuse)
+
+    def enqueue(self, bodies: Sequence[str]) -> list[str | None]:
+        ids: list[str | None] = []
+        for body in bodies:
+            if len(self.bodies) in self.refuse:
+                self.refuse.discard(len(self.bodies))
+                ids.append(None)
+                continue
+            self.bodies.append(body)
+            ids.append(f"q-{len(self.bodies)}")
+        return ids

@@ -41,3 +41,48 @@ def test_headers_carry_the_https_link_the_mailto_and_one_click():
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
     with pytest.raises(ValidationError, match="https"):
         headers("http://u.example.com/unsubscribe", token)
+
+
+def test_applying_an_unsubscription_opts_out_records_consent_and_emits_the_event():
+    from engage.messages.unsubscribe import Unsubscription, apply
+
+    from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryStream
+
+    endpoints = MemoryEndpoints(
+        [{"ApplicationId": "a1", "Id": "e1", "ChannelType": "EMAIL", "Address": "Ana@Example.com"}]
+    )
+    consent, stream = MemoryConsent(), MemoryStream()
+    assert apply(Unsubscription("a1", "e1", "c1"), endpoints, consent, stream, "2026-11-25T00:00:00.000Z")
+    assert endpoints.get("a1", "e1")["OptOut"] == "ALL"
+    decision = consent.get("a1", "EMAIL", "ana@example.com")
+    assert decision.status.value == "OPTED_OUT" and decision.source == "one-click-unsubscribe"
+    (event,) = stream.records
+    assert event["event_type"] == "_email.unsubscribe" and event["attributes"]["campaign_id"] == "c1"
+    assert event["attributes"]["unsubscribe_scope"] == "ALL"
+
+
+def test_a_topic_unsubscription_turns_the_topic_off_and_leaves_the_endpoint_subscribed():
+    from engage.messages.unsubscribe import apply, mint, verify
+
+    from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryStream
+
+    claim = verify(mint([b"k"], "a1", "e1", "c1", topic="Newsletter"), [b"k"], now=0)
+    assert claim.topic == "Newsletter"
+    endpoints = MemoryEndpoints(
+        [{"ApplicationId": "a1", "Id": "e1", "ChannelType": "EMAIL", "Address": "a@example.com"}]
+    )
+    consent = MemoryConsent()
+    assert apply(claim, endpoints, consent, MemoryStream(), "2026-11-25T00:00:00.000Z")
+    endpoint = endpoints.get("a1", "e1")
+    assert endpoint["Attributes"] == {"Newsletter": ["false"]} and endpoint.get("OptOut") is None
+    assert consent.records == {}
+
+
+def test_an_erased_endpoint_has_nothing_left_to_unsubscribe():
+    from engage.messages.unsubscribe import Unsubscription, apply
+
+    from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryStream
+
+    stream = MemoryStream()
+    assert not apply(Unsubscription("a1", "gone", None), MemoryEndpoints(), MemoryConsent(), stream, "t")
+    assert stream.records == []

@@ -104,8 +104,9 @@ def apply(
 ) -> bool:
     """Carries out an unsubscription: the endpoint opted out (OptOut ALL, and the address's consent
     recorded OPTED_OUT, so an endpoint created later for it is not written to either), or, for a
-    topic, the topic attribute set to "false"; then `_email.unsubscribe` is emitted. Repeating it
-    changes nothing more; False when the endpoint no longer exists (erased): nothing left to do."""
+    topic, the topic attribute set to "false"; then `_email.unsubscribe` is emitted. Repeating it leaves
+    the same state (and reports it again); False when the endpoint no longer exists (erased):
+    nothing left to do."""
     try:
         endpoint = endpoints.get(claim.app_id, claim.endpoint_id)
     except NotFoundError:

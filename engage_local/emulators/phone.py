@@ -1,7 +1,8 @@
-"""The two surviving non-email APIs the product calls that moto lacks: Pinpoint's
-`PhoneNumberValidate` (answered from the `phonenumbers` library's carrier, geocoder and time-zone
-data, in the real response shape) and Amazon Connect's `StartOutboundVoiceContact` (recorded, with
-a contact id, refused for numbers that are not valid E.164)."""
+"""The surviving non-email APIs the product calls that moto lacks: Pinpoint's `SendMessages` for
+push (device tokens only; the retired endpoint sends are refused), Pinpoint's `PhoneNumberValidate`
+(answered from the `phonenumbers` library's carrier, geocoder and time-zone data, in the real
+response shape) and Amazon Connect's `StartOutboundVoiceContact` (recorded, with a contact id,
+refused for numbers that are not valid E.164)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,30 @@ def validate_number(request: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
+PUSH_CHANNELS = ("GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU")
+
+
+def send_push_messages(params: dict[str, Any]) -> dict[str, Any]:
+    """SendMessages as it survives: push notifications to device tokens (Addresses) only. A token
+    starting with "invalid" is answered PERMANENT_FAILURE, as the push service answers a dead token."""
+    request = params["MessageRequest"]
+    if request.get("Endpoints") or not request.get("Addresses"):
+        raise ApiError("BadRequestException", "Only Addresses of push channels can be sent to", status=400)
+    results = {}
+    for token, config in request["Addresses"].items():
+        if config.get("ChannelType") not in PUSH_CHANNELS:
+            raise ApiError(
+                "BadRequestException", f"{config.get('ChannelType')} is not a push channel", status=400
+            )
+        results[token] = (
+            {"DeliveryStatus": "PERMANENT_FAILURE", "StatusCode": 410, "StatusMessage": "Unregistered token"}
+            if token.startswith("invalid")
+            else {"DeliveryStatus": "SUCCESSFUL", "StatusCode": 200, "MessageId": str(uuid.uuid4())}
+        )
+    response = {"ApplicationId": params["ApplicationId"], "RequestId": str(uuid.uuid4()), "Result": results}
+    return {"MessageResponse": response}
+
+
 def pinpoint_emulator() -> Emulator:
     return Emulator(
         "pinpoint",
@@ -85,6 +110,7 @@ def pinpoint_emulator() -> Emulator:
             "PhoneNumberValidate": lambda params: {
                 "NumberValidateResponse": validate_number(params["NumberValidateRequest"])
             },
+            "SendMessages": send_push_messages,
         },
     )
 

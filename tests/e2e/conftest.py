@@ -61,6 +61,7 @@ def local_stack(tmp_path_factory):
                 "SendVisibilityTimeout": "1",
                 "SendLeaseSeconds": "4",
                 "TextMessagesPerSecond": "20",
+                "PushProjectId": "local-push-project",
             }
         )
         stack.deploy(RUNTIME_APP, "runtime-test")

@@ -472,3 +472,47 @@ def test_the_sample_events_drive_the_sending_functions(sending):
     )
     assert erased["payload"]["ErasedEndpoints"] == ["sample-email-endpoint"]
     assert sending.archived("sample-email-endpoint") == {}
+
+
+def test_push_goes_to_the_device_token_through_the_surviving_send_messages(sending):
+    sending.endpoint("phone-1", "GCM", "device-token-1")
+    sending.endpoint("phone-dead", "APNS", "invalid-token")
+    name = f"push-{uuid.uuid4().hex[:6]}"
+    sending.stack.client("dynamodb")  # templates are written through the API in real use; here directly:
+    from engage.adapters.templates_dynamodb import DynamoTemplateStore
+    from engage.templates.model import Templates
+
+    templates = Templates(
+        DynamoTemplateStore(sending.outputs["TemplatesTableName"], sending.stack.client("dynamodb"))
+    )
+    templates.create(
+        "PUSH",
+        name,
+        {
+            "Default": {"Title": "Hi {{User.UserAttributes.FirstName}}", "Body": "Default"},
+            "GCM": {
+                "Title": "Hey {{User.UserAttributes.FirstName}}",
+                "Body": "Android",
+                "Action": "OPEN_APP",
+            },
+        },
+    )
+    batch = [
+        SendRequest(sending.app, "c-push", "PUSH", {"TemplateName": name}, endpoint_id="phone-1"),
+        SendRequest(sending.app, "c-push", "PUSH", {"TemplateName": name}, endpoint_id="phone-dead"),
+    ]
+    sending.enqueue(*batch)
+    assert sending.settled(*batch) == ["SENT", "REFUSED"]
+    assert sending.ledger(batch[1])["reason"]["S"] == "PERMANENT_FAILURE"
+    (call,) = [
+        e
+        for e in sending.stack.emulated.outbox.entries("pinpoint", "SendMessages")
+        if "device-token-1" in e["request"]["MessageRequest"]["Addresses"]
+    ]
+    assert call["request"]["ApplicationId"] == "local-push-project"
+    assert call["request"]["MessageRequest"]["MessageConfiguration"]["GCMMessage"] == {
+        "Title": "Hey Ana",
+        "Body": "Android",
+        "Action": "OPEN_APP",
+    }
+    assert sending.archived("phone-1") and sending.archived("phone-dead") == {}

@@ -309,6 +309,9 @@ class ScriptedChannel:
         }
         return self._next(sent)
 
+    def send_push(self, channel: str, token: str, message: Any, context: Any = None) -> str:
+        return self._next({"channel": channel, "to": token, "message": dict(message), "context": context})
+
     def send_voice(
         self,
         destination: str,

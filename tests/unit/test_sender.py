@@ -369,3 +369,27 @@ def test_an_archive_that_cannot_be_written_sends_nothing_and_gives_the_send_back
     sender.archive_store = working
     (later,) = sender.send_batch([email()], deadline=clock.now + 30)
     assert later.outcome.status == Status.SENT and not later.outcome.duplicate
+
+
+def test_push_picks_the_platform_block_of_the_template_and_needs_a_push_channel():
+    sender, clock = make([endpoint("p-1", "APNS", "token-1"), endpoint("p-2", "GCM", "token-2")])
+    sender.templates.create(
+        "PUSH", "note", {"Default": {"Title": "T", "Body": "Default"}, "APNS": {"Body": "iOS {{Offer}}"}}
+    )
+    requests = [
+        SendRequest(
+            APP, "c-p", "PUSH", {"TemplateName": "note"}, endpoint_id="p-1", substitutions={"Offer": ["x"]}
+        ),
+        SendRequest(APP, "c-p", "PUSH", {"TemplateName": "note"}, endpoint_id="p-2"),
+    ]
+    no_push = sender.send_batch(requests[:1], deadline=clock.now + 30)
+    assert no_push[0].outcome.reason == "NO_PUSH_PROJECT"
+    sender.push = ScriptedChannel()
+    results = sender.send_batch(
+        [SendRequest(**{**requests[0].__dict__, "request_id": "c-p2"}), requests[1]], clock.now + 30
+    )
+    assert [r.outcome.status for r in results] == [Status.SENT, Status.SENT]
+    ios, android = sender.push.sent
+    assert (ios["channel"], ios["message"]) == ("APNS", {"Body": "iOS x"})
+    assert (android["channel"], android["message"]) == ("GCM", {"Title": "T", "Body": "Default"})
+    assert [r["event_type"] for r in sender.events.records][-2:] == ["_push.send", "_push.send"]

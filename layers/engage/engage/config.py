@@ -60,6 +60,8 @@ class Settings:
     sms_origination_identity: str = ""
     sms_configuration_set: str = ""
     text_messages_per_second: str = "1"
+    push_project_id: str = ""
+    push_messages_per_second: str = "100"
     send_lease_seconds: str = "90"
     resend_uncertain_transactional: str = "false"
     transactional_after_opt_out: str = "false"
@@ -97,6 +99,8 @@ class Settings:
         "sms_origination_identity": "SMS_ORIGINATION_IDENTITY",
         "sms_configuration_set": "SMS_CONFIGURATION_SET",
         "text_messages_per_second": "TEXT_MESSAGES_PER_SECOND",
+        "push_project_id": "PUSH_PROJECT_ID",
+        "push_messages_per_second": "PUSH_MESSAGES_PER_SECOND",
         "send_lease_seconds": "SEND_LEASE_SECONDS",
         "resend_uncertain_transactional": "RESEND_UNCERTAIN_TRANSACTIONAL",
         "transactional_after_opt_out": "TRANSACTIONAL_AFTER_OPT_OUT",

@@ -16,6 +16,7 @@ from engage.adapters.kinesis import KinesisEventStream
 from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.adapters.objects import BucketArchive, ObjectStore, S3MemberLists, WorkflowStarter
 from engage.adapters.phone import DynamoNumberCache, PinpointNumberValidator
+from engage.adapters.push import PinpointPushSender
 from engage.adapters.queue import SendQueue
 from engage.adapters.secrets import signing_keys
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
@@ -111,14 +112,18 @@ class Services:
     @cached_property
     def governor(self) -> Governor:
         quota = SesQuota(self.factory.client("sesv2"))
-        rate = float(self.settings.text_messages_per_second)
-        texts = Limits(rate=rate, burst=max(rate, 1.0))
-        table = self.settings.require("sends_table")
-        return Governor(
-            DynamoBucketStore(table, self.factory.client("dynamodb")),
-            lambda identity: quota.limits() if identity == "ses" else texts,
-            Backoff(),
+        rate, push_rate = (
+            float(self.settings.text_messages_per_second),
+            float(self.settings.push_messages_per_second),
         )
+        texts = Limits(rate=rate, burst=max(rate, 1.0))
+        push = Limits(rate=push_rate, burst=max(push_rate, 1.0))
+        table = self.settings.require("sends_table")
+
+        def limits(identity: str) -> Limits:
+            return quota.limits() if identity == "ses" else push if identity == "push" else texts
+
+        return Governor(DynamoBucketStore(table, self.factory.client("dynamodb")), limits, Backoff())
 
     def unsubscribe_keys(self) -> list[bytes]:
         """The one-click unsubscribe signing keys (none when unsubscribe is not configured)."""
@@ -148,6 +153,9 @@ class Services:
             archive_store=self.archive,
             events=self.event_stream,
             policy=self.send_policy(),
+            push=PinpointPushSender(
+                self.factory.client("pinpoint", max_attempts=1), settings.push_project_id or None
+            ),
         )
 
     def send_policy(self) -> SendPolicy:

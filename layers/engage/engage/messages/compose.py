@@ -13,8 +13,25 @@ from engage.messages.request import SendRequest
 from engage.templates.model import render_template
 from engage.templates.render import render
 
-PARTS = {"EMAIL": ("Subject", "HtmlPart", "TextPart"), "SMS": ("Body",), "VOICE": ("Body",)}
-PASSED_THROUGH = ("FromAddress", "FromName", "MessageType", "VoiceId", "LanguageCode", "OriginationNumber")
+PARTS = {
+    "EMAIL": ("Subject", "HtmlPart", "TextPart"),
+    "SMS": ("Body",),
+    "VOICE": ("Body",),
+    "PUSH": ("Title", "Body"),
+}
+PASSED_THROUGH = (
+    "FromAddress",
+    "FromName",
+    "MessageType",
+    "VoiceId",
+    "LanguageCode",
+    "OriginationNumber",
+    "Action",
+    "Url",
+    "ImageUrl",
+)
+# A push endpoint's ChannelType and the platform block of a push template written for it.
+PUSH_PLATFORMS = {"GCM": "GCM", "ADM": "ADM", "BAIDU": "Baidu"}
 
 
 class TemplateReader(Protocol):
@@ -38,12 +55,15 @@ def compose(request: SendRequest, endpoint: Mapping[str, Any], templates: Templa
     if message.get("TemplateName"):
         template = templates.get(request.channel, message["TemplateName"], message.get("TemplateVersion"))
         rendered = render_template(template, endpoint, request.substitutions)
-        parts = {name: rendered[name] for name in PARTS[request.channel] if rendered.get(name) is not None}
         options = {
             name: str(template[name])
             for name in ("VoiceId", "LanguageCode")
             if template.get(name) is not None
         }
+        if request.channel == "PUSH":
+            rendered = _platform(rendered, str(endpoint.get("ChannelType", "")))
+            options.update({k: str(rendered[k]) for k in ("Action", "Url", "ImageUrl") if rendered.get(k)})
+        parts = {name: rendered[name] for name in PARTS[request.channel] if rendered.get(name) is not None}
     else:
         parts = {
             name: render(message[name], endpoint, request.substitutions, html=name == "HtmlPart")
@@ -60,3 +80,9 @@ def compose(request: SendRequest, endpoint: Mapping[str, Any], templates: Templa
     elif not parts.get("Body"):
         raise ValidationError("Message.Body", f"a {request.channel} message needs a body")
     return Content(request.channel, parts, options)
+
+
+def _platform(rendered: Mapping[str, Any], channel: str) -> Mapping[str, Any]:
+    """The block of a push template for the endpoint's platform, or its Default block."""
+    platform = "APNS" if channel.startswith("APNS") else PUSH_PLATFORMS.get(channel, "Default")
+    return rendered.get(platform) or rendered.get("Default") or {}

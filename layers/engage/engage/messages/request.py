@@ -27,7 +27,7 @@ from engage.addresses import check_address, parse_channel
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
 
-CHANNELS = ("EMAIL", "SMS", "VOICE")
+CHANNELS = ("EMAIL", "SMS", "VOICE", "PUSH")  # PUSH: whichever push platform the endpoint is on
 CONTENT_FIELDS = (
     "Subject",
     "HtmlPart",
@@ -39,6 +39,10 @@ CONTENT_FIELDS = (
     "VoiceId",
     "LanguageCode",
     "OriginationNumber",
+    "Title",
+    "Action",
+    "Url",
+    "ImageUrl",
 )
 TEMPLATE_FIELDS = ("TemplateName", "TemplateVersion")
 MAX_ID_LENGTH = 128
@@ -107,6 +111,10 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
     endpoint_id, address = body.get("EndpointId"), body.get("Address")
     if bool(endpoint_id) == bool(address):
         raise ValidationError("EndpointId", "give exactly one of EndpointId and Address")
+    if address is not None and channel == "PUSH":
+        raise ValidationError(
+            "Address", "push goes to endpoints (their platform and token), not to addresses"
+        )
     if address is not None:
         address = check_address(parse_channel(channel), _text(address, "Address"))
     message = body.get("Message")
@@ -115,7 +123,7 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
     unknown = set(message) - set(CONTENT_FIELDS) - set(TEMPLATE_FIELDS)
     if unknown:
         raise ValidationError(f"Message.{sorted(unknown)[0]}", "is not a message field")
-    if "TemplateName" in message and set(message) & {"Subject", "HtmlPart", "TextPart", "Body"}:
+    if "TemplateName" in message and set(message) & {"Subject", "HtmlPart", "TextPart", "Body", "Title"}:
         raise ValidationError("Message", "give a TemplateName or the content, not both")
     substitutions = body.get("Substitutions") or {}
     if not isinstance(substitutions, Mapping):

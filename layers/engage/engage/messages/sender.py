@@ -34,7 +34,7 @@ from engage.errors import (
     ValidationError,
 )
 from engage.messages import archive, unsubscribe
-from engage.messages.compose import TemplateReader, compose
+from engage.messages.compose import Content, TemplateReader, compose
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
 from engage.messages.governor import Governor
 from engage.messages.ledger import Ledger, Outcome, Status, deliver
@@ -42,9 +42,20 @@ from engage.messages.mime import build_email
 from engage.messages.request import SendRequest
 from engage.retry import Backoff
 
-EVENT_PREFIX = {"EMAIL": "_email", "SMS": "_SMS", "VOICE": "_VOICE"}
-SENT_EVENT = {"EMAIL": "_email.send", "SMS": "_SMS.BUFFERED", "VOICE": "_VOICE.BUFFERED"}
-REFUSED_EVENT = {"EMAIL": "_email.rejected", "SMS": "_SMS.FAILURE", "VOICE": "_VOICE.FAILURE"}
+EVENT_PREFIX = {"EMAIL": "_email", "SMS": "_SMS", "VOICE": "_VOICE", "PUSH": "_push"}
+SENT_EVENT = {
+    "EMAIL": "_email.send",
+    "SMS": "_SMS.BUFFERED",
+    "VOICE": "_VOICE.BUFFERED",
+    "PUSH": "_push.send",
+}
+REFUSED_EVENT = {
+    "EMAIL": "_email.rejected",
+    "SMS": "_SMS.FAILURE",
+    "VOICE": "_VOICE.FAILURE",
+    "PUSH": "_push.failure",
+}
+PUSH_TYPES = frozenset({"GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"})
 SKIP_REASONS = frozenset({"INACTIVE_ENDPOINT", "NO_ADDRESS", "OPTED_OUT", "ENDPOINT_NOT_FOUND"})
 EVENT_IDS = uuid.UUID("5b0f4d8e-64f4-4d53-9c55-3f4f4e0e6a10")
 
@@ -81,6 +92,12 @@ class TextChannel(Protocol):
         ssml: bool = ...,
         context: Mapping[str, str] | None = ...,
         origination: str | None = ...,
+    ) -> str: ...
+
+
+class PushChannel(Protocol):
+    def send_push(
+        self, channel: str, token: str, message: Mapping[str, str], context: Mapping[str, str] | None = ...
     ) -> str: ...
 
 
@@ -138,6 +155,7 @@ class Sender:
     archive_store: ArchiveStore
     events: engage_events.EventStream
     policy: SendPolicy = field(default_factory=SendPolicy)
+    push: PushChannel | None = None
     backoff: Backoff = field(default_factory=Backoff)
     clock: Callable[[], float] = time.time
 
@@ -252,6 +270,8 @@ class Sender:
             )
         body = content.parts["Body"]
         metadata = {k: v for k, v in _tags(request).items() if k != "endpoint_id"}
+        if request.channel == "PUSH":
+            return self._send_push(item, content, sent_at, own_id, metadata)
         kept = archive.text(request.recipient_id, sent_at, own_id, request.channel, body, metadata)
         context = {**_tags(request), "message_id": own_id}
         origination = content.options.get("OriginationNumber")
@@ -276,6 +296,21 @@ class Sender:
                 origination,
             ),
         )
+
+    def _send_push(
+        self, item: _Prepared, content: Content, sent_at: datetime, own_id: str, metadata: dict[str, str]
+    ) -> str:
+        request, endpoint, push = item.request, item.endpoint, self.push
+        if push is None:
+            raise DeliveryRefusedError("NO_PUSH_PROJECT", "push is not configured")
+        extras = {k: v for k, v in content.options.items() if k in ("Action", "Url", "ImageUrl")}
+        notification = {**content.parts, **extras}
+        kept = archive.text(
+            request.recipient_id, sent_at, own_id, "PUSH", content.parts["Body"], {**metadata, **notification}
+        )
+        channel, token = str(endpoint["ChannelType"]), endpoint["Address"]
+        context = {**_tags(request), "message_id": own_id}
+        return self._archived(item, kept, lambda: push.send_push(channel, token, notification, context))
 
     def _archived(self, item: _Prepared, kept: archive.ArchivedMessage, send: Callable[[], str]) -> str:
         try:
@@ -305,7 +340,8 @@ class Sender:
     def _endpoint(self, request: SendRequest) -> Mapping[str, Any]:
         if request.endpoint_id:
             endpoint = self.endpoints.get(request.app_id, request.endpoint_id)
-            if endpoint.get("ChannelType") != request.channel:
+            channel = endpoint.get("ChannelType")
+            if channel != request.channel and not (request.channel == "PUSH" and channel in PUSH_TYPES):
                 raise ValidationError(
                     "ChannelType", f"the endpoint is a {endpoint.get('ChannelType')} endpoint"
                 )
@@ -316,6 +352,8 @@ class Sender:
         """The token bucket a send draws from: the SES account, or the origination identity."""
         if request.channel == "EMAIL":
             return "ses"
+        if request.channel == "PUSH":
+            return "push"
         origination = request.message.get("OriginationNumber") or self.policy.text_identity
         return f"{request.channel.lower()}:{origination}"
 

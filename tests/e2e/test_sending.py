@@ -516,3 +516,84 @@ def test_push_goes_to_the_device_token_through_the_surviving_send_messages(sendi
         "Action": "OPEN_APP",
     }
     assert sending.archived("phone-1") and sending.archived("phone-dead") == {}
+
+
+def test_custom_channels_deliver_batches_to_a_function_and_a_signed_webhook(sending):
+    import hashlib
+    import hmac
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from engage.adapters.secrets import parse_keys
+
+    from engage_local.state import read_state
+
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for i in range(3):
+            sending.endpoint(f"crm-{i}", "CUSTOM", f"crm-contact-{i}")
+        function = read_state(sending.stack.state_dir).physical_id(
+            "AlphaFunction", "runtime-test", "AWS::Lambda::Function"
+        )
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        to_function = [
+            SendRequest(
+                sending.app,
+                "c-crm",
+                "CUSTOM",
+                {"DeliveryUri": function, "Data": "spring"},
+                endpoint_id=f"crm-{i}",
+            )
+            for i in range(3)
+        ]
+        to_hook = [
+            SendRequest(
+                sending.app,
+                "c-hook",
+                "CUSTOM",
+                {"DeliveryUri": url, "Data": "summer"},
+                endpoint_id=f"crm-{i}",
+            )
+            for i in range(3)
+        ]
+        sending.enqueue(*to_function, *to_hook)
+        assert set(sending.settled(*to_function, *to_hook)) == {"SENT"}
+        logs = "".join(
+            p.read_text() for p in (sending.stack.state_dir / "logs").rglob("*.log") if function in str(p)
+        )
+        delivered = [
+            endpoint_id
+            for line in logs.splitlines()
+            if line.startswith("custom delivery of ") and line.endswith(" with data spring")
+            for endpoint_id in line.removeprefix("custom delivery of ").split(" with data")[0].split(",")
+        ]
+        assert sorted(delivered) == ["crm-0", "crm-1", "crm-2"]  # each once, however the queue batched them
+        secret = sending.stack.client("secretsmanager").get_secret_value(
+            SecretId=sending.outputs["WebhookSecretArn"]
+        )
+        key = parse_keys(secret["SecretString"])[0]
+        hooked = []
+        for headers, body in received:
+            timestamp, given = headers["X-Engage-Signature"].removeprefix("t=").split(",v1=")
+            expected = hmac.new(key, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+            assert hmac.compare_digest(given, expected)
+            payload = json.loads(body)
+            assert payload["Data"] == "summer" and payload["ApplicationId"] == sending.app
+            hooked.extend(payload["Endpoints"])
+        assert sorted(hooked) == ["crm-0", "crm-1", "crm-2"]
+        assert len(sending.archived("crm-0")) == 2  # one archived message per channel call
+    finally:
+        server.shutdown()

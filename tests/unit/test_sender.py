@@ -393,3 +393,72 @@ def test_push_picks_the_platform_block_of_the_template_and_needs_a_push_channel(
     assert (ios["channel"], ios["message"]) == ("APNS", {"Body": "iOS x"})
     assert (android["channel"], android["message"]) == ("GCM", {"Title": "T", "Body": "Default"})
     assert [r["event_type"] for r in sender.events.records][-2:] == ["_push.send", "_push.send"]
+
+
+def custom_request(endpoint_id, request_id="c-custom", uri="engage-custom-crm", data="promo-7"):
+    return SendRequest(
+        APP,
+        request_id,
+        "CUSTOM",
+        {"DeliveryUri": uri, "Data": data},
+        endpoint_id=endpoint_id,
+        campaign_id=request_id,
+    )
+
+
+class Deliveries:
+    def __init__(self, *script):
+        self.script = list(script)
+        self.calls = []
+
+    def deliver(self, uri, payload, delivery_id):
+        step = self.script.pop(0) if self.script else None
+        if step is not None:
+            raise step
+        self.calls.append((uri, payload, delivery_id))
+        return f"d-{len(self.calls)}"
+
+
+def test_custom_channels_get_pinpoints_payload_in_batches_once():
+    eps = [endpoint(f"c-{i}", "CUSTOM", f"crm-{i}") for i in range(5)]
+    sender, clock = make(eps, custom_batch_size=2)
+    sender.custom = Deliveries()
+    results = sender.send_batch([custom_request(f"c-{i}") for i in range(5)], clock.now + 30)
+    assert [r.outcome.status for r in results] == [Status.SENT] * 5
+    assert [len(p["Endpoints"]) for _u, p, _d in sender.custom.calls] == [2, 2, 1]
+    uri, payload, _delivery = sender.custom.calls[0]
+    assert uri == "engage-custom-crm" and payload["Data"] == "promo-7" and payload["CampaignId"] == "c-custom"
+    assert (
+        payload["Endpoints"]["c-0"]["Address"] == "crm-0"
+        and "ApplicationId" not in payload["Endpoints"]["c-0"]
+    )
+    assert len(sender.archive_store.objects) == 5
+    assert {r["event_type"] for r in sender.events.records} == {"_custom.send"}
+    again = sender.send_batch([custom_request(f"c-{i}") for i in range(5)], clock.now + 30)
+    assert all(r.outcome.duplicate for r in again) and len(sender.custom.calls) == 3
+
+
+def test_a_throttled_custom_batch_is_given_back_and_a_refused_one_recorded():
+    eps = [endpoint(f"c-{i}", "CUSTOM", f"crm-{i}") for i in range(2)]
+    sender, clock = make(eps)
+    sender.custom = Deliveries(
+        ThrottledError("webhook answered 503"), DeliveryRefusedError("HTTP_410", "gone")
+    )
+    first = sender.send_batch([custom_request("c-0"), custom_request("c-1")], clock.now + 30)
+    assert all(isinstance(r.error, ThrottledError) for r in first) and sender.archive_store.objects == {}
+    second = sender.send_batch([custom_request("c-0"), custom_request("c-1")], clock.now + 30)
+    assert [r.outcome.reason for r in second] == [
+        "HTTP_410",
+        "HTTP_410",
+    ] and sender.archive_store.objects == {}
+    assert {r["event_type"] for r in sender.events.records} == {"_custom.failure"}
+
+
+def test_a_custom_batch_that_fails_mid_call_is_uncertain_not_resent():
+    sender, clock = make([endpoint("c-0", "CUSTOM", "crm-0")])
+    sender.custom = Deliveries(RuntimeError("the custom channel function failed (Unhandled)"))
+    (first,) = sender.send_batch([custom_request("c-0")], clock.now + 30)
+    assert isinstance(first.error, RuntimeError)
+    clock.now += 61
+    (late,) = sender.send_batch([custom_request("c-0")], clock.now + 30)
+    assert late.outcome.status == Status.UNCERTAIN and sender.custom.calls == []

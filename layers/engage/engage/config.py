@@ -62,6 +62,8 @@ class Settings:
     text_messages_per_second: str = "1"
     push_project_id: str = ""
     push_messages_per_second: str = "100"
+    custom_batch_size: str = "50"
+    webhook_secret: str = ""
     send_lease_seconds: str = "90"
     resend_uncertain_transactional: str = "false"
     transactional_after_opt_out: str = "false"
@@ -101,6 +103,8 @@ class Settings:
         "text_messages_per_second": "TEXT_MESSAGES_PER_SECOND",
         "push_project_id": "PUSH_PROJECT_ID",
         "push_messages_per_second": "PUSH_MESSAGES_PER_SECOND",
+        "custom_batch_size": "CUSTOM_BATCH_SIZE",
+        "webhook_secret": "WEBHOOK_SECRET_ARN",
         "send_lease_seconds": "SEND_LEASE_SECONDS",
         "resend_uncertain_transactional": "RESEND_UNCERTAIN_TRANSACTIONAL",
         "transactional_after_opt_out": "TRANSACTIONAL_AFTER_OPT_OUT",

@@ -9,6 +9,7 @@ from engage.adapters.buckets_dynamodb import DynamoBucketStore
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.custom import CustomDelivery
 from engage.adapters.email_ses import SesEmailSender, SesQuota
 from engage.adapters.functions import AsyncStarter
 from engage.adapters.jobs_dynamodb import DynamoJobStore
@@ -156,7 +157,12 @@ class Services:
             push=PinpointPushSender(
                 self.factory.client("pinpoint", max_attempts=1), settings.push_project_id or None
             ),
+            custom=CustomDelivery(self.factory.client("lambda", max_attempts=1), self.webhook_keys),
         )
+
+    def webhook_keys(self) -> list[bytes]:
+        secret = self.settings.webhook_secret
+        return signing_keys(self.factory.client("secretsmanager"), secret) if secret else []
 
     def send_policy(self) -> SendPolicy:
         settings = self.settings
@@ -169,6 +175,7 @@ class Services:
             unsubscribe_url=settings.unsubscribe_url or None,
             unsubscribe_mailto=settings.unsubscribe_mailto or None,
             unsubscribe_secrets=tuple(self.unsubscribe_keys()),
+            custom_batch_size=int(settings.custom_batch_size),
         )
 
     @cached_property

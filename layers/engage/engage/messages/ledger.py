@@ -67,6 +67,35 @@ class Outcome:
     duplicate: bool = False  # an earlier delivery had already settled this send
 
 
+def claim(
+    ledger: Ledger,
+    key: str,
+    attempt: str,
+    now: float,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    resend_uncertain: bool = False,
+) -> Outcome | None:
+    """Claims the send for `attempt`: None when it is ours to make, else the outcome an earlier
+    delivery settled (or UNCERTAIN, settled now). StillSending when another delivery is mid-call."""
+    if ledger.claim(key, attempt, now):
+        return None
+    record = ledger.get(key)
+    if record is None:  # released between our claim and our read: claim again
+        if not ledger.claim(key, attempt, now):
+            raise StillSending(f"send {key} is being claimed by another delivery")
+        return None
+    if record.status in (Status.SENT, Status.REFUSED, Status.UNCERTAIN):
+        return Outcome(record.status, record.message_id, record.reason, duplicate=True)
+    if now - record.claimed_at < lease_seconds:
+        raise StillSending(f"send {key} is in flight (attempt {record.attempt})")
+    if not resend_uncertain:
+        ledger.finish(key, record.attempt, Status.UNCERTAIN, None, "a delivery stopped mid-send")
+        return Outcome(Status.UNCERTAIN, reason="a delivery stopped mid-send; not resent")
+    if not ledger.claim(key, attempt, now, replacing=record.attempt):
+        raise StillSending(f"send {key} was taken over by another delivery")
+    return None
+
+
 def deliver(
     ledger: Ledger,
     key: str,
@@ -78,27 +107,25 @@ def deliver(
 ) -> Outcome:
     """Sends once for `key` (campaign or request, activity, endpoint). Raises ThrottledError (the
     claim given back) for the caller's retry, and StillSending when another delivery is mid-call."""
-    if not ledger.claim(key, attempt, now):
-        record = ledger.get(key)
-        if record is None:  # released between our claim and our read: claim again
-            if not ledger.claim(key, attempt, now):
-                raise StillSending(f"send {key} is being claimed by another delivery")
-        elif record.status in (Status.SENT, Status.REFUSED, Status.UNCERTAIN):
-            return Outcome(record.status, record.message_id, record.reason, duplicate=True)
-        elif now - record.claimed_at < lease_seconds:
-            raise StillSending(f"send {key} is in flight (attempt {record.attempt})")
-        elif not resend_uncertain:
-            ledger.finish(key, record.attempt, Status.UNCERTAIN, None, "a delivery stopped mid-send")
-            return Outcome(Status.UNCERTAIN, reason="a delivery stopped mid-send; not resent")
-        elif not ledger.claim(key, attempt, now, replacing=record.attempt):
-            raise StillSending(f"send {key} was taken over by another delivery")
+    settled = claim(ledger, key, attempt, now, lease_seconds, resend_uncertain)
+    if settled is not None:
+        return settled
+    return settle(ledger, [key], attempt, send)[key]
+
+
+def settle(ledger: Ledger, keys: list[str], attempt: str, send: Callable[[], str]) -> dict[str, Outcome]:
+    """Makes one call for sends `attempt` has claimed (one message, or one batch of a custom
+    channel) and records its outcome on each."""
     try:
         message_id = send()
     except NotSentError:  # throttled, or failed before the call: the next delivery sends
-        ledger.release(key, attempt)
+        for key in keys:
+            ledger.release(key, attempt)
         raise
     except DeliveryRefusedError as exc:
-        ledger.finish(key, attempt, Status.REFUSED, None, exc.code)
-        return Outcome(Status.REFUSED, reason=exc.code)
-    ledger.finish(key, attempt, Status.SENT, message_id, None)
-    return Outcome(Status.SENT, message_id)
+        for key in keys:
+            ledger.finish(key, attempt, Status.REFUSED, None, exc.code)
+        return {key: Outcome(Status.REFUSED, reason=exc.code) for key in keys}
+    for key in keys:
+        ledger.finish(key, attempt, Status.SENT, message_id, None)
+    return {key: Outcome(Status.SENT, message_id) for key in keys}

@@ -27,7 +27,8 @@ from engage.addresses import check_address, parse_channel
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
 
-CHANNELS = ("EMAIL", "SMS", "VOICE", "PUSH")  # PUSH: whichever push platform the endpoint is on
+# PUSH: whichever push platform the endpoint is on; CUSTOM: a custom channel (Message.DeliveryUri)
+CHANNELS = ("EMAIL", "SMS", "VOICE", "PUSH", "CUSTOM")
 CONTENT_FIELDS = (
     "Subject",
     "HtmlPart",
@@ -43,6 +44,8 @@ CONTENT_FIELDS = (
     "Action",
     "Url",
     "ImageUrl",
+    "DeliveryUri",
+    "Data",
 )
 TEMPLATE_FIELDS = ("TemplateName", "TemplateVersion")
 MAX_ID_LENGTH = 128
@@ -111,7 +114,7 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
     endpoint_id, address = body.get("EndpointId"), body.get("Address")
     if bool(endpoint_id) == bool(address):
         raise ValidationError("EndpointId", "give exactly one of EndpointId and Address")
-    if address is not None and channel == "PUSH":
+    if address is not None and channel in ("PUSH", "CUSTOM"):
         raise ValidationError(
             "Address", "push goes to endpoints (their platform and token), not to addresses"
         )
@@ -125,6 +128,10 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
         raise ValidationError(f"Message.{sorted(unknown)[0]}", "is not a message field")
     if "TemplateName" in message and set(message) & {"Subject", "HtmlPart", "TextPart", "Body", "Title"}:
         raise ValidationError("Message", "give a TemplateName or the content, not both")
+    if channel == "CUSTOM" and not isinstance(message.get("DeliveryUri"), str):
+        raise ValidationError(
+            "Message.DeliveryUri", "a custom channel needs a Lambda function or an https URL"
+        )
     substitutions = body.get("Substitutions") or {}
     if not isinstance(substitutions, Mapping):
         raise ValidationError("Substitutions", "must be an object of names to lists of values")

@@ -16,6 +16,7 @@ derived from the send, so a redelivery that reports it again produces the same e
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections import defaultdict
@@ -37,24 +38,27 @@ from engage.messages import archive, unsubscribe
 from engage.messages.compose import Content, TemplateReader, compose
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
 from engage.messages.governor import Governor
-from engage.messages.ledger import Ledger, Outcome, Status, deliver
+from engage.messages.ledger import Ledger, Outcome, Status, claim, deliver, settle
 from engage.messages.mime import build_email
 from engage.messages.request import SendRequest
 from engage.retry import Backoff
 
-EVENT_PREFIX = {"EMAIL": "_email", "SMS": "_SMS", "VOICE": "_VOICE", "PUSH": "_push"}
+EVENT_PREFIX = {"EMAIL": "_email", "SMS": "_SMS", "VOICE": "_VOICE", "PUSH": "_push", "CUSTOM": "_custom"}
 SENT_EVENT = {
     "EMAIL": "_email.send",
     "SMS": "_SMS.BUFFERED",
     "VOICE": "_VOICE.BUFFERED",
     "PUSH": "_push.send",
+    "CUSTOM": "_custom.send",
 }
 REFUSED_EVENT = {
     "EMAIL": "_email.rejected",
     "SMS": "_SMS.FAILURE",
     "VOICE": "_VOICE.FAILURE",
     "PUSH": "_push.failure",
+    "CUSTOM": "_custom.failure",
 }
+MAX_CUSTOM_BATCH = 100  # Pinpoint's custom delivery: at most 100 endpoints per call
 PUSH_TYPES = frozenset({"GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"})
 SKIP_REASONS = frozenset({"INACTIVE_ENDPOINT", "NO_ADDRESS", "OPTED_OUT", "ENDPOINT_NOT_FOUND"})
 EVENT_IDS = uuid.UUID("5b0f4d8e-64f4-4d53-9c55-3f4f4e0e6a10")
@@ -101,6 +105,10 @@ class PushChannel(Protocol):
     ) -> str: ...
 
 
+class CustomChannel(Protocol):
+    def deliver(self, uri: str, payload: Mapping[str, Any], delivery_id: str) -> str: ...
+
+
 class ArchiveStore(Protocol):
     def put(self, key: str, body: bytes, content_type: str) -> None: ...
     def delete(self, key: str) -> None: ...
@@ -116,6 +124,7 @@ class SendPolicy:
     unsubscribe_url: str | None = None
     unsubscribe_mailto: str | None = None
     unsubscribe_secrets: Sequence[bytes] = ()
+    custom_batch_size: int = 50
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,7 @@ class Sender:
     events: engage_events.EventStream
     policy: SendPolicy = field(default_factory=SendPolicy)
     push: PushChannel | None = None
+    custom: CustomChannel | None = None
     backoff: Backoff = field(default_factory=Backoff)
     clock: Callable[[], float] = time.time
 
@@ -163,6 +173,7 @@ class Sender:
         """Settles what it can before `deadline` (epoch seconds); the rest come back as failed."""
         results: list[SendResult] = []
         by_identity: dict[str, list[_Prepared]] = defaultdict(list)
+        custom: list[_Prepared] = []
         for request in requests:
             try:
                 endpoint = self._endpoint(request)
@@ -182,11 +193,98 @@ class Sender:
             )
             if skip is not None:
                 results.append(self._skip(request, endpoint, skip.reason, skip.detail))
+            elif request.channel == "CUSTOM":
+                custom.append(_Prepared(request, endpoint))
             else:
                 by_identity[self._identity(request)].append(_Prepared(request, endpoint))
         for identity, prepared in by_identity.items():
             results.extend(self._send_paced(identity, prepared, deadline))
+        results.extend(self._send_custom(custom))
         return self._report(results)
+
+    # --- custom channels ---------------------------------------------------------------------------
+    def _send_custom(self, prepared: list[_Prepared]) -> list[SendResult]:
+        """Custom delivery in Pinpoint's batches: the endpoints of one campaign run (or request) and
+        one destination together, at most `custom_batch_size` per call, each send claimed in the
+        ledger before the call and settled by its outcome."""
+        groups: dict[tuple[str, ...], list[_Prepared]] = defaultdict(list)
+        for item in prepared:
+            r = item.request
+            destination = (r.message["DeliveryUri"], str(r.message.get("Data", "")))
+            groups[(r.app_id, r.request_id, r.activity_id, *destination)].append(item)
+        size = max(1, min(MAX_CUSTOM_BATCH, self.policy.custom_batch_size))
+        results: list[SendResult] = []
+        for group in groups.values():
+            for start in range(0, len(group), size):
+                results.extend(self._custom_batch(group[start : start + size]))
+        return results
+
+    def _custom_batch(self, batch: list[_Prepared]) -> list[SendResult]:
+        attempt, results, claimed = uuid.uuid4().hex, [], []
+        for item in batch:
+            resend = item.request.transactional and self.policy.resend_uncertain_transactional
+            try:
+                settled = claim(
+                    self.ledger, item.request.key, attempt, self.clock(), self.policy.lease_seconds, resend
+                )
+            except EngageError as exc:  # StillSending
+                results.append(SendResult(item.request, error=exc))
+                continue
+            if settled is not None:
+                results.append(SendResult(item.request, settled, address=item.endpoint.get("Address")))
+            else:
+                claimed.append(item)
+        if not claimed:
+            return results
+        first = claimed[0].request
+        sent_at = datetime.fromtimestamp(self.clock(), UTC)
+        payload = custom_payload(first, [c.endpoint for c in claimed], sent_at)
+        kept = [
+            archive.text(
+                c.request.recipient_id,
+                sent_at,
+                f"{attempt}-{index}",
+                "CUSTOM",
+                str(c.request.message.get("Data", "")),
+                {**_tags(c.request), "DeliveryUri": first.message["DeliveryUri"]},
+            )
+            for index, c in enumerate(claimed)
+        ]
+        keys = [c.request.key for c in claimed]
+        # The same batch delivered again carries the same id, so a receiver can drop the repeat.
+        delivery_id = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:32]
+
+        def call() -> str:
+            if self.custom is None:
+                raise DeliveryRefusedError("NO_CUSTOM_CHANNEL", "custom delivery is not configured")
+            written: list[str] = []
+            try:
+                for message in kept:
+                    self.archive_store.put(message.key, message.body, message.content_type)
+                    written.append(message.key)
+            except Exception as exc:
+                for key in written:
+                    self.archive_store.delete(key)
+                raise NotSentError(f"the archive could not be written, so nothing was sent: {exc}") from exc
+            try:
+                return self.custom.deliver(first.message["DeliveryUri"], payload, delivery_id)
+            except (ThrottledError, DeliveryRefusedError):
+                for message in kept:
+                    self.archive_store.delete(message.key)
+                raise
+
+        try:
+            outcomes = settle(self.ledger, keys, attempt, call)
+        except Exception as exc:  # noqa: BLE001 - these requests come back from the queue
+            failed = [SendResult(c.request, error=exc, address=c.endpoint.get("Address")) for c in claimed]
+            return results + failed
+        for c, message in zip(claimed, kept, strict=True):
+            outcome = outcomes[c.request.key]
+            archived = message.key if outcome.status == Status.SENT else None
+            results.append(
+                SendResult(c.request, outcome, address=c.endpoint.get("Address"), archive_key=archived)
+            )
+        return results
 
     # --- pacing ------------------------------------------------------------------------------
     def _send_paced(self, identity: str, prepared: list[_Prepared], deadline: float) -> list[SendResult]:
@@ -341,7 +439,12 @@ class Sender:
         if request.endpoint_id:
             endpoint = self.endpoints.get(request.app_id, request.endpoint_id)
             channel = endpoint.get("ChannelType")
-            if channel != request.channel and not (request.channel == "PUSH" and channel in PUSH_TYPES):
+            custom = request.channel == "CUSTOM"  # a custom channel takes endpoints of any type
+            if (
+                channel != request.channel
+                and not custom
+                and not (request.channel == "PUSH" and channel in PUSH_TYPES)
+            ):
                 raise ValidationError(
                     "ChannelType", f"the endpoint is a {endpoint.get('ChannelType')} endpoint"
                 )
@@ -441,3 +544,21 @@ def _tags(request: SendRequest) -> dict[str, str]:
     if request.treatment_id is not None:
         tags["treatment_id"] = request.treatment_id
     return tags
+
+
+def custom_payload(
+    request: SendRequest, endpoints: Sequence[Mapping[str, Any]], at: datetime
+) -> dict[str, Any]:
+    """Pinpoint's custom delivery payload for a batch of endpoints of one campaign run or request."""
+    return {
+        "Message": {},
+        "Data": str(request.message.get("Data", "")),
+        "ApplicationId": request.app_id,
+        "CampaignId": request.campaign_id or request.request_id,
+        "TreatmentId": request.treatment_id or "0",
+        "ActivityId": request.activity_id or request.request_id,
+        "ScheduledTime": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "Endpoints": {
+            e["Id"]: {k: v for k, v in e.items() if k not in ("Id", "ApplicationId")} for e in endpoints
+        },
+    }

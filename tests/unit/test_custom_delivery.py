@@ -1,0 +1,82 @@
+"""Custom channels (engage.adapters.custom): the Lambda invocation (Stubber) and the signed webhook
+(a fake opener), with each answer mapped to sent, retry, refused or in doubt."""
+
+import io
+import json
+import urllib.error
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from engage.adapters.custom import CustomDelivery, signature
+from engage.errors import DeliveryRefusedError, ThrottledError
+
+PAYLOAD = {"Data": "d", "Endpoints": {"e1": {"ChannelType": "CUSTOM", "Address": "crm-1"}}}
+
+
+class Opener:
+    def __init__(self, status=200):
+        self.status = status
+        self.requests = []
+
+    def __call__(self, request, timeout):
+        self.requests.append(request)
+        if self.status >= 300:
+            raise urllib.error.HTTPError(request.full_url, self.status, "status", {}, io.BytesIO(b""))
+        return io.BytesIO(b"ok")
+
+
+def webhook(status=200):
+    opener = Opener(status)
+    return CustomDelivery(
+        None, lambda: [b"current", b"previous"], opener, clock=lambda: 1_800_000_000
+    ), opener
+
+
+def test_a_webhook_gets_the_payload_signed_with_the_current_key():
+    delivery, opener = webhook()
+    assert delivery.deliver("https://crm.example.com/hook", PAYLOAD, "batch-1") == "batch-1"
+    (request,) = opener.requests
+    assert json.loads(request.data) == PAYLOAD and request.get_method() == "POST"
+    assert request.get_header("X-engage-delivery") == "batch-1"
+    assert request.get_header("X-engage-signature") == signature(b"current", 1_800_000_000, request.data)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(429, ThrottledError), (503, ThrottledError), (410, DeliveryRefusedError)]
+)
+def test_webhook_answers_map_to_retry_or_refusal(status, error):
+    delivery, _opener = webhook(status)
+    with pytest.raises(error):
+        delivery.deliver("https://crm.example.com/hook", PAYLOAD, "batch-1")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://crm.example.com/hook", "file://localhost/etc/passwd", "ftp://localhost/x"]
+)
+def test_only_https_webhooks_are_called(url):
+    delivery, opener = webhook()
+    with pytest.raises(DeliveryRefusedError, match="INSECURE_WEBHOOK"):
+        delivery.deliver(url, PAYLOAD, "batch-1")
+    assert opener.requests == []
+
+
+def test_a_lambda_channel_is_invoked_with_the_payload_and_its_failures_are_told_apart():
+    client = boto3.client("lambda", region_name="us-east-1")
+    delivery = CustomDelivery(client, lambda: [])
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "invoke",
+            {"StatusCode": 200},
+            {"FunctionName": "engage-custom-crm", "Payload": json.dumps(PAYLOAD).encode()},
+        )
+        delivery.deliver("engage-custom-crm", PAYLOAD, "batch-1")
+        stubber.add_client_error("invoke", "TooManyRequestsException", http_status_code=429)
+        with pytest.raises(ThrottledError):
+            delivery.deliver("engage-custom-crm", PAYLOAD, "batch-1")
+        stubber.add_client_error("invoke", "ResourceNotFoundException", http_status_code=404)
+        with pytest.raises(DeliveryRefusedError, match="ResourceNotFoundException"):
+            delivery.deliver("engage-custom-crm", PAYLOAD, "batch-1")
+        stubber.add_response("invoke", {"StatusCode": 200, "FunctionError": "Unhandled"})
+        with pytest.raises(RuntimeError, match="failed"):
+            delivery.deliver("engage-custom-crm", PAYLOAD, "batch-1")

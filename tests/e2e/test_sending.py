@@ -549,26 +549,15 @@ def test_custom_channels_deliver_batches_to_a_function_and_a_signed_webhook(send
             "AlphaFunction", "runtime-test", "AWS::Lambda::Function"
         )
         url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        to_function = [
-            SendRequest(
-                sending.app,
-                "c-crm",
-                "CUSTOM",
-                {"DeliveryUri": function, "Data": "spring"},
-                endpoint_id=f"crm-{i}",
-            )
-            for i in range(3)
-        ]
-        to_hook = [
-            SendRequest(
-                sending.app,
-                "c-hook",
-                "CUSTOM",
-                {"DeliveryUri": url, "Data": "summer"},
-                endpoint_id=f"crm-{i}",
-            )
-            for i in range(3)
-        ]
+
+        def custom(request_id, uri, data):
+            message = {"DeliveryUri": uri, "Data": data}
+            return [
+                SendRequest(sending.app, request_id, "CUSTOM", message, endpoint_id=f"crm-{i}")
+                for i in range(3)
+            ]
+
+        to_function, to_hook = custom("c-crm", function, "spring"), custom("c-hook", url, "summer")
         sending.enqueue(*to_function, *to_hook)
         assert set(sending.settled(*to_function, *to_hook)) == {"SENT"}
         logs = "".join(

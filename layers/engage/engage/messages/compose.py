@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engage.errors import ValidationError
+from engage.messages.request import OPTIONS as PASSED_THROUGH
 from engage.messages.request import SendRequest
 from engage.templates.model import render_template
 from engage.templates.render import render
@@ -19,17 +20,6 @@ PARTS = {
     "VOICE": ("Body",),
     "PUSH": ("Title", "Body"),
 }
-PASSED_THROUGH = (
-    "FromAddress",
-    "FromName",
-    "MessageType",
-    "VoiceId",
-    "LanguageCode",
-    "OriginationNumber",
-    "Action",
-    "Url",
-    "ImageUrl",
-)
 # A push endpoint's ChannelType and the platform block of a push template written for it.
 PUSH_PLATFORMS = {"GCM": "GCM", "ADM": "ADM", "BAIDU": "Baidu"}
 

@@ -29,24 +29,20 @@ from engage.errors import ValidationError
 
 # PUSH: whichever push platform the endpoint is on; CUSTOM: a custom channel (Message.DeliveryUri)
 CHANNELS = ("EMAIL", "SMS", "VOICE", "PUSH", "CUSTOM")
-CONTENT_FIELDS = (
-    "Subject",
-    "HtmlPart",
-    "TextPart",
-    "Body",
+TEXT_PARTS = ("Subject", "HtmlPart", "TextPart", "Body", "Title")  # rendered for the endpoint
+OPTIONS = (  # passed to the channel as they are
     "FromAddress",
     "FromName",
     "MessageType",
     "VoiceId",
     "LanguageCode",
     "OriginationNumber",
-    "Title",
     "Action",
     "Url",
     "ImageUrl",
-    "DeliveryUri",
-    "Data",
 )
+CUSTOM_FIELDS = ("DeliveryUri", "Data")  # a custom channel's destination and its custom data
+CONTENT_FIELDS = TEXT_PARTS + OPTIONS + CUSTOM_FIELDS
 TEMPLATE_FIELDS = ("TemplateName", "TemplateVersion")
 MAX_ID_LENGTH = 128
 
@@ -126,7 +122,7 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
     unknown = set(message) - set(CONTENT_FIELDS) - set(TEMPLATE_FIELDS)
     if unknown:
         raise ValidationError(f"Message.{sorted(unknown)[0]}", "is not a message field")
-    if "TemplateName" in message and set(message) & {"Subject", "HtmlPart", "TextPart", "Body", "Title"}:
+    if "TemplateName" in message and set(message) & set(TEXT_PARTS):
         raise ValidationError("Message", "give a TemplateName or the content, not both")
     if channel == "CUSTOM" and not isinstance(message.get("DeliveryUri"), str):
         raise ValidationError(

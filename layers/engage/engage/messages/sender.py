@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -125,6 +126,7 @@ class SendPolicy:
     unsubscribe_mailto: str | None = None
     unsubscribe_secrets: Sequence[bytes] = ()
     custom_batch_size: int = 50
+    send_concurrency: int = 8  # requests of a batch checked and sent at once
 
 
 @dataclass(frozen=True)
@@ -170,33 +172,19 @@ class Sender:
     clock: Callable[[], float] = time.time
 
     def send_batch(self, requests: Sequence[SendRequest], deadline: float) -> list[SendResult]:
-        """Settles what it can before `deadline` (epoch seconds); the rest come back as failed."""
+        """Settles what it can before `deadline` (epoch seconds); the rest come back as failed.
+        Requests are checked and sent `send_concurrency` at a time: a channel call waits on the
+        network, and one at a time would leave most of the identity's rate unused."""
         results: list[SendResult] = []
         by_identity: dict[str, list[_Prepared]] = defaultdict(list)
         custom: list[_Prepared] = []
-        for request in requests:
-            try:
-                endpoint = self._endpoint(request)
-            except NotFoundError:
-                results.append(self._skip(request, {}, "ENDPOINT_NOT_FOUND", "the endpoint does not exist"))
-                continue
-            except EngageError as exc:
-                results.append(SendResult(request, error=exc))
-                continue
-            skip = skip_reason(
-                request.app_id,
-                endpoint,
-                self.consent,
-                self.suppressions,
-                request.transactional,
-                self.policy.transactional_after_opt_out,
-            )
-            if skip is not None:
-                results.append(self._skip(request, endpoint, skip.reason, skip.detail))
+        for request, checked in zip(requests, self._map(self._check, requests), strict=True):
+            if isinstance(checked, SendResult):
+                results.append(checked)
             elif request.channel == "CUSTOM":
-                custom.append(_Prepared(request, endpoint))
+                custom.append(checked)
             else:
-                by_identity[self._identity(request)].append(_Prepared(request, endpoint))
+                by_identity[self._identity(request)].append(checked)
         for identity, prepared in by_identity.items():
             results.extend(self._send_paced(identity, prepared, deadline))
         results.extend(self._send_custom(custom))
@@ -286,6 +274,34 @@ class Sender:
             )
         return results
 
+    def _check(self, request: SendRequest) -> _Prepared | SendResult:
+        """The endpoint as it is now, if it may be sent to; else the settled skip (or the failure)."""
+        try:
+            endpoint = self._endpoint(request)
+        except NotFoundError:
+            return self._skip(request, {}, "ENDPOINT_NOT_FOUND", "the endpoint does not exist")
+        except EngageError as exc:
+            return SendResult(request, error=exc)
+        skip = skip_reason(
+            request.app_id,
+            endpoint,
+            self.consent,
+            self.suppressions,
+            request.transactional,
+            self.policy.transactional_after_opt_out,
+        )
+        if skip is not None:
+            return self._skip(request, endpoint, skip.reason, skip.detail)
+        return _Prepared(request, endpoint)
+
+    def _map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """`function` over `items`, in order, `send_concurrency` at a time."""
+        workers = min(len(items), self.policy.send_concurrency)
+        if workers <= 1:
+            return [function(item) for item in items]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(function, items))
+
     # --- pacing ------------------------------------------------------------------------------
     def _send_paced(self, identity: str, prepared: list[_Prepared], deadline: float) -> list[SendResult]:
         results: list[SendResult] = []
@@ -306,8 +322,7 @@ class Sender:
                     break
                 self.backoff.sleep(pause)
                 continue
-            for item in waiting[:granted]:
-                results.append(self._send_one(item, deadline))
+            results.extend(self._map(lambda item: self._send_one(item, deadline), waiting[:granted]))
             waiting = waiting[granted:]
         return results
 

@@ -396,7 +396,13 @@ def contacts_get(args: argparse.Namespace) -> int:
 def erase_person(args: argparse.Namespace) -> int:
     """Runs the stack's ErasureFunction: what a data-subject request on AWS runs too."""
     state = _running(args)
-    event = {"ApplicationId": args.app, "EndpointId": args.endpoint, "UserId": args.user}
+    event = {
+        "ApplicationId": args.app,
+        "EndpointId": args.endpoint,
+        "UserId": args.user,
+        "Address": args.address,
+        "ChannelType": args.channel,
+    }
     response = (
         _clients(state)
         .client("lambda")
@@ -547,6 +553,8 @@ def parser() -> argparse.ArgumentParser:
     whom = erasing.add_mutually_exclusive_group(required=True)
     whom.add_argument("--endpoint", help="one endpoint id")
     whom.add_argument("--user", help="a user id: every endpoint of the user")
+    whom.add_argument("--address", help="an email address or phone number: its endpoints and ad hoc sends")
+    erasing.add_argument("--channel", help="channel of --address (default: EMAIL with @, else SMS and VOICE)")
     erasing.set_defaults(run=erase_person)
     return root
 

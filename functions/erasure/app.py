@@ -2,7 +2,9 @@
 one endpoint, with the archive of what was sent to them, their consent history and their
 suppression entries in clear, leaving only the keyed hash of each address in the suppression list.
 
-Event: {"ApplicationId": "...", "EndpointId": "..."} or {"ApplicationId": "...", "UserId": "..."}."""
+Event: {"ApplicationId": "...", "EndpointId": "..."}, {"ApplicationId": "...", "UserId": "..."}, or
+{"ApplicationId": "...", "Address": "...", "ChannelType": "EMAIL"} (every endpoint holding the
+address, and what was sent to it without one)."""
 
 from typing import Any
 
@@ -18,7 +20,7 @@ from engage.runtime import services
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        app_id, endpoints = _endpoints(event)
+        app_id, endpoints, addresses = _targets(event)
         report = erase(
             app_id,
             endpoints,
@@ -27,6 +29,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             services.suppression,
             services.archive,
             now_iso(),
+            lambda channel, address: services.address_pseudonym(app_id, channel, address),
+            addresses,
         )
     except EngageError as exc:
         return {"Error": {"Type": type(exc).__name__, "Message": str(exc)}}
@@ -35,14 +39,21 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {"ApplicationId": app_id, **report.to_dict()}
 
 
-def _endpoints(event: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+def _targets(event: dict[str, Any]) -> tuple[str, list[dict[str, Any]], list[tuple[str, str]]]:
+    """The application, the endpoints to erase and the addresses sent to without an endpoint."""
     app_id = event.get("ApplicationId")
-    endpoint_id, user_id = event.get("EndpointId"), event.get("UserId")
-    if not app_id or bool(endpoint_id) == bool(user_id):
-        raise ValidationError("event", "give ApplicationId and exactly one of EndpointId and UserId")
-    if user_id:
-        endpoints = services.contacts.get_user_endpoints(app_id, user_id)
+    given = [name for name in ("EndpointId", "UserId", "Address") if event.get(name)]
+    if not app_id or len(given) != 1:
+        raise ValidationError("event", "give ApplicationId and exactly one of EndpointId, UserId and Address")
+    if event.get("UserId"):
+        endpoints = services.contacts.get_user_endpoints(app_id, event["UserId"])
         if not endpoints:
-            raise NotFoundError(f"user {user_id!r} has no endpoints in application {app_id}")
-        return app_id, endpoints
-    return app_id, [services.contacts.get(app_id, endpoint_id)]
+            raise NotFoundError(f"user {event['UserId']!r} has no endpoints in application {app_id}")
+        return app_id, endpoints, []
+    if event.get("EndpointId"):
+        return app_id, [services.contacts.get(app_id, event["EndpointId"])], []
+    address = event["Address"]
+    channel = event.get("ChannelType") or ("EMAIL" if "@" in address else "SMS")
+    channels = [channel] if channel != "SMS" else ["SMS", "VOICE"]  # one phone number, two channels
+    endpoints = [e for c in channels for e in services.contacts.find_by_address(app_id, c, address)]
+    return app_id, list({e["Id"]: e for e in endpoints}.values()), [(c, address) for c in channels]

@@ -76,13 +76,15 @@ def get_template(name: str, template_type: str) -> Response:
 @router.put("/v1/templates/<name>/<template_type>")
 def update_template(name: str, template_type: str) -> Response:
     new_version = (router.current_event.get_query_string_value("create-new-version") or "").lower() == "true"
-    services.templates.update(_kind(template_type), path_id(name), json_body(router), new_version)
+    version = router.current_event.get_query_string_value("version")
+    services.templates.update(_kind(template_type), path_id(name), json_body(router), new_version, version)
     return _message("Accepted")
 
 
 @router.delete("/v1/templates/<name>/<template_type>")
 def delete_template(name: str, template_type: str) -> Response:
-    services.templates.delete(_kind(template_type), path_id(name))
+    version = router.current_event.get_query_string_value("version")
+    services.templates.delete(_kind(template_type), path_id(name), version)
     return _message("Accepted")
 
 
@@ -92,13 +94,13 @@ def update_active_version(name: str, template_type: str) -> Response:
     if version is None:
         raise ValidationError("Version", "is required")
     services.templates.set_active(_kind(template_type), path_id(name), version)
-    return _message("Accepted")
+    return _message("Accepted", 200)
 
 
 @router.get("/v1/templates/<name>/<template_type>/versions")
 def list_template_versions(name: str, template_type: str) -> Response:
     versions = services.templates.versions(_kind(template_type), path_id(name))
-    listed = listing(router, versions)
+    listed = listing(router, versions, "next-token")
     return json_response(
         200,
         {
@@ -119,4 +121,4 @@ def list_templates() -> Response:
         for t in services.templates.list()
         if t["TemplateName"].startswith(prefix) and (not wanted or t["TemplateType"] == wanted)
     ]
-    return json_response(200, listing(router, found))
+    return json_response(200, listing(router, found, "next-token"))

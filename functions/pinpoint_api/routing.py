@@ -33,11 +33,12 @@ def json_body(router: APIGatewayRouter) -> dict[str, Any]:
     return body
 
 
-def listing(router: APIGatewayRouter, items: list[dict[str, Any]]) -> dict[str, Any]:
+def listing(router: APIGatewayRouter, items: list[dict[str, Any]], cursor: str = "token") -> dict[str, Any]:
     """Pinpoint's list shape, a page at a time: `page-size` items (default DEFAULT_PAGE) from the
-    position `token` names, with NextToken while more remain."""
+    position the `cursor` query parameter names (`next-token` for templates), with NextToken while
+    more remain."""
     return page(
         items,
         router.current_event.get_query_string_value("page-size"),
-        router.current_event.get_query_string_value("token"),
+        router.current_event.get_query_string_value(cursor),
     )

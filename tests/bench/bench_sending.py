@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from engage.messages.request import SendRequest
+from engage.messages.request import SendRequest, address_recipient
 
 from devtools.bench import Figure
 from engage_local.stack import LocalStack
@@ -48,6 +48,7 @@ def bench_sending() -> list[Figure]:
                 "EMAIL",
                 {"FromAddress": "bench@example.com", "Subject": "Offer {{Offer}}", "TextPart": "Hello"},
                 address=f"reader-{i}@example.org",
+                recipient=address_recipient(b"bench", APP, "EMAIL", f"reader-{i}@example.org"),
                 substitutions={"Offer": [str(i)]},
             )
             for i in range(total)

@@ -62,6 +62,7 @@ def local_stack(tmp_path_factory):
                 "SendLeaseSeconds": "4",
                 "TextMessagesPerSecond": "20",
                 "PushProjectId": "local-push-project",
+                "AllowLocalWebhooks": "true",
             }
         )
         stack.deploy(RUNTIME_APP, "runtime-test")

@@ -586,3 +586,46 @@ def test_custom_channels_deliver_batches_to_a_function_and_a_signed_webhook(send
         assert len(sending.archived("crm-0")) == 2  # one archived message per channel call
     finally:
         server.shutdown()
+
+
+def test_erasing_an_address_removes_what_was_sent_to_it_without_an_endpoint(sending, pinpoint):
+    from tests.support.cli import engage
+
+    request = {
+        "Addresses": {"walk-in@example.org": {"ChannelType": "EMAIL"}},
+        "MessageConfiguration": {
+            "EmailMessage": {
+                "FromAddress": FROM,
+                "SimpleEmail": {"Subject": {"Data": "Receipt"}, "TextPart": {"Data": "Thanks"}},
+            }
+        },
+    }
+    pinpoint.send_messages(ApplicationId=sending.app, MessageRequest=request)
+    assert wait_until(lambda: sending.emails_to("walk-in@example.org"), 60, 0.2)
+    listed = sending.s3.list_objects_v2(
+        Bucket=sending.outputs["ArchiveBucketName"], Prefix="archive/address-"
+    )
+    mine = [
+        o["Key"]
+        for o in listed.get("Contents", [])
+        if b"walk-in@example.org"
+        in sending.s3.get_object(Bucket=sending.outputs["ArchiveBucketName"], Key=o["Key"])["Body"].read()
+    ]
+    assert len(mine) == 1 and "walk-in" not in mine[0]
+    erased = engage(
+        "erase",
+        "--app",
+        sending.app,
+        "--address",
+        "Walk-In@example.org",
+        "--json",
+        state_dir=sending.stack.state_dir,
+    )
+    assert erased.returncode == 0, erased.stderr
+    assert json.loads(erased.stdout)["ArchivedMessagesDeleted"] == 1
+    assert "Contents" not in sending.s3.list_objects_v2(
+        Bucket=sending.outputs["ArchiveBucketName"], Prefix=mine[0]
+    )
+    again = pinpoint.send_messages(ApplicationId=sending.app, MessageRequest=request)["MessageResponse"]
+    assert again["Result"]["walk-in@example.org"]["DeliveryStatus"] == "PERMANENT_FAILURE"
+    assert "SUPPRESSED_ERASED" in again["Result"]["walk-in@example.org"]["StatusMessage"]

@@ -166,6 +166,9 @@ class MemoryTemplates:
     def names(self) -> list[tuple[str, str]]:
         return sorted(self.heads, key=lambda t: (t[1], t[0]))
 
+    def delete_version(self, kind: str, name: str, version: int) -> None:
+        del self.versions_by_key[(kind, name, version)]
+
     def delete(self, kind: str, name: str) -> None:
         del self.heads[(kind, name)]
         for key in [k for k in self.versions_by_key if k[:2] == (kind, name)]:

@@ -80,3 +80,12 @@ def test_a_lambda_channel_is_invoked_with_the_payload_and_its_failures_are_told_
         stubber.add_response("invoke", {"StatusCode": 200, "FunctionError": "Unhandled"})
         with pytest.raises(RuntimeError, match="failed"):
             delivery.deliver("engage-custom-crm", PAYLOAD, "batch-1")
+
+
+def test_plain_http_to_this_machine_only_when_allowed_for_the_local_stack():
+    opener = Opener()
+    local = CustomDelivery(None, lambda: [b"k"], opener, allow_local_http=True)
+    local.deliver("http://127.0.0.1:8080/hook", PAYLOAD, "batch-1")
+    with pytest.raises(DeliveryRefusedError, match="INSECURE_WEBHOOK"):
+        local.deliver("http://crm.example.com/hook", PAYLOAD, "batch-1")
+    assert len(opener.requests) == 1

@@ -7,7 +7,7 @@ import pytest
 from engage.consent import consent_record
 from engage.errors import LimitExceededError, ValidationError
 from engage.messages.direct import DirectSends
-from engage.messages.request import parse_request
+from engage.messages.request import address_recipient, parse_request
 
 from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryQueue, MemorySuppressions
 
@@ -21,7 +21,13 @@ EMAIL = {
 
 
 def direct(*endpoints, refuse=()):
-    return DirectSends(MemoryEndpoints(endpoints), MemoryConsent(), MemorySuppressions(), MemoryQueue(refuse))
+    return DirectSends(
+        MemoryEndpoints(endpoints),
+        MemoryConsent(),
+        MemorySuppressions(),
+        MemoryQueue(refuse),
+        lambda app, channel, address: address_recipient(b"k", app, channel, address),
+    )
 
 
 def ep(endpoint_id, channel="EMAIL", user=None, **extra):

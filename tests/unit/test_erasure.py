@@ -1,4 +1,4 @@
-"""Erasure (engage.erasure): the hash first, the endpoint last; counts reported."""
+"""Erasure (engage.erasure): each address hashed first, then cleared, each endpoint deleted last."""
 
 from engage.erasure import erase
 
@@ -17,7 +17,7 @@ class Recorder:
         return record
 
 
-def test_each_endpoint_is_hashed_then_cleared_then_deleted_in_that_order():
+def test_each_address_is_hashed_then_cleared_and_each_endpoint_deleted_last():
     endpoints = MemoryEndpoints(
         [{"ApplicationId": "a", "Id": "e1", "ChannelType": "EMAIL", "Address": "x@example.org"}]
     )
@@ -28,20 +28,26 @@ def test_each_endpoint_is_hashed_then_cleared_then_deleted_in_that_order():
             log.calls.append(("delete", (app_id, endpoint_id)))
             return endpoints.delete(app_id, endpoint_id)
 
-    report = erase("a", [endpoints.get("a", "e1")], Contacts(), log, log, log, "2026-11-25T00:00:00.000Z")
-    assert [name for name, _ in log.calls] == [
-        "suppress_erased",
-        "remove",
-        "erase",
-        "delete_prefix",
-        "delete",
-    ]
-    assert log.calls[3][1] == ("archive/e1/",)
+    report = erase(
+        "a",
+        [endpoints.get("a", "e1")],
+        Contacts(),
+        log,
+        log,
+        log,
+        "2026-11-25T00:00:00.000Z",
+        lambda channel, address: "address-0123",
+        [("EMAIL", "X@Example.org"), ("SMS", "+12065550100")],  # the first is the endpoint's, spelt otherwise
+    )
+    names = [name for name, _ in log.calls]
+    assert names == ["suppress_erased", "remove", "erase", "delete_prefix"] * 2 + ["delete_prefix", "delete"]
+    prefixes = [args for name, args in log.calls if name == "delete_prefix"]
+    assert prefixes == [("archive/address-0123/",), ("archive/address-0123/",), ("archive/e1/",)]
     assert report.to_dict() == {
         "ErasedEndpoints": ["e1"],
-        "ArchivedMessagesDeleted": 3,
-        "ConsentRecordsDeleted": 2,
-        "SuppressionsHashed": 1,
-        "SuppressionsInClearRemoved": 1,
+        "ArchivedMessagesDeleted": 9,
+        "ConsentRecordsDeleted": 4,
+        "SuppressionsHashed": 2,
+        "SuppressionsInClearRemoved": 2,
     }
     assert endpoints.by_id == {}

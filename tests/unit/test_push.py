@@ -65,3 +65,19 @@ def test_the_api_throttling_is_retryable_and_no_project_is_a_refusal(stubbed):
         sender.send_push("GCM", "tok", {"Body": "B"})
     with pytest.raises(DeliveryRefusedError, match="NO_PUSH_PROJECT"):
         PinpointPushSender(sender.client, None).send_push("GCM", "tok", {"Body": "B"})
+
+
+def test_an_apns_image_is_sent_as_media_url(stubbed):
+    sender, stubber = stubbed
+    expected = {
+        "ApplicationId": "push-project",
+        "MessageRequest": {
+            "Addresses": {"tok": {"ChannelType": "APNS"}},
+            "Context": {},
+            "MessageConfiguration": {
+                "APNSMessage": {"Body": "B", "MediaUrl": "https://cdn.example.com/i.png"}
+            },
+        },
+    }
+    stubber.add_response("send_messages", answer("SUCCESSFUL"), expected)
+    sender.send_push("APNS", "tok", {"Body": "B", "ImageUrl": "https://cdn.example.com/i.png"})

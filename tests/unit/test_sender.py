@@ -7,11 +7,11 @@ import random
 
 import pytest
 from engage.consent import consent_record
-from engage.errors import DeliveryRefusedError, ThrottledError
+from engage.errors import DeliveryRefusedError, ThrottledError, ValidationError
 from engage.messages import unsubscribe
 from engage.messages.governor import Governor, Limits
 from engage.messages.ledger import Status
-from engage.messages.request import SendRequest, parse_request
+from engage.messages.request import SendRequest, address_recipient, parse_request
 from engage.messages.sender import Sender, SendPolicy
 from engage.retry import Backoff
 from engage.suppression import suppression
@@ -283,13 +283,17 @@ def test_a_message_that_cannot_be_rendered_is_refused_not_retried():
 
 def test_an_ad_hoc_address_is_sent_under_a_pseudonym_never_the_address():
     sender, clock = make([])
-    request = SendRequest(
-        APP, "r-1", "EMAIL", {"Subject": "Code", "TextPart": "1234"}, address="zoe@example.org"
-    )
+    pseudonym = address_recipient(b"erasure-key", APP, "EMAIL", "zoe@example.org")
+    assert pseudonym == address_recipient(b"erasure-key", APP, "EMAIL", "Zoe@Example.org")  # any spelling
+    assert pseudonym != address_recipient(b"another-key", APP, "EMAIL", "zoe@example.org")
+    message = {"Subject": "Code", "TextPart": "1234"}
+    request = SendRequest(APP, "r-1", "EMAIL", message, address="zoe@example.org", recipient=pseudonym)
     (result,) = sender.send_batch([request], deadline=clock.now + 30)
     assert result.outcome.status == Status.SENT
     assert "zoe" not in result.archive_key and "zoe" not in request.key
-    assert sender.events.records[0]["client"]["client_id"] == request.recipient_id
+    assert sender.events.records[0]["client"]["client_id"] == request.recipient_id == pseudonym
+    with pytest.raises(ValidationError, match="RecipientId"):
+        SendRequest(APP, "r-1", "EMAIL", message, address="zoe@example.org")
 
 
 def test_when_the_event_stream_fails_the_whole_batch_comes_back():
@@ -462,3 +466,65 @@ def test_a_custom_batch_that_fails_mid_call_is_uncertain_not_resent():
     clock.now += 61
     (late,) = sender.send_batch([custom_request("c-0")], clock.now + 30)
     assert late.outcome.status == Status.UNCERTAIN and sender.custom.calls == []
+
+
+def test_a_request_for_another_channel_than_the_endpoints_is_skipped_not_retried():
+    sender, clock = make([endpoint("s-1", "SMS")])
+    (result,) = sender.send_batch([email("s-1")], deadline=clock.now + 30)
+    assert result.skipped and result.outcome.reason == "CHANNEL_MISMATCH"
+
+
+def test_a_custom_request_without_a_custom_channel_is_refused_with_the_reason():
+    sender, clock = make([endpoint("c-0", "CUSTOM", "crm-0")])
+    (result,) = sender.send_batch([custom_request("c-0")], clock.now + 30)
+    assert result.outcome.status == Status.REFUSED and result.outcome.reason == "NO_CUSTOM_CHANNEL"
+
+
+@pytest.mark.parametrize("sender_address", ["News <news@example.com>", "no-at-sign"])
+def test_a_message_that_cannot_be_built_is_refused_not_left_in_doubt(sender_address):
+    sender, clock = make([endpoint("ep-1")])
+    request = SendRequest(
+        APP,
+        "c-x",
+        "EMAIL",
+        {"Subject": "s", "TextPart": "t", "FromAddress": sender_address},
+        endpoint_id="ep-1",
+    )
+    (result,) = sender.send_batch([request], clock.now + 30)
+    assert result.outcome.status == Status.REFUSED and sender.ledger.get(request.key).status == Status.REFUSED
+
+
+def test_a_read_that_fails_before_sending_fails_that_request_only():
+    sender, clock = make([endpoint("ep-1"), endpoint("ep-2")])
+
+    class Flaky:
+        def get(self, app_id, channel, address):
+            if address.startswith("ep-1"):
+                raise ConnectionError("DynamoDB unreachable")
+            return None
+
+    sender.consent = Flaky()
+    first, second = sender.send_batch([email("ep-1"), email("ep-2")], clock.now + 30)
+    assert isinstance(first.error, ConnectionError) and second.outcome.status == Status.SENT
+
+
+def test_nothing_starts_once_the_deadline_has_passed():
+    sender, clock = make([endpoint("ep-1")])
+    (result,) = sender.send_batch([email()], deadline=clock.now - 1)
+    assert result.error is not None and sender.email.sent == [] and sender.ledger.get(email().key) is None
+
+
+def test_an_archive_copy_that_cannot_be_removed_is_reported(caplog):
+    sender, clock = make([endpoint("ep-1")], email_script=[DeliveryRefusedError("MessageRejected", "no")])
+
+    class Sticky:
+        def put(self, key, body, content_type):
+            pass
+
+        def delete(self, key):
+            raise OSError("S3 unavailable")
+
+    sender.archive_store = Sticky()
+    (result,) = sender.send_batch([email()], clock.now + 30)
+    assert result.outcome.status == Status.REFUSED and result.archive_key is None
+    assert "could not be removed" in caplog.text and "archive/ep-1/" in caplog.text

@@ -89,3 +89,22 @@ def test_missing_templates_and_versions_are_not_found_and_names_are_unique(templ
     templates.delete("SMS", "once")
     with pytest.raises(NotFoundError):
         templates.get("SMS", "once")
+
+
+def test_one_version_is_updated_or_deleted_and_the_active_one_is_kept():
+    from engage.errors import ValidationError
+
+    from tests.support.fakes import MemoryTemplates
+
+    templates = Templates(MemoryTemplates())
+    templates.create("SMS", "t", {"Body": "v1"})
+    templates.update("SMS", "t", {"Body": "v2"}, create_new_version=True)
+    templates.update("SMS", "t", {"Body": "v1 fixed"}, version="1")
+    assert templates.get("SMS", "t", 1)["Body"] == "v1 fixed" and templates.get("SMS", "t", 2)["Body"] == "v2"
+    with pytest.raises(ValidationError, match="active"):
+        templates.delete("SMS", "t", "1")
+    templates.delete("SMS", "t", "2")
+    assert [v["Version"] for v in templates.versions("SMS", "t")] == ["1"]
+    templates.delete("SMS", "t", "1")  # the only version: the template goes
+    with pytest.raises(NotFoundError):
+        templates.get("SMS", "t")

@@ -64,6 +64,7 @@ class Settings:
     push_messages_per_second: str = "100"
     custom_batch_size: str = "50"
     webhook_secret: str = ""
+    allow_local_webhooks: str = "false"
     send_lease_seconds: str = "90"
     resend_uncertain_transactional: str = "false"
     transactional_after_opt_out: str = "false"
@@ -105,6 +106,7 @@ class Settings:
         "push_messages_per_second": "PUSH_MESSAGES_PER_SECOND",
         "custom_batch_size": "CUSTOM_BATCH_SIZE",
         "webhook_secret": "WEBHOOK_SECRET_ARN",
+        "allow_local_webhooks": "ALLOW_LOCAL_WEBHOOKS",
         "send_lease_seconds": "SEND_LEASE_SECONDS",
         "resend_uncertain_transactional": "RESEND_UNCERTAIN_TRANSACTIONAL",
         "transactional_after_opt_out": "TRANSACTIONAL_AFTER_OPT_OUT",

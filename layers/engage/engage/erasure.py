@@ -8,10 +8,11 @@ be run again, and no send slips through in between (the sender checks suppressio
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engage.addresses import address_key, parse_channel
 from engage.messages.archive import endpoint_prefix
 
 
@@ -58,15 +59,24 @@ def erase(
     suppressions: SuppressionEraser,
     archive: ArchiveEraser,
     now: str,
+    pseudonym: Callable[[str, str], str],
+    addresses: Sequence[tuple[str, str]] = (),
 ) -> ErasureReport:
+    """Erases the endpoints and every address they hold, plus `addresses` ((channel, address)
+    pairs sent to without an endpoint). `pseudonym(channel, address)` is the id ad hoc sends to the
+    address were archived under."""
     report = ErasureReport()
-    for endpoint in endpoints:
-        channel, address = endpoint.get("ChannelType"), endpoint.get("Address")
+    targets: dict[tuple[str, str], str] = {}
+    for channel, address in [*((e.get("ChannelType"), e.get("Address")) for e in endpoints), *addresses]:
         if channel and address:
-            suppressions.suppress_erased(app_id, channel, address, now)
-            report.suppressions_hashed += 1
-            report.suppressions_removed += suppressions.remove(app_id, channel, address)
-            report.consent_records += consent.erase(app_id, channel, address)
+            targets.setdefault((str(channel), address_key(parse_channel(channel), address)), address)
+    for (channel, _key), address in targets.items():
+        suppressions.suppress_erased(app_id, channel, address, now)
+        report.suppressions_hashed += 1
+        report.suppressions_removed += suppressions.remove(app_id, channel, address)
+        report.consent_records += consent.erase(app_id, channel, address)
+        report.archived_messages += archive.delete_prefix(endpoint_prefix(pseudonym(channel, address)))
+    for endpoint in endpoints:
         report.archived_messages += archive.delete_prefix(endpoint_prefix(endpoint["Id"]))
         contacts.delete(app_id, endpoint["Id"])
         report.endpoints.append(endpoint["Id"])

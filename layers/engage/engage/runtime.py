@@ -26,8 +26,10 @@ from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.adapters.templates_dynamodb import DynamoTemplateStore
 from engage.config import Settings
 from engage.contacts import ContactStore
+from engage.errors import ValidationError
 from engage.messages.direct import DirectSends
 from engage.messages.governor import Governor, Limits
+from engage.messages.request import address_recipient
 from engage.messages.sender import Sender, SendPolicy
 from engage.retry import Backoff
 from engage.segments.service import Segments
@@ -157,7 +159,11 @@ class Services:
             push=PinpointPushSender(
                 self.factory.client("pinpoint", max_attempts=1), settings.push_project_id or None
             ),
-            custom=CustomDelivery(self.factory.client("lambda", max_attempts=1), self.webhook_keys),
+            custom=CustomDelivery(
+                self.factory.client("lambda", max_attempts=1),
+                self.webhook_keys,
+                allow_local_http=settings.flag("allow_local_webhooks"),
+            ),
         )
 
     def webhook_keys(self) -> list[bytes]:
@@ -181,7 +187,15 @@ class Services:
     @cached_property
     def direct_sends(self) -> DirectSends:
         queue = SendQueue(self.factory.client("sqs"), self.settings.require("send_queue_url"))
-        return DirectSends(self.contacts, self.consent, self.suppression, queue)
+        return DirectSends(self.contacts, self.consent, self.suppression, queue, self.address_pseudonym)
+
+    def address_pseudonym(self, app_id: str, channel: str, address: str) -> str:
+        key = self.erasure_key()
+        if key is None:
+            raise ValidationError(
+                "ERASURE_SECRET_ARN", "sends to addresses need the erasure key for their pseudonyms"
+            )
+        return address_recipient(key, app_id, channel, address)
 
     @cached_property
     def import_workflow(self) -> WorkflowStarter:

@@ -1,5 +1,5 @@
 """Custom channels, as Pinpoint's custom delivery: a batch of endpoints handed to a Lambda function
-(invoked with Pinpoint's payload) or POSTed to an HTTPS webhook, signed.
+(invoked with Pinpoint's payload) or POSTed to an HTTPS webhook, signed (https only).
 
 A webhook request carries `X-Engage-Delivery` (the same id whenever the same batch is delivered
 again, so the receiver can drop a repeat) and `X-Engage-Signature: t=<unix time>,v1=<hex HMAC-SHA256
@@ -47,11 +47,15 @@ class CustomDelivery:
         webhook_keys: Callable[[], Sequence[bytes]],
         opener: Callable[..., Any] = urllib.request.urlopen,
         clock: Callable[[], float] = time.time,
+        allow_local_http: bool = False,
     ) -> None:
         self.lambda_client = lambda_client
         self.webhook_keys = webhook_keys
         self.opener = opener
         self.clock = clock
+        # Plain http to this machine only for the local stack's tests: in Lambda, localhost is the
+        # Runtime API, which a campaign's DeliveryUri must never reach.
+        self.allow_local_http = allow_local_http
 
     def deliver(self, uri: str, payload: Mapping[str, Any], delivery_id: str) -> str:
         """Hands one batch over; returns the id of the delivery (Lambda's request id, or ours)."""
@@ -72,13 +76,14 @@ class CustomDelivery:
 
     def _post(self, url: str, payload: Mapping[str, Any], delivery_id: str) -> str:
         parts = urlsplit(url)
-        if not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS)):
+        local = self.allow_local_http and parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
+        if parts.scheme != "https" and not local:
             raise DeliveryRefusedError("INSECURE_WEBHOOK", "a webhook must be an https:// URL")
         keys = self.webhook_keys()
         if not keys:
             raise DeliveryRefusedError("NO_WEBHOOK_KEY", "no webhook signing key is configured")
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        request = urllib.request.Request(  # noqa: S310 - the scheme is checked above: https (http to localhost)
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked above (https)
             url,
             data=body,
             method="POST",

@@ -43,6 +43,8 @@ class PinpointPushSender:
         fields = {
             k: v for k, v in message.items() if k in ("Title", "Body", "Action", "Url", "ImageUrl") and v
         }
+        if PUSH_MESSAGES[channel] == "APNSMessage" and "ImageUrl" in fields:
+            fields["MediaUrl"] = fields.pop("ImageUrl")  # APNs calls the image MediaUrl
         request = {
             "Addresses": {token: {"ChannelType": channel}},
             "Context": dict(context or {}),

@@ -13,10 +13,18 @@ from engage.errors import ValidationError
 MAX_AGE_SECONDS = 300
 
 
+_providers: dict[int, Any] = {}
+
+
 def signing_keys(client: Any, secret_id: str) -> list[bytes]:  # a boto3 Secrets Manager client
+    """The keys, read through one Powertools provider per client (its cache lives in the provider:
+    a new provider per call would read the secret on every check)."""
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-    value = SecretsProvider(boto3_client=client).get(secret_id, max_age=MAX_AGE_SECONDS)
+    provider = _providers.get(id(client))
+    if provider is None:
+        provider = _providers[id(client)] = SecretsProvider(boto3_client=client)
+    value = provider.get(secret_id, max_age=MAX_AGE_SECONDS)
     return parse_keys(value if isinstance(value, str) else value.decode())
 
 

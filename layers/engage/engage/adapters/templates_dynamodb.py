@@ -113,3 +113,8 @@ class DynamoTemplateStore:
                 _prefix, kind, name = item["pk"]["S"].split("#", 2)
                 found.append((kind, name))
         return sorted(found, key=lambda t: (t[1], t[0]))
+
+    def delete_version(self, kind: str, name: str, version: int) -> None:
+        self.client.delete_item(
+            TableName=self.table, Key={"pk": {"S": template_pk(kind, name)}, "sk": {"S": version_sk(version)}}
+        )

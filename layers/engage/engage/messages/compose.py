@@ -53,6 +53,8 @@ def compose(request: SendRequest, endpoint: Mapping[str, Any], templates: Templa
         if request.channel == "PUSH":
             rendered = _platform(rendered, str(endpoint.get("ChannelType", "")))
             options.update({k: str(rendered[k]) for k in ("Action", "Url", "ImageUrl") if rendered.get(k)})
+            if rendered.get("MediaUrl"):  # an APNs block names its image MediaUrl
+                options["ImageUrl"] = str(rendered["MediaUrl"])
         parts = {name: rendered[name] for name in PARTS[request.channel] if rendered.get(name) is not None}
     else:
         parts = {

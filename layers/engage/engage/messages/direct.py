@@ -52,6 +52,7 @@ class DirectSends:
     consent: ConsentReader
     suppressions: SuppressionReader
     queue: Queue
+    pseudonym: Callable[[str, str, str], str]  # (application, channel, address): address_recipient
     new_id: Callable[[], str] = lambda: uuid.uuid4().hex
 
     def send_messages(self, app_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,6 +184,7 @@ class DirectSends:
             message=message,
             endpoint_id=endpoint_id,
             address=address,
+            recipient=self.pseudonym(app_id, channel, address) if address else None,
             transactional=True,
             substitutions=substitutions,
         )

@@ -18,12 +18,14 @@ The body of a queue message:
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engage.addresses import check_address, parse_channel
+from engage.addresses import address_key, check_address, parse_channel
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
 
@@ -45,6 +47,7 @@ CUSTOM_FIELDS = ("DeliveryUri", "Data")  # a custom channel's destination and it
 CONTENT_FIELDS = TEXT_PARTS + OPTIONS + CUSTOM_FIELDS
 TEMPLATE_FIELDS = ("TemplateName", "TemplateVersion")
 MAX_ID_LENGTH = 128
+_RECIPIENT = re.compile(r"^address-[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
@@ -60,15 +63,17 @@ class SendRequest:
     treatment_id: str | None = None
     transactional: bool = False
     substitutions: Mapping[str, Any] = field(default_factory=dict)
+    recipient: str | None = None  # an ad hoc address's pseudonym (address_recipient)
+
+    def __post_init__(self) -> None:
+        if self.address is not None and not (self.recipient and _RECIPIENT.match(self.recipient)):
+            raise ValidationError("RecipientId", "an address send carries its pseudonym (address_recipient)")
 
     @property
     def recipient_id(self) -> str:
-        """The endpoint id, or for an ad hoc address a stable pseudonym of it (the address itself
-        never becomes a key, an archive path or an event's client id)."""
-        if self.endpoint_id:
-            return self.endpoint_id
-        digest = hashlib.sha256(f"{self.app_id}\0{self.channel}\0{self.address}".encode()).hexdigest()
-        return f"address-{digest[:32]}"
+        """The endpoint id, or for an ad hoc address its keyed pseudonym (the address itself never
+        becomes a key, an archive path or an event's client id)."""
+        return self.endpoint_id or str(self.recipient)
 
     @property
     def key(self) -> str:
@@ -89,9 +94,18 @@ class SendRequest:
             "CampaignId": self.campaign_id,
             "TreatmentId": self.treatment_id,
             "Substitutions": dict(self.substitutions) or None,
+            "RecipientId": self.recipient,
         }
         document.update({k: v for k, v in optional.items() if v})
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def address_recipient(key: bytes, app_id: str, channel: str, address: str) -> str:
+    """The pseudonym an ad hoc address is sent, archived and reported under: an HMAC of its
+    normalised form under the erasure key, so every spelling of the address gets the same one,
+    erasure can find its archive, and nobody without the key can tell which address it is."""
+    normalised = f"{app_id}\0{channel}:{address_key(parse_channel(channel), address)}"
+    return f"address-{hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()[:32]}"
 
 
 def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
@@ -143,6 +157,7 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
         treatment_id=str(body["TreatmentId"]) if body.get("TreatmentId") is not None else None,
         transactional=_flag(body.get("Transactional", False)),
         substitutions=dict(substitutions),
+        recipient=body.get("RecipientId"),
     )
 
 

@@ -17,6 +17,7 @@ derived from the send, so a redelivery that reports it again produces the same e
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import uuid
 from collections import defaultdict
@@ -44,6 +45,7 @@ from engage.messages.mime import build_email
 from engage.messages.request import SendRequest
 from engage.retry import Backoff
 
+log = logging.getLogger(__name__)
 EVENT_PREFIX = {"EMAIL": "_email", "SMS": "_SMS", "VOICE": "_VOICE", "PUSH": "_push", "CUSTOM": "_custom"}
 SENT_EVENT = {
     "EMAIL": "_email.send",
@@ -61,7 +63,9 @@ REFUSED_EVENT = {
 }
 MAX_CUSTOM_BATCH = 100  # Pinpoint's custom delivery: at most 100 endpoints per call
 PUSH_TYPES = frozenset({"GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"})
-SKIP_REASONS = frozenset({"INACTIVE_ENDPOINT", "NO_ADDRESS", "OPTED_OUT", "ENDPOINT_NOT_FOUND"})
+SKIP_REASONS = frozenset(
+    {"INACTIVE_ENDPOINT", "NO_ADDRESS", "OPTED_OUT", "ENDPOINT_NOT_FOUND", "CHANNEL_MISMATCH"}
+)
 EVENT_IDS = uuid.UUID("5b0f4d8e-64f4-4d53-9c55-3f4f4e0e6a10")
 
 
@@ -187,11 +191,11 @@ class Sender:
                 by_identity[self._identity(request)].append(checked)
         for identity, prepared in by_identity.items():
             results.extend(self._send_paced(identity, prepared, deadline))
-        results.extend(self._send_custom(custom))
+        results.extend(self._send_custom(custom, deadline))
         return self._report(results)
 
     # --- custom channels ---------------------------------------------------------------------------
-    def _send_custom(self, prepared: list[_Prepared]) -> list[SendResult]:
+    def _send_custom(self, prepared: list[_Prepared], deadline: float) -> list[SendResult]:
         """Custom delivery in Pinpoint's batches: the endpoints of one campaign run (or request) and
         one destination together, at most `custom_batch_size` per call, each send claimed in the
         ledger before the call and settled by its outcome."""
@@ -204,18 +208,21 @@ class Sender:
         results: list[SendResult] = []
         for group in groups.values():
             for start in range(0, len(group), size):
-                results.extend(self._custom_batch(group[start : start + size]))
+                results.extend(self._custom_batch(group[start : start + size], deadline))
         return results
 
-    def _custom_batch(self, batch: list[_Prepared]) -> list[SendResult]:
+    def _custom_batch(self, batch: list[_Prepared], deadline: float) -> list[SendResult]:
         attempt, results, claimed = uuid.uuid4().hex, [], []
         for item in batch:
+            if self.clock() >= deadline:
+                results.append(SendResult(item.request, error=NotSentError("the batch ran out of time")))
+                continue
             resend = item.request.transactional and self.policy.resend_uncertain_transactional
             try:
                 settled = claim(
                     self.ledger, item.request.key, attempt, self.clock(), self.policy.lease_seconds, resend
                 )
-            except EngageError as exc:  # StillSending
+            except Exception as exc:  # noqa: BLE001 - StillSending, or the ledger failed: it comes back
                 results.append(SendResult(item.request, error=exc))
                 continue
             if settled is not None:
@@ -226,18 +233,7 @@ class Sender:
             return results
         first = claimed[0].request
         sent_at = datetime.fromtimestamp(self.clock(), UTC)
-        payload = custom_payload(first, [c.endpoint for c in claimed], sent_at)
-        kept = [
-            archive.text(
-                c.request.recipient_id,
-                sent_at,
-                f"{attempt}-{index}",
-                "CUSTOM",
-                str(c.request.message.get("Data", "")),
-                {**_tags(c.request), "DeliveryUri": first.message["DeliveryUri"]},
-            )
-            for index, c in enumerate(claimed)
-        ]
+        kept: list[archive.ArchivedMessage] = []
         keys = [c.request.key for c in claimed]
         # The same batch delivered again carries the same id, so a receiver can drop the repeat.
         delivery_id = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:32]
@@ -245,20 +241,34 @@ class Sender:
         def call() -> str:
             if self.custom is None:
                 raise DeliveryRefusedError("NO_CUSTOM_CHANNEL", "custom delivery is not configured")
+            try:
+                payload = custom_payload(first, [c.endpoint for c in claimed], sent_at)
+                kept.extend(
+                    archive.text(
+                        c.request.recipient_id,
+                        sent_at,
+                        f"{attempt}-{index}",
+                        "CUSTOM",
+                        str(c.request.message.get("Data", "")),
+                        {**_tags(c.request), "DeliveryUri": first.message["DeliveryUri"]},
+                    )
+                    for index, c in enumerate(claimed)
+                )
+            except Exception as exc:
+                raise NotSentError(f"the batch could not be built, so nothing was sent: {exc}") from exc
             written: list[str] = []
             try:
                 for message in kept:
                     self.archive_store.put(message.key, message.body, message.content_type)
                     written.append(message.key)
             except Exception as exc:
-                for key in written:
-                    self.archive_store.delete(key)
-                raise NotSentError(f"the archive could not be written, so nothing was sent: {exc}") from exc
+                failure = NotSentError(f"the archive could not be written, so nothing was sent: {exc}")
+                _discard(self.archive_store, written, failure)
+                raise failure from exc
             try:
                 return self.custom.deliver(first.message["DeliveryUri"], payload, delivery_id)
-            except (ThrottledError, DeliveryRefusedError):
-                for message in kept:
-                    self.archive_store.delete(message.key)
+            except (ThrottledError, DeliveryRefusedError) as exc:
+                _discard(self.archive_store, [message.key for message in kept], exc)
                 raise
 
         try:
@@ -266,9 +276,9 @@ class Sender:
         except Exception as exc:  # noqa: BLE001 - these requests come back from the queue
             failed = [SendResult(c.request, error=exc, address=c.endpoint.get("Address")) for c in claimed]
             return results + failed
-        for c, message in zip(claimed, kept, strict=True):
+        for index, c in enumerate(claimed):
             outcome = outcomes[c.request.key]
-            archived = message.key if outcome.status == Status.SENT else None
+            archived = kept[index].key if outcome.status == Status.SENT else None
             results.append(
                 SendResult(c.request, outcome, address=c.endpoint.get("Address"), archive_key=archived)
             )
@@ -280,8 +290,16 @@ class Sender:
             endpoint = self._endpoint(request)
         except NotFoundError:
             return self._skip(request, {}, "ENDPOINT_NOT_FOUND", "the endpoint does not exist")
-        except EngageError as exc:
+        except ValidationError as exc:  # the endpoint is on another channel: it will not change by waiting
+            return self._skip(request, {}, "CHANNEL_MISMATCH", str(exc))
+        except Exception as exc:  # noqa: BLE001 - a failed read fails this request only; it comes back
             return SendResult(request, error=exc)
+        try:
+            return self._eligible(request, endpoint)
+        except Exception as exc:  # noqa: BLE001 - a failed read fails this request only; it comes back
+            return SendResult(request, error=exc)
+
+    def _eligible(self, request: SendRequest, endpoint: Mapping[str, Any]) -> _Prepared | SendResult:
         skip = skip_reason(
             request.app_id,
             endpoint,
@@ -330,6 +348,8 @@ class Sender:
         request = item.request
         resend = request.transactional and self.policy.resend_uncertain_transactional
         for attempt in range(self.backoff.max_attempts):
+            if self.clock() >= deadline:  # a send started now could be cut off mid-call
+                return SendResult(request, error=NotSentError("the batch ran out of time before this send"))
             try:
                 outcome = deliver(
                     self.ledger,
@@ -354,17 +374,28 @@ class Sender:
 
     # --- one message ---------------------------------------------------------------------------
     def _call(self, item: _Prepared) -> str:
-        """Renders, archives and sends one message; returns the channel's message id."""
-        request, endpoint = item.request, item.endpoint
+        """Renders, archives and sends one message; returns the channel's message id. A failure
+        before the channel call is certain not to have sent: a bad message is refused, anything
+        else gives the send back for a later delivery."""
         try:
-            content = compose(request, endpoint, self.templates)
+            send = self._prepare(item)
+        except (DeliveryRefusedError, NotSentError):
+            raise
         except (ValidationError, NotFoundError) as exc:
             raise DeliveryRefusedError("MESSAGE_INVALID", str(exc)) from exc
+        except Exception as exc:
+            raise NotSentError(f"failed before the channel was called: {exc}") from exc
+        return send()
+
+    def _prepare(self, item: _Prepared) -> Callable[[], str]:
+        """The message rendered and built, as the call that archives and sends it."""
+        request, endpoint = item.request, item.endpoint
+        content = compose(request, endpoint, self.templates)
         sent_at = datetime.fromtimestamp(self.clock(), UTC)
         own_id = uuid.uuid4().hex
         if request.channel == "EMAIL":
             sender = content.options.get("FromAddress") or self.policy.from_address
-            if not sender:
+            if not sender or "@" not in sender:
                 raise DeliveryRefusedError("NO_FROM_ADDRESS", "no FromAddress in the message or the settings")
             raw = build_email(
                 sender,
@@ -378,13 +409,13 @@ class Sender:
                 message_id=f"<{own_id}@{sender.rsplit('@', 1)[1]}>",
             )
             kept = archive.email(request.recipient_id, sent_at, own_id, raw)
-            return self._archived(
+            return lambda: self._archived(
                 item, kept, lambda: self.email.send(raw, sender, endpoint["Address"], _tags(request))
             )
         body = content.parts["Body"]
         metadata = {k: v for k, v in _tags(request).items() if k != "endpoint_id"}
         if request.channel == "PUSH":
-            return self._send_push(item, content, sent_at, own_id, metadata)
+            return self._push_call(item, content, sent_at, own_id, metadata)
         kept = archive.text(request.recipient_id, sent_at, own_id, request.channel, body, metadata)
         context = {**_tags(request), "message_id": own_id}
         origination = content.options.get("OriginationNumber")
@@ -392,12 +423,12 @@ class Sender:
             message_type = content.options.get("MessageType") or (
                 "TRANSACTIONAL" if request.transactional else "PROMOTIONAL"
             )
-            return self._archived(
+            return lambda: self._archived(
                 item,
                 kept,
                 lambda: self.texts.send_text(endpoint["Address"], body, message_type, context, origination),
             )
-        return self._archived(
+        return lambda: self._archived(
             item,
             kept,
             lambda: self.texts.send_voice(
@@ -410,9 +441,9 @@ class Sender:
             ),
         )
 
-    def _send_push(
+    def _push_call(
         self, item: _Prepared, content: Content, sent_at: datetime, own_id: str, metadata: dict[str, str]
-    ) -> str:
+    ) -> Callable[[], str]:
         request, endpoint, push = item.request, item.endpoint, self.push
         if push is None:
             raise DeliveryRefusedError("NO_PUSH_PROJECT", "push is not configured")
@@ -423,7 +454,9 @@ class Sender:
         )
         channel, token = str(endpoint["ChannelType"]), endpoint["Address"]
         context = {**_tags(request), "message_id": own_id}
-        return self._archived(item, kept, lambda: push.send_push(channel, token, notification, context))
+        return lambda: self._archived(
+            item, kept, lambda: push.send_push(channel, token, notification, context)
+        )
 
     def _archived(self, item: _Prepared, kept: archive.ArchivedMessage, send: Callable[[], str]) -> str:
         try:
@@ -432,8 +465,8 @@ class Sender:
             raise NotSentError(f"the archive could not be written, so nothing was sent: {exc}") from exc
         try:
             message_id = send()
-        except (ThrottledError, DeliveryRefusedError):
-            self.archive_store.delete(kept.key)  # not sent: nothing to keep
+        except (ThrottledError, DeliveryRefusedError) as exc:
+            _discard(self.archive_store, [kept.key], exc)  # not sent: nothing to keep
             raise
         item.archive_key = kept.key
         return message_id
@@ -546,6 +579,18 @@ def event_for(result: SendResult, now: float) -> engage_events.Event:
         facets=facets,
         event_id=str(uuid.uuid5(EVENT_IDS, f"{request.key}#{kind}")),
     )
+
+
+def _discard(store: ArchiveStore, keys: Sequence[str], failure: Exception) -> None:
+    """Removes archive copies of messages that were not sent; one that can't be removed is named on
+    the failure being raised (it reaches the sender's log), never dropped silently."""
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception as cleanup:  # noqa: BLE001 - reported here and on the failure itself
+            note = f"the archive copy {key} of an unsent message could not be removed: {cleanup}"
+            log.warning(note)
+            failure.add_note(note)
 
 
 def _tags(request: SendRequest) -> dict[str, str]:

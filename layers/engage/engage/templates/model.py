@@ -112,6 +112,7 @@ class TemplateRepository(Protocol):
     def set_active(self, kind: str, name: str, active: int) -> None: ...
     def delete(self, kind: str, name: str) -> None: ...
     def versions(self, kind: str, name: str) -> list[dict[str, Any]]: ...
+    def delete_version(self, kind: str, name: str, version: int) -> None: ...
     def names(self) -> list[tuple[str, str]]: ...
 
 
@@ -131,15 +132,27 @@ class Templates:
         return template
 
     def update(
-        self, kind: str, name: str, request: Mapping[str, Any], create_new_version: bool = False
+        self,
+        kind: str,
+        name: str,
+        request: Mapping[str, Any],
+        create_new_version: bool = False,
+        version: int | str | None = None,
     ) -> dict[str, Any]:
         """UpdateXTemplate: a new version (which does not become active) when asked, else the
-        latest version replaced."""
+        version named replaced (the latest when none is)."""
         head = self._head(kind, name)
-        latest = head["latest"] + 1 if create_new_version else head["latest"]
-        previous = self.repository.version(kind, name, head["latest"]) or {}
+        if create_new_version:
+            target = latest = head["latest"] + 1
+        else:
+            latest = head["latest"]
+            target = latest if version in (None, "") else _version(version)
+        previous = self.repository.version(kind, name, target if not create_new_version else head["latest"])
+        if previous is None and not create_new_version and version not in (None, ""):
+            raise NotFoundError(f"{kind} template {name!r} has no version {target}")
+        previous = previous or {}
         template = self._response(
-            kind, name, request, latest, previous.get("CreationDate", self.clock()), self.clock()
+            kind, name, request, target, previous.get("CreationDate", self.clock()), self.clock()
         )
         if not create_new_version:
             template["CreationDate"] = previous.get("CreationDate", template["CreationDate"])
@@ -160,9 +173,21 @@ class Templates:
         self.get(kind, name, version)
         self.repository.set_active(kind, name, _version(version))
 
-    def delete(self, kind: str, name: str) -> None:
-        self._head(kind, name)
-        self.repository.delete(kind, name)
+    def delete(self, kind: str, name: str, version: int | str | None = None) -> None:
+        """DeleteXTemplate: the whole template, or one version of it (not the active one: another
+        version must be made active first; deleting the only version deletes the template)."""
+        head = self._head(kind, name)
+        if version in (None, ""):
+            self.repository.delete(kind, name)
+            return
+        number = _version(version)
+        self.get(kind, name, number)
+        if len(self.repository.versions(kind, name)) == 1:
+            self.repository.delete(kind, name)
+        elif number == head["active"]:
+            raise ValidationError("Version", f"version {number} is active; make another version active first")
+        else:
+            self.repository.delete_version(kind, name, number)
 
     def versions(self, kind: str, name: str) -> list[dict[str, Any]]:
         """ListTemplateVersions: every version, oldest first, as TemplateVersionResponse."""

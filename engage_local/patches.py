@@ -17,6 +17,8 @@ requirements/dev.txt and tests/e2e cover each patch):
   two, and its CloudFormation wrote to the one that does not execute);
 - a resource that fails to create fails CreateStack with its logical id and the reason (moto
   answered a bare HTTP 500);
+- moto's server looks up its own service modules (a directory listing) on every request whose host
+  is not a service name, which is every request to the local stack: the list is read once;
 - a bucket policy's TLS-only Deny (aws:SecureTransport false) is left out when moto evaluates the
   policy (moto ignores conditions, so it denied every object write; we stand in for HTTPS);
 - a bucket's NotificationConfiguration from the template is applied (moto's model drops it), so
@@ -33,6 +35,7 @@ requirements/dev.txt and tests/e2e cover each patch):
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import json
@@ -43,6 +46,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from moto import backends as moto_backends
 from moto.apigateway import models as apigateway_models
 from moto.awslambda import models as lambda_models
 from moto.awslambda.exceptions import LambdaClientError
@@ -255,6 +259,7 @@ def _esm_sources(backend: Any) -> list[Any]:
 
 
 _original_get_bucket_permission = s3_models.FakeBucket.get_permission
+_original_list_of_moto_modules = moto_backends.list_of_moto_modules
 _original_create_bucket = vars(s3_models.FakeBucket)["create_from_cloudformation_json"]
 
 
@@ -320,6 +325,11 @@ def _bucket_notifications(cfn: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+@functools.cache
+def _moto_modules() -> tuple[str, ...]:
+    return tuple(_original_list_of_moto_modules())
+
+
 def install(
     runtime: LambdaRuntime,
     artifacts: Artifacts,
@@ -364,6 +374,7 @@ def install(
         raise UnsupportedResourceTypeError(f"no local provisioner for {resource_type}")
 
     lambda_models.LambdaFunction.invoke = invoke
+    moto_backends.list_of_moto_modules = _moto_modules
     lambda_models.LambdaBackend.create_event_source_mapping = _create_esm_without_moto_triggers
     parsing.parse_and_create_resource = _parse_and_create_reporting
     lambda_models.LambdaFunction.create_from_cloudformation_json = classmethod(_create_function)
@@ -380,6 +391,7 @@ def install(
 
 def uninstall() -> None:
     lambda_models.LambdaFunction.invoke = _original_invoke
+    moto_backends.list_of_moto_modules = _original_list_of_moto_modules
     lambda_models.LambdaBackend.create_event_source_mapping = _original_create_esm
     parsing.parse_and_create_resource = _original_parse_and_create
     lambda_models.LambdaFunction.create_from_cloudformation_json = _original_create_function

@@ -30,7 +30,7 @@ def bench_sending() -> list[Figure]:
     stack = LocalStack(state_dir=Path(tempfile.mkdtemp(prefix="engage-bench-send-"))).start()
     try:
         stack.deploy(
-            parameters={"SendVisibilityTimeout": "2", "SendLeaseSeconds": "6", "SendBatchSize": "50"}
+            parameters={"SendVisibilityTimeout": "2", "SendLeaseSeconds": "6", "SendBatchSize": "100"}
         )
         stack.emulated.ses.send_quota.update({"MaxSendRate": RATE, "Max24HourSend": 10.0 * total})
         stack.emulated.faults.configure(

@@ -77,7 +77,7 @@ def test_the_accounts_quota_becomes_the_governors_limits(stubbed):
         {},
     )
     limits = account_limits(sender.client)
-    assert (limits.rate, limits.burst, limits.daily_left) == (14.0, 14.0, 10.0)
+    assert (limits.rate, limits.burst, limits.daily_left) == (14.0, 1.0, 10.0)
     stubber.add_response(
         "get_account",
         {

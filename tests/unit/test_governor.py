@@ -9,3 +9,20 @@ from tests.support.governor_cases import CASES
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__)
 def test_the_governor(case):
     case(MemoryBuckets())
+
+
+@pytest.mark.parametrize("rate", [1, 3, 14, 19, 20, 50, 100, 1000])
+def test_limits_within_a_rate_keep_every_sliding_second_under_it(rate):
+    """Simulates a sender taking tokens as fast as it may for ten seconds and checks every
+    one-second window, as SES and End User Messaging measure it."""
+    from engage.messages.governor import Governor, within
+    from engage.retry import Backoff
+
+    limits = within(rate)
+    governor = Governor(MemoryBuckets(), lambda _i: limits, Backoff(sleep=lambda _s: None))
+    sent, now = [], 0.0
+    while now < 10:
+        sent += [now] * governor.take("id", 10_000, now)
+        now += 0.001
+    worst = max(sum(1 for t in sent if start <= t < start + 1) for start in sent)
+    assert worst <= rate and len(sent) >= 0.89 * rate * 10

@@ -28,7 +28,7 @@ from engage.config import Settings
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.messages.direct import DirectSends
-from engage.messages.governor import Governor, Limits
+from engage.messages.governor import Governor, Limits, within
 from engage.messages.request import address_recipient
 from engage.messages.sender import Sender, SendPolicy
 from engage.retry import Backoff
@@ -119,8 +119,7 @@ class Services:
             float(self.settings.text_messages_per_second),
             float(self.settings.push_messages_per_second),
         )
-        texts = Limits(rate=rate, burst=max(rate, 1.0))
-        push = Limits(rate=push_rate, burst=max(push_rate, 1.0))
+        texts, push = within(rate), within(push_rate)
         table = self.settings.require("sends_table")
 
         def limits(identity: str) -> Limits:

@@ -86,12 +86,21 @@ class Governor:
         return max(0.0, missing / limits.rate)
 
 
+def within(rate: float, daily_left: float | None = None) -> Limits:
+    """Limits that keep every sliding second at or under `rate`. A bucket of `burst` tokens
+    refilled at `r` lets up to burst - 1 + r messages into one second, so the refill is `rate`
+    minus what the burst adds: the whole rate at up to 19 a second (one token per take), and a
+    tenth of it as burst above that (a take of up to rate/10 tokens in one write, at 90 to 95% of
+    the rate)."""
+    burst = max(1.0, math.floor(rate / 10))
+    return Limits(rate=max(rate - (burst - 1), 1e-9), burst=burst, daily_left=daily_left)
+
+
 def ses_limits(send_quota: Mapping[str, float], sending_enabled: bool = True) -> Limits:
-    """The governor's limits for SES from the account's SendQuota (GetAccount): MaxSendRate per
-    second with one second of burst, and what is left of Max24HourSend today. A paused account
-    (SendingEnabled false) may send nothing."""
+    """The governor's limits for SES from the account's SendQuota (GetAccount): MaxSendRate in
+    every second, and what is left of Max24HourSend today. A paused account (SendingEnabled false)
+    may send nothing."""
     if not sending_enabled:
         return Limits(rate=max(float(send_quota.get("MaxSendRate", 1)), 1e-9), burst=1, daily_left=0)
-    rate = float(send_quota["MaxSendRate"])
     left = float(send_quota["Max24HourSend"]) - float(send_quota.get("SentLast24Hours", 0))
-    return Limits(rate=rate, burst=max(rate, 1.0), daily_left=max(0.0, left))
+    return within(float(send_quota["MaxSendRate"]), max(0.0, left))

@@ -322,27 +322,36 @@ class Sender:
 
     # --- pacing ------------------------------------------------------------------------------
     def _send_paced(self, identity: str, prepared: list[_Prepared], deadline: float) -> list[SendResult]:
-        results: list[SendResult] = []
-        waiting = list(prepared)
-        while waiting:
-            granted = self.governor.take(identity, len(waiting), self.clock())
-            if granted == 0:
-                # Wait for the whole group (one write takes them all), or for what the time left
-                # allows.
-                pause = self.governor.wait_seconds(identity, len(waiting), self.clock())
-                if self.clock() + pause > deadline:
-                    pause = self.governor.wait_seconds(identity, 1, self.clock())
-                if pause <= 0:  # a daily allowance is used up: nothing more today
-                    pause = float("inf")
-                if self.clock() + pause > deadline:
-                    error = ThrottledError(f"no sending capacity on {identity} before the batch's deadline")
-                    results.extend(SendResult(p.request, error=error) for p in waiting)
-                    break
-                self.backoff.sleep(pause)
-                continue
-            results.extend(self._map(lambda item: self._send_one(item, deadline), waiting[:granted]))
-            waiting = waiting[granted:]
-        return results
+        """Sends as the identity's tokens come in; calls overlap (up to `send_concurrency`), so the
+        pace is the token rate, not the channel's latency."""
+        done: dict[int, SendResult] = {}
+        waiting = list(enumerate(prepared))
+        workers = max(1, self.policy.send_concurrency)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            in_flight = []
+            while waiting:
+                granted = self.governor.take(identity, len(waiting), self.clock())
+                if granted == 0:
+                    # Wait for the whole group (one write takes them all), or for what the time
+                    # left allows.
+                    pause = self.governor.wait_seconds(identity, len(waiting), self.clock())
+                    if self.clock() + pause > deadline:
+                        pause = self.governor.wait_seconds(identity, 1, self.clock())
+                    if pause <= 0:  # a daily allowance is used up: nothing more today
+                        pause = float("inf")
+                    if self.clock() + pause > deadline:
+                        error = ThrottledError(
+                            f"no sending capacity on {identity} before the batch's deadline"
+                        )
+                        done.update({index: SendResult(p.request, error=error) for index, p in waiting})
+                        break
+                    self.backoff.sleep(pause)
+                    continue
+                for index, item in waiting[:granted]:
+                    in_flight.append((index, pool.submit(self._send_one, item, deadline)))
+                waiting = waiting[granted:]
+            done.update({index: future.result() for index, future in in_flight})
+        return [done[index] for index in sorted(done)]
 
     def _send_one(self, item: _Prepared, deadline: float) -> SendResult:
         request = item.request

@@ -26,3 +26,21 @@ def test_templates_keep_their_versions_and_refuse_a_lost_update(dynamodb):
         store.save({**stale, "Version": "2"}, latest=2, active=2, expected_latest=1)
     templates.delete("SMS", "otp")
     assert store.head("SMS", "otp") is None and store.version("SMS", "otp", 2) is None
+
+
+def test_versions_are_listed_deleted_one_by_one_and_templates_listed_by_name(dynamodb):
+    from engage.adapters.templates_dynamodb import DynamoTemplateStore
+    from engage.templates.model import Templates
+
+    store = DynamoTemplateStore(create_table(dynamodb, "TemplatesTable", app="messaging"), dynamodb)
+    templates = Templates(store)
+    templates.create("EMAIL", "welcome", {"Subject": "Hi", "TextPart": "v1"})
+    templates.update("EMAIL", "welcome", {"Subject": "Hi", "TextPart": "v2"}, create_new_version=True)
+    templates.create("SMS", "alert", {"Body": "b"})
+    assert [v["Version"] for v in templates.versions("EMAIL", "welcome")] == ["1", "2"]
+    assert [(t["TemplateName"], t["TemplateType"]) for t in templates.list()] == [
+        ("alert", "SMS"),
+        ("welcome", "EMAIL"),
+    ]
+    templates.delete("EMAIL", "welcome", "2")
+    assert [v["Version"] for v in templates.versions("EMAIL", "welcome")] == ["1"]

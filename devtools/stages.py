@@ -110,9 +110,10 @@ def run(pipeline: str) -> int:
         if code != 0:
             break
     print(f"\n{pipeline} stage times:")
+    width = max([len("total"), *(len(name) for name, _seconds, _code in timings)])
     for name, seconds, code in timings:
-        print(f"  {name:<40} {seconds:7.1f}s  {'ok' if code == 0 else 'FAILED'}")
-    print(f"  {'total':<40} {time.monotonic() - started:7.1f}s")
+        print(f"  {name:<{width}} {seconds:7.1f}s  {'ok' if code == 0 else 'FAILED'}")
+    print(f"  {'total':<{width}} {time.monotonic() - started:7.1f}s")
     if REPORTS.exists():
         passed, failed, skipped = test_counts()
         print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")

@@ -9,6 +9,7 @@ from typing import Any
 from audience_routes import router as audience
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from campaign_routes import router as campaigns
 from engage.errors import EngageError
 from engage.obs import logger, metrics
 from messaging_routes import router as messaging
@@ -25,6 +26,7 @@ STATUS = {
 app = APIGatewayRestResolver()
 app.include_router(audience)
 app.include_router(messaging)
+app.include_router(campaigns)
 
 
 def pinpoint_error(kind: str, message: str) -> Response:

@@ -52,6 +52,7 @@ class Settings:
     default_country: str = "US"
     export_function: str = ""
     templates_table: str = ""
+    campaigns_table: str = ""
     sends_table: str = ""
     archive_bucket: str = ""
     send_queue_url: str = ""
@@ -94,6 +95,7 @@ class Settings:
         "default_country": "DEFAULT_COUNTRY",
         "export_function": "EXPORT_FUNCTION",
         "templates_table": "TEMPLATES_TABLE",
+        "campaigns_table": "CAMPAIGNS_TABLE",
         "sends_table": "SENDS_TABLE",
         "archive_bucket": "ARCHIVE_BUCKET",
         "send_queue_url": "SEND_QUEUE_URL",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from engage.adapters.buckets_dynamodb import DynamoBucketStore
+from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
@@ -24,6 +25,7 @@ from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.adapters.templates_dynamodb import DynamoTemplateStore
+from engage.campaigns.model import Campaigns
 from engage.config import Settings
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
@@ -107,6 +109,11 @@ class Services:
     def templates(self) -> Templates:
         table = self.settings.require("templates_table")
         return Templates(DynamoTemplateStore(table, self.factory.client("dynamodb")))
+
+    @cached_property
+    def campaigns(self) -> Campaigns:
+        table = self.settings.require("campaigns_table")
+        return Campaigns(DynamoCampaignStore(table, self.factory.client("dynamodb")))
 
     @cached_property
     def archive(self) -> BucketArchive:

@@ -1,0 +1,36 @@
+"""Pinpoint's campaign operations: create, get, list, update and delete campaigns, with Pinpoint's
+request and response shapes (runs and their activities join as the campaign workflow lands)."""
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage.runtime import services
+from routing import json_body, json_response, listing, path_id
+
+router = APIGatewayRouter()
+CAMPAIGNS = "/v1/apps/<app_id>/campaigns"
+
+
+@router.post(CAMPAIGNS)
+def create_campaign(app_id: str) -> Response:
+    return json_response(201, services.campaigns.create(path_id(app_id), json_body(router)))
+
+
+@router.get(CAMPAIGNS)
+def get_campaigns(app_id: str) -> Response:
+    return json_response(200, listing(router, services.campaigns.list(path_id(app_id))))
+
+
+@router.get(f"{CAMPAIGNS}/<campaign_id>")
+def get_campaign(app_id: str, campaign_id: str) -> Response:
+    return json_response(200, services.campaigns.get(path_id(app_id), path_id(campaign_id)))
+
+
+@router.put(f"{CAMPAIGNS}/<campaign_id>")
+def update_campaign(app_id: str, campaign_id: str) -> Response:
+    campaign = services.campaigns.update(path_id(app_id), path_id(campaign_id), json_body(router))
+    return json_response(200, campaign)
+
+
+@router.delete(f"{CAMPAIGNS}/<campaign_id>")
+def delete_campaign(app_id: str, campaign_id: str) -> Response:
+    return json_response(200, services.campaigns.delete(path_id(app_id), path_id(campaign_id)))

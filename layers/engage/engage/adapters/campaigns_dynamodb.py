@@ -1,0 +1,53 @@
+"""Campaigns on DynamoDB (the campaigns application's CampaignsTable): `pk` = the application id,
+`sk` = the campaign id, the CampaignResponse whole; a write names the version it replaces, so two
+concurrent updates never silently lose one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from engage.adapters.dynamodb import from_item, query_items, raise_conflict, to_item
+
+
+class DynamoCampaignStore:
+    def __init__(self, table_name: str, client: Any) -> None:  # a boto3 DynamoDB client
+        self.table = table_name
+        self.client = client
+
+    def put(self, campaign: dict[str, Any], replacing_version: int | None = None) -> None:
+        """Writes the campaign if it does not exist yet (None) or is still at `replacing_version`;
+        ConflictError otherwise."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": to_item({"pk": campaign["ApplicationId"], "sk": campaign["Id"], "campaign": campaign}),
+        }
+        if replacing_version is None:
+            request["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            request["ConditionExpression"] = "campaign.Version = :v"
+            request["ExpressionAttributeValues"] = {":v": {"N": str(replacing_version)}}
+        try:
+            self.client.put_item(**request)
+        except ClientError as exc:
+            raise_conflict(exc, f"campaign {campaign['Id']}")
+
+    def get(self, app_id: str, campaign_id: str) -> dict[str, Any] | None:
+        item = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": app_id}, "sk": {"S": campaign_id}}, ConsistentRead=True
+        ).get("Item")
+        return from_item(item)["campaign"] if item else None
+
+    def list(self, app_id: str) -> list[dict[str, Any]]:
+        """The application's campaigns, oldest first."""
+        items = query_items(
+            self.client,
+            TableName=self.table,
+            KeyConditionExpression="pk = :app",
+            ExpressionAttributeValues={":app": {"S": app_id}},
+        )
+        return sorted((item["campaign"] for item in items), key=lambda c: (c["CreationDate"], c["Id"]))
+
+    def delete(self, app_id: str, campaign_id: str) -> None:
+        self.client.delete_item(TableName=self.table, Key={"pk": {"S": app_id}, "sk": {"S": campaign_id}})

@@ -1,0 +1,327 @@
+"""Pinpoint's campaigns: a WriteCampaignRequest checked against Pinpoint's rules and kept as its
+CampaignResponse (with versions), and who gets which treatment.
+
+What is checked, as Pinpoint checked it:
+- a segment, and what to send: a MessageConfiguration or TemplateConfiguration per channel, or a
+  CustomDeliveryConfiguration (the deprecated Hook Mode DELIVERY is accepted as its alias);
+- the Schedule: StartTime (ISO 8601 or IMMEDIATE), Frequency (ONCE, HOURLY, DAILY, WEEKLY, MONTHLY,
+  EVENT), an EndTime for recurring ones, an EventFilter for EVENT ones, IsLocalTime, Timezone and
+  QuietTime (HH:MM to HH:MM);
+- HoldoutPercent and the treatments' SizePercent: whole percentages that leave the main treatment
+  at least nothing, never less;
+- Limits: Daily and Total per endpoint (0 to 100), MessagesPerSecond (1 to 20,000) and
+  MaximumDuration (at least 60 seconds);
+- a FILTER hook (a Lambda function name or ARN).
+
+Treatment assignment is stable per endpoint: a hash of the campaign and endpoint ids places each
+endpoint in the same bucket out of 10,000 on every run, so an endpoint held out stays held out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from engage.contacts.model import check_app_id, now_iso
+from engage.errors import NotFoundError, ValidationError
+
+FREQUENCIES = ("ONCE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "EVENT")
+MESSAGE_CHANNELS = {
+    "EmailMessage": "EMAIL",
+    "SMSMessage": "SMS",
+    "VoiceMessage": "VOICE",
+    "DefaultMessage": "PUSH",
+    "GCMMessage": "PUSH",
+    "APNSMessage": "PUSH",
+    "ADMMessage": "PUSH",
+    "BaiduMessage": "PUSH",
+}
+TEMPLATE_CHANNELS = {
+    "EmailTemplate": "EMAIL",
+    "SMSTemplate": "SMS",
+    "VoiceTemplate": "VOICE",
+    "PushTemplate": "PUSH",
+}
+MAX_TREATMENTS = 5
+MAX_NAME_LENGTH = 64
+BUCKETS = 10_000
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def new_campaign(app_id: str, request: Mapping[str, Any], campaign_id: str | None = None) -> dict[str, Any]:
+    """CreateCampaign: the CampaignResponse, version 1, scheduled (or paused)."""
+    check_app_id(app_id)
+    checked = check_request(request)
+    now = now_iso()
+    campaign_id = campaign_id or uuid.uuid4().hex
+    return {
+        **checked,
+        "Id": campaign_id,
+        "ApplicationId": app_id,
+        "Arn": f"arn:aws:mobiletargeting:::apps/{app_id}/campaigns/{campaign_id}",
+        "CreationDate": now,
+        "LastModifiedDate": now,
+        "Version": 1,
+        "State": {"CampaignStatus": "PAUSED" if checked.get("IsPaused") else "SCHEDULED"},
+        "DefaultState": {"CampaignStatus": "PAUSED" if checked.get("IsPaused") else "SCHEDULED"},
+    }
+
+
+def updated_campaign(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+    """UpdateCampaign: the request replaces the definition; the version moves on."""
+    checked = check_request(request)
+    status = "PAUSED" if checked.get("IsPaused") else current["State"]["CampaignStatus"]
+    if status == "PAUSED" and not checked.get("IsPaused"):
+        status = "SCHEDULED"
+    kept = {k: current[k] for k in ("Id", "ApplicationId", "Arn", "CreationDate")}
+    return {
+        **checked,
+        **kept,
+        "LastModifiedDate": now_iso(),
+        "Version": int(current["Version"]) + 1,
+        "State": {"CampaignStatus": status},
+        "DefaultState": {"CampaignStatus": status},
+    }
+
+
+def check_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(request, Mapping):
+        raise ValidationError("WriteCampaignRequest", "must be an object")
+    checked = {k: v for k, v in request.items() if v is not None}
+    name = checked.get("Name", "")
+    if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH:
+        raise ValidationError("Name", f"must be at most {MAX_NAME_LENGTH} characters")
+    if not isinstance(checked.get("SegmentId"), str) or not checked["SegmentId"]:
+        raise ValidationError("SegmentId", "a campaign sends to a segment")
+    hook = _hook(checked)
+    if hook is not None:
+        checked["Hook"] = hook
+    if (
+        hook is None
+        and isinstance(request.get("Hook"), Mapping)
+        and request["Hook"].get("Mode") == "DELIVERY"
+    ):
+        # Pinpoint's deprecated delivery hook: a custom channel whose destination is the function.
+        checked.pop("Hook")
+        checked.setdefault(
+            "CustomDeliveryConfiguration",
+            {"DeliveryUri": request["Hook"]["LambdaFunctionName"], "EndpointTypes": []},
+        )
+    _check_content(checked, "")
+    checked["Schedule"] = check_schedule(checked.get("Schedule"), "Schedule")
+    holdout = _percent(checked.get("HoldoutPercent", 0), "HoldoutPercent")
+    treatments = checked.get("AdditionalTreatments") or []
+    if not isinstance(treatments, Sequence) or len(treatments) > MAX_TREATMENTS:
+        raise ValidationError("AdditionalTreatments", f"at most {MAX_TREATMENTS} treatments")
+    total = holdout
+    checked_treatments = []
+    for index, treatment in enumerate(treatments, start=1):
+        field = f"AdditionalTreatments[{index - 1}]"
+        if not isinstance(treatment, Mapping):
+            raise ValidationError(field, "must be an object")
+        size = _percent(treatment.get("SizePercent"), f"{field}.SizePercent")
+        if size == 0:
+            raise ValidationError(f"{field}.SizePercent", "a treatment reaches at least 1 percent")
+        total += size
+        entry = {k: v for k, v in treatment.items() if v is not None}
+        _check_content(entry, f"{field}.", required=False)
+        if "Schedule" in entry:
+            entry["Schedule"] = check_schedule(entry["Schedule"], f"{field}.Schedule")
+        checked_treatments.append({**entry, "Id": str(index), "SizePercent": size})
+    if total > 100:
+        raise ValidationError(
+            "AdditionalTreatments", "holdout and treatments add up to more than 100 percent"
+        )
+    checked["HoldoutPercent"] = holdout
+    if checked_treatments:
+        checked["AdditionalTreatments"] = checked_treatments
+    if "Limits" in checked:
+        checked["Limits"] = _limits(checked["Limits"])
+    if "IsPaused" in checked and not isinstance(checked["IsPaused"], bool):
+        raise ValidationError("IsPaused", "must be true or false")
+    return checked
+
+
+def check_schedule(schedule: Any, field: str) -> dict[str, Any]:
+    if not isinstance(schedule, Mapping):
+        raise ValidationError(field, "a campaign needs a Schedule")
+    checked = {k: v for k, v in schedule.items() if v is not None}
+    start = checked.get("StartTime")
+    if start != "IMMEDIATE":
+        _instant(start, f"{field}.StartTime")
+    frequency = checked.get("Frequency", "ONCE")
+    if frequency not in FREQUENCIES:
+        raise ValidationError(f"{field}.Frequency", f"must be one of {', '.join(FREQUENCIES)}")
+    checked["Frequency"] = frequency
+    if frequency not in ("ONCE", "EVENT") and not checked.get("EndTime"):
+        raise ValidationError(f"{field}.EndTime", "a recurring campaign needs an EndTime")
+    if checked.get("EndTime"):
+        end = _instant(checked["EndTime"], f"{field}.EndTime")
+        if start != "IMMEDIATE" and end <= _instant(start, f"{field}.StartTime"):
+            raise ValidationError(f"{field}.EndTime", "must come after StartTime")
+    if frequency == "EVENT":
+        event_filter = checked.get("EventFilter")
+        if not isinstance(event_filter, Mapping) or not isinstance(event_filter.get("Dimensions"), Mapping):
+            raise ValidationError(
+                f"{field}.EventFilter", "an EVENT campaign needs an EventFilter with Dimensions"
+            )
+        if event_filter.get("FilterType", "ENDPOINT") not in ("ENDPOINT", "SYSTEM"):
+            raise ValidationError(f"{field}.EventFilter.FilterType", "must be ENDPOINT or SYSTEM")
+    quiet = checked.get("QuietTime")
+    well_formed = isinstance(quiet, Mapping) and all(
+        _HHMM.match(str(quiet.get(k, ""))) for k in ("Start", "End")
+    )
+    if quiet is not None and not well_formed:
+        raise ValidationError(f"{field}.QuietTime", "Start and End are HH:MM (24-hour)")
+    if "IsLocalTime" in checked and not isinstance(checked["IsLocalTime"], bool):
+        raise ValidationError(f"{field}.IsLocalTime", "must be true or false")
+    return checked
+
+
+def assignment(campaign: Mapping[str, Any], endpoint_id: str) -> str | None:
+    """The treatment an endpoint gets ("0" the main one, "1"... the additional ones), or None
+    when it is held out. Stable: the same endpoint lands in the same bucket on every run."""
+    digest = hashlib.sha256(f"{campaign['Id']}\0{endpoint_id}".encode()).digest()
+    bucket = int.from_bytes(digest[:8], "big") % BUCKETS
+    bound = int(campaign.get("HoldoutPercent", 0)) * BUCKETS // 100
+    if bucket < bound:
+        return None
+    for treatment in campaign.get("AdditionalTreatments", []):
+        bound += int(treatment["SizePercent"]) * BUCKETS // 100
+        if bucket < bound:
+            return str(treatment["Id"])
+    return "0"
+
+
+def treatment(campaign: Mapping[str, Any], treatment_id: str) -> dict[str, Any]:
+    """What a treatment sends and when: the campaign's own content for "0", otherwise the
+    treatment's, falling back to the campaign's where it gives none."""
+    if treatment_id == "0":
+        return dict(campaign)
+    found = next(t for t in campaign.get("AdditionalTreatments", []) if str(t["Id"]) == treatment_id)
+    return {**dict(campaign), **{k: v for k, v in found.items() if k not in ("Id", "SizePercent")}}
+
+
+def _check_content(checked: Mapping[str, Any], prefix: str, required: bool = True) -> None:
+    messages = checked.get("MessageConfiguration") or {}
+    templates = checked.get("TemplateConfiguration") or {}
+    if not isinstance(messages, Mapping) or not isinstance(templates, Mapping):
+        raise ValidationError(f"{prefix}MessageConfiguration", "must be an object")
+    for key in messages:
+        if key not in MESSAGE_CHANNELS:
+            raise ValidationError(
+                f"{prefix}MessageConfiguration.{key}", "is not a message this project sends"
+            )
+    for key, value in templates.items():
+        if key not in TEMPLATE_CHANNELS:
+            raise ValidationError(f"{prefix}TemplateConfiguration.{key}", "is not a template type")
+        if not isinstance(value, Mapping) or not value.get("Name"):
+            raise ValidationError(f"{prefix}TemplateConfiguration.{key}.Name", "is required")
+    custom = checked.get("CustomDeliveryConfiguration")
+    if custom is not None and (not isinstance(custom, Mapping) or not custom.get("DeliveryUri")):
+        raise ValidationError(f"{prefix}CustomDeliveryConfiguration.DeliveryUri", "is required")
+    if required and not (messages or templates or custom):
+        raise ValidationError(
+            f"{prefix}MessageConfiguration",
+            "give a MessageConfiguration, a TemplateConfiguration or a custom channel",
+        )
+
+
+def _hook(checked: Mapping[str, Any]) -> dict[str, Any] | None:
+    hook = checked.get("Hook")
+    if hook is None:
+        return None
+    if not isinstance(hook, Mapping):
+        raise ValidationError("Hook", "must be an object")
+    mode = hook.get("Mode", "FILTER")
+    if mode not in ("FILTER", "DELIVERY"):
+        raise ValidationError("Hook.Mode", "must be FILTER (or the deprecated DELIVERY)")
+    if not hook.get("LambdaFunctionName"):
+        raise ValidationError("Hook.LambdaFunctionName", "is required (web hooks are not supported)")
+    return {"LambdaFunctionName": hook["LambdaFunctionName"], "Mode": mode} if mode == "FILTER" else None
+
+
+def _limits(limits: Any) -> dict[str, Any]:
+    if not isinstance(limits, Mapping):
+        raise ValidationError("Limits", "must be an object")
+    checked = {k: v for k, v in limits.items() if v is not None}
+    bounds = {
+        "Daily": (0, 100),
+        "Total": (0, 100),
+        "MessagesPerSecond": (1, 20_000),
+        "MaximumDuration": (60, None),
+    }
+    for name, (low, high) in bounds.items():
+        if name in checked:
+            value = checked[name]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or value < low
+                or (high is not None and value > high)
+            ):
+                span = f"{low} to {high}" if high is not None else f"at least {low}"
+                raise ValidationError(f"Limits.{name}", f"must be a whole number, {span}")
+    return checked
+
+
+def _percent(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ValidationError(field, "must be a whole percentage, 0 to 100")
+    return value
+
+
+def _instant(value: Any, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise ValidationError(field, "must be an ISO 8601 time (or IMMEDIATE for StartTime)")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(field, "must be an ISO 8601 time (or IMMEDIATE for StartTime)") from None
+    if moment.tzinfo is None:
+        raise ValidationError(field, "must name its offset (Z or +hh:mm)")
+    return moment
+
+
+class CampaignStore(Protocol):
+    def put(self, campaign: dict[str, Any], replacing_version: int | None = None) -> None: ...
+    def get(self, app_id: str, campaign_id: str) -> dict[str, Any] | None: ...
+    def list(self, app_id: str) -> list[dict[str, Any]]: ...
+    def delete(self, app_id: str, campaign_id: str) -> None: ...
+
+
+@dataclass
+class Campaigns:
+    """Pinpoint's campaign operations over a store."""
+
+    store: CampaignStore
+
+    def create(self, app_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        campaign = new_campaign(app_id, request)
+        self.store.put(campaign)
+        return campaign
+
+    def get(self, app_id: str, campaign_id: str) -> dict[str, Any]:
+        found = self.store.get(check_app_id(app_id), campaign_id)
+        if found is None:
+            raise NotFoundError(f"campaign {campaign_id!r} does not exist in application {app_id}")
+        return found
+
+    def list(self, app_id: str) -> list[dict[str, Any]]:
+        return self.store.list(check_app_id(app_id))
+
+    def update(self, app_id: str, campaign_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        current = self.get(app_id, campaign_id)
+        campaign = updated_campaign(current, request)
+        self.store.put(campaign, replacing_version=int(current["Version"]))
+        return campaign
+
+    def delete(self, app_id: str, campaign_id: str) -> dict[str, Any]:
+        campaign = self.get(app_id, campaign_id)
+        self.store.delete(app_id, campaign_id)
+        return campaign

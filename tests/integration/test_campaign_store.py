@@ -1,0 +1,34 @@
+"""Campaigns on moto (the campaigns application's CampaignsTable): versions move on, a lost update
+is refused, listing and deletion."""
+
+import pytest
+
+from devtools.template import create_table
+
+REQUEST = {
+    "Name": "spring",
+    "SegmentId": "seg-1",
+    "MessageConfiguration": {"SMSMessage": {"Body": "Hi"}},
+    "Schedule": {"StartTime": "IMMEDIATE"},
+}
+
+
+def test_campaigns_are_versioned_and_a_lost_update_is_refused(dynamodb):
+    from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
+    from engage.campaigns.model import Campaigns, updated_campaign
+    from engage.errors import ConflictError, NotFoundError
+
+    store = DynamoCampaignStore(create_table(dynamodb, "CampaignsTable", app="campaigns"), dynamodb)
+    campaigns = Campaigns(store)
+    first = campaigns.create("app1", REQUEST)
+    second = campaigns.create("app1", {**REQUEST, "Name": "summer"})
+    campaigns.create("app2", REQUEST)
+    assert [c["Name"] for c in campaigns.list("app1")] == ["spring", "summer"]
+    updated = campaigns.update("app1", first["Id"], {**REQUEST, "Name": "spring 2"})
+    assert updated["Version"] == 2 and campaigns.get("app1", first["Id"])["Name"] == "spring 2"
+    stale = updated_campaign(first, {**REQUEST, "Name": "lost"})  # written from version 1
+    with pytest.raises(ConflictError):
+        store.put(stale, replacing_version=1)
+    assert campaigns.delete("app1", second["Id"])["Name"] == "summer"
+    with pytest.raises(NotFoundError):
+        campaigns.get("app1", second["Id"])

@@ -32,3 +32,15 @@ def test_campaigns_are_versioned_and_a_lost_update_is_refused(dynamodb):
     assert campaigns.delete("app1", second["Id"])["Name"] == "summer"
     with pytest.raises(NotFoundError):
         campaigns.get("app1", second["Id"])
+
+
+def test_endpoint_caps_are_counted_atomically_per_day_and_in_total(dynamodb):
+    from engage.adapters.campaigns_dynamodb import DynamoCapCounter
+
+    caps = DynamoCapCounter(create_table(dynamodb, "CampaignsTable", app="campaigns"), dynamodb)
+    taken = [caps.take("app1", "c1", "ep-1", "2026-11-25", 2, 3) for _ in range(3)]
+    assert taken == [True, True, False]  # two a day
+    assert caps.take("app1", "c1", "ep-1", "2026-11-26", 2, 3) is True
+    assert caps.take("app1", "c1", "ep-1", "2026-11-27", 2, 3) is False  # three in all
+    assert caps.take("app1", "c1", "ep-2", "2026-11-27", 2, 3) is True  # per endpoint
+    assert caps.take("app1", "c2", "ep-1", "2026-11-27", None, None) is True  # no limits, still counted

@@ -343,3 +343,18 @@ class MemoryQueue:
             self.bodies.append(body)
             ids.append(f"q-{len(self.bodies)}")
         return ids
+
+
+class MemoryCaps:
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, ...], int] = {}
+
+    def take(self, app_id: str, campaign_id: str, endpoint_id: str, day: str, daily: Any, total: Any) -> bool:
+        day_key, total_key = (app_id, campaign_id, endpoint_id, day), (app_id, campaign_id, endpoint_id)
+        if (total and self.counts.get(total_key, 0) >= total) or (
+            daily and self.counts.get(day_key, 0) >= daily
+        ):
+            return False
+        self.counts[day_key] = self.counts.get(day_key, 0) + 1
+        self.counts[total_key] = self.counts.get(total_key, 0) + 1
+        return True

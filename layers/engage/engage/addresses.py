@@ -53,6 +53,10 @@ MAX_EMAIL_LENGTH = 254
 MAX_TOKEN_LENGTH = 4096
 
 
+# The push platforms an endpoint can be on (sent through the surviving Pinpoint SendMessages).
+PUSH_CHANNELS = frozenset({"GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"})
+
+
 def parse_channel(value: object, field: str = "ChannelType") -> ChannelType:
     try:
         return ChannelType(str(value).strip().upper())

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import from_item, query_items, raise_conflict, to_item
+from engage.adapters.dynamodb import from_item, is_conflict, query_items, raise_conflict, to_item
 
 
 class DynamoCampaignStore:
@@ -51,3 +51,41 @@ class DynamoCampaignStore:
 
     def delete(self, app_id: str, campaign_id: str) -> None:
         self.client.delete_item(TableName=self.table, Key={"pk": {"S": app_id}, "sk": {"S": campaign_id}})
+
+
+class DynamoCapCounter:
+    """Messages counted per (campaign, endpoint) in the CampaignsTable: `pk` = `CAP#<app>#<campaign>`,
+    `sk` = the endpoint id, a `total` and one counter per day (`d<YYYYMMDD>`). One conditional
+    update counts a message only if both limits still allow it, so concurrent batches can't
+    overshoot."""
+
+    def __init__(self, table_name: str, client: Any) -> None:  # a boto3 DynamoDB client
+        self.table = table_name
+        self.client = client
+
+    def take(
+        self, app_id: str, campaign_id: str, endpoint_id: str, day: str, daily: int | None, total: int | None
+    ) -> bool:
+        conditions, values = [], {":one": {"N": "1"}}
+        if total:
+            conditions.append("(attribute_not_exists(#total) OR #total < :total)")
+            values[":total"] = {"N": str(total)}
+        if daily:
+            conditions.append("(attribute_not_exists(#day) OR #day < :daily)")
+            values[":daily"] = {"N": str(daily)}
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": f"CAP#{app_id}#{campaign_id}"}, "sk": {"S": endpoint_id}},
+            "UpdateExpression": "ADD #total :one, #day :one",
+            "ExpressionAttributeNames": {"#total": "total", "#day": "d" + day.replace("-", "")},
+            "ExpressionAttributeValues": values,
+        }
+        if conditions:
+            request["ConditionExpression"] = " AND ".join(conditions)
+        try:
+            self.client.update_item(**request)
+        except ClientError as exc:
+            if is_conflict(exc):
+                return False
+            raise
+        return True

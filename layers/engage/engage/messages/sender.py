@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engage import events as engage_events
+from engage.addresses import PUSH_CHANNELS
 from engage.errors import (
     DeliveryRefusedError,
     EngageError,
@@ -62,7 +63,6 @@ REFUSED_EVENT = {
     "CUSTOM": "_custom.failure",
 }
 MAX_CUSTOM_BATCH = 100  # Pinpoint's custom delivery: at most 100 endpoints per call
-PUSH_TYPES = frozenset({"GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"})
 SKIP_REASONS = frozenset(
     {"INACTIVE_ENDPOINT", "NO_ADDRESS", "OPTED_OUT", "ENDPOINT_NOT_FOUND", "CHANNEL_MISMATCH"}
 )
@@ -500,7 +500,7 @@ class Sender:
             if (
                 channel != request.channel
                 and not custom
-                and not (request.channel == "PUSH" and channel in PUSH_TYPES)
+                and not (request.channel == "PUSH" and channel in PUSH_CHANNELS)
             ):
                 raise ValidationError(
                     "ChannelType", f"the endpoint is a {endpoint.get('ChannelType')} endpoint"

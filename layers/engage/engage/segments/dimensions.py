@@ -63,7 +63,7 @@ def matches(endpoint: Mapping[str, Any], dimensions: Mapping[str, Any]) -> bool:
     user_attributes = (endpoint.get("User") or {}).get("UserAttributes") or {}
     for family, held in (("Attributes", attributes), ("UserAttributes", user_attributes)):
         for name, dimension in (dimensions.get(family) or {}).items():
-            if not _attribute(held.get(name) or [], dimension):
+            if not attribute_matches(held.get(name) or [], dimension):
                 return False
     for name, dimension in (dimensions.get("Metrics") or {}).items():
         value = (endpoint.get("Metrics") or {}).get(name)
@@ -78,18 +78,18 @@ def matches(endpoint: Mapping[str, Any], dimensions: Mapping[str, Any]) -> bool:
             if name == "Channel"
             else demographic.get(DEMOGRAPHIC_DIMENSIONS.get(name))
         )
-        if not _set(held, dimension):
+        if not in_set(held, dimension):
             return False
     country = (dimensions.get("Location") or {}).get("Country")
-    return not (country and not _set((endpoint.get("Location") or {}).get("Country"), country))
+    return not (country and not in_set((endpoint.get("Location") or {}).get("Country"), country))
 
 
-def _set(value: str | None, dimension: Mapping[str, Any]) -> bool:
+def in_set(value: str | None, dimension: Mapping[str, Any]) -> bool:
     inside = value is not None and value.upper() in {v.upper() for v in dimension.get("Values") or []}
     return inside if dimension.get("DimensionType", "INCLUSIVE") == "INCLUSIVE" else not inside
 
 
-def _attribute(held: list[str], dimension: Mapping[str, Any]) -> bool:
+def attribute_matches(held: list[str], dimension: Mapping[str, Any]) -> bool:
     kind = dimension.get("AttributeType", "INCLUSIVE")
     wanted = list(dimension.get("Values") or [])
     if kind == "INCLUSIVE":

@@ -71,3 +71,79 @@ def test_a_campaign_pinpoint_would_refuse_is_a_bad_request_naming_the_field(pinp
                 "HoldoutPercent": 150,
             },
         )
+
+
+def test_a_campaign_run_sends_to_its_segment_minus_the_holdout_and_publishes_its_activity(
+    local_stack, pinpoint
+):
+    import json
+    import uuid
+
+    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+    from engage.contacts import ContactStore
+
+    from engage_local.api import wait_until
+    from tests.support.topics import TopicInbox
+
+    outputs = local_stack.stacks["engage"].outputs
+    app = f"camprun{uuid.uuid4().hex[:6]}"
+    contacts = ContactStore(
+        DynamoEndpointRepository(outputs["ContactsTableName"], local_stack.client("dynamodb"))
+    )
+    for i in range(40):
+        contacts.upsert(
+            app,
+            f"m-{i}",
+            {
+                "ChannelType": "SMS",
+                "Address": f"+1206555{2000 + i:04d}",
+                "Attributes": {"Plan": ["gold"]},
+                "User": {"UserAttributes": {"FirstName": [f"N{i}"]}},
+            },
+        )
+    segment = pinpoint.create_segment(
+        ApplicationId=app,
+        WriteSegmentRequest={
+            "Name": "gold",
+            "Dimensions": {"Attributes": {"Plan": {"AttributeType": "INCLUSIVE", "Values": ["gold"]}}},
+        },
+    )["SegmentResponse"]
+    campaign = pinpoint.create_campaign(
+        ApplicationId=app,
+        WriteCampaignRequest={
+            "Name": "gold offer",
+            "SegmentId": segment["Id"],
+            "MessageConfiguration": {
+                "SMSMessage": {"Body": "Hi {{User.UserAttributes.FirstName}}", "MessageType": "PROMOTIONAL"}
+            },
+            "Schedule": {"StartTime": "IMMEDIATE"},
+            "HoldoutPercent": 25,
+        },
+    )["CampaignResponse"]
+    inbox = TopicInbox(local_stack, outputs["CampaignTopicArn"], f"campaign-{app}")
+    run_id = f"run-{uuid.uuid4().hex[:8]}"
+    local_stack.client("stepfunctions").start_execution(
+        stateMachineArn=outputs["CampaignWorkflowArn"],
+        name=run_id,
+        input=json.dumps({"ApplicationId": app, "CampaignId": campaign["Id"]}),
+    )
+    assert wait_until(lambda: inbox.about(lambda body: body.get("Id") == run_id), 90, 0.2)
+    ((kind, summary),) = inbox.about(lambda body: body.get("Id") == run_id)
+    assert kind == "success" and summary["State"] == "COMPLETED" and summary["TotalEndpointCount"] == 40
+    counts = summary["Counts"]
+    assert counts["Queued"] + counts["HOLDOUT"] == 40 and 4 <= counts["HOLDOUT"] <= 18
+
+    def texts():
+        return [
+            e
+            for e in local_stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+            if (e["request"].get("Context") or {}).get("campaign_id") == campaign["Id"]
+        ]
+
+    assert wait_until(lambda: len(texts()) >= counts["Queued"], 60, 0.2)
+    sent = texts()
+    assert len(sent) == counts["Queued"] and len(
+        {e["request"]["DestinationPhoneNumber"] for e in sent}
+    ) == len(sent)
+    assert all(e["request"]["MessageBody"].startswith("Hi N") for e in sent)
+    assert all(e["request"]["Context"]["treatment_id"] == "0" for e in sent)

@@ -53,6 +53,10 @@ class Settings:
     export_function: str = ""
     templates_table: str = ""
     campaigns_table: str = ""
+    campaign_part_size: str = "1000"
+    campaign_concurrency: str = "4"
+    hook_batch_size: str = "50"
+    hook_failure_policy: str = "SKIP"
     sends_table: str = ""
     archive_bucket: str = ""
     send_queue_url: str = ""
@@ -96,6 +100,10 @@ class Settings:
         "export_function": "EXPORT_FUNCTION",
         "templates_table": "TEMPLATES_TABLE",
         "campaigns_table": "CAMPAIGNS_TABLE",
+        "campaign_part_size": "CAMPAIGN_PART_SIZE",
+        "campaign_concurrency": "CAMPAIGN_CONCURRENCY",
+        "hook_batch_size": "HOOK_BATCH_SIZE",
+        "hook_failure_policy": "HOOK_FAILURE_POLICY",
         "sends_table": "SENDS_TABLE",
         "archive_bucket": "ARCHIVE_BUCKET",
         "send_queue_url": "SEND_QUEUE_URL",

@@ -6,13 +6,13 @@ from __future__ import annotations
 from functools import cached_property
 
 from engage.adapters.buckets_dynamodb import DynamoBucketStore
-from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
+from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoCapCounter
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.custom import CustomDelivery
 from engage.adapters.email_ses import SesEmailSender, SesQuota
-from engage.adapters.functions import AsyncStarter
+from engage.adapters.functions import AsyncStarter, LambdaHookInvoker
 from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.kinesis import KinesisEventStream
 from engage.adapters.ledger_dynamodb import DynamoLedger
@@ -116,6 +116,18 @@ class Services:
         return Campaigns(DynamoCampaignStore(table, self.factory.client("dynamodb")))
 
     @cached_property
+    def campaign_caps(self) -> DynamoCapCounter:
+        return DynamoCapCounter(self.settings.require("campaigns_table"), self.factory.client("dynamodb"))
+
+    @cached_property
+    def hook_invoker(self) -> LambdaHookInvoker:
+        return LambdaHookInvoker(self.factory.client("lambda"))
+
+    @cached_property
+    def send_queue(self) -> SendQueue:
+        return SendQueue(self.factory.client("sqs"), self.settings.require("send_queue_url"))
+
+    @cached_property
     def archive(self) -> BucketArchive:
         return BucketArchive(self.objects, self.settings.require("archive_bucket"))
 
@@ -192,8 +204,9 @@ class Services:
 
     @cached_property
     def direct_sends(self) -> DirectSends:
-        queue = SendQueue(self.factory.client("sqs"), self.settings.require("send_queue_url"))
-        return DirectSends(self.contacts, self.consent, self.suppression, queue, self.address_pseudonym)
+        return DirectSends(
+            self.contacts, self.consent, self.suppression, self.send_queue, self.address_pseudonym
+        )
 
     def address_pseudonym(self, app_id: str, channel: str, address: str) -> str:
         key = self.erasure_key()

@@ -1,0 +1,156 @@
+"""A campaign run (Pinpoint's campaign activity), recorded in the job store beside import,
+export and validation jobs: which campaign (an existing one, or one made from the seed's input:
+`SegmentId`, `SegmentName` and an `SmsTemplateName`, `EmailTemplateName`, `VoiceTemplateName` or
+`PushTemplateName`), the parts of its segment, and the counts of each part (queued, and skipped by
+reason), added once per part. The workflow reads the summary it publishes from here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from engage.campaigns.hooks import Filtered, HookInvoker, HookPolicy, filter_endpoints
+from engage.campaigns.model import assignment, treatment
+from engage.campaigns.run import CapCounter, plan
+from engage.contacts.model import check_app_id
+from engage.errors import ValidationError
+from engage.jobs import job_record
+
+RUN_TYPE = "CAMPAIGN"
+SEED_TEMPLATES = {
+    "SmsTemplateName": "SMSTemplate",
+    "EmailTemplateName": "EmailTemplate",
+    "VoiceTemplateName": "VoiceTemplate",
+    "PushTemplateName": "PushTemplate",
+}
+COUNTS = (
+    "Queued",
+    "NotQueued",
+    "HOLDOUT",
+    "QUIET_TIME",
+    "NO_MESSAGE_FOR_CHANNEL",
+    "ENDPOINT_CAP",
+    "FILTERED_BY_HOOK",
+    "HOOK_FAILED",
+)
+MAX_FAILURES = 100
+
+
+class Queue(Protocol):
+    def enqueue(self, bodies: Sequence[str]) -> list[str | None]: ...
+
+
+def seed_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The seed's input ("Automatic Campaign Creation") as a WriteCampaignRequest: send the named
+    templates to the segment now."""
+    segment_id = request.get("SegmentId")
+    if not isinstance(segment_id, str) or not segment_id:
+        raise ValidationError("input.SegmentId", "give a CampaignId, or a SegmentId and template names")
+    templates = {key: {"Name": request[name]} for name, key in SEED_TEMPLATES.items() if request.get(name)}
+    if not templates:
+        raise ValidationError("input.SmsTemplateName", "name at least one template to send")
+    return {
+        "Name": str(request.get("SegmentName") or segment_id)[:64],
+        "SegmentId": segment_id,
+        "TemplateConfiguration": templates,
+        "Schedule": {"StartTime": "IMMEDIATE", "Frequency": "ONCE"},
+    }
+
+
+def new_run(run_id: str, campaign: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+    run = job_record(
+        run_id,
+        check_app_id(campaign["ApplicationId"]),
+        RUN_TYPE,
+        "INITIALIZING",
+        {"CampaignId": campaign["Id"], "SegmentId": campaign["SegmentId"], "Input": dict(request)},
+    )
+    run["Counts"] = dict.fromkeys(COUNTS, 0)
+    return run
+
+
+def run_batch(
+    campaign: Mapping[str, Any],
+    run_id: str,
+    endpoints: Sequence[Mapping[str, Any]],
+    now: datetime,
+    caps: CapCounter,
+    hooks: HookInvoker,
+    queue: Queue,
+    hook_batch_size: int = 50,
+    hook_policy: HookPolicy = HookPolicy.SKIP,
+) -> dict[str, int]:
+    """One part of a run: holdout, the FILTER hook per treatment, the decisions, the queue.
+    Returns the part's counts."""
+    counts = dict.fromkeys(COUNTS, 0)
+    by_treatment: dict[str, list[Mapping[str, Any]]] = {}
+    for endpoint in endpoints:
+        treatment_id = assignment(campaign, endpoint["Id"])
+        if treatment_id is None:
+            counts["HOLDOUT"] += 1
+        else:
+            by_treatment.setdefault(treatment_id, []).append(endpoint)
+    requests = []
+    for treatment_id, group in by_treatment.items():
+        filtered: Filtered = filter_endpoints(
+            treatment(campaign, treatment_id),
+            treatment_id,
+            run_id,
+            group,
+            hooks,
+            now,
+            hook_batch_size,
+            hook_policy,
+        )
+        counts["FILTERED_BY_HOOK"] += len(filtered.dropped)
+        counts["HOOK_FAILED"] += len(filtered.failed)
+        for decision, endpoint in zip(
+            plan(campaign, run_id, filtered.endpoints, now, caps), filtered.endpoints, strict=True
+        ):
+            if decision.request is None:
+                counts[str(decision.skip)] += 1
+            else:
+                requests.append(_personalised(decision.request, endpoint))
+    queued = queue.enqueue([r.to_body() for r in requests]) if requests else []
+    counts["Queued"] = sum(1 for q in queued if q)
+    counts["NotQueued"] = len(queued) - counts["Queued"]
+    return counts
+
+
+def closing_status(run: Mapping[str, Any], stopped: Mapping[str, Any] | None) -> tuple[str, list[str]]:
+    failures = list(run.get("Failures") or [])
+    missing = run["TotalPieces"] - run["CompletedPieces"]
+    if missing:
+        failures.insert(0, f"{missing} of {run['TotalPieces']} parts were not run (see the execution)")
+    if stopped:
+        failures.insert(0, f"the run stopped: {stopped.get('Error')}")
+    return ("COMPLETED" if not missing and not stopped else "FAILED"), failures[:MAX_FAILURES]
+
+
+def activity(run: Mapping[str, Any]) -> dict[str, Any]:
+    """The run as Pinpoint's ActivityResponse, with our counts by reason."""
+    counts = run.get("Counts") or {}
+    return {
+        "Id": run["Id"],
+        "ApplicationId": run["ApplicationId"],
+        "CampaignId": run["Definition"]["CampaignId"],
+        "State": run["JobStatus"],
+        "Start": run["CreationDate"],
+        "End": run.get("CompletionDate"),
+        "TotalEndpointCount": run["TotalProcessed"],
+        "SuccessfulEndpointCount": counts.get("Queued", 0),
+        "Counts": dict(counts),
+        "Failures": list(run.get("Failures") or [])[:MAX_FAILURES],
+    }
+
+
+def _personalised(request: Any, endpoint: Mapping[str, Any]) -> Any:
+    """The hook's attributes reach the message as substitutions (the sender reads the endpoint
+    from the store again, without them)."""
+    from dataclasses import replace
+
+    extra = {f"Attributes.{k}": v for k, v in (endpoint.get("Attributes") or {}).items()}
+    user = (endpoint.get("User") or {}).get("UserAttributes") or {}
+    extra.update({f"User.UserAttributes.{k}": v for k, v in user.items()})
+    return replace(request, substitutions={**extra, **dict(request.substitutions)}) if extra else request

@@ -108,3 +108,15 @@ def invoke(local_stack, function: str, event: dict | None = None, stack: str = "
         "payload": json.loads(response["Payload"].read() or "null"),
         "logs": response.get("LogResult", ""),
     }
+
+
+@pytest.fixture(scope="session")
+def pinpoint(local_stack):
+    """A real boto3 pinpoint client pointed at the local stack's Pinpoint-compatible API."""
+    import boto3
+    import engage
+
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=local_stack.region
+    )
+    return engage.pinpoint_client(local_stack.api.url, session=session)

@@ -4,20 +4,10 @@ and its runs arrive with the rest of the campaigns issue)."""
 
 from __future__ import annotations
 
-import boto3
-import engage
 import pytest
 
 pytestmark = pytest.mark.e2e
 APP = "campaign-e2e"
-
-
-@pytest.fixture(scope="module")
-def pinpoint(local_stack):
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=local_stack.region
-    )
-    return engage.pinpoint_client(local_stack.api.url, session=session)
 
 
 def test_a_campaign_is_created_read_listed_updated_and_deleted(pinpoint):

@@ -20,14 +20,6 @@ ROLE = "arn:aws:iam::123456789012:role/role-name-with-path"
 SAMPLES = Path(__file__).resolve().parents[2] / "events"
 
 
-@pytest.fixture(scope="module")
-def pinpoint(local_stack):
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=local_stack.region
-    )
-    return engage.pinpoint_client(local_stack.api.url, session=session)
-
-
 def test_an_endpoint_is_written_read_and_deleted_with_pinpoints_shapes(pinpoint):
     accepted = pinpoint.update_endpoint(
         ApplicationId=APP,

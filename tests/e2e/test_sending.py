@@ -248,17 +248,6 @@ def test_sms_and_voice_are_sent_archived_as_text_and_reported(sending):
     assert document["MessageId"] == text["request"]["Context"]["message_id"]
 
 
-@pytest.fixture
-def pinpoint(local_stack):
-    import boto3
-    import engage
-
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=local_stack.region
-    )
-    return engage.pinpoint_client(local_stack.api.url, session=session)
-
-
 def test_templates_are_created_versioned_activated_and_listed_through_the_pinpoint_api(pinpoint):
     name = f"welcome-{uuid.uuid4().hex[:6]}"
     created = pinpoint.create_email_template(

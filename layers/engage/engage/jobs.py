@@ -27,3 +27,18 @@ def job_record(
         "Failures": [],
         "Definition": dict(definition),
     }
+
+
+def closing_status(
+    run: Mapping[str, Any], stopped: Mapping[str, Any] | None, done: str, what: str, max_failures: int = 100
+) -> tuple[str, list[str]]:
+    """COMPLETED when every part of a run was counted and its workflow did not stop on an error;
+    otherwise FAILED with why first (`done`: what a counted part was, e.g. "validated"; `what`: the
+    run, e.g. "validation")."""
+    failures = list(run.get("Failures") or [])
+    missing = run["TotalPieces"] - run["CompletedPieces"]
+    if missing:
+        failures.insert(0, f"{missing} of {run['TotalPieces']} parts were not {done} (see the execution)")
+    if stopped:
+        failures.insert(0, f"the {what} stopped: {stopped.get('Error')}")
+    return ("COMPLETED" if not missing and not stopped else "FAILED"), failures[:max_failures]

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from engage import jobs
 from engage.campaigns.hooks import Filtered, HookInvoker, HookPolicy, filter_endpoints
 from engage.campaigns.model import assignment, treatment
 from engage.campaigns.run import CapCounter, plan
@@ -119,13 +120,7 @@ def run_batch(
 
 
 def closing_status(run: Mapping[str, Any], stopped: Mapping[str, Any] | None) -> tuple[str, list[str]]:
-    failures = list(run.get("Failures") or [])
-    missing = run["TotalPieces"] - run["CompletedPieces"]
-    if missing:
-        failures.insert(0, f"{missing} of {run['TotalPieces']} parts were not run (see the execution)")
-    if stopped:
-        failures.insert(0, f"the run stopped: {stopped.get('Error')}")
-    return ("COMPLETED" if not missing and not stopped else "FAILED"), failures[:MAX_FAILURES]
+    return jobs.closing_status(run, stopped, "run", "run", MAX_FAILURES)
 
 
 def activity(run: Mapping[str, Any]) -> dict[str, Any]:

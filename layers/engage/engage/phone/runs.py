@@ -8,6 +8,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from engage import jobs
 from engage.contacts.model import Endpoint, check_app_id
 from engage.errors import ValidationError
 from engage.jobs import job_record
@@ -63,14 +64,7 @@ def new_run(run_id: str, app_id: str, segment_id: str | None, request: Mapping[s
 
 def closing_status(run: Mapping[str, Any], stopped: Mapping[str, Any] | None) -> tuple[str, list[str]]:
     """COMPLETED when every part was counted and the workflow did not stop on an error."""
-    failures = list(run.get("Failures") or [])
-    missing = run["TotalPieces"] - run["CompletedPieces"]
-    if missing:
-        failures.insert(0, f"{missing} of {run['TotalPieces']} parts were not validated (see the execution)")
-    if stopped:
-        failures.insert(0, f"the validation stopped: {stopped.get('Error')}")
-    done = run["CompletedPieces"] == run["TotalPieces"] and not stopped
-    return ("COMPLETED" if done else "FAILED"), failures[:MAX_FAILURES]
+    return jobs.closing_status(run, stopped, "validated", "validation", MAX_FAILURES)
 
 
 def summary(run: Mapping[str, Any]) -> dict[str, Any]:

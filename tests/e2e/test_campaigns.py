@@ -137,3 +137,68 @@ def test_a_campaign_run_sends_to_its_segment_minus_the_holdout_and_publishes_its
     ) == len(sent)
     assert all(e["request"]["MessageBody"].startswith("Hi N") for e in sent)
     assert all(e["request"]["Context"]["treatment_id"] == "0" for e in sent)
+
+
+def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoint):
+    """events/campaign_*/: the seed's input (a segment and an SMS template) through the deployed
+    start, batch and finish functions, as `sam local invoke` would run them."""
+    import json
+    import uuid
+
+    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+    from engage.contacts import ContactStore
+
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+
+    outputs = local_stack.stacks["engage"].outputs
+    contacts = ContactStore(
+        DynamoEndpointRepository(outputs["ContactsTableName"], local_stack.client("dynamodb"))
+    )
+    contacts.upsert(
+        "sample-app",
+        "seed-sms-1",
+        {"ChannelType": "SMS", "Address": "+12065553001", "Attributes": {"Seed": ["yes"]}},
+    )
+    segment = pinpoint.create_segment(
+        ApplicationId="sample-app",
+        WriteSegmentRequest={
+            "Name": "seeded",
+            "Dimensions": {"Attributes": {"Seed": {"AttributeType": "INCLUSIVE", "Values": ["yes"]}}},
+        },
+    )["SegmentResponse"]
+    template = f"seed-{uuid.uuid4().hex[:6]}"
+    pinpoint.create_sms_template(TemplateName=template, SMSTemplateRequest={"Body": "Welcome aboard"})
+    run_id = f"sample-run-{uuid.uuid4().hex[:6]}"
+    started = invoke(
+        local_stack,
+        "Campaigns/CampaignStartFunction",
+        _sample(
+            "campaign_start/seed_input.json", SEGMENT_ID=segment["Id"], TEMPLATE_NAME=template, RUN_ID=run_id
+        ),
+        stack="engage",
+    )
+    assert started["error"] is None, started
+    run = started["payload"]
+    assert run["campaign_id"] == f"seed-{run_id}" and run["parts"] == 1
+    manifest = json.loads(
+        local_stack.client("s3").get_object(Bucket=run["bucket"], Key=run["manifest"])["Body"].read()
+    )
+    part = _sample(
+        "campaign_batch/part.json",
+        CAMPAIGN_ID=run["campaign_id"],
+        RUN_ID=run_id,
+        WORK_BUCKET=run["bucket"],
+        PART_KEY=manifest[0]["key"],
+    )
+    batch = invoke(local_stack, "Campaigns/CampaignBatchFunction", part, stack="engage")
+    assert batch["payload"]["Queued"] == 1 and batch["payload"]["counted"] is True
+    again = invoke(local_stack, "Campaigns/CampaignBatchFunction", part, stack="engage")
+    assert again["payload"]["counted"] is False  # a retried part is not counted twice
+    finished = invoke(
+        local_stack,
+        "Campaigns/CampaignFinishFunction",
+        _sample("campaign_finish/run.json", RUN_ID=run_id),
+        stack="engage",
+    )
+    assert finished["payload"]["State"] == "COMPLETED" and finished["payload"]["SuccessfulEndpointCount"] == 1

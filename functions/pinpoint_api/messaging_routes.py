@@ -2,7 +2,6 @@
 the send queue) and the message templates (create, get, update, delete, versions, active version,
 list), at botocore's URIs."""
 
-from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -25,21 +24,13 @@ REQUEST_KEYS = {
 
 @router.post(f"{APPS}/messages")
 def send_messages(app_id: str) -> Response:
-    return json_response(
-        200, services.direct_sends.send_messages(path_id(app_id), _request("MessageRequest"))
-    )
+    return json_response(200, services.direct_sends.send_messages(path_id(app_id), json_body(router)))
 
 
 @router.post(f"{APPS}/users-messages")
 def send_users_messages(app_id: str) -> Response:
-    request = _request("SendUsersMessageRequest")
+    request = json_body(router)
     return json_response(200, services.direct_sends.send_users_messages(path_id(app_id), request))
-
-
-def _request(name: str) -> dict[str, Any]:
-    """botocore sends the request document itself as the body (the member is the payload)."""
-    body = json_body(router)
-    return body.get(name, body) if isinstance(body.get(name), dict) else body
 
 
 # --- templates ---------------------------------------------------------------------------------

@@ -39,8 +39,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     sender = services.sender
     sender.policy = services.send_policy()  # signing keys rotate; Powertools caches the secret
     deadline = time.time() + context.get_remaining_time_in_millis() / 1000 - SAFETY_SECONDS
+    message_ids = {id(request): message_id for message_id, request in parsed.items()}
     for result in sender.send_batch(list(parsed.values()), deadline):
-        results[_message_id(parsed, result)] = result
+        results[message_ids[id(result.request)]] = result
     for result in results.values():
         _count(result)
 
@@ -50,10 +51,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             raise error
 
     return process_partial_response(event=event, record_handler=settle, processor=processor, context=context)
-
-
-def _message_id(parsed: dict[str, Any], result: SendResult) -> str:
-    return next(message_id for message_id, request in parsed.items() if request is result.request)
 
 
 def _count(result: SendResult) -> None:

@@ -54,7 +54,17 @@ MAX_TOKEN_LENGTH = 4096
 
 
 # The push platforms an endpoint can be on (sent through the surviving Pinpoint SendMessages).
-PUSH_CHANNELS = frozenset({"GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"})
+# Each with the message of Pinpoint's MessageConfiguration that carries a notification to it.
+PUSH_MESSAGES = {
+    "GCM": "GCMMessage",
+    "APNS": "APNSMessage",
+    "APNS_SANDBOX": "APNSMessage",
+    "APNS_VOIP": "APNSMessage",
+    "APNS_VOIP_SANDBOX": "APNSMessage",
+    "ADM": "ADMMessage",
+    "BAIDU": "BaiduMessage",
+}
+PUSH_CHANNELS = frozenset(PUSH_MESSAGES)
 
 
 def parse_channel(value: object, field: str = "ChannelType") -> ChannelType:

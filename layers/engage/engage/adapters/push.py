@@ -11,19 +11,10 @@ from typing import Any
 from botocore.exceptions import ClientError, ParamValidationError
 
 from engage.adapters.dynamodb import error_code
+from engage.addresses import PUSH_MESSAGES
 from engage.errors import DeliveryRefusedError, ThrottledError
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
 
-# An endpoint's ChannelType and the message of SendMessages' MessageConfiguration that carries it.
-PUSH_MESSAGES = {
-    "GCM": "GCMMessage",
-    "APNS": "APNSMessage",
-    "APNS_SANDBOX": "APNSMessage",
-    "APNS_VOIP": "APNSMessage",
-    "APNS_VOIP_SANDBOX": "APNSMessage",
-    "ADM": "ADMMessage",
-    "BAIDU": "BaiduMessage",
-}
 RETRYABLE = ("THROTTLED", "TEMPORARY_FAILURE")
 
 

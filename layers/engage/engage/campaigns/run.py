@@ -22,11 +22,9 @@ from datetime import UTC, datetime, time
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engage.addresses import PUSH_CHANNELS
+from engage.addresses import PUSH_CHANNELS, PUSH_MESSAGES
 from engage.campaigns.model import assignment, treatment
 from engage.messages.request import SendRequest
-
-PUSH_MESSAGES = {"GCM": "GCMMessage", "ADM": "ADMMessage", "BAIDU": "BaiduMessage"}
 
 
 class CapCounter(Protocol):
@@ -97,7 +95,7 @@ def recipient_zone(endpoint: Mapping[str, Any], schedule: Mapping[str, Any]) -> 
     for name in candidates:
         if isinstance(name, str) and name:
             try:
-                return ZoneInfo(_iana(name))
+                return ZoneInfo(name)  # refuses paths and unknown names alike
             except (ZoneInfoNotFoundError, ValueError):
                 continue
     return ZoneInfo("UTC")
@@ -184,9 +182,7 @@ def _from_message(chosen: Mapping[str, Any], kind: str, channel: str) -> dict[st
             "OriginationNumber": m.get("OriginationNumber"),
         }
     elif kind == "PUSH":
-        m = messages.get(
-            PUSH_MESSAGES.get(channel, "APNSMessage" if channel.startswith("APNS") else "")
-        ) or messages.get("DefaultMessage")
+        m = messages.get(PUSH_MESSAGES.get(channel, "")) or messages.get("DefaultMessage")
         if not m:
             return None
         fields = {
@@ -204,11 +200,3 @@ def _from_message(chosen: Mapping[str, Any], kind: str, channel: str) -> dict[st
 def _clock(text: str) -> time:
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
-
-
-def _iana(name: str) -> str:
-    """Pinpoint's PNV_Timezone holds names such as "America/Los_Angeles"; anything else that is
-    not a zone name falls through to the next candidate."""
-    if name.startswith("/") or ".." in name:
-        raise ValueError(name)
-    return name

@@ -7,6 +7,7 @@ reason), added once per part. The workflow reads the summary it publishes from h
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -143,8 +144,6 @@ def activity(run: Mapping[str, Any]) -> dict[str, Any]:
 def _personalised(request: Any, endpoint: Mapping[str, Any]) -> Any:
     """The hook's attributes reach the message as substitutions (the sender reads the endpoint
     from the store again, without them)."""
-    from dataclasses import replace
-
     extra = {f"Attributes.{k}": v for k, v in (endpoint.get("Attributes") or {}).items()}
     user = (endpoint.get("User") or {}).get("UserAttributes") or {}
     extra.update({f"User.UserAttributes.{k}": v for k, v in user.items()})

@@ -2,7 +2,6 @@
 the send queue) and the message templates (create, get, update, delete, versions, active version,
 list), at botocore's URIs."""
 
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.errors import ValidationError

@@ -192,6 +192,24 @@ def test_a_throttled_call_is_retried_with_backoff_and_its_archive_removed():
     assert clock.slept > 0
 
 
+def test_each_retry_of_a_throttled_call_takes_a_token_of_the_rate():
+    throttled = ThrottledError("SendEmail: Throttling")
+    sender, clock = make(
+        [endpoint("ep-1")], email_script=[throttled, throttled], limits=Limits(rate=1, burst=1)
+    )
+    start = clock.now
+    (result,) = sender.send_batch([email()], deadline=clock.now + 30)
+    assert result.outcome.status == Status.SENT
+    assert clock.now - start >= 2  # three calls at one per second, not three calls in one backoff
+
+
+def test_a_throttled_call_whose_retry_finds_no_token_in_time_comes_back():
+    throttled = ThrottledError("SendEmail: Throttling")
+    sender, clock = make([endpoint("ep-1")], email_script=[throttled], limits=Limits(rate=1, burst=1))
+    (result,) = sender.send_batch([email()], deadline=clock.now + 0.5)
+    assert isinstance(result.error, ThrottledError) and sender.email.sent == []
+
+
 def test_a_call_that_stays_throttled_fails_the_request_for_the_queue_and_releases_its_claim():
     throttled = ThrottledError("SendEmail: Throttling")
     sender, clock = make([endpoint("ep-1")], email_script=[throttled] * 4)

@@ -348,12 +348,23 @@ class Sender:
                     self.backoff.sleep(pause)
                     continue
                 for index, item in waiting[:granted]:
-                    in_flight.append((index, pool.submit(self._send_one, item, deadline)))
+                    in_flight.append((index, pool.submit(self._send_one, item, identity, deadline)))
                 waiting = waiting[granted:]
             done.update({index: future.result() for index, future in in_flight})
         return [done[index] for index in sorted(done)]
 
-    def _send_one(self, item: _Prepared, deadline: float) -> SendResult:
+    def _take_one(self, identity: str, deadline: float) -> bool:
+        """One token of the identity, waiting for it while the time left allows."""
+        while self.clock() < deadline:
+            if self.governor.take(identity, 1, self.clock()):
+                return True
+            pause = self.governor.wait_seconds(identity, 1, self.clock())
+            if pause <= 0 or self.clock() + pause > deadline:  # a spent daily allowance, or no time
+                return False
+            self.backoff.sleep(pause)
+        return False
+
+    def _send_one(self, item: _Prepared, identity: str, deadline: float) -> SendResult:
         request = item.request
         resend = request.transactional and self.policy.resend_uncertain_transactional
         for attempt in range(self.backoff.max_attempts):
@@ -373,6 +384,8 @@ class Sender:
                 if attempt + 1 >= self.backoff.max_attempts or self.clock() >= deadline:
                     return SendResult(request, error=exc, address=item.endpoint.get("Address"))
                 self.backoff.wait(attempt)
+                if not self._take_one(identity, deadline):  # a retry is a call like any other
+                    return SendResult(request, error=exc, address=item.endpoint.get("Address"))
                 continue
             except Exception as exc:  # noqa: BLE001 - the request comes back from the queue; the ledger decides then
                 return SendResult(request, error=exc, address=item.endpoint.get("Address"))

@@ -556,6 +556,10 @@ def parser() -> argparse.ArgumentParser:
     whom.add_argument("--address", help="an email address or phone number: its endpoints and ad hoc sends")
     erasing.add_argument("--channel", help="channel of --address (default: EMAIL with @, else SMS and VOICE)")
     erasing.set_defaults(run=erase_person)
+
+    from engage_cli import campaigns  # it builds on this module's helpers
+
+    campaigns.register(areas, common)
     return root
 
 

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.campaigns.hooks import HookPolicy
-from engage.campaigns.runs import run_batch
+from engage.campaigns.runs import cancelled, cancelled_part, run_batch
 from engage.obs import logger, metrics
 from engage.runtime import services
 
@@ -16,20 +15,14 @@ from engage.runtime import services
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = services.settings
     campaign = services.campaigns.get(event["app_id"], event["campaign_id"])
     with gzip.open(services.objects.open(event["bucket"], event["key"])) as lines:
         endpoints = [json.loads(line) for line in lines if line.strip()]
-    counts = run_batch(
-        campaign,
-        event["run_id"],
-        endpoints,
-        datetime.now(UTC),
-        services.campaign_caps,
-        services.hook_invoker,
-        services.send_queue,
-        int(settings.hook_batch_size),
-        HookPolicy(settings.hook_failure_policy),
+    run = services.jobs.get(event["app_id"], event["run_id"])
+    counts = (
+        cancelled_part(len(endpoints))
+        if cancelled(run)
+        else run_batch(campaign, event["run_id"], endpoints, datetime.now(UTC), services.campaign_tools)
     )
     failures = (
         [f"{counts['NotQueued']} message(s) of part {event['index']} were not queued"]

@@ -1,5 +1,5 @@
-"""Closes a campaign run (COMPLETED when every part ran) and returns its activity, which the
-workflow publishes."""
+"""Closes a campaign run (COMPLETED when every part ran, CANCELLED when it was cancelled) and
+returns its activity, which the workflow publishes."""
 
 from typing import Any
 
@@ -17,7 +17,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         raise LookupError(f"campaign run {event['run_id']} does not exist")
     status, failures = closing_status(run, event.get("error"))
     run = services.jobs.finish(event["app_id"], event["run_id"], status, failures)
-    metrics.add_metric(
-        name="CampaignRunsCompleted" if status == "COMPLETED" else "CampaignRunsFailed", unit="Count", value=1
-    )
+    metrics.add_metric(name=f"CampaignRuns{status.title()}", unit="Count", value=1)
     return activity(run)

@@ -1,8 +1,9 @@
-"""Pinpoint's campaign operations: create, get, list, update and delete campaigns, with Pinpoint's
-request and response shapes (runs and their activities join as the campaign workflow lands)."""
+"""Pinpoint's campaign operations: create, get, list, update and delete campaigns, and a campaign's
+activities (its runs), with Pinpoint's request and response shapes."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage.campaigns.runs import activities
 from engage.runtime import services
 from routing import json_body, json_response, listing, path_id
 
@@ -34,3 +35,10 @@ def update_campaign(app_id: str, campaign_id: str) -> Response:
 @router.delete(f"{CAMPAIGNS}/<campaign_id>")
 def delete_campaign(app_id: str, campaign_id: str) -> Response:
     return json_response(200, services.campaigns.delete(path_id(app_id), path_id(campaign_id)))
+
+
+@router.get(f"{CAMPAIGNS}/<campaign_id>/activities")
+def get_campaign_activities(app_id: str, campaign_id: str) -> Response:
+    app_id, campaign_id = path_id(app_id), path_id(campaign_id)
+    services.campaigns.get(app_id, campaign_id)  # Pinpoint's NotFoundException for an unknown campaign
+    return json_response(200, listing(router, activities(services.jobs.list(app_id), campaign_id)))

@@ -15,6 +15,7 @@ from engage_local.stack import LocalStack
 
 RUNTIME_APP = Path(__file__).parent / "apps" / "runtime" / "template.yaml"
 TRIGGERS_APP = Path(__file__).parent / "apps" / "triggers" / "template.yaml"
+HOOKS_APP = Path(__file__).parent / "apps" / "hooks" / "template.yaml"
 
 
 class _Lines(logging.Handler):
@@ -63,10 +64,14 @@ def local_stack(tmp_path_factory):
                 "TextMessagesPerSecond": "20",
                 "PushProjectId": "local-push-project",
                 "AllowLocalWebhooks": "true",
+                "CampaignPartSize": "10",
+                "CampaignConcurrency": "2",
+                "HookBatchSize": "5",
             }
         )
         stack.deploy(RUNTIME_APP, "runtime-test")
         stack.deploy(TRIGGERS_APP, "triggers")
+        stack.deploy(HOOKS_APP, "campaign-hooks")
         stack.write_state()
         yield stack
     finally:

@@ -4,6 +4,11 @@ and its runs arrive with the rest of the campaigns issue)."""
 
 from __future__ import annotations
 
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -63,80 +68,199 @@ def test_a_campaign_pinpoint_would_refuse_is_a_bad_request_naming_the_field(pinp
         )
 
 
-def test_a_campaign_run_sends_to_its_segment_minus_the_holdout_and_publishes_its_activity(
-    local_stack, pinpoint
-):
-    import json
-    import uuid
+class Campaigning:
+    """One application's audience, campaigns and runs on the local stack, and what they sent."""
 
-    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-    from engage.contacts import ContactStore
+    def __init__(self, local_stack, pinpoint):
+        from engage.adapters.consent_dynamodb import DynamoConsentStore
+        from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+        from engage.contacts import ContactStore
 
-    from engage_local.api import wait_until
-    from tests.support.topics import TopicInbox
+        from tests.support.topics import TopicInbox
 
-    outputs = local_stack.stacks["engage"].outputs
-    app = f"camprun{uuid.uuid4().hex[:6]}"
-    contacts = ContactStore(
-        DynamoEndpointRepository(outputs["ContactsTableName"], local_stack.client("dynamodb"))
-    )
-    for i in range(40):
-        contacts.upsert(
-            app,
-            f"m-{i}",
-            {
-                "ChannelType": "SMS",
-                "Address": f"+1206555{2000 + i:04d}",
-                "Attributes": {"Plan": ["gold"]},
-                "User": {"UserAttributes": {"FirstName": [f"N{i}"]}},
-            },
+        self.stack, self.pinpoint = local_stack, pinpoint
+        self.outputs = local_stack.stacks["engage"].outputs
+        self.app = f"camp{uuid.uuid4().hex[:8]}"
+        dynamodb = local_stack.client("dynamodb")
+        self.contacts = ContactStore(DynamoEndpointRepository(self.outputs["ContactsTableName"], dynamodb))
+        self.consent = DynamoConsentStore(self.outputs["ConsentTableName"], dynamodb)
+        self.numbers = 0
+        self.inbox = TopicInbox(local_stack, self.outputs["CampaignTopicArn"], f"campaign-{self.app}")
+
+    def people(self, ids, **fields):
+        for endpoint_id in ids:
+            self.numbers += 1  # distinct numbers: consent and suppression are per number
+            number = f"+1206555{self.numbers:04d}"
+            self.contacts.upsert(self.app, endpoint_id, {"ChannelType": "SMS", "Address": number, **fields})
+
+    def segment(self, attribute="Plan", value="gold"):
+        request = {
+            "Name": value,
+            "Dimensions": {"Attributes": {attribute: {"AttributeType": "INCLUSIVE", "Values": [value]}}},
+        }
+        return self.pinpoint.create_segment(ApplicationId=self.app, WriteSegmentRequest=request)[
+            "SegmentResponse"
+        ]
+
+    def campaign(self, **request):
+        return self.pinpoint.create_campaign(
+            ApplicationId=self.app,
+            WriteCampaignRequest={"Name": "offer", "Schedule": {"StartTime": "IMMEDIATE"}, **request},
+        )["CampaignResponse"]
+
+    def start(self, campaign_id, run_id=None):
+        run_id = run_id or f"run-{uuid.uuid4().hex[:8]}"
+        self.stack.client("stepfunctions").start_execution(
+            stateMachineArn=self.outputs["CampaignWorkflowArn"],
+            name=run_id,
+            input=json.dumps({"ApplicationId": self.app, "CampaignId": campaign_id}),
         )
-    segment = pinpoint.create_segment(
-        ApplicationId=app,
-        WriteSegmentRequest={
-            "Name": "gold",
-            "Dimensions": {"Attributes": {"Plan": {"AttributeType": "INCLUSIVE", "Values": ["gold"]}}},
+        return run_id
+
+    def notified(self, run_id, timeout=90):
+        from engage_local.api import wait_until
+
+        assert wait_until(lambda: self.inbox.about(lambda body: body.get("Id") == run_id), timeout, 0.2)
+        ((kind, summary),) = self.inbox.about(lambda body: body.get("Id") == run_id)
+        return kind, summary
+
+    def texts(self, campaign_id):
+        return [
+            e
+            for e in self.stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+            if (e["request"].get("Context") or {}).get("campaign_id") == campaign_id
+        ]
+
+    def all_texts(self, campaign_id, count, timeout=60):
+        from engage_local.api import wait_until
+
+        assert wait_until(lambda: len(self.texts(campaign_id)) >= count, timeout, 0.2)
+        time.sleep(0.5)  # and nothing more arrives
+        return self.texts(campaign_id)
+
+    def number(self, endpoint_id):
+        return self.contacts.get(self.app, endpoint_id)["Address"]
+
+
+@pytest.fixture
+def campaigning(local_stack, pinpoint):
+    return Campaigning(local_stack, pinpoint)
+
+
+def test_a_campaign_run_sends_to_its_segment_minus_the_holdout_and_publishes_its_activity(campaigning):
+    c = campaigning
+    for i in range(40):
+        c.people([f"m-{i}"], Attributes={"Plan": ["gold"]}, User={"UserAttributes": {"FirstName": [f"N{i}"]}})
+    campaign = c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={
+            "SMSMessage": {"Body": "Hi {{User.UserAttributes.FirstName}}", "MessageType": "PROMOTIONAL"}
         },
-    )["SegmentResponse"]
-    campaign = pinpoint.create_campaign(
-        ApplicationId=app,
-        WriteCampaignRequest={
-            "Name": "gold offer",
-            "SegmentId": segment["Id"],
-            "MessageConfiguration": {
-                "SMSMessage": {"Body": "Hi {{User.UserAttributes.FirstName}}", "MessageType": "PROMOTIONAL"}
-            },
-            "Schedule": {"StartTime": "IMMEDIATE"},
-            "HoldoutPercent": 25,
-        },
-    )["CampaignResponse"]
-    inbox = TopicInbox(local_stack, outputs["CampaignTopicArn"], f"campaign-{app}")
-    run_id = f"run-{uuid.uuid4().hex[:8]}"
-    local_stack.client("stepfunctions").start_execution(
-        stateMachineArn=outputs["CampaignWorkflowArn"],
-        name=run_id,
-        input=json.dumps({"ApplicationId": app, "CampaignId": campaign["Id"]}),
+        HoldoutPercent=25,
     )
-    assert wait_until(lambda: inbox.about(lambda body: body.get("Id") == run_id), 90, 0.2)
-    ((kind, summary),) = inbox.about(lambda body: body.get("Id") == run_id)
+    run_id = c.start(campaign["Id"])
+    kind, summary = c.notified(run_id)
     assert kind == "success" and summary["State"] == "COMPLETED" and summary["TotalEndpointCount"] == 40
     counts = summary["Counts"]
     assert counts["Queued"] + counts["HOLDOUT"] == 40 and 4 <= counts["HOLDOUT"] <= 18
-
-    def texts():
-        return [
-            e
-            for e in local_stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
-            if (e["request"].get("Context") or {}).get("campaign_id") == campaign["Id"]
-        ]
-
-    assert wait_until(lambda: len(texts()) >= counts["Queued"], 60, 0.2)
-    sent = texts()
+    sent = c.all_texts(campaign["Id"], counts["Queued"])
     assert len(sent) == counts["Queued"] and len(
         {e["request"]["DestinationPhoneNumber"] for e in sent}
     ) == len(sent)
     assert all(e["request"]["MessageBody"].startswith("Hi N") for e in sent)
     assert all(e["request"]["Context"]["treatment_id"] == "0" for e in sent)
+    (activity,) = c.pinpoint.get_campaign_activities(ApplicationId=c.app, CampaignId=campaign["Id"])[
+        "ActivitiesResponse"
+    ]["Item"]
+    assert (activity["Id"], activity["State"], activity["Result"]) == (run_id, "COMPLETED", "SUCCESS")
+    assert activity["SuccessfulEndpointCount"] == counts["Queued"] and activity["TotalEndpointCount"] == 40
+
+
+def test_a_run_applies_hook_treatments_holdout_quiet_time_in_two_zones_consent_suppression_and_caps(
+    campaigning,
+):
+    from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+    from engage.campaigns.model import assignment
+    from engage.consent import consent_record
+    from engage.suppression import suppression
+
+    from tests.support.streams import stream_records
+
+    c = campaigning
+    gold = {"Attributes": {"Plan": ["gold"]}}
+    tokyo, utc = {"Demographic": {"Timezone": "Asia/Tokyo"}}, {"Demographic": {"Timezone": "Etc/UTC"}}
+    c.people([f"t-{i}" for i in range(24)], **gold, **tokyo)
+    c.people([f"u-{i}" for i in range(6)], **gold, **utc)  # in quiet time in their zone
+    c.people(["drop-0", "drop-1"], Attributes={"Plan": ["gold"], "Hook": ["drop"]}, **tokyo)
+    c.people(["redirect-0"], Attributes={"Plan": ["gold"], "Hook": ["redirect"]}, **tokyo)
+    c.people(["optout-0"], OptOut="ALL", **gold, **tokyo)
+    c.people(["stop-0", "bounced-0"], **gold, **tokyo)
+    c.consent.record(consent_record(c.app, "SMS", c.number("stop-0"), "OPTED_OUT", "sms-stop"))
+    DynamoSuppressionList(c.outputs["SuppressionTableName"], c.stack.client("dynamodb")).suppress(
+        suppression(c.app, "SMS", c.number("bounced-0"), "MANUAL", "operator")
+    )
+    hour = datetime.now(UTC).hour  # quiet from an hour ago to two hours ahead in UTC; Tokyo is 9 h on
+    campaign = c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={"SMSMessage": {"Body": "A {{Attributes.Offer}}"}},
+        TreatmentName="A",
+        AdditionalTreatments=[
+            {
+                "SizePercent": 40,
+                "TreatmentName": "B",
+                "MessageConfiguration": {"SMSMessage": {"Body": "B {{Attributes.Offer}}"}},
+            }
+        ],
+        HoldoutPercent=10,
+        Hook={"LambdaFunctionName": "engage-hook-e2e-filter", "Mode": "FILTER"},
+        Limits={"Daily": 1},
+        Schedule={
+            "StartTime": "IMMEDIATE",
+            "IsLocalTime": True,
+            "Timezone": "UTC",
+            "QuietTime": {"Start": f"{(hour - 1) % 24:02d}:00", "End": f"{(hour + 2) % 24:02d}:00"},
+        },
+    )
+    ids = [f"t-{i}" for i in range(24)] + [f"u-{i}" for i in range(6)]
+    ids += ["drop-0", "drop-1", "redirect-0", "optout-0", "stop-0", "bounced-0"]
+    treated = {i: assignment(campaign, i) for i in ids}
+    held = {i for i, t in treated.items() if t is None}
+    expected = {
+        "HOLDOUT": len(held),
+        "QUIET_TIME": len({f"u-{i}" for i in range(6)} - held),
+        "FILTERED_BY_HOOK": len({"drop-0", "drop-1"} - held),
+        "OPTED_OUT": len({"optout-0", "stop-0"} - held),
+        "SUPPRESSED_MANUAL": len({"bounced-0"} - held),
+    }
+    sendable = [i for i in ids if i not in held and i[0] in "tr"]
+    run_id = c.start(campaign["Id"])
+    kind, summary = c.notified(run_id)
+    assert kind == "success" and summary["TotalEndpointCount"] == len(ids)
+    assert {k: summary["Counts"][k] for k in expected} == expected
+    assert summary["Counts"]["Queued"] == len(sendable) and summary["Counts"]["HOOK_FAILED"] == 0
+    sent = c.all_texts(campaign["Id"], len(sendable))
+    by_number = {e["request"]["DestinationPhoneNumber"]: e for e in sent}
+    assert sorted(by_number) == sorted(c.number(i) for i in sendable)  # each once; the redirect not followed
+    for endpoint_id in sendable:
+        text = by_number[c.number(endpoint_id)]
+        treatment = treated[endpoint_id]
+        assert text["request"]["Context"]["treatment_id"] == treatment
+        assert text["request"]["MessageBody"] == (
+            "A 15%" if treatment == "0" else "B 15%"
+        )  # the hook's offer
+    assert {treated[i] for i in sendable} == {"0", "1"}
+    events = [
+        r
+        for r in stream_records(c.stack.client("kinesis"), c.outputs["EventStreamName"])
+        if r["attributes"].get("campaign_id") == campaign["Id"] and r["event_type"] == "_SMS.BUFFERED"
+    ]
+    assert len(events) == len(sendable) and all(r["attributes"]["treatment_id"] in ("0", "1") for r in events)
+
+    again = c.start(campaign["Id"])  # a second run the same day: the daily cap of one holds
+    kind, summary = c.notified(again)
+    assert summary["Counts"]["ENDPOINT_CAP"] == len(sendable) and summary["Counts"]["Queued"] == 0
+    time.sleep(1)
+    assert len(c.texts(campaign["Id"])) == len(sendable)
 
 
 def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoint):

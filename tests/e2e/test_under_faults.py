@@ -4,8 +4,6 @@ lost or written twice."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import requests
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
@@ -14,6 +12,7 @@ from engage.contacts import ContactStore
 from engage.events import Event, emit
 
 from engage_local.state import local_clients
+from tests.support.streams import stream_records
 
 pytestmark = pytest.mark.e2e
 
@@ -34,15 +33,7 @@ def test_events_emitted_while_kinesis_throttles_all_arrive_exactly_once(local_st
     rules = faults()
     assert result.records == 1200
     assert sum(r["injected"] for r in rules) == 0, "rules were cleared"
-    seen = []
-    for shard in kinesis.list_shards(StreamName=outputs["EventStreamName"])["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=outputs["EventStreamName"], ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=10000)
-            seen.extend(json.loads(r["Data"]) for r in page["Records"])
-            iterator = page.get("NextShardIterator") if page["Records"] else None
+    seen = stream_records(kinesis, outputs["EventStreamName"])
     ours = [r["attributes"]["seq"] for r in seen if r["event_type"] == "_custom.fault_test"]
     assert sorted(ours, key=int) == [str(i) for i in range(1200)], "every event once, none lost or doubled"
 

@@ -179,3 +179,19 @@ def test_an_applications_jobs_are_listed_oldest_first_through_the_index(jobs):
     assert [j["Id"] for j in jobs.list("a1")] == ["j3", "j2", "j0"]
     assert [j["Id"] for j in jobs.list("a2")] == ["j1"]
     assert [j["Id"] for j in jobs.list()] == ["j3", "j2", "j1", "j0"]
+
+
+def test_only_an_active_run_can_be_cancelled(jobs):
+    from engage.campaigns.runs import ACTIVE
+
+    run = new_run("r3", "app", None, {"ApplicationId": "app"})
+    jobs.create(run)
+    jobs.start_processing("app", "r3", 2)
+    cancelled = jobs.cancel("app", "r3", ACTIVE)
+    assert cancelled["JobStatus"] == "CANCELLED" and cancelled["CancelledDate"]
+    assert jobs.cancel("app", "r3", ACTIVE) is None  # once
+    finished = new_run("r4", "app", None, {"ApplicationId": "app"})
+    jobs.create(finished)
+    jobs.finish("app", "r4", "COMPLETED", [])
+    assert jobs.cancel("app", "r4", ACTIVE) is None and jobs.get("app", "r4")["JobStatus"] == "COMPLETED"
+    assert jobs.cancel("app", "missing", ACTIVE) is None

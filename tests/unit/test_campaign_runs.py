@@ -7,11 +7,21 @@ from datetime import UTC, datetime
 import pytest
 from engage.campaigns.hooks import HookPolicy
 from engage.campaigns.model import new_campaign
-from engage.campaigns.runs import activity, closing_status, new_run, run_batch, seed_request
+from engage.campaigns.runs import (
+    RunTools,
+    activities,
+    activity,
+    cancelled,
+    cancelled_part,
+    closing_status,
+    new_run,
+    run_batch,
+    seed_request,
+)
 from engage.errors import ValidationError
 from engage.messages.request import parse_request
 
-from tests.support.fakes import MemoryCaps, MemoryQueue
+from tests.support.fakes import MemoryCaps, MemoryConsent, MemoryQueue, MemorySuppressions
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
@@ -21,6 +31,18 @@ class OfferHook:
         return {
             i: {**e, "Attributes": {"Offer": ["10%"]}} for i, e in payload["Endpoints"].items() if i != "e1"
         }
+
+
+def tools(queue, consent=(), suppressions=(), **extra):
+    return RunTools(
+        caps=MemoryCaps(),
+        hooks=extra.pop("hooks", OfferHook()),
+        queue=queue,
+        consent=MemoryConsent(*consent),
+        suppressions=MemorySuppressions(*suppressions),
+        hook_policy=HookPolicy.SKIP,
+        **extra,
+    )
 
 
 def endpoints(n):
@@ -49,7 +71,7 @@ def test_a_part_counts_every_endpoint_once_and_the_hooks_attributes_reach_the_me
     )
     queue = MemoryQueue()
     counts = run_batch(
-        campaign, "run-1", endpoints(50), NOW, MemoryCaps(), OfferHook(), queue, 10, HookPolicy.SKIP
+        campaign, "run-1", endpoints(50), NOW, tools(queue, hooks=OfferHook(), hook_batch_size=10)
     )
     skipped = sum(v for k, v in counts.items() if k not in ("Queued", "NotQueued"))
     assert counts["Queued"] + skipped == 50 and counts["NotQueued"] == 0
@@ -85,3 +107,92 @@ def test_a_run_closes_completed_only_when_every_part_ran():
         and summary["TotalEndpointCount"] == 3
         and summary["Counts"]["Queued"] == 0
     )
+
+
+def _run(run_id="run-1", campaign_id="c-1", created="2026-11-25T12:00:00.000Z"):
+    campaign = new_campaign(
+        "runsapp",
+        {
+            "SegmentId": "s",
+            "MessageConfiguration": {"SMSMessage": {"Body": "b"}},
+            "Schedule": {"StartTime": "IMMEDIATE"},
+        },
+        campaign_id,
+    )
+    return {**new_run(run_id, campaign, {}), "CreationDate": created}
+
+
+def test_a_cancelled_run_stays_cancelled_and_its_later_parts_queue_nothing():
+    run = {**_run(), "JobStatus": "CANCELLED", "TotalPieces": 3, "CompletedPieces": 1}
+    assert cancelled(run) and not cancelled(None) and not cancelled({**run, "JobStatus": "PROCESSING"})
+    assert closing_status(run, None)[0] == "CANCELLED"
+    assert closing_status(run, {"Error": "States.Timeout"})[0] == "FAILED"  # a stop on an error says so
+    part = cancelled_part(7)
+    assert part["CANCELLED"] == 7 and part["Queued"] == 0 and sum(part.values()) == 7
+
+
+def test_a_campaigns_activities_are_its_runs_newest_first_in_pinpoints_words():
+    runs = [
+        {**_run("r-old", created="2026-11-24T00:00:00.000Z"), "JobStatus": "COMPLETED"},
+        {**_run("r-new", created="2026-11-25T00:00:00.000Z"), "JobStatus": "PROCESSING"},
+        {**_run("r-other", campaign_id="c-2"), "JobStatus": "COMPLETED"},
+        {"Id": "import-1", "Type": "IMPORT", "Definition": {}},
+    ]
+    listed = activities(runs, "c-1")
+    assert [(a["Id"], a["State"]) for a in listed] == [("r-new", "RUNNING"), ("r-old", "COMPLETED")]
+    assert listed[1]["Result"] == "SUCCESS" and "Result" not in listed[0] and "End" not in listed[0]
+
+
+def test_opted_out_suppressed_and_inactive_endpoints_are_counted_with_their_reason_and_never_hooked():
+    from engage.consent import consent_record
+    from engage.suppression import suppression
+
+    campaign = new_campaign(
+        "runsapp",
+        {
+            "SegmentId": "s",
+            "MessageConfiguration": {"SMSMessage": {"Body": "b"}},
+            "Schedule": {"StartTime": "IMMEDIATE"},
+            "Hook": {"LambdaFunctionName": "engage-hook-offers"},
+        },
+        "c-1",
+    )
+    people = [
+        {"Id": "ok", "ChannelType": "SMS", "Address": "+12065550101"},
+        {"Id": "opt", "ChannelType": "SMS", "Address": "+12065550102", "OptOut": "ALL"},
+        {"Id": "stop", "ChannelType": "SMS", "Address": "+12065550103"},
+        {"Id": "bounced", "ChannelType": "SMS", "Address": "+12065550104"},
+        {"Id": "gone", "ChannelType": "SMS", "Address": "+12065550105", "EndpointStatus": "INACTIVE"},
+    ]
+    seen = []
+
+    class Recording(OfferHook):
+        def invoke(self, function, payload):
+            seen.extend(payload["Endpoints"])
+            return super().invoke(function, payload)
+
+    queue = MemoryQueue()
+    counts = run_batch(
+        campaign,
+        "run-1",
+        people,
+        NOW,
+        tools(
+            queue,
+            hooks=Recording(),
+            consent=[consent_record("runsapp", "SMS", "+12065550103", "OPTED_OUT", "sms-stop")],
+            suppressions=[suppression("runsapp", "SMS", "+12065550104", "MANUAL", "operator")],
+        ),
+    )
+    assert (
+        counts["Queued"],
+        counts["OPTED_OUT"],
+        counts["SUPPRESSED_MANUAL"],
+        counts["INACTIVE_ENDPOINT"],
+    ) == (
+        1,
+        2,
+        1,
+        1,
+    )
+    assert seen == ["ok"]

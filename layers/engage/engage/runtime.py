@@ -25,7 +25,9 @@ from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.adapters.templates_dynamodb import DynamoTemplateStore
+from engage.campaigns.hooks import HookPolicy
 from engage.campaigns.model import Campaigns
+from engage.campaigns.runs import RunTools
 from engage.config import Settings
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
@@ -122,6 +124,18 @@ class Services:
     @cached_property
     def hook_invoker(self) -> LambdaHookInvoker:
         return LambdaHookInvoker(self.factory.client("lambda"))
+
+    @cached_property
+    def campaign_tools(self) -> RunTools:
+        return RunTools(
+            caps=self.campaign_caps,
+            hooks=self.hook_invoker,
+            queue=self.send_queue,
+            consent=self.consent,
+            suppressions=self.suppression,
+            hook_batch_size=int(self.settings.hook_batch_size),
+            hook_policy=HookPolicy(self.settings.hook_failure_policy),
+        )
 
     @cached_property
     def send_queue(self) -> SendQueue:

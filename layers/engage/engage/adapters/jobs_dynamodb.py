@@ -191,6 +191,29 @@ class DynamoJobStore:
         )
         return from_item(response["Attributes"])["job"]
 
+    def cancel(self, app_id: str, job_id: str, active: tuple[str, ...]) -> dict[str, Any] | None:
+        """Marks a job CANCELLED while it is in one of the `active` states; None when it is not
+        (finished already, or no such job). Its workers see the mark and stop."""
+        try:
+            response = self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": job_pk(app_id, job_id)}},
+                UpdateExpression="SET #j.JobStatus = :cancelled, #j.CancelledDate = :d",
+                ConditionExpression=f"#j.JobStatus IN ({', '.join(f':a{n}' for n in range(len(active)))})",
+                ExpressionAttributeNames={"#j": "job"},
+                ExpressionAttributeValues={
+                    ":cancelled": {"S": "CANCELLED"},
+                    ":d": {"S": now_iso()},
+                    **{f":a{n}": {"S": state} for n, state in enumerate(active)},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_conflict(exc):
+                return None
+            raise
+        return from_item(response["Attributes"])["job"]
+
     def list(self, app_id: str | None = None) -> list[dict[str, Any]]:
         """An application's jobs, oldest first, through the ByApp index; every application's
         with no app_id (a scan, for operators)."""

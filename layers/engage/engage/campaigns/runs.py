@@ -7,7 +7,7 @@ reason), added once per part. The workflow reads the summary it publishes from h
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -18,6 +18,8 @@ from engage.campaigns.run import CapCounter, plan
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
 from engage.jobs import job_record
+from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
+from engage.suppression import SuppressionReason
 
 RUN_TYPE = "CAMPAIGN"
 SEED_TEMPLATES = {
@@ -35,12 +37,34 @@ COUNTS = (
     "ENDPOINT_CAP",
     "FILTERED_BY_HOOK",
     "HOOK_FAILED",
+    "CANCELLED",
+    "INACTIVE_ENDPOINT",
+    "NO_ADDRESS",
+    "OPTED_OUT",
+    *(f"SUPPRESSED_{reason.value}" for reason in SuppressionReason),
 )
 MAX_FAILURES = 100
+ACTIVE = ("PENDING", "INITIALIZING", "PROCESSING")  # the job states a run can be cancelled in
+ACTIVITY_STATES = {"PROCESSING": "RUNNING"}  # the job store's word for a running run is Pinpoint's RUNNING
+RESULTS = {"COMPLETED": "SUCCESS", "FAILED": "FAIL"}
 
 
 class Queue(Protocol):
     def enqueue(self, bodies: Sequence[str]) -> list[str | None]: ...
+
+
+@dataclass(frozen=True)
+class RunTools:
+    """What a part of a run works with: the caps, the FILTER hook (and its batch size and failure
+    policy), consent and suppression, and the send queue."""
+
+    caps: CapCounter
+    hooks: HookInvoker
+    queue: Queue
+    consent: ConsentReader
+    suppressions: SuppressionReader
+    hook_batch_size: int = 50
+    hook_policy: HookPolicy = HookPolicy.SKIP
 
 
 def seed_request(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,20 +101,25 @@ def run_batch(
     run_id: str,
     endpoints: Sequence[Mapping[str, Any]],
     now: datetime,
-    caps: CapCounter,
-    hooks: HookInvoker,
-    queue: Queue,
-    hook_batch_size: int = 50,
-    hook_policy: HookPolicy = HookPolicy.SKIP,
+    tools: RunTools,
 ) -> dict[str, int]:
-    """One part of a run: holdout, the FILTER hook per treatment, the decisions, the queue.
+    """One part of a run: holdout, consent and suppression (so the hook never sees an endpoint
+    that may not be written to, and the run counts it with its reason), the FILTER hook per
+    treatment, the decisions, the queue. The sender checks eligibility again when it sends.
     Returns the part's counts."""
     counts = dict.fromkeys(COUNTS, 0)
     by_treatment: dict[str, list[Mapping[str, Any]]] = {}
     for endpoint in endpoints:
         treatment_id = assignment(campaign, endpoint["Id"])
+        skip = (
+            None
+            if treatment_id is None
+            else skip_reason(campaign["ApplicationId"], endpoint, tools.consent, tools.suppressions)
+        )
         if treatment_id is None:
             counts["HOLDOUT"] += 1
+        elif skip is not None:
+            counts[skip.reason] += 1
         else:
             by_treatment.setdefault(treatment_id, []).append(endpoint)
     requests = []
@@ -100,44 +129,67 @@ def run_batch(
             treatment_id,
             run_id,
             group,
-            hooks,
+            tools.hooks,
             now,
-            hook_batch_size,
-            hook_policy,
+            tools.hook_batch_size,
+            tools.hook_policy,
         )
         counts["FILTERED_BY_HOOK"] += len(filtered.dropped)
         counts["HOOK_FAILED"] += len(filtered.failed)
         for decision, endpoint in zip(
-            plan(campaign, run_id, filtered.endpoints, now, caps), filtered.endpoints, strict=True
+            plan(campaign, run_id, filtered.endpoints, now, tools.caps), filtered.endpoints, strict=True
         ):
             if decision.request is None:
                 counts[str(decision.skip)] += 1
             else:
                 requests.append(_personalised(decision.request, endpoint))
-    queued = queue.enqueue([r.to_body() for r in requests]) if requests else []
+    queued = tools.queue.enqueue([r.to_body() for r in requests]) if requests else []
     counts["Queued"] = sum(1 for q in queued if q)
     counts["NotQueued"] = len(queued) - counts["Queued"]
     return counts
 
 
+def cancelled(run: Mapping[str, Any] | None) -> bool:
+    return bool(run) and run["JobStatus"] == "CANCELLED"
+
+
+def cancelled_part(endpoints: int) -> dict[str, int]:
+    """The counts of a part that reached a cancelled run: nothing queued, every endpoint counted."""
+    return {**dict.fromkeys(COUNTS, 0), "CANCELLED": endpoints}
+
+
 def closing_status(run: Mapping[str, Any], stopped: Mapping[str, Any] | None) -> tuple[str, list[str]]:
+    """A cancelled run stays CANCELLED; otherwise COMPLETED when every part was counted."""
+    if cancelled(run) and not stopped:
+        return "CANCELLED", list(run.get("Failures") or [])[:MAX_FAILURES]
     return jobs.closing_status(run, stopped, "run", "run", MAX_FAILURES)
+
+
+def activities(runs: Sequence[Mapping[str, Any]], campaign_id: str) -> list[dict[str, Any]]:
+    """A campaign's runs as Pinpoint's activities, newest first."""
+    mine = [r for r in runs if r.get("Type") == RUN_TYPE and r["Definition"].get("CampaignId") == campaign_id]
+    return [activity(r) for r in sorted(mine, key=lambda r: (r["CreationDate"], r["Id"]), reverse=True)]
 
 
 def activity(run: Mapping[str, Any]) -> dict[str, Any]:
     """The run as Pinpoint's ActivityResponse, with our counts by reason."""
     counts = run.get("Counts") or {}
+    optional = {
+        "End": run.get("CompletionDate"),
+        "Result": RESULTS.get(run["JobStatus"]),
+        "TreatmentId": run["Definition"].get("TreatmentId"),
+    }
     return {
         "Id": run["Id"],
         "ApplicationId": run["ApplicationId"],
         "CampaignId": run["Definition"]["CampaignId"],
-        "State": run["JobStatus"],
+        "State": ACTIVITY_STATES.get(run["JobStatus"], run["JobStatus"]),
         "Start": run["CreationDate"],
-        "End": run.get("CompletionDate"),
         "TotalEndpointCount": run["TotalProcessed"],
         "SuccessfulEndpointCount": counts.get("Queued", 0),
         "Counts": dict(counts),
         "Failures": list(run.get("Failures") or [])[:MAX_FAILURES],
+        **{k: v for k, v in optional.items() if v is not None},
     }
 
 

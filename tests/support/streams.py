@@ -1,0 +1,20 @@
+"""Reading what reached a Kinesis stream in the tests, every shard from the start."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def stream_records(kinesis: Any, stream_name: str) -> list[dict[str, Any]]:
+    """Every record on the stream as parsed JSON, shard by shard in order."""
+    seen: list[dict[str, Any]] = []
+    for shard in kinesis.list_shards(StreamName=stream_name)["Shards"]:
+        iterator = kinesis.get_shard_iterator(
+            StreamName=stream_name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = kinesis.get_records(ShardIterator=iterator, Limit=10000)
+            seen.extend(json.loads(r["Data"]) for r in page["Records"])
+            iterator = page.get("NextShardIterator") if page["Records"] else None
+    return seen

@@ -11,7 +11,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from engage_cli.main import EXIT_FAILED, EXIT_USAGE, CommandError, _clients, _jobs, _running, emit, progress
+from engage_cli.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    CommandError,
+    emit,
+    job_store,
+    progress,
+    running_stack,
+    stack_clients,
+)
 
 FINISHED = ("COMPLETED", "FAILED", "CANCELLED")
 SEED_OPTIONS = {
@@ -27,7 +36,7 @@ def _campaigns(state: Any, stack: str) -> Any:
     from engage.campaigns.model import Campaigns
 
     table = state.outputs(stack)["CampaignsTableName"]
-    return Campaigns(DynamoCampaignStore(table, _clients(state).client("dynamodb")))
+    return Campaigns(DynamoCampaignStore(table, stack_clients(state).client("dynamodb")))
 
 
 def _describe(activity: dict[str, Any]) -> str:
@@ -43,7 +52,7 @@ def _describe(activity: dict[str, Any]) -> str:
 def _activity(state: Any, stack: str, app: str, run_id: str) -> dict[str, Any]:
     from engage.campaigns.runs import activity
 
-    run = _jobs(state, stack).get(app, run_id)
+    run = job_store(state, stack).get(app, run_id)
     if run is None:
         raise CommandError(
             f"campaign run {run_id} does not exist in application {app}", EXIT_USAGE, "NotFound"
@@ -56,7 +65,7 @@ def create(args: argparse.Namespace) -> int:
         request = json.loads(Path(args.file).read_text())
     except (OSError, ValueError) as exc:
         raise CommandError(f"{args.file}: {exc}", EXIT_USAGE, "BadRequest") from exc
-    campaign = _campaigns(_running(args), args.stack).create(args.app, request)
+    campaign = _campaigns(running_stack(args), args.stack).create(args.app, request)
     emit(
         args, campaign, human=f"campaign {campaign['Id']} ({campaign['Name']}) version {campaign['Version']}"
     )
@@ -64,14 +73,14 @@ def create(args: argparse.Namespace) -> int:
 
 
 def start(args: argparse.Namespace) -> int:
-    state = _running(args)
+    state = running_stack(args)
     seed = {key: getattr(args, option) for option, key in SEED_OPTIONS.items() if getattr(args, option)}
     if bool(args.campaign) == bool(args.segment):
         raise CommandError("give --campaign, or --segment with template names", EXIT_USAGE, "BadRequest")
     request = {"ApplicationId": args.app}
     request |= {"CampaignId": args.campaign} if args.campaign else {"SegmentId": args.segment, **seed}
-    run_id = args.run or f"run-{uuid.uuid4().hex[:12]}"
-    sfn = _clients(state).client("stepfunctions")
+    run_id = args.run_id or f"run-{uuid.uuid4().hex[:12]}"
+    sfn = stack_clients(state).client("stepfunctions")
     workflow = state.outputs(args.stack)["CampaignWorkflowArn"]
     try:
         sfn.start_execution(stateMachineArn=workflow, name=run_id, input=json.dumps(request))
@@ -87,7 +96,7 @@ def start(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    activity = _activity(_running(args), args.stack, args.app, args.run_id)
+    activity = _activity(running_stack(args), args.stack, args.app, args.run_id)
     emit(args, activity, human=_describe(activity))
     return 0
 
@@ -95,8 +104,8 @@ def status(args: argparse.Namespace) -> int:
 def cancel(args: argparse.Namespace) -> int:
     from engage.campaigns.runs import ACTIVE, activity
 
-    state = _running(args)
-    cancelled = _jobs(state, args.stack).cancel(args.app, args.run_id, ACTIVE)
+    state = running_stack(args)
+    cancelled = job_store(state, args.stack).cancel(args.app, args.run_id, ACTIVE)
     if cancelled is None:
         current = _activity(state, args.stack, args.app, args.run_id)
         raise CommandError(
@@ -111,7 +120,7 @@ def _wait_for_run(state: Any, stack: str, app: str, run_id: str, timeout: float)
 
     from engage.campaigns.runs import activity
 
-    jobs, deadline = _jobs(state, stack), time.monotonic() + timeout
+    jobs, deadline = job_store(state, stack), time.monotonic() + timeout
     while time.monotonic() < deadline:
         run = jobs.get(app, run_id)
         if run and run["JobStatus"] in FINISHED and run.get("CompletionDate"):
@@ -140,7 +149,9 @@ def register(areas: Any, common: argparse.ArgumentParser) -> None:
     for option in SEED_OPTIONS:
         starting.add_argument(f"--{option.replace('_', '-')}", dest=option, help="a template name")
     starting.add_argument(
-        "--run", help="the run id (default: a new one); starting a run again sends nothing twice"
+        "--run",
+        dest="run_id",
+        help="the run id (default: a new one); starting a run again sends nothing twice",
     )
     starting.add_argument("--no-wait", dest="wait", action="store_false", help="return once started")
     starting.add_argument("--timeout", type=float, default=900, help="seconds to follow the run")

@@ -15,27 +15,18 @@ from typing import Any
 
 from engage.errors import EngageError
 
-from engage_local.state import NotRunningError, default_state_dir
-
-EXIT_FAILED, EXIT_USAGE = 1, 2
-
-
-class CommandError(Exception):
-    def __init__(self, message: str, code: int = EXIT_FAILED, kind: str = "Failed") -> None:
-        super().__init__(message)
-        self.code = code
-        self.kind = kind
-
-
-def emit(args: argparse.Namespace, document: Any, human: str | None = None) -> None:
-    if args.json:
-        print(json.dumps(document, default=str), flush=True)
-    else:
-        print(human if human is not None else json.dumps(document, indent=2, default=str), flush=True)
-
-
-def progress(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
+from engage_cli.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    CommandError,
+    emit,
+    job_store,
+    progress,
+    running_stack,
+    stack_clients,
+    state_dir,
+)
+from engage_local.state import NotRunningError
 
 
 # --- engage local ------------------------------------------------------------------------------
@@ -43,8 +34,8 @@ def local_up(args: argparse.Namespace) -> int:
     from engage_local.stack import LocalStack
     from engage_local.state import clear_state
 
-    state_dir = Path(args.state_dir) if args.state_dir else default_state_dir()
-    stack = LocalStack(state_dir=state_dir, progress=progress, port=args.port)
+    directory = state_dir(args)
+    stack = LocalStack(state_dir=directory, progress=progress, port=args.port)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
@@ -58,7 +49,7 @@ def local_up(args: argparse.Namespace) -> int:
                 "endpoint_url": state.endpoint_url,
                 "api_url": state.api_url,
                 "region": state.region,
-                "state_file": str(state_dir / "stack.json"),
+                "state_file": str(directory / "stack.json"),
                 "stacks": list(state.stacks),
                 "resources": report.all_resources(),
                 "startup_seconds": round(stack.started_seconds or 0, 3),
@@ -70,7 +61,7 @@ def local_up(args: argparse.Namespace) -> int:
         )
         stopped.wait()
     finally:
-        clear_state(state_dir)
+        clear_state(directory)
         stack.stop()
     return 0
 
@@ -78,14 +69,14 @@ def local_up(args: argparse.Namespace) -> int:
 def local_invoke(args: argparse.Namespace) -> int:
     from engage_local.state import read_state
 
-    state = read_state(_state_dir(args))
+    state = read_state(state_dir(args))
     try:
         name = state.physical_id(args.function, args.stack, "AWS::Lambda::Function")
     except LookupError as exc:
         raise CommandError(str(exc), EXIT_USAGE, "NotFound") from None
     event = json.loads(Path(args.event).read_text()) if args.event else {}
     response = (
-        _clients(state)
+        stack_clients(state)
         .client("lambda")
         .invoke(FunctionName=name, Payload=json.dumps(event).encode(), LogType="Tail")
     )
@@ -107,7 +98,7 @@ def local_invoke(args: argparse.Namespace) -> int:
 
 
 def local_tick(args: argparse.Namespace) -> int:
-    fired = _control(_running(args), "tick", {"at": args.at})["fired"]
+    fired = _control(running_stack(args), "tick", {"at": args.at})["fired"]
     lines = [f"{f['kind']} {f['name']} ({f['expression']}) -> {', '.join(f['targets'])}" for f in fired]
     emit(args, {"at": args.at, "fired": fired}, human="\n".join(lines) or "nothing was due")
     return 0
@@ -151,15 +142,15 @@ def _run_import(args: argparse.Namespace, path: Path) -> dict[str, Any]:
 
     from engage.imports.job import ImportSource
 
-    state = _running(args)
-    outputs, clients = state.outputs(args.stack), _clients(state)
+    state = running_stack(args)
+    outputs, clients = state.outputs(args.stack), stack_clients(state)
     bucket, key = outputs["ImportBucketName"], f"imports/{args.app}/{path.name}"
     s3 = clients.client("s3")
     s3.upload_file(str(path), bucket, key)
     head = s3.head_object(Bucket=bucket, Key=key)
     source = ImportSource(bucket, key, f"{head.get('VersionId') or 'null'}/{head['ETag'].strip(chr(34))}")
     progress(f"uploaded s3://{bucket}/{key}; job {source.job_id}")
-    jobs, deadline, shown = _jobs(state, args.stack), time.monotonic() + args.timeout, None
+    jobs, deadline, shown = job_store(state, args.stack), time.monotonic() + args.timeout, None
     while time.monotonic() < deadline:
         job = jobs.get(args.app, source.job_id)
         if job and (job["JobStatus"], job["CompletedPieces"]) != shown:
@@ -174,12 +165,6 @@ def _run_import(args: argparse.Namespace, path: Path) -> dict[str, Any]:
     raise CommandError(f"job {source.job_id} did not finish within {args.timeout}s", EXIT_FAILED, "Timeout")
 
 
-def _jobs(state: Any, stack: str) -> Any:
-    from engage.adapters.jobs_dynamodb import DynamoJobStore
-
-    return DynamoJobStore(state.outputs(stack)["JobsTableName"], _clients(state).client("dynamodb"))
-
-
 def _job_target(definition: dict[str, Any]) -> str:
     """What a job reads or writes: an import's file, an export's prefix, a validation's segment."""
     return str(
@@ -188,7 +173,7 @@ def _job_target(definition: dict[str, Any]) -> str:
 
 
 def jobs_list(args: argparse.Namespace) -> int:
-    jobs = _jobs(_running(args), args.stack).list(args.app)
+    jobs = job_store(running_stack(args), args.stack).list(args.app)
     lines = [
         f"{j['CreationDate']}  {j['Id']}  {j['Type']}  {j['JobStatus']}  {j['TotalProcessed']} processed, "
         f"{j['TotalFailures']} rejected  {_job_target(j['Definition'])}"
@@ -205,7 +190,7 @@ def _segments(state: Any, stack: str) -> Any:
     from engage.adapters.segments_dynamodb import DynamoSegmentStore
     from engage.segments.service import Segments
 
-    outputs, factory = state.outputs(stack), _clients(state)
+    outputs, factory = state.outputs(stack), stack_clients(state)
     dynamodb = factory.client("dynamodb")
     return Segments(
         DynamoSegmentStore(outputs["SegmentsTableName"], dynamodb),
@@ -222,13 +207,13 @@ def _describe(segment: dict[str, Any]) -> str:
 
 
 def segments_list(args: argparse.Namespace) -> int:
-    found = _segments(_running(args), args.stack).list(args.app)
+    found = _segments(running_stack(args), args.stack).list(args.app)
     emit(args, found, human="\n".join(_describe(s) for s in found) or "no segments")
     return 0
 
 
 def segments_show(args: argparse.Namespace) -> int:
-    emit(args, _segments(_running(args), args.stack).get(args.app, args.segment))
+    emit(args, _segments(running_stack(args), args.stack).get(args.app, args.segment))
     return 0
 
 
@@ -240,13 +225,13 @@ def segments_create(args: argparse.Namespace) -> int:
         raise CommandError(
             f"{path} is not a JSON WriteSegmentRequest: {exc}", EXIT_USAGE, "BadRequest"
         ) from None
-    segment = _segments(_running(args), args.stack).create(args.app, request)
+    segment = _segments(running_stack(args), args.stack).create(args.app, request)
     emit(args, segment, human=_describe(segment))
     return 0
 
 
 def segments_estimate(args: argparse.Namespace) -> int:
-    found = _segments(_running(args), args.stack).estimate(args.app, args.segment, args.sample_shards)
+    found = _segments(running_stack(args), args.stack).estimate(args.app, args.segment, args.sample_shards)
     per_channel = ", ".join(f"{c} {n}" for c, n in found["ChannelCounts"].items()) or "none"
     emit(
         args,
@@ -260,12 +245,12 @@ def segments_estimate(args: argparse.Namespace) -> int:
 def segments_export(args: argparse.Namespace) -> int:
     from engage.segments.export import new_export_job
 
-    state = _running(args)
-    outputs, factory = state.outputs(args.stack), _clients(state)
+    state = running_stack(args)
+    outputs, factory = state.outputs(args.stack), stack_clients(state)
     _segments(state, args.stack).get(args.app, args.segment)  # a clear NotFound before any job
     prefix = args.prefix or f"s3://{outputs['ImportBucketName']}/exports/{args.app}/"
     job = new_export_job(args.app, {"S3UrlPrefix": prefix, "SegmentId": args.segment})
-    jobs = _jobs(state, args.stack)
+    jobs = job_store(state, args.stack)
     jobs.create(job)
     factory.client("lambda").invoke(
         FunctionName=outputs["SegmentExportFunctionName"], InvocationType="Event", Payload=json.dumps(job)
@@ -287,8 +272,8 @@ def validate(args: argparse.Namespace) -> int:
 
     from engage.phone.runs import summary
 
-    state = _running(args)
-    outputs, factory = state.outputs(args.stack), _clients(state)
+    state = running_stack(args)
+    outputs, factory = state.outputs(args.stack), stack_clients(state)
     request = {"ApplicationId": args.app, **({"SegmentId": args.segment} if args.segment else {})}
     run_id = f"validate-{uuid.uuid4().hex[:12]}"
     sfn = factory.client("stepfunctions")
@@ -297,7 +282,7 @@ def validate(args: argparse.Namespace) -> int:
     )["executionArn"]
     progress(f"validation run {run_id} started")
     ended = _wait_for_execution(sfn, execution, args.timeout)
-    record = _jobs(state, args.stack).get(args.app, run_id)
+    record = job_store(state, args.stack).get(args.app, run_id)
     if record is None or record["JobStatus"] not in ("COMPLETED", "FAILED"):
         raise CommandError(  # the run stopped before it could keep a record (a bad request)
             f"validation run {run_id} {ended['status']}: {ended.get('error')}: {ended.get('cause')}",
@@ -341,7 +326,7 @@ def _wait_for_job(jobs: Any, app: str, job_id: str, timeout: float) -> dict[str,
 
 # --- engage outbox ----------------------------------------------------------------------------
 def outbox_list(args: argparse.Namespace) -> int:
-    state = _running(args)
+    state = running_stack(args)
     entries = _control(state, "outbox", {"service": args.service, "operation": args.operation})["entries"]
     lines = []
     for entry in entries:
@@ -350,12 +335,6 @@ def outbox_list(args: argparse.Namespace) -> int:
         lines.append(f"{entry['time']}  {entry['service']}.{entry['operation']}  {outcome}{fault}")
     emit(args, entries, human="\n".join(lines) or "the outbox is empty")
     return 0
-
-
-def _running(args: argparse.Namespace) -> Any:
-    from engage_local.state import read_state
-
-    return read_state(_state_dir(args))
 
 
 def _control(state: Any, action: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -376,8 +355,8 @@ def contacts_get(args: argparse.Namespace) -> int:
 
     from engage_local.state import read_state
 
-    state = read_state(_state_dir(args))
-    factory = _clients(state)
+    state = read_state(state_dir(args))
+    factory = stack_clients(state)
     store = ContactStore(
         DynamoEndpointRepository(state.outputs(args.stack)["ContactsTableName"], factory.client("dynamodb"))
     )
@@ -395,7 +374,7 @@ def contacts_get(args: argparse.Namespace) -> int:
 # --- engage erase ------------------------------------------------------------------------------
 def erase_person(args: argparse.Namespace) -> int:
     """Runs the stack's ErasureFunction: what a data-subject request on AWS runs too."""
-    state = _running(args)
+    state = running_stack(args)
     event = {
         "ApplicationId": args.app,
         "EndpointId": args.endpoint,
@@ -404,7 +383,7 @@ def erase_person(args: argparse.Namespace) -> int:
         "ChannelType": args.channel,
     }
     response = (
-        _clients(state)
+        stack_clients(state)
         .client("lambda")
         .invoke(
             FunctionName=state.outputs(args.stack)["ErasureFunctionName"],
@@ -424,16 +403,6 @@ def erase_person(args: argparse.Namespace) -> int:
     )
     emit(args, payload, human=human)
     return 0
-
-
-def _state_dir(args: argparse.Namespace) -> Path:
-    return Path(args.state_dir) if args.state_dir else default_state_dir()
-
-
-def _clients(state: Any) -> Any:
-    from engage_local.state import local_clients
-
-    return local_clients(state.endpoint_url, state.region)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -263,6 +263,105 @@ def test_a_run_applies_hook_treatments_holdout_quiet_time_in_two_zones_consent_s
     assert len(c.texts(campaign["Id"])) == len(sendable)
 
 
+def test_a_run_cancelled_midway_queues_nothing_more_and_says_so(campaigning):
+    from engage_local.api import wait_until
+    from tests.support.cli import engage
+
+    c = campaigning
+    slow = {"Attributes": {"Plan": ["gold"], "HookDelay": ["0.4"]}}  # each hook call takes 0.4 s
+    c.people([f"m-{i}" for i in range(60)], **slow)
+    campaign = c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={"SMSMessage": {"Body": "Hi"}},
+        Hook={"LambdaFunctionName": "engage-hook-e2e-filter", "Mode": "FILTER"},
+    )
+    run_id = c.start(campaign["Id"])
+    jobs = c.stack.client("dynamodb")
+
+    def first_part_done():
+        item = jobs.get_item(
+            TableName=c.outputs["JobsTableName"],
+            Key={"pk": {"S": f"JOB#{c.app}#{run_id}"}},
+            ConsistentRead=True,
+        ).get("Item")
+        return item and int(item["job"]["M"]["CompletedPieces"]["N"]) >= 1
+
+    assert wait_until(first_part_done, 60, 0.05)
+    cancelled = engage("campaign", "cancel", "--app", c.app, run_id, "--json", state_dir=c.stack.state_dir)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert json.loads(cancelled.stdout)["State"] == "CANCELLED"
+    kind, summary = c.notified(run_id)
+    assert kind == "cancelled" and summary["State"] == "CANCELLED"
+    counts = summary["Counts"]
+    assert counts["CANCELLED"] > 0 and counts["Queued"] >= 10  # stopped midway, not before nor after
+    assert counts["Queued"] + counts["CANCELLED"] == 60 == summary["TotalEndpointCount"]
+    assert len(c.all_texts(campaign["Id"], counts["Queued"])) == counts["Queued"]
+    again = engage("campaign", "cancel", "--app", c.app, run_id, "--json", state_dir=c.stack.state_dir)
+    assert again.returncode == 1 and "CANCELLED" in json.loads(again.stdout)["error"]["message"]
+
+
+def test_starting_the_same_run_twice_sends_once(campaigning):
+    from tests.support.cli import engage
+
+    c = campaigning
+    c.people([f"m-{i}" for i in range(12)], Attributes={"Plan": ["gold"]})
+    campaign = c.campaign(SegmentId=c.segment()["Id"], MessageConfiguration={"SMSMessage": {"Body": "Once"}})
+    run_id = f"run-{uuid.uuid4().hex[:8]}"
+    args = ("campaign", "start", "--app", c.app, "--campaign", campaign["Id"], "--run", run_id, "--json")
+    first = engage(*args, state_dir=c.stack.state_dir, timeout=120)
+    second = engage(*args, state_dir=c.stack.state_dir, timeout=120)
+    assert first.returncode == 0 and second.returncode == 0, (first.stderr, second.stderr)
+    assert "started before" in second.stderr
+    assert (
+        json.loads(first.stdout)["SuccessfulEndpointCount"]
+        == 12
+        == json.loads(second.stdout)["SuccessfulEndpointCount"]
+    )
+    assert len(c.all_texts(campaign["Id"], 12)) == 12
+    status = engage("campaign", "status", "--app", c.app, run_id, state_dir=c.stack.state_dir)
+    assert status.returncode == 0 and f"run {run_id} of campaign {campaign['Id']}: COMPLETED" in status.stdout
+
+
+def test_a_custom_channel_campaign_delivers_pinpoints_payload_to_its_function(campaigning):
+    from engage_local.api import wait_until
+    from engage_local.state import read_state
+
+    c = campaigning
+    for i in range(4):
+        c.contacts.upsert(
+            c.app,
+            f"crm-{i}",
+            {"ChannelType": "CUSTOM", "Address": f"crm-{i}", "Attributes": {"Plan": ["gold"]}},
+        )
+    function = read_state(c.stack.state_dir).physical_id(
+        "AlphaFunction", "runtime-test", "AWS::Lambda::Function"
+    )
+    data = f"data-{c.app}"
+    campaign = c.campaign(  # Pinpoint's deprecated DELIVERY hook, taken as a custom channel
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={"CustomMessage": {"Data": data}},
+        Hook={"LambdaFunctionName": function, "Mode": "DELIVERY"},
+    )
+    assert campaign["CustomDeliveryConfiguration"]["DeliveryUri"] == function
+    kind, summary = c.notified(c.start(campaign["Id"]))
+    assert kind == "success" and summary["Counts"]["Queued"] == 4
+
+    def delivered():
+        logs = "".join(
+            p.read_text() for p in (c.stack.state_dir / "logs").rglob("*.log") if function in str(p)
+        )
+        return [
+            endpoint_id
+            for line in logs.splitlines()
+            if line.startswith("custom delivery of ") and line.endswith(f" with data {data}")
+            for endpoint_id in line.removeprefix("custom delivery of ").split(" with data")[0].split(",")
+        ]
+
+    assert wait_until(lambda: len(delivered()) >= 4, 60, 0.2)
+    time.sleep(0.5)
+    assert sorted(delivered()) == ["crm-0", "crm-1", "crm-2", "crm-3"]
+
+
 def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoint):
     """events/campaign_*/: the seed's input (a segment and an SMS template) through the deployed
     start, batch and finish functions, as `sam local invoke` would run them."""

@@ -40,6 +40,7 @@ MESSAGE_CHANNELS = {
     "APNSMessage": "PUSH",
     "ADMMessage": "PUSH",
     "BaiduMessage": "PUSH",
+    "CustomMessage": "CUSTOM",  # the Data a custom channel's delivery gets
 }
 TEMPLATE_CHANNELS = {
     "EmailTemplate": "EMAIL",

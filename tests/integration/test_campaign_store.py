@@ -38,9 +38,24 @@ def test_endpoint_caps_are_counted_atomically_per_day_and_in_total(dynamodb):
     from engage.adapters.campaigns_dynamodb import DynamoCapCounter
 
     caps = DynamoCapCounter(create_table(dynamodb, "CampaignsTable", app="campaigns"), dynamodb)
-    taken = [caps.take("app1", "c1", "ep-1", "2026-11-25", 2, 3) for _ in range(3)]
+    taken = [caps.take("app1", "c1", "ep-1", "2026-11-25", 2, 3, f"run-{n}") for n in range(3)]
     assert taken == [True, True, False]  # two a day
-    assert caps.take("app1", "c1", "ep-1", "2026-11-26", 2, 3) is True
-    assert caps.take("app1", "c1", "ep-1", "2026-11-27", 2, 3) is False  # three in all
-    assert caps.take("app1", "c1", "ep-2", "2026-11-27", 2, 3) is True  # per endpoint
-    assert caps.take("app1", "c2", "ep-1", "2026-11-27", None, None) is True  # no limits, still counted
+    assert caps.take("app1", "c1", "ep-1", "2026-11-26", 2, 3, "run-3") is True
+    assert caps.take("app1", "c1", "ep-1", "2026-11-27", 2, 3, "run-4") is False  # three in all
+    assert caps.take("app1", "c1", "ep-2", "2026-11-27", 2, 3, "run-4") is True  # per endpoint
+    assert (
+        caps.take("app1", "c2", "ep-1", "2026-11-27", None, None, "run-4") is True
+    )  # no limits, still counted
+
+
+def test_a_retried_run_is_counted_once_and_still_allowed(dynamodb):
+    from engage.adapters.campaigns_dynamodb import DynamoCapCounter
+
+    caps = DynamoCapCounter(create_table(dynamodb, "CampaignsTable", app="campaigns"), dynamodb)
+    assert caps.take("app1", "c1", "ep-1", "2026-11-25", 1, None, "run-1") is True
+    assert caps.take("app1", "c1", "ep-1", "2026-11-25", 1, None, "run-1") is True  # the same run again
+    assert caps.take("app1", "c1", "ep-1", "2026-11-25", 1, None, "run-2") is False  # another run: capped
+    item = dynamodb.get_item(
+        TableName=caps.table, Key={"pk": {"S": "CAP#app1#c1"}, "sk": {"S": "ep-1"}}, ConsistentRead=True
+    )["Item"]
+    assert item["total"] == {"N": "1"}  # counted once

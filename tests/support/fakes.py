@@ -348,8 +348,13 @@ class MemoryQueue:
 class MemoryCaps:
     def __init__(self) -> None:
         self.counts: dict[tuple[str, ...], int] = {}
+        self.runs: set[tuple[str, ...]] = set()
 
-    def take(self, app_id: str, campaign_id: str, endpoint_id: str, day: str, daily: Any, total: Any) -> bool:
+    def take(
+        self, app_id: str, campaign_id: str, endpoint_id: str, day: str, daily: Any, total: Any, run_id: str
+    ) -> bool:
+        if (app_id, campaign_id, endpoint_id, run_id) in self.runs:
+            return True
         day_key, total_key = (app_id, campaign_id, endpoint_id, day), (app_id, campaign_id, endpoint_id)
         if (total and self.counts.get(total_key, 0) >= total) or (
             daily and self.counts.get(day_key, 0) >= daily
@@ -357,4 +362,5 @@ class MemoryCaps:
             return False
         self.counts[day_key] = self.counts.get(day_key, 0) + 1
         self.counts[total_key] = self.counts.get(total_key, 0) + 1
+        self.runs.add((app_id, campaign_id, endpoint_id, run_id))
         return True

@@ -4,6 +4,8 @@ concurrent updates never silently lose one."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -55,16 +57,27 @@ class DynamoCampaignStore:
 
 class DynamoCapCounter:
     """Messages counted per (campaign, endpoint) in the CampaignsTable: `pk` = `CAP#<app>#<campaign>`,
-    `sk` = the endpoint id, a `total` and one counter per day (`d<YYYYMMDD>`). One conditional
-    update counts a message only if both limits still allow it, so concurrent batches can't
-    overshoot."""
+    `sk` = the endpoint id, a `total` and one counter per day (`d<YYYYMMDD>`). One transaction
+    counts a message only if both limits still allow it, so concurrent batches can't overshoot, and
+    writes a marker for the run (`sk` = `<endpoint>#RUN#<run>`, expiring after MARKER_DAYS), so a
+    retried part or a replayed event of the same run is counted once and still sends."""
 
-    def __init__(self, table_name: str, client: Any) -> None:  # a boto3 DynamoDB client
+    MARKER_DAYS = 8  # longer than a run's retries and the event stream's longest retention
+
+    def __init__(self, table_name: str, client: Any, clock: Callable[[], float] = time.time) -> None:
         self.table = table_name
-        self.client = client
+        self.client = client  # a boto3 DynamoDB client
+        self.clock = clock
 
     def take(
-        self, app_id: str, campaign_id: str, endpoint_id: str, day: str, daily: int | None, total: int | None
+        self,
+        app_id: str,
+        campaign_id: str,
+        endpoint_id: str,
+        day: str,
+        daily: int | None,
+        total: int | None,
+        run_id: str,
     ) -> bool:
         conditions, values = [], {":one": {"N": "1"}}
         if total:
@@ -73,19 +86,37 @@ class DynamoCapCounter:
         if daily:
             conditions.append("(attribute_not_exists(#day) OR #day < :daily)")
             values[":daily"] = {"N": str(daily)}
-        request: dict[str, Any] = {
+        pk = f"CAP#{app_id}#{campaign_id}"
+        update: dict[str, Any] = {
             "TableName": self.table,
-            "Key": {"pk": {"S": f"CAP#{app_id}#{campaign_id}"}, "sk": {"S": endpoint_id}},
+            "Key": {"pk": {"S": pk}, "sk": {"S": endpoint_id}},
             "UpdateExpression": "ADD #total :one, #day :one",
             "ExpressionAttributeNames": {"#total": "total", "#day": "d" + day.replace("-", "")},
             "ExpressionAttributeValues": values,
         }
         if conditions:
-            request["ConditionExpression"] = " AND ".join(conditions)
+            update["ConditionExpression"] = " AND ".join(conditions)
+        marker = {
+            "pk": {"S": pk},
+            "sk": {"S": f"{endpoint_id}#RUN#{run_id}"},
+            "expires": {"N": str(int(self.clock()) + self.MARKER_DAYS * 86_400)},
+        }
         try:
-            self.client.update_item(**request)
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": marker,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Update": update},
+                ]
+            )
         except ClientError as exc:
-            if is_conflict(exc):
-                return False
-            raise
+            if not is_conflict(exc):
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            return bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"  # counted before
         return True

@@ -29,9 +29,17 @@ from engage.messages.request import SendRequest
 
 class CapCounter(Protocol):
     def take(
-        self, app_id: str, campaign_id: str, endpoint_id: str, day: str, daily: int | None, total: int | None
+        self,
+        app_id: str,
+        campaign_id: str,
+        endpoint_id: str,
+        day: str,
+        daily: int | None,
+        total: int | None,
+        run_id: str,
     ) -> bool:
-        """Counts one message to the endpoint if it stays within both limits; False if it would not."""
+        """Counts one message to the endpoint if it stays within both limits; False if it would not.
+        Once per run: taking again for a run that was counted answers True without counting."""
         ...
 
 
@@ -77,6 +85,7 @@ def plan(
             now.astimezone(UTC).date().isoformat(),
             daily,
             total,
+            run_id,
         ):
             decisions.append(Decision(endpoint_id, treatment_id, skip="ENDPOINT_CAP"))
             continue

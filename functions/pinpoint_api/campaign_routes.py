@@ -1,9 +1,12 @@
 """Pinpoint's campaign operations: create, get, list, update and delete campaigns, and a campaign's
 activities (its runs), with Pinpoint's request and response shapes."""
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.campaigns.runs import activities
+from engage.errors import NotFoundError, ValidationError
 from engage.runtime import services
 from routing import json_body, json_response, listing, path_id
 
@@ -13,7 +16,8 @@ CAMPAIGNS = "/v1/apps/<app_id>/campaigns"
 
 @router.post(CAMPAIGNS)
 def create_campaign(app_id: str) -> Response:
-    return json_response(201, services.campaigns.create(path_id(app_id), json_body(router)))
+    request = _event_segment_checked(path_id(app_id), json_body(router))
+    return json_response(201, services.campaigns.create(path_id(app_id), request))
 
 
 @router.get(CAMPAIGNS)
@@ -28,7 +32,8 @@ def get_campaign(app_id: str, campaign_id: str) -> Response:
 
 @router.put(f"{CAMPAIGNS}/<campaign_id>")
 def update_campaign(app_id: str, campaign_id: str) -> Response:
-    campaign = services.campaigns.update(path_id(app_id), path_id(campaign_id), json_body(router))
+    request = _event_segment_checked(path_id(app_id), json_body(router))
+    campaign = services.campaigns.update(path_id(app_id), path_id(campaign_id), request)
     return json_response(200, campaign)
 
 
@@ -42,3 +47,14 @@ def get_campaign_activities(app_id: str, campaign_id: str) -> Response:
     app_id, campaign_id = path_id(app_id), path_id(campaign_id)
     services.campaigns.get(app_id, campaign_id)  # Pinpoint's NotFoundException for an unknown campaign
     return json_response(200, listing(router, activities(services.jobs.list(app_id), campaign_id)))
+
+
+def _event_segment_checked(app_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Pinpoint's rule for event-triggered campaigns: their segment exists and is dynamic."""
+    schedule = request.get("Schedule")
+    if isinstance(schedule, dict) and schedule.get("Frequency") == "EVENT" and request.get("SegmentId"):
+        try:
+            services.segment_service.membership(app_id, str(request["SegmentId"]))
+        except NotFoundError as exc:
+            raise ValidationError("SegmentId", str(exc)) from exc
+    return request

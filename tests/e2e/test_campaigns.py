@@ -362,6 +362,74 @@ def test_a_custom_channel_campaign_delivers_pinpoints_payload_to_its_function(ca
     assert sorted(delivered()) == ["crm-0", "crm-1", "crm-2", "crm-3"]
 
 
+def test_an_event_triggers_its_campaign_once_and_not_when_it_arrives_late(campaigning):
+    from engage.adapters.kinesis import KinesisEventStream
+    from engage.events import Event, emit
+
+    from engage_local.api import wait_until
+    from tests.support.streams import stream_records
+
+    c = campaigning
+    c.people(["buyer-1"], Attributes={"Plan": ["gold"]})
+    c.people(["free-1"], Attributes={"Plan": ["free"]})
+    purchase = {
+        "FilterType": "ENDPOINT",
+        "Dimensions": {
+            "EventType": {"DimensionType": "INCLUSIVE", "Values": ["purchase_success"]},
+            "Metrics": {"price": {"ComparisonOperator": "GREATER_THAN_OR_EQUAL", "Value": 20}},
+        },
+    }
+    campaign = c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={"SMSMessage": {"Body": "Thanks for your purchase"}},
+        Schedule={"StartTime": "IMMEDIATE", "Frequency": "EVENT", "EventFilter": purchase},
+    )
+    stream = KinesisEventStream(c.outputs["EventStreamName"], c.stack.client("kinesis"))
+    now_ms = int(time.time() * 1000)
+
+    def bought(event_id, endpoint_id="buyer-1", at=now_ms, price=25.0):
+        return Event(
+            "purchase_success",
+            c.app,
+            endpoint_id,
+            metrics={"price": price},
+            timestamp_ms=at,
+            event_id=event_id,
+        )
+
+    late, fresh = f"late-{c.app}", f"fresh-{c.app}"
+    emit(
+        [
+            bought(late, at=now_ms - 6 * 60 * 1000),  # six minutes old: dropped, counted
+            bought(f"cheap-{c.app}", price=5.0),  # does not match the filter
+            bought(f"free-{c.app}", endpoint_id="free-1"),  # not in the segment
+            bought(fresh),
+            bought(fresh),  # the same event again (a replay): sent once
+        ],
+        stream,
+    )
+    (text,) = c.all_texts(campaign["Id"], 1, timeout=60)
+    assert text["request"]["DestinationPhoneNumber"] == c.number("buyer-1")
+    assert text["request"]["MessageBody"] == "Thanks for your purchase"
+
+    def sent_events():
+        return [
+            r
+            for r in stream_records(c.stack.client("kinesis"), c.outputs["EventStreamName"])
+            if r["attributes"].get("campaign_id") == campaign["Id"] and r["event_type"] == "_SMS.BUFFERED"
+        ]
+
+    assert wait_until(lambda: len(sent_events()) >= 1, 30, 0.2)
+    (event,) = sent_events()
+    assert event["attributes"]["campaign_activity_id"] == f"event-{fresh}"
+    logs = "".join(
+        p.read_text()
+        for p in (c.stack.state_dir / "logs").rglob("*.log")
+        if "EventCampaignFunction" in str(p)
+    )
+    assert f'"event_id":"{late}"' in logs.replace(" ", "") and '"LATE":1' in logs.replace(" ", "")
+
+
 def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoint):
     """events/campaign_*/: the seed's input (a segment and an SMS template) through the deployed
     start, batch and finish functions, as `sam local invoke` would run them."""

@@ -79,6 +79,18 @@ class Segments:
         dimensional segment's population (an imported segment is always read whole)."""
         return self._stream(app_id, self._plan(app_id, self.get(app_id, segment_id)), extra, shards)
 
+    def membership(self, app_id: str, segment_id: str) -> Predicate:
+        """Whether one endpoint is in a dynamic segment, without reading the population (for
+        event-triggered campaigns). An imported segment, or one built on it, has no such test:
+        ValidationError."""
+        steps = self._plan(app_id, self.get(app_id, segment_id))
+        if steps.imported_source is not None:
+            raise ValidationError(
+                "SegmentId", f"segment {segment_id!r} is static (imported); use a dynamic one"
+            )
+        channels = steps.channels
+        return lambda e: (channels is None or e.get("ChannelType") in channels) and steps.predicate(e)
+
     def estimate(self, app_id: str, segment_id: str, sample_shards: int | None = None) -> dict[str, Any]:
         """The segment's size and its count per channel. With `sample_shards`, a dimensional
         segment is counted on that many of the store's shards and scaled up (an estimate, quick on

@@ -1,0 +1,62 @@
+"""Event-triggered campaigns: the event stream's consumer. Each record is matched against its
+application's active EVENT campaigns and sends what they say to the event's endpoint (see
+engage.campaigns.on_event). Answers a partial batch response: a record that fails comes back (the
+shard retries from it, bisecting), and one that keeps failing goes to the DLQ; a replayed record
+queues the same sends, which the ledger sends once."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.campaigns.on_event import on_event
+from engage.errors import NotFoundError
+from engage.obs import logger, metrics
+from engage.runtime import services
+
+processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+METRICS = {"Queued": "EventCampaignMessagesQueued", "LATE": "EventCampaignEventsLate"}
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    campaigns: dict[str, list[dict[str, Any]]] = {}  # read once per application and batch
+
+    def record_handler(record: KinesisStreamRecord) -> None:
+        data = record.kinesis.data_as_json()
+        app_id = data["application"]["app_id"]
+        if app_id not in campaigns:
+            campaigns[app_id] = services.campaigns.list(app_id)
+        counts = on_event(
+            data,
+            campaigns[app_id],
+            _endpoint,
+            services.segment_service.membership,
+            services.campaign_tools,
+            datetime.now(UTC),
+        )
+        if counts:
+            logger.info(
+                "event campaigns",
+                extra={
+                    "event_id": data.get("event_id"),
+                    "event_type": data.get("event_type"),
+                    "counts": counts,
+                },
+            )
+        for reason, name in METRICS.items():
+            if counts.get(reason):
+                metrics.add_metric(name=name, unit="Count", value=counts[reason])
+
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+
+
+def _endpoint(app_id: str, endpoint_id: str) -> dict[str, Any] | None:
+    try:
+        return services.contacts.get(app_id, endpoint_id)
+    except NotFoundError:
+        return None

@@ -294,7 +294,7 @@ def test_a_run_cancelled_midway_queues_nothing_more_and_says_so(campaigning):
     assert kind == "cancelled" and summary["State"] == "CANCELLED"
     counts = summary["Counts"]
     assert counts["CANCELLED"] > 0 and counts["Queued"] >= 10  # stopped midway, not before nor after
-    assert counts["Queued"] + counts["CANCELLED"] == 60 == summary["TotalEndpointCount"]
+    assert counts["Queued"] + counts["CANCELLED"] == 60 == summary["TotalEndpointCount"], summary
     assert len(c.all_texts(campaign["Id"], counts["Queued"])) == counts["Queued"]
     again = engage("campaign", "cancel", "--app", c.app, run_id, "--json", state_dir=c.stack.state_dir)
     assert again.returncode == 1 and "CANCELLED" in json.loads(again.stdout)["error"]["message"]

@@ -102,7 +102,7 @@ class Sending:
 
     def archived(self, endpoint_id):
         listed = self.s3.list_objects_v2(
-            Bucket=self.outputs["ArchiveBucketName"], Prefix=f"archive/{endpoint_id}/"
+            Bucket=self.outputs["ArchiveBucketName"], Prefix=f"archive/{self.app}/{endpoint_id}/"
         )
         return {
             o["Key"]: self.s3.get_object(Bucket=self.outputs["ArchiveBucketName"], Key=o["Key"])[
@@ -599,7 +599,7 @@ def test_erasing_an_address_removes_what_was_sent_to_it_without_an_endpoint(send
     pinpoint.send_messages(ApplicationId=sending.app, MessageRequest=request)
     assert wait_until(lambda: sending.emails_to("walk-in@example.org"), 60, 0.2)
     listed = sending.s3.list_objects_v2(
-        Bucket=sending.outputs["ArchiveBucketName"], Prefix="archive/address-"
+        Bucket=sending.outputs["ArchiveBucketName"], Prefix=f"archive/{sending.app}/address-"
     )
     mine = [
         o["Key"]

@@ -42,7 +42,7 @@ def test_each_address_is_hashed_then_cleared_and_each_endpoint_deleted_last():
     names = [name for name, _ in log.calls]
     assert names == ["suppress_erased", "remove", "erase", "delete_prefix"] * 2 + ["delete_prefix", "delete"]
     prefixes = [args for name, args in log.calls if name == "delete_prefix"]
-    assert prefixes == [("archive/address-0123/",), ("archive/address-0123/",), ("archive/e1/",)]
+    assert prefixes == [("archive/a/address-0123/",), ("archive/a/address-0123/",), ("archive/a/e1/",)]
     assert report.to_dict() == {
         "ErasedEndpoints": ["e1"],
         "ArchivedMessagesDeleted": 9,

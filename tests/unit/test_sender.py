@@ -110,7 +110,7 @@ def test_an_email_is_rendered_sent_archived_as_sent_and_reported():
     raw = sent["raw"].decode()
     assert "Subject: Hi Ana" in raw and "Offer 10%" in raw
     assert sender.archive_store.objects == {result.archive_key: sent["raw"]}
-    assert result.archive_key.startswith("archive/ep-1/")
+    assert result.archive_key.startswith(f"archive/{APP}/ep-1/")
     (record,) = sender.events.records
     assert record["event_type"] == "_email.send"
     assert record["attributes"]["message_id"] == sent["MessageId"] == result.outcome.message_id
@@ -545,4 +545,4 @@ def test_an_archive_copy_that_cannot_be_removed_is_reported(caplog):
     sender.archive_store = Sticky()
     (result,) = sender.send_batch([email()], clock.now + 30)
     assert result.outcome.status == Status.REFUSED and result.archive_key is None
-    assert "could not be removed" in caplog.text and "archive/ep-1/" in caplog.text
+    assert "could not be removed" in caplog.text and f"archive/{APP}/ep-1/" in caplog.text

@@ -75,9 +75,11 @@ def erase(
         report.suppressions_hashed += 1
         report.suppressions_removed += suppressions.remove(app_id, channel, address)
         report.consent_records += consent.erase(app_id, channel, address)
-        report.archived_messages += archive.delete_prefix(endpoint_prefix(pseudonym(channel, address)))
+        report.archived_messages += archive.delete_prefix(
+            endpoint_prefix(app_id, pseudonym(channel, address))
+        )
     for endpoint in endpoints:
-        report.archived_messages += archive.delete_prefix(endpoint_prefix(endpoint["Id"]))
+        report.archived_messages += archive.delete_prefix(endpoint_prefix(app_id, endpoint["Id"]))
         contacts.delete(app_id, endpoint["Id"])
         report.endpoints.append(endpoint["Id"])
     return report

@@ -1,7 +1,9 @@
 """The archive of what was sent: every message kept as it went out, under
-`archive/<EndpointId>/<YYYY>/<MM>/<DD>/<HH>/<message id>` (the endpoint first, so one person's
-archive is one prefix to erase): an email as the exact `.eml` bytes SES sent, a text or voice
-message as its rendered text with the metadata of the send."""
+`archive/<ApplicationId>/<EndpointId>/<YYYY>/<MM>/<DD>/<HH>/<message id>` (the seed's layout
+under the application, since one bucket serves every application and endpoint ids are only unique
+within one; the endpoint before the date, so one person's archive is one prefix to erase): an
+email as the exact `.eml` bytes SES sent, a text or voice message as its rendered text with the
+metadata of the send."""
 
 from __future__ import annotations
 
@@ -18,16 +20,18 @@ PREFIX = "archive/"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")
 
 
-def endpoint_prefix(endpoint_id: str) -> str:
-    """Everything archived for one endpoint (what erasure removes)."""
+def endpoint_prefix(app_id: str, endpoint_id: str) -> str:
+    """Everything archived for one endpoint of an application (what erasure removes)."""
+    if not app_id:
+        raise ValidationError("ApplicationId", "is required")
     if not endpoint_id:
         raise ValidationError("EndpointId", "is required")
-    return f"{PREFIX}{_safe(endpoint_id)}/"
+    return f"{PREFIX}{_safe(app_id)}/{_safe(endpoint_id)}/"
 
 
-def key(endpoint_id: str, sent_at: datetime, message_id: str, extension: str) -> str:
+def key(app_id: str, endpoint_id: str, sent_at: datetime, message_id: str, extension: str) -> str:
     moment = sent_at.astimezone(UTC)
-    return f"{endpoint_prefix(endpoint_id)}{moment:%Y/%m/%d/%H}/{_safe(message_id)}.{extension}"
+    return f"{endpoint_prefix(app_id, endpoint_id)}{moment:%Y/%m/%d/%H}/{_safe(message_id)}.{extension}"
 
 
 @dataclass(frozen=True)
@@ -37,13 +41,19 @@ class ArchivedMessage:
     content_type: str
 
 
-def email(endpoint_id: str, sent_at: datetime, message_id: str, raw: bytes) -> ArchivedMessage:
+def email(app_id: str, endpoint_id: str, sent_at: datetime, message_id: str, raw: bytes) -> ArchivedMessage:
     """The email exactly as sent (the bytes given to SES)."""
-    return ArchivedMessage(key(endpoint_id, sent_at, message_id, "eml"), raw, "message/rfc822")
+    return ArchivedMessage(key(app_id, endpoint_id, sent_at, message_id, "eml"), raw, "message/rfc822")
 
 
 def text(
-    endpoint_id: str, sent_at: datetime, message_id: str, channel: str, body: str, metadata: Mapping[str, Any]
+    app_id: str,
+    endpoint_id: str,
+    sent_at: datetime,
+    message_id: str,
+    channel: str,
+    body: str,
+    metadata: Mapping[str, Any],
 ) -> ArchivedMessage:
     """A text or voice message as rendered, with what identifies the send."""
     document = {
@@ -55,7 +65,7 @@ def text(
         **dict(metadata),
     }
     encoded = json.dumps(document, ensure_ascii=False, sort_keys=True).encode()
-    return ArchivedMessage(key(endpoint_id, sent_at, message_id, "json"), encoded, "application/json")
+    return ArchivedMessage(key(app_id, endpoint_id, sent_at, message_id, "json"), encoded, "application/json")
 
 
 def _safe(part: str) -> str:

@@ -245,6 +245,7 @@ class Sender:
                 payload = custom_payload(first, [c.endpoint for c in claimed], sent_at)
                 kept.extend(
                     archive.text(
+                        c.request.app_id,
                         c.request.recipient_id,
                         sent_at,
                         f"{attempt}-{index}",
@@ -430,7 +431,7 @@ class Sender:
                 sender_name=content.options.get("FromName"),
                 message_id=f"<{own_id}@{sender.rsplit('@', 1)[1]}>",
             )
-            kept = archive.email(request.recipient_id, sent_at, own_id, raw)
+            kept = archive.email(request.app_id, request.recipient_id, sent_at, own_id, raw)
             return lambda: self._archived(
                 item, kept, lambda: self.email.send(raw, sender, endpoint["Address"], _tags(request))
             )
@@ -438,7 +439,9 @@ class Sender:
         metadata = {k: v for k, v in _tags(request).items() if k != "endpoint_id"}
         if request.channel == "PUSH":
             return self._push_call(item, content, sent_at, own_id, metadata)
-        kept = archive.text(request.recipient_id, sent_at, own_id, request.channel, body, metadata)
+        kept = archive.text(
+            request.app_id, request.recipient_id, sent_at, own_id, request.channel, body, metadata
+        )
         context = {**_tags(request), "message_id": own_id}
         origination = content.options.get("OriginationNumber")
         if request.channel == "SMS":
@@ -472,7 +475,13 @@ class Sender:
         extras = {k: v for k, v in content.options.items() if k in ("Action", "Url", "ImageUrl")}
         notification = {**content.parts, **extras}
         kept = archive.text(
-            request.recipient_id, sent_at, own_id, "PUSH", content.parts["Body"], {**metadata, **notification}
+            request.app_id,
+            request.recipient_id,
+            sent_at,
+            own_id,
+            "PUSH",
+            content.parts["Body"],
+            {**metadata, **notification},
         )
         channel, token = str(endpoint["ChannelType"]), endpoint["Address"]
         context = {**_tags(request), "message_id": own_id}

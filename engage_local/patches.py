@@ -29,7 +29,10 @@ requirements/dev.txt and tests/e2e cover each patch):
 - asynchronous invocations (InvocationType=Event) go to the local invoker's queue, with Lambda's
   retries and destinations, and moto's own event-source triggers are switched off: an event source
   mapping is registered but never fires inside SendMessage or PutRecord (`engage_local.pollers`
-  polls instead).
+  polls instead);
+- DynamoDB writes are applied one at a time (moto's server runs requests on threads without a lock,
+  so concurrent updates of one item lost increments: 799 of 800 counted in a measured run), as
+  DynamoDB's item-level atomicity promises.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import hashlib
 import io
 import json
 import string
+import threading
 import types
 import zipfile
 from collections.abc import Callable
@@ -53,6 +57,7 @@ from moto.awslambda.exceptions import LambdaClientError
 from moto.cloudformation import exceptions as cfn_exceptions
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
+from moto.dynamodb import models as dynamodb_models
 from moto.s3 import models as s3_models
 from moto.stepfunctions import models as sfn_models
 from moto.stepfunctions import responses as sfn_responses
@@ -81,6 +86,21 @@ class _FnSubTemplate(string.Template):
 
 _FN_SUB_STRING = types.SimpleNamespace(Template=_FnSubTemplate)
 _original_string = parsing.string
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_original_dynamodb_writes = {
+    name: getattr(dynamodb_models.DynamoDBBackend, name) for name in _DYNAMODB_WRITES
+}
+_dynamodb_write_lock = threading.RLock()
+
+
+def _one_write_at_a_time(write: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(write)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _dynamodb_write_lock:
+            return write(*args, **kwargs)
+
+    return locked
+
 
 # What `Ref` returns for models moto gives no physical id.
 PHYSICAL_IDS: dict[type, Callable[[Any], str]] = {
@@ -387,6 +407,8 @@ def install(
         _with_extra_attributes(model, handles, read)
     parsing.resource_class_from_type = resource_class_from_type
     parsing.string = _FN_SUB_STRING
+    for name, write in _original_dynamodb_writes.items():
+        setattr(dynamodb_models.DynamoDBBackend, name, _one_write_at_a_time(write))
 
 
 def uninstall() -> None:
@@ -404,6 +426,8 @@ def uninstall() -> None:
     _restore_attributes()
     parsing.resource_class_from_type = _original_resource_class
     parsing.string = _original_string
+    for name, write in _original_dynamodb_writes.items():
+        setattr(dynamodb_models.DynamoDBBackend, name, write)
 
 
 def supported_types(provisioners: dict[str, type]) -> set[str]:

@@ -209,3 +209,45 @@ def _name(local_stack, function):
     from engage_local.state import read_state
 
     return read_state(local_stack.state_dir).physical_id(function, "runtime-test")
+
+
+def test_concurrent_transactions_on_one_item_lose_no_update(local_stack):
+    """DynamoDB's item-level atomicity: eight writers adding to one counter (as a run's parts
+    do) count every addition (moto alone lost some)."""
+    import uuid
+
+    table = local_stack.stacks["engage"].outputs["JobsTableName"]
+    pk = f"JOB#race#{uuid.uuid4().hex[:8]}"
+    clients = local_clients(local_stack.endpoint_url, local_stack.region)
+    clients.client("dynamodb").put_item(
+        TableName=table, Item={"pk": {"S": pk}, "job": {"M": {"n": {"N": "0"}}}}
+    )
+
+    def add(writer: int) -> None:
+        dynamodb = local_clients(local_stack.endpoint_url, local_stack.region).client("dynamodb")
+        for n in range(60):
+            dynamodb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": table,
+                            "Item": {"pk": {"S": f"{pk}#PIECE#{writer}-{n}"}},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": table,
+                            "Key": {"pk": {"S": pk}},
+                            "UpdateExpression": "SET #j.n = #j.n + :one",
+                            "ExpressionAttributeNames": {"#j": "job"},
+                            "ExpressionAttributeValues": {":one": {"N": "1"}},
+                        }
+                    },
+                ]
+            )
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(add, range(8)))
+    item = clients.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True)
+    assert item["Item"]["job"]["M"]["n"] == {"N": "480"}

@@ -10,7 +10,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import from_item, is_conflict, query_items, raise_conflict, to_item
+from engage.adapters.dynamodb import (
+    failed_conditions,
+    from_item,
+    query_items,
+    raise_conflict,
+    to_item,
+    transact_write,
+)
 
 
 class DynamoCampaignStore:
@@ -102,8 +109,9 @@ class DynamoCapCounter:
             "expires": {"N": str(int(self.clock()) + self.MARKER_DAYS * 86_400)},
         }
         try:
-            self.client.transact_write_items(
-                TransactItems=[
+            transact_write(
+                self.client,
+                [
                     {
                         "Put": {
                             "TableName": self.table,
@@ -112,11 +120,13 @@ class DynamoCapCounter:
                         }
                     },
                     {"Update": update},
-                ]
+                ],
             )
         except ClientError as exc:
-            if not is_conflict(exc):
-                raise
-            reasons = exc.response.get("CancellationReasons") or []
-            return bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"  # counted before
+            failed = failed_conditions(exc)
+            if 0 in failed:  # this run was counted before
+                return True
+            if 1 in failed:  # a limit would be passed
+                return False
+            raise
         return True

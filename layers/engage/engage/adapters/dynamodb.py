@@ -65,6 +65,35 @@ def is_conflict(exc: ClientError) -> bool:
     return error_code(exc) in CONFLICT_CODES
 
 
+RACE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+
+
+def failed_conditions(exc: ClientError) -> set[int]:
+    """The positions of the items whose condition failed in a cancelled transaction."""
+    reasons = exc.response.get("CancellationReasons") or []
+    return {n for n, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"}
+
+
+def transact_write(client: Any, items: list[dict[str, Any]], backoff: Backoff | None = None) -> None:
+    """TransactWriteItems, tried again (capped exponential backoff, full jitter) while it is
+    cancelled only by other transactions on the same items or by throttling, which DynamoDB does
+    under concurrent writers (botocore does not retry a cancelled transaction). A failed condition
+    is raised to the caller as the ClientError (see `failed_conditions`)."""
+    backoff = backoff or Backoff()
+    for attempt in range(backoff.max_attempts):
+        try:
+            client.transact_write_items(TransactItems=items)
+            return
+        except ClientError as exc:
+            reasons = {r.get("Code") for r in exc.response.get("CancellationReasons") or []} - {"None", None}
+            raced = error_code(exc) == "TransactionConflictException" or (
+                error_code(exc) == "TransactionCanceledException" and reasons and reasons <= RACE_REASONS
+            )
+            if not raced or attempt + 1 >= backoff.max_attempts:
+                raise
+            backoff.wait(attempt)
+
+
 def raise_conflict(exc: ClientError, what: str) -> None:
     """Re-raises a lost conditional write as ConflictError; anything else propagates unchanged."""
     if is_conflict(exc):

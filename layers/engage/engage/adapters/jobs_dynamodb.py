@@ -10,7 +10,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import from_item, is_conflict, query_items, to_item, to_value
+from engage.adapters.dynamodb import (
+    failed_conditions,
+    from_item,
+    is_conflict,
+    query_items,
+    to_item,
+    to_value,
+    transact_write,
+)
 from engage.contacts.model import now_iso
 from engage.imports.job import ChunkResult
 from engage.imports.reader import MAX_FAILURES
@@ -146,8 +154,9 @@ class DynamoJobStore:
         """Applies a counter update in the same transaction as a marker item that may not exist yet,
         so a retried or redelivered piece counts once."""
         try:
-            self.client.transact_write_items(
-                TransactItems=[
+            transact_write(
+                self.client,
+                [
                     {
                         "Put": {
                             "TableName": self.table,
@@ -156,10 +165,10 @@ class DynamoJobStore:
                         }
                     },
                     {"Update": update},
-                ]
+                ],
             )
         except ClientError as exc:
-            if is_conflict(exc):
+            if 0 in failed_conditions(exc):  # the marker exists: counted before
                 return False
             raise
         return True

@@ -1,4 +1,5 @@
-"""`engage campaign create|start|status|cancel`: campaigns and their runs on the running stack.
+"""`engage campaign create|start|status|cancel|approve|reject`: campaigns and their runs on the
+running stack.
 
 A run is an execution of the campaign workflow named after the run id, so starting the same run
 twice follows the first one instead of sending again."""
@@ -111,8 +112,50 @@ def cancel(args: argparse.Namespace) -> int:
         raise CommandError(
             f"run {args.run_id} is {current['State']}: nothing to cancel", EXIT_FAILED, "Conflict"
         )
+    if (cancelled.get("Approval") or {}).get("Token"):  # a run awaiting approval: its chain ends now
+        _decide(state, cancelled, approved=False, reason="cancelled")
     emit(args, activity(cancelled), human=f"run {args.run_id} cancelled: parts not yet run queue nothing")
     return 0
+
+
+def approve(args: argparse.Namespace) -> int:
+    return _answer(args, approved=True)
+
+
+def reject(args: argparse.Namespace) -> int:
+    return _answer(args, approved=False)
+
+
+def _answer(args: argparse.Namespace, approved: bool) -> int:
+    """Resumes a chain waiting on a run's approval: the campaign starts, or the run is cancelled."""
+    from engage.campaigns.runs import activity
+
+    state = running_stack(args)
+    jobs = job_store(state, args.stack)
+    run = jobs.get(args.app, args.run_id)
+    if run is None or run["JobStatus"] != "PENDING" or not (run.get("Approval") or {}).get("Token"):
+        current = "missing" if run is None else run["JobStatus"]
+        raise CommandError(f"run {args.run_id} is not awaiting approval ({current})", EXIT_FAILED, "Conflict")
+    if not approved:
+        run = jobs.cancel(args.app, args.run_id, ("PENDING",)) or run
+    _decide(state, run, approved, getattr(args, "reason", None))
+    decision = "approved: the campaign starts" if approved else "rejected: the run is cancelled"
+    emit(args, activity(run), human=f"run {args.run_id} {decision}")
+    return 0
+
+
+def _decide(state: Any, run: dict[str, Any], approved: bool, reason: str | None) -> None:
+    sfn = stack_clients(state).client("stepfunctions")
+    token = run["Approval"]["Token"]
+    try:
+        if approved:
+            sfn.send_task_success(taskToken=token, output=json.dumps({"approved": True}))
+        else:
+            sfn.send_task_failure(taskToken=token, error="CampaignRejected", cause=reason or "rejected")
+    except (sfn.exceptions.TaskTimedOut, sfn.exceptions.InvalidToken) as exc:
+        raise CommandError(
+            f"run {run['Id']}: its approval is no longer awaited ({exc})", EXIT_FAILED, "Conflict"
+        ) from exc
 
 
 def _wait_for_run(state: Any, stack: str, app: str, run_id: str, timeout: float) -> dict[str, Any]:
@@ -160,8 +203,12 @@ def register(areas: Any, common: argparse.ArgumentParser) -> None:
     for name, run, what in (
         ("status", status, "a run's activity"),
         ("cancel", cancel, "cancel a run mid-way"),
+        ("approve", approve, "approve a chained campaign run awaiting approval: it starts"),
+        ("reject", reject, "reject a chained campaign run awaiting approval: it is cancelled"),
     ):
         command = campaign.add_parser(name, parents=[common], help=what)
         command.add_argument("--app", required=True, help="application (project) id")
         command.add_argument("run_id", help="the run id")
+        if name == "reject":
+            command.add_argument("--reason", help="why (kept in the chain's history)")
         command.set_defaults(run=run)

@@ -30,6 +30,12 @@ requirements/dev.txt and tests/e2e cover each patch):
   retries and destinations, and moto's own event-source triggers are switched off: an event source
   mapping is registered but never fires inside SendMessage or PutRecord (`engage_local.pollers`
   polls instead);
+- a nested execution (`arn:aws:states:::states:startExecution`, `.sync`, `.sync:2`) works: the
+  interpreter handed the ASL's `StateMachineArn`/`Input`/`Name` to the SDK unconverted, and kept
+  the SDK's casing and datetimes in its answers, where Step Functions gives `ExecutionArn`,
+  `StartDate` in epoch milliseconds, `Output` (parsed by `.sync:2`) and so on;
+- SendTaskFailure hands the task its `cause` as well as its `error` (moto's handler dropped the
+  cause, so a Catch saw `"Cause": null` where Step Functions gives what the caller said);
 - DynamoDB writes are applied one at a time (moto's server runs requests on threads without a lock,
   so concurrent updates of one item lost increments: 799 of 800 counted in a measured run), as
   DynamoDB's item-level atomicity promises.
@@ -47,6 +53,7 @@ import threading
 import types
 import zipfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +69,9 @@ from moto.s3 import models as s3_models
 from moto.stepfunctions import models as sfn_models
 from moto.stepfunctions import responses as sfn_responses
 from moto.stepfunctions import utils as sfn_utils
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_sfn as sfn_service_task,
+)
 
 from engage_local.runtime import LOG_TAIL_BYTES, FunctionSpec, LambdaRuntime, TooManyRequestsError
 
@@ -86,6 +96,48 @@ class _FnSubTemplate(string.Template):
 
 _FN_SUB_STRING = types.SimpleNamespace(Template=_FnSubTemplate)
 _original_string = parsing.string
+_SfnTask = sfn_service_task.StateTaskServiceSfn
+_original_sfn_parameters = _SfnTask._normalise_parameters
+_original_sfn_response = _SfnTask._normalise_response
+
+
+def _sfn_parameters(
+    self: Any, parameters: dict, boto_service_name: str | None = None, service_action_name: str | None = None
+) -> None:
+    """The ASL's parameter names (StateMachineArn, Input, Name) as the SDK's (stateMachineArn, ...)."""
+    _original_sfn_parameters(self, parameters, boto_service_name, service_action_name)
+    if service_action_name is None:
+        for name in list(parameters):
+            parameters[name[:1].lower() + name[1:]] = parameters.pop(name)
+
+
+def _sfn_response(
+    self: Any, response: Any, boto_service_name: str | None = None, service_action_name: str | None = None
+) -> None:
+    """The SDK's answer as Step Functions gives it to a state: ExecutionArn, StartDate in epoch
+    milliseconds, ..."""
+    _original_sfn_response(self, response, boto_service_name, service_action_name)
+    if isinstance(response, dict):
+        converted = {
+            name[:1].upper() + name[1:]: int(value.timestamp() * 1000)
+            if isinstance(value, datetime)
+            else value
+            for name, value in response.items()
+        }
+        response.clear()
+        response.update(converted)
+
+
+_original_send_task_failure = sfn_responses.StepFunctionResponse.send_task_failure
+
+
+def _send_task_failure(self: Any) -> Any:
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+    )
+    return sfn_responses.EmptyResult()
+
+
 _DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
 _original_dynamodb_writes = {
     name: getattr(dynamodb_models.DynamoDBBackend, name) for name in _DYNAMODB_WRITES
@@ -409,6 +461,9 @@ def install(
     parsing.string = _FN_SUB_STRING
     for name, write in _original_dynamodb_writes.items():
         setattr(dynamodb_models.DynamoDBBackend, name, _one_write_at_a_time(write))
+    _SfnTask._normalise_parameters = _sfn_parameters
+    sfn_responses.StepFunctionResponse.send_task_failure = _send_task_failure
+    _SfnTask._normalise_response = _sfn_response
 
 
 def uninstall() -> None:
@@ -428,6 +483,9 @@ def uninstall() -> None:
     parsing.string = _original_string
     for name, write in _original_dynamodb_writes.items():
         setattr(dynamodb_models.DynamoDBBackend, name, write)
+    _SfnTask._normalise_parameters = _original_sfn_parameters
+    sfn_responses.StepFunctionResponse.send_task_failure = _original_send_task_failure
+    _SfnTask._normalise_response = _original_sfn_response
 
 
 def supported_types(provisioners: dict[str, type]) -> set[str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.campaigns.model import new_campaign
-from engage.campaigns.runs import new_run, seed_request
+from engage.campaigns.runs import new_run, seed_campaign_id, seed_request
 from engage.errors import ConflictError
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -53,7 +53,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def _campaign(app_id: str, request: dict[str, Any], run_id: str) -> dict[str, Any]:
     if request.get("CampaignId"):
         return services.campaigns.get(app_id, request["CampaignId"])
-    campaign = new_campaign(app_id, seed_request(request), f"seed-{run_id}")
+    campaign = new_campaign(app_id, seed_request(request), seed_campaign_id(run_id))
     try:
         services.campaigns.store.put(campaign)
     except ConflictError:  # a retried start: the campaign exists already

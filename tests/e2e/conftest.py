@@ -125,3 +125,11 @@ def pinpoint(local_stack):
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=local_stack.region
     )
     return engage.pinpoint_client(local_stack.api.url, session=session)
+
+
+@pytest.fixture
+def campaigning(local_stack, pinpoint):
+    """A fresh application on the local stack with its audience, campaigns and runs."""
+    from tests.support.campaigns import Campaigning
+
+    return Campaigning(local_stack, pinpoint)

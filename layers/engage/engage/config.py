@@ -57,6 +57,10 @@ class Settings:
     campaign_concurrency: str = "4"
     hook_batch_size: str = "50"
     hook_failure_policy: str = "SKIP"
+    campaign_topic: str = ""
+    chain_workflow: str = ""
+    chain_approval: str = "AUTO"
+    chain_approval_timeout: str = "86400"
     sends_table: str = ""
     archive_bucket: str = ""
     send_queue_url: str = ""
@@ -104,6 +108,10 @@ class Settings:
         "campaign_concurrency": "CAMPAIGN_CONCURRENCY",
         "hook_batch_size": "HOOK_BATCH_SIZE",
         "hook_failure_policy": "HOOK_FAILURE_POLICY",
+        "campaign_topic": "CAMPAIGN_TOPIC_ARN",
+        "chain_workflow": "CHAIN_WORKFLOW_ARN",
+        "chain_approval": "CHAIN_APPROVAL",
+        "chain_approval_timeout": "CHAIN_APPROVAL_TIMEOUT_SECONDS",
         "sends_table": "SENDS_TABLE",
         "archive_bucket": "ARCHIVE_BUCKET",
         "send_queue_url": "SEND_QUEUE_URL",

@@ -25,6 +25,7 @@ from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.adapters.templates_dynamodb import DynamoTemplateStore
+from engage.adapters.topics import TopicPublisher
 from engage.campaigns.hooks import HookPolicy
 from engage.campaigns.model import Campaigns
 from engage.campaigns.runs import RunTools
@@ -233,6 +234,14 @@ class Services:
     @cached_property
     def import_workflow(self) -> WorkflowStarter:
         return WorkflowStarter(self.factory.client("stepfunctions"), self.settings.require("import_workflow"))
+
+    @cached_property
+    def chain_workflow(self) -> WorkflowStarter:
+        return WorkflowStarter(self.factory.client("stepfunctions"), self.settings.require("chain_workflow"))
+
+    @cached_property
+    def campaign_topic(self) -> TopicPublisher:
+        return TopicPublisher(self.factory.client("sns"), self.settings.require("campaign_topic"))
 
 
 services = Services()

@@ -48,6 +48,10 @@ class ObjectStore:
             return candidate
         return key
 
+    def metadata(self, bucket: str, key: str) -> dict[str, str]:
+        """An object's user metadata (the x-amz-meta-* headers, without the prefix)."""
+        return dict(self.client.head_object(Bucket=bucket, Key=key).get("Metadata") or {})
+
     def keys(self, bucket: str, prefix: str) -> Iterator[str]:
         """Every key under a prefix, in S3's (lexicographic) order, page by page."""
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):

@@ -84,6 +84,11 @@ def seed_request(request: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def seed_campaign_id(run_id: str) -> str:
+    """The campaign a run made from the seed's input is recorded as (one per run)."""
+    return f"seed-{run_id}"
+
+
 def new_run(run_id: str, campaign: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
     run = job_record(
         run_id,

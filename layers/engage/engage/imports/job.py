@@ -186,7 +186,15 @@ def new_job(
 # Folders CreateImportJob may not read: the stack's own work, and exports/, which holds other
 # applications' endpoints (reading them back is for whoever may read the bucket, not for any caller
 # of the API).
-INTERNAL_PREFIXES = (IMPORT_PREFIX, WORK_PREFIX, MEMBERS_PREFIX, "validation-work/", "exports/")
+INTERNAL_PREFIXES = (
+    IMPORT_PREFIX,
+    "campaign-imports/",  # chained imports, started when dropped
+    WORK_PREFIX,
+    MEMBERS_PREFIX,
+    "validation-work/",
+    "campaign-work/",
+    "exports/",
+)
 
 
 def requested_import(

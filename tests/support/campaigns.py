@@ -1,0 +1,82 @@
+"""Campaigns on the local stack, for the e2e tests: one application's audience, campaigns and
+runs, and what they sent."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+
+class Campaigning:
+    """One application's audience, campaigns and runs on the local stack, and what they sent."""
+
+    def __init__(self, local_stack, pinpoint):
+        from engage.adapters.consent_dynamodb import DynamoConsentStore
+        from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+        from engage.contacts import ContactStore
+
+        from tests.support.topics import TopicInbox
+
+        self.stack, self.pinpoint = local_stack, pinpoint
+        self.outputs = local_stack.stacks["engage"].outputs
+        self.app = f"camp{uuid.uuid4().hex[:8]}"
+        dynamodb = local_stack.client("dynamodb")
+        self.contacts = ContactStore(DynamoEndpointRepository(self.outputs["ContactsTableName"], dynamodb))
+        self.consent = DynamoConsentStore(self.outputs["ConsentTableName"], dynamodb)
+        self.numbers = 0
+        self.inbox = TopicInbox(local_stack, self.outputs["CampaignTopicArn"], f"campaign-{self.app}")
+
+    def people(self, ids, **fields):
+        for endpoint_id in ids:
+            self.numbers += 1  # distinct numbers: consent and suppression are per number
+            number = f"+1206555{self.numbers:04d}"
+            self.contacts.upsert(self.app, endpoint_id, {"ChannelType": "SMS", "Address": number, **fields})
+
+    def segment(self, attribute="Plan", value="gold"):
+        request = {
+            "Name": value,
+            "Dimensions": {"Attributes": {attribute: {"AttributeType": "INCLUSIVE", "Values": [value]}}},
+        }
+        return self.pinpoint.create_segment(ApplicationId=self.app, WriteSegmentRequest=request)[
+            "SegmentResponse"
+        ]
+
+    def campaign(self, **request):
+        return self.pinpoint.create_campaign(
+            ApplicationId=self.app,
+            WriteCampaignRequest={"Name": "offer", "Schedule": {"StartTime": "IMMEDIATE"}, **request},
+        )["CampaignResponse"]
+
+    def start(self, campaign_id, run_id=None):
+        run_id = run_id or f"run-{uuid.uuid4().hex[:8]}"
+        self.stack.client("stepfunctions").start_execution(
+            stateMachineArn=self.outputs["CampaignWorkflowArn"],
+            name=run_id,
+            input=json.dumps({"ApplicationId": self.app, "CampaignId": campaign_id}),
+        )
+        return run_id
+
+    def notified(self, run_id, timeout=90):
+        from engage_local.api import wait_until
+
+        assert wait_until(lambda: self.inbox.about(lambda body: body.get("Id") == run_id), timeout, 0.2)
+        ((kind, summary),) = self.inbox.about(lambda body: body.get("Id") == run_id)
+        return kind, summary
+
+    def texts(self, campaign_id):
+        return [
+            e
+            for e in self.stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+            if (e["request"].get("Context") or {}).get("campaign_id") == campaign_id
+        ]
+
+    def all_texts(self, campaign_id, count, timeout=60):
+        from engage_local.api import wait_until
+
+        assert wait_until(lambda: len(self.texts(campaign_id)) >= count, timeout, 0.2)
+        time.sleep(0.5)  # and nothing more arrives
+        return self.texts(campaign_id)
+
+    def number(self, endpoint_id):
+        return self.contacts.get(self.app, endpoint_id)["Address"]

@@ -124,3 +124,70 @@ def test_a_chain_that_asks_for_approval_starts_when_approved_and_is_cancelled_wh
     assert c.texts(second["CampaignId"]) == []
     again = engage("campaign", "approve", "--app", c.app, second["Id"], state_dir=c.stack.state_dir)
     assert again.returncode == 1 and "not awaiting approval" in again.stderr
+
+
+def test_the_sample_events_drive_the_chain_and_event_campaign_functions(campaigning):
+    """events/chain_start/, events/chain_approval/, events/campaign_events/: as `sam local invoke`
+    runs them, through the deployed functions."""
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+
+    c = campaigning
+    bucket, key = c.outputs["ImportBucketName"], "campaign-imports/sample-app/spring leads.csv"
+    s3 = c.stack.client("s3")
+    s3.put_object(Bucket=bucket, Key=key, Body=people_csv("sample"), Metadata={"sms-template": "welcome"})
+    etag = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+    dropped = _sample("chain_start/file_dropped.json", IMPORT_BUCKET=bucket, ETAG=etag)
+    first = invoke(c.stack, "Campaigns/ChainStartFunction", dropped, stack="engage")["payload"]
+    again = invoke(c.stack, "Campaigns/ChainStartFunction", dropped, stack="engage")["payload"]
+    assert first["run_id"] == again["run_id"]  # Step Functions answers a repeated start with the same run
+    arn = c.outputs["ChainWorkflowArn"].replace(":stateMachine:", ":execution:")
+    execution = c.stack.client("stepfunctions").describe_execution(executionArn=f"{arn}:{first['run_id']}")
+    assert execution["name"] == first["run_id"]
+    executions = c.stack.client("stepfunctions").list_executions(
+        stateMachineArn=c.outputs["ChainWorkflowArn"]
+    )
+    assert [e["name"] for e in executions["executions"]].count(first["run_id"]) == 1
+
+    run_id = f"chain-sample-{c.app}"
+    awaiting = _sample(
+        "chain_approval/awaiting.json", TASK_TOKEN="sample-token", RUN_ID=run_id, SEGMENT_ID="seg-1"
+    )
+    asked = invoke(c.stack, "Campaigns/ChainApprovalFunction", awaiting, stack="engage")["payload"]
+    assert asked == {"run_id": run_id, "requested": True}
+    status = engage(
+        "campaign", "status", "--app", "sample-app", run_id, "--json", state_dir=c.stack.state_dir
+    )
+    assert json.loads(status.stdout)["State"] == "PENDING"
+    repeated = invoke(c.stack, "Campaigns/ChainApprovalFunction", awaiting, stack="engage")["payload"]
+    assert repeated["requested"] is False  # a retried step asks once
+
+    segment = c.pinpoint.create_segment(
+        ApplicationId="sample-app",
+        WriteSegmentRequest={
+            "Name": "gold",
+            "Dimensions": {"Attributes": {"plan": {"AttributeType": "INCLUSIVE", "Values": ["gold"]}}},
+        },
+    )["SegmentResponse"]
+    purchase = {
+        "FilterType": "ENDPOINT",
+        "Dimensions": {"EventType": {"DimensionType": "INCLUSIVE", "Values": ["purchase_success"]}},
+    }
+    c.pinpoint.create_campaign(
+        ApplicationId="sample-app",
+        WriteCampaignRequest={
+            "Name": "thanks",
+            "SegmentId": segment["Id"],
+            "MessageConfiguration": {"SMSMessage": {"Body": "Thanks"}},
+            "Schedule": {"StartTime": "IMMEDIATE", "Frequency": "EVENT", "EventFilter": purchase},
+        },
+    )
+    sample = _sample("campaign_events/purchase_late.json")
+    late = invoke(c.stack, "Campaigns/EventCampaignFunction", sample, stack="engage")
+    assert late["payload"] == {"batchItemFailures": []}
+    logs = "".join(
+        p.read_text()
+        for p in (c.stack.state_dir / "logs").rglob("*.log")
+        if "EventCampaignFunction" in str(p)
+    ).replace(" ", "")
+    assert '"event_id":"6f1e2d3c-sample-purchase"' in logs and '"LATE":1' in logs

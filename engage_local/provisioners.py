@@ -256,6 +256,17 @@ class SchedulerSchedule(Provisioned):
         return cls(request["Name"], {"Arn": arn})
 
 
+class SchedulerScheduleGroup(Provisioned):
+    TYPE = "AWS::Scheduler::ScheduleGroup"
+    ATTRIBUTES = ("Arn",)
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        group = props.get("Name", name[-64:])
+        arn = client("scheduler", region).create_schedule_group(Name=group)["ScheduleGroupArn"]
+        return cls(group, {"Arn": arn})
+
+
 class FirehoseDeliveryStream(Provisioned):
     TYPE = "AWS::KinesisFirehose::DeliveryStream"
     ATTRIBUTES = ("Arn",)

@@ -215,9 +215,17 @@ class Router:
                     }
                 )
         for schedule in self._schedules():
-            if schedule.state == "ENABLED" and due(schedule.schedule_expression, at):
+            if (
+                schedule.state == "ENABLED"
+                and due(schedule.schedule_expression, at)
+                and _within(schedule, at)
+            ):
                 target = schedule.target
-                payload = json.loads(target["Input"]) if target.get("Input") else {}
+                payload = (
+                    json.loads(_scheduler_context(target["Input"], schedule, at))
+                    if target.get("Input")
+                    else {}
+                )
                 self.deliver_rule(None, {}, [{"Arn": target["Arn"], "Input": json.dumps(payload)}])
                 fired.append(
                     {
@@ -242,6 +250,33 @@ class Router:
             for group in backend.schedule_groups.values():
                 found.extend(group.schedules.values())
         return found
+
+
+def _within(schedule: Any, at: datetime) -> bool:
+    """Scheduler fires a schedule only between its StartDate and EndDate."""
+    start, end = _moment(schedule.start_date), _moment(schedule.end_date)
+    return (start is None or at >= start) and (end is None or at <= end)
+
+
+def _moment(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, UTC)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _scheduler_context(text: str, schedule: Any, at: datetime) -> str:
+    """The context attributes Scheduler fills into a target's input when it fires."""
+    values = {
+        "<aws.scheduler.scheduled-time>": at.replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "<aws.scheduler.schedule-arn>": schedule.arn,
+        "<aws.scheduler.execution-id>": str(uuid.uuid4()),
+        "<aws.scheduler.attempt-number>": "1",
+    }
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text
 
 
 def _backends(backend_dict: Any, region: str) -> list[Any]:

@@ -318,6 +318,14 @@ def _failure_destinations(cfn: Any) -> set[str]:
         for resource in cfn.get_resources([kind]).values():
             config = (resource.get("Properties") or {}).get("DestinationConfig") or {}
             used.add(_ref((config.get("OnFailure") or {}).get("Destination")))
+    for schedule in cfn.get_resources(["AWS::Scheduler::Schedule"]).values():
+        target = (schedule.get("Properties") or {}).get("Target") or {}
+        used.add(_ref((target.get("DeadLetterConfig") or {}).get("Arn")))
+    # A queue the stack's code names as the dead-letter queue of what it creates at run time (the
+    # campaign schedules an API call writes), declared in the queue's Metadata.
+    for name, queue in cfn.get_resources(["AWS::SQS::Queue"]).items():
+        if ((queue.get("Metadata") or {}).get("engage") or {}).get("dead-letter-for"):
+            used.add(name)
     return used - {None}
 
 

@@ -17,7 +17,9 @@ CAMPAIGNS = "/v1/apps/<app_id>/campaigns"
 @router.post(CAMPAIGNS)
 def create_campaign(app_id: str) -> Response:
     request = _event_segment_checked(path_id(app_id), json_body(router))
-    return json_response(201, services.campaigns.create(path_id(app_id), request))
+    campaign = services.campaigns.create(path_id(app_id), request)
+    services.campaign_launcher.apply(campaign)  # an IMMEDIATE campaign starts now; a later one is scheduled
+    return json_response(201, campaign)
 
 
 @router.get(CAMPAIGNS)
@@ -34,12 +36,15 @@ def get_campaign(app_id: str, campaign_id: str) -> Response:
 def update_campaign(app_id: str, campaign_id: str) -> Response:
     request = _event_segment_checked(path_id(app_id), json_body(router))
     campaign = services.campaigns.update(path_id(app_id), path_id(campaign_id), request)
+    services.campaign_launcher.apply(campaign)
     return json_response(200, campaign)
 
 
 @router.delete(f"{CAMPAIGNS}/<campaign_id>")
 def delete_campaign(app_id: str, campaign_id: str) -> Response:
-    return json_response(200, services.campaigns.delete(path_id(app_id), path_id(campaign_id)))
+    campaign = services.campaigns.delete(path_id(app_id), path_id(campaign_id))
+    services.campaign_launcher.remove(campaign)
+    return json_response(200, campaign)
 
 
 @router.get(f"{CAMPAIGNS}/<campaign_id>/activities")

@@ -79,7 +79,7 @@ def test_a_campaign_run_sends_to_its_segment_minus_the_holdout_and_publishes_its
         },
         HoldoutPercent=25,
     )
-    run_id = c.start(campaign["Id"])
+    run_id = c.started(campaign)  # an IMMEDIATE campaign runs when it is created
     kind, summary = c.notified(run_id)
     assert kind == "success" and summary["State"] == "COMPLETED" and summary["TotalEndpointCount"] == 40
     counts = summary["Counts"]
@@ -154,7 +154,7 @@ def test_a_run_applies_hook_treatments_holdout_quiet_time_in_two_zones_consent_s
         "SUPPRESSED_MANUAL": len({"bounced-0"} - held),
     }
     sendable = [i for i in ids if i not in held and i[0] in "tr"]
-    run_id = c.start(campaign["Id"])
+    run_id = c.started(campaign)  # an IMMEDIATE campaign runs when it is created
     kind, summary = c.notified(run_id)
     assert kind == "success" and summary["TotalEndpointCount"] == len(ids)
     assert {k: summary["Counts"][k] for k in expected} == expected
@@ -196,7 +196,7 @@ def test_a_run_cancelled_midway_queues_nothing_more_and_says_so(campaigning):
         MessageConfiguration={"SMSMessage": {"Body": "Hi"}},
         Hook={"LambdaFunctionName": "engage-hook-e2e-filter", "Mode": "FILTER"},
     )
-    run_id = c.start(campaign["Id"])
+    run_id = c.started(campaign)  # an IMMEDIATE campaign runs when it is created
     jobs = c.stack.client("dynamodb")
 
     def first_part_done():
@@ -227,12 +227,11 @@ def test_starting_the_same_run_twice_sends_once(campaigning):
     c = campaigning
     c.people([f"m-{i}" for i in range(12)], Attributes={"Plan": ["gold"]})
     campaign = c.campaign(SegmentId=c.segment()["Id"], MessageConfiguration={"SMSMessage": {"Body": "Once"}})
-    run_id = f"run-{uuid.uuid4().hex[:8]}"
+    run_id = c.started(campaign)  # CreateCampaign started it; start it twice more, as a retry would
     args = ("campaign", "start", "--app", c.app, "--campaign", campaign["Id"], "--run", run_id, "--json")
     first = engage(*args, state_dir=c.stack.state_dir, timeout=120)
     second = engage(*args, state_dir=c.stack.state_dir, timeout=120)
     assert first.returncode == 0 and second.returncode == 0, (first.stderr, second.stderr)
-    assert "started before" in second.stderr
     assert (
         json.loads(first.stdout)["SuccessfulEndpointCount"]
         == 12
@@ -264,7 +263,7 @@ def test_a_custom_channel_campaign_delivers_pinpoints_payload_to_its_function(ca
         Hook={"LambdaFunctionName": function, "Mode": "DELIVERY"},
     )
     assert campaign["CustomDeliveryConfiguration"]["DeliveryUri"] == function
-    kind, summary = c.notified(c.start(campaign["Id"]))
+    kind, summary = c.notified(c.started(campaign))
     assert kind == "success" and summary["Counts"]["Queued"] == 4
 
     def delivered():
@@ -355,7 +354,6 @@ def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoin
     """events/campaign_*/: the seed's input (a segment and an SMS template) through the deployed
     start, batch and finish functions, as `sam local invoke` would run them."""
     import json
-    import uuid
 
     from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
     from engage.contacts import ContactStore
@@ -414,3 +412,57 @@ def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoin
         stack="engage",
     )
     assert finished["payload"]["State"] == "COMPLETED" and finished["payload"]["SuccessfulEndpointCount"] == 1
+
+
+def test_later_and_recurring_campaigns_run_when_their_schedule_fires_once_per_firing(campaigning):
+    from datetime import timedelta
+
+    from engage.campaigns.schedule import schedule_name
+
+    from tests.support.cli import engage
+
+    c = campaigning
+    c.people([f"m-{i}" for i in range(3)], Attributes={"Plan": ["gold"]})
+    segment = c.segment()["Id"]
+    start = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
+    later = c.campaign(
+        SegmentId=segment,
+        MessageConfiguration={"SMSMessage": {"Body": "Later"}},
+        Schedule={"StartTime": start.isoformat(), "Frequency": "ONCE"},
+    )
+    daily = c.campaign(
+        SegmentId=segment,
+        MessageConfiguration={"SMSMessage": {"Body": "Daily"}},
+        Schedule={
+            "StartTime": start.isoformat(),
+            "Frequency": "DAILY",
+            "EndTime": (start + timedelta(days=3)).isoformat(),
+        },
+    )
+    scheduler = c.stack.client("scheduler")
+    group = c.outputs["CampaignScheduleGroupName"]
+    schedules = {s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]}
+    assert {schedule_name(c.app, later["Id"]), schedule_name(c.app, daily["Id"])} <= schedules
+    assert c.texts(later["Id"]) == [] and c.texts(daily["Id"]) == []  # nothing before its time
+
+    def tick(at):
+        ticked = engage(
+            "local", "tick", "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ"), state_dir=c.stack.state_dir
+        )
+        assert ticked.returncode == 0, ticked.stderr
+
+    tick(start)
+    tick(start)  # the same firing delivered twice: one run
+    kind, summary = c.notified(f"{later['Id']}-{start:%Y%m%dT%H%M}")
+    assert kind == "success" and summary["Counts"]["Queued"] == 3
+    assert len(c.all_texts(later["Id"], 3)) == 3
+    tick(start + timedelta(days=1))  # the daily campaign's second day (the first ran at `start` too)
+    assert c.notified(f"{daily['Id']}-{start + timedelta(days=1):%Y%m%dT%H%M}")[0] == "success"
+    assert len(c.all_texts(daily["Id"], 6)) == 6
+    tick(start + timedelta(days=5))  # after its EndTime: nothing
+    time.sleep(1)
+    assert len(c.texts(daily["Id"])) == 6
+
+    c.pinpoint.delete_campaign(ApplicationId=c.app, CampaignId=daily["Id"])
+    remaining = {s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]}
+    assert schedule_name(c.app, daily["Id"]) not in remaining

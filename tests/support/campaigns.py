@@ -48,6 +48,11 @@ class Campaigning:
             WriteCampaignRequest={"Name": "offer", "Schedule": {"StartTime": "IMMEDIATE"}, **request},
         )["CampaignResponse"]
 
+    @staticmethod
+    def started(campaign):
+        """The run CreateCampaign started for an IMMEDIATE campaign."""
+        return f"{campaign['Id']}-v{campaign['Version']}"
+
     def start(self, campaign_id, run_id=None):
         run_id = run_id or f"run-{uuid.uuid4().hex[:8]}"
         self.stack.client("stepfunctions").start_execution(

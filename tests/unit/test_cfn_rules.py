@@ -174,6 +174,31 @@ def test_queues_that_are_failure_destinations_need_no_redrive_policy():
     assert "E9006" not in ids(template)
 
 
+def test_a_dead_letter_queue_of_schedules_needs_no_redrive_policy():
+    template = (
+        CFN
+        + """
+  ScheduleDlq:
+    Type: AWS::SQS::Queue
+    Properties: {KmsMasterKeyId: alias/aws/sqs}
+  RuntimeDlq:
+    Type: AWS::SQS::Queue
+    Metadata: {engage: {dead-letter-for: schedules written at run time}}
+    Properties: {KmsMasterKeyId: alias/aws/sqs}
+  Nightly:
+    Type: AWS::Scheduler::Schedule
+    Properties:
+      ScheduleExpression: cron(0 3 * * ? *)
+      FlexibleTimeWindow: {Mode: "OFF"}
+      Target:
+        Arn: arn:aws:lambda:us-east-1:123456789012:function:nightly
+        RoleArn: arn:aws:iam::123456789012:role/scheduler
+        DeadLetterConfig: {Arn: !GetAtt ScheduleDlq.Arn}
+"""
+    )
+    assert "E9006" not in ids(template)
+
+
 @pytest.mark.parametrize(
     "template",
     ["template.yaml", *sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("apps/*/template.yaml"))],

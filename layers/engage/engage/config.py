@@ -61,6 +61,11 @@ class Settings:
     chain_workflow: str = ""
     chain_approval: str = "AUTO"
     chain_approval_timeout: str = "86400"
+    campaign_workflow: str = ""
+    campaign_schedule_group: str = ""
+    campaign_schedule_target: str = ""
+    campaign_schedule_role: str = ""
+    campaign_schedule_dlq: str = ""
     sends_table: str = ""
     archive_bucket: str = ""
     send_queue_url: str = ""
@@ -112,6 +117,11 @@ class Settings:
         "chain_workflow": "CHAIN_WORKFLOW_ARN",
         "chain_approval": "CHAIN_APPROVAL",
         "chain_approval_timeout": "CHAIN_APPROVAL_TIMEOUT_SECONDS",
+        "campaign_workflow": "CAMPAIGN_WORKFLOW_ARN",
+        "campaign_schedule_group": "CAMPAIGN_SCHEDULE_GROUP",
+        "campaign_schedule_target": "CAMPAIGN_SCHEDULE_TARGET_ARN",
+        "campaign_schedule_role": "CAMPAIGN_SCHEDULE_ROLE_ARN",
+        "campaign_schedule_dlq": "CAMPAIGN_SCHEDULE_DLQ_ARN",
         "sends_table": "SENDS_TABLE",
         "archive_bucket": "ARCHIVE_BUCKET",
         "send_queue_url": "SEND_QUEUE_URL",

@@ -3,9 +3,11 @@ variables and the shared client factory, and only when first used (cold starts s
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cached_property
 
 from engage.adapters.buckets_dynamodb import DynamoBucketStore
+from engage.adapters.campaign_schedules import SchedulerCampaignSchedules
 from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoCapCounter
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
@@ -29,6 +31,7 @@ from engage.adapters.topics import TopicPublisher
 from engage.campaigns.hooks import HookPolicy
 from engage.campaigns.model import Campaigns
 from engage.campaigns.runs import RunTools
+from engage.campaigns.schedule import Launcher
 from engage.config import Settings
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
@@ -238,6 +241,24 @@ class Services:
     @cached_property
     def chain_workflow(self) -> WorkflowStarter:
         return WorkflowStarter(self.factory.client("stepfunctions"), self.settings.require("chain_workflow"))
+
+    @cached_property
+    def campaign_workflow(self) -> WorkflowStarter:
+        return WorkflowStarter(
+            self.factory.client("stepfunctions"), self.settings.require("campaign_workflow")
+        )
+
+    @cached_property
+    def campaign_launcher(self) -> Launcher:
+        settings = self.settings
+        schedules = SchedulerCampaignSchedules(
+            self.factory.client("scheduler"),
+            settings.require("campaign_schedule_group"),
+            settings.require("campaign_schedule_target"),
+            settings.require("campaign_schedule_role"),
+            settings.require("campaign_schedule_dlq"),
+        )
+        return Launcher(schedules, self.campaign_workflow, lambda: datetime.now(UTC))
 
     @cached_property
     def campaign_topic(self) -> TopicPublisher:

@@ -1,0 +1,34 @@
+"""A campaign's schedule fired (EventBridge Scheduler): start its run, named after the scheduled
+minute, so a schedule delivered twice starts one run. A campaign deleted or paused since is left
+alone (its schedule goes with the next update or deletion)."""
+
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.campaigns.schedule import scheduled_run_id
+from engage.campaigns.triggers import active
+from engage.errors import NotFoundError
+from engage.obs import logger, metrics
+from engage.runtime import services
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    app_id, campaign_id = event["ApplicationId"], event["CampaignId"]
+    try:
+        campaign = services.campaigns.get(app_id, campaign_id)
+    except NotFoundError:
+        logger.warning("a schedule fired for a deleted campaign", extra={"campaign_id": campaign_id})
+        return {"started": False, "reason": "CAMPAIGN_DELETED"}
+    scheduled = datetime.fromisoformat(event["ScheduledTime"].replace("Z", "+00:00"))
+    if not active(campaign, scheduled):  # as it was at its firing, however late Scheduler delivered it
+        logger.info("a schedule fired for an inactive campaign", extra={"campaign_id": campaign_id})
+        return {"started": False, "reason": "CAMPAIGN_INACTIVE"}
+    run_id = scheduled_run_id(campaign_id, event["ScheduledTime"])
+    started = services.campaign_workflow.start(run_id, {"ApplicationId": app_id, "CampaignId": campaign_id})
+    metrics.add_metric(
+        name="ScheduledRunsStarted" if started else "DuplicateScheduledRuns", unit="Count", value=1
+    )
+    return {"started": started, "run_id": run_id}

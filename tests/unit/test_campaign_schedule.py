@@ -1,0 +1,118 @@
+"""When campaigns run (engage.campaigns.schedule): now, once later, or on a recurring schedule;
+run ids named after what started them; the launcher keeping schedules in step."""
+
+from datetime import UTC, datetime
+
+import pytest
+from engage.campaigns.model import new_campaign, updated_campaign
+from engage.campaigns.schedule import (
+    Launcher,
+    SchedulePlan,
+    immediate_run_id,
+    schedule_name,
+    schedule_plan,
+    scheduled_run_id,
+)
+
+NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
+
+
+def campaign(**schedule):
+    request = {
+        "SegmentId": "s",
+        "MessageConfiguration": {"SMSMessage": {"Body": "b"}},
+        "Schedule": {"StartTime": "IMMEDIATE", **schedule},
+    }
+    return new_campaign("schedapp", request, "c-1")
+
+
+@pytest.mark.parametrize(
+    ("schedule", "plan"),
+    [
+        ({}, SchedulePlan(start_now=True)),
+        ({"StartTime": "2026-11-26T10:30:30Z"}, SchedulePlan(start_now=True)),  # within a minute: now
+        ({"StartTime": "2026-11-26T12:00:00+01:00"}, SchedulePlan(expression="at(2026-11-26T11:00:00)")),
+        (
+            {"StartTime": "2026-11-27T08:15:00Z", "Frequency": "DAILY", "EndTime": "2026-12-27T00:00:00Z"},
+            SchedulePlan(
+                expression="cron(15 8 * * ? *)",
+                start_date=datetime(2026, 11, 27, 8, 15, tzinfo=UTC),
+                end_date=datetime(2026, 12, 27, tzinfo=UTC),
+            ),
+        ),
+        (
+            {"StartTime": "2026-11-30T09:00:00Z", "Frequency": "WEEKLY", "EndTime": "2027-01-01T00:00:00Z"},
+            SchedulePlan(
+                expression="cron(0 9 ? * MON *)",
+                start_date=datetime(2026, 11, 30, 9, tzinfo=UTC),
+                end_date=datetime(2027, 1, 1, tzinfo=UTC),
+            ),
+        ),
+        (
+            {"Frequency": "HOURLY", "EndTime": "2026-11-27T00:00:00Z"},
+            SchedulePlan(
+                expression="cron(30 * * * ? *)", start_date=NOW, end_date=datetime(2026, 11, 27, tzinfo=UTC)
+            ),
+        ),
+        ({"Frequency": "DAILY", "EndTime": "2026-11-01T00:00:00Z"}, SchedulePlan()),  # over already
+    ],
+)
+def test_a_schedule_runs_now_once_later_or_recurring(schedule, plan):
+    assert schedule_plan(campaign(**schedule), NOW) == plan
+
+
+def test_monthly_keeps_the_day_and_paused_or_event_campaigns_are_never_scheduled():
+    monthly = campaign(StartTime="2026-12-05T07:00:00Z", Frequency="MONTHLY", EndTime="2027-06-01T00:00:00Z")
+    assert schedule_plan(monthly, NOW).expression == "cron(0 7 5 * ? *)"
+    paused = new_campaign("schedapp", {**campaign(), "IsPaused": True}, "c-2")
+    assert schedule_plan(paused, NOW) == SchedulePlan()
+    event = campaign(Frequency="EVENT", EventFilter={"Dimensions": {}})
+    assert schedule_plan(event, NOW) == SchedulePlan()
+
+
+def test_run_ids_name_what_started_them_and_fit_step_functions():
+    created = campaign()
+    assert immediate_run_id(created) == "c-1-v1"
+    assert (
+        immediate_run_id(
+            updated_campaign(
+                created, {k: created[k] for k in ("SegmentId", "MessageConfiguration", "Schedule")}
+            )
+        )
+        == "c-1-v2"
+    )
+    assert scheduled_run_id("c-1", "2026-11-27T08:15:00Z") == "c-1-20261127T0815"
+    assert len(scheduled_run_id("c" * 90, "2026-11-27T08:15:00Z")) <= 80
+    assert len(schedule_name("a" * 64, "c" * 64)) <= 64
+
+
+class Recorder:
+    def __init__(self):
+        self.calls = []
+
+    def put(self, name, plan, document):
+        self.calls.append(("put", name, plan.expression, document["ScheduledTime"]))
+
+    def delete(self, name):
+        self.calls.append(("delete", name))
+
+    def start(self, name, document):
+        self.calls.append(("start", name, document))
+        return True
+
+
+def test_the_launcher_starts_due_runs_and_keeps_one_schedule_per_campaign():
+    recorder = Recorder()
+    launcher = Launcher(recorder, recorder, lambda: NOW)
+    assert launcher.apply(campaign()) == "c-1-v1"
+    name = schedule_name("schedapp", "c-1")
+    assert recorder.calls == [
+        ("delete", name),
+        ("start", "c-1-v1", {"ApplicationId": "schedapp", "CampaignId": "c-1"}),
+    ]
+    recorder.calls.clear()
+    assert launcher.apply(campaign(StartTime="2026-11-28T00:00:00Z")) is None
+    assert recorder.calls == [("put", name, "at(2026-11-28T00:00:00)", "<aws.scheduler.scheduled-time>")]
+    recorder.calls.clear()
+    launcher.remove(campaign())
+    assert recorder.calls == [("delete", name)]

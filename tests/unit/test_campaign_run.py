@@ -56,6 +56,12 @@ def test_each_endpoint_gets_its_channels_message_keyed_by_campaign_run_and_endpo
         "FromAddress": "news@example.com",
     }
     assert c.request is None and c.skip == "NO_MESSAGE_FOR_CHANNEL"
+    assert a.request.max_rate is None
+
+
+def test_a_campaigns_messages_per_second_travels_with_each_send():
+    (decision,) = plan(campaign(Limits={"MessagesPerSecond": 50}), "run-1", [ep("a")], NOON_UTC, MemoryCaps())
+    assert decision.request.max_rate == 50
 
 
 def test_holdout_and_treatments_split_the_segment():

@@ -3,6 +3,7 @@ the governor, the archive of exactly what was sent, and one event per settled se
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -210,6 +211,23 @@ def test_a_throttled_call_whose_retry_finds_no_token_in_time_comes_back():
     assert isinstance(result.error, ThrottledError) and sender.email.sent == []
 
 
+def test_a_campaigns_own_rate_paces_its_sends_below_the_identitys():
+    from engage.messages.governor import named_limits
+
+    eps = [endpoint(f"ep-{i}") for i in range(4)]
+    sender, clock = make(eps)
+    identity = Limits(rate=100, burst=100)
+    sender.governor = Governor(MemoryBuckets(), lambda b: named_limits(b) or identity, sender.backoff)
+    start = clock.now
+    results = sender.send_batch([email(f"ep-{i}", max_rate=1) for i in range(4)], deadline=clock.now + 30)
+    assert all(r.outcome.status == Status.SENT for r in results)
+    assert clock.now - start >= 3  # one a second, though SES would take a hundred
+    plain = [email(f"ep-{i}", request_id="c-2") for i in range(4)]
+    start = clock.now
+    sender.send_batch(plain, deadline=clock.now + 30)
+    assert clock.now - start < 1  # without a campaign rate, the identity's
+
+
 def test_a_call_that_stays_throttled_fails_the_request_for_the_queue_and_releases_its_claim():
     throttled = ThrottledError("SendEmail: Throttling")
     sender, clock = make([endpoint("ep-1")], email_script=[throttled] * 4)
@@ -373,6 +391,10 @@ def test_malformed_queue_messages_are_refused_by_field(body, field):
 def test_a_request_round_trips_through_its_queue_body():
     request = email(transactional=True)
     assert parse_request(request.to_body()) == request
+    limited = email(max_rate=50.0)
+    assert parse_request(limited.to_body()) == limited
+    with pytest.raises(ValidationError, match="MessagesPerSecond"):
+        parse_request({**json.loads(limited.to_body()), "MessagesPerSecond": 0})
 
 
 def test_an_archive_that_cannot_be_written_sends_nothing_and_gives_the_send_back():

@@ -36,7 +36,7 @@ from engage.config import Settings
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.messages.direct import DirectSends
-from engage.messages.governor import Governor, Limits, within
+from engage.messages.governor import Governor, Limits, named_limits, within
 from engage.messages.request import address_recipient
 from engage.messages.sender import Sender, SendPolicy
 from engage.retry import Backoff
@@ -160,6 +160,9 @@ class Services:
         table = self.settings.require("sends_table")
 
         def limits(identity: str) -> Limits:
+            named = named_limits(identity)  # a campaign's own rate
+            if named is not None:
+                return named
             return quota.limits() if identity == "ses" else push if identity == "push" else texts
 
         return Governor(DynamoBucketStore(table, self.factory.client("dynamodb")), limits, Backoff())

@@ -138,6 +138,7 @@ def send_request(
         "campaign_id": campaign["Id"],
         "treatment_id": treatment_id,
         "endpoint_id": endpoint["Id"],
+        "max_rate": (campaign.get("Limits") or {}).get("MessagesPerSecond") or None,
     }
     if custom:
         types = custom.get("EndpointTypes") or []

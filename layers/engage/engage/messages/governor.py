@@ -86,6 +86,22 @@ class Governor:
         return max(0.0, missing / limits.rate)
 
 
+CAMPAIGN_BUCKETS = "campaign/"
+
+
+def campaign_bucket(app_id: str, campaign_id: str, rate: float) -> str:
+    """The token bucket of a campaign's own rate (its Limits.MessagesPerSecond), shared by every
+    sender; the rate is in the name, so whoever takes from it knows its limits."""
+    return f"{CAMPAIGN_BUCKETS}{app_id}/{campaign_id}@{rate:g}"
+
+
+def named_limits(bucket: str) -> Limits | None:
+    """The limits a bucket's name carries (a campaign's), or None for an identity's bucket."""
+    if bucket.startswith(CAMPAIGN_BUCKETS):
+        return within(float(bucket.rsplit("@", 1)[1]))
+    return None
+
+
 def within(rate: float, daily_left: float | None = None) -> Limits:
     """Limits that keep every sliding second at or under `rate`. A bucket of `burst` tokens
     refilled at `r` lets up to burst - 1 + r messages into one second, so the refill is `rate`

@@ -64,6 +64,7 @@ class SendRequest:
     transactional: bool = False
     substitutions: Mapping[str, Any] = field(default_factory=dict)
     recipient: str | None = None  # an ad hoc address's pseudonym (address_recipient)
+    max_rate: float | None = None  # the campaign's Limits.MessagesPerSecond
 
     def __post_init__(self) -> None:
         if self.address is not None and not (self.recipient and _RECIPIENT.match(self.recipient)):
@@ -95,6 +96,7 @@ class SendRequest:
             "TreatmentId": self.treatment_id,
             "Substitutions": dict(self.substitutions) or None,
             "RecipientId": self.recipient,
+            "MessagesPerSecond": self.max_rate,
         }
         document.update({k: v for k, v in optional.items() if v})
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
@@ -158,7 +160,16 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
         transactional=_flag(body.get("Transactional", False)),
         substitutions=dict(substitutions),
         recipient=body.get("RecipientId"),
+        max_rate=_rate(body.get("MessagesPerSecond")),
     )
+
+
+def _rate(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValidationError("MessagesPerSecond", "must be a positive number")
+    return float(value)
 
 
 def _id(value: object, name: str) -> str:

@@ -40,7 +40,7 @@ from engage.errors import (
 from engage.messages import archive, unsubscribe
 from engage.messages.compose import Content, TemplateReader, compose
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
-from engage.messages.governor import Governor
+from engage.messages.governor import Governor, campaign_bucket
 from engage.messages.ledger import Ledger, Outcome, Status, claim, deliver, settle
 from engage.messages.mime import build_email
 from engage.messages.request import SendRequest
@@ -180,7 +180,7 @@ class Sender:
         Requests are checked and sent `send_concurrency` at a time: a channel call waits on the
         network, and one at a time would leave most of the identity's rate unused."""
         results: list[SendResult] = []
-        by_identity: dict[str, list[_Prepared]] = defaultdict(list)
+        by_buckets: dict[tuple[str, ...], list[_Prepared]] = defaultdict(list)
         custom: list[_Prepared] = []
         for request, checked in zip(requests, self._map(self._check, requests), strict=True):
             if isinstance(checked, SendResult):
@@ -188,9 +188,9 @@ class Sender:
             elif request.channel == "CUSTOM":
                 custom.append(checked)
             else:
-                by_identity[self._identity(request)].append(checked)
-        for identity, prepared in by_identity.items():
-            results.extend(self._send_paced(identity, prepared, deadline))
+                by_buckets[self._buckets(request)].append(checked)
+        for buckets, prepared in by_buckets.items():
+            results.extend(self._send_paced(buckets, prepared, deadline))
         results.extend(self._send_custom(custom, deadline))
         return self._report(results)
 
@@ -322,16 +322,19 @@ class Sender:
             return list(pool.map(function, items))
 
     # --- pacing ------------------------------------------------------------------------------
-    def _send_paced(self, identity: str, prepared: list[_Prepared], deadline: float) -> list[SendResult]:
-        """Sends as the identity's tokens come in; calls overlap (up to `send_concurrency`), so the
-        pace is the token rate, not the channel's latency."""
+    def _send_paced(
+        self, buckets: tuple[str, ...], prepared: list[_Prepared], deadline: float
+    ) -> list[SendResult]:
+        """Sends as the tokens of every bucket (the identity's, and a campaign's own rate) come in;
+        calls overlap (up to `send_concurrency`), so the pace is the token rate, not the channel's
+        latency."""
         done: dict[int, SendResult] = {}
         waiting = list(enumerate(prepared))
         workers = max(1, self.policy.send_concurrency)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             in_flight = []
             while waiting:
-                granted = self.governor.take(identity, len(waiting), self.clock())
+                granted, identity = self._take(buckets, len(waiting))
                 if granted == 0:
                     # Wait for the whole group (one write takes them all), or for what the time
                     # left allows.
@@ -349,15 +352,27 @@ class Sender:
                     self.backoff.sleep(pause)
                     continue
                 for index, item in waiting[:granted]:
-                    in_flight.append((index, pool.submit(self._send_one, item, identity, deadline)))
+                    in_flight.append((index, pool.submit(self._send_one, item, buckets, deadline)))
                 waiting = waiting[granted:]
             done.update({index: future.result() for index, future in in_flight})
         return [done[index] for index in sorted(done)]
 
-    def _take_one(self, identity: str, deadline: float) -> bool:
-        """One token of the identity, waiting for it while the time left allows."""
+    def _take(self, buckets: tuple[str, ...], wanted: int) -> tuple[int, str]:
+        """Up to `wanted` tokens from every bucket, and the bucket that limited the take (to wait
+        on). Tokens a later bucket did not match are forfeited: the pace errs below a rate, never
+        above it."""
+        granted = wanted
+        for bucket in buckets:
+            granted = self.governor.take(bucket, granted, self.clock())
+            if granted == 0:
+                return 0, bucket
+        return granted, buckets[-1]
+
+    def _take_one(self, buckets: tuple[str, ...], deadline: float) -> bool:
+        """One token of every bucket, waiting for them while the time left allows."""
         while self.clock() < deadline:
-            if self.governor.take(identity, 1, self.clock()):
+            taken, identity = self._take(buckets, 1)
+            if taken:
                 return True
             pause = self.governor.wait_seconds(identity, 1, self.clock())
             if pause <= 0 or self.clock() + pause > deadline:  # a spent daily allowance, or no time
@@ -365,7 +380,7 @@ class Sender:
             self.backoff.sleep(pause)
         return False
 
-    def _send_one(self, item: _Prepared, identity: str, deadline: float) -> SendResult:
+    def _send_one(self, item: _Prepared, buckets: tuple[str, ...], deadline: float) -> SendResult:
         request = item.request
         resend = request.transactional and self.policy.resend_uncertain_transactional
         for attempt in range(self.backoff.max_attempts):
@@ -385,7 +400,7 @@ class Sender:
                 if attempt + 1 >= self.backoff.max_attempts or self.clock() >= deadline:
                     return SendResult(request, error=exc, address=item.endpoint.get("Address"))
                 self.backoff.wait(attempt)
-                if not self._take_one(identity, deadline):  # a retry is a call like any other
+                if not self._take_one(buckets, deadline):  # a retry is a call like any other
                     return SendResult(request, error=exc, address=item.endpoint.get("Address"))
                 continue
             except Exception as exc:  # noqa: BLE001 - the request comes back from the queue; the ledger decides then
@@ -530,14 +545,19 @@ class Sender:
             return endpoint
         return {"Id": request.recipient_id, "Address": request.address, "ChannelType": request.channel}
 
-    def _identity(self, request: SendRequest) -> str:
-        """The token bucket a send draws from: the SES account, or the origination identity."""
+    def _buckets(self, request: SendRequest) -> tuple[str, ...]:
+        """The token buckets a send draws from: its campaign's own rate (Limits.MessagesPerSecond)
+        when it has one, and the SES account or the origination identity."""
         if request.channel == "EMAIL":
-            return "ses"
-        if request.channel == "PUSH":
-            return "push"
-        origination = request.message.get("OriginationNumber") or self.policy.text_identity
-        return f"{request.channel.lower()}:{origination}"
+            identity = "ses"
+        elif request.channel == "PUSH":
+            identity = "push"
+        else:
+            origination = request.message.get("OriginationNumber") or self.policy.text_identity
+            identity = f"{request.channel.lower()}:{origination}"
+        if request.campaign_id and request.max_rate:
+            return (campaign_bucket(request.app_id, request.campaign_id, request.max_rate), identity)
+        return (identity,)
 
     def _skip(
         self, request: SendRequest, endpoint: Mapping[str, Any], reason: str, detail: str

@@ -1,9 +1,11 @@
 """`make demo`: the flagship scenario on the local stack, as far as the product exists.
 
 Today: template.yaml deployed into the local stack; the seed's messy customer CSV dropped in the
-import bucket and imported by the import workflow (rejections reported by line), its segment sized
-and its phone numbers validated by the validation workflow (then the whole application's, where
-numbers seen before come from the cache); the core stores
+import bucket under campaign-imports/, with an SMS template named in its metadata, and the chain
+runs: the import workflow imports it (rejections reported by line), the validation workflow
+validates the imported segment's phone numbers, and the campaign workflow sends the segment the
+template (what the outbox holds is shown); then the whole application's numbers are validated
+(those seen before come from the cache); the core stores
 and event stream exercised the way the flows will use them: contacts upserted with Pinpoint's rules,
 a user's 16th device evicting the oldest, an opt-out and a hard bounce recorded, events put on the
 stream and read back. Each flow that lands grows this scenario.
@@ -18,6 +20,8 @@ import time
 import uuid
 from pathlib import Path
 
+import boto3
+import engage
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.jobs_dynamodb import DynamoJobStore
@@ -25,6 +29,7 @@ from engage.adapters.kinesis import KinesisEventStream
 from engage.adapters.objects import ObjectStore, S3MemberLists
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.campaigns.runs import activity
 from engage.consent import consent_record
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
@@ -53,20 +58,57 @@ CUSTOMERS = [  # the seed's messy sample, plus the mistakes real files carry
 SAMPLE = Path(__file__).resolve().parent.parent / "events" / "import_files" / "messy.csv"
 
 
-def import_customers(stack: LocalStack, outputs: dict[str, str]) -> dict:
-    """Drops the seed's messy customer CSV in the import bucket and waits for its job."""
-    key = f"imports/{APP}/customers.csv"
-    stack.client("s3").put_object(Bucket=outputs["ImportBucketName"], Key=key, Body=SAMPLE.read_bytes())
+TEMPLATE = "demo-welcome"
+
+
+def chain_customers(stack: LocalStack, outputs: dict[str, str]) -> tuple[dict, dict, dict]:
+    """Drops the seed's messy customer CSV under campaign-imports/ naming an SMS template, and
+    waits for the chain's import job, validation run and campaign run."""
+    client = engage.pinpoint_client(stack.api.url, session=_session(stack))
+    client.create_sms_template(
+        TemplateName=TEMPLATE,
+        SMSTemplateRequest={"Body": "Hi {{Attributes.FirstName}}, welcome aboard"},
+    )
+    key = f"campaign-imports/{APP}/customers.csv"
+    stack.client("s3").put_object(
+        Bucket=outputs["ImportBucketName"],
+        Key=key,
+        Body=SAMPLE.read_bytes(),
+        Metadata={"sms-template": TEMPLATE},
+    )
     jobs = DynamoJobStore(outputs["JobsTableName"], stack.client("dynamodb"))
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        done = [
-            j for j in jobs.list(APP) if j["Type"] == "IMPORT" and j["JobStatus"] in ("COMPLETED", "FAILED")
-        ]
-        if done:
-            return done[-1]
-        time.sleep(0.1)
-    raise TimeoutError("the import job did not finish within 60 s")
+        imported = [j for j in jobs.list(APP) if j["Type"] == "IMPORT"]
+        if imported:
+            run = jobs.get(APP, f"chain-{imported[-1]['Id']}")
+            if run and run["JobStatus"] in ("COMPLETED", "FAILED", "CANCELLED") and run.get("CompletionDate"):
+                validated = jobs.get(APP, f"chain-{imported[-1]['Id']}-validate")
+                return jobs.get(APP, imported[-1]["Id"]), summary(validated), activity(run)
+            if imported[-1]["JobStatus"] == "FAILED":
+                return imported[-1], {}, {}
+        time.sleep(0.2)
+    raise TimeoutError("the chain did not finish within 180 s")
+
+
+def _session(stack: LocalStack) -> boto3.session.Session:
+    """The local stack takes any credentials; these stand in for a user's."""
+    return boto3.session.Session(
+        aws_access_key_id="demo",
+        aws_secret_access_key="demo",  # noqa: S106 - not a secret: the local stack checks none
+        region_name=stack.region,
+    )
+
+
+def show_outbox(stack: LocalStack, campaign_id: str) -> None:
+    texts = [
+        e["request"]
+        for e in stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+        if (e["request"].get("Context") or {}).get("campaign_id") == campaign_id
+    ]
+    print(f"outbox: {len(texts)} SendTextMessage request(s) for the campaign")
+    for text in texts:
+        print(redact(f"  to {text['DestinationPhoneNumber']}: {text['MessageBody']!r}"))
 
 
 def validate(stack: LocalStack, outputs: dict[str, str], request: dict) -> dict:
@@ -83,6 +125,19 @@ def validate(stack: LocalStack, outputs: dict[str, str], request: dict) -> dict:
             return summary(run)
         time.sleep(0.1)
     raise TimeoutError("the validation run did not finish within 120 s")
+
+
+def _wait_for_outbox(stack: LocalStack, campaign_id: str, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        sent = [
+            e
+            for e in stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+            if (e["request"].get("Context") or {}).get("campaign_id") == campaign_id
+        ]
+        if len(sent) >= count:
+            return
+        time.sleep(0.2)
 
 
 def show_validation(title: str, result: dict) -> None:
@@ -114,7 +169,7 @@ def main() -> int:
         suppressed = DynamoSuppressionList(outputs["SuppressionTableName"], dynamodb)
         stream = KinesisEventStream(outputs["EventStreamName"], kinesis)
 
-        imported = import_customers(stack, outputs)
+        imported, validated, ran = chain_customers(stack, outputs)
         processed, rejected_rows = imported["TotalProcessed"], imported["TotalFailures"]
         print(
             f"import of customers.csv: job {imported['JobStatus']} in {imported['TotalPieces']} chunk(s), "
@@ -129,7 +184,16 @@ def main() -> int:
         )
         size = segments.estimate(APP, imported["Id"])
         print(f"imported segment {size['Name']!r}: {size['Size']} endpoints {size['ChannelCounts']}")
-        show_validation("phone validation of the imported segment", validate(stack, outputs, imported))
+        if validated:
+            show_validation("phone validation of the imported segment", validated)
+        if ran:
+            counts = ", ".join(f"{n} {reason}" for reason, n in ran["Counts"].items() if n)
+            print(
+                f"campaign {ran['CampaignId']} (template {TEMPLATE}): run {ran['State']}, "
+                f"{ran['SuccessfulEndpointCount']} of {ran['TotalEndpointCount']} endpoints queued ({counts})"
+            )
+            _wait_for_outbox(stack, ran["CampaignId"], ran["SuccessfulEndpointCount"])
+            show_outbox(stack, ran["CampaignId"])
         print()
 
         accepted, rejected = 0, []

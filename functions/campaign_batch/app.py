@@ -22,7 +22,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     counts = (
         cancelled_part(len(endpoints))
         if cancelled(run)
-        else run_batch(campaign, event["run_id"], endpoints, datetime.now(UTC), services.campaign_tools)
+        else run_batch(
+            campaign,
+            event["run_id"],
+            endpoints,
+            datetime.now(UTC),
+            services.campaign_tools,
+            datetime.fromisoformat(event["local_at"].replace("Z", "+00:00"))
+            if event.get("local_at")
+            else None,
+        )
     )
     failures = (
         [f"{counts['NotQueued']} message(s) of part {event['index']} were not queued"]

@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.campaigns.schedule import scheduled_run_id
-from engage.campaigns.triggers import active
+from engage.campaigns.schedule import local_time, runs_at, scheduled_run_id
 from engage.errors import NotFoundError
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -23,11 +22,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning("a schedule fired for a deleted campaign", extra={"campaign_id": campaign_id})
         return {"started": False, "reason": "CAMPAIGN_DELETED"}
     scheduled = datetime.fromisoformat(event["ScheduledTime"].replace("Z", "+00:00"))
-    if not active(campaign, scheduled):  # as it was at its firing, however late Scheduler delivered it
-        logger.info("a schedule fired for an inactive campaign", extra={"campaign_id": campaign_id})
-        return {"started": False, "reason": "CAMPAIGN_INACTIVE"}
+    if not runs_at(campaign, scheduled):  # as it was at its firing, however late Scheduler delivered it
+        logger.info("a firing that runs nothing", extra={"campaign_id": campaign_id})
+        return {"started": False, "reason": "NOT_DUE"}
+    request = {"ApplicationId": app_id, "CampaignId": campaign_id}
+    if local_time(campaign):
+        request["LocalTimeAt"] = event["ScheduledTime"]  # the run sends where it is the campaign's time
     run_id = scheduled_run_id(campaign_id, event["ScheduledTime"])
-    started = services.campaign_workflow.start(run_id, {"ApplicationId": app_id, "CampaignId": campaign_id})
+    started = services.campaign_workflow.start(run_id, request)
     metrics.add_metric(
         name="ScheduledRunsStarted" if started else "DuplicateScheduledRuns", unit="Count", value=1
     )

@@ -28,8 +28,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         int(services.settings.campaign_part_size),
         lambda index, body: services.objects.write(bucket, part_key(prefix, "parts", index), body),
     )
+    local_at = (
+        {"local_at": request["LocalTimeAt"]} if request.get("LocalTimeAt") else {}
+    )  # a local-time firing
     items = [
-        {"app_id": app_id, "campaign_id": campaign["Id"], "run_id": run_id, "bucket": bucket, **p}
+        {"app_id": app_id, "campaign_id": campaign["Id"], "run_id": run_id, "bucket": bucket, **local_at, **p}
         for p in written.parts
     ]
     manifest = services.objects.write_json(bucket, f"{prefix}manifest.json", items)

@@ -22,8 +22,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "SegmentId": request["SegmentId"],
     }
     run = approval_record(new_run(run_id, campaign, request), event["token"], now_iso())
-    if not services.jobs.create(run):  # a retried step: the first one recorded and asked already
-        logger.info("approval already requested", extra={"run_id": run_id})
+    if not services.jobs.create(run):
+        # A retried step waits under a new token: the record keeps the one that resumes the chain.
+        renewed = services.jobs.renew_approval(request["ApplicationId"], run_id, run["Approval"])
+        logger.info("approval already requested", extra={"run_id": run_id, "token_renewed": renewed})
         return {"run_id": run_id, "requested": False}
     summary = {
         **activity(run),

@@ -482,3 +482,38 @@ def test_a_campaigns_messages_per_second_paces_its_sends(campaigning):
     # 8 at 2 a second (the identity allows 20) take at least three seconds; the exact pacing of
     # every window is the unit tests' (arrival times at the emulator carry the calls' jitter)
     assert len(sent) == 8 and times[-1] - times[0] >= (8 - 2) / 2 * 0.9
+
+
+def test_a_local_time_campaign_reaches_each_recipient_at_their_wall_clock_time(campaigning):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from tests.support.cli import engage
+
+    c = campaigning
+    zones = ["Asia/Kolkata", "Europe/Lisbon", "America/Chicago"]
+    for zone in zones:
+        c.people([zone.split("/")[1]], Attributes={"Plan": ["gold"]}, Demographic={"Timezone": zone})
+    day = (datetime.now(UTC) + timedelta(days=2)).date()
+    campaign = c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={"SMSMessage": {"Body": "Good morning"}},
+        Schedule={"StartTime": f"{day}T09:00:00Z", "Frequency": "ONCE", "IsLocalTime": True},
+    )
+    sent_to = []
+    for zone in zones:  # 09:00 in Kolkata comes first, then Lisbon, then Chicago
+        at = datetime.combine(day, datetime.min.time().replace(hour=9), ZoneInfo(zone)).astimezone(UTC)
+        ticked = engage(
+            "local", "tick", "--at", at.strftime("%Y-%m-%dT%H:%M:%SZ"), state_dir=c.stack.state_dir
+        )
+        assert ticked.returncode == 0, ticked.stderr
+        kind, summary = c.notified(f"{campaign['Id']}-{at:%Y%m%dT%H%M}")
+        assert kind == "success" and (summary["Counts"]["Queued"], summary["Counts"]["OTHER_TIME_ZONE"]) == (
+            1,
+            2,
+        )
+        sent_to.append(zone.split("/")[1])
+        texts = c.all_texts(campaign["Id"], len(sent_to))
+        assert sorted(t["request"]["DestinationPhoneNumber"] for t in texts) == sorted(
+            c.number(e) for e in sent_to
+        )

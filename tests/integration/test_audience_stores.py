@@ -195,3 +195,16 @@ def test_only_an_active_run_can_be_cancelled(jobs):
     jobs.finish("app", "r4", "COMPLETED", [])
     assert jobs.cancel("app", "r4", ACTIVE) is None and jobs.get("app", "r4")["JobStatus"] == "COMPLETED"
     assert jobs.cancel("app", "missing", ACTIVE) is None
+
+
+def test_a_pending_runs_approval_token_is_renewed_only_while_it_is_pending(jobs):
+    from engage.campaigns.chain import approval_record
+
+    run = approval_record(
+        new_run("r5", "app", None, {"ApplicationId": "app"}), "token-1", "2026-11-26T00:00:00.000Z"
+    )
+    assert jobs.create(run)
+    assert jobs.renew_approval("app", "r5", {"Token": "token-2", "RequestedAt": "2026-11-26T00:01:00.000Z"})
+    assert jobs.get("app", "r5")["Approval"]["Token"] == "token-2"
+    jobs.finish("app", "r5", "CANCELLED", ["rejected"])
+    assert not jobs.renew_approval("app", "r5", {"Token": "token-3"})

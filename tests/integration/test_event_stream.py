@@ -4,18 +4,11 @@ import json
 
 from engage.events import Event, emit
 
+from tests.support.streams import shard_records
+
 
 def read_all(client, stream_name):
-    records = []
-    for shard in client.list_shards(StreamName=stream_name)["Shards"]:
-        iterator = client.get_shard_iterator(
-            StreamName=stream_name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = client.get_records(ShardIterator=iterator, Limit=1000)
-            records.extend((shard["ShardId"], r) for r in page["Records"])
-            iterator = page.get("NextShardIterator") if page["Records"] else None
-    return records
+    return list(shard_records(client, stream_name))
 
 
 def test_emitted_events_arrive_on_the_stream_in_pinpoint_schema_partitioned_by_endpoint(aws, stream):

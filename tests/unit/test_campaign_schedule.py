@@ -116,3 +116,73 @@ def test_the_launcher_starts_due_runs_and_keeps_one_schedule_per_campaign():
     recorder.calls.clear()
     launcher.remove(campaign())
     assert recorder.calls == [("delete", name)]
+
+
+def test_a_local_time_campaign_fires_every_quarter_hour_across_the_days_zones():
+    from datetime import timedelta
+
+    local = campaign(StartTime="2026-12-01T09:00:00Z", IsLocalTime=True)
+    plan = schedule_plan(local, NOW)
+    assert plan.expression == "cron(0/15 * * * ? *)"
+    assert plan.start_date == datetime(2026, 11, 30, 19, tzinfo=UTC)  # 09:00 at UTC+14
+    assert plan.end_date == datetime(2026, 12, 1, 21, 15, tzinfo=UTC)  # 09:00 at UTC-12, and its quarter
+    daily = campaign(
+        StartTime="2026-12-01T09:00:00Z", IsLocalTime=True, Frequency="DAILY", EndTime="2026-12-10T00:00:00Z"
+    )
+    assert schedule_plan(daily, NOW).end_date == datetime(2026, 12, 10, tzinfo=UTC)
+    assert (
+        schedule_plan(local, datetime(2026, 12, 2, tzinfo=UTC) + timedelta(hours=1)) == SchedulePlan()
+    )  # over
+
+
+@pytest.mark.parametrize(
+    ("zone", "at", "due"),
+    [
+        ("Europe/Lisbon", datetime(2026, 12, 1, 9, 0, tzinfo=UTC), True),
+        ("Europe/Lisbon", datetime(2026, 12, 1, 9, 15, tzinfo=UTC), False),
+        ("America/Chicago", datetime(2026, 12, 1, 15, 0, tzinfo=UTC), True),
+        ("America/Chicago", datetime(2026, 12, 1, 9, 0, tzinfo=UTC), False),
+        ("Asia/Kolkata", datetime(2026, 12, 1, 3, 30, tzinfo=UTC), True),
+        ("Asia/Kathmandu", datetime(2026, 12, 1, 3, 15, tzinfo=UTC), True),
+        ("Asia/Kolkata", datetime(2026, 12, 2, 3, 30, tzinfo=UTC), False),  # a day later: once only
+    ],
+)
+def test_a_local_time_firing_is_due_where_its_the_wall_clock_time(zone, at, due):
+    from zoneinfo import ZoneInfo
+
+    from engage.campaigns.schedule import local_time_due
+
+    local = campaign(StartTime="2026-12-01T09:00:00Z", IsLocalTime=True)
+    assert local_time_due(local, ZoneInfo(zone), at) is due
+
+
+def test_a_firing_that_is_nobodys_time_starts_nothing_and_a_part_keeps_only_its_zones():
+    from engage.campaigns.runs import RunTools, run_batch
+    from engage.campaigns.schedule import zones_due
+
+    from tests.support.fakes import MemoryCaps, MemoryConsent, MemoryQueue, MemorySuppressions
+
+    local = campaign(StartTime="2026-12-01T09:00:00Z", IsLocalTime=True)
+    assert zones_due(local, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    assert not zones_due(local, datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # the day is over everywhere
+    people = [
+        {"Id": z, "ChannelType": "SMS", "Address": f"+1206555010{n}", "Demographic": {"Timezone": z}}
+        for n, z in enumerate(["Europe/Lisbon", "America/Chicago", "Asia/Kolkata"])
+    ]
+    queue = MemoryQueue()
+    tools = RunTools(MemoryCaps(), None, queue, MemoryConsent(), MemorySuppressions())
+    counts = run_batch(local, "r", people, NOW, tools, datetime(2026, 12, 1, 15, 0, tzinfo=UTC))
+    assert (counts["Queued"], counts["OTHER_TIME_ZONE"]) == (1, 2) and "Chicago" in queue.bodies[0]
+
+
+def test_a_firing_runs_a_campaign_only_while_it_is_active_and_due():
+    from engage.campaigns.schedule import runs_at
+
+    later = campaign(StartTime="2026-12-01T09:00:00Z")
+    assert not runs_at(later, datetime(2026, 12, 1, 3, 30, tzinfo=UTC))  # before its start
+    assert runs_at(later, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    local = campaign(StartTime="2026-12-01T09:00:00Z", IsLocalTime=True)
+    assert runs_at(local, datetime(2026, 12, 1, 3, 30, tzinfo=UTC))  # 09:00 in Kolkata
+    assert not runs_at(local, datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # the day is over everywhere
+    paused = {**local, "IsPaused": True}
+    assert not runs_at(paused, datetime(2026, 12, 1, 3, 30, tzinfo=UTC))

@@ -200,6 +200,24 @@ class DynamoJobStore:
         )
         return from_item(response["Attributes"])["job"]
 
+    def renew_approval(self, app_id: str, job_id: str, approval: Mapping[str, Any]) -> bool:
+        """Replaces the approval (its task token) of a run still PENDING: a retried approval step
+        waits under a new token. False when the run is no longer pending."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": job_pk(app_id, job_id)}},
+                UpdateExpression="SET #j.Approval = :a",
+                ConditionExpression="#j.JobStatus = :pending",
+                ExpressionAttributeNames={"#j": "job"},
+                ExpressionAttributeValues={":a": to_value(dict(approval)), ":pending": {"S": "PENDING"}},
+            )
+        except ClientError as exc:
+            if is_conflict(exc):
+                return False
+            raise
+        return True
+
     def cancel(self, app_id: str, job_id: str, active: tuple[str, ...]) -> dict[str, Any] | None:
         """Marks a job CANCELLED while it is in one of the `active` states; None when it is not
         (finished already, or no such job). Its workers see the mark and stop."""

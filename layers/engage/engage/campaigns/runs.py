@@ -14,7 +14,8 @@ from typing import Any, Protocol
 from engage import jobs
 from engage.campaigns.hooks import Filtered, HookInvoker, HookPolicy, filter_endpoints
 from engage.campaigns.model import assignment, treatment
-from engage.campaigns.run import CapCounter, plan
+from engage.campaigns.run import CapCounter, plan, recipient_zone
+from engage.campaigns.schedule import local_time_due
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
 from engage.jobs import job_record
@@ -38,6 +39,7 @@ COUNTS = (
     "FILTERED_BY_HOOK",
     "HOOK_FAILED",
     "CANCELLED",
+    "OTHER_TIME_ZONE",
     "INACTIVE_ENDPOINT",
     "NO_ADDRESS",
     "OPTED_OUT",
@@ -107,14 +109,22 @@ def run_batch(
     endpoints: Sequence[Mapping[str, Any]],
     now: datetime,
     tools: RunTools,
+    local_at: datetime | None = None,
 ) -> dict[str, int]:
-    """One part of a run: holdout, consent and suppression (so the hook never sees an endpoint
+    """One part of a run (of a local-time firing at `local_at`: only the endpoints whose time it
+    is): holdout, consent and suppression (so the hook never sees an endpoint
     that may not be written to, and the run counts it with its reason), the FILTER hook per
     treatment, the decisions, the queue. The sender checks eligibility again when it sends.
     Returns the part's counts."""
     counts = dict.fromkeys(COUNTS, 0)
     by_treatment: dict[str, list[Mapping[str, Any]]] = {}
+    schedule = campaign.get("Schedule") or {}
     for endpoint in endpoints:
+        if local_at is not None and not local_time_due(
+            campaign, recipient_zone(endpoint, schedule), local_at
+        ):
+            counts["OTHER_TIME_ZONE"] += 1  # its wall-clock time comes at another firing
+            continue
         treatment_id = assignment(campaign, endpoint["Id"])
         skip = (
             None

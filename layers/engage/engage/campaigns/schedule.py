@@ -3,6 +3,11 @@ starts when it is created or updated; a later ONCE campaign at its StartTime; a 
 (HOURLY, DAILY, WEEKLY, MONTHLY) from its StartTime until its EndTime, on EventBridge Scheduler;
 an EVENT campaign when its events arrive (engage.campaigns.on_event); a paused one never.
 
+With `IsLocalTime`, a scheduled campaign's StartTime is a wall-clock time in each recipient's zone
+(09:00 is 09:00 in Lisbon and later in Chicago): the schedule fires every quarter hour across the
+day's zones, and each firing whose minute is that wall-clock time somewhere runs for the endpoints
+of those zones (the others are counted OTHER_TIME_ZONE in that run).
+
 Runs are named after what started them: `<campaign>-v<version>` for a start on creation or
 update, `<campaign>-<scheduled minute>` for a scheduled one, so a retried API call or a schedule
 delivered twice (Scheduler delivers at least once) starts one run."""
@@ -13,7 +18,11 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, available_timezones
+
+from engage.campaigns.triggers import active
 
 # A start this close to now is now: Scheduler refuses one-time schedules in the past.
 NOW_MARGIN = timedelta(minutes=1)
@@ -38,6 +47,8 @@ def schedule_plan(campaign: Mapping[str, Any], now: datetime) -> SchedulePlan:
     end = _instant(schedule["EndTime"]) if schedule.get("EndTime") else None
     if end is not None and end <= now:
         return SchedulePlan()  # over
+    if local_time(campaign):
+        return _local_plan(frequency, wall_clock(campaign), end, now)
     if frequency == "ONCE":
         if start <= now + NOW_MARGIN:
             return SchedulePlan(start_now=True)
@@ -51,6 +62,71 @@ def schedule_plan(campaign: Mapping[str, Any], now: datetime) -> SchedulePlan:
         "MONTHLY": f"cron({minute} {hour} {day} * ? *)",
     }[frequency]
     return SchedulePlan(expression=cron, start_date=max(start, now), end_date=end)
+
+
+# Zones run from UTC-12 to UTC+14; offsets come in quarter hours (Nepal's +05:45, India's +05:30).
+EARLIEST_OFFSET, LATEST_OFFSET, STEP = timedelta(hours=14), timedelta(hours=12), timedelta(minutes=15)
+
+
+def _local_plan(frequency: str, wall: datetime, end: datetime | None, now: datetime) -> SchedulePlan:
+    first = wall.replace(tzinfo=UTC) - EARLIEST_OFFSET  # where the day's wall clock comes first
+    last = wall.replace(tzinfo=UTC) + LATEST_OFFSET + STEP if frequency == "ONCE" else end
+    if last is not None and last <= now:
+        return SchedulePlan()
+    return SchedulePlan(expression="cron(0/15 * * * ? *)", start_date=max(first, now), end_date=last)
+
+
+def wall_clock(campaign: Mapping[str, Any]) -> datetime:
+    """A local-time campaign's StartTime as the wall-clock time it names (its offset ignored)."""
+    text = str((campaign.get("Schedule") or {})["StartTime"])
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+def local_time_due(campaign: Mapping[str, Any], zone: ZoneInfo, at: datetime) -> bool:
+    """Whether the firing at `at` is the campaign's wall-clock time in `zone` (within its quarter
+    hour), on a day the campaign's frequency runs."""
+    wall, local = wall_clock(campaign), at.astimezone(zone)
+    frequency = (campaign.get("Schedule") or {}).get("Frequency", "ONCE")
+    if frequency == "HOURLY":
+        return (local.minute - wall.minute) % 60 < STEP.seconds // 60
+    since = (local.hour * 60 + local.minute) - (wall.hour * 60 + wall.minute)
+    if not 0 <= since < STEP.seconds // 60:
+        return False
+    return {
+        "ONCE": local.date() == wall.date(),
+        "DAILY": local.date() >= wall.date(),
+        "WEEKLY": local.date() >= wall.date() and local.weekday() == wall.weekday(),
+        "MONTHLY": local.date() >= wall.date() and local.day == wall.day,
+    }[frequency]
+
+
+def zones_due(campaign: Mapping[str, Any], at: datetime) -> bool:
+    """Whether the firing at `at` is the campaign's time anywhere (else it starts no run)."""
+    return any(local_time_due(campaign, ZoneInfo(name), at) for name in _zones())
+
+
+def local_time(campaign: Mapping[str, Any]) -> bool:
+    """Whether the campaign's scheduled StartTime is a wall-clock time in each recipient's zone."""
+    schedule = campaign.get("Schedule") or {}
+    return bool(schedule.get("IsLocalTime")) and schedule.get("StartTime", "IMMEDIATE") != "IMMEDIATE"
+
+
+def runs_at(campaign: Mapping[str, Any], at: datetime) -> bool:
+    """Whether a firing at `at` runs the campaign: not paused or deleted, inside its window (for a
+    local-time campaign, the window as the day's zones see it, and only at someone's time)."""
+    schedule = campaign.get("Schedule") or {}
+    if not local_time(campaign):
+        return active(campaign, at)
+    status = (campaign.get("State") or {}).get("CampaignStatus")
+    if campaign.get("IsPaused") or status in ("PAUSED", "DELETED"):
+        return False
+    end = _instant(schedule["EndTime"]) + LATEST_OFFSET + STEP if schedule.get("EndTime") else None
+    return (end is None or at <= end) and zones_due(campaign, at)
+
+
+@cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
 
 
 def schedule_name(app_id: str, campaign_id: str) -> str:

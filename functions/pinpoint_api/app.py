@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from campaign_routes import router as campaigns
 from engage.errors import EngageError
 from engage.obs import logger, metrics
+from event_routes import router as events
 from messaging_routes import router as messaging
 
 STATUS = {
@@ -27,6 +28,7 @@ app = APIGatewayRestResolver()
 app.include_router(audience)
 app.include_router(messaging)
 app.include_router(campaigns)
+app.include_router(events)
 
 
 def pinpoint_error(kind: str, message: str) -> Response:

@@ -517,3 +517,40 @@ def test_a_local_time_campaign_reaches_each_recipient_at_their_wall_clock_time(c
         assert sorted(t["request"]["DestinationPhoneNumber"] for t in texts) == sorted(
             c.number(e) for e in sent_to
         )
+
+
+def test_the_schedule_sample_event_starts_the_run_of_that_minute_once(local_stack, pinpoint):
+    """events/campaign_schedule/fired.json, as `sam local invoke` runs it."""
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+
+    segment = pinpoint.create_segment(
+        ApplicationId="sample-app",
+        WriteSegmentRequest={
+            "Name": "scheduled",
+            "Dimensions": {"Attributes": {"Seed": {"AttributeType": "INCLUSIVE", "Values": ["yes"]}}},
+        },
+    )["SegmentResponse"]
+    campaign = pinpoint.create_campaign(
+        ApplicationId="sample-app",
+        WriteCampaignRequest={
+            "Name": "new year",
+            "SegmentId": segment["Id"],
+            "MessageConfiguration": {"SMSMessage": {"Body": "Happy new year"}},
+            "Schedule": {"StartTime": "2030-01-01T09:00:00Z", "Frequency": "ONCE"},
+        },
+    )["CampaignResponse"]
+    fired = _sample("campaign_schedule/fired.json", CAMPAIGN_ID=campaign["Id"])
+    first = invoke(local_stack, "Campaigns/CampaignScheduleFunction", fired, stack="engage")["payload"]
+    again = invoke(local_stack, "Campaigns/CampaignScheduleFunction", fired, stack="engage")["payload"]
+    assert first["run_id"] == again["run_id"] == f"{campaign['Id']}-20300101T0900"
+    early = invoke(
+        local_stack,
+        "Campaigns/CampaignScheduleFunction",
+        {**fired, "ScheduledTime": "2029-12-31T09:00:00Z"},
+        stack="engage",
+    )["payload"]
+    assert early == {"started": False, "reason": "NOT_DUE"}  # before its StartTime
+    pinpoint.delete_campaign(ApplicationId="sample-app", CampaignId=campaign["Id"])
+    gone = invoke(local_stack, "Campaigns/CampaignScheduleFunction", fired, stack="engage")["payload"]
+    assert gone == {"started": False, "reason": "CAMPAIGN_DELETED"}

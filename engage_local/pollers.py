@@ -11,6 +11,9 @@ ReportBatchItemFailures checkpointing at the lowest failed sequence number, Bise
 splitting a failing batch, MaximumRetryAttempts and MaximumRecordAgeInSeconds bounding the retries and
 the OnFailure destination receiving what is given up on; the shard does not move past a batch until it
 is resolved.
+
+Firehose with a Kinesis source: one reader per shard of the source stream, from LATEST, delivering
+each read to the delivery stream.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 from engage.adapters.clients import ClientFactory
 from moto.awslambda import models as lambda_models
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.firehose import models as firehose_models
 
 from engage_local.invoker import Invoker, now_iso, send_to
 from engage_local.runtime import Invocation
@@ -287,6 +291,40 @@ class KinesisShardPoller(threading.Thread):
         )
 
 
+class FirehoseSourcePoller(threading.Thread):
+    """A delivery stream whose source is a Kinesis stream (KinesisStreamAsSource) reads each shard
+    from LATEST, as Firehose does, and delivers what it reads (moto's Firehose does not read its
+    source); a batch Firehose refuses is tried again, the shard does not move past it."""
+
+    def __init__(self, delivery_stream: str, stream_arn: str, shard_id: str, clients: ClientFactory) -> None:
+        super().__init__(name=f"firehose-{delivery_stream[-12:]}-{shard_id[-4:]}", daemon=True)
+        self.delivery_stream = delivery_stream
+        self.stream_name = stream_arn.split("/")[-1]
+        self.firehose = clients.client("firehose")
+        self.kinesis = clients.client("kinesis")
+        self.stopped = threading.Event()
+        self.iterator = self.kinesis.get_shard_iterator(
+            StreamName=self.stream_name, ShardId=shard_id, ShardIteratorType="LATEST"
+        )["ShardIterator"]
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                response = self.kinesis.get_records(ShardIterator=self.iterator, Limit=500)
+                records = response.get("Records", [])
+                if records:
+                    self.firehose.put_record_batch(
+                        DeliveryStreamName=self.delivery_stream,
+                        Records=[{"Data": r["Data"]} for r in records],
+                    )
+                self.iterator = response.get("NextShardIterator") or self.iterator
+                if not records:
+                    time.sleep(POLL_INTERVAL)
+            except Exception:
+                log.exception("Firehose %s could not read or deliver; trying again", self.delivery_stream)
+                time.sleep(RETRY_PAUSE)
+
+
 class Pollers:
     """Starts a poller for every event source mapping the emulator holds, as they appear."""
 
@@ -312,7 +350,7 @@ class Pollers:
             getattr(p, "batches", 0)
             for ps in self._pollers.values()
             for p in ps
-            if p.esm.function_arn == function_arn
+            if getattr(getattr(p, "esm", None), "function_arn", None) == function_arn
         )
 
     def _discover(self) -> None:
@@ -340,4 +378,19 @@ class Pollers:
                 pollers = []
             self._pollers[esm.uuid] = pollers
             for poller in pollers:
+                poller.start()
+        self._refresh_firehose()
+
+    def _refresh_firehose(self) -> None:
+        backend = firehose_models.firehose_backends[DEFAULT_ACCOUNT_ID][self.region]
+        for name, stream in list(backend.delivery_streams.items()):
+            key = f"firehose:{name}"
+            if key in self._pollers or stream.delivery_stream_type != "KinesisStreamAsSource":
+                continue
+            source = stream.source["KinesisStreamARN"]
+            shards = self.clients.client("kinesis").list_shards(StreamName=source.split("/")[-1])["Shards"]
+            self._pollers[key] = [
+                FirehoseSourcePoller(name, source, s["ShardId"], self.clients) for s in shards
+            ]
+            for poller in self._pollers[key]:
                 poller.start()

@@ -91,3 +91,38 @@ def test_an_event_put_twice_through_the_api_triggers_its_campaign_once(campaigni
     (text,) = c.all_texts(campaign["Id"], 1)
     assert text["request"]["DestinationPhoneNumber"] == c.number("buyer-1")
     assert text["request"]["MessageBody"] == "Thanks for your order"
+
+
+def test_the_stream_reaches_the_lake_as_partitioned_gzip_json_lines(campaigning):
+    import gzip
+    import json
+
+    c = campaigning
+    now = datetime.now(UTC)
+    event_id = f"lake-{c.app}"
+    c.pinpoint.put_events(
+        ApplicationId=c.app,
+        EventsRequest={
+            "BatchItem": {
+                "reader-1": {
+                    "Endpoint": {},
+                    "Events": {event_id: {"EventType": "article_read", "Timestamp": now.isoformat()}},
+                }
+            }
+        },
+    )
+    s3, bucket = c.stack.client("s3"), c.outputs["EventsBucketName"]
+
+    def delivered():
+        found = []
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix="events/").get("Contents", [])
+        for obj in listed:
+            body = gzip.decompress(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+            found.extend((obj["Key"], json.loads(line)) for line in body.decode().splitlines() if line)
+        return [(key, record) for key, record in found if record.get("event_id") == event_id]
+
+    assert wait_until(delivered, 30, 0.3)
+    ((key, record),) = delivered()
+    hour = datetime.now(UTC)
+    assert key.startswith(f"events/year={hour:%Y}/month={hour:%m}/day={hour:%d}/") and key.endswith(".gz")
+    assert record["event_type"] == "article_read" and record["client"]["client_id"] == "reader-1"

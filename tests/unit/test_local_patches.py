@@ -8,7 +8,13 @@ import pytest
 from moto.awslambda import models as lambda_models
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
+from moto.dynamodb import models as dynamodb_models
+from moto.firehose import models as firehose_models
 from moto.stepfunctions import models as sfn_models
+from moto.stepfunctions import responses as sfn_responses
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_sfn as sfn_service_task,
+)
 
 from engage_local import patches
 from engage_local.provisioners import PROVISIONERS
@@ -32,6 +38,12 @@ def originals():
         parsing.resource_class_from_type,
         sfn_models.StateMachine.has_cfn_attr,
         cfn_models.Stack.has_cfn_attr,
+        dynamodb_models.DynamoDBBackend.update_item,
+        dynamodb_models.DynamoDBBackend.transact_write_items,
+        sfn_service_task.StateTaskServiceSfn._normalise_parameters,
+        sfn_service_task.StateTaskServiceSfn._normalise_response,
+        sfn_responses.StepFunctionResponse.send_task_failure,
+        firehose_models.FirehoseBackend.put_s3_records,
     )
 
 
@@ -48,6 +60,7 @@ def test_install_redirects_and_uninstall_restores(tmp_path: Path):
     patches.install(LambdaRuntime("http://127.0.0.1:9", tmp_path), patches.Artifacts(tmp_path), PROVISIONERS)
     try:
         assert lambda_models.LambdaFunction.invoke is not before[0]
+        assert all(now is not then for now, then in zip(originals()[6:], before[6:], strict=True))
         assert (
             parsing.resource_class_from_type("AWS::SNS::Subscription")
             is PROVISIONERS["AWS::SNS::Subscription"]
@@ -70,3 +83,12 @@ def test_install_redirects_and_uninstall_restores(tmp_path: Path):
     assert parsing.string is string
     assert not hasattr(lambda_models.LayerVersion, "physical_resource_id")
     assert not sfn_models.StateMachine.has_cfn_attr("Arn")
+
+
+def test_firehose_prefix_expressions_expand_as_firehose_expands_them():
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 11, 26, 7, 5, tzinfo=UTC)
+    prefix = "events/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
+    assert patches._firehose_prefix(prefix, at) == "events/year=2026/month=11/day=26/hour=07/"
+    assert patches._firehose_prefix("plain/", at) == "plain/"

@@ -36,6 +36,12 @@ from engage_local.runtime import Invocation
 
 log = logging.getLogger("engage_local.pollers")
 POLL_INTERVAL = 0.05
+# Firehose buffers what it reads (a minute by default), so its reader need not race the Lambda
+# pollers for the emulator: GetRecords once a second per idle shard, as Firehose itself reads.
+FIREHOSE_POLL_INTERVAL = 1.0
+# Lambda polls an idle shard once a second; a fifth of that keeps stream tests quick without every
+# idle shard of every mapping hammering the emulator.
+KINESIS_POLL_INTERVAL = 0.2
 RETRY_PAUSE = 0.1
 
 
@@ -182,7 +188,7 @@ class KinesisShardPoller(threading.Thread):
                     self._process(records)
                 self.iterator = response.get("NextShardIterator") or self.iterator
                 if not records:
-                    time.sleep(POLL_INTERVAL)
+                    time.sleep(KINESIS_POLL_INTERVAL)
             except Exception:
                 log.exception("Kinesis poller for %s/%s failed; continuing", self.stream_name, self.shard_id)
                 time.sleep(RETRY_PAUSE)
@@ -319,7 +325,7 @@ class FirehoseSourcePoller(threading.Thread):
                     )
                 self.iterator = response.get("NextShardIterator") or self.iterator
                 if not records:
-                    time.sleep(POLL_INTERVAL)
+                    time.sleep(FIREHOSE_POLL_INTERVAL)
             except Exception:
                 log.exception("Firehose %s could not read or deliver; trying again", self.delivery_stream)
                 time.sleep(RETRY_PAUSE)

@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.campaigns.runs import cancelled, cancelled_part, run_batch
+from engage.campaigns.triggers import instant
 from engage.obs import logger, metrics
 from engage.runtime import services
 
@@ -28,9 +29,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             endpoints,
             datetime.now(UTC),
             services.campaign_tools,
-            datetime.fromisoformat(event["local_at"].replace("Z", "+00:00"))
-            if event.get("local_at")
-            else None,
+            instant(event["local_at"]) if event.get("local_at") else None,
         )
     )
     failures = (

@@ -2,11 +2,11 @@
 minute, so a schedule delivered twice starts one run. A campaign deleted or paused since is left
 alone (its schedule goes with the next update or deletion)."""
 
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.campaigns.schedule import local_time, runs_at, scheduled_run_id
+from engage.campaigns.triggers import instant
 from engage.errors import NotFoundError
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -21,7 +21,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except NotFoundError:
         logger.warning("a schedule fired for a deleted campaign", extra={"campaign_id": campaign_id})
         return {"started": False, "reason": "CAMPAIGN_DELETED"}
-    scheduled = datetime.fromisoformat(event["ScheduledTime"].replace("Z", "+00:00"))
+    scheduled = instant(event["ScheduledTime"])
     if not runs_at(campaign, scheduled):  # as it was at its firing, however late Scheduler delivered it
         logger.info("a firing that runs nothing", extra={"campaign_id": campaign_id})
         return {"started": False, "reason": "NOT_DUE"}

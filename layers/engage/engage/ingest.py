@@ -125,7 +125,7 @@ def _timestamp_ms(value: Any) -> int:
     if not isinstance(value, str):
         raise ValidationError("Event.Timestamp", "is required (ISO 8601)")
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError("Event.Timestamp", f"{value!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:

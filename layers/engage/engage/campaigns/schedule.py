@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, available_timezones
 
-from engage.campaigns.triggers import active
+from engage.campaigns.triggers import active, instant
 
 # A start this close to now is now: Scheduler refuses one-time schedules in the past.
 NOW_MARGIN = timedelta(minutes=1)
@@ -43,8 +43,8 @@ def schedule_plan(campaign: Mapping[str, Any], now: datetime) -> SchedulePlan:
     if campaign.get("IsPaused") or frequency == "EVENT":
         return SchedulePlan()
     start_text = schedule.get("StartTime", "IMMEDIATE")
-    start = now if start_text == "IMMEDIATE" else _instant(start_text)
-    end = _instant(schedule["EndTime"]) if schedule.get("EndTime") else None
+    start = now if start_text == "IMMEDIATE" else instant(start_text)
+    end = instant(schedule["EndTime"]) if schedule.get("EndTime") else None
     if end is not None and end <= now:
         return SchedulePlan()  # over
     if local_time(campaign):
@@ -79,7 +79,7 @@ def _local_plan(frequency: str, wall: datetime, end: datetime | None, now: datet
 def wall_clock(campaign: Mapping[str, Any]) -> datetime:
     """A local-time campaign's StartTime as the wall-clock time it names (its offset ignored)."""
     text = str((campaign.get("Schedule") or {})["StartTime"])
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    return datetime.fromisoformat(text).replace(tzinfo=None)
 
 
 def local_time_due(campaign: Mapping[str, Any], zone: ZoneInfo, at: datetime) -> bool:
@@ -120,7 +120,7 @@ def runs_at(campaign: Mapping[str, Any], at: datetime) -> bool:
     status = (campaign.get("State") or {}).get("CampaignStatus")
     if campaign.get("IsPaused") or status in ("PAUSED", "DELETED"):
         return False
-    end = _instant(schedule["EndTime"]) + LATEST_OFFSET + STEP if schedule.get("EndTime") else None
+    end = instant(schedule["EndTime"]) + LATEST_OFFSET + STEP if schedule.get("EndTime") else None
     return (end is None or at <= end) and zones_due(campaign, at)
 
 
@@ -139,7 +139,7 @@ def immediate_run_id(campaign: Mapping[str, Any]) -> str:
 
 
 def scheduled_run_id(campaign_id: str, scheduled_time: str) -> str:
-    at = _instant(scheduled_time)
+    at = instant(scheduled_time)
     return _bounded(f"{campaign_id}-{at:%Y%m%dT%H%M}")
 
 
@@ -156,10 +156,6 @@ def _bounded(run_id: str) -> str:
     if len(run_id) <= MAX_RUN_ID:
         return run_id
     return f"{run_id[:40]}-{hashlib.sha256(run_id.encode()).hexdigest()[:32]}"
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 class Schedules(Protocol):

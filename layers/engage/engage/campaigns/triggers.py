@@ -54,10 +54,10 @@ def active(campaign: Mapping[str, Any], now: datetime) -> bool:
         return False
     schedule = campaign.get("Schedule") or {}
     start = schedule.get("StartTime")
-    if start and start != "IMMEDIATE" and now < _instant(start):
+    if start and start != "IMMEDIATE" and now < instant(start):
         return False
     end = schedule.get("EndTime")
-    return not (end and now > _instant(end))
+    return not (end and now > instant(end))
 
 
 def event_matches(event_filter: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
@@ -83,5 +83,7 @@ def event_matches(event_filter: Mapping[str, Any], record: Mapping[str, Any]) ->
     return True
 
 
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def instant(text: str) -> datetime:
+    """An ISO 8601 time with its offset (Z or +hh:mm), in UTC: the campaigns' times, a schedule's
+    firing, a local-time run's moment."""
+    return datetime.fromisoformat(text).astimezone(UTC)

@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.campaigns.chain import chain_input
+from engage.errors import NotFoundError
 from engage.imports.job import ImportSource, decoded_key
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -20,12 +21,14 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     obj = event.detail["object"]
     bucket = event.detail["bucket"]["name"]
     version = f"{obj.get('version-id') or 'null'}/{obj.get('etag', '')}"
-    key = services.objects.existing_key(bucket, decoded_key(obj["key"]), obj["key"])
+    key, metadata = services.objects.existing(bucket, decoded_key(obj["key"]), obj["key"])
+    if metadata is None:
+        raise NotFoundError(f"s3://{bucket}/{key} no longer exists: nothing to import")
     source = ImportSource(bucket, key, version)
     chain = chain_input(
         source,
         obj["key"],
-        services.objects.metadata(bucket, key),
+        metadata,
         services.settings.chain_approval,
         int(services.settings.import_concurrency),
         int(services.settings.chain_approval_timeout),

@@ -208,3 +208,17 @@ def test_a_pending_runs_approval_token_is_renewed_only_while_it_is_pending(jobs)
     assert jobs.get("app", "r5")["Approval"]["Token"] == "token-2"
     jobs.finish("app", "r5", "CANCELLED", ["rejected"])
     assert not jobs.renew_approval("app", "r5", {"Token": "token-3"})
+
+
+def test_an_objects_spelling_and_metadata_come_from_one_head_request(aws):
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="drops")
+    s3.put_object(
+        Bucket="drops", Key="campaign-imports/a/spring leads.csv", Body=b"x", Metadata={"sms-template": "t"}
+    )
+    store = ObjectStore(s3)
+    found = store.existing(
+        "drops", "campaign-imports/a/spring+leads.csv", "campaign-imports/a/spring leads.csv"
+    )
+    assert found == ("campaign-imports/a/spring leads.csv", {"sms-template": "t"})
+    assert store.existing("drops", "campaign-imports/a/gone.csv") == ("campaign-imports/a/gone.csv", None)

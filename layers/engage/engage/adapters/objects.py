@@ -38,19 +38,20 @@ class ObjectStore:
     def existing_key(self, bucket: str, key: str, *spellings: str | None) -> str:
         """The first spelling of a key that exists. S3 event notifications URL-encode keys and
         EventBridge's may not, so a handler tries the decoded key, then the one it received."""
+        return self.existing(bucket, key, *spellings)[0]
+
+    def existing(self, bucket: str, key: str, *spellings: str | None) -> tuple[str, dict[str, str] | None]:
+        """`existing_key` with the object's user metadata (the x-amz-meta-* headers, without the
+        prefix) from the same HEAD request; None when no spelling exists."""
         for candidate in (key, *(s for s in spellings if s and s != key)):
             try:
-                self.client.head_object(Bucket=bucket, Key=candidate)
+                head = self.client.head_object(Bucket=bucket, Key=candidate)
             except ClientError as exc:
                 if exc.response["Error"]["Code"] not in ("404", "NoSuchKey", "NotFound"):
                     raise
                 continue
-            return candidate
-        return key
-
-    def metadata(self, bucket: str, key: str) -> dict[str, str]:
-        """An object's user metadata (the x-amz-meta-* headers, without the prefix)."""
-        return dict(self.client.head_object(Bucket=bucket, Key=key).get("Metadata") or {})
+            return candidate, dict(head.get("Metadata") or {})
+        return key, None
 
     def keys(self, bucket: str, prefix: str) -> Iterator[str]:
         """Every key under a prefix, in S3's (lexicographic) order, page by page."""

@@ -170,11 +170,12 @@ def _put_s3_records(
     if any(p.get("Type") == "AppendDelimiterToRecord" for p in processors):
         records = [{**r, "Data": r["Data"] + b"\n"} for r in records]
     now = datetime.now(UTC)
-    prefix = _firehose_prefix(extended.get("Prefix") or s3_destination.get("Prefix", ""), now)
+    written = extended.get("Prefix") or s3_destination.get("Prefix", "")
+    prefix = _firehose_prefix(written, now)
+    if prefix == written:  # no expressions: Firehose adds the UTC hour, as moto's own delivery did
+        prefix = f"{written}{'' if written.endswith('/') or not written else '/'}{now:%Y/%m/%d/%H}/"
     data = b"".join(r["Data"] for r in records)
     gzipped = (extended.get("CompressionFormat") or s3_destination.get("CompressionFormat")) == "GZIP"
-    if not gzipped and prefix == s3_destination.get("Prefix", ""):
-        return _original_put_s3_records(self, delivery_stream_name, version_id, s3_destination, records)
     key = f"{prefix}{delivery_stream_name}-{version_id}-{now:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}" + (
         ".gz" if gzipped else ""
     )

@@ -4,6 +4,7 @@ engage.campaigns.on_event). Answers a partial batch response: a record that fail
 shard retries from it, bisecting), and one that keeps failing goes to the DLQ; a replayed record
 queues the same sends, which the ledger sends once."""
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ METRICS = {"Queued": "EventCampaignMessagesQueued", "LATE": "EventCampaignEvents
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     campaigns: dict[str, list[dict[str, Any]]] = {}  # read once per application and batch
+    membership = functools.cache(services.segment_service.membership)  # and each segment once
 
     def record_handler(record: KinesisStreamRecord) -> None:
         data = record.kinesis.data_as_json()
@@ -33,7 +35,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             data,
             campaigns[app_id],
             _endpoint,
-            services.segment_service.membership,
+            membership,
             services.campaign_tools,
             datetime.now(UTC),
         )

@@ -409,3 +409,12 @@ def test_the_sample_events_drive_the_function(local_stack):
     assert read["payload"]["statusCode"] == 200
     (endpoint,) = json.loads(read["payload"]["body"])["Item"]
     assert (endpoint["Id"], endpoint["Address"]) == ("sample-endpoint", "+12065550123")
+    put = invoke(
+        local_stack,
+        "PinpointApi/PinpointApiFunction",
+        _sample("pinpoint_api/put_events.json"),
+        stack="engage",
+    )
+    assert put["payload"]["statusCode"] == 202
+    answered = json.loads(put["payload"]["body"])["Results"]["sample-endpoint"]["EventsItemResponse"]
+    assert (answered["sample-event-1"]["StatusCode"], answered["sample-event-2"]["StatusCode"]) == (202, 400)

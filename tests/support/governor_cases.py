@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -38,6 +39,7 @@ def senders_sharing_a_bucket_never_exceed_the_rate_together(store) -> None:
 def the_daily_allowance_caps_what_is_granted(store) -> None:
     assert governor(store, daily_left=3).take("ses:capped.example", 10, now=0.0) == 3
     assert governor(store, daily_left=0).take("ses:capped.example", 10, now=10.0) == 0
+    assert governor(store, daily_left=0).wait_seconds("ses:capped.example", 1, now=10.0) == math.inf
 
 
 def a_lost_race_is_retried_against_the_new_bucket(store) -> None:

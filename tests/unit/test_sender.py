@@ -282,10 +282,28 @@ def test_sends_are_paced_by_the_governor_and_what_does_not_fit_comes_back():
     assert len(sent) == 3 and all(isinstance(r.error, ThrottledError) for r in results if not r.outcome)
 
 
+def test_tokens_refilled_between_a_take_and_the_wait_are_taken_not_mistaken_for_a_spent_day():
+    """A loaded machine asks for the wait a moment after a take found the bucket empty; by then a
+    token may be in: the wait is 0, and the sender takes again instead of giving the batch back."""
+    sender, clock = make([endpoint(f"ep-{i}") for i in range(3)], limits=Limits(rate=1, burst=1))
+    take = sender.governor.take
+
+    def slow_take(identity, wanted, now):
+        granted = take(identity, wanted, now)
+        clock.now += 0.6  # the machine stalls after each take
+        return granted
+
+    sender.governor.take = slow_take
+    results = sender.send_batch([email(f"ep-{i}") for i in range(3)], deadline=clock.now + 30)
+    assert [r.error for r in results] == [None, None, None]
+    assert [r.outcome.status for r in results] == [Status.SENT] * 3
+
+
 def test_an_exhausted_daily_quota_sends_nothing_and_returns_the_requests():
     sender, clock = make([endpoint("ep-1")], limits=Limits(rate=10, burst=10, daily_left=0))
     (result,) = sender.send_batch([email()], deadline=clock.now + 30)
     assert isinstance(result.error, ThrottledError) and sender.email.sent == []
+    assert "allowance is spent" in str(result.error)
 
 
 def test_sms_from_a_template_is_promotional_by_default_and_voice_uses_the_templates_voice():

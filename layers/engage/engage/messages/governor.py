@@ -80,8 +80,11 @@ class Governor:
         raise RetriesExhaustedError(f"the token bucket of {identity} stayed contended")
 
     def wait_seconds(self, identity: str, wanted: int, now: float) -> float:
-        """How long until `wanted` tokens could be taken (0 when they can be now)."""
+        """How long until `wanted` tokens could be taken: 0 when they can be now (or were already
+        refilled by the time of asking), infinity when the daily allowance is spent."""
         limits = self.limits(identity)
+        if limits.daily_left is not None and limits.daily_left < 1:
+            return math.inf
         missing = min(wanted, limits.burst) - refill(self.store.read(identity), limits, now)
         return max(0.0, missing / limits.rate)
 

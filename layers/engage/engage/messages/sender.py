@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 import uuid
 from collections import defaultdict
@@ -341,12 +342,13 @@ class Sender:
                     pause = self.governor.wait_seconds(identity, len(waiting), self.clock())
                     if self.clock() + pause > deadline:
                         pause = self.governor.wait_seconds(identity, 1, self.clock())
-                    if pause <= 0:  # a daily allowance is used up: nothing more today
-                        pause = float("inf")
-                    if self.clock() + pause > deadline:
-                        error = ThrottledError(
-                            f"no sending capacity on {identity} before the batch's deadline"
+                    if self.clock() + pause > deadline:  # no time left, or no allowance today
+                        why = (
+                            "today's allowance is spent"
+                            if math.isinf(pause)
+                            else "before the batch's deadline"
                         )
+                        error = ThrottledError(f"no sending capacity on {identity}: {why}")
                         done.update({index: SendResult(p.request, error=error) for index, p in waiting})
                         break
                     self.backoff.sleep(pause)
@@ -375,7 +377,7 @@ class Sender:
             if taken:
                 return True
             pause = self.governor.wait_seconds(identity, 1, self.clock())
-            if pause <= 0 or self.clock() + pause > deadline:  # a spent daily allowance, or no time
+            if self.clock() + pause > deadline:  # no time left, or no allowance today
                 return False
             self.backoff.sleep(pause)
         return False

@@ -115,7 +115,11 @@ def test_an_email_is_rendered_sent_archived_as_sent_and_reported():
     (record,) = sender.events.records
     assert record["event_type"] == "_email.send"
     assert record["attributes"]["message_id"] == sent["MessageId"] == result.outcome.message_id
-    assert record["facets"]["email_channel"]["mail_event"]["mail"]["destination"] == ["ep-1@example.org"]
+    mail = record["facets"]["email_channel"]["mail_event"]["mail"]
+    assert mail["destination"] == ["ep-1@example.org"] and mail["from_address"] == "news@example.com"
+    assert mail["common_headers"]["subject"] == "Hi Ana"  # as rendered for the recipient
+    assert mail["message_send_timestamp"] == int(clock.now * 1000)
+    assert sent["tags"]["campaign_activity_id"] == "a-1"  # SES's events name the run too
 
 
 def test_promotional_email_carries_a_one_click_unsubscribe_that_verifies():

@@ -141,6 +141,7 @@ class SendResult:
     error: Exception | None = None  # the request failed and must come back from the queue
     address: str | None = None
     archive_key: str | None = None
+    headers: Mapping[str, str] | None = None
 
     @property
     def skipped(self) -> bool:
@@ -156,6 +157,7 @@ class _Prepared:
     request: SendRequest
     endpoint: Mapping[str, Any]
     archive_key: str | None = None
+    headers: Mapping[str, str] | None = None  # an email's From and Subject, for its send event
 
 
 @dataclass
@@ -408,7 +410,11 @@ class Sender:
             except Exception as exc:  # noqa: BLE001 - the request comes back from the queue; the ledger decides then
                 return SendResult(request, error=exc, address=item.endpoint.get("Address"))
             return SendResult(
-                request, outcome, address=item.endpoint.get("Address"), archive_key=item.archive_key
+                request,
+                outcome,
+                address=item.endpoint.get("Address"),
+                archive_key=item.archive_key,
+                headers=item.headers,
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -449,6 +455,7 @@ class Sender:
                 message_id=f"<{own_id}@{sender.rsplit('@', 1)[1]}>",
             )
             kept = archive.email(request.app_id, request.recipient_id, sent_at, own_id, raw)
+            item.headers = {"from": sender, "subject": content.parts["Subject"]}
             return lambda: self._archived(
                 item, kept, lambda: self.email.send(raw, sender, endpoint["Address"], _tags(request))
             )
@@ -618,7 +625,17 @@ def event_for(result: SendResult, now: float) -> engage_events.Event:
         facets = {
             "email_channel": {
                 "mail_event": {
-                    "mail": {"message_id": outcome.message_id, "destination": [result.address]},
+                    "mail": {
+                        "message_id": outcome.message_id,
+                        "message_send_timestamp": int(now * 1000),
+                        "from_address": (result.headers or {}).get("from"),
+                        "destination": [result.address],
+                        "common_headers": {
+                            "from": (result.headers or {}).get("from"),
+                            "to": [result.address],
+                            "subject": (result.headers or {}).get("subject"),
+                        },
+                    },
                     "send": {},
                 }
             }
@@ -654,6 +671,8 @@ def _tags(request: SendRequest) -> dict[str, str]:
     }
     if request.campaign_id:
         tags["campaign_id"] = request.campaign_id
+        if request.activity_id:
+            tags["campaign_activity_id"] = request.activity_id
     if request.treatment_id is not None:
         tags["treatment_id"] = request.treatment_id
     return tags

@@ -1,0 +1,1 @@
+SELECT * FROM sms_all_events WHERE event_type = '_SMS.BUFFERED'

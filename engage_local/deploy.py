@@ -29,7 +29,7 @@ from samtranslator.translator.managed_policy_translator import ManagedPolicyLoad
 from samtranslator.translator.translator import Translator
 from samtranslator.utils.py27hash_fix import to_py27_compatible_template, undo_mark_unicode_str_in_template
 
-from engage_local.patches import Artifacts, supported_types
+from engage_local.patches import Artifacts, is_supported, supported_types
 from engage_local.state import local_clients
 
 ARTIFACT_BUCKET = "engage-local-artifacts"
@@ -154,7 +154,11 @@ class Deployer:
                 props["Location"] = self._upload_template(child, self.package(child))
         transformed = self._translate(template, template_path)
         unsupported = sorted(
-            {r.get("Type") for r in transformed.get("Resources", {}).values()} - self.supported
+            {
+                kind
+                for kind in (r.get("Type") for r in transformed.get("Resources", {}).values())
+                if not is_supported(kind, self.supported)
+            }
         )
         if unsupported:
             raise DeployError(

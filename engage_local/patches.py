@@ -484,6 +484,8 @@ def install(
     def resource_class_from_type(resource_type: str) -> Any:
         if resource_type in provisioners:
             return provisioners[resource_type]
+        if resource_type.startswith("Custom::") and CUSTOM_RESOURCE in provisioners:
+            return provisioners[CUSTOM_RESOURCE]
         if (
             resource_type in parsing.NULL_MODELS
             or resource_type.startswith("Custom::")
@@ -537,5 +539,15 @@ def uninstall() -> None:
     _SfnTask._normalise_response = _original_sfn_response
 
 
+CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
+
+
 def supported_types(provisioners: dict[str, type]) -> set[str]:
     return set(parsing.get_model_map()) | set(provisioners) | set(parsing.NULL_MODELS)
+
+
+def is_supported(resource_type: str, supported: set[str]) -> bool:
+    """Known to moto or a provisioner; every `Custom::` type is a custom resource."""
+    return resource_type in supported or (
+        resource_type.startswith("Custom::") and CUSTOM_RESOURCE in supported
+    )

@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 import secrets
 import string
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
 from engage.adapters.clients import ClientFactory
@@ -425,6 +428,72 @@ class ApiGatewayStage(Provisioned):
             request["tracingEnabled"] = str(props["TracingEnabled"]).lower() == "true"
         client("apigateway", region).create_stage(**request)
         return cls(props["StageName"])
+
+
+class DeployError(RuntimeError):
+    """A resource could not be created; the deployment stops with this reason."""
+
+
+class CustomResource(Provisioned):
+    """A Lambda-backed custom resource (`Custom::*`), as CloudFormation runs one: its function is
+    invoked with a Create request whose ResponseURL is a one-shot local endpoint, and the resource
+    exists when the function answers SUCCESS there (its Data become its attributes); FAILED, or no
+    answer, fails the deployment with the function's reason."""
+
+    TYPE = "AWS::CloudFormation::CustomResource"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Provisioned:
+        props = _prune(cloudformation_json.get("Properties") or {})
+        answers: list[dict[str, Any]] = []
+
+        class Answer(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        server = HTTPServer(("127.0.0.1", 0), Answer)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            event = {
+                "RequestType": "Create",
+                "ServiceToken": props["ServiceToken"],
+                "ResponseURL": f"http://127.0.0.1:{server.server_port}/cfn-response",
+                "StackId": kwargs.get("StackId", "local"),
+                "RequestId": str(uuid.uuid4()),
+                "LogicalResourceId": kwargs.get("LogicalId", resource_name),
+                "ResourceType": cloudformation_json.get("Type", cls.TYPE),
+                "ResourceProperties": props,
+            }
+            client("lambda", region_name).invoke(
+                FunctionName=props["ServiceToken"], Payload=json.dumps(event).encode()
+            )
+        finally:
+            server.shutdown()
+            server.server_close()
+        if not answers:
+            raise DeployError(
+                f"{resource_name}: the custom resource's function never answered CloudFormation"
+            )
+        (answer,) = answers
+        if answer["Status"] != "SUCCESS":
+            raise DeployError(f"{resource_name}: {answer.get('Reason')}")
+        return cls(answer["PhysicalResourceId"], {k: str(v) for k, v in answer.get("Data", {}).items()})
 
 
 # Every provisioner above, by the resource type it creates.

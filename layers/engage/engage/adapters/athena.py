@@ -1,0 +1,77 @@
+"""Athena queries in one workgroup and database: started, then polled with growing pauses and a
+bound (a query that outlives it is stopped and reported, never waited on forever), its failure
+raised with Athena's reason, its rows read page by page. Throttled calls are retried by the client's
+standard retry mode (engage.adapters.clients)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from engage.errors import EngageError
+
+DONE = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+
+
+class QueryFailedError(EngageError):
+    """Athena ran the query and it failed, was cancelled, or did not finish in time."""
+
+
+@dataclass
+class AthenaQueries:
+    client: Any  # boto3 athena
+    workgroup: str
+    database: str
+    max_wait_seconds: float = 120.0
+    first_pause: float = 0.25
+    longest_pause: float = 2.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    last_execution: dict[str, Any] = field(default_factory=dict)
+
+    def run(self, sql: str) -> str:
+        """Runs one statement to completion; returns its query execution id."""
+        started = self.client.start_query_execution(
+            QueryString=sql,
+            WorkGroup=self.workgroup,
+            QueryExecutionContext={"Database": self.database},
+        )["QueryExecutionId"]
+        deadline, pause = self.clock() + self.max_wait_seconds, self.first_pause
+        while True:
+            execution = self.client.get_query_execution(QueryExecutionId=started)["QueryExecution"]
+            self.last_execution = execution
+            state = execution["Status"]["State"]
+            if state == "SUCCEEDED":
+                return started
+            if state in DONE:
+                reason = execution["Status"].get("StateChangeReason", "no reason given")
+                raise QueryFailedError(f"query {started} {state.lower()}: {reason}")
+            if self.clock() + pause > deadline:
+                self.client.stop_query_execution(QueryExecutionId=started)
+                raise QueryFailedError(
+                    f"query {started} was still {state} after {self.max_wait_seconds:.0f} s; stopped"
+                )
+            self.sleep(pause)
+            pause = min(pause * 2, self.longest_pause)
+
+    def rows(self, sql: str) -> tuple[list[str], Iterator[list[str | None]]]:
+        """The result's column names and its rows (values as Athena returns them, as text)."""
+        execution_id = self.run(sql)
+        pages = self.client.get_paginator("get_query_results").paginate(QueryExecutionId=execution_id)
+        iterator = iter(pages)
+        first = next(iterator)
+        columns = [c["Name"] for c in first["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]]
+
+        def values(page: dict[str, Any], skip_header: bool) -> Iterator[list[str | None]]:
+            rows = page["ResultSet"]["Rows"]
+            for row in rows[1:] if skip_header else rows:
+                yield [d.get("VarCharValue") for d in row["Data"]]
+
+        def all_rows() -> Iterator[list[str | None]]:
+            yield from values(first, skip_header=True)
+            for page in iterator:
+                yield from values(page, skip_header=False)
+
+        return columns, all_rows()

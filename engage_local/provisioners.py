@@ -430,6 +430,91 @@ class ApiGatewayStage(Provisioned):
         return cls(props["StageName"])
 
 
+# CloudFormation's SES event types (SES v1 spelling) in the SES v2 API's.
+SES_EVENT_TYPES = {
+    "send": "SEND",
+    "reject": "REJECT",
+    "bounce": "BOUNCE",
+    "complaint": "COMPLAINT",
+    "delivery": "DELIVERY",
+    "open": "OPEN",
+    "click": "CLICK",
+    "renderingFailure": "RENDERING_FAILURE",
+    "deliveryDelay": "DELIVERY_DELAY",
+    "subscription": "SUBSCRIPTION",
+}
+
+
+class SesConfigurationSet(Provisioned):
+    TYPE = "AWS::SES::ConfigurationSet"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request: dict[str, Any] = {"ConfigurationSetName": props.get("Name") or name}
+        for key in ("ReputationOptions", "SendingOptions", "SuppressionOptions", "DeliveryOptions"):
+            if key in props:
+                request[key] = props[key]
+        client("sesv2", region).create_configuration_set(**request)
+        return cls(request["ConfigurationSetName"])
+
+
+class SesConfigurationSetEventDestination(Provisioned):
+    TYPE = "AWS::SES::ConfigurationSetEventDestination"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        source = props["EventDestination"]
+        destination: dict[str, Any] = {
+            "Enabled": _flag(source.get("Enabled", True)) == "true",
+            "MatchingEventTypes": [SES_EVENT_TYPES[t] for t in source["MatchingEventTypes"]],
+        }
+        if "SnsDestination" in source:
+            destination["SnsDestination"] = {"TopicArn": source["SnsDestination"]["TopicARN"]}
+        if "KinesisFirehoseDestination" in source:
+            firehose = source["KinesisFirehoseDestination"]
+            destination["KinesisFirehoseDestination"] = {
+                "IamRoleArn": firehose["IAMRoleARN"],
+                "DeliveryStreamArn": firehose["DeliveryStreamARN"],
+            }
+        if "EventBridgeDestination" in source:
+            destination["EventBridgeDestination"] = source["EventBridgeDestination"]
+        event_destination = source.get("Name") or name
+        client("sesv2", region).create_configuration_set_event_destination(
+            ConfigurationSetName=props["ConfigurationSetName"],
+            EventDestinationName=event_destination,
+            EventDestination=destination,
+        )
+        return cls(event_destination)
+
+
+class SmsVoiceConfigurationSet(Provisioned):
+    TYPE = "AWS::SMSVOICE::ConfigurationSet"
+    ATTRIBUTES = ("Arn",)
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        sms = client("pinpoint-sms-voice-v2", region)
+        set_name = props.get("ConfigurationSetName") or name
+        created = sms.create_configuration_set(ConfigurationSetName=set_name)
+        for destination in props.get("EventDestinations", []):
+            request = {
+                "ConfigurationSetName": set_name,
+                "EventDestinationName": destination["EventDestinationName"],
+                "MatchingEventTypes": destination["MatchingEventTypes"],
+            }
+            for kind in ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination"):
+                if kind in destination:
+                    request[kind] = destination[kind]
+            sms.create_event_destination(**request)
+            if _flag(destination.get("Enabled", True)) == "false":
+                sms.update_event_destination(
+                    ConfigurationSetName=set_name,
+                    EventDestinationName=destination["EventDestinationName"],
+                    Enabled=False,
+                )
+        return cls(set_name, {"Arn": created["ConfigurationSetArn"]})
+
+
 class DeployError(RuntimeError):
     """A resource could not be created; the deployment stops with this reason."""
 

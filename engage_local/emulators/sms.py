@@ -557,5 +557,6 @@ def publish_json(clients: Any, destination: dict[str, Any], record: dict[str, An
     if destination.get("KinesisFirehoseDestination"):
         stream = destination["KinesisFirehoseDestination"]["DeliveryStreamArn"].split("/")[-1]
         clients.client("firehose").put_record(
-            DeliveryStreamName=stream, Record={"Data": body.encode() + b"\n"}
+            DeliveryStreamName=stream,
+            Record={"Data": body.encode()},  # the stream adds the delimiter
         )

@@ -13,7 +13,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from engage_local.emulators.framework import ApiError, Clock, Emulator
@@ -441,9 +441,9 @@ class SmsVoiceState:
         if kind == "VOICE":
             final_type = final_type.replace("TEXT_", "VOICE_").replace("DELIVERED", "COMPLETED")
         now = self.clock.now()
-        for event_type, event_status, is_final in (
-            (f"{kind}_SUCCESSFUL", "SUCCESSFUL", False),
-            (final_type, status, True),
+        for event_type, event_status, is_final, at in (
+            (f"{kind}_SUCCESSFUL", "SUCCESSFUL", False, now),
+            (final_type, status, True, now + timedelta(seconds=1)),  # the carrier's report comes later
         ):
             record = sms_event(
                 params,
@@ -453,11 +453,12 @@ class SmsVoiceState:
                 description if is_final else "Message has been accepted by the carrier",
                 is_final,
                 parts,
-                now,
+                at,
             )
             for destination in self._configuration_set(name)["destinations"].values():
                 types = destination["MatchingEventTypes"]
-                if destination.get("Enabled", True) and ("ALL" in types or event_type in types):
+                family = f"{event_type.split('_', 1)[0]}_ALL"  # TEXT_ALL, VOICE_ALL
+                if destination.get("Enabled", True) and {"ALL", family, event_type} & set(types):
                     self.publish(destination, record)
 
 

@@ -233,3 +233,16 @@ def test_the_seeds_example_query_mail_to_an_address_and_whether_it_was_opened(la
     assert found == [
         {"message_id": "m-ep-2", "subject": "Spring offers", "opened": "2026-11-20T10:07:00.000Z"}
     ]
+
+
+def test_of_two_sms_events_in_the_same_millisecond_the_final_one_is_the_status(tmp_path):
+    from tests.support.channel_records import sms
+    from tests.support.lake import write_lake
+
+    at = 1_795_168_801_000
+    write_lake(tmp_path, "sms/", [
+        sms("TEXT_DELIVERED", "DELIVERED", at=at),
+        sms("TEXT_SUCCESSFUL", "SUCCESSFUL", final=False, at=at),
+    ])  # fmt: skip
+    row = one(LocalLake(tmp_path), "SELECT event_type, message_status, is_final FROM sms_status")
+    assert row == {"event_type": "TEXT_DELIVERED", "message_status": "DELIVERED", "is_final": True}

@@ -7,8 +7,10 @@ validates the imported segment's phone numbers, and the campaign workflow sends 
 template (what the outbox holds is shown); then the whole application's numbers are validated
 (those seen before come from the cache); the core stores
 and event stream exercised the way the flows will use them: contacts upserted with Pinpoint's rules,
-a user's 16th device evicting the oldest, an opt-out and a hard bounce recorded, events put on the
-stream and read back. Each flow that lands grows this scenario.
+a user's 16th device evicting the oldest, an opt-out and a hard bounce recorded. Last, an email
+campaign to the SES mailbox simulator and an app event through the Pinpoint-compatible API, what SES
+reported read back from the event lake (Firehose to S3, DuckDB over the views), and the campaign
+report written to build/campaign-report.html. Each flow that lands grows this scenario.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import random
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -25,7 +28,6 @@ import engage
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.jobs_dynamodb import DynamoJobStore
-from engage.adapters.kinesis import KinesisEventStream
 from engage.adapters.objects import ObjectStore, S3MemberLists
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
@@ -33,7 +35,7 @@ from engage.campaigns.runs import activity
 from engage.consent import consent_record
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
-from engage.events import Event, emit
+from engage.lake_names import NAMES_KEY
 from engage.phone.runs import summary
 from engage.redact import redact
 from engage.retry import Backoff
@@ -149,6 +151,99 @@ def show_validation(title: str, result: dict) -> None:
     )
 
 
+NEWSLETTER = {  # SES mailbox simulator addresses: each one answers as its name says
+    "reader-1": "success+click@simulator.amazonses.com",
+    "reader-2": "success+open@simulator.amazonses.com",
+    "reader-3": "success@simulator.amazonses.com",
+    "reader-4": "bounce@simulator.amazonses.com",
+    "reader-5": "complaint@simulator.amazonses.com",
+}
+REPORT = Path("build/campaign-report.html")
+
+
+def email_campaign_and_report(stack: LocalStack, outputs: dict[str, str]) -> Path:
+    """An email campaign to the SES simulator's addresses through the Pinpoint-compatible API, an
+    app event through PutEvents; then what SES reported, read back from the event lake, and the
+    campaign report written from its views."""
+    from engage_cli.lake.local import LocalLake
+    from engage_cli.lake.report import figures, render
+    from engage_cli.lake.sync import sync
+
+    pinpoint = engage.pinpoint_client(stack.api.url, session=_session(stack))
+    for endpoint_id, address in NEWSLETTER.items():
+        pinpoint.update_endpoint(
+            ApplicationId=APP,
+            EndpointId=endpoint_id,
+            EndpointRequest={"ChannelType": "EMAIL", "Address": address, "Attributes": {"List": ["news"]}},
+        )
+    segment = pinpoint.create_segment(
+        ApplicationId=APP,
+        WriteSegmentRequest={
+            "Name": "newsletter",
+            "Dimensions": {"Attributes": {"List": {"AttributeType": "INCLUSIVE", "Values": ["news"]}}},
+        },
+    )["SegmentResponse"]
+    campaign = pinpoint.create_campaign(
+        ApplicationId=APP,
+        WriteCampaignRequest={
+            "Name": "November newsletter",
+            "SegmentId": segment["Id"],
+            "Schedule": {"StartTime": "IMMEDIATE"},
+            "MessageConfiguration": {
+                "EmailMessage": {
+                    "FromAddress": "news@example.com",
+                    "Title": "November news",
+                    "HtmlBody": "<p>Hello from the demo</p>",
+                }
+            },
+        },
+    )["CampaignResponse"]
+    pinpoint.put_events(
+        ApplicationId=APP,
+        EventsRequest={"BatchItem": {"reader-1": {"Endpoint": {}, "Events": {"demo-purchase": {
+            "EventType": "purchase_success", "Timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "Attributes": {"sku": "A-1"}}}}}},
+    )  # fmt: skip
+    s3, bucket = stack.client("s3"), outputs["EventsBucketName"]
+    stack.router.tick(datetime.now(UTC))  # as the schedule would: the names export among them
+    names_written = time.monotonic() + 30
+    while "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix=NAMES_KEY):
+        if time.monotonic() > names_written:
+            raise SystemExit("the names export did not write names/ within 30 s")
+        time.sleep(0.2)
+    root = stack.state_dir / "lake"
+    deadline = time.monotonic() + 60
+    while True:  # until SES's reports of every reader reached the lake (or a minute passed)
+        sync(s3, bucket, root)
+        lake = LocalLake(root)
+        (row,) = lake.query(
+            "SELECT count(DISTINCT endpoint_id) AS n FROM email_all_events "  # noqa: S608 - our own ids
+            f"WHERE campaign_id = '{campaign['Id']}' AND event_type <> '_email.send'"
+        ).rows
+        if row[0] >= len(NEWSLETTER) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    for event_type, count in lake.query(
+        f"SELECT event_type, count(*) FROM events_named WHERE application_id = '{APP}' GROUP BY 1 ORDER BY 1"  # noqa: S608
+    ).rows:
+        print(f"  lake: {count:3d} {event_type}")
+    report = figures(lambda sql: lake.query(sql).records(), APP)
+    for row in report.email:
+        print(
+            f"email funnel of {row['campaign_name'] or row['campaign_id']!r}: {row['sent']} sent, "
+            f"{row['delivered']} delivered, {row['opened']} opened, {row['clicked']} clicked; "
+            f"{row['hard_bounces']} hard bounce(s), {row['complaints']} complaint(s)"
+        )
+    for row in report.sms:
+        print(
+            f"SMS of {row['campaign_name'] or row['campaign_id']!r}: {row['sent']} sent, "
+            f"{row['delivered']} delivered, {row['failed']} failed, cost ${row['cost_usd']:.5f}"
+        )
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(render(report))
+    return REPORT
+
+
 def main() -> int:
     started = time.perf_counter()
     print("engage demo: template.yaml on the local stack (no AWS account, no Docker)\n")
@@ -160,14 +255,13 @@ def main() -> int:
             f"{report.all_resources()} resources\n"
         )
         outputs = report.outputs
-        dynamodb, kinesis = stack.client("dynamodb"), stack.client("kinesis")
+        dynamodb = stack.client("dynamodb")
         quiet = Backoff(sleep=lambda _s: None, rng=random.Random(0))
         contacts = ContactStore(
             DynamoEndpointRepository(outputs["ContactsTableName"], dynamodb), backoff=quiet
         )
         consent = DynamoConsentStore(outputs["ConsentTableName"], dynamodb)
         suppressed = DynamoSuppressionList(outputs["SuppressionTableName"], dynamodb)
-        stream = KinesisEventStream(outputs["EventStreamName"], kinesis)
 
         imported, validated, ran = chain_customers(stack, outputs)
         processed, rejected_rows = imported["TotalProcessed"], imported["TotalFailures"]
@@ -252,39 +346,8 @@ def main() -> int:
             )
         )
 
-        events = [
-            Event(
-                "_SMS.SUCCESS" if i % 4 else "_SMS.FAILURE",
-                APP,
-                f"c-{i % 4 + 1}",
-                attributes={"campaign_id": "demo"},
-                metrics={"price_in_millicents_usd": 645.0},
-            )
-            for i in range(200)
-        ]
-        result = emit(events, stream)
-        shards = kinesis.list_shards(StreamName=stream.stream_name)["Shards"]
-        read = 0
-        for shard in shards:
-            iterator = kinesis.get_shard_iterator(
-                StreamName=stream.stream_name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-            read += len(kinesis.get_records(ShardIterator=iterator, Limit=1000)["Records"])
-        print(
-            f"events: {result.records} emitted in {result.puts} PutRecords call(s), {read} read back "
-            f"from {len(shards)} shard(s)"
-        )
-        sample = json.loads(
-            kinesis.get_records(
-                ShardIterator=kinesis.get_shard_iterator(
-                    StreamName=stream.stream_name,
-                    ShardId=shards[0]["ShardId"],
-                    ShardIteratorType="TRIM_HORIZON",
-                )["ShardIterator"],
-                Limit=1,
-            )["Records"][0]["Data"]
-        )
-        print(f"  first record: event_type={sample['event_type']} client_id={sample['client']['client_id']}")
+        report_path = email_campaign_and_report(stack, outputs)
+        print(f"\ncampaign report: {report_path.resolve()}")
     finally:
         stack.stop()
     print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")

@@ -5,6 +5,8 @@ it runs on Athena in the stack's workgroup and database (read from the stack's o
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from engage_cli.common import CommandError, emit, progress, running_stack, stack_clients, state_dir
@@ -57,6 +59,33 @@ def query(args: argparse.Namespace) -> int:
     return 0
 
 
+def report(args: argparse.Namespace) -> int:
+    from engage_cli.lake.report import figures, render
+
+    if args.aws:
+        from engage.adapters.clients import ClientFactory
+
+        factory = ClientFactory(region=args.region)
+        cloudformation, athena = factory.client("cloudformation"), factory.client("athena")
+        page = render(
+            figures(lambda sql: athena_rows(cloudformation, athena, args.stack, sql).records(), args.app)
+        )
+        (described,) = cloudformation.describe_stacks(StackName=args.stack)["Stacks"]
+        bucket = next(o["OutputValue"] for o in described["Outputs"] if o["OutputKey"] == "EventsBucketName")
+        key = f"reports/campaign-report-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.html"
+        factory.client("s3").put_object(Bucket=bucket, Key=key, Body=page.encode(), ContentType="text/html")
+        where = f"s3://{bucket}/{key}"
+    else:
+        lake = local_lake(args)
+        page = render(figures(lambda sql: lake.query(sql).records(), args.app))
+        out = Path(args.out or state_dir(args) / "campaign-report.html")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(page)
+        where = str(out.resolve())
+    emit(args, {"report": where}, human=f"campaign report: {where}")
+    return 0
+
+
 def table(result: Result) -> str:
     """The rows as an aligned text table."""
     cells = [list(result.columns)] + [[_cell(v) for v in row] for row in result.rows]
@@ -80,3 +109,13 @@ def register(areas: Any, common: argparse.ArgumentParser) -> None:
     querying.add_argument("--aws", action="store_true", help="run on Athena in the deployed stack")
     querying.add_argument("--region", help="AWS region of the deployed stack (with --aws)")
     querying.set_defaults(run=query)
+    reporting = events.add_parser(
+        "report", parents=[common], help="write the campaign report (HTML) from the lake's views"
+    )
+    reporting.add_argument("--app", help="one application only (default: all)")
+    reporting.add_argument(
+        "--out", help="where to write it locally (default: <state dir>/campaign-report.html)"
+    )
+    reporting.add_argument("--aws", action="store_true", help="from Athena, into the stack's events bucket")
+    reporting.add_argument("--region", help="AWS region of the deployed stack (with --aws)")
+    reporting.set_defaults(run=report)

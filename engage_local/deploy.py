@@ -261,7 +261,11 @@ class Deployer:
                     continue
                 missing.append(f"{logical_id} ({resource['Type']})")
                 continue
-            physical = created[logical_id]["PhysicalResourceId"]
+            physical = created[logical_id].get("PhysicalResourceId")
+            if physical is None:
+                raise DeployError(
+                    f"{logical_id} ({resource['Type']}) has no physical id; its model answers none"
+                )
             report.resources.append(
                 {"logical_id": logical_id, "type": resource["Type"], "physical_id": physical}
             )

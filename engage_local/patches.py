@@ -72,6 +72,7 @@ from moto.cloudformation import exceptions as cfn_exceptions
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.dynamodb import models as dynamodb_models
+from moto.events import models as events_models
 from moto.firehose import models as firehose_models
 from moto.s3 import models as s3_models
 from moto.stepfunctions import models as sfn_models
@@ -206,6 +207,7 @@ PHYSICAL_IDS: dict[type, Callable[[Any], str]] = {
     lambda_models.LayerVersion: lambda version: version.arn,
     apigateway_models.Deployment: lambda deployment: deployment.id,
     lambda_models.Permission: lambda permission: f"permission-{id(permission):x}",
+    events_models.EventBus: lambda bus: bus.name,  # Ref of AWS::Events::EventBus is its name
 }
 
 # Attributes CloudFormation documents that moto's models do not answer, by model: which names, and

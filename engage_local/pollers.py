@@ -10,7 +10,8 @@ Kinesis: one poller per shard, batches in shard order; a batch is retried until 
 ReportBatchItemFailures checkpointing at the lowest failed sequence number, BisectBatchOnFunctionError
 splitting a failing batch, MaximumRetryAttempts and MaximumRecordAgeInSeconds bounding the retries and
 the OnFailure destination receiving what is given up on; the shard does not move past a batch until it
-is resolved.
+is resolved. FilterCriteria drop the records no filter matches before any invocation (their data
+parsed as JSON, as Lambda's event filtering does).
 
 Firehose with a Kinesis source: one reader per shard of the source stream, from LATEST, delivering
 each read to the delivery stream.
@@ -29,6 +30,7 @@ from typing import Any
 from engage.adapters.clients import ClientFactory
 from moto.awslambda import models as lambda_models
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.events.models import EventPattern
 from moto.firehose import models as firehose_models
 
 from engage_local.invoker import Invoker, now_iso, send_to
@@ -184,14 +186,28 @@ class KinesisShardPoller(threading.Thread):
                     ShardIterator=self.iterator, Limit=int(self.esm.batch_size or 100)
                 )
                 records = response.get("Records", [])
-                if records:
-                    self._process(records)
+                matching = [r for r in records if self._matches(r)]
+                if matching:
+                    self._process(matching)
                 self.iterator = response.get("NextShardIterator") or self.iterator
                 if not records:
                     time.sleep(KINESIS_POLL_INTERVAL)
             except Exception:
                 log.exception("Kinesis poller for %s/%s failed; continuing", self.stream_name, self.shard_id)
                 time.sleep(RETRY_PAUSE)
+
+    def _matches(self, record: dict) -> bool:
+        """Lambda's event filtering: a record is delivered when any filter's pattern matches it,
+        with its data parsed as JSON (data that is not JSON only matches patterns without `data`)."""
+        filters = (self.esm.filter_criteria or {}).get("Filters") or []
+        if not filters:
+            return True
+        try:
+            data: Any = json.loads(record["Data"])
+        except ValueError:
+            data = None
+        subject = {"partitionKey": record["PartitionKey"], "data": data}
+        return any(EventPattern.load(f["Pattern"]).matches_event(subject) for f in filters)
 
     def _process(self, records: list[dict]) -> None:
         pending = [records]

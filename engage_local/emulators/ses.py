@@ -235,15 +235,13 @@ class SesState:
         if recipient.lower() in self.suppressed:
             return [_bounce(mail, recipient, now, feedback, "Permanent", "OnAccountSuppressionList")]
         if domain == SIMULATOR_DOMAIN:
+            # The simulator's addresses are never put on the account's suppression list (SES's
+            # developer guide), so a test can bounce or complain as often as it needs.
             if base == "bounce":
-                if "BOUNCE" in self.suppressed_reasons:
-                    self._suppress(recipient, "BOUNCE", mail["messageId"], feedback)
                 return [_bounce(mail, recipient, now, feedback, "Permanent", "General")]
             if base == "suppressionlist":
                 return [_bounce(mail, recipient, now, feedback, "Permanent", "OnAccountSuppressionList")]
             if base == "complaint":
-                if "COMPLAINT" in self.suppressed_reasons:
-                    self._suppress(recipient, "COMPLAINT", mail["messageId"], feedback)
                 return [
                     _delivery(mail, recipient, now),
                     {

@@ -271,9 +271,13 @@ def test_a_send_to_the_bounce_simulator_publishes_a_permanent_bounce(local_stack
     assert events[1]["mail"]["tags"]["ses:configuration-set"] == ["feedback"]
     again = send(local_stack, "bounce@simulator.amazonses.com")
     retry = received(local_stack, feedback_queue, lambda e: e.get("mail", {}).get("messageId") == again, 2)
-    assert retry[1]["bounce"]["bounceSubType"] == "OnAccountSuppressionList", (
-        "hard bounces join the account list"
+    assert retry[1]["bounce"]["bounceSubType"] == "General", (
+        "the simulator's addresses never join the account's suppression list (SES's developer guide)"
     )
+    local_stack.client("sesv2").put_suppressed_destination(EmailAddress="gone@example.org", Reason="BOUNCE")
+    listed = send(local_stack, "Gone@Example.org")
+    events = received(local_stack, feedback_queue, lambda e: e.get("mail", {}).get("messageId") == listed, 2)
+    assert events[1]["bounce"]["bounceSubType"] == "OnAccountSuppressionList"
 
 
 def test_a_send_to_the_complaint_simulator_publishes_delivery_then_complaint(local_stack, feedback_queue):

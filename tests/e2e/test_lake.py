@@ -104,6 +104,14 @@ def test_ingested_sent_and_reported_events_come_back_through_the_views(campaigni
         c, f"SELECT message_status FROM sms_status WHERE application_id = '{c.app}' ORDER BY message_status"
     )
     assert [s["message_status"] for s in statuses] == ["BLOCKED", "DELIVERED"]
+    # The names export (on its schedule; here its sample event) joins the campaign's and segment's names.
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+
+    exported = invoke(c.stack, "Campaigns/LakeNamesFunction", _sample("lake_names/scheduled.json"), "engage")
+    assert exported["error"] is None and exported["payload"]["Key"] == "names/names.json"
+    named = query(c, f"SELECT DISTINCT campaign_name, segment_name FROM email_send WHERE {where}")
+    assert named == [{"campaign_name": "offer", "segment_name": "gold"}]
     (raw,) = query(
         c,
         "SELECT count(*) AS clicks FROM ses_events "
@@ -128,3 +136,153 @@ def test_the_views_custom_resource_created_every_view_through_athena(local_stack
     statements = [athena.get_query_execution(QueryExecutionId=i)["QueryExecution"]["Query"] for i in ids]
     created = {s.split('"')[1] for s in statements if s.startswith("CREATE OR REPLACE VIEW")}
     assert {"email_send", "email_status", "sms_status", "custom_all_events", "events_named"} <= created
+
+
+def test_hard_bounces_and_complaints_reach_a_rule_on_the_engagement_bus(campaigning):
+    c = campaigning
+    events, sqs = c.stack.client("events"), c.stack.client("sqs")
+    bus = c.outputs["EngagementBusName"]
+    queue = sqs.create_queue(QueueName=f"cdp-{c.app}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name=f"cdp-{c.app}",
+        EventBusName=bus,
+        EventPattern=json.dumps({"source": ["engage.events"], "detail": {"application_id": [c.app]}}),
+    )
+    events.put_targets(Rule=f"cdp-{c.app}", EventBusName=bus, Targets=[{"Id": "cdp", "Arn": queue_arn}])
+    for endpoint_id, address in {
+        "gone": "bounce@simulator.amazonses.com",
+        "angry": "complaint@simulator.amazonses.com",
+        "happy": "success@simulator.amazonses.com",
+    }.items():
+        c.contacts.upsert(
+            c.app, endpoint_id, {"ChannelType": "EMAIL", "Address": address, "Attributes": {"Plan": ["gold"]}}
+        )
+    campaign = c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={
+            "EmailMessage": {"FromAddress": "news@example.com", "Title": "Hi", "HtmlBody": "<p>Hi</p>"}
+        },
+    )
+    received = []
+
+    def arrived():
+        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+            received.append(json.loads(message["Body"]))
+        return len(received) >= 2
+
+    assert wait_until(arrived, 60, 0.5)
+    time.sleep(2)
+    arrived()  # nothing more: the happy reader is not feedback
+    by_type = {e["detail-type"]: e["detail"] for e in received}
+    assert sorted(by_type) == ["Email Complaint", "Email Hard Bounce"] and len(received) == 2
+    assert by_type["Email Hard Bounce"]["endpoint_id"] == "gone"
+    assert by_type["Email Hard Bounce"]["bounce_type"] == "Permanent"
+    assert by_type["Email Complaint"]["endpoint_id"] == "angry"
+    assert by_type["Email Complaint"]["campaign_id"] == campaign["Id"]
+    assert all("@" not in json.dumps(e["detail"]) for e in received)
+
+
+def test_the_channel_event_samples_are_normalised_once_and_a_poison_message_fails_alone(campaigning):
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+    from tests.support.streams import stream_records
+
+    c = campaigning
+    feedback = _sample("channel_events/ses_feedback.json", APP_ID=c.app)
+    texts = _sample("channel_events/sms_delivered.json", APP_ID=c.app)
+    poison = {**texts["Records"][0], "messageId": "poison-1", "body": "this is not an event"}
+    texts["Records"].append(poison)
+    answered = invoke(c.stack, "Events/ChannelEventsFunction", feedback, stack="engage")
+    assert answered["error"] is None and answered["payload"] == {"batchItemFailures": []}
+    answered = invoke(c.stack, "Events/ChannelEventsFunction", texts, stack="engage")
+    assert answered["payload"] == {"batchItemFailures": [{"itemIdentifier": "poison-1"}]}
+    invoke(c.stack, "Events/ChannelEventsFunction", feedback, stack="engage")  # delivered again
+
+    def ours():
+        return sorted(
+            (r["event_type"], r["client"]["client_id"])
+            for r in stream_records(c.stack.client("kinesis"), c.outputs["EventStreamName"])
+            if r["application"]["app_id"] == c.app
+        )
+
+    assert wait_until(lambda: len(ours()) >= 3, 10, 0.2)
+    time.sleep(1)
+    assert ours() == [
+        ("_SMS.SUCCESS", "sample-texter"),
+        ("_email.complaint", "sample-angry"),
+        ("_email.hardbounce", "sample-reader"),
+    ]  # once each, though the SES records came twice
+
+
+def test_the_feedback_bus_sample_reaches_a_rule_on_the_bus(local_stack):
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+
+    events, sqs = local_stack.client("events"), local_stack.client("sqs")
+    bus = local_stack.stacks["engage"].outputs["EngagementBusName"]
+    queue = sqs.create_queue(QueueName="cdp-sample")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    pattern = {"source": ["engage.events"], "detail": {"application_id": ["sample-app"]}}
+    events.put_rule(Name="cdp-sample", EventBusName=bus, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule="cdp-sample", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
+    answered = invoke(
+        local_stack, "Events/FeedbackBusFunction", _sample("feedback_bus/hard_bounce.json"), "engage"
+    )
+    assert answered["payload"] == {"batchItemFailures": []}
+    messages = []
+    assert wait_until(
+        lambda: messages.extend(sqs.receive_message(QueueUrl=queue).get("Messages", [])) or messages, 10
+    )
+    detail = json.loads(messages[0]["Body"])["detail"]
+    assert (detail["endpoint_id"], detail["bounce_type"]) == ("sample-reader", "Permanent")
+
+
+def test_the_views_resource_sample_answers_cloudformation_for_create_delete_and_failure(local_stack):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+
+    answers = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_PUT(self):
+            answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    outputs = local_stack.stacks["engage"].outputs
+    try:
+        values = {
+            "RESPONSE_URL": f"http://127.0.0.1:{server.server_port}/answer",
+            "DATABASE": outputs["EventsDatabaseName"],
+            "WORKGROUP": outputs["EventsWorkGroupName"],
+        }
+        create = _sample("lake_views/create.json", **values)
+        invoke(local_stack, "Events/LakeViewsFunction", create, "engage")
+        delete = {**create, "RequestType": "Delete", "PhysicalResourceId": answers[0]["PhysicalResourceId"]}
+        invoke(local_stack, "Events/LakeViewsFunction", delete, "engage")
+        broken = {
+            **create,
+            "ResourceProperties": {**create["ResourceProperties"], "Views": [{"Name": "Bad Name"}]},
+        }
+        invoke(local_stack, "Events/LakeViewsFunction", broken, "engage")
+    finally:
+        server.shutdown()
+    assert [a["Status"] for a in answers] == ["SUCCESS", "SUCCESS", "FAILED"]
+    assert "Bad Name" in answers[2]["Reason"]
+    athena = local_stack.client("athena")
+    ids = athena.list_query_executions(WorkGroup=outputs["EventsWorkGroupName"])["QueryExecutionIds"]
+    ran = [athena.get_query_execution(QueryExecutionId=i)["QueryExecution"]["Query"] for i in ids]
+    assert 'DROP VIEW IF EXISTS "sample_sends"' in ran and any('VIEW "sample_sends"' in q for q in ran)

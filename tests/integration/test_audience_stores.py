@@ -65,6 +65,11 @@ def test_segments_are_kept_per_application_with_their_member_lists(segments):
         "s3://b/segment-members/a1/s2/",
     )
     assert segments.get("a1", "nope") is None and segments.members("a1", "nope") is None
+    assert sorted((s["ApplicationId"], s["Id"]) for s in segments.all()) == [
+        ("a1", "s1"),
+        ("a1", "s2"),
+        ("a2", "s1"),
+    ]
 
 
 def test_member_lists_are_read_in_part_order_across_pages(aws):

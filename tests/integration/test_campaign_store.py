@@ -32,6 +32,14 @@ def test_campaigns_are_versioned_and_a_lost_update_is_refused(dynamodb):
     assert campaigns.delete("app1", second["Id"])["Name"] == "summer"
     with pytest.raises(NotFoundError):
         campaigns.get("app1", second["Id"])
+    # every application's campaigns, for the lake's names export; cap counters are not campaigns
+    from engage.adapters.campaigns_dynamodb import DynamoCapCounter
+
+    DynamoCapCounter(store.table, dynamodb).take("app1", first["Id"], "ep-1", "20261120", 1, 5, "run-1")
+    assert sorted((c["ApplicationId"], c["Name"]) for c in store.all()) == [
+        ("app1", "spring 2"),
+        ("app2", "spring"),
+    ]
 
 
 def test_endpoint_caps_are_counted_atomically_per_day_and_in_total(dynamodb):

@@ -5,7 +5,7 @@ concurrent updates never silently lose one."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,6 +15,7 @@ from engage.adapters.dynamodb import (
     from_item,
     query_items,
     raise_conflict,
+    scan_items,
     to_item,
     transact_write,
 )
@@ -57,6 +58,13 @@ class DynamoCampaignStore:
             ExpressionAttributeValues={":app": {"S": app_id}},
         )
         return sorted((item["campaign"] for item in items), key=lambda c: (c["CreationDate"], c["Id"]))
+
+    def all(self) -> Iterator[dict[str, Any]]:
+        """Every application's campaigns (a scan, for the lake's names export)."""
+        for item in scan_items(
+            self.client, TableName=self.table, FilterExpression="attribute_exists(campaign)"
+        ):
+            yield item["campaign"]
 
     def delete(self, app_id: str, campaign_id: str) -> None:
         self.client.delete_item(TableName=self.table, Key={"pk": {"S": app_id}, "sk": {"S": campaign_id}})

@@ -108,6 +108,13 @@ def query_items(client: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
             yield from_item(item)
 
 
+def scan_items(client: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Scan returns, page by page, as plain dicts."""
+    for page in client.get_paginator("scan").paginate(**kwargs):
+        for item in page.get("Items", []):
+            yield from_item(item)
+
+
 MAX_BATCH_ATTEMPTS = 8
 
 

@@ -5,9 +5,10 @@ endpoint ids per import chunk)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from engage.adapters.dynamodb import from_item, to_item
+from engage.adapters.dynamodb import from_item, scan_items, to_item
 
 
 class DynamoSegmentStore:
@@ -44,11 +45,17 @@ class DynamoSegmentStore:
 
     def list(self, app_id: str) -> list[dict[str, Any]]:
         """The application's segments, oldest first (a filtered scan: definitions are few)."""
-        segments = []
-        for page in self.client.get_paginator("scan").paginate(
+        items = scan_items(
+            self.client,
             TableName=self.table,
             FilterExpression="app_id = :app",
             ExpressionAttributeValues={":app": {"S": app_id}},
+        )
+        return sorted((item["segment"] for item in items), key=lambda s: (s["CreationDate"], s["Id"]))
+
+    def all(self) -> Iterator[dict[str, Any]]:
+        """Every application's segments (for the lake's names export)."""
+        for item in scan_items(
+            self.client, TableName=self.table, FilterExpression="attribute_exists(app_id)"
         ):
-            segments.extend(from_item(item)["segment"] for item in page.get("Items", []))
-        return sorted(segments, key=lambda s: (s["CreationDate"], s["Id"]))
+            yield item["segment"]

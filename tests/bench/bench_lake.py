@@ -1,0 +1,110 @@
+"""Figures for the event lake: how fast the channel-event normaliser turns SES and SMS records into
+engagement events and the most memory it holds while streaming them, and how long the campaign
+report's funnel takes on DuckDB over 1,000,000 events (loading the lake, then the query)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import shutil
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+from engage.channel_events import normalise
+from engage.events import to_record
+
+from devtools.bench import Figure
+from engage_cli.lake.local import LocalLake
+from engage_cli.lake.report import EMAIL_FUNNEL
+from tests.support.channel_records import mail, ses, sms
+
+RECORDS = 50_000
+EVENTS = 1_000_000
+CAMPAIGNS = 20
+SES_KINDS = ["Delivery", "Open", "Click", "Bounce", "Complaint", "DeliveryDelay", "Subscription", "Reject"]
+
+
+def _channel_records(count: int) -> Iterator[dict]:
+    rng = random.Random(7)
+    for i in range(count):
+        if i % 5 == 4:
+            yield sms(message_id=f"sms-{i}", endpoint_id=f"sms-ep-{i}")
+        else:
+            yield ses(
+                rng.choice(SES_KINDS), message=mail(f"m-{i}", f"r{i}@example.org", endpoint_id=f"ep-{i}")
+            )
+
+
+def bench_normaliser() -> list[Figure]:
+    records = list(_channel_records(RECORDS))  # built before timing: the normaliser is what is measured
+    started = time.perf_counter()
+    for record in records:
+        to_record(normalise(record).event, arrival_ms=0)
+    elapsed = time.perf_counter() - started
+    del records
+    tracemalloc.start()
+    for record in _channel_records(RECORDS):  # streamed, as the function's batches are
+        to_record(normalise(record).event, arrival_ms=0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return [
+        Figure("lake.normaliser.records_per_second", RECORDS / elapsed, "records/s"),
+        Figure("lake.normaliser.peak_traced_memory_50k_streamed", peak / 1024, "KiB"),
+    ]
+
+
+def _write_events(root: Path, count: int) -> None:
+    """`count` email events of CAMPAIGNS campaigns in the Pinpoint stream schema, as Firehose lays
+    them out (one GZIP JSON-lines object per hour)."""
+    rng = random.Random(11)
+    kinds = ["_email.send"] * 40 + ["_email.delivered"] * 38 + ["_email.open"] * 15 + ["_email.click"] * 5
+    kinds += ["_email.hardbounce", "_email.complaint"]
+    per_hour = count // 24
+    for hour in range(24):
+        folder = root / f"events/year=2026/month=11/day=20/hour={hour:02d}"
+        folder.mkdir(parents=True)
+        with gzip.open(folder / "part.gz", "wt", compresslevel=1) as out:
+            for i in range(per_hour):
+                n = hour * per_hour + i
+                kind = rng.choice(kinds)
+                at = 1_795_132_800_000 + hour * 3_600_000 + i
+                out.write(
+                    json.dumps(
+                        {
+                            "event_type": kind,
+                            "event_timestamp": at,
+                            "arrival_timestamp": at,
+                            "event_id": f"e-{n}",
+                            "application": {"app_id": "benchapp"},
+                            "client": {"client_id": f"ep-{n % 200_000}"},
+                            "attributes": {"campaign_id": f"c-{n % CAMPAIGNS}", "message_id": f"m-{n}"},
+                            "metrics": {},
+                            "facets": {"email_channel": {"mail_event": {"mail": {"message_id": f"m-{n}"}}}},
+                        },
+                        separators=(",", ":"),
+                    )
+                    + "\n"
+                )
+
+
+def bench_funnel_over_a_million_events() -> list[Figure]:
+    root = Path(tempfile.mkdtemp(prefix="engage-bench-lake-"))
+    try:
+        _write_events(root, EVENTS)
+        started = time.perf_counter()
+        lake = LocalLake(root)
+        loaded = time.perf_counter() - started
+        started = time.perf_counter()
+        rows = lake.query(EMAIL_FUNNEL.format(where="AND application_id = 'benchapp'")).rows
+        queried = time.perf_counter() - started
+        assert len(rows) == CAMPAIGNS, rows  # the figure is of a real answer
+        return [
+            Figure("lake.local.load_1m_events", loaded, "s"),
+            Figure("lake.local.funnel_query_1m_events", queried, "s"),
+        ]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

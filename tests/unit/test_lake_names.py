@@ -1,0 +1,30 @@
+"""The names export (engage.lake_names): every campaign and segment as a row of the names table."""
+
+import json
+
+from engage.lake_names import name_rows, names_document
+
+
+def test_campaigns_carry_their_segment_and_template_names_and_segments_their_own():
+    campaigns = [
+        {
+            "ApplicationId": "app1",
+            "Id": "c-1",
+            "Name": "Spring sale",
+            "SegmentId": "s-1",
+            "TemplateConfiguration": {"EmailTemplate": {"Name": "spring"}, "SMSTemplate": {"Name": "short"}},
+        },
+        {"ApplicationId": "app1", "Id": "c-2", "Name": "Plain", "SegmentId": "s-1"},
+    ]
+    segments = [{"ApplicationId": "app1", "Id": "s-1", "Name": "Readers"}]
+    rows = list(name_rows(campaigns, segments))
+    assert rows == [
+        {"app_id": "app1", "kind": "campaign", "id": "c-1", "name": "Spring sale", "segment_id": "s-1",
+         "template_name": "short,spring"},
+        {"app_id": "app1", "kind": "campaign", "id": "c-2", "name": "Plain", "segment_id": "s-1",
+         "template_name": None},
+        {"app_id": "app1", "kind": "segment", "id": "s-1", "name": "Readers", "segment_id": None,
+         "template_name": None},
+    ]  # fmt: skip
+    lines = names_document(rows).decode().splitlines()
+    assert [json.loads(line) for line in lines] == rows

@@ -6,11 +6,13 @@ Event: {"ApplicationId": "...", "EndpointId": "..."}, {"ApplicationId": "...", "
 {"ApplicationId": "...", "Address": "...", "ChannelType": "EMAIL"} (every endpoint holding the
 address, and what was sent to it without one)."""
 
+import json
+import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.contacts.model import now_iso
-from engage.erasure import erase
+from engage.erasure import erase, lake_person
 from engage.errors import EngageError, NotFoundError, ValidationError
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -21,6 +23,17 @@ from engage.runtime import services
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         app_id, endpoints, addresses = _targets(event)
+        # The lake is erased asynchronously (it is read file by file); queued first, so an erasure
+        # that fails half-way and is run again still reaches it.
+        person = lake_person(
+            app_id,
+            endpoints,
+            lambda channel, address: services.address_pseudonym(app_id, channel, address),
+            addresses,
+        )
+        services.factory.client("sqs").send_message(
+            QueueUrl=os.environ["LAKE_ERASURE_QUEUE_URL"], MessageBody=json.dumps(person.to_dict())
+        )
         report = erase(
             app_id,
             endpoints,
@@ -36,7 +49,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return {"Error": {"Type": type(exc).__name__, "Message": str(exc)}}
     metrics.add_metric(name="EndpointsErased", unit="Count", value=len(report.endpoints))
     logger.info("erased", extra={"application_id": app_id, "endpoints": len(report.endpoints)})
-    return {"ApplicationId": app_id, **report.to_dict()}
+    return {"ApplicationId": app_id, **report.to_dict(), "LakeErasure": "QUEUED"}
 
 
 def _targets(event: dict[str, Any]) -> tuple[str, list[dict[str, Any]], list[tuple[str, str]]]:

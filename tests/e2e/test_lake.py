@@ -286,3 +286,58 @@ def test_the_views_resource_sample_answers_cloudformation_for_create_delete_and_
     ids = athena.list_query_executions(WorkGroup=outputs["EventsWorkGroupName"])["QueryExecutionIds"]
     ran = [athena.get_query_execution(QueryExecutionId=i)["QueryExecution"]["Query"] for i in ids]
     assert 'DROP VIEW IF EXISTS "sample_sends"' in ran and any('VIEW "sample_sends"' in q for q in ran)
+
+
+def test_erasing_a_person_removes_their_events_from_every_lake_table(campaigning):
+    c = campaigning
+    people = {
+        "keep-1": "success+open@simulator.amazonses.com",
+        "erase-1": "success+click@simulator.amazonses.com",
+    }
+    for endpoint_id, address in people.items():
+        c.contacts.upsert(
+            c.app, endpoint_id, {"ChannelType": "EMAIL", "Address": address, "Attributes": {"Plan": ["gold"]},
+                                 "User": {"UserId": f"user-{endpoint_id}"}},
+        )  # fmt: skip
+    c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={
+            "EmailMessage": {"FromAddress": "news@example.com", "Title": "Hi", "HtmlBody": "<p>Hi</p>"}
+        },
+    )
+    mine = f"application_id = '{c.app}'"
+
+    def counts():
+        return {
+            r["endpoint_id"]: r["n"]
+            for r in query(c, f"SELECT endpoint_id, count(*) AS n FROM events_named WHERE {mine} GROUP BY 1")
+        }
+
+    assert wait_until(lambda: counts().get("erase-1", 0) >= 4 and counts().get("keep-1", 0) >= 3, 60, 1.0)
+    raw = f"SELECT count(*) AS n FROM email_status WHERE {mine} AND endpoint_id = 'erase-1'"
+    assert query(c, raw) == [{"n": 1}]
+    erased = engage("erase", "--app", c.app, "--user", "user-erase-1", "--json", state_dir=c.stack.state_dir)
+    assert erased.returncode == 0, erased.stderr
+    assert json.loads(erased.stdout)["LakeErasure"] == "QUEUED"
+    assert wait_until(lambda: "erase-1" not in counts(), 60, 1.0)
+    assert counts()["keep-1"] >= 3  # everyone else stays
+    assert query(c, raw) == [{"n": 0}]  # the raw SES records too
+
+
+def test_the_lake_erasure_sample_removes_an_endpoints_events(campaigning):
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+
+    c = campaigning
+    now = datetime.now(UTC).isoformat()
+    items = {
+        e: {"Endpoint": {}, "Events": {f"{e}-{c.app}": {"EventType": "article_read", "Timestamp": now}}}
+        for e in ("r-1", "r-2")
+    }
+    c.pinpoint.put_events(ApplicationId=c.app, EventsRequest={"BatchItem": items})
+    sql = f"SELECT endpoint_id FROM custom_all_events WHERE application_id = '{c.app}' ORDER BY 1"
+    assert wait_until(lambda: len(query(c, sql)) == 2, 30, 0.5)
+    request = _sample("lake_erasure/person.json", APP_ID=c.app, ENDPOINT_ID="r-1")
+    answered = invoke(c.stack, "Events/LakeErasureFunction", request, "engage")
+    assert answered["payload"] == {"batchItemFailures": []}
+    assert query(c, sql) == [{"endpoint_id": "r-2"}]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engage.addresses import address_key, parse_channel
+from engage.lake_erasure import Person
 from engage.messages.archive import endpoint_prefix
 
 
@@ -51,6 +52,34 @@ class ErasureReport:
         }
 
 
+def targets(
+    endpoints: Sequence[Mapping[str, Any]], addresses: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """Every (channel, address) to erase: the endpoints' and the ad hoc ones, each address once
+    however it is spelt."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for channel, address in [*((e.get("ChannelType"), e.get("Address")) for e in endpoints), *addresses]:
+        if channel and address:
+            found.setdefault(
+                (str(channel), address_key(parse_channel(channel), address)), (str(channel), address)
+            )
+    return list(found.values())
+
+
+def lake_person(
+    app_id: str,
+    endpoints: Sequence[Mapping[str, Any]],
+    pseudonym: Callable[[str, str], str],
+    addresses: Sequence[tuple[str, str]] = (),
+) -> Person:
+    """Who the event lake must forget: their endpoint ids and their addresses' pseudonyms."""
+    return Person(
+        app_id,
+        frozenset(str(e["Id"]) for e in endpoints),
+        frozenset(pseudonym(channel, address) for channel, address in targets(endpoints, addresses)),
+    )
+
+
 def erase(
     app_id: str,
     endpoints: Sequence[Mapping[str, Any]],
@@ -66,11 +95,7 @@ def erase(
     pairs sent to without an endpoint). `pseudonym(channel, address)` is the id ad hoc sends to the
     address were archived under."""
     report = ErasureReport()
-    targets: dict[tuple[str, str], str] = {}
-    for channel, address in [*((e.get("ChannelType"), e.get("Address")) for e in endpoints), *addresses]:
-        if channel and address:
-            targets.setdefault((str(channel), address_key(parse_channel(channel), address)), address)
-    for (channel, _key), address in targets.items():
+    for channel, address in targets(endpoints, addresses):
         suppressions.suppress_erased(app_id, channel, address, now)
         report.suppressions_hashed += 1
         report.suppressions_removed += suppressions.remove(app_id, channel, address)

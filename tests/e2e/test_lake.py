@@ -72,6 +72,16 @@ def test_ingested_sent_and_reported_events_come_back_through_the_views(campaigni
     assert {(r["campaign_id"], r["subject"], r["from_address"]) for r in sent} == {
         (campaign["Id"], "Spring offers", "news@example.com")
     }
+    sends = query(
+        c, f"SELECT endpoint_id, delivery_type, campaign_send_status FROM campaign_send WHERE {where}"
+    )
+    assert sorted((r["endpoint_id"], r["delivery_type"], r["campaign_send_status"]) for r in sends) == [
+        ("reader-bounce", "EMAIL", "SUCCESS"),
+        ("reader-click", "EMAIL", "SUCCESS"),
+        ("reader-complaint", "EMAIL", "SUCCESS"),
+        ("texter-blocked", "SMS", "SUCCESS"),  # sent; the carrier's failure is the _SMS.FAILURE
+        ("texter-ok", "SMS", "SUCCESS"),
+    ]
     delivered = query(c, f"SELECT endpoint_id FROM email_delivered WHERE {where} ORDER BY endpoint_id")
     assert [r["endpoint_id"] for r in delivered] == ["reader-click", "reader-complaint"]
     (opened,) = query(c, f"SELECT endpoint_id, ip_address FROM email_open WHERE {where}")

@@ -16,7 +16,7 @@ from engage.channel_events import normalise
 from engage.events import Event, to_record
 from engage.messages.ledger import Outcome, Status
 from engage.messages.request import SendRequest
-from engage.messages.sender import SendResult, event_for
+from engage.messages.sender import SendResult, campaign_event_for, event_for
 
 from tests.support.channel_records import APP, mail, ses, sms
 
@@ -63,6 +63,14 @@ def sent(endpoint_id: str, address: str, channel: str = "EMAIL", status: Status 
     outcome = Outcome(status, kw.get("message_id"), reason)
     headers = {"from": "news@example.com", "subject": "Spring offers"} if channel == "EMAIL" else None
     return record(event_for(SendResult(request, outcome, address=address, headers=headers), SEND_TIME))
+
+
+def campaign_sent(endpoint_id: str, address: str) -> dict:
+    """The sender's `_campaign.send` for one email campaign send."""
+    request = SendRequest(APP, "c-spring", "EMAIL", {"Subject": "Spring offers"}, endpoint_id=endpoint_id,
+                          campaign_id="c-spring", activity_id="act-1", treatment_id="0")  # fmt: skip
+    result = SendResult(request, Outcome(Status.SENT, f"m-{endpoint_id}"), address=address)
+    return record(campaign_event_for(result, SEND_TIME))
 
 
 def record(event: Event, arrival_ms: int | None = None) -> dict[str, Any]:
@@ -125,21 +133,7 @@ def campaign_lake(root: Path) -> dict[str, list[dict[str, Any]]]:
         raw_sms += [accepted, final]
         events.append(normalised(final))
     events += [
-        record(
-            Event(
-                "_campaign.send",
-                APP,
-                "ep-1",
-                {
-                    "campaign_id": "c-spring",
-                    "treatment_id": "0",
-                    "campaign_activity_id": "act-1",
-                    "campaign_send_status": "SUCCESS",
-                    "delivery_type": "EMAIL",
-                },
-                timestamp_ms=1_795_168_800_000,
-            )
-        ),
+        campaign_sent("ep-1", people["ep-1"]),
         record(
             Event(
                 "_journey.send",

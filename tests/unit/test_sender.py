@@ -73,6 +73,12 @@ def email(endpoint_id="ep-1", request_id="c-1", **extra):
     )
 
 
+def reported(sender):
+    """The channel events the sender put on the stream (a campaign's sends have their
+    `_campaign.send` too, tested on its own)."""
+    return [r for r in sender.events.records if r["event_type"] != "_campaign.send"]
+
+
 def make(endpoints=(), email_script=(), text_script=(), limits=None, **policy):
     limits = limits or Limits(rate=100, burst=100)
     clock = Clock()
@@ -112,7 +118,7 @@ def test_an_email_is_rendered_sent_archived_as_sent_and_reported():
     assert "Subject: Hi Ana" in raw and "Offer 10%" in raw
     assert sender.archive_store.objects == {result.archive_key: sent["raw"]}
     assert result.archive_key.startswith(f"archive/{APP}/ep-1/")
-    (record,) = sender.events.records
+    (record,) = reported(sender)
     assert record["event_type"] == "_email.send"
     assert record["attributes"]["message_id"] == sent["MessageId"] == result.outcome.message_id
     mail = record["facets"]["email_channel"]["mail_event"]["mail"]
@@ -120,6 +126,29 @@ def test_an_email_is_rendered_sent_archived_as_sent_and_reported():
     assert mail["common_headers"]["subject"] == "Hi Ana"  # as rendered for the recipient
     assert mail["message_send_timestamp"] == int(clock.now * 1000)
     assert sent["tags"]["campaign_activity_id"] == "a-1"  # SES's events name the run too
+
+
+def test_a_campaigns_send_also_reports_its_campaign_send_with_the_outcome():
+    sender, clock = make([endpoint("ep-1"), endpoint("ep-2", OptOut="ALL")])
+    direct = SendRequest(
+        APP, "direct", "EMAIL", {"Subject": "Hi", "HtmlPart": "<p>Hi</p>"}, endpoint_id="ep-1"
+    )
+    sender.send_batch([email("ep-1"), email("ep-2"), direct], deadline=clock.now + 30)
+    campaign = {
+        r["client"]["client_id"]: r for r in sender.events.records if r["event_type"] == "_campaign.send"
+    }
+    assert sorted(campaign) == ["ep-1", "ep-2"]  # the send without a campaign run has none
+    sent = campaign["ep-1"]["attributes"]
+    assert (sent["campaign_id"], sent["campaign_activity_id"], sent["delivery_type"]) == (
+        "c-1",
+        "a-1",
+        "EMAIL",
+    )
+    assert sent["campaign_send_status"] == "SUCCESS" and sent["message_id"]
+    assert campaign["ep-2"]["attributes"]["campaign_send_status"] == "OPTED_OUT"
+    again = [r["event_id"] for r in sender.events.records if r["event_type"] == "_campaign.send"]
+    sender.send_batch([email("ep-1")], deadline=clock.now + 30)  # redelivered: the same event id
+    assert [r["event_id"] for r in sender.events.records if r["event_type"] == "_campaign.send"][-1] in again
 
 
 def test_promotional_email_carries_a_one_click_unsubscribe_that_verifies():
@@ -146,8 +175,8 @@ def test_a_redelivered_request_is_not_sent_twice_and_reports_the_same_event():
     again = sender.send_batch([email()], deadline=clock.now + 30)
     assert len(sender.email.sent) == 1
     assert again[0].outcome.duplicate and again[0].outcome.message_id == first[0].outcome.message_id
-    ids = {r["event_id"] for r in sender.events.records}
-    assert len(sender.events.records) == 2 and len(ids) == 1
+    ids = {r["event_id"] for r in reported(sender)}
+    assert len(reported(sender)) == 2 and len(ids) == 1
 
 
 @pytest.mark.parametrize(
@@ -178,7 +207,7 @@ def test_ineligible_recipients_are_skipped_with_their_reason(extra, prepare, rea
     (result,) = sender.send_batch([email()], deadline=clock.now + 30)
     assert result.skipped and result.outcome.reason == reason
     assert sender.email.sent == [] and sender.archive_store.objects == {}
-    (record,) = sender.events.records
+    (record,) = reported(sender)
     assert record["event_type"] == "_email.skipped" and record["attributes"]["record_status"] == reason
 
 
@@ -247,7 +276,7 @@ def test_a_refused_message_is_recorded_reported_and_not_archived():
     (result,) = sender.send_batch([email()], deadline=clock.now + 30)
     assert result.outcome.status == Status.REFUSED and not result.skipped
     assert sender.archive_store.objects == {}
-    assert sender.events.records[0]["event_type"] == "_email.rejected"
+    assert reported(sender)[0]["event_type"] == "_email.rejected"
 
 
 def test_a_call_that_dies_mid_send_is_marked_uncertain_after_the_lease_and_not_resent():
@@ -259,7 +288,7 @@ def test_a_call_that_dies_mid_send_is_marked_uncertain_after_the_lease_and_not_r
     clock.now += 61
     (late,) = sender.send_batch([email()], deadline=clock.now + 30)
     assert late.outcome.status == Status.UNCERTAIN and sender.email.sent == []
-    assert sender.events.records[-1]["event_type"] == "_email.uncertain"
+    assert reported(sender)[-1]["event_type"] == "_email.uncertain"
     assert len(sender.archive_store.objects) == 1  # it may have gone out: what was handed over is kept
 
 
@@ -327,7 +356,7 @@ def test_sms_from_a_template_is_promotional_by_default_and_voice_uses_the_templa
     text, voice = sender.texts.sent
     assert (text["body"], text["type"]) == ("Hi Ana: 2x", "PROMOTIONAL")
     assert (voice["body"], voice["voice"], voice["ssml"]) == ("Hello Ana", "Joanna", False)
-    assert [r["event_type"] for r in sender.events.records] == ["_SMS.BUFFERED", "_VOICE.BUFFERED"]
+    assert [r["event_type"] for r in reported(sender)] == ["_SMS.BUFFERED", "_VOICE.BUFFERED"]
     archived = sender.archive_store.objects[results[0].archive_key]
     assert b'"Body": "Hi Ana: 2x"' in archived
 
@@ -349,7 +378,7 @@ def test_an_ad_hoc_address_is_sent_under_a_pseudonym_never_the_address():
     (result,) = sender.send_batch([request], deadline=clock.now + 30)
     assert result.outcome.status == Status.SENT
     assert "zoe" not in result.archive_key and "zoe" not in request.key
-    assert sender.events.records[0]["client"]["client_id"] == request.recipient_id == pseudonym
+    assert reported(sender)[0]["client"]["client_id"] == request.recipient_id == pseudonym
     with pytest.raises(ValidationError, match="RecipientId"):
         SendRequest(APP, "r-1", "EMAIL", message, address="zoe@example.org")
 
@@ -458,7 +487,7 @@ def test_push_picks_the_platform_block_of_the_template_and_needs_a_push_channel(
     ios, android = sender.push.sent
     assert (ios["channel"], ios["message"]) == ("APNS", {"Body": "iOS x"})
     assert (android["channel"], android["message"]) == ("GCM", {"Title": "T", "Body": "Default"})
-    assert [r["event_type"] for r in sender.events.records][-2:] == ["_push.send", "_push.send"]
+    assert [r["event_type"] for r in reported(sender)][-2:] == ["_push.send", "_push.send"]
 
 
 def custom_request(endpoint_id, request_id="c-custom", uri="engage-custom-crm", data="promo-7"):
@@ -499,7 +528,7 @@ def test_custom_channels_get_pinpoints_payload_in_batches_once():
         and "ApplicationId" not in payload["Endpoints"]["c-0"]
     )
     assert len(sender.archive_store.objects) == 5
-    assert {r["event_type"] for r in sender.events.records} == {"_custom.send"}
+    assert {r["event_type"] for r in reported(sender)} == {"_custom.send"}
     again = sender.send_batch([custom_request(f"c-{i}") for i in range(5)], clock.now + 30)
     assert all(r.outcome.duplicate for r in again) and len(sender.custom.calls) == 3
 
@@ -517,7 +546,7 @@ def test_a_throttled_custom_batch_is_given_back_and_a_refused_one_recorded():
         "HTTP_410",
         "HTTP_410",
     ] and sender.archive_store.objects == {}
-    assert {r["event_type"] for r in sender.events.records} == {"_custom.failure"}
+    assert {r["event_type"] for r in reported(sender)} == {"_custom.failure"}
 
 
 def test_a_custom_batch_that_fails_mid_call_is_uncertain_not_resent():

@@ -581,13 +581,17 @@ class Sender:
         return SendResult(request, outcome, address=endpoint.get("Address"))
 
     def _report(self, results: list[SendResult]) -> list[SendResult]:
-        """Emits one event per settled send; if the stream fails, every request in the batch comes
-        back (a redelivery reports them again under the same event ids)."""
+        """Emits one event per settled send, and a campaign's send also its `_campaign.send`; if the
+        stream fails, every request in the batch comes back (a redelivery reports them again under
+        the same event ids)."""
         settled = [r for r in results if r.outcome is not None]
+        now = self.clock()
+        events = [event_for(r, now) for r in settled]
+        events += [
+            campaign_event_for(r, now) for r in settled if r.request.campaign_id and r.request.activity_id
+        ]
         try:
-            engage_events.emit(
-                [event_for(r, self.clock()) for r in settled], self.events, backoff=self.backoff
-            )
+            engage_events.emit(events, self.events, backoff=self.backoff)
         except EngageError as exc:
             return [SendResult(r.request, error=exc) if r.outcome is not None else r for r in results]
         return results
@@ -648,6 +652,31 @@ def event_for(result: SendResult, now: float) -> engage_events.Event:
         timestamp_ms=int(now * 1000),
         facets=facets,
         event_id=str(uuid.uuid5(EVENT_IDS, f"{request.key}#{kind}")),
+    )
+
+
+def campaign_event_for(result: SendResult, now: float) -> engage_events.Event:
+    """Pinpoint's `_campaign.send` for a campaign's settled send: the campaign's ids, the channel
+    (`delivery_type`) and what became of the send (`campaign_send_status`: SUCCESS, or the reason
+    it was not sent)."""
+    request, outcome = result.request, result.outcome
+    assert outcome is not None
+    status = "SUCCESS" if outcome.status == Status.SENT else (outcome.reason or outcome.status.value)
+    attributes = {
+        **_tags(request),
+        "campaign_activity_id": request.activity_id,
+        "delivery_type": request.channel,
+        "campaign_send_status": status,
+    }
+    if outcome.message_id:
+        attributes["message_id"] = outcome.message_id
+    return engage_events.Event(
+        event_type="_campaign.send",
+        app_id=request.app_id,
+        endpoint_id=request.recipient_id,
+        attributes=attributes,
+        timestamp_ms=int(now * 1000),
+        event_id=str(uuid.uuid5(EVENT_IDS, f"{request.key}#_campaign.send")),
     )
 
 

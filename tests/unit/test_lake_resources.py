@@ -217,3 +217,33 @@ def test_the_response_reaches_cloudformation_with_the_requests_ids(response_url)
     assert body["Status"] == "FAILED" and body["Reason"] == "query q-1 failed: boom"
     assert (body["StackId"], body["RequestId"], body["LogicalResourceId"]) == ("s", "r", "LakeViews")
     assert body["PhysicalResourceId"] == "lake/views"
+
+
+def test_engage_events_query_on_aws_reads_the_stacks_workgroup_and_database():
+    from engage_cli.events import athena_rows
+
+    cloudformation = boto3.client(
+        "cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    client, stub = athena()
+    cfn_stub = Stubber(cloudformation)
+    outputs = [{"OutputKey": "EventsWorkGroupName", "OutputValue": "wg"},
+               {"OutputKey": "EventsDatabaseName", "OutputValue": "lake"}]  # fmt: skip
+    cfn_stub.add_response(
+        "describe_stacks",
+        {"Stacks": [{"StackName": "engage", "CreationTime": "2026-11-01T00:00:00Z",
+                     "StackStatus": "CREATE_COMPLETE", "Outputs": outputs}]},
+        {"StackName": "engage"},
+    )  # fmt: skip
+    stub.add_response("start_query_execution", {"QueryExecutionId": "q-1"}, START)
+    stub.add_response("get_query_execution", execution("SUCCEEDED"), {"QueryExecutionId": "q-1"})
+    meta = {"ColumnInfo": [{"Name": "n", "Type": "bigint"}]}
+    stub.add_response(
+        "get_query_results",
+        {"ResultSet": {"Rows": [{"Data": [{"VarCharValue": "n"}]}, {"Data": [{"VarCharValue": "7"}]}],
+                       "ResultSetMetadata": meta}},
+        {"QueryExecutionId": "q-1"},
+    )  # fmt: skip
+    with stub, cfn_stub:
+        result = athena_rows(cloudformation, client, "engage", "SELECT 1")
+    assert result.records() == [{"n": "7"}]

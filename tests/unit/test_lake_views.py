@@ -246,3 +246,31 @@ def test_of_two_sms_events_in_the_same_millisecond_the_final_one_is_the_status(t
     ])  # fmt: skip
     row = one(LocalLake(tmp_path), "SELECT event_type, message_status, is_final FROM sms_status")
     assert row == {"event_type": "TEXT_DELIVERED", "message_status": "DELIVERED", "is_final": True}
+
+
+def test_the_sms_databases_example_query_messages_and_cost_per_message_type(lake):
+    """The SMS S3 event database README's query, on the raw table."""
+    row = one(
+        lake,
+        "SELECT messageType AS message_type, count(DISTINCT messageId) AS messages, "
+        "round(sum(totalMessagePrice), 5) AS price FROM sms_events WHERE isFinal GROUP BY messageType",
+    )
+    assert row == {"message_type": "PROMOTIONAL", "messages": 3, "price": pytest.approx(0.01743)}
+
+
+def test_the_ses_databases_example_query_mail_to_an_address_by_time_sent(lake):
+    """The SES email S3 event database README's pattern: UNNEST the destination, filter by address."""
+    rows_found = rows(
+        lake,
+        """
+        SELECT s.message_id, s.time_sent, s.time_delivered, s.bounce_type
+        FROM email_status AS s
+        CROSS JOIN UNNEST(s.destination) AS t(address)
+        WHERE t.address = 'reader3@example.org'
+        ORDER BY s.time_sent
+        """,
+    )
+    assert rows_found == [
+        {"message_id": "m-ep-3", "time_sent": "2026-11-20T10:00:00.000Z", "time_delivered": None,
+         "bounce_type": "Permanent"}
+    ]  # fmt: skip

@@ -97,7 +97,18 @@ class Provisioned(CloudFormationModel):
         region_name: str,
         **kwargs: Any,
     ) -> Provisioned:
-        return cls.create(resource_name, _prune(cloudformation_json.get("Properties") or {}), region_name)
+        props = _prune(cloudformation_json.get("Properties") or {})
+        return cls.create_in_stack(
+            resource_name, props, region_name, {**kwargs, "Type": cloudformation_json.get("Type")}
+        )
+
+    @classmethod
+    def create_in_stack(
+        cls, name: str, props: dict[str, Any], region: str, stack: dict[str, Any]
+    ) -> Provisioned:
+        """`create`, for a provisioner that needs to know its place in the stack (LogicalId,
+        StackId, the template's Type)."""
+        return cls.create(name, props, region)
 
     @classmethod
     def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
@@ -532,15 +543,9 @@ class CustomResource(Provisioned):
         return True
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create_in_stack(
+        cls, name: str, props: dict[str, Any], region: str, stack: dict[str, Any]
     ) -> Provisioned:
-        props = _prune(cloudformation_json.get("Properties") or {})
         answers: list[dict[str, Any]] = []
 
         class Answer(BaseHTTPRequestHandler):
@@ -559,25 +564,23 @@ class CustomResource(Provisioned):
                 "RequestType": "Create",
                 "ServiceToken": props["ServiceToken"],
                 "ResponseURL": f"http://127.0.0.1:{server.server_port}/cfn-response",
-                "StackId": kwargs.get("StackId", "local"),
+                "StackId": stack.get("StackId", "local"),
                 "RequestId": str(uuid.uuid4()),
-                "LogicalResourceId": kwargs.get("LogicalId", resource_name),
-                "ResourceType": cloudformation_json.get("Type", cls.TYPE),
+                "LogicalResourceId": stack.get("LogicalId", name),
+                "ResourceType": stack.get("Type") or cls.TYPE,
                 "ResourceProperties": props,
             }
-            client("lambda", region_name).invoke(
+            client("lambda", region).invoke(
                 FunctionName=props["ServiceToken"], Payload=json.dumps(event).encode()
             )
         finally:
             server.shutdown()
             server.server_close()
         if not answers:
-            raise DeployError(
-                f"{resource_name}: the custom resource's function never answered CloudFormation"
-            )
+            raise DeployError(f"{name}: the custom resource's function never answered CloudFormation")
         (answer,) = answers
         if answer["Status"] != "SUCCESS":
-            raise DeployError(f"{resource_name}: {answer.get('Reason')}")
+            raise DeployError(f"{name}: {answer.get('Reason')}")
         return cls(answer["PhysicalResourceId"], {k: str(v) for k, v in answer.get("Data", {}).items()})
 
 

@@ -1,14 +1,2 @@
--- One row per bounced recipient of a transient (or undetermined) bounce.
-SELECT
-  e.*,
-  e.mail_event.bounce.bounce_type AS bounce_type,
-  e.mail_event.bounce.bounce_sub_type AS bounce_sub_type,
-  e.mail_event.bounce.feedback_id AS feedback_id,
-  e.mail_event.bounce.reporting_mta AS reporting_mta,
-  r.email_address AS bounced_recipient_email_address,
-  r.action AS bounced_recipient_action,
-  r.status AS bounced_recipient_status,
-  r.diagnostic_code AS bounced_recipient_diagnostic_code
-FROM email_all_events AS e
-CROSS JOIN UNNEST(e.mail_event.bounce.bounced_recipients) AS t(r)
-WHERE e.event_type = '_email.softbounce'
+-- Transient (or undetermined) bounces, one row per bounced recipient.
+SELECT * FROM email_bounce WHERE event_type = '_email.softbounce'

@@ -160,3 +160,14 @@ def test_erasing_consent_removes_the_decision_and_its_history(consent):
     assert (
         consent.get(APP, "SMS", "+12065550100") is None and consent.history(APP, "SMS", "+12065550100") == []
     )
+
+
+def test_transient_bounces_are_counted_per_address_within_the_window_once_per_feedback_id(suppression):
+    week = 7 * 24 * 3600.0
+    assert suppression.count_transient("app1", "Ana@Example.org", "fb-1", "2026-11-01T10:00:00Z", week) == 1
+    assert suppression.count_transient("app1", "ana@example.org", "fb-1", "2026-11-01T10:00:00Z", week) == 1
+    assert suppression.count_transient("app1", "ana@example.org", "fb-2", "2026-11-05T10:00:00Z", week) == 2
+    # eleven days on, the first has left the window; another application counts its own
+    assert suppression.count_transient("app1", "ana@example.org", "fb-3", "2026-11-12T10:00:00Z", week) == 2
+    assert suppression.count_transient("app2", "ana@example.org", "fb-4", "2026-11-12T10:00:00Z", week) == 1
+    assert list(suppression.list("app1")) == []  # counted bounces are not suppressions

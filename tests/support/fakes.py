@@ -48,6 +48,16 @@ class MemoryEndpoints:
     def delete(self, app_id: str, endpoint_id: str) -> dict:
         return self.by_id.pop((app_id, endpoint_id))
 
+    def find_by_address(self, app_id: str, channel: str, address: str) -> list[dict]:
+        from engage.addresses import address_key
+
+        key = address_key(channel, address)
+        return [
+            dict(e)
+            for (app, _i), e in sorted(self.by_id.items())
+            if app == app_id and e["ChannelType"] == channel and address_key(channel, e["Address"]) == key
+        ]
+
     def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> dict:
         endpoint = self.by_id[(app_id, endpoint_id)]
         for key, value in request.items():

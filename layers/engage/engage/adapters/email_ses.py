@@ -51,6 +51,16 @@ class SesEmailSender:
             raise DeliveryRefusedError(code, exc.response.get("Error", {}).get("Message", "")) from exc
 
 
+class SesAccountList:
+    """The SES account-level suppression list (PutSuppressedDestination is idempotent)."""
+
+    def __init__(self, client: Any) -> None:  # boto3 sesv2
+        self.client = client
+
+    def suppress(self, address: str, reason: str) -> None:
+        self.client.put_suppressed_destination(EmailAddress=address, Reason=reason)
+
+
 def account_limits(client: Any) -> Limits:
     """The SES account's sending limits now (GetAccount), for the governor."""
     account = client.get_account()

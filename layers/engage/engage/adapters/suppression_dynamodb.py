@@ -4,6 +4,7 @@ the reason; the ByApp index (`app_id`, `suppressed_at`) lists an application's e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from engage.adapters.dynamodb import from_item, query_items, to_item
@@ -111,6 +112,33 @@ class DynamoSuppressionList:
                 )
                 removed += 1
         return removed
+
+    def count_transient(self, app_id: str, address: str, feedback_id: str, at: str, window: float) -> int:
+        """Records a transient bounce of the address (once per feedback id: a replay overwrites it)
+        and counts those within `window` seconds before `at`. Kept under `TRANSIENT#<app>#<key>`,
+        with no app_id (not a suppression: out of the ByApp index) and expiring after the window."""
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        pk = f"TRANSIENT#{suppression_pk(app_id, address_key(ChannelType.EMAIL, address))}"
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item(
+                {
+                    "pk": pk,
+                    "sk": feedback_id,
+                    "bounced_at": moment.timestamp(),
+                    "expires_at": int(moment.timestamp() + window),
+                }
+            ),
+        )
+        since = moment.timestamp() - window
+        items = query_items(
+            self.client,
+            TableName=self.table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+        )
+        return sum(1 for item in items if float(item["bounced_at"]) >= since)
 
     def list(self, app_id: str) -> Iterator[Suppression]:
         items = query_items(

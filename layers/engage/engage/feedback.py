@@ -1,0 +1,191 @@
+"""Bounce and complaint feedback, whatever shape it arrives in, and what it decides.
+
+Three shapes reach one processor: SES identity notifications (`notificationType`), SES event
+publishing (`eventType`) and the engagement stream's `_email.hardbounce` / `_email.complaint`
+(through the engagement bus, which names the endpoint but not the address). Each becomes
+`Feedback`; `apply()` then suppresses and opts out:
+
+- a permanent bounce suppresses the address for the application and on the SES account list;
+- a complaint suppresses it for the application (the account list is SES's own decision);
+- transient bounces are counted per address, and `soft_bounce_limit` of them within
+  `soft_bounce_window` seconds suppress it too (SOFT_BOUNCES);
+- every email endpoint of the application with that address is opted out.
+
+Addresses are compared case-insensitively (engage.addresses). Every step is idempotent (the same
+feedback id stored again changes nothing), so a replayed batch changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from engage.errors import ValidationError
+from engage.suppression import SuppressionReason, suppression
+
+
+class Kind(StrEnum):
+    HARD_BOUNCE = "HARD_BOUNCE"
+    SOFT_BOUNCE = "SOFT_BOUNCE"
+    COMPLAINT = "COMPLAINT"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    kind: Kind
+    feedback_id: str
+    at: str  # ISO 8601
+    source: str  # ses-notification, ses-event, engagement-stream
+    app_id: str | None = None
+    addresses: tuple[str, ...] = ()
+    endpoint_id: str | None = None  # the stream's feedback names the endpoint, not the address
+
+
+def parse(message: Mapping[str, Any]) -> Feedback | None:
+    """The feedback in one queue message, or None when it is not bounce or complaint feedback
+    (a delivery notification, say). A message of no known shape is refused."""
+    if "notificationType" in message:
+        return _from_ses(message, str(message["notificationType"]), "ses-notification")
+    if "eventType" in message and "mail" in message:
+        return _from_ses(message, str(message["eventType"]), "ses-event")
+    if message.get("source") == "engage.events" and isinstance(message.get("detail"), Mapping):
+        return _from_stream(message["detail"])
+    raise ValidationError("message", "neither SES feedback nor an engagement-stream feedback event")
+
+
+def _from_ses(message: Mapping[str, Any], kind: str, source: str) -> Feedback | None:
+    mail = message.get("mail") or {}
+    tags = mail.get("tags") or {}
+    app_id = (tags.get("application_id") or [None])[0]
+    endpoint_id = (tags.get("endpoint_id") or [None])[0]
+    if kind == "Bounce":
+        bounce = message.get("bounce") or {}
+        recipients = bounce.get("bouncedRecipients") or []
+        feedback_kind = Kind.HARD_BOUNCE if bounce.get("bounceType") == "Permanent" else Kind.SOFT_BOUNCE
+        detail = bounce
+    elif kind == "Complaint":
+        detail = message.get("complaint") or {}
+        recipients = detail.get("complainedRecipients") or []
+        feedback_kind = Kind.COMPLAINT
+    else:
+        return None
+    addresses = tuple(str(r["emailAddress"]) for r in recipients if r.get("emailAddress"))
+    if not addresses or not detail.get("feedbackId"):
+        raise ValidationError(f"{kind.lower()}", "feedback names its recipients and its feedback id")
+    return Feedback(
+        feedback_kind,
+        str(detail["feedbackId"]),
+        str(detail.get("timestamp") or mail.get("timestamp") or _now()),
+        source,
+        app_id,
+        addresses,
+        endpoint_id,
+    )
+
+
+def _from_stream(detail: Mapping[str, Any]) -> Feedback | None:
+    kinds = {"_email.hardbounce": Kind.HARD_BOUNCE, "_email.complaint": Kind.COMPLAINT}
+    kind = kinds.get(str(detail.get("event_type")))
+    if kind is None:
+        return None
+    if not detail.get("application_id") or not detail.get("endpoint_id") or not detail.get("event_id"):
+        raise ValidationError("detail", "a stream feedback event names its application, endpoint and event")
+    return Feedback(
+        kind,
+        str(detail["event_id"]),
+        str(detail.get("event_timestamp") or _now()),
+        "engagement-stream",
+        str(detail["application_id"]),
+        (),
+        str(detail["endpoint_id"]),
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Suppressions(Protocol):
+    def suppress(self, entry: Any) -> None: ...
+    def count_transient(self, app_id: str, address: str, feedback_id: str, at: str, window: float) -> int:
+        """Records a transient bounce (once per feedback id) and counts those within the window."""
+        ...
+
+
+class Endpoints(Protocol):
+    def get(self, app_id: str, endpoint_id: str) -> Mapping[str, Any]: ...
+    def find_by_address(self, app_id: str, channel: str, address: str) -> Sequence[Mapping[str, Any]]: ...
+    def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> Any: ...
+
+
+class AccountList(Protocol):
+    def suppress(self, address: str, reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Policy:
+    soft_bounce_limit: int = 3
+    soft_bounce_window: float = 7 * 24 * 3600.0
+
+
+@dataclass
+class Decision:
+    suppressed: list[str] = field(default_factory=list)  # reasons, one per address suppressed
+    account_listed: int = 0
+    opted_out: list[str] = field(default_factory=list)  # endpoint ids
+    transient_counted: int = 0
+    unattributed: int = 0  # feedback that names no application: the account list only
+
+
+def apply(
+    feedback: Feedback,
+    suppressions: Suppressions,
+    endpoints: Endpoints,
+    account: AccountList,
+    policy: Policy = Policy(),
+) -> Decision:
+    decision = Decision()
+    addresses = list(feedback.addresses)
+    if not addresses and feedback.app_id and feedback.endpoint_id:
+        endpoint = _endpoint(endpoints, feedback.app_id, feedback.endpoint_id)
+        if endpoint and endpoint.get("ChannelType") == "EMAIL" and endpoint.get("Address"):
+            addresses = [str(endpoint["Address"])]
+    for address in addresses:
+        reason: SuppressionReason | None = None
+        if feedback.kind == Kind.HARD_BOUNCE:
+            account.suppress(address, "BOUNCE")
+            decision.account_listed += 1
+            reason = SuppressionReason.HARD_BOUNCE
+        elif feedback.kind == Kind.COMPLAINT:
+            reason = SuppressionReason.COMPLAINT
+        elif feedback.app_id:
+            count = suppressions.count_transient(
+                feedback.app_id, address, feedback.feedback_id, feedback.at, policy.soft_bounce_window
+            )
+            decision.transient_counted += 1
+            if count >= policy.soft_bounce_limit:
+                reason = SuppressionReason.SOFT_BOUNCES
+        if feedback.app_id is None:
+            decision.unattributed += 1
+            continue
+        if reason is None:
+            continue
+        suppressions.suppress(
+            suppression(feedback.app_id, "EMAIL", address, reason, feedback.source, feedback.feedback_id,
+                        suppressed_at=feedback.at)
+        )  # fmt: skip
+        decision.suppressed.append(reason.value)
+        for endpoint in endpoints.find_by_address(feedback.app_id, "EMAIL", address):
+            if endpoint.get("OptOut") != "ALL":
+                endpoints.upsert(feedback.app_id, str(endpoint["Id"]), {"OptOut": "ALL"})
+            decision.opted_out.append(str(endpoint["Id"]))
+    return decision
+
+
+def _endpoint(endpoints: Endpoints, app_id: str, endpoint_id: str) -> Mapping[str, Any] | None:
+    try:
+        return endpoints.get(app_id, endpoint_id)
+    except LookupError:
+        return None  # erased, or an ad hoc recipient's pseudonym: nothing to look up

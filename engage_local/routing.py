@@ -22,7 +22,7 @@ from moto.stepfunctions import responses as sfn_responses
 from engage_local.invoker import Invoker
 
 log = logging.getLogger("engage_local.routing")
-OUR_TARGETS = frozenset({"lambda", "states", "sqs"})
+OUR_TARGETS = frozenset({"lambda", "states", "sqs", "sns"})
 
 
 def sns_event(
@@ -180,6 +180,8 @@ class Router:
                 if group:
                     request["MessageGroupId"] = group
                 self.clients.client("sqs").send_message(**request)
+            elif service == "sns":  # moto's rules deliver to no topic
+                self.clients.client("sns").publish(TopicArn=arn, Message=json.dumps(payload))
             delivered.append(arn)
         return delivered
 

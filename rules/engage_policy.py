@@ -212,6 +212,12 @@ class NoWildcardActions(CloudFormationLintRule):
         return matches
 
 
+# Actions whose only resource type is optional and names something else than the account's own
+# object: PutSuppressedDestination takes a tenant for a tenant's list, while the account-level list
+# has no ARN, so a policy for it can only say `*`.
+ACCOUNT_WIDE = frozenset({"ses:putsuppresseddestination"})
+
+
 class NoWildcardResources(CloudFormationLintRule):
     id = "E9002"
     shortdesc = "No wildcard resources where the API supports resource-level permissions"
@@ -231,6 +237,7 @@ class NoWildcardResources(CloudFormationLintRule):
                     for action in _actions(statement)
                     for service, name in expand(action)
                     if _iam_actions().get(service, {}).get("Actions", {}).get(name, {}).get("Resources")
+                    and f"{service}:{name}" not in ACCOUNT_WIDE
                 }
             )
             if scoped:

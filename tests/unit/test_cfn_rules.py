@@ -208,3 +208,12 @@ def test_the_projects_templates_pass_every_rule(template):
         (ROOT / template).read_text(), config=ManualArgs(append_rules=[RULES], regions=["us-east-1"])
     )
     assert [f"{m.rule.id} {m.message}" for m in matches if m.rule.id.startswith("E9")] == []
+
+
+def test_the_account_level_suppression_list_may_be_granted_on_star_but_nothing_beside_it():
+    alone = CFN + ROLE % "{Effect: Allow, Action: ses:PutSuppressedDestination, Resource: '*'}"
+    assert "E9002" not in ids(alone)
+    mixed = (
+        CFN + ROLE % "{Effect: Allow, Action: [ses:PutSuppressedDestination, ses:SendEmail], Resource: '*'}"
+    )
+    assert "E9002" in ids(mixed)

@@ -1,0 +1,61 @@
+"""Bounce and complaint feedback, in each of its shapes, to one processor (engage.feedback): SES
+identity notifications on FeedbackTopic, SES event publishing from the configuration set's SNS
+destination (filtered to Bounce and Complaint), and the stream's hard bounces and complaints from
+the engagement bus, all through FeedbackQueue. Answers a partial batch response: a message that
+cannot be read fails alone and reaches the DLQ; a replayed batch changes nothing."""
+
+import json
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.adapters.email_ses import SesAccountList
+from engage.feedback import Policy, apply, parse
+from engage.obs import logger, metrics
+from engage.runtime import services
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+
+
+def record_handler(record: SQSRecord) -> None:
+    body = json.loads(record.body)
+    if body.get("Type") == "Notification" and "Message" in body:  # a subscription without raw delivery
+        body = json.loads(body["Message"])
+    feedback = parse(body)
+    if feedback is None:
+        metrics.add_metric(name="FeedbackIgnored", unit="Count", value=1)
+        return
+    policy = Policy(
+        soft_bounce_limit=int(os.environ.get("SOFT_BOUNCE_LIMIT", "3")),
+        soft_bounce_window=float(os.environ.get("SOFT_BOUNCE_WINDOW_DAYS", "7")) * 24 * 3600,
+    )
+    decision = apply(
+        feedback,
+        services.suppression,
+        services.contacts,
+        SesAccountList(services.factory.client("sesv2")),
+        policy,
+    )
+    metrics.add_metric(name=f"Feedback{feedback.kind.title().replace('_', '')}", unit="Count", value=1)
+    logger.info(
+        "feedback applied",
+        extra={
+            "kind": feedback.kind.value,
+            "source": feedback.source,
+            "application_id": feedback.app_id,
+            "feedback_id": feedback.feedback_id,
+            "suppressed": decision.suppressed,
+            "opted_out": decision.opted_out,
+            "account_listed": decision.account_listed,
+        },
+    )

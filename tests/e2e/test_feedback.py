@@ -1,0 +1,111 @@
+"""Bounce and complaint feedback on the local stack (issue 13, item 1): SES's own reports of a real
+campaign's sends reach the feedback processor through the configuration set and the engagement
+bus; the sample batch of every shape, with a poison message, and its replay, which changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+
+from engage_local.api import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def suppressions(c):
+    return DynamoSuppressionList(c.outputs["SuppressionTableName"], c.stack.client("dynamodb"))
+
+
+def test_a_campaigns_bounce_and_complaint_suppress_and_opt_out_through_the_configuration_set(campaigning):
+    c = campaigning
+    people = {
+        "bouncer": "bounce@simulator.amazonses.com",
+        "complainer": "complaint@simulator.amazonses.com",
+        "reader": "success@simulator.amazonses.com",
+    }
+    for endpoint_id, address in people.items():
+        c.contacts.upsert(
+            c.app, endpoint_id, {"ChannelType": "EMAIL", "Address": address, "Attributes": {"Plan": ["gold"]}}
+        )
+    c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={
+            "EmailMessage": {"FromAddress": "news@example.com", "Title": "Hi", "HtmlBody": "<p>Hi</p>"}
+        },
+    )
+    listed = suppressions(c)
+
+    def reasons(address):
+        return sorted(s.reason.value for s in listed.get(c.app, "EMAIL", address))
+
+    assert wait_until(
+        lambda: (
+            reasons(people["bouncer"]) == ["HARD_BOUNCE"] and reasons(people["complainer"]) == ["COMPLAINT"]
+        ),
+        60,
+        0.5,
+    )
+    assert c.contacts.get(c.app, "bouncer")["OptOut"] == "ALL"
+    assert c.contacts.get(c.app, "complainer")["OptOut"] == "ALL"
+    assert c.contacts.get(c.app, "reader").get("OptOut", "NONE") == "NONE" and reasons(people["reader"]) == []
+    (entry,) = listed.get(c.app, "EMAIL", "BOUNCE@simulator.amazonses.com")  # case-insensitively
+    assert entry.source in ("ses-event", "engagement-stream") and entry.feedback_id
+    ses = c.stack.client("sesv2")
+    account = ses.get_suppressed_destination(EmailAddress=people["bouncer"])["SuppressedDestination"]
+    assert account["Reason"] == "BOUNCE"
+
+
+def test_the_sample_batch_of_every_shape_and_its_replay(campaigning):
+    from tests.e2e.conftest import invoke
+    from tests.e2e.test_imports import _sample
+
+    c = campaigning
+    c.contacts.upsert(
+        c.app, "bounced-reader", {"ChannelType": "EMAIL", "Address": "bounced.reader@example.org"}
+    )
+    c.contacts.upsert(c.app, "angry-reader", {"ChannelType": "EMAIL", "Address": "angry.reader@example.org"})
+    c.contacts.upsert(c.app, "happy-reader", {"ChannelType": "EMAIL", "Address": "happy@example.org"})
+    batch = _sample("ses_feedback/mixed_batch.json", APP_ID=c.app)
+    first = invoke(c.stack, "Messaging/SesFeedbackFunction", batch, "engage")
+    assert first["payload"] == {"batchItemFailures": [{"itemIdentifier": "feedback-4"}]}  # the poison alone
+    listed = suppressions(c)
+    before = sorted((s.address, s.reason.value, s.feedback_id) for s in listed.list(c.app))
+    assert before == [  # as written; matched case-insensitively
+        ("Bounced.Reader@Example.org", "HARD_BOUNCE", "fb-bounce-1"),
+        ("angry.reader@example.org", "COMPLAINT", "sample-complaint-event-1"),
+    ]
+    assert c.contacts.get(c.app, "bounced-reader")["OptOut"] == "ALL"
+    assert c.contacts.get(c.app, "angry-reader")["OptOut"] == "ALL"
+    assert c.contacts.get(c.app, "happy-reader").get("OptOut", "NONE") == "NONE"
+    ses = c.stack.client("sesv2")
+    identity = ses.get_suppressed_destination(EmailAddress="unknown.sender@example.org")[
+        "SuppressedDestination"
+    ]
+    assert identity["Reason"] == "BOUNCE"  # the identity notification names no application: the account list
+    again = invoke(c.stack, "Messaging/SesFeedbackFunction", batch, "engage")
+    assert again["payload"] == first["payload"]
+    assert sorted((s.address, s.reason.value, s.feedback_id) for s in listed.list(c.app)) == before
+
+
+def test_a_hard_bounce_put_on_the_stream_by_another_system_reaches_the_processor_through_the_bus(campaigning):
+    """The stream's own path, alone: a `_email.hardbounce` event ingested through PutEvents (no SES
+    report behind it) goes stream, FeedbackBusFunction, the engagement bus, its rule, FeedbackTopic,
+    FeedbackQueue, SesFeedbackFunction."""
+    from datetime import UTC, datetime
+
+    c = campaigning
+    c.contacts.upsert(c.app, "crm-reader", {"ChannelType": "EMAIL", "Address": "crm.reader@example.org"})
+    c.pinpoint.put_events(
+        ApplicationId=c.app,
+        EventsRequest={"BatchItem": {"crm-reader": {"Endpoint": {}, "Events": {f"crm-{c.app}": {
+            "EventType": "_email.hardbounce", "Timestamp": datetime.now(UTC).isoformat()}}}}},
+    )  # fmt: skip
+    listed = suppressions(c)
+    assert wait_until(lambda: listed.get(c.app, "EMAIL", "crm.reader@example.org"), 60, 0.5)
+    (entry,) = listed.get(c.app, "EMAIL", "crm.reader@example.org")
+    assert (entry.reason.value, entry.source, entry.feedback_id) == (
+        "HARD_BOUNCE",
+        "engagement-stream",
+        f"crm-{c.app}",
+    )
+    assert c.contacts.get(c.app, "crm-reader")["OptOut"] == "ALL"

@@ -348,6 +348,32 @@ def _control(state: Any, action: str, body: dict[str, Any]) -> dict[str, Any]:
     return response.json()
 
 
+# --- engage suppression -------------------------------------------------------------------------
+def suppression_list(args: argparse.Namespace) -> int:
+    from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+    from engage.redact import redact
+
+    state = running_stack(args)
+    table = state.outputs(args.stack)["SuppressionTableName"]
+    entries = [
+        {
+            "Address": entry.address,
+            "ChannelType": entry.channel.value,
+            "Reason": entry.reason.value,
+            "Source": entry.source,
+            "FeedbackId": entry.feedback_id,
+            "SuppressedAt": entry.suppressed_at,
+        }
+        for entry in DynamoSuppressionList(table, stack_clients(state).client("dynamodb")).list(args.app)
+    ]
+    lines = [
+        redact(f"{e['SuppressedAt']}  {e['ChannelType']:5}  {e['Address']}  {e['Reason']} ({e['Source']})")
+        for e in entries
+    ]
+    emit(args, entries, human="\n".join(lines) or f"nothing is suppressed in application {args.app}")
+    return 0
+
+
 # --- engage contacts ---------------------------------------------------------------------------
 def contacts_get(args: argparse.Namespace) -> int:
     from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
@@ -498,6 +524,15 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--service", help="botocore service name, e.g. sesv2, pinpoint-sms-voice-v2")
     listing.add_argument("--operation", help="e.g. SendEmail")
     listing.set_defaults(run=outbox_list)
+
+    suppressed = areas.add_parser("suppression", help="the suppression list").add_subparsers(
+        dest="command", required=True
+    )
+    listing_suppressed = suppressed.add_parser(
+        "list", parents=[common], help="an application's suppressed addresses, oldest first, and why"
+    )
+    listing_suppressed.add_argument("--app", required=True, help="application (project) id")
+    listing_suppressed.set_defaults(run=suppression_list)
 
     contacts = areas.add_parser("contacts", help="the contact store").add_subparsers(
         dest="command", required=True

@@ -109,3 +109,24 @@ def test_a_hard_bounce_put_on_the_stream_by_another_system_reaches_the_processor
         f"crm-{c.app}",
     )
     assert c.contacts.get(c.app, "crm-reader")["OptOut"] == "ALL"
+
+
+def test_engage_suppression_list_shows_the_decisions_with_their_evidence(campaigning):
+    import json
+
+    from engage.suppression import suppression
+
+    from tests.support.cli import engage
+
+    c = campaigning
+    suppressions(c).suppress(
+        suppression(c.app, "EMAIL", "Gone@Example.org", "HARD_BOUNCE", "ses-event", "fb-1")
+    )
+    listed = engage("suppression", "list", "--app", c.app, "--json", state_dir=c.stack.state_dir)
+    assert listed.returncode == 0, listed.stderr
+    (entry,) = json.loads(listed.stdout)
+    assert (entry["Address"], entry["Reason"], entry["Source"], entry["FeedbackId"]) == (
+        "Gone@Example.org", "HARD_BOUNCE", "ses-event", "fb-1",
+    )  # fmt: skip
+    human = engage("suppression", "list", "--app", c.app, state_dir=c.stack.state_dir)
+    assert "HARD_BOUNCE (ses-event)" in human.stdout and "Gone@Example.org" not in human.stdout  # masked

@@ -249,9 +249,10 @@ class Deployer:
             template,
             outputs={o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])},
         )
-        created = {
+        created = {  # moto lists a resource whose condition is false as a bare entry: not created
             r["LogicalResourceId"]: r
             for r in self.cfn.describe_stack_resources(StackName=stack_id)["StackResources"]
+            if "LogicalResourceId" in r
         }
         conditions = self._conditions(stack_id)
         missing = []

@@ -498,6 +498,22 @@ class SesConfigurationSetEventDestination(Provisioned):
         return cls(event_destination)
 
 
+class SesReceiptRule(Provisioned):
+    TYPE = "AWS::SES::ReceiptRule"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        rule = dict(props["Rule"])
+        rule["Enabled"] = _flag(rule.get("Enabled", True)) == "true"
+        if "ScanEnabled" in rule:
+            rule["ScanEnabled"] = _flag(rule["ScanEnabled"]) == "true"
+        request: dict[str, Any] = {"RuleSetName": props["RuleSetName"], "Rule": rule}
+        if props.get("After"):
+            request["After"] = props["After"]
+        client("ses", region).create_receipt_rule(**request)
+        return cls(rule["Name"])
+
+
 class SmsVoiceConfigurationSet(Provisioned):
     TYPE = "AWS::SMSVOICE::ConfigurationSet"
     ATTRIBUTES = ("Arn",)

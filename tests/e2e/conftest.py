@@ -67,6 +67,8 @@ def local_stack(tmp_path_factory):
                 "CampaignPartSize": "10",
                 "CampaignConcurrency": "2",
                 "HookBatchSize": "5",
+                "AutoReplyFromAddress": "support@example.com",
+                "AutoReplyDailyLimit": "2",
             }
         )
         stack.deploy(RUNTIME_APP, "runtime-test")

@@ -4,7 +4,8 @@ configuration set's destinations receive), the account (quota, suppression and V
 suppression list, configuration-set event destinations, and VDM export jobs that move through
 PENDING, PROCESSING and COMPLETED, FAILED or CANCELLED on the emulator's clock.
 
-Outcomes follow the SES mailbox simulator: success@, bounce@, complaint@, ooto@ and
+Mail to an address of the active receipt rule set is also received: its rules' Lambda actions run
+with SES's receipt event. Outcomes follow the SES mailbox simulator: success@, bounce@, complaint@, ooto@ and
 suppressionlist@simulator.amazonses.com (labels such as success+x@ allowed). Local additions, for
 engagement: a recipient whose local part carries +open or +click also produces Open (and Click)
 events, and delay@simulator.amazonses.com a DeliveryDelay before its Delivery.
@@ -216,7 +217,34 @@ class SesState:
             }
         )
         self._events(params.get("ConfigurationSetName"), mail, recipients)
+        self._receive(mail, recipients)
         return {"MessageId": message_id}
+
+    # --- receiving -------------------------------------------------------------------------------
+    def _receive(self, mail: dict[str, Any], recipients: list[str]) -> None:
+        """Mail to an address the active receipt rule set names is received, as SES receiving
+        does: each enabled rule whose recipients match runs its Lambda actions (in rule order,
+        until a StopAction), with the receipt event SES hands a function."""
+        try:
+            active = self.clients.client("ses").describe_active_receipt_rule_set()
+        except ClientError:
+            return
+        for rule in active.get("Rules", []):
+            matched = [r for r in recipients if rule.get("Enabled") and _receives(rule.get("Recipients"), r)]
+            if not matched:
+                continue
+            for action in rule.get("Actions", []):
+                if "StopAction" in action:
+                    return
+                lambda_action = action.get("LambdaAction")
+                if lambda_action:
+                    self.clients.client("lambda").invoke(
+                        FunctionName=lambda_action["FunctionArn"],
+                        InvocationType=lambda_action.get("InvocationType", "Event"),
+                        Payload=json.dumps(
+                            _receipt_event(mail, matched, lambda_action, bool(rule.get("ScanEnabled")))
+                        ),
+                    )
 
     def _events(self, configuration_set: str | None, mail: dict[str, Any], recipients: list[str]) -> None:
         now = self.clock.now()
@@ -534,6 +562,59 @@ def _bounce(
                 }
             ],
         },
+    }
+
+
+def _receives(rule_recipients: list[str] | None, address: str) -> bool:
+    """SES's matching: no recipients means every address; an entry is an address, a domain, or
+    a domain with its subdomains when it starts with a dot."""
+    if not rule_recipients:
+        return True
+    address = address.lower()
+    domain = address.rsplit("@", 1)[-1]
+    for entry in (r.lower() for r in rule_recipients):
+        if entry in (address, domain) or (entry.startswith(".") and domain.endswith(entry)):
+            return True
+    return False
+
+
+def _receipt_event(
+    mail: dict[str, Any], recipients: list[str], action: dict[str, Any], scanned: bool
+) -> dict[str, Any]:
+    """The event an SES receipt rule's Lambda action hands its function."""
+    verdict = {"status": "PASS" if scanned else "DISABLED"}
+    return {
+        "Records": [
+            {
+                "eventSource": "aws:ses",
+                "eventVersion": "1.0",
+                "ses": {
+                    "mail": {
+                        "timestamp": mail["timestamp"],
+                        "source": mail["source"],
+                        "messageId": f"inbound-{uuid.uuid4().hex}",
+                        "destination": mail["destination"],
+                        "headersTruncated": False,
+                        "headers": mail["headers"],
+                        "commonHeaders": {
+                            **mail.get("commonHeaders", {}),
+                            "from": mail.get("commonHeaders", {}).get("from") or [mail["source"]],
+                        },
+                    },
+                    "receipt": {
+                        "timestamp": mail["timestamp"],
+                        "processingTimeMillis": 250,
+                        "recipients": recipients,
+                        "spamVerdict": verdict,
+                        "virusVerdict": verdict,
+                        "spfVerdict": {"status": "PASS"},
+                        "dkimVerdict": {"status": "PASS"},
+                        "dmarcVerdict": {"status": "PASS"},
+                        "action": {"type": "Lambda", **action},
+                    },
+                },
+            }
+        ]
     }
 
 

@@ -53,6 +53,9 @@ def no_pii_in_logs(local_stack):
 def local_stack(tmp_path_factory):
     stack = LocalStack(state_dir=tmp_path_factory.mktemp("engage-local")).start()
     try:
+        ses = stack.client("ses")  # the receipt rule set auto-reply joins (a deployment's own, given)
+        ses.create_receipt_rule_set(RuleSetName="engage-inbound")
+        ses.set_active_receipt_rule_set(RuleSetName="engage-inbound")
         stack.deploy(  # small chunks and parts: a 120-row file needs five, 15 numbers need four;
             # failed sends come back after a second, and a send stuck mid-call turns UNCERTAIN in four
             parameters={
@@ -68,6 +71,8 @@ def local_stack(tmp_path_factory):
                 "CampaignConcurrency": "2",
                 "HookBatchSize": "5",
                 "AutoReplyFromAddress": "support@example.com",
+                "AutoReplyRuleSetName": "engage-inbound",
+                "AutoReplyRecipients": "support@example.com,helpdesk.example.com",
                 "AutoReplyDailyLimit": "2",
             }
         )

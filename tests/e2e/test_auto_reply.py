@@ -92,3 +92,51 @@ def test_our_answer_echoed_back_by_another_responder_is_not_answered(local_stack
     outcome = invoke(local_stack, "Messaging/AutoReplyFunction", echoed, "engage")["payload"]
     assert (outcome["answered"], outcome["reason"]) == (False, "auto-submitted")
     assert len(answers_to(local_stack, human)) == 1
+
+
+def send(local_stack, sender, to, subject="Where is my parcel?", headers=()):
+    from engage.messages.mime import build_email
+
+    raw = build_email(sender, to, subject, text="Hello, it has not arrived.", headers=dict(headers))
+    return local_stack.client("sesv2").send_email(
+        FromEmailAddress=sender, Destination={"ToAddresses": [to]}, Content={"Raw": {"Data": raw}}
+    )["MessageId"]
+
+
+def test_mail_received_by_the_rule_is_answered_and_two_responders_do_not_loop(local_stack, template):
+    """From the outside: mail sent to the receipt rule's recipients is received (the emulator runs
+    the active rule set's Lambda action), a person gets one answer; a mailbox behind another
+    responder of the rule (a domain in its recipient list) gets our answer, answers it, and the
+    exchange stops there."""
+    tag = uuid.uuid4().hex[:8]
+    person = f"reader.{tag}@example.org"
+    send(local_stack, person, "support@example.com")
+    assert wait_until(lambda: answers_to(local_stack, person), 20, 0.2)
+    listed = send(
+        local_stack,
+        f"news.{tag}@example.org",
+        "support@example.com",
+        "Digest",
+        [("List-Id", "<n.example.org>")],
+    )
+    refused_before = auto_submitted_refusals(local_stack)
+    desk = f"desk.{tag}@helpdesk.example.com"
+    send(local_stack, desk, "support@example.com", "Ticket 42")
+    assert wait_until(lambda: answers_to(local_stack, desk), 20, 0.2)
+    assert local_stack.settle(30)
+    assert len(answers_to(local_stack, person)) == 1 and len(answers_to(local_stack, desk)) == 1
+    assert answers_to(local_stack, f"news.{tag}@example.org") == [] and listed
+    ours = [
+        e
+        for e in local_stack.emulated.outbox.entries("sesv2", "SendEmail")
+        if e["request"]["FromEmailAddress"] == "support@example.com"
+        and tag in e["request"]["Destination"]["ToAddresses"][0]
+    ]
+    assert len(ours) == 2  # the person's answer and the desk's, nothing more
+    # our answer to the desk was received by the rule (helpdesk.example.com) and not answered back
+    assert wait_until(lambda: auto_submitted_refusals(local_stack) == refused_before + 1, 20, 0.2)
+
+
+def auto_submitted_refusals(local_stack):
+    logs = (p.read_text() for p in (local_stack.state_dir / "logs").rglob("*.log") if "AutoReply" in str(p))
+    return sum(text.count('"reason":"auto-submitted"') for text in logs)

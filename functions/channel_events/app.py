@@ -11,7 +11,6 @@ queue's maxReceiveCount."""
 
 import dataclasses
 import functools
-import json
 import os
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.channel_events import normalise
+from engage.envelopes import sns_document
 from engage.events import Event, emit
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -57,9 +57,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 def record_handler(record: SQSRecord) -> None:
-    body = json.loads(record.body)
-    if body.get("Type") == "Notification" and "Message" in body:  # a subscription without raw delivery
-        body = json.loads(body["Message"])
+    body = sns_document(record.body)
     outcome = normalise(body)
     if outcome.event is None:
         metrics.add_metric(name="ChannelEventsKeptRawOnly", unit="Count", value=1)

@@ -4,7 +4,6 @@ destination (filtered to Bounce and Complaint), and the stream's hard bounces an
 the engagement bus, all through FeedbackQueue. Answers a partial batch response: a message that
 cannot be read fails alone and reaches the DLQ; a replayed batch changes nothing."""
 
-import json
 import os
 from typing import Any
 
@@ -12,6 +11,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.adapters.email_ses import SesAccountList
+from engage.envelopes import sns_document
 from engage.feedback import Policy, apply, parse
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -28,9 +28,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 def record_handler(record: SQSRecord) -> None:
-    body = json.loads(record.body)
-    if body.get("Type") == "Notification" and "Message" in body:  # a subscription without raw delivery
-        body = json.loads(body["Message"])
+    body = sns_document(record.body)
     feedback = parse(body)
     if feedback is None:
         metrics.add_metric(name="FeedbackIgnored", unit="Count", value=1)

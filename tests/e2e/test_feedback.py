@@ -23,16 +23,8 @@ def test_a_campaigns_bounce_and_complaint_suppress_and_opt_out_through_the_confi
         "complainer": "complaint@simulator.amazonses.com",
         "reader": "success@simulator.amazonses.com",
     }
-    for endpoint_id, address in people.items():
-        c.contacts.upsert(
-            c.app, endpoint_id, {"ChannelType": "EMAIL", "Address": address, "Attributes": {"Plan": ["gold"]}}
-        )
-    c.campaign(
-        SegmentId=c.segment()["Id"],
-        MessageConfiguration={
-            "EmailMessage": {"FromAddress": "news@example.com", "Title": "Hi", "HtmlBody": "<p>Hi</p>"}
-        },
-    )
+    c.readers(people)
+    c.email_campaign()
     listed = suppressions(c)
 
     def reasons(address):

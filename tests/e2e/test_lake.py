@@ -30,10 +30,7 @@ def test_ingested_sent_and_reported_events_come_back_through_the_views(campaigni
         "reader-bounce": "bounce@simulator.amazonses.com",
         "reader-complaint": "complaint@simulator.amazonses.com",
     }
-    for endpoint_id, address in readers.items():
-        c.contacts.upsert(
-            c.app, endpoint_id, {"ChannelType": "EMAIL", "Address": address, "Attributes": {"Plan": ["gold"]}}
-        )
+    c.readers(readers)
     c.contacts.upsert(c.app, "texter-ok", {"ChannelType": "SMS", "Address": "+12065550199",
                                            "Attributes": {"Plan": ["gold"]}})  # fmt: skip
     c.contacts.upsert(c.app, "texter-blocked", {"ChannelType": "SMS", "Address": "+14255550101",
@@ -162,20 +159,14 @@ def test_hard_bounces_and_complaints_reach_a_rule_on_the_engagement_bus(campaign
         EventPattern=json.dumps({"source": ["engage.events"], "detail": {"application_id": [c.app]}}),
     )
     events.put_targets(Rule=f"cdp-{c.app}", EventBusName=bus, Targets=[{"Id": "cdp", "Arn": queue_arn}])
-    for endpoint_id, address in {
-        "gone": "bounce@simulator.amazonses.com",
-        "angry": "complaint@simulator.amazonses.com",
-        "happy": "success@simulator.amazonses.com",
-    }.items():
-        c.contacts.upsert(
-            c.app, endpoint_id, {"ChannelType": "EMAIL", "Address": address, "Attributes": {"Plan": ["gold"]}}
-        )
-    campaign = c.campaign(
-        SegmentId=c.segment()["Id"],
-        MessageConfiguration={
-            "EmailMessage": {"FromAddress": "news@example.com", "Title": "Hi", "HtmlBody": "<p>Hi</p>"}
-        },
+    c.readers(
+        {
+            "gone": "bounce@simulator.amazonses.com",
+            "angry": "complaint@simulator.amazonses.com",
+            "happy": "success@simulator.amazonses.com",
+        }
     )
+    campaign = c.email_campaign()
     received = []
 
     def arrived():
@@ -305,16 +296,8 @@ def test_erasing_a_person_removes_their_events_from_every_lake_table(campaigning
         "erase-1": "success+click@simulator.amazonses.com",
     }
     for endpoint_id, address in people.items():
-        c.contacts.upsert(
-            c.app, endpoint_id, {"ChannelType": "EMAIL", "Address": address, "Attributes": {"Plan": ["gold"]},
-                                 "User": {"UserId": f"user-{endpoint_id}"}},
-        )  # fmt: skip
-    c.campaign(
-        SegmentId=c.segment()["Id"],
-        MessageConfiguration={
-            "EmailMessage": {"FromAddress": "news@example.com", "Title": "Hi", "HtmlBody": "<p>Hi</p>"}
-        },
-    )
+        c.readers({endpoint_id: address}, User={"UserId": f"user-{endpoint_id}"})
+    c.email_campaign()
     mine = f"application_id = '{c.app}'"
 
     def counts():

@@ -33,6 +33,22 @@ class Campaigning:
             number = f"+1206555{self.numbers:04d}"
             self.contacts.upsert(self.app, endpoint_id, {"ChannelType": "SMS", "Address": number, **fields})
 
+    def readers(self, addresses, **fields):
+        """Email endpoints (endpoint id: address) in the gold segment."""
+        for endpoint_id, address in addresses.items():
+            self.contacts.upsert(
+                self.app,
+                endpoint_id,
+                {"ChannelType": "EMAIL", "Address": address, "Attributes": {"Plan": ["gold"]}, **fields},
+            )
+
+    def email_campaign(self, **request):
+        """An IMMEDIATE email campaign to the gold segment."""
+        message = {
+            "EmailMessage": {"FromAddress": "news@example.com", "Title": "Hi", "HtmlBody": "<p>Hi</p>"}
+        }
+        return self.campaign(SegmentId=self.segment()["Id"], MessageConfiguration=message, **request)
+
     def segment(self, attribute="Plan", value="gold"):
         request = {
             "Name": value,

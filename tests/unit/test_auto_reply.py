@@ -11,12 +11,12 @@ import pytest
 from engage.auto_reply import compose, decide, inbound, parse_recipients
 from engage.errors import ValidationError
 
-SAMPLES = Path(__file__).resolve().parents[2] / "events" / "auto_reply"
+SAMPLES = Path(__file__).resolve().parents[2] / "events"
 TEMPLATE = {"Subject": "Re:", "TextPart": "Hello %%NAME%%, we got %%ID%%. %%NAME%%, we answer within a day."}
 
 
 def sample(name, tag="t1"):
-    return inbound(json.loads((SAMPLES / f"{name}.json").read_text().replace("SENDER_TAG", tag)))
+    return inbound(json.loads((SAMPLES / name).read_text().replace("SENDER_TAG", tag)))
 
 
 def always(_sender):
@@ -26,10 +26,10 @@ def always(_sender):
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
-        ("auto_submitted", "auto-submitted"),
-        ("list_mail", "bulk or list mail"),
-        ("mailer_daemon", "a no-reply sender"),
-        ("spam", "failed the spam or virus check"),
+        ("auto_reply/auto_submitted.json", "auto-submitted"),
+        ("auto_reply/list_mail.json", "bulk or list mail"),
+        ("auto_reply/mailer_daemon.json", "a no-reply sender"),
+        ("auto_reply/spam.json", "failed the spam or virus check"),
     ],
 )
 def test_machines_lists_and_spam_are_never_answered(name, reason):
@@ -37,20 +37,20 @@ def test_machines_lists_and_spam_are_never_answered(name, reason):
 
 
 def test_a_human_is_answered_once_their_daily_allowance_allows_it():
-    human = sample("human")
+    human = sample("auto_reply/human.json")
     assert decide(human, ["support@example.com"], always) is None
     assert decide(human, ["support@example.com"], lambda _s: False) == "answered often enough today"
 
 
 @pytest.mark.parametrize("local", ["noreply", "no-reply", "do_not_reply", "postmaster", "NoReply"])
 def test_no_reply_senders_are_not_answered(local):
-    human = sample("human")
+    human = sample("auto_reply/human.json")
     other = type(human)(**{**human.__dict__, "sender": f"{local}@example.org"})
     assert decide(other, [], always) == "a no-reply sender"
 
 
 def test_our_own_answers_are_never_answered_so_two_responders_cannot_loop():
-    human = sample("human")
+    human = sample("auto_reply/human.json")
     answer = email.message_from_bytes(
         compose(human, TEMPLATE, "support@example.com"), policy=email.policy.default
     )
@@ -62,7 +62,7 @@ def test_our_own_answers_are_never_answered_so_two_responders_cannot_loop():
 
 
 def test_the_answer_prefixes_the_subject_fills_every_placeholder_and_threads():
-    human = sample("human")
+    human = sample("auto_reply/human.json")
     answer = email.message_from_bytes(
         compose(human, TEMPLATE, "support@example.com"), policy=email.policy.default
     )

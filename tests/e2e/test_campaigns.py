@@ -170,11 +170,11 @@ def test_a_run_applies_hook_treatments_holdout_quiet_time_in_two_zones_consent_s
             "A 15%" if treatment == "0" else "B 15%"
         )  # the hook's offer
     assert {treated[i] for i in sendable} == {"0", "1"}
-    events = [
-        r
+    events = {  # by event id: a redelivered send reports again under the same id
+        r["event_id"]: r
         for r in stream_records(c.stack.client("kinesis"), c.outputs["EventStreamName"])
         if r["attributes"].get("campaign_id") == campaign["Id"] and r["event_type"] == "_SMS.BUFFERED"
-    ]
+    }.values()
     assert len(events) == len(sendable) and all(r["attributes"]["treatment_id"] in ("0", "1") for r in events)
 
     again = c.start(campaign["Id"])  # a second run the same day: the daily cap of one holds
@@ -332,12 +332,14 @@ def test_an_event_triggers_its_campaign_once_and_not_when_it_arrives_late(campai
     assert text["request"]["DestinationPhoneNumber"] == c.number("buyer-1")
     assert text["request"]["MessageBody"] == "Thanks for your purchase"
 
-    def sent_events():
-        return [
-            r
-            for r in stream_records(c.stack.client("kinesis"), c.outputs["EventStreamName"])
-            if r["attributes"].get("campaign_id") == campaign["Id"] and r["event_type"] == "_SMS.BUFFERED"
-        ]
+    def sent_events():  # by event id: a redelivered send reports again under the same id
+        return list(
+            {
+                r["event_id"]: r
+                for r in stream_records(c.stack.client("kinesis"), c.outputs["EventStreamName"])
+                if r["attributes"].get("campaign_id") == campaign["Id"] and r["event_type"] == "_SMS.BUFFERED"
+            }.values()
+        )
 
     assert wait_until(lambda: len(sent_events()) >= 1, 30, 0.2)
     (event,) = sent_events()

@@ -5,6 +5,7 @@ it runs on Athena in the stack's workgroup and database (read from the stack's o
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,17 +26,31 @@ def local_lake(args: argparse.Namespace) -> LocalLake:
     return LocalLake(root)
 
 
-def athena_rows(cloudformation: Any, athena: Any, stack: str, sql: str) -> Result:
-    """The query's result from Athena, in the stack's lake workgroup and database."""
-    from engage.adapters.athena import AthenaQueries
-
+def lake_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
+    """The deployed stack's outputs, read once; CommandError when it has no event lake."""
     (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
     if "EventsWorkGroupName" not in outputs:
         raise CommandError(f"stack {stack} has no event lake (no EventsWorkGroupName output)")
+    return outputs
+
+
+def athena_runner(athena: Any, outputs: dict[str, str]) -> Callable[[str], Result]:
+    """SQL -> Result, on Athena in the stack's lake workgroup and database."""
+    from engage.adapters.athena import AthenaQueries
+
     queries = AthenaQueries(athena, outputs["EventsWorkGroupName"], outputs["EventsDatabaseName"])
-    columns, rows = queries.rows(sql)
-    return Result(tuple(columns), tuple(tuple(row) for row in rows))
+
+    def run(sql: str) -> Result:
+        columns, rows = queries.rows(sql)
+        return Result(tuple(columns), tuple(tuple(row) for row in rows))
+
+    return run
+
+
+def athena_rows(cloudformation: Any, athena: Any, stack: str, sql: str) -> Result:
+    """The query's result from Athena, in the stack's lake workgroup and database."""
+    return athena_runner(athena, lake_outputs(cloudformation, stack))(sql)
 
 
 def query(args: argparse.Namespace) -> int:
@@ -66,12 +81,10 @@ def report(args: argparse.Namespace) -> int:
         from engage.adapters.clients import ClientFactory
 
         factory = ClientFactory(region=args.region)
-        cloudformation, athena = factory.client("cloudformation"), factory.client("athena")
-        page = render(
-            figures(lambda sql: athena_rows(cloudformation, athena, args.stack, sql).records(), args.app)
-        )
-        (described,) = cloudformation.describe_stacks(StackName=args.stack)["Stacks"]
-        bucket = next(o["OutputValue"] for o in described["Outputs"] if o["OutputKey"] == "EventsBucketName")
+        outputs = lake_outputs(factory.client("cloudformation"), args.stack)  # read once, not per query
+        run = athena_runner(factory.client("athena"), outputs)
+        page = render(figures(lambda sql: run(sql).records(), args.app))
+        bucket = outputs["EventsBucketName"]
         key = f"reports/campaign-report-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.html"
         factory.client("s3").put_object(Bucket=bucket, Key=key, Body=page.encode(), ContentType="text/html")
         where = f"s3://{bucket}/{key}"

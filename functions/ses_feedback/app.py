@@ -4,6 +4,7 @@ destination (filtered to Bounce and Complaint), and the stream's hard bounces an
 the engagement bus, all through FeedbackQueue. Answers a partial batch response: a message that
 cannot be read fails alone and reaches the DLQ; a replayed batch changes nothing."""
 
+import functools
 import os
 from typing import Any
 
@@ -17,6 +18,15 @@ from engage.obs import logger, metrics
 from engage.runtime import services
 
 processor = BatchProcessor(event_type=EventType.SQS)
+POLICY = Policy(
+    soft_bounce_limit=int(os.environ.get("SOFT_BOUNCE_LIMIT", "3")),
+    soft_bounce_window=float(os.environ.get("SOFT_BOUNCE_WINDOW_DAYS", "7")) * 24 * 3600,
+)
+
+
+@functools.cache
+def account_list() -> SesAccountList:
+    return SesAccountList(services.factory.client("sesv2"))
 
 
 @logger.inject_lambda_context
@@ -33,17 +43,7 @@ def record_handler(record: SQSRecord) -> None:
     if feedback is None:
         metrics.add_metric(name="FeedbackIgnored", unit="Count", value=1)
         return
-    policy = Policy(
-        soft_bounce_limit=int(os.environ.get("SOFT_BOUNCE_LIMIT", "3")),
-        soft_bounce_window=float(os.environ.get("SOFT_BOUNCE_WINDOW_DAYS", "7")) * 24 * 3600,
-    )
-    decision = apply(
-        feedback,
-        services.suppression,
-        services.contacts,
-        SesAccountList(services.factory.client("sesv2")),
-        policy,
-    )
+    decision = apply(feedback, services.suppression, services.contacts, account_list(), POLICY)
     metrics.add_metric(name=f"Feedback{feedback.kind.title().replace('_', '')}", unit="Count", value=1)
     logger.info(
         "feedback applied",

@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import from_item, is_conflict, query_items, to_item
+from engage.adapters.dynamodb import from_item, is_conflict, partition_items, query_items, to_item
 from engage.addresses import ChannelType, address_key, parse_channel
 from engage.consent import ConsentRecord, ConsentStatus
 
@@ -72,14 +72,7 @@ class DynamoConsentStore:
         """Deletes the address's consent decision and its whole history; returns how many items."""
         channel = parse_channel(channel)
         pk = consent_pk(app_id, channel, address_key(channel, address))
-        items = query_items(
-            self.client,
-            TableName=self.table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": pk}},
-            ProjectionExpression="sk",
-        )
+        items = partition_items(self.client, self.table, pk, ProjectionExpression="sk")
         removed = 0
         for item in items:
             self.client.delete_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": item["sk"]}})

@@ -108,6 +108,18 @@ def query_items(client: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
             yield from_item(item)
 
 
+def partition_items(client: Any, table: str, pk: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item of one partition (`pk`), strongly consistent, as plain dicts."""
+    return query_items(
+        client,
+        TableName=table,
+        ConsistentRead=True,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": pk}},
+        **kwargs,
+    )
+
+
 def scan_items(client: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
     """Every item a Scan returns, page by page, as plain dicts."""
     for page in client.get_paginator("scan").paginate(**kwargs):

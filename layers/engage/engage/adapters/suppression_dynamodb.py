@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from engage.adapters.dynamodb import from_item, query_items, to_item
+from engage.adapters.dynamodb import from_item, partition_items, query_items, to_item
 from engage.addresses import ChannelType, address_key, parse_channel
 from engage.errors import ValidationError
 from engage.suppression import Suppression, SuppressionReason, erased_digest
@@ -50,13 +50,7 @@ class DynamoSuppressionList:
 
     def get(self, app_id: str, channel: ChannelType | str, address: str) -> list[Suppression]:
         key = address_key(parse_channel(channel), address)
-        items = query_items(
-            self.client,
-            TableName=self.table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": suppression_pk(app_id, key)}},
-        )
+        items = partition_items(self.client, self.table, suppression_pk(app_id, key))
         found = [_entry(item) for item in items]
         marker = self._erased_pk(app_id, channel, address)
         if marker is not None:
@@ -131,13 +125,7 @@ class DynamoSuppressionList:
             ),
         )
         since = moment.timestamp() - window
-        items = query_items(
-            self.client,
-            TableName=self.table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": pk}},
-        )
+        items = partition_items(self.client, self.table, pk)
         return sum(1 for item in items if float(item["bounced_at"]) >= since)
 
     def list(self, app_id: str) -> Iterator[Suppression]:

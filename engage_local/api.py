@@ -1,6 +1,7 @@
 """The template's REST APIs on a local HTTP port, as `sam local start-api` serves them: every path
 and method of every deployed API (Lambda proxy integrations), the REST API proxy event (payload
-1.0), binary media types honoured both ways; and the local stack's control port (`tick`, `settle`).
+1.0), binary media types honoured both ways; and the local stack's control port (`tick`, `settle`,
+`outbox`, `faults`, `clock`), which also serves CloudFront's edge under `/cloudfront/<host>/<path>`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from engage_local.emulators.edge import Edge
 from engage_local.invoker import Invoker
 from engage_local.provisioners import REST_APIS
 
@@ -175,6 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "engage-local-api"
     invoker: Invoker
     control: dict[str, Callable[[dict[str, Any]], Any]]
+    edge: Edge | None
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug(format, *args)
@@ -183,6 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.edge is not None and url.path.startswith("/cloudfront/"):
+            return self._viewer(url)
         if self.control is not None:
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
             return self._control(url.path, body, query)
@@ -250,6 +255,32 @@ class _Handler(BaseHTTPRequestHandler):
                 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)}).encode()
             )
 
+    def _viewer(self, url: Any) -> None:
+        """A viewer's request to a distribution: `/cloudfront/<host>/<path>?<query>`, the scheme the
+        viewer used in X-Forwarded-Proto (https when absent). The answer goes out as the edge gives
+        it (no Server header of ours), its body streamed."""
+        host, _, path = url.path.removeprefix("/cloudfront/").partition("/")
+        scheme = self.headers.get("X-Forwarded-Proto", "https")
+        viewer_url = f"{scheme}://{host}/{path}" + (f"?{url.query}" if url.query else "")
+        headers = {
+            k: v
+            for k, v in self.headers.items()
+            if k.lower() not in ("host", "x-forwarded-proto", "content-length")
+        }
+        response = self.edge.serve(self.command, viewer_url, headers, self.client_address[0])
+        self.send_response_only(response.status)
+        self.send_header("Date", self.date_time_string())
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        chunks = response.chunks()
+        try:
+            for chunk in chunks:
+                if self.command != "HEAD":
+                    self.wfile.write(chunk)
+        finally:
+            chunks.close()
+
     def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
         self.send_response(status)
         for key, value in headers.items():
@@ -263,12 +294,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LocalHttp:
-    """A threaded HTTP server on 127.0.0.1: the API port, or the control port with `control`."""
+    """A threaded HTTP server on 127.0.0.1: the API port, or the control port with `control` (and
+    CloudFront's edge with `edge`)."""
 
     def __init__(
-        self, invoker: Invoker, control: dict[str, Callable[[dict[str, Any]], Any]] | None = None
+        self,
+        invoker: Invoker,
+        control: dict[str, Callable[[dict[str, Any]], Any]] | None = None,
+        edge: Edge | None = None,
     ) -> None:
-        handler = type("Handler", (_Handler,), {"invoker": invoker, "control": control})
+        handler = type("Handler", (_Handler,), {"invoker": invoker, "control": control, "edge": edge})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -78,6 +78,7 @@ from moto.s3 import models as s3_models
 from moto.stepfunctions import models as sfn_models
 from moto.stepfunctions import responses as sfn_responses
 from moto.stepfunctions import utils as sfn_utils
+from moto.stepfunctions.parser import models as sfn_parser_models
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_sfn as sfn_service_task,
 )
@@ -105,6 +106,29 @@ class _FnSubTemplate(string.Template):
 
 _FN_SUB_STRING = types.SimpleNamespace(Template=_FnSubTemplate)
 _original_string = parsing.string
+_original_load_parameters = parsing.ResourceMap.load_parameters
+_original_start_execution = sfn_parser_models.StepFunctionsParserBackend.start_execution
+
+
+def _start_execution(
+    self: Any, state_machine_arn: str, name: str | None = None, *args: Any, **kwargs: Any
+) -> Any:
+    """StartExecution without a name gets a UUID, as Step Functions gives it; moto's interpreter
+    named every such execution "None", so the second one collided with the first."""
+    return _original_start_execution(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+
+def _load_parameters(self: Any) -> None:
+    """moto splits a list parameter (CommaDelimitedList, List<...>) only when it is passed, so a
+    list left at its default was a string, and `!Join` over it joined its characters."""
+    _original_load_parameters(self)
+    for name, slot in self._template.get("Parameters", {}).items():
+        kind = slot.get("Type", "String")
+        value = self.resolved_parameters.get(name)
+        if (kind == "CommaDelimitedList" or kind.startswith("List<")) and isinstance(value, str):
+            self.resolved_parameters[name] = self._parsed_resources[name] = value.split(",")
+
+
 _SfnTask = sfn_service_task.StateTaskServiceSfn
 _original_sfn_parameters = _SfnTask._normalise_parameters
 _original_sfn_response = _SfnTask._normalise_response
@@ -380,6 +404,30 @@ def _esm_sources(backend: Any) -> list[Any]:
 
 
 _original_get_bucket_permission = s3_models.FakeBucket.get_permission
+_original_log_permissions = vars(s3_models.FakeBucket)["_log_permissions_enabled_policy"]
+
+
+def _log_permissions_enabled_policy(target_bucket: Any, target_prefix: str | None) -> bool:
+    """moto reads every statement's Principal as a map and fails on `"Principal": "*"` (the usual
+    TLS-only Deny) before it reaches the logging grant; it is asked about the other statements only."""
+    policy = target_bucket.policy
+    if not policy:
+        return False
+    document = json.loads(policy.decode() if isinstance(policy, bytes) else policy)
+    statements = document.get("Statement", [])
+    kept = [
+        s
+        for s in (statements if isinstance(statements, list) else [statements])
+        if isinstance(s.get("Principal"), dict)
+    ]
+    view = types.SimpleNamespace(
+        policy=json.dumps({**document, "Statement": kept}).encode(),
+        partition=target_bucket.partition,
+        name=target_bucket.name,
+    )
+    return _original_log_permissions.__func__(view, target_prefix)
+
+
 _original_list_of_moto_modules = moto_backends.list_of_moto_modules
 _original_create_bucket = vars(s3_models.FakeBucket)["create_from_cloudformation_json"]
 
@@ -395,14 +443,61 @@ def _create_bucket(
     bucket = _original_create_bucket.__func__(
         cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
     )
-    notifications = (cloudformation_json.get("Properties") or {}).get("NotificationConfiguration")
-    if notifications:
-        from engage_local.provisioners import client
+    from engage_local.provisioners import client
 
-        client("s3", region_name).put_bucket_notification_configuration(
+    properties = cloudformation_json.get("Properties") or {}
+    s3 = client("s3", region_name)
+    notifications = properties.get("NotificationConfiguration")
+    if notifications:
+        s3.put_bucket_notification_configuration(
             Bucket=bucket.name, NotificationConfiguration=_bucket_notifications(notifications)
         )
+    _apply_bucket_settings(s3, bucket.name, properties)
     return bucket
+
+
+def _apply_bucket_settings(s3: Any, name: str, properties: dict[str, Any]) -> None:
+    """The settings moto's CloudFormation drops (versioning, public access block, ownership, access
+    logging, lifecycle), applied through the S3 API as CloudFormation would."""
+    if "VersioningConfiguration" in properties:
+        s3.put_bucket_versioning(
+            Bucket=name, VersioningConfiguration={"Status": properties["VersioningConfiguration"]["Status"]}
+        )
+    if "PublicAccessBlockConfiguration" in properties:
+        block = {k: str(v).lower() == "true" for k, v in properties["PublicAccessBlockConfiguration"].items()}
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
+    if "OwnershipControls" in properties:
+        s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=properties["OwnershipControls"])
+    logging = properties.get("LoggingConfiguration")
+    if logging:
+        enabled = {
+            "TargetBucket": logging["DestinationBucketName"],
+            "TargetPrefix": logging.get("LogFilePrefix", ""),
+        }
+        s3.put_bucket_logging(Bucket=name, BucketLoggingStatus={"LoggingEnabled": enabled})
+    rules = (properties.get("LifecycleConfiguration") or {}).get("Rules")
+    if rules:
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=name, LifecycleConfiguration={"Rules": [_lifecycle_rule(r) for r in rules]}
+        )
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule in PutBucketLifecycleConfiguration's shape."""
+    converted: dict[str, Any] = {"Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")}}
+    if "Id" in rule:
+        converted["ID"] = rule["Id"]
+    if "ExpirationInDays" in rule:
+        converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if "NoncurrentVersionExpiration" in rule:
+        converted["NoncurrentVersionExpiration"] = {
+            "NoncurrentDays": int(rule["NoncurrentVersionExpiration"]["NoncurrentDays"])
+        }
+    if "AbortIncompleteMultipartUpload" in rule:
+        converted["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+        }
+    return converted
 
 
 def _get_bucket_permission(self: Any, action: str, resource: str) -> Any:
@@ -504,12 +599,15 @@ def install(
     sfn_models.StateMachine.create_from_cloudformation_json = classmethod(_create_state_machine)
     s3_models.FakeBucket.create_from_cloudformation_json = classmethod(_create_bucket)
     s3_models.FakeBucket.get_permission = _get_bucket_permission
+    s3_models.FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)
     for model, physical_id in PHYSICAL_IDS.items():
         model.physical_resource_id = property(physical_id)
     for model, (handles, read) in EXTRA_ATTRIBUTES.items():
         _with_extra_attributes(model, handles, read)
     parsing.resource_class_from_type = resource_class_from_type
     parsing.string = _FN_SUB_STRING
+    parsing.ResourceMap.load_parameters = _load_parameters
+    sfn_parser_models.StepFunctionsParserBackend.start_execution = _start_execution
     for name, write in _original_dynamodb_writes.items():
         setattr(dynamodb_models.DynamoDBBackend, name, _one_write_at_a_time(write))
     _SfnTask._normalise_parameters = _sfn_parameters
@@ -527,12 +625,15 @@ def uninstall() -> None:
     sfn_models.StateMachine.create_from_cloudformation_json = _original_create_state_machine
     s3_models.FakeBucket.create_from_cloudformation_json = _original_create_bucket
     s3_models.FakeBucket.get_permission = _original_get_bucket_permission
+    s3_models.FakeBucket._log_permissions_enabled_policy = _original_log_permissions
     for model in PHYSICAL_IDS:
         if "physical_resource_id" in vars(model):
             del model.physical_resource_id
     _restore_attributes()
     parsing.resource_class_from_type = _original_resource_class
     parsing.string = _original_string
+    parsing.ResourceMap.load_parameters = _original_load_parameters
+    sfn_parser_models.StepFunctionsParserBackend.start_execution = _original_start_execution
     for name, write in _original_dynamodb_writes.items():
         setattr(dynamodb_models.DynamoDBBackend, name, write)
     _SfnTask._normalise_parameters = _original_sfn_parameters

@@ -14,9 +14,11 @@ import secrets
 import string
 import threading
 import uuid
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
+import botocore.session
 from engage.adapters.clients import ClientFactory
 from moto.core.common_models import CloudFormationModel
 
@@ -540,6 +542,239 @@ class SmsVoiceConfigurationSet(Provisioned):
                     Enabled=False,
                 )
         return cls(set_name, {"Arn": created["ConfigurationSetArn"]})
+
+
+# CloudFormation writes CloudFront's lists as lists where the API has {Quantity, Items}, and a few
+# names its own way: by API shape, CloudFormation's name -> the API's.
+_CLOUDFRONT_NAMES = {
+    "DistributionConfig": {"IPV6Enabled": "IsIPV6Enabled", "CNAMEs": "Aliases"},
+    "Origin": {"OriginCustomHeaders": "CustomHeaders"},
+    "CustomOriginConfig": {"OriginSSLProtocols": "OriginSslProtocols"},
+    "GeoRestriction": {"Locations": "Items"},
+}
+_cloudfront_model = botocore.session.get_session().get_service_model("cloudfront")
+
+
+def cloudfront_config(shape_name: str, value: Any) -> Any:
+    """A CloudFormation CloudFront property as the API takes it."""
+    return _cloudfront_value(_cloudfront_model.shape_for(shape_name), value)
+
+
+def _cloudfront_value(shape: Any, value: Any) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        members = shape.members
+        if isinstance(value, list) and "Items" in members:
+            value = {"Items": value}
+        value = dict(value)
+        if shape.name in ("DefaultCacheBehavior", "CacheBehavior"):
+            # CloudFormation's CachedMethods sits beside AllowedMethods; the API's inside it.
+            allowed = value.pop("AllowedMethods", ["GET", "HEAD"])
+            cached = value.pop("CachedMethods", ["GET", "HEAD"])
+            value["AllowedMethods"] = {"Items": allowed, "CachedMethods": cached}
+        if shape.name == "LoggingConfig":
+            value = {"Enabled": True, "IncludeCookies": False, "Prefix": "", **value}
+        renames = _CLOUDFRONT_NAMES.get(shape.name, {})
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            name = renames.get(key, key)
+            if name not in members:
+                raise DeployError(f"CloudFront {shape.name} has no property {key}")
+            out[name] = _cloudfront_value(members[name], item)
+        if "Quantity" in members and "Quantity" not in out:
+            out["Quantity"] = len(out.get("Items", []))
+        if "Enabled" in shape.required_members and "Items" in members and "Enabled" not in out:
+            out["Enabled"] = bool(out.get("Items"))  # TrustedKeyGroups, TrustedSigners
+        return out
+    if kind == "list":
+        return [_cloudfront_value(shape.member, v) for v in value]
+    if kind in ("integer", "long"):
+        return int(value)
+    if kind in ("float", "double"):
+        return float(value)
+    if kind == "boolean":
+        return _flag(value) == "true"
+    return value
+
+
+def _when(moment: datetime | None) -> str:
+    """A timestamp attribute (moto leaves some out: then the time of creation)."""
+    return (moment or datetime.now(UTC)).isoformat()
+
+
+class CloudFrontOriginAccessControl(Provisioned):
+    TYPE = "AWS::CloudFront::OriginAccessControl"
+    ATTRIBUTES = ("Id",)
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        config = cloudfront_config("OriginAccessControlConfig", props["OriginAccessControlConfig"])
+        control = client("cloudfront", region).create_origin_access_control(OriginAccessControlConfig=config)
+        control_id = control["OriginAccessControl"]["Id"]
+        return cls(control_id, {"Id": control_id})
+
+
+class CloudFrontCachePolicy(Provisioned):
+    TYPE = "AWS::CloudFront::CachePolicy"
+    ATTRIBUTES = ("Id", "LastModifiedTime")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        config = cloudfront_config("CachePolicyConfig", props["CachePolicyConfig"])
+        policy = client("cloudfront", region).create_cache_policy(CachePolicyConfig=config)["CachePolicy"]
+        return cls(policy["Id"], {"Id": policy["Id"], "LastModifiedTime": _when(policy["LastModifiedTime"])})
+
+
+class CloudFrontResponseHeadersPolicy(Provisioned):
+    TYPE = "AWS::CloudFront::ResponseHeadersPolicy"
+    ATTRIBUTES = ("Id", "LastModifiedTime")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        config = cloudfront_config("ResponseHeadersPolicyConfig", props["ResponseHeadersPolicyConfig"])
+        policy = client("cloudfront", region).create_response_headers_policy(
+            ResponseHeadersPolicyConfig=config
+        )["ResponseHeadersPolicy"]
+        return cls(policy["Id"], {"Id": policy["Id"], "LastModifiedTime": _when(policy["LastModifiedTime"])})
+
+
+class CloudFrontPublicKey(Provisioned):
+    TYPE = "AWS::CloudFront::PublicKey"
+    ATTRIBUTES = ("Id", "CreatedTime")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        config = cloudfront_config("PublicKeyConfig", props["PublicKeyConfig"])
+        key = client("cloudfront", region).create_public_key(PublicKeyConfig=config)["PublicKey"]
+        return cls(key["Id"], {"Id": key["Id"], "CreatedTime": _when(key.get("CreatedTime"))})
+
+
+class CloudFrontKeyGroup(Provisioned):
+    TYPE = "AWS::CloudFront::KeyGroup"
+    ATTRIBUTES = ("Id", "LastModifiedTime")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        config = cloudfront_config("KeyGroupConfig", props["KeyGroupConfig"])
+        group = client("cloudfront", region).create_key_group(KeyGroupConfig=config)["KeyGroup"]
+        return cls(group["Id"], {"Id": group["Id"], "LastModifiedTime": _when(group.get("LastModifiedTime"))})
+
+
+class CloudFrontDistribution(Provisioned):
+    """Created through moto's CreateDistribution; the CloudFront emulator keeps the whole
+    configuration asked for (moto's model drops parts the local edge serves by)."""
+
+    TYPE = "AWS::CloudFront::Distribution"
+    ATTRIBUTES = ("Id", "DomainName")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        config = cloudfront_config("DistributionConfig", props["DistributionConfig"])
+        config.setdefault("CallerReference", f"{name}-{uuid.uuid4()}")
+        config.setdefault("Comment", "")
+        cloudfront = client("cloudfront", region)
+        if props.get("Tags"):
+            created = cloudfront.create_distribution_with_tags(
+                DistributionConfigWithTags={
+                    "DistributionConfig": config,
+                    "Tags": cloudfront_config("Tags", props["Tags"]),
+                }
+            )
+        else:
+            created = cloudfront.create_distribution(DistributionConfig=config)
+        distribution = created["Distribution"]
+        return cls(distribution["Id"], {"Id": distribution["Id"], "DomainName": distribution["DomainName"]})
+
+
+def _tags(props: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in props.get("Tags", [])}
+
+
+class LogsDeliverySource(Provisioned):
+    TYPE = "AWS::Logs::DeliverySource"
+    ATTRIBUTES = ("Arn", "ResourceArns", "Service")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request: dict[str, Any] = {
+            "name": props["Name"],
+            "resourceArn": props["ResourceArn"],
+            "logType": props["LogType"],
+        }
+        if props.get("Tags"):
+            request["tags"] = _tags(props)
+        source = client("logs", region).put_delivery_source(**request)["deliverySource"]
+        return cls(
+            source["name"],
+            {"Arn": source["arn"], "ResourceArns": source["resourceArns"], "Service": source["service"]},
+        )
+
+
+class LogsDeliveryDestination(Provisioned):
+    TYPE = "AWS::Logs::DeliveryDestination"
+    ATTRIBUTES = ("Arn", "DeliveryDestinationType")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request: dict[str, Any] = {
+            "name": props["Name"],
+            "deliveryDestinationConfiguration": {"destinationResourceArn": props["DestinationResourceArn"]},
+        }
+        if props.get("OutputFormat"):
+            request["outputFormat"] = props["OutputFormat"]
+        if props.get("Tags"):
+            request["tags"] = _tags(props)
+        logs = client("logs", region)
+        destination = logs.put_delivery_destination(**request)["deliveryDestination"]
+        policy = props.get("DeliveryDestinationPolicy")
+        if policy:
+            document = policy.get("DeliveryDestinationPolicy", policy) if isinstance(policy, dict) else policy
+            logs.put_delivery_destination_policy(
+                deliveryDestinationName=props["Name"], deliveryDestinationPolicy=_policy(document)
+            )
+        return cls(
+            destination["name"],
+            {"Arn": destination["arn"], "DeliveryDestinationType": destination["deliveryDestinationType"]},
+        )
+
+
+class LogsDelivery(Provisioned):
+    TYPE = "AWS::Logs::Delivery"
+    ATTRIBUTES = ("Arn", "DeliveryId", "DeliveryDestinationType")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request: dict[str, Any] = {
+            "deliverySourceName": props["DeliverySourceName"],
+            "deliveryDestinationArn": props["DeliveryDestinationArn"],
+        }
+        if props.get("RecordFields"):
+            request["recordFields"] = props["RecordFields"]
+        if props.get("FieldDelimiter") is not None:
+            request["fieldDelimiter"] = props["FieldDelimiter"]
+        s3 = {
+            key: value
+            for key, value in (
+                ("suffixPath", props.get("S3SuffixPath")),
+                ("enableHiveCompatiblePath", props.get("S3EnableHiveCompatiblePath")),
+            )
+            if value is not None
+        }
+        if "enableHiveCompatiblePath" in s3:
+            s3["enableHiveCompatiblePath"] = _flag(s3["enableHiveCompatiblePath"]) == "true"
+        if s3:
+            request["s3DeliveryConfiguration"] = s3
+        if props.get("Tags"):
+            request["tags"] = _tags(props)
+        delivery = client("logs", region).create_delivery(**request)["delivery"]
+        return cls(
+            delivery["id"],
+            {
+                "Arn": delivery["arn"],
+                "DeliveryId": delivery["id"],
+                "DeliveryDestinationType": delivery.get("deliveryDestinationType", ""),
+            },
+        )
 
 
 class DeployError(RuntimeError):

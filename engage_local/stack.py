@@ -23,6 +23,7 @@ from engage_local import patches, provisioners, routing
 from engage_local.api import LocalHttp, parse_at
 from engage_local.deploy import Deployer, Progress, StackReport
 from engage_local.emulators import EmulatedServices, EmulatorMiddleware, jsonable
+from engage_local.emulators.edge import Fetched, fetch
 from engage_local.invoker import Invoker
 from engage_local.pollers import Pollers
 from engage_local.routing import Router
@@ -138,6 +139,7 @@ class LocalStack:
                     "now": self.emulated.clock.advance(float(body.get("advance_seconds", 0)))
                 },
             },
+            edge=self.emulated.edge,
         ).start()
         self.started_seconds = time.perf_counter() - began
         return self
@@ -168,6 +170,11 @@ class LocalStack:
 
     def client(self, service: str) -> Any:
         return self.clients.client(service)
+
+    def cdn_get(self, url: str, headers: dict[str, str] | None = None, method: str = "GET") -> Fetched:
+        """`url` (https://<distribution domain or alias>/<path>?<query>) as a browser would fetch it
+        through CloudFront: (status, headers, body) as the local edge answers over the control port."""
+        return fetch(self.control.url, url, method, headers)
 
     def settle(self, timeout: float = 30) -> bool:
         """Waits until no asynchronous invocation is queued or running (tests, the demo)."""

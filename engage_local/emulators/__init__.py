@@ -1,5 +1,5 @@
 """Services moto lacks, emulated behind moto's own port (see `framework`), with the outbox, the
-emulators' clock and fault injection."""
+emulators' clock and fault injection; and CloudFront's edge (`edge`), which the control port serves."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from urllib.parse import parse_qs
 
 from engage.adapters.clients import ClientFactory
 
+from engage_local.emulators.cloudfront import CloudFrontState, cloudfront_emulator
+from engage_local.emulators.edge import Edge
 from engage_local.emulators.faults import FaultInjector, throttle_error
 from engage_local.emulators.framework import ApiError, Clock, Emulator, Outbox, Request, jsonable
 from engage_local.emulators.phone import connect_emulator, pinpoint_emulator
@@ -28,11 +30,14 @@ class EmulatedServices:
         publish = lambda destination, record: publish_json(clients, destination, record)  # noqa: E731
         self.sms = SmsVoiceState(region, self.clock, publish)
         self.ses = SesState(region, self.clock, publish, clients)
+        self.cloudfront = CloudFrontState(self.clock)
+        self.edge = Edge(self.cloudfront, clients, self.clock, self.outbox)
         self.emulators: list[Emulator] = [
             sms_voice_emulator(self.sms),
             ses_emulator(self.ses),
             pinpoint_emulator(),
             connect_emulator(),
+            cloudfront_emulator(self.cloudfront),
         ]
 
     def route(self, request: Request) -> tuple[Emulator | None, Any, dict[str, str]]:
@@ -40,7 +45,7 @@ class EmulatedServices:
         for emulator in self.emulators:
             if scope and scope[1] == emulator.signing_name:
                 found = emulator.operation(request)
-                if found and found[0].name in emulator.handlers:
+                if found and (found[0].name in emulator.handlers or found[0].name in emulator.observers):
                     return emulator, found[0], found[1]
         return None, None, {}
 
@@ -105,6 +110,8 @@ class EmulatorMiddleware:
                 list(self.app(environ, lambda *_a, **_k: None))
                 return _drop(environ)
             return self.app(environ, start_response)
+        if name not in emulator.handlers:
+            return self._observed(environ, start_response, emulator, operation, request, uri_params, fault)
         params: dict[str, Any] = {}
         try:
             params = emulator.parse(operation, request, uri_params)
@@ -120,6 +127,48 @@ class EmulatorMiddleware:
             return _drop(environ)
         return _respond(start_response, *answer)
 
+    def _observed(
+        self,
+        environ: dict[str, Any],
+        start_response: Any,
+        emulator: Emulator,
+        operation: Any,
+        request: Request,
+        uri_params: dict[str, str],
+        fault: str | None,
+    ) -> Any:
+        """moto answers; the emulator sees the request and the answer (when it succeeded), and may
+        answer in its stead (with what moto's model dropped put back)."""
+        answer: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answer["status"], answer["headers"] = status, headers
+            return lambda _data: None
+
+        chunks = self.app(environ, capture)
+        try:
+            data = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        status = int(answer["status"].split()[0])
+        replaced = None
+        if status < 300:
+            try:
+                params = emulator.parse(operation, request, uri_params)
+                result = emulator.answered(operation, status, dict(answer["headers"]), data)
+                result.pop("ResponseMetadata", None)
+                instead = emulator.observers[operation.name](params, result)
+                if instead is not None:
+                    replaced = emulator.serialise(operation, instead)
+            except Exception:
+                log.exception("%s.%s: could not observe moto's answer", emulator.service, operation.name)
+        if fault == "timeout":
+            return _drop(environ)
+        if replaced is not None:
+            return _respond(start_response, *replaced)
+        start_response(answer["status"], answer["headers"])
+        return [data]
+
 
 _GENERIC = Emulator("sqs")  # any JSON error shape will do for moto's services
 
@@ -127,9 +176,12 @@ _GENERIC = Emulator("sqs")  # any JSON error shape will do for moto's services
 def _respond(start_response: Any, status: int, headers: dict[str, str], data: bytes) -> list[bytes]:
     reason = {
         200: "OK",
+        201: "Created",
+        204: "No Content",
         400: "Bad Request",
         404: "Not Found",
         409: "Conflict",
+        412: "Precondition Failed",
         429: "Too Many Requests",
         500: "Internal Server Error",
     }.get(status, "Error")

@@ -2,9 +2,11 @@
 
 Requests are routed by the service that signed them (the SigV4 credential scope) and the operation
 botocore's model says they are (the X-Amz-Target of JSON services, the method and request URI of
-REST-JSON ones); parameters are parsed by the operation's input shape, responses are checked against
-its output shape and serialised as the real service would. Every request is recorded in the outbox
-as the API received it, and the fault injector may answer instead of the handler.
+REST-JSON and REST-XML ones); parameters are parsed by the operation's input shape, responses are
+checked against its output shape and serialised as the real service would. Every request is recorded
+in the outbox as the API received it, and the fault injector may answer instead of the handler. An
+emulator may also observe operations moto answers (its `observers`): it sees the request and moto's
+answer, parsed by the model, keeps what moto's model drops and may put it back into the answer.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ import re
 import threading
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+import botocore.parsers
 import botocore.session
+from botocore.awsrequest import HeadersDict
 from botocore.model import OperationModel, Shape
 from botocore.validate import ParamValidator
 
@@ -43,6 +48,8 @@ class ApiError(Exception):
 
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
+# (request parameters, moto's answer) -> None, or the answer to give instead
+Observer = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None]
 
 
 @dataclass
@@ -65,18 +72,22 @@ class Emulator:
 
     service: str  # botocore's name: "pinpoint-sms-voice-v2", "sesv2", ...
     handlers: dict[str, Handler] = field(default_factory=dict)
+    observers: dict[str, Observer] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.model = _models.get_service_model(self.service)
         self.signing_name = self.model.signing_name
         self.protocol = self.model.protocol
-        self._routes: list[tuple[str, re.Pattern[str], OperationModel]] = []
+        self._routes: list[tuple[str, re.Pattern[str], frozenset[str], OperationModel]] = []
         for name in self.model.operation_names:
             operation = self.model.operation_model(name)
             uri = operation.http.get("requestUri", "/")
-            self._routes.append((operation.http.get("method", "POST"), _uri_pattern(uri), operation))
-        # Literal segments first, so /v2/email/templates/{T}/render is not taken for /v2/email/templates/{T}.
-        self._routes.sort(key=lambda r: (-len(r[1].pattern.replace("[^/]+", "")), r[1].pattern))
+            # A query in the request URI (CloudFront's /distribution?WithTags) must be present.
+            needs = frozenset(k.split("=")[0] for k in uri.partition("?")[2].split("&") if k)
+            self._routes.append((operation.http.get("method", "POST"), _uri_pattern(uri), needs, operation))
+        # Literal segments first, so /v2/email/templates/{T}/render is not taken for /v2/email/templates/{T};
+        # then the URIs that need a query before the same path without.
+        self._routes.sort(key=lambda r: (-len(r[1].pattern.replace("[^/]+", "")), -len(r[2]), r[1].pattern))
 
     @classmethod
     def serving(cls, service: str, state: object, operations: list[str]) -> Emulator:
@@ -89,9 +100,10 @@ class Emulator:
             name = target.rpartition(".")[2]
             return (self.model.operation_model(name), {}) if name in self.model.operation_names else None
         path = request.path.split("?")[0]
-        for method, pattern, operation in self._routes:
+        query = set(parse_qs(request.query, keep_blank_values=True))
+        for method, pattern, needs, operation in self._routes:
             match = pattern.match(path)
-            if match and method == request.method:
+            if match and method == request.method and needs <= query:
                 return operation, {k: unquote(v) for k, v in match.groupdict().items()}
         return None
 
@@ -101,7 +113,7 @@ class Emulator:
         """The request's parameters, or the 400 the service answers to a body it cannot read."""
         try:
             params = self._parse(operation, request, uri_params)
-        except (ValueError, TypeError, KeyError, AttributeError, binascii.Error) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, ET.ParseError) as exc:
             raise ApiError(
                 "SerializationException", f"could not read the {operation.name} request: {exc}"
             ) from exc
@@ -116,7 +128,12 @@ class Emulator:
         shape = operation.input_shape
         if shape is None:
             return {}
-        body = json.loads(request.body) if request.body.strip() else {}
+        xml = self.protocol == "rest-xml"
+        if xml:
+            # Bodies come from the local stack's own clients on 127.0.0.1, never from a network peer.
+            body: Any = ET.fromstring(request.body) if request.body.strip() else None  # noqa: S314
+        else:
+            body = json.loads(request.body) if request.body.strip() else {}
         if self.protocol == "json":
             return from_wire(shape, body)
         params: dict[str, Any] = {}
@@ -136,6 +153,13 @@ class Emulator:
                 )
             elif location == "header" and wire.lower() in request.headers:
                 params[name] = _scalar(member, request.headers[wire.lower()])
+            elif xml and body is not None and name == payload:
+                params[name] = from_xml(member, body)
+            elif xml and body is not None and location is None and not payload:
+                found = next((c for c in body if _tag(c) == wire), None)
+                params[name] = from_xml(member, found) if found is not None else None
+            elif xml:
+                continue
             elif name == payload:
                 params[name] = from_wire(member, body) if body else None
             elif location is None and not payload and wire in body:
@@ -146,6 +170,8 @@ class Emulator:
         self, operation: OperationModel, result: dict[str, Any]
     ) -> tuple[int, dict[str, str], bytes]:
         shape = operation.output_shape
+        if shape is None and self.protocol == "rest-xml":
+            return int(operation.http.get("responseCode", 200)), {}, b""
         if shape is None:
             return 200, {"Content-Type": "application/x-amz-json-1.0"}, b"{}"
         report = ParamValidator().validate(result, shape)
@@ -159,6 +185,8 @@ class Emulator:
                 {"Content-Type": "application/x-amz-json-1.0"},
                 json.dumps(to_wire(shape, result)).encode(),
             )
+        if self.protocol == "rest-xml":
+            return self._serialise_xml(operation, shape, result)
         status, headers, body = (
             int(operation.http.get("responseCode", 200)),
             {"Content-Type": "application/json"},
@@ -178,7 +206,55 @@ class Emulator:
                 body[member.serialization.get("name", name)] = to_wire(member, value)
         return status, headers, json.dumps(body).encode()
 
+    def _serialise_xml(
+        self, operation: OperationModel, shape: Shape, result: dict[str, Any]
+    ) -> tuple[int, dict[str, str], bytes]:
+        status = int(operation.http.get("responseCode", 200))
+        headers = {"Content-Type": "text/xml"}
+        payload = shape.serialization.get("payload")
+        root: ET.Element | None = None
+        for name, value in result.items():
+            member = shape.members[name]
+            location = member.serialization.get("location")
+            if location == "header":
+                headers[member.serialization.get("name", name)] = _xml_text(member, value)
+            elif location == "statusCode":
+                status = int(value)
+            elif name == payload:
+                root = to_xml(member, value, member.serialization.get("name", member.name))
+        if root is None and not payload and shape.members:
+            root = to_xml(shape, {k: v for k, v in result.items() if k in _body_members(shape)}, shape.name)
+        if root is None:
+            return status, headers, b""
+        root.set("xmlns", self.namespace)
+        return status, headers, b'<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(root)
+
+    @property
+    def namespace(self) -> str:
+        return f"http://{self.model.endpoint_prefix}.amazonaws.com/doc/{self.model.api_version}/"
+
+    def answered(
+        self, operation: OperationModel, status: int, headers: dict[str, str], body: bytes
+    ) -> dict[str, Any]:
+        """moto's answer to an observed operation, parsed as botocore parses it."""
+        parser = botocore.parsers.create_parser(self.protocol)
+        return parser.parse(
+            {"status_code": status, "headers": HeadersDict(headers), "body": body}, operation.output_shape
+        )
+
     def error(self, error: ApiError) -> tuple[int, dict[str, str], bytes]:
+        if self.protocol == "rest-xml":
+            root = ET.Element("ErrorResponse", xmlns=self.namespace)
+            detail = ET.SubElement(root, "Error")
+            ET.SubElement(detail, "Type").text = "Sender" if error.status < 500 else "Receiver"
+            ET.SubElement(detail, "Code").text = error.code
+            ET.SubElement(detail, "Message").text = str(error)
+            ET.SubElement(root, "RequestId").text = str(uuid.uuid4())
+            return (
+                error.status,
+                {"Content-Type": "text/xml"},
+                b'<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(root),
+            )
         document = {"__type": error.code, "message": str(error), "Message": str(error), **error.fields}
         return (
             error.status,
@@ -248,6 +324,94 @@ def from_wire(shape: Shape, value: Any) -> Any:
             else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         )
     return value
+
+
+def _tag(element: ET.Element) -> str:
+    return element.tag.rpartition("}")[2]
+
+
+def _body_members(shape: Shape) -> list[str]:
+    return [n for n, m in shape.members.items() if m.serialization.get("location") is None]
+
+
+def from_xml(shape: Shape, element: ET.Element) -> Any:
+    """An XML element (REST-XML's wire form) in the operation's types."""
+    kind = shape.type_name
+    if kind == "structure":
+        out = {}
+        children = list(element)
+        for name, member in shape.members.items():
+            wire = member.serialization.get("name", name)
+            if member.serialization.get("xmlAttribute"):
+                if wire in element.attrib:
+                    out[name] = _xml_scalar(member, element.attrib[wire])
+                continue
+            if member.type_name == "list" and member.serialization.get("flattened"):
+                found = [c for c in children if _tag(c) == wire]
+                if found:
+                    out[name] = [from_xml(member.member, c) for c in found]
+                continue
+            child = next((c for c in children if _tag(c) == wire), None)
+            if child is not None:
+                out[name] = from_xml(member, child)
+        return out
+    if kind == "list":
+        return [from_xml(shape.member, c) for c in element]
+    if kind == "map":
+        entries = {}
+        for entry in element:
+            key = next(c for c in entry if _tag(c) == shape.key.serialization.get("name", "key"))
+            value = next(c for c in entry if _tag(c) == shape.value.serialization.get("name", "value"))
+            entries[key.text or ""] = from_xml(shape.value, value)
+        return entries
+    return _xml_scalar(shape, element.text or "")
+
+
+def _xml_scalar(shape: Shape, text: str) -> Any:
+    if shape.type_name == "blob":
+        return base64.b64decode(text)
+    return _scalar(shape, text.strip() if shape.type_name != "string" else text)
+
+
+def _xml_text(shape: Shape, value: Any) -> str:
+    kind = shape.type_name
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "timestamp":
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if kind == "blob":
+        return base64.b64encode(value if isinstance(value, bytes) else value.encode()).decode()
+    return str(value)
+
+
+def to_xml(shape: Shape, value: Any, tag: str) -> ET.Element:
+    """A value of the operation's types as REST-XML's element `tag`."""
+    element = ET.Element(tag)
+    kind = shape.type_name
+    if kind == "structure":
+        for name, member_value in value.items():
+            if member_value is None:
+                continue
+            member = shape.members[name]
+            wire = member.serialization.get("name", name)
+            if member.serialization.get("xmlAttribute"):
+                element.set(wire, _xml_text(member, member_value))
+            elif member.type_name == "list" and member.serialization.get("flattened"):
+                element.extend(to_xml(member.member, item, wire) for item in member_value)
+            else:
+                element.append(to_xml(member, member_value, wire))
+    elif kind == "list":
+        item_tag = shape.member.serialization.get("name", "member")
+        element.extend(to_xml(shape.member, item, item_tag) for item in value)
+    elif kind == "map":
+        for key, item in value.items():
+            entry = ET.SubElement(element, "entry")
+            ET.SubElement(entry, shape.key.serialization.get("name", "key")).text = str(key)
+            entry.append(to_xml(shape.value, item, shape.value.serialization.get("name", "value")))
+    else:
+        element.text = _xml_text(shape, value)
+    return element
 
 
 def to_wire(shape: Shape, value: Any) -> Any:

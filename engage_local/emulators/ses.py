@@ -252,7 +252,17 @@ class SesState:
         for recipient in recipients:
             events.extend(self._outcome(mail, recipient, now))
         for event in events:
-            self.history.append({"at": now, "identity": mail["source"].split("@")[-1], "event": event})
+            self.history.append(
+                {
+                    "at": now,
+                    "dimensions": {
+                        "EMAIL_IDENTITY": mail["source"].split("@")[-1],
+                        "CONFIGURATION_SET": configuration_set or "",
+                        "ISP": _isp(mail["destination"][0] if mail.get("destination") else ""),
+                    },
+                    "event": event,
+                }
+            )
             if configuration_set:
                 self._publish(configuration_set, event)
 
@@ -412,22 +422,27 @@ class SesState:
         }
 
     def _metric_rows(self, source: dict[str, Any]) -> list[dict[str, Any]]:
+        """One row per day and combination of the requested dimensions' values ("*" for any)."""
         start, end = source.get("StartDate"), source.get("EndDate")
-        identities = source.get("Dimensions", {}).get("EMAIL_IDENTITY")
-        counts: dict[tuple[str, str], collections.Counter] = collections.defaultdict(collections.Counter)
+        dimensions = source.get("Dimensions", {})
+        counts: dict[tuple[str, ...], collections.Counter] = collections.defaultdict(collections.Counter)
         for item in self.history:
             if (start and item["at"] < start) or (end and item["at"] >= end):
                 continue
-            if identities and item["identity"] not in identities:
+            values = item["dimensions"]
+            if any("*" not in wanted and values[name] not in wanted for name, wanted in dimensions.items()):
                 continue
             event = item["event"]
             name = event["eventType"]
             if name == "Bounce":
                 name = f"Bounce:{event['bounce']['bounceType']}"
-            counts[(item["at"].date().isoformat(), item["identity"])][name] += 1
+            counts[(item["at"].date().isoformat(), *(values[d] for d in dimensions))][name] += 1
         rows = []
-        for (day, identity), counter in sorted(counts.items()):
-            row: dict[str, Any] = {"date": day, "email_identity": identity}
+        for (day, *grouped), counter in sorted(counts.items()):
+            row: dict[str, Any] = {
+                "date": day,
+                **{d.lower(): v for d, v in zip(dimensions, grouped, strict=True)},
+            }
             for metric in source.get("Metrics", []):
                 volume = counter[METRIC_EVENTS.get(metric["Name"], metric["Name"])]
                 sends = counter["Send"] or 1
@@ -472,6 +487,15 @@ class SesState:
             )
         self.jobs[params["JobId"]]["cancelled"] = True
         return {}
+
+
+ISPS = {"gmail.com": "Gmail", "googlemail.com": "Gmail", "yahoo.com": "Yahoo", "outlook.com": "Microsoft",
+        "hotmail.com": "Microsoft", "live.com": "Microsoft", "icloud.com": "Apple"}  # fmt: skip
+
+
+def _isp(address: str) -> str:
+    """VDM's mailbox provider of an address (a few well-known domains; "Other" for the rest)."""
+    return ISPS.get(address.rpartition("@")[2].lower(), "Other")
 
 
 def _iso(moment: datetime) -> str:
@@ -622,8 +646,12 @@ def _render(rows: list[dict[str, Any]], data_format: str) -> bytes:
     if data_format == "JSON":
         return "\n".join(json.dumps(r) for r in rows).encode()
     out = io.StringIO()
-    columns = sorted({k for r in rows for k in r}, key=lambda c: (c not in ("date", "email_identity"), c))
-    writer = csv.DictWriter(out, fieldnames=columns or ["date", "email_identity"])
+    leading = ("date", "email_identity", "configuration_set", "isp")
+    columns = sorted(
+        {k for r in rows for k in r},
+        key=lambda c: (c not in leading, leading.index(c) if c in leading else 0, c),
+    )
+    writer = csv.DictWriter(out, fieldnames=columns or ["date"])
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode()

@@ -74,6 +74,9 @@ def local_stack(tmp_path_factory):
                 "AutoReplyRuleSetName": "engage-inbound",
                 "AutoReplyRecipients": "support@example.com,helpdesk.example.com",
                 "AutoReplyDailyLimit": "2",
+                "VdmPollSeconds": "1",  # a VDM job is read every second, and cancelled after 10 reads
+                "VdmMaxPolls": "10",
+                "VdmLinkHours": "1",
             }
         )
         stack.deploy(RUNTIME_APP, "runtime-test")

@@ -244,29 +244,14 @@ def test_the_feedback_bus_sample_reaches_a_rule_on_the_bus(local_stack):
 
 
 def test_the_views_resource_sample_answers_cloudformation_for_create_delete_and_failure(local_stack):
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
     from tests.e2e.conftest import invoke
     from tests.e2e.test_imports import _sample
+    from tests.support.cfn import cfn_answers
 
-    answers = []
-
-    class Answer(BaseHTTPRequestHandler):
-        def do_PUT(self):
-            answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *_args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     outputs = local_stack.stacks["engage"].outputs
-    try:
+    with cfn_answers() as (response_url, answers):
         values = {
-            "RESPONSE_URL": f"http://127.0.0.1:{server.server_port}/answer",
+            "RESPONSE_URL": response_url,
             "DATABASE": outputs["EventsDatabaseName"],
             "WORKGROUP": outputs["EventsWorkGroupName"],
         }
@@ -279,8 +264,6 @@ def test_the_views_resource_sample_answers_cloudformation_for_create_delete_and_
             "ResourceProperties": {**create["ResourceProperties"], "Views": [{"Name": "Bad Name"}]},
         }
         invoke(local_stack, "Events/LakeViewsFunction", broken, "engage")
-    finally:
-        server.shutdown()
     assert [a["Status"] for a in answers] == ["SUCCESS", "SUCCESS", "FAILED"]
     assert "Bad Name" in answers[2]["Reason"]
     athena = local_stack.client("athena")

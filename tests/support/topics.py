@@ -1,5 +1,6 @@
 """What an SNS topic of the local stack published, read through an SQS queue subscribed to it:
-(notification_type, message) pairs, kept as they arrive."""
+the SNS envelopes as they arrive, our JSON notifications among them as (notification_type, message)
+pairs, and plain-text notices (for people) as (subject, message) pairs."""
 
 from __future__ import annotations
 
@@ -16,15 +17,27 @@ class TopicInbox:
             "QueueArn"
         ]
         local_stack.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
-        self.seen: list[tuple[str, dict[str, Any]]] = []
+        self.envelopes: list[dict[str, Any]] = []
 
-    def about(self, wanted: Callable[[dict[str, Any]], bool]) -> list[tuple[str, dict[str, Any]]]:
-        """Every notification so far whose message `wanted` accepts (reading what has arrived)."""
+    def _drain(self) -> None:
         for message in self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get(
             "Messages", []
         ):
             self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
-            envelope = json.loads(message["Body"])
-            kind = envelope["MessageAttributes"]["notification_type"]["Value"]
-            self.seen.append((kind, json.loads(envelope["Message"])))
-        return [(kind, body) for kind, body in self.seen if wanted(body)]
+            self.envelopes.append(json.loads(message["Body"]))
+
+    def about(self, wanted: Callable[[dict[str, Any]], bool]) -> list[tuple[str, dict[str, Any]]]:
+        """Every notification so far whose message `wanted` accepts (reading what has arrived)."""
+        self._drain()
+        typed = [
+            (e["MessageAttributes"]["notification_type"]["Value"], json.loads(e["Message"]))
+            for e in self.envelopes
+            if "notification_type" in e.get("MessageAttributes", {})
+        ]
+        return [(kind, body) for kind, body in typed if wanted(body)]
+
+    def notices(self, wanted: Callable[[str, str], bool]) -> list[tuple[str, str]]:
+        """Every plain-text notice so far, as (subject, message), that `wanted` accepts."""
+        self._drain()
+        pairs = [(e.get("Subject") or "", e["Message"]) for e in self.envelopes]
+        return [(subject, message) for subject, message in pairs if wanted(subject, message)]

@@ -153,16 +153,28 @@ def test_a_file_that_is_not_csv_fails_the_job_with_a_clear_message(local_stack, 
     assert notifications(local_stack, audience, job["Id"], ["started", "failure"])[-1] == "failure"
 
 
-def test_the_same_object_twice_imports_once(local_stack, audience):
+def test_one_object_version_imports_once_and_a_new_upload_imports_again(local_stack, audience):
+    """The import bucket keeps versions: a second event for one version (S3 delivers at least once)
+    starts nothing, while uploading the file again makes a new version, which is imported again."""
     body = (SAMPLES / "import_files" / "clean.csv").read_bytes()
+    key = "imports/imp-twice/clean.csv"
     first = drop(local_stack, audience, "imp-twice", "clean.csv", body)
-    local_stack.client("s3").put_object(
-        Bucket=audience["bucket"], Key="imports/imp-twice/clean.csv", Body=body
+    head = local_stack.client("s3").head_object(Bucket=audience["bucket"], Key=key)
+    event = _sample(
+        "import_start/object_created.json", IMPORT_BUCKET=audience["bucket"], VERSION_ID=head["VersionId"]
     )
+    event["detail"]["object"].update(key=key, etag=head["ETag"].strip('"'))
+    again = invoke(local_stack, "Audience/ImportStartFunction", event, stack="engage")
+    assert again["error"] is None and again["payload"]["job_id"] == first["Id"]
     time.sleep(1.5)
     local_stack.settle()
-    jobs = [j for j in audience["jobs"].list("imp-twice")]
-    assert [j["Id"] for j in jobs] == [first["Id"]], "same key and content: one job"
+    assert [j["Id"] for j in audience["jobs"].list("imp-twice")] == [first["Id"]], "one version: one job"
+    local_stack.client("s3").put_object(Bucket=audience["bucket"], Key=key, Body=body)
+
+    def completed():
+        return [j for j in audience["jobs"].list("imp-twice") if j["JobStatus"] == "COMPLETED"]
+
+    assert wait_until(lambda: len(completed()) == 2, 60), audience["jobs"].list("imp-twice")
 
 
 def _sample(name: str, **values: str) -> dict:
@@ -180,9 +192,8 @@ def test_the_sample_events_drive_each_step(local_stack, audience):
         Key="imports/sample-app/clean list.csv",
         Body=(SAMPLES / "import_files" / "clean.csv").read_bytes(),
     )
-    etag = s3.head_object(Bucket=audience["bucket"], Key="imports/sample-app/clean list.csv")["ETag"].strip(
-        '"'
-    )
+    head = s3.head_object(Bucket=audience["bucket"], Key="imports/sample-app/clean list.csv")
+    etag, version_id = head["ETag"].strip('"'), head["VersionId"]  # the import bucket keeps versions
     sfn = local_stack.client("stepfunctions")
     workflow = next(
         r["physical_id"]
@@ -190,14 +201,16 @@ def test_the_sample_events_drive_each_step(local_stack, audience):
         if r["logical_id"] == "ImportWorkflow"
     )
     expected = ImportSource(
-        audience["bucket"], "imports/sample-app/clean list.csv", f"null/{etag}"
+        audience["bucket"], "imports/sample-app/clean list.csv", f"{version_id}/{etag}"
     ).execution_name
 
     def names():
         return [e["name"] for e in sfn.list_executions(stateMachineArn=workflow)["executions"]]
 
     assert wait_until(lambda: expected in names(), timeout=10), (expected, names())
-    start = _sample("import_start/object_created.json", IMPORT_BUCKET=audience["bucket"])
+    start = _sample(
+        "import_start/object_created.json", IMPORT_BUCKET=audience["bucket"], VERSION_ID=version_id
+    )
     start["detail"]["object"]["etag"] = etag
     started = invoke(local_stack, "Audience/ImportStartFunction", start, stack="engage")
     assert started["error"] is None, started

@@ -14,6 +14,8 @@ import secrets
 import string
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
@@ -781,6 +783,30 @@ class DeployError(RuntimeError):
     """A resource could not be created; the deployment stops with this reason."""
 
 
+@contextmanager
+def cfn_answers() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """CloudFormation's side of a custom resource: a one-shot local ResponseURL, and the answers
+    the function PUTs there, in order, while the context is open."""
+    answers: list[dict[str, Any]] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/cfn-response", answers
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class CustomResource(Provisioned):
     """A Lambda-backed custom resource (`Custom::*`), as CloudFormation runs one: its function is
     invoked with a Create request whose ResponseURL is a one-shot local endpoint, and the resource
@@ -797,24 +823,11 @@ class CustomResource(Provisioned):
     def create_in_stack(
         cls, name: str, props: dict[str, Any], region: str, stack: dict[str, Any]
     ) -> Provisioned:
-        answers: list[dict[str, Any]] = []
-
-        class Answer(BaseHTTPRequestHandler):
-            def do_PUT(self) -> None:
-                answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        server = HTTPServer(("127.0.0.1", 0), Answer)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
+        with cfn_answers() as (response_url, answers):
             event = {
                 "RequestType": "Create",
                 "ServiceToken": props["ServiceToken"],
-                "ResponseURL": f"http://127.0.0.1:{server.server_port}/cfn-response",
+                "ResponseURL": response_url,
                 "StackId": stack.get("StackId", "local"),
                 "RequestId": str(uuid.uuid4()),
                 "LogicalResourceId": stack.get("LogicalId", name),
@@ -824,9 +837,6 @@ class CustomResource(Provisioned):
             client("lambda", region).invoke(
                 FunctionName=props["ServiceToken"], Payload=json.dumps(event).encode()
             )
-        finally:
-            server.shutdown()
-            server.server_close()
         if not answers:
             raise DeployError(f"{name}: the custom resource's function never answered CloudFormation")
         (answer,) = answers

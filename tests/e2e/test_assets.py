@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 import pytest
 from engage.adapters.cdn_signing import UrlSigner, new_private_key_pem, public_key_pem, stored_private_key
 
+from engage_local.provisioners import cfn_answers
 from tests.e2e.conftest import invoke
 from tests.e2e.test_emulated_services import control
 from tests.e2e.test_imports import _sample
-from tests.support.cfn import cfn_answers
 
 pytestmark = pytest.mark.e2e
 

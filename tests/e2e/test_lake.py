@@ -244,9 +244,9 @@ def test_the_feedback_bus_sample_reaches_a_rule_on_the_bus(local_stack):
 
 
 def test_the_views_resource_sample_answers_cloudformation_for_create_delete_and_failure(local_stack):
+    from engage_local.provisioners import cfn_answers
     from tests.e2e.conftest import invoke
     from tests.e2e.test_imports import _sample
-    from tests.support.cfn import cfn_answers
 
     outputs = local_stack.stacks["engage"].outputs
     with cfn_answers() as (response_url, answers):

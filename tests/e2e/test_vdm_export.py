@@ -65,6 +65,14 @@ def new_job(vdm, before: set[str]) -> str:
     return job
 
 
+def started_job(vdm, local_stack, month: str) -> tuple[str, str]:
+    """A run for `month` with VDM on, once its (one) export job exists: (execution, job id)."""
+    vdm_enabled(vdm, True)
+    before = job_ids(vdm)
+    execution = start(vdm, local_stack, month)
+    return execution, new_job(vdm, before)
+
+
 def finished(vdm, execution: str, timeout: float = 60) -> dict:
     def done():
         return vdm["sfn"].describe_execution(executionArn=execution)["status"] != "RUNNING"
@@ -161,10 +169,7 @@ def test_a_run_stops_with_a_clear_notice_when_vdm_is_off(local_stack, vdm):
 
 
 def test_a_job_that_fails_is_reported_as_failed(local_stack, vdm):
-    vdm_enabled(vdm, True)
-    before = job_ids(vdm)
-    execution = start(vdm, local_stack, "2026-02")
-    new_job(vdm, before)
+    execution, _job = started_job(vdm, local_stack, "2026-02")
     vdm_enabled(vdm, False)  # switched off after the job was accepted: SES fails it when it runs
     try:
         control(local_stack, "clock", advance_seconds=61)
@@ -177,10 +182,7 @@ def test_a_job_that_fails_is_reported_as_failed(local_stack, vdm):
 
 
 def test_a_job_cancelled_in_ses_is_reported_as_cancelled(local_stack, vdm):
-    vdm_enabled(vdm, True)
-    before = job_ids(vdm)
-    execution = start(vdm, local_stack, "2026-03")
-    job = new_job(vdm, before)
+    execution, job = started_job(vdm, local_stack, "2026-03")
     vdm["ses"].cancel_export_job(JobId=job)
     assert finished(vdm, execution)["status"] == "FAILED"
     _subject, message = notice(vdm, "2026-03", "did not complete")
@@ -188,10 +190,7 @@ def test_a_job_cancelled_in_ses_is_reported_as_cancelled(local_stack, vdm):
 
 
 def test_a_job_that_never_finishes_is_cancelled_after_the_poll_bound(local_stack, vdm):
-    vdm_enabled(vdm, True)
-    before = job_ids(vdm)
-    execution = start(vdm, local_stack, "2026-04")
-    job = new_job(vdm, before)  # the emulators' clock stands still: the job stays CREATED
+    execution, job = started_job(vdm, local_stack, "2026-04")  # the clock stands still: it stays CREATED
     assert finished(vdm, execution)["status"] == "FAILED"
     _subject, message = notice(vdm, "2026-04", "TIMED_OUT")
     assert f"job {job}: TIMED_OUT: no result after 10 polls 1 seconds apart; the job was cancelled" in message

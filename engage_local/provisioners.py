@@ -518,6 +518,17 @@ class SesReceiptRule(Provisioned):
         return cls(rule["Name"])
 
 
+class SmsVoiceOptOutList(Provisioned):
+    TYPE = "AWS::SMSVOICE::OptOutList"
+    ATTRIBUTES = ("Arn",)
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        list_name = props.get("OptOutListName") or name
+        created = client("pinpoint-sms-voice-v2", region).create_opt_out_list(OptOutListName=list_name)
+        return cls(list_name, {"Arn": created["OptOutListArn"]})
+
+
 class SmsVoiceConfigurationSet(Provisioned):
     TYPE = "AWS::SMSVOICE::ConfigurationSet"
     ATTRIBUTES = ("Arn",)

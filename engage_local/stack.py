@@ -135,6 +135,7 @@ class LocalStack:
                     if "rules" in body
                     else self.emulated.faults.describe()
                 },
+                "sms-inbound": lambda body: self.emulated.sms.receive(body["from"], body["to"], body["body"]),
                 "clock": lambda body: {
                     "now": self.emulated.clock.advance(float(body.get("advance_seconds", 0)))
                 },

@@ -384,6 +384,41 @@ class SmsVoiceState:
             ],
         }
 
+    # --- inbound (two-way SMS) -------------------------------------------------------------------
+    def receive(self, sender: str, to: str, body: str) -> dict[str, Any]:
+        """A text a phone sends to one of our numbers, as the service handles it: without
+        self-managed opt-outs the service itself puts a STOP-like sender on the number's opt-out
+        list; with two-way SMS on, the message is published to the number's SNS channel."""
+        number = next((n for n in self.phone_numbers.values() if n["PhoneNumber"] == to), None)
+        if number is None:
+            raise ApiError("ResourceNotFoundException", f"{to} is not a number of this account", 404)
+        message_id = str(uuid.uuid4())
+        keyword = body.strip().upper()
+        opted_out_by_service = False
+        if not number.get("SelfManagedOptOutsEnabled") and keyword in SERVICE_OPT_OUT_KEYWORDS:
+            entry = self._list(number["OptOutListName"])
+            with self.lock:
+                entry["numbers"].setdefault(sender, {"at": self.clock.now(), "end_user": True})
+            opted_out_by_service = True
+        published = bool(number.get("TwoWayEnabled") and number.get("TwoWayChannelArn"))
+        if published:
+            self.publish(
+                {"SnsDestination": {"TopicArn": number["TwoWayChannelArn"]}},
+                {
+                    "originationNumber": sender,
+                    "destinationNumber": to,
+                    "messageKeyword": f"KEYWORD_{ACCOUNT}" if keyword else "",
+                    "messageBody": body,
+                    "inboundMessageId": message_id,
+                    "previousPublishedMessageId": "",
+                },
+            )
+        return {
+            "InboundMessageId": message_id,
+            "Published": published,
+            "OptedOutByService": opted_out_by_service,
+        }
+
     # --- sending -------------------------------------------------------------------------------
     def _opt_out_list_for(self, identity: str | None) -> str:
         if not identity:
@@ -548,6 +583,12 @@ def sms_voice_emulator(state: SmsVoiceState) -> Emulator:
         "SendVoiceMessage",
     ]
     return Emulator.serving("pinpoint-sms-voice-v2", state, names)
+
+
+# What the service answers itself on a number without self-managed opt-outs.
+SERVICE_OPT_OUT_KEYWORDS = frozenset(
+    {"ARRET", "CANCEL", "END", "OPT-OUT", "OPTOUT", "QUIT", "REMOVE", "STOP", "STOPALL", "TD", "UNSUBSCRIBE"}
+)
 
 
 def publish_json(clients: Any, destination: dict[str, Any], record: dict[str, Any]) -> None:

@@ -55,7 +55,7 @@ class MemoryEndpoints:
         return [
             dict(e)
             for (app, _i), e in sorted(self.by_id.items())
-            if app == app_id and e["ChannelType"] == channel and address_key(channel, e["Address"]) == key
+            if app == app_id and address_key(e["ChannelType"], e["Address"]) == key  # SMS finds VOICE too
         ]
 
     def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> dict:

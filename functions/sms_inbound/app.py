@@ -1,0 +1,92 @@
+"""Inbound SMS from the numbers' two-way SNS channel (through InboundSmsQueue): read as the consent
+rule requires (engage.sms_inbound), an opt-out applied everywhere and confirmed once, and every
+message published on the engagement bus. Partial batch responses: a malformed message fails alone
+and reaches the DLQ; a replayed batch sends no reply twice (each reply is made once per message)."""
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.adapters.eventbridge import EventBus
+from engage.adapters.sms_inbound import InboundOutlets, SmsOptOutList
+from engage.envelopes import sns_document
+from engage.obs import logger, metrics
+from engage.runtime import services
+from engage.sms_inbound import Replies, application_for, handle, parse_inbound
+from engage.sms_keywords import keywords_from_json
+
+processor = BatchProcessor(event_type=EventType.SQS)
+idempotency = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=7 * 24 * 3600)
+CLASSIFIER = keywords_from_json(os.environ.get("SMS_KEYWORDS"))  # a bad configuration fails at once
+APPLICATIONS: dict[str, str] = json.loads(os.environ.get("SMS_INBOUND_APPLICATIONS") or "{}")
+REPLIES = Replies(
+    **{
+        name: os.environ[variable]
+        for name, variable in (
+            ("opt_out", "OPT_OUT_REPLY"),
+            ("opt_in", "OPT_IN_REPLY"),
+            ("help", "HELP_REPLY"),
+        )
+        if os.environ.get(variable)
+    }
+)
+
+
+@functools.cache
+def outlets() -> InboundOutlets:
+    persistence = DynamoDBPersistenceLayer(
+        table_name=os.environ["IDEMPOTENCY_TABLE"], boto3_client=services.factory.client("dynamodb")
+    )
+
+    @idempotent_function(data_keyword_argument="action", persistence_store=persistence, config=idempotency)
+    def run(action: dict[str, Any], do: Callable[[], Any]) -> Any:
+        return do()
+
+    return InboundOutlets(
+        services.factory.client("pinpoint-sms-voice-v2"),
+        EventBus(services.factory.client("events")),
+        os.environ["ENGAGEMENT_BUS"],
+        services.factory.client("sqs"),
+        os.environ["SMS_AUDIT_QUEUE_URL"],
+        lambda key, do: run(action={"key": key}, do=do),
+        os.environ.get("SMS_CONFIGURATION_SET", ""),
+    )
+
+
+@functools.cache
+def opt_out_list() -> SmsOptOutList:
+    return SmsOptOutList(services.factory.client("pinpoint-sms-voice-v2"), os.environ["SMS_OPT_OUT_LIST"])
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+
+
+def record_handler(record: SQSRecord) -> None:
+    inbound = parse_inbound(sns_document(record.body))
+    app_id = application_for(inbound.our_number, APPLICATIONS)
+    outcome = handle(
+        inbound, app_id, CLASSIFIER, services.consent, services.contacts, opt_out_list(), outlets(), REPLIES
+    )
+    metrics.add_metric(
+        name=f"InboundSms{outcome.intent.value.title().replace('_', '')}", unit="Count", value=1
+    )
+    logger.info(
+        "inbound sms handled",
+        extra={"application_id": app_id, "inbound_message_id": inbound.message_id, **outcome.summary()},
+    )

@@ -1,0 +1,203 @@
+"""Inbound SMS on the local stack, from the outside: a phone texts one of our numbers (the SMS
+emulator publishes it to the number's two-way SNS channel, as End User Messaging does), and the
+consent store, the endpoints, the opt-out list, the outbox and the engagement bus show the outcome."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+from engage.adapters.consent_dynamodb import DynamoConsentStore
+from engage.consent import ConsentStatus
+
+from engage_local.api import wait_until
+from tests.e2e.conftest import invoke
+from tests.e2e.test_emulated_services import control
+from tests.e2e.test_imports import _sample
+
+pytestmark = pytest.mark.e2e
+
+APP = "smsreplies01"  # the e2e stack's SmsInboundApplications: {"*": "smsreplies01"}
+
+
+class Phone:
+    """One of our numbers set up as the README says (two-way to InboundSmsTopicArn, self-managed
+    opt-outs on the stack's list), and what the stack did with the texts it got."""
+
+    def __init__(self, local_stack, pinpoint) -> None:
+        self.stack, self.pinpoint = local_stack, pinpoint
+        self.outputs = local_stack.stacks["engage"].outputs
+        self.sms = local_stack.client("pinpoint-sms-voice-v2")
+        number = self.sms.request_phone_number(
+            IsoCountryCode="US",
+            MessageType="TRANSACTIONAL",
+            NumberCapabilities=["SMS"],
+            NumberType="TOLL_FREE",
+        )
+        self.sms.update_phone_number(
+            PhoneNumberId=number["PhoneNumberId"],
+            TwoWayEnabled=True,
+            TwoWayChannelArn=self.outputs["InboundSmsTopicArn"],
+            SelfManagedOptOutsEnabled=True,
+            OptOutListName=self.outputs["SmsOptOutListName"],
+        )
+        self.number = number["PhoneNumber"]
+        self.consent = DynamoConsentStore(self.outputs["ConsentTableName"], local_stack.client("dynamodb"))
+        sqs, events = local_stack.client("sqs"), local_stack.client("events")
+        bus = self.outputs["EngagementBusName"]
+        self.bus_queue = sqs.create_queue(QueueName=f"sms-bus-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=self.bus_queue, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        events.put_rule(
+            Name="sms-inbound-test", EventBusName=bus, EventPattern=json.dumps({"source": ["engage.sms"]})
+        )
+        events.put_targets(Rule="sms-inbound-test", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+        self.sqs, self.seen = sqs, []
+
+    def customer(self, endpoint_prefix: str) -> str:
+        """A new customer with an SMS and a VOICE endpoint for their number."""
+        number = f"+1206555{uuid.uuid4().int % 10000:04d}"
+        for channel in ("SMS", "VOICE"):
+            self.pinpoint.update_endpoint(
+                ApplicationId=APP,
+                EndpointId=f"{endpoint_prefix}-{channel.lower()}",
+                EndpointRequest={"ChannelType": channel, "Address": number},
+            )
+        return number
+
+    def text(self, sender: str, body: str) -> str:
+        return control(self.stack, "sms-inbound", **{"from": sender, "to": self.number, "body": body})[
+            "InboundMessageId"
+        ]
+
+    def replies(self, customer: str) -> list[str]:
+        return [
+            e["request"]["MessageBody"]
+            for e in self.stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+            if e["request"]["DestinationPhoneNumber"] == customer and "response" in e  # sent, not refused
+        ]
+
+    def events(self, message_id: str) -> list[dict]:
+        for message in self.sqs.receive_message(QueueUrl=self.bus_queue, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            self.sqs.delete_message(QueueUrl=self.bus_queue, ReceiptHandle=message["ReceiptHandle"])
+            self.seen.append(json.loads(message["Body"]))
+        return [e for e in self.seen if e["detail"]["inbound_message_id"] == message_id]
+
+    def published(self, message_id: str) -> dict:
+        assert wait_until(lambda: self.events(message_id), 30, 0.2), f"nothing published for {message_id}"
+        return self.events(message_id)[0]
+
+    def listed(self, customer: str) -> bool:
+        numbers = self.sms.describe_opted_out_numbers(OptOutListName=self.outputs["SmsOptOutListName"])
+        return customer in {n["OptedOutNumber"] for n in numbers["OptedOutNumbers"]}
+
+    def opt_out(self, endpoint_id: str) -> str | None:
+        return self.pinpoint.get_endpoint(ApplicationId=APP, EndpointId=endpoint_id)["EndpointResponse"].get(
+            "OptOut"
+        )
+
+
+@pytest.fixture(scope="module")
+def phone(local_stack, pinpoint):
+    return Phone(local_stack, pinpoint)
+
+
+def test_stop_in_a_sentence_opts_the_number_out_everywhere_with_one_confirmation(phone):
+    customer = phone.customer("stopper")
+    message_id = phone.text(customer, "please stop texting me")
+    event = phone.published(message_id)
+    assert event["detail-type"] == "SMS Opt Out" and event["detail"]["application_id"] == APP
+    for channel in ("SMS", "VOICE"):
+        assert phone.consent.get(APP, channel, customer).status == ConsentStatus.OPTED_OUT
+    assert phone.opt_out("stopper-sms") == phone.opt_out("stopper-voice") == "ALL"
+    assert phone.listed(customer)
+    (reply,) = phone.replies(customer)
+    assert reply.startswith("You are unsubscribed") and "START" in reply
+    with pytest.raises(ClientError, match=r"opt-out list"):
+        phone.sms.send_text_message(
+            DestinationPhoneNumber=customer, OriginationIdentity=phone.number, MessageBody="Big sale!"
+        )
+    again = phone.text(customer, "STOP")
+    phone.published(again)
+    help_id = phone.text(customer, "HELP")
+    phone.published(help_id)
+    assert len(phone.replies(customer)) == 1, "one confirmation; an opted-out number is answered no more"
+
+
+def test_weekend_opts_nobody_out_and_reaches_the_conversation_handler(phone):
+    customer = phone.customer("weekender")
+    message_id = phone.text(customer, "See you this WEEKEND")
+    event = phone.published(message_id)
+    assert event["detail-type"] == "SMS Conversation Message"
+    assert event["detail"]["message_body"] == "See you this WEEKEND"
+    assert phone.consent.get(APP, "SMS", customer) is None and phone.opt_out("weekender-sms") == "NONE"
+    assert not phone.listed(customer) and phone.replies(customer) == []
+
+
+def test_only_an_explicit_opt_in_reinstates(phone):
+    customer = phone.customer("returner")
+    phone.published(phone.text(customer, "Cancel"))
+    phone.published(phone.text(customer, "yes I am here"))
+    assert phone.consent.get(APP, "SMS", customer).status == ConsentStatus.OPTED_OUT
+    event = phone.published(phone.text(customer, "  start "))
+    assert event["detail-type"] == "SMS Opt In" and event["detail"]["outcome"]["opted_in"]
+    assert phone.consent.get(APP, "VOICE", customer).status == ConsentStatus.OPTED_IN
+    assert phone.opt_out("returner-sms") == "NONE" and not phone.listed(customer)
+    assert len(phone.replies(customer)) == 2 and phone.replies(customer)[1].startswith(
+        "You are subscribed again"
+    )
+
+
+def test_a_probable_revocation_opts_out_and_is_queued_for_audit(phone):
+    customer = phone.customer("unsure")
+    phone.published(phone.text(customer, "wrong number, who is this"))
+    assert phone.consent.get(APP, "SMS", customer).status == ConsentStatus.OPTED_OUT
+
+    audited: list[dict] = []
+
+    def read_audit_queue():
+        messages = phone.sqs.receive_message(QueueUrl=phone.outputs["SmsAuditQueueUrl"]).get("Messages", [])
+        audited.extend(json.loads(m["Body"]) for m in messages if customer in m["Body"])
+        return audited
+
+    assert wait_until(read_audit_queue, 30, 0.2)
+    assert audited[0]["message_body"] == "wrong number, who is this"
+
+
+def test_the_sample_batch_fails_only_its_poison_message_and_a_replay_sends_nothing_twice(local_stack, phone):
+    """events/sms_inbound/: the batch `sam local invoke` uses, through the deployed function, twice."""
+    customer, other = phone.customer("sampled"), phone.customer("sample-other")
+    batch = _sample(
+        "sms_inbound/batch.json",
+        OUR_NUMBER=phone.number,
+        CUSTOMER_NUMBER=customer,
+        OTHER_NUMBER=other,
+        SAMPLE_ID=uuid.uuid4().hex,
+    )
+    for _ in range(2):
+        answered = invoke(local_stack, "Messaging/SmsInboundFunction", batch, "engage")["payload"]
+        assert answered == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
+    assert phone.consent.get(APP, "SMS", customer).status == ConsentStatus.OPTED_OUT
+    assert len(phone.replies(customer)) == 1, "the replayed batch sent no second confirmation"
+    assert phone.consent.get(APP, "SMS", other) is None and phone.replies(other) == []
+
+
+def test_a_number_without_self_managed_opt_outs_is_answered_by_the_service_itself(local_stack, phone):
+    """Why the README has every number use self-managed opt-outs: otherwise the service handles STOP
+    on its own list, and the stack never hears of it (the local SMS emulator does as the service)."""
+    sms = phone.sms
+    plain = sms.request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="TOLL_FREE"
+    )
+    received = control(
+        local_stack, "sms-inbound", **{"from": "+12065550142", "to": plain["PhoneNumber"], "body": "stop"}
+    )
+    assert received["OptedOutByService"] and not received["Published"]
+    listed = sms.describe_opted_out_numbers(OptOutListName=plain["OptOutListName"])["OptedOutNumbers"]
+    assert {"+12065550142"} <= {n["OptedOutNumber"] for n in listed}
+    assert phone.consent.get(APP, "SMS", "+12065550142") is None

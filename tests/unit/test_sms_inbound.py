@@ -1,0 +1,208 @@
+"""Inbound SMS (engage.sms_inbound): what a reply changes, in what order, and what it never does."""
+
+from __future__ import annotations
+
+import pytest
+from engage.consent import ConsentStatus
+from engage.errors import ValidationError
+from engage.sms_inbound import (
+    DEFAULT_HELP_REPLY,
+    DEFAULT_OPT_OUT_REPLY,
+    application_for,
+    handle,
+    parse_inbound,
+)
+from engage.sms_keywords import Intent, keywords
+
+from tests.support.fakes import MemoryConsent, MemoryEndpoints
+
+APP, CUSTOMER, OURS = "smsapp01", "+12065550123", "+18005550100"
+
+
+class Recorder:
+    """The opt-out list and the outlets, recording calls in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+        self.listed: set[str] = set()
+
+    def add(self, number):
+        self.calls.append(("list-add", number))
+        self.listed.add(number)
+
+    def remove(self, number):
+        self.calls.append(("list-remove", number))
+        self.listed.discard(number)
+
+    def reply(self, inbound, text):
+        assert inbound.customer not in self.listed, "a reply to a listed number would be refused"
+        self.calls.append(("reply", text))
+
+    def publish(self, inbound, app_id, intent, outcome):
+        self.calls.append(("publish", intent, outcome["opted_out"]))
+
+    def audit(self, inbound, app_id):
+        self.calls.append(("audit", inbound.body))
+
+
+def inbound(body, message_id="in-1"):
+    return parse_inbound({"inboundMessageId": message_id, "originationNumber": CUSTOMER,
+                          "destinationNumber": OURS, "messageKeyword": "KEYWORD_123",
+                          "messageBody": body})  # fmt: skip
+
+
+@pytest.fixture
+def world():
+    endpoints = MemoryEndpoints([
+        {"ApplicationId": APP, "Id": "sms-1", "ChannelType": "SMS", "Address": CUSTOMER},
+        {"ApplicationId": APP, "Id": "voice-1", "ChannelType": "VOICE", "Address": "+1 (206) 555-0123"},
+        {"ApplicationId": APP, "Id": "other", "ChannelType": "SMS", "Address": "+12065550199"},
+    ])  # fmt: skip
+    return MemoryConsent(), endpoints, Recorder()
+
+
+def run(world, body, message_id="in-1"):
+    consents, endpoints, recorder = world
+    return handle(inbound(body, message_id), APP, keywords(), consents, endpoints, recorder, recorder)
+
+
+def test_a_revocation_in_a_sentence_opts_the_number_out_everywhere_and_confirms_once(world):
+    consents, endpoints, recorder = world
+    outcome = run(world, "please stop texting me")
+    assert outcome.intent == Intent.OPT_OUT and outcome.endpoints == ["sms-1", "voice-1"]
+    assert [endpoints.get(APP, e)["OptOut"] for e in ("sms-1", "voice-1")] == ["ALL", "ALL"]
+    assert "OptOut" not in endpoints.get(APP, "other")
+    for channel in ("SMS", "VOICE"):
+        record = consents.get(APP, channel, CUSTOMER)
+        assert (record.status, record.source, record.source_message_id) == (
+            ConsentStatus.OPTED_OUT,
+            "sms-keyword",
+            "in-1",
+        )
+    assert recorder.calls == [
+        ("reply", DEFAULT_OPT_OUT_REPLY),
+        ("list-add", CUSTOMER),
+        ("publish", Intent.OPT_OUT, True),
+    ]
+
+
+def test_weekend_opts_nobody_out_and_goes_to_the_conversation(world):
+    consents, _endpoints, recorder = world
+    outcome = run(world, "See you this WEEKEND")
+    assert outcome.intent == Intent.OTHER and not outcome.opted_out
+    assert consents.get(APP, "SMS", CUSTOMER) is None and recorder.calls == [("publish", Intent.OTHER, False)]
+
+
+def test_after_an_opt_out_only_an_explicit_opt_in_reinstates(world):
+    consents, endpoints, recorder = world
+    run(world, "STOP", "in-1")
+    run(world, "yes please send me more", "in-2")  # not the whole message: not an opt-in
+    assert run(world, "HELP", "in-3").replied is False, "an opted-out number can't be answered"
+    assert consents.get(APP, "SMS", CUSTOMER).status == ConsentStatus.OPTED_OUT
+    outcome = run(world, " Start ", "in-4")
+    assert outcome.opted_in and consents.get(APP, "VOICE", CUSTOMER).status == ConsentStatus.OPTED_IN
+    assert endpoints.get(APP, "sms-1")["OptOut"] == "NONE" and CUSTOMER not in recorder.listed
+    assert recorder.calls[-3:-1] == [("list-remove", CUSTOMER), ("reply", recorder.calls[-2][1])]
+
+
+def test_an_opt_in_from_someone_never_opted_out_changes_nothing(world):
+    consents, _endpoints, recorder = world
+    outcome = run(world, "START")
+    assert outcome.intent == Intent.OPT_IN and not outcome.opted_in and not outcome.replied
+    assert consents.get(APP, "SMS", CUSTOMER) is None and recorder.calls == [
+        ("publish", Intent.OPT_IN, False)
+    ]
+
+
+def test_a_probable_revocation_opts_out_at_once_and_is_queued_for_audit(world):
+    _consents, _endpoints, recorder = world
+    outcome = run(world, "Wrong number, who is this?")
+    assert outcome.intent == Intent.PROBABLE_OPT_OUT and outcome.opted_out
+    assert ("audit", "Wrong number, who is this?") in recorder.calls
+
+
+def test_help_is_answered_while_subscribed(world):
+    assert run(world, " help ").replied
+    assert world[2].calls[0] == ("reply", DEFAULT_HELP_REPLY)
+
+
+def test_a_second_revocation_is_not_confirmed_again_but_a_retry_of_the_first_is(world):
+    consents, endpoints, recorder = world
+    run(world, "STOP", "in-1")
+    first = dict(consents.records)
+    world[2].listed.clear()  # as if the retry came before the list took the number
+    assert run(world, "STOP", "in-1").replied, "a retry of the same message: its reply outlet dedupes"
+    assert consents.records == first and endpoints.get(APP, "sms-1")["OptOut"] == "ALL"
+    assert run(world, "stop it", "in-2").replied is False, "one confirmation per opt-out"
+    assert [c for c in recorder.calls if c[0] == "reply"] == [("reply", DEFAULT_OPT_OUT_REPLY)] * 2
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ("not json", "message"),
+        ([1, 2], "message"),
+        ({"originationNumber": CUSTOMER, "destinationNumber": OURS, "messageBody": "hi"}, "inboundMessageId"),
+        (
+            {
+                "inboundMessageId": "x",
+                "originationNumber": "12345",
+                "destinationNumber": OURS,
+                "messageBody": "hi",
+            },
+            None,
+        ),
+        ({"inboundMessageId": "x", "originationNumber": CUSTOMER, "destinationNumber": OURS}, "messageBody"),
+    ],
+)
+def test_a_malformed_message_is_named(document, field):
+    with pytest.raises(ValidationError) as raised:
+        parse_inbound(document)
+    assert field is None or raised.value.field == field
+
+
+def test_the_number_written_to_names_the_application():
+    assert application_for(OURS, {OURS: APP, "*": "fallback"}) == APP
+    assert application_for("+18005550111", {OURS: APP, "*": "fallback"}) == "fallback"
+    with pytest.raises(ValidationError, match="belongs to no application"):
+        application_for("+18005550111", {OURS: APP})
+
+
+def test_the_adapters_call_end_user_messaging_and_eventbridge_in_their_models_shapes():
+
+    import boto3
+    from botocore.stub import Stubber
+    from engage.adapters.eventbridge import EventBus
+    from engage.adapters.sms_inbound import InboundOutlets, SmsOptOutList
+
+    def client(service):
+        return boto3.client(
+            service, region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+        )
+
+    sms, events, sqs = client("pinpoint-sms-voice-v2"), client("events"), client("sqs")
+    message = inbound("wrong number")
+    done: list[str] = []
+    outlets = InboundOutlets(
+        sms, EventBus(events), "bus", sqs, "https://sqs/audit", lambda key, do: done.append(key) or do()
+    )
+    with Stubber(sms) as sms_stub, Stubber(events) as events_stub, Stubber(sqs) as sqs_stub:
+        sms_stub.add_response(
+            "put_opted_out_number", {}, {"OptOutListName": "optouts", "OptedOutNumber": CUSTOMER}
+        )
+        sms_stub.add_client_error("delete_opted_out_number", "ResourceNotFoundException", "not listed")
+        sms_stub.add_response(
+            "send_text_message",
+            {"MessageId": "m-1"},
+            {"DestinationPhoneNumber": CUSTOMER, "OriginationIdentity": OURS, "MessageBody": "bye",
+             "MessageType": "TRANSACTIONAL", "Context": {"inbound_message_id": "in-1"}},
+        )  # fmt: skip
+        events_stub.add_response("put_events", {"FailedEntryCount": 0, "Entries": [{"EventId": "e-1"}]})
+        sqs_stub.add_response("send_message", {"MessageId": "q-1"})
+        listing = SmsOptOutList(sms, "optouts")
+        listing.add(CUSTOMER)
+        listing.remove(CUSTOMER)  # not listed: nothing to do
+        outlets.reply(message, "bye")
+        outlets.publish(message, APP, Intent.PROBABLE_OPT_OUT, {"opted_out": True})
+        outlets.audit(message, APP)
+    assert done == ["in-1/reply"]

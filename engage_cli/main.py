@@ -374,6 +374,45 @@ def suppression_list(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- engage consent ----------------------------------------------------------------------------
+def consent_get(args: argparse.Namespace) -> int:
+    from engage.adapters.consent_dynamodb import DynamoConsentStore
+    from engage.redact import redact
+
+    state = running_stack(args)
+    store = DynamoConsentStore(
+        state.outputs(args.stack)["ConsentTableName"], stack_clients(state).client("dynamodb")
+    )
+    channels = args.channel or (["EMAIL"] if "@" in args.address else ["SMS", "VOICE"])
+
+    def described(record: Any) -> dict[str, Any]:
+        return {
+            "Status": record.status.value,
+            "Source": record.source,
+            "RecordedAt": record.recorded_at,
+            "SourceMessageId": record.source_message_id,
+        }
+
+    decisions = []
+    for channel in channels:
+        current = store.get(args.app, channel, args.address)
+        decisions.append(
+            {
+                "ChannelType": channel,
+                "Address": args.address,
+                **(described(current) if current else {"Status": "NO_DECISION"}),
+                "History": [described(r) for r in store.history(args.app, channel, args.address)],
+            }
+        )
+    lines = [
+        redact(f"{d['ChannelType']:5}  {d['Address']}  {d['Status']}")
+        + (f" since {d['RecordedAt']} ({d['Source']})" if d["Status"] != "NO_DECISION" else "")
+        for d in decisions
+    ]
+    emit(args, decisions, human="\n".join(lines))
+    return 0
+
+
 # --- engage contacts ---------------------------------------------------------------------------
 def contacts_get(args: argparse.Namespace) -> int:
     from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
@@ -533,6 +572,22 @@ def parser() -> argparse.ArgumentParser:
     )
     listing_suppressed.add_argument("--app", required=True, help="application (project) id")
     listing_suppressed.set_defaults(run=suppression_list)
+
+    consent = areas.add_parser("consent", help="the consent store").add_subparsers(
+        dest="command", required=True
+    )
+    getting_consent = consent.add_parser(
+        "get", parents=[common], help="an address's consent decision per channel, and its history"
+    )
+    getting_consent.add_argument("--app", required=True, help="application (project) id")
+    getting_consent.add_argument("--address", required=True, help="an email address or E.164 phone number")
+    getting_consent.add_argument(
+        "--channel",
+        action="append",
+        choices=["EMAIL", "SMS", "VOICE"],
+        help="repeatable; default EMAIL for an email address, else SMS and VOICE",
+    )
+    getting_consent.set_defaults(run=consent_get)
 
     contacts = areas.add_parser("contacts", help="the contact store").add_subparsers(
         dest="command", required=True

@@ -16,6 +16,7 @@ from engage_local.api import wait_until
 from tests.e2e.conftest import invoke
 from tests.e2e.test_emulated_services import control
 from tests.e2e.test_imports import _sample
+from tests.support.cli import engage
 
 pytestmark = pytest.mark.e2e
 
@@ -122,6 +123,16 @@ def test_stop_in_a_sentence_opts_the_number_out_everywhere_with_one_confirmation
         phone.sms.send_text_message(
             DestinationPhoneNumber=customer, OriginationIdentity=phone.number, MessageBody="Big sale!"
         )
+    shown = engage(
+        "consent", "get", "--app", APP, "--address", customer, "--json", state_dir=phone.stack.state_dir
+    )
+    assert shown.returncode == 0, shown.stderr
+    decisions = {d["ChannelType"]: d for d in json.loads(shown.stdout)}
+    assert {c: (d["Status"], d["Source"]) for c, d in decisions.items()} == {
+        "SMS": ("OPTED_OUT", "sms-keyword"),
+        "VOICE": ("OPTED_OUT", "sms-keyword"),
+    }
+    assert decisions["SMS"]["SourceMessageId"] == message_id and len(decisions["SMS"]["History"]) == 1
     again = phone.text(customer, "STOP")
     phone.published(again)
     help_id = phone.text(customer, "HELP")
@@ -137,6 +148,8 @@ def test_weekend_opts_nobody_out_and_reaches_the_conversation_handler(phone):
     assert event["detail"]["message_body"] == "See you this WEEKEND"
     assert phone.consent.get(APP, "SMS", customer) is None and phone.opt_out("weekender-sms") == "NONE"
     assert not phone.listed(customer) and phone.replies(customer) == []
+    shown = engage("consent", "get", "--app", APP, "--address", customer, state_dir=phone.stack.state_dir)
+    assert shown.stdout.count("NO_DECISION") == 2 and customer not in shown.stdout, "masked, as every log line"
 
 
 def test_only_an_explicit_opt_in_reinstates(phone):

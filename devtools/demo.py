@@ -4,7 +4,8 @@ Today: template.yaml deployed into the local stack; the seed's messy customer CS
 import bucket under campaign-imports/, with an SMS template named in its metadata, and the chain
 runs: the import workflow imports it (rejections reported by line), the validation workflow
 validates the imported segment's phone numbers, and the campaign workflow sends the segment the
-template (what the outbox holds is shown); then the whole application's numbers are validated
+template (what the outbox holds is shown); one recipient texts back "please stop texting me" to a
+two-way number, is opted out with one confirmation, and the campaign run again skips them; then the whole application's numbers are validated
 (those seen before come from the cache); the core stores
 and event stream exercised the way the flows will use them: contacts upserted with Pinpoint's rules,
 a user's 16th device evicting the oldest, an opt-out and a hard bounce recorded. Last, an email
@@ -111,6 +112,62 @@ def show_outbox(stack: LocalStack, campaign_id: str) -> None:
     print(f"outbox: {len(texts)} SendTextMessage request(s) for the campaign")
     for text in texts:
         print(redact(f"  to {text['DestinationPhoneNumber']}: {text['MessageBody']!r}"))
+
+
+def stop_reply_and_send_again(stack: LocalStack, outputs: dict[str, str], campaign_id: str) -> None:
+    """One recipient of the campaign texts back "please stop texting me" to our two-way number (set
+    up as the README says); the campaign runs again and skips them."""
+    sms = stack.client("pinpoint-sms-voice-v2")
+    ours = sms.request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="TOLL_FREE"
+    )
+    sms.update_phone_number(
+        PhoneNumberId=ours["PhoneNumberId"],
+        TwoWayEnabled=True,
+        TwoWayChannelArn=outputs["InboundSmsTopicArn"],
+        SelfManagedOptOutsEnabled=True,
+        OptOutListName=outputs["SmsOptOutListName"],
+    )
+    recipient = next(
+        e["request"]["DestinationPhoneNumber"]
+        for e in stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+        if (e["request"].get("Context") or {}).get("campaign_id") == campaign_id
+    )
+    stack.emulated.sms.receive(recipient, ours["PhoneNumber"], "please stop texting me")
+    consent = DynamoConsentStore(outputs["ConsentTableName"], stack.client("dynamodb"))
+
+    def confirmations() -> list[dict]:
+        return [
+            e
+            for e in stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+            if "inbound_message_id" in (e["request"].get("Context") or {})
+        ]
+
+    deadline = time.monotonic() + 60  # the confirmation is the processor's last send
+    while not confirmations() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    decision = consent.get(APP, "SMS", recipient)
+    status = decision.status if decision else "unchanged"
+    print(redact(f'\n{recipient} replied "please stop texting me": consent {status}, '), end="")
+    print(f"{len(confirmations())} confirmation sent")
+    run_id = f"demo-again-{uuid.uuid4().hex[:8]}"
+    stack.client("stepfunctions").start_execution(
+        stateMachineArn=outputs["CampaignWorkflowArn"],
+        name=run_id,
+        input=json.dumps({"ApplicationId": APP, "CampaignId": campaign_id}),
+    )
+    jobs = DynamoJobStore(outputs["JobsTableName"], stack.client("dynamodb"))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        run = jobs.get(APP, run_id)
+        if run and run["JobStatus"] in ("COMPLETED", "FAILED", "CANCELLED") and run.get("CompletionDate"):
+            again = activity(run)
+            counts = ", ".join(f"{n} {reason}" for reason, n in again["Counts"].items() if n)
+            queued = again["SuccessfulEndpointCount"]
+            print(f"the campaign again: run {again['State']}, {queued} queued ({counts})")
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the second campaign run did not finish within 120 s")
 
 
 def validate(stack: LocalStack, outputs: dict[str, str], request: dict) -> dict:
@@ -249,7 +306,8 @@ def main() -> int:
     print("engage demo: template.yaml on the local stack (no AWS account, no Docker)\n")
     stack = LocalStack(state_dir=Path(tempfile.mkdtemp(prefix="engage-demo-"))).start()
     try:
-        report = stack.deploy()
+        # Replies to any of our numbers come from this demo's audience.
+        report = stack.deploy(parameters={"SmsInboundApplications": json.dumps({"*": APP})})
         print(
             f"local stack up in {time.perf_counter() - started:.1f}s: stack {report.name}, "
             f"{report.all_resources()} resources\n"
@@ -288,6 +346,7 @@ def main() -> int:
             )
             _wait_for_outbox(stack, ran["CampaignId"], ran["SuccessfulEndpointCount"])
             show_outbox(stack, ran["CampaignId"])
+            stop_reply_and_send_again(stack, outputs, ran["CampaignId"])
         print()
 
         accepted, rejected = 0, []
@@ -330,11 +389,7 @@ def main() -> int:
             f"oldest device now {evicted['EndpointStatus']}"
         )
 
-        consent.record(
-            consent_record(
-                APP, "SMS", "(202) 555-0191", "OPTED_OUT", "sms-keyword", source_message_id="inbound-1"
-            )
-        )
+        consent.record(consent_record(APP, "SMS", "(202) 555-0191", "OPTED_OUT", "preference-centre"))
         suppressed.suppress(
             suppression(APP, "EMAIL", "EVE@example.com", "HARD_BOUNCE", "ses-feedback", "fb-1")
         )

@@ -36,13 +36,19 @@ def test_the_demo_runs_and_reports_its_figures():
     )
     assert "outbox: 4 SendTextMessage request(s) for the campaign" in out
     assert "'Hi Ana, welcome aboard'" in out and "+14256791901" not in out  # numbers masked
+    assert 'replied "please stop texting me": consent OPTED_OUT, 1 confirmation sent' in out
+    assert (
+        "the campaign again: run COMPLETED, 3 queued (3 Queued, 1 NO_MESSAGE_FOR_CHANNEL, 1 OPTED_OUT)" in out
+    )
     assert "contacts: 8 processed, 5 accepted, 3 rejected" in out
     assert "16 devices: 15 linked, oldest device now INACTIVE" in out
     assert "OPTED_OUT" in out
     assert "HARD_BOUNCE" in out
     # The event lake: what the sender, SES's simulator and End User Messaging reported, by the views.
     assert "lake:   5 _email.send" in out and "lake:   4 _email.delivered" in out
-    assert "lake:   4 _SMS.SUCCESS" in out and "lake:   1 purchase_success" in out
+    assert (
+        "lake:   7 _SMS.SUCCESS" in out
+    )  # the chain's 4, and 3 when the campaign ran again and "lake:   1 purchase_success" in out
     assert (
         "email funnel of 'November newsletter': 5 sent, 4 delivered, 2 opened, 1 clicked; "
         "1 hard bounce(s), 1 complaint(s)"

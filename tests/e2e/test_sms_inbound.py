@@ -149,7 +149,9 @@ def test_weekend_opts_nobody_out_and_reaches_the_conversation_handler(phone):
     assert phone.consent.get(APP, "SMS", customer) is None and phone.opt_out("weekender-sms") == "NONE"
     assert not phone.listed(customer) and phone.replies(customer) == []
     shown = engage("consent", "get", "--app", APP, "--address", customer, state_dir=phone.stack.state_dir)
-    assert shown.stdout.count("NO_DECISION") == 2 and customer not in shown.stdout, "masked, as every log line"
+    assert shown.stdout.count("NO_DECISION") == 2 and customer not in shown.stdout, (
+        "masked, as every log line"
+    )
 
 
 def test_only_an_explicit_opt_in_reinstates(phone):

@@ -5,8 +5,8 @@ import bucket under campaign-imports/, with an SMS template named in its metadat
 runs: the import workflow imports it (rejections reported by line), the validation workflow
 validates the imported segment's phone numbers, and the campaign workflow sends the segment the
 template (what the outbox holds is shown); one recipient texts back "please stop texting me" to a
-two-way number, is opted out with one confirmation, and the campaign run again skips them; then the whole application's numbers are validated
-(those seen before come from the cache); the core stores
+two-way number, is opted out with one confirmation, and the campaign run again skips them; then the
+whole application's numbers are validated (those seen before come from the cache); the core stores
 and event stream exercised the way the flows will use them: contacts upserted with Pinpoint's rules,
 a user's 16th device evicting the oldest, an opt-out and a hard bounce recorded. Last, an email
 campaign to the SES mailbox simulator and an app event through the Pinpoint-compatible API, what SES

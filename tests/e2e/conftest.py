@@ -75,6 +75,7 @@ def local_stack(tmp_path_factory):
                 "AutoReplyRecipients": "support@example.com,helpdesk.example.com",
                 "AutoReplyDailyLimit": "2",
                 "SmsInboundApplications": '{"*": "smsreplies01"}',  # replies to any number: one app
+                "OptInSyncApplicationId": "crmsync01",
                 "VdmPollSeconds": "1",  # a VDM job is read every second, and cancelled after 10 reads
                 "VdmMaxPolls": "10",
                 "VdmLinkHours": "1",

@@ -59,7 +59,8 @@ class MemoryEndpoints:
         ]
 
     def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> dict:
-        endpoint = self.by_id[(app_id, endpoint_id)]
+        """Merges into the endpoint, creating it when new (as UpdateEndpoint does)."""
+        endpoint = self.by_id.setdefault((app_id, endpoint_id), {"ApplicationId": app_id, "Id": endpoint_id})
         for key, value in request.items():
             if key == "Attributes":
                 endpoint["Attributes"] = {**endpoint.get("Attributes", {}), **value}

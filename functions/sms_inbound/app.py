@@ -7,6 +7,7 @@ import functools
 import json
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -78,7 +79,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 def record_handler(record: SQSRecord) -> None:
-    inbound = parse_inbound(sns_document(record.body))
+    sent_ms = int(record.attributes.sent_timestamp)  # SNS's delivery to the queue: the same on every retry
+    received_at = datetime.fromtimestamp(sent_ms / 1000, UTC).isoformat(timespec="milliseconds")
+    inbound = parse_inbound(sns_document(record.body), received_at.replace("+00:00", "Z"))
     app_id = application_for(inbound.our_number, APPLICATIONS)
     outcome = handle(
         inbound, app_id, CLASSIFIER, services.consent, services.contacts, opt_out_list(), outlets(), REPLIES

@@ -49,6 +49,14 @@ def no_pii_in_logs(local_stack):
     assert not leaks, f"{len(leaks)} log line(s) hold personal data in clear, e.g. {leaks[:5]}"
 
 
+# The e2e stack's event-driven segment rules (tests/e2e/test_segment_rules.py drives them).
+SEGMENT_RULES = [
+    {"event_type": "_email.open", "set": {"opened_email": "true"}},
+    {"event_type": "registered_for_webinar", "append": {"webinars": "$attributes.webinar_id"}},
+    {"event_type": "left_webinar", "remove": {"webinars": "$attributes.webinar_id"}},
+]
+
+
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory):
     stack = LocalStack(state_dir=tmp_path_factory.mktemp("engage-local")).start()
@@ -76,6 +84,7 @@ def local_stack(tmp_path_factory):
                 "AutoReplyDailyLimit": "2",
                 "SmsInboundApplications": '{"*": "smsreplies01"}',  # replies to any number: one app
                 "OptInSyncApplicationId": "crmsync01",
+                "SegmentRules": json.dumps(SEGMENT_RULES),
                 "VdmPollSeconds": "1",  # a VDM job is read every second, and cancelled after 10 reads
                 "VdmMaxPolls": "10",
                 "VdmLinkHours": "1",

@@ -62,8 +62,9 @@ class MemoryEndpoints:
         """Merges into the endpoint, creating it when new (as UpdateEndpoint does)."""
         endpoint = self.by_id.setdefault((app_id, endpoint_id), {"ApplicationId": app_id, "Id": endpoint_id})
         for key, value in request.items():
-            if key == "Attributes":
-                endpoint["Attributes"] = {**endpoint.get("Attributes", {}), **value}
+            if key == "Attributes":  # replaced per name; an empty list removes the name, as the store does
+                merged = {**endpoint.get("Attributes", {}), **value}
+                endpoint["Attributes"] = {name: values for name, values in merged.items() if values}
             else:
                 endpoint[key] = value
         return endpoint

@@ -48,7 +48,7 @@ class Recorder:
 def inbound(body, message_id="in-1"):
     return parse_inbound({"inboundMessageId": message_id, "originationNumber": CUSTOMER,
                           "destinationNumber": OURS, "messageKeyword": "KEYWORD_123",
-                          "messageBody": body})  # fmt: skip
+                          "messageBody": body}, received_at="2026-11-26T07:00:00.000Z")  # fmt: skip
 
 
 @pytest.fixture

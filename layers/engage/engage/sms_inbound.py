@@ -33,10 +33,12 @@ class InboundSms:
     our_number: str  # the origination identity it wrote to
     body: str
     keyword: str | None = None
+    received_at: str | None = None  # ISO 8601; the same on every retry of the message (None: now)
 
 
-def parse_inbound(document: Any) -> InboundSms:
-    """The message End User Messaging publishes to a number's two-way SNS channel."""
+def parse_inbound(document: Any, received_at: str | None = None) -> InboundSms:
+    """The message End User Messaging publishes to a number's two-way SNS channel; `received_at` is
+    when it arrived (the consent decision's time: a retry must not make it a newer decision)."""
     if isinstance(document, str):
         try:
             document = json.loads(document)
@@ -56,6 +58,7 @@ def parse_inbound(document: Any) -> InboundSms:
         document["destinationNumber"].strip(),
         body,
         document.get("messageKeyword") or None,
+        received_at,
     )
 
 
@@ -161,7 +164,9 @@ def handle(
 def _set_consent(inbound: InboundSms, app_id: str, status: ConsentStatus, consents: Consents) -> None:
     for channel in CHANNELS:
         consents.record(
-            consent_record(app_id, channel, inbound.customer, status, SOURCE, None, inbound.message_id)
+            consent_record(
+                app_id, channel, inbound.customer, status, SOURCE, inbound.received_at, inbound.message_id
+            )
         )
 
 

@@ -1,0 +1,104 @@
+"""Figures for the SMS-operations stream consumers: the event-driven segment rules' records per
+second (planning and applying a 500-record batch over 100 endpoints, as one Lambda invocation does),
+with the contact store in memory (the domain alone) and on DynamoDB (moto in-process, one read and
+one write per endpoint per batch, counted); and the inbound-SMS keyword classifier's messages per
+second."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from engage.adapters.clients import ClientFactory
+from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.contacts import ContactStore
+from engage.retry import Backoff
+from engage.segment_rules import apply, parse_rules, plan
+from engage.sms_keywords import keywords
+from moto import mock_aws
+
+from devtools.bench import Figure, count_requests
+from devtools.template import create_table
+from tests.support.fakes import MemoryEndpoints
+
+BATCH, ENDPOINTS, BATCHES = 500, 100, 20
+RULES = parse_rules(
+    [
+        {"event_type": "_email.open", "set": {"opened_email": "true"}},
+        {"event_type": "registered_for_webinar", "append": {"webinars": "$attributes.webinar_id"}},
+        {"event_type": "left_webinar", "remove": {"webinars": "$attributes.webinar_id"}},
+    ]
+)
+TYPES = ["_email.open", "registered_for_webinar", "left_webinar", "_email.send", "page_view"]
+
+
+def _batches() -> list[list[tuple[str, dict]]]:
+    rng = random.Random(3)
+    return [
+        [
+            (
+                f"{b}-{i}",
+                {
+                    "event_type": rng.choice(TYPES),
+                    "application": {"app_id": "app"},
+                    "client": {"client_id": f"ep-{rng.randrange(ENDPOINTS)}"},
+                    "attributes": {"webinar_id": f"w-{rng.randrange(5)}"},
+                },
+            )
+            for i in range(BATCH)
+        ]
+        for b in range(BATCHES)
+    ]
+
+
+def _endpoint(i: int) -> dict:
+    return {"ApplicationId": "app", "Id": f"ep-{i}", "ChannelType": "EMAIL", "Address": f"r{i}@example.com"}
+
+
+def bench_segment_rules() -> list[Figure]:
+    batches = _batches()
+    memory = MemoryEndpoints([_endpoint(i) for i in range(ENDPOINTS)])
+    started = time.perf_counter()
+    for batch in batches:
+        apply(plan(batch, RULES), memory)
+    in_memory = BATCH * BATCHES / (time.perf_counter() - started)
+    counts: dict[str, int] = {}
+    with mock_aws():
+        client = ClientFactory(region="us-east-1").client("dynamodb")
+        store = ContactStore(
+            DynamoEndpointRepository(create_table(client, "ContactsTable"), client),
+            backoff=Backoff(sleep=lambda _s: None, rng=random.Random(0)),
+        )
+        for i in range(ENDPOINTS):
+            endpoint = _endpoint(i)
+            store.upsert("app", endpoint["Id"], {"ChannelType": "EMAIL", "Address": endpoint["Address"]})
+        count_requests(client, counts)
+        started = time.perf_counter()
+        for batch in batches:
+            apply(plan(batch, RULES), store)
+        on_moto = BATCH * BATCHES / (time.perf_counter() - started)
+    requests = sum(counts.values())
+    return [
+        Figure("segment_rules.records_per_second.memory_store", in_memory, "records/s"),
+        Figure("segment_rules.records_per_second.dynamodb_moto", on_moto, "records/s"),
+        Figure("segment_rules.dynamodb_requests_per_record", requests / (BATCH * BATCHES), "requests"),
+    ]
+
+
+def bench_sms_keywords() -> list[Figure]:
+    classify = keywords().classify
+    messages = [
+        "please stop texting me",
+        "See you this WEEKEND",
+        "START",
+        "help",
+        "wrong number sorry",
+    ] * 4000
+    started = time.perf_counter()
+    for message in messages:
+        classify(message)
+    return [
+        Figure(
+            "sms_keywords.messages_per_second", len(messages) / (time.perf_counter() - started), "messages/s"
+        )
+    ]

@@ -116,7 +116,7 @@ def test_rows_that_can_never_apply_are_rejected_with_their_reason_and_the_stream
     )
     reasons = {r["field"]: r for r in rejects}
     assert "is not a valid phone number" in reasons["phone"]["reason"] and bad in reasons["phone"]["record"]
-    assert reasons["record"]["reason"] == "record: is not JSON"
+    assert reasons["record"]["reason"].startswith("record: is not JSON")
     assert database.endpoint(bad) is None
 
 

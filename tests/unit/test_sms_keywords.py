@@ -91,6 +91,6 @@ def test_lists_are_configurable_per_language_but_the_rules_words_stay():
         keywords({"en": {"opt_out": ["stop", "revoke", "opt out", "cancel", "unsubscribe"]}})
     with pytest.raises(ValidationError, match="unknown list"):
         keywords({"en": {"opt_out": FCC_WORDS, "optin": ["yes"]}})
-    with pytest.raises(ValidationError, match="not JSON"):
+    with pytest.raises(ValidationError, match="is not JSON"):
         keywords_from_json("{en: }")
     assert keywords_from_json("  ").classify("stop") == Intent.OPT_OUT

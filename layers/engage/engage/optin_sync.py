@@ -8,13 +8,13 @@ not a phone number) is rejected with its reason, never dropped."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engage.consent import ConsentStatus, consent_record
+from engage.envelopes import json_object
 from engage.errors import NotFoundError, ValidationError
 from engage.phone.validation import check_offline
 
@@ -59,12 +59,8 @@ def _instant(value: object) -> str:
 def parse_change(document: Any, columns: Columns = Columns()) -> Change | None:
     """A DMS Kinesis record ({"data": {...}, "metadata": {"operation", "record-type", ...}}); None for
     DMS's control records (table created, dropped, ...), which change no customer."""
-    if isinstance(document, (bytes, str)):
-        try:
-            document = json.loads(document)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ValidationError("record", "is not JSON") from None
-    if not isinstance(document, Mapping) or not isinstance(document.get("metadata"), Mapping):
+    document = json_object(document, "record")
+    if not isinstance(document.get("metadata"), Mapping):
         raise ValidationError("metadata", "a DMS record has data and metadata")
     metadata, data = document["metadata"], document.get("data")
     if metadata.get("record-type") == "control":

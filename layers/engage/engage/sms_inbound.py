@@ -7,13 +7,13 @@ conversation handler."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engage.addresses import check_address
 from engage.consent import ConsentStatus, consent_record
+from engage.envelopes import json_object
 from engage.errors import ValidationError
 from engage.sms_keywords import Intent, Keywords
 
@@ -39,13 +39,7 @@ class InboundSms:
 def parse_inbound(document: Any, received_at: str | None = None) -> InboundSms:
     """The message End User Messaging publishes to a number's two-way SNS channel; `received_at` is
     when it arrived (the consent decision's time: a retry must not make it a newer decision)."""
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except json.JSONDecodeError as exc:
-            raise ValidationError("message", f"is not JSON: {exc.msg}") from None
-    if not isinstance(document, Mapping):
-        raise ValidationError("message", "must be a JSON object")
+    document = json_object(document, "message")
     for name in ("inboundMessageId", "originationNumber", "destinationNumber"):
         if not isinstance(document.get(name), str) or not document[name].strip():
             raise ValidationError(name, "is missing")

@@ -8,13 +8,13 @@ message (a customer may answer in any of them)."""
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from engage.envelopes import json_object
 from engage.errors import ValidationError
 
 
@@ -120,10 +120,4 @@ def keywords_from_json(text: str | None) -> Keywords:
     """The classifier for a JSON configuration (an environment variable); empty means the defaults."""
     if not text or not text.strip():
         return keywords()
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError("keywords", f"not JSON: {exc.msg}") from exc
-    if not isinstance(document, dict):
-        raise ValidationError("keywords", 'a map of languages: {"en": {"opt_out": [...]}}')
-    return keywords(document)
+    return keywords(json_object(text, "keywords"))  # a map of languages: {"en": {"opt_out": [...]}}

@@ -27,6 +27,7 @@ from typing import Any
 
 from engage.addresses import address_key, check_address, parse_channel
 from engage.contacts.model import check_app_id
+from engage.envelopes import json_object
 from engage.errors import ValidationError
 
 # PUSH: whichever push platform the endpoint is on; CUSTOM: a custom channel (Message.DeliveryUri)
@@ -112,13 +113,7 @@ def address_recipient(key: bytes, app_id: str, channel: str, address: str) -> st
 
 def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
     """A queue message's body as a SendRequest; ValidationError naming the field when malformed."""
-    if isinstance(body, str):
-        try:
-            body = json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise ValidationError("body", f"is not JSON: {exc.msg}") from None
-    if not isinstance(body, Mapping):
-        raise ValidationError("body", "must be a JSON object")
+    body = json_object(body, "body")
     app_id = check_app_id(body.get("ApplicationId"))
     channel = body.get("ChannelType")
     if channel not in CHANNELS:

@@ -85,6 +85,8 @@ def local_stack(tmp_path_factory):
                 "SmsInboundApplications": '{"*": "smsreplies01"}',  # replies to any number: one app
                 "OptInSyncApplicationId": "crmsync01",
                 "SegmentRules": json.dumps(SEGMENT_RULES),
+                "SmsRetryMaxAttempts": "2",  # a transient SMS failure is sent twice more, a second apart
+                "SmsRetryBaseDelaySeconds": "1",
                 "VdmPollSeconds": "1",  # a VDM job is read every second, and cancelled after 10 reads
                 "VdmMaxPolls": "10",
                 "VdmLinkHours": "1",

@@ -1,0 +1,106 @@
+"""Retries of failed SMS on the local stack, from the outside: messages sent through the
+Pinpoint-compatible API to numbers the SMS emulator fails (TEXT_CARRIER_UNREACHABLE is transient,
+TEXT_INVALID permanent), and the outbox and the event stream read back."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from engage_local.api import wait_until
+from tests.e2e.conftest import invoke
+from tests.e2e.test_imports import _sample
+from tests.support.streams import stream_records
+
+pytestmark = pytest.mark.e2e
+
+FLAKY, INVALID = "+14255550102", "+14255550104"  # the SMS emulator's transient and permanent failures
+
+
+def texts_to(local_stack, number: str) -> list[dict]:
+    return [
+        e["request"]
+        for e in local_stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
+        if e["request"]["DestinationPhoneNumber"] == number and "response" in e
+    ]
+
+
+def retry_events(local_stack, app: str) -> list[tuple[str, str, str]]:
+    outputs = local_stack.stacks["engage"].outputs
+    return sorted(
+        (r["event_type"], r["client"]["client_id"], r["attributes"]["attempt"])
+        for r in stream_records(local_stack.client("kinesis"), outputs["EventStreamName"])
+        if r["application"]["app_id"] == app and r["event_type"].startswith("_SMS.retry_")
+    )
+
+
+def test_a_transient_failure_is_retried_up_to_the_limit_and_a_permanent_one_never(local_stack, pinpoint):
+    app = f"retry{uuid.uuid4().hex[:8]}"
+    for endpoint, number in (("flaky", FLAKY), ("invalid", INVALID)):
+        pinpoint.update_endpoint(
+            ApplicationId=app, EndpointId=endpoint, EndpointRequest={"ChannelType": "SMS", "Address": number}
+        )
+    before = {number: len(texts_to(local_stack, number)) for number in (FLAKY, INVALID)}
+    pinpoint.send_messages(
+        ApplicationId=app,
+        MessageRequest={
+            "Endpoints": {"flaky": {}, "invalid": {}},
+            "MessageConfiguration": {
+                "SMSMessage": {"Body": "Your code is 4711", "MessageType": "TRANSACTIONAL"}
+            },
+        },
+    )
+    expected = [
+        ("_SMS.retry_abandoned", "flaky", "3"),
+        ("_SMS.retry_abandoned", "invalid", "1"),
+        ("_SMS.retry_scheduled", "flaky", "1"),
+        ("_SMS.retry_scheduled", "flaky", "2"),
+    ]
+    assert wait_until(lambda: retry_events(local_stack, app) == expected, 90, 0.5), retry_events(
+        local_stack, app
+    )
+    sent = texts_to(local_stack, FLAKY)[before[FLAKY] :]
+    assert [t["MessageBody"] for t in sent] == ["Your code is 4711"] * 3, "the original and two retries"
+    assert [t["Context"].get("retry_attempt") for t in sent] == [None, "1", "2"]
+    assert len({t["Context"]["message_id"] for t in sent}) == 1
+    assert len(texts_to(local_stack, INVALID)) == before[INVALID] + 1, "a permanent failure is not retried"
+
+
+def test_the_samples_schedule_a_retry_and_a_redelivered_request_sends_once(local_stack, pinpoint):
+    """events/sms_retry_schedule/ and events/sms_retry_send/, through the deployed functions."""
+    scheduled = invoke(
+        local_stack,
+        "Messaging/SmsRetryScheduleFunction",
+        _sample("sms_retry_schedule/failure.json"),
+        "engage",
+    )
+    assert scheduled["payload"] == {"batchItemFailures": []}
+    app = f"retry{uuid.uuid4().hex[:8]}"
+    pinpoint.update_endpoint(
+        ApplicationId=app, EndpointId="again", EndpointRequest={"ChannelType": "SMS", "Address": FLAKY}
+    )
+    pinpoint.send_messages(
+        ApplicationId=app,
+        MessageRequest={
+            "Endpoints": {"again": {}},
+            "MessageConfiguration": {"SMSMessage": {"Body": "Hello again"}},
+        },
+    )
+    assert wait_until(
+        lambda: any(t["MessageBody"] == "Hello again" for t in texts_to(local_stack, FLAKY)), 30, 0.2
+    )
+    original = next(t for t in texts_to(local_stack, FLAKY) if t["MessageBody"] == "Hello again")
+    request = _sample(
+        "sms_retry_send/request.json",
+        APP_ID=app,
+        ENDPOINT_ID="again",
+        ORIGINAL_ID=original["Context"]["message_id"],
+        DESTINATION=FLAKY,
+    )
+    request["Records"][0]["body"] = request["Records"][0]["body"].replace('"Attempt": 1', '"Attempt": 7')
+    before = len(texts_to(local_stack, FLAKY))
+    for _ in range(2):
+        answered = invoke(local_stack, "Messaging/SmsRetrySendFunction", request, "engage")
+        assert answered["payload"] == {"batchItemFailures": []}
+    assert len(texts_to(local_stack, FLAKY)) == before + 1, "the same retry delivered twice sends once"

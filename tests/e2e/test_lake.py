@@ -89,18 +89,28 @@ def test_ingested_sent_and_reported_events_come_back_through_the_views(campaigni
     assert bounce["campaign_id"] == campaign["Id"] and bounce["campaign_activity_id"]
     (complaint,) = query(c, f"SELECT endpoint_id, complaint_feedback_type FROM email_complaint WHERE {where}")
     assert complaint == {"endpoint_id": "reader-complaint", "complaint_feedback_type": "abuse"}
-    texts = query(
-        c,
-        f"SELECT event_type, endpoint_id, record_status, price_in_millicents_usd FROM sms_all_events "
-        f"WHERE {where} ORDER BY event_type, endpoint_id",
-    )
-    assert [(t["event_type"], t["endpoint_id"], t["record_status"]) for t in texts] == [
+    expected_texts = [
         ("_SMS.BUFFERED", "texter-blocked", "SENT"),
         ("_SMS.BUFFERED", "texter-ok", "SENT"),
         ("_SMS.FAILURE", "texter-blocked", "BLOCKED"),
         ("_SMS.SUCCESS", "texter-ok", "DELIVERED"),
+        ("_SMS.retry_abandoned", "texter-blocked", "BLOCKED"),  # a permanent failure: not retried
     ]
-    assert all(t["price_in_millicents_usd"] > 0 for t in texts if t["event_type"] != "_SMS.BUFFERED")
+
+    def texts():
+        return query(
+            c,
+            f"SELECT event_type, endpoint_id, record_status, price_in_millicents_usd FROM sms_all_events "
+            f"WHERE {where} ORDER BY event_type, endpoint_id",
+        )
+
+    assert wait_until(
+        lambda: [(t["event_type"], t["endpoint_id"], t["record_status"]) for t in texts()] == expected_texts,
+        30,
+        1.0,
+    ), texts()
+    carried = [t for t in texts() if t["event_type"] in ("_SMS.SUCCESS", "_SMS.FAILURE")]
+    assert all(t["price_in_millicents_usd"] > 0 for t in carried)
     (purchase,) = query(c, f"SELECT event_type, message_tags, metrics FROM custom_all_events WHERE {where}")
     assert purchase == {
         "event_type": "purchase_success",

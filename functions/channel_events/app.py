@@ -15,21 +15,20 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.batch import partial_batch_handler
 from engage.channel_events import normalise
 from engage.envelopes import sns_document
 from engage.events import Event, emit
 from engage.obs import logger, metrics
 from engage.runtime import services
 
-processor = BatchProcessor(event_type=EventType.SQS)
 idempotency = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=7 * 24 * 3600)
 
 
@@ -47,15 +46,6 @@ def put_once() -> Callable[..., str]:
     return put
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency.register_lambda_context(context)
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-
-
 def record_handler(record: SQSRecord) -> None:
     body = sns_document(record.body)
     outcome = normalise(body)
@@ -65,3 +55,6 @@ def record_handler(record: SQSRecord) -> None:
         return
     put_once()(event=dataclasses.asdict(outcome.event))
     metrics.add_metric(name="ChannelEventsNormalised", unit="Count", value=1)
+
+
+handler = partial_batch_handler(EventType.SQS, record_handler, on_start=idempotency.register_lambda_context)

@@ -6,17 +6,15 @@ reason and the record itself, and the shard moves on. Nothing is dropped."""
 
 import json
 import os
-from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.batch import partial_batch_handler
 from engage.errors import ValidationError
 from engage.obs import logger, metrics
 from engage.optin_sync import Columns, apply_change, parse_change
 from engage.runtime import services
 
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
 APP_ID = os.environ["OPT_IN_SYNC_APPLICATION_ID"]
 COLUMNS = Columns(
     **{
@@ -31,14 +29,6 @@ COLUMNS = Columns(
     }
 )
 DEFAULT_REGION = os.environ.get("DEFAULT_PHONE_REGION") or None
-
-
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
 
 
 def record_handler(record: KinesisStreamRecord) -> None:
@@ -76,3 +66,6 @@ def reject(record: KinesisStreamRecord, data: bytes, error: ValidationError) -> 
     logger.warning(
         "change rejected", extra={"field": error.field, "sequence_number": record.kinesis.sequence_number}
     )
+
+
+handler = partial_batch_handler(EventType.KinesisDataStreams, record_handler)

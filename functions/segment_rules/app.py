@@ -38,6 +38,11 @@ def handler(event: KinesisStreamEvent, context: LambdaContext) -> dict[str, Any]
     if applied.refused or unreadable or applied.failed:
         logger.warning(
             "segment rules not applied to every record",
-            extra={"refused": applied.refused, "unreadable": unreadable, "retried": len(applied.failed)},
+            extra={
+                "refused": applied.refused,
+                "unreadable": unreadable,
+                "retried": len(applied.failed),
+                "errors": applied.errors,
+            },
         )
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in applied.failed]}

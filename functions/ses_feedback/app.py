@@ -6,18 +6,16 @@ cannot be read fails alone and reaches the DLQ; a replayed batch changes nothing
 
 import functools
 import os
-from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.adapters.email_ses import SesAccountList
+from engage.batch import partial_batch_handler
 from engage.envelopes import sns_document
 from engage.feedback import Policy, apply, parse
 from engage.obs import logger, metrics
 from engage.runtime import services
 
-processor = BatchProcessor(event_type=EventType.SQS)
 POLICY = Policy(
     soft_bounce_limit=int(os.environ.get("SOFT_BOUNCE_LIMIT", "3")),
     soft_bounce_window=float(os.environ.get("SOFT_BOUNCE_WINDOW_DAYS", "7")) * 24 * 3600,
@@ -27,14 +25,6 @@ POLICY = Policy(
 @functools.cache
 def account_list() -> SesAccountList:
     return SesAccountList(services.factory.client("sesv2"))
-
-
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -57,3 +47,6 @@ def record_handler(record: SQSRecord) -> None:
             "account_listed": decision.account_listed,
         },
     )
+
+
+handler = partial_batch_handler(EventType.SQS, record_handler)

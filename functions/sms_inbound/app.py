@@ -10,23 +10,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.adapters.eventbridge import EventBus
 from engage.adapters.sms_inbound import InboundOutlets, SmsOptOutList
+from engage.batch import partial_batch_handler
 from engage.envelopes import sns_document
 from engage.obs import logger, metrics
 from engage.runtime import services
 from engage.sms_inbound import Replies, application_for, handle, parse_inbound
 from engage.sms_keywords import keywords_from_json
 
-processor = BatchProcessor(event_type=EventType.SQS)
 idempotency = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=7 * 24 * 3600)
 CLASSIFIER = keywords_from_json(os.environ.get("SMS_KEYWORDS"))  # a bad configuration fails at once
 APPLICATIONS: dict[str, str] = json.loads(os.environ.get("SMS_INBOUND_APPLICATIONS") or "{}")
@@ -69,15 +68,6 @@ def opt_out_list() -> SmsOptOutList:
     return SmsOptOutList(services.factory.client("pinpoint-sms-voice-v2"), os.environ["SMS_OPT_OUT_LIST"])
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency.register_lambda_context(context)
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-
-
 def record_handler(record: SQSRecord) -> None:
     sent_ms = int(record.attributes.sent_timestamp)  # SNS's delivery to the queue: the same on every retry
     received_at = datetime.fromtimestamp(sent_ms / 1000, UTC).isoformat(timespec="milliseconds")
@@ -93,3 +83,6 @@ def record_handler(record: SQSRecord) -> None:
         "inbound sms handled",
         extra={"application_id": app_id, "inbound_message_id": inbound.message_id, **outcome.summary()},
     )
+
+
+handler = partial_batch_handler(EventType.SQS, record_handler, on_start=idempotency.register_lambda_context)

@@ -7,28 +7,18 @@ way an event says so. A replayed batch may queue a retry twice: the send step cl
 import json
 import os
 import random
-from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.batch import partial_batch_handler
 from engage.events import emit
 from engage.obs import logger, metrics
 from engage.runtime import services
 from engage.sms_retry import decide, outcome_event, parse_failure, retry_request
 
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
 MAX_ATTEMPTS = int(os.environ["SMS_RETRY_MAX_ATTEMPTS"])
 BASE_DELAY = float(os.environ["SMS_RETRY_BASE_DELAY_SECONDS"])
 JITTER = random.Random()  # backoff jitter, not a secret
-
-
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
 
 
 def record_handler(record: KinesisStreamRecord) -> None:
@@ -57,3 +47,6 @@ def record_handler(record: KinesisStreamRecord) -> None:
             "delay_seconds": decision.delay_seconds,
         },
     )
+
+
+handler = partial_batch_handler(EventType.KinesisDataStreams, record_handler)

@@ -4,17 +4,18 @@ out, not suppressed); the text is the original's, read from the archive. A throt
 releases the claim and the message returns to the queue (its DLQ after five receives); a refusal by
 the channel is final. The retry's own delivery events come back through the configuration set."""
 
+import functools
 import json
 import os
 import time
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
 from engage.addresses import address_key
+from engage.batch import partial_batch_handler
 from engage.errors import DeliveryRefusedError, NotFoundError
 from engage.messages.archive import endpoint_prefix
 from engage.messages.eligibility import skip_reason
@@ -23,14 +24,18 @@ from engage.obs import logger, metrics
 from engage.runtime import services
 from engage.sms_retry import claim_key
 
-processor = BatchProcessor(event_type=EventType.SQS)
+
+@functools.cache
+def sends_ledger() -> DynamoLedger:
+    return DynamoLedger(os.environ["SENDS_TABLE"], services.factory.client("dynamodb"))
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+@functools.cache
+def texts() -> SmsVoiceSender:
+    # No botocore retries: a call that timed out after the service accepted it would send twice.
+    return SmsVoiceSender(
+        services.factory.client("pinpoint-sms-voice-v2", max_attempts=1),
+        SmsSettings(None, os.environ.get("SMS_CONFIGURATION_SET") or None),
     )
 
 
@@ -44,7 +49,7 @@ def record_handler(record: SQSRecord) -> None:
     request = json.loads(record.body)
     app_id, endpoint_id = request["ApplicationId"], request["EndpointId"]
     key = claim_key(request["OriginalMessageId"], int(request["Attempt"]))
-    ledger = DynamoLedger(os.environ["SENDS_TABLE"], services.factory.client("dynamodb"))
+    ledger = sends_ledger()
     if not ledger.claim(key, record.message_id, time.time()):
         metrics.add_metric(name="SmsRetryAlreadyClaimed", unit="Count", value=1)
         return
@@ -84,11 +89,10 @@ def send(request: dict[str, Any], app_id: str, endpoint_id: str) -> tuple[Status
     body = archived_text(app_id, endpoint_id, request["OriginalMessageId"])
     if body is None:
         return Status.REFUSED, None, "the original text is not in the archive (erased?)"
-    texts = SmsVoiceSender(
-        services.factory.client("pinpoint-sms-voice-v2", max_attempts=1),
-        SmsSettings(None, os.environ.get("SMS_CONFIGURATION_SET") or None),
-    )
-    message_id = texts.send_text(
+    message_id = texts().send_text(
         endpoint["Address"], body, request["MessageType"], request["Context"], request["Origination"] or None
     )
     return Status.SENT, message_id, None
+
+
+handler = partial_batch_handler(EventType.SQS, record_handler)

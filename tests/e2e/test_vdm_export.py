@@ -51,7 +51,7 @@ def job_ids(vdm) -> set[str]:
     return {j["JobId"] for j in vdm["ses"].list_export_jobs()["ExportJobs"]}
 
 
-def start(vdm, local_stack, month: str) -> str:
+def start(vdm, month: str) -> str:
     """Starts a run as a manual re-run would (the schedule's own path is its own test)."""
     return vdm["sfn"].start_execution(stateMachineArn=vdm["workflow"], input=json.dumps({"Month": month}))[
         "executionArn"
@@ -69,7 +69,7 @@ def started_job(vdm, local_stack, month: str) -> tuple[str, str]:
     """A run for `month` with VDM on, once its (one) export job exists: (execution, job id)."""
     vdm_enabled(vdm, True)
     before = job_ids(vdm)
-    execution = start(vdm, local_stack, month)
+    execution = start(vdm, month)
     return execution, new_job(vdm, before)
 
 
@@ -157,7 +157,7 @@ def fired_execution(vdm, month: str) -> str:
 def test_a_run_stops_with_a_clear_notice_when_vdm_is_off(local_stack, vdm):
     vdm_enabled(vdm, False)
     before = job_ids(vdm)
-    execution = start(vdm, local_stack, "2026-01")
+    execution = start(vdm, "2026-01")
     try:
         assert finished(vdm, execution)["status"] == "FAILED"
         subject, message = notice(vdm, "2026-01", "did not run")

@@ -85,6 +85,7 @@ def test_a_store_failure_returns_the_endpoints_records_for_a_retry(endpoints):
     endpoints.upsert = broken
     applied = run(endpoints, event("_email.open"), event("_email.open", endpoint="nobody"), event("purchase"))
     assert applied.failed == ["r0", "r2"]
+    assert applied.errors == ["ep-1: RuntimeError: ProvisionedThroughputExceededException"]
 
 
 def test_a_change_over_a_quota_is_refused_not_retried(endpoints):

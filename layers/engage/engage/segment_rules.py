@@ -127,6 +127,7 @@ class Applied:
     missing: int = 0  # events of endpoints that do not exist (nothing to segment)
     refused: list[str] = field(default_factory=list)  # reasons a change can never apply
     failed: list[str] = field(default_factory=list)  # record ids to retry
+    errors: list[str] = field(default_factory=list)  # why, one line per endpoint whose write failed
 
 
 def apply(pending: Mapping[tuple[str, str], Pending], endpoints: Endpoints) -> Applied:
@@ -139,8 +140,9 @@ def apply(pending: Mapping[tuple[str, str], Pending], endpoints: Endpoints) -> A
         except (NotFoundError, LookupError):
             applied.missing += 1
             continue
-        except Exception:  # noqa: BLE001 - the store failed: these records are retried
+        except Exception as exc:  # noqa: BLE001 - the store failed: these records are retried
             applied.failed.extend(entry.records)
+            applied.errors.append(f"{endpoint_id}: {type(exc).__name__}: {exc}")
             continue
         update = changed_attributes(current.get("Attributes") or {}, entry.operations)
         if not update:
@@ -151,8 +153,9 @@ def apply(pending: Mapping[tuple[str, str], Pending], endpoints: Endpoints) -> A
         except ValidationError as exc:  # over a quota, say: retrying changes nothing
             applied.refused.append(f"{endpoint_id}: {exc}")
             continue
-        except Exception:  # noqa: BLE001 - the store failed: these records are retried
+        except Exception as exc:  # noqa: BLE001 - the store failed: these records are retried
             applied.failed.extend(entry.records)
+            applied.errors.append(f"{endpoint_id}: {type(exc).__name__}: {exc}")
             continue
         applied.updated += 1
     return applied

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from engage.sms_encoding import encoding
+
 from engage_local.emulators.framework import ApiError, Clock, Emulator
 
 ACCOUNT = "123456789012"
@@ -457,7 +459,7 @@ class SmsVoiceState:
         if params.get("ConfigurationSetName"):
             self._configuration_set(params["ConfigurationSetName"])
         message_id = str(uuid.uuid4())
-        self._emit(params, message_id, "TEXT", parts=max(1, -(-len(params.get("MessageBody", "")) // 160)))
+        self._emit(params, message_id, "TEXT", parts=max(1, encoding(params.get("MessageBody", "")).parts))
         return {"MessageId": message_id}
 
     def send_voice_message(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -73,6 +73,8 @@ def local_stack(tmp_path_factory):
                 "SendVisibilityTimeout": "1",
                 "SendLeaseSeconds": "4",
                 "TextMessagesPerSecond": "20",
+                "TextIdentityRates": '{"+18005550100": 2}',  # a toll-free number SMS drops may name
+                "SmsDropIdentities": "+18005550100",
                 "PushProjectId": "local-push-project",
                 "AllowLocalWebhooks": "true",
                 "CampaignPartSize": "10",

@@ -343,18 +343,80 @@ class ScriptedChannel:
 class MemoryQueue:
     def __init__(self, refuse: Sequence[int] = ()) -> None:
         self.bodies: list[str] = []
+        self.fifo: list[tuple[str, str]] = []  # (group, deduplication id) of each body on a FIFO queue
         self.refuse = set(refuse)
 
-    def enqueue(self, bodies: Sequence[str]) -> list[str | None]:
+    def enqueue(self, bodies: Sequence[str], groups=None, dedup_ids=None) -> list[str | None]:
         ids: list[str | None] = []
-        for body in bodies:
+        for n, body in enumerate(bodies):
             if len(self.bodies) in self.refuse:
                 self.refuse.discard(len(self.bodies))
                 ids.append(None)
                 continue
             self.bodies.append(body)
+            if groups and dedup_ids:
+                self.fifo.append((groups[n], dedup_ids[n]))
             ids.append(f"q-{len(self.bodies)}")
         return ids
+
+
+class MemoryReports:
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], bytes] = {}
+        self.writes = 0
+
+    def write_stream(self, bucket: str, key: str, chunks, content_type: str) -> str:
+        self.objects[(bucket, key)] = b"".join(chunks)
+        self.writes += 1
+        return key
+
+
+class MemoryDropStore:
+    """The SMS drops' store in memory, with the DynamoDB store's semantics."""
+
+    def __init__(self) -> None:
+        self.drops: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str, dict[int, Any]] = {}
+
+    def start(self, drop, now: float):
+        self.drops.setdefault(drop.drop_id, {"bucket": drop.bucket, "key": drop.key})
+        self.rows.setdefault(drop.drop_id, {})
+        return self.progress(drop.drop_id)
+
+    def record(self, drop_id: str, results) -> None:
+        for result in results:
+            self.rows.setdefault(drop_id, {})[result.line] = result
+
+    def finish_reading(self, drop_id: str, rows: int, rejected: int, queued: int, file_error) -> None:
+        self.drops[drop_id].update(
+            rows=rows, rejected=rejected, queued=queued, read=True, file_error=file_error
+        )
+
+    def settle(self, drop_id: str, result) -> bool:
+        rows = self.rows.setdefault(drop_id, {})
+        if result.line in rows:
+            return False
+        rows[result.line] = result
+        drop = self.drops.setdefault(drop_id, {})
+        drop["settled"] = drop.get("settled", 0) + 1
+        return True
+
+    def progress(self, drop_id: str):
+        from engage.sms_drop import Progress
+
+        drop = self.drops.get(drop_id)
+        if not drop or "bucket" not in drop:
+            return None
+        return Progress(
+            **{k: v for k, v in drop.items() if k != "reported_at"}, reported="reported_at" in drop
+        )
+
+    def results(self, drop_id: str):
+        rows = self.rows.get(drop_id, {})
+        return iter([rows[line] for line in sorted(rows)])
+
+    def reported(self, drop_id: str, now: float) -> None:
+        self.drops[drop_id]["reported_at"] = now
 
 
 class MemoryCaps:

@@ -74,6 +74,7 @@ class Settings:
     sms_origination_identity: str = ""
     sms_configuration_set: str = ""
     text_messages_per_second: str = "1"
+    text_identity_rates: str = ""  # JSON: {"<origination identity>": messages per second}
     push_project_id: str = ""
     push_messages_per_second: str = "100"
     custom_batch_size: str = "50"
@@ -86,6 +87,11 @@ class Settings:
     unsubscribe_mailto: str = ""
     unsubscribe_secret: str = ""
     erasure_secret: str = ""
+    sms_drops_table: str = ""
+    sms_drop_queue_url: str = ""
+    sms_drop_max_parts: str = "10"
+    sms_drop_max_rows: str = "50000"
+    sms_drop_identities: str = ""  # comma-separated: the identities a drop's rows may send from
 
     ENV_NAMES = {  # noqa: RUF012 - a class constant, not a field
         "contacts_table": "CONTACTS_TABLE",
@@ -130,6 +136,7 @@ class Settings:
         "sms_origination_identity": "SMS_ORIGINATION_IDENTITY",
         "sms_configuration_set": "SMS_CONFIGURATION_SET",
         "text_messages_per_second": "TEXT_MESSAGES_PER_SECOND",
+        "text_identity_rates": "TEXT_IDENTITY_RATES",
         "push_project_id": "PUSH_PROJECT_ID",
         "push_messages_per_second": "PUSH_MESSAGES_PER_SECOND",
         "custom_batch_size": "CUSTOM_BATCH_SIZE",
@@ -142,6 +149,11 @@ class Settings:
         "unsubscribe_mailto": "UNSUBSCRIBE_MAILTO",
         "unsubscribe_secret": "UNSUBSCRIBE_SECRET_ARN",
         "erasure_secret": "ERASURE_SECRET_ARN",
+        "sms_drops_table": "SMS_DROPS_TABLE",
+        "sms_drop_queue_url": "SMS_DROP_QUEUE_URL",
+        "sms_drop_max_parts": "SMS_DROP_MAX_PARTS",
+        "sms_drop_max_rows": "SMS_DROP_MAX_ROWS",
+        "sms_drop_identities": "SMS_DROP_IDENTITIES",
     }
 
     @classmethod

@@ -24,6 +24,7 @@ from engage.adapters.push import PinpointPushSender
 from engage.adapters.queue import SendQueue
 from engage.adapters.secrets import signing_keys
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
+from engage.adapters.sms_drops_dynamodb import DynamoDropStore
 from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.adapters.templates_dynamodb import DynamoTemplateStore
@@ -36,11 +37,12 @@ from engage.config import Settings
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.messages.direct import DirectSends
-from engage.messages.governor import Governor, Limits, named_limits, within
+from engage.messages.governor import Governor, Limits, identity_rates, named_limits, within
 from engage.messages.request import address_recipient
 from engage.messages.sender import Sender, SendPolicy
 from engage.retry import Backoff
 from engage.segments.service import Segments
+from engage.sms_drop import DropRules, SmsDrops
 from engage.templates.model import Templates
 
 
@@ -157,13 +159,18 @@ class Services:
             float(self.settings.push_messages_per_second),
         )
         texts, push = within(rate), within(push_rate)
+        identities = {
+            name: within(value) for name, value in identity_rates(self.settings.text_identity_rates).items()
+        }
         table = self.settings.require("sends_table")
 
         def limits(identity: str) -> Limits:
             named = named_limits(identity)  # a campaign's own rate
             if named is not None:
                 return named
-            return quota.limits() if identity == "ses" else push if identity == "push" else texts
+            if identity in ("ses", "push"):
+                return quota.limits() if identity == "ses" else push
+            return identities.get(identity.split(":", 1)[-1], texts)  # sms:<identity>, voice:<identity>
 
         return Governor(DynamoBucketStore(table, self.factory.client("dynamodb")), limits, Backoff())
 
@@ -236,6 +243,23 @@ class Services:
                 "ERASURE_SECRET_ARN", "sends to addresses need the erasure key for their pseudonyms"
             )
         return address_recipient(key, app_id, channel, address)
+
+    @cached_property
+    def sms_drops(self) -> SmsDrops:
+        settings = self.settings
+        rules = DropRules(
+            max_parts=int(settings.sms_drop_max_parts),
+            max_rows=int(settings.sms_drop_max_rows),
+            default_identity=settings.sms_origination_identity,
+            identities=frozenset(i.strip() for i in settings.sms_drop_identities.split(",") if i.strip()),
+        )
+        return SmsDrops(
+            DynamoDropStore(settings.require("sms_drops_table"), self.factory.client("dynamodb")),
+            SendQueue(self.factory.client("sqs"), settings.require("sms_drop_queue_url")),
+            self.objects,
+            self.address_pseudonym,
+            rules,
+        )
 
     @cached_property
     def import_workflow(self) -> WorkflowStarter:

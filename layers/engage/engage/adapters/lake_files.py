@@ -12,9 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from engage.adapters.objects import SPOOL_BYTES
 from engage.lake_erasure import PREFIXES, ErasureProgress, Person, Pseudonymise, filter_lines
-
-SPOOL_BYTES = 8 * 1024 * 1024
 
 
 @dataclass

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import itertools
 import json
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from engage.segments.export import parse_s3_url
+
+SPOOL_BYTES = 8 * 1024 * 1024  # a streamed write beyond this spills to /tmp
 
 
 class _Raw(io.RawIOBase):
@@ -30,9 +33,12 @@ class ObjectStore:
     def __init__(self, client: Any) -> None:  # a boto3 S3 client
         self.client = client
 
-    def open(self, bucket: str, key: str) -> io.BufferedReader:
-        """The object as a buffered stream, read as it is consumed (never whole in memory)."""
-        body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
+    def open(self, bucket: str, key: str, version: str | None = None) -> io.BufferedReader:
+        """The object (or one version of it) as a buffered stream, read as it is consumed (never
+        whole in memory)."""
+        body = self.client.get_object(Bucket=bucket, Key=key, **({"VersionId": version} if version else {}))[
+            "Body"
+        ]
         return io.BufferedReader(_Raw(body), buffer_size=1024 * 1024)
 
     def existing_key(self, bucket: str, key: str, *spellings: str | None) -> str:
@@ -80,6 +86,16 @@ class ObjectStore:
 
     def write(self, bucket: str, key: str, body: bytes, content_type: str = "application/x-ndjson") -> str:
         self.client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+        return key
+
+    def write_stream(self, bucket: str, key: str, chunks: Iterable[bytes], content_type: str) -> str:
+        """Writes chunks as one object through a spooled temporary file: memory holds at most
+        SPOOL_BYTES, the rest is on disk, and the upload is multipart when it is large."""
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+            for chunk in chunks:
+                spool.write(chunk)
+            spool.seek(0)
+            self.client.upload_fileobj(spool, bucket, key, ExtraArgs={"ContentType": content_type})
         return key
 
     def write_json(self, bucket: str, key: str, document: Any) -> str:

@@ -17,15 +17,29 @@ class SendQueue:
         self.queue_url = queue_url
         self.backoff = backoff or Backoff()
 
-    def enqueue(self, bodies: Sequence[str]) -> list[str | None]:
-        """The SQS MessageId of each body, in order; None for one SQS would not take."""
+    def enqueue(
+        self,
+        bodies: Sequence[str],
+        groups: Sequence[str] | None = None,
+        dedup_ids: Sequence[str] | None = None,
+    ) -> list[str | None]:
+        """The SQS MessageId of each body, in order; None for one SQS would not take. On a FIFO
+        queue each body has its message group and deduplication id."""
         ids: list[str | None] = [None] * len(bodies)
+
+        def entry(i: int) -> dict[str, str]:
+            fifo = (
+                {"MessageGroupId": groups[i], "MessageDeduplicationId": dedup_ids[i]}
+                if groups and dedup_ids
+                else {}
+            )
+            return {"Id": str(i), "MessageBody": bodies[i], **fifo}
+
         for start in range(0, len(bodies), BATCH):
             pending = list(range(start, min(start + BATCH, len(bodies))))
             for attempt in range(self.backoff.max_attempts):
                 response = self.client.send_message_batch(
-                    QueueUrl=self.queue_url,
-                    Entries=[{"Id": str(i), "MessageBody": bodies[i]} for i in pending],
+                    QueueUrl=self.queue_url, Entries=[entry(i) for i in pending]
                 )
                 for done in response.get("Successful", []):
                     ids[int(done["Id"])] = done["MessageId"]

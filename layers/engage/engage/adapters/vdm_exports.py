@@ -11,9 +11,9 @@ import urllib.request
 from datetime import datetime
 from typing import Any
 
+from engage.adapters.objects import SPOOL_BYTES
 from engage.vdm import Totals, VdmNotEnabledError, read_totals
 
-SPOOL_BYTES = 8 * 1024 * 1024  # beyond this the export spills to /tmp
 CHUNK_BYTES = 1024 * 1024
 DOWNLOAD_TIMEOUT = 60.0
 

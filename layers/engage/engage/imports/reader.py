@@ -92,9 +92,11 @@ def summarize(records: Iterator[ImportRecord]) -> ImportSummary:
     return summary
 
 
-def lines(stream: IO[bytes]) -> Iterator[str]:
+def lines(stream: IO[bytes], strict: bool = True) -> Iterator[str]:
     """The file's lines as text, one at a time: gunzipped when it is gzip, UTF-8 with any BOM
-    dropped, line endings kept (the CSV reader needs them for quoted newlines)."""
+    dropped, line endings kept (the CSV reader needs them for quoted newlines). A line that is not
+    UTF-8 ends the file with ImportFormatError, or when not `strict` comes out with its bad bytes as
+    lone surrogates (see `has_bad_bytes`), so that the caller rejects that row alone."""
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
     if buffered.peek(2)[:2] == b"\x1f\x8b":
         buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
@@ -102,10 +104,15 @@ def lines(stream: IO[bytes]) -> Iterator[str]:
         if number == 1:
             raw = raw.removeprefix(b"\xef\xbb\xbf")
         try:
-            yield raw.decode("utf-8")
+            yield raw.decode("utf-8", "strict" if strict else "surrogateescape")
         except UnicodeDecodeError as exc:
             where = "not UTF-8 text" if number == 1 else f"line {number} is not UTF-8"
             raise ImportFormatError(f"{where} ({exc.reason} at byte {exc.start})") from None
+
+
+def has_bad_bytes(text: str) -> bool:
+    """Whether a line read without `strict` had bytes that are not UTF-8."""
+    return any("\udc80" <= c <= "\udcff" for c in text)
 
 
 def read_endpoints(stream: IO[bytes], quotas: Quotas = DEFAULT_QUOTAS) -> Iterator[ImportRecord]:

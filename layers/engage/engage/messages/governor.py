@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from engage.errors import ConflictError, RetriesExhaustedError
+from engage.envelopes import json_object
+from engage.errors import ConflictError, RetriesExhaustedError, ValidationError
 from engage.retry import Backoff
 
 MAX_TAKE_ATTEMPTS = 8
@@ -123,3 +124,17 @@ def ses_limits(send_quota: Mapping[str, float], sending_enabled: bool = True) ->
         return Limits(rate=max(float(send_quota.get("MaxSendRate", 1)), 1e-9), burst=1, daily_left=0)
     left = float(send_quota["Max24HourSend"]) - float(send_quota.get("SentLast24Hours", 0))
     return within(float(send_quota["MaxSendRate"]), max(0.0, left))
+
+
+def identity_rates(configured: str) -> dict[str, float]:
+    """The messages per second of each SMS and voice origination identity that does not send at
+    the default rate, from its JSON configuration (`{"+12065550100": 20, "pool-abc": 100}`)."""
+    if not configured.strip():
+        return {}
+    rates = json_object(configured, "TEXT_IDENTITY_RATES")
+    for identity, rate in rates.items():
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate <= 0:
+            raise ValidationError(
+                f"TEXT_IDENTITY_RATES.{identity}", "must be a positive number of messages per second"
+            )
+    return {identity: float(rate) for identity, rate in rates.items()}

@@ -1,0 +1,54 @@
+"""A CSV dropped under sms-drops/<application id>/ (S3 through EventBridge) is read one row at a
+time, in the object version the event names: rows that can't be sent are recorded with their line
+and reason, the others queued on the drops' FIFO queue (one message group per origination
+identity). A repeated event for the same version reads nothing again; the drop's own report, which
+lands next to it, is ignored. A failure (the file unreadable, SQS refusing rows) fails the
+invocation: Lambda tries it twice more, then the event goes to the function's DLQ."""
+
+import time
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.errors import NotFoundError
+from engage.imports.job import decoded_key
+from engage.obs import logger, metrics
+from engage.runtime import services
+from engage.sms_drop import drop_file
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    obj, bucket = event.detail["object"], event.detail["bucket"]["name"]
+    key = decoded_key(obj["key"])
+    drop = drop_file(bucket, key, obj.get("version-id"))
+    if drop is None:
+        logger.info("not an SMS drop", extra={"key": key})
+        return {"ignored": key}
+    key, metadata = services.objects.existing(bucket, key, obj["key"])
+    if metadata is None:
+        raise NotFoundError(f"s3://{bucket}/{key} no longer exists: nothing to send")
+    drop = drop_file(bucket, key, obj.get("version-id"))
+    assert drop is not None
+    progress = services.sms_drops.read(drop, services.objects.open(bucket, key, drop.version), time.time())
+    for name, value in (("SmsDropRows", progress.rows), ("SmsDropRejected", progress.rejected)):
+        metrics.add_metric(name=name, unit="Count", value=value)
+    logger.info(
+        "sms drop read",
+        extra={
+            "drop_id": drop.drop_id,
+            "rows": progress.rows,
+            "rejected": progress.rejected,
+            "queued": progress.queued,
+        },
+    )
+    return {
+        "drop_id": drop.drop_id,
+        "rows": progress.rows,
+        "rejected": progress.rejected,
+        "queued": progress.queued,
+        "file_error": progress.file_error,
+        "reported": progress.reported,
+    }

@@ -81,6 +81,8 @@ def test_stages() -> list[tuple[str, list[str]]]:
     stages = lint_stages()
     stages.append(("sam build", ["sam", "build", "--cached", "--parallel"]))
     for tier in ("unit", "integration", "e2e"):
+        if tier == "e2e" and has_tests(tier):
+            stages.append(("chromium", ["bash", "devtools/chromium.sh"]))  # the pixel's browser test
         if has_tests(tier):
             stages.append((f"pytest {tier}", pytest_stage(tier)))
     return stages

@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -374,6 +375,30 @@ def suppression_list(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- engage pixel ------------------------------------------------------------------------------
+def pixel_token(args: argparse.Namespace) -> int:
+    """A token that lets the GTM pixel set an endpoint's allowed user attributes (what a shop's
+    backend does with engage.pixel.mint_token for a signed-in visitor)."""
+    from engage.adapters.secrets import signing_keys
+    from engage.pixel import mint_token
+
+    state = running_stack(args)
+    outputs = state.outputs(args.stack)
+    if "PixelSecretArn" not in outputs:
+        raise CommandError("this stack has no pixel (deploy it with PixelApplicationId set)")
+    keys = signing_keys(stack_clients(state).client("secretsmanager"), outputs["PixelSecretArn"])
+    now = time.time()
+    token = mint_token(keys, outputs["PixelApplicationId"], args.endpoint, args.ttl, now)
+    document = {
+        "Token": token,
+        "ApplicationId": outputs["PixelApplicationId"],
+        "EndpointId": args.endpoint,
+        "ExpiresAt": int(now) + args.ttl,
+    }
+    emit(args, document, human=token)
+    return 0
+
+
 # --- engage consent ----------------------------------------------------------------------------
 def consent_get(args: argparse.Namespace) -> int:
     from engage.adapters.consent_dynamodb import DynamoConsentStore
@@ -572,6 +597,16 @@ def parser() -> argparse.ArgumentParser:
     )
     listing_suppressed.add_argument("--app", required=True, help="application (project) id")
     listing_suppressed.set_defaults(run=suppression_list)
+
+    pixel = areas.add_parser("pixel", help="the GTM tracking pixel").add_subparsers(
+        dest="command", required=True
+    )
+    token = pixel.add_parser(
+        "token", parents=[common], help="a signed token letting the pixel set an endpoint's user attributes"
+    )
+    token.add_argument("--endpoint", required=True, help="the endpoint id the token is for")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds the token is valid (default 3600)")
+    token.set_defaults(run=pixel_token)
 
     consent = areas.add_parser("consent", help="the consent store").add_subparsers(
         dest="command", required=True

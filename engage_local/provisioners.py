@@ -162,6 +162,19 @@ class SnsSubscription(Provisioned):
         return cls(arn)
 
 
+class WafWebAclAssociation(Provisioned):
+    """AWS WAF on an API stage (moto's wafv2 keeps the association; the local API does not filter)."""
+
+    TYPE = "AWS::WAFv2::WebACLAssociation"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        client("wafv2", region).associate_web_acl(
+            WebACLArn=props["WebACLArn"], ResourceArn=props["ResourceArn"]
+        )
+        return cls(name)
+
+
 class SqsQueuePolicy(Provisioned):
     TYPE = "AWS::SQS::QueuePolicy"
 

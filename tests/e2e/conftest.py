@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,17 @@ def no_pii_in_logs(local_stack):
     assert not leaks, f"{len(leaks)} log line(s) hold personal data in clear, e.g. {leaks[:5]}"
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# The GTM pixel's demo shop: its pages are served on this port under a made-up host name (the
+# browser maps it to 127.0.0.1), the one site the e2e stack's pixel accepts hits from.
+SHOP_ORIGIN = f"http://shop.example.test:{_free_port()}"
+PIXEL_APP = "webshop01"
+
 # The e2e stack's event-driven segment rules (tests/e2e/test_segment_rules.py drives them).
 SEGMENT_RULES = [
     {"event_type": "_email.open", "set": {"opened_email": "true"}},
@@ -75,6 +87,9 @@ def local_stack(tmp_path_factory):
                 "TextMessagesPerSecond": "20",
                 "TextIdentityRates": '{"+18005550100": 2}',  # a toll-free number SMS drops may name
                 "SmsDropIdentities": "+18005550100",
+                "PixelApplicationId": PIXEL_APP,
+                "PixelUserAttributes": "plan,favourite_colour",
+                "PixelAllowedOrigins": SHOP_ORIGIN,
                 "PushProjectId": "local-push-project",
                 "AllowLocalWebhooks": "true",
                 "CampaignPartSize": "10",

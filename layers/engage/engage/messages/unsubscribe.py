@@ -8,15 +8,12 @@ email may be opened months after it was sent, and its unsubscribe link must stil
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from engage import signed_tokens
 from engage.consent import ConsentRecord, ConsentStatus, consent_record
 from engage.errors import NotFoundError, ValidationError
 from engage.events import Event, EventStream, emit
@@ -41,28 +38,18 @@ def mint(
     expires_at: int | None = None,
     topic: str | None = None,
 ) -> str:
-    if not secrets:
-        raise ValidationError("secrets", "at least one signing secret is needed")
     claims = {"a": app_id, "e": endpoint_id, "c": campaign_id, "x": expires_at}
     if topic:
         claims["t"] = topic
-    payload = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
-    return f"{payload}.{_b64(_sign(secrets[0], payload))}"
+    return signed_tokens.sign(secrets, claims)
 
 
 def verify(token: str, secrets: Sequence[bytes], now: int) -> Unsubscription:
     """The unsubscription a token stands for; ValidationError when it is malformed, forged or
     expired (the caller answers all three the same way: it never says which)."""
-    payload, _, signature = token.partition(".")
-    try:
-        given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
-    except ValueError:
-        raise ValidationError("token", "is not valid") from None
-    if not payload or not any(hmac.compare_digest(_sign(s, payload), given) for s in secrets):
-        raise ValidationError("token", "is not valid")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    if claims.get("x") is not None and now > int(claims["x"]):
-        raise ValidationError("token", "is not valid")
+    claims = signed_tokens.verify(token, secrets, now)
+    if not isinstance(claims.get("a"), str) or not isinstance(claims.get("e"), str) or "u" in claims:
+        raise ValidationError("token", "is not valid")  # another kind of token (the pixel's has "u")
     return Unsubscription(claims["a"], claims["e"], claims.get("c"), claims.get("t"))
 
 
@@ -76,14 +63,6 @@ def headers(https_url: str, token: str, mailto: str | None = None) -> dict[str, 
     if mailto:
         links.append(f"<mailto:{mailto}?subject={quote('unsubscribe ' + token)}>")
     return {"List-Unsubscribe": ", ".join(links), "List-Unsubscribe-Post": ONE_CLICK}
-
-
-def _sign(secret: bytes, payload: str) -> bytes:
-    return hmac.new(secret, payload.encode(), hashlib.sha256).digest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 class Endpoints(Protocol):

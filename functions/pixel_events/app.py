@@ -1,0 +1,35 @@
+"""The pixel queue's consumer: each hit goes through Pinpoint's PutEvents (engage.ingest): its
+allowed user attributes onto the endpoint, its event onto the event stream under the request's id
+(so event-triggered campaigns start from it, once however often the hit is delivered). A hit the
+ingestion refuses is counted and dropped; one that fails (a store or the stream) comes back alone
+from the queue, and reaches the DLQ after the queue's maxReceiveCount."""
+
+from aws_lambda_powertools.utilities.batch import EventType
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from engage.batch import partial_batch_handler
+from engage.envelopes import json_object
+from engage.events import emit
+from engage.ingest import put_events
+from engage.obs import logger, metrics
+from engage.pixel import events_request
+from engage.runtime import services
+
+
+def record_handler(record: SQSRecord) -> None:
+    hit = json_object(record.body, "body")
+    ingested = put_events(str(hit.get("ApplicationId")), events_request(hit), services.contacts)
+    if ingested.events:
+        emit(ingested.events, services.event_stream)
+    refused = [
+        answer
+        for item in ingested.response["Results"].values()
+        for answer in [item.get("EndpointItemResponse"), *item.get("EventsItemResponse", {}).values()]
+        if answer and answer["StatusCode"] != 202
+    ]
+    for answer in refused:
+        logger.warning("pixel hit refused by the ingestion", extra={"reason": answer["Message"]})
+    metrics.add_metric(name="PixelEventsIngested", unit="Count", value=len(ingested.events))
+    metrics.add_metric(name="PixelItemsRefused", unit="Count", value=len(refused))
+
+
+handler = partial_batch_handler(EventType.SQS, record_handler)

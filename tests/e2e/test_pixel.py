@@ -170,3 +170,30 @@ def test_the_samples_answer_gifs_and_the_queue_sample_ingests_one_refuses_one_an
     consumed = invoke(pixel.stack, "Pixel/PixelEventsFunction", batch, "engage")
     assert consumed["payload"] == {"batchItemFailures": [{"itemIdentifier": "pixel-msg-3"}]}
     assert wait_until(lambda: len(pixel.events(shopper)) == 6, 30, 0.3)
+
+
+def test_a_pixel_event_starts_an_event_triggered_campaign_once(local_stack, pinpoint, pixel):
+    """The hit's event reaches the stream under the request's id, so an EVENT campaign sends once."""
+    from tests.support.campaigns import Campaigning
+
+    c = Campaigning(local_stack, pinpoint)
+    c.app = PIXEL_APP  # the pixel records into its one application
+    buyer = f"buyer-{uuid.uuid4().hex[:8]}"
+    c.people([buyer], Attributes={"Plan": [buyer]})
+    checkout = f"checkout_{uuid.uuid4().hex[:8]}"
+    campaign = c.campaign(
+        SegmentId=c.segment(value=buyer)["Id"],
+        MessageConfiguration={"SMSMessage": {"Body": "Thanks for your order"}},
+        Schedule={
+            "StartTime": "IMMEDIATE",
+            "Frequency": "EVENT",
+            "EventFilter": {
+                "FilterType": "ENDPOINT",
+                "Dimensions": {"EventType": {"DimensionType": "INCLUSIVE", "Values": [checkout]}},
+            },
+        },
+    )
+    assert is_gif(pixel.get(event=checkout, endpoint_id=buyer, evat_order_id="o-9"))
+    (text,) = c.all_texts(campaign["Id"], 1, timeout=60)
+    assert text["request"]["DestinationPhoneNumber"] == c.number(buyer)
+    assert text["request"]["MessageBody"] == "Thanks for your order"

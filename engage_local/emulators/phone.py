@@ -115,7 +115,14 @@ def pinpoint_emulator() -> Emulator:
     )
 
 
-def start_outbound_voice_contact(params: dict[str, Any]) -> dict[str, Any]:
+def start_outbound_voice_contact(
+    params: dict[str, Any], placed: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Places the call (an invalid number is refused); a ClientToken seen before answers the call
+    it placed then, as Connect does, instead of calling again."""
+    token = params.get("ClientToken")
+    if placed is not None and token in placed:
+        return {"ContactId": placed[token]}
     try:
         valid = phonenumbers.is_valid_number(phonenumbers.parse(params["DestinationPhoneNumber"], None))
     except NumberParseException:
@@ -124,8 +131,14 @@ def start_outbound_voice_contact(params: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(
             "DestinationNotAllowedException", "Outbound calls to this number are not allowed", status=403
         )
-    return {"ContactId": str(uuid.uuid4())}
+    contact_id = str(uuid.uuid4())
+    if placed is not None and token:
+        placed[token] = contact_id
+    return {"ContactId": contact_id}
 
 
 def connect_emulator() -> Emulator:
-    return Emulator("connect", {"StartOutboundVoiceContact": start_outbound_voice_contact})
+    placed: dict[str, str] = {}  # ClientToken: ContactId
+    return Emulator(
+        "connect", {"StartOutboundVoiceContact": lambda params: start_outbound_voice_contact(params, placed)}
+    )

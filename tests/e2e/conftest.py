@@ -60,6 +60,8 @@ def _free_port() -> int:
 # browser maps it to 127.0.0.1), the one site the e2e stack's pixel accepts hits from.
 SHOP_ORIGIN = f"http://shop.example.test:{_free_port()}"
 PIXEL_APP = "webshop01"
+# The external-content hook's fallback is served here (tests/e2e/test_extensions.py), fast or slow.
+CONTENT_FALLBACK = f"http://127.0.0.1:{_free_port()}/fallback.json"
 
 # The e2e stack's event-driven segment rules (tests/e2e/test_segment_rules.py drives them).
 SEGMENT_RULES = [
@@ -87,6 +89,10 @@ def local_stack(tmp_path_factory):
                 "TextMessagesPerSecond": "20",
                 "TextIdentityRates": '{"+18005550100": 2}',  # a toll-free number SMS drops may name
                 "SmsDropIdentities": "+18005550100",
+                "ContentFallback": CONTENT_FALLBACK,
+                "ConnectInstanceId": "local-instance",  # the Connect emulator takes any ids
+                "ConnectContactFlowId": "local-reminder-flow",
+                "ConnectCallsPerSecond": "2",
                 "PixelApplicationId": PIXEL_APP,
                 "PixelUserAttributes": "plan,favourite_colour",
                 "PixelAllowedOrigins": SHOP_ORIGIN,

@@ -61,18 +61,7 @@ def test_put_events_answers_each_item_and_puts_the_good_events_on_the_stream(cam
 def test_an_event_put_twice_through_the_api_triggers_its_campaign_once(campaigning):
     c = campaigning
     c.people(["buyer-1"], Attributes={"Plan": ["gold"]})
-    campaign = c.campaign(
-        SegmentId=c.segment()["Id"],
-        MessageConfiguration={"SMSMessage": {"Body": "Thanks for your order"}},
-        Schedule={
-            "StartTime": "IMMEDIATE",
-            "Frequency": "EVENT",
-            "EventFilter": {
-                "FilterType": "ENDPOINT",
-                "Dimensions": {"EventType": {"DimensionType": "INCLUSIVE", "Values": ["purchase_success"]}},
-            },
-        },
-    )
+    campaign = c.event_campaign("purchase_success", "Thanks for your order")
     batch = {
         "BatchItem": {
             "buyer-1": {

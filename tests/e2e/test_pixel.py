@@ -181,18 +181,7 @@ def test_a_pixel_event_starts_an_event_triggered_campaign_once(local_stack, pinp
     buyer = f"buyer-{uuid.uuid4().hex[:8]}"
     c.people([buyer], Attributes={"Plan": [buyer]})
     checkout = f"checkout_{uuid.uuid4().hex[:8]}"
-    campaign = c.campaign(
-        SegmentId=c.segment(value=buyer)["Id"],
-        MessageConfiguration={"SMSMessage": {"Body": "Thanks for your order"}},
-        Schedule={
-            "StartTime": "IMMEDIATE",
-            "Frequency": "EVENT",
-            "EventFilter": {
-                "FilterType": "ENDPOINT",
-                "Dimensions": {"EventType": {"DimensionType": "INCLUSIVE", "Values": [checkout]}},
-            },
-        },
-    )
+    campaign = c.event_campaign(checkout, "Thanks for your order", segment_value=buyer)
     assert is_gif(pixel.get(event=checkout, endpoint_id=buyer, evat_order_id="o-9"))
     (text,) = c.all_texts(campaign["Id"], 1, timeout=60)
     assert text["request"]["DestinationPhoneNumber"] == c.number(buyer)

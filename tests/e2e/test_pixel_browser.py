@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import functools
 import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -18,6 +17,7 @@ import pytest
 from engage_local.api import wait_until
 from tests.e2e.conftest import SHOP_ORIGIN
 from tests.e2e.test_pixel import Pixel
+from tests.support.http import serving
 
 pytestmark = pytest.mark.e2e
 DEMO = Path(__file__).resolve().parents[2] / "apps" / "pixel" / "demo"
@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-class _Quiet(SimpleHTTPRequestHandler):
+class _ShopPages(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -43,12 +43,8 @@ class _Quiet(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def shop():
     """The demo shop's pages, on the port SHOP_ORIGIN names (the pixel's one allowed site)."""
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", urlsplit(SHOP_ORIGIN).port), functools.partial(_Quiet, directory=DEMO)
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield SHOP_ORIGIN
-    server.shutdown()
+    with serving(functools.partial(_ShopPages, directory=DEMO), urlsplit(SHOP_ORIGIN).port):
+        yield SHOP_ORIGIN
 
 
 @pytest.fixture(scope="module")

@@ -64,6 +64,21 @@ class Campaigning:
             WriteCampaignRequest={"Name": "offer", "Schedule": {"StartTime": "IMMEDIATE"}, **request},
         )["CampaignResponse"]
 
+    def event_campaign(self, event_type, body, segment_value="gold"):
+        """An SMS campaign to a segment, triggered by each `event_type` event of its members."""
+        return self.campaign(
+            SegmentId=self.segment(value=segment_value)["Id"],
+            MessageConfiguration={"SMSMessage": {"Body": body}},
+            Schedule={
+                "StartTime": "IMMEDIATE",
+                "Frequency": "EVENT",
+                "EventFilter": {
+                    "FilterType": "ENDPOINT",
+                    "Dimensions": {"EventType": {"DimensionType": "INCLUSIVE", "Values": [event_type]}},
+                },
+            },
+        )
+
     @staticmethod
     def started(campaign):
         """The run CreateCampaign started for an IMMEDIATE campaign."""

@@ -1,0 +1,61 @@
+"""Fetching a content document from S3 (`s3://bucket/key`, a ranged GET one byte past the limit)
+or over HTTPS (`https://...`; plain http only to this machine when allowed, for the local stack),
+with a size limit and a timeout, as engage.external_content asks."""
+
+from __future__ import annotations
+
+import socket
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from botocore.exceptions import ClientError
+
+from engage.adapters.dynamodb import error_code
+from engage.external_content import ContentUnavailableError
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class ContentFetch:
+    def __init__(self, s3: Any, allow_local_http: bool = False) -> None:  # a boto3 S3 client
+        self.s3, self.allow_local_http = s3, allow_local_http
+
+    def fetch(self, location: str, max_bytes: int, timeout_seconds: float) -> bytes:
+        parts = urlsplit(location)
+        if parts.scheme == "s3":
+            body = self._s3(parts.netloc, parts.path.lstrip("/"), max_bytes, location)
+        elif parts.scheme == "https" or (
+            parts.scheme == "http" and self.allow_local_http and parts.hostname in LOCAL_HOSTS
+        ):
+            body = self._http(location, max_bytes, timeout_seconds)
+        else:
+            raise ContentUnavailableError(f"{location}: content comes from s3:// or https:// locations")
+        if len(body) > max_bytes:
+            raise ContentUnavailableError(f"{location} is larger than {max_bytes} bytes")
+        return body
+
+    def _s3(self, bucket: str, key: str, max_bytes: int, location: str) -> bytes:
+        try:
+            answer = self.s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")
+        except ClientError as exc:
+            raise ContentUnavailableError(f"{location}: {error_code(exc)}") from None
+        return answer["Body"].read(max_bytes + 1)
+
+    def _http(self, location: str, max_bytes: int, timeout_seconds: float) -> bytes:
+        request = urllib.request.Request(location, headers={"Accept": "application/json"})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_seconds) as answer:  # noqa: S310 - checked above
+                return answer.read(max_bytes + 1)
+        except urllib.error.HTTPError as exc:
+            raise ContentUnavailableError(f"{location} answered {exc.code}") from None
+        except TimeoutError:
+            raise ContentUnavailableError(f"{location} did not answer within {timeout_seconds:g} s") from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, (TimeoutError, socket.timeout)):
+                raise ContentUnavailableError(
+                    f"{location} did not answer within {timeout_seconds:g} s"
+                ) from None
+            raise ContentUnavailableError(f"{location} is unreachable ({type(reason).__name__})") from None

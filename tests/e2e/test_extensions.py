@@ -1,0 +1,215 @@
+"""The extensibility hooks from a campaign run on the local stack: send-time offers read from the
+offers table (and an endpoint without one left out), and external email content read from the
+work bucket once per run, the fallback from a content system (served here) when a campaign has
+none, and the run's batches skipped when the fallback is too slow as well."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import pytest
+
+from engage_local.api import wait_until
+from tests.e2e.conftest import CONTENT_FALLBACK, invoke
+from tests.e2e.test_imports import _sample
+from tests.e2e.test_sending import raw_of
+from tests.support.campaigns import Campaigning
+from tests.support.http import QuietHandler, serving
+
+pytestmark = pytest.mark.e2e
+FALLBACK = {"subject": "News from the shop", "html": "<p>Our latest news</p>"}
+LATER = {"StartTime": "2030-01-01T09:00:00Z", "Frequency": "ONCE"}  # started by hand below
+
+
+class _ContentSystem(QuietHandler):
+    delay = 0.0
+
+    def do_GET(self) -> None:
+        time.sleep(type(self).delay)
+        self.reply(200, json.dumps(FALLBACK).encode())
+
+
+@pytest.fixture(scope="module")
+def content_system():
+    with serving(_ContentSystem, urlsplit(CONTENT_FALLBACK).port):
+        yield _ContentSystem
+
+
+def emails(c: Campaigning, campaign_id: str) -> list[bytes]:
+    return [
+        raw_of(e)
+        for e in c.stack.emulated.outbox.entries("sesv2", "SendEmail")
+        if {"Name": "campaign_id", "Value": campaign_id} in (e["request"].get("EmailTags") or [])
+        and "response" in e
+    ]
+
+
+def test_send_time_offers_reach_the_message_and_an_endpoint_without_one_is_left_out(campaigning):
+    c = campaigning
+    c.people(["with-offer", "without-offer"], Attributes={"Plan": ["gold"]})
+    c.stack.client("dynamodb").put_item(
+        TableName=c.outputs["OffersTableName"],
+        Item={
+            "ApplicationId": {"S": c.app},
+            "EndpointId": {"S": "with-offer"},
+            "Offer": {"S": "20% off boots"},
+        },
+    )
+    campaign = c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={"SMSMessage": {"Body": "Your offer today: {{Attributes.Offer}}"}},
+        Hook={"LambdaFunctionName": c.outputs["SendTimeHookName"], "Mode": "FILTER"},
+    )
+    kind, summary = c.notified(c.started(campaign))
+    assert kind == "success" and summary["Counts"]["FILTERED_BY_HOOK"] == 1, summary
+    (text,) = c.all_texts(campaign["Id"], 1)
+    assert text["request"]["DestinationPhoneNumber"] == c.number("with-offer")
+    assert text["request"]["MessageBody"] == "Your offer today: 20% off boots"
+
+
+def content_campaign(c: Campaigning) -> dict:
+    return c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={
+            "EmailMessage": {
+                "FromAddress": "news@example.com",
+                "Title": "{{Attributes.subject}}",
+                "HtmlBody": "<html><body>{{{Attributes.html}}}</body></html>",
+            }
+        },
+        Hook={"LambdaFunctionName": c.outputs["ContentHookName"], "Mode": "FILTER"},
+        Schedule=LATER,
+    )
+
+
+def test_external_content_is_read_once_per_run_with_a_fallback_and_skipped_when_that_fails(
+    campaigning, content_system
+):
+    c = campaigning
+    c.readers({f"r{n}": f"reader{n}-{c.app}@example.com" for n in range(3)})
+    own = content_campaign(c)
+    c.stack.client("s3").put_object(
+        Bucket=c.outputs["ImportBucketName"],
+        Key=f"campaign-content/{own['Id']}.json",
+        Body=json.dumps({"subject": "Winter sale", "html": "<h1>Winter sale</h1><p>Boots &amp; coats</p>"}),
+    )
+    assert c.notified(c.start(own["Id"]))[0] == "success"
+    assert wait_until(lambda: len(emails(c, own["Id"])) == 3, 60, 0.3)
+    for raw in emails(c, own["Id"]):
+        assert b"Subject: Winter sale" in raw and b"<h1>Winter sale</h1><p>Boots &amp; coats</p>" in raw
+
+    content_system.delay = 0.0
+    without = content_campaign(c)  # nothing in the bucket for it: the fallback stands in
+    assert c.notified(c.start(without["Id"]))[0] == "success"
+    assert wait_until(lambda: len(emails(c, without["Id"])) == 3, 60, 0.3)
+    assert all(b"Subject: News from the shop" in raw for raw in emails(c, without["Id"]))
+
+    content_system.delay = 5.0  # slower than the hook's 3 s timeout: no content at all
+    try:
+        failing = content_campaign(c)
+        _, summary = c.notified(c.start(failing["Id"]))
+    finally:
+        content_system.delay = 0.0
+    assert summary["Counts"]["HOOK_FAILED"] == 3 and summary["Counts"]["Queued"] == 0, summary
+    time.sleep(1)
+    assert emails(c, failing["Id"]) == [], "nobody gets an email without its content"
+
+
+def test_the_hook_samples(local_stack, content_system):
+    """events/send_time_hook/ and events/content_hook/, through the deployed hooks."""
+    outputs = local_stack.stacks["engage"].outputs
+    app = f"hooks{uuid.uuid4().hex[:8]}"
+    local_stack.client("dynamodb").put_item(
+        TableName=outputs["OffersTableName"],
+        Item={"ApplicationId": {"S": app}, "EndpointId": {"S": "sample-1"}, "Offer": {"S": "2 for 1"}},
+    )
+    offers = invoke(
+        local_stack,
+        "Extensions/SendTimeHookFunction",
+        _sample("send_time_hook/batch.json", APP_ID=app),
+        "engage",
+    )
+    assert offers["error"] is None and list(offers["payload"]) == ["sample-1"]
+    assert offers["payload"]["sample-1"]["Attributes"]["Offer"] == ["2 for 1"]
+    content = invoke(
+        local_stack,
+        "Extensions/ContentHookFunction",
+        _sample("content_hook/batch.json", APP_ID=app),
+        "engage",
+    )
+    assert content["error"] is None
+    assert {e["Attributes"]["subject"][0] for e in content["payload"].values()} == {FALLBACK["subject"]}
+
+
+def test_a_campaign_calls_people_through_connect_within_its_rate_and_honours_voice_opt_outs(campaigning):
+    from engage.consent import consent_record
+
+    from tests.support.streams import stream_records
+
+    c = campaigning
+    c.people([f"patient-{n}" for n in range(5)], Attributes={"Plan": ["gold"], "Doctor": ["Ana"]})
+    c.consent.record(consent_record(c.app, "VOICE", c.number("patient-4"), "OPTED_OUT", "ivr"))
+    message = f"Your appointment is tomorrow at 10 ({c.app})"
+    campaign = c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={"CustomMessage": {"Data": message}},
+        CustomDeliveryConfiguration={
+            "DeliveryUri": c.outputs["ConnectChannelName"],
+            "EndpointTypes": ["SMS"],
+        },
+    )
+    assert c.notified(c.started(campaign))[0] == "success"
+
+    def calls():
+        return [
+            e
+            for e in c.stack.emulated.outbox.entries("connect", "StartOutboundVoiceContact")
+            if "response" in e and e["request"]["Attributes"]["Message"] == message
+        ]
+
+    def events():
+        return sorted(
+            (r["event_type"], r["client"]["client_id"])
+            for r in stream_records(c.stack.client("kinesis"), c.outputs["EventStreamName"])
+            if r["application"]["app_id"] == c.app and r["event_type"].startswith("_connect.")
+        )
+
+    assert wait_until(lambda: len(events()) == 5, 60, 0.3), events()
+    assert events() == [("_connect.call_skipped", "patient-4")] + [
+        ("_connect.call_started", f"patient-{n}") for n in range(4)
+    ]
+    placed = calls()
+    assert sorted(e["request"]["DestinationPhoneNumber"] for e in placed) == sorted(
+        c.number(f"patient-{n}") for n in range(4)
+    ), "the VOICE opt-out is not called"
+    first = placed[0]["request"]
+    assert (first["InstanceId"], first["ContactFlowId"], first["Attributes"]["Attributes.Doctor"]) == (
+        "local-instance",
+        "local-reminder-flow",
+        "Ana",
+    )
+    times = sorted(datetime.fromisoformat(e["time"]).timestamp() for e in placed)
+    assert times[-1] - times[0] >= (4 - 1) / 2 * 0.9, "two calls a second"
+
+
+def test_the_connect_sample_places_its_calls_once(local_stack):
+    """events/connect_channel/: a custom delivery batch, delivered twice: Connect's ClientToken
+    keeps each call to one."""
+    batch = _sample("connect_channel/batch.json", APP_ID=f"calls{uuid.uuid4().hex[:8]}")
+    first = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
+    again = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
+    assert first["error"] is None and first["payload"]["placed"] == ["sample-caller"]
+    assert first["payload"]["skipped"] == {"sample-reader": "NOT_A_PHONE_ENDPOINT"}
+    assert again["payload"] == first["payload"]
+    tokens = [
+        e["response"]["ContactId"]
+        for e in local_stack.emulated.outbox.entries("connect", "StartOutboundVoiceContact")
+        if "response" in e
+        and e["request"]["Attributes"].get("EndpointId") == "sample-caller"
+        and e["request"]["Attributes"]["Message"] == batch["Data"]
+    ]
+    assert len(set(tokens)) == 1, "the second delivery got the first call back"

@@ -93,6 +93,7 @@ def local_stack(tmp_path_factory):
                 "ConnectInstanceId": "local-instance",  # the Connect emulator takes any ids
                 "ConnectContactFlowId": "local-reminder-flow",
                 "ConnectCallsPerSecond": "2",
+                "AttachmentMaxMessageBytes": str(1024 * 1024),  # a 1.2 MB file is linked, not attached
                 "PixelApplicationId": PIXEL_APP,
                 "PixelUserAttributes": "plan,favourite_colour",
                 "PixelAllowedOrigins": SHOP_ORIGIN,

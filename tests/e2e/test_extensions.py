@@ -213,3 +213,104 @@ def test_the_connect_sample_places_its_calls_once(local_stack):
         and e["request"]["Attributes"]["Message"] == batch["Data"]
     ]
     assert len(set(tokens)) == 1, "the second delivery got the first call back"
+
+
+def attachment_template(c: Campaigning) -> str:
+    name = f"invoice-{c.app}"
+    c.pinpoint.create_email_template(
+        TemplateName=name,
+        EmailTemplateRequest={
+            "Subject": "Your invoice, {{Attributes.Name}}",
+            "HtmlPart": "<html><body><p>Hello {{Attributes.Name}}, here is your invoice.</p></body></html>",
+            "TextPart": "Hello {{Attributes.Name}}, your invoice is attached.",
+        },
+    )
+    return name
+
+
+def test_a_campaign_emails_each_reader_their_files_links_what_is_too_large_and_reports_a_missing_one(
+    campaigning,
+):
+    import email
+
+    c = campaigning
+    readers = {name: f"{name}-{c.app}@example.com" for name in ("ana", "bo", "cy")}
+    for name, address in readers.items():
+        c.contacts.upsert(
+            c.app,
+            name,
+            {
+                "ChannelType": "EMAIL",
+                "Address": address,
+                "Attributes": {"Plan": ["gold"], "Name": [name.title()]},
+            },
+        )
+    s3, bucket = c.stack.client("s3"), c.outputs["ImportBucketName"]
+    s3.put_object(Bucket=bucket, Key=f"attachments/{c.app}/ana.pdf", Body=b"%PDF-1.7 ana")
+    s3.put_object(Bucket=bucket, Key=f"attachments/{c.app}/bo.pdf", Body=b"%PDF-1.7 " + b"b" * 1_200_000)
+    s3.put_object(Bucket=bucket, Key=f"attachments/{c.app}/terms.txt", Body=b"Our terms")
+    order = {
+        "template": attachment_template(c),
+        "from": "billing@example.com",
+        "attachments": [
+            {"key": f"{c.app}/{{{{EndpointId}}}}.pdf", "name": "invoice.pdf"},
+            {"key": f"{c.app}/terms.txt"},
+        ],
+    }
+    campaign = c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={"CustomMessage": {"Data": json.dumps(order)}},
+        CustomDeliveryConfiguration={
+            "DeliveryUri": c.outputs["AttachmentsChannelName"],
+            "EndpointTypes": ["EMAIL"],
+        },
+    )
+    assert c.notified(c.started(campaign))[0] == "success"
+
+    def sent():
+        return {
+            e["request"]["Destination"]["ToAddresses"][0]: email.message_from_bytes(raw_of(e))
+            for e in c.stack.emulated.outbox.entries("sesv2", "SendEmail")
+            if "response" in e
+            and {"Name": "campaign_id", "Value": campaign["Id"]} in e["request"]["EmailTags"]
+        }
+
+    assert wait_until(lambda: len(sent()) == 2, 60, 0.3), sorted(sent())
+    messages = sent()
+    assert sorted(messages) == sorted([readers["ana"], readers["bo"]]), "cy has no invoice: not sent"
+    ana = messages[readers["ana"]]
+    files = {p.get_filename(): p.get_payload(decode=True) for p in ana.walk() if p.get_filename()}
+    assert files == {"invoice.pdf": b"%PDF-1.7 ana", "terms.txt": b"Our terms"}
+    assert ana["Subject"] == "Your invoice, Ana"
+    bo = messages[readers["bo"]]
+    assert not [p for p in bo.walk() if p.get_filename()], "1.2 MB is over the stack's limit: linked"
+    html = next(p.get_payload(decode=True).decode() for p in bo.walk() if p.get_content_type() == "text/html")
+    assert f"/attachments/{c.app}/bo.pdf?" in html and "X-Amz-Signature=" in html, "a SigV4 pre-signed link"
+
+    from tests.support.streams import stream_records
+
+    def failures():
+        return [
+            (r["client"]["client_id"], r["attributes"]["reason"])
+            for r in stream_records(c.stack.client("kinesis"), c.outputs["EventStreamName"])
+            if r["application"]["app_id"] == c.app and r["event_type"] == "_attachments.failed"
+        ]
+
+    assert wait_until(lambda: failures() == [("cy", "ATTACHMENT_MISSING")], 30, 0.3), failures()
+
+
+def test_the_attachments_sample_sends_one_and_reports_the_missing_file(local_stack, pinpoint):
+    """events/attachments_channel/: one customer with a file, one without."""
+    c = Campaigning(local_stack, pinpoint)
+    local_stack.client("s3").put_object(
+        Bucket=c.outputs["ImportBucketName"],
+        Key="attachments/samples/sample-customer.pdf",
+        Body=b"%PDF sample",
+    )
+    batch = _sample("attachments_channel/batch.json", APP_ID=c.app, TEMPLATE=attachment_template(c))
+    answer = invoke(local_stack, "Extensions/AttachmentsChannelFunction", batch, "engage")
+    assert answer["error"] is None, answer
+    assert answer["payload"]["sent"] == ["sample-customer"]
+    assert answer["payload"]["failed"] == {"sample-no-file": "ATTACHMENT_MISSING"}
+    again = invoke(local_stack, "Extensions/AttachmentsChannelFunction", batch, "engage")
+    assert again["payload"]["sent"] == ["sample-customer"], "answered from the ledger, not sent again"

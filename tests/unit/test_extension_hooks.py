@@ -3,6 +3,8 @@ and external content (once per run, size and timeout failures, the fallback)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 from engage.errors import DeliveryRefusedError, ThrottledError, ValidationError
@@ -252,3 +254,142 @@ def test_connects_errors_are_sorted_by_code(code, raised):
         assert calls.start_call(request) == "c-1"
         with pytest.raises(raised):
             calls.start_call(request)
+
+
+# --- email attachments as a channel ------------------------------------------------------------
+class Files:
+    def __init__(self, files):
+        self.files = files
+
+    def size(self, key):
+        return len(self.files[key]) if key in self.files else None
+
+    def read(self, key):
+        return self.files[key]
+
+    def link(self, key, seconds):
+        return f"https://files.example.com/{key}?expires={seconds}"
+
+
+class Mailbox:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, raw, sender, recipient, tags=None):
+        self.sent.append((recipient, raw, dict(tags or {})))
+        return f"ses-{len(self.sent)}"
+
+
+class Templates:
+    def get(self, kind, name, version=None):
+        if name != "invoice-mail":
+            raise ValidationError("template", f"{name} does not exist")
+        return {
+            "TemplateType": "EMAIL",
+            "TemplateName": name,
+            "Subject": "Your invoice, {{Attributes.Name}}",
+            "HtmlPart": "<html><body><p>Hello {{Attributes.Name}}</p></body></html>",
+            "TextPart": "Hello {{Attributes.Name}}",
+        }
+
+
+def mailer(files, max_bytes=40 * 1024 * 1024):
+    from engage.attachments import AttachmentMailer
+
+    from tests.support.fakes import MemoryLedger
+
+    return AttachmentMailer(Templates(), Files(files), Mailbox(), MemoryLedger(), lambda: 1.0, max_bytes)
+
+
+def order(**changes):
+    base = {
+        "template": "invoice-mail",
+        "from": "billing@example.com",
+        "attachments": [
+            {"key": "invoices/{{EndpointId}}.pdf", "name": "invoice.pdf"},
+            {"key": "shared/terms.txt"},
+        ],
+    }
+    return json.dumps({**base, **changes})
+
+
+def batch(data, **endpoints):
+    return {
+        "ApplicationId": "shop",
+        "CampaignId": "invoices",
+        "ActivityId": "run-1",
+        "TreatmentId": "0",
+        "Data": data,
+        "Endpoints": endpoints
+        or {
+            "ana": {"ChannelType": "EMAIL", "Address": "ana@example.com", "Attributes": {"Name": ["Ana"]}},
+            "bo": {"ChannelType": "EMAIL", "Address": "bo@example.com", "Attributes": {"Name": ["Bo"]}},
+            "cy": {"ChannelType": "SMS", "Address": "+14255550100"},
+        },
+    }
+
+
+FILES = {"invoices/ana.pdf": b"%PDF-ana", "invoices/bo.pdf": b"%PDF-bo", "shared/terms.txt": b"terms"}
+
+
+def test_each_recipient_gets_their_own_file_and_the_shared_one_once_however_often_delivered():
+    import email
+
+    sender = mailer(FILES)
+    outcome = sender.deliver(batch(order()))
+    assert sorted(outcome.sent) == ["ana", "bo"] and outcome.skipped == {"cy": "NOT_AN_EMAIL_ENDPOINT"}
+    recipient, raw, tags = sender.email.sent[0]
+    parsed = email.message_from_bytes(raw)
+    files = {p.get_filename(): p.get_payload(decode=True) for p in parsed.walk() if p.get_filename()}
+    assert recipient == "ana@example.com" and files == {"invoice.pdf": b"%PDF-ana", "terms.txt": b"terms"}
+    assert parsed["Subject"] == "Your invoice, Ana" and tags["endpoint_id"] == "ana"
+    again = sender.deliver(batch(order()))
+    assert len(sender.email.sent) == 2 and again.sent == outcome.sent, (
+        "a redelivered batch sends nothing more"
+    )
+
+
+def test_files_too_large_to_attach_are_linked_or_fail_as_asked():
+    big = {**FILES, "invoices/ana.pdf": b"x" * 30000}
+    linked = mailer(big, max_bytes=20000)
+    outcome = linked.deliver(batch(order()))
+    assert outcome.linked == ["ana"] and sorted(outcome.sent) == ["ana", "bo"]
+    import email
+
+    parsed = email.message_from_bytes(linked.email.sent[0][1])
+    bodies = [p.get_payload(decode=True).decode() for p in parsed.walk() if not p.is_multipart()]
+    assert all("https://files.example.com/invoices/ana.pdf?expires=259200" in b for b in bodies)
+    assert not [p for p in parsed.walk() if p.get_filename()], "nothing attached"
+    strict = mailer(big, max_bytes=20000).deliver(batch(order(mode="ATTACH")))
+    assert strict.failed == {"ana": "ATTACHMENT_TOO_LARGE"} and list(strict.sent) == ["bo"]
+    links = mailer(FILES).deliver(batch(order(mode="LINK", link_hours=1)))
+    assert sorted(links.linked) == ["ana", "bo"]
+
+
+def test_a_missing_file_fails_its_recipient_only():
+    outcome = mailer({k: v for k, v in FILES.items() if k != "invoices/bo.pdf"}).deliver(batch(order()))
+    assert list(outcome.sent) == ["ana"] and outcome.failed == {"bo": "ATTACHMENT_MISSING"}
+    assert [e.event_type for e in outcome.events].count("_attachments.failed") == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ("not json", "Data"),
+        (json.dumps(["a"]), "Data"),
+        (order(template=""), "Data.template"),
+        (order(**{"from": "nobody"}), "Data.from"),
+        (order(attachments=[]), "Data.attachments"),
+        (order(attachments=[{"key": "../secrets.txt"}]), "Data.attachments[0].key"),
+        (order(attachments=[{"key": "a.pdf", "name": 'x"y'}]), "Data.attachments[0].name"),
+        (order(mode="FAX"), "Data.mode"),
+        (order(link_hours=0), "Data.link_hours"),
+        (order(extra=1), "Data.extra"),
+        (order(template="no-such-template"), "template"),
+    ],
+)
+def test_malformed_custom_data_fails_every_recipient_with_the_field(data, field):
+    sender = mailer(FILES)
+    outcome = sender.deliver(batch(data))
+    assert set(outcome.failed) == {"ana", "bo", "cy"} and sender.email.sent == []
+    assert all(reason.startswith(f"{field}:") for reason in outcome.failed.values()), outcome.failed

@@ -63,3 +63,17 @@ def test_functions_get_the_resource_names_the_engage_settings_read():
     core = {"CONTACTS_TABLE", "CONSENT_TABLE", "SUPPRESSION_TABLE", "EVENT_STREAM", "STAGE"}
     assert core <= root
     assert set(Settings.ENV_NAMES.values()) - core <= nested
+
+
+def test_each_sub_application_gets_exactly_the_parameters_it_declares():
+    """A parameter given to a nested application that does not declare it is an error CloudFormation
+    reports only at deploy time (cfn-lint does not look inside), and a required one left out too."""
+    for logical_id, nested in root_template()["Resources"].items():
+        if nested["Type"] != "AWS::Serverless::Application":
+            continue
+        child = cfn_yaml.load(str(ROOT / nested["Properties"]["Location"]))
+        declared = child.get("Parameters", {})
+        given = set(nested["Properties"].get("Parameters", {}))
+        assert not given - set(declared), f"{logical_id} does not declare {sorted(given - set(declared))}"
+        required = {name for name, spec in declared.items() if "Default" not in spec}
+        assert not required - given, f"{logical_id} is not given {sorted(required - given)}"

@@ -43,7 +43,7 @@ class ClientFactory:
             or "us-east-1"
         )
 
-    def config(self, max_attempts: int | None = None) -> Config:
+    def config(self, max_attempts: int | None = None, service: str | None = None) -> Config:
         attempts = (
             max_attempts
             or self._max_attempts
@@ -55,6 +55,8 @@ class ClientFactory:
             connect_timeout=5,
             read_timeout=30,
             tcp_keepalive=True,
+            # S3's pre-signed URLs are SigV4 (botocore would presign with the deprecated SigV2).
+            **({"signature_version": "s3v4"} if service == "s3" else {}),
         )
 
     def client(self, service: str, max_attempts: int | None = None) -> Any:
@@ -68,7 +70,7 @@ class ClientFactory:
             if name not in self._clients:
                 session = self._session or boto3.session.Session()
                 self._clients[name] = session.client(
-                    service, config=self.config(max_attempts), endpoint_url=self._endpoint_url
+                    service, config=self.config(max_attempts, service), endpoint_url=self._endpoint_url
                 )
             return self._clients[name]
 

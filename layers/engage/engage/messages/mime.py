@@ -7,7 +7,8 @@ and the archive keeps the same bytes."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -33,8 +34,10 @@ def build_email(
     sent_at: datetime | None = None,
     sender_name: str | None = None,
     message_id: str | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> bytes:
-    """The message's bytes, CRLF line endings, ready for SES's Content.Raw.Data."""
+    """The message's bytes, CRLF line endings, ready for SES's Content.Raw.Data; with attachments,
+    multipart/mixed around the alternative parts, each file base64-encoded."""
     if not html and not text:
         raise ValidationError("Content", "an email needs an HTML or a text part")
     domain = _domain(sender, "FromAddress")
@@ -59,7 +62,22 @@ def build_email(
             message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     else:
         message.set_content(html or "", subtype="html", charset="utf-8", cte="quoted-printable")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     return message.as_bytes()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. application/pdf
+    data: bytes
 
 
 def _domain(address: str, field: str) -> str:

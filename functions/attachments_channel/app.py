@@ -1,0 +1,60 @@
+"""A campaign's custom channel that emails files from S3 (engage.attachments): set the campaign's
+CustomDeliveryConfiguration.DeliveryUri to this function and its CustomMessage.Data to the
+attachment order. Sent emails report through SES's events; failures and skips are events here."""
+
+import functools
+import os
+import time
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.adapters.attachment_files import AttachmentFiles
+from engage.adapters.email_ses import SesEmailSender
+from engage.adapters.ledger_dynamodb import DynamoLedger
+from engage.attachments import AttachmentMailer
+from engage.events import emit
+from engage.obs import logger, metrics
+from engage.runtime import services
+
+
+@functools.cache
+def mailer() -> AttachmentMailer:
+    factory = services.factory
+    return AttachmentMailer(
+        templates=services.templates,
+        files=AttachmentFiles(
+            factory.client("s3"),
+            os.environ["ATTACHMENT_BUCKET"],
+            os.environ.get("ATTACHMENT_PREFIX", "attachments/"),
+        ),
+        # No botocore retries: a call that timed out after SES accepted it would send twice.
+        email=SesEmailSender(
+            factory.client("sesv2", max_attempts=1), os.environ.get("SES_CONFIGURATION_SET") or None
+        ),
+        ledger=DynamoLedger(os.environ["SENDS_TABLE"], factory.client("dynamodb")),
+        clock=time.time,
+        max_message_bytes=int(os.environ.get("ATTACHMENT_MAX_MESSAGE_BYTES", str(40 * 1024 * 1024))),
+    )
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcome = mailer().deliver(event)
+    emit(outcome.events, services.event_stream)
+    for name, count in (
+        ("Sent", len(outcome.sent)),
+        ("Linked", len(outcome.linked)),
+        ("Failed", len(outcome.failed)),
+    ):
+        metrics.add_metric(name=f"AttachmentEmails{name}", unit="Count", value=count)
+    logger.info(
+        "attachment emails",
+        extra={"campaign_id": event.get("CampaignId"), "sent": len(outcome.sent), "failed": outcome.failed},
+    )
+    return {
+        "sent": sorted(outcome.sent),
+        "linked": outcome.linked,
+        "failed": outcome.failed,
+        "skipped": outcome.skipped,
+    }

@@ -13,7 +13,8 @@ from engage.adapters.email_ses import SesEmailSender
 from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.attachments import AttachmentMailer
 from engage.events import emit
-from engage.obs import logger, metrics
+from engage.messages.channel_sends import deadline_of
+from engage.obs import add_counts, logger, metrics
 from engage.runtime import services
 
 
@@ -40,14 +41,12 @@ def mailer() -> AttachmentMailer:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcome = mailer().deliver(event)
+    outcome = mailer().deliver(event, deadline_of(context))
     emit(outcome.events, services.event_stream)
-    for name, count in (
-        ("Sent", len(outcome.sent)),
-        ("Linked", len(outcome.linked)),
-        ("Failed", len(outcome.failed)),
-    ):
-        metrics.add_metric(name=f"AttachmentEmails{name}", unit="Count", value=count)
+    add_counts(
+        "AttachmentEmails",
+        {"Sent": len(outcome.sent), "Linked": len(outcome.linked), "Failed": len(outcome.failed)},
+    )
     logger.info(
         "attachment emails",
         extra={"campaign_id": event.get("CampaignId"), "sent": len(outcome.sent), "failed": outcome.failed},

@@ -8,9 +8,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.adapters.connect import ConnectCalls
+from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.connect_channel import ConnectChannel, ConnectSettings
 from engage.events import emit
-from engage.obs import logger, metrics
+from engage.messages.channel_sends import deadline_of
+from engage.obs import add_counts, logger, metrics
 from engage.runtime import services
 
 
@@ -24,20 +26,19 @@ def channel() -> ConnectChannel:
         calls_per_second=float(os.environ.get("CONNECT_CALLS_PER_SECOND", "1")),
     )
     calls = ConnectCalls(services.factory.client("connect", max_attempts=1))
-    return ConnectChannel(settings, calls, services.consent, services.suppression)
+    ledger = DynamoLedger(os.environ["SENDS_TABLE"], services.factory.client("dynamodb"))
+    return ConnectChannel(settings, calls, services.consent, services.suppression, ledger)
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcome = channel().deliver(event)
+    outcome = channel().deliver(event, deadline_of(context))
     emit(outcome.events, services.event_stream)  # before answering: a failed put fails the batch
-    for name, count in (
-        ("Placed", len(outcome.placed)),
-        ("Failed", len(outcome.failed)),
-        ("Skipped", len(outcome.skipped)),
-    ):
-        metrics.add_metric(name=f"ConnectCalls{name}", unit="Count", value=count)
+    add_counts(
+        "ConnectCalls",
+        {"Placed": len(outcome.placed), "Failed": len(outcome.failed), "Skipped": len(outcome.skipped)},
+    )
     logger.info(
         "connect calls",
         extra={

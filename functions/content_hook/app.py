@@ -19,7 +19,7 @@ def content() -> ExternalContent:
     rules = ContentRules(
         source=os.environ.get("CONTENT_SOURCE", ""),
         fallback=os.environ.get("CONTENT_FALLBACK", ""),
-        max_bytes=int(os.environ.get("CONTENT_MAX_BYTES", str(100 * 1024))),
+        max_bytes=int(os.environ.get("CONTENT_MAX_BYTES", str(64 * 1024))),
         timeout_seconds=float(os.environ.get("CONTENT_TIMEOUT_SECONDS", "3")),
     )
     local = os.environ.get("ALLOW_LOCAL_HTTP", "false").lower() == "true"

@@ -2,8 +2,9 @@
 (consent and suppression checked now, the ledger, the origination identity's token bucket, the
 archive, the events), its result recorded once, and a drop's report written when its last row
 settles. The answer is a FIFO partial batch response: after a failed row, the rest of its message
-group comes back too, so an identity's rows stay in order; a row that keeps failing reaches the
-DLQ after the queue's maxReceiveCount."""
+group comes back too (Powertools' skip_group_on_error), as FIFO consumers must answer; rows of the
+batch after the failed one may already have gone out, and come back as duplicates the ledger sends
+nothing for. A row that keeps failing reaches the DLQ after the queue's maxReceiveCount."""
 
 import time
 from typing import Any

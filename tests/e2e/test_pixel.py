@@ -96,7 +96,10 @@ def test_a_hit_answers_a_gif_and_its_event_reaches_the_stream(pixel):
     assert is_gif(answer), answer.headers
     assert wait_until(lambda: pixel.events(shopper), 30, 0.3)
     (event,) = pixel.events(shopper)
-    assert (event["event_type"], event["attributes"]) == ("purchase_success", {"order_id": "o-1"})
+    assert (event["event_type"], event["attributes"]) == (
+        "purchase_success",
+        {"order_id": "o-1", "pixel_signed": "false"},
+    )
 
 
 def test_signed_user_attributes_are_set_and_unsigned_forged_or_expired_ones_never(pixel):

@@ -49,6 +49,21 @@ def test_content_from_s3_within_its_size(aws):
 
 class _Content(QuietHandler):
     def do_GET(self) -> None:
+        if self.path == "/redirect.json":
+            self.send_response(302)
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path == "/drip.json":  # every byte within the socket timeout, the whole far past it
+            self.send_response(200)
+            self.send_header("Content-Length", "40")
+            self.end_headers()
+            for _ in range(40):
+                self.wfile.write(b"z")
+                self.wfile.flush()
+                time.sleep(0.1)
+            return
         if self.path == "/slow.json":
             time.sleep(2)
         status = 500 if self.path == "/broken.json" else 200
@@ -65,6 +80,8 @@ def test_content_over_http_with_its_timeout_size_and_errors(content_server):
     fetch = ContentFetch(None, allow_local_http=True)
     assert fetch.fetch(f"{content_server}/ok.json", 1000, 1) == b"y" * 10
     for path, reason in (
+        ("/redirect.json", "answered 302 \\(redirects are not followed\\)"),
+        ("/drip.json", "within 0.5 s"),
         ("/slow.json", "within 0.5 s"),
         ("/big.json", "larger than 1000"),
         ("/broken.json", "answered 500"),

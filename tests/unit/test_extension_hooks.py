@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from botocore.exceptions import ClientError
-from engage.errors import DeliveryRefusedError, ThrottledError, ValidationError
+from engage.errors import DeliveryRefusedError, NotSentError, ThrottledError, ValidationError
 from engage.external_content import (
     ContentRules,
     ContentUnavailableError,
@@ -143,13 +142,13 @@ class Clock:
         self.now += seconds
 
 
-def connect_channel(calls, consent=None, suppressions=None, cps=2.0):
+def connect_channel(calls, consent=None, suppressions=None, cps=2.0, ledger=None):
     import random
 
     from engage.connect_channel import ConnectChannel, ConnectSettings
     from engage.retry import Backoff
 
-    from tests.support.fakes import MemoryConsent, MemorySuppressions
+    from tests.support.fakes import MemoryConsent, MemoryLedger, MemorySuppressions
 
     clock = Clock()
     channel = ConnectChannel(
@@ -157,9 +156,11 @@ def connect_channel(calls, consent=None, suppressions=None, cps=2.0):
         calls,
         consent or MemoryConsent(),
         suppressions or MemorySuppressions(),
+        ledger if ledger is not None else MemoryLedger(),
         Backoff(sleep=lambda _s: None, rng=random.Random(0)),
         sleep=clock.sleep,
         clock=lambda: clock.now,
+        wall_clock=lambda: 100.0 + clock.now,
     )
     return channel, clock
 
@@ -185,7 +186,7 @@ def test_calls_are_placed_paced_with_tokens_and_every_outcome_is_an_event():
 
     calls = Calls(refuse={"+14255550165"}, throttle_first=1)
     channel, clock = connect_channel(calls)
-    outcome = channel.deliver(CALL_BATCH)
+    outcome = channel.deliver(CALL_BATCH, 1000.0)
     assert outcome.placed == ["p1", "p2"] and outcome.failed == {"p5": "DestinationNotAllowedException"}
     assert outcome.skipped == {"p3": "OPTED_OUT", "p4": "NOT_A_PHONE_ENDPOINT"}
     first = calls.requests[0]
@@ -209,7 +210,7 @@ def test_calls_are_placed_paced_with_tokens_and_every_outcome_is_an_event():
         "_connect.call_started",
         "_connect.call_started",
     ]
-    again = connect_channel(Calls(refuse={"+14255550165"}))[0].deliver(CALL_BATCH)
+    again = connect_channel(Calls(refuse={"+14255550165"}))[0].deliver(CALL_BATCH, 1000.0)
     assert [e.event_id for e in again.events] == [e.event_id for e in outcome.events], "stable event ids"
 
 
@@ -220,7 +221,7 @@ def test_a_voice_opt_out_in_the_consent_store_is_honoured():
 
     consent = MemoryConsent()
     consent.record(consent_record("clinic", "VOICE", "+14255550161", "OPTED_OUT", "ivr"))
-    outcome = connect_channel(Calls(), consent=consent)[0].deliver(CALL_BATCH)
+    outcome = connect_channel(Calls(), consent=consent)[0].deliver(CALL_BATCH, 1000.0)
     assert outcome.skipped["p1"] == "OPTED_OUT" and "p1" not in outcome.placed
 
 
@@ -230,7 +231,7 @@ def test_a_voice_opt_out_in_the_consent_store_is_honoured():
         ("ThrottlingException", ThrottledError),
         ("LimitExceededException", ThrottledError),
         ("DestinationNotAllowedException", DeliveryRefusedError),
-        ("ResourceNotFoundException", ClientError),  # the deployment's fault: the batch fails
+        ("ResourceNotFoundException", NotSentError),  # Connect answered: no call was placed
     ],
 )
 def test_connects_errors_are_sorted_by_code(code, raised):
@@ -294,11 +295,17 @@ class Templates:
 
 
 def mailer(files, max_bytes=40 * 1024 * 1024):
+    import random
+
     from engage.attachments import AttachmentMailer
+    from engage.retry import Backoff
 
     from tests.support.fakes import MemoryLedger
 
-    return AttachmentMailer(Templates(), Files(files), Mailbox(), MemoryLedger(), lambda: 1.0, max_bytes)
+    quick = Backoff(sleep=lambda _s: None, rng=random.Random(0))
+    return AttachmentMailer(
+        Templates(), Files(files), Mailbox(), MemoryLedger(), lambda: 1.0, max_bytes, quick
+    )
 
 
 def order(**changes):
@@ -329,6 +336,7 @@ def batch(data, **endpoints):
     }
 
 
+DEADLINE = 10.0  # the mailer's clock says 1.0
 FILES = {"invoices/ana.pdf": b"%PDF-ana", "invoices/bo.pdf": b"%PDF-bo", "shared/terms.txt": b"terms"}
 
 
@@ -336,14 +344,14 @@ def test_each_recipient_gets_their_own_file_and_the_shared_one_once_however_ofte
     import email
 
     sender = mailer(FILES)
-    outcome = sender.deliver(batch(order()))
+    outcome = sender.deliver(batch(order()), DEADLINE)
     assert sorted(outcome.sent) == ["ana", "bo"] and outcome.skipped == {"cy": "NOT_AN_EMAIL_ENDPOINT"}
     recipient, raw, tags = sender.email.sent[0]
     parsed = email.message_from_bytes(raw)
     files = {p.get_filename(): p.get_payload(decode=True) for p in parsed.walk() if p.get_filename()}
     assert recipient == "ana@example.com" and files == {"invoice.pdf": b"%PDF-ana", "terms.txt": b"terms"}
     assert parsed["Subject"] == "Your invoice, Ana" and tags["endpoint_id"] == "ana"
-    again = sender.deliver(batch(order()))
+    again = sender.deliver(batch(order()), DEADLINE)
     assert len(sender.email.sent) == 2 and again.sent == outcome.sent, (
         "a redelivered batch sends nothing more"
     )
@@ -352,22 +360,24 @@ def test_each_recipient_gets_their_own_file_and_the_shared_one_once_however_ofte
 def test_files_too_large_to_attach_are_linked_or_fail_as_asked():
     big = {**FILES, "invoices/ana.pdf": b"x" * 30000}
     linked = mailer(big, max_bytes=20000)
-    outcome = linked.deliver(batch(order()))
+    outcome = linked.deliver(batch(order()), DEADLINE)
     assert outcome.linked == ["ana"] and sorted(outcome.sent) == ["ana", "bo"]
     import email
 
     parsed = email.message_from_bytes(linked.email.sent[0][1])
     bodies = [p.get_payload(decode=True).decode() for p in parsed.walk() if not p.is_multipart()]
-    assert all("https://files.example.com/invoices/ana.pdf?expires=259200" in b for b in bodies)
+    assert all("https://files.example.com/invoices/ana.pdf?expires=21600" in b for b in bodies)
     assert not [p for p in parsed.walk() if p.get_filename()], "nothing attached"
-    strict = mailer(big, max_bytes=20000).deliver(batch(order(mode="ATTACH")))
+    strict = mailer(big, max_bytes=20000).deliver(batch(order(mode="ATTACH")), DEADLINE)
     assert strict.failed == {"ana": "ATTACHMENT_TOO_LARGE"} and list(strict.sent) == ["bo"]
-    links = mailer(FILES).deliver(batch(order(mode="LINK", link_hours=1)))
+    links = mailer(FILES).deliver(batch(order(mode="LINK", link_hours=1)), DEADLINE)
     assert sorted(links.linked) == ["ana", "bo"]
 
 
 def test_a_missing_file_fails_its_recipient_only():
-    outcome = mailer({k: v for k, v in FILES.items() if k != "invoices/bo.pdf"}).deliver(batch(order()))
+    outcome = mailer({k: v for k, v in FILES.items() if k != "invoices/bo.pdf"}).deliver(
+        batch(order()), DEADLINE
+    )
     assert list(outcome.sent) == ["ana"] and outcome.failed == {"bo": "ATTACHMENT_MISSING"}
     assert [e.event_type for e in outcome.events].count("_attachments.failed") == 1
 
@@ -384,12 +394,76 @@ def test_a_missing_file_fails_its_recipient_only():
         (order(attachments=[{"key": "a.pdf", "name": 'x"y'}]), "Data.attachments[0].name"),
         (order(mode="FAX"), "Data.mode"),
         (order(link_hours=0), "Data.link_hours"),
+        (order(link_hours=7), "Data.link_hours"),
         (order(extra=1), "Data.extra"),
         (order(template="no-such-template"), "template"),
     ],
 )
 def test_malformed_custom_data_fails_every_recipient_with_the_field(data, field):
     sender = mailer(FILES)
-    outcome = sender.deliver(batch(data))
+    outcome = sender.deliver(batch(data), DEADLINE)
     assert set(outcome.failed) == {"ana", "bo", "cy"} and sender.email.sent == []
     assert all(reason.startswith(f"{field}:") for reason in outcome.failed.values()), outcome.failed
+
+
+def test_a_recipients_failure_stays_theirs_and_nobody_is_sent_twice():
+    from engage.errors import ThrottledError
+
+    class Flaky(Mailbox):
+        def __init__(self, errors):
+            super().__init__()
+            self.errors = errors
+
+        def send(self, raw, sender, recipient, tags=None):
+            error = self.errors.get(recipient)
+            if error is not None:
+                raise error
+            return super().send(raw, sender, recipient, tags)
+
+    sender = mailer(FILES)
+    sender.email = Flaky(
+        {"ana@example.com": TimeoutError("read timed out"), "bo@example.com": ThrottledError("x")}
+    )
+    first = sender.deliver(batch(order()), DEADLINE)
+    assert first.failed == {"ana": "FAILED_MID_SEND: TimeoutError", "bo": "THROTTLED"} and not first.sent
+    sender.email.errors = {}
+    sender.clock = lambda: 1000.0  # past the send lease: the interrupted claim is settled UNCERTAIN
+    again = sender.deliver(batch(order()), 2000.0)
+    assert again.sent == {"bo": "ses-1"} and again.failed == {"ana": "UNCERTAIN"}, (
+        "ana may have it: not resent"
+    )
+    late = mailer(FILES).deliver(batch(order()), 0.5)
+    assert late.failed == {"ana": "OUT_OF_TIME", "bo": "OUT_OF_TIME"}
+
+
+def test_files_that_cannot_be_read_are_not_sent_and_a_later_delivery_sends_them():
+    class Broken(Files):
+        def size(self, key):
+            raise ConnectionError("S3 is away")
+
+    sender = mailer(FILES)
+    sender.files = Broken(FILES)
+    first = sender.deliver(batch(order()), DEADLINE)
+    assert set(first.failed) == {"ana", "bo"} and all(r.startswith("NOT_SENT") for r in first.failed.values())
+    sender.files = Files(FILES)
+    assert sorted(sender.deliver(batch(order()), DEADLINE).sent) == ["ana", "bo"]
+
+
+def test_a_batch_delivered_again_calls_nobody_twice_and_time_running_out_is_reported():
+    from tests.support.fakes import MemoryLedger
+
+    ledger, calls = MemoryLedger(), Calls()
+    first = connect_channel(calls, ledger=ledger)[0].deliver(CALL_BATCH, 1000.0)
+    again = connect_channel(calls, ledger=ledger)[0].deliver(CALL_BATCH, 1000.0)
+    assert len(calls.requests) == 3 and again.placed == first.placed == ["p1", "p2", "p5"]
+    short = connect_channel(Calls())[0].deliver(CALL_BATCH, 100.4)  # time for one call, not the next
+    assert short.placed == ["p1"] and short.failed == {"p2": "OUT_OF_TIME", "p5": "OUT_OF_TIME"}
+
+
+def test_content_too_large_for_the_hooks_answer_is_refused_clearly():
+    from engage.external_content import Content
+
+    big = Content("Sale", "x" * 100_000, "s3://content/c.json")
+    with pytest.raises(ContentUnavailableError, match="lower HookBatchSize or ContentMaxBytes"):
+        with_content({f"e{n}": {} for n in range(60)}, big)
+    assert len(with_content({f"e{n}": {} for n in range(50)}, Content("Sale", "x" * 64_000, "s"))) == 50

@@ -37,7 +37,7 @@ def test_an_anonymous_event_with_attributes_is_recorded():
         "ep-1",
         "req-1",
     )
-    assert recorded.attributes == {"sku": "A-1"} and recorded.user_attributes == {}
+    assert recorded.attributes == {"sku": "A-1", "pixel_signed": "false"} and recorded.user_attributes == {}
     assert recorded.timestamp == "2026-11-18T11:06:40.000Z"
 
 
@@ -150,3 +150,12 @@ def test_any_string_as_a_token_is_refused_cleanly(text):
     with contextlib.suppress(ValidationError):
         claims = verify(text, KEYS, NOW)
         raise AssertionError(f"accepted {claims}")
+
+
+def test_every_event_says_whether_it_was_signed():
+    token = mint_token(KEYS, "shop", "ep-1", 600, NOW)
+    assert hit({"event": "e", "endpoint_id": "ep-1", "token": token}).attributes == {"pixel_signed": "true"}
+    assert hit({"event": "e", "endpoint_id": "ep-2", "token": token}).attributes == {"pixel_signed": "false"}
+    assert hit({"event": "e", "endpoint_id": "ep-1", "evat_pixel_signed": "true"}).attributes == {
+        "pixel_signed": "false"
+    }, "a page can't claim it"

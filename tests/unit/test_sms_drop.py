@@ -118,10 +118,13 @@ def test_limits_on_length_parts_rows_and_identities():
     assert rows(f"sms_number,message\n+14255550100,{'ú' * 135}\n".encode(), max_parts=2)[0][1] == (
         "message takes 3 UCS-2 parts; at most 2"
     )
-    many = "sms_number,message\n" + "".join(f"+1425555{n:04d},hi\n" for n in range(100, 104))
-    assert [e for _, e in rows(many.encode(), max_rows=3)][
-        -1
-    ] == "past the limit of 3 rows per file; split the file"
+    many = "sms_number,message\n" + "".join(f"+1425555{n:04d},hi\n" for n in range(100, 106))
+    limited = list(read_rows(io.BytesIO(many.encode()), DropRules(max_rows=3)))
+    assert [(r.line, r.count) for r in limited] == [(2, 1), (3, 1), (4, 1), (5, 3)]
+    assert (
+        limited[-1].error
+        == "3 row(s) from this line on are past the limit of 3 rows per file; split the file"
+    )
     header = "sms_number,message,origination_identity\n"
     assert rows(f"{header}+14255550100,hi,+18005550100\n".encode(), default_identity="+18005550100") == [
         (2, None)
@@ -151,3 +154,20 @@ def test_which_objects_are_drops():
     one, two = DropFile("b", "sms-drops/a/x.csv", "v1"), DropFile("b", "sms-drops/a/x.csv", "v2")
     assert one.drop_id != two.drop_id and one.drop_id == DropFile("b", "sms-drops/a/x.csv", "v1").drop_id
     assert one.report_key == "sms-drops/a/x.report.csv"
+
+
+def test_an_unclosed_quote_costs_its_own_row_only():
+    data = (
+        b"sms_number,message\n"
+        b"+14255550100,first\n"
+        b'+14255550101,"never closed\n'
+        b"+14255550102,third\n"
+        b"+14255550103,fourth\n"
+    )
+    assert rows(data) == [(2, None), (3, "malformed CSV (unexpected end of data)"), (4, None), (5, None)]
+    closed_later = (
+        b'sms_number,message\n+14255550101,"open\n+14255550102,b\n+14255550103,"c"d\n+14255550104,e\n'
+    )
+    read = rows(closed_later)
+    assert read[0][0] == 2 and read[0][1].startswith("malformed CSV") and read[-1] == (5, None)
+    assert [line for line, _ in read] == [2, 3, 4, 5]

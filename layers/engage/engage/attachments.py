@@ -7,10 +7,13 @@ The campaign's custom data (`CustomMessage.Data`) says what to send, as a JSON o
     {"template": "invoice-mail", "from": "billing@example.com",
      "attachments": [{"key": "invoices/{{EndpointId}}.pdf", "name": "invoice.pdf"},
                      {"key": "shared/terms.pdf"}],
-     "mode": "AUTO", "link_hours": 72}
+     "mode": "AUTO", "link_hours": 6}
 
 `key` may name one file for everybody or, with `{{EndpointId}}`, one per recipient; `mode` is
-AUTO (attach, or link when too large), ATTACH (a message too large fails) or LINK. Malformed data is
+AUTO (attach, or link when too large), ATTACH (a message too large fails) or LINK. Links are SigV4
+pre-signed with the function's temporary role credentials, which end a link's life when they
+expire whatever its own expiry says: `link_hours` is therefore 1 to 6 (longer-lived links would need
+long-lived signing keys, such as CloudFront's). Malformed data is
 refused for the whole batch with the field and the reason; a missing file fails its recipient only.
 Each recipient's send is claimed in the send ledger first, so a batch delivered again sends nobody a
 second email. Every failure or skip is an event (`_attachments.failed`, `_attachments.skipped`);
@@ -22,20 +25,23 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Protocol
 
-from engage.errors import DeliveryRefusedError, ValidationError
+from engage.errors import DeliveryRefusedError, NotSentError, ValidationError
 from engage.events import Event
+from engage.messages.channel_sends import send_once
 from engage.messages.ledger import Ledger, Status
 from engage.messages.mime import Attachment, build_email
+from engage.retry import Backoff
 from engage.templates.model import render_template
 
 SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # SES v2's limit on a raw message, encoded
 MODES = ("AUTO", "ATTACH", "LINK")
 MAX_ATTACHMENTS = 10
+MAX_LINK_HOURS = 6  # within the life of the role credentials that sign the links
 RECIPIENT = "{{EndpointId}}"
 
 
@@ -54,7 +60,7 @@ class Order:
     from_address: str
     files: tuple[FileSpec, ...]
     mode: str = "AUTO"
-    link_hours: int = 72
+    link_hours: int = MAX_LINK_HOURS
 
 
 def parse_order(data: object) -> Order:
@@ -89,10 +95,21 @@ def parse_order(data: object) -> Order:
     mode = str(document.get("mode", "AUTO")).upper()
     if mode not in MODES:
         raise ValidationError("Data.mode", f"is one of {', '.join(MODES)}")
-    hours = document.get("link_hours", 72)
-    if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 168:
-        raise ValidationError("Data.link_hours", "is 1 to 168 (a pre-signed link's lifetime)")
+    hours = document.get("link_hours", MAX_LINK_HOURS)
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= MAX_LINK_HOURS:
+        raise ValidationError("Data.link_hours", f"is 1 to {MAX_LINK_HOURS} (a pre-signed link's lifetime)")
     return Order(template, sender, tuple(specs), mode, hours)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One recipient's email of a batch: what the order and template make of their endpoint."""
+
+    payload: Mapping[str, Any]
+    order: Order
+    template: Mapping[str, Any]
+    endpoint_id: str
+    endpoint: Mapping[str, Any]
 
 
 class Files(Protocol):
@@ -134,10 +151,13 @@ class AttachmentMailer:
     files: Files
     email: EmailSender
     ledger: Ledger
-    clock: Any
+    clock: Callable[[], float]
     max_message_bytes: int = SES_MAX_MESSAGE_BYTES
+    backoff: Backoff = field(default_factory=Backoff)
 
-    def deliver(self, payload: Mapping[str, Any]) -> Outcome:
+    def deliver(self, payload: Mapping[str, Any], deadline: float) -> Outcome:
+        """Sends the batch's emails until `deadline` (epoch seconds); recipients left when it
+        passes are reported failed (OUT_OF_TIME), never silently dropped."""
         endpoints = payload.get("Endpoints")
         if not isinstance(endpoints, Mapping):
             raise ValidationError(
@@ -157,57 +177,53 @@ class AttachmentMailer:
                 outcome.events.append(
                     _event(payload, endpoint_id, "_attachments.skipped", "NOT_AN_EMAIL_ENDPOINT")
                 )
-                continue
-            self._one(payload, order, template, endpoint_id, endpoint, outcome)
+            elif self.clock() >= deadline:
+                self._failed(outcome, payload, endpoint_id, "OUT_OF_TIME")
+            else:
+                self._one(Letter(payload, order, template, endpoint_id, endpoint), outcome, deadline)
         return outcome
 
-    def _one(
-        self,
-        payload: Mapping[str, Any],
-        order: Order,
-        template: Mapping[str, Any],
-        endpoint_id: str,
-        endpoint: Mapping[str, Any],
-        outcome: Outcome,
-    ) -> None:
-        key = claim_key(payload, endpoint_id)
-        attempt = hashlib.sha256(f"{key}:{self.clock()}".encode()).hexdigest()[:16]
-        if not self.ledger.claim(key, attempt, self.clock()):
-            record = self.ledger.get(key)
-            if record is not None and record.status == Status.SENT and record.message_id:
-                outcome.sent[endpoint_id] = record.message_id  # sent by an earlier delivery
-            return
-        try:
-            message_id, linked = self._send(payload, order, template, endpoint_id, endpoint)
-        except (ValidationError, DeliveryRefusedError) as exc:
-            reason = exc.code if isinstance(exc, DeliveryRefusedError) else f"{exc.field}: {exc.reason}"
-            self.ledger.finish(key, attempt, Status.REFUSED, None, reason)
-            self._failed(outcome, payload, endpoint_id, reason)
-            return
-        except Exception:
-            self.ledger.release(key, attempt)  # not sent: a later delivery tries again
-            raise
-        self.ledger.finish(key, attempt, Status.SENT, message_id, None)
-        outcome.sent[endpoint_id] = message_id
-        if linked:
-            outcome.linked.append(endpoint_id)
+    def _one(self, letter: Letter, outcome: Outcome, deadline: float) -> None:
+        payload, endpoint_id = letter.payload, letter.endpoint_id
+        linked: list[bool] = []
 
-    def _send(
-        self,
-        payload: Mapping[str, Any],
-        order: Order,
-        template: Mapping[str, Any],
-        endpoint_id: str,
-        endpoint: Mapping[str, Any],
-    ) -> tuple[str, bool]:
+        def send() -> str:
+            try:
+                message_id, as_links = self._compose_and_send(letter)
+            except ValidationError as exc:  # the template, the address or the rendered subject: for good
+                raise DeliveryRefusedError(f"{exc.field}: {exc.reason}"[:200], str(exc)) from exc
+            linked.append(as_links)
+            return message_id
+
+        key = claim_key(payload, endpoint_id)
+        attempt = send_once(self.ledger, key, send, deadline, self.backoff, self.clock)
+        if attempt.outcome is None:
+            self._failed(outcome, payload, endpoint_id, attempt.failure or "NOT_SENT")
+        elif attempt.outcome.status == Status.SENT:
+            outcome.sent[endpoint_id] = attempt.outcome.message_id or ""
+            if any(linked):
+                outcome.linked.append(endpoint_id)
+        elif attempt.outcome.status == Status.UNCERTAIN:  # an earlier delivery died mid-send: not resent
+            self._failed(outcome, payload, endpoint_id, "UNCERTAIN")
+        else:  # REFUSED: a missing file, a message too large, a template that can't be rendered
+            self._failed(outcome, payload, endpoint_id, attempt.outcome.reason or "REFUSED")
+
+    def _compose_and_send(self, letter: Letter) -> tuple[str, bool]:
+        payload, order, template = letter.payload, letter.order, letter.template
+        endpoint_id, endpoint = letter.endpoint_id, letter.endpoint
         rendered = render_template(template, {"Id": endpoint_id, **endpoint}, {})
         subject, html, text = rendered.get("Subject"), rendered.get("HtmlPart"), rendered.get("TextPart")
-        if not subject or not (html or text):
-            raise ValidationError("template", f"{order.template} needs a subject and an HTML or text part")
+        if not subject or not (html or text) or "\r" in subject or "\n" in subject:
+            raise ValidationError(
+                "template", f"{order.template} needs a one-line subject and an HTML or text part"
+            )
         keys = [(spec, spec.key_for(endpoint_id)) for spec in order.files]
         sizes = []
         for _spec, file_key in keys:
-            size = self.files.size(file_key)
+            try:
+                size = self.files.size(file_key)
+            except Exception as exc:  # S3 failed before anything was sent: a later delivery may send
+                raise NotSentError(f"{file_key} could not be read ({type(exc).__name__})") from exc
             if size is None:
                 raise DeliveryRefusedError("ATTACHMENT_MISSING", f"{file_key} does not exist")
             sizes.append(size)
@@ -231,10 +247,13 @@ class AttachmentMailer:
                 _with_links(text, links, False),
             )
             return self.email.send(raw, order.from_address, address, tags), True
-        files = [
-            Attachment(spec.name, _content_type(spec.name), self.files.read(file_key))
-            for spec, file_key in keys
-        ]
+        try:
+            files = [
+                Attachment(spec.name, _content_type(spec.name), self.files.read(file_key))
+                for spec, file_key in keys
+            ]
+        except Exception as exc:
+            raise NotSentError(f"the files could not be read ({type(exc).__name__})") from exc
         raw = build_email(order.from_address, address, subject, html, text, attachments=files)
         return self.email.send(raw, order.from_address, address, tags), False
 

@@ -6,11 +6,12 @@ attributes (`Attributes.<name>`, their values joined with commas) to speak or ro
 
 Only numbers that may be called are: an endpoint that is not a phone endpoint, is inactive, opted
 out (OptOut ALL, or a VOICE opt-out in the consent store) or suppressed is skipped with the reason.
-Calls are paced under `calls_per_second` (Connect's outbound quota); each carries a ClientToken made
-of the run and the endpoint, so a batch delivered again places no second call. Every call placed,
-refused or skipped is an event (`_connect.call_started`, `_connect.call_failed`,
-`_connect.call_skipped`) with a stable id. A throttled call is tried again with backoff; a batch
-that runs out of retries fails, and its sender tries it again (the tokens keep that safe)."""
+Calls are paced under `calls_per_second` (Connect's outbound quota). Each call is claimed in the send
+ledger first (Connect's ClientToken, made of the run and the endpoint, only dedupes a call still in
+progress), so a batch delivered again calls nobody twice. A throttled call is tried again with
+backoff while the invocation's time allows; calls left when it runs out, or that fail, are reported
+per endpoint. Every call placed, refused, failed or skipped is an event (`_connect.call_started`,
+`_connect.call_failed`, `_connect.call_skipped`) with a stable id."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from engage.errors import DeliveryRefusedError, ThrottledError, ValidationError
+from engage.errors import ValidationError
 from engage.events import Event
+from engage.messages.channel_sends import send_once
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
+from engage.messages.ledger import Ledger, Status
 from engage.retry import Backoff
 
 PHONE_CHANNELS = ("SMS", "VOICE")
@@ -59,6 +62,12 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
 
 
+def claim_key(payload: Mapping[str, Any], endpoint_id: str) -> str:
+    """The send ledger's key of one endpoint's call in one run."""
+    run = "#".join(str(payload.get(k, "")) for k in ("ApplicationId", "CampaignId", "ActivityId"))
+    return f"connect#{run}#{endpoint_id}"
+
+
 def client_token(payload: Mapping[str, Any], endpoint_id: str) -> str:
     """The call's idempotency token: one call per run and endpoint, however often it is delivered."""
     key = "\n".join(str(payload.get(k, "")) for k in ("ApplicationId", "CampaignId", "ActivityId"))
@@ -80,11 +89,14 @@ class ConnectChannel:
     calls: Calls
     consent: ConsentReader
     suppressions: SuppressionReader
+    ledger: Ledger
     backoff: Backoff = field(default_factory=Backoff)
     sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
+    clock: Callable[[], float] = time.monotonic  # paces the calls
+    wall_clock: Callable[[], float] = time.time  # the deadline and the ledger's claims
 
-    def deliver(self, payload: Mapping[str, Any]) -> Outcome:
+    def deliver(self, payload: Mapping[str, Any], deadline: float) -> Outcome:
+        """Places the batch's calls until `deadline` (epoch seconds)."""
         endpoints = payload.get("Endpoints")
         if not isinstance(endpoints, Mapping):
             raise ValidationError(
@@ -101,23 +113,41 @@ class ConnectChannel:
                     self._event(payload, endpoint_id, "_connect.call_skipped", reason=reason)
                 )
                 continue
-            wait = next_call - self.clock()
-            if wait > 0:
+            wait = max(0.0, next_call - self.clock())
+            if self.wall_clock() + wait >= deadline:
+                self._failed(outcome, payload, endpoint_id, "OUT_OF_TIME")
+                continue
+            if wait:
                 self.sleep(wait)
             next_call = max(next_call, self.clock()) + 1 / self.settings.calls_per_second
-            try:
-                contact_id = self._call(payload, endpoint_id, endpoint)
-            except DeliveryRefusedError as exc:
-                outcome.failed[endpoint_id] = exc.code
-                outcome.events.append(
-                    self._event(payload, endpoint_id, "_connect.call_failed", reason=exc.code)
-                )
-                continue
-            outcome.placed.append(endpoint_id)
-            outcome.events.append(
-                self._event(payload, endpoint_id, "_connect.call_started", contact_id=contact_id)
+            request = self._request(payload, endpoint_id, endpoint)
+            attempt = send_once(
+                self.ledger,
+                claim_key(payload, endpoint_id),
+                lambda request=request: self.calls.start_call(request),
+                deadline,
+                self.backoff,
+                self.wall_clock,
             )
+            settled = attempt.outcome
+            if settled is not None and settled.status == Status.SENT:
+                outcome.placed.append(endpoint_id)
+                started = self._event(
+                    payload, endpoint_id, "_connect.call_started", contact_id=settled.message_id or ""
+                )
+                outcome.events.append(started)
+            elif (
+                settled is not None
+            ):  # REFUSED (the number), or UNCERTAIN (an earlier delivery died mid-call)
+                reason = settled.reason if settled.status == Status.REFUSED else "UNCERTAIN"
+                self._failed(outcome, payload, endpoint_id, reason or "REFUSED")
+            else:
+                self._failed(outcome, payload, endpoint_id, attempt.failure or "NOT_SENT")
         return outcome
+
+    def _failed(self, outcome: Outcome, payload: Mapping[str, Any], endpoint_id: str, reason: str) -> None:
+        outcome.failed[endpoint_id] = reason
+        outcome.events.append(self._event(payload, endpoint_id, "_connect.call_failed", reason=reason))
 
     def _skip(self, app_id: str, endpoint: Mapping[str, Any]) -> str | None:
         if endpoint.get("ChannelType") not in PHONE_CHANNELS:
@@ -126,7 +156,9 @@ class ConnectChannel:
         skip = skip_reason(app_id, {**endpoint, "ChannelType": "VOICE"}, self.consent, self.suppressions)
         return skip.reason if skip else None
 
-    def _call(self, payload: Mapping[str, Any], endpoint_id: str, endpoint: Mapping[str, Any]) -> str:
+    def _request(
+        self, payload: Mapping[str, Any], endpoint_id: str, endpoint: Mapping[str, Any]
+    ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "DestinationPhoneNumber": endpoint["Address"],
             "ContactFlowId": self.settings.contact_flow_id,
@@ -138,14 +170,7 @@ class ConnectChannel:
             request["QueueId"] = self.settings.queue_id
         if self.settings.source_phone_number:
             request["SourcePhoneNumber"] = self.settings.source_phone_number
-        for attempt in range(self.backoff.max_attempts):
-            try:
-                return self.calls.start_call(request)
-            except ThrottledError:
-                if attempt + 1 >= self.backoff.max_attempts:
-                    raise
-                self.backoff.wait(attempt)
-        raise AssertionError("unreachable")
+        return request
 
     def _event(self, payload: Mapping[str, Any], endpoint_id: str, kind: str, **attributes: str) -> Event:
         token = client_token(payload, endpoint_id)

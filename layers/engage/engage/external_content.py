@@ -8,7 +8,9 @@ a run gets the same version, and the content system sees one request per run and
 size limit (the content travels in every send request) and a timeout. When it can't be had (missing,
 too large, slow, malformed), the fallback content is used for the run when one is configured; without
 one the hook fails and the campaign's HookFailurePolicy decides (by default its batches are skipped,
-so nobody gets an email without its content)."""
+so nobody gets an email without its content). The cache is a container's: concurrent containers of
+one run each fetch once, and a content system that fails for only one of them gives its batches the
+fallback (a per-run store of the resolved content would close that; not built)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from engage.errors import EngageError, ValidationError
 
 MAX_SUBJECT = 998  # RFC 5322's line limit
 CACHED_RUNS = 64
+MAX_ANSWER_BYTES = 5 * 1024 * 1024  # under Lambda's 6 MB response limit, with room for the rest
 
 
 class ContentUnavailableError(EngageError):
@@ -39,7 +42,7 @@ class Content:
 class ContentRules:
     source: str  # s3://bucket/prefix/ or https://host/path/
     fallback: str = ""  # the location of the fallback content, empty for none
-    max_bytes: int = 100 * 1024
+    max_bytes: int = 64 * 1024
     timeout_seconds: float = 3.0
 
 
@@ -105,7 +108,14 @@ class ExternalContent:
 
 
 def with_content(endpoints: Mapping[str, Mapping[str, Any]], content: Content) -> dict[str, Any]:
-    """The Endpoints map with the content as each endpoint's `subject` and `html` attributes."""
+    """The Endpoints map with the content as each endpoint's `subject` and `html` attributes;
+    ContentUnavailableError when that answer would not fit in Lambda's 6 MB response."""
+    size = (len(json.dumps(content.html)) + len(json.dumps(content.subject))) * len(endpoints)
+    if size > MAX_ANSWER_BYTES:
+        raise ContentUnavailableError(
+            f"{content.source} times {len(endpoints)} endpoints is about {size} bytes, more than a hook "
+            f"may answer ({MAX_ANSWER_BYTES}): lower HookBatchSize or ContentMaxBytes"
+        )
     answer = {}
     for endpoint_id, endpoint in endpoints.items():
         attributes = {

@@ -4,6 +4,7 @@ output is redacted of emails and phone numbers, and Powertools Metrics (EMF)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -30,3 +31,9 @@ def make_logger(service: str | None = None) -> Logger:
 
 logger = make_logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE))
+
+
+def add_counts(prefix: str, counts: Mapping[str, int]) -> None:
+    """One Count metric per outcome, named <prefix><outcome>."""
+    for name, value in counts.items():
+        metrics.add_metric(name=f"{prefix}{name}", unit="Count", value=value)

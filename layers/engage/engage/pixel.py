@@ -13,6 +13,8 @@ What a request may do:
   rotates). Without a valid token, or for other names, the attributes are dropped and the event
   is still recorded;
 - come only from allowed sites, when the deployment lists them (its Origin, or else its Referer);
+- every event carries `pixel_signed` ("true" with a valid token, else "false"): an anonymous hit
+  can name any endpoint id, so a campaign triggered by pixel events should filter on it;
 - hold at most `max_parameters` parameters of bounded length (Pinpoint's limits for attributes).
 
 Unknown parameters (GTM's cache busters) are ignored. The request's id is the event's id, so a
@@ -50,6 +52,7 @@ MAX_USER_VALUE = 100
 MAX_TOKEN = 512
 MAX_AGE_SECONDS = 7 * 86400  # an older timestamp is refused
 MAX_SKEW_SECONDS = 300  # a browser's clock may be a few minutes ahead, not more
+SIGNED_ATTRIBUTE = "pixel_signed"  # every pixel event says whether a valid token came with it
 TOKEN_USE = "pixel"  # noqa: S105 - not a secret: a token's `u` claim: a token minted for another use is refused here
 
 
@@ -140,34 +143,35 @@ def read_hit(
             attributes[_name(name, EVENT_PREFIX)] = _value(values[-1], MAX_EVENT_VALUE, name)
         elif name.startswith(USER_PREFIX):
             users[_name(name, USER_PREFIX)] = [_value(v, MAX_USER_VALUE, name) for v in values]
+    token = (parameters.get("token") or [""])[-1]
+    signed = bool(token) and _verified(token, endpoint_id, now, rules, secrets)
     dropped: list[str] = []
-    if users:
-        users, dropped = _allowed_user_attributes(parameters, users, endpoint_id, now, rules, secrets)
+    if users and not token:
+        users, dropped = {}, ["user_attributes_unsigned"]
+    elif users and not signed:
+        users, dropped = {}, ["user_attributes_bad_token"]
+    elif users:
+        allowed = {name: values for name, values in users.items() if name in rules.user_attributes}
+        dropped = ["user_attributes_not_allowed"] if len(allowed) < len(users) else []
+        users = allowed
+    # Campaigns triggered by pixel events can require Attributes.pixel_signed = "true": an
+    # anonymous hit can name any endpoint id.
+    attributes[SIGNED_ATTRIBUTE] = "true" if signed else "false"
     return PixelHit(
         rules.app_id, endpoint_id, request_id, event_type, timestamp, attributes, users, tuple(dropped)
     )
 
 
-def _allowed_user_attributes(
-    parameters: Mapping[str, Sequence[str]],
-    users: dict[str, list[str]],
-    endpoint_id: str,
-    now: float,
-    rules: PixelRules,
-    secrets: Sequence[bytes] | Any,
-) -> tuple[dict[str, list[str]], list[str]]:
-    token = (parameters.get("token") or [""])[-1]
-    if not token:
-        return {}, ["user_attributes_unsigned"]
+def _verified(
+    token: str, endpoint_id: str, now: float, rules: PixelRules, secrets: Sequence[bytes] | Any
+) -> bool:
+    """Whether the token is the backend's for this application and endpoint, and unexpired."""
     keys = secrets() if callable(secrets) else secrets
     try:
         claims = verify(token[:MAX_TOKEN], keys, now)
     except ValidationError:
-        return {}, ["user_attributes_bad_token"]
-    if (claims.get("a"), claims.get("e"), claims.get("u")) != (rules.app_id, endpoint_id, TOKEN_USE):
-        return {}, ["user_attributes_bad_token"]
-    allowed = {name: values for name, values in users.items() if name in rules.user_attributes}
-    return allowed, (["user_attributes_not_allowed"] if len(allowed) < len(users) else [])
+        return False
+    return (claims.get("a"), claims.get("e"), claims.get("u")) == (rules.app_id, endpoint_id, TOKEN_USE)
 
 
 def _check_origin(headers: Mapping[str, str], allowed: frozenset[str]) -> None:

@@ -12,7 +12,7 @@ from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoCapCou
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-from engage.adapters.custom import CustomDelivery
+from engage.adapters.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
 from engage.adapters.email_ses import SesEmailSender, SesQuota
 from engage.adapters.functions import AsyncStarter, LambdaHookInvoker
 from engage.adapters.jobs_dynamodb import DynamoJobStore
@@ -206,7 +206,8 @@ class Services:
                 self.factory.client("pinpoint", max_attempts=1), settings.push_project_id or None
             ),
             custom=CustomDelivery(
-                self.factory.client("lambda", max_attempts=1),
+                # A custom channel function may run up to its 30 s timeout: wait for its answer.
+                self.factory.client("lambda", max_attempts=1, read_timeout=CUSTOM_CHANNEL_WAIT_SECONDS),
                 self.webhook_keys,
                 allow_local_http=settings.flag("allow_local_webhooks"),
             ),

@@ -25,6 +25,7 @@ import csv
 import hashlib
 import io
 import json
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO, Any, Protocol
@@ -45,6 +46,7 @@ REQUIRED = ("sms_number", "message")
 OPTIONAL = ("external_campaign_id", "message_type", "origination_identity")
 MESSAGE_TYPES = ("PROMOTIONAL", "TRANSACTIONAL")
 MAX_BODY_CHARACTERS = 1600  # SendTextMessage's MessageBody
+MAX_ROW_LINES = 40  # a message of 1,600 characters spans a few lines; a "row" over this lost a quote
 DEFAULT_GROUP = "default"  # the FIFO group of rows sent from the stack's own origination identity
 REPORT_COLUMNS = (
     "line",
@@ -119,6 +121,7 @@ class DropRow:
     encoding: str = ""
     parts: int = 0
     error: str | None = None
+    count: int = 1  # the rows this result stands for (the rows past the file's limit: one result)
 
     @property
     def group(self) -> str:
@@ -144,34 +147,81 @@ def read_rows(stream: IO[bytes], rules: DropRules) -> Iterator[DropRow]:
     yield from _rows(text, header, rules)
 
 
+class _Lines:
+    """The file's lines for the CSV reader, numbered, with the lines of the record being read kept:
+    a record that turns out malformed gives back all but its first line, so one lost quote costs
+    one row, not the rest of the file."""
+
+    def __init__(self, text: Iterator[str]) -> None:
+        self.text, self.pending = text, deque[str]()
+        self.line_no = 1  # lines read so far; the header is line 1
+        self.record: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.pending.popleft() if self.pending else next(self.text)
+        self.line_no += 1
+        self.record.append(line)
+        return line
+
+    def give_back_all_but_first(self) -> None:
+        rest = self.record[1:]
+        self.pending.extendleft(reversed(rest))
+        self.line_no -= len(rest)
+
+
 def _rows(text: Iterator[str], header: list[str], rules: DropRules) -> Iterator[DropRow]:
-    reader = csv.reader(text, strict=True)
+    lines = _Lines(text)
+    reader = csv.reader(lines, strict=True)
     seen: set[bytes] = set()
-    previous_end, accepted = 1, 0
+    data_rows = 0
     while True:
-        start = previous_end + 1
+        lines.record = []
+        start = lines.line_no + 1
         try:
             values = next(reader)
+            error = None
+            if len(lines.record) > MAX_ROW_LINES:
+                error = f"a quoted field runs over {len(lines.record)} lines (an unclosed quote?)"
         except StopIteration:
             return
         except csv.Error as exc:
-            previous_end = reader.line_num + 1
-            yield DropRow(start, error=f"malformed CSV ({exc})")
+            error = f"malformed CSV ({exc})"
+        if error is not None:
+            lines.give_back_all_but_first()
+            reader = csv.reader(lines, strict=True)
+        elif not any(v.strip() for v in values):
             continue
-        previous_end = reader.line_num + 1
-        if not any(v.strip() for v in values):
+        data_rows += 1
+        if data_rows > rules.max_rows:  # the rest is counted, not read into results one by one
+            rest = 1 + sum(1 for values in _records(reader) if any(v.strip() for v in values))
+            limit = f"past the limit of {rules.max_rows} rows per file; split the file"
+            yield DropRow(start, error=f"{rest} row(s) from this line on are {limit}", count=rest)
+            return
+        if error is not None:
+            yield DropRow(start, error=error)
             continue
         row = _checked(start, header, values, rules)
         if row.error is None:
             digest = hashlib.blake2b(f"{row.number}\0{row.message}".encode(), digest_size=16).digest()
             if digest in seen:
                 row = replace(row, error="the same message to the same number is already in the file")
-            elif accepted >= rules.max_rows:
-                row = replace(row, error=f"past the limit of {rules.max_rows} rows per file; split the file")
             else:
                 seen.add(digest)
-                accepted += 1
         yield row
+
+
+def _records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The reader's remaining records, a malformed one counted as one."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield ["malformed"]
 
 
 def _checked(line: int, header: list[str], values: list[str], rules: DropRules) -> DropRow:
@@ -453,9 +503,9 @@ class SmsDrops:
         file_error = None
         try:
             for row in read_rows(stream, self.rules):
-                counts["rows"] += 1
+                counts["rows"] += row.count
                 if row.error is not None:
-                    counts["rejected"] += 1
+                    counts["rejected"] += row.count
                     rejected.append(rejected_result(row))
                     if len(rejected) == RECORD_BATCH:
                         self.store.record(drop.drop_id, rejected)

@@ -15,6 +15,7 @@ import boto3
 from botocore.config import Config
 
 DEFAULT_MAX_ATTEMPTS = 5
+READ_TIMEOUT = 30
 
 
 class ClientFactory:
@@ -43,7 +44,9 @@ class ClientFactory:
             or "us-east-1"
         )
 
-    def config(self, max_attempts: int | None = None, service: str | None = None) -> Config:
+    def config(
+        self, max_attempts: int | None = None, service: str | None = None, read_timeout: float | None = None
+    ) -> Config:
         attempts = (
             max_attempts
             or self._max_attempts
@@ -53,16 +56,18 @@ class ClientFactory:
             region_name=self.region,
             retries={"mode": "standard", "total_max_attempts": attempts},
             connect_timeout=5,
-            read_timeout=30,
+            read_timeout=read_timeout or READ_TIMEOUT,
             tcp_keepalive=True,
             # S3's pre-signed URLs are SigV4 (botocore would presign with the deprecated SigV2).
             **({"signature_version": "s3v4"} if service == "s3" else {}),
         )
 
-    def client(self, service: str, max_attempts: int | None = None) -> Any:
+    def client(self, service: str, max_attempts: int | None = None, read_timeout: float | None = None) -> Any:
         """The service's client; `max_attempts=1` gives one without botocore's retries, for a
-        caller that paces and backs off itself and must see every throttle."""
+        caller that paces and backs off itself and must see every throttle; `read_timeout` one
+        that waits longer than READ_TIMEOUT for an answer (a function invoked synchronously)."""
         name = service if max_attempts is None else f"{service}#{max_attempts}"
+        name += "" if read_timeout is None else f"@{read_timeout:g}"
         found = self._clients.get(name)
         if found is not None:
             return found
@@ -70,7 +75,9 @@ class ClientFactory:
             if name not in self._clients:
                 session = self._session or boto3.session.Session()
                 self._clients[name] = session.client(
-                    service, config=self.config(max_attempts, service), endpoint_url=self._endpoint_url
+                    service,
+                    config=self.config(max_attempts, service, read_timeout),
+                    endpoint_url=self._endpoint_url,
                 )
             return self._clients[name]
 

@@ -1,8 +1,8 @@
 """Amazon Connect's StartOutboundVoiceContact, with its errors sorted: throttling and transient
 codes raise ThrottledError (the channel retries with backoff), a refusal of the number raises
-DeliveryRefusedError (that call is reported failed, the batch goes on), anything else (a missing
-instance or flow, access denied) propagates and fails the batch: it is the deployment's fault, not
-the number's."""
+DeliveryRefusedError (that call is reported failed, the batch goes on), any other error Connect
+answers (a missing instance or flow, access denied) NotSentError: Connect answered, so no call was
+placed. Only a call that got no answer (a timeout) is left in doubt."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from engage.adapters.dynamodb import error_code
-from engage.errors import DeliveryRefusedError, ThrottledError
+from engage.errors import DeliveryRefusedError, NotSentError, ThrottledError
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
 
 REFUSED_NUMBER_CODES = frozenset({"DestinationNotAllowedException", "OutboundContactNotPermittedException"})
@@ -31,4 +31,4 @@ class ConnectCalls:
                 raise ThrottledError(f"StartOutboundVoiceContact: {code}") from exc
             if code in REFUSED_NUMBER_CODES:
                 raise DeliveryRefusedError(code, exc.response.get("Error", {}).get("Message", "")) from exc
-            raise
+            raise NotSentError(f"StartOutboundVoiceContact: {code}") from exc

@@ -1,10 +1,13 @@
 """Fetching a content document from S3 (`s3://bucket/key`, a ranged GET one byte past the limit)
 or over HTTPS (`https://...`; plain http only to this machine when allowed, for the local stack),
-with a size limit and a timeout, as engage.external_content asks."""
+with a size limit and a timeout on the whole fetch (read in chunks against a deadline, not only per
+socket operation). Redirects are not followed: a content system that answers 3xx could otherwise
+send the function to another scheme or to an address inside its network."""
 
 from __future__ import annotations
 
 import socket
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -16,6 +19,15 @@ from engage.adapters.dynamodb import error_code
 from engage.external_content import ContentUnavailableError
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+CHUNK_BYTES = 16 * 1024
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # urllib then raises the 3xx as an HTTPError
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
 
 
 class ContentFetch:
@@ -45,11 +57,13 @@ class ContentFetch:
 
     def _http(self, location: str, max_bytes: int, timeout_seconds: float) -> bytes:
         request = urllib.request.Request(location, headers={"Accept": "application/json"})  # noqa: S310
+        deadline = time.monotonic() + timeout_seconds
         try:
-            with urllib.request.urlopen(request, timeout=timeout_seconds) as answer:  # noqa: S310 - checked above
-                return answer.read(max_bytes + 1)
+            with _NO_REDIRECTS.open(request, timeout=timeout_seconds) as answer:
+                return _read_until(answer, max_bytes, deadline)
         except urllib.error.HTTPError as exc:
-            raise ContentUnavailableError(f"{location} answered {exc.code}") from None
+            moved = " (redirects are not followed)" if 300 <= exc.code < 400 else ""
+            raise ContentUnavailableError(f"{location} answered {exc.code}{moved}") from None
         except TimeoutError:
             raise ContentUnavailableError(f"{location} did not answer within {timeout_seconds:g} s") from None
         except (urllib.error.URLError, OSError) as exc:
@@ -59,3 +73,17 @@ class ContentFetch:
                     f"{location} did not answer within {timeout_seconds:g} s"
                 ) from None
             raise ContentUnavailableError(f"{location} is unreachable ({type(reason).__name__})") from None
+
+
+def _read_until(answer: Any, max_bytes: int, deadline: float) -> bytes:
+    """At most max_bytes + 1 bytes, in chunks; TimeoutError once the deadline passes (a server that
+    drips its answer can't keep the hook waiting past its timeout)."""
+    body = bytearray()
+    while len(body) <= max_bytes:
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        chunk = answer.read(min(CHUNK_BYTES, max_bytes + 1 - len(body)))
+        if not chunk:
+            break
+        body.extend(chunk)
+    return bytes(body)

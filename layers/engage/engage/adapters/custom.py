@@ -40,6 +40,9 @@ def signature(key: bytes, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+CUSTOM_CHANNEL_WAIT_SECONDS = 60  # longer than a custom channel function's timeout (30 s)
+
+
 class CustomDelivery:
     def __init__(
         self,

@@ -168,7 +168,7 @@ def test_a_campaign_calls_people_through_connect_within_its_rate_and_honours_voi
         return [
             e
             for e in c.stack.emulated.outbox.entries("connect", "StartOutboundVoiceContact")
-            if "response" in e and e["request"]["Attributes"]["Message"] == message
+            if "response" in e and (e["request"].get("Attributes") or {}).get("Message") == message
         ]
 
     def events():
@@ -197,22 +197,24 @@ def test_a_campaign_calls_people_through_connect_within_its_rate_and_honours_voi
 
 
 def test_the_connect_sample_places_its_calls_once(local_stack):
-    """events/connect_channel/: a custom delivery batch, delivered twice: Connect's ClientToken
-    keeps each call to one."""
+    from engage.connect_channel import client_token
+
+    """events/connect_channel/: a custom delivery batch, delivered twice: the send ledger keeps
+    each call to one."""
     batch = _sample("connect_channel/batch.json", APP_ID=f"calls{uuid.uuid4().hex[:8]}")
     first = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
     again = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
     assert first["error"] is None and first["payload"]["placed"] == ["sample-caller"]
     assert first["payload"]["skipped"] == {"sample-reader": "NOT_A_PHONE_ENDPOINT"}
     assert again["payload"] == first["payload"]
-    tokens = [
-        e["response"]["ContactId"]
+    placed = [
+        e
         for e in local_stack.emulated.outbox.entries("connect", "StartOutboundVoiceContact")
         if "response" in e
-        and e["request"]["Attributes"].get("EndpointId") == "sample-caller"
-        and e["request"]["Attributes"]["Message"] == batch["Data"]
+        and (e["request"].get("Attributes") or {}).get("EndpointId") == "sample-caller"
+        and e["request"]["ClientToken"] == client_token(batch, "sample-caller")
     ]
-    assert len(set(tokens)) == 1, "the second delivery got the first call back"
+    assert len(placed) == 1, "the second delivery called nobody (the send ledger)"
 
 
 def attachment_template(c: Campaigning) -> str:
@@ -272,7 +274,7 @@ def test_a_campaign_emails_each_reader_their_files_links_what_is_too_large_and_r
             e["request"]["Destination"]["ToAddresses"][0]: email.message_from_bytes(raw_of(e))
             for e in c.stack.emulated.outbox.entries("sesv2", "SendEmail")
             if "response" in e
-            and {"Name": "campaign_id", "Value": campaign["Id"]} in e["request"]["EmailTags"]
+            and {"Name": "campaign_id", "Value": campaign["Id"]} in (e["request"].get("EmailTags") or [])
         }
 
     assert wait_until(lambda: len(sent()) == 2, 60, 0.3), sorted(sent())

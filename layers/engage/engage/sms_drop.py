@@ -295,7 +295,7 @@ def send_request(drop: DropFile, row: DropRow, recipient: str) -> SendRequest:
 
 def queue_body(drop: DropFile, row: DropRow, recipient: str) -> str:
     """The FIFO message: the send request, and what the report needs about the row."""
-    document = json.loads(send_request(drop, row, recipient).to_body())
+    document = send_request(drop, row, recipient).to_document()
     document["Drop"] = {
         "Line": row.line,
         "ExternalCampaignId": row.external_campaign_id,

@@ -82,6 +82,10 @@ class SendRequest:
         return f"{self.app_id}#{self.request_id}#{self.activity_id or '-'}#{self.recipient_id}"
 
     def to_body(self) -> str:
+        return json.dumps(self.to_document(), separators=(",", ":"), ensure_ascii=False)
+
+    def to_document(self) -> dict[str, Any]:
+        """The queue message's body as a JSON object (to_body writes it)."""
         document: dict[str, Any] = {
             "ApplicationId": self.app_id,
             "RequestId": self.request_id,
@@ -100,7 +104,7 @@ class SendRequest:
             "MessagesPerSecond": self.max_rate,
         }
         document.update({k: v for k, v in optional.items() if v})
-        return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+        return document
 
 
 def address_recipient(key: bytes, app_id: str, channel: str, address: str) -> str:

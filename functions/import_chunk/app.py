@@ -13,7 +13,9 @@ from engage.runtime import services
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     body = services.objects.read(event["bucket"], event["key"])
-    result = import_chunk(event["app_id"], chunk_records(body), services.contacts)
+    result = import_chunk(
+        event["app_id"], chunk_records(body), services.contacts, event.get("mode", "register")
+    )
     services.objects.write_json(
         event["bucket"],
         f"{members_prefix(event['app_id'], event['job_id'])}part-{event['index']:05d}.json",

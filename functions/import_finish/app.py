@@ -1,10 +1,12 @@
 """Closes the import job: COMPLETED when every chunk was imported, else FAILED; the failure
 messages are cut to Pinpoint's 100. A completed job that asked for it defines an IMPORT segment
-named after the file; otherwise the member lists its chunks wrote are removed."""
+named after the file, or the next version of the imported segment it names (`segment_id`, whose
+previous member lists are then removed); otherwise the member lists its chunks wrote are removed."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.errors import ValidationError
 from engage.imports.job import imported_segment, members_prefix
 from engage.imports.reader import MAX_FAILURES
 from engage.obs import logger, metrics
@@ -25,10 +27,22 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bucket = job["Definition"]["S3Url"].removeprefix("s3://").split("/", 1)[0]
     members = members_prefix(job["ApplicationId"], job["Id"])
     # The segment exists before the job says COMPLETED: whoever sees the status can use it.
+    segment = None
     if status == "COMPLETED" and job["Definition"].get("DefineSegment"):
-        segment = imported_segment(job, job["TotalProcessed"] - job["TotalFailures"])
+        try:
+            replacing = _replaced_segment(event)
+            segment = imported_segment(job, job["TotalProcessed"] - job["TotalFailures"], replacing)
+        except (LookupError, ValidationError) as exc:  # the segment went away while the file was imported
+            status, failures = "FAILED", [str(exc), *failures][:MAX_FAILURES]
+    if segment is not None:
+        previous = services.segments.members(segment["ApplicationId"], segment["Id"]) if replacing else None
         services.segments.put(segment, f"s3://{bucket}/{members}")
-        logger.info("defined imported segment", extra={"segment_id": segment["Id"]})
+        if previous and previous != f"s3://{bucket}/{members}":
+            old_bucket, old_prefix = previous.removeprefix("s3://").split("/", 1)
+            services.objects.delete_prefix(old_bucket, old_prefix)
+        logger.info(
+            "defined imported segment", extra={"segment_id": segment["Id"], "version": segment["Version"]}
+        )
     else:  # no segment will ever read the member lists its chunks wrote
         removed = services.objects.delete_prefix(bucket, members)
         logger.info("removed member lists of a job without a segment", extra={"objects": removed})
@@ -37,3 +51,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         name="ImportsCompleted" if status == "COMPLETED" else "ImportsFailed", unit="Count", value=1
     )
     return job
+
+
+def _replaced_segment(event: dict[str, Any]) -> dict[str, Any] | None:
+    segment_id = event.get("segment_id")
+    if not segment_id:
+        return None
+    segment = services.segments.get(event["app_id"], segment_id)
+    if segment is None:
+        raise LookupError(f"segment {segment_id} does not exist in application {event['app_id']}")
+    return segment

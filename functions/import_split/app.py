@@ -26,13 +26,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             event.get("define_segment", True),
             event.get("segment_name"),
             event.get("format"),
+            event.get("mode", "register"),
         )
     )
     prefix = f"{WORK_PREFIX}{job_id}/"
     try:
         with services.objects.open(source.bucket, key) as stream:
             result = split(
-                read_endpoints(stream, services.contacts.quotas),
+                read_endpoints(
+                    stream, services.contacts.quotas, event.get("mode", "register"), event.get("header")
+                ),
                 int(services.settings.import_chunk_size),
                 lambda i, body: services.objects.write(source.bucket, f"{prefix}chunk-{i:05d}.jsonl", body),
             )
@@ -43,7 +46,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     manifest = services.objects.write_json(
         source.bucket,
         f"{prefix}manifest.json",
-        [{**chunk, "bucket": source.bucket, "job_id": job_id, "app_id": app_id} for chunk in result.chunks],
+        [
+            {
+                **chunk,
+                "bucket": source.bucket,
+                "job_id": job_id,
+                "app_id": app_id,
+                "mode": event.get("mode", "register"),
+            }
+            for chunk in result.chunks
+        ],
     )
     services.jobs.start_processing(app_id, job_id, len(result.chunks))
     metrics.add_metric(name="ImportRecords", unit="Count", value=result.records)

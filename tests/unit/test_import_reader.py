@@ -177,3 +177,33 @@ def test_processed_is_always_accepted_plus_rejected(rows):
     assert summary.processed == summary.accepted + summary.rejected
     assert summary.processed <= len(rows)
     assert all(f["line"] >= 2 for f in summary.failures)
+
+
+def test_an_update_file_needs_ids_not_addresses_and_keeps_the_fields_it_sets():
+    body = b"Id,Attributes.Tier,Metrics.spend\nc1,gold,120.5\n,silver,3\nc3,,\n"
+    records = list(read_endpoints(io.BytesIO(body), mode="update"))
+    assert [(r.line, r.endpoint_id, r.request, r.error) for r in records] == [
+        (2, "c1", {"Attributes": {"Tier": ["gold"]}, "Metrics": {"spend": 120.5}}, None),
+        (3, None, None, "Id: is required: the record names an endpoint that exists"),
+        (4, "c3", {}, None),
+    ]
+    with pytest.raises(ImportFormatError, match="an Id column is required"):
+        list(read_endpoints(io.BytesIO(b"Attributes.Tier\ngold\n"), mode="update"))
+
+
+def test_a_member_list_is_one_id_column():
+    records = list(read_endpoints(io.BytesIO(b"Id\nc1\nc2\n"), mode="members"))
+    assert [(r.endpoint_id, r.request) for r in records] == [("c1", {}), ("c2", {})]
+    with pytest.raises(ImportFormatError, match="a member list has one column, Id"):
+        list(read_endpoints(io.BytesIO(b"Id,Attributes.Tier\nc1,gold\n"), mode="members"))
+    with pytest.raises(ImportFormatError, match="import mode 'upsert'"):
+        list(read_endpoints(io.BytesIO(b"Id\nc1\n"), mode="upsert"))  # type: ignore[arg-type]
+
+
+def test_a_given_header_restores_the_case_athena_lowercased():
+    body = b'"id","attributes.favouritecolour"\n"c1","teal"\n'
+    header = ["Id", "Attributes.FavouriteColour"]
+    (record,) = read_endpoints(io.BytesIO(body), mode="update", header=header)
+    assert record.request == {"Attributes": {"FavouriteColour": ["teal"]}} and record.endpoint_id == "c1"
+    with pytest.raises(ImportFormatError, match=r"is not the expected Id, Attributes\.Plan"):
+        list(read_endpoints(io.BytesIO(body), mode="update", header=["Id", "Attributes.Plan"]))

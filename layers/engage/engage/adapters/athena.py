@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engage.errors import EngageError
+from engage.segment_query import CheckedQuery, QueryStatus
 
 DONE = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 
@@ -31,13 +32,39 @@ class AthenaQueries:
     clock: Callable[[], float] = time.monotonic
     last_execution: dict[str, Any] = field(default_factory=dict)
 
-    def run(self, sql: str) -> str:
-        """Runs one statement to completion; returns its query execution id."""
-        started = self.client.start_query_execution(
+    def start(self, sql: str, token: str | None = None) -> str:
+        """Starts one statement; the same `token` (32-128 characters) starts it once, however often
+        the caller is retried."""
+        return self.client.start_query_execution(
             QueryString=sql,
             WorkGroup=self.workgroup,
             QueryExecutionContext={"Database": self.database},
+            **({"ClientRequestToken": token} if token else {}),
         )["QueryExecutionId"]
+
+    def start_query(self, query: CheckedQuery, token: str) -> QueryStatus:
+        """A checked segment query started (once per token), and where it is."""
+        return self.status(self.start(query.sql, token))
+
+    def status(self, query_id: str) -> QueryStatus:
+        execution = self.client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+        status = execution["Status"]
+        return QueryStatus(
+            query_id,
+            status["State"],
+            status.get("StateChangeReason", "") if status["State"] in ("FAILED", "CANCELLED") else "",
+            execution.get("ResultConfiguration", {}).get("OutputLocation", "")
+            if status["State"] == "SUCCEEDED"
+            else "",
+        )
+
+    def stop(self, query_id: str) -> QueryStatus:
+        self.client.stop_query_execution(QueryExecutionId=query_id)
+        return self.status(query_id)
+
+    def run(self, sql: str) -> str:
+        """Runs one statement to completion; returns its query execution id."""
+        started = self.start(sql)
         deadline, pause = self.clock() + self.max_wait_seconds, self.first_pause
         while True:
             execution = self.client.get_query_execution(QueryExecutionId=started)["QueryExecution"]

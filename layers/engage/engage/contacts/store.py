@@ -107,6 +107,13 @@ class ContactStore:
         check_endpoint_id(endpoint_id)
         return self._apply(app_id, endpoint_id, validate_request(request, self.quotas))
 
+    def update_existing(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> Endpoint:
+        """Merges the request into an endpoint that exists (NotFoundError otherwise, also when it is
+        deleted while the merge is being written): a partial update never creates an endpoint."""
+        check_app_id(app_id)
+        check_endpoint_id(endpoint_id)
+        return self._apply(app_id, endpoint_id, validate_request(request, self.quotas), must_exist=True)
+
     def upsert_batch(self, app_id: str, items: Sequence[Mapping[str, Any]]) -> list[Endpoint]:
         """UpdateEndpointsBatch: at most 100 items and 7 MB. The whole batch is checked before any
         item is written, so a bad item rejects the request and nothing half-applies from it."""
@@ -179,9 +186,11 @@ class ContactStore:
         return deleted
 
     # --- internals ---------------------------------------------------------------------------
-    def _apply(self, app_id: str, endpoint_id: str, request: Endpoint) -> Endpoint:
+    def _apply(self, app_id: str, endpoint_id: str, request: Endpoint, must_exist: bool = False) -> Endpoint:
         for attempt in range(MAX_WRITE_ATTEMPTS):
             stored = self.repository.get(app_id, endpoint_id)
+            if stored is None and must_exist:
+                raise NotFoundError(f"endpoint {endpoint_id!r} does not exist in application {app_id}")
             endpoint = merge(
                 stored.endpoint if stored else None,
                 request,

@@ -14,8 +14,8 @@ from urllib.parse import unquote_plus, urlparse
 
 from engage.contacts import ContactStore
 from engage.contacts.model import check_app_id, now_iso
-from engage.errors import ValidationError
-from engage.imports.reader import MAX_FAILURES, ImportRecord
+from engage.errors import NotFoundError, ValidationError
+from engage.imports.reader import MAX_FAILURES, ImportMode, ImportRecord
 from engage.jobs import job_record
 
 IMPORT_PREFIX = "imports/"
@@ -138,17 +138,26 @@ class ChunkResult:
             self.failures.append(f"line {line}: {reason}")
 
 
-def import_chunk(app_id: str, records: Iterable[dict[str, Any]], store: ContactStore) -> ChunkResult:
-    """Upserts the accepted records of one chunk; a record the store refuses (a quota, a user's 16th
-    endpoint) is rejected with the store's reason. Writing a chunk twice writes the same endpoints."""
+def import_chunk(
+    app_id: str, records: Iterable[dict[str, Any]], store: ContactStore, mode: ImportMode = "register"
+) -> ChunkResult:
+    """Upserts the accepted records of one chunk (merges them into existing endpoints in "update"
+    mode, only checks that they exist in "members" mode); a record the store refuses (a quota, a
+    user's 16th endpoint, an endpoint that does not exist) is rejected with the store's reason.
+    Writing a chunk twice writes the same endpoints."""
     result = ChunkResult()
     for record in records:
         if record["error"]:
             result.reject(record["line"], record["error"])
             continue
         try:
-            store.upsert(app_id, record["id"], record["request"])
-        except ValidationError as exc:
+            if mode == "register":
+                store.upsert(app_id, record["id"], record["request"])
+            elif mode == "update":
+                store.update_existing(app_id, record["id"], record["request"])
+            else:
+                store.get(app_id, record["id"])
+        except (ValidationError, NotFoundError) as exc:
             result.reject(record["line"], str(exc))
             continue
         result.processed += 1
@@ -166,8 +175,10 @@ def new_job(
     define_segment: bool,
     name: str | None = None,
     file_format: str | None = None,
+    mode: ImportMode = "register",
 ) -> dict[str, Any]:
-    """Pinpoint's ImportJobResponse for a job that has just started."""
+    """Pinpoint's ImportJobResponse for a job that has just started (RegisterEndpoints is false
+    for a file that only updates or names existing endpoints)."""
     return job_record(
         job_id,
         app_id,
@@ -178,7 +189,7 @@ def new_job(
             "Format": file_format or _format(key),
             "DefineSegment": define_segment,
             "SegmentName": name or segment_name(key.rsplit("/", 1)[-1]),
-            "RegisterEndpoints": True,
+            "RegisterEndpoints": mode == "register",
         },
     )
 
@@ -194,6 +205,7 @@ INTERNAL_PREFIXES = (
     "validation-work/",
     "campaign-work/",
     "exports/",
+    "segment-queries/",  # federated segmentation's queries and results, imported by its workflow
 )
 
 
@@ -263,15 +275,19 @@ class JobStore(Protocol):
     def list(self, app_id: str | None = None) -> list[dict[str, Any]]: ...
 
 
-def imported_segment(job: dict[str, Any], accepted: int) -> dict[str, Any]:
-    """Pinpoint's SegmentResponse for the IMPORT segment an import job defines (named after the file)."""
+def imported_segment(
+    job: dict[str, Any], accepted: int, replacing: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Pinpoint's SegmentResponse for the IMPORT segment an import job defines (named after the file),
+    or, `replacing` an imported segment (CreateImportJob's SegmentId), that segment's next version."""
     definition = job["Definition"]
-    return {
+    now = job.get("CompletionDate") or now_iso()
+    segment = {
         "Id": job["Id"],
         "ApplicationId": job["ApplicationId"],
         "Name": definition["SegmentName"],
         "SegmentType": "IMPORT",
-        "CreationDate": job.get("CompletionDate") or now_iso(),
+        "CreationDate": now,
         "Version": 1,
         "ImportDefinition": {
             "ExternalId": job["Id"],
@@ -280,4 +296,18 @@ def imported_segment(job: dict[str, Any], accepted: int) -> dict[str, Any]:
             "Size": accepted,
             "ChannelCounts": {},
         },
+    }
+    if replacing is None:
+        return segment
+    if replacing.get("SegmentType") != "IMPORT" or replacing["ApplicationId"] != job["ApplicationId"]:
+        raise ValidationError(
+            "SegmentId", f"segment {replacing['Id']} is not an imported segment of this application"
+        )
+    return {
+        **segment,
+        "Id": replacing["Id"],
+        "Name": definition.get("SegmentName") or replacing["Name"],
+        "CreationDate": replacing["CreationDate"],
+        "LastModifiedDate": now,
+        "Version": int(replacing.get("Version", 1)) + 1,
     }

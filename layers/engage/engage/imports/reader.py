@@ -19,9 +19,9 @@ import io
 import itertools
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from engage.addresses import address_key, parse_channel
 from engage.contacts.model import (
@@ -39,6 +39,12 @@ MAX_FAILURES = 100  # Pinpoint's import job keeps at most 100 failure messages
 TOP_LEVEL = ("Id", "ChannelType", "Address", "EndpointStatus", "OptOut", "EffectiveDate", "RequestId")
 EXPORT_ONLY = ("ApplicationId", "CohortId", "CreationDate")  # fields Pinpoint exports carry, imports don't
 csv.field_size_limit(1024 * 1024)
+
+# What a file's records do: create or update endpoints (Pinpoint's RegisterEndpoints), merge their
+# fields into endpoints that exist ("update"), or only name existing endpoints ("members"). The last
+# two need an Id and no address: federated segmentation's "mutate" and "direct" results are these.
+ImportMode = Literal["register", "update", "members"]
+IMPORT_MODES: tuple[ImportMode, ...] = ("register", "update", "members")
 
 
 class ImportFormatError(ValidationError):
@@ -115,8 +121,17 @@ def has_bad_bytes(text: str) -> bool:
     return any("\udc80" <= c <= "\udcff" for c in text)
 
 
-def read_endpoints(stream: IO[bytes], quotas: Quotas = DEFAULT_QUOTAS) -> Iterator[ImportRecord]:
-    """Every record of an import file, in order, accepted or rejected with its reason."""
+def read_endpoints(
+    stream: IO[bytes],
+    quotas: Quotas = DEFAULT_QUOTAS,
+    mode: ImportMode = "register",
+    header: Sequence[str] | None = None,
+) -> Iterator[ImportRecord]:
+    """Every record of an import file, in order, accepted or rejected with its reason. A CSV file's
+    `header`, when given, is the spelling of its first row (which must match it but for case):
+    Athena writes result columns in lower case, and attribute names are case-sensitive."""
+    if mode not in IMPORT_MODES:
+        raise ImportFormatError(f"import mode {mode!r} is not one of {', '.join(IMPORT_MODES)}")
     text = lines(stream)
     line_no, first = 0, ""
     while not first.strip():
@@ -128,19 +143,21 @@ def read_endpoints(stream: IO[bytes], quotas: Quotas = DEFAULT_QUOTAS) -> Iterat
         raise ImportFormatError("not a text file (control characters in its first line)")
     rest = itertools.chain([first], text)
     if first.lstrip().startswith("{"):
-        yield from _json_lines(rest, line_no, quotas)
+        yield from _json_lines(rest, line_no, quotas, mode)
     else:
-        yield from _csv(rest, line_no, quotas)
+        yield from _csv(rest, line_no, quotas, mode, header)
 
 
 # --- JSON lines ----------------------------------------------------------------------------------
-def _json_lines(rest: Iterator[str], first_line: int, quotas: Quotas) -> Iterator[ImportRecord]:
+def _json_lines(
+    rest: Iterator[str], first_line: int, quotas: Quotas, mode: ImportMode
+) -> Iterator[ImportRecord]:
     for line_no, line in enumerate(rest, start=first_line):
         if line.strip():
-            yield _from_json(line, line_no, quotas)
+            yield _from_json(line, line_no, quotas, mode)
 
 
-def _from_json(line: str, line_no: int, quotas: Quotas) -> ImportRecord:
+def _from_json(line: str, line_no: int, quotas: Quotas, mode: ImportMode) -> ImportRecord:
     try:
         endpoint = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -149,7 +166,7 @@ def _from_json(line: str, line_no: int, quotas: Quotas) -> ImportRecord:
         return ImportRecord(line_no, error="a JSON line must hold one endpoint object")
     for key in EXPORT_ONLY:
         endpoint.pop(key, None)
-    return _checked(endpoint, line_no, quotas)
+    return _checked(endpoint, line_no, quotas, mode)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -184,16 +201,19 @@ def column(header: str) -> _Column:
     )
 
 
-def _csv(rest: Iterator[str], first_line: int, quotas: Quotas) -> Iterator[ImportRecord]:
+def _csv(
+    rest: Iterator[str], first_line: int, quotas: Quotas, mode: ImportMode, spelling: Sequence[str] | None
+) -> Iterator[ImportRecord]:
     reader = csv.reader(rest)
     header = next(reader)
+    if spelling is not None:
+        if [h.strip().lower() for h in header] != [h.lower() for h in spelling]:
+            raise ImportFormatError(
+                f"the header {', '.join(header)[:200]} is not the expected {', '.join(spelling)[:200]}"
+            )
+        header = list(spelling)
     columns = [column(h) for h in header]
-    names = {c.name for c in columns if c.section is None}
-    if "ChannelType" not in names or "Address" not in names:
-        raise ImportFormatError(
-            f"no usable header: ChannelType and Address columns are required, found "
-            f"{', '.join(h.strip() for h in header)[:200]}"
-        )
+    _check_header(header, columns, mode)
     previous_end = reader.line_num + first_line - 1
     for row in reader:
         start, previous_end = previous_end + 1, reader.line_num + first_line - 1
@@ -207,7 +227,20 @@ def _csv(rest: Iterator[str], first_line: int, quotas: Quotas) -> Iterator[Impor
         except ValidationError as exc:
             yield ImportRecord(start, error=str(exc))
             continue
-        yield _checked(endpoint, start, quotas)
+        yield _checked(endpoint, start, quotas, mode)
+
+
+def _check_header(header: list[str], columns: list[_Column], mode: ImportMode) -> None:
+    names = {c.name for c in columns if c.section is None}
+    found = ", ".join(h.strip() for h in header)[:200]
+    if mode == "register" and ("ChannelType" not in names or "Address" not in names):
+        raise ImportFormatError(
+            f"no usable header: ChannelType and Address columns are required, found {found}"
+        )
+    if mode != "register" and "Id" not in names:
+        raise ImportFormatError(f"no usable header: an Id column is required, found {found}")
+    if mode == "members" and len(columns) != 1:
+        raise ImportFormatError(f"a member list has one column, Id; found {found}")
 
 
 def _endpoint(columns: list[_Column], row: list[str]) -> dict[str, Any]:
@@ -240,11 +273,12 @@ def _number(value: str, field_name: str) -> float:
 
 
 # --- both ----------------------------------------------------------------------------------------
-def _checked(endpoint: dict[str, Any], line_no: int, quotas: Quotas) -> ImportRecord:
+def _checked(endpoint: dict[str, Any], line_no: int, quotas: Quotas, mode: ImportMode) -> ImportRecord:
     """An accepted record (validated, with its id) or a rejected one with the reason."""
     body = {k: v for k, v in endpoint.items() if k != "Id"}
     try:
-        request = _addressable(validate_request(body, quotas))
+        request = validate_request(body, quotas)
+        request = _addressable(request) if mode == "register" else _identified(endpoint, request)
         endpoint_id = check_endpoint_id(endpoint["Id"]) if endpoint.get("Id") else derived_id(request)
     except ValidationError as exc:
         return ImportRecord(line_no, error=str(exc))
@@ -257,6 +291,13 @@ def _addressable(request: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError("ChannelType", "is required")
     if "Address" not in request and request["ChannelType"] != "IN_APP":
         raise ValidationError("Address", "is required")
+    return request
+
+
+def _identified(endpoint: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """A record that updates or names an existing endpoint says which."""
+    if not endpoint.get("Id"):
+        raise ValidationError("Id", "is required: the record names an endpoint that exists")
     return request
 
 

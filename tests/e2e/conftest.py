@@ -71,6 +71,13 @@ SEGMENT_RULES = [
 ]
 
 
+# Federated segmentation reads a CRM's tables from this bucket (tests/e2e/test_segment_queries.py);
+# the schedule runs the named query spend_tiers for the application SCHEDULED_SEGMENT_APP.
+SEGMENT_DATA_BUCKET = "crm-lake-e2e"
+SCHEDULED_SEGMENT_APP = "fedsched01"
+SEGMENT_QUERY_SCHEDULE = "cron(17 3 * * ? *)"
+
+
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory):
     stack = LocalStack(state_dir=tmp_path_factory.mktemp("engage-local")).start()
@@ -78,6 +85,7 @@ def local_stack(tmp_path_factory):
         ses = stack.client("ses")  # the receipt rule set auto-reply joins (a deployment's own, given)
         ses.create_receipt_rule_set(RuleSetName="engage-inbound")
         ses.set_active_receipt_rule_set(RuleSetName="engage-inbound")
+        stack.client("s3").create_bucket(Bucket=SEGMENT_DATA_BUCKET)  # the customer's, not the stack's
         stack.deploy(  # small chunks and parts: a 120-row file needs five, 15 numbers need four;
             # failed sends come back after a second, and a send stuck mid-call turns UNCERTAIN in four
             parameters={
@@ -114,6 +122,15 @@ def local_stack(tmp_path_factory):
                 "VdmPollSeconds": "1",  # a VDM job is read every second, and cancelled after 10 reads
                 "VdmMaxPolls": "10",
                 "VdmLinkHours": "1",
+                "SegmentQueryEngine": "DUCKDB",
+                "SegmentQueryDatabase": "crm",
+                "SegmentQueryTables": "customers,orders",
+                "SegmentQueryDataBucket": SEGMENT_DATA_BUCKET,
+                "SegmentQueryDataPrefix": "tables/",
+                "SegmentQuerySchedule": SEGMENT_QUERY_SCHEDULE,
+                "SegmentQueryScheduledInput": json.dumps(
+                    {"ApplicationId": SCHEDULED_SEGMENT_APP, "Type": "mutate", "QueryName": "spend_tiers"}
+                ),
             }
         )
         stack.deploy(RUNTIME_APP, "runtime-test")

@@ -81,6 +81,23 @@ def get_segment(app_id: str, segment_id: str) -> Response:
     return json_response(200, services.segment_service.get(app_id, segment_id))
 
 
+@router.put(f"{APPS}/segments/<segment_id>")
+def update_segment(app_id: str, segment_id: str) -> Response:
+    app_id, segment_id = path_id(app_id), path_id(segment_id)
+    return json_response(200, services.segment_service.update(app_id, segment_id, json_body(router)))
+
+
+@router.delete(f"{APPS}/segments/<segment_id>")
+def delete_segment(app_id: str, segment_id: str) -> Response:
+    app_id, segment_id = path_id(app_id), path_id(segment_id)
+    members = services.segments.members(app_id, segment_id)
+    segment = services.segment_service.delete(app_id, segment_id, services.campaigns.list(app_id))
+    if members:  # an imported segment's member lists go with it
+        bucket, prefix = members.removeprefix("s3://").split("/", 1)
+        services.objects.delete_prefix(bucket, prefix)
+    return json_response(200, segment)
+
+
 @router.get(f"{APPS}/segments")
 def get_segments(app_id: str) -> Response:
     app_id = path_id(app_id)

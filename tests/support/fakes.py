@@ -88,6 +88,9 @@ class MemorySegments:
     def list(self, app_id: str) -> list[dict]:
         return [s for (app, _), (s, _) in self.items.items() if app == app_id]
 
+    def delete(self, app_id: str, segment_id: str) -> None:
+        self.items.pop((app_id, segment_id), None)
+
 
 class MemoryMemberLists:
     def __init__(self, lists: Mapping[str, list[list[str]]] | None = None) -> None:

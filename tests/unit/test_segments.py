@@ -267,3 +267,45 @@ def test_a_group_of_source_segments_alone_takes_their_members_whatever_its_type(
             },
         )
         assert ids(segments.evaluate(APP, made["Id"])) == ["e1", "s1"], kind
+
+
+def test_update_replaces_a_dimensional_definition_as_its_next_version(segments):
+    created = segments.create(
+        APP, {"Name": "gold", "Dimensions": {"Attributes": {"Plan": {"Values": ["gold"]}}}}
+    )
+    updated = segments.update(
+        APP, created["Id"], {"Name": "free", "Dimensions": {"Attributes": {"Plan": {"Values": ["free"]}}}}
+    )
+    assert (updated["Id"], updated["Version"], updated["CreationDate"]) == (
+        created["Id"],
+        2,
+        created["CreationDate"],
+    )
+    assert ids(segments.evaluate(APP, created["Id"])) == ["e2"]
+    segments.repository.put(
+        {**created, "Id": "imported", "SegmentType": "IMPORT"}, "s3://b/segment-members/x/"
+    )
+    with pytest.raises(ValidationError, match="import again with its SegmentId"):
+        segments.update(APP, "imported", {"Name": "x", "Dimensions": {"Attributes": {}}})
+    with pytest.raises(NotFoundError):
+        segments.update(APP, "nope", {"Name": "x", "Dimensions": {"Attributes": {}}})
+
+
+def test_delete_is_refused_while_a_segment_or_a_campaign_uses_it(segments):
+    base = segments.create(
+        APP, {"Name": "gold", "Dimensions": {"Attributes": {"Plan": {"Values": ["gold"]}}}}
+    )
+    group = segments.create(
+        APP,
+        {
+            "Name": "gold sms",
+            "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": base["Id"]}], "Dimensions": []}]},
+        },
+    )
+    with pytest.raises(ValidationError, match="is built on it"):
+        segments.delete(APP, base["Id"])
+    with pytest.raises(ValidationError, match="campaign c1 \\(offer\\) sends to it"):
+        segments.delete(APP, group["Id"], [{"Id": "c1", "Name": "offer", "SegmentId": group["Id"]}])
+    assert segments.delete(APP, group["Id"])["Id"] == group["Id"]
+    assert segments.delete(APP, base["Id"])["Id"] == base["Id"]
+    assert segments.list(APP) == []

@@ -43,6 +43,9 @@ class DynamoSegmentStore:
         item = self._item(app_id, segment_id)
         return item.get("members") if item else None
 
+    def delete(self, app_id: str, segment_id: str) -> None:
+        self.client.delete_item(TableName=self.table, Key={"pk": {"S": f"SEG#{app_id}#{segment_id}"}})
+
     def list(self, app_id: str) -> list[dict[str, Any]]:
         """The application's segments, oldest first (a filtered scan: definitions are few)."""
         items = scan_items(

@@ -29,6 +29,7 @@ class SegmentRepository(Protocol):
     def get(self, app_id: str, segment_id: str) -> dict[str, Any] | None: ...
     def members(self, app_id: str, segment_id: str) -> str | None: ...
     def list(self, app_id: str) -> list[dict[str, Any]]: ...
+    def delete(self, app_id: str, segment_id: str) -> None: ...
 
 
 class EndpointSource(Protocol):
@@ -67,6 +68,46 @@ class Segments:
 
     def list(self, app_id: str) -> list[dict[str, Any]]:
         return self.repository.list(app_id)
+
+    def update(self, app_id: str, segment_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """UpdateSegment: the request replaces a dimensional segment's definition, as its next
+        version. An imported segment changes by importing again (CreateImportJob with SegmentId)."""
+        current = self.get(app_id, segment_id)
+        if current["SegmentType"] != "DIMENSIONAL":
+            raise ValidationError(
+                "SegmentId",
+                f"segment {segment_id!r} is imported: import again with its SegmentId to change it",
+            )
+        segment = {
+            **new_segment(app_id, request, segment_id),
+            "CreationDate": current["CreationDate"],
+            "Version": int(current["Version"]) + 1,
+        }
+        self._plan(app_id, segment)
+        self.repository.put(segment)
+        return segment
+
+    def delete(
+        self, app_id: str, segment_id: str, used_by: Sequence[Mapping[str, Any]] = ()
+    ) -> dict[str, Any]:
+        """DeleteSegment. Refused while another segment is built on it or one of `used_by` (the
+        application's campaigns) sends to it: they would break at their next run."""
+        segment = self.get(app_id, segment_id)
+        for other in self.repository.list(app_id):
+            sources = [
+                source.get("Id")
+                for group in (other.get("SegmentGroups") or {}).get("Groups", [])
+                for source in group.get("SourceSegments", [])
+            ]
+            if segment_id in sources:
+                raise ValidationError("SegmentId", f"segment {other['Id']} ({other['Name']}) is built on it")
+        for campaign in used_by:
+            if campaign.get("SegmentId") == segment_id:
+                raise ValidationError(
+                    "SegmentId", f"campaign {campaign['Id']} ({campaign.get('Name')}) sends to it"
+                )
+        self.repository.delete(app_id, segment_id)
+        return segment
 
     def evaluate(
         self,

@@ -1,0 +1,496 @@
+"""Copying segments, templates and campaigns from one application to another, in the same stack or
+another region's (A17, rebuilt for campaigns; journeys were never part of this product).
+
+What a campaign needs comes with it: its segment (and the segments that one is built on) and its
+templates. Ids are remapped: a copied campaign sends to the copy of its segment, a copied segment
+group to the copies of its sources. Every copy carries the tag `engage:copied-from` naming its
+original, so copying again updates the copies instead of duplicating them, and removing a copy
+finds exactly what it made. Copied campaigns are created paused: a copy never sends by itself.
+
+A plan says what would change (create, update with the fields that differ, unchanged, skip with the
+reason) before anything is written: that is the dry run. Imported segments are not copied (their
+members are endpoints of the source application); what depends on them is skipped, saying so."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from engage.errors import EngageError, ValidationError
+from engage.templates.model import OTHER_FIELDS, TEXT_FIELDS
+
+COPY_TAG = "engage:copied-from"
+TEMPLATE_KINDS = tuple(TEXT_FIELDS)  # EMAIL, SMS, VOICE, PUSH
+TEMPLATE_SLOTS = {
+    "EmailTemplate": "EMAIL",
+    "SMSTemplate": "SMS",
+    "VoiceTemplate": "VOICE",
+    "PushTemplate": "PUSH",
+}
+SEGMENT_FIELDS = ("Name", "Dimensions", "SegmentGroups")
+CAMPAIGN_RESPONSE_ONLY = (
+    *("Id", "ApplicationId", "Arn", "CreationDate", "LastModifiedDate", "Version", "State", "DefaultState"),
+)
+FUNCTION_FIELDS = (("Hook", "LambdaFunctionName"), ("CustomDeliveryConfiguration", "DeliveryUri"))
+
+
+class ProjectCallError(EngageError):
+    """A call to one side's API failed; the message names the call and the service's reason."""
+
+
+@dataclass(frozen=True)
+class TemplateRef:
+    name: str
+    kind: str  # EMAIL | SMS | VOICE | PUSH
+
+    @classmethod
+    def parse(cls, text: str) -> TemplateRef:
+        name, _, kind = text.partition(":")
+        if not name or kind.upper() not in TEMPLATE_KINDS:
+            raise ValidationError("Templates", f"{text!r} is not <name>:<{'|'.join(TEMPLATE_KINDS)}>")
+        return cls(name, kind.upper())
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.kind}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    campaigns: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    templates: tuple[TemplateRef, ...] = ()
+    everything: bool = False  # every campaign and segment of the source (and their templates)
+
+    @classmethod
+    def parse(cls, document: Mapping[str, Any]) -> Selection:
+        """From a custom resource's properties (Campaigns, Segments, Templates, All)."""
+
+        def names(key: str) -> tuple[str, ...]:
+            value = document.get(key) or []
+            if isinstance(value, str):
+                value = [v for v in value.split(",") if v.strip()]
+            if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+                raise ValidationError(key, "must be a list of ids")
+            return tuple(v.strip() for v in value)
+
+        everything = str(document.get("All", "false")).lower() == "true"
+        selection = cls(
+            names("Campaigns"),
+            names("Segments"),
+            tuple(TemplateRef.parse(t) for t in names("Templates")),
+            everything,
+        )
+        if not (everything or selection.campaigns or selection.segments or selection.templates):
+            raise ValidationError("Campaigns", "name campaigns, segments or templates to copy (or All: true)")
+        return selection
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # template | segment | campaign
+    source: str  # the original's id (a template's name:TYPE)
+    name: str
+    # planned: create | update | unchanged | skip | delete; applied: created | updated | deleted | failed
+    action: str
+    target: str | None = None  # the copy's id
+    reason: str = ""
+    changes: tuple[str, ...] = ()  # the fields an update changes
+    original: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    paused: bool = True  # a campaign copy's IsPaused: created paused, an update keeps the copy's own
+
+    def to_json(self) -> dict[str, Any]:
+        document = {"Kind": self.kind, "Source": self.source, "Name": self.name, "Action": self.action}
+        if self.target:
+            document["Target"] = self.target
+        if self.reason:
+            document["Reason"] = self.reason
+        if self.changes:
+            document["Changes"] = list(self.changes)
+        return document
+
+
+class Project(Protocol):
+    """One application behind a Pinpoint-compatible API (engage.adapters.pinpoint_project)."""
+
+    label: str  # <region>/<application id>: what a copy's tag names as its origin
+    endpoint: str  # the API it is reached through: templates are shared by everything behind it
+
+    def segments(self) -> list[dict[str, Any]]: ...
+    def campaigns(self) -> list[dict[str, Any]]: ...
+    def templates(self) -> list[dict[str, Any]]: ...
+    def template(self, ref: TemplateRef) -> dict[str, Any] | None: ...
+    def create_segment(self, request: Mapping[str, Any]) -> dict[str, Any]: ...
+    def update_segment(self, segment_id: str, request: Mapping[str, Any]) -> dict[str, Any]: ...
+    def delete_segment(self, segment_id: str) -> None: ...
+    def create_campaign(self, request: Mapping[str, Any]) -> dict[str, Any]: ...
+    def update_campaign(self, campaign_id: str, request: Mapping[str, Any]) -> dict[str, Any]: ...
+    def delete_campaign(self, campaign_id: str) -> None: ...
+    def create_template(self, ref: TemplateRef, request: Mapping[str, Any]) -> None: ...
+    def update_template(self, ref: TemplateRef, request: Mapping[str, Any]) -> None: ...
+    def delete_template(self, ref: TemplateRef) -> None: ...
+
+
+def origin(label: str, kind: str, source_id: str) -> str:
+    """The copy tag's value: which project's which object this is a copy of."""
+    return f"{label}/{kind}s/{source_id}"
+
+
+# --- planning ------------------------------------------------------------------------------------
+def plan(source: Project, target: Project, selection: Selection, prune: bool = False) -> list[Step]:
+    """What copying `selection` would do, in the order it would be done; writes nothing."""
+    if source.label == target.label:
+        raise ValidationError("TargetApplicationId", "copying an application onto itself")
+    segments = {s["Id"]: s for s in source.segments()}
+    campaigns = {c["Id"]: c for c in source.campaigns()}
+    wanted_campaigns = list(campaigns) if selection.everything else list(selection.campaigns)
+    for campaign_id in wanted_campaigns:
+        if campaign_id not in campaigns:
+            raise ValidationError("Campaigns", f"no campaign {campaign_id} in {source.label}")
+    roots = [*(segments if selection.everything else selection.segments)]
+    roots += [campaigns[c]["SegmentId"] for c in wanted_campaigns]
+    for segment_id in roots:
+        if segment_id not in segments:
+            raise ValidationError("Segments", f"no segment {segment_id} in {source.label}")
+    refs = list(
+        dict.fromkeys(
+            [*selection.templates, *(r for c in wanted_campaigns for r in template_refs(campaigns[c]))]
+        )
+    )
+    copies = _copies(target, source.label)
+    steps = [_template_step(source, target, ref, copies) for ref in refs]
+    skipped_templates = {s.source: s.reason for s in steps if s.action == "skip" and s.target is None}
+    segment_steps: dict[str, Step] = {}
+    for segment_id in _dependencies_first(roots, segments):
+        segment_steps[segment_id] = _segment_step(segments[segment_id], segment_steps, copies, source.label)
+    steps += segment_steps.values()
+    for campaign_id in dict.fromkeys(wanted_campaigns):
+        steps.append(
+            _campaign_step(campaigns[campaign_id], segment_steps, skipped_templates, copies, source, target)
+        )
+    if prune:
+        planned = {origin(source.label, s.kind, s.source) for s in steps}
+        steps += _removals(target, source.label, keep=planned)
+    return steps
+
+
+def template_refs(campaign: Mapping[str, Any]) -> list[TemplateRef]:
+    configurations = [campaign.get("TemplateConfiguration") or {}]
+    configurations += [
+        t.get("TemplateConfiguration") or {} for t in campaign.get("AdditionalTreatments") or []
+    ]
+    return [
+        TemplateRef(configuration[slot]["Name"], kind)
+        for configuration in configurations
+        for slot, kind in TEMPLATE_SLOTS.items()
+        if (configuration.get(slot) or {}).get("Name")
+    ]
+
+
+def _copies(target: Project, label: str) -> dict[str, dict[str, Any]]:
+    """The target's objects that are copies from `label`, by their tag (the tag's path names the
+    kind: <label>/<kind>s/<id>)."""
+    found: dict[str, dict[str, Any]] = {}
+    for items in (target.segments(), target.campaigns(), target.templates()):
+        for item in items:
+            tag = (item.get("tags") or {}).get(COPY_TAG, "")
+            if tag.startswith(f"{label}/"):
+                found[tag] = item
+    return found
+
+
+def _dependencies_first(roots: Iterable[str], segments: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    ordered: list[str] = []
+
+    def visit(segment_id: str, path: tuple[str, ...]) -> None:
+        if segment_id in ordered or segment_id in path or segment_id not in segments:
+            return
+        for source_id in sources_of(segments[segment_id]):
+            visit(source_id, (*path, segment_id))
+        ordered.append(segment_id)
+
+    for root in roots:
+        visit(root, ())
+    return ordered
+
+
+def sources_of(segment: Mapping[str, Any]) -> list[str]:
+    return [
+        source["Id"]
+        for group in (segment.get("SegmentGroups") or {}).get("Groups", [])
+        for source in group.get("SourceSegments", [])
+        if source.get("Id")
+    ]
+
+
+def _template_step(source: Project, target: Project, ref: TemplateRef, copies: Mapping[str, Any]) -> Step:
+    original = source.template(ref)
+    if original is None:
+        return Step(
+            "template", str(ref), ref.name, "skip", reason=f"no {ref.kind} template {ref.name} in the source"
+        )
+    if source.endpoint == target.endpoint:
+        return Step(
+            "template", str(ref), ref.name, "unchanged", ref.name, "templates are shared within a stack"
+        )
+    request = template_request(original, tag=origin(source.label, "template", str(ref)))
+    existing = target.template(ref)
+    if existing is None:
+        return Step("template", str(ref), ref.name, "create", ref.name, original=original)
+    changes = _differences(template_request(existing), request)
+    if not changes:
+        return Step("template", str(ref), ref.name, "unchanged", ref.name)
+    if origin(source.label, "template", str(ref)) not in copies:
+        return Step(
+            "template",
+            str(ref),
+            ref.name,
+            "skip",
+            ref.name,
+            f"the target has a different {ref.kind} template {ref.name}, not a copy: it is left as it is",
+            changes,
+        )
+    return Step("template", str(ref), ref.name, "update", ref.name, changes=changes, original=original)
+
+
+def _segment_step(
+    segment: Mapping[str, Any], planned: Mapping[str, Step], copies: Mapping[str, Any], label: str
+) -> Step:
+    key = origin(label, "segment", segment["Id"])
+    existing = copies.get(key)
+    if segment.get("SegmentType") != "DIMENSIONAL":
+        return Step(
+            "segment",
+            segment["Id"],
+            segment["Name"],
+            "skip",
+            reason="imported: its members are the source application's endpoints (export, then import them)",
+        )
+    for source_id in sources_of(segment):
+        step = planned.get(source_id)
+        if step is None or step.action in ("skip", "failed"):
+            return Step(
+                "segment",
+                segment["Id"],
+                segment["Name"],
+                "skip",
+                reason=f"built on segment {source_id}, which is not copied",
+            )
+    if existing is None:
+        return Step("segment", segment["Id"], segment["Name"], "create", original=segment)
+    ids = {s.source: s.target or f"<copy of {s.source}>" for s in planned.values()}
+    changes = _differences(segment_request(existing, {}), segment_request(segment, ids, key))
+    return Step(
+        "segment",
+        segment["Id"],
+        segment["Name"],
+        "update" if changes else "unchanged",
+        existing["Id"],
+        changes=changes,
+        original=segment,
+    )
+
+
+def _campaign_step(
+    campaign: Mapping[str, Any],
+    segments: Mapping[str, Step],
+    skipped_templates: Mapping[str, str],
+    copies: Mapping[str, Any],
+    source: Project,
+    target: Project,
+) -> Step:
+    name = campaign.get("Name", "")
+    segment = segments[campaign["SegmentId"]]
+    if segment.action == "skip":
+        return Step(
+            "campaign", campaign["Id"], name, "skip", reason=f"its segment {segment.source}: {segment.reason}"
+        )
+    for ref in template_refs(campaign):
+        if str(ref) in skipped_templates:
+            return Step(
+                "campaign",
+                campaign["Id"],
+                name,
+                "skip",
+                reason=f"its template {ref}: {skipped_templates[str(ref)]}",
+            )
+    notes = _function_notes(campaign, source.label.split("/")[0], target.label.split("/")[0])
+    key = origin(source.label, "campaign", campaign["Id"])
+    existing = copies.get(key)
+    if existing is None:
+        return Step("campaign", campaign["Id"], name, "create", reason=notes, original=campaign)
+    ids = {s.source: s.target or f"<copy of {s.source}>" for s in segments.values()}
+    paused = bool(existing.get("IsPaused"))
+    changes = _differences(
+        campaign_request(existing, {}, paused=paused), campaign_request(campaign, ids, key, paused)
+    )
+    action = "update" if changes else "unchanged"
+    return Step("campaign", campaign["Id"], name, action, existing["Id"], notes, changes, campaign, paused)
+
+
+def _function_notes(campaign: Mapping[str, Any], source_region: str, target_region: str) -> str:
+    if source_region == target_region:
+        return ""
+    named = [
+        (campaign.get(section) or {}).get(key, "")
+        for section, key in FUNCTION_FIELDS
+        if f":{source_region}:" in (campaign.get(section) or {}).get(key, "")
+    ]
+    return f"names functions in {source_region}: {', '.join(named)}" if named else ""
+
+
+def _removals(target: Project, label: str, keep: set[str]) -> list[Step]:
+    """Deleting the copies from `label` that are not in `keep`: campaigns, then segments (groups
+    before the segments they are built on), then templates."""
+    copies = {tag: item for tag, item in _copies(target, label).items() if tag not in keep}
+
+    def of(kind: str) -> dict[str, dict[str, Any]]:
+        return {tag: item for tag, item in copies.items() if tag.startswith(f"{label}/{kind}s/")}
+
+    steps = [
+        Step("campaign", tag.rsplit("/", 1)[1], item.get("Name", ""), "delete", item["Id"])
+        for tag, item in of("campaign").items()
+    ]
+    segments = {item["Id"]: item for item in of("segment").values()}
+    for segment_id in reversed(_dependencies_first(segments, segments)):
+        item = segments[segment_id]
+        steps.append(
+            Step("segment", item["tags"][COPY_TAG].rsplit("/", 1)[1], item["Name"], "delete", segment_id)
+        )
+    steps += [
+        Step("template", tag.rsplit("/", 1)[1], item["TemplateName"], "delete", item["TemplateName"])
+        for tag, item in of("template").items()
+    ]
+    return steps
+
+
+def removals(target: Project, label: str) -> list[Step]:
+    """What removing every copy from `label` would delete (a custom resource's Delete)."""
+    return _removals(target, label, keep=set())
+
+
+# --- requests ------------------------------------------------------------------------------------
+def segment_request(
+    segment: Mapping[str, Any], ids: Mapping[str, str], tag: str | None = None
+) -> dict[str, Any]:
+    request = {k: json.loads(json.dumps(segment[k])) for k in SEGMENT_FIELDS if segment.get(k)}
+    for group in (request.get("SegmentGroups") or {}).get("Groups", []):
+        group["SourceSegments"] = [
+            {"Id": ids.get(source["Id"], source["Id"])} for source in group.get("SourceSegments", [])
+        ]  # no Version: the copy's latest
+    request["tags"] = {**(segment.get("tags") or {}), **({COPY_TAG: tag} if tag else {})}
+    return request
+
+
+def campaign_request(
+    campaign: Mapping[str, Any], ids: Mapping[str, str], tag: str | None = None, paused: bool = True
+) -> dict[str, Any]:
+    request = {k: json.loads(json.dumps(v)) for k, v in campaign.items() if k not in CAMPAIGN_RESPONSE_ONLY}
+    request["SegmentId"] = ids.get(campaign["SegmentId"], campaign["SegmentId"])
+    request.pop("SegmentVersion", None)  # the copy's latest
+    for treatment in request.get("AdditionalTreatments") or []:
+        treatment.pop("Id", None)
+    request["IsPaused"] = paused
+    request["tags"] = {**(campaign.get("tags") or {}), **({COPY_TAG: tag} if tag else {})}
+    return request
+
+
+def template_request(template: Mapping[str, Any], tag: str | None = None) -> dict[str, Any]:
+    kind = template["TemplateType"]
+    names = (*TEXT_FIELDS[kind], *OTHER_FIELDS[kind], "DefaultSubstitutions")
+    request = {k: template[k] for k in names if template.get(k) is not None}
+    request["tags"] = {**(template.get("tags") or {}), **({COPY_TAG: tag} if tag else {})}
+    return request
+
+
+def _differences(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            k
+            for k in {*current, *wanted}
+            if json.dumps(current.get(k), sort_keys=True) != json.dumps(wanted.get(k), sort_keys=True)
+        )
+    )
+
+
+# --- applying ------------------------------------------------------------------------------------
+def apply(steps: Sequence[Step], source: Project, target: Project) -> list[Step]:
+    """Carries out a plan in its order; each step's outcome, a failure with its reason (and what
+    depends on a failed step skipped), never a half-told story."""
+    ids: dict[str, str] = {s.source: s.target for s in steps if s.kind == "segment" and s.target}
+    failed: dict[str, str] = {}
+    done: list[Step] = []
+    for step in steps:
+        blocker = _blocked(step, failed)
+        if blocker:
+            done.append(replace(step, action="skip", reason=blocker))
+            failed[f"{step.kind}:{step.source}"] = blocker
+            continue
+        try:
+            outcome = _carry_out(step, source, target, ids)
+        except EngageError as exc:
+            outcome = replace(step, action="failed", reason=str(exc))
+            failed[f"{step.kind}:{step.source}"] = str(exc)
+        if outcome.kind == "segment" and outcome.target:
+            ids[outcome.source] = outcome.target
+        done.append(outcome)
+    return done
+
+
+def _blocked(step: Step, failed: Mapping[str, str]) -> str:
+    if step.original is None or not failed:
+        return ""
+    needs = []
+    if step.kind == "segment":
+        needs = [f"segment:{s}" for s in sources_of(step.original)]
+    elif step.kind == "campaign":
+        needs = [
+            f"segment:{step.original['SegmentId']}",
+            *(f"template:{r}" for r in template_refs(step.original)),
+        ]
+    for need in needs:
+        if need in failed:
+            return f"{need.replace(':', ' ', 1)} was not copied: {failed[need]}"
+    return ""
+
+
+def _carry_out(step: Step, source: Project, target: Project, ids: Mapping[str, str]) -> Step:
+    tag = origin(source.label, step.kind, step.source)
+    if step.action == "delete":
+        if step.kind == "campaign":
+            target.delete_campaign(step.target or "")
+        elif step.kind == "segment":
+            target.delete_segment(step.target or "")
+        else:
+            target.delete_template(TemplateRef.parse(step.source))
+        return replace(step, action="deleted")
+    if step.action not in ("create", "update") or step.original is None:
+        return step
+    if step.kind == "template":
+        ref = TemplateRef.parse(step.source)
+        request = template_request(step.original, tag)
+        (target.create_template if step.action == "create" else target.update_template)(ref, request)
+        return replace(step, action=f"{step.action}d", target=ref.name)
+    if step.kind == "segment":
+        request = segment_request(step.original, ids, tag)
+        made = (
+            target.create_segment(request)
+            if step.action == "create"
+            else target.update_segment(step.target or "", request)
+        )
+        return replace(step, action=f"{step.action}d", target=made["Id"])
+    request = campaign_request(step.original, ids, tag, step.paused)
+    made = (
+        target.create_campaign(request)
+        if step.action == "create"
+        else target.update_campaign(step.target or "", request)
+    )
+    return replace(step, action=f"{step.action}d", target=made["Id"])
+
+
+def summary(steps: Sequence[Step]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for step in steps:
+        counts[step.action] = counts.get(step.action, 0) + 1
+    return counts

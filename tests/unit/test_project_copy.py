@@ -1,0 +1,281 @@
+"""Copying segments, templates and campaigns between applications (engage.project_copy) over two
+in-memory projects: dependencies come along, ids are remapped, copies are tagged and found again,
+a dry run writes nothing, imported segments and what needs them are skipped with the reason,
+failures stop only what depends on them, and removal deletes exactly the copies."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+
+import pytest
+from engage.errors import ValidationError
+from engage.project_copy import (
+    COPY_TAG,
+    ProjectCallError,
+    Selection,
+    TemplateRef,
+    apply,
+    plan,
+    removals,
+    summary,
+)
+
+_ids = itertools.count(1)
+
+
+class MemoryProject:
+    def __init__(self, region: str, app_id: str, endpoint: str, templates: dict | None = None) -> None:
+        self.label, self.endpoint = f"{region}/{app_id}", endpoint
+        self.segment_items: dict[str, dict] = {}
+        self.campaign_items: dict[str, dict] = {}
+        self.template_items = templates if templates is not None else {}
+        self.writes: list[tuple[str, str]] = []
+        self.fail_on: set[str] = set()
+
+    def _write(self, operation: str, name: str) -> None:
+        if operation in self.fail_on:
+            raise ProjectCallError(f"{operation} on {self.label}: BadRequestException: refused")
+        self.writes.append((operation, name))
+
+    def segments(self):
+        return [copy.deepcopy(s) for s in self.segment_items.values()]
+
+    def campaigns(self):
+        return [copy.deepcopy(c) for c in self.campaign_items.values()]
+
+    def templates(self):
+        return [copy.deepcopy(t) for t in self.template_items.values()]
+
+    def template(self, ref):
+        found = self.template_items.get(str(ref))
+        return copy.deepcopy(found) if found else None
+
+    def create_segment(self, request, segment_type="DIMENSIONAL"):
+        self._write("create_segment", request["Name"])
+        segment = {
+            **copy.deepcopy(request),
+            "Id": f"seg{next(_ids)}",
+            "SegmentType": segment_type,
+            "Version": 1,
+        }
+        self.segment_items[segment["Id"]] = segment
+        return segment
+
+    def update_segment(self, segment_id, request):
+        self._write("update_segment", segment_id)
+        current = self.segment_items[segment_id]
+        self.segment_items[segment_id] = {
+            **copy.deepcopy(request),
+            "Id": segment_id,
+            "SegmentType": "DIMENSIONAL",
+            "Version": current["Version"] + 1,
+        }
+        return self.segment_items[segment_id]
+
+    def delete_segment(self, segment_id):
+        self._write("delete_segment", segment_id)
+        del self.segment_items[segment_id]
+
+    def create_campaign(self, request):
+        self._write("create_campaign", request.get("Name", ""))
+        campaign = {
+            **copy.deepcopy(request),
+            "Id": f"cmp{next(_ids)}",
+            "Version": 1,
+            "State": {"CampaignStatus": "x"},
+        }
+        self.campaign_items[campaign["Id"]] = campaign
+        return campaign
+
+    def update_campaign(self, campaign_id, request):
+        self._write("update_campaign", campaign_id)
+        self.campaign_items[campaign_id] = {**copy.deepcopy(request), "Id": campaign_id, "Version": 2}
+        return self.campaign_items[campaign_id]
+
+    def delete_campaign(self, campaign_id):
+        self._write("delete_campaign", campaign_id)
+        del self.campaign_items[campaign_id]
+
+    def create_template(self, ref, request):
+        self._write("create_template", str(ref))
+        self.template_items[str(ref)] = {
+            **copy.deepcopy(request),
+            "TemplateName": ref.name,
+            "TemplateType": ref.kind,
+        }
+
+    def update_template(self, ref, request):
+        self._write("update_template", str(ref))
+        self.template_items[str(ref)] = {
+            **copy.deepcopy(request),
+            "TemplateName": ref.name,
+            "TemplateType": ref.kind,
+        }
+
+    def delete_template(self, ref):
+        self._write("delete_template", str(ref))
+        del self.template_items[str(ref)]
+
+
+GOLD = {"Name": "gold", "Dimensions": {"Attributes": {"Plan": {"Values": ["gold"]}}}}
+WELCOME = {
+    "TemplateName": "welcome",
+    "TemplateType": "SMS",
+    "Body": "Hi {{User.UserAttributes.Name}}",
+    "tags": {},
+}
+
+
+@pytest.fixture
+def source():
+    project = MemoryProject("us-east-1", "shop", "https://api-us")
+    project.template_items["welcome:SMS"] = dict(WELCOME)
+    gold = project.create_segment(GOLD)
+    sms = project.create_segment(
+        {
+            "Name": "gold sms",
+            "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": gold["Id"], "Version": 1}]}]},
+        }
+    )
+    project.create_campaign(
+        {
+            "Name": "welcome",
+            "SegmentId": sms["Id"],
+            "SegmentVersion": 1,
+            "Schedule": {"StartTime": "IMMEDIATE"},
+            "TemplateConfiguration": {"SMSTemplate": {"Name": "welcome"}},
+            "AdditionalTreatments": [{"Id": "1", "SizePercent": 10, "MessageConfiguration": {}}],
+            "Hook": {
+                "LambdaFunctionName": "arn:aws:lambda:us-east-1:1:function:engage-hook-x",
+                "Mode": "FILTER",
+            },
+        }
+    )
+    project.writes.clear()
+    return project
+
+
+def campaign_id(project, name="welcome"):
+    return next(c["Id"] for c in project.campaign_items.values() if c["Name"] == name)
+
+
+def test_a_campaign_brings_its_segments_in_order_and_its_templates_with_ids_remapped(source):
+    target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
+    steps = plan(source, target, Selection(campaigns=(campaign_id(source),)))
+    assert [(s.kind, s.name, s.action) for s in steps] == [
+        ("template", "welcome", "create"),
+        ("segment", "gold", "create"),
+        ("segment", "gold sms", "create"),
+        ("campaign", "welcome", "create"),
+    ]
+    assert "names functions in us-east-1" in steps[-1].reason
+    assert target.writes == [], "a plan (the dry run) writes nothing"
+    done = apply(steps, source, target)
+    assert summary(done) == {"created": 4}
+    gold_copy, group_copy = (
+        next(s for s in target.segments() if s["Name"] == n) for n in ("gold", "gold sms")
+    )
+    assert group_copy["SegmentGroups"]["Groups"][0]["SourceSegments"] == [{"Id": gold_copy["Id"]}]
+    (campaign,) = target.campaigns()
+    assert campaign["SegmentId"] == group_copy["Id"] and "SegmentVersion" not in campaign
+    assert campaign["IsPaused"] is True, "a copy never sends by itself"
+    assert campaign["AdditionalTreatments"] == [{"SizePercent": 10, "MessageConfiguration": {}}]
+    assert campaign["tags"][COPY_TAG] == f"us-east-1/shop/campaigns/{campaign_id(source)}"
+    assert target.template_items["welcome:SMS"]["Body"] == WELCOME["Body"]
+    assert target.template_items["welcome:SMS"]["tags"][COPY_TAG] == "us-east-1/shop/templates/welcome:SMS"
+
+
+def test_copying_again_updates_what_changed_and_keeps_the_copys_paused_state(source):
+    target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
+    selection = Selection(campaigns=(campaign_id(source),))
+    apply(plan(source, target, selection), source, target)
+    again = plan(source, target, selection)
+    assert {s.action for s in again} == {"unchanged"}, again
+    (copied,) = target.campaigns()
+    target.campaign_items[copied["Id"]]["IsPaused"] = False  # the marketer resumed the copy
+    source.segment_items[next(iter(source.segment_items))]["Dimensions"] = {
+        "Attributes": {"Plan": {"Values": ["gold", "platinum"]}}
+    }
+    source.campaign_items[campaign_id(source)]["Schedule"] = {"StartTime": "2027-01-01T10:00:00Z"}
+    steps = plan(source, target, selection)
+    assert [(s.kind, s.action, s.changes) for s in steps] == [
+        ("template", "unchanged", ()),
+        ("segment", "update", ("Dimensions",)),
+        ("segment", "unchanged", ()),
+        ("campaign", "update", ("Schedule",)),
+    ]
+    done = apply(steps, source, target)
+    assert summary(done) == {"unchanged": 2, "updated": 2}
+    assert len(target.campaigns()) == 1 and target.campaigns()[0]["IsPaused"] is False
+
+
+def test_within_one_stack_templates_are_shared_and_a_foreign_template_is_never_overwritten(source):
+    same_stack = MemoryProject("us-east-1", "shop-copy", "https://api-us", source.template_items)
+    steps = plan(source, same_stack, Selection(campaigns=(campaign_id(source),)))
+    assert (steps[0].action, steps[0].reason) == ("unchanged", "templates are shared within a stack")
+    other = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
+    other.template_items["welcome:SMS"] = {**WELCOME, "Body": "Bonjour"}
+    steps = plan(source, other, Selection(templates=(TemplateRef("welcome", "SMS"),)))
+    assert steps[0].action == "skip" and "not a copy: it is left as it is" in steps[0].reason
+    apply(steps, source, other)
+    assert other.template_items["welcome:SMS"]["Body"] == "Bonjour"
+
+
+def test_imported_segments_and_what_needs_them_are_skipped_with_the_reason(source):
+    imported = source.create_segment({"Name": "list"}, segment_type="IMPORT")
+    source.create_campaign(
+        {"Name": "from list", "SegmentId": imported["Id"], "Schedule": {"StartTime": "IMMEDIATE"}}
+    )
+    target = MemoryProject("us-east-1", "other", "https://api-us")
+    steps = plan(source, target, Selection(everything=True))
+    skipped = {(s.kind, s.name): s.reason for s in steps if s.action == "skip"}
+    assert "imported: its members are the source application's endpoints" in skipped[("segment", "list")]
+    assert skipped[("campaign", "from list")].startswith(f"its segment {imported['Id']}: imported")
+    assert summary(apply(steps, source, target)) == {"unchanged": 1, "created": 3, "skip": 2}
+
+
+def test_a_failed_segment_skips_only_what_depends_on_it(source):
+    target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
+    target.fail_on = {"create_segment"}
+    done = apply(plan(source, target, Selection(campaigns=(campaign_id(source),))), source, target)
+    assert [(s.kind, s.action) for s in done] == [
+        ("template", "created"),
+        ("segment", "failed"),
+        ("segment", "skip"),
+        ("campaign", "skip"),
+    ]
+    assert "BadRequestException: refused" in done[1].reason
+    assert done[3].reason.startswith("segment ") and "was not copied" in done[3].reason
+
+
+def test_pruning_and_removal_delete_exactly_the_copies_campaigns_first(source):
+    target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
+    apply(plan(source, target, Selection(campaigns=(campaign_id(source),))), source, target)
+    mine = target.create_segment({"Name": "the target's own", **GOLD})
+    target.writes.clear()
+    gold_only = Selection(segments=(next(iter(source.segment_items)),))
+    pruned = apply(plan(source, target, gold_only, prune=True), source, target)
+    assert [(s.kind, s.action) for s in pruned] == [
+        ("segment", "unchanged"),
+        ("campaign", "deleted"),
+        ("segment", "deleted"),
+        ("template", "deleted"),
+    ]
+    removed = apply(removals(target, source.label), source, target)
+    assert [(s.kind, s.action) for s in removed] == [("segment", "deleted")]
+    assert [s["Id"] for s in target.segments()] == [mine["Id"]]
+
+
+def test_bad_selections_are_refused_before_anything_is_read_twice(source):
+    target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
+    with pytest.raises(ValidationError, match="no campaign nope in us-east-1/shop"):
+        plan(source, target, Selection(campaigns=("nope",)))
+    with pytest.raises(ValidationError, match="onto itself"):
+        plan(source, source, Selection(everything=True))
+    with pytest.raises(ValidationError, match="name campaigns, segments or templates"):
+        Selection.parse({})
+    with pytest.raises(ValidationError, match=r"is not <name>:<EMAIL\|SMS\|VOICE\|PUSH>"):
+        Selection.parse({"Templates": ["welcome"]})
+    parsed = Selection.parse({"Campaigns": "a, b", "Templates": ["welcome:sms"], "All": "false"})
+    assert parsed.campaigns == ("a", "b") and parsed.templates == (TemplateRef("welcome", "SMS"),)

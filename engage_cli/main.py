@@ -651,9 +651,10 @@ def parser() -> argparse.ArgumentParser:
     erasing.add_argument("--channel", help="channel of --address (default: EMAIL with @, else SMS and VOICE)")
     erasing.set_defaults(run=erase_person)
 
-    from engage_cli import campaigns, events  # they build on this module's helpers
+    from engage_cli import campaigns, copying, events  # they build on this module's helpers
 
     campaigns.register(areas, common)
+    copying.register(areas, common)
     events.register(areas, common)
     return root
 

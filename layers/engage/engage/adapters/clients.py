@@ -81,6 +81,22 @@ class ClientFactory:
                 )
             return self._clients[name]
 
+    def pinpoint_api(self, endpoint_url: str, region: str) -> Any:
+        """boto3's pinpoint client for a Pinpoint-compatible API (this product's, in any region),
+        signed for API Gateway, with this factory's retry policy."""
+        from engage.adapters.pinpoint_client import pinpoint_client
+
+        name = f"pinpoint-api@{region}@{endpoint_url}"
+        found = self._clients.get(name)
+        if found is not None:
+            return found
+        with self._lock:
+            if name not in self._clients:
+                self._clients[name] = pinpoint_client(
+                    endpoint_url, region, self._session or boto3.session.Session(), self.config()
+                )
+            return self._clients[name]
+
     def reset(self) -> None:
         """Forget every client (tests that change the endpoint or credentials between cases)."""
         with self._lock:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from engage.project_copy import DEFAULT_OWNER
+
 from engage_cli.common import EXIT_FAILED, emit, running_stack, stack_clients
 
 
@@ -42,7 +44,7 @@ def copy(args: argparse.Namespace) -> int:
         },
     )
     if args.remove:
-        steps = removals(target, source.label)
+        steps = removals(target, source.label, args.owner)
     else:
         selection = Selection(
             tuple(args.campaign or ()),
@@ -52,8 +54,8 @@ def copy(args: argparse.Namespace) -> int:
         )
         if not (selection.everything or selection.campaigns or selection.segments or selection.templates):
             selection = Selection.parse({})  # its error names what to give
-        steps = plan(source, target, selection, prune=args.prune)
-    done = steps if args.dry_run else apply(steps, source, target)
+        steps = plan(source, target, selection, prune=args.prune, owner=args.owner)
+    done = steps if args.dry_run else apply(steps, target)
     counts = summary(done)
     lines = [
         f"{s.action:9} {s.kind:8} {s.name} ({s.source})"
@@ -103,5 +105,10 @@ def register(areas: Any, common: argparse.ArgumentParser) -> None:
     )
     copying.add_argument(
         "--remove", action="store_true", help="delete every copy from the source in the target"
+    )
+    copying.add_argument(
+        "--owner",
+        default=DEFAULT_OWNER,
+        help="whose copies these are (default cli): each owner finds, updates and removes only its own",
     )
     copying.set_defaults(run=copy)

@@ -1,13 +1,15 @@
 """Closes the import job: COMPLETED when every chunk was imported, else FAILED; the failure
 messages are cut to Pinpoint's 100. A completed job that asked for it defines an IMPORT segment
-named after the file, or the next version of the imported segment it names (`segment_id`, whose
-previous member lists are then removed); otherwise the member lists its chunks wrote are removed."""
+named after the file, or the next version of the imported segment it names (`segment_id`; the
+previous version's member lists are tagged superseded, and a lifecycle rule removes them two days
+later, so that a campaign run reading them meanwhile still can); otherwise the member lists its
+chunks wrote are removed."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.errors import ValidationError
-from engage.imports.job import imported_segment, members_prefix
+from engage.imports.job import SUPERSEDED_TAG, imported_segment, members_prefix
 from engage.imports.reader import MAX_FAILURES
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -35,11 +37,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         except (LookupError, ValidationError) as exc:  # the segment went away while the file was imported
             status, failures = "FAILED", [str(exc), *failures][:MAX_FAILURES]
     if segment is not None:
+        location = f"s3://{bucket}/{members}"
         previous = services.segments.members(segment["ApplicationId"], segment["Id"]) if replacing else None
-        services.segments.put(segment, f"s3://{bucket}/{members}")
-        if previous and previous != f"s3://{bucket}/{members}":
+        if previous != location:  # a retried step finds its version in place and adds none
+            services.segments.put(segment, location)
+        if previous and previous != location:
             old_bucket, old_prefix = previous.removeprefix("s3://").split("/", 1)
-            services.objects.delete_prefix(old_bucket, old_prefix)
+            services.objects.tag_prefix(old_bucket, old_prefix, {SUPERSEDED_TAG: "true"})
         logger.info(
             "defined imported segment", extra={"segment_id": segment["Id"], "version": segment["Version"]}
         )

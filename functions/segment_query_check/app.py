@@ -9,7 +9,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.errors import ValidationError
 from engage.obs import logger, metrics
 from engage.runtime import services
-from engage.segment_query import SegmentQueryRequest, allowed_tables, check_query, named_query_key
+from engage.segment_query import (
+    MAX_QUERY_CHARS,
+    SegmentQueryRequest,
+    allowed_tables,
+    check_query,
+    named_query_key,
+)
 
 
 @logger.inject_lambda_context
@@ -52,7 +58,10 @@ def _named(name: str) -> str:
     key, found = services.objects.existing(bucket, named_query_key(name))
     if found is None:
         raise ValidationError("QueryName", f"there is no named query {name} (s3://{bucket}/{key})")
-    return services.objects.read(bucket, key).decode("utf-8")
+    text = services.objects.read(bucket, key).decode("utf-8")
+    if len(text) > MAX_QUERY_CHARS:
+        raise ValidationError("QueryName", f"{name} is {len(text)} characters; at most {MAX_QUERY_CHARS}")
+    return text
 
 
 def _refreshed_name(request: SegmentQueryRequest) -> str | None:

@@ -95,7 +95,7 @@ def test_the_cli_plans_copies_updates_and_removes_a_campaign_with_its_segments(
     assert welcome["TemplateConfiguration"] == {"SMSTemplate": {"Name": original["template"]}}
     assert (
         welcome["tags"]["engage:copied-from"]
-        == f"us-east-1/{original['app']}/campaigns/{original['campaign']['Id']}"
+        == f"cli@us-east-1/{original['app']}/campaigns/{original['campaign']['Id']}"
     )
 
     again = run_copy(local_stack, *common)
@@ -167,9 +167,21 @@ def test_a_stack_copies_a_campaign_at_deploy_time_and_cloudformation_updates_and
     assert set(segments) == {"gold", "gold by sms"} and set(campaigns) == {"welcome"}
     copy_outputs = local_stack.stacks[f"project-copy-{target}"].outputs
     assert copy_outputs["CopiedCampaignIds"] == campaigns["welcome"]["Id"], report
-    assert campaigns["welcome"]["tags"]["engage:copied-from"].startswith(f"us-east-1/{original['app']}/")
-    physical = f"copy/us-east-1/{original['app']}->eu-west-1/{target}"
+    stack = f"project-copy-{target}"
+    cloudformation = local_stack.client("cloudformation")
+    (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    physical = cloudformation.describe_stack_resource(StackName=stack, LogicalResourceId="CampaignCopy")[
+        "StackResourceDetail"
+    ]["PhysicalResourceId"]
+    assert physical.startswith("copy/") and physical.endswith(
+        f"/us-east-1/{original['app']}->eu-west-1/{target}"
+    )
+    owner = physical.split("/")[1]  # the resource's own: no other copier's copies are touched
+    assert campaigns["welcome"]["tags"]["engage:copied-from"].startswith(
+        f"{owner}@us-east-1/{original['app']}/"
+    )
     values = {
+        "STACK_ID": described["StackId"],
         "API_URL": local_stack.api.url,
         "SOURCE_APP": original["app"],
         "TARGET_APP": target,

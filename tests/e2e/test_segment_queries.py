@@ -6,6 +6,7 @@ read files or touch another table are refused with the reason, and a query that 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
@@ -33,7 +34,7 @@ ORDERS = [("c1", 150), ("c1", 30), ("c2", 400), ("c3", 90), ("c4", 5), ("c7", 99
 PAYMENTS = "customer_id,card\nc1,4111111111111111\n"
 BIG_SPENDERS = (
     "SELECT c.customer_id AS Id FROM customers c JOIN orders o ON o.customer_id = c.customer_id "
-    "WHERE c.tier = 'gold' GROUP BY c.customer_id HAVING sum(o.total) > 100 ORDER BY 1"
+    "WHERE c.tier = 'gold' GROUP BY c.customer_id HAVING sum(o.total) > 100"
 )
 SPEND_TIERS = (
     'SELECT c.customer_id AS Id, c.tier AS "Attributes.Tier", '
@@ -109,7 +110,10 @@ def test_a_direct_query_becomes_an_imported_segment_a_campaign_texts(federated, 
     done = notice(federated, "success", lambda b: b.get("ApplicationId") == campaigning.app)
     job = done["imported"]["job"]
     assert (job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]) == ("COMPLETED", 3, 1)
-    assert job["Failures"] == [f"line 4: endpoint 'c7' does not exist in application {campaigning.app}"]
+    (failure,) = job["Failures"]
+    assert re.fullmatch(
+        rf"line [234]: endpoint 'c7' does not exist in application {campaigning.app}", failure
+    )
     assert job["Definition"]["RegisterEndpoints"] is False and job["Definition"]["DefineSegment"] is True
     segment = campaigning.pinpoint.get_segment(ApplicationId=campaigning.app, SegmentId=job["Id"])[
         "SegmentResponse"
@@ -151,10 +155,14 @@ def test_a_direct_query_with_a_segment_id_replaces_that_segments_members_as_its_
         "SegmentResponse"
     ]
     assert (segment["Name"], segment["Version"], segment["ImportDefinition"]["Size"]) == ("Tiered", 2, 2)
-    listed = local_stack.client("s3").list_objects_v2(
+    s3 = local_stack.client("s3")
+    first_lists = s3.list_objects_v2(
         Bucket=federated["bucket"], Prefix=f"segment-members/{campaigning.app}/{segment_id}/"
     )
-    assert listed.get("KeyCount", 0) == 0, "the first version's member lists are removed"
+    assert first_lists["KeyCount"] >= 1, "a run reading the first version's lists can finish"
+    for entry in first_lists["Contents"]:  # the lifecycle rule superseded-members expires them
+        tags = s3.get_object_tagging(Bucket=federated["bucket"], Key=entry["Key"])["TagSet"]
+        assert tags == [{"Key": "engage-superseded", "Value": "true"}]
     texted = members_texted(campaigning, segment_id, "Time to level up", 2)
     assert texted == {campaigning.number("c3"), campaigning.number("c4")}
 

@@ -59,11 +59,16 @@ def test_templates_are_written_per_channel_and_a_missing_one_is_none(stubbed):
         },
     )
     stub.add_response(
+        "get_email_template",
+        {"EmailTemplateResponse": {**_template("news"), "TemplateType": "EMAIL", "Version": "4"}},
+        {"TemplateName": "news"},
+    )
+    stub.add_response(
         "update_email_template",
         {"MessageBody": {"Message": "Accepted"}},
         {
             "TemplateName": "news",
-            "CreateNewVersion": True,
+            "Version": "4",
             "EmailTemplateRequest": {"Subject": "S", "HtmlPart": "<p/>"},
         },
     )

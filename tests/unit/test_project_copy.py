@@ -171,7 +171,7 @@ def test_a_campaign_brings_its_segments_in_order_and_its_templates_with_ids_rema
     ]
     assert "names functions in us-east-1" in steps[-1].reason
     assert target.writes == [], "a plan (the dry run) writes nothing"
-    done = apply(steps, source, target)
+    done = apply(steps, target)
     assert summary(done) == {"created": 4}
     gold_copy, group_copy = (
         next(s for s in target.segments() if s["Name"] == n) for n in ("gold", "gold sms")
@@ -181,15 +181,17 @@ def test_a_campaign_brings_its_segments_in_order_and_its_templates_with_ids_rema
     assert campaign["SegmentId"] == group_copy["Id"] and "SegmentVersion" not in campaign
     assert campaign["IsPaused"] is True, "a copy never sends by itself"
     assert campaign["AdditionalTreatments"] == [{"SizePercent": 10, "MessageConfiguration": {}}]
-    assert campaign["tags"][COPY_TAG] == f"us-east-1/shop/campaigns/{campaign_id(source)}"
+    assert campaign["tags"][COPY_TAG] == f"cli@us-east-1/shop/campaigns/{campaign_id(source)}"
     assert target.template_items["welcome:SMS"]["Body"] == WELCOME["Body"]
-    assert target.template_items["welcome:SMS"]["tags"][COPY_TAG] == "us-east-1/shop/templates/welcome:SMS"
+    assert (
+        target.template_items["welcome:SMS"]["tags"][COPY_TAG] == "cli@us-east-1/shop/templates/welcome:SMS"
+    )
 
 
 def test_copying_again_updates_what_changed_and_keeps_the_copys_paused_state(source):
     target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
     selection = Selection(campaigns=(campaign_id(source),))
-    apply(plan(source, target, selection), source, target)
+    apply(plan(source, target, selection), target)
     again = plan(source, target, selection)
     assert {s.action for s in again} == {"unchanged"}, again
     (copied,) = target.campaigns()
@@ -205,7 +207,7 @@ def test_copying_again_updates_what_changed_and_keeps_the_copys_paused_state(sou
         ("segment", "unchanged", ()),
         ("campaign", "update", ("Schedule",)),
     ]
-    done = apply(steps, source, target)
+    done = apply(steps, target)
     assert summary(done) == {"unchanged": 2, "updated": 2}
     assert len(target.campaigns()) == 1 and target.campaigns()[0]["IsPaused"] is False
 
@@ -217,8 +219,8 @@ def test_within_one_stack_templates_are_shared_and_a_foreign_template_is_never_o
     other = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
     other.template_items["welcome:SMS"] = {**WELCOME, "Body": "Bonjour"}
     steps = plan(source, other, Selection(templates=(TemplateRef("welcome", "SMS"),)))
-    assert steps[0].action == "skip" and "not a copy: it is left as it is" in steps[0].reason
-    apply(steps, source, other)
+    assert steps[0].action == "skip" and "not this copy's: it is left as it is" in steps[0].reason
+    apply(steps, other)
     assert other.template_items["welcome:SMS"]["Body"] == "Bonjour"
 
 
@@ -232,13 +234,13 @@ def test_imported_segments_and_what_needs_them_are_skipped_with_the_reason(sourc
     skipped = {(s.kind, s.name): s.reason for s in steps if s.action == "skip"}
     assert "imported: its members are the source application's endpoints" in skipped[("segment", "list")]
     assert skipped[("campaign", "from list")].startswith(f"its segment {imported['Id']}: imported")
-    assert summary(apply(steps, source, target)) == {"unchanged": 1, "created": 3, "skip": 2}
+    assert summary(apply(steps, target)) == {"unchanged": 1, "created": 3, "skip": 2}
 
 
 def test_a_failed_segment_skips_only_what_depends_on_it(source):
     target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
     target.fail_on = {"create_segment"}
-    done = apply(plan(source, target, Selection(campaigns=(campaign_id(source),))), source, target)
+    done = apply(plan(source, target, Selection(campaigns=(campaign_id(source),))), target)
     assert [(s.kind, s.action) for s in done] == [
         ("template", "created"),
         ("segment", "failed"),
@@ -251,20 +253,47 @@ def test_a_failed_segment_skips_only_what_depends_on_it(source):
 
 def test_pruning_and_removal_delete_exactly_the_copies_campaigns_first(source):
     target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
-    apply(plan(source, target, Selection(campaigns=(campaign_id(source),))), source, target)
+    apply(plan(source, target, Selection(campaigns=(campaign_id(source),))), target)
     mine = target.create_segment({"Name": "the target's own", **GOLD})
     target.writes.clear()
     gold_only = Selection(segments=(next(iter(source.segment_items)),))
-    pruned = apply(plan(source, target, gold_only, prune=True), source, target)
+    pruned = apply(plan(source, target, gold_only, prune=True), target)
     assert [(s.kind, s.action) for s in pruned] == [
         ("segment", "unchanged"),
         ("campaign", "deleted"),
         ("segment", "deleted"),
-        ("template", "deleted"),
     ]
-    removed = apply(removals(target, source.label), source, target)
+    assert "welcome:SMS" in target.template_items, "templates are shared: a copy's template stays"
+    removed = apply(removals(target, source.label), target)
     assert [(s.kind, s.action) for s in removed] == [("segment", "deleted")]
     assert [s["Id"] for s in target.segments()] == [mine["Id"]]
+
+
+def test_each_owner_finds_and_removes_only_its_own_copies(source):
+    target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
+    selection = Selection(campaigns=(campaign_id(source),))
+    apply(plan(source, target, selection, owner="stack-a"), target)
+    steps = plan(source, target, selection, owner="stack-b")
+    assert [s.action for s in steps if s.kind != "template"] == ["create", "create", "create"]
+    apply(steps, target)
+    assert len(target.campaigns()) == 2
+    assert summary(apply(removals(target, source.label, owner="stack-a"), target)) == {"deleted": 3}
+    (left,) = target.campaigns()
+    assert left["tags"][COPY_TAG].startswith("stack-b@us-east-1/shop/")
+
+
+def test_pinned_template_versions_are_dropped_and_time_running_out_leaves_steps_undone(source):
+    source.campaign_items[campaign_id(source)]["TemplateConfiguration"]["SMSTemplate"]["Version"] = "3"
+    target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
+    steps = plan(source, target, Selection(campaigns=(campaign_id(source),)))
+    clock = iter([False, False, True, True])
+    done = apply(steps, target, out_of_time=lambda: next(clock))
+    assert [s.action for s in done] == ["created", "created", "skip", "skip"]
+    assert done[2].reason == "out of time before this step"
+    again = apply(plan(source, target, Selection(campaigns=(campaign_id(source),))), target)
+    assert [s.action for s in again] == ["unchanged", "unchanged", "created", "created"]
+    (campaign,) = target.campaigns()
+    assert campaign["TemplateConfiguration"] == {"SMSTemplate": {"Name": "welcome"}}
 
 
 def test_bad_selections_are_refused_before_anything_is_read_twice(source):

@@ -46,6 +46,25 @@ def test_a_mutate_query_keeps_attribute_names_as_written_and_normalises_the_pref
     assert '"Attributes.Tier"' in checked.sql and "awsdatacatalog" not in checked.sql
 
 
+def test_with_entries_see_earlier_entries_and_recursive_ones_themselves():
+    checked = check(
+        "WITH a AS (SELECT customer_id FROM customers), b AS (SELECT customer_id FROM a) "
+        "SELECT customer_id AS Id FROM b"
+    )
+    assert checked.tables == ("customers",) and "FROM a)" in checked.sql
+    recursive = check(
+        "WITH RECURSIVE r AS (SELECT customer_id FROM customers UNION ALL SELECT customer_id FROM r) "
+        "SELECT customer_id AS Id FROM r"
+    )
+    assert recursive.tables == ("customers",)
+
+
+def test_a_direct_querys_members_are_distinct():
+    assert check(
+        "SELECT customer_id AS Id FROM customers UNION ALL SELECT customer_id FROM orders"
+    ).sql.startswith('SELECT DISTINCT "Id" FROM (')
+
+
 def test_ctes_and_set_operations_read_only_allowed_tables():
     checked = check(
         "WITH gold AS (SELECT customer_id FROM customers WHERE tier = 'gold') "
@@ -84,6 +103,23 @@ def test_ctes_and_set_operations_read_only_allowed_tables():
         ),
         ("SELECT 1 AS Id", "reads no table"),
         ("SELEC customer_id FROM customers", "not valid SQL"),
+        # WITH entries are scoped as Trino scopes them: outside its scope a name is a table
+        (
+            "WITH payments AS (SELECT card FROM payments) "
+            "SELECT p.card AS Id FROM payments p CROSS JOIN customers",
+            "table payments",
+        ),
+        (
+            "WITH a AS (SELECT card FROM b), b AS (SELECT 1 AS card FROM customers) SELECT card AS Id FROM a",
+            "table b",
+        ),
+        (
+            "SELECT customer_id AS Id FROM customers WHERE customer_id IN "
+            "(SELECT x FROM (WITH payments AS (SELECT customer_id AS x FROM customers) "
+            "SELECT x FROM payments) t) "
+            "OR customer_id IN (SELECT card FROM payments)",
+            "table payments",
+        ),
     ],
 )
 def test_queries_that_write_read_files_or_touch_other_tables_are_refused_with_the_reason(sql, reason):

@@ -309,3 +309,36 @@ def test_delete_is_refused_while_a_segment_or_a_campaign_uses_it(segments):
     assert segments.delete(APP, group["Id"])["Id"] == group["Id"]
     assert segments.delete(APP, base["Id"])["Id"] == base["Id"]
     assert segments.list(APP) == []
+
+
+def test_update_refuses_a_cycle_and_a_change_that_breaks_a_segment_built_on_it(segments):
+    gold = segments.create(
+        APP, {"Name": "gold", "Dimensions": {"Attributes": {"Plan": {"Values": ["gold"]}}}}
+    )
+    built = segments.create(
+        APP, {"Name": "gold sms", "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": gold["Id"]}]}]}}
+    )
+    with pytest.raises(ValidationError, match="would be built on itself"):
+        segments.update(
+            APP,
+            gold["Id"],
+            {"Name": "loop", "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": built["Id"]}]}]}},
+        )
+    other = segments.create(
+        APP, {"Name": "free", "Dimensions": {"Attributes": {"Plan": {"Values": ["free"]}}}}
+    )
+    both = segments.create(
+        APP,
+        {
+            "Name": "both",
+            "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": gold["Id"]}, {"Id": other["Id"]}]}]},
+        },
+    )
+    segments.repository.put({**gold, "Id": "listed", "SegmentType": "IMPORT"}, "s3://b/segment-members/x/")
+    with pytest.raises(ValidationError, match=f"segment {both['Id']} \\(both\\), built on it, would break"):
+        segments.update(
+            APP,
+            gold["Id"],
+            {"Name": "gold", "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": "listed"}]}]}},
+        )
+    assert segments.get(APP, gold["Id"])["Version"] == 1

@@ -14,14 +14,16 @@ members are endpoints of the source application); what depends on them is skippe
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from engage.errors import EngageError, ValidationError
+from engage.segments.definition import source_ids
 from engage.templates.model import OTHER_FIELDS, TEXT_FIELDS
 
-COPY_TAG = "engage:copied-from"
+COPY_TAG = "engage:copied-from"  # <owner>@<region>/<app>/<kind>s/<id>
+DEFAULT_OWNER = "cli"
 TEMPLATE_KINDS = tuple(TEXT_FIELDS)  # EMAIL, SMS, VOICE, PUSH
 TEMPLATE_SLOTS = {
     "EmailTemplate": "EMAIL",
@@ -99,6 +101,7 @@ class Step:
     changes: tuple[str, ...] = ()  # the fields an update changes
     original: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
     paused: bool = True  # a campaign copy's IsPaused: created paused, an update keeps the copy's own
+    tag: str = field(default="", repr=False, compare=False)  # the copy's COPY_TAG
 
     def to_json(self) -> dict[str, Any]:
         document = {"Kind": self.kind, "Source": self.source, "Name": self.name, "Action": self.action}
@@ -132,14 +135,24 @@ class Project(Protocol):
     def delete_template(self, ref: TemplateRef) -> None: ...
 
 
-def origin(label: str, kind: str, source_id: str) -> str:
-    """The copy tag's value: which project's which object this is a copy of."""
-    return f"{label}/{kind}s/{source_id}"
+def origin(key: str, kind: str, source_id: str) -> str:
+    """The copy tag's value: who copied which project's which object (`key` is copy_key's)."""
+    return f"{key}/{kind}s/{source_id}"
+
+
+def copy_key(owner: str, label: str) -> str:
+    """Copies belong to an owner (a custom resource, or the command line's `cli`): each finds,
+    updates and removes only its own, whoever else copies from the same source."""
+    return f"{owner}@{label}"
 
 
 # --- planning ------------------------------------------------------------------------------------
-def plan(source: Project, target: Project, selection: Selection, prune: bool = False) -> list[Step]:
-    """What copying `selection` would do, in the order it would be done; writes nothing."""
+def plan(
+    source: Project, target: Project, selection: Selection, prune: bool = False, owner: str = DEFAULT_OWNER
+) -> list[Step]:
+    """What copying `selection` would do, in the order it would be done; writes nothing. `prune`
+    also deletes the owner's copies from this source that the selection no longer names (never a
+    template: templates are shared by everything behind the target's API)."""
     if source.label == target.label:
         raise ValidationError("TargetApplicationId", "copying an application onto itself")
     segments = {s["Id"]: s for s in source.segments()}
@@ -158,20 +171,22 @@ def plan(source: Project, target: Project, selection: Selection, prune: bool = F
             [*selection.templates, *(r for c in wanted_campaigns for r in template_refs(campaigns[c]))]
         )
     )
-    copies = _copies(target, source.label)
-    steps = [_template_step(source, target, ref, copies) for ref in refs]
+    key = copy_key(owner, source.label)
+    copies = _copies(target, key)
+    steps = [_template_step(source, target, ref, copies, key) for ref in refs]
     skipped_templates = {s.source: s.reason for s in steps if s.action == "skip" and s.target is None}
     segment_steps: dict[str, Step] = {}
     for segment_id in _dependencies_first(roots, segments):
-        segment_steps[segment_id] = _segment_step(segments[segment_id], segment_steps, copies, source.label)
+        segment_steps[segment_id] = _segment_step(segments[segment_id], segment_steps, copies, key)
     steps += segment_steps.values()
     for campaign_id in dict.fromkeys(wanted_campaigns):
         steps.append(
-            _campaign_step(campaigns[campaign_id], segment_steps, skipped_templates, copies, source, target)
+            _campaign_step(
+                campaigns[campaign_id], segment_steps, skipped_templates, copies, key, (source, target)
+            )
         )
     if prune:
-        planned = {origin(source.label, s.kind, s.source) for s in steps}
-        steps += _removals(target, source.label, keep=planned)
+        steps += _removals(target, key, keep={s.tag for s in steps})
     return steps
 
 
@@ -188,14 +203,13 @@ def template_refs(campaign: Mapping[str, Any]) -> list[TemplateRef]:
     ]
 
 
-def _copies(target: Project, label: str) -> dict[str, dict[str, Any]]:
-    """The target's objects that are copies from `label`, by their tag (the tag's path names the
-    kind: <label>/<kind>s/<id>)."""
+def _copies(target: Project, key: str) -> dict[str, dict[str, Any]]:
+    """The target's objects that are this owner's copies from this source, by their tag."""
     found: dict[str, dict[str, Any]] = {}
     for items in (target.segments(), target.campaigns(), target.templates()):
         for item in items:
             tag = (item.get("tags") or {}).get(COPY_TAG, "")
-            if tag.startswith(f"{label}/"):
+            if tag.startswith(f"{key}/"):
                 found[tag] = item
     return found
 
@@ -206,7 +220,7 @@ def _dependencies_first(roots: Iterable[str], segments: Mapping[str, Mapping[str
     def visit(segment_id: str, path: tuple[str, ...]) -> None:
         if segment_id in ordered or segment_id in path or segment_id not in segments:
             return
-        for source_id in sources_of(segments[segment_id]):
+        for source_id in source_ids(segments[segment_id]):
             visit(source_id, (*path, segment_id))
         ordered.append(segment_id)
 
@@ -215,81 +229,52 @@ def _dependencies_first(roots: Iterable[str], segments: Mapping[str, Mapping[str
     return ordered
 
 
-def sources_of(segment: Mapping[str, Any]) -> list[str]:
-    return [
-        source["Id"]
-        for group in (segment.get("SegmentGroups") or {}).get("Groups", [])
-        for source in group.get("SourceSegments", [])
-        if source.get("Id")
-    ]
-
-
-def _template_step(source: Project, target: Project, ref: TemplateRef, copies: Mapping[str, Any]) -> Step:
+def _template_step(
+    source: Project, target: Project, ref: TemplateRef, copies: Mapping[str, Any], key: str
+) -> Step:
+    tag = origin(key, "template", str(ref))
+    step = Step("template", str(ref), ref.name, "skip", tag=tag)
     original = source.template(ref)
     if original is None:
-        return Step(
-            "template", str(ref), ref.name, "skip", reason=f"no {ref.kind} template {ref.name} in the source"
-        )
+        return replace(step, reason=f"no {ref.kind} template {ref.name} in the source")
     if source.endpoint == target.endpoint:
-        return Step(
-            "template", str(ref), ref.name, "unchanged", ref.name, "templates are shared within a stack"
+        return replace(
+            step, action="unchanged", target=ref.name, reason="templates are shared within a stack"
         )
-    request = template_request(original, tag=origin(source.label, "template", str(ref)))
     existing = target.template(ref)
     if existing is None:
-        return Step("template", str(ref), ref.name, "create", ref.name, original=original)
-    changes = _differences(template_request(existing), request)
+        return replace(step, action="create", target=ref.name, original=original)
+    changes = _differences(template_request(existing), template_request(original, tag))
     if not changes:
-        return Step("template", str(ref), ref.name, "unchanged", ref.name)
-    if origin(source.label, "template", str(ref)) not in copies:
-        return Step(
-            "template",
-            str(ref),
-            ref.name,
-            "skip",
-            ref.name,
-            f"the target has a different {ref.kind} template {ref.name}, not a copy: it is left as it is",
-            changes,
+        return replace(step, action="unchanged", target=ref.name)
+    if tag not in copies:
+        reason = (
+            f"the target has a different {ref.kind} template {ref.name}, not this copy's: it is left as it is"
         )
-    return Step("template", str(ref), ref.name, "update", ref.name, changes=changes, original=original)
+        return replace(step, target=ref.name, reason=reason, changes=changes)
+    return replace(step, action="update", target=ref.name, changes=changes, original=original)
 
 
 def _segment_step(
-    segment: Mapping[str, Any], planned: Mapping[str, Step], copies: Mapping[str, Any], label: str
+    segment: Mapping[str, Any], planned: Mapping[str, Step], copies: Mapping[str, Any], key: str
 ) -> Step:
-    key = origin(label, "segment", segment["Id"])
-    existing = copies.get(key)
+    tag = origin(key, "segment", segment["Id"])
+    step = Step("segment", segment["Id"], segment["Name"], "skip", tag=tag)
     if segment.get("SegmentType") != "DIMENSIONAL":
-        return Step(
-            "segment",
-            segment["Id"],
-            segment["Name"],
-            "skip",
+        return replace(
+            step,
             reason="imported: its members are the source application's endpoints (export, then import them)",
         )
-    for source_id in sources_of(segment):
-        step = planned.get(source_id)
-        if step is None or step.action in ("skip", "failed"):
-            return Step(
-                "segment",
-                segment["Id"],
-                segment["Name"],
-                "skip",
-                reason=f"built on segment {source_id}, which is not copied",
-            )
+    for source_id in source_ids(segment):
+        if source_id not in planned or planned[source_id].action == "skip":
+            return replace(step, reason=f"built on segment {source_id}, which is not copied")
+    existing = copies.get(tag)
     if existing is None:
-        return Step("segment", segment["Id"], segment["Name"], "create", original=segment)
+        return replace(step, action="create", original=segment)
     ids = {s.source: s.target or f"<copy of {s.source}>" for s in planned.values()}
-    changes = _differences(segment_request(existing, {}), segment_request(segment, ids, key))
-    return Step(
-        "segment",
-        segment["Id"],
-        segment["Name"],
-        "update" if changes else "unchanged",
-        existing["Id"],
-        changes=changes,
-        original=segment,
-    )
+    changes = _differences(segment_request(existing, {}), segment_request(segment, ids, tag))
+    action = "update" if changes else "unchanged"
+    return replace(step, action=action, target=existing["Id"], changes=changes, original=segment)
 
 
 def _campaign_step(
@@ -297,36 +282,36 @@ def _campaign_step(
     segments: Mapping[str, Step],
     skipped_templates: Mapping[str, str],
     copies: Mapping[str, Any],
-    source: Project,
-    target: Project,
+    key: str,
+    sides: tuple[Project, Project],
 ) -> Step:
-    name = campaign.get("Name", "")
+    tag = origin(key, "campaign", campaign["Id"])
+    step = Step("campaign", campaign["Id"], campaign.get("Name", ""), "skip", tag=tag)
     segment = segments[campaign["SegmentId"]]
     if segment.action == "skip":
-        return Step(
-            "campaign", campaign["Id"], name, "skip", reason=f"its segment {segment.source}: {segment.reason}"
-        )
+        return replace(step, reason=f"its segment {segment.source}: {segment.reason}")
     for ref in template_refs(campaign):
         if str(ref) in skipped_templates:
-            return Step(
-                "campaign",
-                campaign["Id"],
-                name,
-                "skip",
-                reason=f"its template {ref}: {skipped_templates[str(ref)]}",
-            )
-    notes = _function_notes(campaign, source.label.split("/")[0], target.label.split("/")[0])
-    key = origin(source.label, "campaign", campaign["Id"])
-    existing = copies.get(key)
+            return replace(step, reason=f"its template {ref}: {skipped_templates[str(ref)]}")
+    notes = _function_notes(campaign, *(side.label.split("/")[0] for side in sides))
+    existing = copies.get(tag)
     if existing is None:
-        return Step("campaign", campaign["Id"], name, "create", reason=notes, original=campaign)
+        return replace(step, action="create", reason=notes, original=campaign)
     ids = {s.source: s.target or f"<copy of {s.source}>" for s in segments.values()}
     paused = bool(existing.get("IsPaused"))
     changes = _differences(
-        campaign_request(existing, {}, paused=paused), campaign_request(campaign, ids, key, paused)
+        campaign_request(existing, {}, paused=paused), campaign_request(campaign, ids, tag, paused)
     )
     action = "update" if changes else "unchanged"
-    return Step("campaign", campaign["Id"], name, action, existing["Id"], notes, changes, campaign, paused)
+    return replace(
+        step,
+        action=action,
+        target=existing["Id"],
+        reason=notes,
+        changes=changes,
+        original=campaign,
+        paused=paused,
+    )
 
 
 def _function_notes(campaign: Mapping[str, Any], source_region: str, target_region: str) -> str:
@@ -340,34 +325,31 @@ def _function_notes(campaign: Mapping[str, Any], source_region: str, target_regi
     return f"names functions in {source_region}: {', '.join(named)}" if named else ""
 
 
-def _removals(target: Project, label: str, keep: set[str]) -> list[Step]:
-    """Deleting the copies from `label` that are not in `keep`: campaigns, then segments (groups
-    before the segments they are built on), then templates."""
-    copies = {tag: item for tag, item in _copies(target, label).items() if tag not in keep}
+def _removals(target: Project, key: str, keep: set[str]) -> list[Step]:
+    """Deleting the owner's copies from the source that are not in `keep`: campaigns, then segments
+    (groups before the segments they are built on). Templates stay: everything behind the target's
+    API shares them, and campaigns this owner can't see may send with them."""
+    copies = {tag: item for tag, item in _copies(target, key).items() if tag not in keep}
 
     def of(kind: str) -> dict[str, dict[str, Any]]:
-        return {tag: item for tag, item in copies.items() if tag.startswith(f"{label}/{kind}s/")}
+        return {tag: item for tag, item in copies.items() if tag.startswith(f"{key}/{kind}s/")}
 
     steps = [
-        Step("campaign", tag.rsplit("/", 1)[1], item.get("Name", ""), "delete", item["Id"])
+        Step("campaign", tag.rsplit("/", 1)[1], item.get("Name", ""), "delete", item["Id"], tag=tag)
         for tag, item in of("campaign").items()
     ]
-    segments = {item["Id"]: item for item in of("segment").values()}
-    for segment_id in reversed(_dependencies_first(segments, segments)):
-        item = segments[segment_id]
-        steps.append(
-            Step("segment", item["tags"][COPY_TAG].rsplit("/", 1)[1], item["Name"], "delete", segment_id)
-        )
-    steps += [
-        Step("template", tag.rsplit("/", 1)[1], item["TemplateName"], "delete", item["TemplateName"])
-        for tag, item in of("template").items()
-    ]
+    segments = {item["Id"]: (tag, item) for tag, item in of("segment").items()}
+    by_id = {segment_id: item for segment_id, (_tag, item) in segments.items()}
+    for segment_id in reversed(_dependencies_first(by_id, by_id)):
+        tag, item = segments[segment_id]
+        steps.append(Step("segment", tag.rsplit("/", 1)[1], item["Name"], "delete", segment_id, tag=tag))
     return steps
 
 
-def removals(target: Project, label: str) -> list[Step]:
-    """What removing every copy from `label` would delete (a custom resource's Delete)."""
-    return _removals(target, label, keep=set())
+def removals(target: Project, label: str, owner: str = DEFAULT_OWNER) -> list[Step]:
+    """What removing every copy the owner made from the source `label` would delete (a custom
+    resource's Delete)."""
+    return _removals(target, copy_key(owner, label), keep=set())
 
 
 # --- requests ------------------------------------------------------------------------------------
@@ -391,6 +373,11 @@ def campaign_request(
     request.pop("SegmentVersion", None)  # the copy's latest
     for treatment in request.get("AdditionalTreatments") or []:
         treatment.pop("Id", None)
+    for configuration in [request.get("TemplateConfiguration") or {}] + [
+        t.get("TemplateConfiguration") or {} for t in request.get("AdditionalTreatments") or []
+    ]:
+        for slot in TEMPLATE_SLOTS:
+            (configuration.get(slot) or {}).pop("Version", None)  # the copy's versions are its own
     request["IsPaused"] = paused
     request["tags"] = {**(campaign.get("tags") or {}), **({COPY_TAG: tag} if tag else {})}
     return request
@@ -415,20 +402,23 @@ def _differences(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> tuple
 
 
 # --- applying ------------------------------------------------------------------------------------
-def apply(steps: Sequence[Step], source: Project, target: Project) -> list[Step]:
+def apply(
+    steps: Sequence[Step], target: Project, out_of_time: Callable[[], bool] = lambda: False
+) -> list[Step]:
     """Carries out a plan in its order; each step's outcome, a failure with its reason (and what
-    depends on a failed step skipped), never a half-told story."""
+    depends on a failed step skipped), never a half-told story. Once `out_of_time()`, the steps
+    left are reported undone (copying again continues: what was done is found unchanged)."""
     ids: dict[str, str] = {s.source: s.target for s in steps if s.kind == "segment" and s.target}
     failed: dict[str, str] = {}
     done: list[Step] = []
     for step in steps:
-        blocker = _blocked(step, failed)
+        blocker = _blocked(step, failed) or ("out of time before this step" if out_of_time() else "")
         if blocker:
             done.append(replace(step, action="skip", reason=blocker))
             failed[f"{step.kind}:{step.source}"] = blocker
             continue
         try:
-            outcome = _carry_out(step, source, target, ids)
+            outcome = _carry_out(step, target, ids)
         except EngageError as exc:
             outcome = replace(step, action="failed", reason=str(exc))
             failed[f"{step.kind}:{step.source}"] = str(exc)
@@ -443,7 +433,7 @@ def _blocked(step: Step, failed: Mapping[str, str]) -> str:
         return ""
     needs = []
     if step.kind == "segment":
-        needs = [f"segment:{s}" for s in sources_of(step.original)]
+        needs = [f"segment:{s}" for s in source_ids(step.original)]
     elif step.kind == "campaign":
         needs = [
             f"segment:{step.original['SegmentId']}",
@@ -455,15 +445,15 @@ def _blocked(step: Step, failed: Mapping[str, str]) -> str:
     return ""
 
 
-def _carry_out(step: Step, source: Project, target: Project, ids: Mapping[str, str]) -> Step:
-    tag = origin(source.label, step.kind, step.source)
+def _carry_out(step: Step, target: Project, ids: Mapping[str, str]) -> Step:
+    tag = step.tag
     if step.action == "delete":
         if step.kind == "campaign":
             target.delete_campaign(step.target or "")
         elif step.kind == "segment":
             target.delete_segment(step.target or "")
         else:
-            target.delete_template(TemplateRef.parse(step.source))
+            raise ValidationError("Step", f"a {step.kind} copy is never deleted")
         return replace(step, action="deleted")
     if step.action not in ("create", "update") or step.original is None:
         return step

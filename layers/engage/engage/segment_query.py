@@ -156,17 +156,19 @@ def check_query(sql: str, database: str, tables: frozenset[str], kind: str) -> C
         raise QueryRefusedError(f"table functions are not allowed ({table_function.sql()[:60]})")
     read = _qualify_tables(tree, database, tables)
     columns = _name_columns(tree, kind)
-    return CheckedQuery(tree.sql(dialect="athena"), columns, tuple(sorted(read)))
+    sql = tree.sql(dialect="athena")
+    if kind == "direct":  # a member once, however often the query names it
+        sql = f'SELECT DISTINCT "Id" FROM ({sql}) AS members'  # noqa: S608 - the checked query, wrapped
+    return CheckedQuery(sql, columns, tuple(sorted(read)))
 
 
 def _qualify_tables(tree: exp.Expression, database: str, tables: frozenset[str]) -> set[str]:
-    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     read: set[str] = set()
     for table in list(tree.find_all(exp.Table)):
         if not isinstance(table.this, exp.Identifier):
             raise QueryRefusedError(f"table functions are not allowed ({table.sql()[:60]})")
         name = table.name.lower()
-        if not table.args.get("db") and name in ctes:
+        if not table.args.get("db") and _names_a_cte(table):
             continue
         catalog, db = table.catalog.lower(), table.db.lower()
         if catalog not in ("", CATALOG) or db not in ("", database.lower()):
@@ -182,6 +184,36 @@ def _qualify_tables(tree: exp.Expression, database: str, tables: frozenset[str])
     if not read:
         raise QueryRefusedError("reads no table")
     return read
+
+
+def _names_a_cte(table: exp.Table) -> bool:
+    """Whether an unqualified name refers to a WITH entry where it stands, by Trino's scoping: a
+    query's body sees all of its WITH entries, an entry sees only the ones before it (all of them
+    under WITH RECURSIVE), and nothing outside the query sees them. Elsewhere the name is a table."""
+    name = table.name.lower()
+    node: exp.Expression = table
+    while node.parent is not None:
+        parent = node.parent
+        if isinstance(parent, exp.CTE) and isinstance(parent.parent, exp.With):
+            clause = parent.parent
+            entries = clause.expressions
+            position = next(i for i, entry in enumerate(entries) if entry is parent)
+            visible = entries if clause.args.get("recursive") else entries[:position]
+            if any(entry.alias_or_name.lower() == name for entry in visible):
+                return True
+            node = clause.parent if clause.parent is not None else clause  # past the query owning it
+            if node is clause:
+                return False
+            continue
+        clause = parent.args.get("with_") or parent.args.get("with")
+        if (
+            isinstance(clause, exp.With)
+            and node is not clause
+            and any(entry.alias_or_name.lower() == name for entry in clause.expressions)
+        ):
+            return True
+        node = parent
+    return False
 
 
 def _name_columns(tree: exp.Query, kind: str) -> tuple[str, ...]:

@@ -81,6 +81,16 @@ class ObjectStore:
     def delete(self, bucket: str, key: str) -> None:
         self.client.delete_object(Bucket=bucket, Key=key)
 
+    def tag_prefix(self, bucket: str, prefix: str, tags: dict[str, str]) -> int:
+        """Sets these tags on every object under a prefix (a lifecycle rule may act on them later);
+        returns how many objects."""
+        tagging = {"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        tagged = 0
+        for key in self.keys(bucket, prefix):
+            self.client.put_object_tagging(Bucket=bucket, Key=key, Tagging=tagging)
+            tagged += 1
+        return tagged
+
     def read(self, bucket: str, key: str) -> bytes:
         return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
 

@@ -113,7 +113,11 @@ class PinpointProject:
         self._template_call("create", ref, request)
 
     def update_template(self, ref: TemplateRef, request: Mapping[str, Any]) -> None:
-        self._template_call("update", ref, request, CreateNewVersion=True)
+        """Replaces the active version, the one sends use (a new version would not be active)."""
+        current = self.template(ref)
+        if current is None:
+            raise ProjectCallError(f"{ref.kind} template {ref.name} is gone from {self.label}")
+        self._template_call("update", ref, request, Version=str(current["Version"]))
 
     def delete_template(self, ref: TemplateRef) -> None:
         suffix, _request, _response = TEMPLATE_OPERATIONS[ref.kind]

@@ -83,7 +83,7 @@ class DuckDbQueries:
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
             writer.writerow(query.columns)
-            while rows := cursor.fetchmany(ROWS_PER_FETCH):
+            while rows := _fetch(cursor, duckdb.Error):
                 writer.writerows([_text(v) for v in row] for row in rows)
                 yield buffer.getvalue().encode()
                 buffer.seek(0)
@@ -119,6 +119,15 @@ class DuckDbQueries:
             raise QueryRunError(f"table {table} can't be read: {exc}") from None
         for path in files:
             Path(path).unlink()
+
+
+def _fetch(cursor: Any, errors: type[Exception]) -> list[tuple[Any, ...]]:
+    """The next rows; an error DuckDB raises while producing them (a cast that fails on a later
+    row) is the query's failure, like one raised when it started."""
+    try:
+        return cursor.fetchmany(ROWS_PER_FETCH)
+    except errors as exc:
+        raise QueryRunError(f"the query failed: {exc}") from None
 
 
 def _kind(key: str) -> str | None:

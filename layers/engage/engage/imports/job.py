@@ -20,7 +20,8 @@ from engage.jobs import job_record
 
 IMPORT_PREFIX = "imports/"
 WORK_PREFIX = "import-work/"
-MEMBERS_PREFIX = "segment-members/"  # kept: unlike import-work/, no lifecycle rule expires it
+MEMBERS_PREFIX = "segment-members/"  # kept: unlike import-work/, no lifecycle rule expires it...
+SUPERSEDED_TAG = "engage-superseded"  # ...but for a replaced version's lists, tagged with this
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,16 @@ class Plan:
     imported_source: dict[str, Any] | None = None
 
 
+def source_ids(segment: Mapping[str, Any]) -> list[str]:
+    """The segments a segment is built on (its groups' SourceSegments), in order."""
+    return [
+        source["Id"]
+        for group in (segment.get("SegmentGroups") or {}).get("Groups", [])
+        for source in group.get("SourceSegments") or []
+        if source.get("Id")
+    ]
+
+
 def plan(segment: Mapping[str, Any], resolve: Callable[[str], Mapping[str, Any]]) -> Plan:
     """`resolve(id)` returns a source segment's SegmentResponse (or raises NotFoundError)."""
     if segment.get("SegmentType") == "IMPORT":

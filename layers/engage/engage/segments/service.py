@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from engage.addresses import ChannelType
 from engage.contacts.model import Endpoint
 from engage.errors import NotFoundError, ValidationError
-from engage.segments.definition import Plan, Predicate, new_segment, plan
+from engage.segments.definition import Plan, Predicate, new_segment, plan, source_ids
 
 MEMBER_BATCH = 100  # DynamoDB BatchGetItem's limit
 
@@ -83,9 +83,35 @@ class Segments:
             "CreationDate": current["CreationDate"],
             "Version": int(current["Version"]) + 1,
         }
-        self._plan(app_id, segment)
+
+        def resolve(wanted: str) -> dict[str, Any]:
+            return segment if wanted == segment_id else self.get(app_id, wanted)
+
+        self._refuse_cycle(segment, resolve)
+        plan(segment, resolve)
+        for other in self.repository.list(app_id):  # those built on it must still combine
+            if other["Id"] != segment_id:
+                try:
+                    plan(other, resolve)
+                except ValidationError as exc:
+                    raise ValidationError(
+                        "SegmentGroups",
+                        f"segment {other['Id']} ({other['Name']}), built on it, would break: {exc}",
+                    ) from None
         self.repository.put(segment)
         return segment
+
+    @staticmethod
+    def _refuse_cycle(segment: Mapping[str, Any], resolve: Any) -> None:
+        def visit(current: Mapping[str, Any], path: tuple[str, ...]) -> None:
+            for source_id in source_ids(current):
+                if source_id in path:
+                    raise ValidationError(
+                        "SegmentGroups", f"segment {segment['Id']} would be built on itself"
+                    )
+                visit(resolve(source_id), (*path, source_id))
+
+        visit(segment, (segment["Id"],))
 
     def delete(
         self, app_id: str, segment_id: str, used_by: Sequence[Mapping[str, Any]] = ()
@@ -94,12 +120,7 @@ class Segments:
         application's campaigns) sends to it: they would break at their next run."""
         segment = self.get(app_id, segment_id)
         for other in self.repository.list(app_id):
-            sources = [
-                source.get("Id")
-                for group in (other.get("SegmentGroups") or {}).get("Groups", [])
-                for source in group.get("SourceSegments", [])
-            ]
-            if segment_id in sources:
+            if segment_id in source_ids(other):
                 raise ValidationError("SegmentId", f"segment {other['Id']} ({other['Name']}) is built on it")
         for campaign in used_by:
             if campaign.get("SegmentId") == segment_id:

@@ -4,6 +4,7 @@ consent store, the endpoints, the opt-out list, the outbox and the engagement bu
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 
@@ -19,6 +20,7 @@ from tests.e2e.test_imports import _sample
 from tests.support.cli import engage
 
 pytestmark = pytest.mark.e2e
+CUSTOMER_NUMBERS = itertools.count(1)
 
 APP = "smsreplies01"  # the e2e stack's SmsInboundApplications: {"*": "smsreplies01"}
 
@@ -60,7 +62,8 @@ class Phone:
 
     def customer(self, endpoint_prefix: str) -> str:
         """A new customer with an SMS and a VOICE endpoint for their number."""
-        number = f"+1206555{uuid.uuid4().int % 10000:04d}"
+        # An exchange (557) no other test texts, one number per customer: replies are counted by number.
+        number = f"+1206557{next(CUSTOMER_NUMBERS):04d}"
         for channel in ("SMS", "VOICE"):
             self.pinpoint.update_endpoint(
                 ApplicationId=APP,

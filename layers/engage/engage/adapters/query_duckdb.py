@@ -70,6 +70,7 @@ class DuckDbQueries:
 
         db = duckdb.connect(config={"threads": 2, "memory_limit": self.memory_limit})
         try:
+            db.execute("SET enable_progress_bar = false")  # it would draw on the function's log
             with tempfile.TemporaryDirectory(prefix="segment-query-") as folder:
                 db.execute(f'CREATE SCHEMA "{self.database}"')
                 for table in query.tables:

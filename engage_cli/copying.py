@@ -52,8 +52,6 @@ def copy(args: argparse.Namespace) -> int:
             tuple(TemplateRef.parse(t) for t in args.template or ()),
             args.all,
         )
-        if not (selection.everything or selection.campaigns or selection.segments or selection.templates):
-            selection = Selection.parse({})  # its error names what to give
         steps = plan(source, target, selection, prune=args.prune, owner=args.owner)
     done = steps if args.dry_run else apply(steps, target)
     counts = summary(done)

@@ -39,7 +39,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if segment is not None:
         location = f"s3://{bucket}/{members}"
         previous = services.segments.members(segment["ApplicationId"], segment["Id"]) if replacing else None
-        if previous != location:  # a retried step finds its version in place and adds none
+        if previous == location:  # a retried step: its version is in place already
+            segment = replacing
+        else:
             services.segments.put(segment, location)
         if previous and previous != location:
             old_bucket, old_prefix = previous.removeprefix("s3://").split("/", 1)

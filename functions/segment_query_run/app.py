@@ -6,26 +6,30 @@ query once."""
 import functools
 import hashlib
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.adapters.athena import AthenaQueries
-from engage.adapters.query_duckdb import DuckDbQueries
 from engage.errors import ValidationError
 from engage.obs import logger, metrics
+from engage.query_runs import RESULTS_PREFIX, CheckedQuery, QueryStatus
 from engage.runtime import services
-from engage.segment_query import RESULTS_PREFIX, CheckedQuery, QueryStatus
+
+if TYPE_CHECKING:
+    from engage.adapters.query_duckdb import DuckDbQueries
 
 
 @functools.cache
-def engine() -> AthenaQueries | DuckDbQueries:
+def engine() -> "AthenaQueries | DuckDbQueries":
     database = os.environ["SEGMENT_QUERY_DATABASE"]
     name = os.environ.get("SEGMENT_QUERY_ENGINE", "ATHENA")
     if name == "ATHENA":
         return AthenaQueries(
             services.factory.client("athena"), os.environ["SEGMENT_QUERY_WORKGROUP"], database
         )
-    if name == "DUCKDB":
+    if name == "DUCKDB":  # the local stack's: its module (and sqlglot) load only here
+        from engage.adapters.query_duckdb import DuckDbQueries
+
         return DuckDbQueries(
             services.objects,
             os.environ["SEGMENT_QUERY_DATA_BUCKET"],

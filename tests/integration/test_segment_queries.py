@@ -15,7 +15,8 @@ from engage.adapters.objects import ObjectStore
 from engage.adapters.query_duckdb import DuckDbQueries
 from engage.errors import NotFoundError
 from engage.imports.job import import_chunk
-from engage.segment_query import CheckedQuery, allowed_tables, check_query
+from engage.query_runs import CheckedQuery
+from engage.segment_query import allowed_tables, check_query
 
 APP = "fed01"
 

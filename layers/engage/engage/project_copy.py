@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from engage.campaigns.model import TEMPLATE_CHANNELS
 from engage.errors import EngageError, ValidationError
 from engage.segments.definition import source_ids
 from engage.templates.model import OTHER_FIELDS, TEXT_FIELDS
@@ -25,15 +26,9 @@ from engage.templates.model import OTHER_FIELDS, TEXT_FIELDS
 COPY_TAG = "engage:copied-from"  # <owner>@<region>/<app>/<kind>s/<id>
 DEFAULT_OWNER = "cli"
 TEMPLATE_KINDS = tuple(TEXT_FIELDS)  # EMAIL, SMS, VOICE, PUSH
-TEMPLATE_SLOTS = {
-    "EmailTemplate": "EMAIL",
-    "SMSTemplate": "SMS",
-    "VoiceTemplate": "VOICE",
-    "PushTemplate": "PUSH",
-}
 SEGMENT_FIELDS = ("Name", "Dimensions", "SegmentGroups")
-CAMPAIGN_RESPONSE_ONLY = (
-    *("Id", "ApplicationId", "Arn", "CreationDate", "LastModifiedDate", "Version", "State", "DefaultState"),
+CAMPAIGN_RESPONSE_ONLY = frozenset(
+    {"Id", "ApplicationId", "Arn", "CreationDate", "LastModifiedDate", "Version", "State", "DefaultState"}
 )
 FUNCTION_FIELDS = (("Hook", "LambdaFunctionName"), ("CustomDeliveryConfiguration", "DeliveryUri"))
 
@@ -65,6 +60,10 @@ class Selection:
     templates: tuple[TemplateRef, ...] = ()
     everything: bool = False  # every campaign and segment of the source (and their templates)
 
+    def __post_init__(self) -> None:
+        if not (self.everything or self.campaigns or self.segments or self.templates):
+            raise ValidationError("Campaigns", "name campaigns, segments or templates to copy (or All: true)")
+
     @classmethod
     def parse(cls, document: Mapping[str, Any]) -> Selection:
         """From a custom resource's properties (Campaigns, Segments, Templates, All)."""
@@ -77,16 +76,12 @@ class Selection:
                 raise ValidationError(key, "must be a list of ids")
             return tuple(v.strip() for v in value)
 
-        everything = str(document.get("All", "false")).lower() == "true"
-        selection = cls(
+        return cls(
             names("Campaigns"),
             names("Segments"),
             tuple(TemplateRef.parse(t) for t in names("Templates")),
-            everything,
+            str(document.get("All", "false")).lower() == "true",
         )
-        if not (everything or selection.campaigns or selection.segments or selection.templates):
-            raise ValidationError("Campaigns", "name campaigns, segments or templates to copy (or All: true)")
-        return selection
 
 
 @dataclass(frozen=True)
@@ -198,7 +193,7 @@ def template_refs(campaign: Mapping[str, Any]) -> list[TemplateRef]:
     return [
         TemplateRef(configuration[slot]["Name"], kind)
         for configuration in configurations
-        for slot, kind in TEMPLATE_SLOTS.items()
+        for slot, kind in TEMPLATE_CHANNELS.items()
         if (configuration.get(slot) or {}).get("Name")
     ]
 
@@ -376,7 +371,7 @@ def campaign_request(
     for configuration in [request.get("TemplateConfiguration") or {}] + [
         t.get("TemplateConfiguration") or {} for t in request.get("AdditionalTreatments") or []
     ]:
-        for slot in TEMPLATE_SLOTS:
+        for slot in TEMPLATE_CHANNELS:
             (configuration.get(slot) or {}).pop("Version", None)  # the copy's versions are its own
     request["IsPaused"] = paused
     request["tags"] = {**(campaign.get("tags") or {}), **({COPY_TAG: tag} if tag else {})}

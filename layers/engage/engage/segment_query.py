@@ -24,6 +24,7 @@ from sqlglot.errors import ParseError
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
 from engage.imports.reader import ImportMode
+from engage.query_runs import CheckedQuery
 
 MODES: dict[str, ImportMode] = {"direct": "members", "mutate": "update"}
 UPDATE_PREFIXES = ("Attributes.", "User.UserAttributes.", "Metrics.")
@@ -31,16 +32,10 @@ QUERY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TABLE_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 MAX_QUERY_CHARS = 100_000  # Athena takes 262,144 bytes; a segment query is far shorter
 NAMED_QUERIES_PREFIX = "segment-queries/named/"
-RESULTS_PREFIX = "segment-queries/results/"
 CATALOG = "awsdatacatalog"
-_WRITES = tuple(
-    getattr(exp, name)
-    for name in ("Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "Into", "Copy", "Command")
-    if hasattr(exp, name)
-) + tuple(
-    getattr(exp, name)
-    for name in ("Set", "Pragma", "Use", "Attach", "Detach", "Describe")
-    if hasattr(exp, name)
+_WRITES = (  # statements and clauses a reading query never holds
+    *(exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.Into, exp.Copy),
+    *(exp.Command, exp.Set, exp.Pragma, exp.Use, exp.Attach, exp.Detach, exp.Describe),
 )
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its "falling back to Command" warning: we refuse those
 
@@ -96,29 +91,6 @@ class SegmentQueryRequest:
         if segment_id is not None and (kind != "direct" or not isinstance(segment_id, str) or not segment_id):
             raise ValidationError("SegmentId", "names the imported segment a direct query refreshes")
         return cls(app_id, kind, query, name, segment_name, segment_id)
-
-
-@dataclass(frozen=True)
-class CheckedQuery:
-    sql: str  # Athena's dialect, tables qualified, output names quoted
-    columns: tuple[str, ...]  # the result's header, as the import reads it
-    tables: tuple[str, ...]  # the allow-listed tables it reads
-
-    def to_duckdb(self) -> str:
-        return sqlglot.transpile(self.sql, read="athena", write="duckdb")[0]
-
-
-@dataclass(frozen=True)
-class QueryStatus:
-    """Where a query is, as both engines report it (Athena's states)."""
-
-    query_id: str
-    state: str  # QUEUED | RUNNING | SUCCEEDED | FAILED | CANCELLED
-    reason: str = ""
-    result: str = ""  # s3://bucket/key of the result CSV once SUCCEEDED
-
-    def to_json(self) -> dict[str, str]:
-        return {"QueryId": self.query_id, "State": self.state, "Reason": self.reason, "Result": self.result}
 
 
 def named_query_key(name: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -68,33 +69,32 @@ class ClientFactory:
         that waits longer than READ_TIMEOUT for an answer (a function invoked synchronously)."""
         name = service if max_attempts is None else f"{service}#{max_attempts}"
         name += "" if read_timeout is None else f"@{read_timeout:g}"
-        found = self._clients.get(name)
-        if found is not None:
-            return found
-        with self._lock:  # creating clients from one session is not thread-safe
-            if name not in self._clients:
-                session = self._session or boto3.session.Session()
-                self._clients[name] = session.client(
-                    service,
-                    config=self.config(max_attempts, service, read_timeout),
-                    endpoint_url=self._endpoint_url,
-                )
-            return self._clients[name]
+        return self._cached(
+            name,
+            lambda session: session.client(
+                service,
+                config=self.config(max_attempts, service, read_timeout),
+                endpoint_url=self._endpoint_url,
+            ),
+        )
 
     def pinpoint_api(self, endpoint_url: str, region: str) -> Any:
         """boto3's pinpoint client for a Pinpoint-compatible API (this product's, in any region),
         signed for API Gateway, with this factory's retry policy."""
         from engage.adapters.pinpoint_client import pinpoint_client
 
-        name = f"pinpoint-api@{region}@{endpoint_url}"
+        return self._cached(
+            f"pinpoint-api@{region}@{endpoint_url}",
+            lambda session: pinpoint_client(endpoint_url, region, session, self.config()),
+        )
+
+    def _cached(self, name: str, build: Callable[[boto3.session.Session], Any]) -> Any:
         found = self._clients.get(name)
         if found is not None:
             return found
-        with self._lock:
+        with self._lock:  # creating clients from one session is not thread-safe
             if name not in self._clients:
-                self._clients[name] = pinpoint_client(
-                    endpoint_url, region, self._session or boto3.session.Session(), self.config()
-                )
+                self._clients[name] = build(self._session or boto3.session.Session())
             return self._clients[name]
 
     def reset(self) -> None:

@@ -40,11 +40,14 @@ class PinpointProject:
         except BotoCoreError as exc:
             raise ProjectCallError(f"{operation} on {self.label}: {exc}") from None
 
-    def _pages(self, operation: str, member: str, **request: Any) -> Iterator[dict[str, Any]]:
+    def _pages(
+        self, operation: str, member: str, cursor: str = "Token", **request: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a listing; ListTemplates names its cursor NextToken, the others Token."""
         token = None
         while True:
             answer = self._call(
-                operation, PageSize=PAGE_SIZE, **request, **({"Token": token} if token else {})
+                operation, PageSize=PAGE_SIZE, **request, **({cursor: token} if token else {})
             )
             yield from answer[member].get("Item", [])
             token = answer[member].get("NextToken")
@@ -58,15 +61,7 @@ class PinpointProject:
         return list(self._pages("get_campaigns", "CampaignsResponse", ApplicationId=self.app_id))
 
     def templates(self) -> list[dict[str, Any]]:
-        found, token = [], None
-        while True:  # ListTemplates pages with NextToken, not Token
-            answer = self._call(
-                "list_templates", PageSize=PAGE_SIZE, **({"NextToken": token} if token else {})
-            )
-            found += answer["TemplatesResponse"].get("Item", [])
-            token = answer["TemplatesResponse"].get("NextToken")
-            if not token:
-                return found
+        return list(self._pages("list_templates", "TemplatesResponse", cursor="NextToken"))
 
     def template(self, ref: TemplateRef) -> dict[str, Any] | None:
         suffix, _request, response = TEMPLATE_OPERATIONS[ref.kind]

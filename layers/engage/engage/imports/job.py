@@ -307,7 +307,6 @@ def imported_segment(
     return {
         **segment,
         "Id": replacing["Id"],
-        "Name": definition.get("SegmentName") or replacing["Name"],
         "CreationDate": replacing["CreationDate"],
         "LastModifiedDate": now,
         "Version": int(replacing.get("Version", 1)) + 1,

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
 from engage.errors import EngageError
 
 from engage_cli.common import (
@@ -100,8 +101,50 @@ def local_invoke(args: argparse.Namespace) -> int:
 
 def local_tick(args: argparse.Namespace) -> int:
     fired = _control(running_stack(args), "tick", {"at": args.at})["fired"]
-    lines = [f"{f['kind']} {f['name']} ({f['expression']}) -> {', '.join(f['targets'])}" for f in fired]
-    emit(args, {"at": args.at, "fired": fired}, human="\n".join(lines) or "nothing was due")
+    emit(args, {"at": args.at, "fired": fired}, human="\n".join(map(_fired_line, fired)) or "nothing was due")
+    return 0
+
+
+def _fired_line(fired: dict[str, Any]) -> str:
+    at = f"{fired['at']} " if fired.get("at") else ""
+    return f"{at}{fired['kind']} {fired['name']} ({fired['expression']}) -> {', '.join(fired['targets'])}"
+
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: str) -> float:
+    """`90`, `45s`, `30m`, `36h` or `2d` as seconds."""
+    unit = text[-1:].lower()
+    number = text[:-1] if unit in DURATION_UNITS else text
+    try:
+        seconds = float(number) * DURATION_UNITS.get(unit, 1)
+    except ValueError:
+        raise CommandError(f"{text!r} is not a duration (e.g. 90, 45s, 30m, 36h, 2d)", EXIT_USAGE) from None
+    if seconds <= 0:
+        raise CommandError("the clock only advances: give a positive duration", EXIT_USAGE)
+    return seconds
+
+
+def local_clock(args: argparse.Namespace) -> int:
+    """Shows or drives the local stack's clock (engage.clock): what every schedule, quiet-time check,
+    cap window and token expiry of the stack reads."""
+    body: dict[str, Any] = {}
+    timeout = 60.0
+    if args.clock_command == "set":
+        body = {"set": args.moment}
+    elif args.clock_command == "advance":
+        seconds = duration_seconds(args.duration)
+        body = {"advance_seconds": seconds, "settle_timeout": args.settle_timeout}
+        timeout = None  # each firing on the way waits for its work: as long as that takes
+    elif args.clock_command == "reset":
+        body = {"reset": True}
+    answer = _control(running_stack(args), "clock", body, timeout)
+    fired = answer.get("fired") or []
+    human = [f"now {answer['now']}", *map(_fired_line, fired)]
+    if answer.get("unsettled"):
+        human.append(f"still busy after firings at: {', '.join(answer['unsettled'])}")
+    emit(args, answer, human="\n".join(human))
     return 0
 
 
@@ -338,11 +381,13 @@ def outbox_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _control(state: Any, action: str, body: dict[str, Any]) -> dict[str, Any]:
+def _control(state: Any, action: str, body: dict[str, Any], timeout: float | None = 60) -> dict[str, Any]:
     import requests
 
     response = requests.post(
-        f"{state.control_url}/{action}", json={k: v for k, v in body.items() if v is not None}, timeout=60
+        f"{state.control_url}/{action}",
+        json={k: v for k, v in body.items() if v is not None},
+        timeout=timeout,
     )
     if response.status_code != 200:
         raise CommandError(response.json().get("error", response.text), EXIT_USAGE, "BadRequest")
@@ -524,9 +569,33 @@ def parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("--event", help="JSON event file (default: {})")
     invoke.set_defaults(run=local_invoke)
-    tick = local.add_parser("tick", parents=[common], help="fire the schedules due at a time (default: now)")
+    tick = local.add_parser(
+        "tick", parents=[common], help="move the clock to a time (default: leave it) and fire what is due"
+    )
     tick.add_argument("--at", help="ISO 8601 time, UTC unless it says otherwise (e.g. 2026-12-01T06:00:00Z)")
     tick.set_defaults(run=local_tick)
+    clock = local.add_parser("clock", help="the local stack's clock").add_subparsers(
+        dest="clock_command", required=True
+    )
+    clock.add_parser("show", parents=[common], help="the clock's time").set_defaults(run=local_clock)
+    clock_set = clock.add_parser(
+        "set", parents=[common], help="move the clock to a time; it runs on from there"
+    )
+    clock_set.add_argument("moment", help="ISO 8601 time, UTC unless it says otherwise")
+    clock_set.set_defaults(run=local_clock)
+    clock_advance = clock.add_parser(
+        "advance",
+        parents=[common],
+        help="move the clock forward, firing each schedule at its minute and letting its work finish",
+    )
+    clock_advance.add_argument("duration", help="90, 45s, 30m, 36h or 2d")
+    clock_advance.add_argument(
+        "--settle-timeout", type=float, default=60, help="seconds a firing's work may take (default 60)"
+    )
+    clock_advance.set_defaults(run=local_clock)
+    clock.add_parser("reset", parents=[common], help="back to the system's time").set_defaults(
+        run=local_clock
+    )
 
     importing = areas.add_parser("import", parents=[common], help="import a Pinpoint CSV or JSON-lines file")
     importing.add_argument("file")
@@ -651,8 +720,9 @@ def parser() -> argparse.ArgumentParser:
     erasing.add_argument("--channel", help="channel of --address (default: EMAIL with @, else SMS and VOICE)")
     erasing.set_defaults(run=erase_person)
 
-    from engage_cli import campaigns, copying, events  # they build on this module's helpers
+    from engage_cli import apps, campaigns, copying, events  # they build on this module's helpers
 
+    apps.register(areas, common)
     campaigns.register(areas, common)
     copying.register(areas, common)
     events.register(areas, common)
@@ -669,6 +739,11 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(args, exc)
     except EngageError as exc:
         return _fail(args, CommandError(str(exc), EXIT_FAILED, exc.pinpoint_type))
+    except ClientError as exc:  # the API's answer (NotFoundException, BadRequestException, ...)
+        error = exc.response.get("Error", {})
+        return _fail(
+            args, CommandError(error.get("Message", str(exc)), EXIT_FAILED, error.get("Code", "Error"))
+        )
 
 
 def _fail(args: argparse.Namespace, error: CommandError) -> int:

@@ -32,6 +32,7 @@ from moto.awslambda import models as lambda_models
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.events.models import EventPattern
 from moto.firehose import models as firehose_models
+from moto.sqs import models as sqs_models
 
 from engage_local.invoker import Invoker, now_iso, send_to
 from engage_local.runtime import Invocation
@@ -81,6 +82,20 @@ class SqsPoller(threading.Thread):
         self.queue_url = self.sqs.get_queue_url(QueueName=esm.event_source_arn.split(":")[5])["QueueUrl"]
         self.stopped = threading.Event()
         self.batches = 0
+        self.caught_up = False  # the last receive found nothing
+
+    def quiet(self) -> bool:
+        """Nothing to read and nothing in flight or delayed (a failed record waiting to return)."""
+        if not self.caught_up:
+            return False
+        queue = sqs_models.sqs_backends[self.esm.event_source_arn.split(":")[4]][
+            self.esm.event_source_arn.split(":")[3]
+        ].queues.get(self.esm.event_source_arn.split(":")[5])
+        return queue is None or not (
+            queue.approximate_number_of_messages
+            or queue.approximate_number_of_messages_not_visible
+            or queue.approximate_number_of_messages_delayed
+        )
 
     def run(self) -> None:
         while not self.stopped.is_set():
@@ -93,6 +108,7 @@ class SqsPoller(threading.Thread):
 
     def _poll_once(self) -> bool:
         if not self.esm.enabled:
+            self.caught_up = True
             return False
         batch_size = int(self.esm.batch_size or 10)
         window = float(self.esm.max_batch_window or 0)
@@ -112,6 +128,7 @@ class SqsPoller(threading.Thread):
                 break
             if not received:
                 time.sleep(POLL_INTERVAL)
+        self.caught_up = not messages
         if not messages:
             return False
         self.batches += 1
@@ -178,6 +195,10 @@ class KinesisShardPoller(threading.Thread):
         if position == "AT_TIMESTAMP":
             request["Timestamp"] = esm.starting_position_timestamp
         self.iterator = self.kinesis.get_shard_iterator(**request)["ShardIterator"]
+        self.caught_up = False  # the last read found nothing new
+
+    def quiet(self) -> bool:
+        return self.caught_up
 
     def run(self) -> None:
         while not self.stopped.is_set():
@@ -186,10 +207,12 @@ class KinesisShardPoller(threading.Thread):
                     ShardIterator=self.iterator, Limit=int(self.esm.batch_size or 100)
                 )
                 records = response.get("Records", [])
+                self.caught_up = False
                 matching = [r for r in records if self._matches(r)]
                 if matching:
                     self._process(matching)
                 self.iterator = response.get("NextShardIterator") or self.iterator
+                self.caught_up = not records
                 if not records:
                     time.sleep(KINESIS_POLL_INTERVAL)
             except Exception:
@@ -328,18 +351,24 @@ class FirehoseSourcePoller(threading.Thread):
         self.iterator = self.kinesis.get_shard_iterator(
             StreamName=self.stream_name, ShardId=shard_id, ShardIteratorType="LATEST"
         )["ShardIterator"]
+        self.caught_up = False
+
+    def quiet(self) -> bool:
+        return self.caught_up
 
     def run(self) -> None:
         while not self.stopped.is_set():
             try:
                 response = self.kinesis.get_records(ShardIterator=self.iterator, Limit=500)
                 records = response.get("Records", [])
+                self.caught_up = False
                 if records:
                     self.firehose.put_record_batch(
                         DeliveryStreamName=self.delivery_stream,
                         Records=[{"Data": r["Data"]} for r in records],
                     )
                 self.iterator = response.get("NextShardIterator") or self.iterator
+                self.caught_up = not records
                 if not records:
                     time.sleep(FIREHOSE_POLL_INTERVAL)
             except Exception:
@@ -366,6 +395,10 @@ class Pollers:
         for pollers in self._pollers.values():
             for poller in pollers:
                 poller.stopped.set()
+
+    def quiet(self) -> bool:
+        """Every poller has read all there is and has nothing in flight."""
+        return all(getattr(p, "quiet", lambda: True)() for ps in list(self._pollers.values()) for p in ps)
 
     def batches(self, function_arn: str) -> int:
         return sum(

@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -190,53 +191,54 @@ class Router:
         return ours, [t for t in rule.targets if t not in ours]
 
     # --- schedules -----------------------------------------------------------------------------
-    def tick(self, at: datetime) -> list[dict[str, Any]]:
-        """Fires every schedule due at `at` (to the minute): cron expressions that match it and
-        every rate expression; one-time `at(...)` schedules at their minute."""
+    def tick(self, at: datetime, on_due: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+        """Fires every schedule due at `at` (to the minute): cron expressions that match it, rate
+        expressions whose period divides the minute, one-time `at(...)` schedules at their minute.
+        `on_due` runs first when anything is due (the clock moves there)."""
+        rules = [r for r in self._scheduled_rules() if due(r.scheduled_expression, at)]
+        schedules = [
+            s
+            for s in self._schedules()
+            if s.state == "ENABLED" and due(s.schedule_expression, at) and _within(s, at)
+        ]
+        if (rules or schedules) and on_due is not None:
+            on_due()
         fired = []
-        for rule in self._scheduled_rules():
-            if due(rule.scheduled_expression, at):
-                event = {
-                    "version": "0",
-                    "id": str(uuid.uuid4()),
-                    "detail-type": "Scheduled Event",
-                    "source": "aws.events",
-                    "account": rule.account_id,
-                    "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "region": rule.region_name,
-                    "resources": [rule.arn],
-                    "detail": {},
+        for rule in rules:
+            event = {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": rule.account_id,
+                "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "region": rule.region_name,
+                "resources": [rule.arn],
+                "detail": {},
+            }
+            targets = self.deliver_rule(rule, event, list(rule.targets))
+            fired.append(
+                {
+                    "kind": "rule",
+                    "name": rule.name,
+                    "expression": rule.scheduled_expression,
+                    "targets": targets,
                 }
-                targets = self.deliver_rule(rule, event, list(rule.targets))
-                fired.append(
-                    {
-                        "kind": "rule",
-                        "name": rule.name,
-                        "expression": rule.scheduled_expression,
-                        "targets": targets,
-                    }
-                )
-        for schedule in self._schedules():
-            if (
-                schedule.state == "ENABLED"
-                and due(schedule.schedule_expression, at)
-                and _within(schedule, at)
-            ):
-                target = schedule.target
-                payload = (
-                    json.loads(_scheduler_context(target["Input"], schedule, at))
-                    if target.get("Input")
-                    else {}
-                )
-                self.deliver_rule(None, {}, [{"Arn": target["Arn"], "Input": json.dumps(payload)}])
-                fired.append(
-                    {
-                        "kind": "schedule",
-                        "name": schedule.name,
-                        "expression": schedule.schedule_expression,
-                        "targets": [target["Arn"]],
-                    }
-                )
+            )
+        for schedule in schedules:
+            target = schedule.target
+            payload = (
+                json.loads(_scheduler_context(target["Input"], schedule, at)) if target.get("Input") else {}
+            )
+            self.deliver_rule(None, {}, [{"Arn": target["Arn"], "Input": json.dumps(payload)}])
+            fired.append(
+                {
+                    "kind": "schedule",
+                    "name": schedule.name,
+                    "expression": schedule.schedule_expression,
+                    "targets": [target["Arn"]],
+                }
+            )
         return fired
 
     def _scheduled_rules(self) -> list[Any]:
@@ -301,7 +303,7 @@ def due(expression: str, at: datetime) -> bool:
     """Whether an EventBridge schedule expression fires in the minute of `at` (UTC)."""
     expression = expression.strip()
     if expression.startswith("rate("):
-        return True
+        return _rate_minutes(at) % _rate_period(expression) == 0
     if expression.startswith("at("):
         when = datetime.fromisoformat(expression[3:-1]).replace(tzinfo=UTC)
         return when.replace(second=0, microsecond=0) == at.replace(second=0, microsecond=0)
@@ -321,6 +323,23 @@ def due(expression: str, at: datetime) -> bool:
     return all(
         _field_matches(part, values[name], name) for name, part in zip(_CRON_FIELDS, parts, strict=True)
     )
+
+
+_RATE_UNITS = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days": 1440}
+
+
+def _rate_period(expression: str) -> int:
+    """A rate expression's period in minutes: `rate(15 minutes)` is 15."""
+    value, _, unit = expression[5:-1].strip().partition(" ")
+    if not value.isdigit() or int(value) < 1 or unit.strip() not in _RATE_UNITS:
+        raise ValueError(f"a rate expression is rate(<positive number> <unit>): {expression!r}")
+    return int(value) * _RATE_UNITS[unit.strip()]
+
+
+def _rate_minutes(at: datetime) -> int:
+    """Whole minutes since the epoch: a rate schedule fires when its period divides this (EventBridge
+    picks its own phase; this one is fixed so that ticks are repeatable)."""
+    return int(at.timestamp() // 60)
 
 
 def _field_matches(part: str, value: int, name: str) -> bool:

@@ -18,6 +18,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engage.clock import CLOCK_FILE_VARIABLE
+
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 DEFAULT_CONCURRENCY = 4  # per function when none is reserved: what two cores sensibly run
 LOG_TAIL_BYTES = 4096  # what Lambda returns with LogType=Tail
@@ -70,7 +72,9 @@ class Invocation:
 
 
 class Worker:
-    def __init__(self, spec: FunctionSpec, endpoint_url: str, log_path: Path) -> None:
+    def __init__(
+        self, spec: FunctionSpec, endpoint_url: str, log_path: Path, clock_file: Path | None = None
+    ) -> None:
         self.spec = spec
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,6 +103,8 @@ class Worker:
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
             **dict(spec.environment),
+            # The local stack's drivable clock (engage.clock); deployed functions never have it.
+            **({CLOCK_FILE_VARIABLE: str(clock_file)} if clock_file else {}),
             "ENGAGE_LOCAL_PATH": os.pathsep.join([*spec.layer_dirs, *runtime_libraries()]),
             "ENGAGE_LOCAL_RESPONSE_FD": str(write_fd),
         }
@@ -217,8 +223,9 @@ class _Pool:
 class LambdaRuntime:
     """Invokes functions in their own warm workers; one pool per function revision."""
 
-    def __init__(self, endpoint_url: str, log_dir: Path) -> None:
+    def __init__(self, endpoint_url: str, log_dir: Path, clock_file: Path | None = None) -> None:
         self.endpoint_url = endpoint_url
+        self.clock_file = clock_file
         self.log_dir = log_dir
         self._pools: dict[tuple[str, str], _Pool] = {}
         self._lock = threading.Condition()
@@ -266,7 +273,12 @@ class LambdaRuntime:
                 self._lock.wait()
             number = pool.started
         try:
-            return Worker(spec, self.endpoint_url, self.log_dir / spec.name / f"{spec.revision}-{number}.log")
+            return Worker(
+                spec,
+                self.endpoint_url,
+                self.log_dir / spec.name / f"{spec.revision}-{number}.log",
+                self.clock_file,
+            )
         except BaseException:
             with self._lock:
                 pool.busy -= 1

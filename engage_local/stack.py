@@ -11,12 +11,15 @@ import logging
 import os
 import socket
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
+from engage.clock import CLOCK_FILE_VARIABLE
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from werkzeug.serving import make_server
 
 from engage_local import patches, provisioners, routing
@@ -24,6 +27,7 @@ from engage_local.api import LocalHttp, parse_at
 from engage_local.deploy import Deployer, Progress, StackReport
 from engage_local.emulators import EmulatedServices, EmulatorMiddleware, jsonable
 from engage_local.emulators.edge import Fetched, fetch
+from engage_local.emulators.framework import Clock
 from engage_local.invoker import Invoker
 from engage_local.pollers import Pollers
 from engage_local.routing import Router
@@ -32,6 +36,22 @@ from engage_local.state import StackState, default_state_dir, local_clients, wri
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOT_STACK = "engage"
+SETTLE_SECONDS = 60.0  # how long a clock firing's work may take before time moves on anyway
+QUIET_POLL_SECONDS = 0.05
+QUIET_RECHECK_SECONDS = 0.3  # longer than an idle Kinesis poller's pause between reads
+
+
+def _running_executions() -> bool:
+    for backend in _sfn_backends():
+        for machine in backend.state_machines:
+            if any(e.status == "RUNNING" for e in machine.executions):
+                return True
+    return False
+
+
+def _sfn_backends() -> list[Any]:
+    """Step Functions' backends (the stack runs the executing one, moto's parser backend)."""
+    return [backend for regions in stepfunctions_parser_backends.values() for backend in regions.values()]
 
 
 def free_port() -> int:
@@ -100,7 +120,12 @@ class LocalStack:
         self.progress(f"starting the emulator on {self.endpoint_url}")
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         os.environ["MOTO_PORT"] = str(self.port)  # where moto's Step Functions send their SDK calls
-        self.emulated = EmulatedServices(self.region, self.clients)
+        # One clock for the stack: the emulators read it here, the functions through the file.
+        self.clock = Clock(self.state_dir / "clock")
+        self.runtime.clock_file = self.clock.path
+        self._clock_variable = os.environ.get(CLOCK_FILE_VARIABLE)
+        os.environ[CLOCK_FILE_VARIABLE] = str(self.clock.path)  # engage.clock in this process too
+        self.emulated = EmulatedServices(self.region, self.clients, self.clock)
         self._server = EmulatingMotoServer(
             self.emulated, ip_address="127.0.0.1", port=self.port, verbose=False
         )
@@ -123,7 +148,7 @@ class LocalStack:
         self.control = LocalHttp(
             self.invoker,
             control={
-                "tick": lambda body: {"fired": self.router.tick(parse_at(body.get("at")))},
+                "tick": lambda body: {"fired": self.tick(parse_at(body["at"]) if body.get("at") else None)},
                 "settle": lambda body: {"idle": self.settle(float(body.get("timeout", 30)))},
                 "outbox": lambda body: {
                     "entries": jsonable(
@@ -136,9 +161,7 @@ class LocalStack:
                     else self.emulated.faults.describe()
                 },
                 "sms-inbound": lambda body: self.emulated.sms.receive(body["from"], body["to"], body["body"]),
-                "clock": lambda body: {
-                    "now": self.emulated.clock.advance(float(body.get("advance_seconds", 0)))
-                },
+                "clock": self._clock_control,
             },
             edge=self.emulated.edge,
         ).start()
@@ -181,6 +204,62 @@ class LocalStack:
         """Waits until no asynchronous invocation is queued or running (tests, the demo)."""
         return self.invoker.wait_idle(timeout)
 
+    # --- the clock -----------------------------------------------------------------------------
+    def tick(self, at: datetime | None = None) -> list[dict[str, Any]]:
+        """Moves the clock to `at` (when given) and fires what is due at the clock's minute."""
+        if at is not None:
+            self.clock.set(at)
+        return self.router.tick(self.clock.now())
+
+    def advance_clock(self, seconds: float, settle_timeout: float = SETTLE_SECONDS) -> dict[str, Any]:
+        """Moves the clock forward by `seconds`, minute by minute: at each minute boundary where a
+        schedule is due, the clock stands at that minute, the schedules fire, and the work they
+        start (invocations, workflows, queues, streams) finishes before time moves on, so what a
+        firing does happens at its own time."""
+        if seconds < 0:
+            raise ValueError("the clock only advances; use set to move it back")
+        target = self.clock.now() + timedelta(seconds=seconds)
+        minute = self.clock.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+        fired: list[dict[str, Any]] = []
+        unsettled: list[str] = []
+        while minute <= target:
+            at = minute
+            firing = self.router.tick(at, on_due=lambda at=at: self.clock.set(at))
+            if firing:
+                fired.extend({**f, "at": at.isoformat()} for f in firing)
+                if not self.quiesce(settle_timeout):
+                    unsettled.append(at.isoformat())
+            minute += timedelta(minutes=1)
+        if self.clock.now() < target:
+            self.clock.set(target)
+        return {"now": self.clock.now(), "fired": fired, "unsettled": unsettled}
+
+    def quiet(self) -> bool:
+        """No invocation queued or running, no workflow running, every poller caught up."""
+        return self.invoker.idle() and self.pollers.quiet() and not _running_executions()
+
+    def quiesce(self, timeout: float = SETTLE_SECONDS) -> bool:
+        """Waits until the stack is quiet twice in a row (a poller may be between reads)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.quiet():
+                time.sleep(QUIET_RECHECK_SECONDS)
+                if self.quiet():
+                    return True
+            time.sleep(QUIET_POLL_SECONDS)
+        return False
+
+    def _clock_control(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("reset"):
+            return {"now": self.clock.reset()}
+        if body.get("set"):
+            return {"now": self.clock.set(parse_at(body["set"]))}
+        if body.get("advance_seconds"):
+            return self.advance_clock(
+                float(body["advance_seconds"]), float(body.get("settle_timeout", SETTLE_SECONDS))
+            )
+        return {"now": self.clock.now(), "offset_seconds": self.clock.offset}
+
     def stop(self) -> None:
         for server in (self.api, self.control):
             if server is not None:
@@ -195,6 +274,11 @@ class LocalStack:
             self._routing = None
         self.runtime.stop()
         patches.uninstall()
+        if getattr(self, "clock", None) is not None:
+            if self._clock_variable is None:
+                os.environ.pop(CLOCK_FILE_VARIABLE, None)
+            else:
+                os.environ[CLOCK_FILE_VARIABLE] = self._clock_variable
         if self._server is not None:
             self._server.stop()
             self._server = None

@@ -23,9 +23,9 @@ log = logging.getLogger("engage_local.emulators")
 
 
 class EmulatedServices:
-    def __init__(self, region: str, clients: ClientFactory) -> None:
-        self.clock = Clock()
-        self.outbox = Outbox()
+    def __init__(self, region: str, clients: ClientFactory, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
+        self.outbox = Outbox(self.clock)
         self.faults = FaultInjector()
         publish = lambda destination, record: publish_json(clients, destination, record)  # noqa: E731
         self.sms = SmsVoiceState(region, self.clock, publish)

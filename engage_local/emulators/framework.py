@@ -23,6 +23,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -31,6 +32,7 @@ import botocore.session
 from botocore.awsrequest import HeadersDict
 from botocore.model import OperationModel, Shape
 from botocore.validate import ParamValidator
+from engage.clock import write_offset
 
 log = logging.getLogger("engage_local.emulators")
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -452,14 +454,15 @@ def jsonable(value: Any) -> Any:
 class Outbox:
     """Every request the emulated services received, as they received it, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock
         self._entries: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
     def record(self, service: str, operation: str, request: dict[str, Any], **outcome: Any) -> dict[str, Any]:
         entry = {
             "id": str(uuid.uuid4()),
-            "time": datetime.now(UTC).isoformat(),
+            "time": (self.clock.now() if self.clock else datetime.now(UTC)).isoformat(),
             "service": service,
             "operation": operation,
             "request": request,
@@ -483,14 +486,41 @@ class Outbox:
 
 
 class Clock:
-    """The emulated services' clock: real time plus whatever a test has advanced it by."""
+    """The local stack's clock: the system's plus an offset that `set` and `advance` change. With a
+    `path`, the offset is also written there, where every function's worker reads it through
+    `engage.clock` (ENGAGE_CLOCK_FILE), so the emulators, the functions and the stack tell one time."""
 
-    def __init__(self) -> None:
-        self.offset = 0.0
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._offset = 0.0
+        self._write()
+
+    @property
+    def offset(self) -> float:
+        return self._offset
+
+    @offset.setter
+    def offset(self, seconds: float) -> None:
+        self._offset = float(seconds)
+        self._write()
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(time.time() + self.offset, UTC)
+        return datetime.fromtimestamp(time.time() + self._offset, UTC)
+
+    def set(self, moment: datetime) -> datetime:
+        """Moves the clock to `moment` (forwards or back); it keeps running from there."""
+        self.offset = moment.timestamp() - time.time()
+        return self.now()
 
     def advance(self, seconds: float) -> datetime:
-        self.offset += seconds
+        self.offset = self._offset + seconds
         return self.now()
+
+    def reset(self) -> datetime:
+        """Back to the system's time."""
+        self.offset = 0.0
+        return self.now()
+
+    def _write(self) -> None:
+        if self.path is not None:
+            write_offset(str(self.path), self._offset)

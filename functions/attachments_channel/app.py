@@ -4,10 +4,10 @@ attachment order. Sent emails report through SES's events; failures and skips ar
 
 import functools
 import os
-import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage import clock
 from engage.adapters.attachment_files import AttachmentFiles
 from engage.adapters.email_ses import SesEmailSender
 from engage.adapters.ledger_dynamodb import DynamoLedger
@@ -33,7 +33,7 @@ def mailer() -> AttachmentMailer:
             factory.client("sesv2", max_attempts=1), os.environ.get("SES_CONFIGURATION_SET") or None
         ),
         ledger=DynamoLedger(os.environ["SENDS_TABLE"], factory.client("dynamodb")),
-        clock=time.time,
+        clock=clock.time,
         max_message_bytes=int(os.environ.get("ATTACHMENT_MAX_MESSAGE_BYTES", str(40 * 1024 * 1024))),
     )
 

@@ -3,10 +3,10 @@ queue; its counts are added to the run once."""
 
 import gzip
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage import clock
 from engage.campaigns.runs import cancelled, cancelled_part, run_batch
 from engage.campaigns.triggers import instant
 from engage.obs import logger, metrics
@@ -27,9 +27,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             campaign,
             event["run_id"],
             endpoints,
-            datetime.now(UTC),
+            clock.now(),
             services.campaign_tools,
             instant(event["local_at"]) if event.get("local_at") else None,
+            started=instant(run["CreationDate"]) if run else None,  # MaximumDuration counts from here
         )
     )
     failures = (

@@ -5,12 +5,12 @@ shard retries from it, bisecting), and one that keeps failing goes to the DLQ; a
 queues the same sends, which the ledger sends once."""
 
 import functools
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage import clock
 from engage.campaigns.on_event import on_event
 from engage.errors import NotFoundError
 from engage.obs import logger, metrics
@@ -37,7 +37,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             _endpoint,
             membership,
             services.campaign_tools,
-            datetime.now(UTC),
+            clock.now(),
         )
         if counts:
             logger.info(

@@ -19,7 +19,7 @@ WORK_PREFIX = "campaign-work/"
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request, run_id = event["input"], event["run_id"]
-    app_id = request["ApplicationId"]
+    app_id = services.applications.require(request["ApplicationId"])["application"]["Id"]
     campaign = _campaign(app_id, request, run_id)
     services.jobs.create(new_run(run_id, campaign, request))  # False on a retry
     bucket, prefix = services.settings.require("work_bucket"), f"{WORK_PREFIX}{run_id}/"

@@ -25,6 +25,7 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     if metadata is None:
         raise NotFoundError(f"s3://{bucket}/{key} no longer exists: nothing to import")
     source = ImportSource(bucket, key, version)
+    services.applications.require(source.app_id)  # refused: the event goes to the DLQ with the reason
     chain = chain_input(
         source,
         obj["key"],

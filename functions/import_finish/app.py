@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.errors import ValidationError
-from engage.imports.job import SUPERSEDED_TAG, imported_segment, members_prefix
+from engage.imports.job import SUPERSEDED_TAG, imported_segment, members_prefix, refused_job
 from engage.imports.reader import MAX_FAILURES
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -18,6 +18,9 @@ from engage.runtime import services
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("refused"):  # no job was created: the application does not exist
+        metrics.add_metric(name="ImportsFailed", unit="Count", value=1)
+        return refused_job(event)
     job = services.jobs.get(event["app_id"], event["job_id"])
     if job is None:
         raise LookupError(f"import job {event['job_id']} does not exist")

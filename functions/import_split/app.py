@@ -4,6 +4,7 @@ of N records (each with its original line) and a manifest for the Map that impor
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.errors import NotFoundError
 from engage.imports.job import WORK_PREFIX, ImportSource, new_job, split
 from engage.imports.reader import ImportFormatError, read_endpoints
 from engage.obs import logger, metrics
@@ -16,6 +17,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     source = ImportSource(event["bucket"], event["key"], event["version"])
     job_id = event.get("job_id") or source.job_id
     app_id = event.get("app_id") or source.app_id  # CreateImportJob names it; a drop's key does
+    try:
+        services.applications.require(app_id)
+    except NotFoundError as exc:  # the file stays where it is; dropped again once the app exists
+        logger.warning("import refused: %s", exc, extra={"job_id": job_id})
+        return {**event, "status": "FAILED", "reason": str(exc), "refused": True}
     key = services.objects.existing_key(source.bucket, source.key, event.get("received_key"))
     services.jobs.create(  # a job created by CreateImportJob exists already
         new_job(

@@ -33,6 +33,7 @@ DEFAULT_REGION = os.environ.get("DEFAULT_PHONE_REGION") or None
 
 def record_handler(record: KinesisStreamRecord) -> None:
     data = record.kinesis.data_as_bytes()
+    services.known_applications.require(APP_ID)  # else retried, then the OnFailure destination
     try:
         change = parse_change(data, COLUMNS)
         if change is None:

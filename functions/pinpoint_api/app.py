@@ -6,6 +6,8 @@ so callers catch the same exception classes."""
 import json
 from typing import Any
 
+from application_routes import known_application
+from application_routes import router as applications
 from audience_routes import router as audience
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -25,6 +27,8 @@ STATUS = {
 }
 
 app = APIGatewayRestResolver()
+app.use(middlewares=[known_application])
+app.include_router(applications)
 app.include_router(audience)
 app.include_router(messaging)
 app.include_router(campaigns)

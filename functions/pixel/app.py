@@ -10,9 +10,9 @@ secret's keys are read (through Powertools Parameters) only for requests with us
 
 import functools
 import os
-import time
 from typing import Any
 
+from engage import clock
 from engage.adapters.clients import clients
 from engage.obs import logger, metrics
 from engage.pixel import GIF_BASE64, GIF_HEADERS, PixelRefused, PixelRules, allowed_origin, read_hit
@@ -50,7 +50,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             event.get("multiValueQueryStringParameters") or {},
             headers,
             (event.get("requestContext") or {}).get("requestId") or context.aws_request_id,
-            time.time(),
+            clock.time(),
             rules(),
             secrets,
         )

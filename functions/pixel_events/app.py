@@ -17,6 +17,7 @@ from engage.runtime import services
 
 def record_handler(record: SQSRecord) -> None:
     hit = json_object(record.body, "body")
+    services.known_applications.require(str(hit.get("ApplicationId")))  # else it waits in the DLQ
     ingested = put_events(str(hit.get("ApplicationId")), events_request(hit), services.contacts)
     if ingested.events:
         emit(ingested.events, services.event_stream)

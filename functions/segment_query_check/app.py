@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.errors import ValidationError
+from engage.errors import NotFoundError, ValidationError
 from engage.obs import logger, metrics
 from engage.runtime import services
 from engage.segment_query import (
@@ -23,6 +23,7 @@ from engage.segment_query import (
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         request = SegmentQueryRequest.parse(event)
+        services.applications.require(request.app_id)
         sql = request.query if request.query is not None else _named(request.query_name or "")
         checked = check_query(
             sql,
@@ -31,7 +32,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             request.kind,
         )
         segment_name = request.segment_name or _refreshed_name(request)
-    except ValidationError as exc:
+    except (ValidationError, NotFoundError) as exc:
         logger.warning("segment query refused: %s", exc, extra={"query_name": event.get("QueryName")})
         metrics.add_metric(name="SegmentQueriesRefused", unit="Count", value=1)
         return {"Status": "INVALID", "Reason": str(exc), "Request": event}

@@ -5,11 +5,11 @@ identity). A repeated event for the same version reads nothing again; the drop's
 lands next to it, is ignored. A failure (the file unreadable, SQS refusing rows) fails the
 invocation: Lambda tries it twice more, then the event goes to the function's DLQ."""
 
-import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage import clock
 from engage.errors import NotFoundError
 from engage.imports.job import decoded_key
 from engage.obs import logger, metrics
@@ -32,7 +32,8 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
         raise NotFoundError(f"s3://{bucket}/{key} no longer exists: nothing to send")
     drop = drop_file(bucket, key, obj.get("version-id"))
     assert drop is not None
-    progress = services.sms_drops.read(drop, services.objects.open(bucket, key, drop.version), time.time())
+    services.applications.require(drop.app_id)  # refused: the event goes to the DLQ with the reason
+    progress = services.sms_drops.read(drop, services.objects.open(bucket, key, drop.version), clock.time())
     for name, value in (("SmsDropRows", progress.rows), ("SmsDropRejected", progress.rejected)):
         metrics.add_metric(name=name, unit="Count", value=value)
     logger.info(

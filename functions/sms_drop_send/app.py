@@ -6,12 +6,12 @@ group comes back too (Powertools' skip_group_on_error), as FIFO consumers must a
 batch after the failed one may already have gone out, and come back as duplicates the ledger sends
 nothing for. A row that keeps failing reaches the DLQ after the queue's maxReceiveCount."""
 
-import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage import clock
 from engage.envelopes import json_object
 from engage.errors import ValidationError
 from engage.messages.queued import raise_failure, send_records
@@ -37,7 +37,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     sender.policy = services.send_policy()
     results |= send_records([record for record, _ in rows.values()], sender, context)
     settled = [(row, results[m]) for m, (_, row) in rows.items() if results[m].outcome is not None]
-    new = services.sms_drops.settle(settled, time.time())
+    new = services.sms_drops.settle(settled, clock.time())
     metrics.add_metric(name="SmsDropRowsSettled", unit="Count", value=new)
     return process_partial_response(
         event=event, record_handler=raise_failure(results), processor=processor, context=context

@@ -73,6 +73,7 @@ def record_handler(record: SQSRecord) -> None:
     received_at = datetime.fromtimestamp(sent_ms / 1000, UTC).isoformat(timespec="milliseconds")
     inbound = parse_inbound(sns_document(record.body), received_at.replace("+00:00", "Z"))
     app_id = application_for(inbound.our_number, APPLICATIONS)
+    services.known_applications.require(app_id)  # else the message waits in the DLQ for the app
     outcome = handle(
         inbound, app_id, CLASSIFIER, services.consent, services.contacts, opt_out_list(), outlets(), REPLIES
     )

@@ -7,11 +7,11 @@ the channel is final. The retry's own delivery events come back through the conf
 import functools
 import json
 import os
-import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from engage import clock
 from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
 from engage.addresses import address_key
@@ -50,7 +50,7 @@ def record_handler(record: SQSRecord) -> None:
     app_id, endpoint_id = request["ApplicationId"], request["EndpointId"]
     key = claim_key(request["OriginalMessageId"], int(request["Attempt"]))
     ledger = sends_ledger()
-    if not ledger.claim(key, record.message_id, time.time()):
+    if not ledger.claim(key, record.message_id, clock.time()):
         metrics.add_metric(name="SmsRetryAlreadyClaimed", unit="Count", value=1)
         return
     try:

@@ -5,11 +5,11 @@ message, and must not unsubscribe anyone. A forged, altered or expired token get
 page, which never says why."""
 
 import html
-import time
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage import clock
 from engage.contacts.model import now_iso
 from engage.errors import ValidationError
 from engage.messages import unsubscribe
@@ -35,7 +35,7 @@ def page(status: int, title: str, body: str) -> Response:
 def _claim() -> unsubscribe.Unsubscription | None:
     token = app.current_event.get_query_string_value("token") or ""
     try:
-        return unsubscribe.verify(token, services.unsubscribe_keys(), int(time.time()))
+        return unsubscribe.verify(token, services.unsubscribe_keys(), int(clock.time()))
     except (ValidationError, ValueError):
         metrics.add_metric(name="UnsubscribeRefused", unit="Count", value=1)
         return None

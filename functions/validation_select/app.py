@@ -16,6 +16,7 @@ from engage.segments.export import part_key, write_parts
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings, run_id = services.settings, event["run_id"]
     app_id, segment_id = scope(event["input"])
+    services.applications.require(app_id)
     services.jobs.create(new_run(run_id, app_id, segment_id, event["input"]))  # False on a retry
     bucket, prefix = settings.require("work_bucket"), f"{WORK_PREFIX}{run_id}/"
     quota, most = float(settings.phone_validate_rate), int(settings.validation_concurrency)

@@ -2,10 +2,11 @@
 export (valid for VDM_LINK_HOURS, whatever happens to any Lambda session), or what failed."""
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage import clock
 from engage.adapters.cdn_signing import UrlSigner, stored_private_key
 from engage.obs import logger
 from engage.runtime import services
@@ -43,7 +44,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         outcomes = event["Outcomes"]
         if all(o.get("Outcome") == "COMPLETED" for o in outcomes):
             signer = _signer()
-            expires = datetime.now(UTC) + timedelta(hours=hours)
+            expires = clock.now() + timedelta(hours=hours)
             domain = os.environ["ASSET_DOMAIN"]
             outcomes = [{**o, "Link": signer.sign(f"https://{domain}/{o['Key']}", expires)} for o in outcomes]
         notice = summary_notice(event["Month"], outcomes, hours)

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from engage_local.stack import LocalStack
+from tests.support.apps import create_named_apps, named_app
 
 RUNTIME_APP = Path(__file__).parent / "apps" / "runtime" / "template.yaml"
 TRIGGERS_APP = Path(__file__).parent / "apps" / "triggers" / "template.yaml"
@@ -59,9 +60,13 @@ def _free_port() -> int:
 # The GTM pixel's demo shop: its pages are served on this port under a made-up host name (the
 # browser maps it to 127.0.0.1), the one site the e2e stack's pixel accepts hits from.
 SHOP_ORIGIN = f"http://shop.example.test:{_free_port()}"
-PIXEL_APP = "webshop01"
+PIXEL_APP = named_app("webshop")
 # The external-content hook's fallback is served here (tests/e2e/test_extensions.py), fast or slow.
 CONTENT_FALLBACK = f"http://127.0.0.1:{_free_port()}/fallback.json"
+
+# The applications the stack's parameters name (inbound SMS and the opt-in sync).
+SMS_REPLIES_APP = named_app("sms-replies")
+OPT_IN_SYNC_APP = named_app("crm-sync")
 
 # The e2e stack's event-driven segment rules (tests/e2e/test_segment_rules.py drives them).
 SEGMENT_RULES = [
@@ -74,7 +79,7 @@ SEGMENT_RULES = [
 # Federated segmentation reads a CRM's tables from this bucket (tests/e2e/test_segment_queries.py);
 # the schedule runs the named query spend_tiers for the application SCHEDULED_SEGMENT_APP.
 SEGMENT_DATA_BUCKET = "crm-lake-e2e"
-SCHEDULED_SEGMENT_APP = "fedsched01"
+SCHEDULED_SEGMENT_APP = named_app("scheduled-segments")
 SEGMENT_QUERY_SCHEDULE = "cron(17 3 * * ? *)"
 
 
@@ -114,8 +119,10 @@ def local_stack(tmp_path_factory):
                 "AutoReplyRuleSetName": "engage-inbound",
                 "AutoReplyRecipients": "support@example.com,helpdesk.example.com",
                 "AutoReplyDailyLimit": "2",
-                "SmsInboundApplications": '{"*": "smsreplies01"}',  # replies to any number: one app
-                "OptInSyncApplicationId": "crmsync01",
+                "SmsInboundApplications": json.dumps(
+                    {"*": SMS_REPLIES_APP}
+                ),  # replies to any number: one app
+                "OptInSyncApplicationId": OPT_IN_SYNC_APP,
                 "SegmentRules": json.dumps(SEGMENT_RULES),
                 "SmsRetryMaxAttempts": "2",  # a transient SMS failure is sent twice more, a second apart
                 "SmsRetryBaseDelaySeconds": "1",
@@ -133,6 +140,7 @@ def local_stack(tmp_path_factory):
                 ),
             }
         )
+        create_named_apps(_pinpoint_client(stack))  # what the parameters and the samples name
         stack.deploy(RUNTIME_APP, "runtime-test")
         stack.deploy(TRIGGERS_APP, "triggers")
         stack.deploy(HOOKS_APP, "campaign-hooks")
@@ -179,16 +187,38 @@ def invoke(local_stack, function: str, event: dict | None = None, stack: str = "
     }
 
 
-@pytest.fixture(scope="session")
-def pinpoint(local_stack):
-    """A real boto3 pinpoint client pointed at the local stack's Pinpoint-compatible API."""
+def _pinpoint_client(stack):
     import boto3
     import engage
 
     session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=local_stack.region
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=stack.region
     )
-    return engage.pinpoint_client(local_stack.api.url, session=session)
+    return engage.pinpoint_client(stack.api.url, session=session)
+
+
+@pytest.fixture(scope="session")
+def pinpoint(local_stack):
+    """A real boto3 pinpoint client pointed at the local stack's Pinpoint-compatible API."""
+    return _pinpoint_client(local_stack)
+
+
+@pytest.fixture
+def new_app(pinpoint):
+    """Creates an application through the API (`new_app(name)`) and answers its id."""
+    from tests.support.apps import create_app
+
+    return lambda name="e2e": create_app(pinpoint, name)
+
+
+@pytest.fixture(autouse=True)
+def real_time(request):
+    """Whatever a test does to the stack's clock, the next one starts at the system's time."""
+    yield
+    if "local_stack" in request.fixturenames:
+        stack = request.getfixturevalue("local_stack")
+        if stack.clock.offset:
+            stack.clock.reset()
 
 
 @pytest.fixture

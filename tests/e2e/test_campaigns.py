@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.apps import SAMPLE_APP, named_app
+
 pytestmark = pytest.mark.e2e
-APP = "campaign-e2e"
+APP = named_app("campaigns")
 
 
 def test_a_campaign_is_created_read_listed_updated_and_deleted(pinpoint):
@@ -368,12 +370,12 @@ def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoin
         DynamoEndpointRepository(outputs["ContactsTableName"], local_stack.client("dynamodb"))
     )
     contacts.upsert(
-        "sample-app",
+        SAMPLE_APP,
         "seed-sms-1",
         {"ChannelType": "SMS", "Address": "+12065553001", "Attributes": {"Seed": ["yes"]}},
     )
     segment = pinpoint.create_segment(
-        ApplicationId="sample-app",
+        ApplicationId=SAMPLE_APP,
         WriteSegmentRequest={
             "Name": "seeded",
             "Dimensions": {"Attributes": {"Seed": {"AttributeType": "INCLUSIVE", "Values": ["yes"]}}},
@@ -527,14 +529,14 @@ def test_the_schedule_sample_event_starts_the_run_of_that_minute_once(local_stac
     from tests.e2e.test_imports import _sample
 
     segment = pinpoint.create_segment(
-        ApplicationId="sample-app",
+        ApplicationId=SAMPLE_APP,
         WriteSegmentRequest={
             "Name": "scheduled",
             "Dimensions": {"Attributes": {"Seed": {"AttributeType": "INCLUSIVE", "Values": ["yes"]}}},
         },
     )["SegmentResponse"]
     campaign = pinpoint.create_campaign(
-        ApplicationId="sample-app",
+        ApplicationId=SAMPLE_APP,
         WriteCampaignRequest={
             "Name": "new year",
             "SegmentId": segment["Id"],
@@ -553,6 +555,6 @@ def test_the_schedule_sample_event_starts_the_run_of_that_minute_once(local_stac
         stack="engage",
     )["payload"]
     assert early == {"started": False, "reason": "NOT_DUE"}  # before its StartTime
-    pinpoint.delete_campaign(ApplicationId="sample-app", CampaignId=campaign["Id"])
+    pinpoint.delete_campaign(ApplicationId=SAMPLE_APP, CampaignId=campaign["Id"])
     gone = invoke(local_stack, "Campaigns/CampaignScheduleFunction", fired, stack="engage")["payload"]
     assert gone == {"started": False, "reason": "CAMPAIGN_DELETED"}

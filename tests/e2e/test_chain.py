@@ -10,6 +10,7 @@ import json
 import pytest
 
 from engage_local.api import wait_until
+from tests.support.apps import SAMPLE_APP
 from tests.support.cli import engage
 from tests.support.streams import stream_records
 
@@ -133,7 +134,7 @@ def test_the_sample_events_drive_the_chain_and_event_campaign_functions(campaign
     from tests.e2e.test_imports import _sample
 
     c = campaigning
-    bucket, key = c.outputs["ImportBucketName"], "campaign-imports/sample-app/spring leads.csv"
+    bucket, key = c.outputs["ImportBucketName"], f"campaign-imports/{SAMPLE_APP}/spring leads.csv"
     s3 = c.stack.client("s3")
     s3.put_object(Bucket=bucket, Key=key, Body=people_csv("sample"), Metadata={"sms-template": "welcome"})
     etag = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
@@ -155,15 +156,13 @@ def test_the_sample_events_drive_the_chain_and_event_campaign_functions(campaign
     )
     asked = invoke(c.stack, "Campaigns/ChainApprovalFunction", awaiting, stack="engage")["payload"]
     assert asked == {"run_id": run_id, "requested": True}
-    status = engage(
-        "campaign", "status", "--app", "sample-app", run_id, "--json", state_dir=c.stack.state_dir
-    )
+    status = engage("campaign", "status", "--app", SAMPLE_APP, run_id, "--json", state_dir=c.stack.state_dir)
     assert json.loads(status.stdout)["State"] == "PENDING"
     repeated = invoke(c.stack, "Campaigns/ChainApprovalFunction", awaiting, stack="engage")["payload"]
     assert repeated["requested"] is False  # a retried step asks once
 
     segment = c.pinpoint.create_segment(
-        ApplicationId="sample-app",
+        ApplicationId=SAMPLE_APP,
         WriteSegmentRequest={
             "Name": "gold",
             "Dimensions": {"Attributes": {"plan": {"AttributeType": "INCLUSIVE", "Values": ["gold"]}}},
@@ -174,7 +173,7 @@ def test_the_sample_events_drive_the_chain_and_event_campaign_functions(campaign
         "Dimensions": {"EventType": {"DimensionType": "INCLUSIVE", "Values": ["purchase_success"]}},
     }
     c.pinpoint.create_campaign(
-        ApplicationId="sample-app",
+        ApplicationId=SAMPLE_APP,
         WriteCampaignRequest={
             "Name": "thanks",
             "SegmentId": segment["Id"],

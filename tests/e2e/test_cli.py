@@ -13,7 +13,11 @@ import pytest
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.contacts import ContactStore
 
+from tests.support.apps import named_app
 from tests.support.cli import ENGAGE, engage
+
+CLI_APP = named_app("cli-app")
+CLI_IMPORT_APP = named_app("cli-import")
 
 pytestmark = pytest.mark.e2e
 PROBE_EVENT = Path(__file__).parent / "apps" / "runtime" / "events" / "probe.json"
@@ -97,17 +101,19 @@ def test_contacts_get_by_endpoint_user_and_address(local_stack):
         DynamoEndpointRepository(outputs["ContactsTableName"], local_stack.client("dynamodb"))
     )
     store.upsert(
-        "cli-app", "ep-mail", {"ChannelType": "EMAIL", "Address": "Cli@Example.com", "User": {"UserId": "u"}}
+        CLI_APP,
+        "ep-mail",
+        {"ChannelType": "EMAIL", "Address": "Cli@Example.com", "User": {"UserId": "u"}},
     )
     store.upsert(
-        "cli-app", "ep-sms", {"ChannelType": "SMS", "Address": "+14255550142", "User": {"UserId": "u"}}
+        CLI_APP, "ep-sms", {"ChannelType": "SMS", "Address": "+14255550142", "User": {"UserId": "u"}}
     )
 
     by_id = engage(
         "contacts",
         "get",
         "--app",
-        "cli-app",
+        CLI_APP,
         "--endpoint",
         "ep-mail",
         "--json",
@@ -116,14 +122,14 @@ def test_contacts_get_by_endpoint_user_and_address(local_stack):
     assert by_id.returncode == 0, by_id.stderr
     assert json.loads(by_id.stdout)["Address"] == "Cli@Example.com"
     by_user = engage(
-        "contacts", "get", "--app", "cli-app", "--user", "u", "--json", state_dir=local_stack.state_dir
+        "contacts", "get", "--app", CLI_APP, "--user", "u", "--json", state_dir=local_stack.state_dir
     )
     assert sorted(e["Id"] for e in json.loads(by_user.stdout)) == ["ep-mail", "ep-sms"]
     by_address = engage(
         "contacts",
         "get",
         "--app",
-        "cli-app",
+        CLI_APP,
         "--address",
         "+1 425 555 0142",
         "--json",
@@ -131,7 +137,14 @@ def test_contacts_get_by_endpoint_user_and_address(local_stack):
     )
     assert [e["Id"] for e in json.loads(by_address.stdout)] == ["ep-sms"]
     missing = engage(
-        "contacts", "get", "--app", "cli-app", "--endpoint", "nope", "--json", state_dir=local_stack.state_dir
+        "contacts",
+        "get",
+        "--app",
+        CLI_APP,
+        "--endpoint",
+        "nope",
+        "--json",
+        state_dir=local_stack.state_dir,
     )
     assert missing.returncode == 1
     assert json.loads(missing.stdout)["error"]["type"] == "NotFoundException"
@@ -189,7 +202,7 @@ def test_import_uploads_follows_the_job_and_jobs_list_shows_it(local_stack):
         "import",
         str(SAMPLE_FILES / "clean.csv"),
         "--app",
-        "cli-import",
+        CLI_IMPORT_APP,
         "--json",
         state_dir=local_stack.state_dir,
         timeout=120,
@@ -198,5 +211,5 @@ def test_import_uploads_follows_the_job_and_jobs_list_shows_it(local_stack):
     job = json.loads(done.stdout)
     assert (job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]) == ("COMPLETED", 3, 0)
     assert "chunks" in done.stderr, "progress is shown while the job runs"
-    listed = engage("jobs", "list", "--app", "cli-import", "--json", state_dir=local_stack.state_dir)
+    listed = engage("jobs", "list", "--app", CLI_IMPORT_APP, "--json", state_dir=local_stack.state_dir)
     assert [j["Id"] for j in json.loads(listed.stdout)] == [job["Id"]]

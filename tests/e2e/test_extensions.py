@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -119,10 +118,10 @@ def test_external_content_is_read_once_per_run_with_a_fallback_and_skipped_when_
     assert emails(c, failing["Id"]) == [], "nobody gets an email without its content"
 
 
-def test_the_hook_samples(local_stack, content_system):
+def test_the_hook_samples(local_stack, content_system, new_app):
     """events/send_time_hook/ and events/content_hook/, through the deployed hooks."""
     outputs = local_stack.stacks["engage"].outputs
-    app = f"hooks{uuid.uuid4().hex[:8]}"
+    app = new_app("hooks")
     local_stack.client("dynamodb").put_item(
         TableName=outputs["OffersTableName"],
         Item={"ApplicationId": {"S": app}, "EndpointId": {"S": "sample-1"}, "Offer": {"S": "2 for 1"}},
@@ -196,12 +195,12 @@ def test_a_campaign_calls_people_through_connect_within_its_rate_and_honours_voi
     assert times[-1] - times[0] >= (4 - 1) / 2 * 0.9, "two calls a second"
 
 
-def test_the_connect_sample_places_its_calls_once(local_stack):
+def test_the_connect_sample_places_its_calls_once(local_stack, new_app):
     from engage.connect_channel import client_token
 
     """events/connect_channel/: a custom delivery batch, delivered twice: the send ledger keeps
     each call to one."""
-    batch = _sample("connect_channel/batch.json", APP_ID=f"calls{uuid.uuid4().hex[:8]}")
+    batch = _sample("connect_channel/batch.json", APP_ID=new_app("calls"))
     first = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
     again = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
     assert first["error"] is None and first["payload"]["placed"] == ["sample-caller"]

@@ -19,7 +19,19 @@ from engage.imports.job import ImportSource
 
 from engage_local.api import wait_until
 from tests.e2e.conftest import invoke
+from tests.support.apps import SAMPLE_APP, named_app
 from tests.support.topics import TopicInbox
+
+IMP_BIG_APP = named_app("imp-big")
+IMP_CLEAN_APP = named_app("imp-clean")
+IMP_CORRUPT_APP = named_app("imp-corrupt")
+IMP_EXPORT_APP = named_app("imp-export")
+IMP_FAILED_APP = named_app("imp-failed")
+IMP_GZIP_APP = named_app("imp-gzip")
+IMP_MESSY_APP = named_app("imp-messy")
+IMP_PLUS_APP = named_app("imp-plus")
+IMP_PNG_APP = named_app("imp-png")
+IMP_TWICE_APP = named_app("imp-twice")
 
 pytestmark = pytest.mark.e2e
 SAMPLES = Path(__file__).resolve().parents[2] / "events"
@@ -61,18 +73,22 @@ def notifications(local_stack, audience, job_id, expect):
 
 def test_a_clean_file_is_imported_with_pinpoints_job_record(local_stack, audience):
     job = drop(
-        local_stack, audience, "imp-clean", "clean.csv", (SAMPLES / "import_files" / "clean.csv").read_bytes()
+        local_stack,
+        audience,
+        IMP_CLEAN_APP,
+        "clean.csv",
+        (SAMPLES / "import_files" / "clean.csv").read_bytes(),
     )
     assert job["JobStatus"] == "COMPLETED"
     assert (job["TotalPieces"], job["CompletedPieces"], job["FailedPieces"]) == (1, 1, 0)
     assert (job["TotalProcessed"], job["TotalFailures"], job["Failures"]) == (3, 0, [])
     assert job["Definition"]["Format"] == "CSV" and job["Definition"]["SegmentName"] == "clean"
-    endpoint = audience["contacts"].get("imp-clean", "ep-1")
+    endpoint = audience["contacts"].get(IMP_CLEAN_APP, "ep-1")
     assert endpoint["User"] == {"UserId": "u-1", "UserAttributes": {"FirstName": ["Ana"]}}
     assert endpoint["Metrics"] == {"orders": 3.0}
-    assert len(audience["contacts"].get_user_endpoints("imp-clean", "u-1")) == 2
+    assert len(audience["contacts"].get_user_endpoints(IMP_CLEAN_APP, "u-1")) == 2
     assert notifications(local_stack, audience, job["Id"], ["started", "success"]) == ["started", "success"]
-    segment = audience["segments"].get("imp-clean", job["Id"])
+    segment = audience["segments"].get(IMP_CLEAN_APP, job["Id"])
     assert (segment["Name"], segment["SegmentType"], segment["ImportDefinition"]["Size"]) == (
         "clean",
         "IMPORT",
@@ -82,12 +98,16 @@ def test_a_clean_file_is_imported_with_pinpoints_job_record(local_stack, audienc
 
 def test_a_messy_file_imports_what_it_can_and_reports_the_rest_by_line(local_stack, audience):
     job = drop(
-        local_stack, audience, "imp-messy", "messy.csv", (SAMPLES / "import_files" / "messy.csv").read_bytes()
+        local_stack,
+        audience,
+        IMP_MESSY_APP,
+        "messy.csv",
+        (SAMPLES / "import_files" / "messy.csv").read_bytes(),
     )
     assert job["JobStatus"] == "COMPLETED"
     assert (job["TotalProcessed"], job["TotalFailures"]) == (8, 3)
     assert [f.split(":")[0] for f in job["Failures"]] == ["line 8", "line 9", "line 10"]
-    found = audience["contacts"].find_by_address("imp-messy", "SMS", "(202) 555-0191")
+    found = audience["contacts"].find_by_address(IMP_MESSY_APP, "SMS", "(202) 555-0191")
     assert len(found) == 1 and found[0]["Attributes"]["LastName"] == ["Ng, Jr."]
 
 
@@ -96,7 +116,7 @@ def test_gzipped_and_bom_crlf_files_import_the_same(local_stack, audience):
     job = drop(
         local_stack,
         audience,
-        "imp-gzip",
+        IMP_GZIP_APP,
         "messy.csv.gz",
         gzip.compress(b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n")),
     )
@@ -122,11 +142,11 @@ def test_a_pinpoint_export_is_imported_again(local_stack, audience):
         for i in range(5)
     ]
     job = drop(
-        local_stack, audience, "imp-export", "export-part-0.gz", gzip.compress("\n".join(lines).encode())
+        local_stack, audience, IMP_EXPORT_APP, "export-part-0.gz", gzip.compress("\n".join(lines).encode())
     )
     assert (job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]) == ("COMPLETED", 5, 0)
     assert job["Definition"]["Format"] == "CSV" or job["Definition"]["Format"] == "JSON"
-    assert audience["contacts"].get("imp-export", "x-3")["Attributes"] == {"Tier": ["gold"]}
+    assert audience["contacts"].get(IMP_EXPORT_APP, "x-3")["Attributes"] == {"Tier": ["gold"]}
 
 
 def test_a_file_large_enough_for_several_chunks(local_stack, audience):
@@ -134,20 +154,22 @@ def test_a_file_large_enough_for_several_chunks(local_stack, audience):
     writer = csv.writer(out)
     writer.writerow(["Id", "ChannelType", "Address", "Attributes.Row"])
     writer.writerows([f"big-{i}", "EMAIL", f"big{i}@example.com", str(i)] for i in range(120))
-    job = drop(local_stack, audience, "imp-big", "big.csv", out.getvalue().encode())
+    job = drop(local_stack, audience, IMP_BIG_APP, "big.csv", out.getvalue().encode())
     assert (job["TotalPieces"], job["CompletedPieces"], job["TotalProcessed"]) == (5, 5, 120)
-    assert len(list(audience["contacts"].list_by_channel("imp-big", "EMAIL"))) == 120
+    assert len(list(audience["contacts"].list_by_channel(IMP_BIG_APP, "EMAIL"))) == 120
 
 
 def test_corrupt_rows_are_rejected_and_counted(local_stack, audience):
     body = b'{"Id": "ok-1", "ChannelType": "EMAIL", "Address": "ok@example.com"}\n{broken\n["x"]\n'
-    job = drop(local_stack, audience, "imp-corrupt", "corrupt.jsonl", body)
+    job = drop(local_stack, audience, IMP_CORRUPT_APP, "corrupt.jsonl", body)
     assert (job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]) == ("COMPLETED", 3, 2)
     assert job["Failures"][0].startswith("line 2: not valid JSON")
 
 
 def test_a_file_that_is_not_csv_fails_the_job_with_a_clear_message(local_stack, audience):
-    job = drop(local_stack, audience, "imp-png", "photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    job = drop(
+        local_stack, audience, IMP_PNG_APP, "photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"
+    )
     assert job["JobStatus"] == "FAILED"
     assert job["Failures"][0].startswith("the file can't be imported: not UTF-8 text")
     assert notifications(local_stack, audience, job["Id"], ["started", "failure"])[-1] == "failure"
@@ -157,8 +179,8 @@ def test_one_object_version_imports_once_and_a_new_upload_imports_again(local_st
     """The import bucket keeps versions: a second event for one version (S3 delivers at least once)
     starts nothing, while uploading the file again makes a new version, which is imported again."""
     body = (SAMPLES / "import_files" / "clean.csv").read_bytes()
-    key = "imports/imp-twice/clean.csv"
-    first = drop(local_stack, audience, "imp-twice", "clean.csv", body)
+    key = f"imports/{IMP_TWICE_APP}/clean.csv"
+    first = drop(local_stack, audience, IMP_TWICE_APP, "clean.csv", body)
     head = local_stack.client("s3").head_object(Bucket=audience["bucket"], Key=key)
     event = _sample(
         "import_start/object_created.json", IMPORT_BUCKET=audience["bucket"], VERSION_ID=head["VersionId"]
@@ -168,13 +190,13 @@ def test_one_object_version_imports_once_and_a_new_upload_imports_again(local_st
     assert again["error"] is None and again["payload"]["job_id"] == first["Id"]
     time.sleep(1.5)
     local_stack.settle()
-    assert [j["Id"] for j in audience["jobs"].list("imp-twice")] == [first["Id"]], "one version: one job"
+    assert [j["Id"] for j in audience["jobs"].list(IMP_TWICE_APP)] == [first["Id"]], "one version: one job"
     local_stack.client("s3").put_object(Bucket=audience["bucket"], Key=key, Body=body)
 
     def completed():
-        return [j for j in audience["jobs"].list("imp-twice") if j["JobStatus"] == "COMPLETED"]
+        return [j for j in audience["jobs"].list(IMP_TWICE_APP) if j["JobStatus"] == "COMPLETED"]
 
-    assert wait_until(lambda: len(completed()) == 2, 60), audience["jobs"].list("imp-twice")
+    assert wait_until(lambda: len(completed()) == 2, 60), audience["jobs"].list(IMP_TWICE_APP)
 
 
 def _sample(name: str, **values: str) -> dict:
@@ -189,10 +211,10 @@ def test_the_sample_events_drive_each_step(local_stack, audience):
     s3 = local_stack.client("s3")
     s3.put_object(
         Bucket=audience["bucket"],
-        Key="imports/sample-app/clean list.csv",
+        Key=f"imports/{SAMPLE_APP}/clean list.csv",
         Body=(SAMPLES / "import_files" / "clean.csv").read_bytes(),
     )
-    head = s3.head_object(Bucket=audience["bucket"], Key="imports/sample-app/clean list.csv")
+    head = s3.head_object(Bucket=audience["bucket"], Key=f"imports/{SAMPLE_APP}/clean list.csv")
     etag, version_id = head["ETag"].strip('"'), head["VersionId"]  # the import bucket keeps versions
     sfn = local_stack.client("stepfunctions")
     workflow = next(
@@ -201,7 +223,7 @@ def test_the_sample_events_drive_each_step(local_stack, audience):
         if r["logical_id"] == "ImportWorkflow"
     )
     expected = ImportSource(
-        audience["bucket"], "imports/sample-app/clean list.csv", f"{version_id}/{etag}"
+        audience["bucket"], f"imports/{SAMPLE_APP}/clean list.csv", f"{version_id}/{etag}"
     ).execution_name
 
     def names():
@@ -247,7 +269,7 @@ def test_a_key_with_a_plus_sign_is_found_whichever_way_the_event_spells_it(local
     job = drop(
         local_stack,
         audience,
-        "imp-plus",
+        IMP_PLUS_APP,
         "c++ users.csv",
         (SAMPLES / "import_files" / "clean.csv").read_bytes(),
     )
@@ -258,7 +280,7 @@ def test_a_failed_import_defines_no_segment_and_leaves_no_member_lists(local_sta
     """A job whose chunk failed ends FAILED: the member lists its other chunks wrote are removed."""
     from engage.imports.job import ChunkResult, members_prefix, new_job
 
-    app, job_id = "imp-failed", "f" * 32
+    app, job_id = IMP_FAILED_APP, "f" * 32
     audience["jobs"].create(new_job(job_id, app, audience["bucket"], f"imports/{app}/x.csv", True))
     audience["jobs"].start_processing(app, job_id, 2)
     audience["jobs"].record_chunk(

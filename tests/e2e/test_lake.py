@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from engage_local.api import wait_until
+from tests.support.apps import SAMPLE_APP
 from tests.support.cli import engage
 
 pytestmark = pytest.mark.e2e
@@ -238,7 +239,7 @@ def test_the_feedback_bus_sample_reaches_a_rule_on_the_bus(local_stack):
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    pattern = {"source": ["engage.events"], "detail": {"application_id": ["sample-app"]}}
+    pattern = {"source": ["engage.events"], "detail": {"application_id": [SAMPLE_APP]}}
     events.put_rule(Name="cdp-sample", EventBusName=bus, EventPattern=json.dumps(pattern))
     events.put_targets(Rule="cdp-sample", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
     answered = invoke(

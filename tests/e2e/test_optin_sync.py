@@ -12,12 +12,12 @@ from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.consent import ConsentStatus
 
 from engage_local.api import wait_until
-from tests.e2e.conftest import invoke
+from tests.e2e.conftest import OPT_IN_SYNC_APP, invoke
 from tests.e2e.test_imports import _sample
 
 pytestmark = pytest.mark.e2e
 
-APP = "crmsync01"  # the e2e stack's OptInSyncApplicationId
+APP = OPT_IN_SYNC_APP  # the e2e stack's OptInSyncApplicationId
 
 
 class Database:

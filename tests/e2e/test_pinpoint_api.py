@@ -14,8 +14,10 @@ import pytest
 import requests
 from botocore.config import Config
 
+from tests.support.apps import named_app
+
 pytestmark = pytest.mark.e2e
-APP = "api-e2e"
+APP = named_app("pinpoint-api")
 ROLE = "arn:aws:iam::123456789012:role/role-name-with-path"
 SAMPLES = Path(__file__).resolve().parents[2] / "events"
 

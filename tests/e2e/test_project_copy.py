@@ -71,9 +71,9 @@ def run_copy(local_stack, *args):
 
 
 def test_the_cli_plans_copies_updates_and_removes_a_campaign_with_its_segments(
-    local_stack, pinpoint, original
+    local_stack, pinpoint, original, new_app
 ):
-    target = f"copy{uuid.uuid4().hex[:8]}"
+    target = new_app("copy-target")
     common = ("--from-app", original["app"], "--to-app", target, "--campaign", original["campaign"]["Id"])
     planned = run_copy(local_stack, *common, "--dry-run")
     assert [(s["Kind"], s["Name"], s["Action"]) for s in planned["Steps"]] == [
@@ -148,9 +148,9 @@ def test_the_cli_refuses_an_unknown_campaign_and_a_copy_onto_itself(local_stack,
 
 
 def test_a_stack_copies_a_campaign_at_deploy_time_and_cloudformation_updates_and_deletes_the_copies(
-    local_stack, pinpoint, original
+    local_stack, pinpoint, original, new_app
 ):
-    target = f"copycr{uuid.uuid4().hex[:6]}"
+    target, elsewhere_app = new_app("copy-target"), new_app("copy-elsewhere")
     outputs = local_stack.stacks["engage"].outputs
     report = local_stack.deploy(
         COPY_APP,
@@ -192,7 +192,7 @@ def test_a_stack_copies_a_campaign_at_deploy_time_and_cloudformation_updates_and
     function = "Copying/ProjectCopyFunction"
     with cfn_answers() as (response_url, answers):
         plan_only = _sample("project_copy/create-dry-run.json", RESPONSE_URL=response_url, **values)
-        elsewhere = {"ApplicationId": f"{target}x", "ApiUrl": local_stack.api.url}
+        elsewhere = {"ApplicationId": elsewhere_app, "ApiUrl": local_stack.api.url}
         plan_only["ResourceProperties"] = {**plan_only["ResourceProperties"], "Target": elsewhere}
         invoke(local_stack, function, plan_only, "engage")
         invoke(
@@ -216,7 +216,7 @@ def test_a_stack_copies_a_campaign_at_deploy_time_and_cloudformation_updates_and
         answers[0]["Reason"].startswith("dry run: unchanged template")
         and "create campaign welcome" in answers[0]["Reason"]
     )
-    assert listed(pinpoint, f"{target}x") == ({}, {}), "the dry run wrote nothing"
+    assert listed(pinpoint, elsewhere_app) == ({}, {}), "the dry run wrote nothing"
     assert answers[1]["PhysicalResourceId"] == physical and answers[1]["Data"]["Deleted"] == 2
     assert set(after_update[0]) == {"gold"} and after_update[1] == {}, (
         "the update prunes what it no longer names"

@@ -200,8 +200,10 @@ REFUSED = {
 }
 
 
-def test_queries_that_write_read_files_or_touch_other_tables_are_refused_and_notified(local_stack, federated):
-    app = f"refuse{uuid.uuid4().hex[:6]}"
+def test_queries_that_write_read_files_or_touch_other_tables_are_refused_and_notified(
+    local_stack, federated, new_app
+):
+    app = new_app("refuse")
     executions = {
         case: run(federated, {"ApplicationId": app, "Type": "direct", "SegmentName": case, "Query": sql})
         for case, (sql, _reason) in REFUSED.items()
@@ -220,8 +222,8 @@ def test_queries_that_write_read_files_or_touch_other_tables_are_refused_and_not
     assert not [i for i in jobs["Items"] if app in json.dumps(i)], "a refused query imports nothing"
 
 
-def test_a_query_that_fails_when_it_runs_is_reported_with_the_engines_reason(federated):
-    app = f"fails{uuid.uuid4().hex[:6]}"
+def test_a_query_that_fails_when_it_runs_is_reported_with_the_engines_reason(federated, new_app):
+    app = new_app("fails")
     execution = run(
         federated,
         {
@@ -238,8 +240,8 @@ def test_a_query_that_fails_when_it_runs_is_reported_with_the_engines_reason(fed
     )
 
 
-def test_a_named_query_for_an_unknown_name_is_refused(federated):
-    app = f"named{uuid.uuid4().hex[:6]}"
+def test_a_named_query_for_an_unknown_name_is_refused(federated, new_app):
+    app = new_app("named")
     execution = run(federated, {"ApplicationId": app, "Type": "mutate", "QueryName": "no_such_query"})
     assert finished(federated, execution)["status"] == "FAILED"
     body = notice(federated, "invalid", lambda b: b.get("Request", {}).get("ApplicationId") == app)
@@ -268,9 +270,9 @@ def test_the_schedule_runs_the_named_mutate_query(local_stack, federated):
     assert contacts.get(SCHEDULED_SEGMENT_APP, "c1")["Metrics"] == {"Spend": 180.0}
 
 
-def test_the_sample_events_drive_the_check_and_the_run(local_stack, federated):
+def test_the_sample_events_drive_the_check_and_the_run(local_stack, federated, new_app):
     """events/segment_query_check/ and events/segment_query_run/, as `sam local invoke` runs them."""
-    app = f"sample{uuid.uuid4().hex[:6]}"
+    app = new_app("sample")
     direct = invoke(
         local_stack,
         "Segmentation/SegmentQueryCheckFunction",

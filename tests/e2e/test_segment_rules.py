@@ -13,6 +13,7 @@ import pytest
 from engage_local.api import wait_until
 from tests.e2e.conftest import invoke
 from tests.e2e.test_imports import _sample
+from tests.support.apps import SAMPLE_APP
 from tests.support.cli import engage
 
 pytestmark = pytest.mark.e2e
@@ -40,8 +41,8 @@ def size(local_stack, app: str, segment: str) -> int:
     return json.loads(done.stdout)["Size"]
 
 
-def test_events_set_append_and_remove_attributes_and_the_segment_follows(local_stack, pinpoint):
-    app = f"rules{uuid.uuid4().hex[:8]}"
+def test_events_set_append_and_remove_attributes_and_the_segment_follows(local_stack, pinpoint, new_app):
+    app = new_app("rules")
     for reader in ("ada", "bob"):
         pinpoint.update_endpoint(
             ApplicationId=app,
@@ -72,7 +73,7 @@ def test_events_set_append_and_remove_attributes_and_the_segment_follows(local_s
 def test_the_sample_batch_applies_its_rules_once_whatever_the_replays(local_stack, pinpoint):
     """events/segment_rules/: the batch `sam local invoke` uses, through the deployed function, twice."""
     pinpoint.update_endpoint(
-        ApplicationId="sample-app",
+        ApplicationId=SAMPLE_APP,
         EndpointId="sample-reader",
         EndpointRequest={"ChannelType": "EMAIL", "Address": "reader@example.com"},
     )
@@ -81,7 +82,7 @@ def test_the_sample_batch_applies_its_rules_once_whatever_the_replays(local_stac
             local_stack, "Audience/SegmentRulesFunction", _sample("segment_rules/batch.json"), "engage"
         )
         assert answered["error"] is None and answered["payload"] == {"batchItemFailures": []}
-    assert attributes(pinpoint, "sample-app", "sample-reader") == {
+    assert attributes(pinpoint, SAMPLE_APP, "sample-reader") == {
         "opened_email": ["true"],
         "webinars": ["w-102"],
     }

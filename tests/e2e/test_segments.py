@@ -17,10 +17,13 @@ from engage.segments.service import Segments
 
 from tests.e2e.conftest import invoke
 from tests.e2e.test_imports import _sample, drop
+from tests.support.apps import named_app
 from tests.support.cli import engage
 
+SEG_E2E_COPY_APP = named_app("seg-e2e-copy")
+
 pytestmark = pytest.mark.e2e
-APP = "seg-e2e"
+APP = named_app("segments")
 STORE = {
     "a1": {
         "ChannelType": "EMAIL",
@@ -226,10 +229,10 @@ def test_a_segment_exported_and_imported_again_is_unchanged(local_stack, known):
     assert sorted(line["Id"] for line in lines) == ["a1", "a5"]
     assert all(line["ApplicationId"] == APP for line in lines)  # Pinpoint's export shape
 
-    job = drop(local_stack, known, "seg-e2e-copy", "export-part-00000.gz", part)
+    job = drop(local_stack, known, SEG_E2E_COPY_APP, "export-part-00000.gz", part)
     assert (job["JobStatus"], job["TotalProcessed"], job["TotalFailures"]) == ("COMPLETED", 2, 0)
     for original in lines:
-        copy = known["contacts"].get("seg-e2e-copy", original["Id"])
+        copy = known["contacts"].get(SEG_E2E_COPY_APP, original["Id"])
         assert _portable(copy) == _portable(original)
 
 

@@ -21,13 +21,14 @@ from engage.messages.request import SendRequest
 from engage.suppression import suppression
 
 from engage_local.api import wait_until
+from tests.support.apps import SAMPLE_APP
 
 pytestmark = pytest.mark.e2e
 FROM = "news@example.com"
 
 
 class Sending:
-    def __init__(self, local_stack):
+    def __init__(self, local_stack, app_id):
         self.stack = local_stack
         self.outputs = local_stack.stacks["engage"].outputs
         dynamodb = local_stack.client("dynamodb")
@@ -36,7 +37,7 @@ class Sending:
         self.suppression = DynamoSuppressionList(self.outputs["SuppressionTableName"], dynamodb)
         self.sqs = local_stack.client("sqs")
         self.s3 = local_stack.client("s3")
-        self.app = f"send{uuid.uuid4().hex[:8]}"
+        self.app = app_id
 
     def endpoint(self, endpoint_id, channel="EMAIL", address=None, **extra):
         address = address or (f"{endpoint_id}@example.org" if channel == "EMAIL" else "+12065550199")
@@ -113,8 +114,8 @@ class Sending:
 
 
 @pytest.fixture
-def sending(local_stack):
-    return Sending(local_stack)
+def sending(local_stack, new_app):
+    return Sending(local_stack, new_app("sending"))
 
 
 def raw_of(entry):
@@ -415,7 +416,7 @@ def test_the_sample_events_drive_the_sending_functions(sending):
     from tests.e2e.conftest import invoke
     from tests.e2e.test_imports import _sample
 
-    sending.app = "sample-app"
+    sending.app = SAMPLE_APP
     sending.endpoint(
         "sample-email-endpoint",
         User={"UserId": "sample-erased-user", "UserAttributes": {"FirstName": ["Sam"]}},
@@ -437,7 +438,7 @@ def test_the_sample_events_drive_the_sending_functions(sending):
         SecretId=sending.outputs["UnsubscribeSecretArn"]
     )
     token = unsubscribe.mint(
-        parse_keys(secret["SecretString"]), "sample-app", "sample-email-endpoint", "sample-campaign"
+        parse_keys(secret["SecretString"]), SAMPLE_APP, "sample-email-endpoint", "sample-campaign"
     )
     page = invoke(
         sending.stack,
@@ -453,7 +454,7 @@ def test_the_sample_events_drive_the_sending_functions(sending):
         stack="engage",
     )
     assert posted["payload"]["statusCode"] == 200
-    assert sending.contacts.get("sample-app", "sample-email-endpoint")["OptOut"] == "ALL"
+    assert sending.contacts.get(SAMPLE_APP, "sample-email-endpoint")["OptOut"] == "ALL"
 
     sent = invoke(
         sending.stack,

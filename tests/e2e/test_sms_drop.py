@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from datetime import datetime
 
 import pytest
@@ -26,12 +25,12 @@ TOLL_FREE = "+18005550100"  # SmsDropIdentities and TextIdentityRates of the e2e
 
 
 class Drops:
-    def __init__(self, local_stack) -> None:
+    def __init__(self, local_stack, app_id: str) -> None:
         self.stack = local_stack
         self.outputs = local_stack.stacks["engage"].outputs
         self.bucket = self.outputs["ImportBucketName"]
         self.s3 = local_stack.client("s3")
-        self.app = f"drops{uuid.uuid4().hex[:8]}"
+        self.app = app_id
 
     def put(self, name: str, body: bytes) -> DropFile:
         key = f"sms-drops/{self.app}/{name}"
@@ -61,8 +60,8 @@ class Drops:
 
 
 @pytest.fixture
-def drops(local_stack):
-    return Drops(local_stack)
+def drops(local_stack, new_app):
+    return Drops(local_stack, new_app("sms-drops"))
 
 
 def test_a_dropped_file_is_sent_row_by_row_and_reported_next_to_it(drops):

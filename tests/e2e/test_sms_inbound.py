@@ -14,7 +14,7 @@ from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.consent import ConsentStatus
 
 from engage_local.api import wait_until
-from tests.e2e.conftest import invoke
+from tests.e2e.conftest import SMS_REPLIES_APP, invoke
 from tests.e2e.test_emulated_services import control
 from tests.e2e.test_imports import _sample
 from tests.support.cli import engage
@@ -22,7 +22,7 @@ from tests.support.cli import engage
 pytestmark = pytest.mark.e2e
 CUSTOMER_NUMBERS = itertools.count(1)
 
-APP = "smsreplies01"  # the e2e stack's SmsInboundApplications: {"*": "smsreplies01"}
+APP = SMS_REPLIES_APP  # the e2e stack's SmsInboundApplications: {"*": SMS_REPLIES_APP}
 
 
 class Phone:

@@ -4,8 +4,6 @@ TEXT_INVALID permanent), and the outbox and the event stream read back."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from engage_local.api import wait_until
@@ -35,8 +33,10 @@ def retry_events(local_stack, app: str) -> list[tuple[str, str, str]]:
     )
 
 
-def test_a_transient_failure_is_retried_up_to_the_limit_and_a_permanent_one_never(local_stack, pinpoint):
-    app = f"retry{uuid.uuid4().hex[:8]}"
+def test_a_transient_failure_is_retried_up_to_the_limit_and_a_permanent_one_never(
+    local_stack, pinpoint, new_app
+):
+    app = new_app("retries")
     for endpoint, number in (("flaky", FLAKY), ("invalid", INVALID)):
         pinpoint.update_endpoint(
             ApplicationId=app, EndpointId=endpoint, EndpointRequest={"ChannelType": "SMS", "Address": number}
@@ -67,7 +67,7 @@ def test_a_transient_failure_is_retried_up_to_the_limit_and_a_permanent_one_neve
     assert len(texts_to(local_stack, INVALID)) == before[INVALID] + 1, "a permanent failure is not retried"
 
 
-def test_the_samples_schedule_a_retry_and_a_redelivered_request_sends_once(local_stack, pinpoint):
+def test_the_samples_schedule_a_retry_and_a_redelivered_request_sends_once(local_stack, pinpoint, new_app):
     """events/sms_retry_schedule/ and events/sms_retry_send/, through the deployed functions."""
     scheduled = invoke(
         local_stack,
@@ -76,7 +76,7 @@ def test_the_samples_schedule_a_retry_and_a_redelivered_request_sends_once(local
         "engage",
     )
     assert scheduled["payload"] == {"batchItemFailures": []}
-    app = f"retry{uuid.uuid4().hex[:8]}"
+    app = new_app("retries")
     pinpoint.update_endpoint(
         ApplicationId=app, EndpointId="again", EndpointRequest={"ChannelType": "SMS", "Address": FLAKY}
     )

@@ -12,7 +12,10 @@ from engage.contacts import ContactStore
 from engage.events import Event, emit
 
 from engage_local.state import local_clients
+from tests.support.apps import named_app
 from tests.support.streams import stream_records
+
+FAULT_APP = named_app("fault-app")
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +29,7 @@ def test_events_emitted_while_kinesis_throttles_all_arrive_exactly_once(local_st
         {"service": "kinesis", "operation": "PutRecords", "kind": "transient", "rate": 0.2, "seed": 12},
     )
     events = [
-        Event("_custom.fault_test", "fault-app", f"ep-{i % 17}", attributes={"seq": str(i)})
+        Event("_custom.fault_test", FAULT_APP, f"ep-{i % 17}", attributes={"seq": str(i)})
         for i in range(1200)
     ]
     result = emit(events, KinesisEventStream(outputs["EventStreamName"], kinesis))
@@ -55,7 +58,7 @@ def test_contact_writes_while_dynamodb_throttles_and_fails_all_land_once(local_s
     assert len(injected) == 2
     for i in range(24):
         store.upsert(
-            "fault-app",
+            FAULT_APP,
             f"ep-{i}",
             {
                 "ChannelType": "EMAIL",
@@ -67,9 +70,9 @@ def test_contact_writes_while_dynamodb_throttles_and_fails_all_land_once(local_s
     fired = requests.get(f"{local_stack.control.url}/faults", timeout=30).json()["rules"]
     faults()
     assert all(rule["injected"] > 0 for rule in fired), fired
-    assert len(store.get_user_endpoints("fault-app", "user-0")) == 6
-    assert store.get("fault-app", "ep-23")["Attributes"] == {"n": ["23"]}
+    assert len(store.get_user_endpoints(FAULT_APP, "user-0")) == 6
+    assert store.get(FAULT_APP, "ep-23")["Attributes"] == {"n": ["23"]}
     repository = store.repository
-    assert sum(repository.user_endpoint_count("fault-app", f"user-{u}") for u in range(4)) == 24, (
+    assert sum(repository.user_endpoint_count(FAULT_APP, f"user-{u}") for u in range(4)) == 24, (
         "user counts stayed exact through retried transactions"
     )

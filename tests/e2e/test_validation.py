@@ -15,8 +15,15 @@ from engage.contacts import ContactStore
 from engage_local.api import wait_until
 from tests.e2e.conftest import invoke
 from tests.e2e.test_imports import _sample, drop
+from tests.support.apps import SAMPLE_APP, named_app
 from tests.support.cli import engage
 from tests.support.topics import TopicInbox
+
+PNV_CLI_APP = named_app("pnv-cli")
+PNV_APP = named_app("pnv")
+PNV_CACHED_APP = named_app("pnv-cached")
+PNV_IMPORT_APP = named_app("pnv-import")
+PNV_SAMPLES_APP = named_app("pnv-samples")
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +78,7 @@ def attributes(contacts, app, endpoint_id):
 def test_valid_invalid_duplicated_and_throttled_numbers_are_validated_with_one_call_per_unique_number(
     local_stack, validation, faults
 ):
-    app, contacts = "pnv-e2e", validation["contacts"]
+    app, contacts = PNV_APP, validation["contacts"]
     plausible = {f"t{i}": f"+1206555{i:04d}" for i in range(200, 210)}
     seed(
         contacts,
@@ -144,7 +151,7 @@ def test_valid_invalid_duplicated_and_throttled_numbers_are_validated_with_one_c
 
 
 def test_numbers_known_from_an_earlier_run_are_answered_from_the_cache(local_stack, validation):
-    app, contacts = "pnv-e2e-cached", validation["contacts"]
+    app, contacts = PNV_CACHED_APP, validation["contacts"]
     seed(
         contacts,
         app,
@@ -163,7 +170,7 @@ def test_numbers_known_from_an_earlier_run_are_answered_from_the_cache(local_sta
 
 
 def test_validation_scoped_to_an_import_touches_only_that_imports_endpoints(local_stack, validation):
-    app, contacts = "pnv-e2e-import", validation["contacts"]
+    app, contacts = PNV_IMPORT_APP, validation["contacts"]
     seed(contacts, app, {"already-here": {"ChannelType": "SMS", "Address": "+12065550170"}})
     audience = {"bucket": validation["outputs"]["ImportBucketName"]}
     audience["jobs"] = DynamoJobStore(validation["outputs"]["JobsTableName"], local_stack.client("dynamodb"))
@@ -178,20 +185,20 @@ def test_validation_scoped_to_an_import_touches_only_that_imports_endpoints(loca
 
 
 def test_a_run_that_cannot_start_notifies_failure_with_the_reason(local_stack, validation):
-    kind, body = run(local_stack, validation, {"ApplicationId": "pnv-e2e", "SegmentId": "no-such-segment"})
+    kind, body = run(local_stack, validation, {"ApplicationId": PNV_APP, "SegmentId": "no-such-segment"})
     assert kind == "failure"
     assert "no-such-segment" in json.dumps(body["error"])
 
 
 def test_the_sample_events_drive_each_step(local_stack, validation):
     """events/validation_*/: the samples `sam local invoke` uses, run through the deployed functions."""
-    app, contacts, bucket = "pnv-samples", validation["contacts"], validation["outputs"]["ImportBucketName"]
+    app, contacts, bucket = PNV_SAMPLES_APP, validation["contacts"], validation["outputs"]["ImportBucketName"]
     seed(
         contacts,
         app,
         {f"s{i}": {"ChannelType": "SMS", "Address": f"+1206555{i:04d}"} for i in (301, 302, 303)},
     )
-    names = {"sample-app": app, "WORK_BUCKET": bucket}
+    names = {SAMPLE_APP: app, "WORK_BUCKET": bucket}
 
     selected = invoke(
         local_stack,
@@ -255,8 +262,8 @@ def test_the_sample_events_drive_each_step(local_stack, validation):
 
 
 def test_the_engage_command_runs_a_validation_and_reports_its_summary(local_stack, validation):
-    seed(validation["contacts"], "pnv-cli", {"c1": {"ChannelType": "SMS", "Address": "+12065550401"}})
-    done = engage("validate", "--app", "pnv-cli", "--json", state_dir=local_stack.state_dir, timeout=120)
+    seed(validation["contacts"], PNV_CLI_APP, {"c1": {"ChannelType": "SMS", "Address": "+12065550401"}})
+    done = engage("validate", "--app", PNV_CLI_APP, "--json", state_dir=local_stack.state_dir, timeout=120)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert (result["JobStatus"], result["endpoints"], result["validated"], result["api_calls"]) == (
@@ -268,7 +275,7 @@ def test_the_engage_command_runs_a_validation_and_reports_its_summary(local_stac
     refused = engage(
         "validate",
         "--app",
-        "pnv-cli",
+        PNV_CLI_APP,
         "--segment",
         "nope",
         "--json",

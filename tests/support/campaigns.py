@@ -16,11 +16,12 @@ class Campaigning:
         from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
         from engage.contacts import ContactStore
 
+        from tests.support.apps import create_app
         from tests.support.topics import TopicInbox
 
         self.stack, self.pinpoint = local_stack, pinpoint
         self.outputs = local_stack.stacks["engage"].outputs
-        self.app = f"camp{uuid.uuid4().hex[:8]}"
+        self.app = create_app(pinpoint, "campaigns")
         dynamodb = local_stack.client("dynamodb")
         self.contacts = ContactStore(DynamoEndpointRepository(self.outputs["ContactsTableName"], dynamodb))
         self.consent = DynamoConsentStore(self.outputs["ConsentTableName"], dynamodb)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-APP = "lakeapp01"
+from tests.support.apps import named_app
+
+APP = named_app("lake")
 SENT_AT = "2026-11-20T10:00:00.000Z"
 
 

@@ -428,16 +428,27 @@ class MemoryCaps:
         self.runs: set[tuple[str, ...]] = set()
 
     def take(
-        self, app_id: str, campaign_id: str, endpoint_id: str, day: str, daily: Any, total: Any, run_id: str
+        self,
+        app_id: str,
+        campaign_id: str,
+        endpoint_id: str,
+        day: str,
+        daily: Any,
+        total: Any,
+        run_id: str,
+        app_daily: Any = None,
     ) -> bool:
         if (app_id, campaign_id, endpoint_id, run_id) in self.runs:
             return True
         day_key, total_key = (app_id, campaign_id, endpoint_id, day), (app_id, campaign_id, endpoint_id)
-        if (total and self.counts.get(total_key, 0) >= total) or (
-            daily and self.counts.get(day_key, 0) >= daily
+        app_key = ("APP", app_id, endpoint_id, day)
+        if (
+            (total and self.counts.get(total_key, 0) >= total)
+            or (daily and self.counts.get(day_key, 0) >= daily)
+            or (app_daily and self.counts.get(app_key, 0) >= app_daily)
         ):
             return False
-        self.counts[day_key] = self.counts.get(day_key, 0) + 1
-        self.counts[total_key] = self.counts.get(total_key, 0) + 1
+        for key in (day_key, total_key, app_key):
+            self.counts[key] = self.counts.get(key, 0) + 1
         self.runs.add((app_id, campaign_id, endpoint_id, run_id))
         return True

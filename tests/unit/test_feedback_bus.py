@@ -14,7 +14,7 @@ from engage.errors import RetriesExhaustedError
 from engage.feedback_bus import feedback_entry
 from engage.retry import Backoff
 
-from tests.support.channel_records import ses
+from tests.support.channel_records import APP, ses
 from tests.support.lake import normalised
 
 
@@ -24,7 +24,7 @@ def test_a_hard_bounce_becomes_an_event_naming_who_and_what_but_not_the_address(
         "engage.events", "Email Hard Bounce", "engagement",
     )  # fmt: skip
     detail = json.loads(entry["Detail"])
-    assert detail["application_id"] == "lakeapp01" and detail["endpoint_id"] == "ep-1"
+    assert detail["application_id"] == APP and detail["endpoint_id"] == "ep-1"
     assert (detail["campaign_id"], detail["message_id"]) == ("c-spring", "m-1")
     assert (detail["bounce_type"], detail["bounce_sub_type"]) == ("Permanent", "General")
     assert detail["event_timestamp"] == "2026-11-20T10:00:05.000Z"

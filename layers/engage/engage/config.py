@@ -33,6 +33,10 @@ class Settings:
     """Names of the core resources, as the template passes them to every function."""
 
     contacts_table: str = ""
+    applications_table: str = ""
+    aws_account_id: str = ""
+    aws_partition: str = "aws"
+    removal_queue_url: str = ""
     consent_table: str = ""
     suppression_table: str = ""
     event_stream: str = ""
@@ -95,6 +99,10 @@ class Settings:
 
     ENV_NAMES = {  # noqa: RUF012 - a class constant, not a field
         "contacts_table": "CONTACTS_TABLE",
+        "applications_table": "APPLICATIONS_TABLE",
+        "aws_account_id": "AWS_ACCOUNT_ID",
+        "aws_partition": "AWS_PARTITION",
+        "removal_queue_url": "APP_REMOVAL_QUEUE_URL",
         "consent_table": "CONSENT_TABLE",
         "suppression_table": "SUPPRESSION_TABLE",
         "event_stream": "EVENT_STREAM",

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engage import clock as engage_clock
 from engage.errors import ValidationError
 from engage.events import Event
 from engage.messages.channel_sends import send_once
@@ -93,7 +94,7 @@ class ConnectChannel:
     backoff: Backoff = field(default_factory=Backoff)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic  # paces the calls
-    wall_clock: Callable[[], float] = time.time  # the deadline and the ledger's claims
+    wall_clock: Callable[[], float] = engage_clock.time  # the deadline and the ledger's claims
 
     def deliver(self, payload: Mapping[str, Any], deadline: float) -> Outcome:
         """Places the batch's calls until `deadline` (epoch seconds)."""

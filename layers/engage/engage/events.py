@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import math
-import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engage import clock
 from engage.contacts.model import check_app_id
 from engage.errors import RetriesExhaustedError, ValidationError
 from engage.retry import Backoff, is_retryable
@@ -105,7 +105,7 @@ def emit(
     or retries running out, raises RetriesExhaustedError naming what was not written (never dropped
     silently). Every event is checked before anything is sent."""
     backoff = backoff or Backoff()
-    now_ms = clock_ms or (lambda: int(time.time() * 1000))
+    now_ms = clock_ms or (lambda: int(clock.time() * 1000))
     arrival = now_ms()
     entries = [_entry(to_record(event, arrival_ms=arrival, account_id=account_id)) for event in events]
     puts = retried = 0

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from engage import clock
 from engage.errors import ValidationError
 from engage.suppression import SuppressionReason, suppression
 
@@ -104,7 +104,7 @@ def _from_stream(detail: Mapping[str, Any]) -> Feedback | None:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.iso_now()
 
 
 class Suppressions(Protocol):

@@ -3,9 +3,17 @@ variables and the shared client factory, and only when first used (cold starts s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 
+from engage import clock
+from engage.adapters.applications_dynamodb import (
+    DynamoApplicationStore,
+    DynamoTableSweeper,
+    S3ObjectSweeper,
+    removal_plan,
+)
 from engage.adapters.buckets_dynamodb import DynamoBucketStore
 from engage.adapters.campaign_schedules import SchedulerCampaignSchedules
 from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoCapCounter
@@ -21,7 +29,7 @@ from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.adapters.objects import BucketArchive, ObjectStore, S3MemberLists, WorkflowStarter
 from engage.adapters.phone import DynamoNumberCache, PinpointNumberValidator
 from engage.adapters.push import PinpointPushSender
-from engage.adapters.queue import SendQueue
+from engage.adapters.queue import QueueStarter, SendQueue
 from engage.adapters.secrets import signing_keys
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.sms_drops_dynamodb import DynamoDropStore
@@ -29,6 +37,8 @@ from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.adapters.templates_dynamodb import DynamoTemplateStore
 from engage.adapters.topics import TopicPublisher
+from engage.applications import Applications, KnownApplications, application_arn_prefix
+from engage.applications.removal import remove_application_data
 from engage.campaigns.hooks import HookPolicy
 from engage.campaigns.model import Campaigns
 from engage.campaigns.runs import RunTools
@@ -54,6 +64,53 @@ class Services:
     @cached_property
     def settings(self) -> Settings:
         return self._settings or Settings.from_env(ssm_client=None)
+
+    @cached_property
+    def applications(self) -> Applications:
+        """Pinpoint's applications; ARNs name the function's own Region and account. Deleting one
+        stops its campaigns' schedules (where this function may) and starts the removal of its data."""
+        settings = self.settings
+        removal = settings.removal_queue_url
+        return Applications(
+            DynamoApplicationStore(settings.require("applications_table"), self.factory.client("dynamodb")),
+            # Only functions that create applications know the account (AWS_ACCOUNT_ID).
+            application_arn_prefix(settings.aws_partition, self.factory.region, settings.aws_account_id)
+            if settings.aws_account_id
+            else "",
+            removal=QueueStarter(SendQueue(self.factory.client("sqs"), removal)) if removal else None,
+            before_delete=self._stop_schedules if settings.campaign_schedule_group else lambda _app_id: None,
+        )
+
+    def _stop_schedules(self, app_id: str) -> None:
+        for campaign in self.campaigns.list(app_id):
+            self.campaign_launcher.remove(campaign)
+
+    def remove_application_data(self, app_id: str, time_left: Callable[[], bool]) -> dict[str, Any]:
+        """Carries on removing a deleted application's data (engage.applications.removal)."""
+        settings = self.settings
+        tables = {
+            "contacts": settings.contacts_table,
+            "consent": settings.consent_table,
+            "suppression": settings.suppression_table,
+            "jobs": settings.jobs_table,
+            "segments": settings.segments_table,
+            "campaigns": settings.campaigns_table,
+            "sends": settings.sends_table,
+        }
+        dynamodb = self.factory.client("dynamodb")
+        return remove_application_data(
+            app_id,
+            removal_plan(app_id, tables, {"work": settings.work_bucket, "archive": settings.archive_bucket}),
+            DynamoTableSweeper(dynamodb),
+            S3ObjectSweeper(self.objects),
+            DynamoApplicationStore(settings.require("applications_table"), dynamodb),
+            time_left,
+        )
+
+    @cached_property
+    def known_applications(self) -> KnownApplications:
+        """Existence and settings, remembered a short while (consumers of many records)."""
+        return KnownApplications(self.applications)
 
     @cached_property
     def contacts(self) -> ContactStore:
@@ -141,6 +198,7 @@ class Services:
             suppressions=self.suppression,
             hook_batch_size=int(self.settings.hook_batch_size),
             hook_policy=HookPolicy(self.settings.hook_failure_policy),
+            settings=self.known_applications.settings,
         )
 
     @cached_property
@@ -286,7 +344,7 @@ class Services:
             settings.require("campaign_schedule_role"),
             settings.require("campaign_schedule_dlq"),
         )
-        return Launcher(schedules, self.campaign_workflow, lambda: datetime.now(UTC))
+        return Launcher(schedules, self.campaign_workflow, clock.now)
 
     @cached_property
     def campaign_topic(self) -> TopicPublisher:

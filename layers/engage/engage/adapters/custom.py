@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
+from engage import clock
 from engage.adapters.dynamodb import error_code
 from engage.errors import DeliveryRefusedError, ThrottledError
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
@@ -49,7 +49,7 @@ class CustomDelivery:
         lambda_client: Any,
         webhook_keys: Callable[[], Sequence[bytes]],
         opener: Callable[..., Any] = urllib.request.urlopen,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = clock.time,
         allow_local_http: bool = False,
     ) -> None:
         self.lambda_client = lambda_client

@@ -146,3 +146,19 @@ def batch_get(client: Any, table: str, keys: list[dict[str, Any]], backoff: Back
     if not keys:
         return items
     raise RetriesExhaustedError(f"{len(keys)} reads from {table} stayed unprocessed")
+
+
+def batch_delete(client: Any, table: str, keys: list[dict[str, Any]], backoff: Backoff) -> None:
+    """Deletes items by key, 25 per BatchWriteItem; unprocessed ones are retried with backoff, a
+    bounded number of times (RetriesExhaustedError names how many are left)."""
+    for start in range(0, len(keys), 25):
+        pending = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+        for attempt in range(MAX_BATCH_ATTEMPTS):
+            if attempt:
+                backoff.wait(attempt)
+            response = client.batch_write_item(RequestItems={table: pending})
+            pending = (response.get("UnprocessedItems") or {}).get(table) or []
+            if not pending:
+                break
+        else:
+            raise RetriesExhaustedError(f"{len(pending)} deletes in {table} stayed unprocessed", pending)

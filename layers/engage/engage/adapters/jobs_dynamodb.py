@@ -72,6 +72,7 @@ class DynamoJobStore:
     def record_chunk(self, app_id: str, job_id: str, index: int, result: ChunkResult, failed: bool) -> bool:
         counters = "#j.FailedPieces" if failed else "#j.CompletedPieces"
         counted = self._count_once(
+            app_id,
             f"CHUNK#{job_id}#{index}",
             {"accepted": result.accepted, "rejected": result.rejected},
             {
@@ -107,6 +108,7 @@ class DynamoJobStore:
         sets = ", ".join(f"#j.Counts.#c{n} = #j.Counts.#c{n} + :c{n}" for n in range(len(counts)))
         values = {f":c{n}": to_value(value) for n, value in enumerate(counts.values())}
         counted = self._count_once(
+            app_id,
             f"PIECE#{job_id}#{index}",
             dict(counts),
             {
@@ -150,7 +152,9 @@ class DynamoJobStore:
             if not is_conflict(exc):
                 raise
 
-    def _count_once(self, marker: str, recorded: Mapping[str, Any], update: dict[str, Any]) -> bool:
+    def _count_once(
+        self, app_id: str, marker: str, recorded: Mapping[str, Any], update: dict[str, Any]
+    ) -> bool:
         """Applies a counter update in the same transaction as a marker item that may not exist yet,
         so a retried or redelivered piece counts once."""
         try:
@@ -161,7 +165,9 @@ class DynamoJobStore:
                         "Put": {
                             "TableName": self.table,
                             "ConditionExpression": "attribute_not_exists(pk)",
-                            "Item": to_item({"pk": marker, "kind": "piece", **recorded}),
+                            # `app_id` (no `created`, so the ByApp index leaves it out) finds it
+                            # when the application's data is removed.
+                            "Item": to_item({"pk": marker, "kind": "piece", **recorded, "app_id": app_id}),
                         }
                     },
                     {"Update": update},

@@ -6,7 +6,7 @@ import io
 import itertools
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -65,10 +65,13 @@ class ObjectStore:
             for entry in page.get("Contents", []):
                 yield entry["Key"]
 
-    def delete_prefix(self, bucket: str, prefix: str) -> int:
-        """Deletes every object under a prefix (1,000 per request); returns how many."""
+    def delete_prefix(self, bucket: str, prefix: str, time_left: Callable[[], bool] | None = None) -> int:
+        """Deletes every object under a prefix (1,000 per request), or as many as fit while
+        `time_left()`; returns how many."""
         removed = 0
         for batch in itertools.batched(self.keys(bucket, prefix), 1000, strict=False):
+            if removed and time_left is not None and not time_left():
+                break
             response = self.client.delete_objects(
                 Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True}
             )
@@ -80,6 +83,9 @@ class ObjectStore:
 
     def delete(self, bucket: str, key: str) -> None:
         self.client.delete_object(Bucket=bucket, Key=key)
+
+    def any_key(self, bucket: str, prefix: str) -> bool:
+        return bool(self.client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1).get("KeyCount"))
 
     def tag_prefix(self, bucket: str, prefix: str, tags: dict[str, str]) -> int:
         """Sets these tags on every object under a prefix (a lifecycle rule may act on them later);

@@ -6,12 +6,12 @@ expired items late, so every read checks `expires_at` itself."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from engage import clock
 from engage.adapters.dynamodb import batch_get, error_code, is_conflict, to_item
 from engage.errors import EngageError, ThrottledError, ValidationError
 from engage.retry import THROTTLING_CODES, Backoff
@@ -47,7 +47,7 @@ class DynamoNumberCache:
         self,
         table_name: str,
         client: Any,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = clock.time,
         backoff: Backoff | None = None,
     ) -> None:
         self.table = table_name

@@ -3,9 +3,11 @@ throttling or transient reason are put again with backoff and jitter."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
+from engage.errors import RetriesExhaustedError
 from engage.retry import Backoff, is_retryable
 
 BATCH = 10  # SendMessageBatch's limit
@@ -49,3 +51,15 @@ class SendQueue:
                 if attempt + 1 < self.backoff.max_attempts:
                     self.backoff.wait(attempt)
         return ids
+
+
+class QueueStarter:
+    """Starts work by putting its event on a queue whose consumer does it (the queue's retries and
+    DLQ behind it); RetriesExhaustedError when SQS would not take it."""
+
+    def __init__(self, queue: SendQueue) -> None:
+        self.queue = queue
+
+    def start(self, event: dict[str, Any]) -> None:
+        if self.queue.enqueue([json.dumps(event, separators=(",", ":"))]) == [None]:
+            raise RetriesExhaustedError("the work could not be queued; try again")

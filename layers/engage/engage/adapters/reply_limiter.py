@@ -6,20 +6,20 @@ the lower-cased address, never in clear."""
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from engage import clock
 from engage.adapters.dynamodb import error_code
 
 KEEP_SECONDS = 2 * 24 * 3600
 
 
 class DynamoReplyLimiter:
-    def __init__(self, table: str, client: Any, limit: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, table: str, client: Any, limit: int, clock: Callable[[], float] = clock.time) -> None:
         self.table, self.client, self.limit, self.clock = table, client, limit, clock
 
     def take(self, sender: str) -> bool:

@@ -11,6 +11,10 @@ from typing import Any
 from engage.adapters.dynamodb import from_item, scan_items, to_item
 
 
+def segment_pk(app_id: str, segment_id: str) -> str:
+    return f"SEG#{app_id}#{segment_id}"
+
+
 class DynamoSegmentStore:
     def __init__(self, table_name: str, client: Any) -> None:  # a boto3 DynamoDB client
         self.table = table_name
@@ -21,7 +25,7 @@ class DynamoSegmentStore:
             TableName=self.table,
             Item=to_item(
                 {
-                    "pk": f"SEG#{segment['ApplicationId']}#{segment['Id']}",
+                    "pk": segment_pk(segment["ApplicationId"], segment["Id"]),
                     "app_id": segment["ApplicationId"],
                     "segment": segment,
                     "members": members,
@@ -31,7 +35,7 @@ class DynamoSegmentStore:
 
     def _item(self, app_id: str, segment_id: str) -> dict[str, Any] | None:
         item = self.client.get_item(
-            TableName=self.table, Key={"pk": {"S": f"SEG#{app_id}#{segment_id}"}}, ConsistentRead=True
+            TableName=self.table, Key={"pk": {"S": segment_pk(app_id, segment_id)}}, ConsistentRead=True
         ).get("Item")
         return from_item(item) if item else None
 
@@ -44,7 +48,7 @@ class DynamoSegmentStore:
         return item.get("members") if item else None
 
     def delete(self, app_id: str, segment_id: str) -> None:
-        self.client.delete_item(TableName=self.table, Key={"pk": {"S": f"SEG#{app_id}#{segment_id}"}})
+        self.client.delete_item(TableName=self.table, Key={"pk": {"S": segment_pk(app_id, segment_id)}})
 
     def list(self, app_id: str) -> list[dict[str, Any]]:
         """The application's segments, oldest first (a filtered scan: definitions are few)."""

@@ -6,12 +6,12 @@ so a replayed send counts once. Items expire (`expires_at`) after RETENTION_SECO
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from engage import clock
 from engage.adapters.dynamodb import (
     error_code,
     failed_conditions,
@@ -165,5 +165,5 @@ class DynamoDropStore:
 
     def _row_item(self, drop_id: str, result: RowResult) -> dict[str, Any]:
         fields = {f: getattr(result, f) for f in RESULT_FIELDS if getattr(result, f)}
-        expires_at = int(time.time()) + RETENTION_SECONDS
+        expires_at = int(clock.time()) + RETENTION_SECONDS
         return to_item({"pk": drop_id, "line": result.line, **fields, "expires_at": expires_at})

@@ -19,6 +19,14 @@ def suppression_pk(app_id: str, key: str) -> str:
     return f"{app_id}#{key}"
 
 
+def erased_pk(app_id: str, digest: str) -> str:
+    return suppression_pk(app_id, f"ERASED#{digest}")
+
+
+def transient_pk(app_id: str, key: str) -> str:
+    return f"TRANSIENT#{suppression_pk(app_id, key)}"
+
+
 class DynamoSuppressionList:
     """`erasure_secret` gives the key erased addresses are hashed under (None: erasure markers are
     neither written nor read)."""
@@ -90,7 +98,7 @@ class DynamoSuppressionList:
         secret = self.erasure_secret()
         if not secret:
             return None
-        return suppression_pk(app_id, f"ERASED#{erased_digest(secret, channel, address)}")
+        return erased_pk(app_id, erased_digest(secret, channel, address))
 
     def remove(
         self, app_id: str, channel: ChannelType | str, address: str, reason: SuppressionReason | None = None
@@ -112,7 +120,7 @@ class DynamoSuppressionList:
         and counts those within `window` seconds before `at`. Kept under `TRANSIENT#<app>#<key>`,
         with no app_id (not a suppression: out of the ByApp index) and expiring after the window."""
         moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
-        pk = f"TRANSIENT#{suppression_pk(app_id, address_key(ChannelType.EMAIL, address))}"
+        pk = transient_pk(app_id, address_key(ChannelType.EMAIL, address))
         self.client.put_item(
             TableName=self.table,
             Item=to_item(

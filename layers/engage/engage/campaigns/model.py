@@ -99,7 +99,7 @@ def check_request(request: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationError("Name", f"must be at most {MAX_NAME_LENGTH} characters")
     if not isinstance(checked.get("SegmentId"), str) or not checked["SegmentId"]:
         raise ValidationError("SegmentId", "a campaign sends to a segment")
-    hook = _hook(checked)
+    hook = check_hook(checked.get("Hook"))
     if hook is not None:
         checked["Hook"] = hook
     if (
@@ -142,7 +142,7 @@ def check_request(request: Mapping[str, Any]) -> dict[str, Any]:
     if checked_treatments:
         checked["AdditionalTreatments"] = checked_treatments
     if "Limits" in checked:
-        checked["Limits"] = _limits(checked["Limits"])
+        checked["Limits"] = check_limits(checked["Limits"])
     if "IsPaused" in checked and not isinstance(checked["IsPaused"], bool):
         raise ValidationError("IsPaused", "must be true or false")
     return checked
@@ -173,12 +173,8 @@ def check_schedule(schedule: Any, field: str) -> dict[str, Any]:
             )
         if event_filter.get("FilterType", "ENDPOINT") not in ("ENDPOINT", "SYSTEM"):
             raise ValidationError(f"{field}.EventFilter.FilterType", "must be ENDPOINT or SYSTEM")
-    quiet = checked.get("QuietTime")
-    well_formed = isinstance(quiet, Mapping) and all(
-        _HHMM.match(str(quiet.get(k, ""))) for k in ("Start", "End")
-    )
-    if quiet is not None and not well_formed:
-        raise ValidationError(f"{field}.QuietTime", "Start and End are HH:MM (24-hour)")
+    if checked.get("QuietTime") is not None:
+        checked["QuietTime"] = check_quiet_time(checked["QuietTime"], f"{field}.QuietTime")
     if "IsLocalTime" in checked and not isinstance(checked["IsLocalTime"], bool):
         raise ValidationError(f"{field}.IsLocalTime", "must be true or false")
     return checked
@@ -233,21 +229,31 @@ def _check_content(checked: Mapping[str, Any], prefix: str, required: bool = Tru
         )
 
 
-def _hook(checked: Mapping[str, Any]) -> dict[str, Any] | None:
-    hook = checked.get("Hook")
+def check_quiet_time(quiet: Any, field: str = "QuietTime") -> dict[str, str]:
+    """Pinpoint's QuietTime: Start and End as HH:MM on a 24-hour clock."""
+    if not isinstance(quiet, Mapping) or not all(
+        _HHMM.match(str(quiet.get(k, ""))) for k in ("Start", "End")
+    ):
+        raise ValidationError(field, "Start and End are HH:MM (24-hour)")
+    return {"Start": str(quiet["Start"]), "End": str(quiet["End"])}
+
+
+def check_hook(hook: Any, field: str = "Hook") -> dict[str, Any] | None:
+    """A FILTER hook as {LambdaFunctionName, Mode}; None for none (or the deprecated DELIVERY mode,
+    which the caller turns into a custom channel)."""
     if hook is None:
         return None
     if not isinstance(hook, Mapping):
-        raise ValidationError("Hook", "must be an object")
+        raise ValidationError(field, "must be an object")
     mode = hook.get("Mode", "FILTER")
     if mode not in ("FILTER", "DELIVERY"):
-        raise ValidationError("Hook.Mode", "must be FILTER (or the deprecated DELIVERY)")
+        raise ValidationError(f"{field}.Mode", "must be FILTER (or the deprecated DELIVERY)")
     if not hook.get("LambdaFunctionName"):
-        raise ValidationError("Hook.LambdaFunctionName", "is required (web hooks are not supported)")
+        raise ValidationError(f"{field}.LambdaFunctionName", "is required (web hooks are not supported)")
     return {"LambdaFunctionName": hook["LambdaFunctionName"], "Mode": mode} if mode == "FILTER" else None
 
 
-def _limits(limits: Any) -> dict[str, Any]:
+def check_limits(limits: Any) -> dict[str, Any]:
     if not isinstance(limits, Mapping):
         raise ValidationError("Limits", "must be an object")
     checked = {k: v for k, v in limits.items() if v is not None}

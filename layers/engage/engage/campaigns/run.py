@@ -6,8 +6,9 @@ request to queue, or why it is not sent, decided as Pinpoint decided it:
   `Demographic.Timezone`, then the phone validation's `PNV_Timezone`, then the campaign's
   `Schedule.Timezone`, then UTC); an endpoint in quiet time is skipped, not deferred;
 - no message for the endpoint's channel in its treatment;
-- over the campaign's per-endpoint limits (`Limits.Daily`, `Limits.Total`), counted in a store so
-  concurrent batches and repeated runs share them.
+- over the campaign's per-endpoint limits (`Limits.Daily`, `Limits.Total`) or the application's
+  daily cap across its campaigns, counted in a store so concurrent batches and repeated runs share
+  them.
 
 Everything sent is transactional False (promotional): consent, suppression and opt-outs are
 checked again by the sender right before each send. Each request is keyed (campaign, run,
@@ -37,9 +38,11 @@ class CapCounter(Protocol):
         daily: int | None,
         total: int | None,
         run_id: str,
+        app_daily: int | None = None,
     ) -> bool:
-        """Counts one message to the endpoint if it stays within both limits; False if it would not.
-        Once per run: taking again for a run that was counted answers True without counting."""
+        """Counts one message to the endpoint if it stays within the campaign's limits and the
+        application's daily cap across all its campaigns; False if it would not. Once per run:
+        taking again for a run that was counted answers True without counting."""
         ...
 
 
@@ -57,7 +60,11 @@ def plan(
     endpoints: Sequence[Mapping[str, Any]],
     now: datetime,
     caps: CapCounter,
+    app_daily: int | None = None,
+    not_after: float | None = None,
 ) -> list[Decision]:
+    """`app_daily` caps what one endpoint gets per day across the application's campaigns;
+    `not_after` (epoch seconds) is when the campaign's MaximumDuration runs out."""
     decisions = []
     limits = campaign.get("Limits") or {}
     for endpoint in endpoints:
@@ -73,12 +80,12 @@ def plan(
         ):
             decisions.append(Decision(endpoint_id, treatment_id, skip="QUIET_TIME"))
             continue
-        request = send_request(campaign, chosen, run_id, treatment_id, endpoint)
+        request = send_request(campaign, chosen, run_id, treatment_id, endpoint, not_after)
         if request is None:
             decisions.append(Decision(endpoint_id, treatment_id, skip="NO_MESSAGE_FOR_CHANNEL"))
             continue
         daily, total = limits.get("Daily") or None, limits.get("Total") or None
-        if (daily or total) and not caps.take(
+        if (daily or total or app_daily) and not caps.take(
             campaign["ApplicationId"],
             campaign["Id"],
             endpoint_id,
@@ -86,6 +93,7 @@ def plan(
             daily,
             total,
             run_id,
+            app_daily,
         ):
             decisions.append(Decision(endpoint_id, treatment_id, skip="ENDPOINT_CAP"))
             continue
@@ -126,6 +134,7 @@ def send_request(
     run_id: str,
     treatment_id: str,
     endpoint: Mapping[str, Any],
+    not_after: float | None = None,
 ) -> SendRequest | None:
     """The send for one endpoint from its treatment's content for the endpoint's channel (a
     template wins over inline content; a custom channel takes any endpoint type it lists)."""
@@ -139,6 +148,7 @@ def send_request(
         "treatment_id": treatment_id,
         "endpoint_id": endpoint["Id"],
         "max_rate": (campaign.get("Limits") or {}).get("MessagesPerSecond") or None,
+        "not_after": not_after,
     }
     if custom:
         types = custom.get("EndpointTypes") or []

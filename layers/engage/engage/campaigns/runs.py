@@ -6,12 +6,13 @@ reason), added once per part. The workflow reads the summary it publishes from h
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from engage import jobs
+from engage.applications.model import daily_cap, with_settings
 from engage.campaigns.hooks import Filtered, HookInvoker, HookPolicy, filter_endpoints
 from engage.campaigns.model import assignment, treatment
 from engage.campaigns.run import CapCounter, plan, recipient_zone
@@ -67,6 +68,8 @@ class RunTools:
     suppressions: SuppressionReader
     hook_batch_size: int = 50
     hook_policy: HookPolicy = HookPolicy.SKIP
+    # The application's settings (the defaults its campaigns inherit, its daily cap).
+    settings: Callable[[str], Mapping[str, Any]] = lambda _app_id: {}
 
 
 def seed_request(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,12 +113,17 @@ def run_batch(
     now: datetime,
     tools: RunTools,
     local_at: datetime | None = None,
+    started: datetime | None = None,
 ) -> dict[str, int]:
     """One part of a run (of a local-time firing at `local_at`: only the endpoints whose time it
-    is): holdout, consent and suppression (so the hook never sees an endpoint
-    that may not be written to, and the run counts it with its reason), the FILTER hook per
-    treatment, the decisions, the queue. The sender checks eligibility again when it sends.
-    Returns the part's counts."""
+    is) that `started` (default `now`), with its application's settings: holdout, consent and
+    suppression (so the hook never sees an endpoint that may not be written to, and the run counts
+    it with its reason), the FILTER hook per treatment, the decisions, the queue. The sender checks
+    eligibility again when it sends. Returns the part's counts."""
+    settings = tools.settings(campaign["ApplicationId"])
+    campaign = with_settings(campaign, settings)
+    duration = (campaign.get("Limits") or {}).get("MaximumDuration")
+    not_after = (started or now).timestamp() + duration if duration else None
     counts = dict.fromkeys(COUNTS, 0)
     by_treatment: dict[str, list[Mapping[str, Any]]] = {}
     schedule = campaign.get("Schedule") or {}
@@ -152,7 +160,9 @@ def run_batch(
         counts["FILTERED_BY_HOOK"] += len(filtered.dropped)
         counts["HOOK_FAILED"] += len(filtered.failed)
         for decision, endpoint in zip(
-            plan(campaign, run_id, filtered.endpoints, now, tools.caps), filtered.endpoints, strict=True
+            plan(campaign, run_id, filtered.endpoints, now, tools.caps, daily_cap(settings), not_after),
+            filtered.endpoints,
+            strict=True,
         ):
             if decision.request is None:
                 counts[str(decision.skip)] += 1

@@ -12,11 +12,12 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from engage import clock
 from engage.addresses import ChannelType, check_address, parse_channel
 from engage.errors import LimitExceededError, ValidationError
 
@@ -70,7 +71,7 @@ DEFAULT_QUOTAS = Quotas()
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.iso_now()
 
 
 def check_app_id(app_id: object) -> str:

@@ -195,6 +195,15 @@ def new_job(
     )
 
 
+def refused_job(event: Mapping[str, Any]) -> dict[str, Any]:
+    """What the import workflow reports for a file it refused before any job existed (its
+    application does not exist): the job as it would have been, FAILED with the reason, never
+    stored (there is no application to store it under)."""
+    job = new_job(event["job_id"], event["app_id"], event["bucket"], event["key"], False)
+    job.update({"JobStatus": "FAILED", "Failures": [str(event.get("reason", "refused"))]})
+    return job
+
+
 # Folders CreateImportJob may not read: the stack's own work, and exports/, which holds other
 # applications' endpoints (reading them back is for whoever may read the bucket, not for any caller
 # of the API).

@@ -7,12 +7,12 @@ sending again."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engage import clock
 from engage.errors import NotSentError, ThrottledError
 from engage.messages.ledger import DEFAULT_LEASE_SECONDS, Ledger, Outcome, StillSending, deliver
 from engage.retry import Backoff
@@ -30,7 +30,7 @@ def send_once(
     send: Callable[[], str],
     deadline: float,
     backoff: Backoff,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = clock.time,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> Attempt:
     attempt = uuid.uuid4().hex
@@ -53,4 +53,4 @@ def send_once(
 def deadline_of(context: Any, safety_seconds: float = 5.0) -> float:
     """When a channel function stops starting sends: its Lambda deadline less `safety_seconds`
     (epoch seconds). Who is left is reported OUT_OF_TIME."""
-    return time.time() + context.get_remaining_time_in_millis() / 1000 - safety_seconds
+    return clock.time() + context.get_remaining_time_in_millis() / 1000 - safety_seconds

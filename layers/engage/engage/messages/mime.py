@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
+from engage import clock
 from engage.errors import ValidationError
 
 # Lines may be up to RFC 5322's 998 characters: at SMTP's 78, a long List-Unsubscribe URL would be
@@ -46,7 +47,7 @@ def build_email(
     message["From"] = formataddr((sender_name, sender)) if sender_name else sender
     message["To"] = recipient
     message["Subject"] = subject
-    message["Date"] = format_datetime(sent_at or datetime.now(UTC))
+    message["Date"] = format_datetime(sent_at or clock.now())
     if message_id is not None and not _MESSAGE_ID.match(message_id):
         raise ValidationError("MessageId", "must be written <local@domain>")
     message["Message-ID"] = message_id or make_msgid(domain=domain)

@@ -4,12 +4,12 @@ in the metrics. Shared by the send queue's consumer and the SMS drops' FIFO cons
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from engage import clock
 from engage.errors import EngageError
 from engage.messages.ledger import Status
 from engage.messages.request import parse_request
@@ -34,7 +34,7 @@ def send_records(records: Sequence[SQSRecord], sender: Sender, context: Any) -> 
         except EngageError as exc:
             logger.error("malformed send request", extra={"message_id": record.message_id, "error": str(exc)})
             results[record.message_id] = SendResult(None, error=exc)  # type: ignore[arg-type]
-    deadline = time.time() + context.get_remaining_time_in_millis() / 1000 - SAFETY_SECONDS
+    deadline = clock.time() + context.get_remaining_time_in_millis() / 1000 - SAFETY_SECONDS
     message_ids = {id(request): message_id for message_id, request in parsed.items()}
     for result in sender.send_batch(list(parsed.values()), deadline):
         results[message_ids[id(result.request)]] = result

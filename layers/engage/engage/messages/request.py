@@ -10,7 +10,11 @@ The body of a queue message:
      "Message": {"TemplateName": "...", "TemplateVersion": "2"} | {"Subject": ..., "HtmlPart": ...,
                  "TextPart": ..., "Body": ..., "FromAddress": ..., "MessageType": ..., "VoiceId": ...,
                  "OriginationNumber": ...},
-     "Substitutions": {"Offer": ["10%"]}}
+     "Substitutions": {"Offer": ["10%"]},
+     "MessagesPerSecond": 20, "NotAfter": <epoch seconds>}
+
+A campaign's MessagesPerSecond paces its sends; past NotAfter (its MaximumDuration after the run
+started) a message is no longer sent, but settled as skipped.
 
 (request, activity, endpoint) is what a send is idempotent on: the same triple is sent at most once.
 """
@@ -66,6 +70,7 @@ class SendRequest:
     substitutions: Mapping[str, Any] = field(default_factory=dict)
     recipient: str | None = None  # an ad hoc address's pseudonym (address_recipient)
     max_rate: float | None = None  # the campaign's Limits.MessagesPerSecond
+    not_after: float | None = None  # epoch seconds: the campaign's MaximumDuration runs out
 
     def __post_init__(self) -> None:
         if self.address is not None and not (self.recipient and _RECIPIENT.match(self.recipient)):
@@ -102,6 +107,7 @@ class SendRequest:
             "Substitutions": dict(self.substitutions) or None,
             "RecipientId": self.recipient,
             "MessagesPerSecond": self.max_rate,
+            "NotAfter": self.not_after,
         }
         document.update({k: v for k, v in optional.items() if v})
         return document
@@ -160,7 +166,16 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
         substitutions=dict(substitutions),
         recipient=body.get("RecipientId"),
         max_rate=_rate(body.get("MessagesPerSecond")),
+        not_after=_epoch(body.get("NotAfter")),
     )
+
+
+def _epoch(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValidationError("NotAfter", "must be epoch seconds")
+    return float(value)
 
 
 def _rate(value: object) -> float | None:

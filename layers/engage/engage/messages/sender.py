@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from engage import clock
 from engage import events as engage_events
 from engage.addresses import PUSH_CHANNELS
 from engage.errors import (
@@ -176,7 +176,7 @@ class Sender:
     push: PushChannel | None = None
     custom: CustomChannel | None = None
     backoff: Backoff = field(default_factory=Backoff)
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = clock.time
 
     def send_batch(self, requests: Sequence[SendRequest], deadline: float) -> list[SendResult]:
         """Settles what it can before `deadline` (epoch seconds); the rest come back as failed.
@@ -290,6 +290,10 @@ class Sender:
 
     def _check(self, request: SendRequest) -> _Prepared | SendResult:
         """The endpoint as it is now, if it may be sent to; else the settled skip (or the failure)."""
+        if request.not_after is not None and self.clock() > request.not_after:
+            return self._skip(
+                request, {}, "MAXIMUM_DURATION", "the campaign's MaximumDuration ran out before it was sent"
+            )
         try:
             endpoint = self._endpoint(request)
         except NotFoundError:

@@ -1,0 +1,58 @@
+"""Pinpoint's application operations (CreateApp, GetApp, GetApps, DeleteApp) and application
+settings (GetApplicationSettings, UpdateApplicationSettings), and the check every other
+application-scoped operation makes first: an application that was never created, or was deleted,
+answers NotFoundException, as Pinpoint did."""
+
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage.runtime import services
+from routing import json_body, json_response, listing, path_id
+
+router = APIGatewayRouter()
+APPS = "/v1/apps"
+
+
+@router.post(APPS)
+def create_app() -> Response:
+    return json_response(201, services.applications.create(json_body(router)))
+
+
+@router.get(APPS)
+def get_apps() -> Response:
+    return json_response(200, listing(router, services.applications.list()))
+
+
+@router.get(f"{APPS}/<app_id>")
+def get_app(app_id: str) -> Response:
+    return json_response(200, services.applications.get(path_id(app_id)))
+
+
+@router.delete(f"{APPS}/<app_id>")
+def delete_app(app_id: str) -> Response:
+    app_id = path_id(app_id)
+    campaigns = services.campaigns.list(services.applications.require(app_id)["application"]["Id"])
+    application = services.applications.delete(app_id)
+    for campaign in campaigns:  # no schedule of the application fires again
+        services.campaign_launcher.remove(campaign)
+    return json_response(200, application)
+
+
+@router.get(f"{APPS}/<app_id>/settings")
+def get_application_settings(app_id: str) -> Response:
+    return json_response(200, services.applications.get_settings(path_id(app_id)))
+
+
+@router.put(f"{APPS}/<app_id>/settings")
+def update_application_settings(app_id: str) -> Response:
+    return json_response(200, services.applications.update_settings(path_id(app_id), json_body(router)))
+
+
+def known_application(app: APIGatewayRouter, next_middleware: NextMiddleware) -> Response:
+    """Middleware: /v1/apps/<id>/... needs a live application before anything is read or written."""
+    parts = app.current_event.path.strip("/").split("/")
+    if len(parts) > 3 and parts[:2] == ["v1", "apps"]:
+        services.applications.require(unquote(parts[2]))
+    return next_middleware(app)

@@ -1,0 +1,153 @@
+"""Pinpoint's application operations over a store: CreateApp, GetApp, GetApps, DeleteApp,
+GetApplicationSettings and UpdateApplicationSettings, and the existence check every
+application-scoped operation and flow makes first (NotFoundException for an id never created, or
+deleted, as Pinpoint answered).
+
+DeleteApp answers at once with the deleted application; its data (endpoints, segments, campaigns
+and their schedules, jobs, consent, suppression, the send ledger, member lists, the archive) is
+removed in the background by the removal function, whose progress the application's record keeps
+(`removal`), as Pinpoint removed a project's data after answering."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from engage import clock
+from engage.applications.model import (
+    APPLICATION_ID,
+    KEEP_ID_TAG,
+    MAX_APPLICATIONS,
+    new_application,
+    settings_resource,
+    updated_settings,
+)
+from engage.errors import ConflictError, LimitExceededError, NotFoundError, ValidationError
+
+
+class ApplicationStore(Protocol):
+    def create(self, record: dict[str, Any]) -> None:
+        """Writes a new record; ConflictError when a live application has its id."""
+        ...
+
+    def get(self, app_id: str) -> dict[str, Any] | None:
+        """The record (`application`, `settings`, and for a deleted one `deleted` and `removal`)."""
+        ...
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every record, live and deleted."""
+        ...
+
+    def put_settings(self, app_id: str, settings: dict[str, Any]) -> None:
+        """Replaces a live application's settings; NotFoundError when it is gone."""
+        ...
+
+    def put_application(self, application: dict[str, Any]) -> None:
+        """Replaces a live application's ApplicationResponse; NotFoundError when it is gone."""
+        ...
+
+    def mark_deleted(self, app_id: str, when: str) -> dict[str, Any] | None:
+        """Marks a live application deleted; its record as it was, or None when it was not live."""
+        ...
+
+
+class RemovalStarter(Protocol):
+    def start(self, event: dict[str, Any]) -> None:
+        """Starts removing a deleted application's data (asynchronously): {"ApplicationId": ...}."""
+        ...
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Applications:
+    store: ApplicationStore
+    arn_prefix: str  # arn:<partition>:mobiletargeting:<region>:<account>:apps/ ("": can't create)
+    removal: RemovalStarter | None = None
+    # Stops what would act for the application later (its campaigns' schedules), before it goes.
+    before_delete: Callable[[str], None] = lambda _app_id: None
+    new_id: Callable[[], str] = field(default=_new_id)
+
+    def create(self, request: Any) -> dict[str, Any]:
+        if not self.arn_prefix:
+            raise ValidationError("AWS_ACCOUNT_ID", "this function can't create applications (no account id)")
+        application = new_application(request, self.arn_prefix, clock.iso_now(), self.new_id)
+        if sum(1 for record in self.store.list() if not record.get("deleted")) >= MAX_APPLICATIONS:
+            raise LimitExceededError("CreateApplicationRequest", f"an account has at most {MAX_APPLICATIONS}")
+        try:
+            self.store.create({"application": application, "settings": {}})
+        except ConflictError:
+            raise ConflictError(f"application {application['Id']} already exists") from None
+        return application
+
+    def get(self, app_id: str) -> dict[str, Any]:
+        return self.require(app_id)["application"]
+
+    def require(self, app_id: str) -> dict[str, Any]:
+        """The live application's record; NotFoundError for an id never created, or deleted."""
+        record = self.store.get(app_id) if isinstance(app_id, str) and APPLICATION_ID.match(app_id) else None
+        if record is None or record.get("deleted"):
+            raise NotFoundError(f"Application not found: {app_id}")
+        return record
+
+    def list(self) -> list[dict[str, Any]]:
+        """Live applications, oldest first."""
+        live = [r["application"] for r in self.store.list() if not r.get("deleted")]
+        return sorted(live, key=lambda a: (a["CreationDate"], a["Id"]))
+
+    def rename(self, app_id: str, request: Any) -> dict[str, Any]:
+        """A new Name and tags for a live application, its id kept (what a Custom::PinpointApp
+        update does; the id tag can't change an id)."""
+        current = self.get(app_id)
+        changed = new_application(request, self.arn_prefix, current["CreationDate"], lambda: app_id)
+        if changed["Id"] != app_id:
+            raise ValidationError(f"tags.{KEEP_ID_TAG}", "an application's id can't change")
+        self.store.put_application(changed)
+        return changed
+
+    def delete(self, app_id: str) -> dict[str, Any]:
+        self.require(app_id)
+        self.before_delete(app_id)
+        record = self.store.mark_deleted(app_id, clock.iso_now())
+        if record is None:  # deleted by someone else meanwhile
+            raise NotFoundError(f"application {app_id!r} does not exist")
+        if self.removal is not None:
+            self.removal.start({"ApplicationId": app_id})
+        return record["application"]
+
+    def settings(self, app_id: str) -> dict[str, Any]:
+        """The application's settings as stored (the defaults its campaigns inherit)."""
+        return dict(self.require(app_id).get("settings") or {})
+
+    def get_settings(self, app_id: str) -> dict[str, Any]:
+        return settings_resource(app_id, self.settings(app_id))
+
+    def update_settings(self, app_id: str, request: Any) -> dict[str, Any]:
+        settings = updated_settings(self.settings(app_id), request, clock.iso_now())
+        self.store.put_settings(app_id, settings)
+        return settings_resource(app_id, settings)
+
+
+@dataclass
+class KnownApplications:
+    """Existence checks for consumers that see many records of few applications (the pixel, inbound
+    SMS, the opt-in sync): a live application is remembered for `ttl_seconds`, an unknown one is
+    asked again each time, so creating it takes effect at once and deleting it within the TTL."""
+
+    applications: Applications
+    ttl_seconds: float = 60.0
+    _known: dict[str, float] = field(default_factory=dict)
+
+    def require(self, app_id: str) -> None:
+        now = clock.time()
+        if self._known.get(app_id, 0.0) > now:
+            return
+        self.applications.require(app_id)
+        self._known[app_id] = now + self.ttl_seconds
+
+    def settings(self, app_id: str) -> dict[str, Any]:
+        return self.applications.settings(app_id)

@@ -1,0 +1,34 @@
+"""Applications for the e2e tests. Every flow on the local stack needs an application that exists,
+as on Pinpoint: `create_app` makes one through the Pinpoint-compatible API (a real boto3 pinpoint
+client) and answers its id; `named_app` reserves an id for a module's own application, which the
+e2e session creates first, through CreateApp with the tag that keeps an id (as a migration from
+Pinpoint keeps its project ids)."""
+
+from __future__ import annotations
+
+import uuid
+
+from engage.applications import KEEP_ID_TAG
+
+# The application the sample events under events/ name (a Pinpoint project id, 32 hex digits).
+SAMPLE_APP = "0123456789abcdef0123456789abcdef"
+_NAMED: dict[str, str] = {"sample": SAMPLE_APP}
+
+
+def named_app(name: str) -> str:
+    """The id of the module's application `name` (the same for every caller), created at the start
+    of the e2e session."""
+    return _NAMED.setdefault(name, uuid.uuid4().hex)
+
+
+def create_app(pinpoint, name: str = "e2e", app_id: str | None = None, **tags: str) -> str:
+    """A new application; its id (the one given, or one the API chose)."""
+    request = {"Name": name, "tags": {**tags, **({KEEP_ID_TAG: app_id} if app_id else {})}}
+    return pinpoint.create_app(CreateApplicationRequest=request)["ApplicationResponse"]["Id"]
+
+
+def create_named_apps(pinpoint) -> dict[str, str]:
+    """Creates every application `named_app` reserved (the e2e session does, once)."""
+    for name, app_id in sorted(_NAMED.items()):
+        create_app(pinpoint, name, app_id)
+    return dict(_NAMED)

@@ -1,10 +1,19 @@
-"""`make bench`: runs every `bench_*` function of `tests/bench/bench_*.py`, prints one line per
-figure (`name: value unit`) and writes them all to build/bench.json. Figures, never assertions."""
+"""`make bench`: runs every `bench_*` function of `tests/bench/bench_*.py`, each in a process of its
+own (a benchmark's memory, threads and local stack never meet another's), prints one line per
+figure (`name: value unit`) and writes them all to build/bench.json. Figures, never assertions.
+
+`--smoke` runs every benchmark at a small size (`size(full, smoke)`), as a stage of `make test`, so
+that none of them can break unnoticed; its figures mean nothing and go to build/bench-smoke.json.
+A benchmark that fails is reported with its error; the run goes on and exits non-zero.
+"""
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
+import os
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -12,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+SMOKE_VARIABLE = "ENGAGE_BENCH_SMOKE"
+FIGURE_PREFIX = "FIGURE "
 
 
 @dataclass(frozen=True)
@@ -19,6 +30,15 @@ class Figure:
     name: str
     value: float
     unit: str
+
+
+def smoke() -> bool:
+    return os.environ.get(SMOKE_VARIABLE) == "1"
+
+
+def size(full: int, small: int) -> int:
+    """A benchmark's size: `full` in `make bench`, `small` in the smoke run of `make test`."""
+    return small if smoke() else full
 
 
 def count_requests(client: Any, counts: dict[str, int]) -> None:
@@ -30,32 +50,73 @@ def count_requests(client: Any, counts: dict[str, int]) -> None:
     )
 
 
-def discover() -> list:
+def discover() -> list[str]:
+    """Every benchmark, as `module:function`."""
     sys.path.insert(0, str(ROOT))
-    functions = []
+    names = []
     for path in sorted((ROOT / "tests" / "bench").glob("bench_*.py")):
         module = importlib.import_module(f"tests.bench.{path.stem}")
-        functions.extend(getattr(module, name) for name in sorted(dir(module)) if name.startswith("bench_"))
-    return functions
+        names.extend(f"{path.stem}:{name}" for name in sorted(dir(module)) if name.startswith("bench_"))
+    return names
 
 
-def main() -> int:
-    figures: list[Figure] = []
+def run_one(name: str) -> None:
+    """In the child: runs one benchmark, one figure per stdout line (FIGURE <json>)."""
+    sys.path.insert(0, str(ROOT))
+    module, function = name.split(":")
+    for figure in getattr(importlib.import_module(f"tests.bench.{module}"), function)():
+        print(FIGURE_PREFIX + json.dumps(asdict(figure)), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument("--smoke", action="store_true", help="every benchmark at a small size")
+    parser.add_argument("--run", help=argparse.SUPPRESS)  # the child's side
+    parser.add_argument("only", nargs="*", help="benchmarks to run (substrings of module:function)")
+    args = parser.parse_args(argv)
+    if args.run:
+        run_one(args.run)
+        return 0
+    env = {**os.environ, SMOKE_VARIABLE: "1" if args.smoke else "0"}
+    figures: list[dict[str, Any]] = []
+    failed: list[str] = []
     started = time.perf_counter()
-    for function in discover():
-        for figure in function():
-            figures.append(figure)
-            print(f"{figure.name}: {figure.value:.6g} {figure.unit}", flush=True)
-    out = ROOT / "build" / "bench.json"
+    for name in discover():
+        if args.only and not any(part in name for part in args.only):
+            continue
+        began = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "devtools.bench", "--run", name],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith(FIGURE_PREFIX):
+                figure = json.loads(line.removeprefix(FIGURE_PREFIX))
+                figures.append(figure)
+                print(f"{figure['name']}: {figure['value']:.6g} {figure['unit']}", flush=True)
+            else:
+                print(line, end="", file=sys.stderr, flush=True)
+        code = child.wait()
+        if code:
+            failed.append(name)
+        outcome = "ok" if not code else f"FAILED (exit {code})"
+        print(f"--- {name}: {outcome} in {time.perf_counter() - began:.1f}s", flush=True)
+    out = ROOT / "build" / ("bench-smoke.json" if args.smoke else "bench.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(
         json.dumps(
-            {"figures": [asdict(f) for f in figures], "seconds": round(time.perf_counter() - started, 2)},
+            {"figures": figures, "failed": failed, "seconds": round(time.perf_counter() - started, 2)},
             indent=2,
         )
     )
     print(f"wrote {len(figures)} figures to {out.relative_to(ROOT)}")
-    return 0
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

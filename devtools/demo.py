@@ -32,6 +32,7 @@ from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.objects import ObjectStore, S3MemberLists
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.applications import KEEP_ID_TAG
 from engage.campaigns.runs import activity
 from engage.consent import consent_record
 from engage.contacts import ContactStore
@@ -45,7 +46,9 @@ from engage.suppression import suppression
 
 from engage_local.stack import LocalStack
 
-APP = "demo-app"
+# The demo's application keeps a project id of its own, as a customer's moving from Pinpoint keep
+# theirs: the stack's parameters name it before it is created.
+APP = "d3e0a1b2c3d4e5f60718293a4b5c6d7e"
 CUSTOMERS = [  # the seed's messy sample, plus the mistakes real files carry
     ("c-1", "SMS", "14256791901", "Ana", "America/Los_Angeles"),
     ("c-2", "SMS", "(202) 555-0191", "Ben", "America/New_York"),
@@ -313,6 +316,10 @@ def main() -> int:
             f"{report.all_resources()} resources\n"
         )
         outputs = report.outputs
+        application = engage.pinpoint_client(stack.api.url, session=_session(stack)).create_app(
+            CreateApplicationRequest={"Name": "demo", "tags": {KEEP_ID_TAG: APP}}
+        )["ApplicationResponse"]
+        print(f"application {application['Name']!r} created: {application['Arn']}\n")
         dynamodb = stack.client("dynamodb")
         quiet = Backoff(sleep=lambda _s: None, rng=random.Random(0))
         contacts = ContactStore(

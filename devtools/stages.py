@@ -85,6 +85,8 @@ def test_stages() -> list[tuple[str, list[str]]]:
             stages.append(("chromium", ["bash", "devtools/chromium.sh"]))  # the pixel's browser test
         if has_tests(tier):
             stages.append((f"pytest {tier}", pytest_stage(tier)))
+        if tier == "integration":  # every benchmark at a small size, so none breaks unnoticed
+            stages.append(("bench smoke", [str(VENV_BIN / "python"), "-m", "devtools.bench", "--smoke"]))
     return stages
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,15 @@ def progress(message: str) -> None:
 
 
 def running_stack(args: argparse.Namespace) -> Any:
+    """The running local stack's state; this process then tells time by the stack's clock."""
+    from engage.clock import CLOCK_FILE_VARIABLE
+
     from engage_local.state import read_state
 
-    return read_state(state_dir(args))
+    directory = state_dir(args)
+    state = read_state(directory)
+    os.environ[CLOCK_FILE_VARIABLE] = str(directory / "clock")
+    return state
 
 
 def state_dir(args: argparse.Namespace) -> Path:

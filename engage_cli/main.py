@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
+from engage import clock
 from engage.errors import EngageError
 
 from engage_cli.common import (
@@ -182,7 +183,6 @@ def import_file(args: argparse.Namespace) -> int:
 
 
 def _run_import(args: argparse.Namespace, path: Path) -> dict[str, Any]:
-    import time
 
     from engage.imports.job import ImportSource
 
@@ -345,7 +345,6 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def _wait_for_execution(sfn: Any, execution_arn: str, timeout: float) -> dict[str, Any]:
-    import time
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -357,7 +356,6 @@ def _wait_for_execution(sfn: Any, execution_arn: str, timeout: float) -> dict[st
 
 
 def _wait_for_job(jobs: Any, app: str, job_id: str, timeout: float) -> dict[str, Any]:
-    import time
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -432,7 +430,7 @@ def pixel_token(args: argparse.Namespace) -> int:
     if "PixelSecretArn" not in outputs:
         raise CommandError("this stack has no pixel (deploy it with PixelApplicationId set)")
     keys = signing_keys(stack_clients(state).client("secretsmanager"), outputs["PixelSecretArn"])
-    now = time.time()
+    now = clock.time()  # the stack's clock: a token for a stack whose clock was moved is in date there
     token = mint_token(keys, outputs["PixelApplicationId"], args.endpoint, args.ttl, now)
     document = {
         "Token": token,

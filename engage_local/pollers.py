@@ -32,6 +32,7 @@ from moto.awslambda import models as lambda_models
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.events.models import EventPattern
 from moto.firehose import models as firehose_models
+from moto.kinesis import models as kinesis_models
 from moto.sqs import models as sqs_models
 
 from engage_local.invoker import Invoker, now_iso, send_to
@@ -46,6 +47,16 @@ FIREHOSE_POLL_INTERVAL = 1.0
 # idle shard of every mapping hammering the emulator.
 KINESIS_POLL_INTERVAL = 0.2
 RETRY_PAUSE = 0.1
+
+
+def _latest_sequence(stream_arn: str, shard_id: str) -> int:
+    """The sequence number of the newest record a shard holds (0 for none), from moto's backend."""
+    _, _, _, region, account, resource = stream_arn.split(":", 5)
+    stream = kinesis_models.kinesis_backends[account][region].streams.get(resource.split("/", 1)[1])
+    shard = stream.shards.get(shard_id) if stream is not None else None
+    if shard is None or not shard.records:
+        return 0
+    return int(next(reversed(shard.records)))
 
 
 def _batch_failures(result: Invocation, identifiers: list[str], key: str) -> set[str] | None:
@@ -82,12 +93,9 @@ class SqsPoller(threading.Thread):
         self.queue_url = self.sqs.get_queue_url(QueueName=esm.event_source_arn.split(":")[5])["QueueUrl"]
         self.stopped = threading.Event()
         self.batches = 0
-        self.caught_up = False  # the last receive found nothing
 
     def quiet(self) -> bool:
         """Nothing to read and nothing in flight or delayed (a failed record waiting to return)."""
-        if not self.caught_up:
-            return False
         queue = sqs_models.sqs_backends[self.esm.event_source_arn.split(":")[4]][
             self.esm.event_source_arn.split(":")[3]
         ].queues.get(self.esm.event_source_arn.split(":")[5])
@@ -108,7 +116,6 @@ class SqsPoller(threading.Thread):
 
     def _poll_once(self) -> bool:
         if not self.esm.enabled:
-            self.caught_up = True
             return False
         batch_size = int(self.esm.batch_size or 10)
         window = float(self.esm.max_batch_window or 0)
@@ -128,7 +135,6 @@ class SqsPoller(threading.Thread):
                 break
             if not received:
                 time.sleep(POLL_INTERVAL)
-        self.caught_up = not messages
         if not messages:
             return False
         self.batches += 1
@@ -195,10 +201,13 @@ class KinesisShardPoller(threading.Thread):
         if position == "AT_TIMESTAMP":
             request["Timestamp"] = esm.starting_position_timestamp
         self.iterator = self.kinesis.get_shard_iterator(**request)["ShardIterator"]
-        self.caught_up = False  # the last read found nothing new
+        self.busy = False
+        # The last sequence number read: LATEST starts past what the shard holds now.
+        self.read_up_to = _latest_sequence(esm.event_source_arn, shard_id) if position == "LATEST" else 0
 
     def quiet(self) -> bool:
-        return self.caught_up
+        """Every record the shard holds has been read and handled."""
+        return not self.busy and self.read_up_to >= _latest_sequence(self.esm.event_source_arn, self.shard_id)
 
     def run(self) -> None:
         while not self.stopped.is_set():
@@ -207,13 +216,17 @@ class KinesisShardPoller(threading.Thread):
                     ShardIterator=self.iterator, Limit=int(self.esm.batch_size or 100)
                 )
                 records = response.get("Records", [])
-                self.caught_up = False
                 matching = [r for r in records if self._matches(r)]
                 if matching:
-                    self._process(matching)
+                    self.busy = True
+                    try:
+                        self._process(matching)
+                    finally:
+                        self.busy = False
                 self.iterator = response.get("NextShardIterator") or self.iterator
-                self.caught_up = not records
-                if not records:
+                if records:
+                    self.read_up_to = int(records[-1]["SequenceNumber"])
+                else:
                     time.sleep(KINESIS_POLL_INTERVAL)
             except Exception:
                 log.exception("Kinesis poller for %s/%s failed; continuing", self.stream_name, self.shard_id)
@@ -351,24 +364,24 @@ class FirehoseSourcePoller(threading.Thread):
         self.iterator = self.kinesis.get_shard_iterator(
             StreamName=self.stream_name, ShardId=shard_id, ShardIteratorType="LATEST"
         )["ShardIterator"]
-        self.caught_up = False
+        self.stream_arn, self.shard_id = stream_arn, shard_id
+        self.read_up_to = _latest_sequence(stream_arn, shard_id)
 
     def quiet(self) -> bool:
-        return self.caught_up
+        return self.read_up_to >= _latest_sequence(self.stream_arn, self.shard_id)
 
     def run(self) -> None:
         while not self.stopped.is_set():
             try:
                 response = self.kinesis.get_records(ShardIterator=self.iterator, Limit=500)
                 records = response.get("Records", [])
-                self.caught_up = False
                 if records:
                     self.firehose.put_record_batch(
                         DeliveryStreamName=self.delivery_stream,
                         Records=[{"Data": r["Data"]} for r in records],
                     )
+                    self.read_up_to = int(records[-1]["SequenceNumber"])
                 self.iterator = response.get("NextShardIterator") or self.iterator
-                self.caught_up = not records
                 if not records:
                     time.sleep(FIREHOSE_POLL_INTERVAL)
             except Exception:

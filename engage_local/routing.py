@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from engage.adapters.clients import ClientFactory
 from moto.events import models as events_models
@@ -199,7 +200,9 @@ class Router:
         schedules = [
             s
             for s in self._schedules()
-            if s.state == "ENABLED" and due(s.schedule_expression, at) and _within(s, at)
+            if s.state == "ENABLED"
+            and due(s.schedule_expression, at.astimezone(ZoneInfo(s.schedule_expression_timezone or "UTC")))
+            and _within(s, at)
         ]
         if (rules or schedules) and on_due is not None:
             on_due()
@@ -300,12 +303,14 @@ _DAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "
 
 
 def due(expression: str, at: datetime) -> bool:
-    """Whether an EventBridge schedule expression fires in the minute of `at` (UTC)."""
+    """Whether an EventBridge schedule expression fires in the minute of `at`: cron fields and
+    at() times are read on `at`'s own clock (UTC for rules; a schedule's ScheduleExpressionTimezone,
+    so that 09:00 in Europe/Paris stays 09:00 across its DST changes)."""
     expression = expression.strip()
     if expression.startswith("rate("):
         return _rate_minutes(at) % _rate_period(expression) == 0
-    if expression.startswith("at("):
-        when = datetime.fromisoformat(expression[3:-1]).replace(tzinfo=UTC)
+    if expression.startswith("at("):  # a wall-clock time in the zone `at` is given in
+        when = datetime.fromisoformat(expression[3:-1]).replace(tzinfo=at.tzinfo or UTC)
         return when.replace(second=0, microsecond=0) == at.replace(second=0, microsecond=0)
     if not expression.startswith("cron("):
         raise ValueError(f"unknown schedule expression {expression!r}")

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROOT_STACK = "engage"
 SETTLE_SECONDS = 60.0  # how long a clock firing's work may take before time moves on anyway
 QUIET_POLL_SECONDS = 0.05
-QUIET_RECHECK_SECONDS = 0.3  # longer than an idle Kinesis poller's pause between reads
+QUIET_RECHECK_SECONDS = 0.05  # a second look: work may pass from one part of the stack to another
 
 
 def _running_executions() -> bool:
@@ -77,7 +77,8 @@ class EmulatingMotoServer(ThreadedMotoServer):
 
 
 class LocalStack:
-    """One per process: moto keeps its state in module globals, which two stacks would share."""
+    """One at a time per process: moto keeps its state in module globals, which two stacks would
+    share; a stack started after another one stopped starts from an empty emulator."""
 
     _running: LocalStack | None = None
 
@@ -130,6 +131,9 @@ class LocalStack:
             self.emulated, ip_address="127.0.0.1", port=self.port, verbose=False
         )
         self._server.start()
+        # moto keeps its state in module globals: a stack started after another in the same process
+        # starts empty, as a new account would.
+        requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=30).raise_for_status()
         requests.post(
             f"{self.endpoint_url}/moto-api/config",
             json={"stepfunctions": {"execute_state_machine": True}},

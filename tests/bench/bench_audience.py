@@ -13,7 +13,7 @@ from engage.segments.export import write_parts
 from engage.segments.service import Segments
 from moto import mock_aws
 
-from devtools.bench import Figure
+from devtools.bench import Figure, size
 from devtools.template import create_table
 from tests.support.fakes import (
     MemoryEndpoints,
@@ -59,7 +59,7 @@ def _endpoint(i: int) -> dict:
 
 
 def bench_segment_evaluation() -> list[Figure]:
-    count = 200_000
+    count = size(200_000, 2_000)
     segments = Segments(
         MemorySegments(), MemoryEndpoints([_endpoint(i) for i in range(count)]), MemoryMemberLists()
     )
@@ -98,7 +98,7 @@ def _evaluation_on_dynamodb() -> list[Figure]:
     from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
     from engage.contacts import ContactStore
 
-    count = 5_000
+    count = size(5_000, 100)
     with mock_aws():
         client = ClientFactory(region="us-east-1").client("dynamodb")
         repository = DynamoEndpointRepository(create_table(client, "ContactsTable"), client)
@@ -146,7 +146,7 @@ def _run(endpoints: list[dict], cache: MemoryNumberCache, validator: ScriptedVal
 
 def bench_phone_validation() -> list[Figure]:
     rng = random.Random(8)
-    numbers = _numbers(20_000, rng)
+    numbers = _numbers(size(20_000, 200), rng)
     started = time.perf_counter()
     for address in numbers:
         check_offline({"Address": address}, "US")

@@ -13,10 +13,10 @@ from engage.campaigns.runs import RunTools, run_batch
 from engage.campaigns.schedule import zones_due
 from engage.ingest import put_events
 
-from devtools.bench import Figure
+from devtools.bench import Figure, size
 from tests.support.fakes import MemoryCaps, MemoryConsent, MemoryQueue, MemorySuppressions
 
-PART = 1000
+PART = size(1000, 50)
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
 
@@ -101,7 +101,7 @@ def bench_put_events() -> list[Figure]:
             for e in range(10)
         }
     }
-    rounds = 200
+    rounds = size(200, 5)
     start = time.perf_counter()
     for _ in range(rounds):
         put_events("benchapp", request, _Contacts())

@@ -15,10 +15,10 @@ from engage.redact import redact
 from engage.retry import Backoff
 from moto import mock_aws
 
-from devtools.bench import Figure, count_requests
+from devtools.bench import Figure, count_requests, size
 from devtools.template import create_table
 
-N = 2000
+N = size(2000, 50)
 
 
 def _request(i: int) -> dict:
@@ -55,7 +55,7 @@ def bench_contact_store_requests() -> list[Figure]:
             DynamoEndpointRepository(table, client),
             backoff=Backoff(sleep=lambda _s: None, rng=random.Random(0)),
         )
-        n = 300
+        n = size(300, 10)
         for i in range(n):
             store.upsert("app", f"plain-{i}", {k: v for k, v in _request(i).items() if k != "User"})
         plain = dict(counts)

@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from devtools.bench import Figure, count_requests
+from devtools.bench import Figure, count_requests, size
 
 CHILD = """
 import json, sys, time
@@ -55,11 +55,11 @@ def _run(path: Path) -> dict:
 def bench_import_reader() -> list[Figure]:
     with tempfile.TemporaryDirectory() as folder:
         small, large = Path(folder) / "small.csv", Path(folder) / "large.csv"
-        _write(small, 100_000)
-        _write(large, 1_000_000)
+        _write(small, size(100_000, 1_000))
+        _write(large, size(1_000_000, 10_000))
         small_run, started = _run(small), time.perf_counter()
         large_run = _run(large)
-        assert large_run["processed"] == 1_000_000
+        assert large_run["processed"] == size(1_000_000, 10_000)
     return [
         Figure("import.reader.rows_per_second", large_run["processed"] / large_run["seconds"], "rows/s"),
         Figure("import.reader.peak_rss_100k_rows", small_run["max_rss_kb"] / 1024, "MiB"),
@@ -97,7 +97,7 @@ def bench_import_writes() -> list[Figure]:
             ("no_user", "ChannelType,Address,Attributes.Tier", "EMAIL,u{i}@example.com,gold"),
             ("with_user", "ChannelType,Address,User.UserId", "EMAIL,w{i}@example.com,user-{i}"),
         ):
-            body = "\n".join([header, *(row.format(i=i) for i in range(500))]).encode()
+            body = "\n".join([header, *(row.format(i=i) for i in range(size(500, 20)))]).encode()
             records = [
                 {"line": r.line, "id": r.endpoint_id, "request": r.request, "error": r.error}
                 for r in read_endpoints(io.BytesIO(body))

@@ -17,13 +17,13 @@ from pathlib import Path
 from engage.channel_events import normalise
 from engage.events import to_record
 
-from devtools.bench import Figure
+from devtools.bench import Figure, size
 from engage_cli.lake.local import LocalLake
 from engage_cli.lake.report import EMAIL_FUNNEL
 from tests.support.channel_records import mail, ses, sms
 
-RECORDS = 50_000
-EVENTS = 1_000_000
+RECORDS = size(50_000, 500)
+EVENTS = size(1_000_000, 2_000)
 CAMPAIGNS = 20
 SES_KINDS = ["Delivery", "Open", "Click", "Bounce", "Complaint", "DeliveryDelay", "Subscription", "Reject"]
 

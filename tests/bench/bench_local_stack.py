@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devtools.bench import Figure
+from devtools.bench import Figure, size
 from engage_local.stack import LocalStack
 
 RUNTIME_APP = Path(__file__).resolve().parents[1] / "e2e" / "apps" / "runtime" / "template.yaml"
 TRIGGERS_APP = Path(__file__).resolve().parents[1] / "e2e" / "apps" / "triggers" / "template.yaml"
-ROUND_TRIPS = 20
+ROUND_TRIPS = size(20, 3)
 
 
 def _round_trip(
@@ -61,7 +61,7 @@ def bench_local_stack() -> list[Figure]:
             return (time.perf_counter() - t) * 1000
 
         cold = call()
-        warm = [call() for _ in range(50)]
+        warm = [call() for _ in range(size(50, 5))]
         triggers = stack.deploy(TRIGGERS_APP, "triggers")
         ids = {r["logical_id"]: r["physical_id"] for r in triggers.resources}
         s3, sqs = stack.client("s3"), stack.client("sqs")

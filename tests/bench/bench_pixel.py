@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from devtools.bench import Figure
+from devtools.bench import Figure, size
 from engage_local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ ENV = {
     "POWERTOOLS_METRICS_NAMESPACE": "Engage",
     "POWERTOOLS_SERVICE_NAME": "pixel",
 }
-CALLS, THREADS, HTTP_SECONDS, IMPORT_RUNS = 2000, 4, 10.0, 7
+CALLS, THREADS, HTTP_SECONDS, IMPORT_RUNS = size(2000, 50), 4, size(10, 1), size(7, 2)
 
 
 class _Queue:
@@ -127,10 +127,12 @@ def _import_ms(statement: str) -> float:
 
 def _through_http() -> float:
     from tests.e2e.conftest import PIXEL_APP
+    from tests.support.apps import create_app, local_pinpoint
 
     stack = LocalStack(state_dir=Path(tempfile.mkdtemp(prefix="engage-bench-pixel-"))).start()
     try:
         stack.deploy(parameters={"PixelApplicationId": PIXEL_APP})
+        create_app(local_pinpoint(stack), "shop", PIXEL_APP)
         url = f"{stack.api.url}/events"
         requests.get(url, params={"event": "warm", "endpoint_id": "ep"}, timeout=30)  # the cold start
         counts = [0] * THREADS

@@ -7,9 +7,9 @@ from __future__ import annotations
 import time
 import tracemalloc
 
-from devtools.bench import Figure
+from devtools.bench import Figure, size
 
-TABLE_ROWS = 200_000
+TABLE_ROWS = size(200_000, 2_000)
 QUERY = (
     'SELECT c.customer_id AS Id, c.tier AS "Attributes.Tier", sum(o.total) AS "Metrics.Spend" '
     "FROM customers c JOIN orders o ON o.customer_id = c.customer_id GROUP BY 1, 2"
@@ -20,7 +20,7 @@ def _checks_per_second() -> float:
     from engage.segment_query import allowed_tables, check_query
 
     tables = allowed_tables("customers,orders")
-    runs = 500
+    runs = size(500, 10)
     started = time.perf_counter()
     for _ in range(runs):
         check_query(QUERY, "crm", tables, "mutate")
@@ -53,8 +53,8 @@ def _local_engine() -> tuple[float, float, float]:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         assert status.state == "SUCCEEDED", status.reason
-        size = s3.head_object(Bucket="work", Key=f"results/{'b' * 64}.csv")["ContentLength"]
-    return TABLE_ROWS / seconds, peak / 2**20, size / 2**20
+        written = s3.head_object(Bucket="work", Key=f"results/{'b' * 64}.csv")["ContentLength"]
+    return TABLE_ROWS / seconds, peak / 2**20, written / 2**20
 
 
 def bench_segment_query() -> list[Figure]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from engage.messages.request import SendRequest, address_recipient
 
-from devtools.bench import Figure
+from devtools.bench import Figure, size
 from engage_local.stack import LocalStack
 
 # The local SES account's MaxSendRate for the run: what a production account starts with, and below
@@ -27,7 +27,7 @@ QUEUE_DEPTH = 300
 
 
 def bench_sending() -> list[Figure]:
-    total = int(os.environ.get("BENCH_SENDS", "10000"))
+    total = int(os.environ.get("BENCH_SENDS", str(size(10_000, 30))))
     stack = LocalStack(state_dir=Path(tempfile.mkdtemp(prefix="engage-bench-send-"))).start()
     try:
         stack.deploy(

@@ -20,11 +20,11 @@ from engage.sms_drop import DropFile, DropRules, SmsDrops, read_rows
 from engage.sms_keywords import keywords
 from moto import mock_aws
 
-from devtools.bench import Figure, count_requests
+from devtools.bench import Figure, count_requests, size
 from devtools.template import create_table
 from tests.support.fakes import MemoryDropStore, MemoryEndpoints, MemoryReports
 
-BATCH, ENDPOINTS, BATCHES = 500, 100, 20
+BATCH, ENDPOINTS, BATCHES = size(500, 50), 100, size(20, 2)
 RULES = parse_rules(
     [
         {"event_type": "_email.open", "set": {"opened_email": "true"}},
@@ -107,7 +107,7 @@ def bench_sms_keywords() -> list[Figure]:
     ]
 
 
-DROP_ROWS = 50_000  # SmsDropMaxRows' default
+DROP_ROWS = size(50_000, 500)  # SmsDropMaxRows' default
 
 
 def _drop_file(rows: int) -> bytes:

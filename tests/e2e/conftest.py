@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from engage_local.stack import LocalStack
-from tests.support.apps import create_named_apps, named_app
+from tests.support.apps import create_named_apps, local_pinpoint, named_app
 
 RUNTIME_APP = Path(__file__).parent / "apps" / "runtime" / "template.yaml"
 TRIGGERS_APP = Path(__file__).parent / "apps" / "triggers" / "template.yaml"
@@ -140,7 +140,7 @@ def local_stack(tmp_path_factory):
                 ),
             }
         )
-        create_named_apps(_pinpoint_client(stack))  # what the parameters and the samples name
+        create_named_apps(local_pinpoint(stack))  # what the parameters and the samples name
         stack.deploy(RUNTIME_APP, "runtime-test")
         stack.deploy(TRIGGERS_APP, "triggers")
         stack.deploy(HOOKS_APP, "campaign-hooks")
@@ -187,20 +187,10 @@ def invoke(local_stack, function: str, event: dict | None = None, stack: str = "
     }
 
 
-def _pinpoint_client(stack):
-    import boto3
-    import engage
-
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=stack.region
-    )
-    return engage.pinpoint_client(stack.api.url, session=session)
-
-
 @pytest.fixture(scope="session")
 def pinpoint(local_stack):
     """A real boto3 pinpoint client pointed at the local stack's Pinpoint-compatible API."""
-    return _pinpoint_client(local_stack)
+    return local_pinpoint(local_stack)
 
 
 @pytest.fixture

@@ -27,6 +27,17 @@ def create_app(pinpoint, name: str = "e2e", app_id: str | None = None, **tags: s
     return pinpoint.create_app(CreateApplicationRequest=request)["ApplicationResponse"]["Id"]
 
 
+def local_pinpoint(stack):
+    """A real boto3 pinpoint client for a local stack's Pinpoint-compatible API."""
+    import boto3
+    import engage
+
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=stack.region
+    )
+    return engage.pinpoint_client(stack.api.url, session=session)
+
+
 def create_named_apps(pinpoint) -> dict[str, str]:
     """Creates every application `named_app` reserved (the e2e session does, once)."""
     for name, app_id in sorted(_NAMED.items()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -452,3 +453,56 @@ class MemoryCaps:
             self.counts[key] = self.counts.get(key, 0) + 1
         self.runs.add((app_id, campaign_id, endpoint_id, run_id))
         return True
+
+
+class MemoryApplications:
+    """ApplicationStore and RemovalProgress in memory, with the DynamoDB store's conditions."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+
+    def create(self, record: dict[str, Any]) -> None:
+        from engage.errors import ConflictError
+
+        app_id = record["application"]["Id"]
+        existing = self.records.get(app_id)
+        if existing and (existing.get("removal") or {}).get("Status") != "COMPLETED":
+            raise ConflictError(f"application {app_id} exists")
+        self.records[app_id] = json.loads(json.dumps(record))
+
+    def get(self, app_id: str) -> dict[str, Any] | None:
+        record = self.records.get(app_id)
+        return json.loads(json.dumps(record)) if record else None
+
+    def list(self) -> list[dict[str, Any]]:
+        return [json.loads(json.dumps(r)) for r in self.records.values()]
+
+    def _live(self, app_id: str) -> dict[str, Any]:
+        from engage.errors import NotFoundError
+
+        record = self.records.get(app_id)
+        if record is None or record.get("deleted"):
+            raise NotFoundError(app_id)
+        return record
+
+    def put_settings(self, app_id: str, settings: dict[str, Any]) -> None:
+        self._live(app_id)["settings"] = json.loads(json.dumps(settings))
+
+    def put_application(self, application: dict[str, Any]) -> None:
+        self._live(application["Id"])["application"] = json.loads(json.dumps(application))
+
+    def mark_deleted(self, app_id: str, when: str) -> dict[str, Any] | None:
+        record = self.records.get(app_id)
+        if record is None or record.get("deleted"):
+            return None
+        before = json.loads(json.dumps(record))
+        record.update(deleted=when, removal={"Status": "IN_PROGRESS", "Started": when})
+        return before
+
+    def removal(self, app_id: str) -> dict[str, Any] | None:
+        record = self.records.get(app_id)
+        return json.loads(json.dumps(record["removal"])) if record and record.get("removal") else None
+
+    def save_removal(self, app_id: str, removal: dict[str, Any]) -> None:
+        assert self.records[app_id].get("deleted"), "only a deleted application's removal is saved"
+        self.records[app_id]["removal"] = json.loads(json.dumps(removal))

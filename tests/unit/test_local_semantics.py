@@ -26,7 +26,10 @@ AT = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # a Tuesday
         ("cron(0 6 ? * SAT,SUN *)", False),
         ("cron(0 6 1 JAN ? *)", False),
         ("cron(0 6 1 DEC ? 2026)", True),
-        ("rate(5 minutes)", True),
+        ("rate(5 minutes)", True),  # 06:00 is a multiple of five minutes since the epoch
+        ("rate(11 minutes)", False),
+        ("rate(1 day)", False),  # at midnight UTC
+        ("rate(1 hour)", True),
         ("at(2026-12-01T06:00:00)", True),
         ("at(2026-12-01T07:00:00)", False),
     ],
@@ -35,9 +38,28 @@ def test_schedule_expressions_are_due_in_the_minute_they_name(expression, expect
     assert due(expression, AT) is expected
 
 
-@pytest.mark.parametrize("bad", ["cron(0 6 1 * ?)", "every day"])
+def test_a_rate_fires_once_per_period_as_the_clock_passes_it():
+    from datetime import timedelta
+
+    minutes = [AT + timedelta(minutes=n) for n in range(24 * 60)]
+    assert sum(due("rate(15 minutes)", m) for m in minutes) == 96
+    assert sum(due("rate(2 hours)", m) for m in minutes) == 12
+
+
+def test_a_schedules_cron_is_read_in_its_own_zone_across_a_dst_change():
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")  # clocks go forward on Sunday 28 March 2027
+    before, after = datetime(2027, 3, 27, 8, 0, tzinfo=UTC), datetime(2027, 3, 29, 7, 0, tzinfo=UTC)
+    assert due("cron(0 9 * * ? *)", before.astimezone(paris)) and due(
+        "cron(0 9 * * ? *)", after.astimezone(paris)
+    )
+    assert not due("cron(0 9 * * ? *)", before) and due("at(2027-03-29T09:00:00)", after.astimezone(paris))
+
+
+@pytest.mark.parametrize("bad", ["cron(0 6 1 * ?)", "every day", "rate(0 minutes)", "rate(5 weeks)"])
 def test_malformed_schedule_expressions_are_refused(bad):
-    with pytest.raises(ValueError, match=r"cron expression has six fields|unknown schedule expression"):
+    with pytest.raises(ValueError, match=r"cron expression has six fields|unknown schedule expression|rate"):
         due(bad, AT)
 
 

@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from engage import clock
+
 from engage_local.emulators.edge import Edge
 from engage_local.invoker import Invoker
 from engage_local.provisioners import REST_APIS
@@ -118,7 +120,7 @@ def proxy_event(
     path_parameters = {names[k]: v for k, v in match.groupdict().items()} if match else {}
     multi_query = {k: v for k, v in parse_qs(query, keep_blank_values=True).items()}
     binary = is_binary((headers.get("content-type") or [None])[0], route.binary_media_types)
-    now = datetime.now(UTC)
+    now = clock.now()
     return {
         "resource": route.resource,
         "path": path,
@@ -320,7 +322,7 @@ class LocalHttp:
 
 def parse_at(value: str | None) -> datetime:
     if not value:
-        return datetime.now(UTC)
+        return clock.now()
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

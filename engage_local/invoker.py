@@ -18,9 +18,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from engage import clock
 from engage.adapters.clients import ClientFactory
 from moto.awslambda import models as lambda_models
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -38,7 +38,8 @@ def retry_delays() -> tuple[float, ...]:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """Now on the stack's clock (engage.clock reads it in this process too)."""
+    return clock.iso_now()
 
 
 def find_function(arn_or_name: str) -> lambda_models.LambdaFunction:

@@ -60,10 +60,11 @@ import types
 import uuid
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from engage import clock
 from moto import backends as moto_backends
 from moto.apigateway import models as apigateway_models
 from moto.awslambda import models as lambda_models
@@ -194,7 +195,7 @@ def _put_s3_records(
     processors = (extended.get("ProcessingConfiguration") or {}).get("Processors") or []
     if any(p.get("Type") == "AppendDelimiterToRecord" for p in processors):
         records = [{**r, "Data": r["Data"] + b"\n"} for r in records]
-    now = datetime.now(UTC)
+    now = clock.now()  # Firehose partitions by its delivery time, on the stack's clock
     written = extended.get("Prefix") or s3_destination.get("Prefix", "")
     prefix = _firehose_prefix(written, now)
     if prefix == written:  # no expressions: Firehose adds the UTC hour, as moto's own delivery did

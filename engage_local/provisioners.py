@@ -16,11 +16,12 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
 import botocore.session
+from engage import clock
 from engage.adapters.clients import ClientFactory
 from moto.core.common_models import CloudFormationModel
 
@@ -625,7 +626,7 @@ def _cloudfront_value(shape: Any, value: Any) -> Any:
 
 def _when(moment: datetime | None) -> str:
     """A timestamp attribute (moto leaves some out: then the time of creation)."""
-    return (moment or datetime.now(UTC)).isoformat()
+    return (moment or clock.now()).isoformat()
 
 
 class CloudFrontOriginAccessControl(Provisioned):

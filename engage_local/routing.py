@@ -21,7 +21,7 @@ from moto.scheduler import models as scheduler_models
 from moto.sns import models as sns_models
 from moto.stepfunctions import responses as sfn_responses
 
-from engage_local.invoker import Invoker
+from engage_local.invoker import Invoker, now_iso
 
 log = logging.getLogger("engage_local.routing")
 OUR_TARGETS = frozenset({"lambda", "states", "sqs", "sns"})
@@ -47,7 +47,7 @@ def sns_event(
                     "TopicArn": topic,
                     "Subject": subject,
                     "Message": message,
-                    "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "Timestamp": now_iso(),
                     "SignatureVersion": "1",
                     "Signature": "local",
                     "SigningCertUrl": "https://sns.local/cert.pem",

@@ -37,8 +37,8 @@ from engage_local.state import StackState, default_state_dir, local_clients, wri
 ROOT = Path(__file__).resolve().parent.parent
 ROOT_STACK = "engage"
 SETTLE_SECONDS = 60.0  # how long a clock firing's work may take before time moves on anyway
-QUIET_POLL_SECONDS = 0.05
-QUIET_RECHECK_SECONDS = 0.05  # a second look: work may pass from one part of the stack to another
+QUIET_POLL_SECONDS = 0.01
+QUIET_RECHECK_SECONDS = 0.02  # a second look: work may pass from one part of the stack to another
 
 
 def _running_executions() -> bool:
@@ -152,7 +152,9 @@ class LocalStack:
         self.control = LocalHttp(
             self.invoker,
             control={
-                "tick": lambda body: {"fired": self.tick(parse_at(body["at"]) if body.get("at") else None)},
+                "tick": lambda body: jsonable(
+                    {"fired": self.tick(parse_at(body["at"]) if body.get("at") else None)}
+                ),
                 "settle": lambda body: {"idle": self.settle(float(body.get("timeout", 30)))},
                 "outbox": lambda body: {
                     "entries": jsonable(
@@ -165,7 +167,7 @@ class LocalStack:
                     else self.emulated.faults.describe()
                 },
                 "sms-inbound": lambda body: self.emulated.sms.receive(body["from"], body["to"], body["body"]),
-                "clock": self._clock_control,
+                "clock": lambda body: jsonable(self._clock_control(body)),
             },
             edge=self.emulated.edge,
         ).start()
@@ -228,10 +230,13 @@ class LocalStack:
         unsettled: list[str] = []
         while minute <= target:
             at = minute
+            began = time.monotonic()
             firing = self.router.tick(at, on_due=lambda at=at: self.clock.set(at))
             if firing:
-                fired.extend({**f, "at": at.isoformat()} for f in firing)
-                if not self.quiesce(settle_timeout):
+                settled = self.quiesce(settle_timeout)
+                seconds = round(time.monotonic() - began, 3)  # the firing and the work it started
+                fired.extend({**f, "at": at.isoformat(), "seconds": seconds} for f in firing)
+                if not settled:
                     unsettled.append(at.isoformat())
             minute += timedelta(minutes=1)
         if self.clock.now() < target:

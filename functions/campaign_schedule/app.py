@@ -5,7 +5,7 @@ alone (its schedule goes with the next update or deletion)."""
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.campaigns.schedule import local_time, runs_at, scheduled_run_id
+from engage.campaigns.schedule import local_time, reaches_anyone, runs_at, scheduled_run_id
 from engage.campaigns.triggers import instant
 from engage.errors import NotFoundError
 from engage.obs import logger, metrics
@@ -25,6 +25,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not runs_at(campaign, scheduled):  # as it was at its firing, however late Scheduler delivered it
         logger.info("a firing that runs nothing", extra={"campaign_id": campaign_id})
         return {"started": False, "reason": "NOT_DUE"}
+    if local_time(campaign) and not reaches_anyone(
+        campaign, scheduled, services.zone_snapshots.get(app_id, campaign_id)
+    ):
+        return {"started": False, "reason": "NOBODY_DUE"}  # nobody of its audience is in those zones
     request = {"ApplicationId": app_id, "CampaignId": campaign_id}
     if local_time(campaign):
         request["LocalTimeAt"] = event["ScheduledTime"]  # the run sends where it is the campaign's time

@@ -1,12 +1,16 @@
 """Starts a campaign run: the campaign named by CampaignId, or one made from the seed's input
-(SegmentId, SegmentName, template names); the run's record; its segment written as parts for the
-workflow's Map. A retried start finds what the first one did and does it again without doubling."""
+(SegmentId, SegmentName, template names); its segment written as parts for the workflow's Map (for
+a local-time firing, only the endpoints whose time it is: a firing that reaches nobody records no
+run); the run's record. A retried start finds what the first one did and does it again without
+doubling."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage import clock
 from engage.campaigns.model import new_campaign
-from engage.campaigns.runs import new_run, seed_campaign_id, seed_request
+from engage.campaigns.runs import Firing, new_run, seed_campaign_id, seed_request
+from engage.campaigns.triggers import instant
 from engage.errors import ConflictError
 from engage.obs import logger, metrics
 from engage.runtime import services
@@ -21,16 +25,20 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request, run_id = event["input"], event["run_id"]
     app_id = services.applications.require(request["ApplicationId"])["application"]["Id"]
     campaign = _campaign(app_id, request, run_id)
-    services.jobs.create(new_run(run_id, campaign, request))  # False on a retry
     bucket, prefix = services.settings.require("work_bucket"), f"{WORK_PREFIX}{run_id}/"
+    endpoints = services.segment_service.evaluate(app_id, campaign["SegmentId"])
+    firing = Firing(campaign, instant(request["LocalTimeAt"])) if request.get("LocalTimeAt") else None
     written = write_parts(
-        services.segment_service.evaluate(app_id, campaign["SegmentId"]),
+        firing.due(endpoints) if firing else endpoints,
         int(services.settings.campaign_part_size),
         lambda index, body: services.objects.write(bucket, part_key(prefix, "parts", index), body),
     )
-    local_at = (
-        {"local_at": request["LocalTimeAt"]} if request.get("LocalTimeAt") else {}
-    )  # a local-time firing
+    if firing:  # the next firings start runs only where someone in these zones may be due
+        services.zone_snapshots.put(app_id, campaign["Id"], firing.snapshot(clock.now()))
+    if firing and not written.records:  # nobody's wall-clock time: no run, no activity
+        return {"app_id": app_id, "run_id": run_id, "parts": 0, "nobody_due": True}
+    services.jobs.create(new_run(run_id, campaign, request, firing.elsewhere if firing else 0))
+    local_at = {"local_at": request["LocalTimeAt"]} if firing else {}
     items = [
         {"app_id": app_id, "campaign_id": campaign["Id"], "run_id": run_id, "bucket": bucket, **local_at, **p}
         for p in written.parts
@@ -50,6 +58,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "manifest": manifest,
         "parts": len(items),
         "concurrency": concurrency,
+        "nobody_due": False,
     }
 
 

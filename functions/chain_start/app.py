@@ -25,7 +25,6 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     if metadata is None:
         raise NotFoundError(f"s3://{bucket}/{key} no longer exists: nothing to import")
     source = ImportSource(bucket, key, version)
-    services.applications.require(source.app_id)  # refused: the event goes to the DLQ with the reason
     chain = chain_input(
         source,
         obj["key"],
@@ -34,6 +33,7 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
         int(services.settings.import_concurrency),
         int(services.settings.chain_approval_timeout),
     )
+    services.applications.require(chain["app_id"])  # refused: the event goes to the DLQ with the reason
     started = services.chain_workflow.start(chain["run_id"], chain)
     logger.info("chain %s", "started" if started else "already started", extra={"run_id": chain["run_id"]})
     metrics.add_metric(name="ChainsStarted" if started else "DuplicateChainEvents", unit="Count", value=1)

@@ -9,22 +9,14 @@ from typing import Any
 from application_routes import known_application
 from application_routes import router as applications
 from audience_routes import router as audience
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from campaign_routes import router as campaigns
 from engage.errors import EngageError
 from engage.obs import logger, metrics
 from event_routes import router as events
 from messaging_routes import router as messaging
-
-STATUS = {
-    "BadRequestException": 400,
-    "ForbiddenException": 403,
-    "NotFoundException": 404,
-    "ConflictException": 409,
-    "TooManyRequestsException": 429,
-    "InternalServerErrorException": 500,
-}
+from routing import pinpoint_error
 
 app = APIGatewayRestResolver()
 app.use(middlewares=[known_application])
@@ -35,28 +27,19 @@ app.include_router(campaigns)
 app.include_router(events)
 
 
-def pinpoint_error(kind: str, message: str) -> Response:
-    return Response(
-        status_code=STATUS.get(kind, 500),
-        content_type=content_types.APPLICATION_JSON,
-        body={"Message": message, "RequestID": app.current_event.request_context.request_id},
-        headers={"x-amzn-ErrorType": kind},
-    )
-
-
 @app.exception_handler(EngageError)
 def engage_error(error: EngageError) -> Response:
-    return pinpoint_error(error.pinpoint_type, str(error))
+    return pinpoint_error(app, error.pinpoint_type, str(error))
 
 
 @app.exception_handler(json.JSONDecodeError)
 def malformed(error: json.JSONDecodeError) -> Response:
-    return pinpoint_error("BadRequestException", f"the request body is not JSON: {error.msg}")
+    return pinpoint_error(app, "BadRequestException", f"the request body is not JSON: {error.msg}")
 
 
 @app.not_found
 def unknown(_error: Exception) -> Response:
-    return pinpoint_error("NotFoundException", "no Pinpoint operation at this path and method")
+    return pinpoint_error(app, "NotFoundException", "no Pinpoint operation at this path and method")
 
 
 @logger.inject_lambda_context

@@ -9,6 +9,25 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.errors import ValidationError
 from engage.pages import page
 
+STATUS = {
+    "BadRequestException": 400,
+    "ForbiddenException": 403,
+    "NotFoundException": 404,
+    "ConflictException": 409,
+    "TooManyRequestsException": 429,
+    "InternalServerErrorException": 500,
+}
+
+
+def pinpoint_error(router: APIGatewayRouter, kind: str, message: str) -> Response:
+    """Pinpoint's error answer: its status, `x-amzn-ErrorType` (what botocore raises) and body."""
+    return Response(
+        status_code=STATUS.get(kind, 500),
+        content_type=content_types.APPLICATION_JSON,
+        body={"Message": message, "RequestID": router.current_event.request_context.request_id},
+        headers={"x-amzn-ErrorType": kind},
+    )
+
 
 def path_id(value: str) -> str:
     """A path parameter as the caller wrote it: botocore percent-encodes ids (`user@example.com`

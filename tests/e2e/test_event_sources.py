@@ -201,7 +201,7 @@ def test_engage_local_tick_fires_the_schedules_due_at_that_time(local_stack, ids
 
     assert ours(tick(local_stack, "2026-12-01T06:00:00Z")) == [("rule", "cron(0 6 1 * ? *)")]
     assert ours(tick(local_stack, "2026-12-01T06:30:00Z")) == [("schedule", "cron(30 6 1 * ? *)")]
-    assert ours(tick(local_stack, "2026-12-02T06:00:00Z")) == []  # (rate schedules fire at every tick)
+    assert ours(tick(local_stack, "2026-12-02T06:00:00Z")) == []
     assert wait_until(lambda: len(observations(local_stack, ids, "schedule")) == 2, timeout=10), observations(
         local_stack, ids, "schedule"
     )

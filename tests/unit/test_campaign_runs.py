@@ -196,3 +196,52 @@ def test_opted_out_suppressed_and_inactive_endpoints_are_counted_with_their_reas
         1,
     )
     assert seen == ["ok"]
+
+
+def test_a_local_time_firing_takes_only_the_endpoints_whose_time_it_is_and_counts_the_others():
+    from engage.campaigns.runs import Firing
+
+    campaign = new_campaign(
+        "app",
+        {
+            "SegmentId": "s",
+            "MessageConfiguration": {"SMSMessage": {"Body": "Good morning"}},
+            "Schedule": {
+                "StartTime": "2027-03-14T09:00:00Z",
+                "IsLocalTime": True,
+                "Frequency": "DAILY",
+                "EndTime": "2027-03-31T00:00:00Z",
+            },
+        },
+    )
+    people = [
+        {"Id": "ny", "Demographic": {"Timezone": "America/New_York"}},
+        {"Id": "london", "Demographic": {"Timezone": "Europe/London"}},
+        {"Id": "pnv", "Attributes": {"PNV_Timezone": ["America/New_York"]}},
+    ]
+    firing = Firing(campaign, datetime(2027, 3, 14, 13, 0, tzinfo=UTC))  # 09:00 EDT
+    assert [e["Id"] for e in firing.due(people)] == ["ny", "pnv"] and firing.elsewhere == 1
+    nobody = Firing(campaign, datetime(2027, 3, 14, 11, 0, tzinfo=UTC))
+    assert list(nobody.due(people)) == [] and nobody.elsewhere == 3
+    run = new_run("r", campaign, {"CampaignId": campaign["Id"]}, elsewhere=1)
+    assert run["Counts"]["OTHER_TIME_ZONE"] == 1
+
+
+def test_the_applications_settings_reach_a_part_the_daily_cap_across_campaigns_and_maximum_duration():
+    queue = MemoryQueue()
+    settings = {"Limits": {"Daily": 1, "MaximumDuration": 600, "MessagesPerSecond": 3}}
+    shared = tools(queue, hooks=None, settings=lambda _app: settings)
+    make = lambda name: new_campaign(  # noqa: E731
+        "app",
+        {
+            "Name": name,
+            "SegmentId": "s",
+            "MessageConfiguration": {"SMSMessage": {"Body": name}},
+            "Schedule": {"StartTime": "IMMEDIATE"},
+        },
+    )
+    first = run_batch(make("first"), "r1", endpoints(2), NOW, shared, started=NOW)
+    second = run_batch(make("second"), "r2", endpoints(2), NOW, shared)
+    assert (first["Queued"], second["Queued"], second["ENDPOINT_CAP"]) == (2, 0, 2)
+    sent = parse_request(queue.bodies[0])
+    assert sent.max_rate == 3 and sent.not_after == NOW.timestamp() + 600

@@ -186,3 +186,29 @@ def test_a_firing_runs_a_campaign_only_while_it_is_active_and_due():
     assert not runs_at(local, datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # the day is over everywhere
     paused = {**local, "IsPaused": True}
     assert not runs_at(paused, datetime(2026, 12, 1, 3, 30, tzinfo=UTC))
+
+
+def test_a_local_time_firing_starts_a_run_only_where_its_audience_may_be_due():
+    from datetime import timedelta
+
+    from engage.campaigns.schedule import ZoneSnapshot, reaches_anyone
+
+    campaign = {
+        "Schedule": {
+            "StartTime": "2027-03-13T09:00:00Z",
+            "IsLocalTime": True,
+            "Frequency": "DAILY",
+            "EndTime": "2027-03-20T00:00:00Z",
+        }
+    }
+    seen = ZoneSnapshot(
+        frozenset({"America/New_York", "Europe/London"}), datetime(2027, 3, 14, 0, 0, tzinfo=UTC)
+    )
+    assert reaches_anyone(campaign, datetime(2027, 3, 14, 13, 0, tzinfo=UTC), seen)  # 09:00 EDT
+    assert reaches_anyone(campaign, datetime(2027, 3, 14, 9, 0, tzinfo=UTC), seen)  # 09:00 GMT
+    assert not reaches_anyone(campaign, datetime(2027, 3, 14, 3, 30, tzinfo=UTC), seen)  # 09:00 in Kolkata
+    assert reaches_anyone(campaign, datetime(2027, 3, 14, 3, 30, tzinfo=UTC), None), (
+        "never seen: the run looks"
+    )
+    stale = ZoneSnapshot(seen.zones, seen.seen_at - timedelta(hours=30))
+    assert reaches_anyone(campaign, datetime(2027, 3, 14, 3, 30, tzinfo=UTC), stale), "seen too long ago"

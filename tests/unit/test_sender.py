@@ -211,6 +211,14 @@ def test_ineligible_recipients_are_skipped_with_their_reason(extra, prepare, rea
     assert record["event_type"] == "_email.skipped" and record["attributes"]["record_status"] == reason
 
 
+def test_a_campaign_message_past_its_maximum_duration_is_skipped_not_sent():
+    sender, clock = make([endpoint("ep-1"), endpoint("ep-2")])
+    late, in_time = email("ep-1", not_after=clock.now - 1), email("ep-2", not_after=clock.now + 60)
+    skipped, sent = sender.send_batch([late, in_time], deadline=clock.now + 30)
+    assert skipped.skipped and skipped.outcome.reason == "MAXIMUM_DURATION"
+    assert sent.outcome.status == Status.SENT and len(sender.email.sent) == 1
+
+
 def test_a_missing_endpoint_is_skipped_not_retried():
     sender, clock = make([])
     (result,) = sender.send_batch([email("gone")], deadline=clock.now + 30)

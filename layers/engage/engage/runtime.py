@@ -16,7 +16,7 @@ from engage.adapters.applications_dynamodb import (
 )
 from engage.adapters.buckets_dynamodb import DynamoBucketStore
 from engage.adapters.campaign_schedules import SchedulerCampaignSchedules
-from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoCapCounter
+from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoCapCounter, DynamoZoneSnapshots
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
@@ -179,6 +179,10 @@ class Services:
     def campaigns(self) -> Campaigns:
         table = self.settings.require("campaigns_table")
         return Campaigns(DynamoCampaignStore(table, self.factory.client("dynamodb")))
+
+    @cached_property
+    def zone_snapshots(self) -> DynamoZoneSnapshots:
+        return DynamoZoneSnapshots(self.settings.require("campaigns_table"), self.factory.client("dynamodb"))
 
     @cached_property
     def campaign_caps(self) -> DynamoCapCounter:

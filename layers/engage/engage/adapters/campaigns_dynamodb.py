@@ -5,6 +5,7 @@ concurrent updates never silently lose one."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,11 +20,17 @@ from engage.adapters.dynamodb import (
     to_item,
     transact_write,
 )
+from engage.campaigns.schedule import ZoneSnapshot
 
 
 def cap_pk(app_id: str, campaign_id: str) -> str:
     """Where a campaign's per-endpoint counts are kept."""
     return f"CAP#{app_id}#{campaign_id}"
+
+
+def zones_pk(app_id: str) -> str:
+    """Where the time zones of the application's local-time campaigns' audiences are kept."""
+    return f"ZONES#{app_id}"
 
 
 def app_cap_pk(app_id: str) -> str:
@@ -160,3 +167,34 @@ class DynamoCapCounter:
         if conditions:
             update["ConditionExpression"] = " AND ".join(conditions)
         return update
+
+
+class DynamoZoneSnapshots:
+    """The zones a local-time campaign's audience was last seen in: `pk` = `ZONES#<app>`, `sk` = the
+    campaign id, the zone names and when."""
+
+    def __init__(self, table_name: str, client: Any) -> None:
+        self.table = table_name
+        self.client = client  # a boto3 DynamoDB client
+
+    def get(self, app_id: str, campaign_id: str) -> ZoneSnapshot | None:
+        item = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": zones_pk(app_id)}, "sk": {"S": campaign_id}}
+        ).get("Item")
+        if not item:
+            return None
+        found = from_item(item)
+        return ZoneSnapshot(frozenset(found.get("zones") or ()), datetime.fromisoformat(found["seen_at"]))
+
+    def put(self, app_id: str, campaign_id: str, snapshot: ZoneSnapshot) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item(
+                {
+                    "pk": zones_pk(app_id),
+                    "sk": campaign_id,
+                    "zones": sorted(snapshot.zones),
+                    "seen_at": snapshot.seen_at.isoformat(),
+                }
+            ),
+        )

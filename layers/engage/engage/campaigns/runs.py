@@ -6,8 +6,8 @@ reason), added once per part. The workflow reads the summary it publishes from h
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -16,7 +16,7 @@ from engage.applications.model import daily_cap, with_settings
 from engage.campaigns.hooks import Filtered, HookInvoker, HookPolicy, filter_endpoints
 from engage.campaigns.model import assignment, treatment
 from engage.campaigns.run import CapCounter, plan, recipient_zone
-from engage.campaigns.schedule import local_time_due
+from engage.campaigns.schedule import ZoneSnapshot, local_time_due
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
 from engage.jobs import job_record
@@ -94,7 +94,10 @@ def seed_campaign_id(run_id: str) -> str:
     return f"seed-{run_id}"
 
 
-def new_run(run_id: str, campaign: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+def new_run(
+    run_id: str, campaign: Mapping[str, Any], request: Mapping[str, Any], elsewhere: int = 0
+) -> dict[str, Any]:
+    """The run's record; `elsewhere`: the endpoints a local-time firing left for another zone's."""
     run = job_record(
         run_id,
         check_app_id(campaign["ApplicationId"]),
@@ -102,8 +105,32 @@ def new_run(run_id: str, campaign: Mapping[str, Any], request: Mapping[str, Any]
         "INITIALIZING",
         {"CampaignId": campaign["Id"], "SegmentId": campaign["SegmentId"], "Input": dict(request)},
     )
-    run["Counts"] = dict.fromkeys(COUNTS, 0)
+    run["Counts"] = {**dict.fromkeys(COUNTS, 0), "OTHER_TIME_ZONE": elsewhere}
     return run
+
+
+@dataclass
+class Firing:
+    """The endpoints a local-time firing reaches, from its segment's stream: those whose wall-clock
+    time it is; the others are counted (`elsewhere`), their time comes at another firing."""
+
+    campaign: Mapping[str, Any]
+    at: datetime
+    elsewhere: int = 0
+    zones: set[str] = field(default_factory=set)  # every zone the audience is in
+
+    def due(self, endpoints: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+        schedule = self.campaign.get("Schedule") or {}
+        for endpoint in endpoints:
+            zone = recipient_zone(endpoint, schedule)
+            self.zones.add(zone.key)
+            if local_time_due(self.campaign, zone, self.at):
+                yield endpoint
+            else:
+                self.elsewhere += 1
+
+    def snapshot(self, seen_at: datetime) -> ZoneSnapshot:
+        return ZoneSnapshot(frozenset(self.zones), seen_at)
 
 
 def run_batch(

@@ -105,6 +105,35 @@ def zones_due(campaign: Mapping[str, Any], at: datetime) -> bool:
     return any(local_time_due(campaign, ZoneInfo(name), at) for name in _zones())
 
 
+# How long the time zones a local-time campaign's audience was seen in stand for it: one local day
+# (09:00 comes to the whole world within 26 hours). Pinpoint fixed a local-time campaign's audience
+# when it started; here a firing starts a run where someone in the audience may be due, and the
+# zones are seen again at least once a day.
+ZONES_FRESH = timedelta(hours=26)
+
+
+@dataclass(frozen=True)
+class ZoneSnapshot:
+    """The zones a local-time campaign's segment was last evaluated in, and when."""
+
+    zones: frozenset[str]
+    seen_at: datetime
+
+
+class ZoneSnapshots(Protocol):
+    def get(self, app_id: str, campaign_id: str) -> ZoneSnapshot | None: ...
+    def put(self, app_id: str, campaign_id: str, snapshot: ZoneSnapshot) -> None: ...
+
+
+def reaches_anyone(campaign: Mapping[str, Any], at: datetime, snapshot: ZoneSnapshot | None) -> bool:
+    """Whether a local-time firing at `at` may reach someone of the campaign's audience: always
+    when its zones were not seen within a local day (the run sees them again), else only when it
+    is the campaign's wall-clock time in one of them."""
+    if snapshot is None or at - snapshot.seen_at > ZONES_FRESH:
+        return True
+    return any(local_time_due(campaign, ZoneInfo(zone), at) for zone in snapshot.zones)
+
+
 def local_time(campaign: Mapping[str, Any]) -> bool:
     """Whether the campaign's scheduled StartTime is a wall-clock time in each recipient's zone."""
     schedule = campaign.get("Schedule") or {}

@@ -165,24 +165,16 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
         transactional=_flag(body.get("Transactional", False)),
         substitutions=dict(substitutions),
         recipient=body.get("RecipientId"),
-        max_rate=_rate(body.get("MessagesPerSecond")),
-        not_after=_epoch(body.get("NotAfter")),
+        max_rate=_positive(body.get("MessagesPerSecond"), "MessagesPerSecond", "a positive number"),
+        not_after=_positive(body.get("NotAfter"), "NotAfter", "epoch seconds"),
     )
 
 
-def _epoch(value: object) -> float | None:
+def _positive(value: object, field: str, meaning: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValidationError("NotAfter", "must be epoch seconds")
-    return float(value)
-
-
-def _rate(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValidationError("MessagesPerSecond", "must be a positive number")
+        raise ValidationError(field, f"must be {meaning}")
     return float(value)
 
 

@@ -65,7 +65,14 @@ REFUSED_EVENT = {
 }
 MAX_CUSTOM_BATCH = 100  # Pinpoint's custom delivery: at most 100 endpoints per call
 SKIP_REASONS = frozenset(
-    {"INACTIVE_ENDPOINT", "NO_ADDRESS", "OPTED_OUT", "ENDPOINT_NOT_FOUND", "CHANNEL_MISMATCH"}
+    {
+        "INACTIVE_ENDPOINT",
+        "NO_ADDRESS",
+        "OPTED_OUT",
+        "ENDPOINT_NOT_FOUND",
+        "CHANNEL_MISMATCH",
+        "MAXIMUM_DURATION",
+    }
 )
 EVENT_IDS = uuid.UUID("5b0f4d8e-64f4-4d53-9c55-3f4f4e0e6a10")
 

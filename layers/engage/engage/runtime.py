@@ -55,6 +55,8 @@ from engage.segments.service import Segments
 from engage.sms_drop import DropRules, SmsDrops
 from engage.templates.model import Templates
 
+REMOVAL_DELAY_SECONDS = 2  # a removal is asked for just before its application is marked deleted
+
 
 class Services:
     def __init__(self, settings: Settings | None = None, factory: ClientFactory = clients) -> None:
@@ -77,7 +79,9 @@ class Services:
             application_arn_prefix(settings.aws_partition, self.factory.region, settings.aws_account_id)
             if settings.aws_account_id
             else "",
-            removal=QueueStarter(SendQueue(self.factory.client("sqs"), removal)) if removal else None,
+            removal=QueueStarter(SendQueue(self.factory.client("sqs"), removal), REMOVAL_DELAY_SECONDS)
+            if removal
+            else None,
             before_delete=self._stop_schedules if settings.campaign_schedule_group else lambda _app_id: None,
         )
 

@@ -24,6 +24,7 @@ class SendQueue:
         bodies: Sequence[str],
         groups: Sequence[str] | None = None,
         dedup_ids: Sequence[str] | None = None,
+        delay_seconds: int = 0,
     ) -> list[str | None]:
         """The SQS MessageId of each body, in order; None for one SQS would not take. On a FIFO
         queue each body has its message group and deduplication id."""
@@ -35,7 +36,8 @@ class SendQueue:
                 if groups and dedup_ids
                 else {}
             )
-            return {"Id": str(i), "MessageBody": bodies[i], **fifo}
+            delay = {"DelaySeconds": delay_seconds} if delay_seconds else {}
+            return {"Id": str(i), "MessageBody": bodies[i], **fifo, **delay}
 
         for start in range(0, len(bodies), BATCH):
             pending = list(range(start, min(start + BATCH, len(bodies))))
@@ -57,9 +59,11 @@ class QueueStarter:
     """Starts work by putting its event on a queue whose consumer does it (the queue's retries and
     DLQ behind it); RetriesExhaustedError when SQS would not take it."""
 
-    def __init__(self, queue: SendQueue) -> None:
+    def __init__(self, queue: SendQueue, delay_seconds: int = 0) -> None:
         self.queue = queue
+        self.delay_seconds = delay_seconds  # for work that must not be seen before its caller is done
 
     def start(self, event: dict[str, Any]) -> None:
-        if self.queue.enqueue([json.dumps(event, separators=(",", ":"))]) == [None]:
+        body = json.dumps(event, separators=(",", ":"))
+        if self.queue.enqueue([body], delay_seconds=self.delay_seconds) == [None]:
             raise RetriesExhaustedError("the work could not be queued; try again")

@@ -110,13 +110,16 @@ class Applications:
         return changed
 
     def delete(self, app_id: str) -> dict[str, Any]:
+        """Stops what would act for the application, asks for its data's removal, then marks it
+        deleted: in that order, no failure leaves a deleted application whose data nobody removes
+        (a removal that arrives before the mark is retried by its queue)."""
         self.require(app_id)
         self.before_delete(app_id)
-        record = self.store.mark_deleted(app_id, clock.iso_now())
-        if record is None:  # deleted by someone else meanwhile
-            raise NotFoundError(f"application {app_id!r} does not exist")
         if self.removal is not None:
             self.removal.start({"ApplicationId": app_id})
+        record = self.store.mark_deleted(app_id, clock.iso_now())
+        if record is None:  # deleted by someone else meanwhile
+            raise NotFoundError(f"Application not found: {app_id}")
         return record["application"]
 
     def settings(self, app_id: str) -> dict[str, Any]:

@@ -115,3 +115,38 @@ def test_the_stream_reaches_the_lake_as_partitioned_gzip_json_lines(campaigning)
     hour = datetime.now(UTC)
     assert key.startswith(f"events/year={hour:%Y}/month={hour:%m}/day={hour:%d}/") and key.endswith(".gz")
     assert record["event_type"] == "article_read" and record["client"]["client_id"] == "reader-1"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 8: naive timestamps and unprintable event types")
+def test_put_events_reads_a_naive_timestamp_as_utc_and_refuses_an_unprintable_event_type(campaigning):
+    c = campaigning
+    naive = datetime.now(UTC).replace(tzinfo=None, microsecond=0).isoformat()  # as the ISV guide writes it
+    answers = c.pinpoint.put_events(
+        ApplicationId=c.app,
+        EventsRequest={
+            "BatchItem": {
+                "buyer-2": {
+                    "Endpoint": {},
+                    "Events": {
+                        f"naive-{c.app}": {"EventType": "purchase_success", "Timestamp": naive},
+                        f"bidi-{c.app}": {"EventType": "purchase\u202esuccess", "Timestamp": naive},
+                    },
+                }
+            }
+        },
+    )["EventsResponse"]["Results"]["buyer-2"]["EventsItemResponse"]
+    assert answers[f"naive-{c.app}"]["StatusCode"] == 202
+    assert (
+        answers[f"bidi-{c.app}"]["StatusCode"] == 400 and "printable" in answers[f"bidi-{c.app}"]["Message"]
+    )
+
+    def kept():
+        return [
+            r
+            for r in stream_records(c.stack.client("kinesis"), c.outputs["EventStreamName"])
+            if r["event_id"] == f"naive-{c.app}"
+        ]
+
+    assert wait_until(kept, 10, 0.2)
+    expected = int(datetime.fromisoformat(naive).replace(tzinfo=UTC).timestamp() * 1000)
+    assert kept()[0]["event_timestamp"] == expected, "read as UTC"

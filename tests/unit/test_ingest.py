@@ -108,3 +108,33 @@ def test_an_empty_endpoint_as_botocore_sends_it_is_accepted_without_an_update():
     )
     assert ingested.response["Results"]["ep-1"]["EndpointItemResponse"]["StatusCode"] == 202
     assert contacts.updates == [] and len(ingested.events) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 8: a timestamp without an offset is refused today")
+def test_a_timestamp_without_an_offset_is_read_as_utc_as_the_partner_guide_writes_it():
+    naive = datetime(2026, 11, 26, 10, 0).isoformat()  # what datetime.isoformat() writes: no offset
+    ingested = put_events(
+        "ingestapp", {"BatchItem": {"ep-1": {"Events": {"ev": event(Timestamp=naive)}}}}, Contacts()
+    )
+    assert ingested.response["Results"]["ep-1"]["EventsItemResponse"]["ev"]["StatusCode"] == 202
+    assert to_record(ingested.events[0])["event_timestamp"] == epoch_ms(2026, 11, 26, 10, 0)
+
+
+UNPRINTABLE_EVENT_TYPES = [
+    "purchase\x00",  # NUL
+    "purchase\x1b[31m",  # a control character
+    "purchase\u202e",  # a bidi override
+    "purchase\ufffd",  # the replacement character
+    "<script>alert(1)</script>",  # markup
+    "purchase\u200b",  # a zero-width space
+]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 8: such event types are accepted today")
+@pytest.mark.parametrize("event_type", UNPRINTABLE_EVENT_TYPES)
+def test_an_event_type_that_is_not_plain_printable_text_is_refused_with_the_reason(event_type):
+    ingested = put_events(
+        "ingestapp", {"BatchItem": {"ep-1": {"Events": {"ev": event(event_type)}}}}, Contacts()
+    )
+    answer = ingested.response["Results"]["ep-1"]["EventsItemResponse"]["ev"]
+    assert answer["StatusCode"] == 400 and "printable" in answer["Message"] and ingested.events == []

@@ -27,6 +27,17 @@ MAX_RECORD_BYTES = 1024 * 1024  # data and partition key together
 MAX_PARTITION_KEY_LENGTH = 256
 
 
+EVENT_TYPE_TEXT = "printable text: no control, format (bidi, zero-width) or replacement characters, no markup"
+_NOT_IN_EVENT_TYPES = frozenset("<>\ufffd")
+
+
+def printable_event_type(event_type: str) -> bool:
+    """Whether an event type is plain printable text, as dashboards, the lake's views and a
+    campaign's EventFilter show and match it: no control or format characters (NUL, escapes, bidi
+    overrides, zero-width spaces), no replacement character (undecodable input), no markup."""
+    return event_type.isprintable() and not _NOT_IN_EVENT_TYPES.intersection(event_type)
+
+
 @dataclass(frozen=True)
 class Event:
     """One engagement event. `endpoint_id` becomes `client.client_id`; `attributes` are strings and

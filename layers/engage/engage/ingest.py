@@ -13,12 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engage.contacts.model import check_app_id, check_endpoint_id
 from engage.errors import ValidationError
-from engage.events import Event
+from engage.events import EVENT_TYPE_TEXT, Event, printable_event_type
 
 MAX_EVENTS = 100
 MAX_KEYS = 40
@@ -91,6 +91,8 @@ def _event(app_id: str, endpoint_id: str, event_id: str, event: Any) -> Event:
     event_type = event.get("EventType")
     if not isinstance(event_type, str) or not event_type.strip() or len(event_type) > MAX_EVENT_TYPE:
         raise ValidationError("Event.EventType", f"is required, at most {MAX_EVENT_TYPE} characters")
+    if not printable_event_type(event_type):
+        raise ValidationError("Event.EventType", f"must be {EVENT_TYPE_TEXT}")
     attributes = event.get("Attributes") or {}
     metrics = event.get("Metrics") or {}
     if not isinstance(attributes, Mapping) or not isinstance(metrics, Mapping):
@@ -128,8 +130,8 @@ def _timestamp_ms(value: Any) -> int:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError("Event.Timestamp", f"{value!r} is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise ValidationError("Event.Timestamp", "must name its offset (Z or +hh:mm)")
+    if moment.tzinfo is None:  # as datetime.isoformat() writes it (the ISV guide's examples): UTC
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 

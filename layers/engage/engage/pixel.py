@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from engage.contacts.model import check_app_id, check_endpoint_id
 from engage.errors import ValidationError
+from engage.events import EVENT_TYPE_TEXT, printable_event_type
 from engage.signed_tokens import sign, verify
 
 # GIF89a, 1x1, one transparent pixel
@@ -130,6 +131,8 @@ def read_hit(
         raise PixelRefused(
             "bad_event", f"event is a custom event type of at most {MAX_EVENT_TYPE} characters"
         )
+    if not printable_event_type(event_type):
+        raise PixelRefused("bad_event", f"event must be {EVENT_TYPE_TEXT}")
     endpoint_id = _one(parameters, "endpoint_id", "missing_endpoint_id")
     try:
         check_endpoint_id(endpoint_id)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from engage_local.api import wait_until
 from tests.support.apps import SAMPLE_APP, named_app
 
 pytestmark = pytest.mark.e2e
@@ -558,3 +559,27 @@ def test_the_schedule_sample_event_starts_the_run_of_that_minute_once(local_stac
     pinpoint.delete_campaign(ApplicationId=SAMPLE_APP, CampaignId=campaign["Id"])
     gone = invoke(local_stack, "Campaigns/CampaignScheduleFunction", fired, stack="engage")["payload"]
     assert gone == {"started": False, "reason": "CAMPAIGN_DELETED"}
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 9: a failed firing is retried, then dropped")
+def test_a_firing_the_campaign_schedule_function_fails_on_reaches_its_on_failure_destination(
+    local_stack, state
+):
+    """Scheduler invokes the function asynchronously: its own DLQ covers delivery only, so what the
+    function fails on (after Lambda's retries) must reach the function's OnFailure destination."""
+    outputs = local_stack.stacks["engage"].outputs
+    function = state.physical_id("Campaigns/CampaignScheduleFunction", "engage", "AWS::Lambda::Function")
+    marker = f"broken-{uuid.uuid4().hex[:8]}"
+    local_stack.client("lambda").invoke(
+        FunctionName=function, InvocationType="Event", Payload=json.dumps({"CampaignId": marker}).encode()
+    )  # no ApplicationId: the handler fails on it every time
+    sqs = local_stack.client("sqs")
+
+    def failed():
+        found = sqs.receive_message(QueueUrl=outputs["CampaignScheduleFailuresUrl"], MaxNumberOfMessages=10)
+        return [m for m in found.get("Messages", []) if marker in m["Body"]]
+
+    assert wait_until(failed, 30, 0.5)
+    record = json.loads(failed()[0]["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"] == {"CampaignId": marker}

@@ -217,3 +217,35 @@ def test_the_account_level_suppression_list_may_be_granted_on_star_but_nothing_b
         CFN + ROLE % "{Effect: Allow, Action: [ses:PutSuppressedDestination, ses:SendEmail], Resource: '*'}"
     )
     assert "E9002" in ids(mixed)
+
+
+SCHEDULER_ROLE = """
+  SchedulerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: scheduler.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: invoke
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement: [{Effect: Allow, Action: lambda:InvokeFunction, Resource: !GetAtt Fn.Arn}]
+"""
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 26 item 9: Scheduler's invocations are not seen as asynchronous"
+)
+@pytest.mark.parametrize(
+    "template",
+    [
+        SAM
+        + SAM_FN
+        + "      Events: {Daily: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 day)}}}\n",
+        CFN + (CFN_FN % "python3.13") + SCHEDULER_ROLE,  # schedules made at run time, through this role
+    ],
+    ids=["ScheduleV2 event", "a role Scheduler assumes to invoke it"],
+)
+def test_a_function_scheduler_invokes_needs_an_on_failure_destination(template):
+    assert "E9005" in ids(template)

@@ -20,6 +20,7 @@ import copy
 import fnmatch
 import json
 import logging
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,46 @@ def expand(action: str) -> list[tuple[str, str]]:
     known = _iam_actions().get(service, {}).get("Actions", {})
     matched = [(service, name) for name in known if fnmatch.fnmatchcase(name, pattern)]
     return matched or [(service, pattern)]
+
+
+SCHEDULING_PRINCIPALS = {"scheduler.amazonaws.com", "events.amazonaws.com"}
+_SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}")
+
+
+def _scheduled_functions(cfn: Any) -> set[str]:
+    """Logical ids of what EventBridge Scheduler or rules may invoke through a role: the targets of
+    the template's schedules, and what roles they assume may call lambda:InvokeFunction on."""
+    found: set[str | None] = set()
+    for schedule in cfn.get_resources(["AWS::Scheduler::Schedule"]).values():
+        found |= _refs(((schedule.get("Properties") or {}).get("Target") or {}).get("Arn"))
+    for role in cfn.get_resources(["AWS::IAM::Role"]).values():
+        props = role.get("Properties") or {}
+        trust = _list((props.get("AssumeRolePolicyDocument") or {}).get("Statement") or [])
+        services = {
+            service
+            for statement in trust
+            if isinstance(statement, dict)
+            for service in _list(((statement.get("Principal") or {}).get("Service")) or [])
+        }
+        if not services & SCHEDULING_PRINCIPALS:
+            continue
+        for policy in props.get("Policies") or []:
+            document = (policy.get("PolicyDocument") or {}) if isinstance(policy, dict) else {}
+            for statement in _list(document.get("Statement") or []):
+                if isinstance(statement, dict) and any(
+                    a.lower() in ("lambda:invokefunction", "lambda:*") for a in _actions(statement)
+                ):
+                    for resource in _list(statement.get("Resource") or []):
+                        found |= _refs(resource)
+    return {name for name in found if name}
+
+
+def _refs(value: Any) -> set[str | None]:
+    """The logical ids a Ref, a GetAtt or a Sub string points at."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        text = value["Fn::Sub"][0] if isinstance(value["Fn::Sub"], list) else value["Fn::Sub"]
+        return set(_SUB_REFERENCE.findall(str(text)))
+    return {_ref(value)}
 
 
 def _ref(value: Any) -> str | None:
@@ -363,6 +404,10 @@ class FailureDestinations(CloudFormationLintRule):
             props = subscription.get("Properties") or {}
             if props.get("Protocol") == "lambda":
                 async_targets.add(_ref(props.get("Endpoint")))
+        # EventBridge Scheduler invokes Lambda asynchronously with its own role (no permission on
+        # the function): its schedules, and roles it assumes that may invoke a function (schedules
+        # made at run time), name the functions it invokes. Its DLQ covers delivery only.
+        async_targets |= _scheduled_functions(cfn)
         for name in sorted(t for t in async_targets if t in functions):
             props = functions[name].get("Properties") or {}
             config = (invoke_configs.get(name, {}).get("Properties") or {}).get("DestinationConfig") or {}

@@ -561,7 +561,6 @@ def test_the_schedule_sample_event_starts_the_run_of_that_minute_once(local_stac
     assert gone == {"started": False, "reason": "CAMPAIGN_DELETED"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26 item 9: a failed firing is retried, then dropped")
 def test_a_firing_the_campaign_schedule_function_fails_on_reaches_its_on_failure_destination(
     local_stack, state
 ):
@@ -575,11 +574,14 @@ def test_a_firing_the_campaign_schedule_function_fails_on_reaches_its_on_failure
     )  # no ApplicationId: the handler fails on it every time
     sqs = local_stack.client("sqs")
 
+    received = []
+
     def failed():
         found = sqs.receive_message(QueueUrl=outputs["CampaignScheduleFailuresUrl"], MaxNumberOfMessages=10)
-        return [m for m in found.get("Messages", []) if marker in m["Body"]]
+        received.extend(m for m in found.get("Messages", []) if marker in m["Body"])
+        return received
 
     assert wait_until(failed, 30, 0.5)
-    record = json.loads(failed()[0]["Body"])
+    record = json.loads(received[0]["Body"])
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestPayload"] == {"CampaignId": marker}

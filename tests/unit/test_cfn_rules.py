@@ -234,9 +234,6 @@ SCHEDULER_ROLE = """
 """
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 26 item 9: Scheduler's invocations are not seen as asynchronous"
-)
 @pytest.mark.parametrize(
     "template",
     [

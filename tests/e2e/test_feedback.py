@@ -129,3 +129,47 @@ def test_engage_suppression_list_shows_the_decisions_with_their_evidence(campaig
     )  # fmt: skip
     human = engage("suppression", "list", "--app", c.app, state_dir=c.stack.state_dir)
     assert "HARD_BOUNCE (ses-event)" in human.stdout and "Gone@Example.org" not in human.stdout  # masked
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 6: an unattributed complaint changes nothing")
+def test_a_complaint_without_an_application_tag_is_listed_for_the_account_and_opts_out_everywhere(
+    local_stack, campaigning, new_app
+):
+    """An SES identity notification (an identity's own feedback, not the configuration set's) names
+    no application: the address goes on the account-level list, and every application's endpoints
+    with it are opted out."""
+    import json
+    import uuid
+
+    c, other = campaigning, new_app("other brand")
+    address = f"Complains-{uuid.uuid4().hex[:6]}@Example.org"
+    c.contacts.upsert(c.app, "angry", {"ChannelType": "EMAIL", "Address": address})
+    c.contacts.upsert(other, "angry-too", {"ChannelType": "EMAIL", "Address": address.lower()})
+    notification = {
+        "notificationType": "Complaint",
+        "mail": {
+            "timestamp": "2026-12-01T10:00:00.000Z",
+            "source": "news@example.com",
+            "messageId": f"m-{uuid.uuid4().hex}",
+            "destination": [address],
+        },
+        "complaint": {
+            "feedbackId": f"fb-{uuid.uuid4().hex}",
+            "timestamp": "2026-12-01T10:05:00.000Z",
+            "complainedRecipients": [{"emailAddress": address}],
+            "complaintFeedbackType": "abuse",
+        },
+    }
+    local_stack.client("sns").publish(
+        TopicArn=c.outputs["FeedbackTopicArn"], Message=json.dumps(notification)
+    )
+    assert wait_until(
+        lambda: (
+            c.contacts.get(c.app, "angry").get("OptOut") == "ALL"
+            and c.contacts.get(other, "angry-too").get("OptOut") == "ALL"
+        ),
+        60,
+        0.5,
+    )
+    listed = c.stack.client("sesv2").get_suppressed_destination(EmailAddress=address)["SuppressedDestination"]
+    assert listed["Reason"] == "COMPLAINT"

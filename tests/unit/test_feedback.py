@@ -139,3 +139,41 @@ def test_feedback_that_names_no_application_reaches_the_account_list_only():
     decision = apply(parse(notification()), suppressions, endpoints, account)
     assert account.listed == [("Ana@Example.org", "BOUNCE")] and decision.unattributed == 1
     assert suppressions.entries == [] and decision.opted_out == []
+
+
+OTHER_APP = "feedbackother0000000000000000000"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 6: an unattributed complaint changes nothing")
+def test_a_complaint_naming_no_application_is_listed_for_the_account_and_opts_the_address_out_everywhere():
+    suppressions, endpoints, account = world(
+        reader("ep-1", "Ana@Example.org"), {**reader("ep-9", "ana@example.org"), "ApplicationId": OTHER_APP}
+    )
+    decision = apply(
+        parse(notification("Complaint")),
+        suppressions,
+        endpoints,
+        account,
+        applications=lambda: [APP, OTHER_APP],
+    )
+    assert account.listed == [("Ana@Example.org", "COMPLAINT")], "as the seed did"
+    assert sorted(decision.opted_out) == ["ep-1", "ep-9"]
+    assert endpoints.get(APP, "ep-1")["OptOut"] == endpoints.get(OTHER_APP, "ep-9")["OptOut"] == "ALL"
+    assert sorted((e.app_id, e.reason.value) for e in suppressions.entries) == [
+        (APP, "COMPLAINT"),
+        (OTHER_APP, "COMPLAINT"),
+    ]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 6: one bad recipient stops the others")
+def test_a_recipient_that_is_not_an_address_does_not_stop_the_others_of_the_same_bounce():
+    suppressions, endpoints, account = world(reader("ep-1", "ben@example.org"))
+    bounce = ses("Bounce")
+    bounce["bounce"]["bouncedRecipients"] = [
+        {"emailAddress": "x" * 300_000 + "@example.org"},
+        {"emailAddress": "ana@bücher.example"},
+        {"emailAddress": "ben@example.org"},
+    ]
+    decision = apply(parse(bounce), suppressions, endpoints, account)
+    assert [e.address for e in suppressions.entries] == ["ben@example.org"] and decision.opted_out == ["ep-1"]
+    assert len(decision.refused) == 2 and all("address" in reason for reason in decision.refused)

@@ -33,7 +33,9 @@ def record_handler(record: SQSRecord) -> None:
     if feedback is None:
         metrics.add_metric(name="FeedbackIgnored", unit="Count", value=1)
         return
-    decision = apply(feedback, services.suppression, services.contacts, account_list(), POLICY)
+    decision = apply(
+        feedback, services.suppression, services.contacts, account_list(), POLICY, _application_ids
+    )
     metrics.add_metric(name=f"Feedback{feedback.kind.title().replace('_', '')}", unit="Count", value=1)
     logger.info(
         "feedback applied",
@@ -45,8 +47,14 @@ def record_handler(record: SQSRecord) -> None:
             "suppressed": decision.suppressed,
             "opted_out": decision.opted_out,
             "account_listed": decision.account_listed,
+            "refused": decision.refused,  # recipients that are not addresses (masked), and why
         },
     )
+
+
+def _application_ids() -> list[str]:
+    """Every application, for feedback that names none (an SES identity notification)."""
+    return [application["Id"] for application in services.applications.list()]
 
 
 handler = partial_batch_handler(EventType.SQS, record_handler)

@@ -131,7 +131,6 @@ def test_engage_suppression_list_shows_the_decisions_with_their_evidence(campaig
     assert "HARD_BOUNCE (ses-event)" in human.stdout and "Gone@Example.org" not in human.stdout  # masked
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26 item 6: an unattributed complaint changes nothing")
 def test_a_complaint_without_an_application_tag_is_listed_for_the_account_and_opts_out_everywhere(
     local_stack, campaigning, new_app
 ):

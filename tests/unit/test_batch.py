@@ -8,6 +8,7 @@ import pytest
 from aws_lambda_powertools.utilities.batch import EventType
 from engage.batch import partial_batch_handler
 from engage.envelopes import json_object
+from engage.obs import logger
 
 
 class Context:
@@ -45,10 +46,7 @@ def reads_a_person(record) -> None:
         raise ValueError(f"{person['contact']['email']} is blocked")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 26 item 6: failures are not logged, wrong types raise raw errors"
-)
-def test_a_failing_record_is_logged_with_its_masked_reason_and_a_wrong_type_gets_a_clear_error(capsys):
+def test_a_failing_record_is_logged_with_its_masked_reason_and_a_wrong_type_gets_a_clear_error(caplog):
     handler = partial_batch_handler(EventType.SQS, reads_a_person)
     answer = handler(
         sqs(
@@ -60,8 +58,12 @@ def test_a_failing_record_is_logged_with_its_masked_reason_and_a_wrong_type_gets
         Context(),
     )
     assert answer == {"batchItemFailures": [{"itemIdentifier": f"m-{n}"} for n in (1, 2, 3)]}
-    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    failures = {line["message_id"]: line for line in logged if line.get("message") == "record failed"}
+    formatter = logger.registered_formatter  # what the function's log shows, addresses masked
+    failures = {
+        r.message_id: json.loads(formatter.format(r))
+        for r in caplog.records
+        if r.getMessage() == "record failed"
+    }
     assert set(failures) == {"m-1", "m-2", "m-3"}
     assert "eve@blocked.example" not in json.dumps(failures) and "is blocked" in failures["m-1"]["reason"]
     assert "not the shape this consumer reads" in failures["m-2"]["reason"]

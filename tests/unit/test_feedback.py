@@ -134,17 +134,20 @@ def test_transient_bounces_suppress_at_the_limit_and_a_replay_is_not_counted_twi
     assert account.listed == []
 
 
-def test_feedback_that_names_no_application_reaches_the_account_list_only():
+def test_a_hard_bounce_naming_no_application_reaches_the_account_list_and_every_application_holding_it():
     suppressions, endpoints, account = world(reader("ep-1"))
-    decision = apply(parse(notification()), suppressions, endpoints, account)
+    decision = apply(parse(notification()), suppressions, endpoints, account, applications=lambda: [APP])
     assert account.listed == [("Ana@Example.org", "BOUNCE")] and decision.unattributed == 1
-    assert suppressions.entries == [] and decision.opted_out == []
+    assert [e.reason.value for e in suppressions.entries] == ["HARD_BOUNCE"] and decision.opted_out == [
+        "ep-1"
+    ]
+    soft = apply(parse(notification(bounce_type="Transient")), suppressions, endpoints, account)
+    assert soft.transient_counted == 0, "transient bounces are counted per application; none is named"
 
 
 OTHER_APP = "feedbackother0000000000000000000"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26 item 6: an unattributed complaint changes nothing")
 def test_a_complaint_naming_no_application_is_listed_for_the_account_and_opts_the_address_out_everywhere():
     suppressions, endpoints, account = world(
         reader("ep-1", "Ana@Example.org"), {**reader("ep-9", "ana@example.org"), "ApplicationId": OTHER_APP}
@@ -165,7 +168,6 @@ def test_a_complaint_naming_no_application_is_listed_for_the_account_and_opts_th
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26 item 6: one bad recipient stops the others")
 def test_a_recipient_that_is_not_an_address_does_not_stop_the_others_of_the_same_bounce():
     suppressions, endpoints, account = world(reader("ep-1", "ben@example.org"))
     bounce = ses("Bounce")

@@ -6,7 +6,9 @@ publishing (`eventType`) and the engagement stream's `_email.hardbounce` / `_ema
 `Feedback`; `apply()` then suppresses and opts out:
 
 - a permanent bounce suppresses the address for the application and on the SES account list;
-- a complaint suppresses it for the application (the account list is SES's own decision);
+- a complaint suppresses it for the application (the account list is SES's own decision), unless
+  it names no application (an identity notification): then it goes on the account list, as the
+  seed did, and every application holding the address suppresses it;
 - transient bounces are counted per address, and `soft_bounce_limit` of them within
   `soft_bounce_window` seconds suppress it too (SOFT_BOUNCES);
 - every email endpoint of the application with that address is opted out.
@@ -16,13 +18,15 @@ feedback id stored again changes nothing), so a replayed batch changes nothing."
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
 from engage import clock
+from engage.addresses import ChannelType, check_address
 from engage.errors import ValidationError
+from engage.redact import mask_email
 from engage.suppression import SuppressionReason, suppression
 
 
@@ -132,11 +136,12 @@ class Policy:
 
 @dataclass
 class Decision:
-    suppressed: list[str] = field(default_factory=list)  # reasons, one per address suppressed
+    suppressed: list[str] = field(default_factory=list)  # reasons, one per (application, address)
     account_listed: int = 0
     opted_out: list[str] = field(default_factory=list)  # endpoint ids
     transient_counted: int = 0
-    unattributed: int = 0  # feedback that names no application: the account list only
+    unattributed: int = 0  # feedback that names no application: every application that holds it
+    refused: list[str] = field(default_factory=list)  # recipients that are not addresses, masked, and why
 
 
 def apply(
@@ -145,7 +150,12 @@ def apply(
     endpoints: Endpoints,
     account: AccountList,
     policy: Policy = Policy(),
+    applications: Callable[[], Iterable[str]] = lambda: (),
 ) -> Decision:
+    """What the feedback decides, for each of its recipients on its own: one that is not an address
+    is refused with the reason and stops nothing. Feedback that names no application (an SES
+    identity notification) puts a hard bounce or a complaint on the account-level list, as the
+    seed did, and acts in every application (`applications()`) that holds the address."""
     decision = Decision()
     addresses = list(feedback.addresses)
     if not addresses and feedback.app_id and feedback.endpoint_id:
@@ -153,35 +163,55 @@ def apply(
         if endpoint and endpoint.get("ChannelType") == "EMAIL" and endpoint.get("Address"):
             addresses = [str(endpoint["Address"])]
     for address in addresses:
-        reason: SuppressionReason | None = None
-        if feedback.kind == Kind.HARD_BOUNCE:
-            account.suppress(address, "BOUNCE")
+        try:
+            check_address(ChannelType.EMAIL, address)
+        except ValidationError as exc:
+            decision.refused.append(f"{mask_email(address[:320])}: {exc.reason}")
+            continue
+        if feedback.kind == Kind.HARD_BOUNCE or (feedback.kind == Kind.COMPLAINT and not feedback.app_id):
+            account.suppress(address, "BOUNCE" if feedback.kind == Kind.HARD_BOUNCE else "COMPLAINT")
             decision.account_listed += 1
-            reason = SuppressionReason.HARD_BOUNCE
-        elif feedback.kind == Kind.COMPLAINT:
-            reason = SuppressionReason.COMPLAINT
-        elif feedback.app_id:
-            count = suppressions.count_transient(
-                feedback.app_id, address, feedback.feedback_id, feedback.at, policy.soft_bounce_window
-            )
-            decision.transient_counted += 1
-            if count >= policy.soft_bounce_limit:
-                reason = SuppressionReason.SOFT_BOUNCES
         if feedback.app_id is None:
             decision.unattributed += 1
-            continue
-        if reason is None:
-            continue
-        suppressions.suppress(
-            suppression(feedback.app_id, "EMAIL", address, reason, feedback.source, feedback.feedback_id,
-                        suppressed_at=feedback.at)
-        )  # fmt: skip
-        decision.suppressed.append(reason.value)
-        for endpoint in endpoints.find_by_address(feedback.app_id, "EMAIL", address):
-            if endpoint.get("OptOut") != "ALL":
-                endpoints.upsert(feedback.app_id, str(endpoint["Id"]), {"OptOut": "ALL"})
-            decision.opted_out.append(str(endpoint["Id"]))
+            if feedback.kind == Kind.SOFT_BOUNCE:
+                continue  # transient bounces are counted per application; nothing names one
+            apps = [a for a in applications() if endpoints.find_by_address(a, "EMAIL", address)]
+        else:
+            apps = [feedback.app_id]
+        for app_id in apps:
+            _decide(feedback, app_id, address, suppressions, endpoints, policy, decision)
     return decision
+
+
+def _decide(
+    feedback: Feedback,
+    app_id: str,
+    address: str,
+    suppressions: Suppressions,
+    endpoints: Endpoints,
+    policy: Policy,
+    decision: Decision,
+) -> None:
+    """Suppresses the address in one application and opts its endpoints with it out."""
+    reasons = {Kind.HARD_BOUNCE: SuppressionReason.HARD_BOUNCE, Kind.COMPLAINT: SuppressionReason.COMPLAINT}
+    reason = reasons.get(feedback.kind)
+    if feedback.kind == Kind.SOFT_BOUNCE:
+        count = suppressions.count_transient(
+            app_id, address, feedback.feedback_id, feedback.at, policy.soft_bounce_window
+        )
+        decision.transient_counted += 1
+        reason = SuppressionReason.SOFT_BOUNCES if count >= policy.soft_bounce_limit else None
+    if reason is None:
+        return
+    suppressions.suppress(
+        suppression(app_id, "EMAIL", address, reason, feedback.source, feedback.feedback_id,
+                    suppressed_at=feedback.at)
+    )  # fmt: skip
+    decision.suppressed.append(reason.value)
+    for endpoint in endpoints.find_by_address(app_id, "EMAIL", address):
+        if endpoint.get("OptOut") != "ALL":
+            endpoints.upsert(app_id, str(endpoint["Id"]), {"OptOut": "ALL"})
+        decision.opted_out.append(str(endpoint["Id"]))
 
 
 def _endpoint(endpoints: Endpoints, app_id: str, endpoint_id: str) -> Mapping[str, Any] | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from aws_lambda_powertools.utilities.batch import EventType
 from engage.batch import partial_batch_handler
 from engage.envelopes import json_object

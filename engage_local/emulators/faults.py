@@ -4,8 +4,9 @@ calls, decided by a seeded generator so that a run is repeatable.
 
 Configured by `ENGAGE_LOCAL_FAULTS` (JSON, read when the stack starts) or the control port's
 `faults` action, e.g. `[{"service": "sesv2", "operation": "SendEmail", "kind": "throttle",
-"rate": 0.2}]` with an optional `"seed"` (default 7). `service` is botocore's service name (or the
-signing name for moto's own services) and `operation` may be `*`.
+"rate": 0.2}]` with an optional `"seed"` (default 7) and `"times"` (inject at most that many).
+`service` is botocore's service name (or the signing name for moto's own services) and
+`operation` may be `*`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class FaultRule:
     kind: str
     rate: float
     seed: int = 7
+    times: int | None = None  # inject at most this many faults (None: no limit)
     rng: random.Random = field(init=False, repr=False)
     injected: int = 0
     seen: int = 0
@@ -54,6 +56,7 @@ class FaultRule:
             "kind": self.kind,
             "rate": self.rate,
             "seed": self.seed,
+            "times": self.times,
             "seen": self.seen,
             "injected": self.injected,
         }
@@ -69,7 +72,13 @@ class FaultInjector:
 
     def configure(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
         parsed = [
-            FaultRule(**{k: v for k, v in r.items() if k in ("service", "operation", "kind", "rate", "seed")})
+            FaultRule(
+                **{
+                    k: v
+                    for k, v in r.items()
+                    if k in ("service", "operation", "kind", "rate", "seed", "times")
+                }
+            )
             for r in rules
         ]
         with self._lock:
@@ -86,7 +95,8 @@ class FaultInjector:
             for rule in self.rules:
                 if rule.matches(service, operation):
                     rule.seen += 1
-                    if rule.rng.random() < rule.rate:
+                    spent = rule.times is not None and rule.injected >= rule.times
+                    if not spent and rule.rng.random() < rule.rate:
                         rule.injected += 1
                         return rule.kind
         return None

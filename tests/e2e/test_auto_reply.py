@@ -151,3 +151,32 @@ def test_mail_received_by_the_rule_is_answered_and_two_responders_do_not_loop(lo
 def auto_submitted_refusals(local_stack):
     logs = (p.read_text() for p in (local_stack.state_dir / "logs").rglob("*.log") if "AutoReply" in str(p))
     return sum(text.count('"reason":"auto-submitted"') for text in logs)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 7: the daily slot is spent by a throttled try")
+def test_a_throttled_answer_is_retried_by_lambda_and_sent_once(local_stack, template, faults, state):
+    """The receipt rule invokes the function asynchronously: SES throttles its first two tries
+    (botocore's five attempts each), Lambda's last retry sends the answer, once, within the
+    sender's daily limit of two."""
+    tag = uuid.uuid4().hex[:8]
+    faults({"service": "sesv2", "operation": "SendEmail", "kind": "throttle", "rate": 1, "times": 10})
+    local_stack.client("lambda").invoke(
+        FunctionName=state.physical_id("Messaging/AutoReplyFunction", "engage", "AWS::Lambda::Function"),
+        InvocationType="Event",
+        Payload=json.dumps(sample("auto_reply/human.json", tag)).encode(),
+    )
+    assert wait_until(lambda: answers_to(local_stack, f"ana.{tag}@example.org"), 30, 0.2)
+    local_stack.settle()
+    assert len(answers_to(local_stack, f"ana.{tag}@example.org")) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 7: forged senders are answered")
+def test_a_forged_sender_gets_no_answer(local_stack, template):
+    from tests.e2e.conftest import invoke
+
+    tag = uuid.uuid4().hex[:8]
+    forged = invoke(
+        local_stack, "Messaging/AutoReplyFunction", sample("auto_reply/forged.json", tag), "engage"
+    )
+    assert forged["payload"]["answered"] is False and "not authenticated" in forged["payload"]["reason"]
+    assert answers_to(local_stack, f"ceo.{tag}@example.org") == []

@@ -80,3 +80,21 @@ def test_a_non_ses_event_is_refused_and_recipients_parse_as_a_list():
     assert parse_recipients("support@example.com, help@example.com  sales@example.com") == [
         "support@example.com", "help@example.com", "sales@example.com",
     ]  # fmt: skip
+
+
+FORGED = pytest.mark.xfail(strict=True, reason="issue 26 item 7: forged senders are answered")
+
+
+@pytest.mark.parametrize(
+    ("name", "answered"),
+    [
+        pytest.param("auto_reply/forged.json", False, marks=FORGED),
+        pytest.param("auto_reply/dmarc_fail.json", False, marks=FORGED),
+        ("auto_reply/dkim_only.json", True),
+    ],
+)
+def test_only_mail_whose_spf_or_dkim_passed_and_whose_dmarc_did_not_fail_is_answered(name, answered):
+    reason = decide(sample(name), ["support@example.com"], always)
+    assert (reason is None) is answered
+    if not answered:
+        assert reason == "the sender is not authenticated (SPF and DKIM, or DMARC, failed)"

@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.adapters.email_ses import SesEmailSender
 from engage.adapters.reply_limiter import DynamoReplyLimiter
-from engage.auto_reply import compose, decide, inbound
+from engage.auto_reply import inbound, reply
 from engage.obs import logger, metrics
 from engage.runtime import services
 
@@ -27,16 +27,22 @@ def limiter() -> DynamoReplyLimiter:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     message = inbound(event)
-    from_address = os.environ["AUTO_REPLY_FROM_ADDRESS"]
-    reason = decide(message, [from_address], limiter().take)
-    if reason is not None:
-        metrics.add_metric(name="AutoReplySkipped", unit="Count", value=1)
-        logger.info("not answered", extra={"ses_message_id": message.message_id, "reason": reason})
-        return {"disposition": "CONTINUE", "answered": False, "reason": reason}
-    template = services.templates.get("EMAIL", os.environ["AUTO_REPLY_TEMPLATE"])
-    raw = compose(message, template, from_address)
-    sender = SesEmailSender(services.factory.client("sesv2"), os.environ.get("SES_CONFIGURATION_SET") or None)
-    reply_id = sender.send(raw, from_address, message.sender, {"auto_reply_to": message.message_id})
-    metrics.add_metric(name="AutoReplySent", unit="Count", value=1)
-    logger.info("answered", extra={"ses_message_id": message.message_id, "reply_message_id": reply_id})
-    return {"disposition": "CONTINUE", "answered": True, "reply_message_id": reply_id}
+    answer = reply(
+        message,
+        os.environ["AUTO_REPLY_FROM_ADDRESS"],
+        limiter(),
+        lambda: services.templates.get("EMAIL", os.environ["AUTO_REPLY_TEMPLATE"]),
+        SesEmailSender(services.factory.client("sesv2"), os.environ.get("SES_CONFIGURATION_SET") or None),
+    )
+    metrics.add_metric(name="AutoReplySent" if answer.answered else "AutoReplySkipped", unit="Count", value=1)
+    logger.info(
+        "answered" if answer.answered else "not answered",
+        extra={
+            "ses_message_id": message.message_id,
+            "reason": answer.reason,
+            "reply": answer.reply_message_id,
+        },
+    )
+    if not answer.answered:
+        return {"disposition": "CONTINUE", "answered": False, "reason": answer.reason}
+    return {"disposition": "CONTINUE", "answered": True, "reply_message_id": answer.reply_message_id}

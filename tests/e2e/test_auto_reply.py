@@ -153,7 +153,6 @@ def auto_submitted_refusals(local_stack):
     return sum(text.count('"reason":"auto-submitted"') for text in logs)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26 item 7: the daily slot is spent by a throttled try")
 def test_a_throttled_answer_is_retried_by_lambda_and_sent_once(local_stack, template, faults, state):
     """The receipt rule invokes the function asynchronously: SES throttles its first two tries
     (botocore's five attempts each), Lambda's last retry sends the answer, once, within the
@@ -170,7 +169,6 @@ def test_a_throttled_answer_is_retried_by_lambda_and_sent_once(local_stack, temp
     assert len(answers_to(local_stack, f"ana.{tag}@example.org")) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26 item 7: forged senders are answered")
 def test_a_forged_sender_gets_no_answer(local_stack, template):
     from tests.e2e.conftest import invoke
 

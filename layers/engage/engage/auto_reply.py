@@ -7,7 +7,9 @@ by the SES message id.
 
 Never answered (RFC 3834's rules, and then some): auto-submitted mail (`Auto-Submitted` other than
 `no`), bulk and list mail (`Precedence: bulk|list|junk`, any `List-*` header), mailer-daemon,
-postmaster and no-reply senders, mail whose spam or virus verdict failed, our own answers (they
+postmaster and no-reply senders, mail whose spam or virus verdict failed, mail from a sender SES
+could not authenticate (neither SPF nor DKIM passed, or DMARC failed: a forged From gets no
+backscatter), our own answers (they
 carry `Auto-Submitted: auto-replied`, and come from our own addresses), and a sender answered
 `daily_limit` times already today. Two auto-responders therefore cannot loop: ours marks its answers,
 and answers nothing so marked."""
@@ -18,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import getaddresses, parseaddr
-from typing import Any
+from typing import Any, Protocol
 
 from engage.errors import ValidationError
 from engage.messages.mime import build_email
@@ -38,6 +40,9 @@ class Inbound:
     recipients: tuple[str, ...]
     spam_verdict: str = "PASS"
     virus_verdict: str = "PASS"
+    spf_verdict: str = "PASS"
+    dkim_verdict: str = "PASS"
+    dmarc_verdict: str = "PASS"
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -64,9 +69,17 @@ def inbound(event: Mapping[str, Any]) -> Inbound:
         subject=str(common.get("subject") or ""),
         headers=headers,
         recipients=tuple(str(r) for r in receipt.get("recipients") or mail.get("destination") or ()),
-        spam_verdict=str((receipt.get("spamVerdict") or {}).get("status", "PASS")),
-        virus_verdict=str((receipt.get("virusVerdict") or {}).get("status", "PASS")),
+        spam_verdict=_verdict(receipt, "spamVerdict"),
+        virus_verdict=_verdict(receipt, "virusVerdict"),
+        spf_verdict=_verdict(receipt, "spfVerdict"),
+        dkim_verdict=_verdict(receipt, "dkimVerdict"),
+        dmarc_verdict=_verdict(receipt, "dmarcVerdict"),
     )
+
+
+def _verdict(receipt: Mapping[str, Any], name: str) -> str:
+    """SES's verdict (PASS, FAIL, GRAY or PROCESSING_FAILED); one SES did not give is not a pass."""
+    return str((receipt.get(name) or {}).get("status", "GRAY")).upper()
 
 
 def decide(
@@ -86,14 +99,59 @@ def decide(
     local = message.sender.rsplit("@", 1)[0].lower() if "@" in message.sender else ""
     if not local or NO_REPLY_LOCAL_PARTS.match(local):
         return "a no-reply sender"
-    if message.spam_verdict.upper() == "FAIL" or message.virus_verdict.upper() == "FAIL":
+    if message.spam_verdict == "FAIL" or message.virus_verdict == "FAIL":
         return "failed the spam or virus check"
+    if "PASS" not in (message.spf_verdict, message.dkim_verdict) or message.dmarc_verdict == "FAIL":
+        return "the sender is not authenticated (SPF and DKIM, or DMARC, failed)"
     own = {a.lower() for a in own_addresses}
     if message.sender.lower() in own:
         return "our own message"
     if not take_reply(message.sender.lower()):
         return "answered often enough today"
     return None
+
+
+class ReplySlots(Protocol):
+    def take(self, sender: str) -> bool:
+        """Counts an answer to the sender today; False once the daily limit is reached."""
+        ...
+
+    def give_back(self, sender: str) -> None:
+        """Uncounts an answer that was not sent."""
+        ...
+
+
+class Mailer(Protocol):
+    def send(self, raw: bytes, sender: str, recipient: str, tags: Mapping[str, str] | None = None) -> str: ...
+
+
+@dataclass(frozen=True)
+class Reply:
+    answered: bool
+    reason: str | None = None  # why not
+    reply_message_id: str | None = None
+
+
+def reply(
+    message: Inbound,
+    from_address: str,
+    slots: ReplySlots,
+    template: Callable[[], Mapping[str, str]],
+    mailer: Mailer,
+) -> Reply:
+    """Answers the message if `decide()` allows it. The sender's daily slot is taken before the
+    send (concurrent deliveries can't pass the limit) and given back when the send fails, so the
+    retry that follows (Lambda retries the receipt rule's invocation) still has it."""
+    reason = decide(message, [from_address], slots.take)
+    if reason is not None:
+        return Reply(False, reason)
+    try:
+        raw = compose(message, template(), from_address)
+        reply_id = mailer.send(raw, from_address, message.sender, {"auto_reply_to": message.message_id})
+    except Exception:
+        slots.give_back(message.sender.lower())
+        raise
+    return Reply(True, reply_message_id=reply_id)
 
 
 def compose(message: Inbound, template: Mapping[str, str], from_address: str) -> bytes:

@@ -25,12 +25,10 @@ class DynamoReplyLimiter:
     def take(self, sender: str) -> bool:
         """Counts an answer to `sender` today; False (nothing counted) once the limit is reached."""
         now = self.clock()
-        day = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d")
-        digest = hashlib.sha256(sender.strip().lower().encode()).hexdigest()
         try:
             self.client.update_item(
                 TableName=self.table,
-                Key={"pk": {"S": f"{digest}#{day}"}},
+                Key={"pk": {"S": self._key(sender, now)}},
                 UpdateExpression="ADD answered :one SET expires_at = :expires",
                 ConditionExpression="attribute_not_exists(answered) OR answered < :limit",
                 ExpressionAttributeValues={
@@ -44,3 +42,22 @@ class DynamoReplyLimiter:
                 return False
             raise
         return True
+
+    def give_back(self, sender: str) -> None:
+        """Uncounts an answer that was not sent (today's counter, never below zero)."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": self._key(sender, self.clock())}},
+                UpdateExpression="ADD answered :minus",
+                ConditionExpression="answered > :zero",
+                ExpressionAttributeValues={":minus": {"N": "-1"}, ":zero": {"N": "0"}},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    @staticmethod
+    def _key(sender: str, now: float) -> str:
+        day = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d")
+        return f"{hashlib.sha256(sender.strip().lower().encode()).hexdigest()}#{day}"

@@ -20,6 +20,10 @@ from engage.errors import ConflictError, RetriesExhaustedError, ValidationError
 from engage.retry import Backoff
 
 MAX_TAKE_ATTEMPTS = 8
+# A token refilled to 0.9999 is a whole token: epoch seconds in a float tell time apart to about a
+# quarter of a microsecond, so refills computed from them are off by a few millionths of a token, and
+# a sender must not wait for a wait shorter than its clock can tell apart.
+WHOLE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class Governor:
         for attempt in range(MAX_TAKE_ATTEMPTS):
             bucket = self.store.read(identity)
             available = refill(bucket, limits, now)
-            granted = min(wanted, math.floor(available))
+            granted = min(wanted, math.floor(available + WHOLE))
             if limits.daily_left is not None:
                 granted = max(0, min(granted, math.floor(limits.daily_left)))
             try:
@@ -87,7 +91,7 @@ class Governor:
         if limits.daily_left is not None and limits.daily_left < 1:
             return math.inf
         missing = min(wanted, limits.burst) - refill(self.store.read(identity), limits, now)
-        return max(0.0, missing / limits.rate)
+        return 0.0 if missing <= WHOLE else missing / limits.rate
 
 
 CAMPAIGN_BUCKETS = "campaign/"

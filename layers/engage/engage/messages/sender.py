@@ -22,7 +22,7 @@ import math
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -345,7 +345,7 @@ class Sender:
         done: dict[int, SendResult] = {}
         waiting = list(enumerate(prepared))
         workers = max(1, self.policy.send_concurrency)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline() as pool:
             in_flight = []
             while waiting:
                 granted, identity = self._take(buckets, len(waiting))
@@ -616,6 +616,24 @@ def event_type(result: SendResult) -> str:
     if outcome.status == Status.UNCERTAIN:
         return f"{EVENT_PREFIX[channel]}.uncertain"
     return f"{EVENT_PREFIX[channel]}.skipped" if result.skipped else REFUSED_EVENT[channel]
+
+
+class _Inline:
+    """An executor that runs each call at once, in the caller's thread (one send at a time)."""
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(function(*args))
+        except Exception as exc:  # noqa: BLE001 - kept in the future, as an executor keeps it
+            future.set_exception(exc)
+        return future
 
 
 def event_for(result: SendResult, now: float) -> engage_events.Event:

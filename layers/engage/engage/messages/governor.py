@@ -20,10 +20,10 @@ from engage.errors import ConflictError, RetriesExhaustedError, ValidationError
 from engage.retry import Backoff
 
 MAX_TAKE_ATTEMPTS = 8
-# A token refilled to 0.9999 is a whole token: epoch seconds in a float tell time apart to about a
-# quarter of a microsecond, so refills computed from them are off by a few millionths of a token, and
-# a sender must not wait for a wait shorter than its clock can tell apart.
-WHOLE = 1e-3
+# A token a microsecond short of whole is whole: epoch seconds in a float tell time apart to about a
+# quarter of a microsecond, so a refill computed from them can fall short by that much, and a sender
+# must not wait for a wait shorter than its clock can tell apart.
+EARLY_SECONDS = 1e-6
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Governor:
         for attempt in range(MAX_TAKE_ATTEMPTS):
             bucket = self.store.read(identity)
             available = refill(bucket, limits, now)
-            granted = min(wanted, math.floor(available + WHOLE))
+            granted = min(wanted, math.floor(available + limits.rate * EARLY_SECONDS))
             if limits.daily_left is not None:
                 granted = max(0, min(granted, math.floor(limits.daily_left)))
             try:
@@ -91,7 +91,7 @@ class Governor:
         if limits.daily_left is not None and limits.daily_left < 1:
             return math.inf
         missing = min(wanted, limits.burst) - refill(self.store.read(identity), limits, now)
-        return 0.0 if missing <= WHOLE else missing / limits.rate
+        return 0.0 if missing <= limits.rate * EARLY_SECONDS else missing / limits.rate
 
 
 CAMPAIGN_BUCKETS = "campaign/"

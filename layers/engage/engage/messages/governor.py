@@ -111,13 +111,13 @@ def named_limits(bucket: str) -> Limits | None:
 
 
 def within(rate: float, daily_left: float | None = None) -> Limits:
-    """Limits that keep every sliding second at or under `rate`. A bucket of `burst` tokens
-    refilled at `r` lets up to burst - 1 + r messages into one second, so the refill is `rate`
-    minus what the burst adds: the whole rate at up to 19 a second (one token per take), and a
-    tenth of it as burst above that (a take of up to rate/10 tokens in one write, at 90 to 95% of
-    the rate)."""
+    """Limits that use the whole rate: tokens refill at `rate`, and a bucket holds a tenth of a
+    second's worth (one token at up to 19 a second), so one write takes a batch of sends and a
+    quiet moment lets at most that tenth through at once. Over any second the calls stay within
+    the rate plus that burst, which SES accepts ("short bursts") and End User Messaging's throttling
+    answers (retried by error code) would cap; over any longer span they stay at the rate."""
     burst = max(1.0, math.floor(rate / 10))
-    return Limits(rate=max(rate - (burst - 1), 1e-9), burst=burst, daily_left=daily_left)
+    return Limits(rate=max(rate, 1e-9), burst=burst, daily_left=daily_left)
 
 
 def ses_limits(send_quota: Mapping[str, float], sending_enabled: bool = True) -> Limits:

@@ -22,7 +22,7 @@ import math
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -157,6 +157,16 @@ class SendResult:
             and self.outcome.status == Status.REFUSED
             and is_skip(self.outcome.reason)
         )
+
+
+@dataclass
+class _Try:
+    """A request waiting for its (next) call: attempts so far, and when it may be tried again."""
+
+    index: int
+    item: _Prepared
+    attempt: int = 0
+    due: float = 0.0
 
 
 @dataclass
@@ -341,36 +351,78 @@ class Sender:
     ) -> list[SendResult]:
         """Sends as the tokens of every bucket (the identity's, and a campaign's own rate) come in;
         calls overlap (up to `send_concurrency`), so the pace is the token rate, not the channel's
-        latency."""
+        latency. A call the channel throttles or fails transiently goes back in line after its
+        backoff and takes a token again like any call; the others do not wait for it."""
         done: dict[int, SendResult] = {}
-        waiting = list(enumerate(prepared))
+        waiting = [_Try(index, item) for index, item in enumerate(prepared)]
         workers = max(1, self.policy.send_concurrency)
         with ThreadPoolExecutor(max_workers=workers) if workers > 1 else _Inline() as pool:
-            in_flight = []
-            while waiting:
-                granted, identity = self._take(buckets, len(waiting))
-                if granted == 0:
-                    # Wait for the whole group (one write takes them all), or for what the time
-                    # left allows.
-                    pause = self.governor.wait_seconds(identity, len(waiting), self.clock())
-                    if self.clock() + pause > deadline:
-                        pause = self.governor.wait_seconds(identity, 1, self.clock())
-                    if self.clock() + pause > deadline:  # no time left, or no allowance today
-                        why = (
-                            "today's allowance is spent"
-                            if math.isinf(pause)
-                            else "before the batch's deadline"
-                        )
-                        error = ThrottledError(f"no sending capacity on {identity}: {why}")
-                        done.update({index: SendResult(p.request, error=error) for index, p in waiting})
-                        break
-                    self.backoff.sleep(pause)
+            in_flight: dict[Future, _Try] = {}
+            while waiting or in_flight:
+                self._collect(in_flight, waiting, done, deadline, self._next_due(waiting))
+                due = [t for t in waiting if t.due <= self.clock()]
+                if not due:
+                    if waiting and not in_flight:
+                        self.backoff.sleep(min(t.due for t in waiting) - self.clock())
                     continue
-                for index, item in waiting[:granted]:
-                    in_flight.append((index, pool.submit(self._send_one, item, buckets, deadline)))
-                waiting = waiting[granted:]
-            done.update({index: future.result() for index, future in in_flight})
+                granted, identity = self._take(buckets, len(due))
+                if granted == 0:
+                    pause = self._pause(identity, len(due), deadline)
+                    if pause is None:  # no time left, or no allowance today
+                        why = "today's allowance is spent" if self._spent(identity) else "before the deadline"
+                        error = ThrottledError(f"no sending capacity on {identity}: {why}")
+                        done.update({t.index: SendResult(t.item.request, error=error) for t in waiting})
+                        waiting = []
+                    elif in_flight:  # a call may finish (and want a retry) meanwhile
+                        wait(list(in_flight), timeout=pause, return_when=FIRST_COMPLETED)
+                    else:
+                        self.backoff.sleep(pause)
+                    continue
+                for attempt in due[:granted]:
+                    waiting.remove(attempt)
+                    in_flight[pool.submit(self._send_one, attempt.item, deadline)] = attempt
         return [done[index] for index in sorted(done)]
+
+    def _collect(
+        self,
+        in_flight: dict[Future, _Try],
+        waiting: list[_Try],
+        done: dict[int, SendResult],
+        deadline: float,
+        next_due: float | None,
+    ) -> None:
+        """Settles the calls that finished (waiting for one while nothing else can be sent); a
+        throttled one goes back in line after its backoff, while attempts and time are left."""
+        if not in_flight:
+            return
+        blocking = next_due is None or next_due > self.clock()
+        timeout = None if next_due is None else max(0.0, next_due - self.clock())
+        finished, _ = wait(list(in_flight), timeout=timeout if blocking else 0, return_when=FIRST_COMPLETED)
+        for future in finished:
+            attempt = in_flight.pop(future)
+            result = future.result()
+            retry = isinstance(result.error, ThrottledError) and result.outcome is None
+            if retry and attempt.attempt + 1 < self.backoff.max_attempts and self.clock() < deadline:
+                attempt.due = self.clock() + self.backoff.delay(attempt.attempt)
+                attempt.attempt += 1
+                waiting.append(attempt)
+            else:
+                done[attempt.index] = result
+
+    @staticmethod
+    def _next_due(waiting: list[_Try]) -> float | None:
+        return min((t.due for t in waiting), default=None)
+
+    def _pause(self, identity: str, wanted: int, deadline: float) -> float | None:
+        """How long to wait for tokens: for the whole group (one write takes them all), or for what
+        the time left allows; None when not even one comes before the deadline."""
+        pause = self.governor.wait_seconds(identity, wanted, self.clock())
+        if self.clock() + pause > deadline:
+            pause = self.governor.wait_seconds(identity, 1, self.clock())
+        return None if self.clock() + pause > deadline else pause
+
+    def _spent(self, identity: str) -> bool:
+        return math.isinf(self.governor.wait_seconds(identity, 1, self.clock()))
 
     def _take(self, buckets: tuple[str, ...], wanted: int) -> tuple[int, str]:
         """Up to `wanted` tokens from every bucket, and the bucket that limited the take (to wait
@@ -383,51 +435,32 @@ class Sender:
                 return 0, bucket
         return granted, buckets[-1]
 
-    def _take_one(self, buckets: tuple[str, ...], deadline: float) -> bool:
-        """One token of every bucket, waiting for them while the time left allows."""
-        while self.clock() < deadline:
-            taken, identity = self._take(buckets, 1)
-            if taken:
-                return True
-            pause = self.governor.wait_seconds(identity, 1, self.clock())
-            if self.clock() + pause > deadline:  # no time left, or no allowance today
-                return False
-            self.backoff.sleep(pause)
-        return False
-
-    def _send_one(self, item: _Prepared, buckets: tuple[str, ...], deadline: float) -> SendResult:
+    def _send_one(self, item: _Prepared, deadline: float) -> SendResult:
+        """One call, under the ledger; a throttled or transiently failed one comes back with its
+        error and no outcome (its claim given back), for the pacing loop to try again."""
         request = item.request
+        if self.clock() >= deadline:  # a send started now could be cut off mid-call
+            return SendResult(request, error=NotSentError("the batch ran out of time before this send"))
         resend = request.transactional and self.policy.resend_uncertain_transactional
-        for attempt in range(self.backoff.max_attempts):
-            if self.clock() >= deadline:  # a send started now could be cut off mid-call
-                return SendResult(request, error=NotSentError("the batch ran out of time before this send"))
-            try:
-                outcome = deliver(
-                    self.ledger,
-                    request.key,
-                    uuid.uuid4().hex,
-                    lambda: self._call(item),
-                    self.clock(),
-                    self.policy.lease_seconds,
-                    resend,
-                )
-            except ThrottledError as exc:
-                if attempt + 1 >= self.backoff.max_attempts or self.clock() >= deadline:
-                    return SendResult(request, error=exc, address=item.endpoint.get("Address"))
-                self.backoff.wait(attempt)
-                if not self._take_one(buckets, deadline):  # a retry is a call like any other
-                    return SendResult(request, error=exc, address=item.endpoint.get("Address"))
-                continue
-            except Exception as exc:  # noqa: BLE001 - the request comes back from the queue; the ledger decides then
-                return SendResult(request, error=exc, address=item.endpoint.get("Address"))
-            return SendResult(
-                request,
-                outcome,
-                address=item.endpoint.get("Address"),
-                archive_key=item.archive_key,
-                headers=item.headers,
+        try:
+            outcome = deliver(
+                self.ledger,
+                request.key,
+                uuid.uuid4().hex,
+                lambda: self._call(item),
+                self.clock(),
+                self.policy.lease_seconds,
+                resend,
             )
-        raise AssertionError("unreachable")  # pragma: no cover
+        except Exception as exc:  # noqa: BLE001 - the request comes back from the queue; the ledger decides then
+            return SendResult(request, error=exc, address=item.endpoint.get("Address"))
+        return SendResult(
+            request,
+            outcome,
+            address=item.endpoint.get("Address"),
+            archive_key=item.archive_key,
+            headers=item.headers,
+        )
 
     # --- one message ---------------------------------------------------------------------------
     def _call(self, item: _Prepared) -> str:

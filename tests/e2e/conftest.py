@@ -211,6 +211,16 @@ def real_time(request):
             stack.clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def own_apps(request):
+    """The applications a test created are deleted when it ends (at most 100 live per account)."""
+    yield
+    if "local_stack" in request.fixturenames:
+        from tests.support.apps import delete_created_apps
+
+        delete_created_apps(request.getfixturevalue("pinpoint"))
+
+
 @pytest.fixture
 def campaigning(local_stack, pinpoint):
     """A fresh application on the local stack with its audience, campaigns and runs."""

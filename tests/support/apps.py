@@ -6,6 +6,7 @@ Pinpoint keeps its project ids)."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from engage.applications import KEEP_ID_TAG
@@ -13,6 +14,9 @@ from engage.applications import KEEP_ID_TAG
 # The application the sample events under events/ name (a Pinpoint project id, 32 hex digits).
 SAMPLE_APP = "0123456789abcdef0123456789abcdef"
 _NAMED: dict[str, str] = {"sample": SAMPLE_APP}
+# Applications a test created for itself, which it deletes when it ends (an account holds at most
+# 100 live applications, as on Pinpoint, and an e2e session creates several hundred).
+_CREATED: list[str] = []
 
 
 def named_app(name: str) -> str:
@@ -24,7 +28,18 @@ def named_app(name: str) -> str:
 def create_app(pinpoint, name: str = "e2e", app_id: str | None = None, **tags: str) -> str:
     """A new application; its id (the one given, or one the API chose)."""
     request = {"Name": name, "tags": {**tags, **({KEEP_ID_TAG: app_id} if app_id else {})}}
-    return pinpoint.create_app(CreateApplicationRequest=request)["ApplicationResponse"]["Id"]
+    created = pinpoint.create_app(CreateApplicationRequest=request)["ApplicationResponse"]["Id"]
+    if app_id is None:
+        _CREATED.append(created)
+    return created
+
+
+def delete_created_apps(pinpoint) -> None:
+    """Deletes the applications created since the last call (through DeleteApp, whose background
+    removal takes their data); one a test deleted itself is passed over."""
+    while _CREATED:
+        with contextlib.suppress(pinpoint.exceptions.NotFoundException):
+            pinpoint.delete_app(ApplicationId=_CREATED.pop())
 
 
 def local_pinpoint(stack):

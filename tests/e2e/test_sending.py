@@ -585,6 +585,91 @@ def test_custom_channels_deliver_batches_to_a_function_and_a_signed_webhook(send
         server.shutdown()
 
 
+@pytest.mark.xfail(
+    strict=True, reason="issue 26 item 1: a custom channel's batch is recorded SENT whatever it answers"
+)
+def test_a_custom_channel_is_sent_only_for_the_endpoints_its_function_confirms(sending):
+    from engage_local.state import read_state
+    from tests.support.streams import stream_records
+
+    function = read_state(sending.stack.state_dir).physical_id(
+        "AlphaFunction", "runtime-test", "AWS::Lambda::Function"
+    )
+    ids = [f"crm-{i}" for i in range(5)]
+    for endpoint_id in ids:
+        sending.endpoint(endpoint_id, "CUSTOM", f"contact-{endpoint_id}")
+    answer = {
+        "crm-0": "SENT",
+        "crm-1": {"DeliveryStatus": "NOT_SENT", "StatusMessage": "no such contact"},
+        "crm-2": f"THROTTLED_ONCE:{uuid.uuid4().hex}",  # asks for the endpoint again, then confirms it
+        "crm-3": {"DeliveryStatus": "UNCERTAIN", "StatusMessage": "the carrier did not answer"},
+        # crm-4: not in the answer, so only handed over
+    }
+    confirming = [
+        SendRequest(
+            sending.app,
+            "c-answers",
+            "CUSTOM",
+            {"DeliveryUri": function, "Data": json.dumps({"answer": answer})},
+            endpoint_id=endpoint_id,
+            campaign_id="c-answers",
+            activity_id="a-1",
+        )
+        for endpoint_id in ids
+    ]
+    silent = [  # a Pinpoint-era function: it answers nothing about the endpoints
+        SendRequest(
+            sending.app,
+            "c-silent",
+            "CUSTOM",
+            {"DeliveryUri": function, "Data": "spring"},
+            endpoint_id=endpoint_id,
+            campaign_id="c-silent",
+            activity_id="a-1",
+        )
+        for endpoint_id in ids[:2]
+    ]
+    sending.enqueue(*confirming, *silent)
+    assert sending.settled(*confirming, *silent, timeout=90) == [
+        "SENT",
+        "REFUSED",
+        "SENT",
+        "UNCERTAIN",
+        "HANDED_OVER",
+        "HANDED_OVER",
+        "HANDED_OVER",
+    ]
+    assert sending.ledger(confirming[1])["reason"]["S"] == "NOT_SENT: no such contact"
+    outputs = sending.outputs
+
+    def reported():
+        return {
+            (r["client"]["client_id"], r["attributes"].get("campaign_id"), r["event_type"])
+            + ((r["attributes"].get("campaign_send_status"),) if r["event_type"] == "_campaign.send" else ())
+            for r in stream_records(sending.stack.client("kinesis"), outputs["EventStreamName"])
+            if r["application"]["app_id"] == sending.app
+        }
+
+    assert wait_until(lambda: len(reported()) >= 14, 30, 0.2)
+    assert reported() == {
+        ("crm-0", "c-answers", "_custom.send"),
+        ("crm-0", "c-answers", "_campaign.send", "SUCCESS"),
+        ("crm-1", "c-answers", "_custom.failure"),
+        ("crm-1", "c-answers", "_campaign.send", "NOT_SENT: no such contact"),
+        ("crm-2", "c-answers", "_custom.send"),
+        ("crm-2", "c-answers", "_campaign.send", "SUCCESS"),
+        ("crm-3", "c-answers", "_custom.uncertain"),
+        ("crm-3", "c-answers", "_campaign.send", "UNCERTAIN: the carrier did not answer"),
+        # Handed over: reported as Pinpoint reported every custom delivery, and never `_custom.send`
+        ("crm-4", "c-answers", "_custom.handed_over"),
+        ("crm-4", "c-answers", "_campaign.send", "SUCCESS"),
+        ("crm-0", "c-silent", "_custom.handed_over"),
+        ("crm-0", "c-silent", "_campaign.send", "SUCCESS"),
+        ("crm-1", "c-silent", "_custom.handed_over"),
+        ("crm-1", "c-silent", "_campaign.send", "SUCCESS"),
+    }
+
+
 def test_erasing_an_address_removes_what_was_sent_to_it_without_an_endpoint(sending, pinpoint):
     from tests.support.cli import engage
 

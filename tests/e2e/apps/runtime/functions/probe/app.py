@@ -1,7 +1,9 @@
 """A probe function for the local stack's own tests: reports what its execution environment sees."""
 
 import importlib.util
+import json
 import os
+import tempfile
 import time
 
 
@@ -16,6 +18,9 @@ def handler(event, context):
         return {"value": object()}
     if isinstance(event.get("Endpoints"), dict):  # a custom channel's delivery (ids only: no PII in logs)
         print(f"custom delivery of {','.join(sorted(event['Endpoints']))} with data {event.get('Data')}")
+        answer = _custom_answer(event)
+        if answer is not None:
+            return answer
     print(f"probe {context.function_name} handled {event.get('label', 'an event')}")
     return {
         "label": event.get("label"),
@@ -31,3 +36,23 @@ def handler(event, context):
         "engage_layer": importlib.util.find_spec("engage") is not None,
         "cwd": os.getcwd(),
     }
+
+
+def _custom_answer(event):
+    """A custom channel's per-endpoint answer, when the campaign's Data asks for one:
+    {"answer": {endpoint id: status or {"DeliveryStatus", "StatusMessage"}}}. "THROTTLED_ONCE:<n>"
+    answers THROTTLED the first time endpoint and n are seen, SENT after."""
+    try:
+        wanted = json.loads(event.get("Data") or "")["answer"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    answer = {}
+    for endpoint_id in event["Endpoints"]:
+        status = wanted.get(endpoint_id)
+        if isinstance(status, str) and status.startswith("THROTTLED_ONCE:"):
+            marker = os.path.join(tempfile.gettempdir(), f"probe-{endpoint_id}-{status.split(':', 1)[1]}")
+            status = "SENT" if os.path.exists(marker) else "THROTTLED"
+            open(marker, "a").close()
+        if status is not None:
+            answer[endpoint_id] = status
+    return answer

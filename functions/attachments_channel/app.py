@@ -14,6 +14,7 @@ from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.attachments import AttachmentMailer
 from engage.events import emit
 from engage.messages.channel_sends import deadline_of
+from engage.messages.custom_answers import channel_answer
 from engage.obs import add_counts, logger, metrics
 from engage.runtime import services
 
@@ -51,9 +52,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "attachment emails",
         extra={"campaign_id": event.get("CampaignId"), "sent": len(outcome.sent), "failed": outcome.failed},
     )
-    return {
-        "sent": sorted(outcome.sent),
-        "linked": outcome.linked,
-        "failed": outcome.failed,
-        "skipped": outcome.skipped,
-    }
+    # Each endpoint's answer, which the sender records (engage.messages.custom_answers).
+    return channel_answer(outcome.sent, outcome.failed, outcome.skipped)

@@ -12,6 +12,7 @@ from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.connect_channel import ConnectChannel, ConnectSettings
 from engage.events import emit
 from engage.messages.channel_sends import deadline_of
+from engage.messages.custom_answers import channel_answer
 from engage.obs import add_counts, logger, metrics
 from engage.runtime import services
 
@@ -48,4 +49,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "skipped": outcome.skipped,
         },
     )
-    return {"placed": outcome.placed, "failed": outcome.failed, "skipped": outcome.skipped}
+    # Each endpoint's answer, which the sender records (engage.messages.custom_answers).
+    return channel_answer(dict.fromkeys(outcome.placed), outcome.failed, outcome.skipped)

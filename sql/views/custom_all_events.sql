@@ -14,5 +14,5 @@ WHERE NOT (
   OR n.event_type LIKE '\_campaign.%' ESCAPE '\'
   OR n.event_type LIKE '\_journey.%' ESCAPE '\'
   OR n.event_type LIKE '\_test.event%' ESCAPE '\'
-  OR n.event_type IN ('_custom.send', '_custom.failure', '_custom.skipped', '_custom.uncertain')
+  OR n.event_type LIKE '\_custom.%' ESCAPE '\'
 )

@@ -203,8 +203,11 @@ def test_the_connect_sample_places_its_calls_once(local_stack, new_app):
     batch = _sample("connect_channel/batch.json", APP_ID=new_app("calls"))
     first = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
     again = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
-    assert first["error"] is None and first["payload"]["placed"] == ["sample-caller"]
-    assert first["payload"]["skipped"] == {"sample-reader": "NOT_A_PHONE_ENDPOINT"}
+    # Each endpoint's answer, as a custom channel may give it (engage.messages.custom_answers).
+    assert first["error"] is None and first["payload"] == {
+        "sample-caller": {"DeliveryStatus": "SENT"},
+        "sample-reader": {"DeliveryStatus": "NOT_SENT", "StatusMessage": "NOT_A_PHONE_ENDPOINT"},
+    }
     assert again["payload"] == first["payload"]
     placed = [
         e
@@ -311,7 +314,11 @@ def test_the_attachments_sample_sends_one_and_reports_the_missing_file(local_sta
     batch = _sample("attachments_channel/batch.json", APP_ID=c.app, TEMPLATE=attachment_template(c))
     answer = invoke(local_stack, "Extensions/AttachmentsChannelFunction", batch, "engage")
     assert answer["error"] is None, answer
-    assert answer["payload"]["sent"] == ["sample-customer"]
-    assert answer["payload"]["failed"] == {"sample-no-file": "ATTACHMENT_MISSING"}
+    sent = answer["payload"]["sample-customer"]
+    assert sent["DeliveryStatus"] == "SENT" and sent["MessageId"]
+    assert answer["payload"]["sample-no-file"] == {
+        "DeliveryStatus": "NOT_SENT",
+        "StatusMessage": "ATTACHMENT_MISSING",
+    }
     again = invoke(local_stack, "Extensions/AttachmentsChannelFunction", batch, "engage")
-    assert again["payload"]["sent"] == ["sample-customer"], "answered from the ledger, not sent again"
+    assert again["payload"] == answer["payload"], "answered from the ledger, not sent again"

@@ -7,27 +7,30 @@ import urllib.error
 
 import boto3
 import pytest
+from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from engage.adapters.custom import CustomDelivery, signature
 from engage.errors import DeliveryRefusedError, ThrottledError
+from engage.messages.custom_answers import Delivery
 
 PAYLOAD = {"Data": "d", "Endpoints": {"e1": {"ChannelType": "CUSTOM", "Address": "crm-1"}}}
 
 
 class Opener:
-    def __init__(self, status=200):
+    def __init__(self, status=200, body=b"ok"):
         self.status = status
+        self.body = body
         self.requests = []
 
     def __call__(self, request, timeout):
         self.requests.append(request)
         if self.status >= 300:
             raise urllib.error.HTTPError(request.full_url, self.status, "status", {}, io.BytesIO(b""))
-        return io.BytesIO(b"ok")
+        return io.BytesIO(self.body)
 
 
-def webhook(status=200):
-    opener = Opener(status)
+def webhook(status=200, body=b"ok"):
+    opener = Opener(status, body)
     return CustomDelivery(
         None, lambda: [b"current", b"previous"], opener, clock=lambda: 1_800_000_000
     ), opener
@@ -35,11 +38,16 @@ def webhook(status=200):
 
 def test_a_webhook_gets_the_payload_signed_with_the_current_key():
     delivery, opener = webhook()
-    assert delivery.deliver("https://crm.example.com/hook", PAYLOAD, "batch-1") == "batch-1"
+    assert delivery.deliver("https://crm.example.com/hook", PAYLOAD, "batch-1") == Delivery("batch-1", None)
     (request,) = opener.requests
     assert json.loads(request.data) == PAYLOAD and request.get_method() == "POST"
     assert request.get_header("X-engage-delivery") == "batch-1"
     assert request.get_header("X-engage-signature") == signature(b"current", 1_800_000_000, request.data)
+
+
+def test_a_webhooks_json_answer_is_read():
+    delivery, _opener = webhook(body=b'{"e1": "SENT"}')
+    assert delivery.deliver("https://crm.example.com/hook", PAYLOAD, "batch-1").answer == {"e1": "SENT"}
 
 
 @pytest.mark.parametrize(
@@ -70,7 +78,10 @@ def test_a_lambda_channel_is_invoked_with_the_payload_and_its_failures_are_told_
             {"StatusCode": 200},
             {"FunctionName": "engage-custom-crm", "Payload": json.dumps(PAYLOAD).encode()},
         )
-        delivery.deliver("engage-custom-crm", PAYLOAD, "batch-1")
+        assert delivery.deliver("engage-custom-crm", PAYLOAD, "batch-1").answer is None
+        answered = {"StatusCode": 200, "Payload": StreamingBody(io.BytesIO(b'{"e1": "SENT"}'), 14)}
+        stubber.add_response("invoke", answered)
+        assert delivery.deliver("engage-custom-crm", PAYLOAD, "batch-1").answer == {"e1": "SENT"}
         stubber.add_client_error("invoke", "TooManyRequestsException", http_status_code=429)
         with pytest.raises(ThrottledError):
             delivery.deliver("engage-custom-crm", PAYLOAD, "batch-1")

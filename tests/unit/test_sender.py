@@ -10,6 +10,7 @@ import pytest
 from engage.consent import consent_record
 from engage.errors import DeliveryRefusedError, ThrottledError, ValidationError
 from engage.messages import unsubscribe
+from engage.messages.custom_answers import Delivery
 from engage.messages.governor import Governor, Limits
 from engage.messages.ledger import Status
 from engage.messages.request import SendRequest, address_recipient, parse_request
@@ -510,16 +511,18 @@ def custom_request(endpoint_id, request_id="c-custom", uri="engage-custom-crm", 
 
 
 class Deliveries:
+    """A custom channel: each step of the script is raised, or answered (a dict, or None)."""
+
     def __init__(self, *script):
         self.script = list(script)
         self.calls = []
 
     def deliver(self, uri, payload, delivery_id):
         step = self.script.pop(0) if self.script else None
-        if step is not None:
+        if isinstance(step, Exception):
             raise step
         self.calls.append((uri, payload, delivery_id))
-        return f"d-{len(self.calls)}"
+        return Delivery(f"d-{len(self.calls)}", step)
 
 
 def test_custom_channels_get_pinpoints_payload_in_batches_once():
@@ -527,7 +530,8 @@ def test_custom_channels_get_pinpoints_payload_in_batches_once():
     sender, clock = make(eps, custom_batch_size=2)
     sender.custom = Deliveries()
     results = sender.send_batch([custom_request(f"c-{i}") for i in range(5)], clock.now + 30)
-    assert [r.outcome.status for r in results] == [Status.SENT] * 5
+    # The channel answers nothing about the endpoints, as in Pinpoint: handed over, not known sent.
+    assert [r.outcome.status for r in results] == [Status.HANDED_OVER] * 5
     assert [len(p["Endpoints"]) for _u, p, _d in sender.custom.calls] == [2, 2, 1]
     uri, payload, _delivery = sender.custom.calls[0]
     assert uri == "engage-custom-crm" and payload["Data"] == "promo-7" and payload["CampaignId"] == "c-custom"
@@ -536,9 +540,48 @@ def test_custom_channels_get_pinpoints_payload_in_batches_once():
         and "ApplicationId" not in payload["Endpoints"]["c-0"]
     )
     assert len(sender.archive_store.objects) == 5
-    assert {r["event_type"] for r in reported(sender)} == {"_custom.send"}
+    assert {r["event_type"] for r in reported(sender)} == {"_custom.handed_over"}
     again = sender.send_batch([custom_request(f"c-{i}") for i in range(5)], clock.now + 30)
     assert all(r.outcome.duplicate for r in again) and len(sender.custom.calls) == 3
+
+
+def test_a_custom_channel_answer_settles_each_endpoint_on_its_own():
+    eps = [endpoint(f"c-{i}", "CUSTOM", f"crm-{i}") for i in range(6)]
+    sender, clock = make(eps, custom_batch_size=6)
+    answer = {
+        "c-0": "SENT",
+        "c-1": {"DeliveryStatus": "NOT_SENT", "StatusMessage": "unknown contact"},
+        "c-2": "THROTTLED",
+        "c-3": {"DeliveryStatus": "OUT_OF_TIME"},
+        "c-4": {"DeliveryStatus": "UNCERTAIN", "StatusMessage": "timed out mid-call", "MessageId": "m-4"},
+        "c-5": "DELIVERED?",  # not a status this contract knows: the channel has it, nothing more
+        "someone-else": "SENT",  # not in the batch: ignored
+    }
+    sender.custom = Deliveries(answer, {"c-2": "SENT", "c-3": "SENT"})
+    requests = [custom_request(f"c-{i}") for i in range(6)]
+    first = sender.send_batch(requests, clock.now + 30)
+    settled = [(r.outcome.status, r.outcome.reason) if r.outcome else type(r.error).__name__ for r in first]
+    assert settled == [
+        (Status.SENT, None),
+        (Status.REFUSED, "NOT_SENT: unknown contact"),
+        "ThrottledError",
+        "ThrottledError",
+        (Status.UNCERTAIN, "UNCERTAIN: timed out mid-call"),
+        (Status.HANDED_OVER, None),
+    ]
+    assert first[4].outcome.message_id == "m-4" and first[0].outcome.message_id == "d-1"
+    again = sender.send_batch(requests, clock.now + 30)  # the queue delivers the batch again
+    assert [len(p["Endpoints"]) for _u, p, _d in sender.custom.calls] == [6, 2]
+    assert {r.request.endpoint_id: r.outcome.status for r in again} == {
+        "c-0": Status.SENT,
+        "c-1": Status.REFUSED,
+        "c-2": Status.SENT,
+        "c-3": Status.SENT,
+        "c-4": Status.UNCERTAIN,
+        "c-5": Status.HANDED_OVER,
+    }
+    kinds = {(r["client"]["client_id"], r["event_type"]) for r in reported(sender)}
+    assert {("c-1", "_custom.failure"), ("c-4", "_custom.uncertain"), ("c-5", "_custom.handed_over")} <= kinds
 
 
 def test_a_throttled_custom_batch_is_given_back_and_a_refused_one_recorded():

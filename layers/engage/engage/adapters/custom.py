@@ -5,8 +5,9 @@ A webhook request carries `X-Engage-Delivery` (the same id whenever the same bat
 again, so the receiver can drop a repeat) and `X-Engage-Signature: t=<unix time>,v1=<hex HMAC-SHA256
 of "<t>.<body>">` under the current webhook key (receivers accept the previous key too while keys
 rotate). A 2xx answer delivers; 429 and 5xx ask for the batch again later; any other status refuses
-it; no answer (a timeout) leaves it in doubt. The standard library's urllib makes the request: one
-POST does not justify another dependency in the layer."""
+it; no answer (a timeout) leaves it in doubt. A function's result, or a 2xx answer's JSON body, may
+say what became of each endpoint (engage.messages.custom_answers). The standard library's urllib
+makes the request: one POST does not justify another dependency in the layer."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from botocore.exceptions import ClientError
 from engage import clock
 from engage.adapters.dynamodb import error_code
 from engage.errors import DeliveryRefusedError, ThrottledError
+from engage.messages.custom_answers import Delivery
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -60,11 +62,11 @@ class CustomDelivery:
         # Runtime API, which a campaign's DeliveryUri must never reach.
         self.allow_local_http = allow_local_http
 
-    def deliver(self, uri: str, payload: Mapping[str, Any], delivery_id: str) -> str:
-        """Hands one batch over; returns the id of the delivery (Lambda's request id, or ours)."""
+    def deliver(self, uri: str, payload: Mapping[str, Any], delivery_id: str) -> Delivery:
+        """Hands one batch over: the delivery's id (Lambda's request id, or ours) and its answer."""
         return self._post(uri, payload, delivery_id) if is_webhook(uri) else self._invoke(uri, payload)
 
-    def _invoke(self, function: str, payload: Mapping[str, Any]) -> str:
+    def _invoke(self, function: str, payload: Mapping[str, Any]) -> Delivery:
         try:
             response = self.lambda_client.invoke(FunctionName=function, Payload=json.dumps(payload).encode())
         except ClientError as exc:
@@ -75,9 +77,10 @@ class CustomDelivery:
         if response.get("FunctionError"):
             # The function ran and failed: some endpoints may have been delivered. Left in doubt.
             raise RuntimeError(f"the custom channel function failed ({response['FunctionError']})")
-        return response.get("ResponseMetadata", {}).get("RequestId", "")
+        request_id = response.get("ResponseMetadata", {}).get("RequestId", "")
+        return Delivery(request_id, _json(response["Payload"].read() if response.get("Payload") else b""))
 
-    def _post(self, url: str, payload: Mapping[str, Any], delivery_id: str) -> str:
+    def _post(self, url: str, payload: Mapping[str, Any], delivery_id: str) -> Delivery:
         parts = urlsplit(url)
         local = self.allow_local_http and parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
         if parts.scheme != "https" and not local:
@@ -99,7 +102,7 @@ class CustomDelivery:
         )
         try:
             with self.opener(request, timeout=TIMEOUT_SECONDS) as response:
-                response.read()
+                answer = _json(response.read())
         except urllib.error.HTTPError as exc:
             if exc.code == 429 or exc.code >= 500:
                 raise ThrottledError(f"webhook answered {exc.code}") from exc
@@ -108,4 +111,12 @@ class CustomDelivery:
             if isinstance(exc.reason, ConnectionRefusedError):  # nothing was received
                 raise ThrottledError(f"webhook unreachable: {exc.reason}") from exc
             raise
-        return delivery_id
+        return Delivery(delivery_id, answer)
+
+
+def _json(body: bytes) -> Any:
+    """The answer's JSON; None for an empty or unreadable one (the batch was still handed over)."""
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None

@@ -6,12 +6,12 @@ whether the call went out, so it marks the send UNCERTAIN and reports it instead
 message (a policy may resend transactional messages, such as one-time passwords, instead).
 
 A throttled or transiently failed call, or a failure before the call (NotSentError), gives its
-claim back, so the next delivery of the message
-sends it."""
+claim back, so the next delivery of the message sends it. A custom channel that answers nothing
+about an endpoint has it HANDED_OVER: settled (never handed over twice), but not known to be sent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -26,6 +26,10 @@ class Status(StrEnum):
     SENT = "SENT"
     REFUSED = "REFUSED"
     UNCERTAIN = "UNCERTAIN"
+    HANDED_OVER = "HANDED_OVER"  # a custom channel took it and said nothing about it
+
+
+SETTLED = frozenset({Status.SENT, Status.REFUSED, Status.UNCERTAIN, Status.HANDED_OVER})
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ def claim(
         if not ledger.claim(key, attempt, now):
             raise StillSending(f"send {key} is being claimed by another delivery")
         return None
-    if record.status in (Status.SENT, Status.REFUSED, Status.UNCERTAIN):
+    if record.status in SETTLED:
         return Outcome(record.status, record.message_id, record.reason, duplicate=True)
     if now - record.claimed_at < lease_seconds:
         raise StillSending(f"send {key} is in flight (attempt {record.attempt})")
@@ -129,3 +133,40 @@ def settle(ledger: Ledger, keys: list[str], attempt: str, send: Callable[[], str
     for key in keys:
         ledger.finish(key, attempt, Status.SENT, message_id, None)
     return {key: Outcome(Status.SENT, message_id) for key in keys}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a channel said about one send of a batch: a settled status (SENT, REFUSED, UNCERTAIN,
+    HANDED_OVER), or None when it asks for the send again later (the claim is given back)."""
+
+    status: Status | None
+    message_id: str | None = None
+    reason: str | None = None
+
+
+def settle_each(
+    ledger: Ledger, keys: list[str], attempt: str, send: Callable[[], Mapping[str, Answer]]
+) -> dict[str, Outcome | None]:
+    """Makes one call for a batch `attempt` has claimed and records each send's own answer: None
+    for a send whose claim was given back (the channel asked for it again)."""
+    try:
+        answers = send()
+    except NotSentError:
+        for key in keys:
+            ledger.release(key, attempt)
+        raise
+    except DeliveryRefusedError as exc:
+        for key in keys:
+            ledger.finish(key, attempt, Status.REFUSED, None, exc.code)
+        return {key: Outcome(Status.REFUSED, reason=exc.code) for key in keys}
+    outcomes: dict[str, Outcome | None] = {}
+    for key in keys:
+        answer = answers[key]
+        if answer.status is None:
+            ledger.release(key, attempt)
+            outcomes[key] = None
+        else:
+            ledger.finish(key, attempt, answer.status, answer.message_id, answer.reason)
+            outcomes[key] = Outcome(answer.status, answer.message_id, answer.reason)
+    return outcomes

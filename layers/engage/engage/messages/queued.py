@@ -22,6 +22,7 @@ METRIC = {
     Status.SENT: "MessagesSent",
     Status.REFUSED: "MessagesRefused",
     Status.UNCERTAIN: "MessagesUncertain",
+    Status.HANDED_OVER: "MessagesHandedOver",
 }
 
 

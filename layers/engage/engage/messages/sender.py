@@ -40,9 +40,10 @@ from engage.errors import (
 )
 from engage.messages import archive, unsubscribe
 from engage.messages.compose import Content, TemplateReader, compose
+from engage.messages.custom_answers import Delivery, read_answers
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
 from engage.messages.governor import Governor, campaign_bucket
-from engage.messages.ledger import Ledger, Outcome, Status, claim, deliver, settle
+from engage.messages.ledger import Answer, Ledger, Outcome, Status, claim, deliver, settle_each
 from engage.messages.mime import build_email
 from engage.messages.request import SendRequest
 from engage.retry import Backoff
@@ -119,7 +120,7 @@ class PushChannel(Protocol):
 
 
 class CustomChannel(Protocol):
-    def deliver(self, uri: str, payload: Mapping[str, Any], delivery_id: str) -> str: ...
+    def deliver(self, uri: str, payload: Mapping[str, Any], delivery_id: str) -> Delivery: ...
 
 
 class ArchiveStore(Protocol):
@@ -258,7 +259,7 @@ class Sender:
         # The same batch delivered again carries the same id, so a receiver can drop the repeat.
         delivery_id = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:32]
 
-        def call() -> str:
+        def call() -> dict[str, Answer]:
             if self.custom is None:
                 raise DeliveryRefusedError("NO_CUSTOM_CHANNEL", "custom delivery is not configured")
             try:
@@ -287,22 +288,26 @@ class Sender:
                 _discard(self.archive_store, written, failure)
                 raise failure from exc
             try:
-                return self.custom.deliver(first.message["DeliveryUri"], payload, delivery_id)
+                delivery = self.custom.deliver(first.message["DeliveryUri"], payload, delivery_id)
             except (ThrottledError, DeliveryRefusedError) as exc:
                 _discard(self.archive_store, [message.key for message in kept], exc)
                 raise
+            answers = read_answers(delivery.answer, list(payload["Endpoints"]), delivery.delivery_id)
+            return {c.request.key: answers[c.endpoint["Id"]] for c in claimed}
 
         try:
-            outcomes = settle(self.ledger, keys, attempt, call)
+            outcomes = settle_each(self.ledger, keys, attempt, call)
         except Exception as exc:  # noqa: BLE001 - these requests come back from the queue
             failed = [SendResult(c.request, error=exc, address=c.endpoint.get("Address")) for c in claimed]
             return results + failed
         for index, c in enumerate(claimed):
-            outcome = outcomes[c.request.key]
-            archived = kept[index].key if outcome.status == Status.SENT else None
-            results.append(
-                SendResult(c.request, outcome, address=c.endpoint.get("Address"), archive_key=archived)
-            )
+            outcome, address = outcomes[c.request.key], c.endpoint.get("Address")
+            if outcome is None:  # the channel asked for it again: it comes back from the queue
+                again = ThrottledError(f"the custom channel asked for endpoint {c.endpoint['Id']} again")
+                results.append(SendResult(c.request, error=again, address=address))
+                continue
+            archived = kept[index].key if outcome.status in (Status.SENT, Status.HANDED_OVER) else None
+            results.append(SendResult(c.request, outcome, address=address, archive_key=archived))
         return results
 
     def _check(self, request: SendRequest) -> _Prepared | SendResult:
@@ -648,6 +653,8 @@ def event_type(result: SendResult) -> str:
         return SENT_EVENT[channel]
     if outcome.status == Status.UNCERTAIN:
         return f"{EVENT_PREFIX[channel]}.uncertain"
+    if outcome.status == Status.HANDED_OVER:
+        return f"{EVENT_PREFIX[channel]}.handed_over"
     return f"{EVENT_PREFIX[channel]}.skipped" if result.skipped else REFUSED_EVENT[channel]
 
 
@@ -723,7 +730,9 @@ def campaign_event_for(result: SendResult, now: float) -> engage_events.Event:
     it was not sent)."""
     request, outcome = result.request, result.outcome
     assert outcome is not None
-    status = "SUCCESS" if outcome.status == Status.SENT else (outcome.reason or outcome.status.value)
+    # Pinpoint reported every custom delivery it made as SUCCESS: a handed-over send is reported so.
+    delivered = outcome.status in (Status.SENT, Status.HANDED_OVER)
+    status = "SUCCESS" if delivered else (outcome.reason or outcome.status.value)
     attributes = {
         **_tags(request),
         "campaign_activity_id": request.activity_id,

@@ -334,6 +334,63 @@ def test_send_messages_queues_eligible_recipients_and_answers_the_others_at_once
     assert text["request"]["MessageBody"] == "Code 4711" and text["request"]["MessageType"] == "TRANSACTIONAL"
 
 
+@pytest.mark.xfail(
+    strict=True, reason="issue 26 item 2: SendMessages answers SUCCESSFUL before anything is sent"
+)
+def test_send_messages_answers_what_the_channel_did_with_the_id_its_events_carry(sending, pinpoint):
+    from tests.support.streams import stream_records
+
+    sending.endpoint("direct-1")
+    request = {
+        "Addresses": {
+            "walk-in@example.org": {"ChannelType": "EMAIL"},
+            "+12065550144": {"ChannelType": "SMS"},  # the request has no SMS message for it
+        },
+        "Endpoints": {"direct-1": {}},
+        "MessageConfiguration": {
+            "EmailMessage": {
+                "FromAddress": f"Shop <{FROM}>",  # a display name, as Pinpoint and SES accept it
+                "SimpleEmail": {"Subject": {"Data": "Receipt"}, "TextPart": {"Data": "Thanks"}},
+            }
+        },
+    }
+    response = pinpoint.send_messages(ApplicationId=sending.app, MessageRequest=request)["MessageResponse"]
+    endpoint, address = response["EndpointResult"]["direct-1"], response["Result"]["walk-in@example.org"]
+    for answer in (endpoint, address):
+        assert (answer["DeliveryStatus"], answer["StatusCode"]) == ("SUCCESSFUL", 200)
+        assert answer["StatusMessage"] == f"MessageId: {answer['MessageId']}"
+    sms = response["Result"]["+12065550144"]
+    assert (sms["DeliveryStatus"], sms["StatusCode"]) == ("PERMANENT_FAILURE", 400)
+    assert "SMSMessage" in sms["StatusMessage"]
+    # Sent before the answer: the outbox has it, from the display name, under the id answered.
+    (email,) = sending.emails_to("direct-1@example.org")
+    raw = raw_of(email)
+    assert b"From: Shop <news@example.com>" in raw
+    assert email["response"]["MessageId"] == endpoint["MessageId"]
+    key = f"{sending.app}#{response['RequestId']}#-#direct-1"
+    ledger = sending.stack.client("dynamodb").get_item(
+        TableName=sending.outputs["SendsTableName"], Key={"pk": {"S": key}}, ConsistentRead=True
+    )["Item"]
+    assert (ledger["status"]["S"], ledger["message_id"]["S"]) == ("SENT", endpoint["MessageId"])
+    sent = [
+        r
+        for r in stream_records(sending.stack.client("kinesis"), sending.outputs["EventStreamName"])
+        if r["application"]["app_id"] == sending.app and r["event_type"] == "_email.send"
+    ]
+    assert {r["attributes"]["message_id"] for r in sent} == {endpoint["MessageId"], address["MessageId"]}
+
+    missing = {
+        "Endpoints": {"direct-1": {}},
+        "TemplateConfiguration": {"EmailTemplate": {"Name": f"no-such-{uuid.uuid4().hex[:6]}"}},
+        "MessageConfiguration": {"EmailMessage": {"FromAddress": FROM}},
+    }
+    answer = pinpoint.send_messages(ApplicationId=sending.app, MessageRequest=missing)["MessageResponse"]
+    refused = answer["EndpointResult"]["direct-1"]
+    assert (refused["DeliveryStatus"], refused["StatusCode"]) == ("PERMANENT_FAILURE", 400)
+    assert "no-such-" in refused["StatusMessage"] and "MessageId" not in refused
+    assert len(sending.emails_to("direct-1@example.org")) == 1
+
+
 def test_send_users_messages_reaches_every_endpoint_of_the_user(sending, pinpoint):
     sending.endpoint("u-mail", User={"UserId": "user-7", "UserAttributes": {"FirstName": ["Bo"]}})
     sending.endpoint("u-sms", "SMS", "+12065550155", User={"UserId": "user-7"})

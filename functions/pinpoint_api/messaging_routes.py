@@ -1,6 +1,6 @@
-"""Pinpoint's messaging operations: SendMessages and SendUsersMessages (transactional sends through
-the send queue) and the message templates (create, get, update, delete, versions, active version,
-list), at botocore's URIs."""
+"""Pinpoint's messaging operations: SendMessages and SendUsersMessages (direct sends, made by the
+direct send function before the call answers) and the message templates (create, get, update,
+delete, versions, active version, list), at botocore's URIs."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -23,13 +23,13 @@ REQUEST_KEYS = {
 
 @router.post(f"{APPS}/messages")
 def send_messages(app_id: str) -> Response:
-    return json_response(200, services.direct_sends.send_messages(path_id(app_id), json_body(router)))
+    return json_response(200, services.direct_send_function.send_messages(path_id(app_id), json_body(router)))
 
 
 @router.post(f"{APPS}/users-messages")
 def send_users_messages(app_id: str) -> Response:
     request = json_body(router)
-    return json_response(200, services.direct_sends.send_users_messages(path_id(app_id), request))
+    return json_response(200, services.direct_send_function.send_users_messages(path_id(app_id), request))
 
 
 # --- templates ---------------------------------------------------------------------------------

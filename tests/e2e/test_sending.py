@@ -282,7 +282,7 @@ def test_templates_are_created_versioned_activated_and_listed_through_the_pinpoi
         pinpoint.get_email_template(TemplateName=name)
 
 
-def test_send_messages_queues_eligible_recipients_and_answers_the_others_at_once(sending, pinpoint):
+def test_send_messages_sends_to_eligible_recipients_and_answers_the_others(sending, pinpoint):
     sending.endpoint("api-1")
     sending.endpoint("api-out", OptOut="ALL")
     name = f"otp-{uuid.uuid4().hex[:6]}"
@@ -334,9 +334,6 @@ def test_send_messages_queues_eligible_recipients_and_answers_the_others_at_once
     assert text["request"]["MessageBody"] == "Code 4711" and text["request"]["MessageType"] == "TRANSACTIONAL"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 26 item 2: SendMessages answers SUCCESSFUL before anything is sent"
-)
 def test_send_messages_answers_what_the_channel_did_with_the_id_its_events_carry(sending, pinpoint):
     from tests.support.streams import stream_records
 
@@ -465,7 +462,8 @@ def test_erasure_leaves_no_trace_but_the_hash(sending, tmp_path):
 
 
 def test_the_sample_events_drive_the_sending_functions(sending):
-    """events/sender, events/unsubscribe, events/erasure and events/pinpoint_api/send_messages.json:
+    """events/sender, events/unsubscribe, events/erasure, events/direct_send and
+    events/pinpoint_api/send_messages.json:
     what `sam local invoke` sends, through the deployed functions."""
     from engage.adapters.secrets import parse_keys
     from engage.messages import unsubscribe
@@ -520,6 +518,24 @@ def test_the_sample_events_drive_the_sending_functions(sending):
         stack="engage",
     )
     assert json.loads(sent["payload"]["body"])["Result"]["+12065550135"]["DeliveryStatus"] == "SUCCESSFUL"
+    direct = invoke(
+        sending.stack,
+        "Messaging/DirectSendFunction",
+        _sample("direct_send/send_messages.json"),
+        stack="engage",
+    )["payload"]["Response"]
+    assert direct["RequestId"] == "sample-direct-trace"
+    texted = direct["Result"]["+12065550136"]
+    assert texted["StatusMessage"] == f"MessageId: {texted['MessageId']}"
+    # The unsubscribe sample above opted the endpoint out: checked as the message goes out.
+    assert direct["EndpointResult"]["sample-email-endpoint"]["DeliveryStatus"] == "OPT_OUT"
+    refused = invoke(
+        sending.stack,
+        "Messaging/DirectSendFunction",
+        _sample("direct_send/unknown_operation.json"),
+        stack="engage",
+    )["payload"]
+    assert refused["Error"]["Type"] == "BadRequestException" and "Operation" in refused["Error"]["Message"]
 
     erased = invoke(
         sending.stack, "Messaging/ErasureFunction", _sample("erasure/erase_user.json"), stack="engage"

@@ -55,6 +55,7 @@ class Settings:
     validation_part_size: str = "250"
     default_country: str = "US"
     export_function: str = ""
+    direct_send_function: str = ""
     templates_table: str = ""
     campaigns_table: str = ""
     campaign_part_size: str = "1000"
@@ -121,6 +122,7 @@ class Settings:
         "validation_part_size": "VALIDATION_PART_SIZE",
         "default_country": "DEFAULT_COUNTRY",
         "export_function": "EXPORT_FUNCTION",
+        "direct_send_function": "DIRECT_SEND_FUNCTION",
         "templates_table": "TEMPLATES_TABLE",
         "campaigns_table": "CAMPAIGNS_TABLE",
         "campaign_part_size": "CAMPAIGN_PART_SIZE",

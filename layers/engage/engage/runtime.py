@@ -21,6 +21,7 @@ from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
+from engage.adapters.direct_lambda import DIRECT_SEND_WAIT_SECONDS, LambdaDirectSends
 from engage.adapters.email_ses import SesEmailSender, SesQuota
 from engage.adapters.functions import AsyncStarter, LambdaHookInvoker
 from engage.adapters.jobs_dynamodb import DynamoJobStore
@@ -299,9 +300,13 @@ class Services:
 
     @cached_property
     def direct_sends(self) -> DirectSends:
-        return DirectSends(
-            self.contacts, self.consent, self.suppression, self.send_queue, self.address_pseudonym
-        )
+        return DirectSends(self.contacts, self.consent, self.suppression, self.sender, self.address_pseudonym)
+
+    @cached_property
+    def direct_send_function(self) -> LambdaDirectSends:
+        # One attempt: a retried invocation could send again. It answers within its 20 s timeout.
+        client = self.factory.client("lambda", max_attempts=1, read_timeout=DIRECT_SEND_WAIT_SECONDS)
+        return LambdaDirectSends(client, self.settings.require("direct_send_function"))
 
     def address_pseudonym(self, app_id: str, channel: str, address: str) -> str:
         key = self.erasure_key()

@@ -1,12 +1,16 @@
 """Pinpoint's direct sends, SendMessages (to addresses and endpoints) and SendUsersMessages (to every
-endpoint of some users), as send requests for the send queue: transactional, through the same
-sender, ledger, governor and archive as campaigns.
+endpoint of some users): transactional, sent before the call answers, through the same sender,
+ledger, governor, archive and events as campaigns (which keep the send queue).
 
-Each recipient's answer is Pinpoint's: an eligible recipient is queued (DeliveryStatus SUCCESSFUL,
-StatusCode 202, the queue message's id as MessageId; the sender's events say what happened next);
-an opted-out one is answered OPT_OUT and a suppressed, inactive or unknown one PERMANENT_FAILURE,
-with the reason, and nothing is queued for them. A `TraceId` is the request's id: a call retried
-with the same TraceId sends nothing twice.
+Each recipient's answer is Pinpoint's: SUCCESSFUL (StatusCode 200, `StatusMessage: "MessageId:
+<id>"`) only when SES, End User Messaging or the push API accepted the message, the MessageId being
+the one the ledger and the message's events carry; THROTTLED when the channel's rate has no room
+within a few seconds (send again later); OPT_OUT for an opted-out recipient; PERMANENT_FAILURE with
+the reason for a message that can't be sent (suppressed, inactive or unknown recipient, no message
+for its channel, a missing template, a refused message); TEMPORARY_FAILURE when the attempt failed
+before the channel took it; UNKNOWN_FAILURE when it may have gone out and nobody knows (it is not
+sent again). A `TraceId` is the request's id: a call retried with the same TraceId sends nothing
+twice and is answered what the first call did.
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from engage.errors import LimitExceededError, NotFoundError, ValidationError
+from engage import clock
+from engage.errors import LimitExceededError, NotFoundError, ThrottledError, ValidationError
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
+from engage.messages.ledger import Status
 from engage.messages.request import SendRequest
+from engage.messages.sender import SendResult
 
 MAX_RECIPIENTS = 100  # Pinpoint: addresses and endpoints per SendMessages, users per SendUsersMessages
+WAIT_SECONDS = 5.0  # how long a direct send waits for the rate's room before it answers THROTTLED
 MAX_USER_ENDPOINTS = 15
 TEMPLATE_KEYS = {"EMAIL": "EmailTemplate", "SMS": "SMSTemplate", "VOICE": "VoiceTemplate"}
 MESSAGE_KEYS = {"EMAIL": "EmailMessage", "SMS": "SMSMessage", "VOICE": "VoiceMessage"}
@@ -31,9 +39,9 @@ class EndpointLookup(Protocol):
     def get_user_endpoints(self, app_id: str, user: str) -> list[Mapping[str, Any]]: ...
 
 
-class Queue(Protocol):
-    def enqueue(self, bodies: Sequence[str]) -> list[str | None]:
-        """Queue message ids, in order (None where a message could not be queued)."""
+class SendNow(Protocol):
+    def send_batch(self, requests: Sequence[SendRequest], deadline: float) -> list[SendResult]:
+        """Each request's result (in any order): settled, or failed with the reason."""
         ...
 
 
@@ -51,9 +59,11 @@ class DirectSends:
     endpoints: EndpointLookup
     consent: ConsentReader
     suppressions: SuppressionReader
-    queue: Queue
+    sender: SendNow
     pseudonym: Callable[[str, str, str], str]  # (application, channel, address): address_recipient
     new_id: Callable[[], str] = lambda: uuid.uuid4().hex
+    clock: Callable[[], float] = clock.time
+    wait_seconds: float = WAIT_SECONDS
 
     def send_messages(self, app_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """SendMessages: the MessageResponse."""
@@ -70,6 +80,9 @@ class DirectSends:
         for address, config in addresses.items():
             config = _mapping(config, f"Addresses.{address}")
             channel = _channel(config.get("ChannelType"), f"Addresses.{address}.ChannelType")
+            if not _wanted(request, channel):  # as for an endpoint of that channel
+                planned.append((("address", address), Planned(None, _missing(channel))))
+                continue
             send = self._request(app_id, request_id, request, channel, config, address=address)
             planned.append(
                 (("address", address), self._checked(send, {"Address": address, "ChannelType": channel}))
@@ -81,7 +94,7 @@ class DirectSends:
                     self._for_endpoint(app_id, request_id, request, endpoint_id, config),
                 )
             )
-        results = self._queue(planned)
+        results = self._send(planned)
         response: dict[str, Any] = {"ApplicationId": app_id, "RequestId": request_id}
         address_results = {key[1]: r for key, r in results.items() if key[0] == "address"}
         endpoint_results = {key[1]: r for key, r in results.items() if key[0] == "endpoint"}
@@ -109,7 +122,7 @@ class DirectSends:
                             self._for_endpoint(app_id, request_id, request, endpoint["Id"], config, endpoint),
                         )
                     )
-        results = self._queue(planned)
+        results = self._send(planned)
         by_user: dict[str, dict[str, Any]] = {user: {} for user in users}
         for (user, endpoint_id), result in results.items():
             by_user[user][endpoint_id] = result
@@ -139,8 +152,7 @@ class DirectSends:
                 None, _answer("PERMANENT_FAILURE", 400, f"{channel} endpoints are not sent to here")
             )
         if not _wanted(request, channel):
-            missing = f"the request has no {MESSAGE_KEYS[channel]} or template for it"
-            return Planned(None, _answer("PERMANENT_FAILURE", 400, missing), endpoint.get("Address"))
+            return Planned(None, _missing(channel), endpoint.get("Address"))
         send = self._request(app_id, request_id, request, channel, config, endpoint_id=endpoint_id)
         return self._checked(send, endpoint)
 
@@ -197,21 +209,14 @@ class DirectSends:
         status = "OPT_OUT" if skip.reason == "OPTED_OUT" else "PERMANENT_FAILURE"
         return Planned(None, _answer(status, 400, f"{skip.reason}: {skip.detail}"), address)
 
-    def _queue(self, planned: list[tuple[tuple[str, str], Planned]]) -> dict[tuple[str, str], dict[str, Any]]:
-        """Queues what may be sent; every recipient's answer, keyed as planned."""
-        sends = [(key, item) for key, item in planned if item.send is not None]
-        queued = self.queue.enqueue([item.send.to_body() for _key, item in sends]) if sends else []
-        message_ids = {key: message_id for (key, _item), message_id in zip(sends, queued, strict=True)}
+    def _send(self, planned: list[tuple[tuple[str, str], Planned]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Sends what may be sent, now; every recipient's answer, keyed as planned."""
+        sends = [item.send for _key, item in planned if item.send is not None]
+        deadline = self.clock() + self.wait_seconds
+        settled = {id(r.request): r for r in self.sender.send_batch(sends, deadline)} if sends else {}
         results: dict[tuple[str, str], dict[str, Any]] = {}
         for key, item in planned:
-            if item.send is None:
-                answer = dict(item.answer or {})
-            elif message_ids[key]:
-                answer = {**_answer("SUCCESSFUL", 202, "Queued for sending"), "MessageId": message_ids[key]}
-            else:
-                answer = _answer(
-                    "TEMPORARY_FAILURE", 503, "the send queue did not take the message; send it again"
-                )
+            answer = dict(item.answer or {}) if item.send is None else answer_of(settled[id(item.send)])
             if item.address is not None:
                 answer["Address"] = item.address
             results[key] = answer
@@ -251,6 +256,34 @@ def _wanted(request: Mapping[str, Any], channel: str) -> bool:
     return bool(
         configuration.get(MESSAGE_KEYS[channel]) or (templates.get(TEMPLATE_KEYS[channel]) or {}).get("Name")
     )
+
+
+def answer_of(result: SendResult) -> dict[str, Any]:
+    """Pinpoint's MessageResult for what the sender did with one recipient."""
+    outcome = result.outcome
+    if outcome is None:
+        if isinstance(result.error, ThrottledError):
+            return _answer(
+                "THROTTLED", 429, f"the channel's rate is used up; send again later ({result.error})"
+            )
+        return _answer("TEMPORARY_FAILURE", 500, f"not sent; send again ({type(result.error).__name__})")
+    if outcome.status == Status.SENT:
+        return {
+            **_answer("SUCCESSFUL", 200, f"MessageId: {outcome.message_id}"),
+            "MessageId": outcome.message_id,
+        }
+    if outcome.status == Status.REFUSED:
+        status = "OPT_OUT" if outcome.reason == "OPTED_OUT" else "PERMANENT_FAILURE"
+        return _answer(status, 400, outcome.detail or outcome.reason or "refused")
+    return _answer(
+        "UNKNOWN_FAILURE",
+        500,
+        f"{outcome.reason or outcome.status.value}: it may have been sent; not sent again",
+    )
+
+
+def _missing(channel: str) -> dict[str, Any]:
+    return _answer("PERMANENT_FAILURE", 400, f"the request has no {MESSAGE_KEYS[channel]} or template for it")
 
 
 def _answer(status: str, code: int, message: str) -> dict[str, Any]:

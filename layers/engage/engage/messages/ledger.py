@@ -69,6 +69,7 @@ class Outcome:
     message_id: str | None = None
     reason: str | None = None
     duplicate: bool = False  # an earlier delivery had already settled this send
+    detail: str | None = None  # why, in the channel's words (not kept in the ledger)
 
 
 def claim(
@@ -129,7 +130,7 @@ def settle(ledger: Ledger, keys: list[str], attempt: str, send: Callable[[], str
     except DeliveryRefusedError as exc:
         for key in keys:
             ledger.finish(key, attempt, Status.REFUSED, None, exc.code)
-        return {key: Outcome(Status.REFUSED, reason=exc.code) for key in keys}
+        return {key: Outcome(Status.REFUSED, reason=exc.code, detail=str(exc)) for key in keys}
     for key in keys:
         ledger.finish(key, attempt, Status.SENT, message_id, None)
     return {key: Outcome(Status.SENT, message_id) for key in keys}

@@ -56,7 +56,7 @@ def raise_failure(results: dict[str, SendResult]) -> Any:
 
 
 def _count(result: SendResult) -> None:
-    if result.outcome is None:
+    if result.error is not None:  # counted when the redelivery settles it
         metrics.add_metric(name="SendsFailed", unit="Count", value=1)
         logger.warning(
             "send request failed; it comes back from the queue",

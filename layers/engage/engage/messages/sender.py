@@ -23,8 +23,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from email.utils import formataddr, parseaddr
 from typing import Any, Protocol
 
 from engage import clock
@@ -489,9 +490,13 @@ class Sender:
         sent_at = datetime.fromtimestamp(self.clock(), UTC)
         own_id = uuid.uuid4().hex
         if request.channel == "EMAIL":
-            sender = content.options.get("FromAddress") or self.policy.from_address
+            # "Shop <shop@example.com>" as Pinpoint and SES take it: the name, and the address SES checks.
+            display_name, sender = parseaddr(
+                content.options.get("FromAddress") or self.policy.from_address or ""
+            )
             if not sender or "@" not in sender:
                 raise DeliveryRefusedError("NO_FROM_ADDRESS", "no FromAddress in the message or the settings")
+            sender_name = content.options.get("FromName") or display_name or None
             raw = build_email(
                 sender,
                 endpoint["Address"],
@@ -500,11 +505,12 @@ class Sender:
                 text=content.part("TextPart"),
                 headers=self._unsubscribe_headers(request),
                 sent_at=sent_at,
-                sender_name=content.options.get("FromName"),
+                sender_name=sender_name,
                 message_id=f"<{own_id}@{sender.rsplit('@', 1)[1]}>",
             )
             kept = archive.email(request.app_id, request.recipient_id, sent_at, own_id, raw)
-            item.headers = {"from": sender, "subject": content.parts["Subject"]}
+            from_header = formataddr((sender_name, sender)) if sender_name else sender
+            item.headers = {"from": from_header, "subject": content.parts["Subject"]}
             return lambda: self._archived(
                 item, kept, lambda: self.email.send(raw, sender, endpoint["Address"], _tags(request))
             )
@@ -631,8 +637,8 @@ class Sender:
 
     def _report(self, results: list[SendResult]) -> list[SendResult]:
         """Emits one event per settled send, and a campaign's send also its `_campaign.send`; if the
-        stream fails, every request in the batch comes back (a redelivery reports them again under
-        the same event ids)."""
+        stream fails, every settled result carries the error too, so the queue delivers its request
+        again (the ledger answers it, and it is reported again under the same event ids)."""
         settled = [r for r in results if r.outcome is not None]
         now = self.clock()
         events = [event_for(r, now) for r in settled]
@@ -641,8 +647,8 @@ class Sender:
         ]
         try:
             engage_events.emit(events, self.events, backoff=self.backoff)
-        except EngageError as exc:
-            return [SendResult(r.request, error=exc) if r.outcome is not None else r for r in results]
+        except EngageError as exc:  # the outcome stays: a direct send answers it; the queue resends
+            return [replace(r, error=exc) if r.outcome is not None else r for r in results]
         return results
 
 

@@ -361,20 +361,33 @@ def test_an_export_job_fails_when_vdm_is_not_enabled_and_can_be_cancelled_before
 
 
 def test_the_account_send_rate_is_enforced(local_stack):
+    from concurrent.futures import ThreadPoolExecutor
+
     ses = local_clients(local_stack.endpoint_url, local_stack.region, max_attempts=1).client("sesv2")
-    outcomes = []
-    for _ in range(20):
+    sender = f"bulk-{uuid.uuid4().hex[:6]}@example.com"
+
+    def send(_n):
         try:
             ses.send_email(
-                FromEmailAddress="bulk@example.com",
+                FromEmailAddress=sender,
                 Destination={"ToAddresses": ["a@example.com"]},
                 Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
             )
-            outcomes.append("sent")
+            return "sent"
         except ClientError as exc:
-            outcomes.append(exc.response["Error"]["Code"])
-    assert outcomes.count("sent") <= 14
+            return exc.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(max_workers=30) as pool:  # at once: a slow machine can't spread them out
+        outcomes = list(pool.map(send, range(30)))
     assert "TooManyRequestsException" in outcomes
+    # However the calls spread over time, no second held more than MaxSendRate (14) accepted sends.
+    accepted = sorted(
+        datetime.fromisoformat(e["time"]).timestamp()
+        for e in local_stack.emulated.outbox.entries("sesv2", "SendEmail")
+        if e["request"].get("FromEmailAddress") == sender and "response" in e
+    )
+    assert len(accepted) == outcomes.count("sent")
+    assert max(sum(1 for t in accepted if start <= t < start + 1) for start in accepted) <= 14
 
 
 # --- the outbox and fault injection --------------------------------------------------------------

@@ -72,6 +72,8 @@ class SesState:
         self.send_quota = {"Max24HourSend": 50000.0, "MaxSendRate": 14.0}
         self.suppressed_reasons = ["BOUNCE", "COMPLAINT"]
         self.vdm_enabled = False
+        self.sending_enabled = True
+        self.paused_sets: set[str] = set()  # configuration sets whose sending is paused
         self.sent: collections.deque[tuple[float, int]] = collections.deque()  # (time, recipients)
         self.suppressed: dict[str, dict[str, Any]] = {}
         self.destinations: dict[str, dict[str, dict[str, Any]]] = {}
@@ -91,7 +93,7 @@ class SesState:
                 "DedicatedIpAutoWarmupEnabled": False,
                 "EnforcementStatus": "HEALTHY",
                 "ProductionAccessEnabled": True,
-                "SendingEnabled": True,
+                "SendingEnabled": self.sending_enabled,
                 "SendQuota": {**self.send_quota, "SentLast24Hours": float(self._sent_last(86400))},
                 "SuppressionAttributes": {"SuppressedReasons": list(self.suppressed_reasons)},
                 "VdmAttributes": {"VdmEnabled": "ENABLED" if self.vdm_enabled else "DISABLED"},
@@ -99,6 +101,10 @@ class SesState:
 
     def put_account_suppression_attributes(self, params: dict[str, Any]) -> dict[str, Any]:
         self.suppressed_reasons = list(params.get("SuppressedReasons", []))
+        return {}
+
+    def put_account_sending_attributes(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.sending_enabled = bool(params.get("SendingEnabled", True))
         return {}
 
     def put_account_vdm_attributes(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +151,16 @@ class SesState:
                 if not reasons or e["Reason"] in reasons
             ]
         }
+
+    def put_configuration_set_sending_options(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["ConfigurationSetName"]
+        self._configuration_set(name)
+        with self.lock:
+            if params.get("SendingEnabled", True):
+                self.paused_sets.discard(name)
+            else:
+                self.paused_sets.add(name)
+        return {}
 
     # --- configuration-set event destinations --------------------------------------------------
     def _configuration_set(self, name: str) -> None:
@@ -200,6 +216,13 @@ class SesState:
             raise ApiError("BadRequestException", "The message has no recipients")
         if params.get("ConfigurationSetName"):
             self._configuration_set(params["ConfigurationSetName"])
+        paused_set = params.get("ConfigurationSetName") in self.paused_sets
+        if not self.sending_enabled or paused_set:  # botocore's sesv2 model: SendingPausedException
+            raise ApiError(
+                "SendingPausedException",
+                "The message can't be sent because the account's ability to send email is currently paused.",
+                400,
+            )
         with self.lock:
             if self._sent_last(1) + len(recipients) > self.send_quota["MaxSendRate"]:
                 raise ApiError("TooManyRequestsException", "Maximum sending rate exceeded.", 429)
@@ -661,6 +684,8 @@ def ses_emulator(state: SesState) -> Emulator:
     names = [
         "GetAccount",
         "PutAccountSuppressionAttributes",
+        "PutAccountSendingAttributes",
+        "PutConfigurationSetSendingOptions",
         "PutAccountVdmAttributes",
         "PutSuppressedDestination",
         "GetSuppressedDestination",

@@ -1,7 +1,8 @@
 """The send queue's consumer: a batch of send requests settled by the sender (eligibility, the
 ledger, the governor, the channels, the archive, the events), answered as a partial batch response:
-only requests that failed (malformed, throttled past the time left, interrupted) come back, and a
-request that keeps failing reaches the DLQ after the queue's maxReceiveCount."""
+only requests that failed (malformed, interrupted) come back, and a request that keeps failing
+reaches the DLQ after the queue's maxReceiveCount; one held back by the rate or a paused channel is
+put back on the queue as a new, delayed message."""
 
 from typing import Any
 
@@ -20,7 +21,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     sender = services.sender
     sender.policy = services.send_policy()  # signing keys rotate; Powertools caches the secret
-    results = send_records([SQSRecord(r) for r in event["Records"]], sender, context)
+    # A held send goes back on the queue, delayed, instead of failing (engage.messages.queued).
+    results = send_records([SQSRecord(r) for r in event["Records"]], sender, context, services.send_holding)
     return process_partial_response(
         event=event, record_handler=raise_failure(results), processor=processor, context=context
     )

@@ -226,6 +226,39 @@ def test_throttled_sends_all_go_out_once_within_the_rate(sending, faults):
     assert time.monotonic() - started >= (count - rate) / rate * 0.9
 
 
+def test_a_send_while_ses_sending_is_paused_waits_on_the_queue_instead_of_dying(sending):
+    """SES answers SendingPausedException while the stack's configuration set is paused: the send
+    is held as a new, delayed message (no receive spent), nothing is sent or put in the DLQ."""
+    sending.endpoint("paused-1")
+    assert sending.stack.settle(60)
+    sesv2, sqs = sending.stack.client("sesv2"), sending.sqs
+    from engage_local.state import read_state
+
+    sender = read_state(sending.stack.state_dir).physical_id("Messaging/SenderFunction", "engage")
+    configuration_set = sending.stack.client("lambda").get_function_configuration(FunctionName=sender)[
+        "Environment"
+    ]["Variables"]["SES_CONFIGURATION_SET"]
+
+    def counts(url):
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+        return [int(attributes[name]) for name in names]
+
+    sesv2.put_configuration_set_sending_options(ConfigurationSetName=configuration_set, SendingEnabled=False)
+    try:
+        request = sending.request("paused-1", f"c-paused-{uuid.uuid4().hex[:6]}")
+        sending.enqueue(request)
+        assert wait_until(lambda: counts(sending.outputs["SendQueueUrl"])[1] == 1, 60, 0.2)
+        assert sending.ledger(request) is None, "the claim was given back: a later delivery sends it"
+        assert counts(sending.outputs["SendDeadLetterQueueUrl"]) == [0, 0]
+        assert sending.emails_to("paused-1@example.org") == []
+    finally:
+        sesv2.put_configuration_set_sending_options(
+            ConfigurationSetName=configuration_set, SendingEnabled=True
+        )
+        sqs.purge_queue(QueueUrl=sending.outputs["SendQueueUrl"])  # the held send would wait 15 minutes
+
+
 def test_sms_and_voice_are_sent_archived_as_text_and_reported(sending):
     sending.endpoint("sms-1", "SMS", "+12065550188")
     sending.endpoint("voice-1", "VOICE", "+12065550177")

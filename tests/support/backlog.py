@@ -167,6 +167,7 @@ def run(
         backoff=backoff,
         clock=clock,
     )
+    holding = queued.Holding(queue)
     campaign = [
         SendRequest(APP, "c-1", "SMS", {"Body": "Hi"}, endpoint_id=f"ep-{i}", activity_id="run-1")
         for i in range(count)
@@ -187,7 +188,7 @@ def run(
             for start in range(0, len(received), batch_size):
                 batch = received[start : start + batch_size]
                 records = [_record(m) for m in batch]
-                results = queued.send_records(records, sender, Context(clock, ends_at))
+                results = queued.send_records(records, sender, Context(clock, ends_at), holding)
                 for message in batch:
                     if results[message.message_id].error is None:
                         queue.messages.pop(message.message_id, None)

@@ -4,7 +4,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from engage.adapters.email_ses import SesEmailSender, tag_value
-from engage.errors import DeliveryRefusedError, ThrottledError
+from engage.errors import DeliveryRefusedError, HeldError, ThrottledError
 from engage.messages.mime import build_email
 
 RAW = build_email("news@example.com", "ana@example.org", "Hello", text="Hi Ana")
@@ -57,6 +57,16 @@ def test_throttling_is_told_from_refusal_by_error_code(stubbed, code, raised):
     stubber.add_client_error("send_email", service_error_code=code, service_message="no")
     with pytest.raises(raised, match=code):
         sender.send(RAW, "news@example.com", "ana@example.org")
+
+
+def test_paused_sending_holds_the_message_for_later(stubbed):
+    sender, stubber = stubbed
+    stubber.add_client_error(
+        "send_email", service_error_code="SendingPausedException", service_message="paused"
+    )
+    with pytest.raises(HeldError, match="SendingPausedException") as held:
+        sender.send(RAW, "news@example.com", "ana@example.org")
+    assert held.value.paused and held.value.retry_after == 900
 
 
 def test_tag_values_are_made_safe_for_ses():

@@ -56,6 +56,7 @@ class Settings:
     default_country: str = "US"
     export_function: str = ""
     direct_send_function: str = ""
+    send_max_paused_hours: str = "24"
     templates_table: str = ""
     campaigns_table: str = ""
     campaign_part_size: str = "1000"
@@ -123,6 +124,7 @@ class Settings:
         "default_country": "DEFAULT_COUNTRY",
         "export_function": "EXPORT_FUNCTION",
         "direct_send_function": "DIRECT_SEND_FUNCTION",
+        "send_max_paused_hours": "SEND_MAX_PAUSED_HOURS",
         "templates_table": "TEMPLATES_TABLE",
         "campaigns_table": "CAMPAIGNS_TABLE",
         "campaign_part_size": "CAMPAIGN_PART_SIZE",

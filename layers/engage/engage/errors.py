@@ -55,6 +55,18 @@ class ThrottledError(NotSentError):
     pinpoint_type = "TooManyRequestsException"
 
 
+class HeldError(ThrottledError):
+    """Not sent, and not worth trying again for a while: the rate has no room left before the
+    batch's deadline, or the channel paused sending (SES SendingPausedException). `retry_after` is
+    how many seconds to hold it; `paused` when the channel paused, which is held at most a
+    configured time."""
+
+    def __init__(self, message: str, retry_after: float, paused: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.paused = paused
+
+
 class DeliveryRefusedError(EngageError):
     """The channel refused this message for good (a rejected message, an unverified identity, a
     paused account): retrying the same request cannot succeed; `code` is the service's."""

@@ -49,6 +49,7 @@ from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.messages.direct import DirectSends
 from engage.messages.governor import Governor, Limits, identity_rates, named_limits, within
+from engage.messages.queued import Holding
 from engage.messages.request import address_recipient
 from engage.messages.sender import Sender, SendPolicy
 from engage.retry import Backoff
@@ -213,6 +214,11 @@ class Services:
     @cached_property
     def send_queue(self) -> SendQueue:
         return SendQueue(self.factory.client("sqs"), self.settings.require("send_queue_url"))
+
+    @cached_property
+    def send_holding(self) -> Holding:
+        """Where the send queue's consumer puts held sends: back on its own queue, delayed."""
+        return Holding(self.send_queue, float(self.settings.send_max_paused_hours) * 3600)
 
     @cached_property
     def archive(self) -> BucketArchive:

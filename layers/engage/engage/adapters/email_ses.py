@@ -12,11 +12,15 @@ from typing import Any
 from botocore.exceptions import ClientError, ParamValidationError
 
 from engage.adapters.dynamodb import error_code
-from engage.errors import DeliveryRefusedError, ThrottledError
+from engage.errors import DeliveryRefusedError, HeldError, ThrottledError
 from engage.messages.governor import Limits, ses_limits
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
 
 _TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_\-.@]")
+# "The account's ability to send email is currently paused" (botocore's sesv2 model): it resumes
+# when the account or configuration set is re-enabled, so the message waits.
+PAUSED_CODES = frozenset({"SendingPausedException"})
+PAUSED_RETRY_SECONDS = 900.0
 
 
 def tag_value(value: str) -> str:
@@ -48,6 +52,9 @@ class SesEmailSender:
             code = error_code(exc)
             if code in THROTTLING_CODES or code in TRANSIENT_CODES:
                 raise ThrottledError(f"SendEmail: {code}") from exc
+            if code in PAUSED_CODES:  # the account or configuration set is paused: wait, then try again
+                message = exc.response.get("Error", {}).get("Message", "")
+                raise HeldError(f"SendEmail: {code}: {message}", PAUSED_RETRY_SECONDS, paused=True) from exc
             raise DeliveryRefusedError(code, exc.response.get("Error", {}).get("Message", "")) from exc
 
 

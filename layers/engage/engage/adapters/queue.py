@@ -24,6 +24,7 @@ class SendQueue:
         bodies: Sequence[str],
         groups: Sequence[str] | None = None,
         dedup_ids: Sequence[str] | None = None,
+        *,
         delay_seconds: int = 0,
     ) -> list[str | None]:
         """The SQS MessageId of each body, in order; None for one SQS would not take. On a FIFO

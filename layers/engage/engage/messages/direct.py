@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engage import clock
-from engage.errors import LimitExceededError, NotFoundError, ThrottledError, ValidationError
+from engage.errors import HeldError, LimitExceededError, NotFoundError, ThrottledError, ValidationError
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
 from engage.messages.ledger import Status
 from engage.messages.request import SendRequest
@@ -262,6 +262,10 @@ def answer_of(result: SendResult) -> dict[str, Any]:
     """Pinpoint's MessageResult for what the sender did with one recipient."""
     outcome = result.outcome
     if outcome is None:
+        if isinstance(result.error, HeldError) and result.error.paused:
+            return _answer(
+                "TEMPORARY_FAILURE", 503, f"the channel paused sending; send again later ({result.error})"
+            )
         if isinstance(result.error, ThrottledError):
             return _answer(
                 "THROTTLED", 429, f"the channel's rate is used up; send again later ({result.error})"

@@ -93,7 +93,32 @@ class Governor:
         missing = min(wanted, limits.burst) - refill(self.store.read(identity), limits, now)
         return 0.0 if missing <= limits.rate * EARLY_SECONDS else missing / limits.rate
 
+    def reserve(self, identity: str, wanted: int, now: float) -> float | None:
+        """Seconds from `now` until the first of `wanted` held sends should find a token: after every
+        send held before them, at the rate (a line kept beside the bucket), so that held work comes
+        back spread over the time the rate needs for it instead of all at once. The next ones follow
+        at 1/rate apart. None when the daily allowance is spent (nothing to reserve today)."""
+        limits = self.limits(identity)
+        if limits.daily_left is not None and limits.daily_left < 1:
+            return None
+        line = f"{identity}{LINE_SUFFIX}"
+        for attempt in range(MAX_TAKE_ATTEMPTS):
+            held = self.store.read(line)
+            start = max(now, held.tokens if held else now)
+            try:
+                self.store.write(
+                    line,
+                    Bucket(start + wanted / limits.rate, now, (held.version if held else 0) + 1),
+                    held.version if held else None,
+                )
+            except ConflictError:
+                self.backoff.wait(attempt)
+                continue
+            return start - now
+        raise RetriesExhaustedError(f"the line of held sends of {identity} stayed contended")
 
+
+LINE_SUFFIX = "#held"  # the bucket store's record of an identity's held sends: when the line ends
 CAMPAIGN_BUCKETS = "campaign/"
 
 

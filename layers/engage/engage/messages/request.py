@@ -11,7 +11,8 @@ The body of a queue message:
                  "TextPart": ..., "Body": ..., "FromAddress": ..., "MessageType": ..., "VoiceId": ...,
                  "OriginationNumber": ...},
      "Substitutions": {"Offer": ["10%"]},
-     "MessagesPerSecond": 20, "NotAfter": <epoch seconds>}
+     "MessagesPerSecond": 20, "NotAfter": <epoch seconds>,
+     "HeldSince": <epoch seconds>, "HeldUntil": <epoch seconds>}
 
 A campaign's MessagesPerSecond paces its sends; past NotAfter (its MaximumDuration after the run
 started) a message is no longer sent, but settled as skipped.
@@ -71,6 +72,8 @@ class SendRequest:
     recipient: str | None = None  # an ad hoc address's pseudonym (address_recipient)
     max_rate: float | None = None  # the campaign's Limits.MessagesPerSecond
     not_after: float | None = None  # epoch seconds: the campaign's MaximumDuration runs out
+    held_since: float | None = None  # epoch seconds: first held back (no room in the rate, or paused)
+    held_until: float | None = None  # epoch seconds: its place in the rate's line of held sends
 
     def __post_init__(self) -> None:
         if self.address is not None and not (self.recipient and _RECIPIENT.match(self.recipient)):
@@ -108,6 +111,8 @@ class SendRequest:
             "RecipientId": self.recipient,
             "MessagesPerSecond": self.max_rate,
             "NotAfter": self.not_after,
+            "HeldSince": self.held_since,
+            "HeldUntil": self.held_until,
         }
         document.update({k: v for k, v in optional.items() if v})
         return document
@@ -167,6 +172,8 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
         recipient=body.get("RecipientId"),
         max_rate=_positive(body.get("MessagesPerSecond"), "MessagesPerSecond", "a positive number"),
         not_after=_positive(body.get("NotAfter"), "NotAfter", "epoch seconds"),
+        held_since=_positive(body.get("HeldSince"), "HeldSince", "epoch seconds"),
+        held_until=_positive(body.get("HeldUntil"), "HeldUntil", "epoch seconds"),
     )
 
 

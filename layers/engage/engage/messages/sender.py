@@ -34,6 +34,7 @@ from engage.addresses import PUSH_CHANNELS
 from engage.errors import (
     DeliveryRefusedError,
     EngageError,
+    HeldError,
     NotFoundError,
     NotSentError,
     ThrottledError,
@@ -151,6 +152,7 @@ class SendResult:
     address: str | None = None
     archive_key: str | None = None
     headers: Mapping[str, str] | None = None
+    held: bool = False  # put back on the queue, delayed, to be sent later
 
     @property
     def skipped(self) -> bool:
@@ -374,10 +376,8 @@ class Sender:
                 granted, identity = self._take(buckets, len(due))
                 if granted == 0:
                     pause = self._pause(identity, len(due), deadline)
-                    if pause is None:  # no time left, or no allowance today
-                        why = "today's allowance is spent" if self._spent(identity) else "before the deadline"
-                        error = ThrottledError(f"no sending capacity on {identity}: {why}")
-                        done.update({t.index: SendResult(t.item.request, error=error) for t in waiting})
+                    if pause is None:  # no time left, or no allowance today: held for later
+                        done.update(self._held(identity, waiting))
                         waiting = []
                     elif in_flight:  # a call may finish (and want a retry) meanwhile
                         wait(list(in_flight), timeout=pause, return_when=FIRST_COMPLETED)
@@ -407,7 +407,11 @@ class Sender:
         for future in finished:
             attempt = in_flight.pop(future)
             result = future.result()
-            retry = isinstance(result.error, ThrottledError) and result.outcome is None
+            retry = (
+                isinstance(result.error, ThrottledError)
+                and not isinstance(result.error, HeldError)  # paused: not worth trying again now
+                and result.outcome is None
+            )
             if retry and attempt.attempt + 1 < self.backoff.max_attempts and self.clock() < deadline:
                 attempt.due = self.clock() + self.backoff.delay(attempt.attempt)
                 attempt.attempt += 1
@@ -427,8 +431,25 @@ class Sender:
             pause = self.governor.wait_seconds(identity, 1, self.clock())
         return None if self.clock() + pause > deadline else pause
 
-    def _spent(self, identity: str) -> bool:
-        return math.isinf(self.governor.wait_seconds(identity, 1, self.clock()))
+    def _held(self, identity: str, waiting: list[_Try]) -> dict[int, SendResult]:
+        """The waiting sends, held: each with the time its place in the rate's line should come
+        (tomorrow's allowance when today's is spent)."""
+        start = self.governor.reserve(identity, len(waiting), self.clock())
+        rate = self.governor.limits(identity).rate
+        held: dict[int, SendResult] = {}
+        for place, attempt in enumerate(sorted(waiting, key=lambda t: t.index)):
+            if start is None:
+                error = HeldError(f"no sending capacity on {identity}: today's allowance is spent", math.inf)
+            else:
+                after = start + place / rate
+                error = HeldError(f"no sending capacity on {identity} before the deadline", after)
+            held[attempt.index] = SendResult(attempt.item.request, error=error)
+        return held
+
+    def give_up(self, request: SendRequest, reason: str, detail: str) -> SendResult:
+        """Settles a request that will not be sent (REFUSED with `reason`), and reports it."""
+        (result,) = self._report([self._skip(request, {}, reason, detail)])
+        return result
 
     def _take(self, buckets: tuple[str, ...], wanted: int) -> tuple[int, str]:
         """Up to `wanted` tokens from every bucket, and the bucket that limited the take (to wait

@@ -670,3 +670,47 @@ def test_an_archive_copy_that_cannot_be_removed_is_reported(caplog):
     (result,) = sender.send_batch([email()], clock.now + 30)
     assert result.outcome.status == Status.REFUSED and result.archive_key is None
     assert "could not be removed" in caplog.text and f"archive/{APP}/ep-1/" in caplog.text
+
+
+MULTIPART = pytest.mark.xfail(strict=True, reason="issue 26 item 5: the rate counts messages, not parts")
+
+
+@pytest.mark.parametrize(
+    ("body", "parts"),
+    [("Hi", 1), pytest.param("x" * 300, 2, marks=MULTIPART), pytest.param("你好" * 80, 3, marks=MULTIPART)],
+)
+def test_an_sms_identitys_rate_counts_message_parts(body, parts):
+    from engage.messages.governor import within
+    from engage.sms_encoding import encoding
+
+    assert encoding(body).parts == parts
+
+    eps = [endpoint(f"s-{i}", "SMS", f"+1206555{i:04d}") for i in range(20)]
+    sender, clock = make(eps, limits=within(10), send_concurrency=1)
+    requests = [
+        SendRequest(APP, "c-parts", "SMS", {"Body": body}, endpoint_id=f"s-{i}", transactional=True)
+        for i in range(20)
+    ]
+    started = clock.now
+    results = sender.send_batch(requests, deadline=clock.now + 600)
+    assert [r.outcome.status for r in results] == [Status.SENT] * 20
+    # 20 messages of `parts` parts at 10 parts a second (one part may go at once)
+    assert clock.now - started == pytest.approx((20 * parts - 1) / 10, abs=0.5)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26 item 5: a campaign SMS's context has 6 entries; AWS takes 5")
+def test_a_campaign_texts_context_fits_end_user_messagings_five_entries():
+    sender, clock = make([endpoint("s-1", "SMS")])
+    request = SendRequest(
+        APP,
+        "c-9",
+        "SMS",
+        {"Body": "Hi"},
+        endpoint_id="s-1",
+        campaign_id="c-9",
+        activity_id="a-9",
+        treatment_id="1",
+    )
+    (result,) = sender.send_batch([request], deadline=clock.now + 30)
+    (sent,) = sender.texts.sent
+    assert result.outcome.status == Status.SENT and len(sent["context"]) <= 5

@@ -448,7 +448,20 @@ class SmsVoiceState:
                 ResourceId=params["DestinationPhoneNumber"],
             )
 
+    @staticmethod
+    def _check_context(params: dict[str, Any]) -> None:
+        """AWS's limits on Context (botocore's model: at most 5 entries, values of 1 to 800
+        characters), which botocore itself does not check."""
+        context = params.get("Context") or {}
+        if len(context) > 5 or any(not 1 <= len(str(v)) <= 800 for v in context.values()):
+            raise ApiError(
+                "ValidationException",
+                "Context must have at most 5 entries of at most 800 characters",
+                Reason="INVALID_PARAMETER",
+            )
+
     def send_text_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_context(params)
         if not params["DestinationPhoneNumber"].startswith("+"):
             raise ApiError(
                 "ValidationException",
@@ -463,6 +476,7 @@ class SmsVoiceState:
         return {"MessageId": message_id}
 
     def send_voice_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_context(params)
         self._check_opt_out(params)
         if params.get("ConfigurationSetName"):
             self._configuration_set(params["ConfigurationSetName"])

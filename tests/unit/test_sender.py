@@ -672,12 +672,9 @@ def test_an_archive_copy_that_cannot_be_removed_is_reported(caplog):
     assert "could not be removed" in caplog.text and f"archive/{APP}/ep-1/" in caplog.text
 
 
-MULTIPART = pytest.mark.xfail(strict=True, reason="issue 26 item 5: the rate counts messages, not parts")
-
-
 @pytest.mark.parametrize(
     ("body", "parts"),
-    [("Hi", 1), pytest.param("x" * 300, 2, marks=MULTIPART), pytest.param("你好" * 80, 3, marks=MULTIPART)],
+    [("Hi", 1), ("x" * 300, 2), ("你好" * 80, 3)],
 )
 def test_an_sms_identitys_rate_counts_message_parts(body, parts):
     from engage.messages.governor import within
@@ -698,7 +695,6 @@ def test_an_sms_identitys_rate_counts_message_parts(body, parts):
     assert clock.now - started == pytest.approx((20 * parts - 1) / 10, abs=0.5)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26 item 5: a campaign SMS's context has 6 entries; AWS takes 5")
 def test_a_campaign_texts_context_fits_end_user_messagings_five_entries():
     sender, clock = make([endpoint("s-1", "SMS")])
     request = SendRequest(

@@ -6,7 +6,8 @@ import json
 import random
 
 import pytest
-from engage.sms_retry import claim_key, decide, outcome_event, parse_failure, retry_request
+from engage.messages.request import parse_request
+from engage.sms_retry import RetryRefused, decide, outcome_event, parse_failure, retry_request, retry_send
 
 
 def failure_record(status="CARRIER_UNREACHABLE", **context):
@@ -52,7 +53,41 @@ def test_the_retry_request_keeps_the_context_and_names_the_original_and_the_atte
     request = retry_request(failure, decide(failure, 3, 10, random.Random(1)))
     assert request["Context"]["retry_of"] == "own-1" and request["Context"]["retry_attempt"] == "1"
     assert request["Context"]["campaign_id"] == "c-1" and request["Destination"] == "+14255550102"
-    assert claim_key("own-1", 1) == "sms-retry#own-1#1"
+
+
+ENDPOINT = {"Id": "ep-1", "ChannelType": "SMS", "Address": "+1 (425) 555-0102"}
+
+
+def test_a_due_retry_is_a_send_request_of_the_original_text_keyed_by_message_and_attempt():
+    failure = parse_failure(failure_record())
+    request = retry_request(failure, decide(failure, 3, 10, random.Random(1)))
+    send = retry_send(request, lambda app, ep: ENDPOINT, lambda app, ep, message: f"text of {message}")
+    assert (send.app_id, send.endpoint_id, send.channel) == ("app", "ep-1", "SMS")
+    assert send.message == {
+        "Body": "text of own-1",
+        "MessageType": "PROMOTIONAL",
+        "OriginationNumber": "+18005550100",
+    }
+    assert send.key == "app#sms-retry-own-1#attempt-1#ep-1" and not send.transactional
+    assert send.context == {"campaign_id": "c-1", "retry_of": "own-1", "retry_attempt": "1"}
+    assert parse_request(send.to_body()) == send  # as the send queue carries it
+    again = retry_send(request, lambda app, ep: ENDPOINT, lambda app, ep, message: "another text")
+    assert again.key == send.key, "a redelivered retry is the same send: the ledger sends it once"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "text", "reason"),
+    [
+        (None, "t", "no longer exists"),
+        ({**ENDPOINT, "Address": "+14255550199"}, "t", "number changed"),
+        (ENDPOINT, None, "not in the archive"),
+    ],
+)
+def test_a_retry_that_cant_be_sent_as_the_original_was_is_refused(endpoint, text, reason):
+    failure = parse_failure(failure_record())
+    request = retry_request(failure, decide(failure, 3, 10, random.Random(1)))
+    with pytest.raises(RetryRefused, match=reason):
+        retry_send(request, lambda app, ep: endpoint, lambda app, ep, message: text)
 
 
 def test_outcomes_are_events_with_one_id_per_message_attempt_and_outcome():

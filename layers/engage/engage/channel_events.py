@@ -21,6 +21,7 @@ from typing import Any
 
 from engage.errors import ValidationError
 from engage.events import Event
+from engage.messages.text_context import unpack
 
 EVENT_IDS = uuid.UUID("6f1c3c52-2f61-4c1e-9d55-3b7e0d4f8a10")
 MILLICENTS_PER_USD = 100_000
@@ -224,9 +225,10 @@ def from_sms(record: Mapping[str, Any]) -> Normalised:
     prefix = {"TEXT": "_SMS", "VOICE": "_VOICE"}.get(kind.split("_", 1)[0])
     if prefix is None:
         return Normalised(None, f"{kind or 'an untyped event'} has no engagement event; kept raw only")
-    context = record.get("context") or {}
-    if not isinstance(context, Mapping):
+    raw_context = record.get("context") or {}
+    if not isinstance(raw_context, Mapping):
         raise ValidationError("context", "the message's context is a map of strings")
+    context = unpack(raw_context)
     if not context.get("application_id"):
         return Normalised(None, "no application_id in the message's context: kept raw only")
     status = str(record.get("messageStatus") or "")
@@ -250,7 +252,7 @@ def from_sms(record: Mapping[str, Any]) -> Normalised:
         "number_of_message_parts": str(record.get("totalMessageParts") or 1),
         "message_id": str(record["messageId"]),
         "message_type": str(record.get("messageType") or ""),
-        "customer_context": json.dumps(dict(context), sort_keys=True),
+        "customer_context": json.dumps(context, sort_keys=True),
     }
     metrics = {
         "price_in_millicents_usd": round(float(record.get("totalMessagePrice") or 0) * MILLICENTS_PER_USD, 3),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engage.errors import ValidationError
+from engage.messages.text_context import unpack
 
 PREFIXES = ("events/", "ses/", "sms/")
 
@@ -58,7 +59,7 @@ def concerns(record: Mapping[str, Any], person: Person, pseudonym: Pseudonymise)
             return True
         destination = (record.get("mail") or {}).get("destination") or []
         return any(pseudonym(person.app_id, "EMAIL", a) in person.pseudonyms for a in destination)
-    context = record.get("context") or {}  # a raw SMS or voice event
+    context = unpack(record.get("context"))  # a raw SMS or voice event
     if context.get("application_id") != person.app_id:
         return False
     if context.get("endpoint_id") in ids:

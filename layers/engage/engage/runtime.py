@@ -3,7 +3,7 @@ variables and the shared client factory, and only when first used (cold starts s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -46,7 +46,7 @@ from engage.campaigns.runs import RunTools
 from engage.campaigns.schedule import Launcher
 from engage.config import Settings
 from engage.contacts import ContactStore
-from engage.errors import ValidationError
+from engage.errors import NotFoundError, ValidationError
 from engage.messages.direct import DirectSends
 from engage.messages.governor import Governor, Limits, identity_rates, named_limits, within
 from engage.messages.queued import Holding
@@ -214,6 +214,15 @@ class Services:
     @cached_property
     def send_queue(self) -> SendQueue:
         return SendQueue(self.factory.client("sqs"), self.settings.require("send_queue_url"))
+
+    def endpoint_or_none(self, app_id: str, endpoint_id: str) -> Mapping[str, Any] | None:
+        try:
+            return self.contacts.get(app_id, endpoint_id)
+        except NotFoundError:
+            return None
+
+    def archived_text(self, app_id: str, endpoint_id: str, message_id: str) -> str | None:
+        return self.archive.text_of(app_id, endpoint_id, message_id)
 
     @cached_property
     def send_holding(self) -> Holding:

@@ -1,19 +1,26 @@
 """Retries of failed SMS (the seed's "SMS Retry for Failed Deliveries", rebuilt): an `_SMS.FAILURE`
 whose status is transient is sent again after an exponential backoff with jitter, up to a
-configured number of attempts; a permanent failure is not retried. Each retry is one (original
-message, attempt) pair, claimed before it is sent, so a replayed stream batch or a redelivered queue
-message never sends twice. Both outcomes become events on the stream."""
+configured number of attempts; a permanent failure is not retried. Both outcomes become events on
+the stream.
+
+A due retry becomes a send request for the send queue (`retry_send`): the original text from the
+archive, to the same endpoint, keyed by (original message, attempt), so the one sender sends it
+with everything every message gets (eligibility at send time, the ledger: once, or UNCERTAIN after
+a crash mid-call; the rate, counted in message parts; the archive; events) and a replayed stream
+batch or a redelivered retry never sends twice."""
 
 from __future__ import annotations
 
 import json
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engage.addresses import address_key
 from engage.events import Event
+from engage.messages.request import SendRequest
 
 # End User Messaging's final statuses that another attempt can change (the handset was off, the
 # carrier busy); every other failure (INVALID, SPAM, BLOCKED, OPTED_OUT, ...) is final.
@@ -105,8 +112,61 @@ def retry_request(failure: Failure, decision: Decision) -> dict[str, Any]:
     }
 
 
-def claim_key(original_id: str, attempt: int) -> str:
-    return f"sms-retry#{original_id}#{attempt}"
+RETRY_TAGS = ("campaign_id", "campaign_activity_id", "treatment_id")
+
+
+class RetryRefused(Exception):
+    """The retry can't be sent as the original was: its reason."""
+
+
+def retry_send(
+    request: Mapping[str, Any],
+    endpoint: Callable[[str, str], Mapping[str, Any] | None],
+    archived_text: Callable[[str, str, str], str | None],
+) -> SendRequest:
+    """The send request of a due retry (what the retry queue carried): the original text, to the
+    endpoint it went to. RetryRefused when the endpoint is gone, its number changed since, or the
+    text is no longer in the archive (erased)."""
+    app_id, endpoint_id = str(request["ApplicationId"]), str(request["EndpointId"])
+    original, attempt = str(request["OriginalMessageId"]), int(request["Attempt"])
+    current = endpoint(app_id, endpoint_id)
+    if current is None:
+        raise RetryRefused("the endpoint no longer exists")
+    if address_key("SMS", str(current.get("Address"))) != address_key("SMS", str(request["Destination"])):
+        raise RetryRefused("the endpoint's number changed since the failed send")
+    body = archived_text(app_id, endpoint_id, original)
+    if body is None:
+        raise RetryRefused("the original text is not in the archive (erased?)")
+    context = request.get("Context") or {}
+    message = {"Body": body, "MessageType": str(request["MessageType"])}
+    if request.get("Origination"):
+        message["OriginationNumber"] = str(request["Origination"])
+    return SendRequest(
+        app_id,
+        f"sms-retry-{original}",
+        "SMS",
+        message,
+        endpoint_id=endpoint_id,
+        activity_id=f"attempt-{attempt}",
+        transactional=request["MessageType"] == "TRANSACTIONAL",
+        context={
+            **{k: str(context[k]) for k in RETRY_TAGS if context.get(k)},
+            "retry_of": original,
+            "retry_attempt": str(attempt),
+        },
+    )
+
+
+def refused_event(request: Mapping[str, Any], reason: str) -> Event:
+    """`_SMS.retry_abandoned` for a due retry that can't be sent as the original was."""
+    original, attempt = str(request["OriginalMessageId"]), str(request["Attempt"])
+    return Event(
+        event_type="_SMS.retry_abandoned",
+        app_id=str(request["ApplicationId"]),
+        endpoint_id=str(request["EndpointId"]),
+        attributes={"original_message_id": original, "attempt": attempt, "reason": reason},
+        event_id=str(uuid.uuid5(RETRY_IDS, f"{original}#{attempt}#refused")),
+    )
 
 
 def outcome_event(failure: Failure, decision: Decision) -> Event:

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from engage.messages.archive import endpoint_prefix
 from engage.segments.export import parse_s3_url
 
 SPOOL_BYTES = 8 * 1024 * 1024  # a streamed write beyond this spills to /tmp
@@ -133,6 +134,15 @@ class BucketArchive:
 
     def delete_prefix(self, prefix: str) -> int:
         return self.objects.delete_prefix(self.bucket, prefix)
+
+    def text_of(self, app_id: str, endpoint_id: str, message_id: str) -> str | None:
+        """The body of a text message sent to the endpoint under `message_id` (None when it is not
+        in the archive: never sent, or erased)."""
+        prefix = endpoint_prefix(app_id, endpoint_id)
+        key = next(
+            (k for k in self.objects.keys(self.bucket, prefix) if k.endswith(f"/{message_id}.json")), None
+        )
+        return None if key is None else str(json.loads(self.objects.read(self.bucket, key))["Body"])
 
 
 class S3MemberLists:

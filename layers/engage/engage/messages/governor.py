@@ -69,7 +69,8 @@ class Governor:
         for attempt in range(MAX_TAKE_ATTEMPTS):
             bucket = self.store.read(identity)
             available = refill(bucket, limits, now)
-            granted = min(wanted, math.floor(available + limits.rate * EARLY_SECONDS))
+            # A bucket charged below empty (an SMS's further parts) grants nothing until it refills.
+            granted = max(0, min(wanted, math.floor(available + limits.rate * EARLY_SECONDS)))
             if limits.daily_left is not None:
                 granted = max(0, min(granted, math.floor(limits.daily_left)))
             try:
@@ -92,6 +93,26 @@ class Governor:
             return math.inf
         missing = min(wanted, limits.burst) - refill(self.store.read(identity), limits, now)
         return 0.0 if missing <= limits.rate * EARLY_SECONDS else missing / limits.rate
+
+    def charge(self, identity: str, tokens: float, now: float) -> None:
+        """Takes `tokens` more for a send already granted one (an SMS's further message parts: End
+        User Messaging's MPS counts parts). The bucket may go below empty; later takes wait until it
+        has refilled, so over time the identity sends its rate in parts."""
+        limits = self.limits(identity)
+        for attempt in range(MAX_TAKE_ATTEMPTS):
+            bucket = self.store.read(identity)
+            left = refill(bucket, limits, now) - tokens
+            try:
+                self.store.write(
+                    identity,
+                    Bucket(left, now, (bucket.version if bucket else 0) + 1),
+                    bucket.version if bucket else None,
+                )
+            except ConflictError:
+                self.backoff.wait(attempt)
+                continue
+            return
+        raise RetriesExhaustedError(f"the token bucket of {identity} stayed contended")
 
     def reserve(self, identity: str, wanted: int, now: float) -> float | None:
         """Seconds from `now` until the first of `wanted` held sends should find a token: after every

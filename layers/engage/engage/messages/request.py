@@ -12,7 +12,7 @@ The body of a queue message:
                  "OriginationNumber": ...},
      "Substitutions": {"Offer": ["10%"]},
      "MessagesPerSecond": 20, "NotAfter": <epoch seconds>,
-     "HeldSince": <epoch seconds>, "HeldUntil": <epoch seconds>}
+     "HeldSince": <epoch seconds>, "HeldUntil": <epoch seconds>, "Context": {"retry_of": "..."}}
 
 A campaign's MessagesPerSecond paces its sends; past NotAfter (its MaximumDuration after the run
 started) a message is no longer sent, but settled as skipped.
@@ -74,6 +74,7 @@ class SendRequest:
     not_after: float | None = None  # epoch seconds: the campaign's MaximumDuration runs out
     held_since: float | None = None  # epoch seconds: first held back (no room in the rate, or paused)
     held_until: float | None = None  # epoch seconds: its place in the rate's line of held sends
+    context: Mapping[str, str] = field(default_factory=dict)  # more tags for the message's events
 
     def __post_init__(self) -> None:
         if self.address is not None and not (self.recipient and _RECIPIENT.match(self.recipient)):
@@ -113,6 +114,7 @@ class SendRequest:
             "NotAfter": self.not_after,
             "HeldSince": self.held_since,
             "HeldUntil": self.held_until,
+            "Context": dict(self.context) or None,
         }
         document.update({k: v for k, v in optional.items() if v})
         return document
@@ -174,7 +176,18 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
         not_after=_positive(body.get("NotAfter"), "NotAfter", "epoch seconds"),
         held_since=_positive(body.get("HeldSince"), "HeldSince", "epoch seconds"),
         held_until=_positive(body.get("HeldUntil"), "HeldUntil", "epoch seconds"),
+        context=_tags_map(body.get("Context")),
     )
+
+
+def _tags_map(value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValidationError("Context", "must be an object of strings")
+    return dict(value)
 
 
 def _positive(value: object, field: str, meaning: str) -> float | None:

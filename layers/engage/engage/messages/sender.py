@@ -48,7 +48,9 @@ from engage.messages.governor import Governor, campaign_bucket
 from engage.messages.ledger import Answer, Ledger, Outcome, Status, claim, deliver, settle_each
 from engage.messages.mime import build_email
 from engage.messages.request import SendRequest
+from engage.messages.text_context import pack
 from engage.retry import Backoff
+from engage.sms_encoding import encoding
 
 log = logging.getLogger(__name__)
 EVENT_PREFIX = {"EMAIL": "_email", "SMS": "_SMS", "VOICE": "_VOICE", "PUSH": "_push", "CUSTOM": "_custom"}
@@ -542,17 +544,20 @@ class Sender:
         kept = archive.text(
             request.app_id, request.recipient_id, sent_at, own_id, request.channel, body, metadata
         )
-        context = {**_tags(request), "message_id": own_id}
+        context = pack({**_tags(request), **request.context, "message_id": own_id})
         origination = content.options.get("OriginationNumber")
         if request.channel == "SMS":
             message_type = content.options.get("MessageType") or (
                 "TRANSACTIONAL" if request.transactional else "PROMOTIONAL"
             )
-            return lambda: self._archived(
-                item,
-                kept,
-                lambda: self.texts.send_text(endpoint["Address"], body, message_type, context, origination),
-            )
+            further_parts = max(1, encoding(body).parts) - 1
+
+            def send_text() -> str:
+                if further_parts:  # the identity's MPS counts message parts: the send took one token
+                    self.governor.charge(self._buckets(request)[-1], further_parts, self.clock())
+                return self.texts.send_text(endpoint["Address"], body, message_type, context, origination)
+
+            return lambda: self._archived(item, kept, send_text)
         return lambda: self._archived(
             item,
             kept,
@@ -584,7 +589,7 @@ class Sender:
             {**metadata, **notification},
         )
         channel, token = str(endpoint["ChannelType"]), endpoint["Address"]
-        context = {**_tags(request), "message_id": own_id}
+        context = {**_tags(request), **request.context, "message_id": own_id}
         return lambda: self._archived(
             item, kept, lambda: push.send_push(channel, token, notification, context)
         )
@@ -710,6 +715,7 @@ def event_for(result: SendResult, now: float) -> engage_events.Event:
     kind = event_type(result)
     attributes = {
         **_tags(request),
+        **request.context,
         "channel_type": request.channel,
         "transactional": str(request.transactional).lower(),
         "record_status": outcome.reason or outcome.status.value,

@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from engage.messages.text_context import unpack
 
 from engage_local.api import wait_until
 from tests.support.apps import SAMPLE_APP, named_app
@@ -92,7 +93,7 @@ def test_a_campaign_run_sends_to_its_segment_minus_the_holdout_and_publishes_its
         {e["request"]["DestinationPhoneNumber"] for e in sent}
     ) == len(sent)
     assert all(e["request"]["MessageBody"].startswith("Hi N") for e in sent)
-    assert all(e["request"]["Context"]["treatment_id"] == "0" for e in sent)
+    assert all(unpack(e["request"]["Context"])["treatment_id"] == "0" for e in sent)
     (activity,) = c.pinpoint.get_campaign_activities(ApplicationId=c.app, CampaignId=campaign["Id"])[
         "ActivitiesResponse"
     ]["Item"]
@@ -168,7 +169,7 @@ def test_a_run_applies_hook_treatments_holdout_quiet_time_in_two_zones_consent_s
     for endpoint_id in sendable:
         text = by_number[c.number(endpoint_id)]
         treatment = treated[endpoint_id]
-        assert text["request"]["Context"]["treatment_id"] == treatment
+        assert unpack(text["request"]["Context"])["treatment_id"] == treatment
         assert text["request"]["MessageBody"] == (
             "A 15%" if treatment == "0" else "B 15%"
         )  # the hook's offer

@@ -293,18 +293,19 @@ def test_a_campaign_emails_each_reader_their_files_links_what_is_too_large_and_r
 
     from tests.support.streams import stream_records
 
-    def failures():
+    def failures():  # the sender's refusal of cy's email: its file is missing
         return [
-            (r["client"]["client_id"], r["attributes"]["reason"])
+            (r["client"]["client_id"], r["attributes"]["record_status"])
             for r in stream_records(c.stack.client("kinesis"), c.outputs["EventStreamName"])
-            if r["application"]["app_id"] == c.app and r["event_type"] == "_attachments.failed"
+            if r["application"]["app_id"] == c.app and r["event_type"] == "_email.rejected"
         ]
 
     assert wait_until(lambda: failures() == [("cy", "ATTACHMENT_MISSING")], 30, 0.3), failures()
 
 
 def test_the_attachments_sample_sends_one_and_reports_the_missing_file(local_stack, pinpoint):
-    """events/attachments_channel/: one customer with a file, one without."""
+    """events/attachments_channel/: one customer with a file, one without; the emails go through
+    the send queue's sender."""
     c = Campaigning(local_stack, pinpoint)
     local_stack.client("s3").put_object(
         Bucket=c.outputs["ImportBucketName"],
@@ -312,13 +313,27 @@ def test_the_attachments_sample_sends_one_and_reports_the_missing_file(local_sta
         Body=b"%PDF sample",
     )
     batch = _sample("attachments_channel/batch.json", APP_ID=c.app, TEMPLATE=attachment_template(c))
-    answer = invoke(local_stack, "Extensions/AttachmentsChannelFunction", batch, "engage")
-    assert answer["error"] is None, answer
-    sent = answer["payload"]["sample-customer"]
-    assert sent["DeliveryStatus"] == "SENT" and sent["MessageId"]
-    assert answer["payload"]["sample-no-file"] == {
-        "DeliveryStatus": "NOT_SENT",
-        "StatusMessage": "ATTACHMENT_MISSING",
-    }
-    again = invoke(local_stack, "Extensions/AttachmentsChannelFunction", batch, "engage")
-    assert again["payload"] == answer["payload"], "answered from the ledger, not sent again"
+    for endpoint_id, endpoint in batch["Endpoints"].items():  # the sender reads them as they are now
+        c.contacts.upsert(c.app, endpoint_id, endpoint)
+    for _ in range(2):  # delivered twice: the sender sends each email once
+        answer = invoke(local_stack, "Extensions/AttachmentsChannelFunction", batch, "engage")
+        assert answer["error"] is None and answer["payload"] == {}, "both queued for the sender: handed over"
+    keys = [f"{c.app}#attachments-sample-invoices#sample-run#{e}" for e in batch["Endpoints"]]
+    sends = c.stack.client("dynamodb")
+
+    def ledger():
+        items = [
+            sends.get_item(TableName=c.outputs["SendsTableName"], Key={"pk": {"S": k}}).get("Item")
+            for k in keys
+        ]
+        return [(i["status"]["S"], i.get("reason", {}).get("S")) if i else None for i in items]
+
+    assert wait_until(lambda: None not in ledger() and ("SENDING", None) not in ledger(), 60, 0.3), ledger()
+    assert ledger() == [("SENT", None), ("REFUSED", "ATTACHMENT_MISSING")]
+    assert local_stack.settle(60)
+    sent = [
+        e
+        for e in local_stack.emulated.outbox.entries("sesv2", "SendEmail")
+        if e["request"]["Destination"]["ToAddresses"] == ["sample-customer@example.com"] and "response" in e
+    ]
+    assert len(sent) == 1, "sent once however often the batch came"

@@ -7,6 +7,8 @@ import json
 import time
 import uuid
 
+from engage.messages.text_context import unpack
+
 
 class Campaigning:
     """One application's audience, campaigns and runs on the local stack, and what they sent."""
@@ -105,7 +107,7 @@ class Campaigning:
         return [
             e
             for e in self.stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
-            if (e["request"].get("Context") or {}).get("campaign_id") == campaign_id
+            if unpack(e["request"].get("Context")).get("campaign_id") == campaign_id
         ]
 
     def all_texts(self, campaign_id, count, timeout=60):

@@ -13,30 +13,28 @@ The campaign's custom data (`CustomMessage.Data`) says what to send, as a JSON o
 AUTO (attach, or link when too large), ATTACH (a message too large fails) or LINK. Links are SigV4
 pre-signed with the function's temporary role credentials, which end a link's life when they
 expire whatever its own expiry says: `link_hours` is therefore 1 to 6 (longer-lived links would need
-long-lived signing keys, such as CloudFront's). Malformed data is
-refused for the whole batch with the field and the reason; a missing file fails its recipient only.
-Each recipient's send is claimed in the send ledger first, so a batch delivered again sends nobody a
-second email. Every failure or skip is an event (`_attachments.failed`, `_attachments.skipped`);
-what is sent reports through SES's own events (tagged with the application, endpoint and campaign).
+long-lived signing keys, such as CloudFront's). Malformed data is refused for the whole batch with
+the field and the reason; a missing file fails its recipient only.
+
+Each endpoint's email is a send request for the one sender (`attachment_sends`), which gives it what
+every message gets: eligibility at send time, the ledger (a batch delivered again sends nobody a
+second email), the SES rate, one-click unsubscribe, the archive and its events; the sender asks
+`AttachmentMaker` for the files. The channel function answers each endpoint's outcome
+(engage.messages.custom_answers).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mimetypes
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Any, Protocol
 
 from engage.errors import DeliveryRefusedError, NotSentError, ValidationError
-from engage.events import Event
-from engage.messages.channel_sends import send_once
-from engage.messages.ledger import Ledger, Status
-from engage.messages.mime import Attachment, build_email
-from engage.retry import Backoff
-from engage.templates.model import render_template
+from engage.messages.mime import Attachment
+from engage.messages.request import SendRequest
 
 SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # SES v2's limit on a raw message, encoded
 MODES = ("AUTO", "ATTACH", "LINK")
@@ -101,15 +99,82 @@ def parse_order(data: object) -> Order:
     return Order(template, sender, tuple(specs), mode, hours)
 
 
-@dataclass(frozen=True)
-class Letter:
-    """One recipient's email of a batch: what the order and template make of their endpoint."""
+def estimated_size(sizes: list[int], body_bytes: int) -> int:
+    """A message's size once its files are base64-encoded (4/3, plus line breaks)."""
+    return body_bytes + sum(size * 4 // 3 + size // 57 * 2 + 1024 for size in sizes)
 
-    payload: Mapping[str, Any]
-    order: Order
-    template: Mapping[str, Any]
-    endpoint_id: str
-    endpoint: Mapping[str, Any]
+
+def order_message(order: Order) -> dict[str, Any]:
+    """The email send request's message for an order: its template and sender, and its files."""
+    return {
+        "TemplateName": order.template,
+        "FromAddress": order.from_address,
+        "Attachments": {
+            "files": [{"key": f.key, "name": f.name} for f in order.files],
+            "mode": order.mode,
+            "link_hours": order.link_hours,
+        },
+    }
+
+
+def attachment_sends(payload: Mapping[str, Any], order: Order) -> list[SendRequest]:
+    """One email send request per endpoint of a custom delivery batch, for the one sender: keyed
+    apart from the batch's own custom sends, and tagged with the campaign for its events."""
+    endpoints = payload.get("Endpoints")
+    if not isinstance(endpoints, Mapping):
+        raise ValidationError("Endpoints", "the custom delivery payload carries the batch's Endpoints map")
+    campaign = {
+        "campaign_id": str(payload.get("CampaignId") or ""),
+        "campaign_activity_id": str(payload.get("ActivityId") or ""),
+        "treatment_id": str(payload.get("TreatmentId") or ""),
+    }
+    return [
+        SendRequest(
+            str(payload.get("ApplicationId")),
+            f"attachments-{payload.get('CampaignId')}",
+            "EMAIL",
+            order_message(order),
+            endpoint_id=str(endpoint_id),
+            activity_id=str(payload.get("ActivityId") or ""),
+            context={k: v for k, v in campaign.items() if v},
+        )
+        for endpoint_id in endpoints
+    ]
+
+
+class TemplateReader(Protocol):
+    def get(self, kind: str, name: str, version: int | str | None = None) -> dict[str, Any]: ...
+
+
+class Queue(Protocol):
+    def enqueue(self, bodies: Sequence[str]) -> list[str | None]: ...
+
+
+def hand_over(payload: Mapping[str, Any], templates: TemplateReader, queue: Queue) -> dict[str, Any]:
+    """The channel's answer to a custom delivery batch: each email endpoint's email put on the send
+    queue (left out of the answer: handed over), and NOT_SENT with the reason for the rest (a bad
+    order or a missing template for all, with the field; a non-email endpoint), THROTTLED for one
+    the queue would not take."""
+    endpoints = payload.get("Endpoints")
+    if not isinstance(endpoints, Mapping):
+        raise ValidationError("Endpoints", "the custom delivery payload carries the batch's Endpoints map")
+    try:
+        order = parse_order(payload.get("Data"))
+        templates.get("EMAIL", order.template)  # a missing template fails the batch, said once
+    except ValidationError as exc:
+        return {e: _answer("NOT_SENT", f"{exc.field}: {exc.reason}") for e in endpoints}
+    sends = attachment_sends(payload, order)
+    emails = [s for s in sends if endpoints[s.endpoint_id].get("ChannelType") == "EMAIL"]
+    answer = {s.endpoint_id: _answer("NOT_SENT", "NOT_AN_EMAIL_ENDPOINT") for s in sends if s not in emails}
+    queued = queue.enqueue([s.to_body() for s in emails]) if emails else []
+    for send, message_id in zip(emails, queued, strict=True):
+        if message_id is None:  # ask for the endpoint again later
+            answer[send.endpoint_id] = _answer("THROTTLED", "the send queue did not take it")
+    return answer
+
+
+def _answer(status: str, reason: str) -> dict[str, str]:
+    return {"DeliveryStatus": status, "StatusMessage": reason}
 
 
 class Files(Protocol):
@@ -123,101 +188,31 @@ class Files(Protocol):
         ...
 
 
-class TemplateReader(Protocol):
-    def get(self, kind: str, name: str, version: int | str | None = None) -> dict[str, Any]: ...
+@dataclass(frozen=True)
+class Made:
+    """An email's parts once its files are attached (or linked, in its HTML and text)."""
 
-
-class EmailSender(Protocol):
-    def send(self, raw: bytes, sender: str, recipient: str, tags: Mapping[str, str] | None = None) -> str: ...
-
-
-@dataclass
-class Outcome:
-    sent: dict[str, str] = field(default_factory=dict)  # endpoint id: SES MessageId
-    linked: list[str] = field(default_factory=list)  # sent with links instead of files
-    failed: dict[str, str] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-
-
-def estimated_size(sizes: list[int], body_bytes: int) -> int:
-    """A message's size once its files are base64-encoded (4/3, plus line breaks)."""
-    return body_bytes + sum(size * 4 // 3 + size // 57 * 2 + 1024 for size in sizes)
+    html: str | None
+    text: str | None
+    files: tuple[Attachment, ...]
+    linked: bool
 
 
 @dataclass
-class AttachmentMailer:
-    templates: TemplateReader
+class AttachmentMaker:
+    """What the sender asks for an email whose message has Attachments: the files read from S3
+    and attached, or pre-signed links to them put in the parts when the message would be larger
+    than SES takes (or when the order says LINK)."""
+
     files: Files
-    email: EmailSender
-    ledger: Ledger
-    clock: Callable[[], float]
     max_message_bytes: int = SES_MAX_MESSAGE_BYTES
-    backoff: Backoff = field(default_factory=Backoff)
 
-    def deliver(self, payload: Mapping[str, Any], deadline: float) -> Outcome:
-        """Sends the batch's emails until `deadline` (epoch seconds); recipients left when it
-        passes are reported failed (OUT_OF_TIME), never silently dropped."""
-        endpoints = payload.get("Endpoints")
-        if not isinstance(endpoints, Mapping):
-            raise ValidationError(
-                "Endpoints", "the custom delivery payload carries the batch's Endpoints map"
-            )
-        outcome = Outcome()
-        try:
-            order = parse_order(payload.get("Data"))
-            template = self.templates.get("EMAIL", order.template)
-        except ValidationError as exc:  # the campaign's fault: every recipient fails, said once
-            for endpoint_id in endpoints:
-                self._failed(outcome, payload, endpoint_id, f"{exc.field}: {exc.reason}")
-            return outcome
-        for endpoint_id, endpoint in endpoints.items():
-            if endpoint.get("ChannelType") != "EMAIL" or not endpoint.get("Address"):
-                outcome.skipped[endpoint_id] = "NOT_AN_EMAIL_ENDPOINT"
-                outcome.events.append(
-                    _event(payload, endpoint_id, "_attachments.skipped", "NOT_AN_EMAIL_ENDPOINT")
-                )
-            elif self.clock() >= deadline:
-                self._failed(outcome, payload, endpoint_id, "OUT_OF_TIME")
-            else:
-                self._one(Letter(payload, order, template, endpoint_id, endpoint), outcome, deadline)
-        return outcome
-
-    def _one(self, letter: Letter, outcome: Outcome, deadline: float) -> None:
-        payload, endpoint_id = letter.payload, letter.endpoint_id
-        linked: list[bool] = []
-
-        def send() -> str:
-            try:
-                message_id, as_links = self._compose_and_send(letter)
-            except ValidationError as exc:  # the template, the address or the rendered subject: for good
-                raise DeliveryRefusedError(f"{exc.field}: {exc.reason}"[:200], str(exc)) from exc
-            linked.append(as_links)
-            return message_id
-
-        key = claim_key(payload, endpoint_id)
-        attempt = send_once(self.ledger, key, send, deadline, self.backoff, self.clock)
-        if attempt.outcome is None:
-            self._failed(outcome, payload, endpoint_id, attempt.failure or "NOT_SENT")
-        elif attempt.outcome.status == Status.SENT:
-            outcome.sent[endpoint_id] = attempt.outcome.message_id or ""
-            if any(linked):
-                outcome.linked.append(endpoint_id)
-        elif attempt.outcome.status == Status.UNCERTAIN:  # an earlier delivery died mid-send: not resent
-            self._failed(outcome, payload, endpoint_id, "UNCERTAIN")
-        else:  # REFUSED: a missing file, a message too large, a template that can't be rendered
-            self._failed(outcome, payload, endpoint_id, attempt.outcome.reason or "REFUSED")
-
-    def _compose_and_send(self, letter: Letter) -> tuple[str, bool]:
-        payload, order, template = letter.payload, letter.order, letter.template
-        endpoint_id, endpoint = letter.endpoint_id, letter.endpoint
-        rendered = render_template(template, {"Id": endpoint_id, **endpoint}, {})
-        subject, html, text = rendered.get("Subject"), rendered.get("HtmlPart"), rendered.get("TextPart")
-        if not subject or not (html or text) or "\r" in subject or "\n" in subject:
-            raise ValidationError(
-                "template", f"{order.template} needs a one-line subject and an HTML or text part"
-            )
-        keys = [(spec, spec.key_for(endpoint_id)) for spec in order.files]
+    def make(
+        self, attachments: Mapping[str, Any], endpoint_id: str, html: str | None, text: str | None
+    ) -> Made:
+        mode, hours = str(attachments.get("mode", "AUTO")), int(attachments.get("link_hours", MAX_LINK_HOURS))
+        specs = [FileSpec(str(f["key"]), str(f["name"])) for f in attachments.get("files") or ()]
+        keys = [(spec, spec.key_for(endpoint_id)) for spec in specs]
         sizes = []
         for _spec, file_key in keys:
             try:
@@ -229,46 +224,21 @@ class AttachmentMailer:
             sizes.append(size)
         body_bytes = len((html or "").encode()) + len((text or "").encode()) + 4096
         too_large = estimated_size(sizes, body_bytes) > self.max_message_bytes
-        if order.mode == "ATTACH" and too_large:
+        if mode == "ATTACH" and too_large:
             raise DeliveryRefusedError(
                 "ATTACHMENT_TOO_LARGE", f"the message would exceed {self.max_message_bytes} bytes"
             )
-        tags = _tags(payload, endpoint_id)
-        address = str(endpoint["Address"])
-        if order.mode == "LINK" or too_large:
-            links = [
-                (spec.name, self.files.link(file_key, order.link_hours * 3600)) for spec, file_key in keys
-            ]
-            raw = build_email(
-                order.from_address,
-                address,
-                subject,
-                _with_links(html, links, True),
-                _with_links(text, links, False),
-            )
-            return self.email.send(raw, order.from_address, address, tags), True
+        if mode == "LINK" or too_large:
+            links = [(spec.name, self.files.link(file_key, hours * 3600)) for spec, file_key in keys]
+            return Made(_with_links(html, links, True), _with_links(text, links, False), (), True)
         try:
-            files = [
+            files = tuple(
                 Attachment(spec.name, _content_type(spec.name), self.files.read(file_key))
                 for spec, file_key in keys
-            ]
+            )
         except Exception as exc:
             raise NotSentError(f"the files could not be read ({type(exc).__name__})") from exc
-        raw = build_email(order.from_address, address, subject, html, text, attachments=files)
-        return self.email.send(raw, order.from_address, address, tags), False
-
-    def _failed(self, outcome: Outcome, payload: Mapping[str, Any], endpoint_id: str, reason: str) -> None:
-        outcome.failed[endpoint_id] = reason
-        outcome.events.append(_event(payload, endpoint_id, "_attachments.failed", reason))
-
-
-def claim_key(payload: Mapping[str, Any], endpoint_id: str) -> str:
-    """The ledger key of one recipient's email of one run."""
-    return (
-        "attachments#"
-        + "#".join(str(payload.get(k, "")) for k in ("ApplicationId", "CampaignId", "ActivityId"))
-        + f"#{endpoint_id}"
-    )
+        return Made(html, text, files, False)
 
 
 def _with_links(part: str | None, links: list[tuple[str, str]], html: bool) -> str | None:
@@ -283,23 +253,3 @@ def _with_links(part: str | None, links: list[tuple[str, str]], html: bool) -> s
 
 def _content_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-def _tags(payload: Mapping[str, Any], endpoint_id: str) -> dict[str, str]:
-    return {
-        "application_id": str(payload.get("ApplicationId", "")),
-        "endpoint_id": endpoint_id,
-        "campaign_id": str(payload.get("CampaignId", "")),
-        "campaign_activity_id": str(payload.get("ActivityId", "")),
-    }
-
-
-def _event(payload: Mapping[str, Any], endpoint_id: str, kind: str, reason: str) -> Event:
-    key = claim_key(payload, endpoint_id)
-    return Event(
-        kind,
-        str(payload.get("ApplicationId")),
-        endpoint_id,
-        attributes={**_tags(payload, endpoint_id), "reason": reason[:200]},
-        event_id=hashlib.sha256(f"{key}:{kind}".encode()).hexdigest()[:32],
-    )

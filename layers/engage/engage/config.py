@@ -57,6 +57,8 @@ class Settings:
     export_function: str = ""
     direct_send_function: str = ""
     send_max_paused_hours: str = "24"
+    attachment_bucket: str = ""
+    attachment_max_message_bytes: str = str(40 * 1024 * 1024)
     templates_table: str = ""
     campaigns_table: str = ""
     campaign_part_size: str = "1000"
@@ -125,6 +127,8 @@ class Settings:
         "export_function": "EXPORT_FUNCTION",
         "direct_send_function": "DIRECT_SEND_FUNCTION",
         "send_max_paused_hours": "SEND_MAX_PAUSED_HOURS",
+        "attachment_bucket": "ATTACHMENT_BUCKET",
+        "attachment_max_message_bytes": "ATTACHMENT_MAX_MESSAGE_BYTES",
         "templates_table": "TEMPLATES_TABLE",
         "campaigns_table": "CAMPAIGNS_TABLE",
         "campaign_part_size": "CAMPAIGN_PART_SIZE",

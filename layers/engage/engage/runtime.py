@@ -14,6 +14,7 @@ from engage.adapters.applications_dynamodb import (
     S3ObjectSweeper,
     removal_plan,
 )
+from engage.adapters.attachment_files import AttachmentFiles
 from engage.adapters.buckets_dynamodb import DynamoBucketStore
 from engage.adapters.campaign_schedules import SchedulerCampaignSchedules
 from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoCapCounter, DynamoZoneSnapshots
@@ -40,6 +41,7 @@ from engage.adapters.templates_dynamodb import DynamoTemplateStore
 from engage.adapters.topics import TopicPublisher
 from engage.applications import Applications, KnownApplications, application_arn_prefix
 from engage.applications.removal import remove_application_data
+from engage.attachments import AttachmentMaker
 from engage.campaigns.hooks import HookPolicy
 from engage.campaigns.model import Campaigns
 from engage.campaigns.runs import RunTools
@@ -287,6 +289,7 @@ class Services:
             push=PinpointPushSender(
                 self.factory.client("pinpoint", max_attempts=1), settings.push_project_id or None
             ),
+            attachments=self.attachment_maker(),
             custom=CustomDelivery(
                 # A custom channel function may run up to its 30 s timeout: wait for its answer.
                 self.factory.client("lambda", max_attempts=1, read_timeout=CUSTOM_CHANNEL_WAIT_SECONDS),
@@ -294,6 +297,15 @@ class Services:
                 allow_local_http=settings.flag("allow_local_webhooks"),
             ),
         )
+
+    def attachment_maker(self) -> AttachmentMaker | None:
+        """Files for emails whose message has Attachments (the attachments channel's), from the
+        bucket's attachments/ prefix; None when the function has no attachment bucket."""
+        bucket = self.settings.attachment_bucket
+        if not bucket:
+            return None
+        files = AttachmentFiles(self.factory.client("s3"), bucket, "attachments/")
+        return AttachmentMaker(files, int(self.settings.attachment_max_message_bytes))
 
     def webhook_keys(self) -> list[bytes]:
         secret = self.settings.webhook_secret

@@ -50,7 +50,8 @@ OPTIONS = (  # passed to the channel as they are
     "ImageUrl",
 )
 CUSTOM_FIELDS = ("DeliveryUri", "Data")  # a custom channel's destination and its custom data
-CONTENT_FIELDS = TEXT_PARTS + OPTIONS + CUSTOM_FIELDS
+ATTACHMENT_FIELDS = ("Attachments",)  # an email's files (engage.attachments)
+CONTENT_FIELDS = TEXT_PARTS + OPTIONS + CUSTOM_FIELDS + ATTACHMENT_FIELDS
 TEMPLATE_FIELDS = ("TemplateName", "TemplateVersion")
 MAX_ID_LENGTH = 128
 _RECIPIENT = re.compile(r"^address-[0-9a-f]{32}$")

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from engage import clock
 from engage import events as engage_events
 from engage.addresses import PUSH_CHANNELS
+from engage.attachments import AttachmentMaker, Made
 from engage.errors import (
     DeliveryRefusedError,
     EngageError,
@@ -198,6 +199,7 @@ class Sender:
     policy: SendPolicy = field(default_factory=SendPolicy)
     push: PushChannel | None = None
     custom: CustomChannel | None = None
+    attachments: AttachmentMaker | None = None  # files for an email whose message has Attachments
     backoff: Backoff = field(default_factory=Backoff)
     clock: Callable[[], float] = clock.time
 
@@ -520,16 +522,18 @@ class Sender:
             if not sender or "@" not in sender:
                 raise DeliveryRefusedError("NO_FROM_ADDRESS", "no FromAddress in the message or the settings")
             sender_name = content.options.get("FromName") or display_name or None
+            made = self._attached(request, content.part("HtmlPart"), content.part("TextPart"))
             raw = build_email(
                 sender,
                 endpoint["Address"],
                 content.parts["Subject"],
-                html=content.part("HtmlPart"),
-                text=content.part("TextPart"),
+                html=made.html,
+                text=made.text,
                 headers=self._unsubscribe_headers(request),
                 sent_at=sent_at,
                 sender_name=sender_name,
                 message_id=f"<{own_id}@{sender.rsplit('@', 1)[1]}>",
+                attachments=made.files,
             )
             kept = archive.email(request.app_id, request.recipient_id, sent_at, own_id, raw)
             from_header = formataddr((sender_name, sender)) if sender_name else sender
@@ -544,7 +548,7 @@ class Sender:
         kept = archive.text(
             request.app_id, request.recipient_id, sent_at, own_id, request.channel, body, metadata
         )
-        context = pack({**_tags(request), **request.context, "message_id": own_id})
+        context = pack({**_tags(request), "message_id": own_id})
         origination = content.options.get("OriginationNumber")
         if request.channel == "SMS":
             message_type = content.options.get("MessageType") or (
@@ -571,6 +575,15 @@ class Sender:
             ),
         )
 
+    def _attached(self, request: SendRequest, html: str | None, text: str | None) -> Made:
+        """The email's parts with its files (attached, or linked when too large), if it has any."""
+        order = request.message.get("Attachments")
+        if not order:
+            return Made(html, text, (), False)
+        if self.attachments is None:
+            raise DeliveryRefusedError("NO_ATTACHMENT_BUCKET", "this sender has no attachment bucket")
+        return self.attachments.make(order, request.recipient_id, html, text)
+
     def _push_call(
         self, item: _Prepared, content: Content, sent_at: datetime, own_id: str, metadata: dict[str, str]
     ) -> Callable[[], str]:
@@ -589,7 +602,7 @@ class Sender:
             {**metadata, **notification},
         )
         channel, token = str(endpoint["ChannelType"]), endpoint["Address"]
-        context = {**_tags(request), **request.context, "message_id": own_id}
+        context = {**_tags(request), "message_id": own_id}
         return lambda: self._archived(
             item, kept, lambda: push.send_push(channel, token, notification, context)
         )
@@ -715,7 +728,6 @@ def event_for(result: SendResult, now: float) -> engage_events.Event:
     kind = event_type(result)
     attributes = {
         **_tags(request),
-        **request.context,
         "channel_type": request.channel,
         "transactional": str(request.transactional).lower(),
         "record_status": outcome.reason or outcome.status.value,
@@ -808,7 +820,8 @@ def _tags(request: SendRequest) -> dict[str, str]:
             tags["campaign_activity_id"] = request.activity_id
     if request.treatment_id is not None:
         tags["treatment_id"] = request.treatment_id
-    return tags
+    # A request's own tags (a retry's original, a channel's campaign) never replace the ids above.
+    return {**request.context, **tags}
 
 
 def custom_payload(

@@ -774,6 +774,52 @@ def test_a_custom_channel_is_sent_only_for_the_endpoints_its_function_confirms(s
     }
 
 
+def test_a_custom_channel_that_times_out_leaves_its_batch_uncertain_never_sent(sending):
+    """The function is slower than its timeout: it may have acted on some endpoints, so nothing is
+    recorded sent and nothing is handed over again; after the lease the sends are UNCERTAIN."""
+    from engage_local.state import read_state
+    from tests.support.streams import stream_records
+
+    function = read_state(sending.stack.state_dir).physical_id(
+        "SlowFunction", "runtime-test", "AWS::Lambda::Function"
+    )
+    for endpoint_id in ("slow-0", "slow-1"):
+        sending.endpoint(endpoint_id, "CUSTOM", f"contact-{endpoint_id}")
+    requests = [
+        SendRequest(
+            sending.app,
+            "c-slow",
+            "CUSTOM",
+            {"DeliveryUri": function, "Data": json.dumps({"sleep": 3})},  # its timeout is 1 s
+            endpoint_id=endpoint_id,
+            campaign_id="c-slow",
+            activity_id="a-1",
+        )
+        for endpoint_id in ("slow-0", "slow-1")
+    ]
+
+    def invocations():
+        logs = (
+            p.read_text() for p in (sending.stack.state_dir / "logs").rglob("*.log") if function in str(p)
+        )
+        return sum(log.count("START RequestId") for log in logs)
+
+    before = invocations()
+    sending.enqueue(*requests)
+    assert sending.settled(*requests, timeout=90) == ["UNCERTAIN", "UNCERTAIN"]
+    assert invocations() - before == 1, "handed over once, never again"
+
+    def reported():
+        return {
+            r["event_type"]
+            for r in stream_records(sending.stack.client("kinesis"), sending.outputs["EventStreamName"])
+            if r["application"]["app_id"] == sending.app
+        }
+
+    assert wait_until(lambda: "_custom.uncertain" in reported(), 30, 0.2)
+    assert "_custom.send" not in reported() and "_custom.handed_over" not in reported()
+
+
 def test_erasing_an_address_removes_what_was_sent_to_it_without_an_endpoint(sending, pinpoint):
     from tests.support.cli import engage
 

@@ -40,11 +40,19 @@ def handler(event, context):
 
 def _custom_answer(event):
     """A custom channel's per-endpoint answer, when the campaign's Data asks for one:
-    {"answer": {endpoint id: status or {"DeliveryStatus", "StatusMessage"}}}. "THROTTLED_ONCE:<n>"
+    {"answer": {endpoint id: status or {"DeliveryStatus", "StatusMessage"}}}; {"sleep": seconds}
+    first sleeps that long. "THROTTLED_ONCE:<n>"
     answers THROTTLED the first time endpoint and n are seen, SENT after."""
     try:
-        wanted = json.loads(event.get("Data") or "")["answer"]
-    except (ValueError, TypeError, KeyError):
+        asked = json.loads(event.get("Data") or "")
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(asked, dict):
+        return None
+    if asked.get("sleep"):  # a slow channel: longer than the function's timeout, it never answers
+        time.sleep(asked["sleep"])
+    wanted = asked.get("answer")
+    if not isinstance(wanted, dict):
         return None
     answer = {}
     for endpoint_id in event["Endpoints"]:

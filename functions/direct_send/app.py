@@ -6,8 +6,8 @@ ledger, the governor, the channels, the archive, the events), and each one's ans
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.adapters.direct_lambda import answer_error, run_direct_send
 from engage.errors import EngageError
+from engage.messages.direct import answer_error, run_direct_send
 from engage.obs import logger, metrics
 from engage.runtime import services
 

@@ -4,12 +4,10 @@ destination (filtered to Bounce and Complaint), and the stream's hard bounces an
 the engagement bus, all through FeedbackQueue. Answers a partial batch response: a message that
 cannot be read fails alone and reaches the DLQ; a replayed batch changes nothing."""
 
-import functools
 import os
 
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from engage.adapters.email_ses import SesAccountList
 from engage.batch import partial_batch_handler
 from engage.envelopes import sns_document
 from engage.feedback import Policy, apply, parse
@@ -22,11 +20,6 @@ POLICY = Policy(
 )
 
 
-@functools.cache
-def account_list() -> SesAccountList:
-    return SesAccountList(services.factory.client("sesv2"))
-
-
 def record_handler(record: SQSRecord) -> None:
     body = sns_document(record.body)
     feedback = parse(body)
@@ -34,7 +27,7 @@ def record_handler(record: SQSRecord) -> None:
         metrics.add_metric(name="FeedbackIgnored", unit="Count", value=1)
         return
     decision = apply(
-        feedback, services.suppression, services.contacts, account_list(), POLICY, _application_ids
+        feedback, services.suppression, services.contacts, services.ses_account_list, POLICY, _application_ids
     )
     metrics.add_metric(name=f"Feedback{feedback.kind.title().replace('_', '')}", unit="Count", value=1)
     logger.info(

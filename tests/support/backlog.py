@@ -7,7 +7,6 @@ Used by the unit test of the backlog and by `make bench`."""
 from __future__ import annotations
 
 import contextlib
-import random
 import types
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -16,23 +15,9 @@ from dataclasses import dataclass, field
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from engage import clock as engage_clock
 from engage.messages import queued
-from engage.messages.governor import Governor, within
 from engage.messages.request import SendRequest
-from engage.messages.sender import Sender, SendPolicy
-from engage.retry import Backoff
-from engage.templates.model import Templates
 
-from tests.support.fakes import (
-    MemoryArchive,
-    MemoryBuckets,
-    MemoryConsent,
-    MemoryEndpoints,
-    MemoryLedger,
-    MemoryStream,
-    MemorySuppressions,
-    MemoryTemplates,
-)
-from tests.support.send_rate import Clock
+from tests.support.send_rate import Clock, sms_sender
 
 APP = "backlogapp"
 IDENTITY = "+18005550100"
@@ -146,27 +131,7 @@ def run(
     count = int(times * rate * visibility_timeout)
     queue = SimulatedQueue(clock, visibility_timeout, max_receive_count)
     texts = Texts()
-    backoff = Backoff(sleep=clock.sleep, rng=random.Random(1), max_attempts=8)
-    sender = Sender(
-        endpoints=MemoryEndpoints(
-            [
-                {"ApplicationId": APP, "Id": f"ep-{i}", "ChannelType": "SMS", "Address": f"+1206{i:07d}"}
-                for i in range(count)
-            ]
-        ),
-        consent=MemoryConsent(),
-        suppressions=MemorySuppressions(),
-        templates=Templates(MemoryTemplates()),
-        ledger=MemoryLedger(),
-        governor=Governor(MemoryBuckets(), lambda _identity: within(rate), backoff),
-        email=None,
-        texts=texts,
-        archive_store=MemoryArchive(),
-        events=MemoryStream(),
-        policy=SendPolicy(text_identity=IDENTITY, send_concurrency=1, lease_seconds=600),
-        backoff=backoff,
-        clock=clock,
-    )
+    sender = sms_sender(clock, rate, count, texts, APP)
     holding = queued.Holding(queue)
     campaign = [
         SendRequest(APP, "c-1", "SMS", {"Body": "Hi"}, endpoint_id=f"ep-{i}", activity_id="run-1")

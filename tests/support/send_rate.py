@@ -67,11 +67,24 @@ def run(rate: float, seconds: float | None = None) -> tuple[float, list, FlakyTe
     clock, rng = Clock(), random.Random(int(rate))
     count = int(rate * seconds)
     texts = FlakyTexts(clock, rng)
+    sender = sms_sender(clock, rate, count, texts)
+    requests = [
+        SendRequest(APP, "c-1", "SMS", {"Body": "Hi"}, endpoint_id=f"ep-{i}", activity_id="run-1")
+        for i in range(count)
+    ]
+    started = clock.now
+    results = sender.send_batch(requests, deadline=started + seconds * 10)
+    return clock.now - started, results, texts
+
+
+def sms_sender(clock: Clock, rate: float, count: int, texts: object, app: str = APP) -> Sender:
+    """The real sender over in-memory stores, `count` SMS endpoints (ep-0...) of `app`, one SMS
+    identity at `rate`, sending one message at a time in simulated time."""
     backoff = Backoff(sleep=clock.sleep, rng=random.Random(1), max_attempts=8)
-    sender = Sender(
+    return Sender(
         endpoints=MemoryEndpoints(
             [
-                {"ApplicationId": APP, "Id": f"ep-{i}", "ChannelType": "SMS", "Address": f"+1206555{i:04d}"}
+                {"ApplicationId": app, "Id": f"ep-{i}", "ChannelType": "SMS", "Address": f"+1206{i:07d}"}
                 for i in range(count)
             ]
         ),
@@ -88,10 +101,3 @@ def run(rate: float, seconds: float | None = None) -> tuple[float, list, FlakyTe
         backoff=backoff,
         clock=clock,
     )
-    requests = [
-        SendRequest(APP, "c-1", "SMS", {"Body": "Hi"}, endpoint_id=f"ep-{i}", activity_id="run-1")
-        for i in range(count)
-    ]
-    started = clock.now
-    results = sender.send_batch(requests, deadline=started + seconds * 10)
-    return clock.now - started, results, texts

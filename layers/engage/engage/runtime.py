@@ -23,7 +23,7 @@ from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
 from engage.adapters.direct_lambda import DIRECT_SEND_WAIT_SECONDS, LambdaDirectSends
-from engage.adapters.email_ses import SesEmailSender, SesQuota
+from engage.adapters.email_ses import SesAccountList, SesEmailSender, SesQuota
 from engage.adapters.functions import AsyncStarter, LambdaHookInvoker
 from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.kinesis import KinesisEventStream
@@ -216,6 +216,10 @@ class Services:
     @cached_property
     def send_queue(self) -> SendQueue:
         return SendQueue(self.factory.client("sqs"), self.settings.require("send_queue_url"))
+
+    @cached_property
+    def ses_account_list(self) -> SesAccountList:
+        return SesAccountList(self.factory.client("sesv2"))
 
     def endpoint_or_none(self, app_id: str, endpoint_id: str) -> Mapping[str, Any] | None:
         try:

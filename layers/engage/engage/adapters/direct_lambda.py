@@ -1,6 +1,6 @@
-"""The direct sends between the Pinpoint-compatible API and the function that sends them: the API
-invokes the direct send function synchronously ({"Operation", "ApplicationId", "Request"}) and
-answers what it answered, or its Pinpoint error. The function lives beside the sender, with the
+"""The API's side of direct sends: the Pinpoint-compatible API invokes the direct send function
+synchronously ({"Operation", "ApplicationId", "Request"}, engage.messages.direct.run_direct_send)
+and answers what it answered, or its Pinpoint error. The function lives beside the sender, with the
 channels' permissions; the API holds none of them."""
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from engage.adapters.dynamodb import error_code
-from engage.errors import EngageError, RetriesExhaustedError, ValidationError
-from engage.messages.direct import DirectSends
+from engage.errors import EngageError, RetriesExhaustedError
 
-OPERATIONS = {"SendMessages": "send_messages", "SendUsersMessages": "send_users_messages"}
 DIRECT_SEND_WAIT_SECONDS = 25  # longer than the direct send function's timeout (20 s)
 
 
@@ -25,21 +23,6 @@ class RemoteError(EngageError):
     def __init__(self, pinpoint_type: str, message: str) -> None:
         super().__init__(message)
         self.pinpoint_type = pinpoint_type
-
-
-def run_direct_send(direct: DirectSends, event: Mapping[str, Any]) -> dict[str, Any]:
-    """The function's side: one operation on one application."""
-    operation = OPERATIONS.get(str(event.get("Operation")))
-    if operation is None:
-        raise ValidationError("Operation", f"must be one of {', '.join(OPERATIONS)}")
-    app_id, request = event.get("ApplicationId"), event.get("Request")
-    if not isinstance(app_id, str) or not isinstance(request, Mapping):
-        raise ValidationError("Request", "give the ApplicationId and the request document")
-    return getattr(direct, operation)(app_id, request)
-
-
-def answer_error(error: EngageError) -> dict[str, Any]:
-    return {"Error": {"Type": error.pinpoint_type, "Message": str(error)}}
 
 
 class LambdaDirectSends:

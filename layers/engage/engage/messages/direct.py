@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engage import clock
-from engage.errors import HeldError, LimitExceededError, NotFoundError, ThrottledError, ValidationError
+from engage.errors import (
+    EngageError,
+    HeldError,
+    LimitExceededError,
+    NotFoundError,
+    ThrottledError,
+    ValidationError,
+)
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
 from engage.messages.ledger import Status
 from engage.messages.request import SendRequest
@@ -256,6 +263,25 @@ def _wanted(request: Mapping[str, Any], channel: str) -> bool:
     return bool(
         configuration.get(MESSAGE_KEYS[channel]) or (templates.get(TEMPLATE_KEYS[channel]) or {}).get("Name")
     )
+
+
+OPERATIONS = {"SendMessages": "send_messages", "SendUsersMessages": "send_users_messages"}
+
+
+def run_direct_send(direct: DirectSends, event: Mapping[str, Any]) -> dict[str, Any]:
+    """The direct send function's use case: one operation on one application, as the API asks."""
+    operation = OPERATIONS.get(str(event.get("Operation")))
+    if operation is None:
+        raise ValidationError("Operation", f"must be one of {', '.join(OPERATIONS)}")
+    app_id, request = event.get("ApplicationId"), event.get("Request")
+    if not isinstance(app_id, str) or not isinstance(request, Mapping):
+        raise ValidationError("Request", "give the ApplicationId and the request document")
+    return getattr(direct, operation)(app_id, request)
+
+
+def answer_error(error: EngageError) -> dict[str, Any]:
+    """A refused request as the API passes it on: its Pinpoint error type and message."""
+    return {"Error": {"Type": error.pinpoint_type, "Message": str(error)}}
 
 
 def answer_of(result: SendResult) -> dict[str, Any]:

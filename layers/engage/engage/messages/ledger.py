@@ -119,21 +119,15 @@ def deliver(
 
 
 def settle(ledger: Ledger, keys: list[str], attempt: str, send: Callable[[], str]) -> dict[str, Outcome]:
-    """Makes one call for sends `attempt` has claimed (one message, or one batch of a custom
-    channel) and records its outcome on each."""
-    try:
+    """Makes one call for sends `attempt` has claimed (one message) and records its outcome on
+    each: SENT with the channel's message id, or REFUSED."""
+
+    def sent() -> dict[str, Answer]:
         message_id = send()
-    except NotSentError:  # throttled, or failed before the call: the next delivery sends
-        for key in keys:
-            ledger.release(key, attempt)
-        raise
-    except DeliveryRefusedError as exc:
-        for key in keys:
-            ledger.finish(key, attempt, Status.REFUSED, None, exc.code)
-        return {key: Outcome(Status.REFUSED, reason=exc.code, detail=str(exc)) for key in keys}
-    for key in keys:
-        ledger.finish(key, attempt, Status.SENT, message_id, None)
-    return {key: Outcome(Status.SENT, message_id) for key in keys}
+        return {key: Answer(Status.SENT, message_id) for key in keys}
+
+    outcomes = settle_each(ledger, keys, attempt, sent)
+    return {key: outcome for key, outcome in outcomes.items() if outcome is not None}
 
 
 @dataclass(frozen=True)
@@ -160,7 +154,7 @@ def settle_each(
     except DeliveryRefusedError as exc:
         for key in keys:
             ledger.finish(key, attempt, Status.REFUSED, None, exc.code)
-        return {key: Outcome(Status.REFUSED, reason=exc.code) for key in keys}
+        return {key: Outcome(Status.REFUSED, reason=exc.code, detail=str(exc)) for key in keys}
     outcomes: dict[str, Outcome | None] = {}
     for key in keys:
         answer = answers[key]

@@ -564,8 +564,8 @@ def test_a_custom_channel_answer_settles_each_endpoint_on_its_own():
     assert settled == [
         (Status.SENT, None),
         (Status.REFUSED, "NOT_SENT: unknown contact"),
-        "ThrottledError",
-        "ThrottledError",
+        "HeldError",  # back on the queue, delayed, without spending a receive
+        "HeldError",
         (Status.UNCERTAIN, "UNCERTAIN: timed out mid-call"),
         (Status.HANDED_OVER, None),
     ]

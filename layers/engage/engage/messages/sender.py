@@ -70,6 +70,9 @@ REFUSED_EVENT = {
     "CUSTOM": "_custom.failure",
 }
 MAX_CUSTOM_BATCH = 100  # Pinpoint's custom delivery: at most 100 endpoints per call
+# A custom channel that is busy (throttled) or had no time for some endpoints gets them again after
+# about one run of a channel function (30 s), held on the queue rather than spending receives.
+CUSTOM_RETRY_SECONDS = 30.0
 SKIP_REASONS = frozenset(
     {
         "INACTIVE_ENDPOINT",
@@ -305,12 +308,16 @@ class Sender:
         try:
             outcomes = settle_each(self.ledger, keys, attempt, call)
         except Exception as exc:  # noqa: BLE001 - these requests come back from the queue
+            if isinstance(exc, ThrottledError) and not isinstance(exc, HeldError):  # the channel is busy
+                exc = HeldError(f"the custom channel is busy: {exc}", CUSTOM_RETRY_SECONDS)
             failed = [SendResult(c.request, error=exc, address=c.endpoint.get("Address")) for c in claimed]
             return results + failed
         for index, c in enumerate(claimed):
             outcome, address = outcomes[c.request.key], c.endpoint.get("Address")
             if outcome is None:  # the channel asked for it again: it comes back from the queue
-                again = ThrottledError(f"the custom channel asked for endpoint {c.endpoint['Id']} again")
+                again = HeldError(
+                    f"the custom channel asked for endpoint {c.endpoint['Id']} again", CUSTOM_RETRY_SECONDS
+                )
                 results.append(SendResult(c.request, error=again, address=address))
                 continue
             archived = kept[index].key if outcome.status in (Status.SENT, Status.HANDED_OVER) else None

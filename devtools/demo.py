@@ -37,6 +37,7 @@ from engage.consent import consent_record
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.lake_names import NAMES_KEY
+from engage.messages.text_context import unpack
 from engage.phone.runs import summary
 from engage.redact import redact
 from engage.retry import Backoff
@@ -109,7 +110,7 @@ def show_outbox(stack: LocalStack, campaign_id: str) -> None:
     texts = [
         e["request"]
         for e in stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
-        if (e["request"].get("Context") or {}).get("campaign_id") == campaign_id
+        if unpack(e["request"].get("Context")).get("campaign_id") == campaign_id
     ]
     print(f"outbox: {len(texts)} SendTextMessage request(s) for the campaign")
     for text in texts:
@@ -133,7 +134,7 @@ def stop_reply_and_send_again(stack: LocalStack, outputs: dict[str, str], campai
     recipient = next(
         e["request"]["DestinationPhoneNumber"]
         for e in stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
-        if (e["request"].get("Context") or {}).get("campaign_id") == campaign_id
+        if unpack(e["request"].get("Context")).get("campaign_id") == campaign_id
     )
     stack.emulated.sms.receive(recipient, ours["PhoneNumber"], "please stop texting me")
     consent = DynamoConsentStore(outputs["ConsentTableName"], stack.client("dynamodb"))
@@ -142,7 +143,7 @@ def stop_reply_and_send_again(stack: LocalStack, outputs: dict[str, str], campai
         return [
             e
             for e in stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
-            if "inbound_message_id" in (e["request"].get("Context") or {})
+            if "inbound_message_id" in unpack(e["request"].get("Context"))
         ]
 
     deadline = time.monotonic() + 60  # the confirmation is the processor's last send
@@ -194,7 +195,7 @@ def _wait_for_outbox(stack: LocalStack, campaign_id: str, count: int) -> None:
         sent = [
             e
             for e in stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
-            if (e["request"].get("Context") or {}).get("campaign_id") == campaign_id
+            if unpack(e["request"].get("Context")).get("campaign_id") == campaign_id
         ]
         if len(sent) >= count:
             return

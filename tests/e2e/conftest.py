@@ -214,11 +214,12 @@ def real_time(request):
 @pytest.fixture(autouse=True)
 def own_apps(request):
     """The applications a test created are deleted when it ends (at most 100 live per account)."""
-    yield
-    if "local_stack" in request.fixturenames:
-        from tests.support.apps import delete_created_apps
+    from tests.support.apps import delete_created_apps
 
-        delete_created_apps(request.getfixturevalue("pinpoint"))
+    client = request.getfixturevalue("pinpoint") if "local_stack" in request.fixturenames else None
+    yield
+    if client is not None:
+        delete_created_apps(client)
 
 
 @pytest.fixture

@@ -155,6 +155,18 @@ def test_every_ses_operation_answers_in_its_model(local_stack):
         Content={"Simple": {"Subject": {"Data": "hi"}, "Body": {"Text": {"Data": "hello"}}}},
         ConfigurationSetName=name,
     )
+    ses.put_configuration_set_sending_options(ConfigurationSetName=name, SendingEnabled=False)
+    with pytest.raises(ses.exceptions.SendingPausedException):
+        ses.send_email(
+            FromEmailAddress="news@example.com",
+            Destination={"ToAddresses": ["success@simulator.amazonses.com"]},
+            Content={"Simple": {"Subject": {"Data": "hi"}, "Body": {"Text": {"Data": "hello"}}}},
+            ConfigurationSetName=name,
+        )
+    ses.put_configuration_set_sending_options(ConfigurationSetName=name, SendingEnabled=True)
+    ses.put_account_sending_attributes(SendingEnabled=False)
+    assert ses.get_account()["SendingEnabled"] is False
+    ses.put_account_sending_attributes(SendingEnabled=True)
     job = ses.create_export_job(**_metrics_export())
     ses.get_export_job(JobId=job["JobId"])
     assert any(j["JobId"] == job["JobId"] for j in ses.list_export_jobs()["ExportJobs"])

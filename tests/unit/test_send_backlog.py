@@ -93,3 +93,19 @@ def test_a_held_send_the_queue_would_not_take_comes_back_as_a_failure():
     queue.enqueue([email("p-1").to_body()])
     (result,) = _consume(sender, clock, queue, queued.Holding(queue)).values()
     assert isinstance(result.error, HeldError) and not result.held and len(queue.messages) == 1
+
+
+def test_a_send_past_todays_allowance_is_looked_at_again_in_fifteen_minutes():
+    from engage.messages.governor import Limits
+
+    from tests.unit.test_sender import make
+
+    clock = Clock()
+    sender, _ = make([endpoint("p-1")], limits=Limits(rate=14, burst=1, daily_left=0))
+    sender.clock, sender.backoff.sleep = clock, clock.sleep
+    queue = SimulatedQueue(clock, visibility_timeout=30, max_receive_count=2)
+    queue.enqueue([email("p-1").to_body()])
+    (result,) = _consume(sender, clock, queue, queued.Holding(queue)).values()
+    assert result.held and result.request.held_until == pytest.approx(clock() + 900, abs=1)
+    (waiting,) = queue.messages.values()
+    assert waiting.visible_at == pytest.approx(clock() + 900, abs=1) and sender.email.sent == []

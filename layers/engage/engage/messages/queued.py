@@ -67,7 +67,9 @@ class Holding:
                     result.request, "NOT_SENT", f"held {hours:g} h and the channel is still paused: {error}"
                 )
                 continue
-            until = now + min(error.retry_after, 14 * 24 * 3600.0)
+            # No allowance left today (an infinite wait): look again after SQS's longest delay.
+            wait = error.retry_after if math.isfinite(error.retry_after) else MAX_DELAY_SECONDS
+            until = now + wait
             later[message_id] = (replace(result.request, held_since=since, held_until=until), until)
         results.update(self.put_back(later, now))
         return results

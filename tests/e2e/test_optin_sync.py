@@ -145,3 +145,44 @@ def test_the_sample_batch_applies_rejects_and_skips_as_it_should(local_stack, da
     assert (endpoint["Address"], endpoint["OptOut"]) == ("+12065550112", "ALL")
     fields = [r["field"] for r in database.queued("OptInSyncRejectsUrl")]
     assert sorted(fields) == ["phone", "phone", "record", "record"], "each batch's two bad records, twice"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 27 item 1: every CDC change records consent and sets OptOut NONE"
+)
+def test_an_unrelated_change_of_the_row_does_not_undo_the_persons_own_stop(database):
+    from engage.consent import consent_record
+
+    customer, number = f"s{uuid.uuid4().hex[:8]}", "+12065550133"
+    database.change("insert", customer_row(customer, number, 1, "2026-11-20 10:00:00"))
+    settled(database, customer, OptOut="NONE")
+    # The person texts STOP at 12:00: the keyword handler records it and opts the endpoint out.
+    database.consent.record(
+        consent_record(APP, "SMS", number, "OPTED_OUT", "sms-keyword", "2026-11-20T12:00:00.000Z")
+    )
+    database.pinpoint.update_endpoint(
+        ApplicationId=APP, EndpointId=f"cdc-{customer}", EndpointRequest={"OptOut": "ALL"}
+    )
+    moved = {**customer_row(customer, number, 1, "2026-11-20 12:05:00"), "city": "Tacoma"}  # a new city
+    database.change("update", moved)
+    endpoint = settled(database, customer)
+    assert wait_until(lambda: database.endpoint(customer)["Attributes"].get("city") == ["Tacoma"], 30, 0.2)
+    endpoint = database.endpoint(customer)
+    assert endpoint["OptOut"] == "ALL", "the row's opt-in column did not change: consent is the person's"
+    assert database.consent.get(APP, "SMS", number).status == ConsentStatus.OPTED_OUT
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 27 item 1: a replayed older insert brings a deleted customer back"
+)
+def test_a_replayed_older_insert_after_a_delete_does_not_bring_the_customer_back(database):
+    customer = f"d{uuid.uuid4().hex[:8]}"
+    database.change("insert", customer_row(customer, "+12065550134", 1, "2026-11-20 10:00:00"))
+    settled(database, customer, OptOut="NONE")
+    database.change("delete", {"id": customer, "lastupdate": "2026-11-20 11:00:00"})
+    assert wait_until(lambda: database.endpoint(customer) is None, 30, 0.2)
+    database.change("insert", customer_row(customer, "+12065550134", 1, "2026-11-20 10:00:00"))  # a replay
+    marker = f"m{uuid.uuid4().hex[:8]}"  # a later change to another customer: the stream got this far
+    database.change("insert", customer_row(marker, "+12065550139", 1, "2026-11-20 12:00:00"))
+    settled(database, marker, OptOut="NONE")
+    assert database.endpoint(customer) is None

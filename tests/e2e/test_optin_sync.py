@@ -147,9 +147,6 @@ def test_the_sample_batch_applies_rejects_and_skips_as_it_should(local_stack, da
     assert sorted(fields) == ["phone", "phone", "record", "record"], "each batch's two bad records, twice"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 27 item 1: every CDC change records consent and sets OptOut NONE"
-)
 def test_an_unrelated_change_of_the_row_does_not_undo_the_persons_own_stop(database):
     from engage.consent import consent_record
 

@@ -247,7 +247,12 @@ class MemoryConsent:
         self.records = {(r.app_id, r.channel.value, r.key): r for r in records}
 
     def record(self, record: Any) -> bool:
-        self.records[(record.app_id, record.channel.value, record.key)] = record
+        """As the consent store: a decision older than the one stored does not replace it."""
+        key = (record.app_id, record.channel.value, record.key)
+        held = self.records.get(key)
+        if held is not None and held.recorded_at > record.recorded_at:
+            return False
+        self.records[key] = record
         return True
 
     def get(self, app_id: str, channel: str, address: str) -> Any:

@@ -122,3 +122,35 @@ def test_column_names_are_configurable():
         True,
         {},
     )
+
+
+def test_only_a_change_of_the_opt_in_column_is_a_consent_decision_and_a_later_stop_stands(stores):
+    from engage.consent import consent_record
+
+    endpoints, consents = stores
+    apply(stores, dms("insert", row(optin=1, lastupdate="2026-11-20 10:00:00")))
+    # the person's own STOP at 12:00, and their endpoint opted out by the keyword handler
+    consents.record(
+        consent_record(APP, "SMS", "+12065550100", "OPTED_OUT", "sms-keyword", "2026-11-20T12:00:00.000Z")
+    )
+    endpoints.upsert(APP, "cdc-42", {"OptOut": "ALL"})
+    apply(stores, dms("update", row(optin=1, lastupdate="2026-11-20 12:05:00", city="Tacoma")))
+    endpoint = endpoints.get(APP, "cdc-42")
+    assert endpoint["OptOut"] == "ALL" and endpoint["Attributes"]["city"] == ["Tacoma"]
+    assert consents.get(APP, "SMS", "+12065550100").source == "sms-keyword"
+    # the opt-in column itself changes, but dated before the STOP: the STOP stands
+    apply(stores, dms("update", row(optin=0, lastupdate="2026-11-20 12:06:00")))
+    apply(stores, dms("update", row(optin=1, lastupdate="2026-11-20 12:07:00")))
+    assert consents.get(APP, "SMS", "+12065550100").status == ConsentStatus.OPTED_IN, "a later opt-in applies"
+    assert endpoints.get(APP, "cdc-42")["OptOut"] == "NONE"
+
+
+def test_a_new_customer_whose_number_said_stop_later_starts_opted_out(stores):
+    from engage.consent import consent_record
+
+    endpoints, consents = stores
+    consents.record(
+        consent_record(APP, "SMS", "+12065550100", "OPTED_OUT", "sms-keyword", "2026-11-21T00:00:00.000Z")
+    )
+    apply(stores, dms("insert", row(optin=1, lastupdate="2026-11-20 10:00:00")))
+    assert endpoints.get(APP, "cdc-42")["OptOut"] == "ALL"

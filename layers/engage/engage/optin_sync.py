@@ -1,7 +1,10 @@
 """Opt-in sync from a customer database (the blog's RDS pattern, rebuilt): AWS DMS streams the
 customer table's changes to Kinesis, and each change is applied to the contact and consent stores.
-A customer is one SMS endpoint (`cdc-<key>`); `optin` 1/0 is OptOut NONE/ALL and a consent decision
-dated by the row's `lastupdate`; a change older than the one applied is ignored; a new phone number
+A customer is one SMS endpoint (`cdc-<key>`). Only a change of the opt-in column (`optin` 1/0, as the
+endpoint last saw it in `SourceOptIn`) is a consent decision, dated by the row's `lastupdate`, and it
+applies only when no later decision from any source (a STOP, an unsubscribe) exists: the person's own
+word is never overridden by the database; any other change touches the endpoint's attributes only.
+A change older than the one applied is ignored; a new phone number
 moves the endpoint and opts the old number out of this customer's consent, so it stays reachable
 from nowhere; a delete removes the endpoint. A row that can never apply (no key, a number that is
 not a phone number) is rejected with its reason, never dropped."""
@@ -20,6 +23,7 @@ from engage.phone.validation import check_offline
 
 SOURCE = "cdc"
 LAST_UPDATE = "SourceLastUpdate"  # the row's lastupdate, kept on the endpoint to judge later changes
+OPT_IN = "SourceOptIn"  # the row's opt-in column as last applied ("1" or "0"): did a change change it?
 OPERATIONS = ("load", "insert", "update", "delete")
 
 
@@ -94,7 +98,13 @@ class Endpoints(Protocol):
 
 
 class Consents(Protocol):
-    def record(self, record: Any) -> bool: ...
+    def record(self, record: Any) -> bool:
+        """Stores the decision unless a newer one is stored; whether it applied."""
+        ...
+
+    def get(self, app_id: str, channel: str, address: str) -> Any:
+        """The latest decision (with its `status`), or None."""
+        ...
 
 
 def apply_change(
@@ -118,9 +128,18 @@ def apply_change(
     check = check_offline({"Address": change.phone}, default_region)
     if check.e164 is None or not check.plausible:
         raise ValidationError("phone", "is not a valid phone number")
-    status = ConsentStatus.OPTED_IN if change.opted_in else ConsentStatus.OPTED_OUT
-    consents.record(
-        consent_record(
+    opt_in = "1" if change.opted_in else "0"
+    seen = ((existing or {}).get("Attributes") or {}).get(OPT_IN, [None])[0]
+    request: dict[str, Any] = {
+        "ChannelType": "SMS",
+        "Address": check.e164,
+        "User": {"UserId": change.customer_id},
+        "Attributes": {**change.attributes, LAST_UPDATE: [change.last_update], OPT_IN: [opt_in]},
+    }
+    moved = existing is not None and existing.get("Address") != check.e164
+    if existing is None or seen != opt_in or moved:  # the opt-in column speaks: a consent decision
+        status = ConsentStatus.OPTED_IN if change.opted_in else ConsentStatus.OPTED_OUT
+        decision = consent_record(
             app_id,
             "SMS",
             check.e164,
@@ -129,18 +148,14 @@ def apply_change(
             change.last_update,
             f"{change.customer_id}@{change.last_update}",
         )
-    )
-    endpoints.upsert(
-        app_id,
-        change.endpoint_id,
-        {
-            "ChannelType": "SMS",
-            "Address": check.e164,
-            "OptOut": "NONE" if change.opted_in else "ALL",
-            "User": {"UserId": change.customer_id},
-            "Attributes": {**change.attributes, LAST_UPDATE: [change.last_update]},
-        },
-    )
+        if consents.record(decision):
+            request["OptOut"] = "NONE" if change.opted_in else "ALL"
+        else:  # a later decision (the person's own STOP, say) stands
+            latest = consents.get(app_id, "SMS", check.e164)
+            request["OptOut"] = (
+                "ALL" if latest is not None and latest.status == ConsentStatus.OPTED_OUT else "NONE"
+            )
+    endpoints.upsert(app_id, change.endpoint_id, request)
     old = (existing or {}).get("Address")
     if old and old != check.e164:
         # This customer's consent leaves with them: the old number is no one's to message now.

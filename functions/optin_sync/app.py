@@ -39,7 +39,9 @@ def record_handler(record: KinesisStreamRecord) -> None:
         if change is None:
             metrics.add_metric(name="OptInSyncControlRecords", unit="Count", value=1)
             return
-        outcome = apply_change(change, APP_ID, services.contacts, services.consent, DEFAULT_REGION)
+        outcome = apply_change(
+            change, APP_ID, services.contacts, services.consent, services.cdc_tombstones, DEFAULT_REGION
+        )
     except ValidationError as exc:
         reject(record, data, exc)
         return

@@ -169,9 +169,6 @@ def test_an_unrelated_change_of_the_row_does_not_undo_the_persons_own_stop(datab
     assert database.consent.get(APP, "SMS", number).status == ConsentStatus.OPTED_OUT
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 27 item 1: a replayed older insert brings a deleted customer back"
-)
 def test_a_replayed_older_insert_after_a_delete_does_not_bring_the_customer_back(database):
     customer = f"d{uuid.uuid4().hex[:8]}"
     database.change("insert", customer_row(customer, "+12065550134", 1, "2026-11-20 10:00:00"))

@@ -276,3 +276,18 @@ def test_two_writers_racing_for_the_last_attribute_names_cannot_exceed_the_quota
     with pytest.raises(LimitExceededError, match="would define 4"):
         store.upsert(APP, "ep-3", email("d@example.com", Attributes={"mine": ["1"]}))
     assert sum(len(v) for v in repository.registered_names(APP).values()) == 3
+
+
+def test_a_synced_customers_tombstone_keeps_the_latest_deletion_beside_the_endpoints(
+    dynamodb, contacts_table
+):
+    from engage.adapters.contacts_dynamodb import DynamoTombstones
+
+    tombstones = DynamoTombstones(contacts_table, dynamodb)
+    assert tombstones.buried_at("app", "cdc-1") is None
+    tombstones.bury("app", "cdc-1", "2026-11-20T11:00:00.000Z")
+    tombstones.bury("app", "cdc-1", "2026-11-20T10:00:00.000Z")  # an older delete, replayed: kept out
+    assert tombstones.buried_at("app", "cdc-1") == "2026-11-20T11:00:00.000Z"
+    tombstones.bury("app", "cdc-1", "2026-11-21T09:00:00.000Z")
+    assert tombstones.buried_at("app", "cdc-1") == "2026-11-21T09:00:00.000Z"
+    assert tombstones.buried_at("other", "cdc-1") is None

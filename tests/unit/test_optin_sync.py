@@ -25,14 +25,29 @@ def row(phone="+12065550100", optin=1, lastupdate="2026-11-20 10:00:00", **extra
     return {"id": 42, "phone": phone, "optin": optin, "lastupdate": lastupdate, "firstname": "Ana", **extra}
 
 
+class Tombstones:
+    def __init__(self):
+        self.at = {}
+
+    def buried_at(self, app_id, endpoint_id):
+        return self.at.get((app_id, endpoint_id))
+
+    def bury(self, app_id, endpoint_id, at):
+        self.at[(app_id, endpoint_id)] = max(at, self.at.get((app_id, endpoint_id), ""))
+
+
 @pytest.fixture
 def stores():
-    return MemoryEndpoints(), MemoryConsent()
+    endpoints = MemoryEndpoints()
+    endpoints.tombstones = Tombstones()  # deleted customers, beside the endpoints as in the table
+    return endpoints, MemoryConsent()
 
 
 def apply(stores, record):
     endpoints, consents = stores
-    return apply_change(parse_change(json.dumps(record).encode()), APP, endpoints, consents)
+    return apply_change(
+        parse_change(json.dumps(record).encode()), APP, endpoints, consents, endpoints.tombstones
+    )
 
 
 def test_an_insert_makes_an_opted_in_sms_endpoint_and_a_dated_consent(stores):
@@ -76,7 +91,10 @@ def test_a_delete_removes_the_endpoint_and_a_late_update_does_not_bring_it_back_
     endpoints, _ = stores
     apply(stores, dms("insert", row()))
     assert apply(stores, dms("delete", {"id": 42, "lastupdate": "2026-11-22 00:00:00"})) == "DELETED"
-    assert apply(stores, dms("delete", {"id": 42, "lastupdate": "2026-11-22 00:00:00"})) == "ABSENT"
+    assert apply(stores, dms("delete", {"id": 42, "lastupdate": "2026-11-22 00:00:00"})) == "STALE", (
+        "a replay"
+    )
+    assert apply(stores, dms("delete", {"id": 42, "lastupdate": "2026-11-23 00:00:00"})) == "ABSENT"
     with pytest.raises(LookupError):
         endpoints.get(APP, "cdc-42")
 
@@ -154,3 +172,15 @@ def test_a_new_customer_whose_number_said_stop_later_starts_opted_out(stores):
     )
     apply(stores, dms("insert", row(optin=1, lastupdate="2026-11-20 10:00:00")))
     assert endpoints.get(APP, "cdc-42")["OptOut"] == "ALL"
+
+
+def test_an_older_change_replayed_after_a_delete_does_not_bring_the_customer_back(stores):
+    endpoints, _consents = stores
+    apply(stores, dms("insert", row(lastupdate="2026-11-20 10:00:00")))
+    assert apply(stores, dms("delete", {"id": 42, "lastupdate": "2026-11-20 11:00:00"})) == "DELETED"
+    assert apply(stores, dms("insert", row(lastupdate="2026-11-20 10:00:00"))) == "STALE"
+    assert apply(stores, dms("update", row(lastupdate="2026-11-20 11:00:00"))) == "STALE", (
+        "as old as the delete"
+    )
+    assert ("crmapp01", "cdc-42") not in endpoints.by_id
+    assert apply(stores, dms("insert", row(lastupdate="2026-11-21 09:00:00"))) == "APPLIED", "a new row"

@@ -4,10 +4,11 @@ A customer is one SMS endpoint (`cdc-<key>`). Only a change of the opt-in column
 endpoint last saw it in `SourceOptIn`) is a consent decision, dated by the row's `lastupdate`, and it
 applies only when no later decision from any source (a STOP, an unsubscribe) exists: the person's own
 word is never overridden by the database; any other change touches the endpoint's attributes only.
-A change older than the one applied is ignored; a new phone number
-moves the endpoint and opts the old number out of this customer's consent, so it stays reachable
-from nowhere; a delete removes the endpoint. A row that can never apply (no key, a number that is
-not a phone number) is rejected with its reason, never dropped."""
+A change older than the one applied is ignored; a new phone number moves the endpoint and opts the
+old number out of this customer's consent, so it stays reachable from nowhere; a delete removes the
+endpoint and leaves a tombstone with the source's time, so an older insert or update replayed later
+can't bring the customer back. A row that can never apply (no key, a number that is not a phone
+number) is rejected with its reason, never dropped."""
 
 from __future__ import annotations
 
@@ -107,8 +108,23 @@ class Consents(Protocol):
         ...
 
 
+class Tombstones(Protocol):
+    def buried_at(self, app_id: str, endpoint_id: str) -> str | None:
+        """When the customer's row was deleted at the source (ISO 8601), or None."""
+        ...
+
+    def bury(self, app_id: str, endpoint_id: str, at: str) -> None:
+        """Keeps the deletion's source time (a later one wins)."""
+        ...
+
+
 def apply_change(
-    change: Change, app_id: str, endpoints: Endpoints, consents: Consents, default_region: str | None = "US"
+    change: Change,
+    app_id: str,
+    endpoints: Endpoints,
+    consents: Consents,
+    tombstones: Tombstones,
+    default_region: str | None = "US",
 ) -> str:
     """Applies one change; returns what happened: APPLIED, MOVED, DELETED, STALE or ABSENT."""
     try:
@@ -118,7 +134,11 @@ def apply_change(
     applied = ((existing or {}).get("Attributes") or {}).get(LAST_UPDATE, [""])[0]
     if existing is not None and applied > change.last_update:
         return "STALE"
+    buried = tombstones.buried_at(app_id, change.endpoint_id)
+    if buried is not None and buried >= change.last_update:  # deleted after this change was made
+        return "STALE"
     if change.operation == "delete":
+        tombstones.bury(app_id, change.endpoint_id, change.last_update)  # first: a replay can't revive
         if existing is None:
             return "ABSENT"
         endpoints.delete(app_id, change.endpoint_id)

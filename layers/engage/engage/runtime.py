@@ -20,7 +20,7 @@ from engage.adapters.campaign_schedules import SchedulerCampaignSchedules
 from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoCapCounter, DynamoZoneSnapshots
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.contacts_dynamodb import DynamoEndpointRepository, DynamoTombstones
 from engage.adapters.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
 from engage.adapters.direct_lambda import DIRECT_SEND_WAIT_SECONDS, LambdaDirectSends
 from engage.adapters.email_ses import SesAccountList, SesEmailSender, SesQuota
@@ -216,6 +216,10 @@ class Services:
     @cached_property
     def send_queue(self) -> SendQueue:
         return SendQueue(self.factory.client("sqs"), self.settings.require("send_queue_url"))
+
+    @cached_property
+    def cdc_tombstones(self) -> DynamoTombstones:
+        return DynamoTombstones(self.settings.require("contacts_table"), self.factory.client("dynamodb"))
 
     @cached_property
     def ses_account_list(self) -> SesAccountList:

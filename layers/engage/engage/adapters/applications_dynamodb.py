@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from engage.adapters.campaigns_dynamodb import app_cap_pk, cap_pk, zones_pk
-from engage.adapters.contacts_dynamodb import endpoint_pk, registry_pk, user_pk
+from engage.adapters.contacts_dynamodb import endpoint_pk, registry_pk, tombstone_pk, user_pk
 from engage.adapters.dynamodb import batch_delete, from_item, is_conflict, scan_items, to_item, to_value
 from engage.adapters.jobs_dynamodb import job_pk
 from engage.adapters.segments_dynamodb import segment_pk
@@ -188,7 +188,7 @@ def removal_plan(
             "contacts",
             tables.get("contacts", ""),
             app_id,
-            prefixes=(endpoint_pk(app_id, ""), user_pk(app_id, "")),
+            prefixes=(endpoint_pk(app_id, ""), user_pk(app_id, ""), tombstone_pk(app_id, "")),
             keys=(registry_pk(app_id),),
         ),
         # Every channel's decisions: the key is <app>#<channel>#<address key>.

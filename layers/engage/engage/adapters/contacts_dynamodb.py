@@ -18,7 +18,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import batch_get, from_item, query_items, raise_conflict, to_item, to_value
+from engage.adapters.dynamodb import (
+    batch_get,
+    error_code,
+    from_item,
+    query_items,
+    raise_conflict,
+    to_item,
+    to_value,
+)
 from engage.addresses import address_key
 from engage.contacts.model import ATTRIBUTE_KINDS, Endpoint, user_id
 from engage.contacts.store import Change, Stored
@@ -38,6 +46,10 @@ def user_pk(app_id: str, user: str) -> str:
 
 def registry_pk(app_id: str) -> str:
     return f"REG#{app_id}"
+
+
+def tombstone_pk(app_id: str, endpoint_id: str) -> str:
+    return f"GONE#{app_id}#{endpoint_id}"
 
 
 def channel_shard(endpoint_id: str) -> int:
@@ -214,3 +226,31 @@ class DynamoEndpointRepository:
 
 def _stored(item: Mapping[str, Any]) -> Stored:
     return Stored(endpoint=item["endpoint"], version=int(item["version"]))
+
+
+class DynamoTombstones:
+    """When a synced customer's row was deleted at the source (engage.optin_sync), kept beside the
+    endpoints so that an older change replayed later can't bring the customer back. The item holds
+    the endpoint id and the source's time only; a later tombstone replaces an earlier one."""
+
+    def __init__(self, table_name: str, client: Any) -> None:  # a boto3 DynamoDB client
+        self.table, self.client = table_name, client
+
+    def buried_at(self, app_id: str, endpoint_id: str) -> str | None:
+        response = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": tombstone_pk(app_id, endpoint_id)}}, ConsistentRead=True
+        )
+        return response["Item"]["at"]["S"] if "Item" in response else None
+
+    def bury(self, app_id: str, endpoint_id: str, at: str) -> None:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={"pk": {"S": tombstone_pk(app_id, endpoint_id)}, "at": {"S": at}},
+                ConditionExpression="attribute_not_exists(pk) OR #at < :at",
+                ExpressionAttributeNames={"#at": "at"},
+                ExpressionAttributeValues={":at": {"S": at}},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":  # a later delete is kept
+                raise

@@ -94,3 +94,19 @@ def test_lists_are_configurable_per_language_but_the_rules_words_stay():
     with pytest.raises(ValidationError, match="is not JSON"):
         keywords_from_json("{en: }")
     assert keywords_from_json("  ").classify("stop") == Intent.OPT_OUT
+
+
+AWS_REQUIRED = ["ARRET", "CANCEL", "END", "OPT-OUT", "OPTOUT", "QUIT", "REMOVE", "STOP", "TD", "UNSUBSCRIBE"]
+
+
+@pytest.mark.parametrize("word", AWS_REQUIRED)
+@pytest.mark.parametrize("shape", ["{w}", "{w} please", "{w}.", " {l}", "{l} me from this list"])
+def test_each_aws_required_opt_out_keyword_opts_out_at_the_start_of_a_message(word, shape):
+    assert keywords().classify(shape.format(w=word, l=word.lower())) == Intent.OPT_OUT
+
+
+@pytest.mark.parametrize(
+    "message", ["I bank at TD", "Please remove the extra item from my cart", "un arret de bus"]
+)
+def test_a_keyword_only_aws_reads_at_the_start_counts_nowhere_else(message):
+    assert keywords().classify(message) == Intent.OTHER

@@ -1,8 +1,10 @@
 """What an inbound SMS asks for, read as the FCC's consent-revocation rule (in force since
 2025-04-11) requires: a reply that uses a revocation word anywhere, as a whole word ("please stop
 texting me"), revokes consent, and a word that merely contains one ("See you this WEEKEND") does
-not; configured probable-revocation phrases revoke too (and go to an audit queue, since a person
-should confirm the reading); opt-in and help keywords count only as the whole trimmed message.
+not; AWS End User Messaging's required opt-out keywords count when the message begins with them, as
+AWS reads keywords ("TD" opts out, "I bank at TD" does not); configured probable-revocation phrases
+revoke too (and go to an audit queue, since a person should confirm the reading); opt-in and help
+keywords count only as the whole trimmed message.
 Lists are per language, matched case-insensitively, and every language's list applies to every
 message (a customer may answer in any of them)."""
 
@@ -51,6 +53,11 @@ DEFAULT_KEYWORDS: dict[str, dict[str, list[str]]] = {
     },
 }
 LIST_NAMES = ("opt_out", "probable_opt_out", "opt_in", "help")
+# AWS End User Messaging's required opt-out keywords, matched when a message begins with one
+# (https://docs.aws.amazon.com/sms-voice/latest/userguide/opt-out-list-keywords.html): with
+# self-managed opt-outs the sender must honour them itself.
+AWS_OPT_OUT = ("arret", "cancel", "end", "opt-out", "optout", "quit", "remove", "stop", "td", "unsubscribe")
+_LEADING = re.compile(r"^(?:" + "|".join(re.escape(w) for w in AWS_OPT_OUT) + r")(?!\w)")
 
 
 def _fold(text: str) -> str:
@@ -77,7 +84,7 @@ class Keywords:
     def classify(self, message: str) -> Intent:
         folded = _fold(message)
         whole = folded.strip(" .!?¡¿,;:'\"")
-        if self._opt_out.search(folded):
+        if self._opt_out.search(folded) or _LEADING.match(folded.lstrip(" .!?¡¿,;:'\"")):
             return Intent.OPT_OUT
         if self._probable and self._probable.search(folded):
             return Intent.PROBABLE_OPT_OUT

@@ -219,3 +219,22 @@ def test_a_number_without_self_managed_opt_outs_is_answered_by_the_service_itsel
     listed = sms.describe_opted_out_numbers(OptOutListName=plain["OptOutListName"])["OptedOutNumbers"]
     assert {"+12065550142"} <= {n["OptedOutNumber"] for n in listed}
     assert phone.consent.get(APP, "SMS", "+12065550142") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["ARRET", "CANCEL", "END", "OPT-OUT", "OPTOUT", "QUIT", "REMOVE", "STOP", "TD", "UNSUBSCRIBE"],
+)
+def test_each_of_aws_required_opt_out_keywords_at_the_start_of_a_message_opts_out(phone, body):
+    customer = phone.customer(f"aws-{body.lower()}")
+    event = phone.published(phone.text(customer, f"{body} thanks"))
+    assert event["detail-type"] == "SMS Opt Out"
+    assert phone.consent.get(APP, "SMS", customer).status == ConsentStatus.OPTED_OUT
+
+
+def test_td_inside_a_sentence_opts_nobody_out_and_an_fcc_word_anywhere_does(phone):
+    customer = phone.customer("td-in-sentence")
+    event = phone.published(phone.text(customer, "I pay with my TD card, remove the old one"))
+    assert event["detail-type"] != "SMS Opt Out" and phone.consent.get(APP, "SMS", customer) is None
+    event = phone.published(phone.text(customer, "honestly I want to revoke my consent"))
+    assert event["detail-type"] == "SMS Opt Out"

@@ -48,6 +48,7 @@ class SmsVoiceState:
         self.configuration_sets: dict[str, dict[str, Any]] = {}
         self.phone_numbers: dict[str, dict[str, Any]] = {}
         self.pools: dict[str, dict[str, Any]] = {}
+        self.tags: dict[str, dict[str, str]] = {}  # by resource ARN
         self.create_opt_out_list({"OptOutListName": "Default"})
 
     def arn(self, kind: str, name: str) -> str:
@@ -62,6 +63,7 @@ class SmsVoiceState:
             entry = self.opt_out_lists.setdefault(
                 name, {"arn": self.arn("opt-out-list", name), "created": self.clock.now(), "numbers": {}}
             )
+        self._tag(entry["arn"], params.get("Tags"))
         return {
             "OptOutListArn": entry["arn"],
             "OptOutListName": name,
@@ -147,6 +149,7 @@ class SmsVoiceState:
                 "created": self.clock.now(),
                 "destinations": {},
             }
+        self._tag(entry["arn"], params.get("Tags"))
         return {
             "ConfigurationSetArn": entry["arn"],
             "ConfigurationSetName": name,
@@ -238,6 +241,43 @@ class SmsVoiceState:
             "EventDestination": destination,
         }
 
+    # --- tags ----------------------------------------------------------------------------------
+    def _tag(self, arn: str, tags: list[dict[str, str]] | None) -> None:
+        with self.lock:
+            self.tags.setdefault(arn, {}).update({t["Key"]: t["Value"] for t in tags or ()})
+
+    def _known_arn(self, arn: str) -> str:
+        known = (
+            {e["arn"] for e in self.opt_out_lists.values()}
+            | {n["PhoneNumberArn"] for n in self.phone_numbers.values()}
+            | {p["PoolArn"] for p in self.pools.values()}
+            | {c["arn"] for c in self.configuration_sets.values()}
+        )
+        if arn not in known:
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"{arn} does not exist",
+                ResourceType="resource",
+                ResourceId=arn,
+            )
+        return arn
+
+    def tag_resource(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._tag(self._known_arn(params["ResourceArn"]), params["Tags"])
+        return {}
+
+    def untag_resource(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = self._known_arn(params["ResourceArn"])
+        with self.lock:
+            for key in params["TagKeys"]:
+                self.tags.get(arn, {}).pop(key, None)
+        return {}
+
+    def list_tags_for_resource(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = self._known_arn(params["ResourceArn"])
+        tags = self.tags.get(arn, {})
+        return {"ResourceArn": arn, "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
+
     # --- phone numbers and pools ---------------------------------------------------------------
     def request_phone_number(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -261,6 +301,7 @@ class SmsVoiceState:
                 "CreatedTimestamp": self.clock.now(),
             }
             info = dict(self.phone_numbers[number_id])
+        self._tag(info["PhoneNumberArn"], params.get("Tags"))
         info.pop("InternationalSendingEnabled")
         return {**info, "Tags": params.get("Tags", [])}
 
@@ -318,6 +359,7 @@ class SmsVoiceState:
                 "identities": [identity["PhoneNumberId"]],
             }
             identity["PoolId"] = pool_id
+        self._tag(self.pools[pool_id]["PoolArn"], params.get("Tags"))
         return {**self._pool_info(pool_id), "Tags": params.get("Tags", [])}
 
     def _pool(self, key: str) -> dict[str, Any]:
@@ -597,6 +639,9 @@ def sms_voice_emulator(state: SmsVoiceState) -> Emulator:
         "ListPoolOriginationIdentities",
         "SendTextMessage",
         "SendVoiceMessage",
+        "TagResource",
+        "UntagResource",
+        "ListTagsForResource",
     ]
     return Emulator.serving("pinpoint-sms-voice-v2", state, names)
 

@@ -32,38 +32,41 @@ def test_campaigns_are_versioned_and_a_lost_update_is_refused(dynamodb):
     assert campaigns.delete("app1", second["Id"])["Name"] == "summer"
     with pytest.raises(NotFoundError):
         campaigns.get("app1", second["Id"])
-    # every application's campaigns, for the lake's names export; cap counters are not campaigns
-    from engage.adapters.campaigns_dynamodb import DynamoCapCounter
-
-    DynamoCapCounter(store.table, dynamodb).take("app1", first["Id"], "ep-1", "20261120", 1, 5, "run-1")
+    # every application's campaigns, for the lake's names export
     assert sorted((c["ApplicationId"], c["Name"]) for c in store.all()) == [
         ("app1", "spring 2"),
         ("app2", "spring"),
     ]
 
 
-def test_endpoint_caps_are_counted_atomically_per_day_and_in_total(dynamodb):
-    from engage.adapters.campaigns_dynamodb import DynamoCapCounter
-
-    caps = DynamoCapCounter(create_table(dynamodb, "CampaignsTable", app="campaigns"), dynamodb)
-    taken = [caps.take("app1", "c1", "ep-1", "2026-11-25", 2, 3, f"run-{n}") for n in range(3)]
-    assert taken == [True, True, False]  # two a day
-    assert caps.take("app1", "c1", "ep-1", "2026-11-26", 2, 3, "run-3") is True
-    assert caps.take("app1", "c1", "ep-1", "2026-11-27", 2, 3, "run-4") is False  # three in all
-    assert caps.take("app1", "c1", "ep-2", "2026-11-27", 2, 3, "run-4") is True  # per endpoint
-    assert (
-        caps.take("app1", "c2", "ep-1", "2026-11-27", None, None, "run-4") is True
-    )  # no limits, still counted
+DAY = 24 * 3600
 
 
-def test_a_retried_run_is_counted_once_and_still_allowed(dynamodb):
-    from engage.adapters.campaigns_dynamodb import DynamoCapCounter
+def test_endpoint_caps_are_counted_atomically_per_rolling_day_and_in_total(dynamodb):
+    from engage.adapters.caps_dynamodb import DynamoCaps
+    from engage.messages.caps import caps_for
 
-    caps = DynamoCapCounter(create_table(dynamodb, "CampaignsTable", app="campaigns"), dynamodb)
-    assert caps.take("app1", "c1", "ep-1", "2026-11-25", 1, None, "run-1") is True
-    assert caps.take("app1", "c1", "ep-1", "2026-11-25", 1, None, "run-1") is True  # the same run again
-    assert caps.take("app1", "c1", "ep-1", "2026-11-25", 1, None, "run-2") is False  # another run: capped
+    caps = DynamoCaps(create_table(dynamodb, "SendsTable", app="messaging"), dynamodb)
+    wanted = caps_for("app1", "ep-1", "c1", {"Daily": 2, "Total": 3})
+    noon = 1_800_000_000.0
+    taken = [caps.take(wanted, f"send-{n}", noon + n) for n in range(3)]
+    assert taken == [True, True, False]  # two in any 24 hours
+    assert caps.allows(wanted, noon + DAY - 1) is False, "the window rolls; it does not reset at midnight"
+    assert caps.take(wanted, "send-3", noon + DAY + 1) is True  # the first left the window
+    assert caps.take(wanted, "send-4", noon + 3 * DAY) is False  # three in all
+    assert caps.take(caps_for("app1", "ep-2", "c1", {"Daily": 2, "Total": 3}), "send-5", noon) is True
+
+
+def test_the_applications_daily_cap_spans_its_campaigns_and_a_send_is_counted_once(dynamodb):
+    from engage.adapters.caps_dynamodb import DynamoCaps
+    from engage.messages.caps import caps_for
+
+    caps = DynamoCaps(create_table(dynamodb, "SendsTable", app="messaging"), dynamodb)
+    first, second = (caps_for("app1", "ep-1", c, {"AppDaily": 1}) for c in ("c1", "c2"))
+    assert caps.take(first, "app1#c1#run#ep-1", 1_800_000_000) is True
+    assert caps.take(first, "app1#c1#run#ep-1", 1_800_000_010) is True  # the same send again
+    assert caps.take(second, "app1#c2#run#ep-1", 1_800_000_020) is False  # another campaign: capped
     item = dynamodb.get_item(
-        TableName=caps.table, Key={"pk": {"S": "CAP#app1#c1"}, "sk": {"S": "ep-1"}}, ConsistentRead=True
-    )["Item"]
-    assert item["total"] == {"N": "1"}  # counted once
+        TableName=caps.table, Key={"pk": {"S": "app1#CAP#APP#ep-1"}}, ConsistentRead=True
+    )
+    assert item["Item"]["total"] == {"N": "1"}  # counted once

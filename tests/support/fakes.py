@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -429,34 +430,30 @@ class MemoryDropStore:
 
 
 class MemoryCaps:
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, ...], int] = {}
-        self.runs: set[tuple[str, ...]] = set()
+    """CapCounter in memory, with the DynamoDB store's rules (engage.messages.caps)."""
 
-    def take(
-        self,
-        app_id: str,
-        campaign_id: str,
-        endpoint_id: str,
-        day: str,
-        daily: Any,
-        total: Any,
-        run_id: str,
-        app_daily: Any = None,
-    ) -> bool:
-        if (app_id, campaign_id, endpoint_id, run_id) in self.runs:
+    def __init__(self) -> None:
+        from engage.messages.caps import Count
+
+        self.counts: dict[tuple[str, ...], Count] = defaultdict(Count)
+        self.sends: set[str] = set()
+
+    def allows(self, caps: Any, now: float) -> bool:
+        from engage.messages.caps import allows
+
+        return all(allows(s, self.counts[(caps.app_id, s.name, caps.endpoint_id)], now) for s in caps.scopes)
+
+    def take(self, caps: Any, key: str, now: float) -> bool:
+        from engage.messages.caps import counted
+
+        if key in self.sends:
             return True
-        day_key, total_key = (app_id, campaign_id, endpoint_id, day), (app_id, campaign_id, endpoint_id)
-        app_key = ("APP", app_id, endpoint_id, day)
-        if (
-            (total and self.counts.get(total_key, 0) >= total)
-            or (daily and self.counts.get(day_key, 0) >= daily)
-            or (app_daily and self.counts.get(app_key, 0) >= app_daily)
-        ):
+        if not self.allows(caps, now):
             return False
-        for key in (day_key, total_key, app_key):
-            self.counts[key] = self.counts.get(key, 0) + 1
-        self.runs.add((app_id, campaign_id, endpoint_id, run_id))
+        for scope in caps.scopes:
+            where = (caps.app_id, scope.name, caps.endpoint_id)
+            self.counts[where] = counted(self.counts[where], now)
+        self.sends.add(key)
         return True
 
 

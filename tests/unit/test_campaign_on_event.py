@@ -10,6 +10,7 @@ from engage.campaigns.model import new_campaign
 from engage.campaigns.on_event import on_event
 from engage.campaigns.runs import RunTools
 from engage.errors import NotFoundError, ValidationError
+from engage.messages.caps import caps_for
 from engage.messages.request import parse_request
 
 from tests.support.fakes import MemoryCaps, MemoryConsent, MemoryQueue, MemorySuppressions
@@ -91,8 +92,10 @@ def test_an_event_sends_the_campaign_to_its_endpoint_and_a_replay_queues_the_sam
     assert counts["Queued"] == 1 and sent.endpoint_id == "gold-1" and sent.activity_id == "event-ev-1"
     again, queued = run(record(), [campaign(Limits={"Daily": 1})], queue, caps)
     assert again["Queued"] == 1 and queued[0].key == queued[1].key  # the ledger sends it once
+    assert sent.caps == {"Daily": 1}  # counted by the sender as the message goes out
+    caps.take(caps_for(sent.app_id, sent.endpoint_id, sent.campaign_id, sent.caps), sent.key, NOW.timestamp())
     other, _ = run(record(event_id="ev-2"), [campaign(Limits={"Daily": 1})], MemoryQueue(), caps)
-    assert other["ENDPOINT_CAP"] == 1  # a second event the same day: capped
+    assert other["ENDPOINT_CAP"] == 1  # a second event within 24 hours of the send: capped
 
 
 def test_late_events_unknown_endpoints_other_segments_and_static_segments_are_counted_not_sent():

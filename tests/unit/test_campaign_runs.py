@@ -19,6 +19,7 @@ from engage.campaigns.runs import (
     seed_request,
 )
 from engage.errors import ValidationError
+from engage.messages.caps import caps_for
 from engage.messages.request import parse_request
 
 from tests.support.fakes import MemoryCaps, MemoryConsent, MemoryQueue, MemorySuppressions
@@ -241,6 +242,10 @@ def test_the_applications_settings_reach_a_part_the_daily_cap_across_campaigns_a
         },
     )
     first = run_batch(make("first"), "r1", endpoints(2), NOW, shared, started=NOW)
+    for body in queue.bodies:  # the sender counts each send against the caps it carries
+        sent = parse_request(body)
+        wanted = caps_for(sent.app_id, sent.recipient_id, sent.campaign_id, sent.caps)
+        assert sent.caps == {"AppDaily": 1} and shared.caps.take(wanted, sent.key, NOW.timestamp())
     second = run_batch(make("second"), "r2", endpoints(2), NOW, shared)
     assert (first["Queued"], second["Queued"], second["ENDPOINT_CAP"]) == (2, 0, 2)
     sent = parse_request(queue.bodies[0])

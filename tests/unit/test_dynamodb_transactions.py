@@ -8,8 +8,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from engage.adapters.campaigns_dynamodb import DynamoCapCounter
+from engage.adapters.caps_dynamodb import DynamoCaps
 from engage.adapters.dynamodb import failed_conditions, transact_write
+from engage.messages.caps import caps_for
 from engage.retry import Backoff
 
 ITEMS = [
@@ -69,12 +70,40 @@ def test_a_race_that_never_ends_is_raised_after_the_attempts(dynamodb):
         transact_write(client, ITEMS, retry)
 
 
-@pytest.mark.parametrize(
-    ("codes", "taken"),
-    [(("ConditionalCheckFailed", "None"), True), (("None", "ConditionalCheckFailed"), False)],
-)
-def test_a_cap_says_counted_before_or_over_the_limit_from_which_condition_failed(dynamodb, codes, taken):
+def test_a_cap_counted_meanwhile_by_another_sender_is_read_again_and_decided_on_the_new_count(dynamodb):
     client, stubber = dynamodb
-    stubber.add_client_error("transact_write_items", **cancelled(*codes))
-    caps = DynamoCapCounter("campaigns", client, clock=lambda: 1_800_000_000)
-    assert caps.take("app", "c1", "ep-1", "2026-11-25", 1, None, "run-1") is taken
+    caps = caps_for("app", "ep-1", "c1", {"Daily": 1})
+    empty = {"Responses": [{}, {}]}
+    stubber.add_response("transact_get_items", empty)
+    stubber.add_client_error("transact_write_items", **cancelled("None", "ConditionalCheckFailed"))
+    taken_by_other = {
+        "Responses": [
+            {},
+            {
+                "Item": {
+                    "pk": {"S": "app#CAP#CAMPAIGN#c1#ep-1"},
+                    "sent": {"L": [{"N": "1799999000"}]},
+                    "total": {"N": "1"},
+                    "v": {"N": "1"},
+                }
+            },
+        ]
+    }
+    stubber.add_response("transact_get_items", taken_by_other)
+    assert DynamoCaps("sends", client).take(caps, "app#c1#run-1#ep-1", 1_800_000_000) is False
+
+
+def test_a_send_counted_before_is_answered_true_without_counting_again(dynamodb):
+    client, stubber = dynamodb
+    caps = caps_for("app", "ep-1", "c1", {"Daily": 1})
+    marker = {"Item": {"pk": {"S": "app#c1#run-1#ep-1#CAPPED"}}}
+    full = {
+        "Item": {
+            "pk": {"S": "app#CAP#CAMPAIGN#c1#ep-1"},
+            "sent": {"L": [{"N": "1799999000"}]},
+            "total": {"N": "1"},
+            "v": {"N": "1"},
+        }
+    }
+    stubber.add_response("transact_get_items", {"Responses": [marker, full]})
+    assert DynamoCaps("sends", client).take(caps, "app#c1#run-1#ep-1", 1_800_000_000) is True

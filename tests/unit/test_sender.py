@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 
 import pytest
-from engage.consent import consent_record
+from engage.consent import ConsentStatus, consent_record
 from engage.errors import DeliveryRefusedError, ThrottledError, ValidationError
 from engage.messages import unsubscribe
 from engage.messages.custom_answers import Delivery
@@ -22,6 +23,7 @@ from engage.templates.model import Templates
 from tests.support.fakes import (
     MemoryArchive,
     MemoryBuckets,
+    MemoryCaps,
     MemoryConsent,
     MemoryEndpoints,
     MemoryLedger,
@@ -710,3 +712,97 @@ def test_a_campaign_texts_context_fits_end_user_messagings_five_entries():
     (result,) = sender.send_batch([request], deadline=clock.now + 30)
     (sent,) = sender.texts.sent
     assert result.outcome.status == Status.SENT and len(sent["context"]) <= 5
+
+
+# --- consent at send time: quiet time, caps, the opt-out confirmation ------------------------------
+def texting(endpoint_id, **extra):
+    return SendRequest(
+        APP,
+        "c-q",
+        "SMS",
+        {"Body": "Sale"},
+        endpoint_id=endpoint_id,
+        campaign_id="c-q",
+        activity_id="run-1",
+        **extra,
+    )
+
+
+def test_quiet_time_is_checked_in_the_endpoints_zone_when_the_message_goes_out():
+    quiet = {"Start": "21:00", "End": "08:00"}
+    people = [
+        endpoint("ny", "SMS", Demographic={"Timezone": "America/New_York"}),  # 03:00 there: quiet
+        endpoint("tokyo", "SMS", Demographic={"Timezone": "Asia/Tokyo"}),  # 17:00 there: not quiet
+        endpoint("nowhere", "SMS"),  # no zone: never quiet
+    ]
+    sender, clock = make(people)
+    clock.now = 1_800_000_000.0 - (1_800_000_000 % 86400) + 8 * 3600  # 08:00 UTC
+    results = sender.send_batch([texting(p["Id"], quiet_time=quiet) for p in people], deadline=clock.now + 30)
+    outcomes = {r.request.endpoint_id: (r.outcome.status, r.outcome.reason) for r in results}
+    assert outcomes["ny"] == (Status.REFUSED, "QUIET_TIME") and results[0].skipped
+    assert outcomes["tokyo"][0] == outcomes["nowhere"][0] == Status.SENT
+    campaign_sends = [e for e in sender.events.records if e["event_type"] == "_campaign.send"]
+    assert {e["attributes"]["campaign_send_status"] for e in campaign_sends} == {"QUIET_TIME", "SUCCESS"}
+
+
+def test_a_message_configured_to_hold_waits_until_quiet_time_ends_in_the_endpoints_zone():
+    from engage.errors import HeldError
+
+    sender, clock = make([endpoint("ny", "SMS", Demographic={"Timezone": "America/New_York"})])
+    clock.now = 1_800_000_000.0 - (1_800_000_000 % 86400) + 8 * 3600  # 08:00 UTC, 03:00 in New York
+    quiet = {"Start": "21:00", "End": "08:00"}
+    (result,) = sender.send_batch([texting("ny", quiet_time=quiet, quiet_time_action="HOLD")], clock.now + 30)
+    assert isinstance(result.error, HeldError) and result.outcome is None and sender.texts.sent == []
+    ends_in = result.error.retry_after
+    local = sender.endpoints.get(APP, "ny")["Demographic"]["Timezone"]
+    assert (
+        local == "America/New_York" and abs(ends_in - (5 * 3600 + 60)) < 3600 + 1
+    )  # 08:01 local (EST or EDT)
+    clock.now += ends_in
+    (result,) = sender.send_batch([texting("ny", quiet_time=quiet, quiet_time_action="HOLD")], clock.now + 30)
+    assert result.outcome.status == Status.SENT
+
+
+def test_caps_are_counted_when_the_message_goes_out_per_rolling_24_hours():
+    sender, clock = make([endpoint("a", "SMS")])
+    sender.caps = MemoryCaps()
+    first = texting("a", caps={"Daily": 1})
+    (sent,) = sender.send_batch([first], clock.now + 30)
+    (again,) = sender.send_batch([first], clock.now + 30)  # the same send redelivered: counted once
+    assert sent.outcome.status == Status.SENT and again.outcome.duplicate
+    clock.now += 23 * 3600  # another run, the next UTC day but within 24 hours
+    (capped,) = sender.send_batch([replace(first, activity_id="run-2")], clock.now + 30)
+    assert (capped.outcome.status, capped.outcome.reason) == (Status.REFUSED, "ENDPOINT_CAP")
+    clock.now += 3600 + 1
+    (later,) = sender.send_batch([replace(first, activity_id="run-3")], clock.now + 30)
+    assert later.outcome.status == Status.SENT and len(sender.texts.sent) == 2
+
+
+def test_the_opt_out_confirmation_reaches_the_opted_out_number_and_then_lists_it():
+    customer = "+12065550177"
+    sender, clock = make([])
+    sender.consent.record(consent_record(APP, "SMS", customer, ConsentStatus.OPTED_OUT, "sms-keyword"))
+    listed = []
+
+    class Lists:
+        def add(self, app_id, origination, number):
+            assert sender.texts.sent, "listed only once the confirmation is settled"
+            listed.append((app_id, origination, number))
+
+    sender.opt_out_lists = Lists()
+    answer = lambda keyword: SendRequest(  # noqa: E731
+        APP,
+        "sms-in-1",
+        "SMS",
+        {"Body": "Bye", "MessageType": "TRANSACTIONAL", "OriginationNumber": "+18005550100"},
+        address=customer,
+        recipient=address_recipient(b"k", APP, "SMS", customer),
+        activity_id=keyword.lower(),
+        transactional=True,
+        keyword_reply=keyword,
+    )
+    results = sender.send_batch([answer("OPT_OUT"), answer("HELP")], clock.now + 30)
+    confirmation, help_answer = sorted(results, key=lambda r: r.request.keyword_reply != "OPT_OUT")
+    assert confirmation.outcome.status == Status.SENT and confirmation.error is None
+    assert (help_answer.outcome.status, help_answer.outcome.reason) == (Status.REFUSED, "OPTED_OUT")
+    assert listed == [(APP, "+18005550100", customer)] and len(sender.texts.sent) == 1

@@ -100,6 +100,7 @@ class Settings:
     sms_drop_max_parts: str = "10"
     sms_drop_max_rows: str = "50000"
     sms_drop_identities: str = ""  # comma-separated: the identities a drop's rows may send from
+    sms_opt_out_list_prefix: str = ""  # each application's opt-out list is <prefix>-<application id>
 
     ENV_NAMES = {  # noqa: RUF012 - a class constant, not a field
         "contacts_table": "CONTACTS_TABLE",
@@ -170,6 +171,7 @@ class Settings:
         "sms_drop_max_parts": "SMS_DROP_MAX_PARTS",
         "sms_drop_max_rows": "SMS_DROP_MAX_ROWS",
         "sms_drop_identities": "SMS_DROP_IDENTITIES",
+        "sms_opt_out_list_prefix": "SMS_OPT_OUT_LIST_PREFIX",
     }
 
     @classmethod

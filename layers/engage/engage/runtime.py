@@ -17,13 +17,15 @@ from engage.adapters.applications_dynamodb import (
 from engage.adapters.attachment_files import AttachmentFiles
 from engage.adapters.buckets_dynamodb import DynamoBucketStore
 from engage.adapters.campaign_schedules import SchedulerCampaignSchedules
-from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoCapCounter, DynamoZoneSnapshots
+from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoZoneSnapshots
+from engage.adapters.caps_dynamodb import DynamoCaps
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository, DynamoTombstones
 from engage.adapters.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
 from engage.adapters.direct_lambda import DIRECT_SEND_WAIT_SECONDS, LambdaDirectSends
 from engage.adapters.email_ses import SesAccountList, SesEmailSender, SesQuota
+from engage.adapters.eventbridge import EventBus
 from engage.adapters.functions import AsyncStarter, LambdaHookInvoker
 from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.kinesis import KinesisEventStream
@@ -35,6 +37,7 @@ from engage.adapters.queue import QueueStarter, SendQueue
 from engage.adapters.secrets import signing_keys
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.sms_drops_dynamodb import DynamoDropStore
+from engage.adapters.sms_inbound import BrandOptOutLists, InboundOutlets, NumberBrands
 from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.adapters.templates_dynamodb import DynamoTemplateStore
@@ -193,8 +196,9 @@ class Services:
         return DynamoZoneSnapshots(self.settings.require("campaigns_table"), self.factory.client("dynamodb"))
 
     @cached_property
-    def campaign_caps(self) -> DynamoCapCounter:
-        return DynamoCapCounter(self.settings.require("campaigns_table"), self.factory.client("dynamodb"))
+    def caps(self) -> DynamoCaps:
+        """Per-endpoint caps, beside the send ledger: read by campaign runs, counted by the sender."""
+        return DynamoCaps(self.settings.require("sends_table"), self.factory.client("dynamodb"))
 
     @cached_property
     def hook_invoker(self) -> LambdaHookInvoker:
@@ -203,7 +207,7 @@ class Services:
     @cached_property
     def campaign_tools(self) -> RunTools:
         return RunTools(
-            caps=self.campaign_caps,
+            caps=self.caps,
             hooks=self.hook_invoker,
             queue=self.send_queue,
             consent=self.consent,
@@ -216,6 +220,26 @@ class Services:
     @cached_property
     def send_queue(self) -> SendQueue:
         return SendQueue(self.factory.client("sqs"), self.settings.require("send_queue_url"))
+
+    @cached_property
+    def opt_out_lists(self) -> BrandOptOutLists:
+        prefix = self.settings.require("sms_opt_out_list_prefix")
+        return BrandOptOutLists(self.factory.client("pinpoint-sms-voice-v2"), prefix)
+
+    @cached_property
+    def number_brands(self) -> NumberBrands:
+        return NumberBrands(self.factory.client("pinpoint-sms-voice-v2"))
+
+    def inbound_outlets(self, bus_name: str, audit_queue_url: str) -> InboundOutlets:
+        sqs = self.factory.client("sqs")
+        return InboundOutlets(
+            self.send_queue,
+            self.address_pseudonym,
+            EventBus(self.factory.client("events")),
+            bus_name,
+            sqs,
+            audit_queue_url,
+        )
 
     @cached_property
     def cdc_tombstones(self) -> DynamoTombstones:
@@ -298,6 +322,8 @@ class Services:
                 self.factory.client("pinpoint", max_attempts=1), settings.push_project_id or None
             ),
             attachments=self.attachment_maker(),
+            caps=self.caps,
+            opt_out_lists=self.opt_out_lists if settings.sms_opt_out_list_prefix else None,
             custom=CustomDelivery(
                 # A custom channel function may run up to its 30 s timeout: wait for its answer.
                 self.factory.client("lambda", max_attempts=1, read_timeout=CUSTOM_CHANNEL_WAIT_SECONDS),

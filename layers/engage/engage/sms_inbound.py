@@ -1,13 +1,18 @@
 """Inbound SMS (two-way SMS through SNS) as the consent-revocation rule requires: the reply is read
-(engage.sms_keywords); a revocation opts the number out of the application everywhere at once (the
-consent store for SMS and VOICE, every endpoint with the number, the End User Messaging opt-out
-list) and gets one confirmation without marketing content; only an explicit opt-in reinstates; help
-gets the help text; everything is published for other systems, and the rest is left to a
-conversation handler."""
+(engage.sms_keywords); a revocation opts the number out of the application (the brand) everywhere
+at once (the consent store for SMS and VOICE, every endpoint with the number, the brand's End User
+Messaging opt-out list) and gets one confirmation without marketing content; only an explicit
+opt-in to the same brand reinstates; help gets the brand's help text; everything is published for
+other systems, and the rest is left to a conversation handler.
+
+Answers go through the send path (a send request per answer, keyed by the inbound message, so a
+replayed message is answered once), with the checks every message gets. The opt-out confirmation
+is the one message allowed to the number that just opted out, and the number joins the brand's
+opt-out list once it is settled (End User Messaging refuses a text to a listed number)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -15,6 +20,7 @@ from engage.addresses import check_address
 from engage.consent import ConsentStatus, consent_record
 from engage.envelopes import json_object
 from engage.errors import ValidationError
+from engage.messages.request import SendRequest
 from engage.sms_keywords import Intent, Keywords
 
 SOURCE = "sms-keyword"
@@ -63,6 +69,53 @@ class Replies:
     help: str = DEFAULT_HELP_REPLY
 
 
+def replies_by_brand(settings: Mapping[str, str]) -> Callable[[str], Replies]:
+    """Each brand's answers, from the function's settings: the stack's defaults (OPT_OUT_REPLY,
+    OPT_IN_REPLY, HELP_REPLY) and each brand's own (SMS_BRAND_REPLIES)."""
+    names = (("opt_out", "OPT_OUT_REPLY"), ("opt_in", "OPT_IN_REPLY"), ("help", "HELP_REPLY"))
+    defaults = Replies(**{name: settings[key] for name, key in names if settings.get(key)})
+    brands = brand_replies(settings.get("SMS_BRAND_REPLIES"), defaults)
+    return lambda app_id: brands.get(app_id, defaults)
+
+
+def brand_replies(text: str | None, defaults: Replies) -> dict[str, Replies]:
+    """Each brand's own answers from `{"<application id>": {"OptOut": ..., "OptIn": ...,
+    "Help": ...}}` (what a brand does not set is the stack's default); a malformed map fails at once."""
+    document = json_object(text or "{}", "SMS_BRAND_REPLIES")
+    brands = {}
+    for app_id, answers in document.items():
+        if not isinstance(answers, Mapping) or set(answers) - {"OptOut", "OptIn", "Help"}:
+            raise ValidationError(f"SMS_BRAND_REPLIES.{app_id}", "give OptOut, OptIn and Help texts")
+        if not all(isinstance(v, str) and v.strip() for v in answers.values()):
+            raise ValidationError(f"SMS_BRAND_REPLIES.{app_id}", "each answer is a non-empty text")
+        brands[app_id] = Replies(
+            answers.get("OptOut", defaults.opt_out),
+            answers.get("OptIn", defaults.opt_in),
+            answers.get("Help", defaults.help),
+        )
+    return brands
+
+
+def reply_request(
+    inbound: InboundSms, app_id: str, keyword: str, text: str, pseudonym: Callable[[str, str, str], str]
+) -> SendRequest:
+    """The answer to an inbound keyword as a send request: TRANSACTIONAL, from the number the
+    customer wrote to, to their number (under its pseudonym), keyed by the inbound message so that
+    it is sent once however often the message is read."""
+    return SendRequest(
+        app_id=app_id,
+        request_id=f"sms-{inbound.message_id}",
+        activity_id=keyword.lower().replace("_", "-"),
+        channel="SMS",
+        address=inbound.customer,
+        recipient=pseudonym(app_id, "SMS", inbound.customer),
+        message={"Body": text, "MessageType": "TRANSACTIONAL", "OriginationNumber": inbound.our_number},
+        transactional=True,
+        keyword_reply=keyword,
+        context={"inbound_message_id": inbound.message_id},
+    )
+
+
 class Consents(Protocol):
     def record(self, record: Any) -> bool: ...
     def get(self, app_id: str, channel: str, address: str) -> Any: ...
@@ -74,14 +127,20 @@ class Endpoints(Protocol):
 
 
 class OptOutList(Protocol):
-    def add(self, number: str) -> None: ...
-    def remove(self, number: str) -> None: ...
+    """The brands' opt-out lists: `app_id`'s, which `origination` (our number) is associated with."""
+
+    def add(self, app_id: str, origination: str, number: str) -> None: ...
+    def remove(self, app_id: str, origination: str, number: str) -> None: ...
 
 
 class Outlets(Protocol):
     """What leaves the processor; each is safe to call again for the same message (replays)."""
 
-    def reply(self, inbound: InboundSms, text: str) -> None: ...
+    def reply(self, inbound: InboundSms, app_id: str, keyword: str, text: str) -> None:
+        """Queues the answer (`keyword`: OPT_OUT, OPT_IN or HELP) to the customer, from the number
+        they wrote to; sent once per inbound message."""
+        ...
+
     def publish(
         self, inbound: InboundSms, app_id: str, intent: Intent, outcome: Mapping[str, Any]
     ) -> None: ...
@@ -107,9 +166,10 @@ class Outcome:
         }
 
 
-def application_for(our_number: str, applications: Mapping[str, str]) -> str:
-    """The application whose audience writes to `our_number` (`*` for any other number)."""
-    app_id = applications.get(our_number) or applications.get("*")
+def application_for(our_number: str, applications: Mapping[str, str], tagged: str | None = None) -> str:
+    """The application (brand) whose audience writes to `our_number`: the one the number is tagged
+    with (`engage:ApplicationId`), else the one the stack's map names for it (`*` for any other)."""
+    app_id = tagged or applications.get(our_number) or applications.get("*")
     if not app_id:
         raise ValidationError("destinationNumber", f"{our_number} belongs to no application here")
     return app_id
@@ -134,22 +194,23 @@ def handle(
         confirmed_before = opted_out and current.source_message_id != inbound.message_id
         _set_consent(inbound, app_id, ConsentStatus.OPTED_OUT, consents)
         outcome.endpoints = _set_endpoints(inbound, app_id, "ALL", endpoints)
-        if not confirmed_before:  # before the number joins the list the service enforces
-            outlets.reply(inbound, replies.opt_out)
+        if confirmed_before:
+            opt_out_list.add(app_id, inbound.our_number, inbound.customer)
+        else:  # the number joins the brand's list once the confirmation is settled (the sender)
+            outlets.reply(inbound, app_id, "OPT_OUT", replies.opt_out)
             outcome.replied = True
-        opt_out_list.add(inbound.customer)
         outcome.opted_out = True
         if outcome.intent == Intent.PROBABLE_OPT_OUT:
             outlets.audit(inbound, app_id)
     elif outcome.intent == Intent.OPT_IN:
         if opted_out:
-            opt_out_list.remove(inbound.customer)
+            opt_out_list.remove(app_id, inbound.our_number, inbound.customer)
             _set_consent(inbound, app_id, ConsentStatus.OPTED_IN, consents)
             outcome.endpoints = _set_endpoints(inbound, app_id, "NONE", endpoints)
-            outlets.reply(inbound, replies.opt_in)
+            outlets.reply(inbound, app_id, "OPT_IN", replies.opt_in)
             outcome.opted_in = outcome.replied = True
     elif outcome.intent == Intent.HELP and not opted_out:  # the service refuses a listed number
-        outlets.reply(inbound, replies.help)
+        outlets.reply(inbound, app_id, "HELP", replies.help)
         outcome.replied = True
     outlets.publish(inbound, app_id, outcome.intent, outcome.summary())
     return outcome

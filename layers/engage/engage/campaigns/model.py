@@ -20,7 +20,6 @@ endpoint in the same bucket out of 10,000 on every run, so an endpoint held out 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any, Protocol
 
 from engage.contacts.model import check_app_id, now_iso
 from engage.errors import NotFoundError, ValidationError
+from engage.messages.quiet_time import check_action, check_quiet_time
 
 FREQUENCIES = ("ONCE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "EVENT")
 MESSAGE_CHANNELS = {
@@ -51,7 +51,9 @@ TEMPLATE_CHANNELS = {
 MAX_TREATMENTS = 5
 MAX_NAME_LENGTH = 64
 BUCKETS = 10_000
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+QUIET_TIME_ACTION_TAG = "engage:QuietTimeAction"  # SKIP (Pinpoint's behaviour) or HOLD until it ends
 
 
 def new_campaign(app_id: str, request: Mapping[str, Any], campaign_id: str | None = None) -> dict[str, Any]:
@@ -114,6 +116,11 @@ def check_request(request: Mapping[str, Any]) -> dict[str, Any]:
             {"DeliveryUri": request["Hook"]["LambdaFunctionName"], "EndpointTypes": []},
         )
     _check_content(checked, "")
+    tags = checked.get("tags") or {}
+    if not isinstance(tags, Mapping):
+        raise ValidationError("tags", "must be an object of tag keys to values")
+    if QUIET_TIME_ACTION_TAG in tags:
+        check_action(tags[QUIET_TIME_ACTION_TAG], f"tags.{QUIET_TIME_ACTION_TAG}")
     checked["Schedule"] = check_schedule(checked.get("Schedule"), "Schedule")
     holdout = _percent(checked.get("HoldoutPercent", 0), "HoldoutPercent")
     treatments = checked.get("AdditionalTreatments") or []
@@ -227,15 +234,6 @@ def _check_content(checked: Mapping[str, Any], prefix: str, required: bool = Tru
             f"{prefix}MessageConfiguration",
             "give a MessageConfiguration, a TemplateConfiguration or a custom channel",
         )
-
-
-def check_quiet_time(quiet: Any, field: str = "QuietTime") -> dict[str, str]:
-    """Pinpoint's QuietTime: Start and End as HH:MM on a 24-hour clock."""
-    if not isinstance(quiet, Mapping) or not all(
-        _HHMM.match(str(quiet.get(k, ""))) for k in ("Start", "End")
-    ):
-        raise ValidationError(field, "Start and End are HH:MM (24-hour)")
-    return {"Start": str(quiet["Start"]), "End": str(quiet["End"])}
 
 
 def check_hook(hook: Any, field: str = "Hook") -> dict[str, Any] | None:

@@ -2,48 +2,34 @@
 request to queue, or why it is not sent, decided as Pinpoint decided it:
 
 - held out (HoldoutPercent: counted, never sent);
-- quiet time in the recipient's own time zone when the schedule is local time (the endpoint's
-  `Demographic.Timezone`, then the phone validation's `PNV_Timezone`, then the campaign's
-  `Schedule.Timezone`, then UTC); an endpoint in quiet time is skipped, not deferred;
+- in quiet time, read in the endpoint's own `Demographic.Timezone` as Pinpoint did (an endpoint
+  without a valid zone is never in quiet time): skipped, unless the campaign is tagged
+  `engage:QuietTimeAction` = HOLD, when its message is queued and held by the sender until quiet
+  time ends;
 - no message for the endpoint's channel in its treatment;
-- over the campaign's per-endpoint limits (`Limits.Daily`, `Limits.Total`) or the application's
-  daily cap across its campaigns, counted in a store so concurrent batches and repeated runs share
-  them.
+- already at the campaign's per-endpoint limits (`Limits.Daily` per rolling 24 hours,
+  `Limits.Total`) or the application's daily cap across its campaigns, as counted so far.
 
-Everything sent is transactional False (promotional): consent, suppression and opt-outs are
-checked again by the sender right before each send. Each request is keyed (campaign, run,
-endpoint), so a run started twice queues each endpoint's message once.
+Everything sent is transactional False (promotional), and the request carries the quiet time and
+the caps: the sender checks them again, with consent, suppression and opt-outs, right before each
+send, and counts the caps then (a queue hours behind can't send at 06:00 local or past a cap). Each
+request is keyed (campaign, run, endpoint), so a run started twice queues each endpoint's message
+once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, time
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engage.addresses import PUSH_CHANNELS, PUSH_MESSAGES
-from engage.campaigns.model import assignment, treatment
+from engage.campaigns.model import QUIET_TIME_ACTION_TAG, assignment, treatment
+from engage.messages.caps import CapCounter, caps_for
+from engage.messages.quiet_time import HOLD, SKIP, endpoint_zone, in_quiet_time
 from engage.messages.request import SendRequest
-
-
-class CapCounter(Protocol):
-    def take(
-        self,
-        app_id: str,
-        campaign_id: str,
-        endpoint_id: str,
-        day: str,
-        daily: int | None,
-        total: int | None,
-        run_id: str,
-        app_daily: int | None = None,
-    ) -> bool:
-        """Counts one message to the endpoint if it stays within the campaign's limits and the
-        application's daily cap across all its campaigns; False if it would not. Once per run:
-        taking again for a run that was counted answers True without counting."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -63,10 +49,13 @@ def plan(
     app_daily: int | None = None,
     not_after: float | None = None,
 ) -> list[Decision]:
-    """`app_daily` caps what one endpoint gets per day across the application's campaigns;
-    `not_after` (epoch seconds) is when the campaign's MaximumDuration runs out."""
+    """`app_daily` caps what one endpoint gets per rolling 24 hours across the application's
+    campaigns; `not_after` (epoch seconds) is when the campaign's MaximumDuration runs out."""
     decisions = []
     limits = campaign.get("Limits") or {}
+    cap_limits = {"Daily": limits.get("Daily"), "Total": limits.get("Total"), "AppDaily": app_daily}
+    cap_limits = {name: int(cap) for name, cap in cap_limits.items() if cap}
+    action = quiet_time_action(campaign)
     for endpoint in endpoints:
         endpoint_id = endpoint["Id"]
         treatment_id = assignment(campaign, endpoint_id)
@@ -74,31 +63,27 @@ def plan(
             decisions.append(Decision(endpoint_id, None, skip="HOLDOUT"))
             continue
         chosen = treatment(campaign, treatment_id)
-        schedule = chosen.get("Schedule") or {}
-        if schedule.get("QuietTime") and in_quiet_time(
-            now, recipient_zone(endpoint, schedule), schedule["QuietTime"]
-        ):
+        quiet = (chosen.get("Schedule") or {}).get("QuietTime") or None
+        if quiet and action == SKIP and in_quiet_time(now, endpoint_zone(endpoint), quiet):
             decisions.append(Decision(endpoint_id, treatment_id, skip="QUIET_TIME"))
             continue
         request = send_request(campaign, chosen, run_id, treatment_id, endpoint, not_after)
         if request is None:
             decisions.append(Decision(endpoint_id, treatment_id, skip="NO_MESSAGE_FOR_CHANNEL"))
             continue
-        daily, total = limits.get("Daily") or None, limits.get("Total") or None
-        if (daily or total or app_daily) and not caps.take(
-            campaign["ApplicationId"],
-            campaign["Id"],
-            endpoint_id,
-            now.astimezone(UTC).date().isoformat(),
-            daily,
-            total,
-            run_id,
-            app_daily,
-        ):
+        wanted = caps_for(campaign["ApplicationId"], endpoint_id, campaign["Id"], cap_limits)
+        if wanted.any and not caps.allows(wanted, now.timestamp()):
             decisions.append(Decision(endpoint_id, treatment_id, skip="ENDPOINT_CAP"))
             continue
+        request = replace(request, quiet_time=quiet, quiet_time_action=action, caps=cap_limits)
         decisions.append(Decision(endpoint_id, treatment_id, request=request))
     return decisions
+
+
+def quiet_time_action(campaign: Mapping[str, Any]) -> str:
+    """What the sender does with the campaign's message to an endpoint in quiet time: SKIP (as
+    Pinpoint's campaigns did) unless the campaign's `engage:QuietTimeAction` tag says HOLD."""
+    return HOLD if (campaign.get("tags") or {}).get(QUIET_TIME_ACTION_TAG) == HOLD else SKIP
 
 
 def recipient_zone(endpoint: Mapping[str, Any], schedule: Mapping[str, Any]) -> ZoneInfo:
@@ -116,16 +101,6 @@ def recipient_zone(endpoint: Mapping[str, Any], schedule: Mapping[str, Any]) -> 
             except (ZoneInfoNotFoundError, ValueError):
                 continue
     return ZoneInfo("UTC")
-
-
-def in_quiet_time(now: datetime, zone: ZoneInfo, quiet: Mapping[str, str]) -> bool:
-    """Whether `now` falls in the quiet time (Start inclusive, End exclusive; it may span
-    midnight, as 22:00 to 08:00 does) in `zone`."""
-    local = now.astimezone(zone).time()
-    start, end = _clock(quiet["Start"]), _clock(quiet["End"])
-    if start <= end:
-        return start <= local < end
-    return local >= start or local < end
 
 
 def send_request(
@@ -215,8 +190,3 @@ def _from_message(chosen: Mapping[str, Any], kind: str, channel: str) -> dict[st
     else:
         return None
     return {k: v for k, v in fields.items() if v}
-
-
-def _clock(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))

@@ -39,8 +39,10 @@ def skip_reason(
     suppressions: SuppressionReader,
     transactional: bool = False,
     transactional_after_opt_out: bool = False,
+    confirms_opt_out: bool = False,
 ) -> Skip | None:
-    """None when the message may be sent; otherwise why not."""
+    """None when the message may be sent; otherwise why not. `confirms_opt_out`: the message is
+    the one confirmation of the recipient's own opt-out, which goes to the opted-out address."""
     if endpoint.get("EndpointStatus", "ACTIVE") != "ACTIVE":
         return Skip("INACTIVE_ENDPOINT", "the endpoint is INACTIVE")
     address, channel = endpoint.get("Address"), endpoint.get("ChannelType")
@@ -52,7 +54,7 @@ def skip_reason(
         return Skip(
             f"SUPPRESSED_{first.reason.value}", f"suppressed since {first.suppressed_at} ({first.source})"
         )
-    may_ignore_opt_out = transactional and transactional_after_opt_out
+    may_ignore_opt_out = (transactional and transactional_after_opt_out) or confirms_opt_out
     if endpoint.get("OptOut", "NONE") == "ALL" and not may_ignore_opt_out:
         return Skip("OPTED_OUT", "the endpoint is opted out (OptOut ALL)")
     decision = consent.get(app_id, channel, address)

@@ -12,10 +12,15 @@ The body of a queue message:
                  "OriginationNumber": ...},
      "Substitutions": {"Offer": ["10%"]},
      "MessagesPerSecond": 20, "NotAfter": <epoch seconds>,
-     "HeldSince": <epoch seconds>, "HeldUntil": <epoch seconds>, "Context": {"retry_of": "..."}}
+     "HeldSince": <epoch seconds>, "HeldUntil": <epoch seconds>, "Context": {"retry_of": "..."},
+     "QuietTime": {"Start": "22:00", "End": "08:00"}, "QuietTimeAction": "SKIP" | "HOLD",
+     "Caps": {"Daily": 1, "Total": 5, "AppDaily": 3}, "KeywordReply": "OPT_OUT" | "OPT_IN" | "HELP"}
 
 A campaign's MessagesPerSecond paces its sends; past NotAfter (its MaximumDuration after the run
-started) a message is no longer sent, but settled as skipped.
+started) a message is no longer sent, but settled as skipped. QuietTime and Caps are checked by the
+sender right before the send (engage.messages.quiet_time; the caps per rolling 24 hours and in all,
+the application's across its campaigns). A KeywordReply answers the recipient's own STOP, START or
+HELP: the opt-out confirmation is the one message that goes to a number that just opted out.
 
 (request, activity, endpoint) is what a send is idempotent on: the same triple is sent at most once.
 """
@@ -34,6 +39,7 @@ from engage.addresses import address_key, check_address, parse_channel
 from engage.contacts.model import check_app_id
 from engage.envelopes import json_object
 from engage.errors import ValidationError
+from engage.messages.quiet_time import SKIP, check_action, check_quiet_time
 
 # PUSH: whichever push platform the endpoint is on; CUSTOM: a custom channel (Message.DeliveryUri)
 CHANNELS = ("EMAIL", "SMS", "VOICE", "PUSH", "CUSTOM")
@@ -54,6 +60,8 @@ ATTACHMENT_FIELDS = ("Attachments",)  # an email's files (engage.attachments)
 CONTENT_FIELDS = TEXT_PARTS + OPTIONS + CUSTOM_FIELDS + ATTACHMENT_FIELDS
 TEMPLATE_FIELDS = ("TemplateName", "TemplateVersion")
 MAX_ID_LENGTH = 128
+KEYWORD_REPLIES = ("OPT_OUT", "OPT_IN", "HELP")
+CAP_NAMES = ("Daily", "Total", "AppDaily")
 _RECIPIENT = re.compile(r"^address-[0-9a-f]{32}$")
 
 
@@ -76,6 +84,10 @@ class SendRequest:
     held_since: float | None = None  # epoch seconds: first held back (no room in the rate, or paused)
     held_until: float | None = None  # epoch seconds: its place in the rate's line of held sends
     context: Mapping[str, str] = field(default_factory=dict)  # more tags for the message's events
+    quiet_time: Mapping[str, str] | None = None  # {"Start": "HH:MM", "End": "HH:MM"} in the endpoint's zone
+    quiet_time_action: str = SKIP  # SKIP (Pinpoint's campaigns) or HOLD until quiet time ends
+    caps: Mapping[str, int] = field(default_factory=dict)  # Daily and Total per endpoint, AppDaily
+    keyword_reply: str | None = None  # OPT_OUT, OPT_IN or HELP: the answer to the recipient's keyword
 
     def __post_init__(self) -> None:
         if self.address is not None and not (self.recipient and _RECIPIENT.match(self.recipient)):
@@ -116,6 +128,10 @@ class SendRequest:
             "HeldSince": self.held_since,
             "HeldUntil": self.held_until,
             "Context": dict(self.context) or None,
+            "QuietTime": dict(self.quiet_time) if self.quiet_time else None,
+            "QuietTimeAction": self.quiet_time_action if self.quiet_time_action != SKIP else None,
+            "Caps": dict(self.caps) or None,
+            "KeywordReply": self.keyword_reply,
         }
         document.update({k: v for k, v in optional.items() if v})
         return document
@@ -178,7 +194,30 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
         held_since=_positive(body.get("HeldSince"), "HeldSince", "epoch seconds"),
         held_until=_positive(body.get("HeldUntil"), "HeldUntil", "epoch seconds"),
         context=_tags_map(body.get("Context")),
+        quiet_time=check_quiet_time(body["QuietTime"]) if body.get("QuietTime") else None,
+        quiet_time_action=check_action(body.get("QuietTimeAction", SKIP)),
+        caps=_caps(body.get("Caps")),
+        keyword_reply=_keyword_reply(body.get("KeywordReply")),
     )
+
+
+def _caps(value: object) -> dict[str, int]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or set(value) - set(CAP_NAMES):
+        raise ValidationError("Caps", f"must be an object of {', '.join(CAP_NAMES)}")
+    for name, cap in value.items():
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+            raise ValidationError(f"Caps.{name}", "must be a whole number of messages, 0 for no cap")
+    return {name: cap for name, cap in value.items() if cap}
+
+
+def _keyword_reply(value: object) -> str | None:
+    if value is None:
+        return None
+    if value not in KEYWORD_REPLIES:
+        raise ValidationError("KeywordReply", f"must be one of {', '.join(KEYWORD_REPLIES)}")
+    return str(value)
 
 
 def _tags_map(value: object) -> dict[str, str]:

@@ -42,12 +42,14 @@ from engage.errors import (
     ValidationError,
 )
 from engage.messages import archive, unsubscribe
+from engage.messages.caps import CapCounter, caps_for
 from engage.messages.compose import Content, TemplateReader, compose
 from engage.messages.custom_answers import Delivery, read_answers
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
 from engage.messages.governor import Governor, campaign_bucket
 from engage.messages.ledger import Answer, Ledger, Outcome, Status, claim, deliver, settle_each
 from engage.messages.mime import build_email
+from engage.messages.quiet_time import SKIP, endpoint_zone, in_quiet_time, quiet_time_ends
 from engage.messages.request import SendRequest
 from engage.messages.text_context import pack
 from engage.retry import Backoff
@@ -81,6 +83,8 @@ SKIP_REASONS = frozenset(
         "ENDPOINT_NOT_FOUND",
         "CHANNEL_MISMATCH",
         "MAXIMUM_DURATION",
+        "QUIET_TIME",
+        "ENDPOINT_CAP",
     }
 )
 EVENT_IDS = uuid.UUID("5b0f4d8e-64f4-4d53-9c55-3f4f4e0e6a10")
@@ -129,6 +133,12 @@ class PushChannel(Protocol):
 
 class CustomChannel(Protocol):
     def deliver(self, uri: str, payload: Mapping[str, Any], delivery_id: str) -> Delivery: ...
+
+
+class OptOutLists(Protocol):
+    def add(self, app_id: str, origination: str, number: str) -> None:
+        """Puts `number` on the opt-out list of `app_id` that `origination` sends with."""
+        ...
 
 
 class ArchiveStore(Protocol):
@@ -203,6 +213,8 @@ class Sender:
     push: PushChannel | None = None
     custom: CustomChannel | None = None
     attachments: AttachmentMaker | None = None  # files for an email whose message has Attachments
+    caps: CapCounter | None = None  # per-endpoint caps, counted as each send goes out
+    opt_out_lists: OptOutLists | None = None  # where a confirmed opt-out's number goes after its reply
     backoff: Backoff = field(default_factory=Backoff)
     clock: Callable[[], float] = clock.time
 
@@ -223,7 +235,24 @@ class Sender:
         for buckets, prepared in by_buckets.items():
             results.extend(self._send_paced(buckets, prepared, deadline))
         results.extend(self._send_custom(custom, deadline))
-        return self._report(results)
+        return self._report([self._after(result) for result in results])
+
+    def _after(self, result: SendResult) -> SendResult:
+        """An opt-out's confirmation, once settled (sent or not), puts the number on the brand's
+        opt-out list: only then, since End User Messaging refuses any text to a listed number, the
+        confirmation included. A failure brings the request back; the ledger answers it again."""
+        request = result.request
+        if result.outcome is None or request.keyword_reply != "OPT_OUT":
+            return result
+        if self.opt_out_lists is None:
+            return replace(result, error=NotSentError("no opt-out lists to put the number on"))
+        number = result.address or request.address
+        origination = request.message.get("OriginationNumber") or self.policy.text_identity
+        try:
+            self.opt_out_lists.add(request.app_id, str(origination), str(number))
+        except Exception as exc:  # noqa: BLE001 - the request comes back and tries again
+            return replace(result, error=exc)
+        return result
 
     # --- custom channels ---------------------------------------------------------------------------
     def _send_custom(self, prepared: list[_Prepared], deadline: float) -> list[SendResult]:
@@ -351,9 +380,30 @@ class Sender:
             self.suppressions,
             request.transactional,
             self.policy.transactional_after_opt_out,
+            confirms_opt_out=request.keyword_reply == "OPT_OUT",
         )
         if skip is not None:
             return self._skip(request, endpoint, skip.reason, skip.detail)
+        if request.quiet_time:
+            zone, now = endpoint_zone(endpoint), datetime.fromtimestamp(self.clock(), UTC)
+            if zone is not None and in_quiet_time(now, zone, request.quiet_time):
+                span = f"{request.quiet_time['Start']} to {request.quiet_time['End']} in {zone.key}"
+                if request.quiet_time_action == SKIP:
+                    return self._skip(request, endpoint, "QUIET_TIME", f"quiet time ({span})")
+                ends = quiet_time_ends(now, zone, request.quiet_time)
+                held = HeldError(
+                    f"quiet time ({span}) until {ends.isoformat()}", (ends - now).total_seconds()
+                )
+                return SendResult(request, error=held)
+        wanted = caps_for(request.app_id, request.recipient_id, request.campaign_id, request.caps)
+        if wanted.any:
+            if self.caps is None:
+                return SendResult(request, error=NotSentError("this sender has no caps store"))
+            if not self.caps.take(wanted, request.key, self.clock()):
+                limits = ", ".join(f"{name} {cap}" for name, cap in request.caps.items())
+                return self._skip(
+                    request, endpoint, "ENDPOINT_CAP", f"the endpoint is at its caps ({limits})"
+                )
         return _Prepared(request, endpoint)
 
     def _map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:

@@ -129,7 +129,6 @@ def stop_reply_and_send_again(stack: LocalStack, outputs: dict[str, str], campai
         TwoWayEnabled=True,
         TwoWayChannelArn=outputs["InboundSmsTopicArn"],
         SelfManagedOptOutsEnabled=True,
-        OptOutListName=outputs["SmsOptOutListName"],
     )
     recipient = next(
         e["request"]["DestinationPhoneNumber"]

@@ -84,6 +84,9 @@ def _batch_failures(result: Invocation, identifiers: list[str], key: str) -> set
     return named
 
 
+SOON_SECONDS = 5.0  # a delayed message due within this is work in progress, not a later send
+
+
 class SqsPoller(threading.Thread):
     def __init__(self, esm: Any, invoker: Invoker, clients: ClientFactory) -> None:
         super().__init__(name=f"sqs-{esm.uuid[:8]}", daemon=True)
@@ -95,14 +98,21 @@ class SqsPoller(threading.Thread):
         self.batches = 0
 
     def quiet(self) -> bool:
-        """Nothing to read and nothing in flight or delayed (a failed record waiting to return)."""
+        """Nothing to read and nothing in flight or about to return (a failed record, a send held a
+        moment); a message delayed for longer (held until a later time) waits for the clock, and a
+        disabled mapping's queue is nobody's work in progress."""
+        if not self.esm.enabled:
+            return True
         queue = sqs_models.sqs_backends[self.esm.event_source_arn.split(":")[4]][
             self.esm.event_source_arn.split(":")[3]
         ].queues.get(self.esm.event_source_arn.split(":")[5])
-        return queue is None or not (
+        if queue is None:
+            return True
+        soon = time.time() * 1000 + SOON_SECONDS * 1000
+        return not (
             queue.approximate_number_of_messages
             or queue.approximate_number_of_messages_not_visible
-            or queue.approximate_number_of_messages_delayed
+            or any(m.delayed and m.delayed_until <= soon for m in list(queue._messages))
         )
 
     def run(self) -> None:
@@ -462,3 +472,17 @@ class Pollers:
             ]
             for poller in self._pollers[key]:
                 poller.start()
+
+
+def age_delayed_messages(seconds: float) -> int:
+    """Brings every delayed SQS message `seconds` closer to its delivery (the stack's clock moved
+    on: a message delayed until a time now past is due); how many became due."""
+    due, now_ms = 0, time.time() * 1000
+    for regions in sqs_models.sqs_backends.values():
+        for backend in regions.values():
+            for queue in backend.queues.values():
+                for message in list(queue._messages):
+                    if message.delayed_until > now_ms:
+                        message.delayed_until -= seconds * 1000
+                        due += message.delayed_until <= now_ms
+    return due

@@ -29,7 +29,7 @@ from engage_local.emulators import EmulatedServices, EmulatorMiddleware, jsonabl
 from engage_local.emulators.edge import Fetched, fetch
 from engage_local.emulators.framework import Clock
 from engage_local.invoker import Invoker
-from engage_local.pollers import Pollers
+from engage_local.pollers import Pollers, age_delayed_messages
 from engage_local.routing import Router
 from engage_local.runtime import LambdaRuntime
 from engage_local.state import StackState, default_state_dir, local_clients, write_state
@@ -221,7 +221,8 @@ class LocalStack:
         """Moves the clock forward by `seconds`, minute by minute: at each minute boundary where a
         schedule is due, the clock stands at that minute, the schedules fire, and the work they
         start (invocations, workflows, queues, streams) finishes before time moves on, so what a
-        firing does happens at its own time."""
+        firing does happens at its own time. Delayed queue messages (held sends) age with the clock:
+        one due in a minute is delivered, and its work done, at that minute."""
         if seconds < 0:
             raise ValueError("the clock only advances; use set to move it back")
         target = self.clock.now() + timedelta(seconds=seconds)
@@ -231,6 +232,10 @@ class LocalStack:
         while minute <= target:
             at = minute
             began = time.monotonic()
+            step = (at - self.clock.now()).total_seconds()
+            self.clock.set(at)
+            if age_delayed_messages(step) and not self.quiesce(settle_timeout):
+                unsettled.append(at.isoformat())
             firing = self.router.tick(at, on_due=lambda at=at: self.clock.set(at))
             if firing:
                 settled = self.quiesce(settle_timeout)
@@ -240,7 +245,10 @@ class LocalStack:
                     unsettled.append(at.isoformat())
             minute += timedelta(minutes=1)
         if self.clock.now() < target:
+            rest = (target - self.clock.now()).total_seconds()
             self.clock.set(target)
+            if age_delayed_messages(rest):
+                self.quiesce(settle_timeout)
         return {"now": self.clock.now(), "fired": fired, "unsettled": unsettled}
 
     def quiet(self) -> bool:

@@ -66,6 +66,8 @@ CONTENT_FALLBACK = f"http://127.0.0.1:{_free_port()}/fallback.json"
 
 # The applications the stack's parameters name (inbound SMS and the opt-in sync).
 SMS_REPLIES_APP = named_app("sms-replies")
+SMS_BRAND_B_APP = named_app("sms-brand-b")  # its numbers are tagged engage:ApplicationId
+SMS_BRAND_B_HELP = "Brand B: reply STOP to opt out. Questions? help@brand-b.example"
 OPT_IN_SYNC_APP = named_app("crm-sync")
 
 # The e2e stack's event-driven segment rules (tests/e2e/test_segment_rules.py drives them).
@@ -122,6 +124,7 @@ def local_stack(tmp_path_factory):
                 "SmsInboundApplications": json.dumps(
                     {"*": SMS_REPLIES_APP}
                 ),  # replies to any number: one app
+                "SmsBrandReplies": json.dumps({SMS_BRAND_B_APP: {"Help": SMS_BRAND_B_HELP}}),
                 "OptInSyncApplicationId": OPT_IN_SYNC_APP,
                 "SegmentRules": json.dumps(SEGMENT_RULES),
                 "SmsRetryMaxAttempts": "2",  # a transient SMS failure is sent twice more, a second apart

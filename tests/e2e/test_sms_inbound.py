@@ -1,11 +1,13 @@
 """Inbound SMS on the local stack, from the outside: a phone texts one of our numbers (the SMS
 emulator publishes it to the number's two-way SNS channel, as End User Messaging does), and the
-consent store, the endpoints, the opt-out list, the outbox and the engagement bus show the outcome."""
+consent store, the endpoints, the brand's opt-out list, the outbox and the engagement bus show the
+outcome. Answers go through the send queue and the sender, so the outbox is read until they come."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 import uuid
 
 import pytest
@@ -14,10 +16,11 @@ from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.consent import ConsentStatus
 
 from engage_local.api import wait_until
-from tests.e2e.conftest import SMS_REPLIES_APP, invoke
+from tests.e2e.conftest import SMS_BRAND_B_APP, SMS_BRAND_B_HELP, SMS_REPLIES_APP, invoke
 from tests.e2e.test_emulated_services import control
 from tests.e2e.test_imports import _sample
 from tests.support.cli import engage
+from tests.support.streams import stream_records
 
 pytestmark = pytest.mark.e2e
 CUSTOMER_NUMBERS = itertools.count(1)
@@ -27,24 +30,27 @@ APP = SMS_REPLIES_APP  # the e2e stack's SmsInboundApplications: {"*": SMS_REPLI
 
 class Phone:
     """One of our numbers set up as the README says (two-way to InboundSmsTopicArn, self-managed
-    opt-outs on the stack's list), and what the stack did with the texts it got."""
+    opt-outs; tagged with its brand, or answering for the stack's "*" application), and what the
+    stack did with the texts it got."""
 
-    def __init__(self, local_stack, pinpoint) -> None:
+    def __init__(self, local_stack, pinpoint, brand: str | None = None) -> None:
         self.stack, self.pinpoint = local_stack, pinpoint
+        self.app = brand or APP
         self.outputs = local_stack.stacks["engage"].outputs
         self.sms = local_stack.client("pinpoint-sms-voice-v2")
+        tags = [{"Key": "engage:ApplicationId", "Value": brand}] if brand else []
         number = self.sms.request_phone_number(
             IsoCountryCode="US",
             MessageType="TRANSACTIONAL",
             NumberCapabilities=["SMS"],
             NumberType="TOLL_FREE",
+            Tags=tags,
         )
         self.sms.update_phone_number(
             PhoneNumberId=number["PhoneNumberId"],
             TwoWayEnabled=True,
             TwoWayChannelArn=self.outputs["InboundSmsTopicArn"],
             SelfManagedOptOutsEnabled=True,
-            OptOutListName=self.outputs["SmsOptOutListName"],
         )
         self.number = number["PhoneNumber"]
         self.consent = DynamoConsentStore(self.outputs["ConsentTableName"], local_stack.client("dynamodb"))
@@ -54,19 +60,18 @@ class Phone:
         arn = sqs.get_queue_attributes(QueueUrl=self.bus_queue, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
-        events.put_rule(
-            Name="sms-inbound-test", EventBusName=bus, EventPattern=json.dumps({"source": ["engage.sms"]})
-        )
-        events.put_targets(Rule="sms-inbound-test", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+        rule = f"sms-inbound-test-{uuid.uuid4().hex[:6]}"
+        events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["engage.sms"]}))
+        events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
         self.sqs, self.seen = sqs, []
 
-    def customer(self, endpoint_prefix: str) -> str:
-        """A new customer with an SMS and a VOICE endpoint for their number."""
+    def customer(self, endpoint_prefix: str, number: str | None = None) -> str:
+        """A new customer of this brand with an SMS and a VOICE endpoint for their number."""
         # An exchange (557) no other test texts, one number per customer: replies are counted by number.
-        number = f"+1206557{next(CUSTOMER_NUMBERS):04d}"
+        number = number or f"+1206557{next(CUSTOMER_NUMBERS):04d}"
         for channel in ("SMS", "VOICE"):
             self.pinpoint.update_endpoint(
-                ApplicationId=APP,
+                ApplicationId=self.app,
                 EndpointId=f"{endpoint_prefix}-{channel.lower()}",
                 EndpointRequest={"ChannelType": channel, "Address": number},
             )
@@ -78,11 +83,21 @@ class Phone:
         ]
 
     def replies(self, customer: str) -> list[str]:
+        """What this number sent the customer (sent, not refused)."""
         return [
             e["request"]["MessageBody"]
             for e in self.stack.emulated.outbox.entries("pinpoint-sms-voice-v2", "SendTextMessage")
-            if e["request"]["DestinationPhoneNumber"] == customer and "response" in e  # sent, not refused
+            if e["request"]["DestinationPhoneNumber"] == customer
+            and e["request"].get("OriginationIdentity") == self.number
+            and "response" in e
         ]
+
+    def answered(self, customer: str, count: int) -> list[str]:
+        """The replies once `count` have come through the send queue, and a moment more for any
+        that should not come."""
+        assert wait_until(lambda: len(self.replies(customer)) >= count, 30, 0.2), self.replies(customer)
+        time.sleep(1.5)  # a second answer would be on its way by now (the queue's 1 s visibility)
+        return self.replies(customer)
 
     def events(self, message_id: str) -> list[dict]:
         for message in self.sqs.receive_message(QueueUrl=self.bus_queue, MaxNumberOfMessages=10).get(
@@ -97,13 +112,20 @@ class Phone:
         return self.events(message_id)[0]
 
     def listed(self, customer: str) -> bool:
-        numbers = self.sms.describe_opted_out_numbers(OptOutListName=self.outputs["SmsOptOutListName"])
-        return customer in {n["OptedOutNumber"] for n in numbers["OptedOutNumbers"]}
+        """Whether the customer is on this brand's opt-out list (created with the first opt-out)."""
+        name = f"{self.outputs['SmsOptOutListPrefix']}-{self.app}"
+        try:
+            numbers = self.sms.describe_opted_out_numbers(OptOutListName=name)["OptedOutNumbers"]
+        except self.sms.exceptions.ResourceNotFoundException:
+            return False
+        return customer in {n["OptedOutNumber"] for n in numbers}
+
+    def eventually_listed(self, customer: str) -> bool:
+        return bool(wait_until(lambda: self.listed(customer), 30, 0.2))
 
     def opt_out(self, endpoint_id: str) -> str | None:
-        return self.pinpoint.get_endpoint(ApplicationId=APP, EndpointId=endpoint_id)["EndpointResponse"].get(
-            "OptOut"
-        )
+        answer = self.pinpoint.get_endpoint(ApplicationId=self.app, EndpointId=endpoint_id)
+        return answer["EndpointResponse"].get("OptOut")
 
 
 @pytest.fixture(scope="module")
@@ -111,17 +133,26 @@ def phone(local_stack, pinpoint):
     return Phone(local_stack, pinpoint)
 
 
+@pytest.fixture(scope="module")
+def brand_b(local_stack, pinpoint):
+    return Phone(local_stack, pinpoint, brand=SMS_BRAND_B_APP)
+
+
 def test_stop_in_a_sentence_opts_the_number_out_everywhere_with_one_confirmation(phone):
     customer = phone.customer("stopper")
+    help_id = phone.text(customer, "HELP")
+    phone.published(help_id)
+    (help_answer,) = phone.answered(customer, 1)
+    assert help_answer.startswith("Reply STOP to unsubscribe")
     message_id = phone.text(customer, "please stop texting me")
     event = phone.published(message_id)
     assert event["detail-type"] == "SMS Opt Out" and event["detail"]["application_id"] == APP
     for channel in ("SMS", "VOICE"):
         assert phone.consent.get(APP, channel, customer).status == ConsentStatus.OPTED_OUT
     assert phone.opt_out("stopper-sms") == phone.opt_out("stopper-voice") == "ALL"
-    assert phone.listed(customer)
-    (reply,) = phone.replies(customer)
+    _help, reply = phone.answered(customer, 2)
     assert reply.startswith("You are unsubscribed") and "START" in reply
+    assert phone.eventually_listed(customer), "listed once the confirmation went out"
     with pytest.raises(ClientError, match=r"opt-out list"):
         phone.sms.send_text_message(
             DestinationPhoneNumber=customer, OriginationIdentity=phone.number, MessageBody="Big sale!"
@@ -140,7 +171,41 @@ def test_stop_in_a_sentence_opts_the_number_out_everywhere_with_one_confirmation
     phone.published(again)
     help_id = phone.text(customer, "HELP")
     phone.published(help_id)
-    assert len(phone.replies(customer)) == 1, "one confirmation; an opted-out number is answered no more"
+    assert len(phone.answered(customer, 2)) == 2, "one HELP answer, one confirmation; opted out: no more"
+    sent = [
+        r
+        for r in stream_records(phone.stack.client("kinesis"), phone.outputs["EventStreamName"])
+        if r["attributes"].get("inbound_message_id") == message_id
+    ]
+    assert {r["event_type"] for r in sent} >= {"_SMS.BUFFERED"}, "the confirmation went through the sender"
+
+
+def test_stop_to_one_brand_and_start_to_another_change_only_their_own_brand(phone, brand_b):
+    customer = phone.customer("two-brands-a")
+    brand_b.customer("two-brands-b", customer)
+    phone.published(phone.text(customer, "STOP"))
+    assert phone.answered(customer, 1)[0].startswith("You are unsubscribed")
+    assert phone.eventually_listed(customer) and not brand_b.listed(customer)
+    assert phone.consent.get(APP, "SMS", customer).status == ConsentStatus.OPTED_OUT
+    assert brand_b.consent.get(SMS_BRAND_B_APP, "SMS", customer) is None, "brand B's audience is untouched"
+    brand_b.published(brand_b.text(customer, "HELP"))
+    assert brand_b.answered(customer, 1) == [SMS_BRAND_B_HELP], "brand B still answers, with its own text"
+    brand_b.published(brand_b.text(customer, "STOP"))
+    assert brand_b.eventually_listed(customer)
+    event = brand_b.published(brand_b.text(customer, "START"))
+    assert event["detail"]["application_id"] == SMS_BRAND_B_APP and event["detail"]["outcome"]["opted_in"]
+    assert brand_b.consent.get(SMS_BRAND_B_APP, "SMS", customer).status == ConsentStatus.OPTED_IN
+    assert not brand_b.listed(customer) and brand_b.opt_out("two-brands-b-sms") == "NONE"
+    assert phone.listed(customer) and phone.opt_out("two-brands-a-sms") == "ALL", "brand A's STOP stands"
+    assert phone.consent.get(APP, "SMS", customer).status == ConsentStatus.OPTED_OUT
+    assert brand_b.answered(customer, 3)[-1].startswith("You are subscribed again")
+    with pytest.raises(ClientError, match=r"opt-out list"):
+        phone.sms.send_text_message(
+            DestinationPhoneNumber=customer, OriginationIdentity=phone.number, MessageBody="Brand A sale"
+        )
+    brand_b.sms.send_text_message(
+        DestinationPhoneNumber=customer, OriginationIdentity=brand_b.number, MessageBody="Brand B news"
+    )
 
 
 def test_weekend_opts_nobody_out_and_reaches_the_conversation_handler(phone):
@@ -166,9 +231,8 @@ def test_only_an_explicit_opt_in_reinstates(phone):
     assert event["detail-type"] == "SMS Opt In" and event["detail"]["outcome"]["opted_in"]
     assert phone.consent.get(APP, "VOICE", customer).status == ConsentStatus.OPTED_IN
     assert phone.opt_out("returner-sms") == "NONE" and not phone.listed(customer)
-    assert len(phone.replies(customer)) == 2 and phone.replies(customer)[1].startswith(
-        "You are subscribed again"
-    )
+    replies = phone.answered(customer, 2)
+    assert len(replies) == 2 and replies[1].startswith("You are subscribed again")
 
 
 def test_a_probable_revocation_opts_out_and_is_queued_for_audit(phone):
@@ -201,7 +265,7 @@ def test_the_sample_batch_fails_only_its_poison_message_and_a_replay_sends_nothi
         answered = invoke(local_stack, "Messaging/SmsInboundFunction", batch, "engage")["payload"]
         assert answered == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
     assert phone.consent.get(APP, "SMS", customer).status == ConsentStatus.OPTED_OUT
-    assert len(phone.replies(customer)) == 1, "the replayed batch sent no second confirmation"
+    assert len(phone.answered(customer, 1)) == 1, "the replayed batch sent no second confirmation"
     assert phone.consent.get(APP, "SMS", other) is None and phone.replies(other) == []
 
 

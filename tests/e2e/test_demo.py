@@ -46,9 +46,9 @@ def test_the_demo_runs_and_reports_its_figures():
     assert "HARD_BOUNCE" in out
     # The event lake: what the sender, SES's simulator and End User Messaging reported, by the views.
     assert "lake:   5 _email.send" in out and "lake:   4 _email.delivered" in out
-    assert (
-        "lake:   7 _SMS.SUCCESS" in out
-    )  # the chain's 4, and 3 when the campaign ran again and "lake:   1 purchase_success" in out
+    # the chain's 4, 3 when the campaign ran again, and the STOP confirmation (sent by the sender too)
+    assert "lake:   8 _SMS.SUCCESS" in out and "lake:   8 _SMS.BUFFERED" in out
+    assert "lake:   1 purchase_success" in out
     assert (
         "email funnel of 'November newsletter': 5 sent, 4 delivered, 2 opened, 1 clicked; "
         "1 hard bounce(s), 1 complaint(s)"

@@ -34,17 +34,22 @@ from engage_local.state import NotRunningError
 
 # --- engage local ------------------------------------------------------------------------------
 def local_up(args: argparse.Namespace) -> int:
+    from engage_local.deploy import DeployError
     from engage_local.stack import LocalStack
     from engage_local.state import clear_state
 
     directory = state_dir(args)
     stack = LocalStack(state_dir=directory, progress=progress, port=args.port)
-    stopped = threading.Event()
+    parameters = parameter_overrides(args.parameter_overrides)
+
+    def stop(*_: object) -> None:  # the first signal stops it, even mid-start or mid-deploy
+        raise StopRequested
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
+        signal.signal(signum, stop)
     try:
         stack.start()
-        report = stack.deploy(Path(args.template) if args.template else None, args.stack_name)
+        report = stack.deploy(Path(args.template) if args.template else None, args.stack_name, parameters)
         state = stack.write_state()
         emit(
             args,
@@ -62,11 +67,36 @@ def local_up(args: argparse.Namespace) -> int:
             f"  stack:    {args.stack_name} ({report.all_resources()} resources)\n"
             "  Ctrl-C stops it.",
         )
-        stopped.wait()
+        threading.Event().wait()  # until a signal
+    except StopRequested:
+        progress("stopping")
+    except DeployError as exc:
+        raise CommandError(f"the deploy failed: {exc}", EXIT_FAILED, "DeployFailed") from None
     finally:
         clear_state(directory)
         stack.stop()
     return 0
+
+
+class StopRequested(Exception):
+    """SIGINT or SIGTERM: stop the local stack."""
+
+
+def parameter_overrides(pairs: list[str] | None) -> dict[str, str]:
+    """`K=V` pairs as `sam deploy --parameter-overrides` takes them (a value may contain `=`;
+    `ParameterKey=K,ParameterValue=V` works too)."""
+    parameters = {}
+    for pair in pairs or ():
+        if pair.startswith("ParameterKey="):
+            key, _, value = pair.removeprefix("ParameterKey=").partition(",ParameterValue=")
+        else:
+            key, separator, value = pair.partition("=")
+            if not separator:
+                raise CommandError(f"{pair!r} is not KEY=VALUE", EXIT_USAGE)
+        if not key:
+            raise CommandError(f"{pair!r} names no parameter", EXIT_USAGE)
+        parameters[key] = value
+    return parameters
 
 
 def local_invoke(args: argparse.Namespace) -> int:
@@ -558,6 +588,12 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--template", help="template to deploy (default: template.yaml)")
     up.add_argument("--stack-name", default="engage")
     up.add_argument("--port", type=int, help="emulator port (default: a free one)")
+    up.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="template parameters, as `sam deploy --parameter-overrides` takes them",
+    )
     up.set_defaults(run=local_up)
     invoke = local.add_parser(
         "invoke", parents=[common], help="invoke a deployed function, as `sam local invoke`"

@@ -39,6 +39,8 @@ Progress = Callable[[str], None]
 
 # The translator warns about its own unpublished usage metrics on every template.
 logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
+# ... and that a feature of its own toggle file is missing, four times per template.
+logging.getLogger("samtranslator.feature_toggle.feature_toggle").setLevel(logging.ERROR)
 
 
 class DeployError(Exception):
@@ -106,6 +108,9 @@ class Deployer:
     ) -> StackReport:
         self.progress(f"packaging and translating {template}")
         body = self.package(template.resolve())
+        unknown = sorted(set(parameters or {}) - set(body.get("Parameters") or {}))
+        if unknown:  # as CloudFormation answers
+            raise DeployError(f"Parameters: [{', '.join(unknown)}] do not exist in the template")
         self.progress(f"creating stack {stack_name}")
         try:
             stack_id = self.cfn.create_stack(

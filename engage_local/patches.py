@@ -372,9 +372,47 @@ _original_create_esm = lambda_models.LambdaBackend.create_event_source_mapping
 _original_parse_and_create = parsing.parse_and_create_resource
 
 
+# Resource types whose name is unique per account and region: CloudFormation refuses a second
+# resource of the same name ("already exists"), whichever stack holds the first.
+UNIQUE_NAMES = {
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::IAM::Role": "RoleName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::StepFunctions::StateMachine": "StateMachineName",
+    "AWS::Events::Rule": "Name",
+    "AWS::Events::EventBus": "Name",
+    "AWS::Scheduler::Schedule": "Name",
+    "AWS::Scheduler::ScheduleGroup": "Name",
+    "AWS::Kinesis::Stream": "Name",
+    "AWS::KinesisFirehose::DeliveryStream": "DeliveryStreamName",
+    "AWS::SecretsManager::Secret": "Name",
+}
+_claimed: dict[tuple[str, str], str] = {}  # (type, name) -> the stack that created it
+
+
+def _claim_name(logical_id: str, resource_json: dict[str, Any], resources_map: Any) -> None:
+    """Refuses a named resource whose name another resource of the account already has."""
+    key = UNIQUE_NAMES.get(resource_json.get("Type", ""))
+    if key is None or key not in (resource_json.get("Properties") or {}):
+        return  # a generated name is unique
+    condition = resource_json.get("Condition")
+    if condition and not resources_map.lazy_condition_map[condition]:
+        return
+    name = str(parsing.clean_json(resource_json["Properties"][key], resources_map))
+    stack = resources_map.stack_id
+    holder = _claimed.setdefault((resource_json["Type"], name), stack)
+    if holder != stack:
+        raise cfn_exceptions.ValidationError(message=f"{logical_id}: {name} already exists in stack {holder}")
+
+
 def _parse_and_create_reporting(
     logical_id: str, resource_json: dict[str, Any], *args: Any, **kwargs: Any
 ) -> Any:
+    _claim_name(logical_id, resource_json, args[0] if args else kwargs["resources_map"])
     try:
         return _original_parse_and_create(logical_id, resource_json, *args, **kwargs)
     except cfn_exceptions.ValidationError:
@@ -554,6 +592,7 @@ def install(
     submit_async: Callable[[str, Any], str] | None = None,
 ) -> None:
     """Points moto at our runtime, invoker and provisioners; `uninstall` restores moto."""
+    _claimed.clear()  # moto starts empty: no name is taken
 
     def invoke(
         self: lambda_models.LambdaFunction, body: str, request_headers: Any, response_headers: Any

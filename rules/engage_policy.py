@@ -12,6 +12,8 @@ E9007 queues, topics, streams, tables, buckets and delivery streams are encrypte
 E9008 a Lambda permission for a service principal names its SourceArn or SourceAccount
 E9009 every function and layer runs python3.13
 E9010 no state machine logs execution data (inputs carry ids, never addresses, but logs must not hold them)
+E9011 a resource name is left out or built from the stack (a second stack in the account must deploy)
+E9012 no reserved concurrency on always-deployed functions (new accounts allow none); a parameter asks for it
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 # The translator warns about its own unpublished usage metrics on every template.
 logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
+# ... and that a feature of its own toggle file is missing, four times per template.
+logging.getLogger("samtranslator.feature_toggle.feature_toggle").setLevel(logging.ERROR)
 RUNTIME = "python3.13"
 # The Pinpoint operations that survived the end of support (ARCHITECTURE §1), as IAM actions.
 SURVIVING_PINPOINT = {
@@ -579,3 +583,117 @@ class NoExecutionDataInLogs(CloudFormationLintRule):
             ).lower()
             == "true"
         ]
+
+
+# The property that names each kind of resource whose name is unique per account and region.
+NAME_PROPERTIES = {
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::StepFunctions::StateMachine": "StateMachineName",
+    "AWS::Events::Rule": "Name",
+    "AWS::Events::EventBus": "Name",
+    "AWS::Scheduler::Schedule": "Name",
+    "AWS::Scheduler::ScheduleGroup": "Name",
+    "AWS::Kinesis::Stream": "Name",
+    "AWS::KinesisFirehose::DeliveryStream": "DeliveryStreamName",
+    "AWS::SES::ConfigurationSet": "Name",
+    "AWS::SES::ReceiptRule": "Rule.Name",
+    "AWS::SMSVOICE::ConfigurationSet": "ConfigurationSetName",
+    "AWS::SMSVOICE::OptOutList": "OptOutListName",
+    "AWS::Glue::Database": "DatabaseInput.Name",
+    "AWS::Athena::WorkGroup": "Name",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::KMS::Alias": "AliasName",
+    "AWS::CloudFront::OriginAccessControl": "OriginAccessControlConfig.Name",
+    "AWS::CloudFront::ResponseHeadersPolicy": "ResponseHeadersPolicyConfig.Name",
+    "AWS::CloudFront::CachePolicy": "CachePolicyConfig.Name",
+    "AWS::CloudWatch::Dashboard": "DashboardName",
+    "AWS::ApiGateway::RestApi": None,  # names need not be unique
+}
+STACK_SCOPED = ("AWS::StackName", "AWS::StackId", "RootStackName")
+
+
+def _scoped_name(value: Any, parameters: dict[str, Any], resources: dict[str, Any]) -> bool:
+    """Whether a name comes from the stack (its name or id, a resource's generated name) or from
+    the operator (a parameter), rather than being fixed in the template."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return False
+    if isinstance(value, list):
+        return any(_scoped_name(v, parameters, resources) for v in value)
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    ((function, argument),) = value.items()
+    if function == "Ref":
+        return argument in STACK_SCOPED or argument in parameters or argument in resources
+    if function == "Fn::GetAtt":
+        return True
+    if function == "Fn::Sub":
+        text = argument[0] if isinstance(argument, list) else argument
+        names = {n.split(".")[0] for n in re.findall(r"\$\{([^}!]+)\}", str(text))}
+        return any(n in STACK_SCOPED or n in parameters or n in resources for n in names)
+    return _scoped_name(argument, parameters, resources)
+
+
+class StackScopedNames(CloudFormationLintRule):
+    id = "E9011"
+    shortdesc = "Named resources take their stack's name"
+    description = (
+        "A resource name fixed in the template collides when a second stack (dev beside prod) deploys "
+        "into the same account and region: leave the name out, or build it from the stack's name"
+    )
+    source_url = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html"
+    tags = ["naming", "engage"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        cfn = view(cfn)
+        parameters = cfn.template.get("Parameters") or {}
+        resources = cfn.template.get("Resources") or {}
+        matches = []
+        for kind, key in NAME_PROPERTIES.items():
+            if key is None:
+                continue
+            for name, resource in cfn.get_resources([kind]).items():
+                value: Any = resource.get("Properties") or {}
+                for part in key.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                if not _scoped_name(value, parameters, resources):
+                    matches.append(
+                        RuleMatch(
+                            cfn.path(name),
+                            f"{name}'s {key} {value!r} is fixed: a second stack in the account can't deploy",
+                        )
+                    )
+        return matches
+
+
+class NoReservedConcurrencyByDefault(CloudFormationLintRule):
+    id = "E9012"
+    shortdesc = "No reserved concurrency on always-deployed functions unless asked for"
+    description = (
+        "Reserving concurrency fails on accounts whose concurrency limit is 10 (new accounts): a "
+        "function deployed by default reserves none unless a parameter asks for it"
+    )
+    source_url = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"
+    tags = ["lambda", "engage"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        cfn = view(cfn)
+        matches = []
+        for name, function in cfn.get_resources(["AWS::Lambda::Function"]).items():
+            reserved = (function.get("Properties") or {}).get("ReservedConcurrentExecutions")
+            if isinstance(reserved, int) and "Condition" not in function:
+                matches.append(
+                    RuleMatch(
+                        cfn.path(name, "Properties", "ReservedConcurrentExecutions"),
+                        f"{name} reserves {reserved} concurrent executions in every deployment",
+                    )
+                )
+        return matches

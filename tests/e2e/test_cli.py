@@ -160,25 +160,61 @@ def test_commands_say_plainly_when_no_local_stack_is_running(tmp_path):
         assert json.loads(as_json.stdout)["error"]["type"] == "NotRunning"
 
 
-def test_local_up_serves_other_commands_until_it_is_stopped(tmp_path):
+def test_local_up_takes_parameter_overrides_and_serves_other_commands_until_sigterm(tmp_path):
     env = {**os.environ, "ENGAGE_LOCAL_STATE_DIR": str(tmp_path)}
+    overrides = [
+        "PixelApplicationId=0123456789abcdef0123456789abcdef",
+        "PixelAllowedOrigins=https://shop.example",
+    ]
     up = subprocess.Popen(
-        [*ENGAGE, "local", "up", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        [*ENGAGE, "local", "up", "--json", "--parameter-overrides", *overrides],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         ready = json.loads(up.stdout.readline())
         assert ready["endpoint_url"].startswith("http://127.0.0.1:")
         assert ready["stacks"] == ["engage"]
         assert ready["resources"] >= 7
-        assert (tmp_path / "stack.json").exists()
+        outputs = json.loads((tmp_path / "stack.json").read_text())["stacks"]["engage"]["outputs"]
+        assert "PixelDlqUrl" in outputs, "the optional pixel was turned on by a parameter"
         done = engage("contacts", "get", "--app", "a", "--endpoint", "e", "--json", state_dir=tmp_path)
         assert json.loads(done.stdout)["error"]["type"] == "NotFoundException", "it reached the running stack"
     finally:
-        up.send_signal(signal.SIGINT)
+        up.send_signal(signal.SIGTERM)
         assert up.wait(timeout=30) == 0
     assert not (tmp_path / "stack.json").exists()
-    assert "creating stack engage" in up.stderr.read()
+    logged = up.stderr.read()
+    assert "creating stack engage" in logged and "normalized_open_api_version" not in logged
     assert engage("contacts", "get", "--app", "a", "--endpoint", "e", state_dir=tmp_path).returncode == 2
+
+
+def test_local_up_stops_on_the_first_signal_even_while_it_deploys(tmp_path):
+    env = {**os.environ, "ENGAGE_LOCAL_STATE_DIR": str(tmp_path)}
+    up = subprocess.Popen(
+        [*ENGAGE, "local", "up"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    for line in up.stderr:  # busy deploying
+        if "creating stack engage" in line:
+            break
+    up.send_signal(signal.SIGTERM)
+    assert up.wait(timeout=30) == 0
+    assert not (tmp_path / "stack.json").exists()
+
+
+def test_local_up_refuses_a_parameter_the_template_does_not_have(tmp_path):
+    env = {**os.environ, "ENGAGE_LOCAL_STATE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [*ENGAGE, "local", "up", "--parameter-overrides", "NoSuchParameter=1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0 and "[NoSuchParameter] do not exist in the template" in done.stderr
 
 
 SAMPLE_FILES = Path(__file__).resolve().parents[2] / "events" / "import_files"

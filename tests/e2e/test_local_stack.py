@@ -62,6 +62,29 @@ def test_a_resource_type_nobody_handles_fails_the_deploy_with_its_name(local_sta
         deployer.deploy(template, "unsupported")
 
 
+def test_a_second_stack_of_the_template_deploys_beside_the_first_and_a_fixed_name_is_refused(
+    local_stack, tmp_path
+):
+    """As dev and prod would in one account and region: every name is generated or built from the
+    stack's name; a name fixed in a template is refused the second time, as CloudFormation does."""
+    # The same template under another name (its monthly export moved out of the way of the tests).
+    prod = local_stack.deploy(stack_name="engage-prod", parameters={"VdmSchedule": "cron(0 6 1 1 ? 2099)"})
+    dev = local_stack.stacks["engage"]
+    assert prod.outputs["SendQueueUrl"] != dev.outputs["SendQueueUrl"]
+    assert prod.outputs["SmsOptOutListPrefix"] != dev.outputs["SmsOptOutListPrefix"]
+    names = [s["Name"] for s in local_stack.client("scheduler").list_schedules()["Schedules"]]
+    assert len(names) == len(set(names)) and len(names) >= 4, names  # two stacks' schedules, apart
+
+    template = tmp_path / "fixed.yaml"
+    template.write_text(
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: engage-fixed-name}\n"
+    )
+    deployer = Deployer(local_stack.endpoint_url, local_stack.region, local_stack.artifacts, PROVISIONERS)
+    deployer.deploy(template, "fixed-one")
+    with pytest.raises(DeployError, match="engage-fixed-name already exists"):
+        deployer.deploy(template, "fixed-two")
+
+
 def test_nested_applications_get_their_parameters_and_return_their_outputs(local_stack):
     child = invoke(local_stack, "Child/ChildFunction")["payload"]
     assert child["greeting"] == "hello"

@@ -132,6 +132,25 @@ BREAKS = {
       LoggingConfiguration: {IncludeExecutionData: true, Level: ALL}
 """,
     ],
+    "E9011": [
+        SAM
+        + SAM_FN
+        + """      Events:
+        Nightly:
+          Type: ScheduleV2
+          Properties: {ScheduleExpression: "rate(1 day)"}
+""",
+        CFN
+        + "  Q:\n    Type: AWS::SQS::Queue\n"
+        + f"    Properties: {{QueueName: engage-sends, KmsMasterKeyId: {KMS}}}\n",
+    ],
+    "E9012": [
+        SAM + SAM_FN + "      ReservedConcurrentExecutions: 2\n",
+        CFN
+        + (CFN_FN % "python3.13").replace(
+            "Handler: app.handler", "Handler: app.handler\n      ReservedConcurrentExecutions: 1"
+        ),
+    ],
 }
 
 
@@ -146,6 +165,27 @@ def test_each_rule_fails_a_template_that_breaks_it(rule, form, template):
 def test_a_compliant_function_passes_every_rule():
     template = CFN + (CFN_FN % "python3.13")
     assert not {i for i in ids(template) if i.startswith("E9")}
+
+
+def test_names_built_from_the_stack_or_given_by_the_operator_pass():
+    template = (
+        "Parameters:\n  BusName: {Type: String}\n"
+        + CFN
+        + f"  Q:\n    Type: AWS::SQS::Queue\n    Properties: {{QueueName: !Sub '${{AWS::StackName}}-sends', "
+        f"KmsMasterKeyId: {KMS}}}\n"
+        + "  Bus:\n    Type: AWS::Events::EventBus\n    Properties: {Name: !Ref BusName}\n"
+    )
+    assert not {"E9011"} & ids(template)
+    omitted = (
+        SAM
+        + SAM_FN
+        + """      Events:
+        Nightly:
+          Type: ScheduleV2
+          Properties: {ScheduleExpression: "rate(1 day)", OmitName: true}
+"""
+    )
+    assert "E9011" not in ids(omitted)
 
 
 def test_deny_statements_and_surviving_pinpoint_actions_are_allowed():

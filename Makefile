@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 # checkov pins boto3 and networkx versions that clash with the SAM CLI's: it gets a venv of its own.
 CHECKOV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV)/.installed
+# The local stack's IAM evaluator (@cloud-copilot/iam-simulate, run by Node.js).
+IAM_STAMP := engage_local/iam/node_modules/.installed
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
@@ -26,14 +28,18 @@ $(STAMP): $(PY) requirements/dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+$(IAM_STAMP): engage_local/iam/package-lock.json
+	npm ci --prefix engage_local/iam --no-audit --no-fund --silent
+	@touch $(IAM_STAMP)
+
 $(CHECKOV_STAMP): requirements/checkov.txt
 	@py=$$(devtools/find-python313.sh) || exit 1; "$$py" -m venv $(CHECKOV)
 	$(CHECKOV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
 	@touch $(CHECKOV_STAMP)
 
-venv: $(STAMP) $(CHECKOV_STAMP) ## Create .venv (Python 3.13) and install the pinned tools
+venv: $(STAMP) $(CHECKOV_STAMP) $(IAM_STAMP) ## Create .venv (Python 3.13) and install the pinned tools
 
-test: $(STAMP) $(CHECKOV_STAMP) ## Lint, validate, build and run every test tier, printing each stage's time
+test: $(STAMP) $(CHECKOV_STAMP) $(IAM_STAMP) ## Lint, validate, build and run every test tier, printing each stage's time
 	$(PY) -m devtools.stages test
 
 lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, cfn-lint (with rules/), checkov, the ASL check and sam validate --lint
@@ -42,10 +48,10 @@ lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, cfn-lint (with rules/), checkov, the AS
 build: $(STAMP) ## sam build (cached, parallel, no containers)
 	sam build --cached --parallel
 
-demo: $(STAMP) ## Run the flagship scenario on the local stack (no AWS account, no Docker)
+demo: $(STAMP) $(IAM_STAMP) ## Run the flagship scenario on the local stack (no AWS account, no Docker)
 	$(PY) -m devtools.demo
 
-bench: $(STAMP) ## Benchmarks: one line per figure, also written to build/bench.json
+bench: $(STAMP) $(IAM_STAMP) ## Benchmarks: one line per figure, also written to build/bench.json
 	$(PY) -m devtools.bench
 
 deploy: build ## sam deploy to the samconfig environment ENV (default: default)
@@ -56,4 +62,4 @@ lock: $(PY) ## Re-pin requirements/dev.txt from requirements/dev.in
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > requirements/dev.txt
 
 clean: ## Remove the venv and build outputs
-	rm -rf $(VENV) $(CHECKOV) .aws-sam build .pytest_cache .ruff_cache .engage-local
+	rm -rf $(VENV) $(CHECKOV) engage_local/iam/node_modules .aws-sam build .pytest_cache .ruff_cache .engage-local

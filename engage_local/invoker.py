@@ -25,6 +25,7 @@ from engage.adapters.clients import ClientFactory
 from moto.awslambda import models as lambda_models
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from engage_local.iam.principals import as_role, function_role
 from engage_local.runtime import FunctionSpec, Invocation, LambdaRuntime, TooManyRequestsError
 
 log = logging.getLogger("engage_local.invoker")
@@ -204,7 +205,8 @@ class Invoker:
             if condition == "Success"
             else "Lambda Function Invocation Result - Failure"
         )
-        send_to(self.clients, self, destination["Destination"], record, detail_type=detail_type)
+        as_function = as_role(self.clients, str(fn.role or "") or None)  # Lambda sends as the function's role
+        send_to(as_function, self, destination["Destination"], record, detail_type=detail_type)
 
     def _dead_letter(self, target: str, item: _Pending, result: Invocation) -> None:
         error = json.loads(result.payload) if result.payload else {}
@@ -213,7 +215,8 @@ class Invoker:
             "ErrorCode": {"DataType": "Number", "StringValue": "200"},
             "ErrorMessage": {"DataType": "String", "StringValue": str(error.get("errorMessage", ""))[:1000]},
         }
-        send_to(self.clients, self, target, item.event, attributes=attributes)
+        as_function = as_role(self.clients, function_role(item.function_arn))  # as the function's role
+        send_to(as_function, self, target, item.event, attributes=attributes)
 
 
 def _invoke_config(fn: Any) -> dict[str, Any]:
@@ -237,8 +240,8 @@ def send_to(
     """Delivers a JSON document to an SQS queue, SNS topic, Lambda function or EventBridge bus."""
     service = arn.split(":")[2]
     body = json.dumps(document, default=str)
-    if service == "sqs":
-        queue_url = clients.client("sqs").get_queue_url(QueueName=arn.split(":")[5])["QueueUrl"]
+    if service == "sqs":  # by its URL, as Lambda does (no sqs:GetQueueUrl)
+        queue_url = f"{clients.endpoint_url}/{arn.split(':')[4]}/{arn.split(':')[5]}"
         clients.client("sqs").send_message(
             QueueUrl=queue_url, MessageBody=body, MessageAttributes=attributes or {}
         )

@@ -55,6 +55,7 @@ import io
 import json
 import re
 import string
+import sys
 import threading
 import types
 import uuid
@@ -75,6 +76,7 @@ from moto.cloudformation import parsing
 from moto.dynamodb import models as dynamodb_models
 from moto.events import models as events_models
 from moto.firehose import models as firehose_models
+from moto.iam import models as iam_models
 from moto.s3 import models as s3_models
 from moto.stepfunctions import models as sfn_models
 from moto.stepfunctions import responses as sfn_responses
@@ -83,13 +85,16 @@ from moto.stepfunctions.parser import models as sfn_parser_models
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_sfn as sfn_service_task,
 )
+from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
 
+from engage_local.iam.principals import PRINCIPALS
 from engage_local.runtime import LOG_TAIL_BYTES, FunctionSpec, LambdaRuntime, TooManyRequestsError
 
 _original_invoke = lambda_models.LambdaFunction.invoke
 _original_resource_class = parsing.resource_class_from_type
 # The descriptors themselves (classmethods), so that uninstall puts back exactly what was there.
 _original_create_function = vars(lambda_models.LambdaFunction)["create_from_cloudformation_json"]
+_original_create_role = vars(iam_models.Role)["create_from_cloudformation_json"]
 _original_create_state_machine = vars(sfn_models.StateMachine)["create_from_cloudformation_json"]
 
 
@@ -109,6 +114,34 @@ _FN_SUB_STRING = types.SimpleNamespace(Template=_FnSubTemplate)
 _original_string = parsing.string
 _original_load_parameters = parsing.ResourceMap.load_parameters
 _original_start_execution = sfn_parser_models.StepFunctionsParserBackend.start_execution
+_original_boto_client_for = sfn_boto_client.boto_client_for
+
+
+def _boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    """A workflow's task calls made as its role (the state machine's, or the task's Credentials),
+    as Step Functions makes them, so IAM judges them as that role's."""
+    client = _original_boto_client_for(region, service, state_credentials)
+    role = getattr(state_credentials, "role_arn", None)
+    if not role:
+        return client
+    import boto3
+
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=client.meta.endpoint_url,
+        aws_access_key_id=PRINCIPALS.credentials_for(role),
+        aws_secret_access_key="local",  # noqa: S106 - the emulator takes any secret
+        config=client.meta.config,
+    )
+
+
+def _route_sfn_clients(function: Any) -> None:
+    """Every module of moto's interpreter that took `boto_client_for` by name gets `function`."""
+    sfn_boto_client.boto_client_for = function
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.stepfunctions.parser") and hasattr(module, "boto_client_for"):
+            module.boto_client_for = function
 
 
 def _start_execution(
@@ -327,6 +360,7 @@ def function_spec(fn: lambda_models.LambdaFunction, artifacts: Artifacts) -> Fun
         timeout_seconds=float(fn.timeout),
         memory_mb=int(fn.memory_size),
         reserved_concurrency=reserved,
+        role=str(fn.role or ""),
     )
 
 
@@ -348,6 +382,18 @@ def _create_function(
     fn.tracing_config = props.get("TracingConfig", fn.tracing_config)
     fn.cloudformation_properties = props
     return fn
+
+
+def _create_role(
+    cls: Any, resource_name: str, cloudformation_json: dict[str, Any], *args: Any, **kwargs: Any
+) -> Any:
+    """moto's role, with the managed policies the template attaches (moto drops ManagedPolicyArns),
+    for the IAM checks (engage_local.iam)."""
+    role = _original_create_role.__func__(cls, resource_name, cloudformation_json, *args, **kwargs)
+    role.managed_policy_arns = list(
+        (cloudformation_json.get("Properties") or {}).get("ManagedPolicyArns") or []
+    )
+    return role
 
 
 def _create_state_machine(
@@ -637,6 +683,7 @@ def install(
     parsing.parse_and_create_resource = _parse_and_create_reporting
     lambda_models.LambdaFunction.create_from_cloudformation_json = classmethod(_create_function)
     sfn_models.StateMachine.create_from_cloudformation_json = classmethod(_create_state_machine)
+    iam_models.Role.create_from_cloudformation_json = classmethod(_create_role)
     s3_models.FakeBucket.create_from_cloudformation_json = classmethod(_create_bucket)
     s3_models.FakeBucket.get_permission = _get_bucket_permission
     s3_models.FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)
@@ -648,6 +695,7 @@ def install(
     parsing.string = _FN_SUB_STRING
     parsing.ResourceMap.load_parameters = _load_parameters
     sfn_parser_models.StepFunctionsParserBackend.start_execution = _start_execution
+    _route_sfn_clients(_boto_client_for)
     for name, write in _original_dynamodb_writes.items():
         setattr(dynamodb_models.DynamoDBBackend, name, _one_write_at_a_time(write))
     _SfnTask._normalise_parameters = _sfn_parameters
@@ -663,6 +711,7 @@ def uninstall() -> None:
     parsing.parse_and_create_resource = _original_parse_and_create
     lambda_models.LambdaFunction.create_from_cloudformation_json = _original_create_function
     sfn_models.StateMachine.create_from_cloudformation_json = _original_create_state_machine
+    iam_models.Role.create_from_cloudformation_json = _original_create_role
     s3_models.FakeBucket.create_from_cloudformation_json = _original_create_bucket
     s3_models.FakeBucket.get_permission = _original_get_bucket_permission
     s3_models.FakeBucket._log_permissions_enabled_policy = _original_log_permissions
@@ -674,6 +723,7 @@ def uninstall() -> None:
     parsing.string = _original_string
     parsing.ResourceMap.load_parameters = _original_load_parameters
     sfn_parser_models.StepFunctionsParserBackend.start_execution = _original_start_execution
+    _route_sfn_clients(_original_boto_client_for)
     for name, write in _original_dynamodb_writes.items():
         setattr(dynamodb_models.DynamoDBBackend, name, write)
     _SfnTask._normalise_parameters = _original_sfn_parameters

@@ -35,6 +35,7 @@ from moto.firehose import models as firehose_models
 from moto.kinesis import models as kinesis_models
 from moto.sqs import models as sqs_models
 
+from engage_local.iam.principals import as_role, function_role
 from engage_local.invoker import Invoker, now_iso, send_to
 from engage_local.runtime import Invocation
 
@@ -92,8 +93,10 @@ class SqsPoller(threading.Thread):
         super().__init__(name=f"sqs-{esm.uuid[:8]}", daemon=True)
         self.esm = esm
         self.invoker = invoker
-        self.sqs = clients.client("sqs")
-        self.queue_url = self.sqs.get_queue_url(QueueName=esm.event_source_arn.split(":")[5])["QueueUrl"]
+        self.sqs = as_role(clients, function_role(esm.function_arn)).client("sqs")  # as Lambda reads
+        self.queue_url = clients.client("sqs").get_queue_url(QueueName=esm.event_source_arn.split(":")[5])[
+            "QueueUrl"
+        ]
         self.stopped = threading.Event()
         self.batches = 0
 
@@ -198,8 +201,8 @@ class KinesisShardPoller(threading.Thread):
         self.esm = esm
         self.shard_id = shard_id
         self.invoker = invoker
-        self.clients = clients
-        self.kinesis = clients.client("kinesis")
+        self.clients = as_role(clients, function_role(esm.function_arn))  # as Lambda reads and reports
+        self.kinesis = self.clients.client("kinesis")
         self.stream_name = esm.event_source_arn.split("/")[-1]
         self.stopped = threading.Event()
         position = (esm.starting_position or "TRIM_HORIZON").upper()

@@ -21,6 +21,7 @@ from moto.scheduler import models as scheduler_models
 from moto.sns import models as sns_models
 from moto.stepfunctions import responses as sfn_responses
 
+from engage_local.iam.principals import active
 from engage_local.invoker import Invoker, now_iso
 
 log = logging.getLogger("engage_local.routing")
@@ -169,6 +170,8 @@ class Router:
             arn = target["Arn"]
             service = arn.split(":")[2]
             payload = target_input(target, event)
+            if rule is not None and _refused_rule_target(rule.arn, target):
+                continue
             if service == "lambda":
                 self.invoker.submit(arn, payload)
             elif service == "states":
@@ -233,6 +236,16 @@ class Router:
             payload = (
                 json.loads(_scheduler_context(target["Input"], schedule, at)) if target.get("Input") else {}
             )
+            if self._scheduler_refused(schedule, target, payload):
+                fired.append(
+                    {
+                        "kind": "schedule",
+                        "name": schedule.name,
+                        "expression": schedule.schedule_expression,
+                        "targets": [],
+                    }
+                )
+                continue
             self.deliver_rule(None, {}, [{"Arn": target["Arn"], "Input": json.dumps(payload)}])
             fired.append(
                 {
@@ -243,6 +256,42 @@ class Router:
                 }
             )
         return fired
+
+    def _scheduler_refused(self, schedule: Any, target: dict[str, Any], payload: Any) -> bool:
+        """Scheduler calls the target as the schedule's role; when the role may not, the event goes
+        to the schedule's dead-letter queue (sent as the same role, so it too needs the queue and
+        its key), with Scheduler's attributes, or is lost when there is none."""
+        enforcer = active()
+        role = target.get("RoleArn")
+        if enforcer is None or not role:
+            return False
+        action = TARGET_ACTIONS.get(target["Arn"].split(":")[2], "lambda:InvokeFunction")
+        denied = enforcer.role_may(role, action, target["Arn"], via="scheduler")
+        if denied is None:
+            return False
+        dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
+        kms = ("kms:GenerateDataKey", "kms:Decrypt")
+        if (
+            dead_letter
+            and enforcer.role_may(role, "sqs:SendMessage", dead_letter, kms, via="scheduler") is None
+        ):
+            queue_url = f"{self.clients.endpoint_url}/{dead_letter.split(':')[4]}/{dead_letter.split(':')[5]}"
+            attributes = {
+                "ERROR_CODE": "AccessDeniedException",
+                "ERROR_MESSAGE": f"{role} is not authorized to perform: {action} on {target['Arn']}",
+                "TARGET_ARN": target["Arn"],
+                "SCHEDULE_ARN": schedule.arn,
+                "RETRY_ATTEMPTS": "0",
+                "EXHAUSTED_RETRY_CONDITION": "None",
+            }
+            self.clients.client("sqs").send_message(
+                QueueUrl=queue_url,
+                MessageBody=json.dumps(payload),
+                MessageAttributes={
+                    k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()
+                },
+            )
+        return True
 
     def _scheduled_rules(self) -> list[Any]:
         rules = []
@@ -257,6 +306,39 @@ class Router:
             for group in backend.schedule_groups.values():
                 found.extend(group.schedules.values())
         return found
+
+
+TARGET_ACTIONS = {
+    "lambda": "lambda:InvokeFunction",
+    "states": "states:StartExecution",
+    "sqs": "sqs:SendMessage",
+    "sns": "sns:Publish",
+}
+DELIVERY_ACTIONS = {"sqs": "sqs:SendMessage", "lambda": "lambda:InvokeFunction", "sns": "sns:Publish"}
+KMS_FOR_DELIVERY = ("kms:GenerateDataKey", "kms:Decrypt")
+
+
+def refused_delivery(principal: str, source_arn: str, destination: str, via: str) -> bool:
+    """Whether a service may not deliver to `destination` for `source_arn` (its policy, and its
+    key's policy for an encrypted queue or topic)."""
+    enforcer = active()
+    action = DELIVERY_ACTIONS.get(destination.split(":")[2]) if destination.startswith("arn:") else None
+    if enforcer is None or action is None:
+        return False
+    kms = KMS_FOR_DELIVERY if action != "lambda:InvokeFunction" else ()
+    return enforcer.delivery(principal, source_arn, action, destination, via, kms) is not None
+
+
+def _refused_rule_target(rule_arn: str, target: dict[str, Any]) -> bool:
+    """EventBridge delivers to a function, queue or topic by its resource policy, and starts a
+    workflow as the target's role."""
+    enforcer = active()
+    if enforcer is None:
+        return False
+    if target.get("RoleArn"):
+        action = TARGET_ACTIONS.get(target["Arn"].split(":")[2], "lambda:InvokeFunction")
+        return enforcer.role_may(target["RoleArn"], action, target["Arn"], via="events") is not None
+    return refused_delivery("events.amazonaws.com", rule_arn, target["Arn"], "events")
 
 
 def _within(schedule: Any, at: datetime) -> bool:
@@ -406,6 +488,8 @@ def patch_targets(router: Router) -> Any:
         deduplication_id: str | None = None,
         message_structure: str | None = None,
     ) -> None:
+        if refused_delivery("sns.amazonaws.com", self.topic.arn, self.endpoint, "sns"):
+            return  # SNS can't deliver: the subscription's delivery fails, as AWS logs it
         if self.protocol == "lambda":
             router.deliver_sns(self, message, message_id, subject, message_attributes, message_structure)
             return

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from engage.clock import CLOCK_FILE_VARIABLE
 
+from engage_local.iam.principals import PRINCIPALS
+
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 DEFAULT_CONCURRENCY = 4  # per function when none is reserved: what two cores sensibly run
 LOG_TAIL_BYTES = 4096  # what Lambda returns with LogType=Tail
@@ -40,6 +42,7 @@ class FunctionSpec:
     timeout_seconds: float
     memory_mb: int = 128
     reserved_concurrency: int | None = None
+    role: str = ""  # its execution role's ARN: the role its calls are made as
 
     @property
     def revision(self) -> str:
@@ -53,6 +56,7 @@ class FunctionSpec:
                     self.environment,
                     self.timeout_seconds,
                     self.memory_mb,
+                    self.role,
                 ]
             ).encode()
         ).hexdigest()[:16]
@@ -85,7 +89,8 @@ class Worker:
             "LANG": "C.UTF-8",
             "TZ": ":UTC",
             "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - as Lambda's /tmp home
-            "AWS_ACCESS_KEY_ID": "local",
+            # Credentials that name the function's role: IAM judges its calls as that role's.
+            "AWS_ACCESS_KEY_ID": PRINCIPALS.credentials_for(spec.role) if spec.role else "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_SESSION_TOKEN": "local",
             "AWS_ENDPOINT_URL": endpoint_url,

@@ -28,6 +28,9 @@ from engage_local.deploy import Deployer, Progress, StackReport
 from engage_local.emulators import EmulatedServices, EmulatorMiddleware, jsonable
 from engage_local.emulators.edge import Fetched, fetch
 from engage_local.emulators.framework import Clock
+from engage_local.iam.account import Account
+from engage_local.iam.enforcer import Enforcer
+from engage_local.iam.principals import ACTIVE, iam_mode
 from engage_local.invoker import Invoker
 from engage_local.pollers import Pollers, age_delayed_messages
 from engage_local.routing import Router
@@ -63,12 +66,15 @@ def free_port() -> int:
 class EmulatingMotoServer(ThreadedMotoServer):
     """moto's threaded server with the emulated services in front of its application."""
 
-    def __init__(self, emulated: EmulatedServices, **kwargs: Any) -> None:
+    def __init__(self, emulated: EmulatedServices, enforcer: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.emulated = emulated
+        self.enforcer = enforcer
 
     def _server_entry(self) -> None:
-        app = EmulatorMiddleware(DomainDispatcherApplication(create_backend_app), self.emulated)
+        app = EmulatorMiddleware(
+            DomainDispatcherApplication(create_backend_app), self.emulated, self.enforcer
+        )
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
         )
@@ -127,8 +133,14 @@ class LocalStack:
         self._clock_variable = os.environ.get(CLOCK_FILE_VARIABLE)
         os.environ[CLOCK_FILE_VARIABLE] = str(self.clock.path)  # engage.clock in this process too
         self.emulated = EmulatedServices(self.region, self.clients, self.clock)
+        self.enforcer = (
+            Enforcer(Account(self.region, self.emulated), self.emulated.outbox, mode=iam_mode())
+            if iam_mode() != "off"
+            else None
+        )
+        ACTIVE[:] = [self.enforcer] if self.enforcer else []
         self._server = EmulatingMotoServer(
-            self.emulated, ip_address="127.0.0.1", port=self.port, verbose=False
+            self.emulated, self.enforcer, ip_address="127.0.0.1", port=self.port, verbose=False
         )
         self._server.start()
         # moto keeps its state in module globals: a stack started after another in the same process
@@ -291,6 +303,9 @@ class LocalStack:
             self._routing = None
         self.runtime.stop()
         patches.uninstall()
+        ACTIVE.clear()
+        if getattr(self, "enforcer", None) is not None:
+            self.enforcer.simulator.close()
         if getattr(self, "clock", None) is not None:
             if self._clock_variable is None:
                 os.environ.pop(CLOCK_FILE_VARIABLE, None)

@@ -27,7 +27,9 @@ class EmulatedServices:
         self.clock = clock or Clock()
         self.outbox = Outbox(self.clock)
         self.faults = FaultInjector()
-        publish = lambda destination, record: publish_json(clients, destination, record)  # noqa: E731
+        publish = lambda destination, record, source=None: publish_json(  # noqa: E731
+            clients, destination, record, source
+        )
         self.sms = SmsVoiceState(region, self.clock, publish)
         self.ses = SesState(region, self.clock, publish, clients)
         self.cloudfront = CloudFrontState(self.clock)
@@ -65,9 +67,10 @@ def _moto_operation(request: Request) -> str:
 class EmulatorMiddleware:
     """WSGI in front of moto: emulated operations are answered here, the rest go to moto."""
 
-    def __init__(self, app: Any, services: EmulatedServices) -> None:
+    def __init__(self, app: Any, services: EmulatedServices, enforcer: Any = None) -> None:
         self.app = app
         self.services = services
+        self.enforcer = enforcer  # engage_local.iam.enforcer.Enforcer: IAM before any service
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -83,6 +86,10 @@ class EmulatorMiddleware:
             headers,
             body,
         )
+        if self.enforcer is not None:
+            refused = self.enforcer.refusal(request)
+            if refused is not None:
+                return _respond(start_response, *refused)
         scope = request.scope
         if scope is None:
             return self.app(environ, start_response)

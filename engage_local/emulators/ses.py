@@ -368,7 +368,8 @@ class SesState:
         kind = event["eventType"].upper().replace("DELIVERYDELAY", "DELIVERY_DELAY")
         for destination in self.destinations.get(configuration_set, {}).values():
             if destination.get("Enabled", True) and kind in destination.get("MatchingEventTypes", []):
-                self.publish(destination, event)
+                source = f"arn:aws:ses:{self.region}:{ACCOUNT}:configuration-set/{configuration_set}"
+                self.publish(destination, event, ("ses.amazonaws.com", source))
                 bus = (destination.get("EventBridgeDestination") or {}).get("EventBusArn")
                 if bus:
                     self.clients.client("events").put_events(

@@ -19,6 +19,7 @@ from typing import Any
 from engage.sms_encoding import encoding
 
 from engage_local.emulators.framework import ApiError, Clock, Emulator
+from engage_local.iam.principals import active
 
 ACCOUNT = "123456789012"
 
@@ -456,6 +457,7 @@ class SmsVoiceState:
                     "inboundMessageId": message_id,
                     "previousPublishedMessageId": "",
                 },
+                ("sms-voice.amazonaws.com", number["PhoneNumberArn"]),
             )
         return {
             "InboundMessageId": message_id,
@@ -552,7 +554,8 @@ class SmsVoiceState:
                 types = destination["MatchingEventTypes"]
                 family = f"{event_type.split('_', 1)[0]}_ALL"  # TEXT_ALL, VOICE_ALL
                 if destination.get("Enabled", True) and {"ALL", family, event_type} & set(types):
-                    self.publish(destination, record)
+                    source = self._configuration_set(name)["arn"]
+                    self.publish(destination, record, ("sms-voice.amazonaws.com", source))
 
 
 def _lookup(items: dict[str, dict[str, Any]], key: str, kind: str, *aliases: str) -> dict[str, Any]:
@@ -652,11 +655,29 @@ SERVICE_OPT_OUT_KEYWORDS = frozenset(
 )
 
 
-def publish_json(clients: Any, destination: dict[str, Any], record: dict[str, Any]) -> None:
-    """Delivers an event record to an SNS, Firehose or EventBridge destination of SES or SMS."""
+def publish_json(
+    clients: Any, destination: dict[str, Any], record: dict[str, Any], source: tuple[str, str] | None = None
+) -> None:
+    """Delivers an event record to an SNS, Firehose or EventBridge destination of SES or SMS, as
+    the service does: `source` is (its service principal, the resource it publishes for), which
+    the topic's policy and its key's policy must let publish."""
     body = json.dumps(record, default=str)
-    if destination.get("SnsDestination"):
-        clients.client("sns").publish(TopicArn=destination["SnsDestination"]["TopicArn"], Message=body)
+    topic = (destination.get("SnsDestination") or {}).get("TopicArn")
+    enforcer = active()
+    refused = (
+        enforcer.delivery(
+            source[0],
+            source[1],
+            "sns:Publish",
+            topic,
+            source[0].split(".")[0],
+            ("kms:GenerateDataKey", "kms:Decrypt"),
+        )
+        if topic and source and enforcer
+        else None
+    )
+    if topic and refused is None:
+        clients.client("sns").publish(TopicArn=topic, Message=body)
     if destination.get("KinesisFirehoseDestination"):
         stream = destination["KinesisFirehoseDestination"]["DeliveryStreamArn"].split("/")[-1]
         clients.client("firehose").put_record(

@@ -37,6 +37,10 @@ class ClientFactory:
         self._lock = threading.Lock()
 
     @property
+    def endpoint_url(self) -> str | None:
+        return self._endpoint_url
+
+    @property
     def region(self) -> str:
         return (
             self._region

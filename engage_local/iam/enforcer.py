@@ -1,0 +1,297 @@
+"""The local stack's IAM enforcement: every call made with a role's credentials (a function's, a
+workflow's, a schedule's) is authorized as AWS would authorize it before the service sees it: the
+role's identity policies, the resource's policy, and the KMS permissions the call implies on a
+customer-managed key. A denied call fails as AWS fails it (the service's own error code, HTTP status
+and message) and is recorded in the outbox; a call the tables can't judge fails closed, logged.
+
+Credentials name their role: `credentials_for(role_arn)` gives a role's access key, and a request
+signed with it is that role's. Calls signed with any other key (tests, the deployer, an operator's
+CLI) are the account's administrator's, as the credentials a developer deploys with would be."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import parse_qs
+
+from engage_local.emulators.framework import ApiError, Emulator, Outbox, Request
+from engage_local.iam.account import Account
+from engage_local.iam.actions import Check, UnknownOperation, checks_for
+from engage_local.iam.principals import PRINCIPALS
+from engage_local.iam.simulator import Question, Simulator, UnknownRequest
+
+log = logging.getLogger(__name__)
+REPORT_VARIABLE = "ENGAGE_LOCAL_IAM_REPORT"
+SIGNING_NAMES = {  # the signing name in a request's credential scope -> botocore's service name
+    "sqs": "sqs",
+    "sns": "sns",
+    "dynamodb": "dynamodb",
+    "s3": "s3",
+    "kinesis": "kinesis",
+    "lambda": "lambda",
+    "states": "stepfunctions",
+    "events": "events",
+    "scheduler": "scheduler",
+    "secretsmanager": "secretsmanager",
+    "kms": "kms",
+    "sms-voice": "pinpoint-sms-voice-v2",
+    "mobiletargeting": "pinpoint",
+    "athena": "athena",
+    "sts": "sts",
+}
+# How each service answers a denial: (code, HTTP status), and for a denied KMS permission it implies.
+DENIED = {
+    "sqs": ("AccessDenied", 403),
+    "sns": ("AuthorizationError", 403),
+    "s3": ("AccessDenied", 403),
+    "lambda": ("AccessDeniedException", 403),
+    "scheduler": ("AccessDeniedException", 403),
+    "sesv2": ("AccessDeniedException", 403),
+    "pinpoint": ("AccessDeniedException", 403),
+}
+S3_COPIES = {  # either of the pair -> (the copy, the upload)
+    "CopyObject": ("CopyObject", "PutObject"),
+    "PutObject": ("CopyObject", "PutObject"),
+    "UploadPartCopy": ("UploadPartCopy", "UploadPart"),
+    "UploadPart": ("UploadPartCopy", "UploadPart"),
+}
+KMS_DENIED = {
+    "sqs": ("KMS.AccessDeniedException", 400),
+    "sns": ("KMSAccessDenied", 400),
+    "kinesis": ("KMSAccessDeniedException", 400),
+    "s3": ("AccessDenied", 403),
+}
+
+
+@dataclass(frozen=True)
+class Denial:
+    principal: str
+    check: Check
+    reason: str  # ExplicitlyDenied, ImplicitlyDenied, or why it could not be judged
+
+
+class Enforcer:
+    def __init__(
+        self, account: Account, outbox: Outbox, simulator: Simulator | None = None, mode: str = "enforce"
+    ) -> None:
+        self.account = account
+        self.outbox = outbox
+        self.simulator = simulator or Simulator()
+        self.mode = mode
+        self._parsers: dict[str, Emulator] = {}
+        self._lock = threading.Lock()
+
+    def refusal(self, request: Request) -> tuple[int, dict[str, str], bytes] | None:
+        """None when the call may go on; otherwise the service's answer to a denied call."""
+        credential = _credential(request)
+        role = PRINCIPALS.role_of(credential[0]) if credential else None
+        if role is None:
+            return None
+        signing = credential[2] if credential else ""
+        service = "sesv2" if signing == "ses" else SIGNING_NAMES.get(signing, signing)
+        parser = self._parser(service)
+        operation, params = "*", {}
+        try:
+            operation, params = self._read(parser, signing, request)
+            denial = self.judge(role, service, operation, params)
+        except (UnknownOperation, UnknownRequest, ApiError, KeyError, ValueError) as exc:
+            denial = Denial(role, Check(f"{signing}:{operation}", "*"), f"can't be judged: {exc}")
+        if denial is None:
+            return None
+        refused = self._refuse(service, operation, params, denial, parser)
+        return refused if self.mode == "enforce" else None
+
+    def judge(self, role: str, service: str, operation: str, params: Mapping[str, Any]) -> Denial | None:
+        """The first check AWS would deny for `role`, or None."""
+        identity = self.account.identity_policies(role)
+        for check in checks_for(service, operation, params, self.account):
+            resource_policy = self.account.resource_policy(check.resource) if check.resource != "*" else None
+            question = Question(
+                role, check.action, check.resource, self.account.account, identity, resource_policy
+            )
+            try:
+                decision = self.simulator.decide(question)
+            except UnknownRequest as exc:
+                if "must.use.wildcard" not in str(exc):
+                    raise
+                # An action without resource-level permissions (CreateOptOutList): only "*" grants it.
+                check = replace(check, resource="*")
+                decision = self.simulator.decide(replace(question, resource="*", resource_policy=None))
+            if decision != "Allowed":
+                return Denial(role, check, decision)
+        return None
+
+    def delivery(
+        self, principal: str, source_arn: str, action: str, resource: str, via: str, kms: tuple[str, ...] = ()
+    ) -> Denial | None:
+        """Whether a service (`principal`, such as sns.amazonaws.com) may deliver to `resource` for
+        `source_arn` (its topic, rule, configuration set): the resource's policy, and the key
+        policy of the key encrypting it for the KMS actions the delivery needs. A denial is recorded
+        under `via` (the delivering service) and logged; in report mode the delivery goes on."""
+        context = {"aws:SourceArn": source_arn, "aws:SourceAccount": self.account.account}
+        key = self._key_of(resource) if kms else None
+        checks = [Check(action, resource)] + [Check(a, key, True) for a in kms if key]
+        for check in checks:
+            policy = self.account.resource_policy(check.resource)
+            question = Question(
+                principal, check.action, check.resource, self.account.account, (), policy, context
+            )
+            try:
+                decision = self.simulator.decide(question)
+            except UnknownRequest as exc:
+                decision = f"can't be judged: {exc}"
+            if decision != "Allowed":
+                denial = Denial(principal, check, decision)
+                self.outbox.record(
+                    via,
+                    "Deliver",
+                    {"SourceArn": source_arn, "Destination": resource},
+                    error={
+                        "code": "AccessDenied",
+                        "message": f"{principal} may not {check.action} on {check.resource}",
+                    },
+                    denied={"principal": principal, "action": check.action, "resource": check.resource},
+                )
+                log.warning(
+                    "IAM: %s may not %s on %s for %s (%s)",
+                    principal,
+                    check.action,
+                    check.resource,
+                    source_arn,
+                    decision,
+                )
+                return denial if self.mode == "enforce" else None
+        return None
+
+    def role_may(
+        self, role: str, action: str, resource: str, kms: tuple[str, ...] = (), via: str = ""
+    ) -> Denial | None:
+        """Whether `role` (a schedule's, a delivery stream's) may do `action` on `resource`, with the
+        KMS actions on the key that encrypts it; recorded and logged when not."""
+        identity = self.account.identity_policies(role)
+        key = self._key_of(resource) if kms else None
+        for check in [Check(action, resource)] + [Check(a, key, True) for a in kms if key]:
+            policy = self.account.resource_policy(check.resource)
+            try:
+                decision = self.simulator.decide(
+                    Question(role, check.action, check.resource, self.account.account, identity, policy)
+                )
+            except UnknownRequest as exc:
+                decision = f"can't be judged: {exc}"
+            if decision != "Allowed":
+                self.outbox.record(
+                    via or check.action.split(":")[0],
+                    "Deliver",
+                    {"Destination": resource},
+                    error={
+                        "code": "AccessDenied",
+                        "message": f"{role} may not {check.action} on {check.resource}",
+                    },
+                    denied={"principal": role, "action": check.action, "resource": check.resource},
+                )
+                log.warning("IAM: %s may not %s on %s (%s)", role, check.action, check.resource, decision)
+                self._note(
+                    principal=role, action=check.action, resource=check.resource, via=via, reason=decision
+                )
+                return Denial(role, check, decision) if self.mode == "enforce" else None
+        return None
+
+    def _note(self, **denial: str) -> None:
+        """Appends a denial to the file ENGAGE_LOCAL_IAM_REPORT names (a run in report mode lists
+        everything a template misses)."""
+        path = os.environ.get(REPORT_VARIABLE)
+        if path:
+            with self._lock, open(path, "a") as report:
+                report.write(json.dumps(denial) + "\n")
+
+    def _key_of(self, resource: str) -> str | None:
+        service = resource.split(":")[2]
+        if service == "sqs":
+            return self.account.queue_key(resource)
+        if service == "sns":
+            return self.account.topic_key(resource)
+        return None
+
+    def _refuse(
+        self,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any],
+        denial: Denial,
+        parser: Emulator | None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        check = denial.check
+        code, status = (KMS_DENIED if check.kms else DENIED).get(service, ("AccessDeniedException", 400))
+        message = (
+            f"User: {denial.principal} is not authorized to perform: {check.action} on resource: "
+            f"{check.resource} because no identity-based policy allows the {check.action} action"
+            if denial.reason == "ImplicitlyDenied"
+            else f"User: {denial.principal} is not authorized to perform: {check.action} on resource: "
+            f"{check.resource} with an explicit deny"
+            if denial.reason == "ExplicitlyDenied"
+            else f"User: {denial.principal}: {check.action} {denial.reason}"
+        )
+        log.warning("IAM %s: %s", "refused" if self.mode == "enforce" else "would refuse", message)
+        self._note(
+            principal=denial.principal,
+            action=check.action,
+            resource=check.resource,
+            via=f"{service}:{operation}",
+            reason=denial.reason,
+        )
+        self.outbox.record(
+            service,
+            operation,
+            dict(params),
+            error={"code": code, "message": message},
+            denied={"principal": denial.principal, "action": check.action, "resource": check.resource},
+        )
+        answer = parser or Emulator("sqs")
+        if answer.protocol == "query":  # XML errors, as rest-xml writes them
+            answer = Emulator("s3")
+        return answer.error(ApiError(code, message, status))
+
+    def _parser(self, service: str) -> Emulator | None:
+        if service not in self._parsers:
+            try:
+                self._parsers[service] = Emulator(service)
+            except Exception:  # noqa: BLE001 - a service botocore does not know: judged as unknown
+                return None
+        return self._parsers[service]
+
+    @staticmethod
+    def _read(parser: Emulator | None, signing: str, request: Request) -> tuple[str, dict[str, Any]]:
+        if parser is None:
+            raise UnknownOperation(f"{signing}: a service botocore does not know")
+        if parser.protocol == "query":
+            form = parse_qs(request.body.decode(errors="replace")) | parse_qs(request.query)
+            params = {k: v[0] for k, v in form.items()}
+            return params.pop("Action", "*"), params
+        found = parser.operation(request)
+        if found is None:
+            raise UnknownOperation(f"{parser.service}: {request.method} {request.path}")
+        operation, uri_params = found
+        if (
+            parser.service == "s3"
+            and operation.name in S3_COPIES
+            and "x-amz-copy-source" not in request.headers
+        ):
+            # The same method and path: only the copy-source header tells a copy from an upload.
+            operation = parser.model.operation_model(S3_COPIES[operation.name])
+        return operation.name, parser.parse(operation, request, uri_params)
+
+
+def _credential(request: Request) -> tuple[str, str, str] | None:
+    """(access key, region, signing name) from the Authorization header or a presigned URL."""
+    header = request.headers.get("authorization", "")
+    if "Credential=" in header:
+        scope = header.split("Credential=", 1)[1].split(",", 1)[0]
+    else:
+        scope = (parse_qs(request.query).get("X-Amz-Credential") or [""])[0]
+    parts = scope.split("/")
+    return (parts[0], parts[2], parts[3]) if len(parts) >= 5 else None

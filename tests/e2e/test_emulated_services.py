@@ -94,6 +94,15 @@ def test_every_sms_voice_operation_answers_in_its_model(local_stack):
         MessageBody="hello",
         ConfigurationSetName=name,
     )
+    arn = second["PhoneNumberArn"]  # a brand's number carries its tag (engage:ApplicationId)
+    sms.tag_resource(ResourceArn=arn, Tags=[{"Key": "engage:ApplicationId", "Value": "brand"}])
+    assert sms.list_tags_for_resource(ResourceArn=arn)["Tags"] == [
+        {"Key": "engage:ApplicationId", "Value": "brand"}
+    ]
+    sms.untag_resource(ResourceArn=arn, TagKeys=["engage:ApplicationId"])
+    assert sms.list_tags_for_resource(ResourceArn=arn)["Tags"] == []
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        sms.list_tags_for_resource(ResourceArn=arn.replace("phone-", "phone-nope-"))
     sms.delete_pool(PoolId=pool["PoolId"])
     sms.release_phone_number(PhoneNumberId=second["PhoneNumberId"])
     sms.delete_configuration_set(ConfigurationSetName=name)

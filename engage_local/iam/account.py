@@ -59,12 +59,16 @@ class Account:
         if service == "s3":
             bucket = s3_backends[self.account]["aws"].buckets.get(resource_arn.split(":::")[1].split("/")[0])
             return _document(bucket.policy) if bucket is not None and bucket.policy else None
+        if service == "secretsmanager":
+            backend = secretsmanager_backends[self.account][self.region]
+            found = next((s for s in backend.secrets.values() if s.arn == resource_arn), None)
+            return _document(found.policy) if found is not None and found.policy else None
         if service == "lambda":
             try:
                 function = lambda_backends[self.account][self.region].get_function(resource_arn)
             except Exception:  # noqa: BLE001 - no such function: no policy
                 return None
-            return function.policy.get_policy() if function.policy.statements else None
+            return json.loads(function.policy.get_policy()["Policy"]) if function.policy.statements else None
         if service == "kms":
             key = kms_backends[self.account][self.region].keys.get(resource_arn.rsplit("/", 1)[-1])
             return _document(key.policy) if key is not None else None
@@ -184,7 +188,21 @@ def aws_managed_policy(arn: str) -> dict[str, Any]:
 def _document(policy: Any) -> dict[str, Any]:
     if isinstance(policy, bytes):
         policy = policy.decode()
-    return json.loads(policy) if isinstance(policy, str) else dict(policy)
+    return _without_no_value(json.loads(policy) if isinstance(policy, str) else dict(policy))
+
+
+def _without_no_value(value: Any) -> Any:
+    """The document as CloudFormation writes it: an `!If` that chose AWS::NoValue leaves nothing
+    (moto keeps it as a null statement)."""
+    if isinstance(value, dict):
+        return {k: _without_no_value(v) for k, v in value.items() if not _no_value(v)}
+    if isinstance(value, list):
+        return [_without_no_value(v) for v in value if not _no_value(v)]
+    return value
+
+
+def _no_value(value: Any) -> bool:
+    return value is None or value == {"Ref": "AWS::NoValue"}
 
 
 def _decoded(iterator: str) -> str:

@@ -26,6 +26,7 @@ class Check:
     action: str
     resource: str  # an ARN, or "*" for an action without resource-level permissions
     kms: bool = False  # implied by the resource's customer-managed key
+    context: tuple[tuple[str, str], ...] = ()  # the request's condition keys (s3:prefix, ...)
 
 
 class Lookup(Protocol):
@@ -134,7 +135,8 @@ def _s3(operation: str, params: Mapping[str, Any], lookup: Lookup) -> list[Check
     bucket = params["Bucket"]
     action = _S3_ACTIONS.get(operation, operation)
     if action in _S3_BUCKET_LEVEL or ("Key" not in params and operation != "DeleteObjects"):
-        return [Check(f"s3:{action}", f"arn:aws:s3:::{bucket}")]
+        keys = (("s3:prefix", str(params.get("Prefix") or "")),) if action == "ListBucket" else ()
+        return [Check(f"s3:{action}", f"arn:aws:s3:::{bucket}", context=keys)]
     keys = (
         [o["Key"] for o in params["Delete"]["Objects"]] if operation == "DeleteObjects" else [params["Key"]]
     )
@@ -272,6 +274,19 @@ def _athena(operation: str, params: Mapping[str, Any], lookup: Lookup) -> list[C
     return [Check(f"athena:{operation}", arn(lookup, "athena", f"workgroup/{group}"))]
 
 
+def _connect(operation: str, params: Mapping[str, Any], lookup: Lookup) -> list[Check]:
+    instance = params.get("InstanceId")
+    if not instance:
+        raise UnknownOperation(f"connect:{operation} without an InstanceId")
+    if operation == "StartOutboundVoiceContact":  # authorized on the contact it creates
+        return [
+            Check(
+                "connect:StartOutboundVoiceContact", arn(lookup, "connect", f"instance/{instance}/contact/*")
+            )
+        ]
+    return [Check(f"connect:{operation}", arn(lookup, "connect", f"instance/{instance}"))]
+
+
 def _no_resource(prefix: str) -> Callable[[str, Mapping[str, Any], Lookup], list[Check]]:
     return lambda operation, _params, _lookup: [Check(f"{prefix}:{operation}", "*")]
 
@@ -292,6 +307,7 @@ SERVICES: dict[str, Callable[[str, Mapping[str, Any], Lookup], list[Check]]] = {
     "pinpoint-sms-voice-v2": _sms,
     "pinpoint": _pinpoint,
     "athena": _athena,
+    "connect": _connect,
     "cloudwatch": _no_resource("cloudwatch"),
     "sts": _no_resource("sts"),
 }

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from engage_local.emulators.framework import ApiError, Emulator, Outbox, Request
 from engage_local.iam.account import Account
@@ -27,6 +27,8 @@ from engage_local.iam.simulator import Question, Simulator, UnknownRequest
 
 log = logging.getLogger(__name__)
 REPORT_VARIABLE = "ENGAGE_LOCAL_IAM_REPORT"
+# Every call to AWS is made over TLS; the local stack's plain HTTP stands in for it.
+REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
 SIGNING_NAMES = {  # the signing name in a request's credential scope -> botocore's service name
     "sqs": "sqs",
     "sns": "sns",
@@ -42,6 +44,7 @@ SIGNING_NAMES = {  # the signing name in a request's credential scope -> botocor
     "sms-voice": "pinpoint-sms-voice-v2",
     "mobiletargeting": "pinpoint",
     "athena": "athena",
+    "connect": "connect",
     "sts": "sts",
 }
 # How each service answers a denial: (code, HTTP status), and for a denied KMS permission it implies.
@@ -99,7 +102,7 @@ class Enforcer:
         try:
             operation, params = self._read(parser, signing, request)
             denial = self.judge(role, service, operation, params)
-        except (UnknownOperation, UnknownRequest, ApiError, KeyError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever can't be judged is refused (fails closed)
             denial = Denial(role, Check(f"{signing}:{operation}", "*"), f"can't be judged: {exc}")
         if denial is None:
             return None
@@ -111,8 +114,9 @@ class Enforcer:
         identity = self.account.identity_policies(role)
         for check in checks_for(service, operation, params, self.account):
             resource_policy = self.account.resource_policy(check.resource) if check.resource != "*" else None
+            context = {**REQUEST_CONTEXT, **dict(check.context)}
             question = Question(
-                role, check.action, check.resource, self.account.account, identity, resource_policy
+                role, check.action, check.resource, self.account.account, identity, resource_policy, context
             )
             try:
                 decision = self.simulator.decide(question)
@@ -133,7 +137,7 @@ class Enforcer:
         `source_arn` (its topic, rule, configuration set): the resource's policy, and the key
         policy of the key encrypting it for the KMS actions the delivery needs. A denial is recorded
         under `via` (the delivering service) and logged; in report mode the delivery goes on."""
-        context = {"aws:SourceArn": source_arn, "aws:SourceAccount": self.account.account}
+        context = {**REQUEST_CONTEXT, "aws:SourceArn": source_arn, "aws:SourceAccount": self.account.account}
         key = self._key_of(resource) if kms else None
         checks = [Check(action, resource)] + [Check(a, key, True) for a in kms if key]
         for check in checks:
@@ -165,6 +169,13 @@ class Enforcer:
                     source_arn,
                     decision,
                 )
+                self._note(
+                    principal=principal,
+                    action=check.action,
+                    resource=check.resource,
+                    via=via,
+                    reason=decision,
+                )
                 return denial if self.mode == "enforce" else None
         return None
 
@@ -179,7 +190,15 @@ class Enforcer:
             policy = self.account.resource_policy(check.resource)
             try:
                 decision = self.simulator.decide(
-                    Question(role, check.action, check.resource, self.account.account, identity, policy)
+                    Question(
+                        role,
+                        check.action,
+                        check.resource,
+                        self.account.account,
+                        identity,
+                        policy,
+                        REQUEST_CONTEXT,
+                    )
                 )
             except UnknownRequest as exc:
                 decision = f"can't be judged: {exc}"
@@ -276,14 +295,18 @@ class Enforcer:
         if found is None:
             raise UnknownOperation(f"{parser.service}: {request.method} {request.path}")
         operation, uri_params = found
-        if (
-            parser.service == "s3"
-            and operation.name in S3_COPIES
-            and "x-amz-copy-source" not in request.headers
-        ):
+        if parser.service == "s3" and operation.name in S3_COPIES:
             # The same method and path: only the copy-source header tells a copy from an upload.
-            operation = parser.model.operation_model(S3_COPIES[operation.name])
-        return operation.name, parser.parse(operation, request, uri_params)
+            copy, upload = S3_COPIES[operation.name]
+            operation = parser.model.operation_model(
+                copy if "x-amz-copy-source" in request.headers else upload
+            )
+        try:
+            return operation.name, parser.parse(operation, request, uri_params)
+        except ApiError:
+            # A body the model can't read (a workflow's Lambda payload given as an object): what IAM
+            # needs of a REST call is in its path.
+            return operation.name, {k: unquote(v) for k, v in uri_params.items()}
 
 
 def _credential(request: Request) -> tuple[str, str, str] | None:

@@ -12,6 +12,7 @@ import pytest
 from engage.adapters.cdn_signing import UrlSigner, new_private_key_pem, public_key_pem, stored_private_key
 
 from engage_local.provisioners import cfn_answers
+from engage_local.state import read_state
 from tests.e2e.conftest import invoke
 from tests.e2e.test_emulated_services import control
 from tests.e2e.test_imports import _sample
@@ -123,6 +124,18 @@ def test_the_signing_key_sample_answers_the_stacks_public_key_and_a_new_secret_g
     """events/signing_key/: the custom resource's Create, as `sam local invoke` runs it."""
     secrets = local_stack.client("secretsmanager")
     fresh = secrets.create_secret(Name=f"signing-{uuid.uuid4().hex[:6]}", SecretString="{}")["ARN"]
+    # The function's role reaches only the stack's secret: another one must let it in, as on AWS.
+    name = read_state(local_stack.state_dir).physical_id("Assets/SigningKeyFunction", "engage")
+    role = local_stack.client("lambda").get_function(FunctionName=name)["Configuration"]["Role"]
+    grant = {
+        "Effect": "Allow",
+        "Principal": {"AWS": role},
+        "Action": ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+        "Resource": "*",
+    }
+    secrets.put_resource_policy(
+        SecretId=fresh, ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [grant]})
+    )
     kept = local_stack.client("cloudfront").get_public_key(Id=assets["key_id"])["PublicKey"]
     with cfn_answers() as (response_url, answers):
         for secret in (assets["secret"], fresh):
@@ -134,4 +147,4 @@ def test_the_signing_key_sample_answers_the_stacks_public_key_and_a_new_secret_g
     assert answers[0]["Data"]["PublicKeyPem"] == kept["PublicKeyConfig"]["EncodedKey"], "the key is made once"
     made = stored_private_key(secrets.get_secret_value(SecretId=fresh)["SecretString"])
     assert answers[1]["Data"]["PublicKeyPem"] == public_key_pem(made) != answers[0]["Data"]["PublicKeyPem"]
-    assert "ResourceNotFoundException" in answers[2]["Reason"]
+    assert "AccessDeniedException" in answers[2]["Reason"], "a secret the role may not read, as on AWS"

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 from engage_local.api import wait_until
 from engage_local.state import local_clients
 from tests.support.cli import engage
+from tests.support.policies import let_deliver, let_publish
 
 pytestmark = pytest.mark.e2e
 
@@ -224,7 +225,8 @@ def feedback_queue(local_stack):
     sns, sqs = local_stack.client("sns"), local_stack.client("sqs")
     topic = sns.create_topic(Name="emulated-feedback")["TopicArn"]
     queue = sqs.create_queue(QueueName="emulated-feedback")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = let_deliver(sqs, queue, topic)
+    let_publish(sns, topic, "ses.amazonaws.com", "sms-voice.amazonaws.com")
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     ses = local_stack.client("sesv2")
     ses.create_configuration_set(ConfigurationSetName="feedback")

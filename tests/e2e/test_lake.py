@@ -14,6 +14,7 @@ import pytest
 from engage_local.api import wait_until
 from tests.support.apps import SAMPLE_APP
 from tests.support.cli import engage
+from tests.support.policies import let_deliver
 
 pytestmark = pytest.mark.e2e
 
@@ -164,11 +165,12 @@ def test_hard_bounces_and_complaints_reach_a_rule_on_the_engagement_bus(campaign
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    events.put_rule(
+    rule_arn = events.put_rule(
         Name=f"cdp-{c.app}",
         EventBusName=bus,
         EventPattern=json.dumps({"source": ["engage.events"], "detail": {"application_id": [c.app]}}),
-    )
+    )["RuleArn"]
+    let_deliver(sqs, queue, rule_arn)  # as a rule's queue needs on AWS
     events.put_targets(Rule=f"cdp-{c.app}", EventBusName=bus, Targets=[{"Id": "cdp", "Arn": queue_arn}])
     c.readers(
         {
@@ -240,7 +242,10 @@ def test_the_feedback_bus_sample_reaches_a_rule_on_the_bus(local_stack):
         "QueueArn"
     ]
     pattern = {"source": ["engage.events"], "detail": {"application_id": [SAMPLE_APP]}}
-    events.put_rule(Name="cdp-sample", EventBusName=bus, EventPattern=json.dumps(pattern))
+    rule_arn = events.put_rule(Name="cdp-sample", EventBusName=bus, EventPattern=json.dumps(pattern))[
+        "RuleArn"
+    ]
+    let_deliver(sqs, queue, rule_arn)
     events.put_targets(Rule="cdp-sample", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
     answered = invoke(
         local_stack, "Events/FeedbackBusFunction", _sample("feedback_bus/hard_bounce.json"), "engage"

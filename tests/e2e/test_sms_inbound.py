@@ -20,6 +20,7 @@ from tests.e2e.conftest import SMS_BRAND_B_APP, SMS_BRAND_B_HELP, SMS_REPLIES_AP
 from tests.e2e.test_emulated_services import control
 from tests.e2e.test_imports import _sample
 from tests.support.cli import engage
+from tests.support.policies import let_deliver
 from tests.support.streams import stream_records
 
 pytestmark = pytest.mark.e2e
@@ -57,11 +58,10 @@ class Phone:
         sqs, events = local_stack.client("sqs"), local_stack.client("events")
         bus = self.outputs["EngagementBusName"]
         self.bus_queue = sqs.create_queue(QueueName=f"sms-bus-{uuid.uuid4().hex[:6]}")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=self.bus_queue, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
         rule = f"sms-inbound-test-{uuid.uuid4().hex[:6]}"
-        events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": ["engage.sms"]}))
+        pattern = json.dumps({"source": ["engage.sms"]})
+        rule_arn = events.put_rule(Name=rule, EventBusName=bus, EventPattern=pattern)["RuleArn"]
+        arn = let_deliver(sqs, self.bus_queue, rule_arn)  # as a rule's queue needs on AWS
         events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
         self.sqs, self.seen = sqs, []
 

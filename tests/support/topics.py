@@ -8,14 +8,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from tests.support.policies import let_deliver
+
 
 class TopicInbox:
     def __init__(self, local_stack: Any, topic_arn: str, queue_name: str) -> None:
         self.sqs = local_stack.client("sqs")
         self.queue = self.sqs.create_queue(QueueName=queue_name)["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
+        arn = let_deliver(self.sqs, self.queue, topic_arn)  # as a subscribed queue needs on AWS
         local_stack.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
         self.envelopes: list[dict[str, Any]] = []
 

@@ -92,7 +92,7 @@ class Lookup:
             "s3",
             "ListObjectsV2",
             {"Bucket": "work", "Prefix": "a/"},
-            [Check("s3:ListBucket", "arn:aws:s3:::work")],
+            [Check("s3:ListBucket", "arn:aws:s3:::work", context=(("s3:prefix", "a/"),))],
         ),
         (
             "scheduler",

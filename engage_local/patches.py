@@ -87,7 +87,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 )
 from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
 
-from engage_local.iam.principals import PRINCIPALS
+from engage_local.iam.principals import PRINCIPALS, active
 from engage_local.runtime import LOG_TAIL_BYTES, FunctionSpec, LambdaRuntime, TooManyRequestsError
 
 _original_invoke = lambda_models.LambdaFunction.invoke
@@ -240,7 +240,17 @@ def _put_s3_records(
     )
     body = gzip.compress(data) if gzipped else data
     bucket = s3_destination["BucketARN"].split(":")[-1]
-    s3_models.s3_backends[self.account_id][self.partition].put_object(bucket, key, body)
+    role = extended.get("RoleARN") or s3_destination.get("RoleARN")
+    enforcer = active()
+    refused = (  # Firehose writes as its delivery role: the bucket, and the key encrypting it
+        enforcer.role_may(
+            role, "s3:PutObject", f"arn:aws:s3:::{bucket}/{key}", ("kms:GenerateDataKey",), "firehose"
+        )
+        if enforcer is not None and role
+        else None
+    )
+    if refused is None:
+        s3_models.s3_backends[self.account_id][self.partition].put_object(bucket, key, body)
     return [{"RecordId": str(uuid.uuid4())} for _ in records]
 
 

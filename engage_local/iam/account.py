@@ -21,7 +21,18 @@ from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
 
 ACCOUNT = "123456789012"
-AWS_MANAGED_KEY = "alias/aws/"  # AWS managed keys: their policies trust the service for the account
+AWS_MANAGED_KEY = "alias/aws/"
+STATEMENT_ELEMENTS = {
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+}  # AWS managed keys: their policies trust the service for the account
 
 
 class Account:
@@ -68,7 +79,15 @@ class Account:
                 function = lambda_backends[self.account][self.region].get_function(resource_arn)
             except Exception:  # noqa: BLE001 - no such function: no policy
                 return None
-            return json.loads(function.policy.get_policy()["Policy"]) if function.policy.statements else None
+            if not function.policy.statements:
+                return None
+            policy = function.policy.get_policy()["Policy"]
+            document = _document(policy)
+            # moto keeps the permission's FunctionName in each statement; IAM has no such element.
+            document["Statement"] = [
+                {k: v for k, v in s.items() if k in STATEMENT_ELEMENTS} for s in document.get("Statement", [])
+            ]
+            return document
         if service == "kms":
             key = kms_backends[self.account][self.region].keys.get(resource_arn.rsplit("/", 1)[-1])
             return _document(key.policy) if key is not None else None

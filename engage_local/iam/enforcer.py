@@ -138,87 +138,59 @@ class Enforcer:
         policy of the key encrypting it for the KMS actions the delivery needs. A denial is recorded
         under `via` (the delivering service) and logged; in report mode the delivery goes on."""
         context = {**REQUEST_CONTEXT, "aws:SourceArn": source_arn, "aws:SourceAccount": self.account.account}
-        key = self._key_of(resource) if kms else None
-        checks = [Check(action, resource)] + [Check(a, key, True) for a in kms if key]
-        for check in checks:
-            policy = self.account.resource_policy(check.resource)
-            question = Question(
-                principal, check.action, check.resource, self.account.account, (), policy, context
-            )
-            try:
-                decision = self.simulator.decide(question)
-            except UnknownRequest as exc:
-                decision = f"can't be judged: {exc}"
-            if decision != "Allowed":
-                denial = Denial(principal, check, decision)
-                self.outbox.record(
-                    via,
-                    "Deliver",
-                    {"SourceArn": source_arn, "Destination": resource},
-                    error={
-                        "code": "AccessDenied",
-                        "message": f"{principal} may not {check.action} on {check.resource}",
-                    },
-                    denied={"principal": principal, "action": check.action, "resource": check.resource},
-                )
-                log.warning(
-                    "IAM: %s may not %s on %s for %s (%s)",
-                    principal,
-                    check.action,
-                    check.resource,
-                    source_arn,
-                    decision,
-                )
-                self._note(
-                    principal=principal,
-                    action=check.action,
-                    resource=check.resource,
-                    via=via,
-                    reason=decision,
-                )
-                return denial if self.mode == "enforce" else None
-        return None
+        return self._may(principal, lambda: (), action, resource, kms, via, context)
 
     def role_may(
         self, role: str, action: str, resource: str, kms: tuple[str, ...] = (), via: str = ""
     ) -> Denial | None:
         """Whether `role` (a schedule's, a delivery stream's) may do `action` on `resource`, with the
         KMS actions on the key that encrypts it; recorded and logged when not."""
-        identity = self.account.identity_policies(role)
-        key = self._key_of(resource) if kms else None
-        for check in [Check(action, resource)] + [Check(a, key, True) for a in kms if key]:
-            policy = self.account.resource_policy(check.resource)
-            try:
-                decision = self.simulator.decide(
-                    Question(
-                        role,
-                        check.action,
-                        check.resource,
-                        self.account.account,
-                        identity,
-                        policy,
-                        REQUEST_CONTEXT,
-                    )
+        return self._may(
+            role, lambda: self.account.identity_policies(role), action, resource, kms, via, REQUEST_CONTEXT
+        )
+
+    def _may(
+        self,
+        principal: str,
+        identity: Any,
+        action: str,
+        resource: str,
+        kms: tuple[str, ...],
+        via: str,
+        context: Mapping[str, str],
+    ) -> Denial | None:
+        check = Check(action, resource)
+        try:
+            policies = identity()
+            key = self._key_of(resource) if kms else None
+            for check in [Check(action, resource)] + [Check(a, key, True) for a in kms if key]:
+                policy = self.account.resource_policy(check.resource)
+                question = Question(
+                    principal, check.action, check.resource, self.account.account, policies, policy, context
                 )
-            except UnknownRequest as exc:
-                decision = f"can't be judged: {exc}"
-            if decision != "Allowed":
-                self.outbox.record(
-                    via or check.action.split(":")[0],
-                    "Deliver",
-                    {"Destination": resource},
-                    error={
-                        "code": "AccessDenied",
-                        "message": f"{role} may not {check.action} on {check.resource}",
-                    },
-                    denied={"principal": role, "action": check.action, "resource": check.resource},
-                )
-                log.warning("IAM: %s may not %s on %s (%s)", role, check.action, check.resource, decision)
-                self._note(
-                    principal=role, action=check.action, resource=check.resource, via=via, reason=decision
-                )
-                return Denial(role, check, decision) if self.mode == "enforce" else None
-        return None
+                decision = self.simulator.decide(question)
+                if decision != "Allowed":
+                    break
+            else:
+                return None
+        except Exception as exc:  # noqa: BLE001 - what can't be judged is refused (fails closed)
+            decision = f"can't be judged: {type(exc).__name__}: {exc}"
+        via = via or check.action.split(":")[0]
+        self.outbox.record(
+            via,
+            "Deliver",
+            {"SourceArn": context.get("aws:SourceArn", ""), "Destination": resource},
+            error={
+                "code": "AccessDenied",
+                "message": f"{principal} may not {check.action} on {check.resource}",
+            },
+            denied={"principal": principal, "action": check.action, "resource": check.resource},
+        )
+        log.warning("IAM: %s may not %s on %s (%s)", principal, check.action, check.resource, decision)
+        self._note(
+            principal=principal, action=check.action, resource=check.resource, via=via, reason=decision
+        )
+        return Denial(principal, check, decision) if self.mode == "enforce" else None
 
     def _note(self, **denial: str) -> None:
         """Appends a denial to the file ENGAGE_LOCAL_IAM_REPORT names (a run in report mode lists
@@ -234,6 +206,8 @@ class Enforcer:
             return self.account.queue_key(resource)
         if service == "sns":
             return self.account.topic_key(resource)
+        if service == "s3":
+            return self.account.bucket_key(resource.split(":::", 1)[1].split("/", 1)[0])
         return None
 
     def _refuse(

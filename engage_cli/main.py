@@ -42,7 +42,10 @@ def local_up(args: argparse.Namespace) -> int:
     stack = LocalStack(state_dir=directory, progress=progress, port=args.port)
     parameters = parameter_overrides(args.parameter_overrides)
 
+    stopping = threading.Event()
+
     def stop(*_: object) -> None:  # the first signal stops it, even mid-start or mid-deploy
+        stopping.set()
         raise StopRequested
 
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -71,7 +74,10 @@ def local_up(args: argparse.Namespace) -> int:
     except StopRequested:
         progress("stopping")
     except DeployError as exc:
-        raise CommandError(f"the deploy failed: {exc}", EXIT_FAILED, "DeployFailed") from None
+        if stopping.is_set():  # the signal arrived inside the deploy, which reported it as its failure
+            progress("stopping")
+        else:
+            raise CommandError(f"the deploy failed: {exc}", EXIT_FAILED, "DeployFailed") from None
     finally:
         clear_state(directory)
         stack.stop()

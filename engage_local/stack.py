@@ -41,6 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ROOT_STACK = "engage"
 SETTLE_SECONDS = 60.0  # how long a clock firing's work may take before time moves on anyway
 QUIET_POLL_SECONDS = 0.01
+# A held send that falls due as the clock advances is sent at its minute: the clock waits this long
+# at most for its consumer (a workflow waiting elsewhere does not hold the clock up).
+DUE_MESSAGES_SECONDS = 5.0
 QUIET_RECHECK_SECONDS = 0.02  # a second look: work may pass from one part of the stack to another
 
 
@@ -246,8 +249,8 @@ class LocalStack:
             began = time.monotonic()
             step = (at - self.clock.now()).total_seconds()
             self.clock.set(at)
-            if age_delayed_messages(step) and not self.quiesce(settle_timeout):
-                unsettled.append(at.isoformat())
+            if age_delayed_messages(step):  # their consumers take them at this minute
+                self.quiesce(DUE_MESSAGES_SECONDS, workflows=False)
             firing = self.router.tick(at, on_due=lambda at=at: self.clock.set(at))
             if firing:
                 settled = self.quiesce(settle_timeout)
@@ -260,20 +263,21 @@ class LocalStack:
             rest = (target - self.clock.now()).total_seconds()
             self.clock.set(target)
             if age_delayed_messages(rest):
-                self.quiesce(settle_timeout)
+                self.quiesce(DUE_MESSAGES_SECONDS, workflows=False)
         return {"now": self.clock.now(), "fired": fired, "unsettled": unsettled}
 
-    def quiet(self) -> bool:
-        """No invocation queued or running, no workflow running, every poller caught up."""
-        return self.invoker.idle() and self.pollers.quiet() and not _running_executions()
+    def quiet(self, workflows: bool = True) -> bool:
+        """No invocation queued or running, every poller caught up, and (with `workflows`) no
+        workflow running."""
+        return self.invoker.idle() and self.pollers.quiet() and not (workflows and _running_executions())
 
-    def quiesce(self, timeout: float = SETTLE_SECONDS) -> bool:
+    def quiesce(self, timeout: float = SETTLE_SECONDS, workflows: bool = True) -> bool:
         """Waits until the stack is quiet twice in a row (a poller may be between reads)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.quiet():
+            if self.quiet(workflows):
                 time.sleep(QUIET_RECHECK_SECONDS)
-                if self.quiet():
+                if self.quiet(workflows):
                     return True
             time.sleep(QUIET_POLL_SECONDS)
         return False

@@ -57,6 +57,11 @@ DENIED = {
     "sesv2": ("AccessDeniedException", 403),
     "pinpoint": ("AccessDeniedException", 403),
 }
+S3_WITHOUT_UPLOAD = {
+    "AbortMultipartUpload": "DeleteObject",
+    "UploadPart": "PutObject",
+    "ListParts": "GetObject",
+}
 S3_COPIES = {  # either of the pair -> (the copy, the upload)
     "CopyObject": ("CopyObject", "PutObject"),
     "PutObject": ("CopyObject", "PutObject"),
@@ -269,6 +274,9 @@ class Enforcer:
         if found is None:
             raise UnknownOperation(f"{parser.service}: {request.method} {request.path}")
         operation, uri_params = found
+        if parser.service == "s3" and operation.name in S3_WITHOUT_UPLOAD and "uploadId" not in request.query:
+            # DELETE, PUT or GET on a key: a multipart operation only with its uploadId.
+            operation = parser.model.operation_model(S3_WITHOUT_UPLOAD[operation.name])
         if parser.service == "s3" and operation.name in S3_COPIES:
             # The same method and path: only the copy-source header tells a copy from an upload.
             copy, upload = S3_COPIES[operation.name]

@@ -492,6 +492,22 @@ def test_engagement_and_delay_simulators_and_a_firehose_destination(local_stack,
     s3, firehose, iam = local_stack.client("s3"), local_stack.client("firehose"), local_stack.client("iam")
     s3.create_bucket(Bucket="emulated-ses-events")
     role = iam.create_role(RoleName="ses-firehose", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    iam.put_role_policy(  # Firehose writes to the bucket as this role
+        RoleName="ses-firehose",
+        PolicyName="deliver",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:PutObject",
+                        "Resource": "arn:aws:s3:::emulated-ses-events/*",
+                    }
+                ],
+            }
+        ),
+    )
     stream = firehose.create_delivery_stream(
         DeliveryStreamName="ses-events",
         DeliveryStreamType="DirectPut",

@@ -89,6 +89,7 @@ from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
 
 from engage_local.iam.principals import PRINCIPALS, active
 from engage_local.runtime import LOG_TAIL_BYTES, FunctionSpec, LambdaRuntime, TooManyRequestsError
+from engage_local.unique_names import UNIQUE_NAMES
 
 _original_invoke = lambda_models.LambdaFunction.invoke
 _original_resource_class = parsing.resource_class_from_type
@@ -428,32 +429,13 @@ _original_create_esm = lambda_models.LambdaBackend.create_event_source_mapping
 _original_parse_and_create = parsing.parse_and_create_resource
 
 
-# Resource types whose name is unique per account and region: CloudFormation refuses a second
-# resource of the same name ("already exists"), whichever stack holds the first.
-UNIQUE_NAMES = {
-    "AWS::SQS::Queue": "QueueName",
-    "AWS::SNS::Topic": "TopicName",
-    "AWS::S3::Bucket": "BucketName",
-    "AWS::IAM::Role": "RoleName",
-    "AWS::Logs::LogGroup": "LogGroupName",
-    "AWS::DynamoDB::Table": "TableName",
-    "AWS::Lambda::Function": "FunctionName",
-    "AWS::StepFunctions::StateMachine": "StateMachineName",
-    "AWS::Events::Rule": "Name",
-    "AWS::Events::EventBus": "Name",
-    "AWS::Scheduler::Schedule": "Name",
-    "AWS::Scheduler::ScheduleGroup": "Name",
-    "AWS::Kinesis::Stream": "Name",
-    "AWS::KinesisFirehose::DeliveryStream": "DeliveryStreamName",
-    "AWS::SecretsManager::Secret": "Name",
-}
 _claimed: dict[tuple[str, str], str] = {}  # (type, name) -> the stack that created it
 
 
 def _claim_name(logical_id: str, resource_json: dict[str, Any], resources_map: Any) -> None:
     """Refuses a named resource whose name another resource of the account already has."""
     key = UNIQUE_NAMES.get(resource_json.get("Type", ""))
-    if key is None or key not in (resource_json.get("Properties") or {}):
+    if key is None or "." in key or key not in (resource_json.get("Properties") or {}):
         return  # a generated name is unique
     condition = resource_json.get("Condition")
     if condition and not resources_map.lazy_condition_map[condition]:

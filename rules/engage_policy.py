@@ -595,37 +595,8 @@ class NoExecutionDataInLogs(CloudFormationLintRule):
         ]
 
 
-# The property that names each kind of resource whose name is unique per account and region.
-NAME_PROPERTIES = {
-    "AWS::SQS::Queue": "QueueName",
-    "AWS::SNS::Topic": "TopicName",
-    "AWS::S3::Bucket": "BucketName",
-    "AWS::IAM::Role": "RoleName",
-    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
-    "AWS::Logs::LogGroup": "LogGroupName",
-    "AWS::DynamoDB::Table": "TableName",
-    "AWS::Lambda::Function": "FunctionName",
-    "AWS::StepFunctions::StateMachine": "StateMachineName",
-    "AWS::Events::Rule": "Name",
-    "AWS::Events::EventBus": "Name",
-    "AWS::Scheduler::Schedule": "Name",
-    "AWS::Scheduler::ScheduleGroup": "Name",
-    "AWS::Kinesis::Stream": "Name",
-    "AWS::KinesisFirehose::DeliveryStream": "DeliveryStreamName",
-    "AWS::SES::ConfigurationSet": "Name",
-    "AWS::SES::ReceiptRule": "Rule.Name",
-    "AWS::SMSVOICE::ConfigurationSet": "ConfigurationSetName",
-    "AWS::SMSVOICE::OptOutList": "OptOutListName",
-    "AWS::Glue::Database": "DatabaseInput.Name",
-    "AWS::Athena::WorkGroup": "Name",
-    "AWS::SecretsManager::Secret": "Name",
-    "AWS::KMS::Alias": "AliasName",
-    "AWS::CloudFront::OriginAccessControl": "OriginAccessControlConfig.Name",
-    "AWS::CloudFront::ResponseHeadersPolicy": "ResponseHeadersPolicyConfig.Name",
-    "AWS::CloudFront::CachePolicy": "CachePolicyConfig.Name",
-    "AWS::CloudWatch::Dashboard": "DashboardName",
-    "AWS::ApiGateway::RestApi": None,  # names need not be unique
-}
+from engage_local.unique_names import UNIQUE_NAMES as NAME_PROPERTIES  # noqa: E402
+
 STACK_SCOPED = ("AWS::StackName", "AWS::StackId", "RootStackName")
 
 
@@ -668,8 +639,6 @@ class StackScopedNames(CloudFormationLintRule):
         resources = cfn.template.get("Resources") or {}
         matches = []
         for kind, key in NAME_PROPERTIES.items():
-            if key is None:
-                continue
             for name, resource in cfn.get_resources([kind]).items():
                 value: Any = resource.get("Properties") or {}
                 for part in key.split("."):

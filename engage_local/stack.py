@@ -41,9 +41,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ROOT_STACK = "engage"
 SETTLE_SECONDS = 60.0  # how long a clock firing's work may take before time moves on anyway
 QUIET_POLL_SECONDS = 0.01
-# A held send that falls due as the clock advances is sent at its minute: the clock waits this long
-# at most for its consumer (a workflow waiting elsewhere does not hold the clock up).
-DUE_MESSAGES_SECONDS = 5.0
 QUIET_RECHECK_SECONDS = 0.02  # a second look: work may pass from one part of the stack to another
 
 
@@ -249,8 +246,8 @@ class LocalStack:
             began = time.monotonic()
             step = (at - self.clock.now()).total_seconds()
             self.clock.set(at)
-            if age_delayed_messages(step):  # their consumers take them at this minute
-                self.quiesce(DUE_MESSAGES_SECONDS, workflows=False)
+            if age_delayed_messages(step) and not self.quiesce(settle_timeout):
+                unsettled.append(at.isoformat())
             firing = self.router.tick(at, on_due=lambda at=at: self.clock.set(at))
             if firing:
                 settled = self.quiesce(settle_timeout)
@@ -263,7 +260,7 @@ class LocalStack:
             rest = (target - self.clock.now()).total_seconds()
             self.clock.set(target)
             if age_delayed_messages(rest):
-                self.quiesce(DUE_MESSAGES_SECONDS, workflows=False)
+                self.quiesce(settle_timeout)
         return {"now": self.clock.now(), "fired": fired, "unsettled": unsettled}
 
     def quiet(self, workflows: bool = True) -> bool:

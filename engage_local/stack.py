@@ -263,18 +263,17 @@ class LocalStack:
                 self.quiesce(settle_timeout)
         return {"now": self.clock.now(), "fired": fired, "unsettled": unsettled}
 
-    def quiet(self, workflows: bool = True) -> bool:
-        """No invocation queued or running, every poller caught up, and (with `workflows`) no
-        workflow running."""
-        return self.invoker.idle() and self.pollers.quiet() and not (workflows and _running_executions())
+    def quiet(self) -> bool:
+        """No invocation queued or running, no workflow running, every poller caught up."""
+        return self.invoker.idle() and self.pollers.quiet() and not _running_executions()
 
-    def quiesce(self, timeout: float = SETTLE_SECONDS, workflows: bool = True) -> bool:
+    def quiesce(self, timeout: float = SETTLE_SECONDS) -> bool:
         """Waits until the stack is quiet twice in a row (a poller may be between reads)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.quiet(workflows):
+            if self.quiet():
                 time.sleep(QUIET_RECHECK_SECONDS)
-                if self.quiet(workflows):
+                if self.quiet():
                     return True
             time.sleep(QUIET_POLL_SECONDS)
         return False

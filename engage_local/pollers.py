@@ -489,3 +489,17 @@ def age_delayed_messages(seconds: float) -> int:
                         message.delayed_until -= seconds * 1000
                         due += message.delayed_until <= now_ms
     return due
+
+
+def next_delayed_seconds() -> float | None:
+    """Seconds until the next delayed SQS message falls due, if any is waiting."""
+    now_ms = time.time() * 1000
+    waits = [
+        message.delayed_until - now_ms
+        for regions in sqs_models.sqs_backends.values()
+        for backend in regions.values()
+        for queue in backend.queues.values()
+        for message in list(queue._messages)
+        if message.delayed_until > now_ms
+    ]
+    return min(waits) / 1000 if waits else None

@@ -32,7 +32,7 @@ from engage_local.iam.account import Account
 from engage_local.iam.enforcer import Enforcer
 from engage_local.iam.principals import ACTIVE, iam_mode
 from engage_local.invoker import Invoker
-from engage_local.pollers import Pollers, age_delayed_messages
+from engage_local.pollers import Pollers, age_delayed_messages, next_delayed_seconds
 from engage_local.routing import Router
 from engage_local.runtime import LambdaRuntime
 from engage_local.state import StackState, default_state_dir, local_clients, write_state
@@ -244,9 +244,7 @@ class LocalStack:
         while minute <= target:
             at = minute
             began = time.monotonic()
-            step = (at - self.clock.now()).total_seconds()
-            self.clock.set(at)
-            if age_delayed_messages(step) and not self.quiesce(settle_timeout):
+            if not self._age_to(at, settle_timeout):
                 unsettled.append(at.isoformat())
             firing = self.router.tick(at, on_due=lambda at=at: self.clock.set(at))
             if firing:
@@ -256,12 +254,30 @@ class LocalStack:
                 if not settled:
                     unsettled.append(at.isoformat())
             minute += timedelta(minutes=1)
-        if self.clock.now() < target:
-            rest = (target - self.clock.now()).total_seconds()
-            self.clock.set(target)
-            if age_delayed_messages(rest):
-                self.quiesce(settle_timeout)
+            unsettled.extend(self._deliver_delayed_before(min(minute, target), settle_timeout))
+        if self.clock.now() < target and not self._age_to(target, settle_timeout):
+            unsettled.append(target.isoformat())
         return {"now": self.clock.now(), "fired": fired, "unsettled": unsettled}
+
+    def _age_to(self, at: datetime, settle_timeout: float) -> bool:
+        """Sets the clock to `at`, delayed messages aging with it; whether the work of those that
+        fell due finished."""
+        step = (at - self.clock.now()).total_seconds()
+        self.clock.set(at)
+        return not age_delayed_messages(step) or self.quiesce(settle_timeout)
+
+    def _deliver_delayed_before(self, until: datetime, settle_timeout: float) -> list[str]:
+        """Between minute boundaries the clock stops at each delayed message's own time, as SQS
+        delivers it then (a send held until 08:01 and put back at 07:46:00.4 is due at 08:01:00.4,
+        and is sent at 08:01, not at the next boundary)."""
+        unsettled: list[str] = []
+        while (wait := next_delayed_seconds()) is not None:
+            due = self.clock.now() + timedelta(seconds=wait)
+            if due >= until:
+                break
+            if not self._age_to(due, settle_timeout):
+                unsettled.append(due.isoformat())
+        return unsettled
 
     def quiet(self) -> bool:
         """No invocation queued or running, no workflow running, every poller caught up."""

@@ -13,7 +13,7 @@ IAM_STAMP := engage_local/iam/node_modules/.installed
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help venv test lint build demo bench deploy lock clean
+.PHONY: help venv test test-aws lint build demo bench deploy lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ venv: $(STAMP) $(CHECKOV_STAMP) $(IAM_STAMP) ## Create .venv (Python 3.13) and i
 
 test: $(STAMP) $(CHECKOV_STAMP) $(IAM_STAMP) ## Lint, validate, build and run every test tier, printing each stage's time
 	$(PY) -m devtools.stages test
+
+test-aws: $(STAMP) ## The cloud tier against the deployed stack ENGAGE_STACK_NAME (skipped without it or credentials)
+	$(PY) -m devtools.stages aws
 
 lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, cfn-lint (with rules/), checkov, the ASL check and sam validate --lint
 	$(PY) -m devtools.stages lint

@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 REPORTS = ROOT / "build" / "test-reports"
+STACK_VARIABLE = "ENGAGE_STACK_NAME"  # the deployed stack `make test-aws` runs the cloud tier against
 
 
 def templates() -> list[str]:
@@ -28,12 +29,14 @@ def has_tests(tier: str) -> bool:
     return any((ROOT / "tests" / tier).rglob("test_*.py"))
 
 
-def pytest_stage(tier: str) -> list[str]:
+def pytest_stage(tier: str, *more_tiers: str, marker: str | None = None) -> list[str]:
     return [
         str(VENV_BIN / "python"),
         "-m",
         "pytest",
         f"tests/{tier}",
+        *(f"tests/{more}" for more in more_tiers),
+        *(["-m", marker] if marker else []),
         "-q",
         "-p",
         "no:cacheprovider",
@@ -83,14 +86,32 @@ def test_stages() -> list[tuple[str, list[str]]]:
     for tier in ("unit", "integration", "e2e"):
         if tier == "e2e" and has_tests(tier):
             stages.append(("chromium", ["bash", "devtools/chromium.sh"]))  # the pixel's browser test
+        # The cloud tier runs after e2e in the same session, against the e2e tier's local stack
+        # (tests/cloud/conftest.py): one stack start, not two.
+        more = ("cloud",) if tier == "e2e" and has_tests("cloud") else ()
         if has_tests(tier):
-            stages.append((f"pytest {tier}", pytest_stage(tier)))
+            stages.append((f"pytest {' + '.join((tier, *more))}", pytest_stage(tier, *more)))
         if tier == "integration":  # every benchmark at a small size, so none breaks unnoticed
             stages.append(("bench smoke", [str(VENV_BIN / "python"), "-m", "devtools.bench", "--smoke"]))
     return stages
 
 
-PIPELINES = {"lint": lint_stages, "test": test_stages}
+def aws_stages() -> list[tuple[str, list[str]]]:
+    return [("pytest cloud (AWS)", pytest_stage("cloud", marker="cloud"))]
+
+
+def cloud_target_missing() -> str | None:
+    """Why there is no deployed stack to run the cloud tier against (None: there is one)."""
+    if not os.environ.get(STACK_VARIABLE):
+        return f"{STACK_VARIABLE} is not set"
+    import boto3
+
+    if boto3.Session().get_credentials() is None:
+        return "no AWS credentials were found"
+    return None
+
+
+PIPELINES = {"lint": lint_stages, "test": test_stages, "aws": aws_stages}
 
 
 def run(pipeline: str) -> int:
@@ -99,6 +120,8 @@ def run(pipeline: str) -> int:
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("SAM_CLI_TELEMETRY", "0")
     env.setdefault("BC_SKIP_MAPPING", "TRUE")  # checkov: no call home for its guideline links
+    if pipeline != "aws":  # only `make test-aws` reaches an AWS account; the others use the local stack
+        env.pop(STACK_VARIABLE, None)
     shutil.rmtree(REPORTS, ignore_errors=True)
     timings: list[tuple[str, float, int]] = []
     started = time.monotonic()
@@ -124,5 +147,19 @@ def run(pipeline: str) -> int:
     return next((code for _, _, code in timings if code != 0), 0)
 
 
+def run_aws() -> int:
+    """`make test-aws`: the cloud tier against the deployed stack ENGAGE_STACK_NAME, or a sentence
+    saying why not (and success: an environment without an AWS account is not a failure)."""
+    missing = cloud_target_missing()
+    if missing:
+        print(
+            f"make test-aws: {missing}, so the cloud tier did not run; to run it against a deployed "
+            f"stack: make test-aws {STACK_VARIABLE}=<stack name> with AWS credentials and a region."
+        )
+        return 0
+    return run("aws")
+
+
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1] if len(sys.argv) > 1 else "test"))
+    chosen = sys.argv[1] if len(sys.argv) > 1 else "test"
+    sys.exit(run_aws() if chosen == "aws" else run(chosen))

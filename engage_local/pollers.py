@@ -20,6 +20,7 @@ each read to the delivery stream.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import threading
@@ -86,6 +87,72 @@ def _batch_failures(result: Invocation, identifiers: list[str], key: str) -> set
 
 
 SOON_SECONDS = 5.0  # a delayed message due within this is work in progress, not a later send
+LAMBDA_ROLE = "arn:aws:iam::123456789012:role/lambda-role"  # a function whose role is gone meanwhile
+
+
+def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """One record of the event Lambda's SQS poller hands a function, from a ReceiveMessage message
+    (as the Lambda developer guide shows it): the system attributes as SQS returns them (a FIFO
+    queue's with its SequenceNumber), each message attribute with the value its type carries and
+    Lambda's empty list values, the queue's ARN and Region."""
+    attributes = dict(message.get("Attributes", {}))
+    if queue_arn.endswith(".fifo") and "SequenceNumber" not in attributes:
+        attributes["SequenceNumber"] = _sequence_number(message["MessageId"], attributes.get("SentTimestamp"))
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": attributes,
+        "messageAttributes": {
+            name: _message_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": queue_arn.split(":")[3],
+    }
+
+
+def _message_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    """Lambda's spelling of a message attribute: `stringValue` for String and Number types,
+    `binaryValue` (base64) for Binary ones, never a null of the other."""
+    attribute: dict[str, Any] = {}
+    if value.get("StringValue") is not None:
+        attribute["stringValue"] = value["StringValue"]
+    if value.get("BinaryValue") is not None:
+        binary = value["BinaryValue"]
+        attribute["binaryValue"] = (
+            base64.b64encode(binary).decode() if isinstance(binary, (bytes, bytearray)) else binary
+        )
+    return {**attribute, "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+
+
+def _sequence_number(message_id: str, sent_timestamp: str | None) -> str:
+    """SQS gives every message of a FIFO queue a SequenceNumber (twenty digits, growing with the
+    send); moto gives one only when the sender named a deduplication id. Stable across receives."""
+    digest = int(hashlib.sha256(message_id.encode()).hexdigest(), 16) % 10**7
+    return f"{int(sent_timestamp or 0):013d}{digest:07d}"
+
+
+def kinesis_record(record: dict[str, Any], shard_id: str, stream_arn: str, role_arn: str) -> dict[str, Any]:
+    """One record of the event Lambda's Kinesis poller hands a function, from a GetRecords record
+    (as the Lambda developer guide shows it); `invokeIdentityArn` is the function's role."""
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": record["PartitionKey"],
+            "sequenceNumber": record["SequenceNumber"],
+            "data": base64.b64encode(record["Data"]).decode(),
+            "approximateArrivalTimestamp": round(record["ApproximateArrivalTimestamp"].timestamp(), 3),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard_id}:{record['SequenceNumber']}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": role_arn,
+        "awsRegion": stream_arn.split(":")[3],
+        "eventSourceARN": stream_arn,
+    }
 
 
 class SqsPoller(threading.Thread):
@@ -172,27 +239,7 @@ class SqsPoller(threading.Thread):
         return True
 
     def _record(self, message: dict) -> dict[str, Any]:
-        attributes = {k: v for k, v in message.get("Attributes", {}).items()}
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": attributes,
-            "messageAttributes": {
-                name: {
-                    "stringValue": value.get("StringValue"),
-                    "binaryValue": value.get("BinaryValue"),
-                    "stringListValues": [],
-                    "binaryListValues": [],
-                    "dataType": value["DataType"],
-                }
-                for name, value in message.get("MessageAttributes", {}).items()
-            },
-            "md5OfBody": message["MD5OfBody"],
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self.esm.event_source_arn,
-            "awsRegion": self.esm.event_source_arn.split(":")[3],
-        }
+        return sqs_record(message, self.esm.event_source_arn)
 
 
 class KinesisShardPoller(threading.Thread):
@@ -297,28 +344,8 @@ class KinesisShardPoller(threading.Thread):
             time.sleep(RETRY_PAUSE)
 
     def _event(self, batch: list[dict]) -> dict[str, Any]:
-        region = self.esm.event_source_arn.split(":")[3]
-        return {
-            "Records": [
-                {
-                    "kinesis": {
-                        "kinesisSchemaVersion": "1.0",
-                        "partitionKey": r["PartitionKey"],
-                        "sequenceNumber": r["SequenceNumber"],
-                        "data": base64.b64encode(r["Data"]).decode(),
-                        "approximateArrivalTimestamp": r["ApproximateArrivalTimestamp"].timestamp(),
-                    },
-                    "eventSource": "aws:kinesis",
-                    "eventVersion": "1.0",
-                    "eventID": f"{self.shard_id}:{r['SequenceNumber']}",
-                    "eventName": "aws:kinesis:record",
-                    "invokeIdentityArn": "arn:aws:iam::123456789012:role/lambda-role",
-                    "awsRegion": region,
-                    "eventSourceARN": self.esm.event_source_arn,
-                }
-                for r in batch
-            ]
-        }
+        role = function_role(self.esm.function_arn) or LAMBDA_ROLE
+        return {"Records": [kinesis_record(r, self.shard_id, self.esm.event_source_arn, role) for r in batch]}
 
     def _give_up(self, batch: list[dict], condition: str, attempts: int) -> None:
         destination = ((self.esm.destination_config or {}).get("OnFailure") or {}).get("Destination")

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+import string
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engage import clock
 from engage.adapters.clients import ClientFactory
 from moto.events import models as events_models
+from moto.s3 import notifications as s3_notifications
 from moto.scheduler import models as scheduler_models
 from moto.sns import models as sns_models
 from moto.stepfunctions import responses as sfn_responses
@@ -134,6 +139,85 @@ def _jsonable_event(event: dict[str, Any]) -> dict[str, Any]:
     if isinstance(event.get("time"), (int, float)):  # moto keeps a timestamp where AWS sends ISO 8601
         event["time"] = datetime.fromtimestamp(float(event["time"]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return event
+
+
+EMPTY_ETAG = "d41d8cd98f00b204e9800998ecf8427e"  # the MD5 of nothing
+# What S3's EventBridge events give as `reason`, by the notification's event name.
+S3_REASONS = {
+    "s3:ObjectCreated:Put": "PutObject",
+    "s3:ObjectCreated:Post": "POST Object",
+    "s3:ObjectCreated:Copy": "CopyObject",
+    "s3:ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload",
+    "s3:ObjectRemoved:Delete": "DeleteObject",
+    "s3:ObjectRemoved:DeleteMarkerCreated": "DeleteObject",
+    "s3:LifecycleExpiration:Delete": "Lifecycle Expiration",
+    "s3:LifecycleExpiration:DeleteMarkerCreated": "Lifecycle Expiration",
+}
+
+
+def s3_eventbridge_event(account_id: str, bucket: Any, event_name: str, key: Any) -> dict[str, Any]:
+    """The event S3 sends the default bus, as the S3 user guide's "EventBridge event message
+    structure" shows it (moto's spelled the ETag `eTag`, dated it in epoch seconds, gave every event
+    the same id and sequencer and `ObjectCreated` as the reason): `version-id` where the bucket
+    keeps versions, `size` for what exists, `reason` the API that made the change."""
+    detail_type = s3_notifications._detail_type(event_name)
+    obj: dict[str, Any] = {"key": key.name}
+    if not detail_type.startswith("Object Deleted"):
+        obj["size"] = key.size
+    obj["etag"] = str(getattr(key, "etag", None) or EMPTY_ETAG).replace('"', "")  # a delete marker's is empty
+    if bucket.versioning_status in ("Enabled", "Suspended"):
+        obj["version-id"] = key.version_id
+    obj["sequencer"] = f"{time.time_ns():016x}"
+    detail: dict[str, Any] = {
+        "version": "0",
+        "bucket": {"name": bucket.name},
+        "object": obj,
+        "request-id": "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
+        "requester": account_id,
+        "source-ip-address": "127.0.0.1",
+    }
+    if event_name in S3_REASONS:
+        detail["reason"] = S3_REASONS[event_name]
+    if detail_type == "Object Deleted":
+        detail["deletion-type"] = (
+            "Delete Marker Created" if event_name.endswith("DeleteMarkerCreated") else "Permanently Deleted"
+        )
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": "aws.s3",
+        "account": account_id,
+        "time": clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": bucket.region_name,
+        "resources": [bucket.arn],
+        "detail": detail,
+    }
+
+
+def _send_s3_event(account_id: str, bucket: Any, event_name: str, key: Any) -> None:
+    """S3 publishes to the account's default bus only (moto offered the event to every bus), and
+    "Object Tags Added" for tags set, not for every PutObject (moto tags each new object, with no
+    tags, and announced that too)."""
+    if event_name == "s3:ObjectTagging:Put" and not _has_tags(account_id, bucket, key):
+        return
+    try:
+        event = s3_eventbridge_event(account_id, bucket, event_name, key)
+    except ValueError:  # an event S3 does not send EventBridge
+        return
+    bus = events_models.events_backends[account_id][bucket.region_name].event_buses.get("default")
+    for rule in list(bus.rules.values()) if bus is not None else []:
+        try:
+            rule.send_to_targets(event, transform_input=False)
+        except Exception:  # delivery is asynchronous in AWS: the write succeeded whatever befalls it
+            log.exception("S3 event for s3://%s/%s not delivered to %s", bucket.name, key.name, rule.name)
+
+
+def _has_tags(account_id: str, bucket: Any, key: Any) -> bool:
+    from moto.s3.models import s3_backends
+
+    tagger = s3_backends[account_id][bucket.partition].tagger
+    return bool(tagger.list_tags_for_resource(key.arn)["Tags"])
 
 
 class Router:
@@ -461,7 +545,8 @@ def _number(text: str, names: dict[str, int]) -> int:
 
 
 def patch_targets(router: Router) -> Any:
-    """Installs the EventBridge and SNS delivery; returns what uninstall needs."""
+    """Installs the EventBridge and SNS delivery (and S3's events on the default bus, in the shape S3
+    sends them); returns what uninstall needs."""
     original_send = events_models.Rule.send_to_targets
     original_publish = sns_models.Subscription.publish
 
@@ -504,10 +589,16 @@ def patch_targets(router: Router) -> Any:
             message_structure=message_structure,
         )
 
+    original_s3_event = s3_notifications._send_event_bridge_message
     events_models.Rule.send_to_targets = send_to_targets
     sns_models.Subscription.publish = publish
-    return original_send, original_publish
+    s3_notifications._send_event_bridge_message = _send_s3_event
+    return original_send, original_publish, original_s3_event
 
 
 def unpatch_targets(originals: Any) -> None:
-    events_models.Rule.send_to_targets, sns_models.Subscription.publish = originals
+    (
+        events_models.Rule.send_to_targets,
+        sns_models.Subscription.publish,
+        s3_notifications._send_event_bridge_message,
+    ) = originals

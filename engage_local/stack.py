@@ -264,7 +264,8 @@ class LocalStack:
         fell due finished."""
         step = (at - self.clock.now()).total_seconds()
         self.clock.set(at)
-        return not age_delayed_messages(step) or self.quiesce(settle_timeout)
+        reported = self.emulated.sms.release_due()  # carriers' late reports (UNKNOWN after 72 hours)
+        return not (age_delayed_messages(step) or reported) or self.quiesce(settle_timeout)
 
     def _deliver_delayed_before(self, until: datetime, settle_timeout: float) -> list[str]:
         """Between minute boundaries the clock stops at each delayed message's own time, as SQS

@@ -83,13 +83,15 @@ PARTITIONED BY (year STRING, month STRING, day STRING, hour STRING)
 LOCATION 's3://events-bucket/sms/';
 
 -- The names of campaigns, segments and templates, exported from our own stores, for the views to
--- show names beside ids (a snapshot per application, rewritten when they change).
+-- show names beside ids (a snapshot per application, rewritten when they change). A deleted
+-- campaign keeps its last name, `deleted` true, so its events still show it.
 CREATE EXTERNAL TABLE names (
   app_id STRING,
   kind STRING,
   id STRING,
   name STRING,
   segment_id STRING,
-  template_name STRING
+  template_name STRING,
+  deleted BOOLEAN
 )
 LOCATION 's3://events-bucket/names/';

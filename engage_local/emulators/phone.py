@@ -1,8 +1,14 @@
 """The surviving non-email APIs the product calls that moto lacks: Pinpoint's `SendMessages` for
 push (device tokens only; the retired endpoint sends are refused), Pinpoint's `PhoneNumberValidate`
-(answered from the `phonenumbers` library's carrier, geocoder and time-zone data, in the real
-response shape) and Amazon Connect's `StartOutboundVoiceContact` (recorded, with a contact id,
-refused for numbers that are not valid E.164)."""
+(answered from the `phonenumbers` library's carrier, geocoder and time-zone data, in the shape of
+AWS's examples, events/aws/phone/) and Amazon Connect's `StartOutboundVoiceContact` (recorded, with a
+contact id, refused for numbers that are not valid E.164).
+
+PhoneNumberValidate answers as AWS does today: no City, County, Timezone or ZipCode for numbers of
+the United States and Canada (the Pinpoint developer guide: "For phone numbers origination in the
+United States and Canada the phone number validate API will no longer return data for City,
+County, Timezone and ZipCode"), the national number in digits only ("2065550142"), and a carrier
+for every valid number (a placeholder where phonenumbers has none, as it has none for NANP)."""
 
 from __future__ import annotations
 
@@ -29,6 +35,8 @@ _TYPES = {
     PhoneNumberType.UAN: ("OTHER", 4),
     PhoneNumberType.VOICEMAIL: ("OTHER", 4),
 }
+NO_LOCATION = frozenset({"US", "CA"})  # no City, County, Timezone or ZipCode for these any more
+FALLBACK_CARRIERS = {"MOBILE": "ExampleCorp Mobile"}  # AWS's example's name; others: ExampleCorp Telecom
 
 
 def validate_number(request: dict[str, Any]) -> dict[str, Any]:
@@ -58,20 +66,22 @@ def validate_number(request: dict[str, Any]) -> dict[str, Any]:
     answer = {
         **response,
         "CleansedPhoneNumberE164": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-        "CleansedPhoneNumberNational": phonenumbers.format_number(
-            number, phonenumbers.PhoneNumberFormat.NATIONAL
-        )
-        .replace(" ", "")
-        .replace("-", ""),
+        "CleansedPhoneNumberNational": "".join(
+            c
+            for c in phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            if c.isdigit()
+        ),
         "Country": geocoder.country_name_for_number(number, "en") or iso,
         "CountryCodeIso2": iso,
         "CountryCodeNumeric": str(number.country_code),
         "PhoneType": kind,
         "PhoneTypeCode": code,
     }
-    name = carrier.name_for_number(number, "en")
-    if name:
-        answer["Carrier"] = name
+    answer["Carrier"] = carrier.name_for_number(number, "en") or FALLBACK_CARRIERS.get(
+        kind, "ExampleCorp Telecom"
+    )
+    if iso in NO_LOCATION:
+        return answer
     if place and place != answer["Country"]:
         answer["City"] = place.split(",")[0]
     if zones:

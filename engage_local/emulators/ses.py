@@ -9,6 +9,9 @@ with SES's receipt event. Outcomes follow the SES mailbox simulator: success@, b
 suppressionlist@simulator.amazonses.com (labels such as success+x@ allowed). Local additions, for
 engagement: a recipient whose local part carries +open or +click also produces Open (and Click)
 events, and delay@simulator.amazonses.com a DeliveryDelay before its Delivery.
+
+The records are of the shapes the SES developer guide documents (its samples are kept under
+events/aws/ses/; tests/unit/test_aws_shapes_ses.py compares the two key by key).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.utils import getaddresses
+from email.utils import format_datetime, getaddresses
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -239,6 +242,8 @@ class SesState:
                 "tags": _tags(params, mail),
             }
         )
+        # SES's id, unless the message carried a Message-ID of its own (the guide's examples).
+        mail["commonHeaders"].setdefault("messageId", message_id)
         self._events(params.get("ConfigurationSetName"), mail, recipients)
         self._receive(mail, recipients)
         return {"MessageId": message_id}
@@ -428,9 +433,11 @@ class SesState:
                     "ErrorMessage": "Virtual Deliverability Manager is not enabled for this account"
                 },
             }
-        rows = self._metric_rows(job["ExportDataSource"].get("MetricsDataSource", {}))
+        source = job["ExportDataSource"].get("MetricsDataSource", {})
+        rows = self._metric_rows(source)
         data_format = job["ExportDestination"].get("DataFormat", "CSV")
-        body = _render(rows, data_format)
+        columns = ["Timestamp", *source.get("Dimensions", {}), "Name", "Aggregation", "Value"]
+        body = _render(rows, columns, data_format)
         key = f"{job['JobId']}/export.{data_format.lower()}"
         s3 = self.clients.client("s3")
         s3.create_bucket(Bucket=EXPORT_BUCKET)
@@ -446,7 +453,9 @@ class SesState:
         }
 
     def _metric_rows(self, source: dict[str, Any]) -> list[dict[str, Any]]:
-        """One row per day and combination of the requested dimensions' values ("*" for any)."""
+        """The export's records as SES writes them (events/aws/vdm/): one per day, combination of
+        the requested dimensions' values ("*" for any) and metric: `Timestamp`, a column per
+        dimension, `Name`, `Aggregation`, `Value` (a RATE relative to the same day's sends)."""
         start, end = source.get("StartDate"), source.get("EndDate")
         dimensions = source.get("Dimensions", {})
         counts: dict[tuple[str, ...], collections.Counter] = collections.defaultdict(collections.Counter)
@@ -463,17 +472,13 @@ class SesState:
             counts[(item["at"].date().isoformat(), *(values[d] for d in dimensions))][name] += 1
         rows = []
         for (day, *grouped), counter in sorted(counts.items()):
-            row: dict[str, Any] = {
-                "date": day,
-                **{d.lower(): v for d, v in zip(dimensions, grouped, strict=True)},
-            }
+            point = {"Timestamp": f"{day}T00:00:00Z", **dict(zip(dimensions, grouped, strict=True))}
             for metric in source.get("Metrics", []):
+                aggregation = metric.get("Aggregation", "VOLUME")
                 volume = counter[METRIC_EVENTS.get(metric["Name"], metric["Name"])]
-                sends = counter["Send"] or 1
-                row[f"{metric['Name']}_{metric.get('Aggregation', 'VOLUME')}".lower()] = (
-                    volume if metric.get("Aggregation", "VOLUME") == "VOLUME" else round(volume / sends, 4)
-                )
-            rows.append(row)
+                sends = counter["Send"]
+                value = volume if aggregation == "VOLUME" else round(volume / sends, 4) if sends else 0.0
+                rows.append({**point, "Name": metric["Name"], "Aggregation": aggregation, "Value": value})
         return rows
 
     def get_export_job(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -549,6 +554,8 @@ def _mail(params: dict[str, Any]) -> dict[str, Any]:
             "to": [str(message.get("To", ""))],
             "subject": str(message.get("Subject", "")),
         }
+        if message.get("Message-ID"):
+            common["messageId"] = str(message["Message-ID"])
     elif "Simple" in content:
         common = {
             "from": [source],
@@ -568,6 +575,7 @@ def _mail(params: dict[str, Any]) -> dict[str, Any]:
 
 def _tags(params: dict[str, Any], mail: dict[str, Any]) -> dict[str, list[str]]:
     tags = {t["Name"]: [t["Value"]] for t in params.get("EmailTags", [])}
+    tags["ses:source-ip"] = ["127.0.0.1"]  # the caller's address: this machine
     tags["ses:from-domain"] = [mail["source"].split("@")[-1]]
     tags["ses:caller-identity"] = ["local"]
     if params.get("ConfigurationSetName"):
@@ -629,8 +637,17 @@ def _receives(rule_recipients: list[str] | None, address: str) -> bool:
 def _receipt_event(
     mail: dict[str, Any], recipients: list[str], action: dict[str, Any], scanned: bool
 ) -> dict[str, Any]:
-    """The event an SES receipt rule's Lambda action hands its function."""
+    """The event an SES receipt rule's Lambda action hands its function (the developer guide's
+    "Sample incoming email event": camelCase action fields, and the received message's common
+    headers with its Return-Path, Date and Message-ID, which SES adds when it sends)."""
     verdict = {"status": "PASS" if scanned else "DISABLED"}
+    headers = {h["name"].lower(): h["value"] for h in reversed(mail["headers"])}
+    common = mail.get("commonHeaders", {})
+    received_action = {"type": "Lambda"}
+    if action.get("TopicArn"):
+        received_action["topicArn"] = action["TopicArn"]
+    received_action["functionArn"] = action["FunctionArn"]
+    received_action["invocationType"] = action.get("InvocationType", "Event")
     return {
         "Records": [
             {
@@ -645,8 +662,14 @@ def _receipt_event(
                         "headersTruncated": False,
                         "headers": mail["headers"],
                         "commonHeaders": {
-                            **mail.get("commonHeaders", {}),
-                            "from": mail.get("commonHeaders", {}).get("from") or [mail["source"]],
+                            "returnPath": mail["source"],
+                            "from": common.get("from") or [mail["source"]],
+                            "date": headers.get("date")
+                            or format_datetime(datetime.fromisoformat(mail["timestamp"])),
+                            "to": common.get("to") or list(recipients),
+                            "messageId": headers.get("message-id")
+                            or f"<{mail['messageId']}@email.amazonses.com>",
+                            "subject": common.get("subject", ""),
                         },
                     },
                     "receipt": {
@@ -658,7 +681,7 @@ def _receipt_event(
                         "spfVerdict": {"status": "PASS"},
                         "dkimVerdict": {"status": "PASS"},
                         "dmarcVerdict": {"status": "PASS"},
-                        "action": {"type": "Lambda", **action},
+                        "action": received_action,
                     },
                 },
             }
@@ -666,16 +689,12 @@ def _receipt_event(
     }
 
 
-def _render(rows: list[dict[str, Any]], data_format: str) -> bytes:
+def _render(rows: list[dict[str, Any]], columns: list[str], data_format: str) -> bytes:
+    """A metrics export file: JSON, one record per line, or CSV with a header row."""
     if data_format == "JSON":
-        return "\n".join(json.dumps(r) for r in rows).encode()
+        return "".join(json.dumps(r) + "\n" for r in rows).encode()
     out = io.StringIO()
-    leading = ("date", "email_identity", "configuration_set", "isp")
-    columns = sorted(
-        {k for r in rows for k in r},
-        key=lambda c: (c not in leading, leading.index(c) if c in leading else 0, c),
-    )
-    writer = csv.DictWriter(out, fieldnames=columns or ["date"])
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode()

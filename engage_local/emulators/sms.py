@@ -3,8 +3,28 @@ voice sends, opt-out lists and opted-out numbers, configuration sets and their e
 phone numbers (with their self-managed opt-out setting) and pools.
 
 A send to an opted-out number is refused as the service refuses it. Every send publishes the events
-the service would to the configuration set's destinations, with an outcome chosen by the destination
-number (the simulator numbers below), so tests can provoke each case.
+the service would to the configuration set's destinations, in the shape of AWS's published examples
+(events/aws/sms/, each naming its page), in the sequence AWS reports, chosen deterministically by the
+destination number:
+
+- A destination in a country whose carriers return handset receipts (NANP, calling code +1: the US
+  and Canada, `RECEIPT_CALLING_CODES`) gets the carrier's acceptance, TEXT_SUCCESSFUL with isFinal
+  false, when it is sent, then the handset's receipt, TEXT_DELIVERED with isFinal true, a second
+  later.
+- Any other country's destination gets TEXT_SUCCESSFUL with isFinal true only, when it is sent (AWS:
+  "Depending on the destination country the TEXT_DELIVERED and TEXT_SUCCESSFUL events may be used
+  interchangeably"; its event example is a final TEXT_SUCCESSFUL).
+- The simulator numbers below (fictional 555-01xx numbers, so +1) get the acceptance and then their
+  final failure instead of the receipt; `SILENT` gets the acceptance and no carrier report at all,
+  so that after 72 hours the service reports TEXT_UNKNOWN (messageStatus UNKNOWN, final) as AWS does
+  ("After 72 hours, if AWS End User Messaging SMS has not received a final event from a carrier, the
+  service will automatically return an UNKNOWN messageStatus").
+- Voice: VOICE_INITIATED (not final) when the call is placed, then VOICE_COMPLETED (final), or for
+  a simulator number its failure (VOICE_BUSY, VOICE_NO_ANSWER, VOICE_FAILED, VOICE_TTL_EXPIRED).
+
+The 72-hour report is due on the stack's drivable clock (`clock`): what is due is published, stamped
+with its due time, whenever the emulator next answers a call (every operation, and an inbound text,
+first releases what fell due) or when `release_due` is called, e.g. as the clock is advanced.
 """
 
 from __future__ import annotations
@@ -16,24 +36,56 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import phonenumbers
 from engage.sms_encoding import encoding
+from phonenumbers.phonenumberutil import NumberParseException
 
-from engage_local.emulators.framework import ApiError, Clock, Emulator
+from engage_local.emulators.framework import ApiError, Clock, Emulator, Handler
 from engage_local.iam.principals import active
 
 ACCOUNT = "123456789012"
 
-# Destination numbers with a fixed outcome (fictional 555-01xx numbers), the rest are delivered.
-# (final event type, message status, description)
+# Destination numbers with a fixed failure (fictional 555-01xx numbers): (final text event type,
+# message status, description, the voice event a call to the number ends with).
 SMS_SIMULATOR = {
-    "+14255550101": ("TEXT_BLOCKED", "BLOCKED", "Blocked by the carrier or the handset (permanent)"),
-    "+14255550102": ("TEXT_CARRIER_UNREACHABLE", "CARRIER_UNREACHABLE", "Carrier temporarily unreachable"),
-    "+14255550103": ("TEXT_TTL_EXPIRED", "TTL_EXPIRED", "Not delivered before its time to live expired"),
-    "+14255550104": ("TEXT_INVALID", "INVALID", "The destination is not a valid phone number"),
-    "+14255550105": ("TEXT_UNREACHABLE", "UNREACHABLE", "The handset is switched off or out of range"),
-    "+14255550106": ("TEXT_SPAM", "SPAM", "Filtered as spam by the carrier"),
-}
+    "+14255550101": ("TEXT_BLOCKED", "BLOCKED", "Blocked by the carrier or the handset (permanent)",
+                     "VOICE_FAILED"),
+    "+14255550102": ("TEXT_CARRIER_UNREACHABLE", "CARRIER_UNREACHABLE", "Carrier temporarily unreachable",
+                     "VOICE_BUSY"),
+    "+14255550103": ("TEXT_TTL_EXPIRED", "TTL_EXPIRED", "Not delivered before its time to live expired",
+                     "VOICE_TTL_EXPIRED"),
+    "+14255550104": ("TEXT_INVALID", "INVALID", "The destination is not a valid phone number",
+                     "VOICE_FAILED"),
+    "+14255550105": ("TEXT_UNREACHABLE", "UNREACHABLE", "The handset is switched off or out of range",
+                     "VOICE_NO_ANSWER"),
+    "+14255550106": ("TEXT_SPAM", "SPAM", "Filtered as spam by the carrier", "VOICE_FAILED"),
+}  # fmt: skip
+SILENT = "+14255550109"  # the carrier accepts it and never reports: UNKNOWN after 72 hours
+NO_REPORT_AFTER = timedelta(hours=72)
+RECEIPT_CALLING_CODES = frozenset({1})  # NANP: acceptance, then the handset's receipt
+# The descriptions: AWS's own wording where its examples give one (SUCCESSFUL, DELIVERED), else ours.
+ACCEPTED = ("TEXT_SUCCESSFUL", "SUCCESSFUL", "Message has been accepted by phone carrier")
 DELIVERED = ("TEXT_DELIVERED", "DELIVERED", "Message has been accepted by phone")
+UNKNOWN = ("TEXT_UNKNOWN", "UNKNOWN", "No final status was received from the carrier within 72 hours")
+VOICE_STATUSES = {
+    "VOICE_INITIATED": ("INITIATED", "The call has been placed"),
+    "VOICE_COMPLETED": ("COMPLETED", "The call was answered and the message played"),
+    "VOICE_BUSY": ("BUSY", "The line was busy"),
+    "VOICE_NO_ANSWER": ("NO_ANSWER", "The call was not answered"),
+    "VOICE_FAILED": ("FAILED", "The call could not be placed"),
+    "VOICE_TTL_EXPIRED": ("TTL_EXPIRED", "The call was not placed before its time to live expired"),
+}
+# The destination's network as the events name it (mcc, mnc, carrierName): AWS's examples' own for
+# the US and Spain, one well-known network elsewhere; other countries' events carry none (the three
+# are optional, AWS says).
+NETWORKS = {
+    "US": ("310", "800", "T-mobile USA Inc."),
+    "CA": ("302", "720", "Rogers Wireless"),
+    "ES": ("214", "05", "Movistar"),
+    "GB": ("234", "15", "Vodafone"),
+    "FR": ("208", "01", "Orange"),
+    "DE": ("262", "01", "Telekom"),
+}
 PRICE_PER_PART = 0.00581
 
 
@@ -50,6 +102,10 @@ class SmsVoiceState:
         self.phone_numbers: dict[str, dict[str, Any]] = {}
         self.pools: dict[str, dict[str, Any]] = {}
         self.tags: dict[str, dict[str, str]] = {}  # by resource ARN
+        # Reports due later on the clock: (due, configuration set, event record), by due time.
+        self.pending: list[tuple[datetime, str, dict[str, Any]]] = []
+        # The last message each of our numbers sent each destination (two-way SMS names it).
+        self.last_sent: dict[tuple[str, str], str] = {}
         self.create_opt_out_list({"OptOutListName": "Default"})
 
     def arn(self, kind: str, name: str) -> str:
@@ -434,6 +490,7 @@ class SmsVoiceState:
         """A text a phone sends to one of our numbers, as the service handles it: without
         self-managed opt-outs the service itself puts a STOP-like sender on the number's opt-out
         list; with two-way SMS on, the message is published to the number's SNS channel."""
+        self.release_due()
         number = next((n for n in self.phone_numbers.values() if n["PhoneNumber"] == to), None)
         if number is None:
             raise ApiError("ResourceNotFoundException", f"{to} is not a number of this account", 404)
@@ -455,7 +512,8 @@ class SmsVoiceState:
                     "messageKeyword": f"KEYWORD_{ACCOUNT}" if keyword else "",
                     "messageBody": body,
                     "inboundMessageId": message_id,
-                    "previousPublishedMessageId": "",
+                    # the message the customer is answering: the last one our number sent them
+                    "previousPublishedMessageId": self.last_sent.get((to, sender), ""),
                 },
                 ("sms-voice.amazonaws.com", number["PhoneNumberArn"]),
             )
@@ -516,7 +574,8 @@ class SmsVoiceState:
         if params.get("ConfigurationSetName"):
             self._configuration_set(params["ConfigurationSetName"])
         message_id = str(uuid.uuid4())
-        self._emit(params, message_id, "TEXT", parts=max(1, encoding(params.get("MessageBody", "")).parts))
+        self._remember(params, message_id)
+        self._emit(params, message_id, "TEXT")
         return {"MessageId": message_id}
 
     def send_voice_message(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -525,37 +584,126 @@ class SmsVoiceState:
         if params.get("ConfigurationSetName"):
             self._configuration_set(params["ConfigurationSetName"])
         message_id = str(uuid.uuid4())
-        self._emit(params, message_id, "VOICE", parts=1)
+        self._emit(params, message_id, "VOICE")
         return {"MessageId": message_id}
 
-    def _emit(self, params: dict[str, Any], message_id: str, kind: str, parts: int) -> None:
+    def _origination(self, params: dict[str, Any]) -> tuple[str, str]:
+        """The number a message goes out from and its country: the identity's own number (a phone
+        number given by number, id or ARN, a pool's first number), else the identity as given (a
+        sender ID), else the account's default."""
+        identity = params.get("OriginationIdentity") or ""
+        with self.lock:
+            pool = next((p for p in self.pools.values() if identity in (p["PoolId"], p["PoolArn"])), None)
+            if pool and pool["identities"]:
+                identity = pool["identities"][0]
+            number = next(
+                (
+                    n
+                    for n in self.phone_numbers.values()
+                    if identity in (n["PhoneNumberId"], n["PhoneNumber"], n["PhoneNumberArn"])
+                ),
+                None,
+            )
+        if number is not None:
+            return number["PhoneNumber"], number["IsoCountryCode"]
+        return identity or "+12065550000", _country(identity) or "US"
+
+    def _remember(self, params: dict[str, Any], message_id: str) -> None:
+        origination, _country_code = self._origination(params)
+        with self.lock:
+            self.last_sent[(origination, params["DestinationPhoneNumber"])] = message_id
+
+    def sequence(self, destination: str, kind: str) -> list[tuple[str, str, str, bool, timedelta]]:
+        """The events a message to `destination` gets: (event type, message status, description,
+        final, after how long), by the rules in the module's docstring."""
+        if kind == "VOICE":
+            ending = SMS_SIMULATOR[destination][3] if destination in SMS_SIMULATOR else "VOICE_COMPLETED"
+            return [
+                ("VOICE_INITIATED", *VOICE_STATUSES["VOICE_INITIATED"], False, timedelta(0)),
+                (ending, *VOICE_STATUSES[ending], True, timedelta(seconds=1)),
+            ]
+        if _calling_code(destination) not in RECEIPT_CALLING_CODES and destination not in SMS_SIMULATOR:
+            return [(*ACCEPTED, True, timedelta(0))]
+        accepted = (*ACCEPTED, False, timedelta(0))
+        if destination == SILENT:
+            return [accepted, (*UNKNOWN, True, NO_REPORT_AFTER)]
+        final = SMS_SIMULATOR[destination][:3] if destination in SMS_SIMULATOR else DELIVERED
+        return [accepted, (*final, True, timedelta(seconds=1))]  # the carrier's report comes later
+
+    def _emit(self, params: dict[str, Any], message_id: str, kind: str) -> None:
         name = params.get("ConfigurationSetName")
         if not name:
             return
-        final_type, status, description = SMS_SIMULATOR.get(params["DestinationPhoneNumber"], DELIVERED)
-        if kind == "VOICE":
-            final_type = final_type.replace("TEXT_", "VOICE_").replace("DELIVERED", "COMPLETED")
-        now = self.clock.now()
-        for event_type, event_status, is_final, at in (
-            (f"{kind}_SUCCESSFUL", "SUCCESSFUL", False, now),
-            (final_type, status, True, now + timedelta(seconds=1)),  # the carrier's report comes later
+        body = params.get("MessageBody", "")
+        parts = max(1, encoding(body).parts) if kind == "TEXT" else 1
+        origination, origin_country = self._origination(params)
+        sent = self.clock.now()
+        for event_type, status, description, is_final, after in self.sequence(
+            params["DestinationPhoneNumber"], kind
         ):
             record = sms_event(
                 params,
                 message_id,
                 event_type,
-                event_status,
-                description if is_final else "Message has been accepted by the carrier",
+                status,
+                description,
                 is_final,
                 parts,
-                at,
+                sent + after,
+                requested=sent,
+                origination=origination,
+                origin_country=origin_country,
             )
-            for destination in self._configuration_set(name)["destinations"].values():
-                types = destination["MatchingEventTypes"]
-                family = f"{event_type.split('_', 1)[0]}_ALL"  # TEXT_ALL, VOICE_ALL
-                if destination.get("Enabled", True) and {"ALL", family, event_type} & set(types):
-                    source = self._configuration_set(name)["arn"]
-                    self.publish(destination, record, ("sms-voice.amazonaws.com", source))
+            if after >= NO_REPORT_AFTER:  # the service's own report, once the wait is over
+                with self.lock:
+                    self.pending.append((sent + after, name, record))
+                    self.pending.sort(key=lambda p: p[0])
+            else:
+                self._publish(name, record)
+
+    def release_due(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Publishes every report due by `now` (the clock's now), stamped with its due time; the
+        records published."""
+        now = now or self.clock.now()
+        with self.lock:
+            due = [p for p in self.pending if p[0] <= now]
+            self.pending = [p for p in self.pending if p[0] > now]
+        for _at, name, record in due:
+            if name in self.configuration_sets:  # a deleted configuration set reports nothing
+                self._publish(name, record)
+        return [record for _at, _name, record in due]
+
+    def _publish(self, name: str, record: dict[str, Any]) -> None:
+        event_type = record["eventType"]
+        family = f"{event_type.split('_', 1)[0]}_ALL"  # TEXT_ALL, VOICE_ALL
+        entry = self._configuration_set(name)
+        for destination in list(entry["destinations"].values()):
+            types = destination["MatchingEventTypes"]
+            if destination.get("Enabled", True) and {"ALL", family, event_type} & set(types):
+                self.publish(destination, record, ("sms-voice.amazonaws.com", entry["arn"]))
+
+
+def _number(value: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(value, None)
+    except NumberParseException:
+        return None
+
+
+def _calling_code(value: str) -> int | None:
+    number = _number(value)
+    return number.country_code if number else None
+
+
+def _country(value: str) -> str | None:
+    """The ISO country of a number: where phonenumbers places it, else its calling code's main
+    country (a fictional 555 number is still American)."""
+    number = _number(value)
+    if number is None:
+        return None
+    return phonenumbers.region_code_for_number(number) or phonenumbers.region_code_for_country_code(
+        number.country_code
+    )
 
 
 def _lookup(items: dict[str, dict[str, Any]], key: str, kind: str, *aliases: str) -> dict[str, Any]:
@@ -587,33 +735,53 @@ def sms_event(
     is_final: bool,
     parts: int,
     now: datetime,
+    requested: datetime | None = None,
+    origination: str | None = None,
+    origin_country: str = "US",
 ) -> dict[str, Any]:
-    """An End User Messaging SMS v2 event as its event destinations receive it."""
-    millis = int(now.timestamp() * 1000)
-    record = {
+    """An End User Messaging SMS or voice v2 event as its event destinations receive it: the keys of
+    AWS's example (events/aws/sms/text_successful_final.json) and the documented isoCountryCode and
+    carrierName; mcc, mnc and carrierName only for a network `NETWORKS` knows (AWS: optional)."""
+    destination = params["DestinationPhoneNumber"]
+    country = _country(destination) or "US"
+    body = params.get("MessageBody", "")
+    record: dict[str, Any] = {
         "eventType": event_type,
         "eventVersion": "1.0",
-        "eventTimestamp": millis,
+        "eventTimestamp": _millis(now),
         "isFinal": is_final,
-        "originationPhoneNumber": params.get("OriginationIdentity", "+12065550000"),
-        "destinationPhoneNumber": params["DestinationPhoneNumber"],
-        "isoCountryCode": "US",
-        "mcc": "310",
-        "mnc": "410",
-        "messageId": message_id,
-        "messageRequestTimestamp": millis,
-        "messageEncoding": "GSM",
-        "messageType": params.get("MessageType", "TRANSACTIONAL"),
-        "messageStatus": status,
-        "messageStatusDescription": description,
-        "totalMessageParts": parts,
-        "totalMessagePrice": round(parts * PRICE_PER_PART, 5),
-        "totalCarrierFee": 0.0,
-        "configurationSet": params.get("ConfigurationSetName"),
+        "originationPhoneNumber": origination or params.get("OriginationIdentity") or "+12065550000",
+        "destinationPhoneNumber": destination,
+        "isoCountryCode": country,
+        "isInternationalSend": country != origin_country,
     }
+    if country in NETWORKS:
+        mcc, mnc, carrier_name = NETWORKS[country]
+        record.update({"mcc": mcc, "mnc": mnc, "carrierName": carrier_name})
+    record.update(
+        {
+            "messageId": message_id,
+            "messageRequestTimestamp": _millis(requested or now),
+            "messageEncoding": "GSM" if encoding(body).name == "GSM-7" else "UNICODE",
+            "messageType": params.get("MessageType", "TRANSACTIONAL"),
+            "messageStatus": status,
+            "messageStatusDescription": description,
+        }
+    )
     if params.get("Context"):
         record["context"] = params["Context"]
+    record.update(
+        {
+            "totalMessageParts": parts,
+            "totalMessagePrice": round(parts * PRICE_PER_PART, 5),
+            "totalCarrierFee": 0.0,
+        }
+    )
     return record
+
+
+def _millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 def sms_voice_emulator(state: SmsVoiceState) -> Emulator:
@@ -646,7 +814,19 @@ def sms_voice_emulator(state: SmsVoiceState) -> Emulator:
         "UntagResource",
         "ListTagsForResource",
     ]
-    return Emulator.serving("pinpoint-sms-voice-v2", state, names)
+    emulator = Emulator.serving("pinpoint-sms-voice-v2", state, names)
+    emulator.handlers = {name: _releasing(state, handler) for name, handler in emulator.handlers.items()}
+    return emulator
+
+
+def _releasing(state: SmsVoiceState, handler: Handler) -> Handler:
+    """The handler, after the reports that fell due on the clock since the last call are out."""
+
+    def handle(params: dict[str, Any]) -> dict[str, Any]:
+        state.release_due()
+        return handler(params)
+
+    return handle
 
 
 # What the service answers itself on a number without self-managed opt-outs.

@@ -1,5 +1,6 @@
-"""Writes the names of every campaign and segment into the event lake (names/names.json, the
-`names` table), on a schedule: the views join them to the events' ids (engage.lake_names)."""
+"""Writes the names of every campaign (deleted ones too, flagged) and segment into the event lake
+(names/names.json, the `names` table), on a schedule: the views join them to the events' ids
+(engage.lake_names)."""
 
 import os
 from typing import Any
@@ -16,10 +17,12 @@ from engage.runtime import services
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     dynamodb = services.factory.client("dynamodb")
+    campaigns = DynamoCampaignStore(os.environ["CAMPAIGNS_TABLE"], dynamodb)
     rows = list(
         name_rows(
-            DynamoCampaignStore(os.environ["CAMPAIGNS_TABLE"], dynamodb).all(),
+            campaigns.all(),
             DynamoSegmentStore(os.environ["SEGMENTS_TABLE"], dynamodb).all(),
+            campaigns.deleted(),
         )
     )
     services.factory.client("s3").put_object(

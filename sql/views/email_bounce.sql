@@ -10,5 +10,7 @@ SELECT
   r.status AS bounced_recipient_status,
   r.diagnostic_code AS bounced_recipient_diagnostic_code
 FROM email_all_events AS e
-CROSS JOIN UNNEST(e.mail_event.bounce.bounced_recipients) AS t(r)
+-- AS r, no column list: Athena unnests an array of rows into a column per field, DuckDB into one
+-- struct column named r, and r.<field> reads either.
+CROSS JOIN UNNEST(e.mail_event.bounce.bounced_recipients) AS r
 WHERE e.event_type IN ('_email.hardbounce', '_email.softbounce')

@@ -35,7 +35,8 @@ def test_the_demo_runs_and_reports_its_figures():
         out,
     )
     assert "outbox: 4 SendTextMessage request(s) for the campaign" in out
-    assert "'Hi Ana, welcome aboard'" in out and "+14256791901" not in out  # numbers masked
+    # numbers masked: Ana's +14256791901 shows as its last two digits only
+    assert "to +*********01: 'Hi Ana, welcome aboard'" in out and "+14256791901" not in out
     assert 'replied "please stop texting me": consent OPTED_OUT, 1 confirmation sent' in out
     assert (
         "the campaign again: run COMPLETED, 3 queued (3 Queued, 1 NO_MESSAGE_FOR_CHANNEL, 1 OPTED_OUT)" in out

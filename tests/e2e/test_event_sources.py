@@ -72,7 +72,6 @@ def test_a_partial_batch_failure_redelivers_only_the_failed_record(local_stack, 
     assert batches[-1]["batch"] == ["partial-b"] and batches[-1]["receive_counts"] == ["2"]
     assert batches[0]["attributes"]["tenant"] == {
         "stringValue": "acme",
-        "binaryValue": None,
         "stringListValues": [],
         "binaryListValues": [],
         "dataType": "String",

@@ -39,6 +39,60 @@ def test_campaigns_are_versioned_and_a_lost_update_is_refused(dynamodb):
     ]
 
 
+def test_a_deleted_campaign_is_gone_but_its_name_is_kept_for_the_names_export(dynamodb):
+    from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
+    from engage.campaigns.model import Campaigns
+    from engage.errors import NotFoundError
+    from engage.lake_names import name_rows
+
+    store = DynamoCampaignStore(create_table(dynamodb, "CampaignsTable", app="campaigns"), dynamodb)
+    campaigns = Campaigns(store)
+    kept = campaigns.create("app1", REQUEST)
+    gone = campaigns.create("app1", {**REQUEST, "Name": "black friday"})
+    campaigns.update("app1", gone["Id"], {**REQUEST, "Name": "black friday 2026"})
+    campaigns.delete("app1", gone["Id"])
+    with pytest.raises(NotFoundError):
+        campaigns.get("app1", gone["Id"])
+    assert [c["Id"] for c in campaigns.list("app1")] == [kept["Id"]]
+    assert [c["Id"] for c in store.all()] == [kept["Id"]]
+    (deleted,) = store.deleted()
+    assert (deleted["Id"], deleted["Name"], deleted["SegmentId"]) == (
+        gone["Id"],
+        "black friday 2026",
+        "seg-1",
+    )
+    assert deleted["DeletionDate"].endswith("Z")
+    store.delete("app1", gone["Id"])  # deleting it again changes nothing
+    assert len(list(store.deleted())) == 1
+    rows = {r["id"]: r for r in name_rows(store.all(), [], store.deleted())}
+    assert (rows[gone["Id"]]["name"], rows[gone["Id"]]["deleted"]) == ("black friday 2026", True)
+    assert rows[kept["Id"]]["deleted"] is False
+
+
+def test_a_delete_racing_an_update_keeps_the_name_the_campaign_had_when_it_went(dynamodb):
+    from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
+    from engage.campaigns.model import Campaigns
+
+    table = create_table(dynamodb, "CampaignsTable", app="campaigns")
+    campaigns = Campaigns(DynamoCampaignStore(table, dynamodb))
+    campaign = campaigns.create("app1", REQUEST)
+
+    class RenamedMeanwhile(DynamoCampaignStore):
+        renamed = False
+
+        def get(self, app_id, campaign_id):
+            found = super().get(app_id, campaign_id)
+            if found and not self.renamed:  # another request renames it right after this read
+                self.renamed = True
+                campaigns.update(app_id, campaign_id, {**REQUEST, "Name": "renamed"})
+            return found
+
+    store = RenamedMeanwhile(table, dynamodb)
+    store.delete("app1", campaign["Id"])
+    (deleted,) = store.deleted()
+    assert deleted["Name"] == "renamed" and store.get("app1", campaign["Id"]) is None
+
+
 DAY = 24 * 3600
 
 

@@ -60,6 +60,12 @@ class MemoryEndpoints:
             if app == app_id and address_key(e["ChannelType"], e["Address"]) == key  # SMS finds VOICE too
         ]
 
+    def modify(self, app_id: str, endpoint_id: str, change: Any) -> dict | None:
+        """ContactStore.modify: the change computed from the endpoint as stored, then merged (one
+        writer here, so no version to check)."""
+        wanted = change(self.get(app_id, endpoint_id))
+        return self.upsert(app_id, endpoint_id, wanted) if wanted else None
+
     def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> dict:
         """Merges into the endpoint, creating it when new (as UpdateEndpoint does)."""
         endpoint = self.by_id.setdefault((app_id, endpoint_id), {"ApplicationId": app_id, "Id": endpoint_id})

@@ -140,6 +140,11 @@ def test_a_final_sms_event_becomes_success_or_failure_with_its_price_in_millicen
     assert voice.event_type == "_VOICE.SUCCESS" and voice.attributes["channel_type"] == "VOICE"
 
 
+def test_a_final_successful_is_a_delivered_text_as_aws_uses_the_two_interchangeably():
+    accepted = from_sms(sms("TEXT_SUCCESSFUL", "SUCCESSFUL", final=True)).event
+    assert accepted.event_type == "_SMS.SUCCESS" and accepted.attributes["record_status"] == "SUCCESSFUL"
+
+
 def test_the_carriers_acceptance_of_our_own_send_is_left_to_the_raw_table():
     assert from_sms(sms("TEXT_SUCCESSFUL", "SUCCESSFUL", final=False)).event is None
     theirs = sms("TEXT_SUCCESSFUL", "SUCCESSFUL", final=False)

@@ -1,4 +1,5 @@
-"""The names export (engage.lake_names): every campaign and segment as a row of the names table."""
+"""The names export (engage.lake_names): every campaign and segment as a row of the names table, and
+every deleted campaign with the name it had, flagged deleted."""
 
 import json
 
@@ -20,11 +21,29 @@ def test_campaigns_carry_their_segment_and_template_names_and_segments_their_own
     rows = list(name_rows(campaigns, segments))
     assert rows == [
         {"app_id": "app1", "kind": "campaign", "id": "c-1", "name": "Spring sale", "segment_id": "s-1",
-         "template_name": "short,spring"},
+         "template_name": "short,spring", "deleted": False},
         {"app_id": "app1", "kind": "campaign", "id": "c-2", "name": "Plain", "segment_id": "s-1",
-         "template_name": None},
+         "template_name": None, "deleted": False},
         {"app_id": "app1", "kind": "segment", "id": "s-1", "name": "Readers", "segment_id": None,
-         "template_name": None},
+         "template_name": None, "deleted": False},
     ]  # fmt: skip
     lines = names_document(rows).decode().splitlines()
     assert [json.loads(line) for line in lines] == rows
+
+
+def test_deleted_campaigns_keep_their_names_flagged_deleted():
+    live = [{"ApplicationId": "app1", "Id": "c-1", "Name": "Spring sale", "SegmentId": "s-1"}]
+    deleted = [
+        {"ApplicationId": "app1", "Id": "c-9", "Name": "Black Friday", "SegmentId": "s-1",
+         "TemplateConfiguration": {"EmailTemplate": {"Name": "bf"}},
+         "DeletionDate": "2026-12-01T00:00:00.000Z"},
+        {"ApplicationId": "app1", "Id": "c-1", "Name": "an old name", "SegmentId": "s-1"},  # live wins
+    ]  # fmt: skip
+    rows = list(name_rows(live, [], deleted))
+    assert rows == [
+        {"app_id": "app1", "kind": "campaign", "id": "c-1", "name": "Spring sale", "segment_id": "s-1",
+         "template_name": None, "deleted": False},
+        {"app_id": "app1", "kind": "campaign", "id": "c-9", "name": "Black Friday", "segment_id": "s-1",
+         "template_name": "bf", "deleted": True},
+    ]  # fmt: skip
+    assert json.loads(names_document(rows).decode().splitlines()[1])["deleted"] is True

@@ -54,7 +54,8 @@ def test_an_insert_makes_an_opted_in_sms_endpoint_and_a_dated_consent(stores):
     endpoints, consents = stores
     assert apply(stores, dms("insert", row(phone="(206) 555-0100"))) == "APPLIED"
     endpoint = endpoints.get(APP, "cdc-42")
-    assert (endpoint["Address"], endpoint["OptOut"], endpoint["User"]["UserId"]) == (
+    assert (endpoint["ChannelType"], endpoint["Address"], endpoint["OptOut"], endpoint["User"]["UserId"]) == (
+        "SMS",
         "+12065550100",
         "NONE",
         "42",
@@ -88,9 +89,19 @@ def test_a_new_number_moves_the_endpoint_and_the_old_one_is_nobodys_to_message(s
 
 
 def test_a_delete_removes_the_endpoint_and_a_late_update_does_not_bring_it_back_stale(stores):
-    endpoints, _ = stores
+    endpoints, consents = stores
     apply(stores, dms("insert", row()))
     assert apply(stores, dms("delete", {"id": 42, "lastupdate": "2026-11-22 00:00:00"})) == "DELETED"
+    with pytest.raises(LookupError):
+        endpoints.get(APP, "cdc-42")
+    # an update made before the delete that arrives after it (DMS delivers late, or replays): STALE,
+    # and the endpoint stays gone, its consent unchanged
+    late = row(optin=0, lastupdate="2026-11-21 23:59:59", city="Tacoma")
+    assert apply(stores, dms("update", late)) == "STALE"
+    with pytest.raises(LookupError):
+        endpoints.get(APP, "cdc-42")
+    assert ("crmapp01", "cdc-42") not in endpoints.by_id
+    assert consents.get(APP, "SMS", "+12065550100").status == ConsentStatus.OPTED_IN
     assert apply(stores, dms("delete", {"id": 42, "lastupdate": "2026-11-22 00:00:00"})) == "STALE", (
         "a replay"
     )

@@ -1,9 +1,11 @@
 """Phone validation (engage.phone.validation): offline first, then the cache, then paced and
-backed-off lookups; the seed's attributes written; counts that add up."""
+backed-off lookups; the seed's attributes written; counts that add up; no endpoint deactivated on
+the offline judgement alone."""
 
 import random
 
 import pytest
+from engage.errors import EngageError, ThrottledError, ValidationError
 from engage.phone.runs import closing_status, part_size, scope, summary
 from engage.phone.validation import (
     Counts,
@@ -53,12 +55,12 @@ def validation(store, cache, validator, clock, owner="run/0", rate=20.0):
 
 
 def check_sums(counts: Counts):
-    assert counts.endpoints == counts.validated + counts.failed + counts.skipped
-    answered = counts.offline_invalid + counts.cache_hits + counts.duplicates + counts.api_calls
+    assert counts.endpoints == counts.validated + counts.rechecks + counts.failed + counts.skipped
+    answered = counts.cache_hits + counts.duplicates + counts.api_calls + counts.refused
     assert answered <= counts.endpoints
 
 
-def test_valid_invalid_duplicated_and_cached_numbers_cost_one_call_per_unique_plausible_uncached_number():
+def test_valid_invalid_duplicated_and_cached_numbers_cost_one_call_per_unique_uncached_number():
     endpoints = [
         phone("valid", "(206) 555-0100"),
         phone("same-number", "+1 206 555 0100"),  # a duplicate spelled differently
@@ -81,7 +83,8 @@ def test_valid_invalid_duplicated_and_cached_numbers_cost_one_call_per_unique_pl
     )
     counts = validation(store, cache, validator, clock).run(endpoints)
 
-    assert sorted(validator.calls) == ["+12065550100", "+13125550147", "+447911123456"]
+    # the two numbers invalid offline are confirmed by the API before their endpoints go INACTIVE
+    assert sorted(validator.calls) == ["+112345", "+12065550100", "+13125550147", "+447911123456", "call me"]
     assert counts.numbers() == {
         "endpoints": 7,
         "validated": 7,
@@ -89,9 +92,11 @@ def test_valid_invalid_duplicated_and_cached_numbers_cost_one_call_per_unique_pl
         "failed": 0,
         "skipped": 0,
         "offline_invalid": 2,
+        "rechecks": 0,
         "cache_hits": 1,
         "duplicates": 1,
-        "api_calls": 3,
+        "api_calls": 5,
+        "refused": 0,
         "throttled": 0,
     }
     check_sums(counts)
@@ -248,3 +253,93 @@ def test_an_endpoint_changed_or_deleted_since_the_run_read_it_is_skipped_not_rew
     assert "Attributes" not in store.by_id[(APP, "moved")]
     assert (APP, "gone") not in store.by_id
     check_sums(counts)
+
+
+class Answers:
+    """A PhoneNumberValidate that answers from a table, or fails as told (an exception to raise)."""
+
+    def __init__(self, **answers):
+        self.answers = answers
+        self.calls = []
+
+    def validate(self, number, iso_country):
+        self.calls.append(number)
+        answer = self.answers[number]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+NEW_RANGE = "+12065550999"  # pretend phonenumbers' metadata does not know this range yet
+
+
+def test_a_number_invalid_offline_that_the_api_knows_is_validated_not_deactivated(monkeypatch):
+    import phonenumbers
+
+    known = phonenumbers.is_valid_number
+    monkeypatch.setattr(
+        phonenumbers, "is_valid_number", lambda n: known(n) and n.national_number != 2065550999
+    )
+    endpoints = [phone("new-range", "(206) 555-0999")]
+    store, cache = MemoryEndpoints(endpoints), MemoryNumberCache()
+    mobile = {"PhoneType": "MOBILE", "CleansedPhoneNumberE164": NEW_RANGE, "CountryCodeIso2": "US"}
+    validator = Answers(**{NEW_RANGE: mobile})
+    counts = validation(store, cache, validator, Clock()).run(endpoints)
+    assert validator.calls == [NEW_RANGE]
+    assert (counts.offline_invalid, counts.api_calls, counts.validated, counts.invalid) == (1, 1, 1, 0)
+    endpoint = store.by_id[(APP, "new-range")]
+    assert "EndpointStatus" not in endpoint and endpoint["Address"] == NEW_RANGE
+    assert endpoint["Attributes"]["PNV_PhoneType"] == ["MOBILE"]
+    check_sums(counts)
+
+
+def test_a_number_invalid_offline_that_the_api_confirms_is_deactivated():
+    endpoints = [phone("junk", "12345"), phone("letters", "call me")]
+    store = MemoryEndpoints(endpoints)
+    validator = Answers(
+        **{"+112345": {"PhoneType": "INVALID", "CleansedPhoneNumberE164": "+112345"}},
+        **{"call me": ValidationError("PhoneNumber", "PhoneNumberValidate refused it")},  # a 400
+    )
+    counts = validation(store, MemoryNumberCache(), validator, Clock()).run(endpoints)
+    assert (counts.api_calls, counts.refused, counts.invalid, counts.rechecks) == (1, 1, 2, 0)
+    for endpoint_id in ("junk", "letters"):
+        endpoint = store.by_id[(APP, endpoint_id)]
+        assert endpoint["EndpointStatus"] == "INACTIVE"
+        assert endpoint["Attributes"]["PNV_PhoneType"] == ["INVALID"]
+    check_sums(counts)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ThrottledError("PhoneNumberValidate: TooManyRequestsException"),
+        EngageError("PhoneNumberValidate: 503"),
+    ],
+    ids=["throttled", "unavailable"],
+)
+def test_a_number_invalid_offline_the_api_cannot_confirm_stays_active_and_is_rechecked_later(failure):
+    endpoints = [phone("junk", "12345"), phone("junk-too", "12345"), phone("fine", "+12065550100")]
+    store, cache, clock = MemoryEndpoints(endpoints), MemoryNumberCache(), Clock()
+    down = Answers(**{"+112345": failure, "+12065550100": failure})
+    counts = validation(store, cache, down, clock).run(endpoints)
+    assert (counts.rechecks, counts.failed, counts.validated, counts.invalid) == (2, 1, 0, 0)
+    for endpoint_id in ("junk", "junk-too"):
+        endpoint = store.by_id[(APP, endpoint_id)]
+        assert endpoint.get("EndpointStatus", "ACTIVE") == "ACTIVE", "never deactivated on the offline word"
+        assert endpoint["Attributes"] == {
+            "PNV_PhoneNumberValidated": ["Pending"],
+            "PNV_Recheck": ["OfflineInvalid"],
+        }
+        assert needs_validation(endpoint), "the next run checks it again"
+    assert "Attributes" not in store.by_id[(APP, "fine")], "a plausible number just waits, as before"
+    assert "+112345" not in cache.items
+    check_sums(counts)
+
+    # the next run, with the API back: now it is confirmed, deactivated, and no longer waiting
+    marked = [dict(store.by_id[(APP, "junk")])]
+    back = Answers(**{"+112345": {"PhoneType": "INVALID", "CleansedPhoneNumberE164": "+112345"}})
+    counts = validation(store, cache, back, clock).run(marked)
+    assert (counts.api_calls, counts.invalid, counts.rechecks) == (1, 1, 0)
+    endpoint = store.by_id[(APP, "junk")]
+    assert endpoint["EndpointStatus"] == "INACTIVE" and "PNV_Recheck" not in endpoint["Attributes"]
+    assert endpoint["Attributes"]["PNV_PhoneNumberValidated"] == ["Yes"]

@@ -4,6 +4,7 @@ the month a run covers, the jobs that cover it, the totals, the notices and the 
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -64,14 +65,29 @@ def test_more_than_ten_metrics_are_split_and_every_dimension_goes_to_every_job()
     metrics = parse_metrics([*ALL_TWENTY, "send"])  # a repeat (any case, VOLUME implied) is dropped
     dimensions = parse_dimensions(["EMAIL_IDENTITY=*", "ISP=Gmail|Yahoo", "configuration_set=engage-email"])
     jobs = export_requests(month_of("2026-10"), metrics, dimensions, "CSV")
-    assert [len(j["ExportDataSource"]["MetricsDataSource"]["Metrics"]) for j in jobs] == [10, 10]
     sources = [j["ExportDataSource"]["MetricsDataSource"] for j in jobs]
+    # every job with a rate carries the sends the rate is relative to: SEND:VOLUME and 9 others
+    assert [len(s["Metrics"]) for s in sources] == [10, 10, 2]
+    assert all(s["Metrics"][0] == {"Name": "SEND", "Aggregation": "VOLUME"} for s in sources)
     assert all(s["Dimensions"] == {"EMAIL_IDENTITY": ["*"], "ISP": ["Gmail", "Yahoo"],
                                    "CONFIGURATION_SET": ["engage-email"]} for s in sources)  # fmt: skip
     assert {(s["StartDate"], s["EndDate"]) for s in sources} == {
         ("2026-10-01T00:00:00+00:00", "2026-11-01T00:00:00+00:00")
     }
-    assert [m for s in sources for m in s["Metrics"]] == metrics
+    exported = [m for s in sources for m in s["Metrics"] if m != {"Name": "SEND", "Aggregation": "VOLUME"}]
+    assert [{"Name": "SEND", "Aggregation": "VOLUME"}, *exported] == metrics  # each once, in order
+
+
+def test_rates_bring_the_send_volume_along_and_volumes_alone_do_not():
+    month, dimensions = month_of("2026-10"), parse_dimensions(["ISP"])
+    (job,) = export_requests(month, parse_metrics(["DELIVERY:RATE"]), dimensions, "CSV")
+    assert job["ExportDataSource"]["MetricsDataSource"]["Metrics"] == [
+        {"Name": "SEND", "Aggregation": "VOLUME"},
+        {"Name": "DELIVERY", "Aggregation": "RATE"},
+    ]
+    volumes = parse_metrics([f"{name}:VOLUME" for name in METRIC_NAMES] + ["CLICK:VOLUME"])
+    jobs = export_requests(month, volumes, dimensions, "CSV")
+    assert [len(j["ExportDataSource"]["MetricsDataSource"]["Metrics"]) for j in jobs] == [10]
 
 
 @pytest.mark.parametrize(
@@ -90,16 +106,53 @@ def test_a_bad_configuration_is_named(metrics, dimensions, message):
         export_requests(month_of("2026-10"), parse_metrics(metrics), parse_dimensions(dimensions), "CSV")
 
 
-def test_totals_sum_volumes_and_average_rates_from_csv_and_json_lines():
-    metrics = parse_metrics(["SEND:VOLUME", "DELIVERY:RATE", "OPEN:RATE"])
-    csv_text = (
-        "date,email_identity,send_volume,delivery_rate\n2026-10-01,a.com,10,0.9\n2026-10-02,a.com,5,1.0\n"
-    )
-    totals = read_totals(io.StringIO(csv_text), metrics, "CSV")
-    assert totals.rows == 2
-    assert totals.as_dict() == {"send_volume": 15.0, "delivery_rate": 0.95, "open_rate": None}
-    lines = ['{"date": "2026-10-01", "SEND_VOLUME": 3}', "", '{"date": "2026-10-02", "send_volume": "4"}']
-    assert read_totals(lines, metrics, "JSON").as_dict()["send_volume"] == 7.0
+def record(day, isp, name, aggregation, value):
+    return {"Timestamp": f"2026-10-{day:02d}T00:00:00Z", "EMAIL_IDENTITY": "a.com", "ISP": isp,
+            "Name": name, "Aggregation": aggregation, "Value": value}  # fmt: skip
+
+
+def as_csv(records):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()
+
+
+def test_rates_are_weighted_by_the_sends_they_are_relative_to_not_averaged():
+    metrics = parse_metrics(["SEND:VOLUME", "DELIVERY:RATE", "OPEN:RATE", "COMPLAINT:VOLUME"])
+    records = [
+        record(1, "Gmail", "SEND", "VOLUME", 1000), record(1, "Gmail", "DELIVERY", "RATE", 0.99),
+        record(1, "Yahoo", "SEND", "VOLUME", 10), record(1, "Yahoo", "DELIVERY", "RATE", 0.5),
+        record(2, "Gmail", "DELIVERY", "RATE", 0.98), record(2, "Gmail", "SEND", "VOLUME", 990),
+        record(2, "Gmail", "COMPLAINT", "VOLUME", 1), record(2, "Gmail", "BOUNCE_IGNORED", "VOLUME", 7),
+    ]  # fmt: skip
+    for text, data_format in (
+        (as_csv(records), "CSV"),
+        ("".join(json.dumps(r) + "\n" for r in records), "JSON"),
+        (json.dumps(records, indent=1), "JSON"),  # one JSON array
+    ):
+        totals = read_totals(io.StringIO(text), metrics, data_format)
+        assert totals.rows == 3  # data points: two ISPs on the 1st, one on the 2nd
+        delivered = 1000 * 0.99 + 10 * 0.5 + 990 * 0.98
+        assert totals.as_dict() == {"send_volume": 2000.0, "delivery_rate": round(delivered / 2000, 6),
+                                    "open_rate": None, "complaint_volume": 1.0}  # fmt: skip
+        # the mean of the rows' rates would say 82.33%: the 10 sends to Yahoo would weigh as much
+        # as the 1,000 to Gmail. Weighted, 1,965.2 of 2,000 sends were delivered: 98.26%.
+        unweighted = (0.99 + 0.5 + 0.98) / 3
+        assert abs(totals.as_dict()["delivery_rate"] - unweighted) > 0.15
+        assert totals.as_dict()["delivery_rate"] == 0.9826
+
+
+def test_a_rate_without_sends_to_weigh_it_is_not_reported_and_a_foreign_file_is_refused():
+    metrics = parse_metrics(["DELIVERY:RATE"])
+    lonely = [record(1, "Gmail", "DELIVERY", "RATE", 0.9)]
+    assert read_totals(io.StringIO(as_csv(lonely)), metrics, "CSV").as_dict() == {"delivery_rate": None}
+    ours = "date,email_identity,send_volume,delivery_rate\n2026-10-01,a.com,10,0.9\n"
+    with pytest.raises(ValidationError, match="not a VDM metrics export"):
+        read_totals(io.StringIO(ours), metrics, "CSV")
+    with pytest.raises(ValidationError, match="not a number"):
+        read_totals([json.dumps(record(1, "Gmail", "DELIVERY", "RATE", "n/a"))], metrics, "JSON")
 
 
 def test_the_summary_has_totals_and_links_and_a_partial_month_is_a_failure():
@@ -107,7 +160,10 @@ def test_the_summary_has_totals_and_links_and_a_partial_month_is_a_failure():
             "Totals": {"send_volume": 15.0, "delivery_rate": 0.95, "open_rate": None}}  # fmt: skip
     notice = summary_notice("2026-10", [done], 72)
     assert notice["Failed"] is False and notice["Subject"] == "VDM export 2026-10: ready"
-    assert "send_volume: 15" in notice["Message"] and "delivery_rate: 95.00%" in notice["Message"]
+    assert (
+        "send_volume: 15" in notice["Message"]
+        and "delivery_rate: 95.00% (weighted by send volume)" in notice["Message"]
+    )
     assert "open_rate: not in the export" in notice["Message"]
     assert "Download (for 72 hours): https://cdn/x?Signature=s" in notice["Message"]
     timed_out = {"Outcome": "TIMED_OUT", "JobId": "j2", "Reason": "no result after 3 polls"}

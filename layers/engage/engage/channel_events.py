@@ -44,7 +44,10 @@ OWN_TAGS = (
     "treatment_id",
     "campaign_activity_id",
 )
-SUCCESS_STATUSES = frozenset({"DELIVERED", "COMPLETED"})
+# A final SUCCESSFUL is a text the carrier accepted: AWS uses TEXT_SUCCESSFUL and TEXT_DELIVERED
+# interchangeably by country, so either, when final, is delivered. Both may come, both final, for one
+# message (AWS's EventBridge examples: TEXT_SUCCESSFUL, then TEXT_DELIVERED); see `from_sms`.
+SUCCESS_STATUSES = frozenset({"SUCCESSFUL", "DELIVERED", "COMPLETED"})
 
 
 @dataclass(frozen=True)
@@ -139,19 +142,26 @@ def _left(subscription: Mapping[str, Any]) -> bool:
     if new.get("unsubscribeAll"):
         return True
     old = {
-        t.get("topicName"): t.get("subscriptionStatus")
+        t.get("topicName"): _status(t.get("subscriptionStatus"))
         for t in (subscription.get("oldTopicPreferences") or {}).get("topicSubscriptionStatus") or []
     }
     return any(
-        t.get("subscriptionStatus") == "OPT_OUT" and old.get(t.get("topicName")) != "OPT_OUT"
+        _status(t.get("subscriptionStatus")) == "OPT_OUT" and old.get(t.get("topicName")) != "OPT_OUT"
         for t in new.get("topicSubscriptionStatus") or []
     )
+
+
+def _status(value: Any) -> str:
+    """A topic's subscription status in the API's spelling: the event record spells it `OptOut` and
+    `OptIn` (the developer guide's Subscription record), the SES v2 API `OPT_OUT` and `OPT_IN`."""
+    compact = str(value).replace("_", "").upper()
+    return {"OPTOUT": "OPT_OUT", "OPTIN": "OPT_IN"}.get(compact, str(value))
 
 
 def _subscription(detail: Mapping[str, Any]) -> dict[str, Any]:
     def topics(preferences: Mapping[str, Any] | None) -> dict[str, str]:
         return {
-            str(t.get("topicName")): str(t.get("subscriptionStatus"))
+            str(t.get("topicName")): _status(t.get("subscriptionStatus"))
             for t in (preferences or {}).get("topicSubscriptionStatus") or []
         }
 
@@ -241,6 +251,10 @@ def from_sms(record: Mapping[str, Any]) -> Normalised:
     else:
         outcome = "SUCCESS" if status in SUCCESS_STATUSES else "FAILURE"
     at = int(record.get("eventTimestamp") or 0) or None
+    # A message has one outcome: a final event's id is its message's and its outcome's, so a second
+    # final report of the same outcome (the carrier's acceptance, then the handset's receipt, both
+    # final) is the same event, put once, and the message is counted and priced once.
+    identity = f"final#{outcome}" if record.get("isFinal") else f"{kind}#{at}"
     attributes = {
         **{k: str(v) for k, v in context.items() if k in OWN_TAGS},
         "channel_type": "SMS" if prefix == "_SMS" else "VOICE",
@@ -268,6 +282,6 @@ def from_sms(record: Mapping[str, Any]) -> Normalised:
             attributes={k: v for k, v in attributes.items() if v},
             metrics=metrics,
             timestamp_ms=at,
-            event_id=str(uuid.uuid5(EVENT_IDS, f"sms#{record['messageId']}#{kind}#{at}")),
+            event_id=str(uuid.uuid5(EVENT_IDS, f"sms#{record['messageId']}#{identity}")),
         )
     )

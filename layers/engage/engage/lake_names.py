@@ -1,6 +1,8 @@
 """The names the lake's views show beside ids: a snapshot of every campaign and segment from our own
 stores, as the `names` table's rows (sql/schema.sql), rewritten whole by a scheduled export so a
-renamed or deleted campaign is renamed or gone in the views too."""
+renamed campaign is renamed in the views too. A deleted campaign keeps its row, with the name it had
+when it was deleted and `deleted` true (as the seed's export kept them): its events still carry its
+id, and a report on last month should not lose the name of a campaign deleted since."""
 
 from __future__ import annotations
 
@@ -11,20 +13,34 @@ from typing import Any
 NAMES_KEY = "names/names.json"
 
 
+def _campaign_row(campaign: Mapping[str, Any], deleted: bool) -> dict[str, Any]:
+    templates = campaign.get("TemplateConfiguration") or {}
+    names = sorted({t["Name"] for t in templates.values() if isinstance(t, Mapping) and t.get("Name")})
+    return {
+        "app_id": campaign["ApplicationId"],
+        "kind": "campaign",
+        "id": campaign["Id"],
+        "name": campaign.get("Name"),
+        "segment_id": campaign.get("SegmentId"),
+        "template_name": ",".join(names) or None,
+        "deleted": deleted,
+    }
+
+
 def name_rows(
-    campaigns: Iterable[Mapping[str, Any]], segments: Iterable[Mapping[str, Any]]
+    campaigns: Iterable[Mapping[str, Any]],
+    segments: Iterable[Mapping[str, Any]],
+    deleted_campaigns: Iterable[Mapping[str, Any]] = (),
 ) -> Iterator[dict]:
+    """The live campaigns, then the deleted ones (one row per id: a live campaign wins), then the
+    segments."""
+    live: set[tuple[str, str]] = set()
     for campaign in campaigns:
-        templates = campaign.get("TemplateConfiguration") or {}
-        names = sorted({t["Name"] for t in templates.values() if isinstance(t, Mapping) and t.get("Name")})
-        yield {
-            "app_id": campaign["ApplicationId"],
-            "kind": "campaign",
-            "id": campaign["Id"],
-            "name": campaign.get("Name"),
-            "segment_id": campaign.get("SegmentId"),
-            "template_name": ",".join(names) or None,
-        }
+        live.add((campaign["ApplicationId"], campaign["Id"]))
+        yield _campaign_row(campaign, deleted=False)
+    for campaign in deleted_campaigns:
+        if (campaign["ApplicationId"], campaign["Id"]) not in live:
+            yield _campaign_row(campaign, deleted=True)
     for segment in segments:
         yield {
             "app_id": segment["ApplicationId"],
@@ -33,6 +49,7 @@ def name_rows(
             "name": segment.get("Name"),
             "segment_id": None,
             "template_name": None,
+            "deleted": False,
         }
 
 

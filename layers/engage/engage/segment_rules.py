@@ -3,12 +3,15 @@ changes of endpoint attributes, so dimensional segments follow behaviour in near
 names an event type and what it does to one attribute of the event's endpoint: `set` replaces the
 values, `append` adds a value (once), `remove` takes a value out (the attribute goes when none is
 left). A value is a literal or `$attributes.<name>` / `$metrics.<name>` of the event. Rules are
-applied per endpoint and batch: one read and one write per endpoint, whatever the batch holds."""
+applied per endpoint and batch: one read and one write per endpoint, whatever the batch holds. The
+write is conditional on the endpoint's version as read: when another writer (an import, the API,
+another shard's batch) changed the endpoint in between, it is read again and the batch's changes
+applied to what it holds now, so neither update is lost."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -116,8 +119,16 @@ def changed_attributes(
 
 
 class Endpoints(Protocol):
-    def get(self, app_id: str, endpoint_id: str) -> Mapping[str, Any]: ...
-    def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> Any: ...
+    def modify(
+        self,
+        app_id: str,
+        endpoint_id: str,
+        change: Callable[[Mapping[str, Any]], Mapping[str, Any] | None],
+    ) -> Any:
+        """Optimistic read-modify-write (engage.contacts.ContactStore.modify): `change` computes the
+        UpdateEndpoint request from the endpoint as stored, and is asked again on a lost race; None
+        when it had nothing to change; NotFoundError when the endpoint does not exist."""
+        ...
 
 
 @dataclass
@@ -135,27 +146,25 @@ def apply(pending: Mapping[tuple[str, str], Pending], endpoints: Endpoints) -> A
     for (app_id, endpoint_id), entry in pending.items():
         if not entry.operations:
             continue
+
+        def change(current: Mapping[str, Any], operations: list = entry.operations) -> dict[str, Any] | None:
+            update = changed_attributes(current.get("Attributes") or {}, operations)
+            return {"Attributes": update} if update else None
+
         try:
-            current = endpoints.get(app_id, endpoint_id)
+            written = endpoints.modify(app_id, endpoint_id, change)
         except (NotFoundError, LookupError):
             applied.missing += 1
             continue
-        except Exception as exc:  # noqa: BLE001 - the store failed: these records are retried
-            applied.failed.extend(entry.records)
-            applied.errors.append(f"{endpoint_id}: {type(exc).__name__}: {exc}")
-            continue
-        update = changed_attributes(current.get("Attributes") or {}, entry.operations)
-        if not update:
-            applied.unchanged += 1
-            continue
-        try:
-            endpoints.upsert(app_id, endpoint_id, {"Attributes": update})
         except ValidationError as exc:  # over a quota, say: retrying changes nothing
             applied.refused.append(f"{endpoint_id}: {exc}")
             continue
-        except Exception as exc:  # noqa: BLE001 - the store failed: these records are retried
+        except Exception as exc:  # noqa: BLE001 - the store failed (or kept losing races): retried
             applied.failed.extend(entry.records)
             applied.errors.append(f"{endpoint_id}: {type(exc).__name__}: {exc}")
             continue
-        applied.updated += 1
+        if written is None:
+            applied.unchanged += 1
+        else:
+            applied.updated += 1
     return applied

@@ -23,10 +23,10 @@ from engage.events import Event
 from engage.messages.request import SendRequest
 
 # End User Messaging's final statuses that another attempt can change (the handset was off, the
-# carrier busy); every other failure (INVALID, SPAM, BLOCKED, OPTED_OUT, ...) is final.
-TRANSIENT_STATUSES = frozenset(
-    {"CARRIER_UNREACHABLE", "UNREACHABLE", "TTL_EXPIRED", "UNKNOWN"}
-)  # messageStatus
+# carrier busy); every other failure (INVALID, SPAM, BLOCKED, OPTED_OUT, ...) is final. UNKNOWN is
+# not retried, unlike the seed: AWS reports it 72 hours after a send with no carrier receipt, so the
+# text may well have arrived, and sending it again three days later would send it twice.
+TRANSIENT_STATUSES = frozenset({"CARRIER_UNREACHABLE", "UNREACHABLE", "TTL_EXPIRED"})  # messageStatus
 MAX_DELAY_SECONDS = 900  # SQS's longest message delay
 RETRY_IDS = uuid.UUID("a0c8f3de-5b0e-4d2a-9a43-6d0d8d1f2e71")
 
@@ -86,6 +86,8 @@ class Decision:
 
 def decide(failure: Failure, max_attempts: int, base_delay: float, rng: random.Random) -> Decision:
     attempt = failure.attempt + 1
+    if failure.status == "UNKNOWN":
+        return Decision(False, attempt, 0, "uncertain: UNKNOWN (no carrier receipt in 72 hours)")
     if failure.status not in TRANSIENT_STATUSES:
         return Decision(False, attempt, 0, f"permanent: {failure.status or 'no status'}")
     if attempt > max_attempts:

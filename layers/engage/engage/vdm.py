@@ -31,6 +31,9 @@ DIMENSION_NAMES = ("EMAIL_IDENTITY", "CONFIGURATION_SET", "ISP")
 METRICS_PER_JOB = 10  # SES v2 MetricsDataSource.Metrics holds at most 10
 MAX_DIMENSION_VALUES = 10
 DATA_FORMATS = ("CSV", "JSON")
+SEND_VOLUME = {"Name": "SEND", "Aggregation": "VOLUME"}  # what every RATE is relative to
+# The fields of an export's record besides its dimension columns (events/aws/vdm/).
+RECORD_FIELDS = ("Timestamp", "Name", "Aggregation", "Value")
 
 
 class VdmNotEnabledError(EngageError):
@@ -112,73 +115,121 @@ def export_requests(
     month: Month, metrics: list[dict[str, str]], dimensions: dict[str, list[str]], data_format: str
 ) -> list[dict[str, Any]]:
     """One CreateExportJob request per 10 metrics, each covering the whole month and every dimension
-    (dates as ISO strings: the caller's SDK turns them into timestamps)."""
+    (dates as ISO strings: the caller's SDK turns them into timestamps). A RATE is relative to the
+    SEND volume, so every job that exports a rate exports SEND:VOLUME too (added when it was not
+    asked for): the month's rate is the rates weighted by the sends they are relative to."""
     if data_format not in DATA_FORMATS:
         raise ValidationError("DataFormat", "CSV or JSON")
+    if any(m["Aggregation"] == "RATE" for m in metrics):
+        others = [m for m in metrics if m != SEND_VOLUME]
+        step = METRICS_PER_JOB - 1
+        chunks = [[dict(SEND_VOLUME), *others[i : i + step]] for i in range(0, len(others), step)]
+    else:
+        chunks = [metrics[i : i + METRICS_PER_JOB] for i in range(0, len(metrics), METRICS_PER_JOB)]
     return [
         {
             "ExportDataSource": {
                 "MetricsDataSource": {
                     "Namespace": "VDM",
                     "Dimensions": dimensions,
-                    "Metrics": metrics[i : i + METRICS_PER_JOB],
+                    "Metrics": chunk,
                     "StartDate": month.start.isoformat(),
                     "EndDate": month.end.isoformat(),
                 }
             },
             "ExportDestination": {"DataFormat": data_format},
         }
-        for i in range(0, len(metrics), METRICS_PER_JOB)
+        for chunk in chunks
     ]
 
 
-def column_of(metric: Mapping[str, str]) -> str:
-    """The export's column for a metric: its name and aggregation, lower case (`send_volume`)."""
+def label_of(metric: Mapping[str, str]) -> str:
+    """How the summary names a metric: its name and aggregation, lower case (`send_volume`)."""
     return f"{metric['Name']}_{metric['Aggregation']}".lower()
 
 
 def export_rows(lines: Iterable[str], data_format: str) -> Iterator[dict[str, Any]]:
-    """The rows of an export read line by line (CSV with a header, or JSON lines)."""
+    """The records of a metrics export as SES writes them (events/aws/vdm/): a CSV with a header
+    row, or JSON, one object per line (a JSON array is read too). Each record is one metric of one
+    day and combination of dimension values: `Timestamp`, a column per exported dimension
+    (`EMAIL_IDENTITY`, `CONFIGURATION_SET`, `ISP`), then `Name`, `Aggregation` and `Value`."""
     if data_format == "JSON":
+        lines = iter(lines)
         for line in lines:
-            if line.strip():
-                yield json.loads(line)
+            if not line.strip():
+                continue
+            if line.lstrip().startswith("["):
+                records = json.loads(line + "".join(lines))
+                if not isinstance(records, list):
+                    raise ValidationError("export", "a JSON export holds objects")
+                yield from records
+                return
+            yield json.loads(line)
         return
     yield from csv.DictReader(lines)
 
 
 class Totals:
-    """A month's totals per metric, read row by row: a VOLUME is summed; a RATE is the mean of the
-    rows' rates (each row is a day and dimension value), said as such in the summary."""
+    """A month's totals per metric, read record by record. A VOLUME is summed. A RATE is weighted
+    by the SEND volume of the same day and dimension values (SES's rate is relative to it): the
+    month's delivery rate is the deliveries over the sends, not the mean of the daily rates, which
+    would count a day of 10 sends as much as a day of 10,000. A rate with no sends to weigh it by
+    is not reported."""
 
     def __init__(self, metrics: list[dict[str, str]]) -> None:
         self.metrics = metrics
-        self.rows = 0
-        self._sums: dict[str, float] = {column_of(m): 0.0 for m in metrics}
-        self._seen: dict[str, int] = {column_of(m): 0 for m in metrics}
+        self._wanted = {(m["Name"], m["Aggregation"]) for m in metrics}
+        self._volumes: dict[tuple[str, str], float] = {}
+        self._sends: dict[tuple[Any, ...], float] = {}
+        self._rates: dict[tuple[str, str], dict[tuple[Any, ...], float]] = {}
+        self._points: set[tuple[Any, ...]] = set()
 
-    def add(self, row: Mapping[str, Any]) -> None:
-        self.rows += 1
-        lowered = {str(k).lower(): v for k, v in row.items()}
-        for column in self._sums:
-            value = lowered.get(column)
-            if value in (None, ""):
-                continue
-            try:
-                self._sums[column] += float(value)
-            except (TypeError, ValueError):
-                continue
-            self._seen[column] += 1
+    @property
+    def rows(self) -> int:
+        """The data points read: days times combinations of dimension values."""
+        return len(self._points)
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        missing = [f for f in RECORD_FIELDS if f not in record]
+        if missing:
+            raise ValidationError(
+                "export", f"a record without {', '.join(missing)}: not a VDM metrics export"
+            )
+        point = tuple(
+            sorted(
+                (str(k), str(v)) for k, v in record.items() if k is not None and k not in RECORD_FIELDS[1:]
+            )
+        )
+        self._points.add(point)
+        metric = (str(record["Name"]).upper(), str(record["Aggregation"]).upper())
+        value = record["Value"]
+        if value in (None, ""):
+            return
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("export", f"{metric[0]} {metric[1]}: {value!r} is not a number") from exc
+        if metric == ("SEND", "VOLUME"):
+            self._sends[point] = self._sends.get(point, 0.0) + number
+        if metric not in self._wanted:
+            return
+        if metric[1] == "VOLUME":
+            self._volumes[metric] = self._volumes.get(metric, 0.0) + number
+        else:
+            self._rates.setdefault(metric, {})[point] = number
 
     def as_dict(self) -> dict[str, float | None]:
         totals: dict[str, float | None] = {}
         for metric in self.metrics:
-            column = column_of(metric)
-            seen = self._seen[column]
+            key = (metric["Name"], metric["Aggregation"])
             if metric["Aggregation"] == "VOLUME":
-                totals[column] = self._sums[column] if seen else None
-            else:
-                totals[column] = round(self._sums[column] / seen, 6) if seen else None
+                totals[label_of(metric)] = self._volumes.get(key)
+                continue
+            rates = self._rates.get(key, {})
+            weights = {point: self._sends.get(point, 0.0) for point in rates}
+            sends = sum(weights.values())
+            weighted = sum(rate * weights[point] for point, rate in rates.items())
+            totals[label_of(metric)] = round(weighted / sends, 6) if sends > 0 else None
         return totals
 
 
@@ -186,17 +237,17 @@ def read_totals(
     text: io.TextIOBase | Iterable[str], metrics: list[dict[str, str]], data_format: str
 ) -> Totals:
     totals = Totals(metrics)
-    for row in export_rows(text, data_format):
-        totals.add(row)
+    for record in export_rows(text, data_format):
+        totals.add(record)
     return totals
 
 
-def _figure(column: str, value: float | None) -> str:
+def _figure(label: str, value: float | None) -> str:
     if value is None:
-        return f"  {column}: not in the export"
-    if column.endswith("_rate"):
-        return f"  {column}: {value:.2%} (mean of the daily rates)"
-    return f"  {column}: {int(value):,}"
+        return f"  {label}: not in the export"
+    if label.endswith("_rate"):
+        return f"  {label}: {value:.2%} (weighted by send volume)"
+    return f"  {label}: {int(value):,}"
 
 
 def summary_notice(month_label: str, outcomes: list[Mapping[str, Any]], link_hours: float) -> dict[str, Any]:
@@ -218,7 +269,7 @@ def summary_notice(month_label: str, outcomes: list[Mapping[str, Any]], link_hou
     lines = [f"The VDM export for {month_label} is ready."]
     for outcome in outcomes:
         lines.append(f"Export {outcome['JobId']} ({outcome.get('Rows', 0)} rows):")
-        lines.extend(_figure(column, value) for column, value in outcome.get("Totals", {}).items())
+        lines.extend(_figure(label, value) for label, value in outcome.get("Totals", {}).items())
         lines.append(f"  Download (for {link_hours:g} hours): {outcome['Link']}")
     return {
         "Subject": f"VDM export {month_label}: ready",

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.campaigns_dynamodb import zones_pk
+from engage.adapters.campaigns_dynamodb import deleted_pk, zones_pk
 from engage.adapters.contacts_dynamodb import endpoint_pk, registry_pk, tombstone_pk, user_pk
 from engage.adapters.dynamodb import batch_delete, from_item, is_conflict, scan_items, to_item, to_value
 from engage.adapters.jobs_dynamodb import job_pk
@@ -214,7 +214,7 @@ def removal_plan(
             "campaigns",
             tables.get("campaigns", ""),
             app_id,
-            keys=(app_id, zones_pk(app_id)),
+            keys=(app_id, zones_pk(app_id), deleted_pk(app_id)),
             key_names=("pk", "sk"),
         ),
         # The send ledger's keys, and the caps' counts beside them, start with the application.

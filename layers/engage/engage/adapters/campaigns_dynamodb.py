@@ -1,6 +1,8 @@
 """Campaigns on DynamoDB (the campaigns application's CampaignsTable): `pk` = the application id,
 `sk` = the campaign id, the CampaignResponse whole; a write names the version it replaces, so two
-concurrent updates never silently lose one."""
+concurrent updates never silently lose one. Deleting a campaign removes it and, in the same
+transaction, keeps its name under `pk` = `DELETED#<app>` (its id, name, segment and templates, and
+when it was deleted): its events still carry its id, and the lake's names export still names it."""
 
 from __future__ import annotations
 
@@ -10,19 +12,31 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from engage import clock
 from engage.adapters.dynamodb import (
+    failed_conditions,
     from_item,
     query_items,
     raise_conflict,
     scan_items,
     to_item,
+    transact_write,
 )
 from engage.campaigns.schedule import ZoneSnapshot
+from engage.errors import ConflictError
+
+DELETE_ATTEMPTS = 3
+NAMED_FIELDS = ("ApplicationId", "Id", "Name", "SegmentId", "TemplateConfiguration")
 
 
 def zones_pk(app_id: str) -> str:
     """Where the time zones of the application's local-time campaigns' audiences are kept."""
     return f"ZONES#{app_id}"
+
+
+def deleted_pk(app_id: str) -> str:
+    """Where the names of the application's deleted campaigns are kept."""
+    return f"DELETED#{app_id}"
 
 
 class DynamoCampaignStore:
@@ -70,8 +84,48 @@ class DynamoCampaignStore:
         ):
             yield item["campaign"]
 
+    def deleted(self) -> Iterator[dict[str, Any]]:
+        """Every application's deleted campaigns, as much of each as names it (`NAMED_FIELDS`) and
+        `DeletionDate` (a scan, for the lake's names export)."""
+        for item in scan_items(
+            self.client, TableName=self.table, FilterExpression="attribute_exists(deleted_campaign)"
+        ):
+            yield {**item["deleted_campaign"], "DeletionDate": item["deleted_at"]}
+
     def delete(self, app_id: str, campaign_id: str) -> None:
-        self.client.delete_item(TableName=self.table, Key={"pk": {"S": app_id}, "sk": {"S": campaign_id}})
+        """Removes the campaign and keeps its name, in one transaction: the name kept is the one the
+        campaign had when it went (an update meanwhile makes the delete read it again)."""
+        for _attempt in range(DELETE_ATTEMPTS):
+            campaign = self.get(app_id, campaign_id)
+            if campaign is None:
+                return
+            named = {k: campaign[k] for k in NAMED_FIELDS if campaign.get(k) is not None}
+            tombstone = {
+                "pk": deleted_pk(app_id),
+                "sk": campaign_id,
+                "deleted_campaign": named,
+                "deleted_at": clock.iso_now(),
+            }
+            try:
+                transact_write(
+                    self.client,
+                    [
+                        {
+                            "Delete": {
+                                "TableName": self.table,
+                                "Key": {"pk": {"S": app_id}, "sk": {"S": campaign_id}},
+                                "ConditionExpression": "campaign.Version = :v",
+                                "ExpressionAttributeValues": {":v": {"N": str(campaign["Version"])}},
+                            }
+                        },
+                        {"Put": {"TableName": self.table, "Item": to_item(tombstone)}},
+                    ],
+                )
+                return
+            except ClientError as exc:
+                if not failed_conditions(exc):
+                    raise
+        raise ConflictError(f"campaign {campaign_id} kept changing while it was being deleted")
 
 
 class DynamoZoneSnapshots:

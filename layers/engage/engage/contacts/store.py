@@ -114,6 +114,24 @@ class ContactStore:
         check_endpoint_id(endpoint_id)
         return self._apply(app_id, endpoint_id, validate_request(request, self.quotas), must_exist=True)
 
+    def modify(
+        self, app_id: str, endpoint_id: str, change: Callable[[Endpoint], Mapping[str, Any] | None]
+    ) -> Endpoint | None:
+        """A read-modify-write of an endpoint that exists: `change` is given the endpoint as stored
+        and answers the UpdateEndpoint request to merge (None: nothing to change, nothing written).
+        The write is conditional on the version read; when another writer got there first, the
+        endpoint is read again and `change` asked again (a bounded number of times), so a change
+        computed from what is stored never overwrites a concurrent one (NotFoundError when the
+        endpoint does not exist, or is deleted meanwhile)."""
+        check_app_id(app_id)
+        check_endpoint_id(endpoint_id)
+
+        def request(current: Endpoint) -> Endpoint | None:
+            wanted = change(current)
+            return validate_request(wanted, self.quotas) if wanted else None
+
+        return self._apply(app_id, endpoint_id, request, must_exist=True)
+
     def upsert_batch(self, app_id: str, items: Sequence[Mapping[str, Any]]) -> list[Endpoint]:
         """UpdateEndpointsBatch: at most 100 items and 7 MB. The whole batch is checked before any
         item is written, so a bad item rejects the request and nothing half-applies from it."""
@@ -186,20 +204,27 @@ class ContactStore:
         return deleted
 
     # --- internals ---------------------------------------------------------------------------
-    def _apply(self, app_id: str, endpoint_id: str, request: Endpoint, must_exist: bool = False) -> Endpoint:
+    def _apply(
+        self,
+        app_id: str,
+        endpoint_id: str,
+        request: Endpoint | Callable[[Endpoint], Endpoint | None],
+        must_exist: bool = False,
+    ) -> Endpoint:
+        """Merges the request into the endpoint as read and writes it, conditional on the version
+        read; reads again and retries when another writer won. A callable request is computed from
+        the endpoint as read, each time (None: nothing to write, and None is answered)."""
         for attempt in range(MAX_WRITE_ATTEMPTS):
             stored = self.repository.get(app_id, endpoint_id)
             if stored is None and must_exist:
                 raise NotFoundError(f"endpoint {endpoint_id!r} does not exist in application {app_id}")
-            endpoint = merge(
-                stored.endpoint if stored else None,
-                request,
-                app_id=app_id,
-                endpoint_id=endpoint_id,
-                now=self.clock(),
-            )
+            current = stored.endpoint if stored else None
+            wanted = request(current or {}) if callable(request) else request
+            if wanted is None:
+                return None  # type: ignore[return-value] - only `modify` passes a callable
+            endpoint = merge(current, wanted, app_id=app_id, endpoint_id=endpoint_id, now=self.clock())
             check_size(endpoint, self.quotas)
-            self._register_names(app_id, attribute_names(request))
+            self._register_names(app_id, attribute_names(wanted))
             changes = [Change(stored, endpoint), *self._make_room_for(app_id, stored, endpoint)]
             try:
                 self.repository.save(app_id, changes, self.quotas.endpoints_per_user)

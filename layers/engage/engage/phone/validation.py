@@ -1,8 +1,15 @@
-"""Phone-number validation of SMS and VOICE endpoints, cheapest answer first: the number is checked
-offline with `phonenumbers` (an implausible number is invalid without a lookup), then looked up in
-a cache keyed by E.164, and only then sent to `PhoneNumberValidate`, paced under its quota and
+"""Phone-number validation of SMS and VOICE endpoints, cheapest answer first: the number is read
+offline with `phonenumbers` (its E.164 spelling, so two spellings share one lookup), then looked up
+in a cache keyed by E.164, and only then sent to `PhoneNumberValidate`, paced under its quota and
 retried with backoff when throttled. The seed's `PNV_*` attributes and the E.164 address are written
 to every endpoint answered; an invalid number makes its endpoint INACTIVE, so no campaign sends to it.
+
+An endpoint is deactivated only on PhoneNumberValidate's word (or a cached answer of it), never on
+the offline judgement alone: `phonenumbers`' metadata lags the numbering plans (a new range reads as
+invalid until the library catches up), and INACTIVE is for good. A number judged invalid offline is
+sent to the API like any other; when the API is unavailable or still throttled after the retries,
+the endpoint stays ACTIVE and is marked for a later check (`PNV_PhoneNumberValidated` = `Pending`,
+`PNV_Recheck` = `OfflineInvalid`), which the next run picks up.
 
 Workers validating parts of one audience at the same time share lookups through the cache: the
 first to need a number claims it, the others wait (a bounded time) for its answer instead of paying
@@ -19,11 +26,14 @@ import phonenumbers
 from phonenumbers.phonenumberutil import NumberParseException
 
 from engage.contacts.model import Endpoint
-from engage.errors import EngageError, NotFoundError, ThrottledError
+from engage.errors import EngageError, NotFoundError, ThrottledError, ValidationError
 from engage.retry import Backoff
 
 PHONE_CHANNELS = ("SMS", "VOICE")
 VALIDATED = "PNV_PhoneNumberValidated"
+RECHECK = "PNV_Recheck"  # why an endpoint waits for a later check
+PENDING = "Pending"
+OFFLINE_INVALID = "OfflineInvalid"
 UNKNOWN = "Unknown"
 INVALID = "INVALID"
 # The seed's attributes and the NumberValidateResponse field each one comes from.
@@ -75,6 +85,8 @@ def endpoint_update(endpoint: Mapping[str, Any], answer: Mapping[str, Any]) -> d
     attributes = {name: [str(answer.get(source) or UNKNOWN)] for name, source in PNV_FIELDS.items()}
     attributes[VALIDATED] = ["Yes"]
     attributes["PNV_OriginalPhoneNumber"] = [endpoint["Address"]]
+    if RECHECK in (endpoint.get("Attributes") or {}):
+        attributes[RECHECK] = []  # answered: no longer waiting (an empty list removes it)
     update: dict[str, Any] = {"Attributes": attributes}
     if answer.get("CleansedPhoneNumberE164"):
         update["ChannelType"] = endpoint["ChannelType"]  # UpdateEndpoint checks an address by channel
@@ -84,11 +96,26 @@ def endpoint_update(endpoint: Mapping[str, Any], answer: Mapping[str, Any]) -> d
     return update
 
 
-def offline_answer(check: OfflineCheck) -> dict[str, Any]:
+def refused_answer(check: OfflineCheck) -> dict[str, Any]:
+    """The answer for a number PhoneNumberValidate refused outright (BadRequestException) that the
+    offline check found invalid too: both say it is no number."""
     answer: dict[str, Any] = {"PhoneType": INVALID}
     if check.e164:
         answer["CleansedPhoneNumberE164"] = check.e164
     return answer
+
+
+def recheck_update() -> dict[str, Any]:
+    """The UpdateEndpoint request that marks an endpoint for a later check: it stays ACTIVE (its
+    number was judged invalid offline only, and the API could not confirm it) and unvalidated, so
+    the next run selects it again."""
+    return {"Attributes": {VALIDATED: [PENDING], RECHECK: [OFFLINE_INVALID]}}
+
+
+def lookup_key(endpoint: Mapping[str, Any], check: OfflineCheck) -> str:
+    """What a number is looked up and cached as: its E.164 spelling, or (when it can't be parsed at
+    all) the address as written."""
+    return check.e164 or str(endpoint["Address"]).strip()
 
 
 # --- ports ---------------------------------------------------------------------------------------
@@ -138,11 +165,14 @@ class Pacer:
 
 @dataclass
 class Counts:
-    """What one part did. endpoints = validated + failed + skipped (changed or deleted since the
-    run selected it: its new address waits for the next run). Every endpoint that got an answer got
-    it one way: offline_invalid + cache_hits + duplicates (sharing a lookup made for another
-    endpoint of this part) + api_calls; an endpoint whose lookup failed has none and is in
-    `failed`, as is one whose answer could not be written."""
+    """What one part did. endpoints = validated + rechecks + failed + skipped (changed or deleted
+    since the run selected it: its new address waits for the next run). Every endpoint that got an
+    answer got it one way: cache_hits + duplicates (sharing a lookup made for another endpoint of
+    this part) + api_calls + refused (PhoneNumberValidate refused a number the offline check found
+    invalid too); an endpoint whose lookup failed has none and is in `failed`, as is one whose
+    answer could not be written, unless its number was judged invalid offline: then it is marked
+    for a later check and counted in `rechecks`. `offline_invalid` counts the endpoints whose
+    number the offline check found invalid (each then confirmed by the API, or rechecked later)."""
 
     endpoints: int = 0
     validated: int = 0
@@ -150,9 +180,11 @@ class Counts:
     failed: int = 0
     skipped: int = 0
     offline_invalid: int = 0
+    rechecks: int = 0
     cache_hits: int = 0
     duplicates: int = 0
     api_calls: int = 0
+    refused: int = 0
     throttled: int = 0
     failures: list[str] = field(default_factory=list)
 
@@ -187,11 +219,8 @@ class PhoneValidation:
         for endpoint in endpoints:
             counts.endpoints += 1
             check = check_offline(endpoint, self.default_region)
-            if not check.plausible:
-                counts.offline_invalid += 1
-                self._answer(counts, endpoint, offline_answer(check))
-                continue
-            groups.setdefault(check.e164 or "", []).append((endpoint, check))
+            counts.offline_invalid += not check.plausible
+            groups.setdefault(lookup_key(endpoint, check), []).append((endpoint, check))
         cached = self.cache.answers(list(groups))
         waiting: dict[str, list[tuple[Endpoint, OfflineCheck]]] = {}
         for number, group in groups.items():
@@ -206,17 +235,46 @@ class PhoneValidation:
         return counts
 
     def _look_up(self, counts: Counts, number: str, group: list[tuple[Endpoint, OfflineCheck]]) -> None:
+        check = group[0][1]
         try:
-            answer = self._call(counts, number, group[0][1].region)
+            answer = self._call(counts, number, check.region)
+        except ValidationError as exc:
+            if check.plausible:
+                self._lookup_failed(counts, number, group, exc)
+                return
+            answer = refused_answer(check)  # the API refused what the offline check doubted
+            counts.refused += 1
         except EngageError as exc:
-            self.cache.release(number, self.owner)
-            for endpoint, _check in group:
-                counts.fail(endpoint["Id"], f"PhoneNumberValidate failed: {exc}")
+            self._lookup_failed(counts, number, group, exc)
             return
+        else:
+            counts.api_calls += 1
         self.cache.store(number, answer, self.ttl_seconds)
-        counts.api_calls += 1
         counts.duplicates += len(group) - 1
         self._answer_all(counts, group, answer)
+
+    def _lookup_failed(
+        self, counts: Counts, number: str, group: list[tuple[Endpoint, OfflineCheck]], exc: Exception
+    ) -> None:
+        """No answer from PhoneNumberValidate (unavailable, or still throttled): a plausible number's
+        endpoint is left unvalidated for the next run; one judged invalid offline is not deactivated
+        on that judgement alone but marked for a later check."""
+        self.cache.release(number, self.owner)
+        for endpoint, check in group:
+            if check.plausible:
+                counts.fail(endpoint["Id"], f"PhoneNumberValidate failed: {exc}")
+            else:
+                self._mark_for_recheck(counts, endpoint)
+
+    def _mark_for_recheck(self, counts: Counts, endpoint: Endpoint) -> None:
+        if not self._unchanged(counts, endpoint):
+            return
+        try:
+            self.contacts.upsert(self.app_id, endpoint["Id"], recheck_update())
+        except EngageError as write_error:
+            counts.fail(endpoint["Id"], f"the endpoint could not be marked for a later check: {write_error}")
+            return
+        counts.rechecks += 1
 
     def _call(self, counts: Counts, number: str, region: str | None) -> dict[str, Any]:
         for attempt in range(self.backoff.max_attempts):
@@ -252,13 +310,7 @@ class PhoneValidation:
         """Writes the answer unless the endpoint changed address or went away since the run read
         it (the part works from a snapshot: it must not bring back an old number or a deleted
         endpoint)."""
-        try:
-            current = self.contacts.get(self.app_id, endpoint["Id"])
-        except NotFoundError:
-            counts.skipped += 1
-            return
-        if current.get("Address") != endpoint["Address"]:
-            counts.skipped += 1
+        if not self._unchanged(counts, endpoint):
             return
         try:
             self.contacts.upsert(self.app_id, endpoint["Id"], endpoint_update(endpoint, answer))
@@ -267,3 +319,15 @@ class PhoneValidation:
             return
         counts.validated += 1
         counts.invalid += answer.get("PhoneType") == INVALID
+
+    def _unchanged(self, counts: Counts, endpoint: Endpoint) -> bool:
+        """True when the endpoint still has the address the run read; counted skipped otherwise."""
+        try:
+            current = self.contacts.get(self.app_id, endpoint["Id"])
+        except NotFoundError:
+            counts.skipped += 1
+            return False
+        if current.get("Address") != endpoint["Address"]:
+            counts.skipped += 1
+            return False
+        return True

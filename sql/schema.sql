@@ -65,9 +65,11 @@ CREATE EXTERNAL TABLE sms_events (
   isFinal BOOLEAN,
   originationPhoneNumber STRING,
   destinationPhoneNumber STRING,
+  isInternationalSend BOOLEAN,
   isoCountryCode STRING,
   mcc STRING,
   mnc STRING,
+  carrierName STRING,
   messageId STRING,
   messageEncoding STRING,
   messageType STRING,
@@ -76,7 +78,6 @@ CREATE EXTERNAL TABLE sms_events (
   totalMessageParts INT,
   totalMessagePrice DOUBLE,
   totalCarrierFee DOUBLE,
-  configurationSet STRING,
   context MAP<STRING, STRING>
 )
 PARTITIONED BY (year STRING, month STRING, day STRING, hour STRING)

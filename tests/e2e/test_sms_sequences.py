@@ -9,7 +9,9 @@ import time
 
 import pytest
 
+from engage_cli.lake.report import SMS_DELIVERY
 from engage_local.api import wait_until
+from tests.e2e.test_lake import query
 from tests.support.streams import stream_records
 
 pytestmark = pytest.mark.e2e
@@ -44,3 +46,12 @@ def test_a_campaigns_text_is_delivered_once_whichever_sequence_its_carrier_repor
         ("abroad", "_SMS.SUCCESS", "SUCCESSFUL"),  # the final TEXT_SUCCESSFUL: delivered
         ("at-home", "_SMS.SUCCESS", "DELIVERED"),  # the acceptance is not a second event
     ]
+
+    def reported() -> list[dict]:
+        rows = query(c, SMS_DELIVERY.format(where=f"AND application_id = '{c.app}'"))
+        return [r for r in rows if r["campaign_id"] == campaign["Id"]]
+
+    # The campaign report (its own query, through the lake's views) counts both texts as delivered.
+    assert wait_until(
+        lambda: [(r["sent"], r["delivered"], r["failed"]) for r in reported()] == [(2, 2, 0)], 30, 1.0
+    ), reported()

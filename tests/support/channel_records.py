@@ -152,6 +152,5 @@ def sms(
         "totalMessageParts": 1,
         "totalMessagePrice": price,
         "totalCarrierFee": 0.00302,
-        "configurationSet": "engage-events",
         "context": {**own, **context},
     }

@@ -36,55 +36,15 @@ from moto import mock_aws
 from engage_local import routing
 from engage_local.pollers import kinesis_record, sqs_record
 from tests.support.fakes import MemoryConsent, MemoryEndpoints
+from tests.support.shapes import EVENTS, assert_shaped_like, sample
 
 ROOT = Path(__file__).resolve().parents[2]
-EVENTS = ROOT / "events"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 APP = "0123456789abcdef0123456789abcdef"
 FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:consumer"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/consumer-role"
 SAMPLE_DIRECTORIES = ("aws/envelopes", "aws/dms")
-
-
-def sample(relative: str) -> Any:
-    return json.loads((EVENTS / relative).read_text())
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__  # not JSON at all: never AWS's type
-
-
-def shape_differences(actual: Any, expected: Any, path: str = "$") -> list[str]:
-    """Where `actual` is not shaped like `expected`: a missing or extra key at any level, another JSON
-    type; lists compare by their first element (values are free to differ)."""
-    if json_type(actual) != json_type(expected):
-        return [f"{path}: {json_type(actual)} where AWS has {json_type(expected)}"]
-    if isinstance(expected, dict):
-        found = [f"{path}.{key}: missing" for key in expected if key not in actual]
-        found += [f"{path}.{key}: not in AWS's shape" for key in actual if key not in expected]
-        for key in expected.keys() & actual.keys():
-            found += shape_differences(actual[key], expected[key], f"{path}.{key}")
-        return found
-    if isinstance(expected, list) and expected and actual:
-        return shape_differences(actual[0], expected[0], f"{path}[0]")
-    return []
-
-
-def assert_shaped_like(actual: Any, expected: Any) -> None:
-    assert shape_differences(json.loads(json.dumps(actual)), expected) == []
 
 
 class Context:

@@ -11,11 +11,8 @@ import random
 from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from botocore.stub import Stubber
-from engage.adapters.phone import PinpointNumberValidator
 from engage.channel_events import normalise
 from engage.consent import ConsentStatus
 from engage.envelopes import sns_document
@@ -202,14 +199,6 @@ def test_a_stop_in_awss_inbound_shape_opts_the_number_out_and_is_confirmed(world
 
 
 # --- PhoneNumberValidate ----------------------------------------------------------------------------
-@pytest.fixture
-def stubbed():
-    client = boto3.client(
-        "pinpoint", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    with Stubber(client) as stubber:
-        yield PinpointNumberValidator(client), stubber
-        stubber.assert_no_pending_responses()
 
 
 def validated(stubbed, path: str, address: str = "+12065550142") -> dict[str, Any]:

@@ -1,21 +1,8 @@
 """The PhoneNumberValidate adapter against botocore's model (Stubber checks the request shape):
 answers passed through, throttling recognised by its error code, other errors named."""
 
-import boto3
 import pytest
-from botocore.stub import Stubber
-from engage.adapters.phone import PinpointNumberValidator
 from engage.errors import EngageError, ThrottledError, ValidationError
-
-
-@pytest.fixture
-def stubbed():
-    client = boto3.client(
-        "pinpoint", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    with Stubber(client) as stubber:
-        yield PinpointNumberValidator(client), stubber
-        stubber.assert_no_pending_responses()
 
 
 def test_the_request_carries_the_number_and_its_country(stubbed):

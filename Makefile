@@ -45,7 +45,7 @@ test: $(STAMP) $(CHECKOV_STAMP) $(IAM_STAMP) ## Lint, validate, build and run ev
 test-aws: $(STAMP) ## The cloud tier against the deployed stack ENGAGE_STACK_NAME (skipped without it or credentials)
 	$(PY) -m devtools.stages aws
 
-lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, cfn-lint (with rules/), checkov, the ASL check and sam validate --lint
+lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, import contracts, handler rules, cfn-lint (with rules/), checkov, the ASL check, sam validate --lint
 	$(PY) -m devtools.stages lint
 
 build: $(STAMP) ## sam build (cached, parallel, no containers)

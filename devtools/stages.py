@@ -63,6 +63,13 @@ def lint_stages() -> list[tuple[str, list[str]]]:
     stages = [
         ("ruff check", [str(VENV_BIN / "ruff"), "check", "."]),
         ("ruff format", [str(VENV_BIN / "ruff"), "format", "--check", "."]),
+        # The house rules as lint (.importlinter, devtools/handler_check.py): each with a ratchet of
+        # today's named exceptions, so a new breach fails and the lists only shrink.
+        (
+            "import contracts",
+            [str(VENV_BIN / "lint-imports"), "--config", ".importlinter", "--no-cache", "--no-logo"],
+        ),
+        ("handler check", [str(VENV_BIN / "python"), "-m", "devtools.handler_check"]),
         ("cfn-lint", [str(VENV_BIN / "cfn-lint"), "--append-rules", "rules/", "--", *templates()]),
         (
             "checkov",

@@ -119,7 +119,7 @@ def show_outbox(stack: LocalStack, campaign_id: str) -> None:
 
 def stop_reply_and_send_again(stack: LocalStack, outputs: dict[str, str], campaign_id: str) -> None:
     """One recipient of the campaign texts back "please stop texting me" to our two-way number (set
-    up as the README says); the campaign runs again and skips them."""
+    up as docs/sms.md says); the campaign runs again and skips them."""
     sms = stack.client("pinpoint-sms-voice-v2")
     ours = sms.request_phone_number(
         IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"], NumberType="TOLL_FREE"

@@ -1,4 +1,4 @@
-"""Contract tests of the `engage` command (README, "The engage command"): each command's --json
+"""Contract tests of the `engage` command (docs/cli.md): each command's --json
 output, exit codes, and acting on the running local stack from another process."""
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ APP = SMS_REPLIES_APP  # the e2e stack's SmsInboundApplications: {"*": SMS_REPLI
 
 
 class Phone:
-    """One of our numbers set up as the README says (two-way to InboundSmsTopicArn, self-managed
+    """One of our numbers set up as docs/sms.md says (two-way to InboundSmsTopicArn, self-managed
     opt-outs; tagged with its brand, or answering for the stack's "*" application), and what the
     stack did with the texts it got."""
 
@@ -270,7 +270,7 @@ def test_the_sample_batch_fails_only_its_poison_message_and_a_replay_sends_nothi
 
 
 def test_a_number_without_self_managed_opt_outs_is_answered_by_the_service_itself(local_stack, phone):
-    """Why the README has every number use self-managed opt-outs: otherwise the service handles STOP
+    """Why docs/sms.md has every number use self-managed opt-outs: otherwise the service handles STOP
     on its own list, and the stack never hears of it (the local SMS emulator does as the service)."""
     sms = phone.sms
     plain = sms.request_phone_number(

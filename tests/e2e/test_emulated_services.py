@@ -367,8 +367,9 @@ def test_an_export_job_moves_through_its_life_cycle_on_the_emulators_clock(local
     assert done["JobStatus"] == "COMPLETED"
     assert done["Statistics"]["ExportedRecordsCount"] >= 1
     export = requests.get(done["ExportDestination"]["S3Url"], timeout=10).text.splitlines()
-    assert export[0].startswith("date,email_identity")
-    assert "send_volume" in export[0] and "complaint_rate" in export[0]
+    assert export[0] == "Timestamp,EMAIL_IDENTITY,Name,Aggregation,Value"  # as events/aws/vdm/metrics.csv
+    metrics = {tuple(line.split(",")[2:4]) for line in export[1:]}
+    assert {("SEND", "VOLUME"), ("COMPLAINT", "RATE")} <= metrics
 
 
 def test_an_export_job_fails_when_vdm_is_not_enabled_and_can_be_cancelled_before_it_runs(local_stack):

@@ -137,10 +137,10 @@ def test_mail_received_by_the_rule_is_answered_and_two_responders_do_not_loop(lo
     assert local_stack.settle(30)
     assert len(answers_to(local_stack, person)) == 1 and len(answers_to(local_stack, desk)) == 1
     assert answers_to(local_stack, f"news.{tag}@example.org") == [] and listed
-    ours = [
+    ours = [  # other tests' raw sends may name no FromEmailAddress
         e
         for e in local_stack.emulated.outbox.entries("sesv2", "SendEmail")
-        if e["request"]["FromEmailAddress"] == "support@example.com"
+        if e["request"].get("FromEmailAddress") == "support@example.com"
         and tag in e["request"]["Destination"]["ToAddresses"][0]
     ]
     assert len(ours) == 2  # the person's answer and the desk's, nothing more

@@ -28,12 +28,10 @@ import shlex
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import sqlglot
-import yaml
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
@@ -41,8 +39,10 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 from sqlglot.tokens import Token, TokenType
 
+from devtools.template import app_template
+
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "apps" / "events" / "template.yaml"
+LAKE_APP = "events"  # the nested application declaring the Glue tables and the views
 DIALECT = "athena"  # sqlglot reads Athena's DML as Trino's (engine v3), its DDL as Hive's
 
 # Trino functions (Athena engine v3) that sqlglot parses as unknown functions. Any other unknown
@@ -155,28 +155,15 @@ def _split_top(text: str) -> list[str]:
     return [p for p in (p.strip() for p in parts) if p]
 
 
-class _CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    pass
+def _resources(app: str) -> dict[str, Any]:
+    return app_template(app)["Resources"]
 
 
-_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: f"!{suffix}")
-
-
-def _resources(template: Path) -> dict[str, Any]:
-    return _load(template, template.stat().st_mtime_ns)["Resources"]
-
-
-@cache
-def _load(template: Path, mtime_ns: int) -> dict[str, Any]:
-    del mtime_ns  # part of the cache key: an edited template is read again
-    return yaml.load(template.read_text(), Loader=_CfnLoader)  # noqa: S506 (a safe loader)
-
-
-def glue_schema(template: Path = TEMPLATE) -> dict[str, dict[str, exp.DataType]]:
+def glue_schema(app: str = LAKE_APP) -> dict[str, dict[str, exp.DataType]]:
     """{table: {column: type}} of the template's AWS::Glue::Table resources, partition keys
     included, names lower case."""
     schema: dict[str, dict[str, exp.DataType]] = {}
-    for logical_id, resource in _resources(template).items():
+    for logical_id, resource in _resources(app).items():
         if resource.get("Type") != "AWS::Glue::Table":
             continue
         table = resource["Properties"]["TableInput"]
@@ -191,11 +178,11 @@ def glue_schema(template: Path = TEMPLATE) -> dict[str, dict[str, exp.DataType]]
 # --- what is checked --------------------------------------------------------------------------
 
 
-def template_views(template: Path = TEMPLATE) -> list[Statement]:
+def template_views(app: str = LAKE_APP) -> list[Statement]:
     """The views of the template's Custom::LakeViews resources, in their order, as the statements
     the custom resource runs (engage.lake_views)."""
     found = []
-    for resource in _resources(template).values():
+    for resource in _resources(app).values():
         if resource.get("Type") != "Custom::LakeViews":
             continue
         for view in resource["Properties"]["Views"]:
@@ -548,17 +535,17 @@ def _field_problems(query: exp.Expression, typed: dict[int, exp.DataType | None]
             )
 
 
-def statements(template: Path = TEMPLATE, root: Path = ROOT) -> list[Statement]:
+def statements(app: str = LAKE_APP, root: Path = ROOT) -> list[Statement]:
     """What the check reads: the views in creation order, then the queries over them."""
-    return [*template_views(template), *documented_queries(root), *report_queries()]
+    return [*template_views(app), *documented_queries(root), *report_queries()]
 
 
 def check(
-    items: Iterable[Statement], template: Path = TEMPLATE, catalog: Catalog | None = None
+    items: Iterable[Statement], app: str = LAKE_APP, catalog: Catalog | None = None
 ) -> list[AthenaSqlError]:
     """Every problem of the statements, checked in order against the template's Glue tables (or
     the catalog given, which gains the views)."""
-    catalog = catalog or Catalog(glue_schema(template))
+    catalog = catalog or Catalog(glue_schema(app))
     errors = []
     for statement in items:
         try:

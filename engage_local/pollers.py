@@ -167,15 +167,24 @@ class SqsPoller(threading.Thread):
         self.stopped = threading.Event()
         self.batches = 0
 
+    def _queue(self) -> Any:
+        _, _, _, region, account, name = self.esm.event_source_arn.split(":")
+        return sqs_models.sqs_backends[account][region].queues.get(name)
+
+    def _readable(self) -> bool:
+        """Whether a receive could return anything: the queue holds a visible message. Read from the
+        emulator's memory, so an empty queue costs no request (polling every queue over HTTP would
+        spend the machine's cores on nothing)."""
+        queue = self._queue()
+        return queue is not None and any(m.visible and not m.delayed for m in list(queue._messages))
+
     def quiet(self) -> bool:
         """Nothing to read and nothing in flight or about to return (a failed record, a send held a
         moment); a message delayed for longer (held until a later time) waits for the clock, and a
         disabled mapping's queue is nobody's work in progress."""
         if not self.esm.enabled:
             return True
-        queue = sqs_models.sqs_backends[self.esm.event_source_arn.split(":")[4]][
-            self.esm.event_source_arn.split(":")[3]
-        ].queues.get(self.esm.event_source_arn.split(":")[5])
+        queue = self._queue()
         if queue is None:
             return True
         soon = time.time() * 1000 + SOON_SECONDS * 1000
@@ -195,7 +204,7 @@ class SqsPoller(threading.Thread):
                 time.sleep(RETRY_PAUSE)
 
     def _poll_once(self) -> bool:
-        if not self.esm.enabled:
+        if not self.esm.enabled or not self._readable():
             return False
         batch_size = int(self.esm.batch_size or 10)
         window = float(self.esm.max_batch_window or 0)
@@ -272,6 +281,9 @@ class KinesisShardPoller(threading.Thread):
     def run(self) -> None:
         while not self.stopped.is_set():
             try:
+                if _latest_sequence(self.esm.event_source_arn, self.shard_id) <= self.read_up_to:
+                    time.sleep(KINESIS_POLL_INTERVAL)  # nothing new: no request
+                    continue
                 response = self.kinesis.get_records(
                     ShardIterator=self.iterator, Limit=int(self.esm.batch_size or 100)
                 )
@@ -413,6 +425,9 @@ class FirehoseSourcePoller(threading.Thread):
     def run(self) -> None:
         while not self.stopped.is_set():
             try:
+                if _latest_sequence(self.stream_arn, self.shard_id) <= self.read_up_to:
+                    time.sleep(FIREHOSE_POLL_INTERVAL)  # nothing new: no request
+                    continue
                 response = self.kinesis.get_records(ShardIterator=self.iterator, Limit=500)
                 records = response.get("Records", [])
                 if records:

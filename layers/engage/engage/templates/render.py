@@ -21,13 +21,19 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-import pybars
-
 from engage.errors import ValidationError
 
 # `{{expression}}` but not blocks, closings, comments, partials, inverses, `else` or `{{{raw}}}`.
 _ESCAPED_EXPRESSION = re.compile(r"(?<!\{)\{\{(?!\{)(?![#/!>^&~]|\s*else\b)(.*?)\}\}")
-_COMPILER = pybars.Compiler()
+
+
+@lru_cache(maxsize=1)
+def _pybars() -> Any:
+    """pybars builds its grammar when imported (about half a second): paid on the first render, not
+    by every function that imports the send path."""
+    import pybars
+
+    return pybars
 
 
 class Values(list):
@@ -47,7 +53,7 @@ def render(
     """One part of a message for one endpoint."""
     try:
         return str(_compiled(text, html)(context(endpoint, substitutions, defaults)))
-    except pybars.PybarsError as exc:  # an unknown helper, a helper given the wrong arguments
+    except _pybars().PybarsError as exc:  # an unknown helper, a helper given the wrong arguments
         raise ValidationError("template", f"can't be rendered: {exc}") from exc
 
 
@@ -99,14 +105,19 @@ def check(text: str, field: str) -> None:
         raise ValidationError(field, f"leaves {{{{#{open_blocks[-1]}}}}} open")
     try:
         _compiled(text, html=True)({})
-    except pybars.PybarsError as exc:
+    except _pybars().PybarsError as exc:
         raise ValidationError(field, f"is not a valid template: {exc}") from None
 
 
 @lru_cache(maxsize=256)
 def _compiled(text: str, html: bool) -> Any:
     source = text if html else _ESCAPED_EXPRESSION.sub(r"{{{\1}}}", text)
-    return _COMPILER.compile(source)
+    return _compiler().compile(source)
+
+
+@lru_cache(maxsize=1)
+def _compiler() -> Any:
+    return _pybars().Compiler()
 
 
 def _wrap(value: Any) -> Any:

@@ -41,14 +41,76 @@ from engage_local.invoker import Invoker, now_iso, send_to
 from engage_local.runtime import Invocation
 
 log = logging.getLogger("engage_local.pollers")
-POLL_INTERVAL = 0.05
-# Firehose buffers what it reads (a minute by default), so its reader need not race the Lambda
-# pollers for the emulator: GetRecords once a second per idle shard, as Firehose itself reads.
-FIREHOSE_POLL_INTERVAL = 1.0
-# Lambda polls an idle shard once a second; a fifth of that keeps stream tests quick without every
-# idle shard of every mapping hammering the emulator.
-KINESIS_POLL_INTERVAL = 0.2
+POLL_INTERVAL = 0.05  # between the receives that gather one batch within its batching window
+# An idle poller sleeps until work arrives (Arrivals) or this long, whichever is first; an SQS
+# poller sooner when a message in flight or delayed falls due.
+IDLE_WAIT = 1.0
+MIN_WAIT = 0.005
 RETRY_PAUSE = 0.1
+
+
+class Arrivals:
+    """Wakes idle pollers when the emulator gains work: a message sent to any queue or made visible,
+    a record put on any stream, the clock moving delayed messages. Dozens of pollers each waking
+    every few milliseconds to look would spend the machine's cores (and the GIL) on nothing."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.generation = 0
+
+    def notify(self) -> None:
+        with self._changed:
+            self.generation += 1
+            self._changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> None:
+        """Until something arrived after generation `seen` was read, or `timeout` seconds."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.generation != seen, max(timeout, MIN_WAIT))
+
+
+ARRIVALS = Arrivals()
+
+
+def _notifying(method: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        finally:
+            ARRIVALS.notify()
+
+    wrapper.__wrapped__ = method  # type: ignore[attr-defined]
+    return wrapper
+
+
+_WATCHED = (
+    (sqs_models.Queue, "add_message"),
+    (sqs_models.SQSBackend, "change_message_visibility"),
+    (sqs_models.SQSBackend, "change_message_visibility_batch"),
+    (kinesis_models.Shard, "put_record"),
+)
+
+
+_watchers = [0]  # stacks running in this process (a test may run two side by side)
+
+
+def watch_arrivals() -> None:
+    """Has moto tell ARRIVALS of new work, until the last stack calls `unwatch_arrivals`."""
+    _watchers[0] += 1
+    for model, name in _WATCHED:
+        method = getattr(model, name)
+        if not hasattr(method, "__wrapped__"):
+            setattr(model, name, _notifying(method))
+
+
+def unwatch_arrivals() -> None:
+    _watchers[0] -= 1
+    if _watchers[0] > 0:
+        return
+    for model, name in _WATCHED:
+        method = getattr(model, name)
+        if hasattr(method, "__wrapped__"):
+            setattr(model, name, method.__wrapped__)
 
 
 def _latest_sequence(stream_arn: str, shard_id: str) -> int:
@@ -194,11 +256,24 @@ class SqsPoller(threading.Thread):
             or any(m.delayed and m.delayed_until <= soon for m in list(queue._messages))
         )
 
+    def _next_due(self) -> float:
+        """Seconds until a message in flight becomes visible again or a delayed one is due (at most
+        IDLE_WAIT): neither is an arrival, but either is work."""
+        queue = self._queue()
+        now_ms = time.time() * 1000
+        soonest = IDLE_WAIT * 1000
+        for message in list(queue._messages) if queue is not None else []:
+            for at in (message.visible_at, message.delayed_until):
+                if at > now_ms:
+                    soonest = min(soonest, at - now_ms)
+        return soonest / 1000
+
     def run(self) -> None:
         while not self.stopped.is_set():
             try:
+                seen = ARRIVALS.generation
                 if not self._poll_once():
-                    time.sleep(POLL_INTERVAL)
+                    ARRIVALS.wait(seen, self._next_due())
             except Exception:
                 log.exception("SQS poller for %s failed; continuing", self.esm.event_source_arn)
                 time.sleep(RETRY_PAUSE)
@@ -281,8 +356,10 @@ class KinesisShardPoller(threading.Thread):
     def run(self) -> None:
         while not self.stopped.is_set():
             try:
-                if _latest_sequence(self.esm.event_source_arn, self.shard_id) <= self.read_up_to:
-                    time.sleep(KINESIS_POLL_INTERVAL)  # nothing new: no request
+                seen = ARRIVALS.generation
+                latest = _latest_sequence(self.esm.event_source_arn, self.shard_id)
+                if latest <= self.read_up_to:
+                    ARRIVALS.wait(seen, IDLE_WAIT)  # nothing new: no request until a record arrives
                     continue
                 response = self.kinesis.get_records(
                     ShardIterator=self.iterator, Limit=int(self.esm.batch_size or 100)
@@ -296,10 +373,9 @@ class KinesisShardPoller(threading.Thread):
                     finally:
                         self.busy = False
                 self.iterator = response.get("NextShardIterator") or self.iterator
-                if records:
-                    self.read_up_to = int(records[-1]["SequenceNumber"])
-                else:
-                    time.sleep(KINESIS_POLL_INTERVAL)
+                # Nothing read: the iterator is past every record the shard held (an AT_TIMESTAMP
+                # start skips older ones), so they are not waited for again.
+                self.read_up_to = int(records[-1]["SequenceNumber"]) if records else latest
             except Exception:
                 log.exception("Kinesis poller for %s/%s failed; continuing", self.stream_name, self.shard_id)
                 time.sleep(RETRY_PAUSE)
@@ -425,8 +501,10 @@ class FirehoseSourcePoller(threading.Thread):
     def run(self) -> None:
         while not self.stopped.is_set():
             try:
-                if _latest_sequence(self.stream_arn, self.shard_id) <= self.read_up_to:
-                    time.sleep(FIREHOSE_POLL_INTERVAL)  # nothing new: no request
+                seen = ARRIVALS.generation
+                latest = _latest_sequence(self.stream_arn, self.shard_id)
+                if latest <= self.read_up_to:
+                    ARRIVALS.wait(seen, IDLE_WAIT)  # nothing new: no request until a record arrives
                     continue
                 response = self.kinesis.get_records(ShardIterator=self.iterator, Limit=500)
                 records = response.get("Records", [])
@@ -435,10 +513,8 @@ class FirehoseSourcePoller(threading.Thread):
                         DeliveryStreamName=self.delivery_stream,
                         Records=[{"Data": r["Data"]} for r in records],
                     )
-                    self.read_up_to = int(records[-1]["SequenceNumber"])
+                self.read_up_to = int(records[-1]["SequenceNumber"]) if records else latest
                 self.iterator = response.get("NextShardIterator") or self.iterator
-                if not records:
-                    time.sleep(FIREHOSE_POLL_INTERVAL)
             except Exception:
                 log.exception("Firehose %s could not read or deliver; trying again", self.delivery_stream)
                 time.sleep(RETRY_PAUSE)
@@ -456,9 +532,11 @@ class Pollers:
         self._thread = threading.Thread(target=self._discover, name="event-source-discovery", daemon=True)
 
     def start(self) -> None:
+        watch_arrivals()
         self._thread.start()
 
     def stop(self) -> None:
+        unwatch_arrivals()
         self._stopped.set()
         for pollers in self._pollers.values():
             for poller in pollers:
@@ -530,6 +608,8 @@ def age_delayed_messages(seconds: float) -> int:
                     if message.delayed_until > now_ms:
                         message.delayed_until -= seconds * 1000
                         due += message.delayed_until <= now_ms
+    if due:
+        ARRIVALS.notify()
     return due
 
 

@@ -1,7 +1,10 @@
 """Runs a pipeline of named stages (lint, build, test tiers), printing each stage's time.
 
 `make test` and `make lint` call this so that a newcomer and CI see the same stages, in the same
-order, with the same timings; the first failing stage stops the run with its exit code.
+order, with the same timings; the first failing step stops the run with its exit code. A step is a
+stage or a group of independent stages run side by side, one per core (each one's output printed
+whole when it ends, so nothing interleaves); the e2e tier spreads its files over pytest-xdist
+workers, one local stack per worker.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -29,7 +35,27 @@ def has_tests(tier: str) -> bool:
     return any((ROOT / "tests" / tier).rglob("test_*.py"))
 
 
-def pytest_stage(tier: str, *more_tiers: str, marker: str | None = None) -> list[str]:
+Stage = tuple[str, list[str]]
+
+
+@dataclass(frozen=True)
+class Group:
+    """Stages that don't depend on each other, run side by side; `name` labels their wall time."""
+
+    name: str
+    stages: list[Stage]
+
+
+Step = Stage | Group
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def pytest_stage(
+    tier: str, *more_tiers: str, marker: str | None = None, workers: int | None = None
+) -> list[str]:
     return [
         str(VENV_BIN / "python"),
         "-m",
@@ -37,6 +63,8 @@ def pytest_stage(tier: str, *more_tiers: str, marker: str | None = None) -> list
         f"tests/{tier}",
         *(f"tests/{more}" for more in more_tiers),
         *(["-m", marker] if marker else []),
+        # Whole files per worker: a module's tests share its fixtures (and the e2e tier's stack).
+        *(["-n", str(workers), "--dist", "loadfile"] if workers and workers > 1 else []),
         "-q",
         "-p",
         "no:cacheprovider",
@@ -59,8 +87,12 @@ def test_counts() -> tuple[int, int, int]:
     return passed, failed, skipped
 
 
-def lint_stages() -> list[tuple[str, list[str]]]:
-    stages = [
+def lint_stages() -> list[Step]:
+    return [Group("lint and validate", lint_checks())]
+
+
+def lint_checks() -> list[Stage]:
+    stages: list[Stage] = [
         ("ruff check", [str(VENV_BIN / "ruff"), "check", "."]),
         ("ruff format", [str(VENV_BIN / "ruff"), "format", "--check", "."]),
         # The house rules as lint (.importlinter, devtools/handler_check.py): each with a ratchet of
@@ -87,23 +119,25 @@ def lint_stages() -> list[tuple[str, list[str]]]:
     return stages
 
 
-def test_stages() -> list[tuple[str, list[str]]]:
-    stages = lint_stages()
-    stages.append(("sam build", ["sam", "build", "--cached", "--parallel"]))
-    for tier in ("unit", "integration", "e2e"):
-        if tier == "e2e" and has_tests(tier):
-            stages.append(("chromium", ["bash", "devtools/chromium.sh"]))  # the pixel's browser test
-        # The cloud tier runs after e2e in the same session, against the e2e tier's local stack
-        # (tests/cloud/conftest.py): one stack start, not two.
-        more = ("cloud",) if tier == "e2e" and has_tests("cloud") else ()
-        if has_tests(tier):
-            stages.append((f"pytest {' + '.join((tier, *more))}", pytest_stage(tier, *more)))
-        if tier == "integration":  # every benchmark at a small size, so none breaks unnoticed
-            stages.append(("bench smoke", [str(VENV_BIN / "python"), "-m", "devtools.bench", "--smoke"]))
-    return stages
+def test_stages() -> list[Step]:
+    steps = lint_stages()
+    steps.append(("sam build", ["sam", "build", "--cached", "--parallel"]))
+    in_process: list[Stage] = [
+        (f"pytest {tier}", pytest_stage(tier)) for tier in ("unit", "integration") if has_tests(tier)
+    ]
+    # Every benchmark at a small size, so none breaks unnoticed.
+    in_process.append(("bench smoke", [str(VENV_BIN / "python"), "-m", "devtools.bench", "--smoke"]))
+    steps.append(Group("unit, integration, bench smoke", in_process))
+    if has_tests("e2e"):
+        steps.append(("chromium", ["bash", "devtools/chromium.sh"]))  # the pixel's browser test
+        # The cloud tier runs in the e2e session, against the e2e tier's local stack
+        # (tests/cloud/conftest.py): one stack start per worker, not two.
+        more = ("cloud",) if has_tests("cloud") else ()
+        steps.append((f"pytest {' + '.join(('e2e', *more))}", pytest_stage("e2e", *more, workers=cores())))
+    return steps
 
 
-def aws_stages() -> list[tuple[str, list[str]]]:
+def aws_stages() -> list[Step]:
     return [("pytest cloud (AWS)", pytest_stage("cloud", marker="cloud"))]
 
 
@@ -121,6 +155,39 @@ def cloud_target_missing() -> str | None:
 PIPELINES = {"lint": lint_stages, "test": test_stages, "aws": aws_stages}
 
 
+def _report(name: str, seconds: float, code: int) -> None:
+    print(f"--- {name}: {'ok' if code == 0 else f'FAILED (exit {code})'} in {seconds:.1f}s", flush=True)
+
+
+def run_stage(stage: Stage, env: dict[str, str]) -> tuple[str, float, int]:
+    name, command = stage
+    print(f"\n=== {name}: {' '.join(command)}", flush=True)
+    begin = time.monotonic()
+    code = subprocess.call(command, cwd=ROOT, env=env)
+    _report(name, time.monotonic() - begin, code)
+    return name, time.monotonic() - begin, code
+
+
+def run_group(group: Group, env: dict[str, str]) -> list[tuple[str, float, int]]:
+    """The group's stages, as many at once as there are cores; each one's output is printed whole
+    when it ends."""
+
+    def quietly(stage: Stage) -> tuple[str, float, int]:
+        name, command = stage
+        with tempfile.TemporaryFile() as output:
+            begin = time.monotonic()
+            code = subprocess.call(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+            seconds = time.monotonic() - begin
+            output.seek(0)
+            text = output.read().decode(errors="replace")
+        print(f"\n=== {name}: {' '.join(command)}\n{text}", end="", flush=True)
+        _report(name, seconds, code)
+        return name, seconds, code
+
+    with ThreadPoolExecutor(max_workers=max(1, min(cores(), len(group.stages)))) as pool:
+        return list(pool.map(quietly, group.stages))
+
+
 def run(pipeline: str) -> int:
     env = dict(os.environ)
     # sam build resolves `python3.13` on PATH; the project venv provides exactly that interpreter.
@@ -132,21 +199,24 @@ def run(pipeline: str) -> int:
     shutil.rmtree(REPORTS, ignore_errors=True)
     timings: list[tuple[str, float, int]] = []
     started = time.monotonic()
-    for name, command in PIPELINES[pipeline]():
-        print(f"\n=== {name}: {' '.join(command)}", flush=True)
-        begin = time.monotonic()
-        code = subprocess.call(command, cwd=ROOT, env=env)
-        timings.append((name, time.monotonic() - begin, code))
-        print(
-            f"--- {name}: {'ok' if code == 0 else f'FAILED (exit {code})'} in {timings[-1][1]:.1f}s",
-            flush=True,
-        )
-        if code != 0:
+    for step in PIPELINES[pipeline]():
+        if isinstance(step, Group):
+            begin = time.monotonic()
+            results = run_group(step, env)
+            timings.extend(results)
+            if len(results) > 1:  # the group's own time: its stages overlapped
+                timings.append((f" {step.name}, side by side", time.monotonic() - begin, 0))
+        else:
+            timings.append(run_stage(step, env))
+        if any(code != 0 for _name, _seconds, code in timings):
             break
     print(f"\n{pipeline} stage times:")
-    width = max([len("total"), *(len(name) for name, _seconds, _code in timings)])
+    width = max([len("total"), *(len(name) for name, _seconds, _code in timings if not name.startswith(" "))])
     for name, seconds, code in timings:
-        print(f"  {name:<{width}} {seconds:7.1f}s  {'ok' if code == 0 else 'FAILED'}")
+        if name.startswith(" "):
+            print(f"  {'':<{width}} {seconds:7.1f}s  wall time of{name}")
+        else:
+            print(f"  {name:<{width}} {seconds:7.1f}s  {'ok' if code == 0 else 'FAILED'}")
     print(f"  {'total':<{width}} {time.monotonic() - started:7.1f}s")
     if REPORTS.exists():
         passed, failed, skipped = test_counts()

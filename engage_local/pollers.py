@@ -51,8 +51,9 @@ RETRY_PAUSE = 0.1
 
 class Arrivals:
     """Wakes idle pollers when the emulator gains work: a message sent to any queue or made visible,
-    a record put on any stream, the clock moving delayed messages. Dozens of pollers each waking
-    every few milliseconds to look would spend the machine's cores (and the GIL) on nothing."""
+    a FIFO group freed by a delete, a record put on any stream, the clock moving delayed messages.
+    Dozens of pollers each waking every few milliseconds to look would spend the machine's cores
+    (and the GIL) on nothing."""
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
@@ -87,6 +88,8 @@ _WATCHED = (
     (sqs_models.Queue, "add_message"),
     (sqs_models.SQSBackend, "change_message_visibility"),
     (sqs_models.SQSBackend, "change_message_visibility_batch"),
+    # A FIFO group's next message can be received once the one in flight is deleted.
+    (sqs_models.SQSBackend, "delete_message"),
     (kinesis_models.Shard, "put_record"),
 )
 

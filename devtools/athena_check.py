@@ -180,7 +180,7 @@ def glue_schema(app: str = LAKE_APP) -> dict[str, dict[str, exp.DataType]]:
 
 def template_views(app: str = LAKE_APP) -> list[Statement]:
     """The views of the template's Custom::LakeViews resources, in their order, as the statements
-    the custom resource runs (engage.lake_views)."""
+    the custom resource runs (engage.lake.views)."""
     found = []
     for resource in _resources(app).values():
         if resource.get("Type") != "Custom::LakeViews":

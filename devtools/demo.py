@@ -36,7 +36,7 @@ from engage.campaigns.runs import activity
 from engage.consent import consent_record
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
-from engage.lake_names import NAMES_KEY
+from engage.lake.names import NAMES_KEY
 from engage.messages.text_context import unpack
 from engage.phone.runs import summary
 from engage.redact import redact

@@ -27,94 +27,10 @@ WHOLE_ENVIRONMENT = "<os.environ>"  # the environment used whole (copied, iterat
 
 # The ratchet's exceptions, to be shrunk by the handlers' refactoring, never grown.
 # Handler -> its length today (physical lines less the module docstring): the most it may have.
-LONG_HANDLERS: dict[str, int] = {
-    "campaign_start": 68,
-    "erasure": 65,
-    "import_finish": 66,
-    "import_split": 72,
-    "optin_sync": 69,
-    "pixel": 64,
-    "project_copy": 106,
-    "segment_query_check": 73,
-    "segment_query_run": 73,
-    "unsubscribe": 69,
-}
+LONG_HANDLERS: dict[str, int] = {}
 # Handler -> what it reads from the environment today: each variable's name, or the expression that
 # computes a name (`<variable>`), or WHOLE_ENVIRONMENT.
-ENVIRONMENT_READERS: dict[str, frozenset[str]] = {
-    "auto_reply": frozenset(
-        [
-            "AUTO_REPLY_DAILY_LIMIT",
-            "AUTO_REPLY_FROM_ADDRESS",
-            "AUTO_REPLY_TABLE",
-            "AUTO_REPLY_TEMPLATE",
-            "SES_CONFIGURATION_SET",
-        ]
-    ),
-    "channel_events": frozenset(["IDEMPOTENCY_TABLE"]),
-    "connect_channel": frozenset(
-        [
-            "CONNECT_CALLS_PER_SECOND",
-            "CONNECT_CONTACT_FLOW_ID",
-            "CONNECT_INSTANCE_ID",
-            "CONNECT_QUEUE_ID",
-            "CONNECT_SOURCE_PHONE_NUMBER",
-            "SENDS_TABLE",
-        ]
-    ),
-    "content_hook": frozenset(
-        [
-            "ALLOW_LOCAL_HTTP",
-            "CONTENT_FALLBACK",
-            "CONTENT_MAX_BYTES",
-            "CONTENT_SOURCE",
-            "CONTENT_TIMEOUT_SECONDS",
-        ]
-    ),
-    "erasure": frozenset(["LAKE_ERASURE_QUEUE_URL"]),
-    "feedback_bus": frozenset(["ENGAGEMENT_BUS"]),
-    "lake_erasure": frozenset(["EVENTS_BUCKET", "LAKE_ERASURE_QUEUE_URL"]),
-    "lake_names": frozenset(["CAMPAIGNS_TABLE", "EVENTS_BUCKET", "SEGMENTS_TABLE"]),
-    "optin_sync": frozenset(
-        ["<variable>", "DEFAULT_PHONE_REGION", "OPT_IN_SYNC_APPLICATION_ID", "REJECTS_QUEUE_URL"]
-    ),
-    "pixel": frozenset(
-        ["<variable>", "PIXEL_APPLICATION_ID", "PIXEL_MAX_PARAMETERS", "PIXEL_QUEUE_URL", "PIXEL_SECRET_ARN"]
-    ),
-    "project_copy": frozenset(["ALLOW_LOCAL_APIS", "AWS_REGION", "OTHER_API_ARNS", "PINPOINT_API_URL"]),
-    "segment_query_check": frozenset(
-        [
-            "IMPORT_CONCURRENCY",
-            "SEGMENT_QUERY_DATABASE",
-            "SEGMENT_QUERY_MAX_POLLS",
-            "SEGMENT_QUERY_POLL_SECONDS",
-            "SEGMENT_QUERY_TABLES",
-        ]
-    ),
-    "segment_query_run": frozenset(
-        [
-            "SEGMENT_QUERY_DATABASE",
-            "SEGMENT_QUERY_DATA_BUCKET",
-            "SEGMENT_QUERY_DATA_PREFIX",
-            "SEGMENT_QUERY_ENGINE",
-            "SEGMENT_QUERY_WORKGROUP",
-        ]
-    ),
-    "segment_rules": frozenset(["SEGMENT_RULES"]),
-    "send_time_hook": frozenset(["OFFERS_TABLE", "OFFER_ATTRIBUTE", "OFFER_DEFAULT", "OFFER_MISSING_POLICY"]),
-    "ses_feedback": frozenset(["SOFT_BOUNCE_LIMIT", "SOFT_BOUNCE_WINDOW_DAYS"]),
-    "sms_inbound": frozenset(
-        ["<os.environ>", "ENGAGEMENT_BUS", "SMS_AUDIT_QUEUE_URL", "SMS_INBOUND_APPLICATIONS", "SMS_KEYWORDS"]
-    ),
-    "sms_retry_schedule": frozenset(
-        ["SMS_RETRY_BASE_DELAY_SECONDS", "SMS_RETRY_MAX_ATTEMPTS", "SMS_RETRY_QUEUE_URL"]
-    ),
-    "vdm_collect": frozenset(["ASSET_BUCKET"]),
-    "vdm_plan": frozenset(
-        ["VDM_DATA_FORMAT", "VDM_DIMENSIONS", "VDM_MAX_POLLS", "VDM_METRICS", "VDM_POLL_SECONDS"]
-    ),
-    "vdm_report": frozenset(["ASSET_DOMAIN", "SIGNING_KEY_ID", "SIGNING_SECRET_ARN", "VDM_LINK_HOURS"]),
-}
+ENVIRONMENT_READERS: dict[str, frozenset[str]] = {}
 
 
 def handlers(root: Path) -> list[Path]:

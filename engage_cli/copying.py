@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from engage.project_copy import DEFAULT_OWNER
+from engage.copying.project import DEFAULT_OWNER
 
 from engage_cli.common import EXIT_FAILED, emit, running_stack, stack_clients
 
@@ -26,7 +26,7 @@ def _factory(args: argparse.Namespace) -> tuple[Any, str | None, str | None]:
 
 def copy(args: argparse.Namespace) -> int:
     from engage.adapters.pinpoint_project import projects
-    from engage.project_copy import Selection, TemplateRef, apply, plan, removals, summary
+    from engage.copying.project import Selection, TemplateRef, apply, plan, removals, summary
 
     factory, local_api, local_region = _factory(args)
     region = local_region or factory.region

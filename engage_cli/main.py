@@ -457,9 +457,9 @@ def suppression_list(args: argparse.Namespace) -> int:
 # --- engage pixel ------------------------------------------------------------------------------
 def pixel_token(args: argparse.Namespace) -> int:
     """A token that lets the GTM pixel set an endpoint's allowed user attributes (what a shop's
-    backend does with engage.pixel.mint_token for a signed-in visitor)."""
+    backend does with engage.pixel.model.mint_token for a signed-in visitor)."""
     from engage.adapters.secrets import signing_keys
-    from engage.pixel import mint_token
+    from engage.pixel.model import mint_token
 
     state = running_stack(args)
     outputs = state.outputs(args.stack)

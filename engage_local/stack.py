@@ -238,8 +238,10 @@ class LocalStack:
         if seconds < 0:
             raise ValueError("the clock only advances; use set to move it back")
         # Work already under way finishes at the time it started in (a batch's deadline is read on
-        # the clock: moving it mid-batch would cut the batch short).
-        unsettled = [] if self.quiesce(settle_timeout) else [self.clock.now().isoformat()]
+        # the clock: moving it mid-batch would cut the batch short); not workflows, which may be
+        # waiting for the clock itself.
+        settled = self.quiesce(settle_timeout, workflows=False)
+        unsettled = [] if settled else [self.clock.now().isoformat()]
         target = self.clock.now() + timedelta(seconds=seconds)
         minute = self.clock.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
         fired: list[dict[str, Any]] = []
@@ -282,17 +284,18 @@ class LocalStack:
                 unsettled.append(due.isoformat())
         return unsettled
 
-    def quiet(self) -> bool:
-        """No invocation queued or running, no workflow running, every poller caught up."""
-        return self.invoker.idle() and self.pollers.quiet() and not _running_executions()
+    def quiet(self, workflows: bool = True) -> bool:
+        """No invocation queued or running, every poller caught up, and (unless `workflows` is
+        False) no workflow running."""
+        return self.invoker.idle() and self.pollers.quiet() and not (workflows and _running_executions())
 
-    def quiesce(self, timeout: float = SETTLE_SECONDS) -> bool:
+    def quiesce(self, timeout: float = SETTLE_SECONDS, workflows: bool = True) -> bool:
         """Waits until the stack is quiet twice in a row (a poller may be between reads)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.quiet():
+            if self.quiet(workflows):
                 time.sleep(QUIET_RECHECK_SECONDS)
-                if self.quiet():
+                if self.quiet(workflows):
                     return True
             time.sleep(QUIET_POLL_SECONDS)
         return False

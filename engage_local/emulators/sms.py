@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
-from engage.sms_encoding import encoding
+from engage.sms.encoding import encoding
 from phonenumbers.phonenumberutil import NumberParseException
 
 from engage_local.emulators.framework import ApiError, Clock, Emulator, Handler

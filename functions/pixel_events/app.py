@@ -11,7 +11,7 @@ from engage.envelopes import json_object
 from engage.events import emit
 from engage.ingest import put_events
 from engage.obs import logger, metrics
-from engage.pixel import events_request
+from engage.pixel.model import events_request
 from engage.runtime import services
 
 

@@ -1,20 +1,16 @@
-"""Event-driven segments: applies the configured rules (engage.segment_rules) to the event stream's
-records in batches, one read and one write per endpoint per batch. Records whose endpoint could not
-be written come back as batch item failures (the stream retries from the first of them, and the
-rules give the same result when applied again); a change that can never apply (over a quota) and a
-record that is not an event are counted and logged, never retried."""
+"""Event-driven segments: applies the configured rules (engage.segmentation.rule_batches) to the
+event stream's records in batches, one read and one write per endpoint per batch. Records whose
+endpoint could not be written come back as batch item failures (the stream retries from the first of
+them, and the rules give the same result when applied again); a change that can never apply (over a
+quota) and a record that is not an event are counted and logged, never retried."""
 
 import json
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import KinesisStreamEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.obs import logger, metrics
-from engage.runtime import services
-from engage.segment_rules import apply, parse_rules, plan
-
-RULES = parse_rules(os.environ["SEGMENT_RULES"])  # a bad configuration fails at once, loudly
+from engage.segmentation.wiring import rule_batches
 
 
 @logger.inject_lambda_context
@@ -27,22 +23,5 @@ def handler(event: KinesisStreamEvent, context: LambdaContext) -> dict[str, Any]
             records.append((record.kinesis.sequence_number, json.loads(record.kinesis.data_as_bytes())))
         except ValueError:
             unreadable += 1
-    applied = apply(plan(records, RULES), services.contacts)
-    for name, value in (
-        ("SegmentRulesUpdated", applied.updated),
-        ("SegmentRulesRefused", len(applied.refused)),
-        ("SegmentRulesFailed", len(applied.failed)),
-        ("SegmentRulesUnreadable", unreadable),
-    ):
-        metrics.add_metric(name=name, unit="Count", value=value)
-    if applied.refused or unreadable or applied.failed:
-        logger.warning(
-            "segment rules not applied to every record",
-            extra={
-                "refused": applied.refused,
-                "unreadable": unreadable,
-                "retried": len(applied.failed),
-                "errors": applied.errors,
-            },
-        )
+    applied = rule_batches().apply(records, unreadable)
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in applied.failed]}

@@ -14,7 +14,7 @@ from engage.errors import NotFoundError
 from engage.imports.job import decoded_key
 from engage.obs import logger, metrics
 from engage.runtime import services
-from engage.sms_drop import drop_file
+from engage.sms.drop import drop_file
 
 
 @logger.inject_lambda_context

@@ -18,7 +18,7 @@ from engage.messages.queued import raise_failure, send_records
 from engage.messages.sender import SendResult
 from engage.obs import logger, metrics
 from engage.runtime import services
-from engage.sms_drop import queued_row
+from engage.sms.drop import queued_row
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 

@@ -1,4 +1,4 @@
-"""A due SMS retry (engage.sms_retry): the original text from the archive, to the same endpoint,
+"""A due SMS retry (engage.sms.retry): the original text from the archive, to the same endpoint,
 becomes a send request on the send queue, keyed by (original message, attempt), so the one sender
 sends it once, checked, paced and reported like every message. A retry that can't be sent as the
 original was (the endpoint gone or renumbered, the text erased) is abandoned with an event."""
@@ -13,7 +13,7 @@ from engage.errors import RetriesExhaustedError
 from engage.events import emit
 from engage.obs import logger, metrics
 from engage.runtime import services
-from engage.sms_retry import RetryRefused, refused_event, retry_send
+from engage.sms.retry import RetryRefused, refused_event, retry_send
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -1,23 +1,21 @@
-"""Closes a phone-validation run (COMPLETED when every part was counted) and returns its summary,
-which the workflow publishes."""
+"""Closes a phone-validation run (COMPLETED when every part was counted; engage.jobs' JobClosing) and
+returns its summary, which the workflow publishes."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.audience import wiring
 from engage.obs import logger, metrics
-from engage.phone.runs import closing_status, summary
-from engage.runtime import services
+from engage.phone.runs import summary
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    run = services.jobs.get(event["app_id"], event["run_id"])
-    if run is None:
-        raise LookupError(f"validation run {event['run_id']} does not exist")
-    status, failures = closing_status(run, event.get("error"))
-    run = services.jobs.finish(event["app_id"], event["run_id"], status, failures)
+    closed = wiring.validation_closing().close(event["app_id"], event["run_id"], event)
     metrics.add_metric(
-        name="ValidationsCompleted" if status == "COMPLETED" else "ValidationsFailed", unit="Count", value=1
+        name="ValidationsCompleted" if closed.status == "COMPLETED" else "ValidationsFailed",
+        unit="Count",
+        value=1,
     )
-    return summary(run)
+    return summary(closed.job)

@@ -14,8 +14,8 @@ import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
-from engage.channel_events import normalise
 from engage.events import to_record
+from engage.lake.channel_events import normalise
 
 from devtools.bench import Figure, size
 from engage_cli.lake.local import LocalLake

@@ -47,7 +47,7 @@ class _Clients:
     def __init__(self) -> None:
         self.sqs = _Queue()
 
-    def client(self, name: str) -> Any:
+    def client(self, name: str, **_: Any) -> Any:
         return self.sqs
 
 
@@ -85,7 +85,11 @@ def _in_process() -> tuple[float, float]:
     spec = importlib.util.spec_from_file_location("bench_pixel_app", HANDLER)
     app = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(app)  # type: ignore[union-attr]
-    app.clients = _Clients()
+    from engage.pixel import wiring
+
+    clients = wiring.clients = _Clients()  # the wiring builds the handler's use case on the in-memory SQS
+    wiring.settings.cache_clear()
+    wiring.pixel.cache_clear()
     import logging
 
     logging.getLogger().setLevel(logging.WARNING)
@@ -102,7 +106,7 @@ def _in_process() -> tuple[float, float]:
     finally:
         sys.stdout = stdout
         devnull.close()
-    assert app.clients.sqs.sent == CALLS
+    assert clients.sqs.sent == CALLS
     quantiles = statistics.quantiles(timings, n=100)
     return quantiles[49], quantiles[98]
 

@@ -17,7 +17,7 @@ QUERY = (
 
 
 def _checks_per_second() -> float:
-    from engage.segment_query import allowed_tables, check_query
+    from engage.segmentation.queries import allowed_tables, check_query
 
     tables = allowed_tables("customers,orders")
     runs = size(500, 10)
@@ -31,7 +31,7 @@ def _local_engine() -> tuple[float, float, float]:
     from engage.adapters.clients import ClientFactory
     from engage.adapters.objects import ObjectStore
     from engage.adapters.query_duckdb import DuckDbQueries
-    from engage.segment_query import allowed_tables, check_query
+    from engage.segmentation.queries import allowed_tables, check_query
     from moto import mock_aws
 
     with mock_aws():

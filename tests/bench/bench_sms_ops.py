@@ -15,9 +15,9 @@ from engage.adapters.clients import ClientFactory
 from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.contacts import ContactStore
 from engage.retry import Backoff
-from engage.segment_rules import apply, parse_rules, plan
-from engage.sms_drop import DropFile, DropRules, SmsDrops, read_rows
-from engage.sms_keywords import keywords
+from engage.segmentation.rules import apply, parse_rules, plan
+from engage.sms.drop import DropFile, DropRules, SmsDrops, read_rows
+from engage.sms.keywords import keywords
 from moto import mock_aws
 
 from devtools.bench import Figure, count_requests, size

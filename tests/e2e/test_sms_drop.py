@@ -13,7 +13,7 @@ import pytest
 from engage.adapters.consent_dynamodb import DynamoConsentStore
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.consent import consent_record
-from engage.sms_drop import DropFile
+from engage.sms.drop import DropFile
 from engage.suppression import suppression
 
 from engage_local.api import wait_until

@@ -43,7 +43,7 @@ def test_a_deleted_campaign_is_gone_but_its_name_is_kept_for_the_names_export(dy
     from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
     from engage.campaigns.model import Campaigns
     from engage.errors import NotFoundError
-    from engage.lake_names import name_rows
+    from engage.lake.names import name_rows
 
     store = DynamoCampaignStore(create_table(dynamodb, "CampaignsTable", app="campaigns"), dynamodb)
     campaigns = Campaigns(store)

@@ -8,7 +8,7 @@ import time
 import pytest
 from engage.adapters.content_fetch import ContentFetch
 from engage.adapters.offers_dynamodb import DynamoOffers
-from engage.external_content import ContentUnavailableError
+from engage.extensions.content import ContentUnavailableError
 
 from devtools.bench import count_requests
 from devtools.template import create_table

@@ -1,4 +1,4 @@
-"""Erasure in the event lake on moto's S3 (engage.lake_erasure, engage.adapters.lake_files): the
+"""Erasure in the event lake on moto's S3 (engage.lake.erasure, engage.adapters.lake_files): the
 fixture campaign's lake with a person's lines removed from every shape of file, files left with
 nothing deleted, untouched files not rewritten, and a scan that stops and resumes."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from engage.adapters.lake_files import LakeFiles
 from engage.errors import ValidationError
-from engage.lake_erasure import Person
+from engage.lake.erasure import Person
 
 from engage_cli.lake.local import LocalLake
 from engage_cli.lake.sync import sync

@@ -15,8 +15,8 @@ from engage.adapters.objects import ObjectStore
 from engage.adapters.query_duckdb import DuckDbQueries
 from engage.errors import NotFoundError
 from engage.imports.job import import_chunk
-from engage.query_runs import CheckedQuery
-from engage.segment_query import allowed_tables, check_query
+from engage.segmentation.queries import allowed_tables, check_query
+from engage.segmentation.query_runs import CheckedQuery
 
 APP = "fed01"
 

@@ -1,4 +1,4 @@
-"""Event-driven segment rules (engage.segment_rules) on the contact store on DynamoDB (moto): a change
+"""Event-driven segment rules (engage.segmentation.rules) on the contact store on DynamoDB (moto): a change
 another writer makes to the same endpoint between the rules' read and their write survives; the
 rules' write loses the race, reads again and applies the batch to what the endpoint holds now."""
 
@@ -6,7 +6,7 @@ import random
 
 from engage.contacts import ContactStore
 from engage.retry import Backoff
-from engage.segment_rules import apply, parse_rules, plan
+from engage.segmentation.rules import apply, parse_rules, plan
 
 APP = "rulesapp01"
 RULES = parse_rules(

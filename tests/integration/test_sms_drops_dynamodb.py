@@ -8,7 +8,7 @@ import pytest
 from engage.adapters.objects import ObjectStore
 from engage.adapters.queue import SendQueue
 from engage.adapters.sms_drops_dynamodb import DynamoDropStore
-from engage.sms_drop import RowResult
+from engage.sms.drop import RowResult
 
 from devtools.template import create_table
 from tests.support.drop_cases import CASES, FILE, drop, drops

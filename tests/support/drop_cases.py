@@ -11,7 +11,7 @@ import pytest
 from engage.messages.ledger import Outcome, Status
 from engage.messages.request import parse_request
 from engage.messages.sender import SendResult
-from engage.sms_drop import DropFile, DropRules, QueueRefusedError, SmsDrops, queued_row
+from engage.sms.drop import DropFile, DropRules, QueueRefusedError, SmsDrops, queued_row
 
 from tests.support.fakes import MemoryQueue, MemoryReports
 

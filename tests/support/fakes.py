@@ -418,7 +418,7 @@ class MemoryDropStore:
         return True
 
     def progress(self, drop_id: str):
-        from engage.sms_drop import Progress
+        from engage.sms.drop import Progress
 
         drop = self.drops.get(drop_id)
         if not drop or "bucket" not in drop:

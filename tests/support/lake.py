@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engage.channel_events import normalise
 from engage.events import Event, to_record
+from engage.lake.channel_events import normalise
 from engage.messages.ledger import Outcome, Status
 from engage.messages.request import SendRequest
 from engage.messages.sender import SendResult, campaign_event_for, event_for

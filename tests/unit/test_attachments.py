@@ -143,6 +143,7 @@ def test_the_sender_attaches_each_recipients_file_once_with_everything_an_email_
     sender, clock = sender_for(FILES)
     requests = queued()
     results = sender.send_batch(requests, clock.now + 30)
+    assert [r.error for r in results] == [None, None]
     assert [r.outcome.status for r in results] == [Status.SENT, Status.SENT]
     sent = next(s for s in sender.email.sent if s["to"] == "ana@example.com")
     parsed, files = files_of(sent["raw"])

@@ -1,4 +1,4 @@
-"""Auto-reply (engage.auto_reply): who is answered, who never is, and what the answer says."""
+"""Auto-reply (engage.email.auto_reply): who is answered, who never is, and what the answer says."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from engage.auto_reply import compose, decide, inbound, parse_recipients
+from engage.email.auto_reply import compose, decide, inbound, parse_recipients
 from engage.errors import ValidationError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "events"
@@ -125,7 +125,7 @@ class Mailer:
 
 
 def test_a_failed_send_gives_the_daily_slot_back_so_the_retry_can_answer():
-    from engage.auto_reply import reply
+    from engage.email.auto_reply import reply
     from engage.errors import ThrottledError
 
     human, slots = sample("auto_reply/human.json"), Slots(limit=1)

@@ -27,10 +27,11 @@ from engage.campaigns.schedule import schedule_input, scheduled_run_id
 from engage.campaigns.triggers import instant
 from engage.config import Settings
 from engage.envelopes import sns_document
-from engage.optin_sync import parse_change
 from engage.runtime import services
-from engage.sms_inbound import parse_inbound
-from engage.vdm import previous_month
+from engage.sms import wiring as sms_wiring
+from engage.sms.inbound import parse_inbound
+from engage.sms.optin_sync import Columns, OptInSync, parse_change
+from engage.vdm.model import previous_month
 from moto import mock_aws
 
 from engage_local import routing
@@ -329,15 +330,19 @@ def test_each_dms_record_parses(relative):
         assert (change.operation, change.endpoint_id) == (relative.split("/")[-1][:-5], "cdc-9001")
 
 
-def test_the_opt_in_sync_applies_dms_changes_in_order(fake_services, monkeypatch):
-    monkeypatch.setenv("OPT_IN_SYNC_APPLICATION_ID", APP)
+def test_the_opt_in_sync_applies_dms_changes_in_order(monkeypatch):
     endpoints, consents, tombstones = MemoryEndpoints(), MemoryConsent(), Tombstones()
-    fake_services(
-        known_applications=SimpleNamespace(require=lambda app_id: None),
-        contacts=endpoints,
-        consent=consents,
-        cdc_tombstones=tombstones,
+    sync = OptInSync(
+        APP,
+        Columns(),
+        None,
+        SimpleNamespace(require=lambda app_id: None),
+        endpoints,
+        consents,
+        tombstones,
+        SimpleNamespace(send=lambda body, delay_seconds=None: pytest.fail(f"rejected: {body}")),
     )
+    monkeypatch.setattr(sms_wiring, "opt_in_sync", lambda: sync)
     handler = function_module("optin_sync").handler
     batch = dms_batch("aws/dms/control_create_table.json", "aws/dms/insert.json")
     assert handler(batch, Context()) == {"batchItemFailures": []}

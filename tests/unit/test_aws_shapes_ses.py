@@ -3,9 +3,9 @@ the project's consumers, and the local SES emulator held to the same shapes.
 
 The samples are AWS's: the developer guide's examples copied as they are ("verbatim"), or changed
 only in documented fields ("derived", each change listed in sources.json). Event publishing records
-reach the channel-events normaliser (engage.channel_events) and, for bounces and complaints, the
-feedback processor (engage.feedback); identity notifications reach the feedback processor; a
-receipt rule's Lambda action event reaches the auto-reply (engage.auto_reply). The SNS and SQS
+reach the channel-events normaliser (engage.lake.channel_events) and, for bounces and complaints, the
+feedback processor (engage.email.feedback); identity notifications reach the feedback processor; a
+receipt rule's Lambda action event reaches the auto-reply (engage.email.auto_reply). The SNS and SQS
 envelopes the handlers unwrap (engage.envelopes.sns_document) are built here from the samples.
 
 The contract tests drive the emulator (engage_local.emulators.ses) and compare each record it
@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engage.auto_reply import compose, decide, inbound
-from engage.channel_events import normalise
+from engage.email.auto_reply import compose, decide, inbound
+from engage.email.feedback import Kind, apply, parse
 from engage.envelopes import sns_document
-from engage.feedback import Kind, apply, parse
+from engage.lake.channel_events import normalise
 from engage.messages.mime import build_email
 
 from engage_local.emulators.framework import Clock

@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from engage.channel_events import normalise
 from engage.consent import ConsentStatus
 from engage.envelopes import sns_document
 from engage.events import to_record
+from engage.lake.channel_events import normalise
 from engage.phone.validation import Pacer, PhoneValidation, endpoint_update
 from engage.retry import Backoff
-from engage.sms_inbound import handle, parse_inbound
-from engage.sms_keywords import Intent, keywords
-from engage.sms_retry import decide, parse_failure
+from engage.sms.inbound import handle, parse_inbound
+from engage.sms.keywords import Intent, keywords
+from engage.sms.retry import decide, parse_failure
 
 from engage_local.emulators.framework import Clock, Request
 from engage_local.emulators.phone import validate_number

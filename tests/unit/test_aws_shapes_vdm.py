@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from engage.vdm import parse_metrics, read_totals
+from engage.vdm.model import parse_metrics, read_totals
 
 from engage_local.emulators.framework import Clock
 from engage_local.emulators.ses import SesState

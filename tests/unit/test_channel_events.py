@@ -1,12 +1,12 @@
-"""The channel-event normaliser (engage.channel_events): every SES event-publishing type and the SMS
+"""The channel-event normaliser (engage.lake.channel_events): every SES event-publishing type and the SMS
 and voice v2 events in the engagement stream's schema."""
 
 from __future__ import annotations
 
 import pytest
-from engage.channel_events import from_ses, from_sms, normalise
 from engage.errors import ValidationError
 from engage.events import to_record
+from engage.lake.channel_events import from_ses, from_sms, normalise
 
 from tests.support.channel_records import APP, mail, ses, sms
 

@@ -1,6 +1,6 @@
-"""Erasure (engage.erasure): each address hashed first, then cleared, each endpoint deleted last."""
+"""Erasure (engage.audience.erasure): each address hashed first, then cleared, each endpoint deleted last."""
 
-from engage.erasure import erase
+from engage.audience.erasure import erase
 
 from tests.support.fakes import MemoryEndpoints
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 from engage.errors import DeliveryRefusedError, NotSentError, ThrottledError, ValidationError
-from engage.external_content import (
+from engage.extensions.content import (
     ContentRules,
     ContentUnavailableError,
     ExternalContent,
     parse_content,
     with_content,
 )
-from engage.send_time import MissingPolicy, SendTimeRules, add_attributes
+from engage.extensions.send_time import MissingPolicy, SendTimeRules, add_attributes
 
 ENDPOINTS = {
     "a": {"ChannelType": "EMAIL", "Address": "a@example.com", "Attributes": {"Plan": ["gold"]}},
@@ -267,7 +267,7 @@ def test_a_batch_delivered_again_calls_nobody_twice_and_time_running_out_is_repo
 
 
 def test_content_too_large_for_the_hooks_answer_is_refused_clearly():
-    from engage.external_content import Content
+    from engage.extensions.content import Content
 
     big = Content("Sale", "x" * 100_000, "s3://content/c.json")
     with pytest.raises(ContentUnavailableError, match="lower HookBatchSize or ContentMaxBytes"):

@@ -1,12 +1,12 @@
-"""Bounce and complaint feedback (engage.feedback): every shape parsed, and what it decides."""
+"""Bounce and complaint feedback (engage.email.feedback): every shape parsed, and what it decides."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from engage.email.feedback import Decision, Feedback, Kind, Policy, apply, parse
 from engage.errors import ValidationError
-from engage.feedback import Decision, Feedback, Kind, Policy, apply, parse
 
 from tests.support.channel_records import APP, ses
 from tests.support.fakes import MemoryEndpoints, MemorySuppressions
@@ -28,7 +28,7 @@ def notification(kind="Bounce", bounce_type="Permanent", address="Ana@Example.or
 
 
 def stream_event(record):
-    from engage.feedback_bus import feedback_entry
+    from engage.lake.feedback_bus import feedback_entry
 
     entry = feedback_entry(record, "bus")
     return {"version": "0", "source": entry["Source"], "detail-type": entry["DetailType"],

@@ -1,4 +1,4 @@
-"""Hard bounces and complaints onto the engagement bus (engage.feedback_bus) and PutEvents with its
+"""Hard bounces and complaints onto the engagement bus (engage.lake.feedback_bus) and PutEvents with its
 per-entry failures handled (engage.adapters.eventbridge, checked by botocore's Stubber)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from engage.adapters.eventbridge import EventBus
 from engage.errors import RetriesExhaustedError
-from engage.feedback_bus import feedback_entry
+from engage.lake.feedback_bus import feedback_entry
 from engage.retry import Backoff
 
 from tests.support.channel_records import APP, ses

@@ -1,9 +1,9 @@
-"""The names export (engage.lake_names): every campaign and segment as a row of the names table, and
+"""The names export (engage.lake.names): every campaign and segment as a row of the names table, and
 every deleted campaign with the name it had, flagged deleted."""
 
 import json
 
-from engage.lake_names import name_rows, names_document
+from engage.lake.names import name_rows, names_document
 
 
 def test_campaigns_carry_their_segment_and_template_names_and_segments_their_own():

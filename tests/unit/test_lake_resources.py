@@ -16,7 +16,7 @@ from botocore.stub import Stubber
 from engage.adapters.athena import AthenaQueries, QueryFailedError
 from engage.adapters.cfn_response import respond
 from engage.errors import ValidationError
-from engage.lake_views import statements
+from engage.lake.views import statements
 
 from devtools import sqlgen
 from engage_cli.lake.source import tables, views

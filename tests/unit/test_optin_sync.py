@@ -1,4 +1,4 @@
-"""The opt-in sync from a customer database (engage.optin_sync): DMS change records applied in
+"""The opt-in sync from a customer database (engage.sms.optin_sync): DMS change records applied in
 order, stale ones ignored, a new number moving the endpoint, bad rows rejected with their reason."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 from engage.consent import ConsentStatus
 from engage.errors import ValidationError
-from engage.optin_sync import Columns, apply_change, parse_change
+from engage.sms.optin_sync import Columns, apply_change, parse_change
 
 from tests.support.fakes import MemoryConsent, MemoryEndpoints
 

@@ -7,7 +7,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from engage.adapters.pinpoint_project import PinpointProject
-from engage.project_copy import ProjectCallError, TemplateRef
+from engage.copying.project import ProjectCallError, TemplateRef
 
 
 @pytest.fixture

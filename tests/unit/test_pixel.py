@@ -9,7 +9,15 @@ import json
 
 import pytest
 from engage.ingest import put_events
-from engage.pixel import GIF, PixelRefused, PixelRules, allowed_origin, events_request, mint_token, read_hit
+from engage.pixel.model import (
+    GIF,
+    PixelRefused,
+    PixelRules,
+    allowed_origin,
+    events_request,
+    mint_token,
+    read_hit,
+)
 from engage.signed_tokens import sign
 from hypothesis import given
 from hypothesis import strategies as st

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from engage.errors import ValidationError
-from engage.segment_query import (
+from engage.segmentation.queries import (
     QueryRefusedError,
     SegmentQueryRequest,
     allowed_tables,

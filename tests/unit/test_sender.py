@@ -680,7 +680,7 @@ def test_an_archive_copy_that_cannot_be_removed_is_reported(caplog):
 )
 def test_an_sms_identitys_rate_counts_message_parts(body, parts):
     from engage.messages.governor import within
-    from engage.sms_encoding import encoding
+    from engage.sms.encoding import encoding
 
     assert encoding(body).parts == parts
 

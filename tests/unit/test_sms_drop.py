@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from engage.errors import ValidationError
-from engage.sms_drop import DropFile, DropFormatError, DropRules, drop_file, read_rows
-from engage.sms_encoding import encoding
+from engage.sms.drop import DropFile, DropFormatError, DropRules, drop_file, read_rows
+from engage.sms.encoding import encoding
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -1,4 +1,4 @@
-"""Inbound SMS (engage.sms_inbound): what a reply changes, in what order, and what it never does."""
+"""Inbound SMS (engage.sms.inbound): what a reply changes, in what order, and what it never does."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from engage.consent import ConsentStatus
 from engage.errors import ValidationError
 from engage.messages.request import parse_request
-from engage.sms_inbound import (
+from engage.sms.inbound import (
     DEFAULT_HELP_REPLY,
     DEFAULT_OPT_OUT_REPLY,
     application_for,
@@ -15,7 +15,7 @@ from engage.sms_inbound import (
     replies_by_brand,
     reply_request,
 )
-from engage.sms_keywords import Intent, keywords
+from engage.sms.keywords import Intent, keywords
 
 from tests.support.fakes import MemoryConsent, MemoryEndpoints
 

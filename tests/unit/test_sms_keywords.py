@@ -1,4 +1,4 @@
-"""Inbound SMS keywords (engage.sms_keywords): revocation words as whole words anywhere, never as
+"""Inbound SMS keywords (engage.sms.keywords): revocation words as whole words anywhere, never as
 substrings; opt-in and help only as the whole trimmed message; case, width and whitespace ignored."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 
 import pytest
 from engage.errors import ValidationError
-from engage.sms_keywords import DEFAULT_KEYWORDS, Intent, keywords, keywords_from_json
+from engage.sms.keywords import DEFAULT_KEYWORDS, Intent, keywords, keywords_from_json
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -1,4 +1,4 @@
-"""Retries of failed SMS (engage.sms_retry): which failures are retried, when, and how often."""
+"""Retries of failed SMS (engage.sms.retry): which failures are retried, when, and how often."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import pytest
 from engage.messages.request import parse_request
-from engage.sms_retry import RetryRefused, decide, outcome_event, parse_failure, retry_request, retry_send
+from engage.sms.retry import RetryRefused, decide, outcome_event, parse_failure, retry_request, retry_send
 
 
 def failure_record(status="CARRIER_UNREACHABLE", **context):

@@ -1,4 +1,4 @@
-"""The monthly VDM export (engage.vdm, engage.adapters.vdm_exports, engage.adapters.cdn_signing):
+"""The monthly VDM export (engage.vdm.model, engage.adapters.vdm_exports, engage.adapters.cdn_signing):
 the month a run covers, the jobs that cover it, the totals, the notices and the signed links."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from engage.adapters.cdn_signing import (
 )
 from engage.adapters.vdm_exports import VdmExports
 from engage.errors import ValidationError
-from engage.vdm import (
+from engage.vdm.model import (
     METRIC_NAMES,
     VdmNotEnabledError,
     export_requests,

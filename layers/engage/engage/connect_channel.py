@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from engage import clock as engage_clock
 from engage.errors import ValidationError
-from engage.events import Event
+from engage.events import Event, EventStream, emit
 from engage.messages.channel_sends import send_once
 from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
 from engage.messages.ledger import Ledger, Status
@@ -187,3 +187,18 @@ class ConnectChannel:
             },
             event_id=hashlib.sha256(f"{token}:{kind}".encode()).hexdigest()[:32],
         )
+
+
+@dataclass
+class ConnectDelivery:
+    """A campaign batch through the Connect channel: its calls placed, and every call placed,
+    refused, failed or skipped put on the event stream before the batch is answered (a failed put
+    fails the batch)."""
+
+    channel: ConnectChannel
+    events: EventStream
+
+    def deliver(self, payload: Mapping[str, Any], deadline: float) -> Outcome:
+        outcome = self.channel.deliver(payload, deadline)
+        emit(outcome.events, self.events)
+        return outcome

@@ -21,11 +21,10 @@ from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoZoneSn
 from engage.adapters.caps_dynamodb import DynamoCaps
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.consent_dynamodb import DynamoConsentStore
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository, DynamoTombstones
+from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
 from engage.adapters.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
 from engage.adapters.direct_lambda import DIRECT_SEND_WAIT_SECONDS, LambdaDirectSends
 from engage.adapters.email_ses import SesAccountList, SesEmailSender, SesQuota
-from engage.adapters.eventbridge import EventBus
 from engage.adapters.functions import AsyncStarter, LambdaHookInvoker
 from engage.adapters.jobs_dynamodb import DynamoJobStore
 from engage.adapters.kinesis import KinesisEventStream
@@ -37,7 +36,7 @@ from engage.adapters.queue import QueueStarter, SendQueue
 from engage.adapters.secrets import signing_keys
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
 from engage.adapters.sms_drops_dynamodb import DynamoDropStore
-from engage.adapters.sms_inbound import BrandOptOutLists, InboundOutlets, NumberBrands
+from engage.adapters.sms_inbound import BrandOptOutLists
 from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
 from engage.adapters.suppression_dynamodb import DynamoSuppressionList
 from engage.adapters.templates_dynamodb import DynamoTemplateStore
@@ -59,7 +58,7 @@ from engage.messages.request import address_recipient
 from engage.messages.sender import Sender, SendPolicy
 from engage.retry import Backoff
 from engage.segments.service import Segments
-from engage.sms_drop import DropRules, SmsDrops
+from engage.sms.drop import DropRules, SmsDrops
 from engage.templates.model import Templates
 
 REMOVAL_DELAY_SECONDS = 2  # a removal is asked for just before its application is marked deleted
@@ -225,25 +224,6 @@ class Services:
     def opt_out_lists(self) -> BrandOptOutLists:
         prefix = self.settings.require("sms_opt_out_list_prefix")
         return BrandOptOutLists(self.factory.client("pinpoint-sms-voice-v2"), prefix)
-
-    @cached_property
-    def number_brands(self) -> NumberBrands:
-        return NumberBrands(self.factory.client("pinpoint-sms-voice-v2"))
-
-    def inbound_outlets(self, bus_name: str, audit_queue_url: str) -> InboundOutlets:
-        sqs = self.factory.client("sqs")
-        return InboundOutlets(
-            self.send_queue,
-            self.address_pseudonym,
-            EventBus(self.factory.client("events")),
-            bus_name,
-            sqs,
-            audit_queue_url,
-        )
-
-    @cached_property
-    def cdc_tombstones(self) -> DynamoTombstones:
-        return DynamoTombstones(self.settings.require("contacts_table"), self.factory.client("dynamodb"))
 
     @cached_property
     def ses_account_list(self) -> SesAccountList:

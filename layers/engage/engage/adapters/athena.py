@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engage.errors import EngageError
-from engage.query_runs import CheckedQuery, QueryStatus
+from engage.segmentation.query_runs import CheckedQuery, QueryStatus
 
 DONE = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 

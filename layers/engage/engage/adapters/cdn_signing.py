@@ -67,3 +67,23 @@ class UrlSigner:
 
     def sign(self, url: str, expires_at: datetime) -> str:
         return self._signer.generate_presigned_url(url, date_less_than=expires_at)
+
+
+class SecretSigningKeys:
+    """The signing key pair kept in a Secrets Manager secret (the SigningKeys port of
+    engage.assets.signing_key): the private key read and stored as the secret's document."""
+
+    def __init__(self, client: Any) -> None:  # a boto3 Secrets Manager client
+        self.client = client
+
+    def stored(self, secret_arn: str) -> str | None:
+        return stored_private_key(self.client.get_secret_value(SecretId=secret_arn)["SecretString"])
+
+    def store(self, secret_arn: str, private_pem: str) -> None:
+        self.client.put_secret_value(SecretId=secret_arn, SecretString=secret_document(private_pem))
+
+    def new_private_key(self) -> str:
+        return new_private_key_pem()
+
+    def public_key(self, private_pem: str) -> str:
+        return public_key_pem(private_pem)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from engage.adapters.dynamodb import error_code
-from engage.external_content import ContentUnavailableError
+from engage.extensions.content import ContentUnavailableError
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 CHUNK_BYTES = 16 * 1024

@@ -1,4 +1,4 @@
-"""The event lake's files on S3, rewritten without an erased person's lines (engage.lake_erasure):
+"""The event lake's files on S3, rewritten without an erased person's lines (engage.lake.erasure):
 each object is streamed through gunzip, filtered a line at a time into a spooled temporary file
 (in memory up to SPOOL_BYTES, on disk beyond), and written back under the same key only when a line
 was removed, or deleted when none is left. The bucket is not versioned, so no older copy remains."""
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engage.adapters.objects import SPOOL_BYTES
-from engage.lake_erasure import PREFIXES, ErasureProgress, Person, Pseudonymise, filter_lines
+from engage.lake.erasure import PREFIXES, ErasureProgress, Person, Pseudonymise, filter_lines
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """One application behind a Pinpoint-compatible API (this product's, in any region), through
-boto3's pinpoint client (engage.adapters.pinpoint_client): the Project port of engage.project_copy.
+boto3's pinpoint client (engage.adapters.pinpoint_client): the Project port of engage.copying.project.
 Listings are read page by page; a failed call becomes ProjectCallError with the call and the
 service's reason; a template that does not exist is None."""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from engage.project_copy import ProjectCallError, TemplateRef
+from engage.copying.project import ProjectCallError, TemplateRef
 
 # TemplateType -> (the operation suffix, the request member, the response member)
 TEMPLATE_OPERATIONS = {

@@ -20,7 +20,7 @@ from typing import Any
 from sqlglot.errors import SqlglotError
 
 from engage.adapters.objects import ObjectStore
-from engage.query_runs import CheckedQuery, QueryStatus
+from engage.segmentation.query_runs import CheckedQuery, QueryStatus
 
 READERS = {  # file suffix (before any .gz) -> DuckDB reader
     ".csv": "read_csv(?, header = true, union_by_name = true)",

@@ -68,3 +68,17 @@ class QueueStarter:
         body = json.dumps(event, separators=(",", ":"))
         if self.queue.enqueue([body], delay_seconds=self.delay_seconds) == [None]:
             raise RetriesExhaustedError("the work could not be queued; try again")
+
+
+class MessageQueue:
+    """A queue that takes one message at a time (SendMessage): an error is raised to the caller,
+    whose record fails and comes back."""
+
+    def __init__(self, client: Any, queue_url: str) -> None:  # a boto3 SQS client
+        self.client = client
+        self.queue_url = queue_url
+
+    def send(self, body: str, delay_seconds: int | None = None) -> None:
+        """`delay_seconds` None: the queue's own delay."""
+        delay = {} if delay_seconds is None else {"DelaySeconds": delay_seconds}
+        self.client.send_message(QueueUrl=self.queue_url, MessageBody=body, **delay)

@@ -21,7 +21,7 @@ from engage.adapters.dynamodb import (
     transact_write,
 )
 from engage.retry import Backoff
-from engage.sms_drop import DropFile, Progress, RowResult
+from engage.sms.drop import DropFile, Progress, RowResult
 
 RETENTION_SECONDS = 30 * 86400
 MAX_BATCH_ATTEMPTS = 8

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from engage.adapters.eventbridge import EventBus
 from engage.errors import NotFoundError, NotSentError
-from engage.sms_inbound import InboundSms, reply_request
-from engage.sms_keywords import Intent
+from engage.sms.inbound import InboundSms, reply_request
+from engage.sms.keywords import Intent
 
 SOURCE = "engage.sms"
 BRAND_TAG = "engage:ApplicationId"  # on a phone number or pool: the application it sends for

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from engage.adapters.objects import SPOOL_BYTES
-from engage.vdm import Totals, VdmNotEnabledError, read_totals
+from engage.vdm.model import Totals, VdmNotEnabledError, read_totals
 
 CHUNK_BYTES = 1024 * 1024
 DOWNLOAD_TIMEOUT = 60.0

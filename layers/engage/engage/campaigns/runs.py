@@ -217,6 +217,11 @@ def closing_status(run: Mapping[str, Any], stopped: Mapping[str, Any] | None) ->
     return jobs.closing_status(run, stopped, "run", "run", MAX_FAILURES)
 
 
+def settle(run: Mapping[str, Any], state: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """How a run ends (engage.jobs.JobClosing): its closing status, given the workflow's state."""
+    return closing_status(run, state.get("error"))
+
+
 def activities(runs: Sequence[Mapping[str, Any]], campaign_id: str) -> list[dict[str, Any]]:
     """A campaign's runs as Pinpoint's activities, newest first."""
     mine = [r for r in runs if r.get("Type") == RUN_TYPE and r["Definition"].get("CampaignId") == campaign_id]

@@ -53,7 +53,7 @@ from engage.messages.quiet_time import SKIP, endpoint_zone, in_quiet_time, quiet
 from engage.messages.request import SendRequest
 from engage.messages.text_context import pack
 from engage.retry import Backoff
-from engage.sms_encoding import encoding
+from engage.sms.encoding import encoding
 
 log = logging.getLogger(__name__)
 EVENT_PREFIX = {"EMAIL": "_email", "SMS": "_SMS", "VOICE": "_VOICE", "PUSH": "_push", "CUSTOM": "_custom"}

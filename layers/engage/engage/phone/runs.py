@@ -67,6 +67,11 @@ def closing_status(run: Mapping[str, Any], stopped: Mapping[str, Any] | None) ->
     return jobs.closing_status(run, stopped, "validated", "validation", MAX_FAILURES)
 
 
+def settle(run: Mapping[str, Any], state: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """How a run ends (engage.jobs.JobClosing): its closing status, given the workflow's state."""
+    return closing_status(run, state.get("error"))
+
+
 def summary(run: Mapping[str, Any]) -> dict[str, Any]:
     """What the workflow publishes: the counts of the run (see engage.phone.validation.Counts)."""
     return {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -112,7 +113,11 @@ def check(text: str, field: str) -> None:
 @lru_cache(maxsize=256)
 def _compiled(text: str, html: bool) -> Any:
     source = text if html else _ESCAPED_EXPRESSION.sub(r"{{{\1}}}", text)
-    return _compiler().compile(source)
+    with _COMPILING:  # pybars' compiler keeps state while it works: one compile at a time
+        return _compiler().compile(source)
+
+
+_COMPILING = threading.Lock()
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,17 @@
+"""The assets area's composition root: the signing key custom resource built on the stack's secret
+(through the shared client factory) and CloudFormation's response. Its function reads nothing from
+the environment: the secret is named by the resource's properties."""
+
+from __future__ import annotations
+
+import functools
+
+from engage.adapters.cdn_signing import SecretSigningKeys
+from engage.adapters.cfn_response import respond
+from engage.assets.signing_key import SigningKeyResource
+from engage.runtime import services
+
+
+@functools.cache
+def signing_key() -> SigningKeyResource:
+    return SigningKeyResource(lambda: SecretSigningKeys(services.factory.client("secretsmanager")), respond)

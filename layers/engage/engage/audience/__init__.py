@@ -1,0 +1,1 @@
+"""Audience: the people of an application, and erasing one of them."""

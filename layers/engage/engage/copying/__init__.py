@@ -1,0 +1,1 @@
+"""Copying: segments, templates and campaigns copied from one application to another (A17)."""

@@ -1,0 +1,84 @@
+"""The extensions' composition root: their settings, read from the function's environment, and
+their use cases built once per execution environment (on first use) with the shared client factory
+and the adapters. The hooks' handlers take their use case from here and nothing else."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from engage.adapters.clients import clients
+from engage.adapters.content_fetch import ContentFetch
+from engage.adapters.offers_dynamodb import DynamoOffers
+from engage.errors import ValidationError
+from engage.extensions.content import ContentHook, ContentRules, ExternalContent
+from engage.extensions.send_time import MissingPolicy, SendTimeHook, SendTimeRules
+
+DEFAULT_CONTENT_MAX_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ExtensionSettings:
+    """What the hooks' functions are given: the content hook's CONTENT_* and ALLOW_LOCAL_HTTP, the
+    send-time hook's OFFERS_TABLE and OFFER_*. Each function has its own hook's variables only."""
+
+    content_source: str = ""  # CONTENT_SOURCE: s3://bucket/prefix/ or https://host/path/
+    content_fallback: str = ""  # CONTENT_FALLBACK
+    content_max_bytes: int = DEFAULT_CONTENT_MAX_BYTES  # CONTENT_MAX_BYTES
+    content_timeout_seconds: float = 3.0  # CONTENT_TIMEOUT_SECONDS
+    allow_local_http: bool = False  # ALLOW_LOCAL_HTTP: "true" lets the local stack serve content over http
+    offers_table: str = ""  # OFFERS_TABLE
+    offer_attribute: str = "Offer"  # OFFER_ATTRIBUTE
+    offer_missing_policy: str = "SKIP"  # OFFER_MISSING_POLICY: SKIP or DEFAULT
+    offer_default: str = ""  # OFFER_DEFAULT
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> ExtensionSettings:
+        return cls(
+            content_source=environ.get("CONTENT_SOURCE", ""),
+            content_fallback=environ.get("CONTENT_FALLBACK", ""),
+            content_max_bytes=int(environ.get("CONTENT_MAX_BYTES", str(DEFAULT_CONTENT_MAX_BYTES))),
+            content_timeout_seconds=float(environ.get("CONTENT_TIMEOUT_SECONDS", "3")),
+            allow_local_http=environ.get("ALLOW_LOCAL_HTTP", "false").lower() == "true",
+            offers_table=environ.get("OFFERS_TABLE", ""),
+            offer_attribute=environ.get("OFFER_ATTRIBUTE", "Offer"),
+            offer_missing_policy=environ.get("OFFER_MISSING_POLICY", "SKIP"),
+            offer_default=environ.get("OFFER_DEFAULT", ""),
+        )
+
+
+@functools.cache
+def settings() -> ExtensionSettings:
+    return ExtensionSettings.from_env()
+
+
+@functools.cache
+def content_hook() -> ContentHook:
+    """The content hook (A23); ValidationError when CONTENT_SOURCE is not set."""
+    config = settings()
+    rules = ContentRules(
+        source=config.content_source,
+        fallback=config.content_fallback,
+        max_bytes=config.content_max_bytes,
+        timeout_seconds=config.content_timeout_seconds,
+    )
+    fetcher = ContentFetch(clients.client("s3"), allow_local_http=config.allow_local_http)
+    return ContentHook(ExternalContent(fetcher, rules))
+
+
+@functools.cache
+def send_time_hook() -> SendTimeHook:
+    """The send-time hook (A22); ValidationError when OFFERS_TABLE is not set, or the policy is
+    DEFAULT without a default."""
+    config = settings()
+    if not config.offers_table:
+        raise ValidationError("OFFERS_TABLE", "is not set in this function's environment")
+    offers = DynamoOffers(config.offers_table, clients.client("dynamodb"))
+    rules = SendTimeRules(
+        attribute=config.offer_attribute,
+        missing=MissingPolicy(config.offer_missing_policy),
+        default=config.offer_default,
+    )
+    return SendTimeHook(offers, rules)

@@ -1,0 +1,203 @@
+"""The SMS area's composition root: its settings, read once from the function's environment, and its
+use cases, each built once per execution environment (when first used) on the shared client factory
+and the core services (engage.runtime), with the AWS adapters. The handlers call these accessors;
+the domain never imports this module, and a unit test replaces an accessor with fakes.
+
+The inbound SMS function's answers are settings too: it used to hand its whole environment to
+engage.sms.inbound.replies_by_brand, which reads OPT_OUT_REPLY, OPT_IN_REPLY, HELP_REPLY and
+SMS_BRAND_REPLIES from it; those four are fields here. The Connect channel (engage.connect_channel)
+is a phone channel wired here too: voice, on the consent and send ledger the texts use."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engage.adapters.connect import ConnectCalls
+from engage.adapters.contacts_dynamodb import DynamoTombstones
+from engage.adapters.eventbridge import EventBus
+from engage.adapters.ledger_dynamodb import DynamoLedger
+from engage.adapters.queue import MessageQueue
+from engage.adapters.sms_inbound import InboundOutlets, NumberBrands
+from engage.connect_channel import ConnectChannel, ConnectDelivery, ConnectSettings
+from engage.envelopes import json_object
+from engage.errors import ValidationError
+from engage.runtime import services
+from engage.sms.inbound import InboundProcessor, replies_by_brand
+from engage.sms.keywords import keywords_from_json
+from engage.sms.optin_sync import Columns, OptInSync
+from engage.sms.retry import RetryScheduler
+
+# The settings without a default: each is read where it is needed, and its absence named then.
+REQUIRED = {
+    "engagement_bus": "ENGAGEMENT_BUS",
+    "audit_queue_url": "SMS_AUDIT_QUEUE_URL",
+    "retry_max_attempts": "SMS_RETRY_MAX_ATTEMPTS",
+    "retry_base_delay": "SMS_RETRY_BASE_DELAY_SECONDS",
+    "retry_queue_url": "SMS_RETRY_QUEUE_URL",
+    "opt_in_sync_application_id": "OPT_IN_SYNC_APPLICATION_ID",
+    "rejects_queue_url": "REJECTS_QUEUE_URL",
+    "sends_table": "SENDS_TABLE",
+}
+COLUMN_VARIABLES = (
+    ("key", "KEY_COLUMN"),
+    ("phone", "PHONE_COLUMN"),
+    ("opt_in", "OPT_IN_COLUMN"),
+    ("last_update", "LAST_UPDATE_COLUMN"),
+)
+
+
+@dataclass(frozen=True)
+class SmsAreaSettings:
+    """What the area's functions read from their environment; None where a variable without a
+    default is not set."""
+
+    # the inbound SMS function
+    keywords: str = ""  # SMS_KEYWORDS: JSON of each language's lists; empty for the defaults
+    inbound_applications: str = "{}"  # SMS_INBOUND_APPLICATIONS: our number (or "*") to its application
+    opt_out_reply: str = ""  # OPT_OUT_REPLY, OPT_IN_REPLY, HELP_REPLY: the stack's answers (empty:
+    opt_in_reply: str = ""  # engage.sms.inbound's defaults)
+    help_reply: str = ""
+    brand_replies: str = ""  # SMS_BRAND_REPLIES: each brand's own answers (JSON)
+    engagement_bus: str | None = None  # ENGAGEMENT_BUS
+    audit_queue_url: str | None = None  # SMS_AUDIT_QUEUE_URL: probable revocations, for a person
+    # the retry scheduler
+    retry_max_attempts: int | None = None  # SMS_RETRY_MAX_ATTEMPTS
+    retry_base_delay: float | None = None  # SMS_RETRY_BASE_DELAY_SECONDS
+    retry_queue_url: str | None = None  # SMS_RETRY_QUEUE_URL
+    # the opt-in sync
+    opt_in_sync_application_id: str | None = None  # OPT_IN_SYNC_APPLICATION_ID
+    columns: Columns = field(default_factory=Columns)  # KEY_COLUMN, ... (unset or empty: the default)
+    default_phone_region: str | None = None  # DEFAULT_PHONE_REGION (empty: none)
+    rejects_queue_url: str | None = None  # REJECTS_QUEUE_URL
+    # the Connect channel
+    connect_instance_id: str = ""  # CONNECT_INSTANCE_ID
+    connect_contact_flow_id: str = ""  # CONNECT_CONTACT_FLOW_ID
+    connect_queue_id: str = ""  # CONNECT_QUEUE_ID
+    connect_source_phone_number: str = ""  # CONNECT_SOURCE_PHONE_NUMBER
+    connect_calls_per_second: float = 1.0  # CONNECT_CALLS_PER_SECOND
+    sends_table: str | None = None  # SENDS_TABLE: the send ledger, where each call is claimed
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmsAreaSettings:
+        def number(name: str, kind: type[int] | type[float]) -> Any:
+            return kind(environ[name]) if name in environ else None
+
+        return cls(
+            keywords=environ.get("SMS_KEYWORDS", ""),
+            inbound_applications=environ.get("SMS_INBOUND_APPLICATIONS") or "{}",
+            opt_out_reply=environ.get("OPT_OUT_REPLY", ""),
+            opt_in_reply=environ.get("OPT_IN_REPLY", ""),
+            help_reply=environ.get("HELP_REPLY", ""),
+            brand_replies=environ.get("SMS_BRAND_REPLIES", ""),
+            engagement_bus=environ.get("ENGAGEMENT_BUS"),
+            audit_queue_url=environ.get("SMS_AUDIT_QUEUE_URL"),
+            retry_max_attempts=number("SMS_RETRY_MAX_ATTEMPTS", int),
+            retry_base_delay=number("SMS_RETRY_BASE_DELAY_SECONDS", float),
+            retry_queue_url=environ.get("SMS_RETRY_QUEUE_URL"),
+            opt_in_sync_application_id=environ.get("OPT_IN_SYNC_APPLICATION_ID"),
+            columns=Columns(**{name: environ[var] for name, var in COLUMN_VARIABLES if environ.get(var)}),
+            default_phone_region=environ.get("DEFAULT_PHONE_REGION") or None,
+            rejects_queue_url=environ.get("REJECTS_QUEUE_URL"),
+            connect_instance_id=environ.get("CONNECT_INSTANCE_ID", ""),
+            connect_contact_flow_id=environ.get("CONNECT_CONTACT_FLOW_ID", ""),
+            connect_queue_id=environ.get("CONNECT_QUEUE_ID", ""),
+            connect_source_phone_number=environ.get("CONNECT_SOURCE_PHONE_NUMBER", ""),
+            connect_calls_per_second=float(environ.get("CONNECT_CALLS_PER_SECOND", "1")),
+            sends_table=environ.get("SENDS_TABLE"),
+        )
+
+    def require(self, name: str) -> Any:
+        """The named setting, or a clear error naming the environment variable that is missing."""
+        value = getattr(self, name)
+        if value is None:
+            raise ValidationError(REQUIRED[name], "is not set in this function's environment")
+        return value
+
+    def replies(self) -> dict[str, str]:
+        """The answers' settings as engage.sms.inbound.replies_by_brand reads them."""
+        return {
+            "OPT_OUT_REPLY": self.opt_out_reply,
+            "OPT_IN_REPLY": self.opt_in_reply,
+            "HELP_REPLY": self.help_reply,
+            "SMS_BRAND_REPLIES": self.brand_replies,
+        }
+
+
+@functools.cache
+def settings() -> SmsAreaSettings:
+    return SmsAreaSettings.from_env()
+
+
+@functools.cache
+def inbound_processor() -> InboundProcessor:
+    """The inbound SMS use case; a bad keyword list, number map or answer map fails here."""
+    area = settings()
+    factory = services.factory
+    return InboundProcessor(
+        classifier=keywords_from_json(area.keywords),
+        applications=json_object(area.inbound_applications, "SMS_INBOUND_APPLICATIONS"),
+        replies=replies_by_brand(area.replies()),
+        brands=NumberBrands(factory.client("pinpoint-sms-voice-v2")),
+        known_applications=services.known_applications,
+        consents=services.consent,
+        endpoints=services.contacts,
+        opt_out_list=services.opt_out_lists,
+        outlets=InboundOutlets(
+            services.send_queue,
+            services.address_pseudonym,
+            EventBus(factory.client("events")),
+            area.require("engagement_bus"),
+            factory.client("sqs"),
+            area.require("audit_queue_url"),
+        ),
+    )
+
+
+@functools.cache
+def retry_scheduler() -> RetryScheduler:
+    """The use case deciding each failed SMS on the event stream."""
+    area = settings()
+    return RetryScheduler(
+        area.require("retry_max_attempts"),
+        area.require("retry_base_delay"),
+        MessageQueue(services.factory.client("sqs"), area.require("retry_queue_url")),
+        services.event_stream,
+    )
+
+
+@functools.cache
+def opt_in_sync() -> OptInSync:
+    """The use case applying the customer database's changes (one application's customers)."""
+    area = settings()
+    dynamodb = services.factory.client("dynamodb")
+    return OptInSync(
+        app_id=area.require("opt_in_sync_application_id"),
+        columns=area.columns,
+        default_region=area.default_phone_region,
+        applications=services.known_applications,
+        endpoints=services.contacts,
+        consents=services.consent,
+        tombstones=DynamoTombstones(services.settings.require("contacts_table"), dynamodb),
+        rejects=MessageQueue(services.factory.client("sqs"), area.require("rejects_queue_url")),
+    )
+
+
+@functools.cache
+def connect_delivery() -> ConnectDelivery:
+    """The Connect channel's use case: a campaign batch's calls, placed and reported."""
+    area = settings()
+    connect = ConnectSettings(
+        instance_id=area.connect_instance_id,
+        contact_flow_id=area.connect_contact_flow_id,
+        queue_id=area.connect_queue_id,
+        source_phone_number=area.connect_source_phone_number,
+        calls_per_second=area.connect_calls_per_second,
+    )
+    calls = ConnectCalls(services.factory.client("connect", max_attempts=1))
+    ledger = DynamoLedger(area.require("sends_table"), services.factory.client("dynamodb"))
+    channel = ConnectChannel(connect, calls, services.consent, services.suppression, ledger)
+    return ConnectDelivery(channel, services.event_stream)

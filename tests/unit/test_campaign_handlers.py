@@ -1,0 +1,201 @@
+"""The campaign workflow's start and finish handlers (functions/campaign_start, functions/campaign_finish)
+fed their sample events (events/campaign_start/, events/campaign_finish/), with the use cases put in at
+the wiring's accessor on in-memory applications, campaigns, segments, objects and job store; and the
+campaigns wiring's settings."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from typing import Any
+
+import pytest
+from engage.campaigns import wiring
+from engage.campaigns.model import Campaigns, new_campaign
+from engage.campaigns.runs import settle
+from engage.campaigns.start import CampaignStart
+from engage.campaigns.wiring import CampaignSettings
+from engage.errors import ConflictError, ValidationError
+from engage.jobs import JobClosing
+
+from tests.support.apps import SAMPLE_APP
+from tests.support.thin_handlers import Context, MemoryJobs, MemoryObjects, handler, sample
+
+BUCKET = "work-bucket"
+PEOPLE = [
+    {"ApplicationId": SAMPLE_APP, "Id": f"e{i}", "ChannelType": "SMS", "Address": f"+1206555010{i}"}
+    for i in range(3)
+]
+
+
+class Applications:
+    def require(self, app_id: str) -> dict[str, Any]:
+        return {"application": {"Id": app_id}}
+
+
+class MemoryCampaignStore:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def put(self, campaign: dict[str, Any], replacing_version: int | None = None) -> None:
+        key = (campaign["ApplicationId"], campaign["Id"])
+        if replacing_version is None and key in self.items:
+            raise ConflictError(f"campaign {campaign['Id']} exists")
+        self.items[key] = copy.deepcopy(campaign)
+
+    def get(self, app_id: str, campaign_id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.items.get((app_id, campaign_id)))
+
+
+class Audience:
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    def evaluate(self, app_id: str, segment_id: str):
+        self.asked.append((app_id, segment_id))
+        return iter(PEOPLE)
+
+
+class ZoneSnapshots:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Any] = {}
+
+    def put(self, app_id: str, campaign_id: str, snapshot: Any) -> None:
+        self.items[(app_id, campaign_id)] = snapshot
+
+
+@pytest.fixture
+def campaigns(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    parts: dict[str, Any] = {
+        "store": MemoryCampaignStore(),
+        "audience": Audience(),
+        "objects": MemoryObjects(),
+        "zones": ZoneSnapshots(),
+        "jobs": MemoryJobs(),
+    }
+    start = CampaignStart(
+        Applications(),
+        Campaigns(parts["store"]),
+        parts["audience"],
+        parts["objects"],
+        parts["zones"],
+        parts["jobs"],
+        BUCKET,
+        part_size=2,
+        concurrency=4,
+    )
+    monkeypatch.setattr(wiring, "campaign_start", lambda: start)
+    monkeypatch.setattr(wiring, "run_closing", lambda: JobClosing(parts["jobs"], "campaign run", settle))
+    return parts
+
+
+def seed(run_id: str = "run-1") -> dict[str, Any]:
+    return sample(
+        "campaign_start/seed_input.json", SEGMENT_ID="seg-1", TEMPLATE_NAME="welcome", RUN_ID=run_id
+    )
+
+
+def test_the_seed_sample_makes_its_campaign_writes_the_segment_as_parts_and_records_the_run(campaigns):
+    answer = handler("campaign_start")(seed(), Context())
+
+    assert answer == {
+        "app_id": SAMPLE_APP,
+        "campaign_id": "seed-run-1",
+        "run_id": "run-1",
+        "bucket": BUCKET,
+        "manifest": "campaign-work/run-1/manifest.json",
+        "parts": 2,
+        "concurrency": 2,
+        "nobody_due": False,
+    }
+    campaign = campaigns["store"].get(SAMPLE_APP, "seed-run-1")
+    assert campaign["SegmentId"] == "seg-1" and campaigns["audience"].asked == [(SAMPLE_APP, "seg-1")]
+    manifest = campaigns["objects"].read_json(BUCKET, answer["manifest"])
+    assert [(p["campaign_id"], p["records"]) for p in manifest] == [("seed-run-1", 2), ("seed-run-1", 1)]
+    first = gzip.decompress(campaigns["objects"].objects[(BUCKET, manifest[0]["key"])])
+    assert [json.loads(line)["Id"] for line in first.splitlines()] == ["e0", "e1"]
+    run = campaigns["jobs"].get(SAMPLE_APP, "run-1")
+    assert (run["JobStatus"], run["TotalPieces"], run["Definition"]["CampaignId"]) == (
+        "PROCESSING",
+        2,
+        "seed-run-1",
+    )
+
+
+def test_a_retried_start_finds_the_campaign_the_first_one_made(campaigns):
+    handler("campaign_start")(seed(), Context())
+    made = campaigns["store"].get(SAMPLE_APP, "seed-run-1")
+
+    again = handler("campaign_start")(seed(), Context())
+
+    assert again["campaign_id"] == "seed-run-1" and campaigns["store"].get(SAMPLE_APP, "seed-run-1") == made
+    assert list(campaigns["jobs"].jobs) == [(SAMPLE_APP, "run-1")]
+
+
+def test_a_local_time_firing_that_is_nobodys_time_records_no_run_but_the_zones_seen(campaigns):
+    campaign = new_campaign(
+        SAMPLE_APP,
+        {
+            "SegmentId": "seg-1",
+            "MessageConfiguration": {"SMSMessage": {"Body": "Good morning"}},
+            "Schedule": {
+                "StartTime": "2027-03-14T09:00:00Z",
+                "IsLocalTime": True,
+                "Frequency": "DAILY",
+                "EndTime": "2027-03-31T00:00:00Z",
+            },
+        },
+    )
+    campaigns["store"].put(campaign)
+    event = {
+        "input": {
+            "ApplicationId": SAMPLE_APP,
+            "CampaignId": campaign["Id"],
+            "LocalTimeAt": "2027-03-14T11:00:00Z",
+        },
+        "run_id": "run-2",
+    }
+
+    answer = handler("campaign_start")(event, Context())
+
+    assert answer == {"app_id": SAMPLE_APP, "run_id": "run-2", "parts": 0, "nobody_due": True}
+    assert campaigns["jobs"].jobs == {} and campaigns["objects"].keys(BUCKET, "") == []
+    assert list(campaigns["zones"].items) == [(SAMPLE_APP, campaign["Id"])]
+
+
+def test_the_finish_sample_completes_the_run_and_answers_its_activity(campaigns, capsys):
+    handler("campaign_start")(seed("RUN_ID"), Context())
+    campaigns["jobs"].jobs[(SAMPLE_APP, "RUN_ID")]["CompletedPieces"] = 2
+
+    answer = handler("campaign_finish")(sample("campaign_finish/run.json"), Context())
+
+    assert (answer["Id"], answer["CampaignId"], answer["State"], answer["Result"]) == (
+        "RUN_ID",
+        "seed-RUN_ID",
+        "COMPLETED",
+        "SUCCESS",
+    )
+    assert '"CampaignRunsCompleted"' in capsys.readouterr().out
+
+
+def test_a_run_with_parts_missing_fails_and_a_missing_run_is_an_error(campaigns):
+    handler("campaign_start")(seed("RUN_ID"), Context())
+
+    answer = handler("campaign_finish")(sample("campaign_finish/run.json"), Context())
+
+    assert answer["State"] == "FAILED" and campaigns["jobs"].get(SAMPLE_APP, "RUN_ID")["Failures"] == [
+        "2 of 2 parts were not run (see the execution)"
+    ]
+    with pytest.raises(LookupError, match="campaign run nowhere does not exist"):
+        handler("campaign_finish")(sample("campaign_finish/run.json", RUN_ID="nowhere"), Context())
+
+
+def test_the_settings_read_the_work_bucket_and_the_parts_with_their_defaults(monkeypatch):
+    assert CampaignSettings.from_env({}) == CampaignSettings("", 1000, 4)
+    assert CampaignSettings.from_env(
+        {"WORK_BUCKET": "w", "CAMPAIGN_PART_SIZE": "50", "CAMPAIGN_CONCURRENCY": "8"}
+    ) == CampaignSettings("w", 50, 8)
+    monkeypatch.setattr(wiring, "settings", lambda: CampaignSettings())
+    with pytest.raises(ValidationError, match="WORK_BUCKET"):
+        wiring.campaign_start.__wrapped__()

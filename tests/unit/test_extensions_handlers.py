@@ -1,0 +1,216 @@
+"""The campaign extension hooks' handlers (functions/content_hook, functions/send_time_hook) fed
+their sample events (events/content_hook/, events/send_time_hook/), with in-memory content and
+offers put in at the wiring's accessor; and the wiring itself: its settings from the environment
+and its collaborators on a fake client factory."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from engage.errors import ValidationError
+from engage.extensions import wiring
+from engage.extensions.content import ContentHook, ContentRules, ContentUnavailableError, ExternalContent
+from engage.extensions.send_time import MissingPolicy, SendTimeHook, SendTimeRules
+from engage.extensions.wiring import ExtensionSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = "s3://content/campaigns/"
+FALLBACK = "s3://content/fallback.json"
+CONTENT = {"subject": "Spring offers", "html": "<p>Spring is here</p>"}
+
+
+class Context:
+    function_name = "hook"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:hook"
+    aws_request_id = "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def handler(name: str) -> Any:
+    """functions/<name>/app.py's handler, loaded afresh (after the test replaced the accessor)."""
+    spec = importlib.util.spec_from_file_location(
+        f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules.pop(spec.name, None)
+    return module.handler
+
+
+def sample(name: str, app_id: str = "shop") -> dict[str, Any]:
+    return json.loads((ROOT / "events" / name).read_text().replace("APP_ID", app_id))
+
+
+def metric_values(out: str) -> dict[str, float]:
+    """The metrics the handler flushed (EMF lines on stdout), by name, summed over its calls."""
+    found: dict[str, float] = {}
+    for line in out.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            document = json.loads(line)
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                for metric in directive["Metrics"]:
+                    value = document[metric["Name"]]
+                    found[metric["Name"]] = found.get(metric["Name"], 0) + (
+                        sum(value) if isinstance(value, list) else value
+                    )
+    return found
+
+
+class Fetcher:
+    """The content system in memory: a location's document, or an exception to raise."""
+
+    def __init__(self, documents: dict[str, Any]) -> None:
+        self.documents, self.calls = documents, []
+
+    def fetch(self, location: str, max_bytes: int, timeout_seconds: float) -> bytes:
+        self.calls.append(location)
+        found = self.documents.get(location)
+        if isinstance(found, Exception):
+            raise found
+        if found is None:
+            raise ContentUnavailableError(f"{location}: NoSuchKey")
+        return json.dumps(found).encode()
+
+
+class Offers:
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values_by_id, self.calls = values, []
+
+    def values(self, app_id: str, endpoint_ids: list[str]) -> dict[str, str]:
+        self.calls.append((app_id, list(endpoint_ids)))
+        return {e: self.values_by_id[e] for e in endpoint_ids if e in self.values_by_id}
+
+
+def content_hook(monkeypatch: pytest.MonkeyPatch, documents: dict[str, Any], fallback: str = "") -> Fetcher:
+    fetcher = Fetcher(documents)
+    hook = ContentHook(ExternalContent(fetcher, ContentRules(SOURCE, fallback)))
+    monkeypatch.setattr(wiring, "content_hook", lambda: hook)
+    return fetcher
+
+
+# --- content hook -------------------------------------------------------------------------------------
+def test_the_content_hook_adds_the_runs_content_to_every_endpoint_fetching_it_once(monkeypatch, capfd):
+    fetcher = content_hook(monkeypatch, {f"{SOURCE}sample-campaign-without-content.json": CONTENT})
+    hook, batch = handler("content_hook"), sample("content_hook/batch.json")
+    answer = hook(batch, Context())
+    assert set(answer) == {"reader-1", "reader-2"}
+    assert answer["reader-1"]["Attributes"] == {
+        "Plan": ["gold"],
+        "subject": ["Spring offers"],
+        "html": ["<p>Spring is here</p>"],
+    }
+    assert answer["reader-2"]["Address"] == "reader-2@example.com"
+    assert hook(batch, Context()) == answer and len(fetcher.calls) == 1, "once per run"
+    assert "ContentFallbacks" not in metric_values(capfd.readouterr().out)
+
+
+def test_the_fallback_stands_in_for_missing_content_and_is_counted(monkeypatch, capfd, caplog):
+    fetcher = content_hook(monkeypatch, {FALLBACK: {"subject": "News", "html": "<p>News</p>"}}, FALLBACK)
+    answer = handler("content_hook")(sample("content_hook/batch.json"), Context())
+    assert {e["Attributes"]["subject"][0] for e in answer.values()} == {"News"}
+    assert fetcher.calls == [f"{SOURCE}sample-campaign-without-content.json", FALLBACK]
+    assert metric_values(capfd.readouterr().out)["ContentFallbacks"] == 1
+    (warning,) = [r for r in caplog.records if r.getMessage() == "content fallback used"]
+    assert warning.reason == f"{SOURCE}sample-campaign-without-content.json: NoSuchKey"
+
+
+def test_without_content_or_a_fallback_the_hook_fails_for_the_campaigns_policy(monkeypatch):
+    content_hook(monkeypatch, {})
+    with pytest.raises(ContentUnavailableError, match="NoSuchKey"):
+        handler("content_hook")(sample("content_hook/batch.json"), Context())
+
+
+# --- send-time hook -----------------------------------------------------------------------------------
+def test_the_send_time_hook_adds_offers_in_one_read_and_leaves_out_endpoints_without_one(monkeypatch, capfd):
+    offers = Offers({"sample-1": "20% off"})
+    monkeypatch.setattr(wiring, "send_time_hook", lambda: SendTimeHook(offers, SendTimeRules()))
+    answer = handler("send_time_hook")(sample("send_time_hook/batch.json"), Context())
+    assert list(answer) == ["sample-1"]
+    assert answer["sample-1"]["Attributes"] == {"Plan": ["gold"], "Offer": ["20% off"]}
+    assert answer["sample-1"]["User"] == {"UserId": "u-1"}
+    assert offers.calls == [("shop", ["sample-1", "sample-2"])]
+    assert metric_values(capfd.readouterr().out) == {"OffersAdded": 1, "OffersMissing": 1}
+
+
+def test_a_default_policy_gives_every_endpoint_a_value(monkeypatch):
+    rules = SendTimeRules("Deal", MissingPolicy.DEFAULT, "10% off")
+    monkeypatch.setattr(wiring, "send_time_hook", lambda: SendTimeHook(Offers({}), rules))
+    answer = handler("send_time_hook")(sample("send_time_hook/batch.json"), Context())
+    assert {endpoint_id: e["Attributes"]["Deal"] for endpoint_id, e in answer.items()} == {
+        "sample-1": ["10% off"],
+        "sample-2": ["10% off"],
+    }
+
+
+# --- the wiring -------------------------------------------------------------------------------------
+class Clients:
+    """The client factory, handing out named stand-ins."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def client(self, service: str, **_: Any) -> str:
+        self.asked.append(service)
+        return f"{service}-client"
+
+
+def test_the_settings_are_read_from_the_hooks_variables_with_their_defaults():
+    assert ExtensionSettings.from_env({}) == ExtensionSettings()
+    assert (ExtensionSettings().content_max_bytes, ExtensionSettings().content_timeout_seconds) == (
+        65536,
+        3.0,
+    )
+    settings = ExtensionSettings.from_env(
+        {
+            "CONTENT_SOURCE": SOURCE,
+            "CONTENT_FALLBACK": FALLBACK,
+            "CONTENT_MAX_BYTES": "1000",
+            "CONTENT_TIMEOUT_SECONDS": "1.5",
+            "ALLOW_LOCAL_HTTP": "True",
+            "OFFERS_TABLE": "offers",
+            "OFFER_ATTRIBUTE": "Deal",
+            "OFFER_MISSING_POLICY": "DEFAULT",
+            "OFFER_DEFAULT": "5% off",
+        }
+    )
+    assert settings == ExtensionSettings(
+        SOURCE, FALLBACK, 1000, 1.5, True, "offers", "Deal", "DEFAULT", "5% off"
+    )
+
+
+def test_the_accessors_build_the_hooks_on_the_client_factory(monkeypatch):
+    clients = Clients()
+    monkeypatch.setattr(wiring, "clients", clients)
+    monkeypatch.setattr(
+        wiring, "settings", lambda: ExtensionSettings(content_source=SOURCE, offers_table="t")
+    )
+    content = wiring.content_hook.__wrapped__()
+    assert content.content.rules == ContentRules(SOURCE) and content.content.fetcher.s3 == "s3-client"
+    assert content.content.fetcher.allow_local_http is False
+    send_time = wiring.send_time_hook.__wrapped__()
+    assert (send_time.source.table, send_time.source.client) == ("t", "dynamodb-client")
+    assert send_time.rules == SendTimeRules()
+    assert clients.asked == ["s3", "dynamodb"]
+
+
+def test_a_hook_without_its_configuration_fails_clearly(monkeypatch):
+    monkeypatch.setattr(wiring, "clients", Clients())
+    monkeypatch.setattr(wiring, "settings", lambda: ExtensionSettings())
+    with pytest.raises(ValidationError, match="CONTENT_SOURCE"):
+        wiring.content_hook.__wrapped__()
+    with pytest.raises(ValidationError, match="OFFERS_TABLE"):
+        wiring.send_time_hook.__wrapped__()
+    monkeypatch.setattr(
+        wiring, "settings", lambda: ExtensionSettings(offers_table="t", offer_missing_policy="DEFAULT")
+    )
+    with pytest.raises(ValidationError, match="default"):
+        wiring.send_time_hook.__wrapped__()

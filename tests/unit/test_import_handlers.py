@@ -1,0 +1,189 @@
+"""The import workflow's split and finish handlers (functions/import_split, functions/import_finish) fed
+their sample events (events/import_split/, events/import_finish/), with the use cases put in at the
+wiring's accessor on an in-memory job store, object store and segment store; and the import
+wiring's settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from engage.contacts.model import DEFAULT_QUOTAS
+from engage.errors import NotFoundError
+from engage.imports import wiring
+from engage.imports.job import SUPERSEDED_TAG, ImportSource, members_prefix, new_job
+from engage.imports.wiring import ImportSettings
+from engage.imports.workflow import ImportFinish, ImportSplit
+
+from tests.support.apps import SAMPLE_APP
+from tests.support.fakes import MemorySegments
+from tests.support.thin_handlers import ROOT, Context, MemoryJobs, MemoryObjects, handler, sample
+
+BUCKET = "import-bucket"
+FILE = ROOT / "events" / "import_files" / "clean.csv"
+
+
+class Applications:
+    def __init__(self, *app_ids: str) -> None:
+        self.app_ids = set(app_ids)
+
+    def require(self, app_id: str) -> dict[str, Any]:
+        if app_id not in self.app_ids:
+            raise NotFoundError(f"Application not found: {app_id}")
+        return {"application": {"Id": app_id}}
+
+
+@pytest.fixture
+def audience(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    parts: dict[str, Any] = {"jobs": MemoryJobs(), "objects": MemoryObjects(), "segments": MemorySegments()}
+    split = ImportSplit(Applications(SAMPLE_APP), parts["objects"], parts["jobs"], DEFAULT_QUOTAS, 2)
+    finish = ImportFinish.over(parts["jobs"], parts["segments"], parts["objects"])
+    monkeypatch.setattr(wiring, "import_split", lambda: split)
+    monkeypatch.setattr(wiring, "import_finish", lambda: finish)
+    return parts
+
+
+def dropped(objects: MemoryObjects, body: bytes = FILE.read_bytes()) -> dict[str, Any]:
+    event = sample("import_split/start.json", IMPORT_BUCKET=BUCKET)
+    objects.write(BUCKET, event["key"], body)
+    return event
+
+
+def test_the_split_sample_writes_chunks_of_n_records_a_manifest_and_the_processing_job(audience, capsys):
+    event = dropped(audience["objects"])
+    job_id = ImportSource(event["bucket"], event["key"], event["version"]).job_id
+
+    answer = handler("import_split")(event, Context())
+
+    assert answer == {
+        **event,
+        "status": "PROCESSING",
+        "manifest": f"import-work/{job_id}/manifest.json",
+        "pieces": 2,
+        "records": 3,
+    }
+    assert '"ImportRecords"' in capsys.readouterr().out  # the metric, in EMF
+    manifest = audience["objects"].read_json(BUCKET, answer["manifest"])
+    assert [(c["key"], c["first_line"], c["records"]) for c in manifest] == [
+        (f"import-work/{job_id}/chunk-00000.jsonl", 2, 2),
+        (f"import-work/{job_id}/chunk-00001.jsonl", 4, 1),
+    ]
+    assert {c["app_id"] for c in manifest} == {SAMPLE_APP} and {c["mode"] for c in manifest} == {"register"}
+    job = audience["jobs"].get(SAMPLE_APP, job_id)
+    assert (job["JobStatus"], job["TotalPieces"], job["Definition"]["SegmentName"]) == (
+        "PROCESSING",
+        2,
+        "clean list",
+    )
+
+
+def test_a_file_for_an_application_that_does_not_exist_is_refused_before_any_job(audience):
+    event = {**dropped(audience["objects"]), "app_id": "f" * 32}
+
+    answer = handler("import_split")(event, Context())
+
+    assert answer == {
+        **event,
+        "status": "FAILED",
+        "reason": f"Application not found: {'f' * 32}",
+        "refused": True,
+    }
+    assert audience["jobs"].jobs == {}
+
+
+def test_a_file_that_cannot_be_read_fails_its_job_with_the_reason(audience):
+    event = dropped(audience["objects"], b"\xff\xfe not text")
+
+    answer = handler("import_split")(event, Context())
+
+    assert answer["status"] == "FAILED" and "UTF-8" in answer["reason"], answer
+    (job,) = audience["jobs"].jobs.values()
+    assert job["JobStatus"] == "FAILED" and job["Failures"][0].startswith("the file can't be imported: ")
+
+
+def counted_job(jobs: MemoryJobs, job_id: str, define_segment: bool = True, failed: int = 0) -> None:
+    jobs.create(new_job(job_id, SAMPLE_APP, BUCKET, f"imports/{SAMPLE_APP}/clean list.csv", define_segment))
+    jobs.jobs[(SAMPLE_APP, job_id)].update(
+        TotalPieces=1, CompletedPieces=1 - failed, FailedPieces=failed, TotalProcessed=3, TotalFailures=0
+    )
+
+
+def test_the_finish_sample_completes_the_job_with_the_segment_it_defines(audience, capsys):
+    counted_job(audience["jobs"], "job-1")
+
+    answer = handler("import_finish")(
+        sample("import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-1"), Context()
+    )
+
+    assert (answer["Id"], answer["JobStatus"], answer["Failures"]) == ("job-1", "COMPLETED", [])
+    assert '"ImportsCompleted"' in capsys.readouterr().out
+    segment = audience["segments"].get(SAMPLE_APP, "job-1")
+    assert (segment["SegmentType"], segment["Name"], segment["ImportDefinition"]["Size"]) == (
+        "IMPORT",
+        "clean list",
+        3,
+    )
+    assert (
+        audience["segments"].members(SAMPLE_APP, "job-1")
+        == f"s3://{BUCKET}/{members_prefix(SAMPLE_APP, 'job-1')}"
+    )
+
+
+def test_a_new_version_of_an_imported_segment_tags_the_old_member_lists_superseded(audience):
+    old = {
+        "Id": "seg-1",
+        "ApplicationId": SAMPLE_APP,
+        "SegmentType": "IMPORT",
+        "CreationDate": "t",
+        "Version": 1,
+    }
+    audience["segments"].put(old, f"s3://{BUCKET}/segment-members/{SAMPLE_APP}/old-job/")
+    audience["objects"].write(BUCKET, f"segment-members/{SAMPLE_APP}/old-job/chunk-0.json", b"[]")
+    counted_job(audience["jobs"], "job-2")
+    event = sample("import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-2")
+
+    answer = handler("import_finish")({**event, "segment_id": "seg-1"}, Context())
+
+    assert answer["JobStatus"] == "COMPLETED"
+    assert audience["segments"].get(SAMPLE_APP, "seg-1")["Version"] == 2
+    assert audience["objects"].tags == {
+        (BUCKET, f"segment-members/{SAMPLE_APP}/old-job/chunk-0.json"): {SUPERSEDED_TAG: "true"}
+    }
+
+
+def test_a_failed_chunk_fails_the_job_and_removes_the_member_lists_no_segment_will_read(audience):
+    counted_job(audience["jobs"], "job-3", failed=1)
+    audience["objects"].write(BUCKET, f"{members_prefix(SAMPLE_APP, 'job-3')}chunk-0.json", b"[]")
+    event = sample("import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-3")
+
+    answer = handler("import_finish")({**event, "error": {"Error": "States.Timeout"}}, Context())
+
+    assert answer["JobStatus"] == "FAILED"
+    assert answer["Failures"] == ["the import stopped: States.Timeout"]
+    assert audience["segments"].get(SAMPLE_APP, "job-3") is None
+    assert audience["objects"].keys(BUCKET, "segment-members/") == []
+
+
+def test_a_refused_file_is_reported_as_the_failed_job_it_would_have_been(audience):
+    event = {**sample("import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-4"), "refused": True}
+
+    answer = handler("import_finish")({**event, "reason": "Application not found"}, Context())
+
+    assert (answer["Id"], answer["JobStatus"], answer["Failures"]) == (
+        "job-4",
+        "FAILED",
+        ["Application not found"],
+    )
+    assert audience["jobs"].jobs == {}
+
+
+def test_finishing_a_job_that_does_not_exist_is_an_error(audience):
+    with pytest.raises(LookupError, match="import job nowhere does not exist"):
+        handler("import_finish")(
+            sample("import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="nowhere"), Context()
+        )
+
+
+def test_the_settings_read_the_chunk_size_with_its_default():
+    assert ImportSettings.from_env({}) == ImportSettings(chunk_size=1000)
+    assert ImportSettings.from_env({"IMPORT_CHUNK_SIZE": "250"}).chunk_size == 250

@@ -1,0 +1,286 @@
+"""The SMS area's handlers (functions/sms_inbound, sms_retry_schedule, optin_sync, connect_channel)
+driven by their sample events under events/, each with its use case built on in-memory fakes and put
+in place of the wiring's accessor (engage.sms.wiring); and the area's settings as the environment
+gives them."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import random
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from engage.connect_channel import ConnectChannel, ConnectDelivery, ConnectSettings
+from engage.consent import ConsentStatus
+from engage.errors import ValidationError
+from engage.sms import wiring
+from engage.sms.inbound import InboundProcessor, replies_by_brand
+from engage.sms.keywords import Intent, keywords
+from engage.sms.optin_sync import Columns, OptInSync
+from engage.sms.retry import RetryScheduler
+
+from tests.support.fakes import (
+    MemoryConsent,
+    MemoryEndpoints,
+    MemoryLedger,
+    MemoryStream,
+    MemorySuppressions,
+)
+from tests.support.shapes import EVENTS
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = "0123456789abcdef0123456789abcdef"
+CUSTOMER, OTHER, OURS = "+12065550123", "+12065550124", "+18005550100"
+
+
+class Context:
+    function_name = "sms-function"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:sms-function"
+    aws_request_id = "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def handler_of(name: str) -> Any:
+    """functions/<name>/app.py's handler, its module loaded afresh (after the test's substitutes)."""
+    spec = importlib.util.spec_from_file_location(
+        f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules.pop(spec.name, None)
+    return module.handler
+
+
+def sample_event(path: str, **values: str) -> dict[str, Any]:
+    """A sample under events/, its placeholders filled."""
+    text = (EVENTS / path).read_text()
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return json.loads(text)
+
+
+class Recorder:
+    """The brands' opt-out lists, the inbound outlets and a queue, recording each call in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def add(self, app_id, origination, number):
+        self.calls.append(("list-add", number))
+
+    def remove(self, app_id, origination, number):
+        self.calls.append(("list-remove", number))
+
+    def reply(self, inbound, app_id, keyword, text):
+        self.calls.append(("reply", inbound.customer, keyword))
+
+    def publish(self, inbound, app_id, intent, outcome):
+        self.calls.append(("publish", inbound.customer, intent))
+
+    def audit(self, inbound, app_id):
+        self.calls.append(("audit", inbound.customer))
+
+    def send(self, body, delay_seconds=None):
+        self.calls.append(("send", json.loads(body), delay_seconds))
+
+    def require(self, app_id):
+        self.calls.append(("require", app_id))
+
+
+# --- sms_inbound ---------------------------------------------------------------------------------------
+def test_the_inbound_sample_batch_opts_out_the_revoker_publishes_both_and_fails_only_the_poison(monkeypatch):
+    endpoints = MemoryEndpoints(
+        [{"ApplicationId": APP, "Id": "texter", "ChannelType": "SMS", "Address": CUSTOMER}]
+    )
+    consents, recorder = MemoryConsent(), Recorder()
+    processor = InboundProcessor(
+        classifier=keywords(),
+        applications={OURS: APP},
+        replies=replies_by_brand({}),
+        brands=SimpleNamespace(of=lambda number: None),  # untagged: the stack's map names the brand
+        known_applications=recorder,
+        consents=consents,
+        endpoints=endpoints,
+        opt_out_list=recorder,
+        outlets=recorder,
+    )
+    monkeypatch.setattr(wiring, "inbound_processor", lambda: processor)
+    event = sample_event(
+        "sms_inbound/batch.json", CUSTOMER_NUMBER=CUSTOMER, OTHER_NUMBER=OTHER, OUR_NUMBER=OURS, SAMPLE_ID="s"
+    )
+
+    answer = handler_of("sms_inbound")(event, Context())
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
+    assert recorder.calls == [
+        ("require", APP),
+        ("reply", CUSTOMER, "OPT_OUT"),
+        ("publish", CUSTOMER, Intent.OPT_OUT),
+        ("require", APP),
+        ("publish", OTHER, Intent.OTHER),
+    ]
+    decision = consents.get(APP, "SMS", CUSTOMER)
+    assert decision.status == ConsentStatus.OPTED_OUT and decision.source_message_id == "s-1"
+    assert decision.recorded_at == "2025-11-26T06:53:20.000Z", (
+        "the queue's SentTimestamp, the same on a retry"
+    )
+    assert endpoints.get(APP, "texter")["OptOut"] == "ALL"
+    assert consents.get(APP, "SMS", OTHER) is None
+
+
+# --- sms_retry_schedule --------------------------------------------------------------------------------
+def retry_world(monkeypatch, max_attempts: int) -> tuple[Recorder, MemoryStream]:
+    queue, stream = Recorder(), MemoryStream()
+    scheduler = RetryScheduler(max_attempts, 30.0, queue, stream, random.Random(0))
+    monkeypatch.setattr(wiring, "retry_scheduler", lambda: scheduler)
+    return queue, stream
+
+
+def test_the_sample_carrier_failure_is_queued_for_a_retry_with_its_backoff(monkeypatch):
+    queue, stream = retry_world(monkeypatch, max_attempts=3)
+
+    answer = handler_of("sms_retry_schedule")(sample_event("sms_retry_schedule/failure.json"), Context())
+
+    assert answer == {"batchItemFailures": []}
+    ((kind, request, delay),) = queue.calls
+    assert kind == "send" and 15 <= delay <= 30, "the first retry waits half to all of the base delay"
+    assert (request["OriginalMessageId"], request["EndpointId"], request["Attempt"]) == (
+        "sample-own-1",
+        "sample-texter",
+        1,
+    )
+    assert request["Context"]["retry_of"] == "sample-own-1" and request["Destination"] == "+14255550102"
+    ((event,),) = [stream.records]
+    assert event["event_type"] == "_SMS.retry_scheduled"
+    assert event["attributes"]["original_message_id"] == "sample-own-1"
+
+
+def test_the_sample_failure_past_its_attempts_is_abandoned_with_an_event_and_nothing_queued(monkeypatch):
+    queue, stream = retry_world(monkeypatch, max_attempts=0)
+
+    answer = handler_of("sms_retry_schedule")(sample_event("sms_retry_schedule/failure.json"), Context())
+
+    assert answer == {"batchItemFailures": []} and queue.calls == []
+    assert [e["event_type"] for e in stream.records] == ["_SMS.retry_abandoned"]
+
+
+def test_a_record_that_is_not_one_of_our_failures_is_left_alone(monkeypatch):
+    queue, stream = retry_world(monkeypatch, max_attempts=3)
+    event = sample_event("sms_retry_schedule/failure.json")
+    event["Records"][0]["kinesis"]["data"] = base64.b64encode(b'{"event_type": "_SMS.SUCCESS"}').decode()
+
+    assert handler_of("sms_retry_schedule")(event, Context()) == {"batchItemFailures": []}
+    assert queue.calls == [] and stream.records == []
+
+
+# --- optin_sync ----------------------------------------------------------------------------------------
+class Tombstones:
+    def __init__(self) -> None:
+        self.at: dict[tuple[str, str], str] = {}
+
+    def buried_at(self, app_id, endpoint_id):
+        return self.at.get((app_id, endpoint_id))
+
+    def bury(self, app_id, endpoint_id, at):
+        self.at[(app_id, endpoint_id)] = max(at, self.at.get((app_id, endpoint_id), ""))
+
+
+def test_the_opt_in_sample_changes_apply_in_order_and_the_unusable_ones_are_rejected(monkeypatch):
+    endpoints, consents, rejects = MemoryEndpoints(), MemoryConsent(), Recorder()
+    sync = OptInSync(APP, Columns(), "US", rejects, endpoints, consents, Tombstones(), rejects)
+    monkeypatch.setattr(wiring, "opt_in_sync", lambda: sync)
+
+    answer = handler_of("optin_sync")(sample_event("optin_sync/changes.json"), Context())
+
+    assert answer == {"batchItemFailures": []}, "nothing is retried: each change applied or rejected"
+    endpoint = endpoints.get(APP, "cdc-9001")
+    assert (endpoint["Address"], endpoint["OptOut"]) == ("+12065550112", "ALL"), "moved, and opted out"
+    assert consents.get(APP, "SMS", "+12065550111").status == ConsentStatus.OPTED_OUT, "the old number too"
+    rejected = [call[1] for call in rejects.calls if call[0] == "send"]
+    assert [(r["field"], r["sequence_number"][-1]) for r in rejected] == [("phone", "5"), ("record", "7")]
+    assert rejected[0]["partition_key"] == "public.customers.9001" and '"id": 9002' in rejected[0]["record"]
+    assert {call for call in rejects.calls if call[0] == "require"} == {("require", APP)}
+
+
+# --- connect_channel -----------------------------------------------------------------------------------
+class Calls:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    def start_call(self, request):
+        self.requests.append(dict(request))
+        return f"contact-{len(self.requests)}"
+
+
+def test_the_connect_sample_batch_calls_the_phone_endpoint_and_reports_every_outcome(monkeypatch):
+    calls, stream = Calls(), MemoryStream()
+    channel = ConnectChannel(
+        ConnectSettings("inst-1", "flow-1"), calls, MemoryConsent(), MemorySuppressions(), MemoryLedger()
+    )
+    monkeypatch.setattr(wiring, "connect_delivery", lambda: ConnectDelivery(channel, stream))
+
+    answer = handler_of("connect_channel")(sample_event("connect_channel/batch.json", APP_ID=APP), Context())
+
+    assert answer == {
+        "sample-caller": {"DeliveryStatus": "SENT"},
+        "sample-reader": {"DeliveryStatus": "NOT_SENT", "StatusMessage": "NOT_A_PHONE_ENDPOINT"},
+    }
+    ((request,),) = [calls.requests]
+    assert request["DestinationPhoneNumber"] == "+14255550171"
+    assert request["Attributes"]["Message"] == "Your appointment is tomorrow at 10"
+    kinds = sorted((e["event_type"], e["client"]["client_id"]) for e in stream.records)
+    assert kinds == [("_connect.call_skipped", "sample-reader"), ("_connect.call_started", "sample-caller")]
+
+
+# --- the area's settings -------------------------------------------------------------------------------
+def test_the_settings_default_as_the_handlers_did_and_name_a_missing_variable():
+    settings = wiring.SmsAreaSettings.from_env({})
+    assert (settings.inbound_applications, settings.keywords, settings.columns) == ("{}", "", Columns())
+    assert (settings.connect_calls_per_second, settings.default_phone_region) == (1.0, None)
+    assert replies_by_brand(settings.replies())("any") == replies_by_brand({})("any"), "the default answers"
+    with pytest.raises(ValidationError, match="SMS_RETRY_QUEUE_URL"):
+        settings.require("retry_queue_url")
+
+
+def test_the_settings_read_each_variable_the_area_uses():
+    environ = {
+        "SMS_KEYWORDS": '{"en": {"opt_out": ["halt"]}}',
+        "SMS_INBOUND_APPLICATIONS": json.dumps({OURS: APP}),
+        "OPT_OUT_REPLY": "Bye.",
+        "HELP_REPLY": "Call us.",
+        "SMS_BRAND_REPLIES": json.dumps({"brandb": {"OptOut": "B bye."}}),
+        "ENGAGEMENT_BUS": "bus",
+        "SMS_AUDIT_QUEUE_URL": "https://sqs/audit",
+        "SMS_RETRY_MAX_ATTEMPTS": "3",
+        "SMS_RETRY_BASE_DELAY_SECONDS": "1.5",
+        "SMS_RETRY_QUEUE_URL": "https://sqs/retry",
+        "OPT_IN_SYNC_APPLICATION_ID": APP,
+        "PHONE_COLUMN": "mobile",
+        "OPT_IN_COLUMN": "",  # empty: the default column
+        "DEFAULT_PHONE_REGION": "GB",
+        "REJECTS_QUEUE_URL": "https://sqs/rejects",
+        "CONNECT_INSTANCE_ID": "inst",
+        "CONNECT_CONTACT_FLOW_ID": "flow",
+        "CONNECT_CALLS_PER_SECOND": "2.5",
+        "SENDS_TABLE": "sends",
+    }
+    settings = wiring.SmsAreaSettings.from_env(environ)
+    assert settings.require("retry_max_attempts") == 3 and settings.require("retry_base_delay") == 1.5
+    assert settings.columns == Columns(phone="mobile") and settings.default_phone_region == "GB"
+    assert (settings.require("engagement_bus"), settings.require("sends_table")) == ("bus", "sends")
+    assert (settings.connect_instance_id, settings.connect_calls_per_second) == ("inst", 2.5)
+    replies = replies_by_brand(settings.replies())
+    assert (replies("brandb").opt_out, replies("other").opt_out, replies("other").help) == (
+        "B bye.",
+        "Bye.",
+        "Call us.",
+    )

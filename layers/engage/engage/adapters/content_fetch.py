@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from engage.adapters.dynamodb import error_code
+from engage.adapters.local_http import local_http
 from engage.extensions.content import ContentUnavailableError
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 CHUNK_BYTES = 16 * 1024
 
 
@@ -38,9 +38,7 @@ class ContentFetch:
         parts = urlsplit(location)
         if parts.scheme == "s3":
             body = self._s3(parts.netloc, parts.path.lstrip("/"), max_bytes, location)
-        elif parts.scheme == "https" or (
-            parts.scheme == "http" and self.allow_local_http and parts.hostname in LOCAL_HOSTS
-        ):
+        elif parts.scheme == "https" or local_http(parts, self.allow_local_http):
             body = self._http(location, max_bytes, timeout_seconds)
         else:
             raise ContentUnavailableError(f"{location}: content comes from s3:// or https:// locations")

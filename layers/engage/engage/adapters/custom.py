@@ -24,11 +24,11 @@ from botocore.exceptions import ClientError
 
 from engage import clock
 from engage.adapters.dynamodb import error_code
+from engage.adapters.local_http import local_http
 from engage.errors import DeliveryRefusedError, ThrottledError
 from engage.messages.custom_answers import Delivery
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 TIMEOUT_SECONDS = 10.0
 
 
@@ -82,7 +82,7 @@ class CustomDelivery:
 
     def _post(self, url: str, payload: Mapping[str, Any], delivery_id: str) -> Delivery:
         parts = urlsplit(url)
-        local = self.allow_local_http and parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
+        local = local_http(parts, self.allow_local_http)
         if parts.scheme != "https" and not local:
             raise DeliveryRefusedError("INSECURE_WEBHOOK", "a webhook must be an https:// URL")
         keys = self.webhook_keys()

@@ -23,7 +23,17 @@ NOW = 1_795_000_000.0
 KEYS = [b"current-key", b"previous-key"]
 SHOP = "https://shop.example.com"
 RULES = PixelRules("shop", frozenset({"plan"}), frozenset({SHOP}))
-SAMPLES = ["good", "anonymous", "signed", "forged", "expired", "malformed", "foreign_site"]
+# Named by their path under events/, as every sample is (tests/unit/test_samples.py looks for it).
+SAMPLE_FILES = {
+    "good": "pixel/good.json",
+    "anonymous": "pixel/anonymous.json",
+    "signed": "pixel/signed.json",
+    "forged": "pixel/forged.json",
+    "expired": "pixel/expired.json",
+    "malformed": "pixel/malformed.json",
+    "foreign_site": "pixel/foreign_site.json",
+}
+SAMPLES = list(SAMPLE_FILES)
 
 
 class Context:
@@ -81,7 +91,7 @@ def sample(name: str) -> dict[str, Any]:
         "EXPIRED_TOKEN": mint_token(KEYS, "shop", "shopper-1", 60, NOW - 3600),
         "TOKEN": mint_token(KEYS, "shop", "shopper-1", 600, NOW),
     }
-    text = (ROOT / "events" / "pixel" / f"{name}.json").read_text()
+    text = (ROOT / "events" / SAMPLE_FILES[name]).read_text()
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
     return json.loads(text)

@@ -10,18 +10,32 @@ AWS = ROOT / "events" / "aws"
 SOURCES = "sources.json"
 
 
-def test_every_sample_event_is_used_by_a_test():
-    tests = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("*.py"))
-    samples = [
-        p for p in (ROOT / "events").rglob("*") if p.is_file() and p.name not in ("README.md", SOURCES)
-    ]
-    unused = [
+def unused(samples: list[Path], folders: tuple[str, ...]) -> list[str]:
+    """The samples whose path (relative to events/, or its folder and name) no test module under
+    `folders` names."""
+    tests = "\n".join(p.read_text() for folder in folders for p in (ROOT / folder).rglob("*.py"))
+    return [
         str(p.relative_to(ROOT))
         for p in samples
         if str(p.relative_to(ROOT / "events")) not in tests
         and not (f'"{p.parent.name}"' in tests and f'"{p.name}"' in tests)
     ]
-    assert samples and not unused, f"samples no test drives: {unused}"
+
+
+def samples() -> list[Path]:
+    return [p for p in (ROOT / "events").rglob("*") if p.is_file() and p.name not in ("README.md", SOURCES)]
+
+
+def test_every_sample_event_is_used_by_a_test():
+    assert samples() and not unused(samples(), ("tests",)), "samples no test drives"
+
+
+def test_every_functions_sample_drives_its_handler_in_the_unit_tier():
+    """A function's samples (events/<function>/) are fed to its handler with in-memory services in
+    the unit tier (tests/unit, with tests/support), so a handler is checked without the local stack;
+    AWS's shapes (events/aws/) are checked there too, by the shape tests."""
+    left = unused(samples(), ("tests/unit", "tests/support"))
+    assert not left, f"samples no unit test drives: {left}"
 
 
 def test_every_aws_shape_names_its_source():

@@ -514,3 +514,16 @@ class MemoryApplications:
     def save_removal(self, app_id: str, removal: dict[str, Any]) -> None:
         assert self.records[app_id].get("deleted"), "only a deleted application's removal is saved"
         self.records[app_id]["removal"] = json.loads(json.dumps(removal))
+
+
+class MemoryTombstones:
+    """The CDC tombstones (deleted customers' endpoints) in memory: the latest burial of each."""
+
+    def __init__(self) -> None:
+        self.at: dict[tuple[str, str], str] = {}
+
+    def buried_at(self, app_id: str, endpoint_id: str) -> str | None:
+        return self.at.get((app_id, endpoint_id))
+
+    def bury(self, app_id: str, endpoint_id: str, at: str) -> None:
+        self.at[(app_id, endpoint_id)] = max(at, self.at.get((app_id, endpoint_id), ""))

@@ -1,6 +1,7 @@
-"""What the handler tests share: a handler loaded from functions/<name>/app.py, a Lambda context, a
-sample event with its placeholders filled, and in-memory stand-ins for the job store, the object
-store and CloudFormation's response URL."""
+"""What the handler tests share: a handler loaded from functions/<name>/app.py, a use case put in at
+a wiring's accessor, a Lambda context, a sample event with its placeholders filled, the metrics a
+handler flushed, and in-memory stand-ins for the job store, the object store and CloudFormation's
+response URL."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ import json
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+
+import pytest
+from engage.errors import NotFoundError
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def handler(name: str) -> Any:
-    """functions/<name>/app.py's handler, loaded afresh (after a fixture replaced a wiring accessor)."""
+def function_module(name: str) -> Any:
+    """functions/<name>/app.py as a module, loaded afresh (after a fixture replaced a wiring accessor)."""
     spec = importlib.util.spec_from_file_location(
         f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
     )
@@ -26,7 +31,32 @@ def handler(name: str) -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules.pop(spec.name, None)
-    return module.handler
+    return module
+
+
+def handler(name: str) -> Any:
+    """functions/<name>/app.py's handler, loaded afresh (after a fixture replaced a wiring accessor)."""
+    return function_module(name).handler
+
+
+def use(monkeypatch: pytest.MonkeyPatch, wiring: ModuleType, accessor: str, use_case: Any) -> None:
+    """`use_case` in place of what the wiring's `accessor` builds, for this test."""
+    monkeypatch.setattr(wiring, accessor, lambda: use_case)
+
+
+def metric_values(out: str) -> dict[str, float]:
+    """The metrics a handler flushed (EMF lines on stdout), by name, summed over its calls."""
+    found: dict[str, float] = {}
+    for line in out.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            document = json.loads(line)
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                for metric in directive["Metrics"]:
+                    value = document[metric["Name"]]
+                    found[metric["Name"]] = found.get(metric["Name"], 0) + (
+                        sum(value) if isinstance(value, list) else value
+                    )
+    return found
 
 
 def sample(path: str, **values: str) -> dict[str, Any]:
@@ -48,6 +78,18 @@ class Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_millis
+
+
+class KnownApps:
+    """The applications a use case requires (engage.applications' `require`): these ids, no other."""
+
+    def __init__(self, *app_ids: str) -> None:
+        self.app_ids = set(app_ids)
+
+    def require(self, app_id: str) -> dict[str, Any]:
+        if app_id not in self.app_ids:
+            raise NotFoundError(f"Application not found: {app_id}")
+        return {"application": {"Id": app_id}}
 
 
 class MemoryJobs:

@@ -8,11 +8,9 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import importlib.util
 import io
 import json
 import re
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -36,8 +34,9 @@ from moto import mock_aws
 
 from engage_local import routing
 from engage_local.pollers import kinesis_record, sqs_record
-from tests.support.fakes import MemoryConsent, MemoryEndpoints
+from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryTombstones
 from tests.support.shapes import EVENTS, assert_shaped_like, sample
+from tests.support.thin_handlers import Context, function_module
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -46,28 +45,6 @@ APP = "0123456789abcdef0123456789abcdef"
 FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:consumer"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/consumer-role"
 SAMPLE_DIRECTORIES = ("aws/envelopes", "aws/dms")
-
-
-class Context:
-    function_name = "consumer"
-    memory_limit_in_mb = 128
-    invoked_function_arn = FUNCTION
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
-def function_module(name: str) -> Any:
-    """A function's handler module (functions/<name>/app.py), loaded afresh."""
-    spec = importlib.util.spec_from_file_location(
-        f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules.pop(spec.name, None)
-    return module
 
 
 @pytest.fixture
@@ -310,17 +287,6 @@ def dms_batch(*relatives: str) -> dict[str, Any]:
     return {"Records": records}
 
 
-class Tombstones:
-    def __init__(self) -> None:
-        self.at: dict[tuple[str, str], str] = {}
-
-    def buried_at(self, app_id, endpoint_id):
-        return self.at.get((app_id, endpoint_id))
-
-    def bury(self, app_id, endpoint_id, at):
-        self.at[(app_id, endpoint_id)] = max(at, self.at.get((app_id, endpoint_id), ""))
-
-
 @pytest.mark.parametrize("relative", DMS_SAMPLES)
 def test_each_dms_record_parses(relative):
     change = parse_change((EVENTS / relative).read_bytes())
@@ -331,7 +297,7 @@ def test_each_dms_record_parses(relative):
 
 
 def test_the_opt_in_sync_applies_dms_changes_in_order(monkeypatch):
-    endpoints, consents, tombstones = MemoryEndpoints(), MemoryConsent(), Tombstones()
+    endpoints, consents, tombstones = MemoryEndpoints(), MemoryConsent(), MemoryTombstones()
     sync = OptInSync(
         APP,
         Columns(),

@@ -5,10 +5,6 @@ settings from the environment and its collaborators on fake services."""
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,56 +18,12 @@ from engage.errors import ValidationError
 from engage.messages.unsubscribe import mint
 
 from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryStream, MemorySuppressions
+from tests.support.thin_handlers import Context, handler, metric_values, sample
 
-ROOT = Path(__file__).resolve().parents[2]
 APP = "app-1"
 TEMPLATE = {"Subject": "Re:", "TextPart": "Hello %%NAME%%, we got %%ID%%."}
 SECRET = b"unsubscribe-secret-0123456789"
 NOT_AUTHENTICATED = "the sender is not authenticated (SPF and DKIM, or DMARC, failed)"
-
-
-class Context:
-    function_name = "email"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:email"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
-def handler(name: str) -> Any:
-    """functions/<name>/app.py's handler, loaded afresh (after the test replaced the accessor)."""
-    spec = importlib.util.spec_from_file_location(
-        f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules.pop(spec.name, None)
-    return module.handler
-
-
-def sample(name: str, **values: str) -> dict[str, Any]:
-    text = (ROOT / "events" / name).read_text()
-    for placeholder, value in values.items():
-        text = text.replace(placeholder, value)
-    return json.loads(text)
-
-
-def metric_values(out: str) -> dict[str, float]:
-    """The metrics the handler flushed (EMF lines on stdout), by name, summed over its calls."""
-    found: dict[str, float] = {}
-    for line in out.splitlines():
-        if line.startswith("{") and '"_aws"' in line:
-            document = json.loads(line)
-            for directive in document["_aws"]["CloudWatchMetrics"]:
-                for metric in directive["Metrics"]:
-                    value = document[metric["Name"]]
-                    found[metric["Name"]] = found.get(metric["Name"], 0) + (
-                        sum(value) if isinstance(value, list) else value
-                    )
-    return found
 
 
 # --- auto-reply -------------------------------------------------------------------------------------

@@ -5,10 +5,7 @@ and its collaborators on a fake client factory."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,51 +15,12 @@ from engage.extensions.content import ContentHook, ContentRules, ContentUnavaila
 from engage.extensions.send_time import MissingPolicy, SendTimeHook, SendTimeRules
 from engage.extensions.wiring import ExtensionSettings
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.thin_handlers import Context, handler, metric_values, sample
+
+APP = "shop"
 SOURCE = "s3://content/campaigns/"
 FALLBACK = "s3://content/fallback.json"
 CONTENT = {"subject": "Spring offers", "html": "<p>Spring is here</p>"}
-
-
-class Context:
-    function_name = "hook"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:hook"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
-def handler(name: str) -> Any:
-    """functions/<name>/app.py's handler, loaded afresh (after the test replaced the accessor)."""
-    spec = importlib.util.spec_from_file_location(
-        f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules.pop(spec.name, None)
-    return module.handler
-
-
-def sample(name: str, app_id: str = "shop") -> dict[str, Any]:
-    return json.loads((ROOT / "events" / name).read_text().replace("APP_ID", app_id))
-
-
-def metric_values(out: str) -> dict[str, float]:
-    """The metrics the handler flushed (EMF lines on stdout), by name, summed over its calls."""
-    found: dict[str, float] = {}
-    for line in out.splitlines():
-        if line.startswith("{") and '"_aws"' in line:
-            document = json.loads(line)
-            for directive in document["_aws"]["CloudWatchMetrics"]:
-                for metric in directive["Metrics"]:
-                    value = document[metric["Name"]]
-                    found[metric["Name"]] = found.get(metric["Name"], 0) + (
-                        sum(value) if isinstance(value, list) else value
-                    )
-    return found
 
 
 class Fetcher:
@@ -100,7 +58,7 @@ def content_hook(monkeypatch: pytest.MonkeyPatch, documents: dict[str, Any], fal
 # --- content hook -------------------------------------------------------------------------------------
 def test_the_content_hook_adds_the_runs_content_to_every_endpoint_fetching_it_once(monkeypatch, capfd):
     fetcher = content_hook(monkeypatch, {f"{SOURCE}sample-campaign-without-content.json": CONTENT})
-    hook, batch = handler("content_hook"), sample("content_hook/batch.json")
+    hook, batch = handler("content_hook"), sample("content_hook/batch.json", APP_ID=APP)
     answer = hook(batch, Context())
     assert set(answer) == {"reader-1", "reader-2"}
     assert answer["reader-1"]["Attributes"] == {
@@ -115,7 +73,7 @@ def test_the_content_hook_adds_the_runs_content_to_every_endpoint_fetching_it_on
 
 def test_the_fallback_stands_in_for_missing_content_and_is_counted(monkeypatch, capfd, caplog):
     fetcher = content_hook(monkeypatch, {FALLBACK: {"subject": "News", "html": "<p>News</p>"}}, FALLBACK)
-    answer = handler("content_hook")(sample("content_hook/batch.json"), Context())
+    answer = handler("content_hook")(sample("content_hook/batch.json", APP_ID=APP), Context())
     assert {e["Attributes"]["subject"][0] for e in answer.values()} == {"News"}
     assert fetcher.calls == [f"{SOURCE}sample-campaign-without-content.json", FALLBACK]
     assert metric_values(capfd.readouterr().out)["ContentFallbacks"] == 1
@@ -126,14 +84,14 @@ def test_the_fallback_stands_in_for_missing_content_and_is_counted(monkeypatch, 
 def test_without_content_or_a_fallback_the_hook_fails_for_the_campaigns_policy(monkeypatch):
     content_hook(monkeypatch, {})
     with pytest.raises(ContentUnavailableError, match="NoSuchKey"):
-        handler("content_hook")(sample("content_hook/batch.json"), Context())
+        handler("content_hook")(sample("content_hook/batch.json", APP_ID=APP), Context())
 
 
 # --- send-time hook -----------------------------------------------------------------------------------
 def test_the_send_time_hook_adds_offers_in_one_read_and_leaves_out_endpoints_without_one(monkeypatch, capfd):
     offers = Offers({"sample-1": "20% off"})
     monkeypatch.setattr(wiring, "send_time_hook", lambda: SendTimeHook(offers, SendTimeRules()))
-    answer = handler("send_time_hook")(sample("send_time_hook/batch.json"), Context())
+    answer = handler("send_time_hook")(sample("send_time_hook/batch.json", APP_ID=APP), Context())
     assert list(answer) == ["sample-1"]
     assert answer["sample-1"]["Attributes"] == {"Plan": ["gold"], "Offer": ["20% off"]}
     assert answer["sample-1"]["User"] == {"UserId": "u-1"}
@@ -144,7 +102,7 @@ def test_the_send_time_hook_adds_offers_in_one_read_and_leaves_out_endpoints_wit
 def test_a_default_policy_gives_every_endpoint_a_value(monkeypatch):
     rules = SendTimeRules("Deal", MissingPolicy.DEFAULT, "10% off")
     monkeypatch.setattr(wiring, "send_time_hook", lambda: SendTimeHook(Offers({}), rules))
-    answer = handler("send_time_hook")(sample("send_time_hook/batch.json"), Context())
+    answer = handler("send_time_hook")(sample("send_time_hook/batch.json", APP_ID=APP), Context())
     assert {endpoint_id: e["Attributes"]["Deal"] for endpoint_id, e in answer.items()} == {
         "sample-1": ["10% off"],
         "sample-2": ["10% off"],

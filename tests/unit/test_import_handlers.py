@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from engage.contacts.model import DEFAULT_QUOTAS
-from engage.errors import NotFoundError
 from engage.imports import wiring
 from engage.imports.job import SUPERSEDED_TAG, ImportSource, members_prefix, new_job
 from engage.imports.wiring import ImportSettings
@@ -17,26 +16,16 @@ from engage.imports.workflow import ImportFinish, ImportSplit
 
 from tests.support.apps import SAMPLE_APP
 from tests.support.fakes import MemorySegments
-from tests.support.thin_handlers import ROOT, Context, MemoryJobs, MemoryObjects, handler, sample
+from tests.support.thin_handlers import ROOT, Context, KnownApps, MemoryJobs, MemoryObjects, handler, sample
 
 BUCKET = "import-bucket"
 FILE = ROOT / "events" / "import_files" / "clean.csv"
 
 
-class Applications:
-    def __init__(self, *app_ids: str) -> None:
-        self.app_ids = set(app_ids)
-
-    def require(self, app_id: str) -> dict[str, Any]:
-        if app_id not in self.app_ids:
-            raise NotFoundError(f"Application not found: {app_id}")
-        return {"application": {"Id": app_id}}
-
-
 @pytest.fixture
 def audience(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     parts: dict[str, Any] = {"jobs": MemoryJobs(), "objects": MemoryObjects(), "segments": MemorySegments()}
-    split = ImportSplit(Applications(SAMPLE_APP), parts["objects"], parts["jobs"], DEFAULT_QUOTAS, 2)
+    split = ImportSplit(KnownApps(SAMPLE_APP), parts["objects"], parts["jobs"], DEFAULT_QUOTAS, 2)
     finish = ImportFinish.over(parts["jobs"], parts["segments"], parts["objects"])
     monkeypatch.setattr(wiring, "import_split", lambda: split)
     monkeypatch.setattr(wiring, "import_finish", lambda: finish)

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import base64
 import copy
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,46 +29,9 @@ from engage.lake.wiring import LakeSettings
 from engage.runtime import services
 
 from tests.support.channel_records import APP
+from tests.support.thin_handlers import Context, handler, sample, use
 
-ROOT = Path(__file__).resolve().parents[2]
 ENDPOINT = "r-1"
-
-
-class Context:
-    function_name = "lake"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:lake"
-    aws_request_id = "req-1"
-
-    def __init__(self, remaining_ms: int = 300_000) -> None:
-        self.remaining_ms = remaining_ms
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-def sample(path: str, **values: str) -> Any:
-    """A sample under events/, its placeholders (APP_ID, RESPONSE_URL, ...) filled."""
-    text = (ROOT / "events" / path).read_text()
-    for name, value in values.items():
-        text = text.replace(name, value)
-    return json.loads(text)
-
-
-def handler_of(name: str) -> Any:
-    """functions/<name>/app.py's handler, loaded afresh (so it takes the accessor as patched)."""
-    spec = importlib.util.spec_from_file_location(
-        f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules.pop(spec.name, None)
-    return module.handler
-
-
-def use(monkeypatch: pytest.MonkeyPatch, accessor: str, use_case: Any) -> None:
-    monkeypatch.setattr(wiring, accessor, lambda: use_case)
 
 
 # --- lake_erasure ------------------------------------------------------------------------------------
@@ -93,6 +53,7 @@ def erasure_with(monkeypatch: pytest.MonkeyPatch, lake: MemoryLake) -> list[str]
     queued: list[str] = []
     use(
         monkeypatch,
+        wiring,
         "lake_erasure",
         LakeErasure(lake, lambda *_a: "pseudonym", queued.append, clock=lambda: 1000.0),
     )
@@ -103,7 +64,7 @@ def test_lake_erasure_reads_the_lake_until_the_deadline_and_queues_nothing_when_
     lake = MemoryLake(ErasureProgress(files_read=3, files_rewritten=1, lines_removed=2))
     queued = erasure_with(monkeypatch, lake)
     event = sample("lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT)
-    answer = handler_of("lake_erasure")(event, Context(remaining_ms=300_000))
+    answer = handler("lake_erasure")(event, Context(remaining_millis=300_000))
     assert answer == {"batchItemFailures": []}
     ((person, deadline, resume),) = lake.calls
     assert person == Person(APP, frozenset({ENDPOINT}), frozenset())
@@ -115,8 +76,8 @@ def test_lake_erasure_queues_what_is_left_with_where_to_resume(monkeypatch):
     where = {"Prefix": "ses/", "After": "ses/2026/11/20/10/part-1.gz"}
     lake = MemoryLake(ErasureProgress(files_read=9, resume=where), ErasureProgress(files_read=1))
     queued = erasure_with(monkeypatch, lake)
-    handler = handler_of("lake_erasure")
-    assert handler(sample("lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT), Context()) == {
+    erase = handler("lake_erasure")
+    assert erase(sample("lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT), Context()) == {
         "batchItemFailures": []
     }
     (body,) = queued
@@ -128,7 +89,7 @@ def test_lake_erasure_queues_what_is_left_with_where_to_resume(monkeypatch):
     }
     again = sample("lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT)
     again["Records"][0]["body"] = body
-    assert handler(again, Context()) == {"batchItemFailures": []}
+    assert erase(again, Context()) == {"batchItemFailures": []}
     assert lake.calls[1][2] == where and len(queued) == 1
 
 
@@ -138,7 +99,7 @@ def test_a_lake_erasure_request_naming_no_one_fails_alone(monkeypatch):
     event = sample("lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT)
     no_one = {**event["Records"][0], "messageId": "no-one", "body": json.dumps({"ApplicationId": APP})}
     event["Records"].insert(0, no_one)
-    answer = handler_of("lake_erasure")(event, Context())
+    answer = handler("lake_erasure")(event, Context())
     assert answer == {"batchItemFailures": [{"itemIdentifier": "no-one"}]}
     assert len(lake.calls) == 1 and queued == []
 
@@ -171,8 +132,8 @@ def test_lake_names_writes_every_name_into_the_lake_and_answers_how_many(monkeyp
     )
     segments = MemorySegments([{"ApplicationId": APP, "Id": "s-1", "Name": "Readers"}])
     export = NamesExport(campaigns, segments, lambda key, body, kind: written.update({key: (body, kind)}))
-    use(monkeypatch, "names_export", export)
-    answer = handler_of("lake_names")(sample("lake_names/scheduled.json"), Context())
+    use(monkeypatch, wiring, "names_export", export)
+    answer = handler("lake_names")(sample("lake_names/scheduled.json"), Context())
     assert answer == {"Names": 3, "Key": NAMES_KEY}
     body, kind = written[NAMES_KEY]
     assert kind == "application/x-ndjson"
@@ -208,7 +169,7 @@ def views_with(monkeypatch: pytest.MonkeyPatch, queries: MemoryQueries) -> list[
     def respond(event: Any, status: str, physical_id: str, data: Any = None, reason: str = "") -> None:
         answers.append({"status": status, "physical_id": physical_id, "data": data, "reason": reason})
 
-    use(monkeypatch, "views_resource", ViewsResource(queries, respond))
+    use(monkeypatch, wiring, "views_resource", ViewsResource(queries, respond))
     return answers
 
 
@@ -216,7 +177,7 @@ def test_lake_views_creates_each_view_and_answers_cloudformation(monkeypatch):
     queries = MemoryQueries()
     answers = views_with(monkeypatch, queries)
     event = sample("lake_views/create.json", RESPONSE_URL="http://127.0.0.1:1/response")
-    assert handler_of("lake_views")(event, Context(remaining_ms=30_000)) is None
+    assert handler("lake_views")(event, Context(remaining_millis=30_000)) is None
     assert queries.opened == [("WORKGROUP", "DATABASE", 10.0)]  # (30 s - 20 s kept) for one statement
     assert queries.ran == [
         'CREATE OR REPLACE VIEW "sample_sends" AS\nSELECT event_type, count(*) AS n FROM events GROUP BY 1'
@@ -229,7 +190,7 @@ def test_lake_views_creates_each_view_and_answers_cloudformation(monkeypatch):
 def test_a_view_athena_refuses_fails_the_resource_with_athenas_reason(monkeypatch):
     answers = views_with(monkeypatch, MemoryQueries(fail_on="sample_sends"))
     event = sample("lake_views/create.json", RESPONSE_URL="http://127.0.0.1:1/response")
-    handler_of("lake_views")(event, Context())
+    handler("lake_views")(event, Context())
     assert answers == [
         {"status": "FAILED", "physical_id": "DATABASE/views", "data": None,
          "reason": "RuntimeError: query q-1 failed: SYNTAX_ERROR: line 1:8"},
@@ -242,7 +203,7 @@ def test_a_bad_view_name_fails_the_resource_before_anything_runs(monkeypatch):
     event = sample("lake_views/create.json", RESPONSE_URL="http://127.0.0.1:1/response")
     event["ResourceProperties"]["Views"][0]["Name"] = "Bad-Name"
     event["PhysicalResourceId"] = "DATABASE/views"
-    handler_of("lake_views")(event, Context())
+    handler("lake_views")(event, Context())
     assert queries.opened == [] and answers[0]["status"] == "FAILED"
     assert answers[0]["reason"].startswith("ValidationError: ")
 
@@ -281,8 +242,8 @@ def stream_record() -> dict[str, Any]:
 
 def test_feedback_bus_puts_a_hard_bounce_on_the_engagement_bus(monkeypatch):
     bus = MemoryBus()
-    use(monkeypatch, "feedback_publisher", FeedbackPublisher(bus, "engagement"))
-    answer = handler_of("feedback_bus")(sample("feedback_bus/hard_bounce.json"), Context())
+    use(monkeypatch, wiring, "feedback_publisher", FeedbackPublisher(bus, "engagement"))
+    answer = handler("feedback_bus")(sample("feedback_bus/hard_bounce.json"), Context())
     assert answer == {"batchItemFailures": []}
     (entry,) = bus.entries
     assert (entry["Source"], entry["DetailType"], entry["EventBusName"]) == (
@@ -294,11 +255,11 @@ def test_feedback_bus_puts_a_hard_bounce_on_the_engagement_bus(monkeypatch):
 
 def test_feedback_bus_skips_what_is_not_feedback_and_hands_back_what_the_bus_refused(monkeypatch):
     bus = MemoryBus(refused="refused-reader")
-    use(monkeypatch, "feedback_publisher", FeedbackPublisher(bus, "engagement"))
+    use(monkeypatch, wiring, "feedback_publisher", FeedbackPublisher(bus, "engagement"))
     bounce = stream_record()
     delivered = {**bounce, "event_type": "_email.delivered"}
     refused = {**bounce, "client": {"client_id": "refused-reader"}}
-    answer = handler_of("feedback_bus")(kinesis_event(delivered, refused, bounce), Context())
+    answer = handler("feedback_bus")(kinesis_event(delivered, refused, bounce), Context())
     assert answer == {"batchItemFailures": [{"itemIdentifier": "2"}]}
     assert [json.loads(e["Detail"])["endpoint_id"] for e in bus.entries] == ["sample-reader"]
 
@@ -346,7 +307,7 @@ def channel_events_with(monkeypatch: pytest.MonkeyPatch) -> MemoryStream:
         persistence_store=MemoryPersistence(),
         config=config,
     )
-    use(monkeypatch, "channel_events", ChannelEvents(put_once, config.register_lambda_context))
+    use(monkeypatch, wiring, "channel_events", ChannelEvents(put_once, config.register_lambda_context))
     return stream
 
 
@@ -362,10 +323,10 @@ def channel_events_with(monkeypatch: pytest.MonkeyPatch) -> MemoryStream:
 )
 def test_channel_events_puts_each_channel_record_on_the_stream_once(monkeypatch, name, events):
     stream = channel_events_with(monkeypatch)
-    handler = handler_of("channel_events")
+    put_events = handler("channel_events")
     event = sample(f"channel_events/{name}", APP_ID=APP)
-    assert handler(event, Context()) == {"batchItemFailures": []}
-    assert handler(copy.deepcopy(event), Context()) == {"batchItemFailures": []}  # redelivered
+    assert put_events(event, Context()) == {"batchItemFailures": []}
+    assert put_events(copy.deepcopy(event), Context()) == {"batchItemFailures": []}  # redelivered
     assert [(r["event_type"], r["client"]["client_id"]) for r in stream.records] == events
     assert {r["application"]["app_id"] for r in stream.records} == {APP}
 
@@ -375,10 +336,10 @@ def test_channel_events_keeps_the_senders_own_send_raw_only_and_fails_an_unreada
     event = sample("channel_events/ses_feedback.json", APP_ID=APP)
     first = event["Records"][0]
     first["body"] = json.dumps({**json.loads(first["body"]), "eventType": "Send", "send": {}})
-    assert handler_of("channel_events")(event, Context()) == {"batchItemFailures": []}
+    assert handler("channel_events")(event, Context()) == {"batchItemFailures": []}
     assert [r["event_type"] for r in stream.records] == ["_email.complaint"]  # the send is kept raw only
     first["body"] = json.dumps({"eventType": "Bounce"})
-    answer = handler_of("channel_events")(event, Context())
+    answer = handler("channel_events")(event, Context())
     assert answer == {"batchItemFailures": [{"itemIdentifier": first["messageId"]}]}
 
 
@@ -456,7 +417,7 @@ def test_the_wiring_keys_each_channel_event_as_the_handler_always_has(monkeypatc
     monkeypatch.setattr(wiring, "DynamoDBPersistenceLayer", lambda **_table: persistence)
     stream = MemoryStream()
     monkeypatch.setitem(services.__dict__, "event_stream", stream)
-    handler_of("channel_events")(sample("channel_events/sms_delivered.json", APP_ID=APP), Context())
+    handler("channel_events")(sample("channel_events/sms_delivered.json", APP_ID=APP), Context())
     assert len(stream.records) == 1
     (key,) = persistence.records
     assert key.startswith("channel-events.app.put_once.<locals>.put#")  # the records kept before still count

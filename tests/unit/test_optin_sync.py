@@ -10,7 +10,7 @@ from engage.consent import ConsentStatus
 from engage.errors import ValidationError
 from engage.sms.optin_sync import Columns, apply_change, parse_change
 
-from tests.support.fakes import MemoryConsent, MemoryEndpoints
+from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryTombstones
 
 APP = "crmapp01"
 
@@ -25,21 +25,10 @@ def row(phone="+12065550100", optin=1, lastupdate="2026-11-20 10:00:00", **extra
     return {"id": 42, "phone": phone, "optin": optin, "lastupdate": lastupdate, "firstname": "Ana", **extra}
 
 
-class Tombstones:
-    def __init__(self):
-        self.at = {}
-
-    def buried_at(self, app_id, endpoint_id):
-        return self.at.get((app_id, endpoint_id))
-
-    def bury(self, app_id, endpoint_id, at):
-        self.at[(app_id, endpoint_id)] = max(at, self.at.get((app_id, endpoint_id), ""))
-
-
 @pytest.fixture
 def stores():
     endpoints = MemoryEndpoints()
-    endpoints.tombstones = Tombstones()  # deleted customers, beside the endpoints as in the table
+    endpoints.tombstones = MemoryTombstones()  # deleted customers, beside the endpoints as in the table
     return endpoints, MemoryConsent()
 
 

@@ -6,10 +6,7 @@ its settings from the environment and its collaborators on a fake client factory
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +15,9 @@ from engage.pixel.hits import PixelHits
 from engage.pixel.model import GIF, PixelRules, mint_token
 from engage.pixel.wiring import PixelSettings
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.thin_handlers import Context, function_module, metric_values
+from tests.support.thin_handlers import sample as filled
+
 NOW = 1_795_000_000.0
 KEYS = [b"current-key", b"previous-key"]
 SHOP = "https://shop.example.com"
@@ -34,16 +33,6 @@ SAMPLE_FILES = {
     "foreign_site": "pixel/foreign_site.json",
 }
 SAMPLES = list(SAMPLE_FILES)
-
-
-class Context:
-    function_name = "pixel"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:pixel"
-    aws_request_id = "lambda-req"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 class Queue:
@@ -73,43 +62,19 @@ def pixel(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The handler, its use case on an in-memory queue and keys put in at the wiring's accessor."""
     queue, keys = Queue(), Keys()
     monkeypatch.setattr(wiring, "pixel", lambda: PixelHits(RULES, keys, queue, lambda: NOW))
-    spec = importlib.util.spec_from_file_location(
-        "pixel_app_under_test", ROOT / "functions" / "pixel" / "app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules.pop(spec.name, None)
+    module = function_module("pixel")
     module.queue, module.keys = queue, keys
     return module
 
 
 def sample(name: str) -> dict[str, Any]:
-    values = {
-        "SHOP_ORIGIN": SHOP,
-        "ENDPOINT_ID": "shopper-1",
-        "EXPIRED_TOKEN": mint_token(KEYS, "shop", "shopper-1", 60, NOW - 3600),
-        "TOKEN": mint_token(KEYS, "shop", "shopper-1", 600, NOW),
-    }
-    text = (ROOT / "events" / SAMPLE_FILES[name]).read_text()
-    for placeholder, value in values.items():
-        text = text.replace(placeholder, value)
-    return json.loads(text)
-
-
-def metric_values(out: str) -> dict[str, float]:
-    """The metrics the handler flushed (EMF lines on stdout), by name, summed over its calls."""
-    found: dict[str, float] = {}
-    for line in out.splitlines():
-        if line.startswith("{") and '"_aws"' in line:
-            document = json.loads(line)
-            for directive in document["_aws"]["CloudWatchMetrics"]:
-                for metric in directive["Metrics"]:
-                    value = document[metric["Name"]]
-                    found[metric["Name"]] = found.get(metric["Name"], 0) + (
-                        sum(value) if isinstance(value, list) else value
-                    )
-    return found
+    return filled(
+        SAMPLE_FILES[name],
+        SHOP_ORIGIN=SHOP,
+        ENDPOINT_ID="shopper-1",
+        EXPIRED_TOKEN=mint_token(KEYS, "shop", "shopper-1", 60, NOW - 3600),
+        TOKEN=mint_token(KEYS, "shop", "shopper-1", 600, NOW),
+    )
 
 
 def is_gif(answer: dict[str, Any]) -> bool:
@@ -183,7 +148,7 @@ def test_an_allowed_origin_is_answered_for_cors_and_the_lambda_request_id_stands
     event["requestContext"].pop("requestId")
     answer = pixel.handler(event, Context())
     assert answer["headers"]["Access-Control-Allow-Origin"] == SHOP and answer["headers"]["Vary"] == "Origin"
-    assert pixel.queue.bodies[-1]["EventId"] == "lambda-req"
+    assert pixel.queue.bodies[-1]["EventId"] == "req-1"
 
 
 # --- the wiring -------------------------------------------------------------------------------------

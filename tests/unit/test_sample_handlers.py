@@ -142,6 +142,19 @@ SES_ACCOUNT = {
 }
 
 
+def email_sent(stubber: Stubber, address: str, message_id: str, tags: Any) -> None:
+    """The account read and one SendEmail the test expects (the parts of SES v2 moto lacks)."""
+    stubber.add_response("get_account", SES_ACCOUNT, {})
+    expected = {
+        "FromEmailAddress": "news@example.com",  # the display name is in the raw message's From
+        "Destination": {"ToAddresses": [address]},
+        "Content": {"Raw": {"Data": ANY}},
+        "EmailTags": tags,
+        "ConfigurationSetName": "sesconfigurationset",
+    }
+    stubber.add_response("send_email", {"MessageId": message_id}, expected)
+
+
 # --- pinpoint_api: the Pinpoint-compatible REST API --------------------------------------------------
 def test_pinpoint_api_create_app_creates_the_application(aws):
     api = aws.deploy("pinpoint_api")
@@ -234,21 +247,15 @@ def test_pinpoint_api_send_messages_answers_what_the_direct_send_function_sent(a
 def test_direct_send_sends_the_text_and_the_email_and_answers_pinpoints_result(aws):
     sms, ses = aws.stand_in("pinpoint-sms-voice-v2"), aws.stand_in("sesv2")
     sms_sent(sms, "+12065550136", "Your code is 123456", "sms-1", MessageType="TRANSACTIONAL")
-    ses.add_response("get_account", SES_ACCOUNT, {})
-    ses.add_response(
-        "send_email",
-        {"MessageId": "ses-1"},
-        {
-            "FromEmailAddress": "news@example.com",  # the display name is in the raw message's From
-            "Destination": {"ToAddresses": ["sample-email-endpoint@example.org"]},
-            "Content": {"Raw": {"Data": ANY}},
-            "EmailTags": [
-                {"Name": "application_id", "Value": APP},
-                {"Name": "request_id", "Value": "sample-direct-trace"},
-                {"Name": "endpoint_id", "Value": "sample-email-endpoint"},
-            ],
-            "ConfigurationSetName": "sesconfigurationset",
-        },
+    email_sent(
+        ses,
+        "sample-email-endpoint@example.org",
+        "ses-1",
+        [
+            {"Name": "application_id", "Value": APP},
+            {"Name": "request_id", "Value": "sample-direct-trace"},
+            {"Name": "endpoint_id", "Value": "sample-email-endpoint"},
+        ],
     )
     direct = aws.deploy("direct_send")
     application(aws)
@@ -751,18 +758,7 @@ def test_sms_drop_read_queues_the_files_good_rows_and_records_the_rejected(aws):
 def test_sender_sends_the_email_and_the_text_and_returns_the_malformed_request(aws):
     sms, ses = aws.stand_in("pinpoint-sms-voice-v2"), aws.stand_in("sesv2")
     sms_sent(sms, "+12065550134", "Your code is 123456", "sms-1", MessageType="TRANSACTIONAL")
-    ses.add_response("get_account", SES_ACCOUNT, {})
-    ses.add_response(
-        "send_email",
-        {"MessageId": "ses-1"},
-        {
-            "FromEmailAddress": "news@example.com",
-            "Destination": {"ToAddresses": ["sample-email-endpoint@example.org"]},
-            "Content": {"Raw": {"Data": ANY}},
-            "EmailTags": ANY,
-            "ConfigurationSetName": "sesconfigurationset",
-        },
-    )
+    email_sent(ses, "sample-email-endpoint@example.org", "ses-1", ANY)
     sender = aws.deploy("sender")
     application(aws)
     sender.services.contacts.upsert(

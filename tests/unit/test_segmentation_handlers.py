@@ -5,15 +5,11 @@ in-memory fakes in place of the wiring's (engage.segmentation.wiring); and the w
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from engage.config import Settings
-from engage.errors import NotFoundError, ValidationError
+from engage.errors import ValidationError
 from engage.runtime import services
 from engage.segmentation import wiring
 from engage.segmentation.query_runs import CheckedQuery, QueryStatus
@@ -22,9 +18,8 @@ from engage.segmentation.rules import parse_rules
 from engage.segmentation.workflow import QueryCheck, QueryRun
 
 from tests.support.fakes import MemoryEndpoints, MemorySegments
-from tests.support.shapes import EVENTS
+from tests.support.thin_handlers import Context, KnownApps, handler, sample, use
 
-ROOT = Path(__file__).resolve().parents[2]
 APP = "0123456789abcdef0123456789abcdef"
 WORK = "work-bucket"
 SPEND_TIERS = (
@@ -38,45 +33,11 @@ RULES = [  # as the e2e stack configures them (tests/e2e/conftest.py)
 ]
 
 
-class Context:
-    function_name = "segmentation"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:segmentation"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
-def sample(path: str, **placeholders: str) -> Any:
-    text = (EVENTS / path).read_text()
-    for name, value in placeholders.items():
-        text = text.replace(name, value)
-    return json.loads(text)
-
-
 def handler_with(monkeypatch: pytest.MonkeyPatch, name: str, accessor: str, use_case: object) -> Any:
     """functions/<name>/app.py's handler, loaded afresh, its use case `use_case` in place of the
     wiring's `accessor`."""
-    monkeypatch.setattr(wiring, accessor, lambda: use_case)
-    spec = importlib.util.spec_from_file_location(
-        f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules.pop(spec.name, None)
-    return module.handler
-
-
-class KnownApps:
-    def __init__(self, *app_ids: str) -> None:
-        self.app_ids = set(app_ids)
-
-    def require(self, app_id: str) -> dict[str, Any]:
-        if app_id not in self.app_ids:
-            raise NotFoundError(f"Application not found: {app_id}")
-        return {"application": {"Id": app_id}}
+    use(monkeypatch, wiring, accessor, use_case)
+    return handler(name)
 
 
 class MemoryFiles:

@@ -6,11 +6,8 @@ gives them."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import random
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,42 +27,12 @@ from tests.support.fakes import (
     MemoryLedger,
     MemoryStream,
     MemorySuppressions,
+    MemoryTombstones,
 )
-from tests.support.shapes import EVENTS
+from tests.support.thin_handlers import Context, handler, sample
 
-ROOT = Path(__file__).resolve().parents[2]
 APP = "0123456789abcdef0123456789abcdef"
 CUSTOMER, OTHER, OURS = "+12065550123", "+12065550124", "+18005550100"
-
-
-class Context:
-    function_name = "sms-function"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:sms-function"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
-def handler_of(name: str) -> Any:
-    """functions/<name>/app.py's handler, its module loaded afresh (after the test's substitutes)."""
-    spec = importlib.util.spec_from_file_location(
-        f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules.pop(spec.name, None)
-    return module.handler
-
-
-def sample_event(path: str, **values: str) -> dict[str, Any]:
-    """A sample under events/, its placeholders filled."""
-    text = (EVENTS / path).read_text()
-    for placeholder, value in values.items():
-        text = text.replace(placeholder, value)
-    return json.loads(text)
 
 
 class Recorder:
@@ -114,11 +81,11 @@ def test_the_inbound_sample_batch_opts_out_the_revoker_publishes_both_and_fails_
         outlets=recorder,
     )
     monkeypatch.setattr(wiring, "inbound_processor", lambda: processor)
-    event = sample_event(
+    event = sample(
         "sms_inbound/batch.json", CUSTOMER_NUMBER=CUSTOMER, OTHER_NUMBER=OTHER, OUR_NUMBER=OURS, SAMPLE_ID="s"
     )
 
-    answer = handler_of("sms_inbound")(event, Context())
+    answer = handler("sms_inbound")(event, Context())
 
     assert answer == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
     assert recorder.calls == [
@@ -148,7 +115,7 @@ def retry_world(monkeypatch, max_attempts: int) -> tuple[Recorder, MemoryStream]
 def test_the_sample_carrier_failure_is_queued_for_a_retry_with_its_backoff(monkeypatch):
     queue, stream = retry_world(monkeypatch, max_attempts=3)
 
-    answer = handler_of("sms_retry_schedule")(sample_event("sms_retry_schedule/failure.json"), Context())
+    answer = handler("sms_retry_schedule")(sample("sms_retry_schedule/failure.json"), Context())
 
     assert answer == {"batchItemFailures": []}
     ((kind, request, delay),) = queue.calls
@@ -167,7 +134,7 @@ def test_the_sample_carrier_failure_is_queued_for_a_retry_with_its_backoff(monke
 def test_the_sample_failure_past_its_attempts_is_abandoned_with_an_event_and_nothing_queued(monkeypatch):
     queue, stream = retry_world(monkeypatch, max_attempts=0)
 
-    answer = handler_of("sms_retry_schedule")(sample_event("sms_retry_schedule/failure.json"), Context())
+    answer = handler("sms_retry_schedule")(sample("sms_retry_schedule/failure.json"), Context())
 
     assert answer == {"batchItemFailures": []} and queue.calls == []
     assert [e["event_type"] for e in stream.records] == ["_SMS.retry_abandoned"]
@@ -175,31 +142,20 @@ def test_the_sample_failure_past_its_attempts_is_abandoned_with_an_event_and_not
 
 def test_a_record_that_is_not_one_of_our_failures_is_left_alone(monkeypatch):
     queue, stream = retry_world(monkeypatch, max_attempts=3)
-    event = sample_event("sms_retry_schedule/failure.json")
+    event = sample("sms_retry_schedule/failure.json")
     event["Records"][0]["kinesis"]["data"] = base64.b64encode(b'{"event_type": "_SMS.SUCCESS"}').decode()
 
-    assert handler_of("sms_retry_schedule")(event, Context()) == {"batchItemFailures": []}
+    assert handler("sms_retry_schedule")(event, Context()) == {"batchItemFailures": []}
     assert queue.calls == [] and stream.records == []
 
 
 # --- optin_sync ----------------------------------------------------------------------------------------
-class Tombstones:
-    def __init__(self) -> None:
-        self.at: dict[tuple[str, str], str] = {}
-
-    def buried_at(self, app_id, endpoint_id):
-        return self.at.get((app_id, endpoint_id))
-
-    def bury(self, app_id, endpoint_id, at):
-        self.at[(app_id, endpoint_id)] = max(at, self.at.get((app_id, endpoint_id), ""))
-
-
 def test_the_opt_in_sample_changes_apply_in_order_and_the_unusable_ones_are_rejected(monkeypatch):
     endpoints, consents, rejects = MemoryEndpoints(), MemoryConsent(), Recorder()
-    sync = OptInSync(APP, Columns(), "US", rejects, endpoints, consents, Tombstones(), rejects)
+    sync = OptInSync(APP, Columns(), "US", rejects, endpoints, consents, MemoryTombstones(), rejects)
     monkeypatch.setattr(wiring, "opt_in_sync", lambda: sync)
 
-    answer = handler_of("optin_sync")(sample_event("optin_sync/changes.json"), Context())
+    answer = handler("optin_sync")(sample("optin_sync/changes.json"), Context())
 
     assert answer == {"batchItemFailures": []}, "nothing is retried: each change applied or rejected"
     endpoint = endpoints.get(APP, "cdc-9001")
@@ -228,7 +184,7 @@ def test_the_connect_sample_batch_calls_the_phone_endpoint_and_reports_every_out
     )
     monkeypatch.setattr(wiring, "connect_delivery", lambda: ConnectDelivery(channel, stream))
 
-    answer = handler_of("connect_channel")(sample_event("connect_channel/batch.json", APP_ID=APP), Context())
+    answer = handler("connect_channel")(sample("connect_channel/batch.json", APP_ID=APP), Context())
 
     assert answer == {
         "sample-caller": {"DeliveryStatus": "SENT"},

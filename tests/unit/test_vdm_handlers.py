@@ -5,12 +5,9 @@ wiring itself: its settings from the environment and its collaborators on a fake
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,9 +19,8 @@ from engage.vdm.export import VdmExport
 from engage.vdm.model import Totals, VdmNotEnabledError, read_totals
 from engage.vdm.wiring import VdmSettings
 
-from tests.support.shapes import sample
+from tests.support.thin_handlers import Context, handler, sample
 
-ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 1, 6, 5, tzinfo=UTC)
 EXPORT_CSV = (
     "Timestamp,EMAIL_IDENTITY,Name,Aggregation,Value\n"
@@ -48,16 +44,6 @@ SETTINGS = VdmSettings(
     signing_key_id="K2ABC",
     signing_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:signing",
 )
-
-
-class Context:
-    function_name = "vdm"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:vdm"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 class MemoryJobs:
@@ -128,18 +114,6 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     export = VdmExport(lambda: parts["jobs"], parts["copies"], parts["signer"], SETTINGS, now=lambda: NOW)
     monkeypatch.setattr(wiring, "vdm_export", lambda: export)
     return parts
-
-
-def handler(name: str) -> Any:
-    """functions/<name>/app.py's handler, loaded afresh (after the fixture replaced the accessor)."""
-    spec = importlib.util.spec_from_file_location(
-        f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules.pop(spec.name, None)
-    return module.handler
 
 
 # --- plan -------------------------------------------------------------------------------------------

@@ -10,23 +10,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engage.applications.model import KEEP_ID_TAG
+from engage.custom_resources import Respond
 from engage.errors import EngageError, NotFoundError
 from engage.obs import logger
 
 NOT_CREATED = "pinpoint-app-not-created"
-
-
-class Respond(Protocol):
-    """Answers a custom resource's request (engage.adapters.cfn_response.respond)."""
-
-    def __call__(
-        self,
-        event: Mapping[str, Any],
-        status: str,
-        physical_id: str,
-        data: Mapping[str, Any] | None = None,
-        reason: str = "",
-    ) -> None: ...
 
 
 class ApplicationService(Protocol):

@@ -9,20 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from engage.custom_resources import Respond
 from engage.obs import logger
-
-
-class Respond(Protocol):
-    """Answers a custom resource's request (engage.adapters.cfn_response.respond)."""
-
-    def __call__(
-        self,
-        event: Mapping[str, Any],
-        status: str,
-        physical_id: str,
-        data: Mapping[str, Any] | None = None,
-        reason: str = "",
-    ) -> None: ...
 
 
 class SigningKeys(Protocol):

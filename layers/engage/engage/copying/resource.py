@@ -7,29 +7,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 from engage.copying.project import Project, ProjectCallError, Selection, Step, apply, plan, removals, summary
+from engage.custom_resources import Respond
 from engage.errors import ValidationError
 from engage.obs import logger
 
 SAFETY_MILLIS = 60_000  # stop copying a minute before the function's timeout, to answer in time
 MAX_IDS_CHARS = 1500  # CloudFormation takes at most 4,096 bytes of response
 NOT_CREATED = "project-copy-not-created"
-
-
-class Respond(Protocol):
-    """Answers a custom resource's request (engage.adapters.cfn_response.respond)."""
-
-    def __call__(
-        self,
-        event: Mapping[str, Any],
-        status: str,
-        physical_id: str,
-        data: Mapping[str, Any] | None = None,
-        reason: str = "",
-    ) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from engage.custom_resources import Respond
 from engage.errors import ValidationError
 from engage.obs import logger
 
@@ -53,19 +54,6 @@ def _drop(name: str) -> str:
 class Queries(Protocol):
     def run(self, sql: str) -> str:
         """Runs one statement to completion, or raises with Athena's reason."""
-        ...
-
-
-class Respond(Protocol):
-    def __call__(
-        self,
-        event: Mapping[str, Any],
-        status: str,
-        physical_id: str,
-        data: Mapping[str, Any] | None = None,
-        reason: str = "",
-    ) -> None:
-        """Answers CloudFormation's request (a PUT to its ResponseURL)."""
         ...
 
 

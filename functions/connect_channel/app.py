@@ -1,14 +1,14 @@
-"""A campaign's custom channel that calls people through Amazon Connect (engage.connect_channel):
+"""A campaign's custom channel that calls people through Amazon Connect (engage.extensions.connect):
 set the campaign's CustomDeliveryConfiguration.DeliveryUri to this function and its Data to what
 the contact flow should say. Each call placed, refused or skipped is an event on the stream."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.extensions.wiring import connect_delivery
 from engage.messages.channel_sends import deadline_of
 from engage.messages.custom_answers import channel_answer
 from engage.obs import add_counts, logger, metrics
-from engage.sms.wiring import connect_delivery
 
 
 @logger.inject_lambda_context

@@ -198,7 +198,7 @@ def test_a_campaign_calls_people_through_connect_within_its_rate_and_honours_voi
 
 
 def test_the_connect_sample_places_its_calls_once(local_stack, new_app):
-    from engage.connect_channel import client_token
+    from engage.extensions.connect import client_token
 
     """events/connect_channel/: a custom delivery batch, delivered twice: the send ledger keeps
     each call to one."""

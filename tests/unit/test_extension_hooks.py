@@ -143,7 +143,7 @@ class Clock:
 def connect_channel(calls, consent=None, suppressions=None, cps=2.0, ledger=None):
     import random
 
-    from engage.connect_channel import ConnectChannel, ConnectSettings
+    from engage.extensions.connect import ConnectChannel, ConnectSettings
     from engage.retry import Backoff
 
     from tests.support.fakes import MemoryConsent, MemoryLedger, MemorySuppressions
@@ -180,7 +180,7 @@ CALL_BATCH = {
 
 
 def test_calls_are_placed_paced_with_tokens_and_every_outcome_is_an_event():
-    from engage.connect_channel import client_token
+    from engage.extensions.connect import client_token
 
     calls = Calls(refuse={"+14255550165"}, throttle_first=1)
     channel, clock = connect_channel(calls)

@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from engage.errors import ValidationError
 from engage.extensions import wiring
+from engage.extensions.connect import ConnectChannel, ConnectDelivery, ConnectSettings
 from engage.extensions.content import ContentHook, ContentRules, ContentUnavailableError, ExternalContent
 from engage.extensions.send_time import MissingPolicy, SendTimeHook, SendTimeRules
 from engage.extensions.wiring import ExtensionSettings
 
+from tests.support.fakes import MemoryConsent, MemoryLedger, MemoryStream, MemorySuppressions
 from tests.support.thin_handlers import Context, handler, metric_values, sample
 
 APP = "shop"
@@ -172,3 +174,48 @@ def test_a_hook_without_its_configuration_fails_clearly(monkeypatch):
     )
     with pytest.raises(ValidationError, match="default"):
         wiring.send_time_hook.__wrapped__()
+
+
+# --- connect_channel (A24) ---------------------------------------------------------------------------
+class Calls:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    def start_call(self, request):
+        self.requests.append(dict(request))
+        return f"contact-{len(self.requests)}"
+
+
+def test_the_connect_sample_batch_calls_the_phone_endpoint_and_reports_every_outcome(monkeypatch):
+    calls, stream = Calls(), MemoryStream()
+    channel = ConnectChannel(
+        ConnectSettings("inst-1", "flow-1"), calls, MemoryConsent(), MemorySuppressions(), MemoryLedger()
+    )
+    monkeypatch.setattr(wiring, "connect_delivery", lambda: ConnectDelivery(channel, stream))
+
+    answer = handler("connect_channel")(sample("connect_channel/batch.json", APP_ID=APP), Context())
+
+    assert answer == {
+        "sample-caller": {"DeliveryStatus": "SENT"},
+        "sample-reader": {"DeliveryStatus": "NOT_SENT", "StatusMessage": "NOT_A_PHONE_ENDPOINT"},
+    }
+    ((request,),) = [calls.requests]
+    assert request["DestinationPhoneNumber"] == "+14255550171"
+    assert request["Attributes"]["Message"] == "Your appointment is tomorrow at 10"
+    kinds = sorted((e["event_type"], e["client"]["client_id"]) for e in stream.records)
+    assert kinds == [("_connect.call_skipped", "sample-reader"), ("_connect.call_started", "sample-caller")]
+
+
+def test_the_connect_settings_are_read_from_the_channels_variables():
+    defaults = ExtensionSettings.from_env({})
+    assert (defaults.connect_calls_per_second, defaults.sends_table) == (1.0, "")
+    settings = ExtensionSettings.from_env(
+        {
+            "CONNECT_INSTANCE_ID": "inst",
+            "CONNECT_CONTACT_FLOW_ID": "flow",
+            "CONNECT_CALLS_PER_SECOND": "2.5",
+            "SENDS_TABLE": "sends",
+        }
+    )
+    assert (settings.connect_instance_id, settings.connect_contact_flow_id) == ("inst", "flow")
+    assert (settings.connect_calls_per_second, settings.sends_table) == (2.5, "sends")

@@ -1,4 +1,4 @@
-"""The SMS area's handlers (functions/sms_inbound, sms_retry_schedule, optin_sync, connect_channel)
+"""The SMS area's handlers (functions/sms_inbound, sms_retry_schedule, optin_sync)
 driven by their sample events under events/, each with its use case built on in-memory fakes and put
 in place of the wiring's accessor (engage.sms.wiring); and the area's settings as the environment
 gives them."""
@@ -9,10 +9,8 @@ import base64
 import json
 import random
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from engage.connect_channel import ConnectChannel, ConnectDelivery, ConnectSettings
 from engage.consent import ConsentStatus
 from engage.errors import ValidationError
 from engage.sms import wiring
@@ -24,9 +22,7 @@ from engage.sms.retry import RetryScheduler
 from tests.support.fakes import (
     MemoryConsent,
     MemoryEndpoints,
-    MemoryLedger,
     MemoryStream,
-    MemorySuppressions,
     MemoryTombstones,
 )
 from tests.support.thin_handlers import Context, handler, sample
@@ -167,41 +163,11 @@ def test_the_opt_in_sample_changes_apply_in_order_and_the_unusable_ones_are_reje
     assert {call for call in rejects.calls if call[0] == "require"} == {("require", APP)}
 
 
-# --- connect_channel -----------------------------------------------------------------------------------
-class Calls:
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-
-    def start_call(self, request):
-        self.requests.append(dict(request))
-        return f"contact-{len(self.requests)}"
-
-
-def test_the_connect_sample_batch_calls_the_phone_endpoint_and_reports_every_outcome(monkeypatch):
-    calls, stream = Calls(), MemoryStream()
-    channel = ConnectChannel(
-        ConnectSettings("inst-1", "flow-1"), calls, MemoryConsent(), MemorySuppressions(), MemoryLedger()
-    )
-    monkeypatch.setattr(wiring, "connect_delivery", lambda: ConnectDelivery(channel, stream))
-
-    answer = handler("connect_channel")(sample("connect_channel/batch.json", APP_ID=APP), Context())
-
-    assert answer == {
-        "sample-caller": {"DeliveryStatus": "SENT"},
-        "sample-reader": {"DeliveryStatus": "NOT_SENT", "StatusMessage": "NOT_A_PHONE_ENDPOINT"},
-    }
-    ((request,),) = [calls.requests]
-    assert request["DestinationPhoneNumber"] == "+14255550171"
-    assert request["Attributes"]["Message"] == "Your appointment is tomorrow at 10"
-    kinds = sorted((e["event_type"], e["client"]["client_id"]) for e in stream.records)
-    assert kinds == [("_connect.call_skipped", "sample-reader"), ("_connect.call_started", "sample-caller")]
-
-
 # --- the area's settings -------------------------------------------------------------------------------
 def test_the_settings_default_as_the_handlers_did_and_name_a_missing_variable():
     settings = wiring.SmsAreaSettings.from_env({})
     assert (settings.inbound_applications, settings.keywords, settings.columns) == ("{}", "", Columns())
-    assert (settings.connect_calls_per_second, settings.default_phone_region) == (1.0, None)
+    assert settings.default_phone_region is None
     assert replies_by_brand(settings.replies())("any") == replies_by_brand({})("any"), "the default answers"
     with pytest.raises(ValidationError, match="SMS_RETRY_QUEUE_URL"):
         settings.require("retry_queue_url")
@@ -224,16 +190,11 @@ def test_the_settings_read_each_variable_the_area_uses():
         "OPT_IN_COLUMN": "",  # empty: the default column
         "DEFAULT_PHONE_REGION": "GB",
         "REJECTS_QUEUE_URL": "https://sqs/rejects",
-        "CONNECT_INSTANCE_ID": "inst",
-        "CONNECT_CONTACT_FLOW_ID": "flow",
-        "CONNECT_CALLS_PER_SECOND": "2.5",
-        "SENDS_TABLE": "sends",
     }
     settings = wiring.SmsAreaSettings.from_env(environ)
     assert settings.require("retry_max_attempts") == 3 and settings.require("retry_base_delay") == 1.5
     assert settings.columns == Columns(phone="mobile") and settings.default_phone_region == "GB"
-    assert (settings.require("engagement_bus"), settings.require("sends_table")) == ("bus", "sends")
-    assert (settings.connect_instance_id, settings.connect_calls_per_second) == ("inst", 2.5)
+    assert settings.require("engagement_bus") == "bus"
     replies = replies_by_brand(settings.replies())
     assert (replies("brandb").opt_out, replies("other").opt_out, replies("other").help) == (
         "B bye.",

@@ -1,6 +1,8 @@
 """The extensions' composition root: their settings, read from the function's environment, and
 their use cases built once per execution environment (on first use) with the shared client factory
-and the adapters. The hooks' handlers take their use case from here and nothing else."""
+and the adapters. The hooks' and channels' handlers take their use case from here and nothing else.
+The Connect channel (engage.extensions.connect) calls people on the consent, suppression and send
+ledger the texts use."""
 
 from __future__ import annotations
 
@@ -10,9 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engage.adapters.clients import clients
+from engage.adapters.connect import ConnectCalls
 from engage.adapters.content_fetch import ContentFetch
+from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.adapters.offers_dynamodb import DynamoOffers
 from engage.errors import ValidationError
+from engage.extensions.connect import ConnectChannel, ConnectDelivery, ConnectSettings
 from engage.extensions.content import ContentHook, ContentRules, ExternalContent
 from engage.extensions.send_time import MissingPolicy, SendTimeHook, SendTimeRules
 
@@ -33,6 +38,12 @@ class ExtensionSettings:
     offer_attribute: str = "Offer"  # OFFER_ATTRIBUTE
     offer_missing_policy: str = "SKIP"  # OFFER_MISSING_POLICY: SKIP or DEFAULT
     offer_default: str = ""  # OFFER_DEFAULT
+    connect_instance_id: str = ""  # CONNECT_INSTANCE_ID
+    connect_contact_flow_id: str = ""  # CONNECT_CONTACT_FLOW_ID
+    connect_queue_id: str = ""  # CONNECT_QUEUE_ID
+    connect_source_phone_number: str = ""  # CONNECT_SOURCE_PHONE_NUMBER
+    connect_calls_per_second: float = 1.0  # CONNECT_CALLS_PER_SECOND
+    sends_table: str = ""  # SENDS_TABLE: the send ledger, where each call is claimed
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ExtensionSettings:
@@ -46,6 +57,12 @@ class ExtensionSettings:
             offer_attribute=environ.get("OFFER_ATTRIBUTE", "Offer"),
             offer_missing_policy=environ.get("OFFER_MISSING_POLICY", "SKIP"),
             offer_default=environ.get("OFFER_DEFAULT", ""),
+            connect_instance_id=environ.get("CONNECT_INSTANCE_ID", ""),
+            connect_contact_flow_id=environ.get("CONNECT_CONTACT_FLOW_ID", ""),
+            connect_queue_id=environ.get("CONNECT_QUEUE_ID", ""),
+            connect_source_phone_number=environ.get("CONNECT_SOURCE_PHONE_NUMBER", ""),
+            connect_calls_per_second=float(environ.get("CONNECT_CALLS_PER_SECOND", "1")),
+            sends_table=environ.get("SENDS_TABLE", ""),
         )
 
 
@@ -82,3 +99,24 @@ def send_time_hook() -> SendTimeHook:
         default=config.offer_default,
     )
     return SendTimeHook(offers, rules)
+
+
+@functools.cache
+def connect_delivery() -> ConnectDelivery:
+    """The Connect channel's use case (A24): a campaign batch's calls, placed and reported."""
+    from engage.runtime import services  # the consent, suppression and stream the texts use
+
+    config = settings()
+    if not config.sends_table:
+        raise ValidationError("SENDS_TABLE", "is not set in this function's environment")
+    connect = ConnectSettings(
+        instance_id=config.connect_instance_id,
+        contact_flow_id=config.connect_contact_flow_id,
+        queue_id=config.connect_queue_id,
+        source_phone_number=config.connect_source_phone_number,
+        calls_per_second=config.connect_calls_per_second,
+    )
+    calls = ConnectCalls(clients.client("connect", max_attempts=1))
+    ledger = DynamoLedger(config.sends_table, clients.client("dynamodb"))
+    channel = ConnectChannel(connect, calls, services.consent, services.suppression, ledger)
+    return ConnectDelivery(channel, services.event_stream)

@@ -5,8 +5,7 @@ the domain never imports this module, and a unit test replaces an accessor with 
 
 The inbound SMS function's answers are settings too: it used to hand its whole environment to
 engage.sms.inbound.replies_by_brand, which reads OPT_OUT_REPLY, OPT_IN_REPLY, HELP_REPLY and
-SMS_BRAND_REPLIES from it; those four are fields here. The Connect channel (engage.connect_channel)
-is a phone channel wired here too: voice, on the consent and send ledger the texts use."""
+SMS_BRAND_REPLIES from it; those four are fields here."""
 
 from __future__ import annotations
 
@@ -16,13 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engage.adapters.connect import ConnectCalls
 from engage.adapters.contacts_dynamodb import DynamoTombstones
 from engage.adapters.eventbridge import EventBus
-from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.adapters.queue import MessageQueue
 from engage.adapters.sms_inbound import InboundOutlets, NumberBrands
-from engage.connect_channel import ConnectChannel, ConnectDelivery, ConnectSettings
 from engage.envelopes import json_object
 from engage.errors import ValidationError
 from engage.runtime import services
@@ -40,7 +36,6 @@ REQUIRED = {
     "retry_queue_url": "SMS_RETRY_QUEUE_URL",
     "opt_in_sync_application_id": "OPT_IN_SYNC_APPLICATION_ID",
     "rejects_queue_url": "REJECTS_QUEUE_URL",
-    "sends_table": "SENDS_TABLE",
 }
 COLUMN_VARIABLES = (
     ("key", "KEY_COLUMN"),
@@ -73,13 +68,6 @@ class SmsAreaSettings:
     columns: Columns = field(default_factory=Columns)  # KEY_COLUMN, ... (unset or empty: the default)
     default_phone_region: str | None = None  # DEFAULT_PHONE_REGION (empty: none)
     rejects_queue_url: str | None = None  # REJECTS_QUEUE_URL
-    # the Connect channel
-    connect_instance_id: str = ""  # CONNECT_INSTANCE_ID
-    connect_contact_flow_id: str = ""  # CONNECT_CONTACT_FLOW_ID
-    connect_queue_id: str = ""  # CONNECT_QUEUE_ID
-    connect_source_phone_number: str = ""  # CONNECT_SOURCE_PHONE_NUMBER
-    connect_calls_per_second: float = 1.0  # CONNECT_CALLS_PER_SECOND
-    sends_table: str | None = None  # SENDS_TABLE: the send ledger, where each call is claimed
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmsAreaSettings:
@@ -102,12 +90,6 @@ class SmsAreaSettings:
             columns=Columns(**{name: environ[var] for name, var in COLUMN_VARIABLES if environ.get(var)}),
             default_phone_region=environ.get("DEFAULT_PHONE_REGION") or None,
             rejects_queue_url=environ.get("REJECTS_QUEUE_URL"),
-            connect_instance_id=environ.get("CONNECT_INSTANCE_ID", ""),
-            connect_contact_flow_id=environ.get("CONNECT_CONTACT_FLOW_ID", ""),
-            connect_queue_id=environ.get("CONNECT_QUEUE_ID", ""),
-            connect_source_phone_number=environ.get("CONNECT_SOURCE_PHONE_NUMBER", ""),
-            connect_calls_per_second=float(environ.get("CONNECT_CALLS_PER_SECOND", "1")),
-            sends_table=environ.get("SENDS_TABLE"),
         )
 
     def require(self, name: str) -> Any:
@@ -184,20 +166,3 @@ def opt_in_sync() -> OptInSync:
         tombstones=DynamoTombstones(services.settings.require("contacts_table"), dynamodb),
         rejects=MessageQueue(services.factory.client("sqs"), area.require("rejects_queue_url")),
     )
-
-
-@functools.cache
-def connect_delivery() -> ConnectDelivery:
-    """The Connect channel's use case: a campaign batch's calls, placed and reported."""
-    area = settings()
-    connect = ConnectSettings(
-        instance_id=area.connect_instance_id,
-        contact_flow_id=area.connect_contact_flow_id,
-        queue_id=area.connect_queue_id,
-        source_phone_number=area.connect_source_phone_number,
-        calls_per_second=area.connect_calls_per_second,
-    )
-    calls = ConnectCalls(services.factory.client("connect", max_attempts=1))
-    ledger = DynamoLedger(area.require("sends_table"), services.factory.client("dynamodb"))
-    channel = ConnectChannel(connect, calls, services.consent, services.suppression, ledger)
-    return ConnectDelivery(channel, services.event_stream)

@@ -267,7 +267,7 @@ def test_the_settings_read_the_areas_variables_with_their_defaults():
     assert settings == wiring.SegmentationSettings(
         "crm", "customers,orders", 2, 9, 3, "DUCKDB", "wg", "crm-lake", "tables/", "[]"
     )
-    with pytest.raises(KeyError, match="SEGMENT_RULES"):
+    with pytest.raises(ValidationError, match="SEGMENT_RULES"):
         wiring.SegmentationSettings().require("rules")
 
 
@@ -290,5 +290,5 @@ def test_the_engine_is_athena_unless_the_local_stack_asks_for_duckdb(monkeypatch
     assert duckdb == DuckDbQueries("object-store", "crm-lake", "", "crm", WORK, "segment-queries/results/")
     with pytest.raises(ValidationError, match="ATHENA or DUCKDB"):
         wiring.query_engine(wiring.SegmentationSettings("crm", query_engine="PRESTO"))
-    with pytest.raises(KeyError, match="SEGMENT_QUERY_DATABASE"):
+    with pytest.raises(ValidationError, match="SEGMENT_QUERY_DATABASE"):
         wiring.query_engine(wiring.SegmentationSettings())

@@ -268,7 +268,7 @@ def test_the_settings_are_read_from_the_environment_variables_the_functions_have
         "d",
         "CSV",
     )
-    with pytest.raises(KeyError, match="VDM_METRICS"):
+    with pytest.raises(ValidationError, match="VDM_METRICS"):
         report_only.metrics()
 
 
@@ -313,7 +313,7 @@ def test_the_accessor_builds_the_use_cases_once_from_the_environment(monkeypatch
         assert (
             export.notice(None, [], {"Error": "States.Timeout"})["Subject"] == "VDM export this month: failed"
         )
-        with pytest.raises(KeyError, match="VDM_METRICS"):  # the report function's: no plan settings
+        with pytest.raises(ValidationError, match="VDM_METRICS"):  # the report function's: no plan settings
             export.plan("2026-10", None)
     finally:
         wiring.vdm_export.cache_clear()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from engage.errors import ValidationError
 
@@ -28,8 +28,26 @@ def resolve(value: str, ssm_client: Any = None) -> str:
     return str(provider.get(value.removeprefix(SSM_PREFIX), max_age=SSM_MAX_AGE_SECONDS, decrypt=True))
 
 
+class EnvironmentSettings:
+    """What every settings dataclass shares (engage.config.Settings and each area's, in its wiring):
+    the environment variable each field is read from (ENV_NAMES, else the field's name in upper
+    case), and `require`, which names that variable when it is missing."""
+
+    ENV_NAMES: ClassVar[Mapping[str, str]] = {}
+
+    def variable(self, name: str) -> str:
+        return self.ENV_NAMES.get(name, name.upper())
+
+    def require(self, name: str) -> Any:
+        """The named setting, or a clear error naming the environment variable that is missing."""
+        value = getattr(self, name)
+        if value is None or value == "":
+            raise ValidationError(self.variable(name), "is not set in this function's environment")
+        return value
+
+
 @dataclass(frozen=True)
-class Settings:
+class Settings(EnvironmentSettings):
     """Names of the core resources, as the template passes them to every function."""
 
     contacts_table: str = ""
@@ -189,10 +207,3 @@ class Settings:
         if value not in ("true", "false"):
             raise ValidationError(self.ENV_NAMES[name], "must be true or false")
         return value == "true"
-
-    def require(self, name: str) -> str:
-        """The named setting, or a clear error naming the environment variable that is missing."""
-        value = getattr(self, name)
-        if not value:
-            raise ValidationError(self.ENV_NAMES[name], "is not set in this function's environment")
-        return value

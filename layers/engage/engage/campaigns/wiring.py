@@ -11,14 +11,13 @@ from dataclasses import dataclass
 
 from engage.campaigns.runs import settle
 from engage.campaigns.start import CampaignStart
-from engage.config import resolve
-from engage.errors import ValidationError
+from engage.config import EnvironmentSettings, resolve
 from engage.jobs import JobClosing
 from engage.runtime import services
 
 
 @dataclass(frozen=True)
-class CampaignSettings:
+class CampaignSettings(EnvironmentSettings):
     work_bucket: str = ""  # where a run's parts and their manifest are written
     part_size: int = 1000  # endpoints per part: one campaign_batch invocation's work
     concurrency: int = 4  # the most parts the workflow's Map runs at once
@@ -40,8 +39,7 @@ def settings() -> CampaignSettings:
 @functools.cache
 def campaign_start() -> CampaignStart:
     config = settings()
-    if not config.work_bucket:
-        raise ValidationError("WORK_BUCKET", "is not set in this function's environment")
+    work_bucket = config.require("work_bucket")  # refused before any store is built
     return CampaignStart(
         services.applications,
         services.campaigns,
@@ -49,7 +47,7 @@ def campaign_start() -> CampaignStart:
         services.objects,
         services.zone_snapshots,
         services.jobs,
-        config.work_bucket,
+        work_bucket,
         config.part_size,
         config.concurrency,
     )

@@ -13,17 +13,17 @@ from dataclasses import dataclass
 
 from engage.adapters.email_ses import SesEmailSender
 from engage.adapters.reply_limiter import DynamoReplyLimiter
+from engage.config import EnvironmentSettings
 from engage.email.auto_reply import AutoReply
 from engage.email.feedback import FeedbackIntake, Policy
 from engage.email.one_click import OneClickUnsubscribe
-from engage.errors import ValidationError
 from engage.runtime import services
 
 DAY_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
-class EmailSettings:
+class EmailSettings(EnvironmentSettings):
     """What the area's functions are given: the auto-reply's AUTO_REPLY_* (all four required there)
     and SES_CONFIGURATION_SET, the feedback consumer's SOFT_BOUNCE_*. Each function has its own
     variables only; one-click unsubscribe takes everything from engage.runtime's services."""
@@ -66,14 +66,13 @@ def settings() -> EmailSettings:
 def auto_reply() -> AutoReply:
     """The auto-reply (A2); ValidationError when one of its AUTO_REPLY_* variables is not set."""
     config = settings()
-    for name, value in (
-        ("AUTO_REPLY_TABLE", config.auto_reply_table),
-        ("AUTO_REPLY_DAILY_LIMIT", config.auto_reply_daily_limit),
-        ("AUTO_REPLY_FROM_ADDRESS", config.auto_reply_from_address),
-        ("AUTO_REPLY_TEMPLATE", config.auto_reply_template),
+    for name in (
+        "auto_reply_table",
+        "auto_reply_daily_limit",
+        "auto_reply_from_address",
+        "auto_reply_template",
     ):
-        if value is None or value == "":
-            raise ValidationError(name, "is not set in this function's environment")
+        config.require(name)
     limiter = DynamoReplyLimiter(
         config.auto_reply_table, services.factory.client("dynamodb"), int(config.auto_reply_daily_limit or 0)
     )

@@ -16,7 +16,7 @@ from engage.adapters.connect import ConnectCalls
 from engage.adapters.content_fetch import ContentFetch
 from engage.adapters.ledger_dynamodb import DynamoLedger
 from engage.adapters.offers_dynamodb import DynamoOffers
-from engage.errors import ValidationError
+from engage.config import EnvironmentSettings
 from engage.extensions.connect import ConnectChannel, ConnectDelivery, ConnectSettings
 from engage.extensions.content import ContentHook, ContentRules, ExternalContent
 from engage.extensions.send_time import MissingPolicy, SendTimeHook, SendTimeRules
@@ -25,7 +25,7 @@ DEFAULT_CONTENT_MAX_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
-class ExtensionSettings:
+class ExtensionSettings(EnvironmentSettings):
     """What the hooks' functions are given: the content hook's CONTENT_* and ALLOW_LOCAL_HTTP, the
     send-time hook's OFFERS_TABLE and OFFER_*. Each function has its own hook's variables only."""
 
@@ -90,9 +90,7 @@ def send_time_hook() -> SendTimeHook:
     """The send-time hook (A22); ValidationError when OFFERS_TABLE is not set, or the policy is
     DEFAULT without a default."""
     config = settings()
-    if not config.offers_table:
-        raise ValidationError("OFFERS_TABLE", "is not set in this function's environment")
-    offers = DynamoOffers(config.offers_table, clients.client("dynamodb"))
+    offers = DynamoOffers(config.require("offers_table"), clients.client("dynamodb"))
     rules = SendTimeRules(
         attribute=config.offer_attribute,
         missing=MissingPolicy(config.offer_missing_policy),
@@ -107,8 +105,7 @@ def connect_delivery() -> ConnectDelivery:
     from engage.runtime import services  # the consent, suppression and stream the texts use
 
     config = settings()
-    if not config.sends_table:
-        raise ValidationError("SENDS_TABLE", "is not set in this function's environment")
+    sends_table = config.require("sends_table")
     connect = ConnectSettings(
         instance_id=config.connect_instance_id,
         contact_flow_id=config.connect_contact_flow_id,
@@ -117,6 +114,6 @@ def connect_delivery() -> ConnectDelivery:
         calls_per_second=config.connect_calls_per_second,
     )
     calls = ConnectCalls(clients.client("connect", max_attempts=1))
-    ledger = DynamoLedger(config.sends_table, clients.client("dynamodb"))
+    ledger = DynamoLedger(sends_table, clients.client("dynamodb"))
     channel = ConnectChannel(connect, calls, services.consent, services.suppression, ledger)
     return ConnectDelivery(channel, services.event_stream)

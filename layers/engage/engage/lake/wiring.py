@@ -24,7 +24,7 @@ from engage.adapters.eventbridge import EventBus
 from engage.adapters.lake_files import LakeFiles
 from engage.adapters.objects import ObjectStore
 from engage.adapters.segments_dynamodb import DynamoSegmentStore
-from engage.errors import ValidationError
+from engage.config import EnvironmentSettings
 from engage.lake.channel_events import ChannelEvents, stream_put
 from engage.lake.erasure import LakeErasure
 from engage.lake.feedback_bus import FeedbackPublisher
@@ -41,7 +41,7 @@ PUT_ONCE_MODULE, PUT_ONCE_NAME = "app", "put_once.<locals>.put"
 
 
 @dataclass(frozen=True)
-class LakeSettings:
+class LakeSettings(EnvironmentSettings):
     """What the lake's functions read from their environment; each function is given its own."""
 
     events_bucket: str = ""
@@ -63,13 +63,6 @@ class LakeSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> LakeSettings:
         return cls(**{f.name: environ.get(cls.ENV_NAMES[f.name], "") for f in fields(cls)})
-
-    def require(self, name: str) -> str:
-        """The named setting, or a clear error naming the environment variable that is missing."""
-        value = getattr(self, name)
-        if not value:
-            raise ValidationError(self.ENV_NAMES[name], "is not set in this function's environment")
-        return value
 
 
 @functools.cache

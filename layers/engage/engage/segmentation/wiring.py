@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from engage.adapters.athena import AthenaQueries
+from engage.config import EnvironmentSettings
 from engage.errors import ValidationError
 from engage.runtime import services
 from engage.segmentation.query_runs import RESULTS_PREFIX
@@ -21,9 +22,9 @@ from engage.segmentation.workflow import QueryCheck, QueryEngine, QueryRun
 
 
 @dataclass(frozen=True)
-class SegmentationSettings:
+class SegmentationSettings(EnvironmentSettings):
     """What the template passes the area's functions. None: not set, required only by the use case
-    that reads it (`require` fails as reading os.environ would, naming the variable)."""
+    that reads it (`require` names the variable)."""
 
     query_database: str | None = None
     query_tables: str | None = None  # comma-separated Glue table names (the check's allow-list)
@@ -57,12 +58,6 @@ class SegmentationSettings:
             if raw is not None:
                 values[field.name] = int(raw) if isinstance(field.default, int) else raw
         return cls(**values)  # type: ignore[arg-type]
-
-    def require(self, name: str) -> str:
-        value = getattr(self, name)
-        if value is None:
-            raise KeyError(self.ENV_NAMES[name])
-        return value
 
 
 @functools.cache

@@ -13,14 +13,14 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from engage.adapters.contacts_dynamodb import DynamoTombstones
 from engage.adapters.eventbridge import EventBus
 from engage.adapters.queue import MessageQueue
 from engage.adapters.sms_inbound import InboundOutlets, NumberBrands
+from engage.config import EnvironmentSettings
 from engage.envelopes import json_object
-from engage.errors import ValidationError
 from engage.runtime import services
 from engage.sms.inbound import InboundProcessor, replies_by_brand
 from engage.sms.keywords import keywords_from_json
@@ -46,9 +46,11 @@ COLUMN_VARIABLES = (
 
 
 @dataclass(frozen=True)
-class SmsAreaSettings:
+class SmsAreaSettings(EnvironmentSettings):
     """What the area's functions read from their environment; None where a variable without a
     default is not set."""
+
+    ENV_NAMES: ClassVar[Mapping[str, str]] = REQUIRED
 
     # the inbound SMS function
     keywords: str = ""  # SMS_KEYWORDS: JSON of each language's lists; empty for the defaults
@@ -91,13 +93,6 @@ class SmsAreaSettings:
             default_phone_region=environ.get("DEFAULT_PHONE_REGION") or None,
             rejects_queue_url=environ.get("REJECTS_QUEUE_URL"),
         )
-
-    def require(self, name: str) -> Any:
-        """The named setting, or a clear error naming the environment variable that is missing."""
-        value = getattr(self, name)
-        if value is None:
-            raise ValidationError(REQUIRED[name], "is not set in this function's environment")
-        return value
 
     def replies(self) -> dict[str, str]:
         """The answers' settings as engage.sms.inbound.replies_by_brand reads them."""

@@ -12,15 +12,16 @@ from dataclasses import dataclass, fields
 from engage.adapters.cdn_signing import UrlSigner, stored_private_key
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.vdm_exports import VdmExports, copy_export
+from engage.config import EnvironmentSettings
 from engage.vdm.export import VdmExport
 from engage.vdm.model import Totals
 
 
 @dataclass(frozen=True)
-class VdmSettings:
+class VdmSettings(EnvironmentSettings):
     """The environment variables of the VDM functions, each named by its field (upper case). A
-    function is given only its own: one is required when a step reads it (a KeyError naming it, as
-    reading the environment gave), VDM_DATA_FORMAT defaults to CSV."""
+    function is given only its own: one is required when a step reads it (`require` names it),
+    VDM_DATA_FORMAT defaults to CSV."""
 
     vdm_metrics: str | None = None  # comma-separated `NAME:AGGREGATION` items (the plan's)
     vdm_dimensions: str | None = None  # comma-separated `NAME=value|value` items (the plan's)
@@ -36,12 +37,6 @@ class VdmSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> VdmSettings:
         return cls(**{f.name: environ[f.name.upper()] for f in fields(cls) if f.name.upper() in environ})
-
-    def require(self, name: str) -> str:
-        value = getattr(self, name)
-        if value is None:
-            raise KeyError(name.upper())
-        return value
 
     # What the use cases read (engage.vdm.export.ExportSettings).
     def metrics(self) -> list[str]:

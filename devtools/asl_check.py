@@ -1,4 +1,4 @@
-"""Checks every `statemachines/*.asl.json`, which cfn-lint skips inside SAM state machines.
+"""Checks every `statemachines/<area>/*.asl.json`, which cfn-lint skips inside SAM state machines.
 
 For each workflow file: it must be valid JSON; it is wrapped as the `Definition` of a throw-away
 `AWS::StepFunctions::StateMachine` (placeholders given dummy values) so that cfn-lint validates the
@@ -173,7 +173,7 @@ def _unbounded_loops(states: dict[str, Any]) -> list[str]:
 
 def check(root: Path = ROOT) -> list[str]:
     deployed = deployments(root)
-    files = sorted((root / "statemachines").glob("*.asl.json"))
+    files = sorted((root / "statemachines").glob("*/*.asl.json"))
     problems = []
     for path in files:
         problems.extend(check_file(path.resolve(), deployed.get(path.resolve(), []), root))
@@ -190,7 +190,7 @@ def main() -> int:
     problems = check()
     for problem in problems:
         print(problem)
-    count = len(list((ROOT / "statemachines").glob("*.asl.json")))
+    count = len(list((ROOT / "statemachines").glob("*/*.asl.json")))
     print(f"asl check: {count} workflow file(s), {len(problems)} problem(s)")
     return 1 if problems else 0
 

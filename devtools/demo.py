@@ -61,7 +61,7 @@ CUSTOMERS = [  # the seed's messy sample, plus the mistakes real files carry
 ]
 
 
-SAMPLE = Path(__file__).resolve().parent.parent / "events" / "import_files" / "messy.csv"
+SAMPLE = Path(__file__).resolve().parent.parent / "events" / "audience" / "import_files" / "messy.csv"
 
 
 TEMPLATE = "demo-welcome"

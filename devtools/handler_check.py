@@ -1,6 +1,6 @@
 """The house rules for handlers that import-linter cannot state, checked by `make lint`.
 
-Each `functions/<name>/app.py` is at most 60 lines, counted as physical lines (blank lines and
+Each `functions/<area>/<name>/app.py` is at most 60 lines, counted as physical lines (blank lines and
 comments included) less the module docstring's, which may say as much as it needs. No handler reads
 the environment (`os.environ`, `os.getenv`, in its app.py or a module beside it): its configuration
 comes from the layer (engage.config's Settings, engage.runtime's services). The third rule, that
@@ -34,8 +34,8 @@ ENVIRONMENT_READERS: dict[str, frozenset[str]] = {}
 
 
 def handlers(root: Path) -> list[Path]:
-    """Each handler's folder: functions/<name>/ with an app.py."""
-    return sorted(app.parent for app in (root / "functions").glob("*/app.py"))
+    """Each handler's folder: functions/<area>/<name>/ with an app.py (names are unique across areas)."""
+    return sorted(app.parent for app in (root / "functions").glob("*/*/app.py"))
 
 
 def length(source: str) -> int:
@@ -129,12 +129,13 @@ def check(
     environment_readers: Mapping[str, frozenset[str]] = ENVIRONMENT_READERS,
 ) -> list[str]:
     """Every problem: a breach not listed, or a listed one that no longer holds."""
-    names = {folder.name for folder in handlers(root)}
+    folders = {folder.name: folder.relative_to(root).as_posix() for folder in handlers(root)}
+    names = set(folders)
     long, environment = findings(root)
     problems = []
     for name in sorted(set(long) | set(long_handlers)):
         lines, allowed = long.get(name), long_handlers.get(name)
-        where = f"functions/{name}/app.py"
+        where = f"{folders.get(name, f'functions/*/{name}')}/app.py"
         if name not in names:
             problems.append(f"{where}: no such handler; delete {name!r} from LONG_HANDLERS")
         elif allowed is None:
@@ -145,7 +146,7 @@ def check(
             problems.append(f"{where}: {lines} lines, grown past the {allowed} LONG_HANDLERS allows it")
     for name in sorted(set(environment) | set(environment_readers)):
         reads, allowed_reads = environment.get(name, frozenset()), environment_readers.get(name)
-        where = f"functions/{name}"
+        where = folders.get(name, f"functions/*/{name}")
         if name not in names:
             problems.append(f"{where}: no such handler; delete {name!r} from ENVIRONMENT_READERS")
             continue

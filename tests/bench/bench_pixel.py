@@ -22,7 +22,7 @@ from devtools.bench import Figure, size
 from engage_local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
-HANDLER = ROOT / "functions" / "pixel" / "app.py"
+HANDLER = ROOT / "functions" / "pixel" / "pixel" / "app.py"
 ENV = {
     "PIXEL_APPLICATION_ID": "bench-shop",
     "PIXEL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/pixel",

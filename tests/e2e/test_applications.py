@@ -220,20 +220,26 @@ def test_a_template_declares_an_application_as_it_declared_a_pinpoint_app(local_
 
 
 def test_the_custom_resource_samples_create_update_and_delete(local_stack, pinpoint):
-    """events/app_resource/: CloudFormation's Create, Update and Delete of a Custom::PinpointApp."""
+    """events/api/app_resource/: CloudFormation's Create, Update and Delete of a Custom::PinpointApp."""
     function = "PinpointApi/PinpointAppFunction"
     with cfn_answers() as (response_url, answers):
         values = {
             "RESPONSE_URL": response_url,
             "STACK_ID": "arn:aws:cloudformation:us-east-1:123456789012:stack/shop/1",
         }
-        invoke(local_stack, function, _sample("app_resource/create.json", **values), "engage")
+        invoke(local_stack, function, _sample("api/app_resource/create.json", **values), "engage")
         app_id = answers[0]["PhysicalResourceId"]
-        invoke(local_stack, function, _sample("app_resource/update.json", APP_ID=app_id, **values), "engage")
+        invoke(
+            local_stack, function, _sample("api/app_resource/update.json", APP_ID=app_id, **values), "engage"
+        )
         renamed = pinpoint.get_app(ApplicationId=app_id)["ApplicationResponse"]
-        invoke(local_stack, function, _sample("app_resource/delete.json", APP_ID=app_id, **values), "engage")
-        invoke(local_stack, function, _sample("app_resource/delete.json", APP_ID=app_id, **values), "engage")
-        refused = _sample("app_resource/create.json", **values)
+        invoke(
+            local_stack, function, _sample("api/app_resource/delete.json", APP_ID=app_id, **values), "engage"
+        )
+        invoke(
+            local_stack, function, _sample("api/app_resource/delete.json", APP_ID=app_id, **values), "engage"
+        )
+        refused = _sample("api/app_resource/create.json", **values)
         refused["ResourceProperties"]["Tags"] = {"engage:ApplicationId": "not-an-id"}
         invoke(local_stack, function, refused, "engage")
     assert [a["Status"] for a in answers] == ["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS", "FAILED"], answers
@@ -247,15 +253,16 @@ def test_the_custom_resource_samples_create_update_and_delete(local_stack, pinpo
 
 
 def test_the_api_and_removal_samples(local_stack, pinpoint):
-    """events/pinpoint_api/create_app.json and events/app_removal/: as `sam local invoke` sends them."""
+    """events/api/pinpoint_api/create_app.json and events/api/app_removal/: as `sam local invoke` sends
+    them."""
     created = invoke(
-        local_stack, "PinpointApi/PinpointApiFunction", _sample("pinpoint_api/create_app.json"), "engage"
+        local_stack, "PinpointApi/PinpointApiFunction", _sample("api/pinpoint_api/create_app.json"), "engage"
     )
     assert created["payload"]["statusCode"] == 201, created
     app_id = json.loads(created["payload"]["body"])["Id"]
 
     def removal() -> dict:
-        sample = _sample("app_removal/removal.json", APP_ID=app_id)
+        sample = _sample("api/app_removal/removal.json", APP_ID=app_id)
         return invoke(local_stack, "PinpointApi/AppRemovalFunction", sample, "engage")
 
     live = removal()  # a batch whose only message fails fails whole: the message comes back

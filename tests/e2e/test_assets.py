@@ -121,7 +121,7 @@ def test_the_distribution_caches_by_the_default_ttl_and_trusts_only_its_key_grou
 def test_the_signing_key_sample_answers_the_stacks_public_key_and_a_new_secret_gets_a_new_key(
     local_stack, assets
 ):
-    """events/signing_key/: the custom resource's Create, as `sam local invoke` runs it."""
+    """events/assets/signing_key/: the custom resource's Create, as `sam local invoke` runs it."""
     secrets = local_stack.client("secretsmanager")
     fresh = secrets.create_secret(Name=f"signing-{uuid.uuid4().hex[:6]}", SecretString="{}")["ARN"]
     # The function's role reaches only the stack's secret: another one must let it in, as on AWS.
@@ -139,9 +139,11 @@ def test_the_signing_key_sample_answers_the_stacks_public_key_and_a_new_secret_g
     kept = local_stack.client("cloudfront").get_public_key(Id=assets["key_id"])["PublicKey"]
     with cfn_answers() as (response_url, answers):
         for secret in (assets["secret"], fresh):
-            event = _sample("signing_key/create.json", RESPONSE_URL=response_url, SECRET_ARN=secret)
+            event = _sample("assets/signing_key/create.json", RESPONSE_URL=response_url, SECRET_ARN=secret)
             invoke(local_stack, "Assets/SigningKeyFunction", event, "engage")
-        broken = _sample("signing_key/create.json", RESPONSE_URL=response_url, SECRET_ARN="no-such-secret")
+        broken = _sample(
+            "assets/signing_key/create.json", RESPONSE_URL=response_url, SECRET_ARN="no-such-secret"
+        )
         invoke(local_stack, "Assets/SigningKeyFunction", broken, "engage")
     assert [a["Status"] for a in answers] == ["SUCCESS", "SUCCESS", "FAILED"]
     assert answers[0]["Data"]["PublicKeyPem"] == kept["PublicKeyConfig"]["EncodedKey"], "the key is made once"

@@ -1,5 +1,5 @@
 """Auto-reply on the local stack (issue 13, item 2), driven by the SES receipt events under
-events/auto_reply/: only the human is answered, from the template, at most the daily limit a day;
+events/email/auto_reply/: only the human is answered, from the template, at most the daily limit a day;
 an answer fed back in (another responder echoing ours) is not answered, so two cannot loop."""
 
 from __future__ import annotations
@@ -48,19 +48,19 @@ def test_only_the_human_is_answered_and_at_most_the_daily_limit(local_stack, tem
 
     tag = uuid.uuid4().hex[:8]
     senders = {  # each sample and who sent it
-        "auto_reply/human.json": f"ana.{tag}@example.org",
-        "auto_reply/auto_submitted.json": f"ben.{tag}@example.org",
-        "auto_reply/list_mail.json": f"news.{tag}@lists.example.org",
-        "auto_reply/mailer_daemon.json": "MAILER-DAEMON@example.org",
-        "auto_reply/spam.json": f"winner.{tag}@example.net",
+        "email/auto_reply/human.json": f"ana.{tag}@example.org",
+        "email/auto_reply/auto_submitted.json": f"ben.{tag}@example.org",
+        "email/auto_reply/list_mail.json": f"news.{tag}@lists.example.org",
+        "email/auto_reply/mailer_daemon.json": "MAILER-DAEMON@example.org",
+        "email/auto_reply/spam.json": f"winner.{tag}@example.net",
     }
     outcomes = {
         name: invoke(local_stack, "Messaging/AutoReplyFunction", sample(name, tag), "engage")["payload"]
         for name in senders
     }
-    assert [name for name, o in outcomes.items() if o["answered"]] == ["auto_reply/human.json"]
-    assert outcomes["auto_reply/list_mail.json"]["reason"] == "bulk or list mail"
-    human = senders["auto_reply/human.json"]
+    assert [name for name, o in outcomes.items() if o["answered"]] == ["email/auto_reply/human.json"]
+    assert outcomes["email/auto_reply/list_mail.json"]["reason"] == "bulk or list mail"
+    human = senders["email/auto_reply/human.json"]
     assert wait_until(lambda: answers_to(local_stack, human), 10, 0.2)
     assert local_stack.settle(10)
     (answer,) = answers_to(local_stack, human)
@@ -69,14 +69,14 @@ def test_only_the_human_is_answered_and_at_most_the_daily_limit(local_stack, tem
     text = sent.get_body(("plain",)).get_content()
     assert text.count(human) == 2 and "ses-human" in text
     for name, sender in senders.items():
-        if name != "auto_reply/human.json":
+        if name != "email/auto_reply/human.json":
             assert answers_to(local_stack, sender) == [], name
     # The daily limit (2 in the e2e stack): a third message from the same person gets no answer.
     second = invoke(
-        local_stack, "Messaging/AutoReplyFunction", sample("auto_reply/human.json", tag), "engage"
+        local_stack, "Messaging/AutoReplyFunction", sample("email/auto_reply/human.json", tag), "engage"
     )["payload"]
     third = invoke(
-        local_stack, "Messaging/AutoReplyFunction", sample("auto_reply/human.json", tag), "engage"
+        local_stack, "Messaging/AutoReplyFunction", sample("email/auto_reply/human.json", tag), "engage"
     )["payload"]
     assert (second["answered"], third["answered"], third["reason"]) == (
         True,
@@ -89,13 +89,13 @@ def test_our_answer_echoed_back_by_another_responder_is_not_answered(local_stack
     from tests.e2e.conftest import invoke
 
     tag = uuid.uuid4().hex[:8]
-    invoke(local_stack, "Messaging/AutoReplyFunction", sample("auto_reply/human.json", tag), "engage")
+    invoke(local_stack, "Messaging/AutoReplyFunction", sample("email/auto_reply/human.json", tag), "engage")
     human = f"ana.{tag}@example.org"
     assert wait_until(lambda: answers_to(local_stack, human), 10, 0.2)
     (answer,) = answers_to(local_stack, human)
     ours = email.message_from_bytes(answer["request"]["Content"]["Raw"]["Data"], policy=email.policy.default)
     # The other side's responder answers ours, and its answer carries our headers back to us.
-    echoed = sample("auto_reply/human.json", tag)
+    echoed = sample("email/auto_reply/human.json", tag)
     mail = echoed["Records"][0]["ses"]["mail"]
     mail["headers"] += [{"name": "Auto-Submitted", "value": "auto-replied"},
                         {"name": "In-Reply-To", "value": ours["Message-ID"]}]  # fmt: skip
@@ -162,7 +162,7 @@ def test_a_throttled_answer_is_retried_by_lambda_and_sent_once(local_stack, temp
     local_stack.client("lambda").invoke(
         FunctionName=state.physical_id("Messaging/AutoReplyFunction", "engage", "AWS::Lambda::Function"),
         InvocationType="Event",
-        Payload=json.dumps(sample("auto_reply/human.json", tag)).encode(),
+        Payload=json.dumps(sample("email/auto_reply/human.json", tag)).encode(),
     )
     assert wait_until(lambda: answers_to(local_stack, f"ana.{tag}@example.org"), 30, 0.2)
     local_stack.settle()
@@ -174,7 +174,7 @@ def test_a_forged_sender_gets_no_answer(local_stack, template):
 
     tag = uuid.uuid4().hex[:8]
     forged = invoke(
-        local_stack, "Messaging/AutoReplyFunction", sample("auto_reply/forged.json", tag), "engage"
+        local_stack, "Messaging/AutoReplyFunction", sample("email/auto_reply/forged.json", tag), "engage"
     )
     assert forged["payload"]["answered"] is False and "not authenticated" in forged["payload"]["reason"]
     assert answers_to(local_stack, f"ceo.{tag}@example.org") == []

@@ -390,7 +390,10 @@ def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoin
         local_stack,
         "Campaigns/CampaignStartFunction",
         _sample(
-            "campaign_start/seed_input.json", SEGMENT_ID=segment["Id"], TEMPLATE_NAME=template, RUN_ID=run_id
+            "campaigns/campaign_start/seed_input.json",
+            SEGMENT_ID=segment["Id"],
+            TEMPLATE_NAME=template,
+            RUN_ID=run_id,
         ),
         stack="engage",
     )
@@ -401,7 +404,7 @@ def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoin
         local_stack.client("s3").get_object(Bucket=run["bucket"], Key=run["manifest"])["Body"].read()
     )
     part = _sample(
-        "campaign_batch/part.json",
+        "campaigns/campaign_batch/part.json",
         CAMPAIGN_ID=run["campaign_id"],
         RUN_ID=run_id,
         WORK_BUCKET=run["bucket"],
@@ -414,7 +417,7 @@ def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoin
     finished = invoke(
         local_stack,
         "Campaigns/CampaignFinishFunction",
-        _sample("campaign_finish/run.json", RUN_ID=run_id),
+        _sample("campaigns/campaign_finish/run.json", RUN_ID=run_id),
         stack="engage",
     )
     assert finished["payload"]["State"] == "COMPLETED" and finished["payload"]["SuccessfulEndpointCount"] == 1
@@ -526,7 +529,7 @@ def test_a_local_time_campaign_reaches_each_recipient_at_their_wall_clock_time(c
 
 
 def test_the_schedule_sample_event_starts_the_run_of_that_minute_once(local_stack, pinpoint):
-    """events/campaign_schedule/fired.json, as `sam local invoke` runs it."""
+    """events/campaigns/campaign_schedule/fired.json, as `sam local invoke` runs it."""
     from tests.e2e.conftest import invoke
     from tests.e2e.test_imports import _sample
 
@@ -546,7 +549,7 @@ def test_the_schedule_sample_event_starts_the_run_of_that_minute_once(local_stac
             "Schedule": {"StartTime": "2030-01-01T09:00:00Z", "Frequency": "ONCE"},
         },
     )["CampaignResponse"]
-    fired = _sample("campaign_schedule/fired.json", CAMPAIGN_ID=campaign["Id"])
+    fired = _sample("campaigns/campaign_schedule/fired.json", CAMPAIGN_ID=campaign["Id"])
     first = invoke(local_stack, "Campaigns/CampaignScheduleFunction", fired, stack="engage")["payload"]
     again = invoke(local_stack, "Campaigns/CampaignScheduleFunction", fired, stack="engage")["payload"]
     assert first["run_id"] == again["run_id"] == f"{campaign['Id']}-20300101T0900"

@@ -128,7 +128,8 @@ def test_a_chain_that_asks_for_approval_starts_when_approved_and_is_cancelled_wh
 
 
 def test_the_sample_events_drive_the_chain_and_event_campaign_functions(campaigning):
-    """events/chain_start/, events/chain_approval/, events/campaign_events/: as `sam local invoke`
+    """events/campaigns/chain_start/, events/campaigns/chain_approval/, events/campaigns/campaign_events/:
+    as `sam local invoke`
     runs them, through the deployed functions."""
     from tests.e2e.conftest import invoke
     from tests.e2e.test_imports import _sample
@@ -138,7 +139,7 @@ def test_the_sample_events_drive_the_chain_and_event_campaign_functions(campaign
     s3 = c.stack.client("s3")
     s3.put_object(Bucket=bucket, Key=key, Body=people_csv("sample"), Metadata={"sms-template": "welcome"})
     etag = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
-    dropped = _sample("chain_start/file_dropped.json", IMPORT_BUCKET=bucket, ETAG=etag)
+    dropped = _sample("campaigns/chain_start/file_dropped.json", IMPORT_BUCKET=bucket, ETAG=etag)
     first = invoke(c.stack, "Campaigns/ChainStartFunction", dropped, stack="engage")["payload"]
     again = invoke(c.stack, "Campaigns/ChainStartFunction", dropped, stack="engage")["payload"]
     assert first["run_id"] == again["run_id"]  # Step Functions answers a repeated start with the same run
@@ -152,7 +153,7 @@ def test_the_sample_events_drive_the_chain_and_event_campaign_functions(campaign
 
     run_id = f"chain-sample-{c.app}"
     awaiting = _sample(
-        "chain_approval/awaiting.json", TASK_TOKEN="sample-token", RUN_ID=run_id, SEGMENT_ID="seg-1"
+        "campaigns/chain_approval/awaiting.json", TASK_TOKEN="sample-token", RUN_ID=run_id, SEGMENT_ID="seg-1"
     )
     asked = invoke(c.stack, "Campaigns/ChainApprovalFunction", awaiting, stack="engage")["payload"]
     assert asked == {"run_id": run_id, "requested": True}
@@ -181,7 +182,7 @@ def test_the_sample_events_drive_the_chain_and_event_campaign_functions(campaign
             "Schedule": {"StartTime": "IMMEDIATE", "Frequency": "EVENT", "EventFilter": purchase},
         },
     )
-    sample = _sample("campaign_events/purchase_late.json")
+    sample = _sample("campaigns/campaign_events/purchase_late.json")
     late = invoke(c.stack, "Campaigns/EventCampaignFunction", sample, stack="engage")
     assert late["payload"] == {"batchItemFailures": []}
     logs = "".join(

@@ -217,7 +217,7 @@ def test_local_up_refuses_a_parameter_the_template_does_not_have(tmp_path):
     assert done.returncode != 0 and "[NoSuchParameter] do not exist in the template" in done.stderr
 
 
-SAMPLE_FILES = Path(__file__).resolve().parents[2] / "events" / "import_files"
+SAMPLE_FILES = Path(__file__).resolve().parents[2] / "events" / "audience" / "import_files"
 
 
 def test_import_dry_run_reports_every_rejection_by_line(tmp_path):

@@ -119,7 +119,7 @@ def test_external_content_is_read_once_per_run_with_a_fallback_and_skipped_when_
 
 
 def test_the_hook_samples(local_stack, content_system, new_app):
-    """events/send_time_hook/ and events/content_hook/, through the deployed hooks."""
+    """events/extensions/send_time_hook/ and events/extensions/content_hook/, through the deployed hooks."""
     outputs = local_stack.stacks["engage"].outputs
     app = new_app("hooks")
     local_stack.client("dynamodb").put_item(
@@ -129,7 +129,7 @@ def test_the_hook_samples(local_stack, content_system, new_app):
     offers = invoke(
         local_stack,
         "Extensions/SendTimeHookFunction",
-        _sample("send_time_hook/batch.json", APP_ID=app),
+        _sample("extensions/send_time_hook/batch.json", APP_ID=app),
         "engage",
     )
     assert offers["error"] is None and list(offers["payload"]) == ["sample-1"]
@@ -137,7 +137,7 @@ def test_the_hook_samples(local_stack, content_system, new_app):
     content = invoke(
         local_stack,
         "Extensions/ContentHookFunction",
-        _sample("content_hook/batch.json", APP_ID=app),
+        _sample("extensions/content_hook/batch.json", APP_ID=app),
         "engage",
     )
     assert content["error"] is None
@@ -200,9 +200,9 @@ def test_a_campaign_calls_people_through_connect_within_its_rate_and_honours_voi
 def test_the_connect_sample_places_its_calls_once(local_stack, new_app):
     from engage.extensions.connect import client_token
 
-    """events/connect_channel/: a custom delivery batch, delivered twice: the send ledger keeps
+    """events/extensions/connect_channel/: a custom delivery batch, delivered twice: the send ledger keeps
     each call to one."""
-    batch = _sample("connect_channel/batch.json", APP_ID=new_app("calls"))
+    batch = _sample("extensions/connect_channel/batch.json", APP_ID=new_app("calls"))
     first = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
     again = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
     # Each endpoint's answer, as a custom channel may give it (engage.messages.custom_answers).
@@ -306,7 +306,7 @@ def test_a_campaign_emails_each_reader_their_files_links_what_is_too_large_and_r
 
 
 def test_the_attachments_sample_sends_one_and_reports_the_missing_file(local_stack, pinpoint):
-    """events/attachments_channel/: one customer with a file, one without; the emails go through
+    """events/extensions/attachments_channel/: one customer with a file, one without; the emails go through
     the send queue's sender."""
     c = Campaigning(local_stack, pinpoint)
     local_stack.client("s3").put_object(
@@ -314,7 +314,9 @@ def test_the_attachments_sample_sends_one_and_reports_the_missing_file(local_sta
         Key="attachments/samples/sample-customer.pdf",
         Body=b"%PDF sample",
     )
-    batch = _sample("attachments_channel/batch.json", APP_ID=c.app, TEMPLATE=attachment_template(c))
+    batch = _sample(
+        "extensions/attachments_channel/batch.json", APP_ID=c.app, TEMPLATE=attachment_template(c)
+    )
     for endpoint_id, endpoint in batch["Endpoints"].items():  # the sender reads them as they are now
         c.contacts.upsert(c.app, endpoint_id, endpoint)
     for _ in range(2):  # delivered twice: the sender sends each email once

@@ -62,7 +62,7 @@ def test_the_sample_batch_of_every_shape_and_its_replay(campaigning):
     )
     c.contacts.upsert(c.app, "angry-reader", {"ChannelType": "EMAIL", "Address": "angry.reader@example.org"})
     c.contacts.upsert(c.app, "happy-reader", {"ChannelType": "EMAIL", "Address": "happy@example.org"})
-    batch = _sample("ses_feedback/mixed_batch.json", APP_ID=c.app)
+    batch = _sample("email/ses_feedback/mixed_batch.json", APP_ID=c.app)
     first = invoke(c.stack, "Messaging/SesFeedbackFunction", batch, "engage")
     assert first["payload"] == {"batchItemFailures": [{"itemIdentifier": "feedback-4"}]}  # the poison alone
     listed = suppressions(c)

@@ -183,7 +183,9 @@ def test_one_object_version_imports_once_and_a_new_upload_imports_again(local_st
     first = drop(local_stack, audience, IMP_TWICE_APP, "clean.csv", body)
     head = local_stack.client("s3").head_object(Bucket=audience["bucket"], Key=key)
     event = _sample(
-        "import_start/object_created.json", IMPORT_BUCKET=audience["bucket"], VERSION_ID=head["VersionId"]
+        "audience/import_start/object_created.json",
+        IMPORT_BUCKET=audience["bucket"],
+        VERSION_ID=head["VersionId"],
     )
     event["detail"]["object"].update(key=key, etag=head["ETag"].strip('"'))
     again = invoke(local_stack, "Audience/ImportStartFunction", event, stack="engage")
@@ -231,35 +233,35 @@ def test_the_sample_events_drive_each_step(local_stack, audience):
 
     assert wait_until(lambda: expected in names(), timeout=10), (expected, names())
     start = _sample(
-        "import_start/object_created.json", IMPORT_BUCKET=audience["bucket"], VERSION_ID=version_id
+        "audience/import_start/object_created.json", IMPORT_BUCKET=audience["bucket"], VERSION_ID=version_id
     )
     start["detail"]["object"]["etag"] = etag
     started = invoke(local_stack, "Audience/ImportStartFunction", start, stack="engage")
     assert started["error"] is None, started
     assert started["payload"]["job_id"] == expected.removeprefix("import-")
     assert names().count(expected) == 1, "the same object names the same execution: no second import"
-    split_input = _sample("import_split/start.json", IMPORT_BUCKET=audience["bucket"])
+    split_input = _sample("audience/import_split/start.json", IMPORT_BUCKET=audience["bucket"])
     job_id = ImportSource(split_input["bucket"], split_input["key"], split_input["version"]).job_id
     split = invoke(local_stack, "Audience/ImportSplitFunction", split_input, stack="engage")
     assert split["payload"]["pieces"] == 1 and split["payload"]["records"] == 3
     chunk = invoke(
         local_stack,
         "Audience/ImportChunkFunction",
-        _sample("import_chunk/chunk.json", IMPORT_BUCKET=audience["bucket"], JOB_ID=job_id),
+        _sample("audience/import_chunk/chunk.json", IMPORT_BUCKET=audience["bucket"], JOB_ID=job_id),
         stack="engage",
     )
     assert chunk["payload"] == {"index": 0, "accepted": 3, "rejected": 0, "counted": True}
     again = invoke(
         local_stack,
         "Audience/ImportChunkFunction",
-        _sample("import_chunk/chunk.json", IMPORT_BUCKET=audience["bucket"], JOB_ID=job_id),
+        _sample("audience/import_chunk/chunk.json", IMPORT_BUCKET=audience["bucket"], JOB_ID=job_id),
         stack="engage",
     )
     assert again["payload"]["counted"] is False, "a redelivered chunk is not counted twice"
     finish = invoke(
         local_stack,
         "Audience/ImportFinishFunction",
-        _sample("import_finish/finish.json", IMPORT_BUCKET=audience["bucket"], JOB_ID=job_id),
+        _sample("audience/import_finish/finish.json", IMPORT_BUCKET=audience["bucket"], JOB_ID=job_id),
         stack="engage",
     )
     assert finish["payload"]["JobStatus"] == "COMPLETED" and finish["payload"]["TotalProcessed"] == 3

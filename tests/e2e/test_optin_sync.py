@@ -135,10 +135,11 @@ def test_changes_that_keep_failing_go_to_the_on_failure_destination(database, fa
 
 
 def test_the_sample_batch_applies_rejects_and_skips_as_it_should(local_stack, database):
-    """events/optin_sync/: the batch `sam local invoke` uses, through the deployed function, twice."""
+    """events/audience/optin_sync/: the batch `sam local invoke` uses, through the deployed function,
+    twice."""
     for _ in range(2):
         answered = invoke(
-            local_stack, "Audience/OptInSyncFunction", _sample("optin_sync/changes.json"), "engage"
+            local_stack, "Audience/OptInSyncFunction", _sample("audience/optin_sync/changes.json"), "engage"
         )
         assert answered["payload"] == {"batchItemFailures": []}
     endpoint = database.endpoint("9001")

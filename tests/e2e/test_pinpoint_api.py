@@ -390,7 +390,7 @@ def test_the_isv_guides_import_examples_run_verbatim_with_only_the_client_change
 
 
 def test_the_sample_events_drive_the_function(local_stack):
-    """events/pinpoint_api/: what `sam local invoke` sends (the API's proxy event), through the
+    """events/api/pinpoint_api/: what `sam local invoke` sends (the API's proxy event), through the
     deployed function; API Gateway's IAM check is not part of a direct invocation."""
     from tests.e2e.conftest import invoke
     from tests.e2e.test_imports import _sample
@@ -398,14 +398,14 @@ def test_the_sample_events_drive_the_function(local_stack):
     written = invoke(
         local_stack,
         "PinpointApi/PinpointApiFunction",
-        _sample("pinpoint_api/update_endpoint.json"),
+        _sample("api/pinpoint_api/update_endpoint.json"),
         stack="engage",
     )
     assert written["error"] is None and written["payload"]["statusCode"] == 202, written
     read = invoke(
         local_stack,
         "PinpointApi/PinpointApiFunction",
-        _sample("pinpoint_api/get_user_endpoints.json"),
+        _sample("api/pinpoint_api/get_user_endpoints.json"),
         stack="engage",
     )
     assert read["payload"]["statusCode"] == 200
@@ -414,7 +414,7 @@ def test_the_sample_events_drive_the_function(local_stack):
     put = invoke(
         local_stack,
         "PinpointApi/PinpointApiFunction",
-        _sample("pinpoint_api/put_events.json"),
+        _sample("api/pinpoint_api/put_events.json"),
         stack="engage",
     )
     assert put["payload"]["statusCode"] == 202

@@ -148,8 +148,8 @@ def test_hits_from_other_sites_get_the_gif_and_record_nothing(pixel):
 
 
 def test_the_samples_answer_gifs_and_the_queue_sample_ingests_one_refuses_one_and_fails_one(pixel):
-    """events/pixel/ through the deployed function (what `sam local invoke -e` runs), and
-    events/pixel_events/batch.json through the consumer."""
+    """events/pixel/pixel/ through the deployed function (what `sam local invoke -e` runs), and
+    events/pixel/pixel_events/batch.json through the consumer."""
     shopper = pixel.shopper()
     placeholders = {
         "SHOP_ORIGIN": SHOP_ORIGIN,
@@ -159,8 +159,13 @@ def test_the_samples_answer_gifs_and_the_queue_sample_ingests_one_refuses_one_an
         "TOKEN": pixel.token(shopper),
     }
     time.sleep(1.5)
-    samples = ["pixel/good.json", "pixel/anonymous.json", "pixel/signed.json", "pixel/forged.json"]
-    samples += ["pixel/expired.json", "pixel/malformed.json", "pixel/foreign_site.json"]
+    samples = [
+        "pixel/pixel/good.json",
+        "pixel/pixel/anonymous.json",
+        "pixel/pixel/signed.json",
+        "pixel/pixel/forged.json",
+    ]
+    samples += ["pixel/pixel/expired.json", "pixel/pixel/malformed.json", "pixel/pixel/foreign_site.json"]
     for name in samples:
         answer = invoke(pixel.stack, "Pixel/PixelFunction", _sample(name, **placeholders), "engage")
         payload = answer["payload"]
@@ -169,7 +174,7 @@ def test_the_samples_answer_gifs_and_the_queue_sample_ingests_one_refuses_one_an
     # good, anonymous, signed, forged and expired record their events; malformed and foreign do not
     assert wait_until(lambda: len(pixel.events(shopper)) == 5, 30, 0.3), len(pixel.events(shopper))
     assert pixel.user_attributes(shopper) == {"plan": ["gold"]}, "only the signed sample's plan"
-    batch = _sample("pixel_events/batch.json", **placeholders, TIMESTAMP="2026-11-26T09:00:00.000Z")
+    batch = _sample("pixel/pixel_events/batch.json", **placeholders, TIMESTAMP="2026-11-26T09:00:00.000Z")
     consumed = invoke(pixel.stack, "Pixel/PixelEventsFunction", batch, "engage")
     assert consumed["payload"] == {"batchItemFailures": [{"itemIdentifier": "pixel-msg-3"}]}
     assert wait_until(lambda: len(pixel.events(shopper)) == 6, 30, 0.3)

@@ -191,24 +191,24 @@ def test_a_stack_copies_a_campaign_at_deploy_time_and_cloudformation_updates_and
     }
     function = "Copying/ProjectCopyFunction"
     with cfn_answers() as (response_url, answers):
-        plan_only = _sample("project_copy/create-dry-run.json", RESPONSE_URL=response_url, **values)
+        plan_only = _sample("copying/project_copy/create-dry-run.json", RESPONSE_URL=response_url, **values)
         elsewhere = {"ApplicationId": elsewhere_app, "ApiUrl": local_stack.api.url}
         plan_only["ResourceProperties"] = {**plan_only["ResourceProperties"], "Target": elsewhere}
         invoke(local_stack, function, plan_only, "engage")
         invoke(
             local_stack,
             function,
-            _sample("project_copy/update.json", RESPONSE_URL=response_url, **values),
+            _sample("copying/project_copy/update.json", RESPONSE_URL=response_url, **values),
             "engage",
         )
-        broken = _sample("project_copy/update.json", RESPONSE_URL=response_url, **values)
+        broken = _sample("copying/project_copy/update.json", RESPONSE_URL=response_url, **values)
         broken["ResourceProperties"] = {**broken["ResourceProperties"], "Segments": ["no-such-segment"]}
         invoke(local_stack, function, broken, "engage")
         after_update = listed(pinpoint, target)
         invoke(
             local_stack,
             function,
-            _sample("project_copy/delete.json", RESPONSE_URL=response_url, **values),
+            _sample("copying/project_copy/delete.json", RESPONSE_URL=response_url, **values),
             "engage",
         )
     assert [a["Status"] for a in answers] == ["SUCCESS", "SUCCESS", "FAILED", "SUCCESS"], answers

@@ -271,19 +271,20 @@ def test_the_schedule_runs_the_named_mutate_query(local_stack, federated):
 
 
 def test_the_sample_events_drive_the_check_and_the_run(local_stack, federated, new_app):
-    """events/segment_query_check/ and events/segment_query_run/, as `sam local invoke` runs them."""
+    """events/segmentation/segment_query_check/ and events/segmentation/segment_query_run/, as `sam local
+    invoke` runs them."""
     app = new_app("sample")
     direct = invoke(
         local_stack,
         "Segmentation/SegmentQueryCheckFunction",
-        _sample("segment_query_check/direct.json", APP_ID=app),
+        _sample("segmentation/segment_query_check/direct.json", APP_ID=app),
         "engage",
     )["payload"]
     assert (direct["Status"], direct["Mode"], direct["Columns"]) == ("VALID", "members", ["Id"])
     named = invoke(
         local_stack,
         "Segmentation/SegmentQueryCheckFunction",
-        _sample("segment_query_check/named-mutate.json", APP_ID=app),
+        _sample("segmentation/segment_query_check/named-mutate.json", APP_ID=app),
         "engage",
     )["payload"]
     assert named["Columns"] == [
@@ -295,14 +296,14 @@ def test_the_sample_events_drive_the_check_and_the_run(local_stack, federated, n
     refused = invoke(
         local_stack,
         "Segmentation/SegmentQueryCheckFunction",
-        _sample("segment_query_check/refused.json", APP_ID=app),
+        _sample("segmentation/segment_query_check/refused.json", APP_ID=app),
         "engage",
     )["payload"]
     assert refused["Status"] == "INVALID" and "table payments" in refused["Reason"]
     started = invoke(
         local_stack,
         "Segmentation/SegmentQueryRunFunction",
-        _sample("segment_query_run/start.json", EXECUTION_NAME=app),
+        _sample("segmentation/segment_query_run/start.json", EXECUTION_NAME=app),
         "engage",
     )["payload"]
     assert started["State"] == "SUCCEEDED" and started["Key"].startswith("segment-queries/results/")
@@ -311,7 +312,7 @@ def test_the_sample_events_drive_the_check_and_the_run(local_stack, federated, n
     checked = invoke(
         local_stack,
         "Segmentation/SegmentQueryRunFunction",
-        _sample("segment_query_run/check.json", QUERY_ID=started["QueryId"]),
+        _sample("segmentation/segment_query_run/check.json", QUERY_ID=started["QueryId"]),
         "engage",
     )["payload"]
     assert checked == started

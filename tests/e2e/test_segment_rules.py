@@ -71,7 +71,8 @@ def test_events_set_append_and_remove_attributes_and_the_segment_follows(local_s
 
 
 def test_the_sample_batch_applies_its_rules_once_whatever_the_replays(local_stack, pinpoint):
-    """events/segment_rules/: the batch `sam local invoke` uses, through the deployed function, twice."""
+    """events/audience/segment_rules/: the batch `sam local invoke` uses, through the deployed function,
+    twice."""
     pinpoint.update_endpoint(
         ApplicationId=SAMPLE_APP,
         EndpointId="sample-reader",
@@ -79,7 +80,10 @@ def test_the_sample_batch_applies_its_rules_once_whatever_the_replays(local_stac
     )
     for _ in range(2):
         answered = invoke(
-            local_stack, "Audience/SegmentRulesFunction", _sample("segment_rules/batch.json"), "engage"
+            local_stack,
+            "Audience/SegmentRulesFunction",
+            _sample("audience/segment_rules/batch.json"),
+            "engage",
         )
         assert answered["error"] is None and answered["payload"] == {"batchItemFailures": []}
     assert attributes(pinpoint, SAMPLE_APP, "sample-reader") == {

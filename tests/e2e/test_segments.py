@@ -247,9 +247,11 @@ def _portable(endpoint):
 
 
 def test_the_export_sample_event_runs_an_export_job(local_stack, known):
-    """events/segment_export/: the sample `sam local invoke` uses, through the deployed function."""
+    """events/audience/segment_export/: the sample `sam local invoke` uses, through the deployed function."""
     channel = known["segments"].create(APP, {"Name": "phones", **CASES["channel"][0]})
-    event = _sample("segment_export/export_job.json", WORK_BUCKET=known["bucket"], SEGMENT_ID=channel["Id"])
+    event = _sample(
+        "audience/segment_export/export_job.json", WORK_BUCKET=known["bucket"], SEGMENT_ID=channel["Id"]
+    )
     event["ApplicationId"], event["Definition"]["S3UrlPrefix"] = (
         APP,
         f"s3://{known['bucket']}/exports/sample/",

@@ -495,8 +495,9 @@ def test_erasure_leaves_no_trace_but_the_hash(sending, tmp_path):
 
 
 def test_the_sample_events_drive_the_sending_functions(sending):
-    """events/sender, events/unsubscribe, events/erasure, events/direct_send and
-    events/pinpoint_api/send_messages.json:
+    """events/sending/sender, events/email/unsubscribe, events/audience/erasure, events/sending/direct_send
+    and
+    events/api/pinpoint_api/send_messages.json:
     what `sam local invoke` sends, through the deployed functions."""
     from engage.adapters.secrets import parse_keys
     from engage.messages import unsubscribe
@@ -510,7 +511,7 @@ def test_the_sample_events_drive_the_sending_functions(sending):
         User={"UserId": "sample-erased-user", "UserAttributes": {"FirstName": ["Sam"]}},
     )
     batch = invoke(
-        sending.stack, "Messaging/SenderFunction", _sample("sender/send_batch.json"), stack="engage"
+        sending.stack, "Messaging/SenderFunction", _sample("sending/sender/send_batch.json"), stack="engage"
     )
     assert batch["error"] is None
     assert batch["payload"]["batchItemFailures"] == [{"itemIdentifier": "sample-malformed"}]
@@ -531,14 +532,14 @@ def test_the_sample_events_drive_the_sending_functions(sending):
     page = invoke(
         sending.stack,
         "Messaging/UnsubscribeFunction",
-        _sample("unsubscribe/confirm_get.json", TOKEN=token),
+        _sample("email/unsubscribe/confirm_get.json", TOKEN=token),
         stack="engage",
     )
     assert page["payload"]["statusCode"] == 200 and "<form" in page["payload"]["body"]
     posted = invoke(
         sending.stack,
         "Messaging/UnsubscribeFunction",
-        _sample("unsubscribe/one_click_post.json", TOKEN=token),
+        _sample("email/unsubscribe/one_click_post.json", TOKEN=token),
         stack="engage",
     )
     assert posted["payload"]["statusCode"] == 200
@@ -547,14 +548,14 @@ def test_the_sample_events_drive_the_sending_functions(sending):
     sent = invoke(
         sending.stack,
         "PinpointApi/PinpointApiFunction",
-        _sample("pinpoint_api/send_messages.json"),
+        _sample("api/pinpoint_api/send_messages.json"),
         stack="engage",
     )
     assert json.loads(sent["payload"]["body"])["Result"]["+12065550135"]["DeliveryStatus"] == "SUCCESSFUL"
     direct = invoke(
         sending.stack,
         "Messaging/DirectSendFunction",
-        _sample("direct_send/send_messages.json"),
+        _sample("sending/direct_send/send_messages.json"),
         stack="engage",
     )["payload"]["Response"]
     assert direct["RequestId"] == "sample-direct-trace"
@@ -565,13 +566,16 @@ def test_the_sample_events_drive_the_sending_functions(sending):
     refused = invoke(
         sending.stack,
         "Messaging/DirectSendFunction",
-        _sample("direct_send/unknown_operation.json"),
+        _sample("sending/direct_send/unknown_operation.json"),
         stack="engage",
     )["payload"]
     assert refused["Error"]["Type"] == "BadRequestException" and "Operation" in refused["Error"]["Message"]
 
     erased = invoke(
-        sending.stack, "Messaging/ErasureFunction", _sample("erasure/erase_user.json"), stack="engage"
+        sending.stack,
+        "Messaging/ErasureFunction",
+        _sample("audience/erasure/erase_user.json"),
+        stack="engage",
     )
     assert erased["payload"]["ErasedEndpoints"] == ["sample-email-endpoint"]
     assert sending.archived("sample-email-endpoint") == {}

@@ -72,7 +72,7 @@ def test_a_dropped_file_is_sent_row_by_row_and_reported_next_to_it(drops):
     DynamoSuppressionList(drops.outputs["SuppressionTableName"], dynamodb).suppress(
         suppression(drops.app, "SMS", "+14255550108", "MANUAL", "operator")
     )
-    drop = drops.put("black friday.csv", (SAMPLES / "sms_drop_files/mixed.csv").read_bytes())
+    drop = drops.put("black friday.csv", (SAMPLES / "sms/sms_drop_files/mixed.csv").read_bytes())
     report = drops.report(drop)
     assert [(r["line"], r["status"], r["reason"]) for r in report] == [
         ("2", "SENT", ""),
@@ -98,7 +98,7 @@ def test_a_dropped_file_is_sent_row_by_row_and_reported_next_to_it(drops):
 
     # The same S3 event again (S3 delivers at least once), through the sample event: nothing more.
     event = _sample(
-        "sms_drop_read/file_dropped.json",
+        "sms/sms_drop_read/file_dropped.json",
         IMPORT_BUCKET=drops.bucket,
         VERSION_ID=drop.version,
         ETAG="etag",
@@ -156,9 +156,9 @@ def test_a_file_without_the_required_columns_is_reported_at_once(drops):
 
 
 def test_the_send_samples_settle_a_row_and_refuse_a_body_that_is_not_one(local_stack):
-    """events/sms_drop_send/: a row of a drop this stack never read is sent once however often it
+    """events/sms/sms_drop_send/: a row of a drop this stack never read is sent once however often it
     is delivered (no report: the drop is unknown); a send request without its Drop fails."""
-    row = _sample("sms_drop_send/row.json", DESTINATION="+14255550199")
+    row = _sample("sms/sms_drop_send/row.json", DESTINATION="+14255550199")
     answer = invoke(local_stack, "Messaging/SmsDropSendFunction", row, "engage")
     assert answer["error"] is None and answer["payload"] == {"batchItemFailures": []}, answer
     again = invoke(local_stack, "Messaging/SmsDropSendFunction", row, "engage")
@@ -170,7 +170,7 @@ def test_the_send_samples_settle_a_row_and_refuse_a_body_that_is_not_one(local_s
     ]
     assert len(sent) == 1, "the redelivered row is not sent again"
     bad = invoke(
-        local_stack, "Messaging/SmsDropSendFunction", _sample("sms_drop_send/not_a_row.json"), "engage"
+        local_stack, "Messaging/SmsDropSendFunction", _sample("sms/sms_drop_send/not_a_row.json"), "engage"
     )
     # A batch whose every record failed fails as a whole (Powertools), so it comes back entire.
     assert bad["error"] and bad["payload"]["errorType"] == "BatchProcessingError"

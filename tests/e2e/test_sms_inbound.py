@@ -252,10 +252,10 @@ def test_a_probable_revocation_opts_out_and_is_queued_for_audit(phone):
 
 
 def test_the_sample_batch_fails_only_its_poison_message_and_a_replay_sends_nothing_twice(local_stack, phone):
-    """events/sms_inbound/: the batch `sam local invoke` uses, through the deployed function, twice."""
+    """events/sms/sms_inbound/: the batch `sam local invoke` uses, through the deployed function, twice."""
     customer, other = phone.customer("sampled"), phone.customer("sample-other")
     batch = _sample(
-        "sms_inbound/batch.json",
+        "sms/sms_inbound/batch.json",
         OUR_NUMBER=phone.number,
         CUSTOMER_NUMBER=customer,
         OTHER_NUMBER=other,

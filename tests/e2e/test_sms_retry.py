@@ -70,11 +70,11 @@ def test_a_transient_failure_is_retried_up_to_the_limit_and_a_permanent_one_neve
 
 
 def test_the_samples_schedule_a_retry_and_a_redelivered_request_sends_once(local_stack, pinpoint, new_app):
-    """events/sms_retry_schedule/ and events/sms_retry_send/, through the deployed functions."""
+    """events/sms/sms_retry_schedule/ and events/sms/sms_retry_send/, through the deployed functions."""
     scheduled = invoke(
         local_stack,
         "Messaging/SmsRetryScheduleFunction",
-        _sample("sms_retry_schedule/failure.json"),
+        _sample("sms/sms_retry_schedule/failure.json"),
         "engage",
     )
     assert scheduled["payload"] == {"batchItemFailures": []}
@@ -94,7 +94,7 @@ def test_the_samples_schedule_a_retry_and_a_redelivered_request_sends_once(local
     )
     original = next(t for t in texts_to(local_stack, FLAKY) if t["MessageBody"] == "Hello again")
     request = _sample(
-        "sms_retry_send/request.json",
+        "sms/sms_retry_send/request.json",
         APP_ID=app,
         ENDPOINT_ID="again",
         ORIGINAL_ID=original["Context"]["message_id"],

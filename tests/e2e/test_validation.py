@@ -204,7 +204,7 @@ def test_the_sample_events_drive_each_step(local_stack, validation):
     selected = invoke(
         local_stack,
         "Audience/ValidationSelectFunction",
-        _sample("validation_select/start.json", **names),
+        _sample("audience/validation_select/start.json", **names),
         stack="engage",
     )
     assert selected["error"] is None, selected
@@ -212,7 +212,7 @@ def test_the_sample_events_drive_each_step(local_stack, validation):
     part = invoke(
         local_stack,
         "Audience/ValidationPartFunction",
-        _sample("validation_part/part.json", **names),
+        _sample("audience/validation_part/part.json", **names),
         stack="engage",
     )
     assert part["error"] is None, part
@@ -224,7 +224,7 @@ def test_the_sample_events_drive_each_step(local_stack, validation):
     again = invoke(
         local_stack,
         "Audience/ValidationPartFunction",
-        _sample("validation_part/part.json", **names),
+        _sample("audience/validation_part/part.json", **names),
         stack="engage",
     )
     # a replayed part re-reads its snapshot: answered from the cache, no new call, counted once
@@ -236,7 +236,7 @@ def test_the_sample_events_drive_each_step(local_stack, validation):
     finished = invoke(
         local_stack,
         "Audience/ValidationFinishFunction",
-        _sample("validation_finish/finish.json", **names),
+        _sample("audience/validation_finish/finish.json", **names),
         stack="engage",
     )
     assert finished["payload"]["JobStatus"] == "COMPLETED"
@@ -250,7 +250,7 @@ def test_the_sample_events_drive_each_step(local_stack, validation):
         "phones.csv",
         b"Id,ChannelType,Address\nf1,SMS,+12065550304\n",
     )
-    after_import = _sample("validation_select/after_import.json", IMPORT_JOB_ID=job["Id"], **names)
+    after_import = _sample("audience/validation_select/after_import.json", IMPORT_JOB_ID=job["Id"], **names)
     selected = invoke(local_stack, "Audience/ValidationSelectFunction", after_import, stack="engage")
     assert selected["error"] is None, selected
     assert (

@@ -197,29 +197,36 @@ def test_a_job_that_never_finishes_is_cancelled_after_the_poll_bound(local_stack
 
 
 def test_the_sample_events_drive_each_vdm_function(local_stack, vdm):
-    """events/vdm_plan/, events/vdm_job/, events/vdm_collect/, events/vdm_report/: as `sam local
+    """events/vdm/vdm_plan/, events/vdm/vdm_job/, events/vdm/vdm_collect/, events/vdm/vdm_report/: as `sam
+    local
     invoke` would run them, through the deployed functions."""
     vdm_enabled(vdm, True)
-    plan = invoke(local_stack, "Vdm/VdmPlanFunction", _sample("vdm_plan/scheduled.json"), "engage")["payload"]
+    plan = invoke(local_stack, "Vdm/VdmPlanFunction", _sample("vdm/vdm_plan/scheduled.json"), "engage")[
+        "payload"
+    ]
     assert plan["Month"] == "2026-10" and len(plan["Jobs"]) == 1
-    created = invoke(local_stack, "Vdm/VdmJobFunction", _sample("vdm_job/create.json"), "engage")["payload"]
+    created = invoke(local_stack, "Vdm/VdmJobFunction", _sample("vdm/vdm_job/create.json"), "engage")[
+        "payload"
+    ]
     job = created["JobId"]
-    checked = invoke(local_stack, "Vdm/VdmJobFunction", _sample("vdm_job/check.json", JOB_ID=job), "engage")
+    checked = invoke(
+        local_stack, "Vdm/VdmJobFunction", _sample("vdm/vdm_job/check.json", JOB_ID=job), "engage"
+    )
     assert checked["payload"]["Status"] == "CREATED"
     control(local_stack, "clock", advance_seconds=61)
     collected = invoke(
-        local_stack, "Vdm/VdmCollectFunction", _sample("vdm_collect/completed.json", JOB_ID=job), "engage"
+        local_stack, "Vdm/VdmCollectFunction", _sample("vdm/vdm_collect/completed.json", JOB_ID=job), "engage"
     )["payload"]
     assert collected["Key"] == f"private/vdm/2026-10/{job}.csv" and set(collected["Totals"]) == {
         "send_volume",
         "delivery_rate",
     }
     report = invoke(
-        local_stack, "Vdm/VdmReportFunction", _sample("vdm_report/outcomes.json", JOB_ID=job), "engage"
+        local_stack, "Vdm/VdmReportFunction", _sample("vdm/vdm_report/outcomes.json", JOB_ID=job), "engage"
     )
     link = re.search(r"Download \(for 1 hours\): (\S+)", report["payload"]["Message"]).group(1)
     assert local_stack.cdn_get(link)[0] == 200
-    failure = invoke(local_stack, "Vdm/VdmReportFunction", _sample("vdm_report/failure.json"), "engage")[
+    failure = invoke(local_stack, "Vdm/VdmReportFunction", _sample("vdm/vdm_report/failure.json"), "engage")[
         "payload"
     ]
     assert failure["Failed"] and failure["Subject"] == "VDM export 2026-10: failed"

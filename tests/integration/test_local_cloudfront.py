@@ -70,8 +70,8 @@ def assets(stack, tmp_path_factory):
     (app / "apps" / "assets").mkdir(parents=True)
     shutil.copy(TEMPLATE, app / "apps" / "assets" / "template.yaml")  # its CodeUri: ../../functions/...
     shutil.copytree(
-        ROOT / "functions" / "signing_key",
-        app / "functions" / "signing_key",
+        ROOT / "functions" / "assets" / "signing_key",
+        app / "functions" / "assets" / "signing_key",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     layer = io.BytesIO()

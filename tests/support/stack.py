@@ -60,16 +60,14 @@ class Stack:
 
     # --- functions -------------------------------------------------------------------------------
     def function(self, name: str) -> tuple[str | None, str]:
-        """The (application, logical id) of the function whose code is functions/<name>/."""
+        """The (application, logical id) of the function whose code is functions/<area>/<name>/."""
         apps = sorted(p.parent.name for p in (ROOT / "apps").glob("*/template.yaml"))
         for app in [None, *apps]:
             for logical_id, resource in _template(app)["Resources"].items():
                 uri = str(resource.get("Properties", {}).get("CodeUri", ""))
-                if resource["Type"] == "AWS::Serverless::Function" and uri.rstrip("/").endswith(
-                    f"functions/{name}"
-                ):
+                if resource["Type"] == "AWS::Serverless::Function" and uri.rstrip("/").endswith(f"/{name}"):
                     return app, logical_id
-        raise KeyError(f"no template declares a function for functions/{name}")
+        raise KeyError(f"no template declares a function for functions/<area>/{name}")
 
     def environment(self, name: str) -> dict[str, str]:
         """functions/<name>'s environment as deployed: its template's Globals, then its own."""

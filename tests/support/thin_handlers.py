@@ -22,11 +22,16 @@ from engage.errors import NotFoundError
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def handler_folder(name: str) -> Path:
+    """functions/<area>/<name>/: function names are unique across the areas."""
+    (folder,) = (ROOT / "functions").glob(f"*/{name}")
+    return folder
+
+
 def function_module(name: str) -> Any:
-    """functions/<name>/app.py as a module, loaded afresh (after a fixture replaced a wiring accessor)."""
-    spec = importlib.util.spec_from_file_location(
-        f"{name}_app_under_test", ROOT / "functions" / name / "app.py"
-    )
+    """functions/<area>/<name>/app.py as a module, loaded afresh (after a fixture replaced a wiring
+    accessor)."""
+    spec = importlib.util.spec_from_file_location(f"{name}_app_under_test", handler_folder(name) / "app.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -35,7 +40,8 @@ def function_module(name: str) -> Any:
 
 
 def handler(name: str) -> Any:
-    """functions/<name>/app.py's handler, loaded afresh (after a fixture replaced a wiring accessor)."""
+    """functions/<area>/<name>/app.py's handler, loaded afresh (after a fixture replaced a wiring
+    accessor)."""
     return function_module(name).handler
 
 

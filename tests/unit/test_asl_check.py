@@ -21,13 +21,13 @@ GOOD = {
 
 
 def project(tmp_path, definition, substitutions=("WorkFunctionArn",), deployed=True):
-    (tmp_path / "statemachines").mkdir()
-    (tmp_path / "statemachines" / "work.asl.json").write_text(json.dumps(definition))
+    (tmp_path / "statemachines" / "area").mkdir(parents=True)
+    (tmp_path / "statemachines" / "area" / "work.asl.json").write_text(json.dumps(definition))
     if deployed:
         subs = "".join(f"\n          {name}: x" for name in substitutions) or " {}"
         resources = (
             "  Work:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n"
-            f"      DefinitionUri: statemachines/work.asl.json\n      DefinitionSubstitutions:{subs}\n"
+            f"      DefinitionUri: statemachines/area/work.asl.json\n      DefinitionSubstitutions:{subs}\n"
         )
     else:
         resources = "  Nothing:\n    Type: AWS::SNS::Topic\n"
@@ -48,7 +48,7 @@ def test_states_language_errors_are_reported(tmp_path):
 
 def test_invalid_json_is_reported(tmp_path):
     root = project(tmp_path, GOOD)
-    (root / "statemachines" / "work.asl.json").write_text("{not json")
+    (root / "statemachines" / "area" / "work.asl.json").write_text("{not json")
     assert any("not valid JSON" in p for p in check(root))
 
 

@@ -1,5 +1,7 @@
-"""The erasure handler and the phone-validation finish (functions/erasure, functions/validation_finish)
-fed their sample events (events/erasure/, events/validation_finish/), with the use cases put in at the
+"""The erasure handler and the phone-validation finish (functions/audience/erasure,
+functions/audience/validation_finish)
+fed their sample events (events/audience/erasure/, events/audience/validation_finish/), with the use cases
+put in at the
 audience wiring's accessor on in-memory stores; and the wiring's settings."""
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def audience(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def test_the_erasure_sample_erases_every_endpoint_of_the_user_and_queues_the_lake(audience):
-    answer = handler("erasure")(sample("erasure/erase_user.json"), Context())
+    answer = handler("erasure")(sample("audience/erasure/erase_user.json"), Context())
 
     assert answer == {
         "ApplicationId": SAMPLE_APP,
@@ -134,7 +136,7 @@ def test_the_validation_finish_sample_completes_a_counted_run_and_answers_its_su
     run = new_run("sample-run", SAMPLE_APP, "seg-1", {"ApplicationId": SAMPLE_APP, "SegmentId": "seg-1"})
     audience["jobs"].create({**run, "JobStatus": "PROCESSING", "TotalPieces": 2, "CompletedPieces": 2})
 
-    answer = handler("validation_finish")(sample("validation_finish/finish.json"), Context())
+    answer = handler("validation_finish")(sample("audience/validation_finish/finish.json"), Context())
 
     assert (answer["RunId"], answer["SegmentId"], answer["JobStatus"], answer["PartsCompleted"]) == (
         "sample-run",
@@ -149,7 +151,7 @@ def test_the_validation_finish_sample_completes_a_counted_run_and_answers_its_su
 def test_a_validation_stopped_on_an_error_fails_and_a_missing_run_is_an_error(audience):
     run = new_run("sample-run", SAMPLE_APP, None, {"ApplicationId": SAMPLE_APP})
     audience["jobs"].create({**run, "TotalPieces": 2, "CompletedPieces": 2})
-    event = {**sample("validation_finish/finish.json"), "error": {"Error": "States.TaskFailed"}}
+    event = {**sample("audience/validation_finish/finish.json"), "error": {"Error": "States.TaskFailed"}}
 
     answer = handler("validation_finish")(event, Context())
 

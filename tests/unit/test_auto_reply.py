@@ -26,10 +26,10 @@ def always(_sender):
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
-        ("auto_reply/auto_submitted.json", "auto-submitted"),
-        ("auto_reply/list_mail.json", "bulk or list mail"),
-        ("auto_reply/mailer_daemon.json", "a no-reply sender"),
-        ("auto_reply/spam.json", "failed the spam or virus check"),
+        ("email/auto_reply/auto_submitted.json", "auto-submitted"),
+        ("email/auto_reply/list_mail.json", "bulk or list mail"),
+        ("email/auto_reply/mailer_daemon.json", "a no-reply sender"),
+        ("email/auto_reply/spam.json", "failed the spam or virus check"),
     ],
 )
 def test_machines_lists_and_spam_are_never_answered(name, reason):
@@ -37,20 +37,20 @@ def test_machines_lists_and_spam_are_never_answered(name, reason):
 
 
 def test_a_human_is_answered_once_their_daily_allowance_allows_it():
-    human = sample("auto_reply/human.json")
+    human = sample("email/auto_reply/human.json")
     assert decide(human, ["support@example.com"], always) is None
     assert decide(human, ["support@example.com"], lambda _s: False) == "answered often enough today"
 
 
 @pytest.mark.parametrize("local", ["noreply", "no-reply", "do_not_reply", "postmaster", "NoReply"])
 def test_no_reply_senders_are_not_answered(local):
-    human = sample("auto_reply/human.json")
+    human = sample("email/auto_reply/human.json")
     other = type(human)(**{**human.__dict__, "sender": f"{local}@example.org"})
     assert decide(other, [], always) == "a no-reply sender"
 
 
 def test_our_own_answers_are_never_answered_so_two_responders_cannot_loop():
-    human = sample("auto_reply/human.json")
+    human = sample("email/auto_reply/human.json")
     answer = email.message_from_bytes(
         compose(human, TEMPLATE, "support@example.com"), policy=email.policy.default
     )
@@ -62,7 +62,7 @@ def test_our_own_answers_are_never_answered_so_two_responders_cannot_loop():
 
 
 def test_the_answer_prefixes_the_subject_fills_every_placeholder_and_threads():
-    human = sample("auto_reply/human.json")
+    human = sample("email/auto_reply/human.json")
     answer = email.message_from_bytes(
         compose(human, TEMPLATE, "support@example.com"), policy=email.policy.default
     )
@@ -85,9 +85,9 @@ def test_a_non_ses_event_is_refused_and_recipients_parse_as_a_list():
 @pytest.mark.parametrize(
     ("name", "answered"),
     [
-        ("auto_reply/forged.json", False),
-        ("auto_reply/dmarc_fail.json", False),
-        ("auto_reply/dkim_only.json", True),
+        ("email/auto_reply/forged.json", False),
+        ("email/auto_reply/dmarc_fail.json", False),
+        ("email/auto_reply/dkim_only.json", True),
     ],
 )
 def test_only_mail_whose_spf_or_dkim_passed_and_whose_dmarc_did_not_fail_is_answered(name, answered):
@@ -128,7 +128,7 @@ def test_a_failed_send_gives_the_daily_slot_back_so_the_retry_can_answer():
     from engage.email.auto_reply import reply
     from engage.errors import ThrottledError
 
-    human, slots = sample("auto_reply/human.json"), Slots(limit=1)
+    human, slots = sample("email/auto_reply/human.json"), Slots(limit=1)
     mailer = Mailer(ThrottledError("SendEmail: TooManyRequestsException"))
     with pytest.raises(ThrottledError):
         reply(human, "support@example.com", slots, lambda: TEMPLATE, mailer)

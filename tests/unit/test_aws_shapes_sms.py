@@ -60,7 +60,7 @@ def sqs_record(document: dict[str, Any], raw: bool = True) -> SQSRecord:
 
 
 def channel_event(document: dict[str, Any], raw: bool = True):
-    """What the channel-events function makes of the record (functions/channel_events)."""
+    """What the channel-events function makes of the record (functions/lake/channel_events)."""
     return normalise(sns_document(sqs_record(document, raw).body))
 
 
@@ -165,7 +165,7 @@ class Outlets:
 
 
 def inbound_sms(path: str, world) -> tuple[Any, Any]:
-    """As functions/sms_inbound reads a queue message (raw SNS delivery)."""
+    """As functions/sms/sms_inbound reads a queue message (raw SNS delivery)."""
     record = sqs_record(sample(path))
     inbound = parse_inbound(sns_document(record.body), "2026-11-26T07:00:00.000Z")
     consents, endpoints, outlets = world

@@ -1,5 +1,7 @@
-"""The campaign workflow's start and finish handlers (functions/campaign_start, functions/campaign_finish)
-fed their sample events (events/campaign_start/, events/campaign_finish/), with the use cases put in at
+"""The campaign workflow's start and finish handlers (functions/campaigns/campaign_start,
+functions/campaigns/campaign_finish)
+fed their sample events (events/campaigns/campaign_start/, events/campaigns/campaign_finish/), with the use
+cases put in at
 the wiring's accessor on in-memory applications, campaigns, segments, objects and job store; and the
 campaigns wiring's settings."""
 
@@ -92,7 +94,7 @@ def campaigns(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 def seed(run_id: str = "run-1") -> dict[str, Any]:
     return sample(
-        "campaign_start/seed_input.json", SEGMENT_ID="seg-1", TEMPLATE_NAME="welcome", RUN_ID=run_id
+        "campaigns/campaign_start/seed_input.json", SEGMENT_ID="seg-1", TEMPLATE_NAME="welcome", RUN_ID=run_id
     )
 
 
@@ -168,7 +170,7 @@ def test_the_finish_sample_completes_the_run_and_answers_its_activity(campaigns,
     handler("campaign_start")(seed("RUN_ID"), Context())
     campaigns["jobs"].jobs[(SAMPLE_APP, "RUN_ID")]["CompletedPieces"] = 2
 
-    answer = handler("campaign_finish")(sample("campaign_finish/run.json"), Context())
+    answer = handler("campaign_finish")(sample("campaigns/campaign_finish/run.json"), Context())
 
     assert (answer["Id"], answer["CampaignId"], answer["State"], answer["Result"]) == (
         "RUN_ID",
@@ -182,13 +184,13 @@ def test_the_finish_sample_completes_the_run_and_answers_its_activity(campaigns,
 def test_a_run_with_parts_missing_fails_and_a_missing_run_is_an_error(campaigns):
     handler("campaign_start")(seed("RUN_ID"), Context())
 
-    answer = handler("campaign_finish")(sample("campaign_finish/run.json"), Context())
+    answer = handler("campaign_finish")(sample("campaigns/campaign_finish/run.json"), Context())
 
     assert answer["State"] == "FAILED" and campaigns["jobs"].get(SAMPLE_APP, "RUN_ID")["Failures"] == [
         "2 of 2 parts were not run (see the execution)"
     ]
     with pytest.raises(LookupError, match="campaign run nowhere does not exist"):
-        handler("campaign_finish")(sample("campaign_finish/run.json", RUN_ID="nowhere"), Context())
+        handler("campaign_finish")(sample("campaigns/campaign_finish/run.json", RUN_ID="nowhere"), Context())
 
 
 def test_the_settings_read_the_work_bucket_and_the_parts_with_their_defaults(monkeypatch):

@@ -1,6 +1,7 @@
-"""The custom resources' handlers (functions/project_copy, functions/app_resource,
-functions/signing_key) fed CloudFormation's requests from their sample events (events/project_copy/,
-events/app_resource/, events/signing_key/), with the use cases put in at the wiring's accessor on
+"""The custom resources' handlers (functions/copying/project_copy, functions/api/app_resource,
+functions/assets/signing_key) fed CloudFormation's requests from their sample events
+(events/copying/project_copy/,
+events/api/app_resource/, events/assets/signing_key/), with the use cases put in at the wiring's accessor on
 in-memory projects, applications and secret, and CloudFormation's answer kept: every path answers,
 failures with their reason. And the copying wiring's settings."""
 
@@ -73,7 +74,7 @@ def copying(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def copy_request(copying: dict[str, Any], name: str, **changes: Any) -> dict[str, Any]:
-    event = sample(f"project_copy/{name}", **copying["values"])
+    event = sample(f"copying/project_copy/{name}", **copying["values"])
     event["ResourceProperties"] = {**event["ResourceProperties"], **changes}
     return event
 
@@ -210,12 +211,12 @@ def applications(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 def test_the_app_samples_create_rename_and_delete_an_application(applications):
     answers = applications["cloudformation"].answers
-    handler("app_resource")(sample("app_resource/create.json"), Context())
+    handler("app_resource")(sample("api/app_resource/create.json"), Context())
     app_id = answers[0]["PhysicalResourceId"]
-    handler("app_resource")(sample("app_resource/update.json", APP_ID=app_id), Context())
-    handler("app_resource")(sample("app_resource/delete.json", APP_ID=app_id), Context())
+    handler("app_resource")(sample("api/app_resource/update.json", APP_ID=app_id), Context())
+    handler("app_resource")(sample("api/app_resource/delete.json", APP_ID=app_id), Context())
     handler("app_resource")(
-        sample("app_resource/delete.json", APP_ID=app_id), Context()
+        sample("api/app_resource/delete.json", APP_ID=app_id), Context()
     )  # CloudFormation repeats
 
     assert [(a["Status"], a["PhysicalResourceId"]) for a in answers] == [("SUCCESS", app_id)] * 4
@@ -229,7 +230,7 @@ def test_the_app_samples_create_rename_and_delete_an_application(applications):
 
 
 def test_an_app_request_that_fails_is_answered_with_its_reason(applications):
-    handler("app_resource")(sample("app_resource/update.json", APP_ID="f" * 32), Context())
+    handler("app_resource")(sample("api/app_resource/update.json", APP_ID="f" * 32), Context())
 
     answer = applications["cloudformation"].answer
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", "f" * 32)
@@ -245,7 +246,7 @@ def test_an_app_service_that_cannot_be_built_still_answers(monkeypatch):
     resource = ApplicationResource(unreachable, cloudformation)
     monkeypatch.setattr(applications_wiring, "application_resource", lambda: resource)
 
-    handler("app_resource")(sample("app_resource/create.json"), Context())
+    handler("app_resource")(sample("api/app_resource/create.json"), Context())
 
     answer = cloudformation.answer
     assert (answer["Status"], answer["Reason"]) == ("FAILED", "KeyError: 'APPLICATIONS_TABLE'")
@@ -282,7 +283,7 @@ def signing(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def test_the_signing_key_sample_makes_the_key_once_and_answers_its_public_half(signing):
-    event = sample("signing_key/create.json")
+    event = sample("assets/signing_key/create.json")
     handler("signing_key")(event, Context())
     made = signing["secret"].values["SECRET_ARN"]
     handler("signing_key")(event, Context())
@@ -295,7 +296,7 @@ def test_the_signing_key_sample_makes_the_key_once_and_answers_its_public_half(s
 
 
 def test_a_signing_key_whose_secret_is_missing_fails_and_a_delete_succeeds(signing):
-    event = sample("signing_key/create.json", SECRET_ARN="no-such-secret")
+    event = sample("assets/signing_key/create.json", SECRET_ARN="no-such-secret")
     handler("signing_key")(event, Context())
     handler("signing_key")({**event, "RequestType": "Delete"}, Context())
 

@@ -1,5 +1,7 @@
-"""The email area's handlers (functions/auto_reply, functions/ses_feedback, functions/unsubscribe)
-fed their sample events (events/auto_reply/, events/ses_feedback/, events/unsubscribe/), with
+"""The email area's handlers (functions/email/auto_reply, functions/email/ses_feedback,
+functions/email/unsubscribe)
+fed their sample events (events/email/auto_reply/, events/email/ses_feedback/, events/email/unsubscribe/),
+with
 in-memory stores, mailer and keys put in at the wiring's accessor; and the wiring itself: its
 settings from the environment and its collaborators on fake services."""
 
@@ -60,7 +62,7 @@ def auto_reply(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
 
 
 def test_the_human_is_answered_once_a_day_and_the_receipt_rule_continues(auto_reply, capfd):
-    human = sample("auto_reply/human.json", SENDER_TAG="t1")
+    human = sample("email/auto_reply/human.json", SENDER_TAG="t1")
     answer = auto_reply.handler(human, Context())
     assert answer == {"disposition": "CONTINUE", "answered": True, "reply_message_id": "reply-1"}
     assert auto_reply.mailer.sent == [
@@ -83,7 +85,7 @@ def test_the_human_is_answered_once_a_day_and_the_receipt_rule_continues(auto_re
     ],
 )
 def test_machines_lists_spam_and_forgeries_are_not_answered_and_say_why(auto_reply, caplog, name, reason):
-    answer = auto_reply.handler(sample(f"auto_reply/{name}", SENDER_TAG="t2"), Context())
+    answer = auto_reply.handler(sample(f"email/auto_reply/{name}", SENDER_TAG="t2"), Context())
     assert answer == {"disposition": "CONTINUE", "answered": False, "reason": reason}
     assert auto_reply.mailer.sent == [] and auto_reply.slots.used == 0
     (logged,) = [r for r in caplog.records if r.getMessage() == "not answered"]
@@ -91,7 +93,7 @@ def test_machines_lists_spam_and_forgeries_are_not_answered_and_say_why(auto_rep
 
 
 def test_a_sender_authenticated_by_dkim_alone_is_answered(auto_reply):
-    answer = auto_reply.handler(sample("auto_reply/dkim_only.json", SENDER_TAG="t3"), Context())
+    answer = auto_reply.handler(sample("email/auto_reply/dkim_only.json", SENDER_TAG="t3"), Context())
     assert answer["answered"] is True
 
 
@@ -124,7 +126,7 @@ def test_the_sample_batch_of_every_shape_fails_only_the_message_that_is_not_feed
     )
     intake = FeedbackIntake(suppressions, endpoints, account, Policy(), lambda: [APP])
     monkeypatch.setattr(wiring, "feedback_intake", lambda: intake)
-    answer = handler("ses_feedback")(sample("ses_feedback/mixed_batch.json", APP_ID=APP), Context())
+    answer = handler("ses_feedback")(sample("email/ses_feedback/mixed_batch.json", APP_ID=APP), Context())
     assert answer == {"batchItemFailures": [{"itemIdentifier": "feedback-4"}]}  # the poison alone
     assert sorted((s.address, s.reason.value, s.feedback_id) for s in suppressions.entries) == [
         ("Bounced.Reader@Example.org", "HARD_BOUNCE", "fb-bounce-1"),
@@ -176,7 +178,7 @@ def page(answer: dict[str, Any]) -> tuple[int, str, dict[str, Any]]:
 def test_get_only_shows_the_button_and_post_unsubscribes(unsubscribe, capfd):
     token = mint([SECRET], APP, "ep-1", "c1")
     status, body, headers = page(
-        unsubscribe.handler(sample("unsubscribe/confirm_get.json", TOKEN=token), Context())
+        unsubscribe.handler(sample("email/unsubscribe/confirm_get.json", TOKEN=token), Context())
     )
     assert status == 200 and "Unsubscribe from these messages?" in body
     assert f'<form method=post action="?token={token}">' in body
@@ -184,7 +186,7 @@ def test_get_only_shows_the_button_and_post_unsubscribes(unsubscribe, capfd):
     assert headers["Referrer-Policy"] == "no-referrer"
     assert "OptOut" not in unsubscribe.endpoints.get(APP, "ep-1"), "a GET changes nothing"
     status, body, _ = page(
-        unsubscribe.handler(sample("unsubscribe/one_click_post.json", TOKEN=token), Context())
+        unsubscribe.handler(sample("email/unsubscribe/one_click_post.json", TOKEN=token), Context())
     )
     assert status == 200 and "<h1>You are unsubscribed</h1>" in body
     assert unsubscribe.endpoints.get(APP, "ep-1")["OptOut"] == "ALL"
@@ -207,7 +209,7 @@ def test_a_bad_token_gets_the_same_400_page_and_changes_nothing(unsubscribe, cap
         token = mint([SECRET], APP, "ep-1")
         unsubscribe.keys = unreadable
     status, body, headers = page(
-        unsubscribe.handler(sample(f"unsubscribe/{sample_name}", TOKEN=token), Context())
+        unsubscribe.handler(sample(f"email/unsubscribe/{sample_name}", TOKEN=token), Context())
     )
     assert status == 400 and "This unsubscribe link is not valid" in body and "<form" not in body
     assert headers["Cache-Control"] == "no-store"

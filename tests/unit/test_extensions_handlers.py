@@ -1,5 +1,7 @@
-"""The campaign extension hooks' handlers (functions/content_hook, functions/send_time_hook) fed
-their sample events (events/content_hook/, events/send_time_hook/), with in-memory content and
+"""The campaign extension hooks' handlers (functions/extensions/content_hook,
+functions/extensions/send_time_hook) fed
+their sample events (events/extensions/content_hook/, events/extensions/send_time_hook/), with in-memory
+content and
 offers put in at the wiring's accessor; and the wiring itself: its settings from the environment
 and its collaborators on a fake client factory."""
 
@@ -60,7 +62,7 @@ def content_hook(monkeypatch: pytest.MonkeyPatch, documents: dict[str, Any], fal
 # --- content hook -------------------------------------------------------------------------------------
 def test_the_content_hook_adds_the_runs_content_to_every_endpoint_fetching_it_once(monkeypatch, capfd):
     fetcher = content_hook(monkeypatch, {f"{SOURCE}sample-campaign-without-content.json": CONTENT})
-    hook, batch = handler("content_hook"), sample("content_hook/batch.json", APP_ID=APP)
+    hook, batch = handler("content_hook"), sample("extensions/content_hook/batch.json", APP_ID=APP)
     answer = hook(batch, Context())
     assert set(answer) == {"reader-1", "reader-2"}
     assert answer["reader-1"]["Attributes"] == {
@@ -75,7 +77,7 @@ def test_the_content_hook_adds_the_runs_content_to_every_endpoint_fetching_it_on
 
 def test_the_fallback_stands_in_for_missing_content_and_is_counted(monkeypatch, capfd, caplog):
     fetcher = content_hook(monkeypatch, {FALLBACK: {"subject": "News", "html": "<p>News</p>"}}, FALLBACK)
-    answer = handler("content_hook")(sample("content_hook/batch.json", APP_ID=APP), Context())
+    answer = handler("content_hook")(sample("extensions/content_hook/batch.json", APP_ID=APP), Context())
     assert {e["Attributes"]["subject"][0] for e in answer.values()} == {"News"}
     assert fetcher.calls == [f"{SOURCE}sample-campaign-without-content.json", FALLBACK]
     assert metric_values(capfd.readouterr().out)["ContentFallbacks"] == 1
@@ -86,14 +88,14 @@ def test_the_fallback_stands_in_for_missing_content_and_is_counted(monkeypatch, 
 def test_without_content_or_a_fallback_the_hook_fails_for_the_campaigns_policy(monkeypatch):
     content_hook(monkeypatch, {})
     with pytest.raises(ContentUnavailableError, match="NoSuchKey"):
-        handler("content_hook")(sample("content_hook/batch.json", APP_ID=APP), Context())
+        handler("content_hook")(sample("extensions/content_hook/batch.json", APP_ID=APP), Context())
 
 
 # --- send-time hook -----------------------------------------------------------------------------------
 def test_the_send_time_hook_adds_offers_in_one_read_and_leaves_out_endpoints_without_one(monkeypatch, capfd):
     offers = Offers({"sample-1": "20% off"})
     monkeypatch.setattr(wiring, "send_time_hook", lambda: SendTimeHook(offers, SendTimeRules()))
-    answer = handler("send_time_hook")(sample("send_time_hook/batch.json", APP_ID=APP), Context())
+    answer = handler("send_time_hook")(sample("extensions/send_time_hook/batch.json", APP_ID=APP), Context())
     assert list(answer) == ["sample-1"]
     assert answer["sample-1"]["Attributes"] == {"Plan": ["gold"], "Offer": ["20% off"]}
     assert answer["sample-1"]["User"] == {"UserId": "u-1"}
@@ -104,7 +106,7 @@ def test_the_send_time_hook_adds_offers_in_one_read_and_leaves_out_endpoints_wit
 def test_a_default_policy_gives_every_endpoint_a_value(monkeypatch):
     rules = SendTimeRules("Deal", MissingPolicy.DEFAULT, "10% off")
     monkeypatch.setattr(wiring, "send_time_hook", lambda: SendTimeHook(Offers({}), rules))
-    answer = handler("send_time_hook")(sample("send_time_hook/batch.json", APP_ID=APP), Context())
+    answer = handler("send_time_hook")(sample("extensions/send_time_hook/batch.json", APP_ID=APP), Context())
     assert {endpoint_id: e["Attributes"]["Deal"] for endpoint_id, e in answer.items()} == {
         "sample-1": ["10% off"],
         "sample-2": ["10% off"],
@@ -193,7 +195,9 @@ def test_the_connect_sample_batch_calls_the_phone_endpoint_and_reports_every_out
     )
     monkeypatch.setattr(wiring, "connect_delivery", lambda: ConnectDelivery(channel, stream))
 
-    answer = handler("connect_channel")(sample("connect_channel/batch.json", APP_ID=APP), Context())
+    answer = handler("connect_channel")(
+        sample("extensions/connect_channel/batch.json", APP_ID=APP), Context()
+    )
 
     assert answer == {
         "sample-caller": {"DeliveryStatus": "SENT"},

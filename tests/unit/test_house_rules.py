@@ -77,17 +77,17 @@ def test_the_summary_counts_every_ratchet():
 
 
 def test_a_handler_importing_an_adapter_breaks_a_contract(copy):
-    write(copy / "functions" / "fake" / "app.py", "from engage.adapters.clients import clients\n")
+    write(copy / "functions" / "sending" / "fake" / "app.py", "from engage.adapters.clients import clients\n")
     code, output = lint_imports(copy)
     assert code == 1
-    assert "functions.fake.app -> engage.adapters.clients (l.1)" in output
+    assert "functions.sending.fake.app -> engage.adapters.clients (l.1)" in output
 
 
 def test_a_handler_importing_boto3_breaks_a_contract(copy):
-    write(copy / "functions" / "fake" / "app.py", '"""A handler."""\n\nimport boto3\n')
+    write(copy / "functions" / "sending" / "fake" / "app.py", '"""A handler."""\n\nimport boto3\n')
     code, output = lint_imports(copy)
     assert code == 1
-    assert "functions.fake.app -> boto3 (l.3)" in output
+    assert "functions.sending.fake.app -> boto3 (l.3)" in output
 
 
 def test_a_domain_module_importing_boto3_or_the_wiring_breaks_a_contract(copy):
@@ -130,21 +130,21 @@ def test_an_exception_no_longer_needed_fails_until_deleted(copy):
     """A handler listed as importing an adapter that it no longer imports (refactored)."""
     config = copy / ".importlinter"
     config.write_text(
-        config.read_text() + "ignore_imports =\n    functions.sender.app -> engage.adapters.queue\n"
+        config.read_text() + "ignore_imports =\n    functions.sending.sender.app -> engage.adapters.queue\n"
     )
     assert import_linter_exceptions(copy, "handlers-no-adapters") == [
-        ("functions.sender.app", "engage.adapters.queue")
+        ("functions.sending.sender.app", "engage.adapters.queue")
     ]
     code, output = lint_imports(copy)
     assert code == 1
-    assert "No matches for ignored import functions.sender.app -> engage.adapters.queue" in output
+    assert "No matches for ignored import functions.sending.sender.app -> engage.adapters.queue" in output
 
 
 # The handler rules
 
 
 def handler(root: Path, name: str, body: str, docstring: str = '"""A handler."""\n') -> Path:
-    write(root / "functions" / name / "app.py", docstring + body)
+    write(root / "functions" / "area" / name / "app.py", docstring + body)
     return root
 
 
@@ -157,11 +157,11 @@ def test_the_length_leaves_out_the_module_docstring():
 
 def test_a_handler_of_60_lines_passes_and_of_61_fails(tmp_path):
     handler(tmp_path, "short", "x = 1\n" * 59, docstring='"""Long\n' + "docstring\n" * 30 + '"""\n\n')
-    assert length((tmp_path / "functions" / "short" / "app.py").read_text()) == 60
+    assert length((tmp_path / "functions" / "area" / "short" / "app.py").read_text()) == 60
     assert check(tmp_path, {}, {}) == []
     handler(tmp_path, "long", "x = 1\n" * 61, docstring="")
     assert check(tmp_path, {}, {}) == [
-        "functions/long/app.py: 61 lines (the module docstring not counted), over 60"
+        "functions/area/long/app.py: 61 lines (the module docstring not counted), over 60"
     ]
 
 
@@ -170,14 +170,14 @@ def test_a_listed_long_handler_may_not_grow_and_must_leave_the_list_when_short(t
     assert check(tmp_path, {"long": 70}, {}) == []
     assert check(tmp_path, {"long": 75}, {}) == []  # shrunk, though not yet to 60
     assert check(tmp_path, {"long": 65}, {}) == [
-        "functions/long/app.py: 70 lines, grown past the 65 LONG_HANDLERS allows it"
+        "functions/area/long/app.py: 70 lines, grown past the 65 LONG_HANDLERS allows it"
     ]
     handler(tmp_path, "long", "x = 1\n" * 60, docstring="")
     assert check(tmp_path, {"long": 70}, {}) == [
-        "functions/long/app.py: within 60 lines now; delete 'long' from LONG_HANDLERS"
+        "functions/area/long/app.py: within 60 lines now; delete 'long' from LONG_HANDLERS"
     ]
     assert check(tmp_path, {"gone": 70}, {}) == [
-        "functions/gone/app.py: no such handler; delete 'gone' from LONG_HANDLERS"
+        "functions/*/gone/app.py: no such handler; delete 'gone' from LONG_HANDLERS"
     ]
 
 
@@ -205,14 +205,14 @@ def test_environment_reads(source, reads):
 def test_a_handler_reading_the_environment_fails(tmp_path):
     handler(tmp_path, "reader", 'import os\n\nTABLE = os.environ["TABLE"]\n')
     assert check(tmp_path, {}, {}) == [
-        "functions/reader: reads the environment (TABLE); take it from the layer "
+        "functions/area/reader: reads the environment (TABLE); take it from the layer "
         "(engage.config's Settings, engage.runtime's services) instead"
     ]
 
 
 def test_a_module_beside_the_handler_counts_as_the_handler(tmp_path):
     handler(tmp_path, "api", "from routes import router\n")
-    write(tmp_path / "functions" / "api" / "routes.py", "import os\nrouter = os.getenv('ROUTES')\n")
+    write(tmp_path / "functions" / "area" / "api" / "routes.py", "import os\nrouter = os.getenv('ROUTES')\n")
     assert check(tmp_path, {}, {"api": frozenset({"ROUTES"})}) == []
 
 
@@ -220,20 +220,20 @@ def test_a_listed_environment_reader_may_read_no_new_variable_and_must_shrink(tm
     handler(tmp_path, "reader", 'import os\n\nA, B = os.environ["A"], os.getenv("B")\n')
     assert check(tmp_path, {}, {"reader": frozenset({"A", "B"})}) == []
     assert check(tmp_path, {}, {"reader": frozenset({"A"})}) == [
-        "functions/reader: reads the environment (B); take it from the layer "
+        "functions/area/reader: reads the environment (B); take it from the layer "
         "(engage.config's Settings, engage.runtime's services) instead"
     ]
     assert check(tmp_path, {}, {"reader": frozenset({"A", "B", "C"})}) == [
-        "functions/reader: no longer reads C; delete it from ENVIRONMENT_READERS['reader']"
+        "functions/area/reader: no longer reads C; delete it from ENVIRONMENT_READERS['reader']"
     ]
     handler(tmp_path, "reader", "from engage.runtime import services\n")
     assert check(tmp_path, {}, {"reader": frozenset({"A", "B"})}) == [
-        "functions/reader: no longer reads A, B; delete them from ENVIRONMENT_READERS['reader']"
+        "functions/area/reader: no longer reads A, B; delete them from ENVIRONMENT_READERS['reader']"
         " (and the entry, now empty)"
     ]
 
 
 def test_the_allow_lists_name_only_handlers_that_exist():
-    names = {p.parent.name for p in (ROOT / "functions").glob("*/app.py")}
+    names = {p.parent.name for p in (ROOT / "functions").glob("*/*/app.py")}
     assert set(LONG_HANDLERS) <= names
     assert set(ENVIRONMENT_READERS) <= names

@@ -1,5 +1,7 @@
-"""The import workflow's split and finish handlers (functions/import_split, functions/import_finish) fed
-their sample events (events/import_split/, events/import_finish/), with the use cases put in at the
+"""The import workflow's split and finish handlers (functions/audience/import_split,
+functions/audience/import_finish) fed
+their sample events (events/audience/import_split/, events/audience/import_finish/), with the use cases put
+in at the
 wiring's accessor on an in-memory job store, object store and segment store; and the import
 wiring's settings."""
 
@@ -19,7 +21,7 @@ from tests.support.fakes import MemorySegments
 from tests.support.thin_handlers import ROOT, Context, KnownApps, MemoryJobs, MemoryObjects, handler, sample
 
 BUCKET = "import-bucket"
-FILE = ROOT / "events" / "import_files" / "clean.csv"
+FILE = ROOT / "events" / "audience" / "import_files" / "clean.csv"
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def audience(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def dropped(objects: MemoryObjects, body: bytes = FILE.read_bytes()) -> dict[str, Any]:
-    event = sample("import_split/start.json", IMPORT_BUCKET=BUCKET)
+    event = sample("audience/import_split/start.json", IMPORT_BUCKET=BUCKET)
     objects.write(BUCKET, event["key"], body)
     return event
 
@@ -101,7 +103,7 @@ def test_the_finish_sample_completes_the_job_with_the_segment_it_defines(audienc
     counted_job(audience["jobs"], "job-1")
 
     answer = handler("import_finish")(
-        sample("import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-1"), Context()
+        sample("audience/import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-1"), Context()
     )
 
     assert (answer["Id"], answer["JobStatus"], answer["Failures"]) == ("job-1", "COMPLETED", [])
@@ -129,7 +131,7 @@ def test_a_new_version_of_an_imported_segment_tags_the_old_member_lists_supersed
     audience["segments"].put(old, f"s3://{BUCKET}/segment-members/{SAMPLE_APP}/old-job/")
     audience["objects"].write(BUCKET, f"segment-members/{SAMPLE_APP}/old-job/chunk-0.json", b"[]")
     counted_job(audience["jobs"], "job-2")
-    event = sample("import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-2")
+    event = sample("audience/import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-2")
 
     answer = handler("import_finish")({**event, "segment_id": "seg-1"}, Context())
 
@@ -143,7 +145,7 @@ def test_a_new_version_of_an_imported_segment_tags_the_old_member_lists_supersed
 def test_a_failed_chunk_fails_the_job_and_removes_the_member_lists_no_segment_will_read(audience):
     counted_job(audience["jobs"], "job-3", failed=1)
     audience["objects"].write(BUCKET, f"{members_prefix(SAMPLE_APP, 'job-3')}chunk-0.json", b"[]")
-    event = sample("import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-3")
+    event = sample("audience/import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-3")
 
     answer = handler("import_finish")({**event, "error": {"Error": "States.Timeout"}}, Context())
 
@@ -154,7 +156,10 @@ def test_a_failed_chunk_fails_the_job_and_removes_the_member_lists_no_segment_wi
 
 
 def test_a_refused_file_is_reported_as_the_failed_job_it_would_have_been(audience):
-    event = {**sample("import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-4"), "refused": True}
+    event = {
+        **sample("audience/import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="job-4"),
+        "refused": True,
+    }
 
     answer = handler("import_finish")({**event, "reason": "Application not found"}, Context())
 
@@ -169,7 +174,7 @@ def test_a_refused_file_is_reported_as_the_failed_job_it_would_have_been(audienc
 def test_finishing_a_job_that_does_not_exist_is_an_error(audience):
     with pytest.raises(LookupError, match="import job nowhere does not exist"):
         handler("import_finish")(
-            sample("import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="nowhere"), Context()
+            sample("audience/import_finish/finish.json", IMPORT_BUCKET=BUCKET, JOB_ID="nowhere"), Context()
         )
 
 

@@ -12,7 +12,7 @@ from engage.imports.reader import ImportFormatError, derived_id, read_endpoints,
 from hypothesis import given
 from hypothesis import strategies as st
 
-SAMPLES = Path(__file__).resolve().parents[2] / "events" / "import_files"
+SAMPLES = Path(__file__).resolve().parents[2] / "events" / "audience" / "import_files"
 
 
 def read(data: bytes):

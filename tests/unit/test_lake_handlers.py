@@ -63,7 +63,7 @@ def erasure_with(monkeypatch: pytest.MonkeyPatch, lake: MemoryLake) -> list[str]
 def test_lake_erasure_reads_the_lake_until_the_deadline_and_queues_nothing_when_it_is_done(monkeypatch):
     lake = MemoryLake(ErasureProgress(files_read=3, files_rewritten=1, lines_removed=2))
     queued = erasure_with(monkeypatch, lake)
-    event = sample("lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT)
+    event = sample("lake/lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT)
     answer = handler("lake_erasure")(event, Context(remaining_millis=300_000))
     assert answer == {"batchItemFailures": []}
     ((person, deadline, resume),) = lake.calls
@@ -77,7 +77,7 @@ def test_lake_erasure_queues_what_is_left_with_where_to_resume(monkeypatch):
     lake = MemoryLake(ErasureProgress(files_read=9, resume=where), ErasureProgress(files_read=1))
     queued = erasure_with(monkeypatch, lake)
     erase = handler("lake_erasure")
-    assert erase(sample("lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT), Context()) == {
+    assert erase(sample("lake/lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT), Context()) == {
         "batchItemFailures": []
     }
     (body,) = queued
@@ -87,7 +87,7 @@ def test_lake_erasure_queues_what_is_left_with_where_to_resume(monkeypatch):
         "Pseudonyms": [],
         "Resume": where,
     }
-    again = sample("lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT)
+    again = sample("lake/lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT)
     again["Records"][0]["body"] = body
     assert erase(again, Context()) == {"batchItemFailures": []}
     assert lake.calls[1][2] == where and len(queued) == 1
@@ -96,7 +96,7 @@ def test_lake_erasure_queues_what_is_left_with_where_to_resume(monkeypatch):
 def test_a_lake_erasure_request_naming_no_one_fails_alone(monkeypatch):
     lake = MemoryLake(ErasureProgress(files_read=3))
     queued = erasure_with(monkeypatch, lake)
-    event = sample("lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT)
+    event = sample("lake/lake_erasure/person.json", APP_ID=APP, ENDPOINT_ID=ENDPOINT)
     no_one = {**event["Records"][0], "messageId": "no-one", "body": json.dumps({"ApplicationId": APP})}
     event["Records"].insert(0, no_one)
     answer = handler("lake_erasure")(event, Context())
@@ -133,7 +133,7 @@ def test_lake_names_writes_every_name_into_the_lake_and_answers_how_many(monkeyp
     segments = MemorySegments([{"ApplicationId": APP, "Id": "s-1", "Name": "Readers"}])
     export = NamesExport(campaigns, segments, lambda key, body, kind: written.update({key: (body, kind)}))
     use(monkeypatch, wiring, "names_export", export)
-    answer = handler("lake_names")(sample("lake_names/scheduled.json"), Context())
+    answer = handler("lake_names")(sample("lake/lake_names/scheduled.json"), Context())
     assert answer == {"Names": 3, "Key": NAMES_KEY}
     body, kind = written[NAMES_KEY]
     assert kind == "application/x-ndjson"
@@ -176,7 +176,7 @@ def views_with(monkeypatch: pytest.MonkeyPatch, queries: MemoryQueries) -> list[
 def test_lake_views_creates_each_view_and_answers_cloudformation(monkeypatch):
     queries = MemoryQueries()
     answers = views_with(monkeypatch, queries)
-    event = sample("lake_views/create.json", RESPONSE_URL="http://127.0.0.1:1/response")
+    event = sample("lake/lake_views/create.json", RESPONSE_URL="http://127.0.0.1:1/response")
     assert handler("lake_views")(event, Context(remaining_millis=30_000)) is None
     assert queries.opened == [("WORKGROUP", "DATABASE", 10.0)]  # (30 s - 20 s kept) for one statement
     assert queries.ran == [
@@ -189,7 +189,7 @@ def test_lake_views_creates_each_view_and_answers_cloudformation(monkeypatch):
 
 def test_a_view_athena_refuses_fails_the_resource_with_athenas_reason(monkeypatch):
     answers = views_with(monkeypatch, MemoryQueries(fail_on="sample_sends"))
-    event = sample("lake_views/create.json", RESPONSE_URL="http://127.0.0.1:1/response")
+    event = sample("lake/lake_views/create.json", RESPONSE_URL="http://127.0.0.1:1/response")
     handler("lake_views")(event, Context())
     assert answers == [
         {"status": "FAILED", "physical_id": "DATABASE/views", "data": None,
@@ -200,7 +200,7 @@ def test_a_view_athena_refuses_fails_the_resource_with_athenas_reason(monkeypatc
 def test_a_bad_view_name_fails_the_resource_before_anything_runs(monkeypatch):
     queries = MemoryQueries()
     answers = views_with(monkeypatch, queries)
-    event = sample("lake_views/create.json", RESPONSE_URL="http://127.0.0.1:1/response")
+    event = sample("lake/lake_views/create.json", RESPONSE_URL="http://127.0.0.1:1/response")
     event["ResourceProperties"]["Views"][0]["Name"] = "Bad-Name"
     event["PhysicalResourceId"] = "DATABASE/views"
     handler("lake_views")(event, Context())
@@ -225,7 +225,7 @@ class MemoryBus:
 
 def kinesis_event(*documents: dict[str, Any]) -> dict[str, Any]:
     """The sample's envelope around each stream record given, their sequence numbers 1, 2, ..."""
-    event = sample("feedback_bus/hard_bounce.json")
+    event = sample("lake/feedback_bus/hard_bounce.json")
     template = event["Records"][0]
     event["Records"] = [
         {**template, "kinesis": {**template["kinesis"], "sequenceNumber": str(n),
@@ -236,14 +236,14 @@ def kinesis_event(*documents: dict[str, Any]) -> dict[str, Any]:
 
 
 def stream_record() -> dict[str, Any]:
-    event = sample("feedback_bus/hard_bounce.json")
+    event = sample("lake/feedback_bus/hard_bounce.json")
     return json.loads(base64.b64decode(event["Records"][0]["kinesis"]["data"]))
 
 
 def test_feedback_bus_puts_a_hard_bounce_on_the_engagement_bus(monkeypatch):
     bus = MemoryBus()
     use(monkeypatch, wiring, "feedback_publisher", FeedbackPublisher(bus, "engagement"))
-    answer = handler("feedback_bus")(sample("feedback_bus/hard_bounce.json"), Context())
+    answer = handler("feedback_bus")(sample("lake/feedback_bus/hard_bounce.json"), Context())
     assert answer == {"batchItemFailures": []}
     (entry,) = bus.entries
     assert (entry["Source"], entry["DetailType"], entry["EventBusName"]) == (
@@ -324,7 +324,7 @@ def channel_events_with(monkeypatch: pytest.MonkeyPatch) -> MemoryStream:
 def test_channel_events_puts_each_channel_record_on_the_stream_once(monkeypatch, name, events):
     stream = channel_events_with(monkeypatch)
     put_events = handler("channel_events")
-    event = sample(f"channel_events/{name}", APP_ID=APP)
+    event = sample(f"lake/channel_events/{name}", APP_ID=APP)
     assert put_events(event, Context()) == {"batchItemFailures": []}
     assert put_events(copy.deepcopy(event), Context()) == {"batchItemFailures": []}  # redelivered
     assert [(r["event_type"], r["client"]["client_id"]) for r in stream.records] == events
@@ -333,7 +333,7 @@ def test_channel_events_puts_each_channel_record_on_the_stream_once(monkeypatch,
 
 def test_channel_events_keeps_the_senders_own_send_raw_only_and_fails_an_unreadable_record(monkeypatch):
     stream = channel_events_with(monkeypatch)
-    event = sample("channel_events/ses_feedback.json", APP_ID=APP)
+    event = sample("lake/channel_events/ses_feedback.json", APP_ID=APP)
     first = event["Records"][0]
     first["body"] = json.dumps({**json.loads(first["body"]), "eventType": "Send", "send": {}})
     assert handler("channel_events")(event, Context()) == {"batchItemFailures": []}
@@ -417,7 +417,7 @@ def test_the_wiring_keys_each_channel_event_as_the_handler_always_has(monkeypatc
     monkeypatch.setattr(wiring, "DynamoDBPersistenceLayer", lambda **_table: persistence)
     stream = MemoryStream()
     monkeypatch.setitem(services.__dict__, "event_stream", stream)
-    handler("channel_events")(sample("channel_events/sms_delivered.json", APP_ID=APP), Context())
+    handler("channel_events")(sample("lake/channel_events/sms_delivered.json", APP_ID=APP), Context())
     assert len(stream.records) == 1
     (key,) = persistence.records
     assert key.startswith("channel-events.app.put_once.<locals>.put#")  # the records kept before still count

@@ -1,4 +1,4 @@
-"""The pixel's handler (functions/pixel) fed its sample events (events/pixel/), with an in-memory
+"""The pixel's handler (functions/pixel/pixel) fed its sample events (events/pixel/pixel/), with an in-memory
 queue and keys put in at the wiring's accessor: every answer is the GIF, what is recorded, dropped
 or refused is counted, and only a queue that refuses the hit makes it a 503; and the wiring itself:
 its settings from the environment and its collaborators on a fake client factory."""
@@ -24,13 +24,13 @@ SHOP = "https://shop.example.com"
 RULES = PixelRules("shop", frozenset({"plan"}), frozenset({SHOP}))
 # Named by their path under events/, as every sample is (tests/unit/test_samples.py looks for it).
 SAMPLE_FILES = {
-    "good": "pixel/good.json",
-    "anonymous": "pixel/anonymous.json",
-    "signed": "pixel/signed.json",
-    "forged": "pixel/forged.json",
-    "expired": "pixel/expired.json",
-    "malformed": "pixel/malformed.json",
-    "foreign_site": "pixel/foreign_site.json",
+    "good": "pixel/pixel/good.json",
+    "anonymous": "pixel/pixel/anonymous.json",
+    "signed": "pixel/pixel/signed.json",
+    "forged": "pixel/pixel/forged.json",
+    "expired": "pixel/pixel/expired.json",
+    "malformed": "pixel/pixel/malformed.json",
+    "foreign_site": "pixel/pixel/foreign_site.json",
 }
 SAMPLES = list(SAMPLE_FILES)
 

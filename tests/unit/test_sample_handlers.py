@@ -33,7 +33,7 @@ from moto import mock_aws
 
 from tests.support.apps import SAMPLE_APP
 from tests.support.stack import MotoFactory, Stack, function_services, session
-from tests.support.thin_handlers import ROOT, Context, handler, sample
+from tests.support.thin_handlers import ROOT, Context, handler, handler_folder, sample
 
 APP = SAMPLE_APP
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -66,7 +66,7 @@ class Aws:
         for key, value in env.items():
             self.monkeypatch.setenv(key, value)
         services = self.exits.enter_context(function_services(env, self.factory))
-        folder = ROOT / "functions" / name
+        folder = handler_folder(name)
         if any(p.name != "app.py" for p in folder.glob("*.py")):  # the function's own modules beside app.py
             self.monkeypatch.syspath_prepend(str(folder))
             self.exits.callback(_forget_modules_of, folder)
@@ -158,7 +158,7 @@ def email_sent(stubber: Stubber, address: str, message_id: str, tags: Any) -> No
 # --- pinpoint_api: the Pinpoint-compatible REST API --------------------------------------------------
 def test_pinpoint_api_create_app_creates_the_application(aws):
     api = aws.deploy("pinpoint_api")
-    status, body = api_answer(api.handler(sample("pinpoint_api/create_app.json"), Context()))
+    status, body = api_answer(api.handler(sample("api/pinpoint_api/create_app.json"), Context()))
     assert status == 201
     assert body["Name"] == "ExampleCorp" and body["tags"] == {"Stack": "Test"} and len(body["Id"]) == 32
     assert body["Arn"] == f"arn:aws:mobiletargeting:us-east-1:123456789012:apps/{body['Id']}"
@@ -168,7 +168,7 @@ def test_pinpoint_api_create_app_creates_the_application(aws):
 def test_pinpoint_api_update_endpoint_writes_the_endpoint(aws):
     api = aws.deploy("pinpoint_api")
     application(aws)
-    status, body = api_answer(api.handler(sample("pinpoint_api/update_endpoint.json"), Context()))
+    status, body = api_answer(api.handler(sample("api/pinpoint_api/update_endpoint.json"), Context()))
     assert (status, body) == (202, {"Message": "Accepted", "RequestID": "sample-request-1"})
     endpoint = api.services.contacts.get(APP, "sample-endpoint")
     assert (endpoint["ChannelType"], endpoint["Address"], endpoint["User"]["UserId"]) == (
@@ -188,7 +188,7 @@ def test_pinpoint_api_get_user_endpoints_answers_the_users_endpoints(aws):
         {"ChannelType": "SMS", "Address": "+12065550123", "User": {"UserId": "sample-user"}},
     )
     api.services.contacts.upsert(APP, "someone-else", {"ChannelType": "SMS", "Address": "+12065550124"})
-    status, body = api_answer(api.handler(sample("pinpoint_api/get_user_endpoints.json"), Context()))
+    status, body = api_answer(api.handler(sample("api/pinpoint_api/get_user_endpoints.json"), Context()))
     assert status == 200
     assert [(e["Id"], e["Address"]) for e in body["Item"]] == [("sample-endpoint", "+12065550123")]
 
@@ -196,7 +196,7 @@ def test_pinpoint_api_get_user_endpoints_answers_the_users_endpoints(aws):
 def test_pinpoint_api_put_events_answers_item_by_item_and_streams_the_accepted_event(aws):
     api = aws.deploy("pinpoint_api")
     application(aws)
-    status, body = api_answer(api.handler(sample("pinpoint_api/put_events.json"), Context()))
+    status, body = api_answer(api.handler(sample("api/pinpoint_api/put_events.json"), Context()))
     assert status == 202
     result = body["Results"]["sample-endpoint"]
     assert result["EndpointItemResponse"]["StatusCode"] == 202
@@ -235,7 +235,7 @@ def test_pinpoint_api_send_messages_answers_what_the_direct_send_function_sent(a
     aws.factory.standins["lambda"] = direct = InProcessLambda(aws)
     api = aws.deploy("pinpoint_api")
     application(aws)
-    status, body = api_answer(api.handler(sample("pinpoint_api/send_messages.json"), Context()))
+    status, body = api_answer(api.handler(sample("api/pinpoint_api/send_messages.json"), Context()))
     assert direct.invoked == ["DirectSendFunction"]
     assert status == 200 and body["RequestId"] == "sample-trace"
     sent = body["Result"]["+12065550135"]
@@ -262,7 +262,7 @@ def test_direct_send_sends_the_text_and_the_email_and_answers_pinpoints_result(a
     direct.services.contacts.upsert(
         APP, "sample-email-endpoint", {"ChannelType": "EMAIL", "Address": "sample-email-endpoint@example.org"}
     )
-    answer = direct.handler(sample("direct_send/send_messages.json"), Context())["Response"]
+    answer = direct.handler(sample("sending/direct_send/send_messages.json"), Context())["Response"]
     assert answer["ApplicationId"] == APP and answer["RequestId"] == "sample-direct-trace"
     texted = answer["Result"]["+12065550136"]
     assert (texted["DeliveryStatus"], texted["MessageId"]) == ("SUCCESSFUL", "sms-1")
@@ -277,7 +277,7 @@ def test_direct_send_sends_the_text_and_the_email_and_answers_pinpoints_result(a
 def test_direct_send_answers_an_unknown_operation_with_pinpoints_bad_request(aws):
     direct = aws.deploy("direct_send")
     application(aws)
-    answer = direct.handler(sample("direct_send/unknown_operation.json"), Context())
+    answer = direct.handler(sample("sending/direct_send/unknown_operation.json"), Context())
     assert answer["Error"]["Type"] == "BadRequestException" and "Operation" in answer["Error"]["Message"]
     assert aws.events(direct.env["EVENT_STREAM"]) == []  # nothing was sent
 
@@ -313,7 +313,7 @@ def test_campaign_batch_queues_the_parts_sends_and_counts_the_part_once(aws):
     ).start({"ApplicationId": APP, "SegmentId": segment["Id"], "SmsTemplateName": "welcome"}, "run-1")
     (part,) = json.loads(services.objects.read(started["bucket"], started["manifest"]))
     event = sample(
-        "campaign_batch/part.json",
+        "campaigns/campaign_batch/part.json",
         CAMPAIGN_ID=started["campaign_id"],
         RUN_ID="run-1",
         WORK_BUCKET=started["bucket"],
@@ -340,7 +340,7 @@ def test_sms_retry_send_puts_the_archived_text_back_on_the_send_queue(aws):
     sent = archive.text(APP, "sample-phone", NOW, "sample-original", "SMS", "Your code is 111111", {})
     services.archive.put(sent.key, sent.body, sent.content_type)  # as the sender archived the original
     event = sample(
-        "sms_retry_send/request.json",
+        "sms/sms_retry_send/request.json",
         APP_ID=APP,
         ENDPOINT_ID="sample-phone",
         ORIGINAL_ID="sample-original",
@@ -383,7 +383,7 @@ def test_campaign_schedule_starts_the_run_of_the_scheduled_minute_once(aws):
             "Schedule": {"StartTime": "2030-01-01T09:00:00Z", "Frequency": "ONCE"},
         },
     )
-    fired = sample("campaign_schedule/fired.json", CAMPAIGN_ID=campaign["Id"])
+    fired = sample("campaigns/campaign_schedule/fired.json", CAMPAIGN_ID=campaign["Id"])
     run_id = f"{campaign['Id']}-20300101T0900"
     assert schedule.handler(fired, Context()) == {"started": True, "run_id": run_id}
     workflow = schedule.env["CAMPAIGN_WORKFLOW_ARN"]
@@ -415,7 +415,7 @@ def test_campaign_events_answers_a_late_purchase_without_failures_and_sends_noth
         },
     )
     capsys.readouterr()
-    answer = events.handler(sample("campaign_events/purchase_late.json"), Context())
+    answer = events.handler(sample("campaigns/campaign_events/purchase_late.json"), Context())
     assert answer == {"batchItemFailures": []}
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     (counted,) = [line for line in printed if "_aws" in line]  # the invocation's metrics (EMF)
@@ -432,7 +432,10 @@ def test_chain_approval_records_the_pending_run_and_asks_once_on_the_topic(aws):
     ]
     sns.subscribe(TopicArn=approval.env["CAMPAIGN_TOPIC_ARN"], Protocol="sqs", Endpoint=inbox_arn)
     awaiting = sample(
-        "chain_approval/awaiting.json", TASK_TOKEN="sample-token", RUN_ID="chain-run-1", SEGMENT_ID="seg-1"
+        "campaigns/chain_approval/awaiting.json",
+        TASK_TOKEN="sample-token",
+        RUN_ID="chain-run-1",
+        SEGMENT_ID="seg-1",
     )
     assert approval.handler(awaiting, Context()) == {"run_id": "chain-run-1", "requested": True}
     run = approval.services.jobs.get(APP, "chain-run-1")
@@ -450,7 +453,10 @@ def test_chain_approval_records_the_pending_run_and_asks_once_on_the_topic(aws):
         86400,
     )
     again = sample(
-        "chain_approval/awaiting.json", TASK_TOKEN="token-2", RUN_ID="chain-run-1", SEGMENT_ID="seg-1"
+        "campaigns/chain_approval/awaiting.json",
+        TASK_TOKEN="token-2",
+        RUN_ID="chain-run-1",
+        SEGMENT_ID="seg-1",
     )
     assert approval.handler(again, Context()) == {"run_id": "chain-run-1", "requested": False}  # asked once
     assert aws.messages(inbox) == []
@@ -490,7 +496,7 @@ def test_import_chunk_writes_the_chunks_endpoints_and_members_and_counts_it_once
     job = imported_job(chunk.env, services)
     key = f"import-work/{job['Id']}/chunk-00000.jsonl"
     services.objects.write(bucket, key, "".join(json.dumps(r) + "\n" for r in CHUNK).encode())
-    event = sample("import_chunk/chunk.json", IMPORT_BUCKET=bucket, JOB_ID=job["Id"])
+    event = sample("audience/import_chunk/chunk.json", IMPORT_BUCKET=bucket, JOB_ID=job["Id"])
     answer = chunk.handler(event, Context())
     assert answer == {"index": 0, "accepted": 2, "rejected": 1, "counted": True}
     assert services.contacts.get(APP, "imp-1")["Address"] == "+12065550101"
@@ -505,7 +511,7 @@ def test_segment_export_writes_the_segments_endpoints_and_completes_the_job(aws)
     export = aws.deploy("segment_export")
     services, bucket = export.services, export.env["WORK_BUCKET"]
     segment = seeded_segment(aws, services, "seed-sms-1", "seed-sms-2")
-    job = sample("segment_export/export_job.json", WORK_BUCKET=bucket, SEGMENT_ID=segment["Id"])
+    job = sample("audience/segment_export/export_job.json", WORK_BUCKET=bucket, SEGMENT_ID=segment["Id"])
     services.jobs.create(job)  # CreateExportJob records it before invoking the function
     answer = export.handler(job, Context())
     assert (answer["JobStatus"], answer["TotalProcessed"], answer["TotalFailures"]) == ("COMPLETED", 2, 0)
@@ -526,7 +532,7 @@ def phones(aws: Aws, services: Services, count: int) -> list[str]:
 def test_validation_select_writes_the_runs_parts_and_records_the_run(aws):
     select = aws.deploy("validation_select")
     phones(aws, select.services, 3)
-    answer = select.handler(sample("validation_select/start.json"), Context())
+    answer = select.handler(sample("audience/validation_select/start.json"), Context())
     bucket = select.env["WORK_BUCKET"]
     assert answer == {
         "app_id": APP,
@@ -556,12 +562,16 @@ def test_validation_select_after_an_import_validates_the_segment_the_import_defi
         f"import-work/{job['Id']}/chunk-00000.jsonl",
         "".join(json.dumps(r) + "\n" for r in CHUNK).encode(),
     )
-    chunk.handler(sample("import_chunk/chunk.json", IMPORT_BUCKET=bucket, JOB_ID=job["Id"]), Context())
+    chunk.handler(
+        sample("audience/import_chunk/chunk.json", IMPORT_BUCKET=bucket, JOB_ID=job["Id"]), Context()
+    )
     finished = {**chunk.services.jobs.get(APP, job["Id"]), "JobStatus": "COMPLETED"}
     segment = imported_segment(finished, 2, None)  # as the import's finish defines it
     chunk.services.segments.put(segment, f"s3://{bucket}/{members_prefix(APP, job['Id'])}")
     select = aws.deploy("validation_select")
-    event = sample("validation_select/after_import.json", IMPORT_JOB_ID=job["Id"], WORK_BUCKET=bucket)
+    event = sample(
+        "audience/validation_select/after_import.json", IMPORT_JOB_ID=job["Id"], WORK_BUCKET=bucket
+    )
     answer = select.handler(event, Context())
     assert (answer["run_id"], answer["parts"]) == ("sample-run-after-import", 1)
     (part,) = json.loads(select.services.objects.read(bucket, answer["manifest"]))
@@ -572,7 +582,7 @@ def test_validation_select_after_an_import_validates_the_segment_the_import_defi
 def test_validation_part_validates_the_parts_numbers_and_counts_the_part(aws):
     select = aws.deploy("validation_select")
     numbers = phones(aws, select.services, 3)
-    select.handler(sample("validation_select/start.json"), Context())
+    select.handler(sample("audience/validation_select/start.json"), Context())
     bucket = select.env["WORK_BUCKET"]
     written = gzip.decompress(
         select.services.objects.read(bucket, "validation-work/sample-run/parts/part-00000.gz")
@@ -592,7 +602,9 @@ def test_validation_part_validates_the_parts_numbers_and_counts_the_part(aws):
             {"NumberValidateRequest": {"PhoneNumber": number, "IsoCountryCode": "US"}},
         )
     part = aws.deploy("validation_part")
-    answer = part.handler(sample("validation_part/part.json", WORK_BUCKET=part.env["WORK_BUCKET"]), Context())
+    answer = part.handler(
+        sample("audience/validation_part/part.json", WORK_BUCKET=part.env["WORK_BUCKET"]), Context()
+    )
     assert answer["counted"] is True and answer["index"] == 0
     pinpoint.assert_no_pending_responses()
     run = part.services.jobs.get(APP, "sample-run")
@@ -608,7 +620,7 @@ def test_app_removal_removes_the_deleted_applications_data(aws):
     services.contacts.upsert(APP, "sample-endpoint", {"ChannelType": "SMS", "Address": "+12065550123"})
     services.jobs.create(new_run("sample-run", APP, None, {"ApplicationId": APP}))
     services.applications.delete(APP)  # DeleteApp: its removal is asked for, the application marked deleted
-    event = sample("app_removal/removal.json", APP_ID=APP)
+    event = sample("api/app_removal/removal.json", APP_ID=APP)
     assert removal.handler(event, Context()) == {"batchItemFailures": []}
     dynamodb = aws.client("dynamodb")
     for table in ("CONTACTS_TABLE", "JOBS_TABLE"):
@@ -622,7 +634,7 @@ def test_attachments_channel_queues_each_email_endpoints_email(aws):
     channel.services.templates.create(
         "EMAIL", "sample-invoice", {"Subject": "Your invoice", "TextPart": "Hi {{Attributes.Name}}"}
     )
-    event = sample("attachments_channel/batch.json", TEMPLATE="sample-invoice", APP_ID=APP)
+    event = sample("extensions/attachments_channel/batch.json", TEMPLATE="sample-invoice", APP_ID=APP)
     assert channel.handler(event, Context()) == {}  # every endpoint handed over
     queued = {m["EndpointId"]: m for m in aws.messages(channel.env["SEND_QUEUE_URL"])}
     assert sorted(queued) == ["sample-customer", "sample-no-file"]
@@ -644,7 +656,10 @@ def test_pixel_events_ingests_the_hit_drops_the_refused_one_and_fails_the_malfor
         APP, "pixel-visitor", {"ChannelType": "EMAIL", "Address": "visitor@example.com"}
     )
     event = sample(
-        "pixel_events/batch.json", APP_ID=APP, ENDPOINT_ID="pixel-visitor", TIMESTAMP="2026-11-26T09:00:00Z"
+        "pixel/pixel_events/batch.json",
+        APP_ID=APP,
+        ENDPOINT_ID="pixel-visitor",
+        TIMESTAMP="2026-11-26T09:00:00Z",
     )
     assert pixel.handler(event, Context()) == {"batchItemFailures": [{"itemIdentifier": "pixel-msg-3"}]}
     (ingested,) = aws.events(pixel.env["EVENT_STREAM"])
@@ -663,7 +678,7 @@ def test_sms_drop_send_sends_a_row_once_however_often_it_comes(aws):
     sms_sent(sms, "+14255550199", body, "sms-drop-1", MessageType="PROMOTIONAL")
     drop = aws.deploy("sms_drop_send")
     application(aws)
-    row = sample("sms_drop_send/row.json", DESTINATION="+14255550199")
+    row = sample("sms/sms_drop_send/row.json", DESTINATION="+14255550199")
     assert drop.handler(row, Context()) == {"batchItemFailures": []}
     sms.assert_no_pending_responses()
     assert drop.handler(row, Context()) == {"batchItemFailures": []}  # the ledger sends it once
@@ -679,7 +694,7 @@ def test_sms_drop_send_fails_a_body_that_is_not_a_drops_row(aws):
     drop = aws.deploy("sms_drop_send")
     application(aws)
     with pytest.raises(BatchProcessingError, match=r"a queued SMS drop row carries its Drop\.Line"):
-        drop.handler(sample("sms_drop_send/not_a_row.json"), Context())  # the whole batch comes back
+        drop.handler(sample("sms/sms_drop_send/not_a_row.json"), Context())  # the whole batch comes back
 
 
 # --- files dropped in the import bucket (S3 through EventBridge) -------------------------------------
@@ -692,7 +707,9 @@ def dropped(aws: Aws, bucket: str, key: str, body: bytes, **metadata: str) -> di
 def test_import_start_starts_one_import_of_the_dropped_file(aws):
     start = aws.deploy("import_start")
     bucket = start.env["WORK_BUCKET"]
-    event = sample("import_start/object_created.json", IMPORT_BUCKET=bucket, VERSION_ID="sample-version")
+    event = sample(
+        "audience/import_start/object_created.json", IMPORT_BUCKET=bucket, VERSION_ID="sample-version"
+    )
     answer = start.handler(event, Context())
     assert answer["started"] is True
     sfn = aws.client("stepfunctions")
@@ -717,7 +734,7 @@ def test_chain_start_starts_the_chain_the_dropped_files_metadata_asks_for(aws):
         aws, bucket, key, b"Id,ChannelType,Address\nl-1,SMS,+12065550101\n", **{"sms-template": "welcome"}
     )
     answer = chain.handler(
-        sample("chain_start/file_dropped.json", IMPORT_BUCKET=bucket, ETAG=put["ETAG"]), Context()
+        sample("campaigns/chain_start/file_dropped.json", IMPORT_BUCKET=bucket, ETAG=put["ETAG"]), Context()
     )
     assert answer["started"] is True
     sfn = aws.client("stepfunctions")
@@ -740,9 +757,9 @@ def test_sms_drop_read_queues_the_files_good_rows_and_records_the_rejected(aws):
     bucket = aws.stack.ref("WorkBucketName", "messaging")  # the import bucket, where drops are dropped
     application(aws)
     key = f"sms-drops/{APP}/black friday.csv"
-    put = dropped(aws, bucket, key, (ROOT / "events" / "sms_drop_files" / "mixed.csv").read_bytes())
+    put = dropped(aws, bucket, key, (ROOT / "events" / "sms" / "sms_drop_files" / "mixed.csv").read_bytes())
     event = sample(
-        "sms_drop_read/file_dropped.json",
+        "sms/sms_drop_read/file_dropped.json",
         IMPORT_BUCKET=bucket,
         VERSION_ID=put["VERSION_ID"],
         ETAG=put["ETAG"],
@@ -770,7 +787,7 @@ def test_sender_sends_the_email_and_the_text_and_returns_the_malformed_request(a
             "User": {"UserId": "sample-erased-user", "UserAttributes": {"FirstName": ["Sam"]}},
         },
     )
-    answer = sender.handler(sample("sender/send_batch.json"), Context())
+    answer = sender.handler(sample("sending/sender/send_batch.json"), Context())
     assert answer == {"batchItemFailures": [{"itemIdentifier": "sample-malformed"}]}
     sms.assert_no_pending_responses()
     ses.assert_no_pending_responses()

@@ -1,5 +1,6 @@
-"""Segmentation's handlers (functions/segment_query_check, segment_query_run, segment_rules) driven
-with their sample events (events/segment_query_*/, events/segment_rules/), their use cases built from
+"""Segmentation's handlers (functions/segmentation/segment_query_check, segment_query_run, segment_rules)
+driven
+with their sample events (events/segment_query_*/, events/audience/segment_rules/), their use cases built from
 in-memory fakes in place of the wiring's (engage.segmentation.wiring); and the wiring's settings."""
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def check(monkeypatch):
 
 
 def test_the_direct_sample_is_valid_and_defines_its_segment(check):
-    answer = check(sample("segment_query_check/direct.json", APP_ID=APP), Context())
+    answer = check(sample("segmentation/segment_query_check/direct.json", APP_ID=APP), Context())
     assert answer == answer | {
         "Status": "VALID",
         "ApplicationId": APP,
@@ -117,14 +118,14 @@ def test_the_direct_sample_is_valid_and_defines_its_segment(check):
 
 
 def test_the_named_mutate_sample_reads_its_query_from_the_work_bucket(check):
-    answer = check(sample("segment_query_check/named-mutate.json", APP_ID=APP), Context())
+    answer = check(sample("segmentation/segment_query_check/named-mutate.json", APP_ID=APP), Context())
     assert (answer["Status"], answer["Mode"], answer["DefineSegment"]) == ("VALID", "update", False)
     assert answer["Columns"] == ["Id", "Attributes.Tier", "Metrics.Spend"]
     assert answer["SegmentName"] is None
 
 
 def test_the_refused_sample_answers_invalid_with_the_reason_and_the_request(check):
-    event = sample("segment_query_check/refused.json", APP_ID=APP)
+    event = sample("segmentation/segment_query_check/refused.json", APP_ID=APP)
     answer = check(event, Context())
     assert answer["Status"] == "INVALID" and answer["Request"] == event
     assert "table payments is not one a segment query may read" in answer["Reason"]
@@ -140,14 +141,14 @@ def test_the_refused_sample_answers_invalid_with_the_reason_and_the_request(chec
     ],
 )
 def test_an_unknown_app_query_or_segment_and_a_broken_request_answer_invalid(check, change, reason):
-    event = sample("segment_query_check/direct.json", APP_ID=APP) | change
+    event = sample("segmentation/segment_query_check/direct.json", APP_ID=APP) | change
     event = {k: v for k, v in event.items() if v is not None}
     answer = check(event, Context())
     assert answer["Status"] == "INVALID" and reason in answer["Reason"], answer
 
 
 def test_a_refreshed_imported_segment_keeps_its_name(check):
-    event = sample("segment_query_check/direct.json", APP_ID=APP) | {"SegmentId": "seg-imported"}
+    event = sample("segmentation/segment_query_check/direct.json", APP_ID=APP) | {"SegmentId": "seg-imported"}
     del event["SegmentName"]
     answer = check(event, Context())
     assert (answer["Status"], answer["SegmentId"], answer["SegmentName"]) == (
@@ -169,7 +170,7 @@ def run(monkeypatch, engine):
 
 
 def test_the_start_sample_starts_once_per_execution_and_answers_where_the_result_is(run, engine):
-    event = sample("segment_query_run/start.json", EXECUTION_NAME="exec-1")
+    event = sample("segmentation/segment_query_run/start.json", EXECUTION_NAME="exec-1")
     answer = run(event, Context())
     token = hashlib.sha256(event["Execution"].encode()).hexdigest()
     assert engine.started == {
@@ -188,7 +189,7 @@ def test_the_start_sample_starts_once_per_execution_and_answers_where_the_result
 
 
 def test_the_check_sample_reads_the_status_and_stop_stops(run, engine):
-    answer = run(sample("segment_query_run/check.json", QUERY_ID="q-1"), Context())
+    answer = run(sample("segmentation/segment_query_run/check.json", QUERY_ID="q-1"), Context())
     assert answer == {"QueryId": "q-1", "State": "RUNNING", "Reason": "", "Result": ""}
     stopped = run({"Action": "stop", "QueryId": "q-1"}, Context())
     assert stopped == {"QueryId": "q-1", "State": "CANCELLED", "Reason": "stopped", "Result": ""}
@@ -221,7 +222,7 @@ def test_the_sample_batch_applies_its_rules_and_counts_the_unreadable_record(mon
     rules = handler_with(
         monkeypatch, "segment_rules", "rule_batches", RuleBatches(parse_rules(RULES), endpoints)
     )
-    batch = sample("segment_rules/batch.json")
+    batch = sample("audience/segment_rules/batch.json")
     assert rules(batch, Context()) == {"batchItemFailures": []}
     assert endpoints.get(APP, "sample-reader")["Attributes"] == {
         "opened_email": ["true"],
@@ -239,7 +240,7 @@ def test_records_of_an_endpoint_the_store_could_not_write_are_retried(monkeypatc
     rules = handler_with(
         monkeypatch, "segment_rules", "rule_batches", RuleBatches(parse_rules(RULES), endpoints)
     )
-    batch = sample("segment_rules/batch.json")
+    batch = sample("audience/segment_rules/batch.json")
     events = [record["kinesis"]["sequenceNumber"] for record in batch["Records"][:4]]  # the fifth is not one
     assert rules(batch, Context()) == {"batchItemFailures": [{"itemIdentifier": s} for s in events]}
 

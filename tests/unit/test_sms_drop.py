@@ -65,7 +65,7 @@ def rows(data: bytes, **rules) -> list[tuple[int, str | None]]:
 
 
 def test_the_sample_file_is_read_row_by_row_with_reasons():
-    read = list(read_rows(io.BytesIO((SAMPLES / "sms_drop_files/mixed.csv").read_bytes()), DropRules()))
+    read = list(read_rows(io.BytesIO((SAMPLES / "sms/sms_drop_files/mixed.csv").read_bytes()), DropRules()))
     assert [(r.line, r.error) for r in read] == [
         (2, None),
         (3, None),

@@ -1,4 +1,4 @@
-"""The SMS area's handlers (functions/sms_inbound, sms_retry_schedule, optin_sync)
+"""The SMS area's handlers (functions/sms/sms_inbound, sms_retry_schedule, optin_sync)
 driven by their sample events under events/, each with its use case built on in-memory fakes and put
 in place of the wiring's accessor (engage.sms.wiring); and the area's settings as the environment
 gives them."""
@@ -78,7 +78,11 @@ def test_the_inbound_sample_batch_opts_out_the_revoker_publishes_both_and_fails_
     )
     monkeypatch.setattr(wiring, "inbound_processor", lambda: processor)
     event = sample(
-        "sms_inbound/batch.json", CUSTOMER_NUMBER=CUSTOMER, OTHER_NUMBER=OTHER, OUR_NUMBER=OURS, SAMPLE_ID="s"
+        "sms/sms_inbound/batch.json",
+        CUSTOMER_NUMBER=CUSTOMER,
+        OTHER_NUMBER=OTHER,
+        OUR_NUMBER=OURS,
+        SAMPLE_ID="s",
     )
 
     answer = handler("sms_inbound")(event, Context())
@@ -111,7 +115,7 @@ def retry_world(monkeypatch, max_attempts: int) -> tuple[Recorder, MemoryStream]
 def test_the_sample_carrier_failure_is_queued_for_a_retry_with_its_backoff(monkeypatch):
     queue, stream = retry_world(monkeypatch, max_attempts=3)
 
-    answer = handler("sms_retry_schedule")(sample("sms_retry_schedule/failure.json"), Context())
+    answer = handler("sms_retry_schedule")(sample("sms/sms_retry_schedule/failure.json"), Context())
 
     assert answer == {"batchItemFailures": []}
     ((kind, request, delay),) = queue.calls
@@ -130,7 +134,7 @@ def test_the_sample_carrier_failure_is_queued_for_a_retry_with_its_backoff(monke
 def test_the_sample_failure_past_its_attempts_is_abandoned_with_an_event_and_nothing_queued(monkeypatch):
     queue, stream = retry_world(monkeypatch, max_attempts=0)
 
-    answer = handler("sms_retry_schedule")(sample("sms_retry_schedule/failure.json"), Context())
+    answer = handler("sms_retry_schedule")(sample("sms/sms_retry_schedule/failure.json"), Context())
 
     assert answer == {"batchItemFailures": []} and queue.calls == []
     assert [e["event_type"] for e in stream.records] == ["_SMS.retry_abandoned"]
@@ -138,7 +142,7 @@ def test_the_sample_failure_past_its_attempts_is_abandoned_with_an_event_and_not
 
 def test_a_record_that_is_not_one_of_our_failures_is_left_alone(monkeypatch):
     queue, stream = retry_world(monkeypatch, max_attempts=3)
-    event = sample("sms_retry_schedule/failure.json")
+    event = sample("sms/sms_retry_schedule/failure.json")
     event["Records"][0]["kinesis"]["data"] = base64.b64encode(b'{"event_type": "_SMS.SUCCESS"}').decode()
 
     assert handler("sms_retry_schedule")(event, Context()) == {"batchItemFailures": []}
@@ -151,7 +155,7 @@ def test_the_opt_in_sample_changes_apply_in_order_and_the_unusable_ones_are_reje
     sync = OptInSync(APP, Columns(), "US", rejects, endpoints, consents, MemoryTombstones(), rejects)
     monkeypatch.setattr(wiring, "opt_in_sync", lambda: sync)
 
-    answer = handler("optin_sync")(sample("optin_sync/changes.json"), Context())
+    answer = handler("optin_sync")(sample("audience/optin_sync/changes.json"), Context())
 
     assert answer == {"batchItemFailures": []}, "nothing is retried: each change applied or rejected"
     endpoint = endpoints.get(APP, "cdc-9001")

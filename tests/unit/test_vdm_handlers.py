@@ -118,7 +118,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 # --- plan -------------------------------------------------------------------------------------------
 def test_the_scheduled_plan_covers_the_month_before_with_the_configured_jobs(fakes):
-    answer = handler("vdm_plan")(sample("vdm_plan/scheduled.json"), Context())
+    answer = handler("vdm_plan")(sample("vdm/vdm_plan/scheduled.json"), Context())
     metrics = [{"Name": "SEND", "Aggregation": "VOLUME"}, {"Name": "DELIVERY", "Aggregation": "RATE"}]
     assert answer == {
         "Month": "2026-10",
@@ -143,7 +143,7 @@ def test_the_scheduled_plan_covers_the_month_before_with_the_configured_jobs(fak
         "PollSeconds": 60,
         "MaxPolls": 120,
     }
-    assert answer["Jobs"][0]["Request"] == sample("vdm_job/create.json")["Request"]  # what CreateJob gets
+    assert answer["Jobs"][0]["Request"] == sample("vdm/vdm_job/create.json")["Request"]  # what CreateJob gets
 
 
 def test_a_month_asked_for_is_planned_and_vdm_off_stops_the_plan(fakes):
@@ -151,16 +151,16 @@ def test_a_month_asked_for_is_planned_and_vdm_off_stops_the_plan(fakes):
     assert plan({"Month": "2024-02"}, Context())["Month"] == "2024-02"
     fakes["jobs"].vdm_enabled = False
     with pytest.raises(VdmNotEnabledError):
-        plan(sample("vdm_plan/scheduled.json"), Context())
+        plan(sample("vdm/vdm_plan/scheduled.json"), Context())
 
 
 # --- job --------------------------------------------------------------------------------------------
 def test_a_job_is_created_checked_and_cancelled_when_the_polls_run_out(fakes):
     job = handler("vdm_job")
-    created = job(sample("vdm_job/create.json"), Context())
+    created = job(sample("vdm/vdm_job/create.json"), Context())
     assert created == {"JobId": "job-1", "Status": "CREATED", "Reason": ""}
-    assert fakes["jobs"].jobs["job-1"]["Request"] == sample("vdm_job/create.json")["Request"]
-    check = {**sample("vdm_job/check.json"), "JobId": "job-1"}
+    assert fakes["jobs"].jobs["job-1"]["Request"] == sample("vdm/vdm_job/create.json")["Request"]
+    check = {**sample("vdm/vdm_job/check.json"), "JobId": "job-1"}
     assert job(check, Context()) == {"JobId": "job-1", "Status": "PROCESSING", "Reason": ""}
     cancel = {**check, "Action": "cancel"}
     assert job(cancel, Context()) == {"JobId": "job-1", "Status": "CANCELLED", "Reason": ""}
@@ -180,7 +180,7 @@ def test_a_job_step_without_what_it_needs_fails_as_before(fakes):
 def test_a_finished_export_is_copied_under_private_and_summed(fakes):
     fakes["jobs"].jobs["JOB_ID"] = {}
     fakes["jobs"].finish("JOB_ID")
-    answer = handler("vdm_collect")(sample("vdm_collect/completed.json"), Context())
+    answer = handler("vdm_collect")(sample("vdm/vdm_collect/completed.json"), Context())
     assert answer == {
         "Outcome": "COMPLETED",
         "JobId": "JOB_ID",
@@ -195,7 +195,7 @@ def test_a_json_export_is_stored_as_json_lines_and_an_unfinished_one_is_not_copi
     fakes["jobs"].finish("job-9", "JSON")
     fakes["jobs"].jobs["job-10"] = {"Status": "PROCESSING"}
     collect = handler("vdm_collect")
-    event = sample("vdm_collect/completed.json")
+    event = sample("vdm/vdm_collect/completed.json")
     answer = collect({**event, "JobId": "job-9"}, Context())
     assert answer["Key"] == "private/vdm/2026-10/job-9.jsonl"
     assert answer["Totals"] == {"send_volume": 40.0, "delivery_rate": 0.95}
@@ -206,7 +206,7 @@ def test_a_json_export_is_stored_as_json_lines_and_an_unfinished_one_is_not_copi
 
 # --- report -----------------------------------------------------------------------------------------
 def test_the_notice_of_a_completed_run_has_totals_and_a_signed_link_per_export(fakes):
-    notice = handler("vdm_report")(sample("vdm_report/outcomes.json"), Context())
+    notice = handler("vdm_report")(sample("vdm/vdm_report/outcomes.json"), Context())
     expires = int(datetime(2026, 11, 4, 6, 5, tzinfo=UTC).timestamp())  # NOW + VDM_LINK_HOURS
     link = f"https://d1.cloudfront.net/private/vdm/2026-10/JOB_ID.csv?Expires={expires}&Signature=fake"
     assert notice == {
@@ -227,7 +227,7 @@ def test_the_notice_of_a_completed_run_has_totals_and_a_signed_link_per_export(f
 
 
 def test_a_partial_month_is_a_failure_notice_without_links(fakes):
-    event = sample("vdm_report/outcomes.json")
+    event = sample("vdm/vdm_report/outcomes.json")
     event["Outcomes"].append(
         {"Outcome": "TIMED_OUT", "JobId": "job-2", "Reason": "no result after 120 polls"}
     )
@@ -238,7 +238,7 @@ def test_a_partial_month_is_a_failure_notice_without_links(fakes):
 
 
 def test_a_run_that_stopped_says_why_for_the_month_it_was_for(fakes):
-    notice = handler("vdm_report")(sample("vdm_report/failure.json"), Context())
+    notice = handler("vdm_report")(sample("vdm/vdm_report/failure.json"), Context())
     assert notice["Month"] == "2026-10" and notice["Failed"] is True
     assert notice["Message"].startswith(
         "The VDM export for 2026-10 did not run: VdmNotEnabledError: Virtual Deliverability Manager"
@@ -293,7 +293,7 @@ def test_the_wiring_signs_links_with_the_stored_key_read_for_each_notice():
     factory = FakeClients(secret_document(new_private_key_pem()))
     export = wiring.build(SETTINGS, factory)  # type: ignore[arg-type]
     for _ in range(2):
-        notice = export.notice("2026-10", sample("vdm_report/outcomes.json")["Outcomes"], None)
+        notice = export.notice("2026-10", sample("vdm/vdm_report/outcomes.json")["Outcomes"], None)
         link = notice["Message"].rsplit(" ", 1)[-1]
         query = parse_qs(urlsplit(link).query)
         assert link.startswith("https://d1.cloudfront.net/private/vdm/2026-10/JOB_ID.csv?")
@@ -301,7 +301,7 @@ def test_the_wiring_signs_links_with_the_stored_key_read_for_each_notice():
     assert factory.asked == ["secretsmanager", "secretsmanager"]
     factory.secret = json.dumps({})
     with pytest.raises(RuntimeError, match="holds no key"):
-        export.notice("2026-10", sample("vdm_report/outcomes.json")["Outcomes"], None)
+        export.notice("2026-10", sample("vdm/vdm_report/outcomes.json")["Outcomes"], None)
 
 
 def test_the_accessor_builds_the_use_cases_once_from_the_environment(monkeypatch):

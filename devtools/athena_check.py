@@ -42,7 +42,7 @@ from sqlglot.tokens import Token, TokenType
 from devtools.template import app_template
 
 ROOT = Path(__file__).resolve().parents[1]
-LAKE_APP = "events"  # the nested application declaring the Glue tables and the views
+LAKE_APP = "lake"  # the nested application declaring the Glue tables and the views
 DIALECT = "athena"  # sqlglot reads Athena's DML as Trino's (engine v3), its DDL as Hive's
 
 # Trino functions (Athena engine v3) that sqlglot parses as unknown functions. Any other unknown

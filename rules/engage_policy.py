@@ -14,6 +14,8 @@ E9009 every function and layer runs python3.13
 E9010 no state machine logs execution data (inputs carry ids, never addresses, but logs must not hold them)
 E9011 a resource name is left out or built from the stack (a second stack in the account must deploy)
 E9012 no reserved concurrency on always-deployed functions (new accounts allow none); a parameter asks for it
+E9013 a function's code and a workflow's definition live under the area of the app that deploys them
+      (apps/<area>/template.yaml: functions/<area>/<function>/, statemachines/<area>/); the root has none
 """
 
 from __future__ import annotations
@@ -436,9 +438,12 @@ class FailureDestinations(CloudFormationLintRule):
                     )
                 )
         queues = cfn.get_resources(["AWS::SQS::Queue"])
+        parameters = cfn.template.get("Parameters") or {}
         for name, mapping in cfn.get_resources(["AWS::Lambda::EventSourceMapping"]).items():
             props = mapping.get("Properties") or {}
             source = _ref(props.get("EventSourceArn"))
+            if source in parameters and source.endswith("QueueArn"):
+                continue  # another area's queue, given by ARN: E9006 checks its redrive where it is declared
             if source in queues:
                 if not (queues[source].get("Properties") or {}).get("RedrivePolicy"):
                     matches.append(
@@ -673,6 +678,58 @@ class NoReservedConcurrencyByDefault(CloudFormationLintRule):
                     RuleMatch(
                         cfn.path(name, "Properties", "ReservedConcurrentExecutions"),
                         f"{name} reserves {reserved} concurrent executions in every deployment",
+                    )
+                )
+        return matches
+
+
+class CodeInItsArea(CloudFormationLintRule):
+    id = "E9013"
+    shortdesc = "A function's code and a workflow's definition live under their app's area"
+    description = (
+        "apps/<area>/template.yaml deploys functions from functions/<area>/<function>/ and workflows "
+        "from statemachines/<area>/; the root template composes the areas and deploys neither"
+    )
+    source_url = (
+        "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/"
+        "serverless-sam-template-nested-applications.html"
+    )
+    tags = ["sam", "engage"]
+
+    LOCATIONS = {
+        "AWS::Serverless::Function": ("CodeUri", "functions"),
+        "AWS::Serverless::StateMachine": ("DefinitionUri", "statemachines"),
+    }
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        if not getattr(cfn, "filename", None):
+            return []
+        path = Path(cfn.filename).resolve()
+        in_app = path.parent.parent.name == "apps"
+        if not in_app and not (path.parent / "apps").is_dir():
+            return []  # neither an area's app nor the root that composes them
+        area, repo = (path.parent.name, path.parents[2]) if in_app else (None, path.parent)
+        matches = []
+        for name, resource in (cfn.template.get("Resources") or {}).items():
+            if resource.get("Type") not in self.LOCATIONS:
+                continue
+            key, tree = self.LOCATIONS[resource["Type"]]
+            uri = (resource.get("Properties") or {}).get(key)
+            if area is None:
+                matches.append(
+                    RuleMatch(
+                        ["Resources", name], f"{name} belongs in an area's app (apps/<area>/template.yaml)"
+                    )
+                )
+                continue
+            where = (path.parent / uri).resolve() if isinstance(uri, str) else None
+            # A function's code is a folder of its own in the area's; a workflow is a file in it.
+            area_folder = where.parent if where is not None else None
+            if area_folder != repo / tree / area:
+                matches.append(
+                    RuleMatch(
+                        ["Resources", name, "Properties", key],
+                        f"{name}'s {key} {uri!r} is not under {tree}/{area}/, the area of its app",
                     )
                 )
         return matches

@@ -1,5 +1,5 @@
 -- The event lake's tables, in Athena's DDL: the one source of the Glue tables (devtools/sqlgen.py
--- writes their columns into apps/events/template.yaml) and of the local DuckDB tables
+-- writes their columns into apps/lake/template.yaml) and of the local DuckDB tables
 -- (engage_cli/lake). Column and field names keep the JSON keys' case: Athena's JSON SerDe matches
 -- them case-insensitively, DuckDB's JSON reader only exactly. Every table is GZIP JSON lines under
 -- its LOCATION, partitioned by the UTC hour Firehose delivered it in (partition projection on AWS).

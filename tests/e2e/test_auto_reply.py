@@ -55,7 +55,7 @@ def test_only_the_human_is_answered_and_at_most_the_daily_limit(local_stack, tem
         "email/auto_reply/spam.json": f"winner.{tag}@example.net",
     }
     outcomes = {
-        name: invoke(local_stack, "Messaging/AutoReplyFunction", sample(name, tag), "engage")["payload"]
+        name: invoke(local_stack, "Email/AutoReplyFunction", sample(name, tag), "engage")["payload"]
         for name in senders
     }
     assert [name for name, o in outcomes.items() if o["answered"]] == ["email/auto_reply/human.json"]
@@ -73,10 +73,10 @@ def test_only_the_human_is_answered_and_at_most_the_daily_limit(local_stack, tem
             assert answers_to(local_stack, sender) == [], name
     # The daily limit (2 in the e2e stack): a third message from the same person gets no answer.
     second = invoke(
-        local_stack, "Messaging/AutoReplyFunction", sample("email/auto_reply/human.json", tag), "engage"
+        local_stack, "Email/AutoReplyFunction", sample("email/auto_reply/human.json", tag), "engage"
     )["payload"]
     third = invoke(
-        local_stack, "Messaging/AutoReplyFunction", sample("email/auto_reply/human.json", tag), "engage"
+        local_stack, "Email/AutoReplyFunction", sample("email/auto_reply/human.json", tag), "engage"
     )["payload"]
     assert (second["answered"], third["answered"], third["reason"]) == (
         True,
@@ -89,7 +89,7 @@ def test_our_answer_echoed_back_by_another_responder_is_not_answered(local_stack
     from tests.e2e.conftest import invoke
 
     tag = uuid.uuid4().hex[:8]
-    invoke(local_stack, "Messaging/AutoReplyFunction", sample("email/auto_reply/human.json", tag), "engage")
+    invoke(local_stack, "Email/AutoReplyFunction", sample("email/auto_reply/human.json", tag), "engage")
     human = f"ana.{tag}@example.org"
     assert wait_until(lambda: answers_to(local_stack, human), 10, 0.2)
     (answer,) = answers_to(local_stack, human)
@@ -100,7 +100,7 @@ def test_our_answer_echoed_back_by_another_responder_is_not_answered(local_stack
     mail["headers"] += [{"name": "Auto-Submitted", "value": "auto-replied"},
                         {"name": "In-Reply-To", "value": ours["Message-ID"]}]  # fmt: skip
     mail["commonHeaders"]["subject"] = f"Out of office: {ours['Subject']}"
-    outcome = invoke(local_stack, "Messaging/AutoReplyFunction", echoed, "engage")["payload"]
+    outcome = invoke(local_stack, "Email/AutoReplyFunction", echoed, "engage")["payload"]
     assert (outcome["answered"], outcome["reason"]) == (False, "auto-submitted")
     assert len(answers_to(local_stack, human)) == 1
 
@@ -160,7 +160,7 @@ def test_a_throttled_answer_is_retried_by_lambda_and_sent_once(local_stack, temp
     tag = uuid.uuid4().hex[:8]
     faults({"service": "sesv2", "operation": "SendEmail", "kind": "throttle", "rate": 1, "times": 10})
     local_stack.client("lambda").invoke(
-        FunctionName=state.physical_id("Messaging/AutoReplyFunction", "engage", "AWS::Lambda::Function"),
+        FunctionName=state.physical_id("Email/AutoReplyFunction", "engage", "AWS::Lambda::Function"),
         InvocationType="Event",
         Payload=json.dumps(sample("email/auto_reply/human.json", tag)).encode(),
     )
@@ -174,7 +174,7 @@ def test_a_forged_sender_gets_no_answer(local_stack, template):
 
     tag = uuid.uuid4().hex[:8]
     forged = invoke(
-        local_stack, "Messaging/AutoReplyFunction", sample("email/auto_reply/forged.json", tag), "engage"
+        local_stack, "Email/AutoReplyFunction", sample("email/auto_reply/forged.json", tag), "engage"
     )
     assert forged["payload"]["answered"] is False and "not authenticated" in forged["payload"]["reason"]
     assert answers_to(local_stack, f"ceo.{tag}@example.org") == []

@@ -63,7 +63,7 @@ def test_the_sample_batch_of_every_shape_and_its_replay(campaigning):
     c.contacts.upsert(c.app, "angry-reader", {"ChannelType": "EMAIL", "Address": "angry.reader@example.org"})
     c.contacts.upsert(c.app, "happy-reader", {"ChannelType": "EMAIL", "Address": "happy@example.org"})
     batch = _sample("email/ses_feedback/mixed_batch.json", APP_ID=c.app)
-    first = invoke(c.stack, "Messaging/SesFeedbackFunction", batch, "engage")
+    first = invoke(c.stack, "Email/SesFeedbackFunction", batch, "engage")
     assert first["payload"] == {"batchItemFailures": [{"itemIdentifier": "feedback-4"}]}  # the poison alone
     listed = suppressions(c)
     before = sorted((s.address, s.reason.value, s.feedback_id) for s in listed.list(c.app))
@@ -79,7 +79,7 @@ def test_the_sample_batch_of_every_shape_and_its_replay(campaigning):
         "SuppressedDestination"
     ]
     assert identity["Reason"] == "BOUNCE"  # the identity notification names no application: the account list
-    again = invoke(c.stack, "Messaging/SesFeedbackFunction", batch, "engage")
+    again = invoke(c.stack, "Email/SesFeedbackFunction", batch, "engage")
     assert again["payload"] == first["payload"]
     assert sorted((s.address, s.reason.value, s.feedback_id) for s in listed.list(c.app)) == before
 

@@ -77,7 +77,7 @@ def test_a_clean_file_is_imported_with_pinpoints_job_record(local_stack, audienc
         audience,
         IMP_CLEAN_APP,
         "clean.csv",
-        (SAMPLES / "import_files" / "clean.csv").read_bytes(),
+        (SAMPLES / "audience" / "import_files" / "clean.csv").read_bytes(),
     )
     assert job["JobStatus"] == "COMPLETED"
     assert (job["TotalPieces"], job["CompletedPieces"], job["FailedPieces"]) == (1, 1, 0)
@@ -102,7 +102,7 @@ def test_a_messy_file_imports_what_it_can_and_reports_the_rest_by_line(local_sta
         audience,
         IMP_MESSY_APP,
         "messy.csv",
-        (SAMPLES / "import_files" / "messy.csv").read_bytes(),
+        (SAMPLES / "audience" / "import_files" / "messy.csv").read_bytes(),
     )
     assert job["JobStatus"] == "COMPLETED"
     assert (job["TotalProcessed"], job["TotalFailures"]) == (8, 3)
@@ -112,7 +112,7 @@ def test_a_messy_file_imports_what_it_can_and_reports_the_rest_by_line(local_sta
 
 
 def test_gzipped_and_bom_crlf_files_import_the_same(local_stack, audience):
-    raw = (SAMPLES / "import_files" / "messy.csv").read_bytes()
+    raw = (SAMPLES / "audience" / "import_files" / "messy.csv").read_bytes()
     job = drop(
         local_stack,
         audience,
@@ -178,7 +178,7 @@ def test_a_file_that_is_not_csv_fails_the_job_with_a_clear_message(local_stack, 
 def test_one_object_version_imports_once_and_a_new_upload_imports_again(local_stack, audience):
     """The import bucket keeps versions: a second event for one version (S3 delivers at least once)
     starts nothing, while uploading the file again makes a new version, which is imported again."""
-    body = (SAMPLES / "import_files" / "clean.csv").read_bytes()
+    body = (SAMPLES / "audience" / "import_files" / "clean.csv").read_bytes()
     key = f"imports/{IMP_TWICE_APP}/clean.csv"
     first = drop(local_stack, audience, IMP_TWICE_APP, "clean.csv", body)
     head = local_stack.client("s3").head_object(Bucket=audience["bucket"], Key=key)
@@ -214,7 +214,7 @@ def test_the_sample_events_drive_each_step(local_stack, audience):
     s3.put_object(
         Bucket=audience["bucket"],
         Key=f"imports/{SAMPLE_APP}/clean list.csv",
-        Body=(SAMPLES / "import_files" / "clean.csv").read_bytes(),
+        Body=(SAMPLES / "audience" / "import_files" / "clean.csv").read_bytes(),
     )
     head = s3.head_object(Bucket=audience["bucket"], Key=f"imports/{SAMPLE_APP}/clean list.csv")
     etag, version_id = head["ETag"].strip('"'), head["VersionId"]  # the import bucket keeps versions
@@ -273,7 +273,7 @@ def test_a_key_with_a_plus_sign_is_found_whichever_way_the_event_spells_it(local
         audience,
         IMP_PLUS_APP,
         "c++ users.csv",
-        (SAMPLES / "import_files" / "clean.csv").read_bytes(),
+        (SAMPLES / "audience" / "import_files" / "clean.csv").read_bytes(),
     )
     assert (job["JobStatus"], job["TotalProcessed"]) == ("COMPLETED", 3)
 

@@ -127,9 +127,7 @@ def test_ingested_sent_and_reported_events_come_back_through_the_views(campaigni
     from tests.e2e.conftest import invoke
     from tests.e2e.test_imports import _sample
 
-    exported = invoke(
-        c.stack, "Campaigns/LakeNamesFunction", _sample("lake/lake_names/scheduled.json"), "engage"
-    )
+    exported = invoke(c.stack, "Lake/LakeNamesFunction", _sample("lake/lake_names/scheduled.json"), "engage")
     assert exported["error"] is None and exported["payload"]["Key"] == "names/names.json"
     named = query(c, f"SELECT DISTINCT campaign_name, segment_name FROM email_send WHERE {where}")
     assert named == [{"campaign_name": "offer", "segment_name": "gold"}]
@@ -211,11 +209,11 @@ def test_the_channel_event_samples_are_normalised_once_and_a_poison_message_fail
     texts = _sample("lake/channel_events/sms_delivered.json", APP_ID=c.app)
     poison = {**texts["Records"][0], "messageId": "poison-1", "body": "this is not an event"}
     texts["Records"].append(poison)
-    answered = invoke(c.stack, "Events/ChannelEventsFunction", feedback, stack="engage")
+    answered = invoke(c.stack, "Lake/ChannelEventsFunction", feedback, stack="engage")
     assert answered["error"] is None and answered["payload"] == {"batchItemFailures": []}
-    answered = invoke(c.stack, "Events/ChannelEventsFunction", texts, stack="engage")
+    answered = invoke(c.stack, "Lake/ChannelEventsFunction", texts, stack="engage")
     assert answered["payload"] == {"batchItemFailures": [{"itemIdentifier": "poison-1"}]}
-    invoke(c.stack, "Events/ChannelEventsFunction", feedback, stack="engage")  # delivered again
+    invoke(c.stack, "Lake/ChannelEventsFunction", feedback, stack="engage")  # delivered again
 
     def ours():
         return sorted(
@@ -250,7 +248,7 @@ def test_the_feedback_bus_sample_reaches_a_rule_on_the_bus(local_stack):
     let_deliver(sqs, queue, rule_arn)
     events.put_targets(Rule="cdp-sample", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
     answered = invoke(
-        local_stack, "Events/FeedbackBusFunction", _sample("lake/feedback_bus/hard_bounce.json"), "engage"
+        local_stack, "Lake/FeedbackBusFunction", _sample("lake/feedback_bus/hard_bounce.json"), "engage"
     )
     assert answered["payload"] == {"batchItemFailures": []}
     messages = []
@@ -274,14 +272,14 @@ def test_the_views_resource_sample_answers_cloudformation_for_create_delete_and_
             "WORKGROUP": outputs["EventsWorkGroupName"],
         }
         create = _sample("lake/lake_views/create.json", **values)
-        invoke(local_stack, "Events/LakeViewsFunction", create, "engage")
+        invoke(local_stack, "Lake/LakeViewsFunction", create, "engage")
         delete = {**create, "RequestType": "Delete", "PhysicalResourceId": answers[0]["PhysicalResourceId"]}
-        invoke(local_stack, "Events/LakeViewsFunction", delete, "engage")
+        invoke(local_stack, "Lake/LakeViewsFunction", delete, "engage")
         broken = {
             **create,
             "ResourceProperties": {**create["ResourceProperties"], "Views": [{"Name": "Bad Name"}]},
         }
-        invoke(local_stack, "Events/LakeViewsFunction", broken, "engage")
+        invoke(local_stack, "Lake/LakeViewsFunction", broken, "engage")
     assert [a["Status"] for a in answers] == ["SUCCESS", "SUCCESS", "FAILED"]
     assert "Bad Name" in answers[2]["Reason"]
     athena = local_stack.client("athena")
@@ -332,6 +330,6 @@ def test_the_lake_erasure_sample_removes_an_endpoints_events(campaigning):
     sql = f"SELECT endpoint_id FROM custom_all_events WHERE application_id = '{c.app}' ORDER BY 1"
     assert wait_until(lambda: len(query(c, sql)) == 2, 30, 0.5)
     request = _sample("lake/lake_erasure/person.json", APP_ID=c.app, ENDPOINT_ID="r-1")
-    answered = invoke(c.stack, "Events/LakeErasureFunction", request, "engage")
+    answered = invoke(c.stack, "Lake/LakeErasureFunction", request, "engage")
     assert answered["payload"] == {"batchItemFailures": []}
     assert query(c, sql) == [{"endpoint_id": "r-2"}]

@@ -242,7 +242,9 @@ def _wait_for(get, timeout: float = 60) -> dict:
 def test_an_import_job_imports_a_file_from_the_stacks_bucket(pinpoint, local_stack):
     bucket = local_stack.stacks["engage"].outputs["ImportBucketName"]
     local_stack.client("s3").put_object(
-        Bucket=bucket, Key="crm/weekly.csv", Body=(SAMPLES / "import_files" / "clean.csv").read_bytes()
+        Bucket=bucket,
+        Key="crm/weekly.csv",
+        Body=(SAMPLES / "audience" / "import_files" / "clean.csv").read_bytes(),
     )
     job = pinpoint.create_import_job(
         ApplicationId=APP,
@@ -350,7 +352,7 @@ def test_the_isv_guides_import_examples_run_verbatim_with_only_the_client_change
     local_stack.client("s3").put_object(
         Bucket=bucket,
         Key="folder-name/file-name.csv",
-        Body=(SAMPLES / "import_files" / "clean.csv").read_bytes(),
+        Body=(SAMPLES / "audience" / "import_files" / "clean.csv").read_bytes(),
     )
     client = engage.pinpoint_client(local_stack.api.url)
 

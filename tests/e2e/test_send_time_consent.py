@@ -27,7 +27,7 @@ SATURDAY = datetime(2027, 3, 13, 20, 0, tzinfo=UTC)
 @contextlib.contextmanager
 def sender_stopped(local_stack):
     """The sender reads nothing from the send queue meanwhile (its event source mapping disabled)."""
-    name = read_state(local_stack.state_dir).physical_id("Messaging/SenderFunction", "engage")
+    name = read_state(local_stack.state_dir).physical_id("Sending/SenderFunction", "engage")
     aws_lambda = local_stack.client("lambda")
     (mapping,) = aws_lambda.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]
     aws_lambda.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)

@@ -234,7 +234,7 @@ def test_a_send_while_ses_sending_is_paused_waits_on_the_queue_instead_of_dying(
     sesv2, sqs = sending.stack.client("sesv2"), sending.sqs
     from engage_local.state import read_state
 
-    sender = read_state(sending.stack.state_dir).physical_id("Messaging/SenderFunction", "engage")
+    sender = read_state(sending.stack.state_dir).physical_id("Sending/SenderFunction", "engage")
     configuration_set = sending.stack.client("lambda").get_function_configuration(FunctionName=sender)[
         "Environment"
     ]["Variables"]["SES_CONFIGURATION_SET"]
@@ -511,7 +511,7 @@ def test_the_sample_events_drive_the_sending_functions(sending):
         User={"UserId": "sample-erased-user", "UserAttributes": {"FirstName": ["Sam"]}},
     )
     batch = invoke(
-        sending.stack, "Messaging/SenderFunction", _sample("sending/sender/send_batch.json"), stack="engage"
+        sending.stack, "Sending/SenderFunction", _sample("sending/sender/send_batch.json"), stack="engage"
     )
     assert batch["error"] is None
     assert batch["payload"]["batchItemFailures"] == [{"itemIdentifier": "sample-malformed"}]
@@ -531,14 +531,14 @@ def test_the_sample_events_drive_the_sending_functions(sending):
     )
     page = invoke(
         sending.stack,
-        "Messaging/UnsubscribeFunction",
+        "Email/UnsubscribeFunction",
         _sample("email/unsubscribe/confirm_get.json", TOKEN=token),
         stack="engage",
     )
     assert page["payload"]["statusCode"] == 200 and "<form" in page["payload"]["body"]
     posted = invoke(
         sending.stack,
-        "Messaging/UnsubscribeFunction",
+        "Email/UnsubscribeFunction",
         _sample("email/unsubscribe/one_click_post.json", TOKEN=token),
         stack="engage",
     )
@@ -554,7 +554,7 @@ def test_the_sample_events_drive_the_sending_functions(sending):
     assert json.loads(sent["payload"]["body"])["Result"]["+12065550135"]["DeliveryStatus"] == "SUCCESSFUL"
     direct = invoke(
         sending.stack,
-        "Messaging/DirectSendFunction",
+        "Sending/DirectSendFunction",
         _sample("sending/direct_send/send_messages.json"),
         stack="engage",
     )["payload"]["Response"]
@@ -565,7 +565,7 @@ def test_the_sample_events_drive_the_sending_functions(sending):
     assert direct["EndpointResult"]["sample-email-endpoint"]["DeliveryStatus"] == "OPT_OUT"
     refused = invoke(
         sending.stack,
-        "Messaging/DirectSendFunction",
+        "Sending/DirectSendFunction",
         _sample("sending/direct_send/unknown_operation.json"),
         stack="engage",
     )["payload"]
@@ -573,7 +573,7 @@ def test_the_sample_events_drive_the_sending_functions(sending):
 
     erased = invoke(
         sending.stack,
-        "Messaging/ErasureFunction",
+        "Audience/ErasureFunction",
         _sample("audience/erasure/erase_user.json"),
         stack="engage",
     )

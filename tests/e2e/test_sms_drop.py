@@ -104,7 +104,7 @@ def test_a_dropped_file_is_sent_row_by_row_and_reported_next_to_it(drops):
         ETAG="etag",
     )
     event["detail"]["object"]["key"] = f"sms-drops/{drops.app}/black+friday.csv"  # as S3 encodes it
-    again = invoke(drops.stack, "Messaging/SmsDropReadFunction", event, "engage")
+    again = invoke(drops.stack, "Sms/SmsDropReadFunction", event, "engage")
     assert again["error"] is None, again
     assert {k: again["payload"][k] for k in ("drop_id", "rows", "rejected", "queued", "reported")} == {
         "drop_id": drop.drop_id,
@@ -159,9 +159,9 @@ def test_the_send_samples_settle_a_row_and_refuse_a_body_that_is_not_one(local_s
     """events/sms/sms_drop_send/: a row of a drop this stack never read is sent once however often it
     is delivered (no report: the drop is unknown); a send request without its Drop fails."""
     row = _sample("sms/sms_drop_send/row.json", DESTINATION="+14255550199")
-    answer = invoke(local_stack, "Messaging/SmsDropSendFunction", row, "engage")
+    answer = invoke(local_stack, "Sms/SmsDropSendFunction", row, "engage")
     assert answer["error"] is None and answer["payload"] == {"batchItemFailures": []}, answer
-    again = invoke(local_stack, "Messaging/SmsDropSendFunction", row, "engage")
+    again = invoke(local_stack, "Sms/SmsDropSendFunction", row, "engage")
     assert again["payload"] == {"batchItemFailures": []}
     sent = [
         e
@@ -170,7 +170,7 @@ def test_the_send_samples_settle_a_row_and_refuse_a_body_that_is_not_one(local_s
     ]
     assert len(sent) == 1, "the redelivered row is not sent again"
     bad = invoke(
-        local_stack, "Messaging/SmsDropSendFunction", _sample("sms/sms_drop_send/not_a_row.json"), "engage"
+        local_stack, "Sms/SmsDropSendFunction", _sample("sms/sms_drop_send/not_a_row.json"), "engage"
     )
     # A batch whose every record failed fails as a whole (Powertools), so it comes back entire.
     assert bad["error"] and bad["payload"]["errorType"] == "BatchProcessingError"

@@ -262,7 +262,7 @@ def test_the_sample_batch_fails_only_its_poison_message_and_a_replay_sends_nothi
         SAMPLE_ID=uuid.uuid4().hex,
     )
     for _ in range(2):
-        answered = invoke(local_stack, "Messaging/SmsInboundFunction", batch, "engage")["payload"]
+        answered = invoke(local_stack, "Sms/SmsInboundFunction", batch, "engage")["payload"]
         assert answered == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
     assert phone.consent.get(APP, "SMS", customer).status == ConsentStatus.OPTED_OUT
     assert len(phone.answered(customer, 1)) == 1, "the replayed batch sent no second confirmation"

@@ -73,7 +73,7 @@ def test_the_samples_schedule_a_retry_and_a_redelivered_request_sends_once(local
     """events/sms/sms_retry_schedule/ and events/sms/sms_retry_send/, through the deployed functions."""
     scheduled = invoke(
         local_stack,
-        "Messaging/SmsRetryScheduleFunction",
+        "Sms/SmsRetryScheduleFunction",
         _sample("sms/sms_retry_schedule/failure.json"),
         "engage",
     )
@@ -103,7 +103,7 @@ def test_the_samples_schedule_a_retry_and_a_redelivered_request_sends_once(local
     body = request["Records"][0]["body"].replace('"Attempt": 1', '"Attempt": 7')
     request["Records"][0]["body"] = body.replace('"retry_attempt": "1"', '"retry_attempt": "7"')
     for _ in range(2):
-        answered = invoke(local_stack, "Messaging/SmsRetrySendFunction", request, "engage")
+        answered = invoke(local_stack, "Sms/SmsRetrySendFunction", request, "engage")
         assert answered["payload"] == {"batchItemFailures": []}
 
     # Both went to the send queue; the sender sends the retry once. (The stack's own retries of the

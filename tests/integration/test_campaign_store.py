@@ -18,7 +18,7 @@ def test_campaigns_are_versioned_and_a_lost_update_is_refused(dynamodb):
     from engage.campaigns.model import Campaigns, updated_campaign
     from engage.errors import ConflictError, NotFoundError
 
-    store = DynamoCampaignStore(create_table(dynamodb, "CampaignsTable", app="campaigns"), dynamodb)
+    store = DynamoCampaignStore(create_table(dynamodb, "CampaignsTable"), dynamodb)
     campaigns = Campaigns(store)
     first = campaigns.create("app1", REQUEST)
     second = campaigns.create("app1", {**REQUEST, "Name": "summer"})
@@ -45,7 +45,7 @@ def test_a_deleted_campaign_is_gone_but_its_name_is_kept_for_the_names_export(dy
     from engage.errors import NotFoundError
     from engage.lake.names import name_rows
 
-    store = DynamoCampaignStore(create_table(dynamodb, "CampaignsTable", app="campaigns"), dynamodb)
+    store = DynamoCampaignStore(create_table(dynamodb, "CampaignsTable"), dynamodb)
     campaigns = Campaigns(store)
     kept = campaigns.create("app1", REQUEST)
     gone = campaigns.create("app1", {**REQUEST, "Name": "black friday"})
@@ -73,7 +73,7 @@ def test_a_delete_racing_an_update_keeps_the_name_the_campaign_had_when_it_went(
     from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
     from engage.campaigns.model import Campaigns
 
-    table = create_table(dynamodb, "CampaignsTable", app="campaigns")
+    table = create_table(dynamodb, "CampaignsTable")
     campaigns = Campaigns(DynamoCampaignStore(table, dynamodb))
     campaign = campaigns.create("app1", REQUEST)
 
@@ -100,7 +100,7 @@ def test_endpoint_caps_are_counted_atomically_per_rolling_day_and_in_total(dynam
     from engage.adapters.caps_dynamodb import DynamoCaps
     from engage.messages.caps import caps_for
 
-    caps = DynamoCaps(create_table(dynamodb, "SendsTable", app="messaging"), dynamodb)
+    caps = DynamoCaps(create_table(dynamodb, "SendsTable", app="sending"), dynamodb)
     wanted = caps_for("app1", "ep-1", "c1", {"Daily": 2, "Total": 3})
     noon = 1_800_000_000.0
     taken = [caps.take(wanted, f"send-{n}", noon + n) for n in range(3)]
@@ -115,7 +115,7 @@ def test_the_applications_daily_cap_spans_its_campaigns_and_a_send_is_counted_on
     from engage.adapters.caps_dynamodb import DynamoCaps
     from engage.messages.caps import caps_for
 
-    caps = DynamoCaps(create_table(dynamodb, "SendsTable", app="messaging"), dynamodb)
+    caps = DynamoCaps(create_table(dynamodb, "SendsTable", app="sending"), dynamodb)
     first, second = (caps_for("app1", "ep-1", c, {"AppDaily": 1}) for c in ("c1", "c2"))
     assert caps.take(first, "app1#c1#run#ep-1", 1_800_000_000) is True
     assert caps.take(first, "app1#c1#run#ep-1", 1_800_000_010) is True  # the same send again

@@ -9,4 +9,4 @@ from tests.support.governor_cases import CASES
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__)
 def test_the_governor(dynamodb, case):
-    case(DynamoBucketStore(create_table(dynamodb, "SendsTable", app="messaging"), dynamodb))
+    case(DynamoBucketStore(create_table(dynamodb, "SendsTable", app="sending"), dynamodb))

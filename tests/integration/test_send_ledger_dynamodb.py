@@ -10,4 +10,4 @@ from tests.support.ledger_cases import CASES
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__)
 def test_the_ledger(dynamodb, case):
-    case(DynamoLedger(create_table(dynamodb, "SendsTable", app="messaging"), dynamodb))
+    case(DynamoLedger(create_table(dynamodb, "SendsTable", app="sending"), dynamodb))

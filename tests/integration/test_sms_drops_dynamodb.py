@@ -16,7 +16,7 @@ from tests.support.drop_cases import CASES, FILE, drop, drops
 
 @pytest.fixture
 def drop_store(dynamodb):
-    return DynamoDropStore(create_table(dynamodb, "SmsDropsTable", app="messaging"), dynamodb)
+    return DynamoDropStore(create_table(dynamodb, "SmsDropsTable", app="sms"), dynamodb)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.__name__)

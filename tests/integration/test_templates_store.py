@@ -11,7 +11,7 @@ def test_templates_keep_their_versions_and_refuse_a_lost_update(dynamodb):
     from engage.errors import ConflictError
     from engage.templates.model import Templates
 
-    store = DynamoTemplateStore(create_table(dynamodb, "TemplatesTable", app="messaging"), dynamodb)
+    store = DynamoTemplateStore(create_table(dynamodb, "TemplatesTable"), dynamodb)
     templates = Templates(store)
     templates.create("SMS", "otp", {"Body": "Code {{OTP}}"})
     templates.update("SMS", "otp", {"Body": "Code: {{OTP}}"}, create_new_version=True)
@@ -32,7 +32,7 @@ def test_versions_are_listed_deleted_one_by_one_and_templates_listed_by_name(dyn
     from engage.adapters.templates_dynamodb import DynamoTemplateStore
     from engage.templates.model import Templates
 
-    store = DynamoTemplateStore(create_table(dynamodb, "TemplatesTable", app="messaging"), dynamodb)
+    store = DynamoTemplateStore(create_table(dynamodb, "TemplatesTable"), dynamodb)
     templates = Templates(store)
     templates.create("EMAIL", "welcome", {"Subject": "Hi", "TextPart": "v1"})
     templates.update("EMAIL", "welcome", {"Subject": "Hi", "TextPart": "v2"}, create_new_version=True)

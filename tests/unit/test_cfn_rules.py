@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from cfnlint.api import ManualArgs, lint
+from cfnlint.api import ManualArgs, lint, lint_file
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = str(ROOT / "rules")
@@ -286,3 +286,61 @@ SCHEDULER_ROLE = """
 )
 def test_a_function_scheduler_invokes_needs_an_on_failure_destination(template):
     assert "E9005" in ids(template)
+
+
+def test_an_sqs_source_given_by_another_areas_queue_arn_is_checked_where_the_queue_is_declared():
+    mapping = """
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      CodeUri: src/
+      Events: {Requests: {Type: SQS, Properties: {Queue: !Ref %s}}}
+"""
+    queue = "Parameters:\n  ErasureQueueArn: {Type: String}\n" + SAM + mapping % "ErasureQueueArn"
+    stream = "Parameters:\n  ChangesStreamArn: {Type: String}\n" + SAM + mapping % "ChangesStreamArn"
+    stream = stream.replace(
+        "{Queue: !Ref ChangesStreamArn}", "{Stream: !Ref ChangesStreamArn, StartingPosition: LATEST}"
+    )
+    stream = stream.replace("Type: SQS", "Type: Kinesis")
+    assert "E9005" not in ids(queue)
+    assert "E9005" in ids(stream)
+
+
+def area_ids(root: Path, where: str, template: str) -> set[str]:
+    path = root / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(template))
+    return {
+        m.rule.id for m in lint_file(path, config=ManualArgs(append_rules=[RULES], regions=["us-east-1"]))
+    }
+
+
+MACHINE = """
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: %s
+      Policies: []
+"""
+
+
+def test_an_apps_functions_and_workflows_live_under_its_area(tmp_path):
+    fn = SAM_FN.replace("CodeUri: src/", "CodeUri: ../../functions/%s/")
+    assert "E9013" not in area_ids(tmp_path, "apps/sms/template.yaml", SAM + fn % "sms/sms_inbound")
+    assert "E9013" in area_ids(tmp_path, "apps/sms/template.yaml", SAM + fn % "email/unsubscribe")
+    assert "E9013" in area_ids(
+        tmp_path, "apps/sms/template.yaml", SAM + fn % "sms"
+    )  # not a folder of its own
+    flow = MACHINE % "../../statemachines/%s.asl.json"
+    assert "E9013" not in area_ids(tmp_path, "apps/vdm/template.yaml", SAM + flow % "vdm/vdm_export")
+    assert "E9013" in area_ids(tmp_path, "apps/vdm/template.yaml", SAM + flow % "vdm_export")
+
+
+def test_the_root_template_deploys_no_function_of_its_own(tmp_path):
+    (tmp_path / "apps").mkdir()
+    assert "E9013" in area_ids(
+        tmp_path, "template.yaml", SAM + SAM_FN.replace("CodeUri: src/", "CodeUri: functions/x/")
+    )
+    assert "E9013" not in area_ids(tmp_path, "template.yaml", SAM + "  T:\n    Type: AWS::SNS::Topic\n")

@@ -754,7 +754,7 @@ def test_chain_start_starts_the_chain_the_dropped_files_metadata_asks_for(aws):
 
 def test_sms_drop_read_queues_the_files_good_rows_and_records_the_rejected(aws):
     read = aws.deploy("sms_drop_read")
-    bucket = aws.stack.ref("WorkBucketName", "messaging")  # the import bucket, where drops are dropped
+    bucket = aws.stack.ref("WorkBucketName", "sms")  # the import bucket, where drops are dropped
     application(aws)
     key = f"sms-drops/{APP}/black friday.csv"
     put = dropped(aws, bucket, key, (ROOT / "events" / "sms" / "sms_drop_files" / "mixed.csv").read_bytes())

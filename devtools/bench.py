@@ -54,9 +54,11 @@ def discover() -> list[str]:
     """Every benchmark, as `module:function`."""
     sys.path.insert(0, str(ROOT))
     names = []
-    for path in sorted((ROOT / "tests" / "bench").glob("bench_*.py")):
-        module = importlib.import_module(f"tests.bench.{path.stem}")
-        names.extend(f"{path.stem}:{name}" for name in sorted(dir(module)) if name.startswith("bench_"))
+    bench = ROOT / "tests" / "bench"
+    for path in sorted(bench.rglob("bench_*.py")):
+        dotted = ".".join(path.relative_to(bench).with_suffix("").parts)  # <area>.bench_<name>
+        module = importlib.import_module(f"tests.bench.{dotted}")
+        names.extend(f"{dotted}:{name}" for name in sorted(dir(module)) if name.startswith("bench_"))
     return names
 
 

@@ -11,7 +11,7 @@ engagement: a recipient whose local part carries +open or +click also produces O
 events, and delay@simulator.amazonses.com a DeliveryDelay before its Delivery.
 
 The records are of the shapes the SES developer guide documents (its samples are kept under
-events/aws/ses/; tests/unit/test_aws_shapes_ses.py compares the two key by key).
+events/aws/ses/; tests/unit/email/test_aws_shapes_ses.py compares the two key by key).
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ def _free_port() -> int:
 # browser maps it to 127.0.0.1), the one site the e2e stack's pixel accepts hits from.
 SHOP_ORIGIN = f"http://shop.example.test:{_free_port()}"
 PIXEL_APP = named_app("webshop")
-# The external-content hook's fallback is served here (tests/e2e/test_extensions.py), fast or slow.
+# The external-content hook's fallback is served here (tests/e2e/extensions/test_extensions.py), fast or slow.
 CONTENT_FALLBACK = f"http://127.0.0.1:{_free_port()}/fallback.json"
 
 # The applications the stack's parameters name (inbound SMS and the opt-in sync).
@@ -70,7 +70,7 @@ SMS_BRAND_B_APP = named_app("sms-brand-b")  # its numbers are tagged engage:Appl
 SMS_BRAND_B_HELP = "Brand B: reply STOP to opt out. Questions? help@brand-b.example"
 OPT_IN_SYNC_APP = named_app("crm-sync")
 
-# The e2e stack's event-driven segment rules (tests/e2e/test_segment_rules.py drives them).
+# The e2e stack's event-driven segment rules (tests/e2e/audience/test_segment_rules.py drives them).
 SEGMENT_RULES = [
     {"event_type": "_email.open", "set": {"opened_email": "true"}},
     {"event_type": "registered_for_webinar", "append": {"webinars": "$attributes.webinar_id"}},
@@ -78,7 +78,8 @@ SEGMENT_RULES = [
 ]
 
 
-# Federated segmentation reads a CRM's tables from this bucket (tests/e2e/test_segment_queries.py);
+# Federated segmentation reads a CRM's tables from this bucket
+# (tests/e2e/segmentation/test_segment_queries.py);
 # the schedule runs the named query spend_tiers for the application SCHEDULED_SEGMENT_APP.
 SEGMENT_DATA_BUCKET = "crm-lake-e2e"
 SCHEDULED_SEGMENT_APP = named_app("scheduled-segments")

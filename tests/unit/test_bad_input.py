@@ -1,5 +1,5 @@
 """Every parser of outside input, given arbitrary input: it accepts it or rejects it clearly.
-(Endpoint requests: tests/unit/test_endpoint_model.py.)"""
+(Endpoint requests: tests/unit/audience/test_endpoint_model.py.)"""
 
 from __future__ import annotations
 

@@ -25,23 +25,23 @@ from pathlib import Path
 
 import boto3
 import engage
-from engage.adapters.consent_dynamodb import DynamoConsentStore
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-from engage.adapters.jobs_dynamodb import DynamoJobStore
-from engage.adapters.objects import ObjectStore, S3MemberLists
-from engage.adapters.segments_dynamodb import DynamoSegmentStore
-from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.adapters.dynamodb.consent import DynamoConsentStore
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.adapters.dynamodb.jobs import DynamoJobStore
+from engage.adapters.dynamodb.segments import DynamoSegmentStore
+from engage.adapters.dynamodb.suppression import DynamoSuppressionList
+from engage.adapters.s3.objects import ObjectStore, S3MemberLists
 from engage.applications import KEEP_ID_TAG
+from engage.audience.phone.runs import summary
 from engage.campaigns.runs import activity
 from engage.consent import consent_record
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.lake.names import NAMES_KEY
-from engage.messages.text_context import unpack
-from engage.phone.runs import summary
 from engage.redact import redact
 from engage.retry import Backoff
 from engage.segments.service import Segments
+from engage.sending.text_context import unpack
 from engage.suppression import suppression
 
 from engage_local.stack import LocalStack

@@ -74,7 +74,7 @@ def show(args: argparse.Namespace) -> int:
 
 
 def _deleted_record(args: argparse.Namespace, state: Any) -> dict[str, Any] | None:
-    from engage.adapters.applications_dynamodb import DynamoApplicationStore
+    from engage.adapters.dynamodb.applications import DynamoApplicationStore
 
     store = DynamoApplicationStore(
         state.outputs(args.stack)["ApplicationsTableName"], stack_clients(state).client("dynamodb")

@@ -33,7 +33,7 @@ SEED_OPTIONS = {
 
 
 def _campaigns(state: Any, stack: str) -> Any:
-    from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
+    from engage.adapters.dynamodb.campaigns import DynamoCampaignStore
     from engage.campaigns.model import Campaigns
 
     table = state.outputs(stack)["CampaignsTableName"]

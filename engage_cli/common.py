@@ -56,6 +56,6 @@ def stack_clients(state: Any) -> Any:
 
 
 def job_store(state: Any, stack: str) -> Any:
-    from engage.adapters.jobs_dynamodb import DynamoJobStore
+    from engage.adapters.dynamodb.jobs import DynamoJobStore
 
     return DynamoJobStore(state.outputs(stack)["JobsTableName"], stack_clients(state).client("dynamodb"))

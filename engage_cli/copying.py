@@ -25,7 +25,7 @@ def _factory(args: argparse.Namespace) -> tuple[Any, str | None, str | None]:
 
 
 def copy(args: argparse.Namespace) -> int:
-    from engage.adapters.pinpoint_project import projects
+    from engage.adapters.pinpoint.project import projects
     from engage.copying.project import Selection, TemplateRef, apply, plan, removals, summary
 
     factory, local_api, local_region = _factory(args)

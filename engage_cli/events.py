@@ -37,7 +37,7 @@ def lake_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
 
 def athena_runner(athena: Any, outputs: dict[str, str]) -> Callable[[str], Result]:
     """SQL -> Result, on Athena in the stack's lake workgroup and database."""
-    from engage.adapters.athena import AthenaQueries
+    from engage.adapters.athena.queries import AthenaQueries
 
     queries = AthenaQueries(athena, outputs["EventsWorkGroupName"], outputs["EventsDatabaseName"])
 

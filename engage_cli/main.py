@@ -187,7 +187,7 @@ def local_clock(args: argparse.Namespace) -> int:
 
 # --- engage import / jobs -----------------------------------------------------------------------
 def import_file(args: argparse.Namespace) -> int:
-    from engage.imports.reader import ImportFormatError, read_endpoints, summarize
+    from engage.audience.imports.reader import ImportFormatError, read_endpoints, summarize
 
     path = Path(args.file)
     if not path.is_file():
@@ -220,7 +220,7 @@ def import_file(args: argparse.Namespace) -> int:
 
 def _run_import(args: argparse.Namespace, path: Path) -> dict[str, Any]:
 
-    from engage.imports.job import ImportSource
+    from engage.audience.imports.job import ImportSource
 
     state = running_stack(args)
     outputs, clients = state.outputs(args.stack), stack_clients(state)
@@ -265,9 +265,9 @@ def jobs_list(args: argparse.Namespace) -> int:
 
 # --- engage segments / validate ----------------------------------------------------------------
 def _segments(state: Any, stack: str) -> Any:
-    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-    from engage.adapters.objects import ObjectStore, S3MemberLists
-    from engage.adapters.segments_dynamodb import DynamoSegmentStore
+    from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+    from engage.adapters.dynamodb.segments import DynamoSegmentStore
+    from engage.adapters.s3.objects import ObjectStore, S3MemberLists
     from engage.segments.service import Segments
 
     outputs, factory = state.outputs(stack), stack_clients(state)
@@ -350,7 +350,7 @@ def segments_export(args: argparse.Namespace) -> int:
 def validate(args: argparse.Namespace) -> int:
     import uuid
 
-    from engage.phone.runs import summary
+    from engage.audience.phone.runs import summary
 
     state = running_stack(args)
     outputs, factory = state.outputs(args.stack), stack_clients(state)
@@ -430,7 +430,7 @@ def _control(state: Any, action: str, body: dict[str, Any], timeout: float | Non
 
 # --- engage suppression -------------------------------------------------------------------------
 def suppression_list(args: argparse.Namespace) -> int:
-    from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+    from engage.adapters.dynamodb.suppression import DynamoSuppressionList
     from engage.redact import redact
 
     state = running_stack(args)
@@ -458,7 +458,7 @@ def suppression_list(args: argparse.Namespace) -> int:
 def pixel_token(args: argparse.Namespace) -> int:
     """A token that lets the GTM pixel set an endpoint's allowed user attributes (what a shop's
     backend does with engage.pixel.model.mint_token for a signed-in visitor)."""
-    from engage.adapters.secrets import signing_keys
+    from engage.adapters.secretsmanager.secrets import signing_keys
     from engage.pixel.model import mint_token
 
     state = running_stack(args)
@@ -480,7 +480,7 @@ def pixel_token(args: argparse.Namespace) -> int:
 
 # --- engage consent ----------------------------------------------------------------------------
 def consent_get(args: argparse.Namespace) -> int:
-    from engage.adapters.consent_dynamodb import DynamoConsentStore
+    from engage.adapters.dynamodb.consent import DynamoConsentStore
     from engage.redact import redact
 
     state = running_stack(args)
@@ -519,7 +519,7 @@ def consent_get(args: argparse.Namespace) -> int:
 
 # --- engage contacts ---------------------------------------------------------------------------
 def contacts_get(args: argparse.Namespace) -> int:
-    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+    from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
     from engage.contacts import ContactStore
 
     from engage_local.state import read_state

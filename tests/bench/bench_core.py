@@ -7,7 +7,7 @@ import random
 import time
 
 from engage.adapters.clients import ClientFactory
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.contacts import ContactStore
 from engage.contacts.model import merge, validate_request
 from engage.events import Event, to_record

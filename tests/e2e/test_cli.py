@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.contacts import ContactStore
 
 from tests.support.apps import named_app

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.contacts import ContactStore
 
 from engage_local.deploy import Deployer, DeployError

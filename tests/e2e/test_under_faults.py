@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 import requests
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-from engage.adapters.kinesis import KinesisEventStream
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.adapters.kinesis.stream import KinesisEventStream
 from engage.contacts import ContactStore
 from engage.events import Event, emit
 

@@ -6,10 +6,10 @@ import random
 
 import pytest
 from engage.adapters.clients import ClientFactory
-from engage.adapters.consent_dynamodb import DynamoConsentStore
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-from engage.adapters.kinesis import KinesisEventStream
-from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.adapters.dynamodb.consent import DynamoConsentStore
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.adapters.dynamodb.suppression import DynamoSuppressionList
+from engage.adapters.kinesis.stream import KinesisEventStream
 from engage.contacts import ContactStore
 from engage.retry import Backoff
 from moto import mock_aws

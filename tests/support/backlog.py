@@ -1,6 +1,6 @@
 """A campaign backlog in simulated time (no wall clock): send requests on a simulated SQS queue
 (visibility timeout, receive counts, a redrive to a DLQ after maxReceiveCount, per-message delays)
-consumed by the real queue consumer (engage.messages.queued) and sender, against one SMS
+consumed by the real queue consumer (engage.sending.queued) and sender, against one SMS
 identity's quota, with every visible message received at once as Lambda's pollers do under load.
 Used by the unit test of the backlog and by `make bench`."""
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from engage import clock as engage_clock
-from engage.messages import queued
-from engage.messages.request import SendRequest
+from engage.sending import queued
+from engage.sending.request import SendRequest
 
 from tests.support.send_rate import Clock, sms_sender
 

@@ -7,15 +7,15 @@ import json
 import time
 import uuid
 
-from engage.messages.text_context import unpack
+from engage.sending.text_context import unpack
 
 
 class Campaigning:
     """One application's audience, campaigns and runs on the local stack, and what they sent."""
 
     def __init__(self, local_stack, pinpoint):
-        from engage.adapters.consent_dynamodb import DynamoConsentStore
-        from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+        from engage.adapters.dynamodb.consent import DynamoConsentStore
+        from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
         from engage.contacts import ContactStore
 
         from tests.support.apps import create_app

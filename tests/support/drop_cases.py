@@ -8,9 +8,9 @@ import io
 import json
 
 import pytest
-from engage.messages.ledger import Outcome, Status
-from engage.messages.request import parse_request
-from engage.messages.sender import SendResult
+from engage.sending.ledger import Outcome, Status
+from engage.sending.request import parse_request
+from engage.sending.sender import SendResult
 from engage.sms.drop import DropFile, DropRules, QueueRefusedError, SmsDrops, queued_row
 
 from tests.support.fakes import MemoryQueue, MemoryReports

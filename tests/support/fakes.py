@@ -200,12 +200,12 @@ class MemoryTemplates:
 
 class MemoryLedger:
     def __init__(self) -> None:
-        from engage.messages.ledger import Record
+        from engage.sending.ledger import Record
 
         self.records: dict[str, Record] = {}
 
     def claim(self, key: str, attempt: str, now: float, replacing: str | None = None) -> bool:
-        from engage.messages.ledger import Record, Status
+        from engage.sending.ledger import Record, Status
 
         held = self.records.get(key)
         if held is not None and not (
@@ -436,21 +436,21 @@ class MemoryDropStore:
 
 
 class MemoryCaps:
-    """CapCounter in memory, with the DynamoDB store's rules (engage.messages.caps)."""
+    """CapCounter in memory, with the DynamoDB store's rules (engage.sending.caps)."""
 
     def __init__(self) -> None:
-        from engage.messages.caps import Count
+        from engage.sending.caps import Count
 
         self.counts: dict[tuple[str, ...], Count] = defaultdict(Count)
         self.sends: set[str] = set()
 
     def allows(self, caps: Any, now: float) -> bool:
-        from engage.messages.caps import allows
+        from engage.sending.caps import allows
 
         return all(allows(s, self.counts[(caps.app_id, s.name, caps.endpoint_id)], now) for s in caps.scopes)
 
     def take(self, caps: Any, key: str, now: float) -> bool:
-        from engage.messages.caps import counted
+        from engage.sending.caps import counted
 
         if key in self.sends:
             return True

@@ -7,8 +7,8 @@ import random
 
 import pytest
 from engage.errors import ConflictError
-from engage.messages.governor import Governor, Limits
 from engage.retry import Backoff
+from engage.sending.governor import Governor, Limits
 
 QUIET = Backoff(sleep=lambda _s: None, rng=random.Random(0))
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from engage.events import Event, to_record
 from engage.lake.channel_events import normalise
-from engage.messages.ledger import Outcome, Status
-from engage.messages.request import SendRequest
-from engage.messages.sender import SendResult, campaign_event_for, event_for
+from engage.sending.ledger import Outcome, Status
+from engage.sending.request import SendRequest
+from engage.sending.sender import SendResult, campaign_event_for, event_for
 
 from tests.support.channel_records import APP, mail, ses, sms
 
@@ -47,7 +47,7 @@ def _hour(record: Mapping[str, Any]) -> str:
 
 
 def sent(endpoint_id: str, address: str, channel: str = "EMAIL", status: Status = Status.SENT, **kw) -> dict:
-    """The sender's event for one campaign send (as engage.messages.sender reports it)."""
+    """The sender's event for one campaign send (as engage.sending.sender reports it)."""
     campaign = "c-sms" if channel == "SMS" else "c-spring"
     request = SendRequest(
         APP,

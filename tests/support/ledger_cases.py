@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from engage.errors import DeliveryRefusedError, ThrottledError
-from engage.messages.ledger import Status, StillSending, deliver
+from engage.sending.ledger import Status, StillSending, deliver
 
 
 class Channel:

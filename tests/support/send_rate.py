@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 
 from engage.errors import ThrottledError
-from engage.messages.governor import Governor, within
-from engage.messages.request import SendRequest
-from engage.messages.sender import Sender, SendPolicy
 from engage.retry import Backoff
+from engage.sending.governor import Governor, within
+from engage.sending.request import SendRequest
+from engage.sending.sender import Sender, SendPolicy
 from engage.templates.model import Templates
 
 from tests.support.fakes import (

@@ -99,7 +99,7 @@ class KnownApps:
 
 
 class MemoryJobs:
-    """The job store (engage.adapters.jobs_dynamodb) in memory."""
+    """The job store (engage.adapters.dynamodb.jobs) in memory."""
 
     def __init__(self) -> None:
         self.jobs: dict[tuple[str, str], dict[str, Any]] = {}
@@ -125,7 +125,7 @@ class MemoryJobs:
 
 
 class MemoryObjects:
-    """The object store (engage.adapters.objects.ObjectStore) in memory: (bucket, key) -> bytes."""
+    """The object store (engage.adapters.s3.objects.ObjectStore) in memory: (bucket, key) -> bytes."""
 
     def __init__(self, objects: Mapping[tuple[str, str], bytes] | None = None) -> None:
         self.objects = dict(objects or {})
@@ -168,7 +168,8 @@ class MemoryObjects:
 
 
 class CloudFormation:
-    """Stands for engage.adapters.cfn_response.respond: keeps each answer as CloudFormation reads it."""
+    """Stands for engage.adapters.cloudformation.response.respond: keeps each answer as CloudFormation
+    reads it."""
 
     def __init__(self) -> None:
         self.answers: list[dict[str, Any]] = []

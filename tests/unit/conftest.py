@@ -3,7 +3,7 @@
 import boto3
 import pytest
 from botocore.stub import Stubber
-from engage.adapters.phone import PinpointNumberValidator
+from engage.adapters.pinpoint.phone import PinpointNumberValidator
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from engage.adapters.caps_dynamodb import DynamoCaps
 from engage.adapters.dynamodb import failed_conditions, transact_write
-from engage.messages.caps import caps_for
+from engage.adapters.dynamodb.caps import DynamoCaps
 from engage.retry import Backoff
+from engage.sending.caps import caps_for
 
 ITEMS = [
     {"Put": {"TableName": "t", "Item": {"pk": {"S": "m"}}, "ConditionExpression": "attribute_not_exists(pk)"}}

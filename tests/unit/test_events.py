@@ -4,7 +4,7 @@ import random
 import boto3
 import pytest
 from botocore.stub import Stubber
-from engage.adapters.kinesis import KinesisEventStream
+from engage.adapters.kinesis.stream import KinesisEventStream
 from engage.errors import RetriesExhaustedError, ValidationError
 from engage.events import Event, emit, to_record
 from engage.retry import Backoff

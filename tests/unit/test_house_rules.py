@@ -103,11 +103,12 @@ def test_a_domain_module_importing_boto3_or_the_wiring_breaks_a_contract(copy):
 
 def test_a_domain_module_importing_an_adapter_breaks_a_contract(copy):
     write(
-        copy / "engage" / "campaigns" / "fake.py", "from engage.adapters.kinesis import KinesisEventStream\n"
+        copy / "engage" / "campaigns" / "fake.py",
+        "from engage.adapters.kinesis.stream import KinesisEventStream\n",
     )
     code, output = lint_imports(copy)
     assert code == 1
-    assert "engage.campaigns.fake -> engage.adapters.kinesis (l.1)" in output
+    assert "engage.campaigns.fake -> engage.adapters.kinesis.stream (l.1)" in output
 
 
 def test_the_layer_importing_the_local_stack_breaks_a_contract(copy):
@@ -130,14 +131,15 @@ def test_an_exception_no_longer_needed_fails_until_deleted(copy):
     """A handler listed as importing an adapter that it no longer imports (refactored)."""
     config = copy / ".importlinter"
     config.write_text(
-        config.read_text() + "ignore_imports =\n    functions.sending.sender.app -> engage.adapters.queue\n"
+        config.read_text()
+        + "ignore_imports =\n    functions.sending.sender.app -> engage.adapters.sqs.queue\n"
     )
     assert import_linter_exceptions(copy, "handlers-no-adapters") == [
-        ("functions.sending.sender.app", "engage.adapters.queue")
+        ("functions.sending.sender.app", "engage.adapters.sqs.queue")
     ]
     code, output = lint_imports(copy)
     assert code == 1
-    assert "No matches for ignored import functions.sending.sender.app -> engage.adapters.queue" in output
+    assert "No matches for ignored import functions.sending.sender.app -> engage.adapters.sqs.queue" in output
 
 
 # The handler rules

@@ -21,14 +21,14 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from botocore.stub import ANY, Stubber
-from engage.adapters.applications_dynamodb import DynamoApplicationStore
+from engage.adapters.dynamodb.applications import DynamoApplicationStore
 from engage.applications import KEEP_ID_TAG
+from engage.audience.imports.job import imported_segment, members_prefix, requested_import
+from engage.audience.phone.runs import new_run
 from engage.campaigns.start import CampaignStart
 from engage.config import Settings
-from engage.imports.job import imported_segment, members_prefix, requested_import
-from engage.messages import archive
-from engage.phone.runs import new_run
 from engage.runtime import Services
+from engage.sending import archive
 from moto import mock_aws
 
 from tests.support.apps import SAMPLE_APP

@@ -5,8 +5,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage.audience.imports.job import requested_import
 from engage.errors import NotFoundError, ValidationError
-from engage.imports.job import requested_import
 from engage.runtime import services
 from engage.segments.export import new_export_job, writable
 from routing import accepted, json_body, json_response, listing, path_id

@@ -1,10 +1,10 @@
 """Pinpoint's PutEvents: endpoint updates and events from an application, answered item by item;
-the accepted events go to the event stream before the answer (engage.ingest)."""
+the accepted events go to the event stream before the answer (engage.api.ingest)."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage.api.ingest import put_events as ingest
 from engage.events import emit
-from engage.ingest import put_events as ingest
 from engage.obs import metrics
 from engage.runtime import services
 from routing import json_body, json_response, path_id

@@ -6,8 +6,8 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage.api.pages import page
 from engage.errors import ValidationError
-from engage.pages import page
 
 STATUS = {
     "BadRequestException": 400,

@@ -4,7 +4,7 @@ import defines, and adds its counts to the job, once per chunk."""
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.imports.job import chunk_records, import_chunk, members_prefix
+from engage.audience.imports.job import chunk_records, import_chunk, members_prefix
 from engage.obs import logger, metrics
 from engage.runtime import services
 

@@ -1,4 +1,4 @@
-"""Closes the import job (engage.imports.workflow.ImportFinish, over engage.jobs.JobClosing):
+"""Closes the import job (engage.audience.imports.workflow.ImportFinish, over engage.jobs.JobClosing):
 COMPLETED when every chunk was imported, else FAILED; the failure messages are cut to Pinpoint's
 100. A completed job that asked for it defines an IMPORT segment named after the file, or the next
 version of the imported segment it names (`segment_id`; the previous version's member lists are
@@ -8,7 +8,7 @@ them meanwhile still can); otherwise the member lists its chunks wrote are remov
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.imports import wiring
+from engage.audience.imports import wiring
 from engage.obs import logger, metrics
 
 

@@ -1,11 +1,11 @@
 """The import's split step: creates the job record, streams the file once and writes chunk objects
 of N records (each with its original line) and a manifest for the Map that imports them
-(engage.imports.workflow.ImportSplit)."""
+(engage.audience.imports.workflow.ImportSplit)."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.imports import wiring
+from engage.audience.imports import wiring
 from engage.obs import logger, metrics
 
 

@@ -5,8 +5,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.audience import wiring
+from engage.audience.phone.runs import summary
 from engage.obs import logger, metrics
-from engage.phone.runs import summary
 
 
 @logger.inject_lambda_context

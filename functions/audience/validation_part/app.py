@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.audience.phone.validation import Pacer, PhoneValidation
 from engage.obs import logger, metrics
-from engage.phone.validation import Pacer, PhoneValidation
 from engage.runtime import services
 
 

@@ -5,8 +5,8 @@ PhoneNumberValidate rate."""
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.audience.phone.runs import WORK_PREFIX, candidates, new_run, part_size, scope
 from engage.obs import logger, metrics
-from engage.phone.runs import WORK_PREFIX, candidates, new_run, part_size, scope
 from engage.runtime import services
 from engage.segments.export import part_key, write_parts
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.audience.imports.job import ImportSource, decoded_key
 from engage.campaigns.chain import chain_input
 from engage.errors import NotFoundError
-from engage.imports.job import ImportSource, decoded_key
 from engage.obs import logger, metrics
 from engage.runtime import services
 

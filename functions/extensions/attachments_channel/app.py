@@ -1,13 +1,13 @@
-"""A campaign's custom channel that emails files from S3 (engage.attachments): set the campaign's
+"""A campaign's custom channel that emails files from S3 (engage.extensions.attachments): set the campaign's
 CustomDeliveryConfiguration.DeliveryUri to this function and its CustomMessage.Data to the
 attachment order. Each email endpoint's email goes on the send queue for the one sender (consent,
 the ledger, the SES rate, unsubscribe, the archive, events); the answer says, per endpoint, what
-could not be queued and why (engage.messages.custom_answers); the queued ones are handed over."""
+could not be queued and why (engage.sending.custom_answers); the queued ones are handed over."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.attachments import hand_over
+from engage.extensions.attachments import hand_over
 from engage.obs import add_counts, logger, metrics
 from engage.runtime import services
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.extensions.wiring import connect_delivery
-from engage.messages.channel_sends import deadline_of
-from engage.messages.custom_answers import channel_answer
 from engage.obs import add_counts, logger, metrics
+from engage.sending.channel_sends import deadline_of
+from engage.sending.custom_answers import channel_answer
 
 
 @logger.inject_lambda_context
@@ -29,5 +29,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "skipped": outcome.skipped,
         },
     )
-    # Each endpoint's answer, which the sender records (engage.messages.custom_answers).
+    # Each endpoint's answer, which the sender records (engage.sending.custom_answers).
     return channel_answer(dict.fromkeys(outcome.placed), outcome.failed, outcome.skipped)

@@ -1,4 +1,4 @@
-"""The pixel queue's consumer: each hit goes through Pinpoint's PutEvents (engage.ingest): its
+"""The pixel queue's consumer: each hit goes through Pinpoint's PutEvents (engage.api.ingest): its
 allowed user attributes onto the endpoint, its event onto the event stream under the request's id
 (so event-triggered campaigns start from it, once however often the hit is delivered). A hit the
 ingestion refuses is counted and dropped; one that fails (a store or the stream) comes back alone
@@ -6,10 +6,10 @@ from the queue, and reaches the DLQ after the queue's maxReceiveCount."""
 
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from engage.api.ingest import put_events
 from engage.batch import partial_batch_handler
 from engage.envelopes import json_object
 from engage.events import emit
-from engage.ingest import put_events
 from engage.obs import logger, metrics
 from engage.pixel.model import events_request
 from engage.runtime import services

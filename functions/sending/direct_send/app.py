@@ -1,15 +1,15 @@
 """Pinpoint's direct sends (SendMessages, SendUsersMessages), invoked by the Pinpoint-compatible API
 for each call: the recipients are checked and sent now, through the sender (eligibility, the
 ledger, the governor, the channels, the archive, the events), and each one's answer is Pinpoint's
-(engage.messages.direct). A request that can't be taken is answered with its Pinpoint error."""
+(engage.sending.direct). A request that can't be taken is answered with its Pinpoint error."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.errors import EngageError
-from engage.messages.direct import answer_error, run_direct_send
 from engage.obs import logger, metrics
 from engage.runtime import services
+from engage.sending.direct import answer_error, run_direct_send
 
 
 @logger.inject_lambda_context

@@ -9,9 +9,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.messages.queued import raise_failure, send_records
 from engage.obs import logger, metrics
 from engage.runtime import services
+from engage.sending.queued import raise_failure, send_records
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -21,7 +21,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     sender = services.sender
     sender.policy = services.send_policy()  # signing keys rotate; Powertools caches the secret
-    # A held send goes back on the queue, delayed, instead of failing (engage.messages.queued).
+    # A held send goes back on the queue, delayed, instead of failing (engage.sending.queued).
     results = send_records([SQSRecord(r) for r in event["Records"]], sender, context, services.send_holding)
     return process_partial_response(
         event=event, record_handler=raise_failure(results), processor=processor, context=context

@@ -10,8 +10,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage import clock
+from engage.audience.imports.job import decoded_key
 from engage.errors import NotFoundError
-from engage.imports.job import decoded_key
 from engage.obs import logger, metrics
 from engage.runtime import services
 from engage.sms.drop import drop_file

@@ -14,10 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage import clock
 from engage.envelopes import json_object
 from engage.errors import ValidationError
-from engage.messages.queued import raise_failure, send_records
-from engage.messages.sender import SendResult
 from engage.obs import logger, metrics
 from engage.runtime import services
+from engage.sending.queued import raise_failure, send_records
+from engage.sending.sender import SendResult
 from engage.sms.drop import queued_row
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)

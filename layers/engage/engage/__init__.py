@@ -6,8 +6,8 @@ from typing import Any
 
 
 def pinpoint_client(endpoint_url: str, **kwargs: Any) -> Any:
-    """boto3's pinpoint client for the Pinpoint-compatible API (see engage.adapters.pinpoint_client):
+    """boto3's pinpoint client for the Pinpoint-compatible API (see engage.adapters.pinpoint.client):
     existing Pinpoint code keeps working by changing only how its client is built."""
-    from engage.adapters.pinpoint_client import pinpoint_client as build
+    from engage.adapters.pinpoint.client import pinpoint_client as build
 
     return build(endpoint_url, **kwargs)

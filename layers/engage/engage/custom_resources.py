@@ -1,5 +1,5 @@
 """What the project's CloudFormation custom resources share: the port that answers CloudFormation's
-request (engage.adapters.cfn_response.respond, a PUT to its ResponseURL)."""
+request (engage.adapters.cloudformation.response.respond, a PUT to its ResponseURL)."""
 
 from __future__ import annotations
 

@@ -8,42 +8,41 @@ from functools import cached_property
 from typing import Any
 
 from engage import clock
-from engage.adapters.applications_dynamodb import (
+from engage.adapters.clients import ClientFactory, clients
+from engage.adapters.dynamodb.applications import (
     DynamoApplicationStore,
     DynamoTableSweeper,
     S3ObjectSweeper,
     removal_plan,
 )
-from engage.adapters.attachment_files import AttachmentFiles
-from engage.adapters.buckets_dynamodb import DynamoBucketStore
-from engage.adapters.campaign_schedules import SchedulerCampaignSchedules
-from engage.adapters.campaigns_dynamodb import DynamoCampaignStore, DynamoZoneSnapshots
-from engage.adapters.caps_dynamodb import DynamoCaps
-from engage.adapters.clients import ClientFactory, clients
-from engage.adapters.consent_dynamodb import DynamoConsentStore
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-from engage.adapters.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
-from engage.adapters.direct_lambda import DIRECT_SEND_WAIT_SECONDS, LambdaDirectSends
-from engage.adapters.email_ses import SesAccountList, SesEmailSender, SesQuota
-from engage.adapters.functions import AsyncStarter, LambdaHookInvoker
-from engage.adapters.jobs_dynamodb import DynamoJobStore
-from engage.adapters.kinesis import KinesisEventStream
-from engage.adapters.ledger_dynamodb import DynamoLedger
-from engage.adapters.objects import BucketArchive, ObjectStore, S3MemberLists, WorkflowStarter
-from engage.adapters.phone import DynamoNumberCache, PinpointNumberValidator
-from engage.adapters.push import PinpointPushSender
-from engage.adapters.queue import QueueStarter, SendQueue
-from engage.adapters.secrets import signing_keys
-from engage.adapters.segments_dynamodb import DynamoSegmentStore
-from engage.adapters.sms_drops_dynamodb import DynamoDropStore
-from engage.adapters.sms_inbound import BrandOptOutLists
-from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
-from engage.adapters.suppression_dynamodb import DynamoSuppressionList
-from engage.adapters.templates_dynamodb import DynamoTemplateStore
-from engage.adapters.topics import TopicPublisher
+from engage.adapters.dynamodb.buckets import DynamoBucketStore
+from engage.adapters.dynamodb.campaigns import DynamoCampaignStore, DynamoZoneSnapshots
+from engage.adapters.dynamodb.caps import DynamoCaps
+from engage.adapters.dynamodb.consent import DynamoConsentStore
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.adapters.dynamodb.jobs import DynamoJobStore
+from engage.adapters.dynamodb.ledger import DynamoLedger
+from engage.adapters.dynamodb.segments import DynamoSegmentStore
+from engage.adapters.dynamodb.sms_drops import DynamoDropStore
+from engage.adapters.dynamodb.suppression import DynamoSuppressionList
+from engage.adapters.dynamodb.templates import DynamoTemplateStore
+from engage.adapters.kinesis.stream import KinesisEventStream
+from engage.adapters.lambda_.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
+from engage.adapters.lambda_.direct import DIRECT_SEND_WAIT_SECONDS, LambdaDirectSends
+from engage.adapters.lambda_.functions import AsyncStarter, LambdaHookInvoker
+from engage.adapters.pinpoint.phone import DynamoNumberCache, PinpointNumberValidator
+from engage.adapters.pinpoint.push import PinpointPushSender
+from engage.adapters.s3.attachment_files import AttachmentFiles
+from engage.adapters.s3.objects import BucketArchive, ObjectStore, S3MemberLists, WorkflowStarter
+from engage.adapters.scheduler.campaign_schedules import SchedulerCampaignSchedules
+from engage.adapters.secretsmanager.secrets import signing_keys
+from engage.adapters.ses.email import SesAccountList, SesEmailSender, SesQuota
+from engage.adapters.sms_voice.inbound import BrandOptOutLists
+from engage.adapters.sms_voice.text import SmsSettings, SmsVoiceSender
+from engage.adapters.sns.topics import TopicPublisher
+from engage.adapters.sqs.queue import QueueStarter, SendQueue
 from engage.applications import Applications, KnownApplications, application_arn_prefix
 from engage.applications.removal import remove_application_data
-from engage.attachments import AttachmentMaker
 from engage.campaigns.hooks import HookPolicy
 from engage.campaigns.model import Campaigns
 from engage.campaigns.runs import RunTools
@@ -51,13 +50,14 @@ from engage.campaigns.schedule import Launcher
 from engage.config import Settings
 from engage.contacts import ContactStore
 from engage.errors import NotFoundError, ValidationError
-from engage.messages.direct import DirectSends
-from engage.messages.governor import Governor, Limits, identity_rates, named_limits, within
-from engage.messages.queued import Holding
-from engage.messages.request import address_recipient
-from engage.messages.sender import Sender, SendPolicy
+from engage.extensions.attachments import AttachmentMaker
 from engage.retry import Backoff
 from engage.segments.service import Segments
+from engage.sending.direct import DirectSends
+from engage.sending.governor import Governor, Limits, identity_rates, named_limits, within
+from engage.sending.queued import Holding
+from engage.sending.request import address_recipient
+from engage.sending.sender import Sender, SendPolicy
 from engage.sms.drop import DropRules, SmsDrops
 from engage.templates.model import Templates
 

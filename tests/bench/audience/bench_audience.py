@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import time
 
-from engage.phone.validation import Pacer, PhoneValidation, check_offline
+from engage.audience.phone.validation import Pacer, PhoneValidation, check_offline
 from engage.retry import Backoff
 from engage.segments.export import write_parts
 from engage.segments.service import Segments
@@ -95,7 +95,7 @@ def _evaluation_on_dynamodb() -> list[Figure]:
     """The same evaluation through the DynamoDB adapter (moto in-process: the figure includes moto's
     own overhead, so it is a floor, not what DynamoDB does)."""
     from engage.adapters.clients import ClientFactory
-    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+    from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
     from engage.contacts import ContactStore
 
     count = size(5_000, 100)

@@ -15,7 +15,7 @@ from devtools.bench import Figure, count_requests, size
 
 CHILD = """
 import json, sys, time
-from engage.imports.reader import read_endpoints, ImportSummary
+from engage.audience.imports.reader import read_endpoints, ImportSummary
 started = time.perf_counter()
 summary = ImportSummary()
 with open(sys.argv[1], "rb") as f:
@@ -75,10 +75,10 @@ def bench_import_writes() -> list[Figure]:
     import random
 
     from engage.adapters.clients import ClientFactory
-    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+    from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+    from engage.audience.imports.job import import_chunk
+    from engage.audience.imports.reader import read_endpoints
     from engage.contacts import ContactStore
-    from engage.imports.job import import_chunk
-    from engage.imports.reader import read_endpoints
     from engage.retry import Backoff
     from moto import mock_aws
 

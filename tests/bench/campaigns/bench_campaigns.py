@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from engage.api.ingest import put_events
 from engage.campaigns.hooks import HookPolicy
 from engage.campaigns.model import new_campaign
 from engage.campaigns.runs import RunTools, run_batch
 from engage.campaigns.schedule import zones_due
-from engage.ingest import put_events
 
 from devtools.bench import Figure, size
 from tests.support.fakes import MemoryCaps, MemoryConsent, MemoryQueue, MemorySuppressions

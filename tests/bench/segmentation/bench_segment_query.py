@@ -29,8 +29,8 @@ def _checks_per_second() -> float:
 
 def _local_engine() -> tuple[float, float, float]:
     from engage.adapters.clients import ClientFactory
-    from engage.adapters.objects import ObjectStore
-    from engage.adapters.query_duckdb import DuckDbQueries
+    from engage.adapters.duckdb.queries import DuckDbQueries
+    from engage.adapters.s3.objects import ObjectStore
     from engage.segmentation.queries import allowed_tables, check_query
     from moto import mock_aws
 

@@ -4,7 +4,7 @@ rate, beside the rate itself, and the messages lost."""
 
 from __future__ import annotations
 
-from engage.messages.ledger import Status
+from engage.sending.ledger import Status
 
 from devtools.bench import Figure, size
 from tests.support.send_rate import achieved, run

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from engage.messages.request import SendRequest, address_recipient
+from engage.sending.request import SendRequest, address_recipient
 
 from devtools.bench import Figure, size
 from engage_local.stack import LocalStack

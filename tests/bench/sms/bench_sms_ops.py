@@ -12,7 +12,7 @@ import time
 import tracemalloc
 
 from engage.adapters.clients import ClientFactory
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.contacts import ContactStore
 from engage.retry import Backoff
 from engage.segmentation.rules import apply, parse_rules, plan

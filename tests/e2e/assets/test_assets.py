@@ -9,7 +9,12 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from engage.adapters.cdn_signing import UrlSigner, new_private_key_pem, public_key_pem, stored_private_key
+from engage.adapters.cloudfront.signing import (
+    UrlSigner,
+    new_private_key_pem,
+    public_key_pem,
+    stored_private_key,
+)
 
 from engage_local.provisioners import cfn_answers
 from engage_local.state import read_state

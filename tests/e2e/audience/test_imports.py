@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-from engage.adapters.jobs_dynamodb import DynamoJobStore
-from engage.adapters.segments_dynamodb import DynamoSegmentStore
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.adapters.dynamodb.jobs import DynamoJobStore
+from engage.adapters.dynamodb.segments import DynamoSegmentStore
+from engage.audience.imports.job import ImportSource
 from engage.contacts import ContactStore
-from engage.imports.job import ImportSource
 
 from engage_local.api import wait_until
 from tests.e2e.conftest import invoke
@@ -280,7 +280,7 @@ def test_a_key_with_a_plus_sign_is_found_whichever_way_the_event_spells_it(local
 
 def test_a_failed_import_defines_no_segment_and_leaves_no_member_lists(local_stack, audience):
     """A job whose chunk failed ends FAILED: the member lists its other chunks wrote are removed."""
-    from engage.imports.job import ChunkResult, members_prefix, new_job
+    from engage.audience.imports.job import ChunkResult, members_prefix, new_job
 
     app, job_id = IMP_FAILED_APP, "f" * 32
     audience["jobs"].create(new_job(job_id, app, audience["bucket"], f"imports/{app}/x.csv", True))

@@ -8,7 +8,7 @@ import json
 import uuid
 
 import pytest
-from engage.adapters.consent_dynamodb import DynamoConsentStore
+from engage.adapters.dynamodb.consent import DynamoConsentStore
 from engage.consent import ConsentStatus
 
 from engage_local.api import wait_until

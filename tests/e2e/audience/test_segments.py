@@ -8,10 +8,10 @@ import gzip
 import json
 
 import pytest
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-from engage.adapters.jobs_dynamodb import DynamoJobStore
-from engage.adapters.objects import ObjectStore, S3MemberLists
-from engage.adapters.segments_dynamodb import DynamoSegmentStore
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.adapters.dynamodb.jobs import DynamoJobStore
+from engage.adapters.dynamodb.segments import DynamoSegmentStore
+from engage.adapters.s3.objects import ObjectStore, S3MemberLists
 from engage.contacts import ContactStore
 from engage.segments.service import Segments
 

@@ -8,8 +8,8 @@ import json
 import uuid
 
 import pytest
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-from engage.adapters.jobs_dynamodb import DynamoJobStore
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.adapters.dynamodb.jobs import DynamoJobStore
 from engage.contacts import ContactStore
 
 from engage_local.api import wait_until

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from engage.messages.text_context import unpack
+from engage.sending.text_context import unpack
 
 from engage_local.api import wait_until
 from tests.support.apps import SAMPLE_APP, named_app
@@ -104,7 +104,7 @@ def test_a_campaign_run_sends_to_its_segment_minus_the_holdout_and_publishes_its
 def test_a_run_applies_hook_treatments_holdout_quiet_time_in_two_zones_consent_suppression_and_caps(
     campaigning,
 ):
-    from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+    from engage.adapters.dynamodb.suppression import DynamoSuppressionList
     from engage.campaigns.model import assignment
     from engage.consent import consent_record
     from engage.suppression import suppression
@@ -287,7 +287,7 @@ def test_a_custom_channel_campaign_delivers_pinpoints_payload_to_its_function(ca
 
 
 def test_an_event_triggers_its_campaign_once_and_not_when_it_arrives_late(campaigning):
-    from engage.adapters.kinesis import KinesisEventStream
+    from engage.adapters.kinesis.stream import KinesisEventStream
     from engage.events import Event, emit
 
     from engage_local.api import wait_until
@@ -361,7 +361,7 @@ def test_the_sample_events_run_a_seed_campaign_step_by_step(local_stack, pinpoin
     start, batch and finish functions, as `sam local invoke` would run them."""
     import json
 
-    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+    from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
     from engage.contacts import ContactStore
 
     from tests.e2e.audience.test_imports import _sample

@@ -106,7 +106,7 @@ def test_our_answer_echoed_back_by_another_responder_is_not_answered(local_stack
 
 
 def send(local_stack, sender, to, subject="Where is my parcel?", headers=()):
-    from engage.messages.mime import build_email
+    from engage.sending.mime import build_email
 
     raw = build_email(sender, to, subject, text="Hello, it has not arrived.", headers=dict(headers))
     return local_stack.client("sesv2").send_email(

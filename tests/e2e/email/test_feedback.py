@@ -5,7 +5,7 @@ bus; the sample batch of every shape, with a poison message, and its replay, whi
 from __future__ import annotations
 
 import pytest
-from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 
 from engage_local.api import wait_until
 

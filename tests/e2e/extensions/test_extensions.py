@@ -205,7 +205,7 @@ def test_the_connect_sample_places_its_calls_once(local_stack, new_app):
     batch = _sample("extensions/connect_channel/batch.json", APP_ID=new_app("calls"))
     first = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
     again = invoke(local_stack, "Extensions/ConnectChannelFunction", batch, "engage")
-    # Each endpoint's answer, as a custom channel may give it (engage.messages.custom_answers).
+    # Each endpoint's answer, as a custom channel may give it (engage.sending.custom_answers).
     assert first["error"] is None and first["payload"] == {
         "sample-caller": {"DeliveryStatus": "SENT"},
         "sample-reader": {"DeliveryStatus": "NOT_SENT", "StatusMessage": "NOT_A_PHONE_ENDPOINT"},

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 import requests
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.contacts import ContactStore
 from engage.errors import NotFoundError
 

@@ -249,7 +249,7 @@ def test_a_named_query_for_an_unknown_name_is_refused(federated, new_app):
 
 
 def test_the_schedule_runs_the_named_mutate_query(local_stack, federated):
-    from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
+    from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
     from engage.contacts import ContactStore
 
     outputs = local_stack.stacks["engage"].outputs

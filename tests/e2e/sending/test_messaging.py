@@ -7,9 +7,9 @@ from __future__ import annotations
 import base64
 
 import pytest
-from engage.adapters.email_ses import SesEmailSender
+from engage.adapters.ses.email import SesEmailSender
 from engage.errors import ThrottledError
-from engage.messages.mime import build_email
+from engage.sending.mime import build_email
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +46,7 @@ def test_a_throttled_send_raises_throttled(local_stack, faults):
 
 
 def test_sms_is_sent_and_an_opted_out_number_is_refused_by_reason(local_stack):
-    from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
+    from engage.adapters.sms_voice.text import SmsSettings, SmsVoiceSender
     from engage.errors import DeliveryRefusedError
 
     client = local_stack.client("pinpoint-sms-voice-v2")
@@ -68,9 +68,9 @@ def test_sms_is_sent_and_an_opted_out_number_is_refused_by_reason(local_stack):
 def test_the_governor_follows_the_local_accounts_ses_quota(local_stack):
     import random
 
-    from engage.adapters.email_ses import account_limits
-    from engage.messages.governor import Governor
+    from engage.adapters.ses.email import account_limits
     from engage.retry import Backoff
+    from engage.sending.governor import Governor
 
     from tests.support.fakes import MemoryBuckets
 

@@ -10,7 +10,7 @@ import contextlib
 from datetime import UTC, datetime
 
 import pytest
-from engage.messages.text_context import unpack
+from engage.sending.text_context import unpack
 
 from engage_local.api import wait_until
 from engage_local.state import read_state

@@ -13,11 +13,11 @@ import uuid
 
 import pytest
 import requests
-from engage.adapters.consent_dynamodb import DynamoConsentStore
-from engage.adapters.contacts_dynamodb import DynamoEndpointRepository
-from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.adapters.dynamodb.consent import DynamoConsentStore
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 from engage.contacts import ContactStore
-from engage.messages.request import SendRequest
+from engage.sending.request import SendRequest
 from engage.suppression import suppression
 
 from engage_local.api import wait_until
@@ -499,8 +499,8 @@ def test_the_sample_events_drive_the_sending_functions(sending):
     and
     events/api/pinpoint_api/send_messages.json:
     what `sam local invoke` sends, through the deployed functions."""
-    from engage.adapters.secrets import parse_keys
-    from engage.messages import unsubscribe
+    from engage.adapters.secretsmanager.secrets import parse_keys
+    from engage.sending import unsubscribe
 
     from tests.e2e.audience.test_imports import _sample
     from tests.e2e.conftest import invoke
@@ -586,7 +586,7 @@ def test_push_goes_to_the_device_token_through_the_surviving_send_messages(sendi
     sending.endpoint("phone-dead", "APNS", "invalid-token")
     name = f"push-{uuid.uuid4().hex[:6]}"
     sending.stack.client("dynamodb")  # templates are written through the API in real use; here directly:
-    from engage.adapters.templates_dynamodb import DynamoTemplateStore
+    from engage.adapters.dynamodb.templates import DynamoTemplateStore
     from engage.templates.model import Templates
 
     templates = Templates(
@@ -631,7 +631,7 @@ def test_custom_channels_deliver_batches_to_a_function_and_a_signed_webhook(send
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from engage.adapters.secrets import parse_keys
+    from engage.adapters.secretsmanager.secrets import parse_keys
 
     from engage_local.state import read_state
 

@@ -10,8 +10,8 @@ import io
 from datetime import datetime
 
 import pytest
-from engage.adapters.consent_dynamodb import DynamoConsentStore
-from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.adapters.dynamodb.consent import DynamoConsentStore
+from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 from engage.consent import consent_record
 from engage.sms.drop import DropFile
 from engage.suppression import suppression

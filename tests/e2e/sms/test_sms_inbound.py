@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from engage.adapters.consent_dynamodb import DynamoConsentStore
+from engage.adapters.dynamodb.consent import DynamoConsentStore
 from engage.consent import ConsentStatus
 
 from engage_local.api import wait_until

@@ -5,7 +5,7 @@ TEXT_INVALID permanent), and the outbox and the event stream read back."""
 from __future__ import annotations
 
 import pytest
-from engage.messages.text_context import unpack
+from engage.sending.text_context import unpack
 
 from engage_local.api import wait_until
 from tests.e2e.audience.test_imports import _sample

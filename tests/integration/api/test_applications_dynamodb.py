@@ -4,9 +4,9 @@ application's items from the stores, keys as the stores write them."""
 from __future__ import annotations
 
 import pytest
-from engage.adapters.applications_dynamodb import DynamoApplicationStore, DynamoTableSweeper, removal_plan
-from engage.adapters.consent_dynamodb import DynamoConsentStore
-from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+from engage.adapters.dynamodb.applications import DynamoApplicationStore, DynamoTableSweeper, removal_plan
+from engage.adapters.dynamodb.consent import DynamoConsentStore
+from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 from engage.applications import KEEP_ID_TAG, Applications
 from engage.applications.removal import TableSweep
 from engage.consent import consent_record
@@ -60,7 +60,7 @@ def test_the_sweep_removes_one_applications_items_page_by_page_and_keeps_erasure
         suppression.suppress_erased(app, "EMAIL", "erased@example.com", "2026-12-01T00:00:00Z")
     (sweep,) = [s for s in removal_plan(GONE, {"consent": consent.table}, {}) if isinstance(s, TableSweep)]
     sweeper = DynamoTableSweeper(dynamodb)
-    import engage.adapters.applications_dynamodb as module
+    import engage.adapters.dynamodb.applications as module
 
     module.SCAN_PAGE, page = 3, module.SCAN_PAGE  # small pages, and one page of time
     try:

@@ -19,7 +19,7 @@ import requests
 from botocore.signers import CloudFrontSigner
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from engage.adapters.cdn_signing import stored_private_key
+from engage.adapters.cloudfront.signing import stored_private_key
 
 from engage_local.emulators.edge import fetch
 from engage_local.stack import ROOT, LocalStack

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from engage.adapters.jobs_dynamodb import DynamoJobStore
-from engage.adapters.objects import ObjectStore, S3MemberLists
-from engage.adapters.phone import DynamoNumberCache
-from engage.adapters.segments_dynamodb import DynamoSegmentStore
-from engage.phone.runs import new_run
+from engage.adapters.dynamodb.jobs import DynamoJobStore
+from engage.adapters.dynamodb.segments import DynamoSegmentStore
+from engage.adapters.pinpoint.phone import DynamoNumberCache
+from engage.adapters.s3.objects import ObjectStore, S3MemberLists
+from engage.audience.phone.runs import new_run
 from engage.segments.export import new_export_job
 
 from devtools.template import create_table

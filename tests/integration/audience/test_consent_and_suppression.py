@@ -131,7 +131,7 @@ def _entry(address, reason, feedback_id, at=None):
 
 
 def test_an_erased_address_stays_suppressed_under_a_keyed_hash_only(dynamodb):
-    from engage.adapters.suppression_dynamodb import DynamoSuppressionList
+    from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 
     from tests.integration.conftest import create_table
 

@@ -281,7 +281,7 @@ def test_two_writers_racing_for_the_last_attribute_names_cannot_exceed_the_quota
 def test_a_synced_customers_tombstone_keeps_the_latest_deletion_beside_the_endpoints(
     dynamodb, contacts_table
 ):
-    from engage.adapters.contacts_dynamodb import DynamoTombstones
+    from engage.adapters.dynamodb.contacts import DynamoTombstones
 
     tombstones = DynamoTombstones(contacts_table, dynamodb)
     assert tombstones.buried_at("app", "cdc-1") is None

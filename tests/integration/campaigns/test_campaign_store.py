@@ -14,7 +14,7 @@ REQUEST = {
 
 
 def test_campaigns_are_versioned_and_a_lost_update_is_refused(dynamodb):
-    from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
+    from engage.adapters.dynamodb.campaigns import DynamoCampaignStore
     from engage.campaigns.model import Campaigns, updated_campaign
     from engage.errors import ConflictError, NotFoundError
 
@@ -40,7 +40,7 @@ def test_campaigns_are_versioned_and_a_lost_update_is_refused(dynamodb):
 
 
 def test_a_deleted_campaign_is_gone_but_its_name_is_kept_for_the_names_export(dynamodb):
-    from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
+    from engage.adapters.dynamodb.campaigns import DynamoCampaignStore
     from engage.campaigns.model import Campaigns
     from engage.errors import NotFoundError
     from engage.lake.names import name_rows
@@ -70,7 +70,7 @@ def test_a_deleted_campaign_is_gone_but_its_name_is_kept_for_the_names_export(dy
 
 
 def test_a_delete_racing_an_update_keeps_the_name_the_campaign_had_when_it_went(dynamodb):
-    from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
+    from engage.adapters.dynamodb.campaigns import DynamoCampaignStore
     from engage.campaigns.model import Campaigns
 
     table = create_table(dynamodb, "CampaignsTable")
@@ -97,8 +97,8 @@ DAY = 24 * 3600
 
 
 def test_endpoint_caps_are_counted_atomically_per_rolling_day_and_in_total(dynamodb):
-    from engage.adapters.caps_dynamodb import DynamoCaps
-    from engage.messages.caps import caps_for
+    from engage.adapters.dynamodb.caps import DynamoCaps
+    from engage.sending.caps import caps_for
 
     caps = DynamoCaps(create_table(dynamodb, "SendsTable", app="sending"), dynamodb)
     wanted = caps_for("app1", "ep-1", "c1", {"Daily": 2, "Total": 3})
@@ -112,8 +112,8 @@ def test_endpoint_caps_are_counted_atomically_per_rolling_day_and_in_total(dynam
 
 
 def test_the_applications_daily_cap_spans_its_campaigns_and_a_send_is_counted_once(dynamodb):
-    from engage.adapters.caps_dynamodb import DynamoCaps
-    from engage.messages.caps import caps_for
+    from engage.adapters.dynamodb.caps import DynamoCaps
+    from engage.sending.caps import caps_for
 
     caps = DynamoCaps(create_table(dynamodb, "SendsTable", app="sending"), dynamodb)
     first, second = (caps_for("app1", "ep-1", c, {"AppDaily": 1}) for c in ("c1", "c2"))

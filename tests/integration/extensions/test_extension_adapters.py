@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from engage.adapters.content_fetch import ContentFetch
-from engage.adapters.offers_dynamodb import DynamoOffers
+from engage.adapters.dynamodb.offers import DynamoOffers
+from engage.adapters.http.content import ContentFetch
 from engage.extensions.content import ContentUnavailableError
 
 from devtools.bench import count_requests

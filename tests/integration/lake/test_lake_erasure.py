@@ -1,4 +1,4 @@
-"""Erasure in the event lake on moto's S3 (engage.lake.erasure, engage.adapters.lake_files): the
+"""Erasure in the event lake on moto's S3 (engage.lake.erasure, engage.adapters.s3.lake_files): the
 fixture campaign's lake with a person's lines removed from every shape of file, files left with
 nothing deleted, untouched files not rewritten, and a scan that stops and resumes."""
 
@@ -9,7 +9,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from engage.adapters.lake_files import LakeFiles
+from engage.adapters.s3.lake_files import LakeFiles
 from engage.errors import ValidationError
 from engage.lake.erasure import Person
 

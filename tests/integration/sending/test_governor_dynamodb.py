@@ -1,7 +1,7 @@
 """The send governor on DynamoDB token buckets (moto): the same cases as in memory."""
 
 import pytest
-from engage.adapters.buckets_dynamodb import DynamoBucketStore
+from engage.adapters.dynamodb.buckets import DynamoBucketStore
 
 from devtools.template import create_table
 from tests.support.governor_cases import CASES

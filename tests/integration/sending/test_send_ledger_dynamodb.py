@@ -2,7 +2,7 @@
 the same cases as the in-memory ledger."""
 
 import pytest
-from engage.adapters.ledger_dynamodb import DynamoLedger
+from engage.adapters.dynamodb.ledger import DynamoLedger
 
 from devtools.template import create_table
 from tests.support.ledger_cases import CASES

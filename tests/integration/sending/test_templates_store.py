@@ -7,7 +7,7 @@ from devtools.template import create_table
 
 
 def test_templates_keep_their_versions_and_refuse_a_lost_update(dynamodb):
-    from engage.adapters.templates_dynamodb import DynamoTemplateStore
+    from engage.adapters.dynamodb.templates import DynamoTemplateStore
     from engage.errors import ConflictError
     from engage.templates.model import Templates
 
@@ -29,7 +29,7 @@ def test_templates_keep_their_versions_and_refuse_a_lost_update(dynamodb):
 
 
 def test_versions_are_listed_deleted_one_by_one_and_templates_listed_by_name(dynamodb):
-    from engage.adapters.templates_dynamodb import DynamoTemplateStore
+    from engage.adapters.dynamodb.templates import DynamoTemplateStore
     from engage.templates.model import Templates
 
     store = DynamoTemplateStore(create_table(dynamodb, "TemplatesTable"), dynamodb)

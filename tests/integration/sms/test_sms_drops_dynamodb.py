@@ -5,9 +5,9 @@ import io
 import json
 
 import pytest
-from engage.adapters.objects import ObjectStore
-from engage.adapters.queue import SendQueue
-from engage.adapters.sms_drops_dynamodb import DynamoDropStore
+from engage.adapters.dynamodb.sms_drops import DynamoDropStore
+from engage.adapters.s3.objects import ObjectStore
+from engage.adapters.sqs.queue import SendQueue
 from engage.sms.drop import RowResult
 
 from devtools.template import create_table

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from engage.adapters.cdn_signing import new_private_key_pem, public_key_pem
+from engage.adapters.cloudfront.signing import new_private_key_pem, public_key_pem
 from engage.applications import wiring as applications_wiring
 from engage.applications.resource import ApplicationResource
 from engage.assets import wiring as assets_wiring

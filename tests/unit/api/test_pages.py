@@ -1,8 +1,8 @@
-"""Pinpoint's paginated lists (engage.pages)."""
+"""Pinpoint's paginated lists (engage.api.pages)."""
 
 import pytest
+from engage.api.pages import page
 from engage.errors import ValidationError
-from engage.pages import page
 
 ITEMS = [{"Id": str(i)} for i in range(5)]
 

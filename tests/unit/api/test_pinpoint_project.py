@@ -1,4 +1,4 @@
-"""The Project port over boto3's pinpoint client (engage.adapters.pinpoint_project), checked by
+"""The Project port over boto3's pinpoint client (engage.adapters.pinpoint.project), checked by
 botocore's Stubber against Pinpoint's own model: request shapes, pages, a missing template, errors."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
-from engage.adapters.pinpoint_project import PinpointProject
+from engage.adapters.pinpoint.project import PinpointProject
 from engage.copying.project import ProjectCallError, TemplateRef
 
 

@@ -1,11 +1,12 @@
-"""Signing keys from Secrets Manager (engage.adapters.secrets): parsed, and cached across calls."""
+"""Signing keys from Secrets Manager (engage.adapters.secretsmanager.secrets): parsed, and cached across
+calls."""
 
 import json
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from engage.adapters.secrets import parse_keys, signing_keys
+from engage.adapters.secretsmanager.secrets import parse_keys, signing_keys
 from engage.errors import ValidationError
 
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from engage.audience import wiring
 from engage.audience.erasure import Erasure
+from engage.audience.phone.runs import new_run, settle
 from engage.audience.wiring import AudienceSettings
 from engage.jobs import JobClosing
 from engage.lake.erasure import Person
-from engage.phone.runs import new_run, settle
 
 from tests.support.apps import SAMPLE_APP
 from tests.support.fakes import MemoryEndpoints

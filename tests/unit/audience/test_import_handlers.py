@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from engage.audience.imports import wiring
+from engage.audience.imports.job import SUPERSEDED_TAG, ImportSource, members_prefix, new_job
+from engage.audience.imports.wiring import ImportSettings
+from engage.audience.imports.workflow import ImportFinish, ImportSplit
 from engage.contacts.model import DEFAULT_QUOTAS
-from engage.imports import wiring
-from engage.imports.job import SUPERSEDED_TAG, ImportSource, members_prefix, new_job
-from engage.imports.wiring import ImportSettings
-from engage.imports.workflow import ImportFinish, ImportSplit
 
 from tests.support.apps import SAMPLE_APP
 from tests.support.fakes import MemorySegments

@@ -1,4 +1,4 @@
-"""The streaming reader of Pinpoint import files (engage.imports.reader)."""
+"""The streaming reader of Pinpoint import files (engage.audience.imports.reader)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from engage.imports.reader import ImportFormatError, derived_id, read_endpoints, summarize
+from engage.audience.imports.reader import ImportFormatError, derived_id, read_endpoints, summarize
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -1,12 +1,12 @@
-"""PutEvents (engage.ingest): every endpoint update and event answered on its own, Pinpoint's
+"""PutEvents (engage.api.ingest): every endpoint update and event answered on its own, Pinpoint's
 limits, accepted events in the stream's schema under their own ids."""
 
 from datetime import UTC, datetime
 
 import pytest
+from engage.api.ingest import put_events
 from engage.errors import ValidationError
 from engage.events import to_record
-from engage.ingest import put_events
 
 
 class Contacts:

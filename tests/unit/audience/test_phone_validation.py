@@ -1,13 +1,12 @@
-"""Phone validation (engage.phone.validation): offline first, then the cache, then paced and
+"""Phone validation (engage.audience.phone.validation): offline first, then the cache, then paced and
 backed-off lookups; the seed's attributes written; counts that add up; no endpoint deactivated on
 the offline judgement alone."""
 
 import random
 
 import pytest
-from engage.errors import EngageError, ThrottledError, ValidationError
-from engage.phone.runs import closing_status, part_size, scope, summary
-from engage.phone.validation import (
+from engage.audience.phone.runs import closing_status, part_size, scope, summary
+from engage.audience.phone.validation import (
     Counts,
     Pacer,
     PhoneValidation,
@@ -15,6 +14,7 @@ from engage.phone.validation import (
     endpoint_update,
     needs_validation,
 )
+from engage.errors import EngageError, ThrottledError, ValidationError
 from engage.retry import Backoff
 
 from tests.support.fakes import MemoryEndpoints, MemoryNumberCache, ScriptedValidator

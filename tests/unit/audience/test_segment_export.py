@@ -5,8 +5,8 @@ import gzip
 import io
 
 import pytest
+from engage.audience.imports.reader import read_endpoints
 from engage.errors import NotFoundError, ValidationError
-from engage.imports.reader import read_endpoints
 from engage.segments.export import new_export_job, parse_s3_url, run_export, write_parts
 
 ENDPOINTS = [

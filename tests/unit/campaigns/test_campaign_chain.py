@@ -2,9 +2,9 @@
 object, templates and approval from its metadata, refused before anything is imported."""
 
 import pytest
+from engage.audience.imports.job import ImportSource
 from engage.campaigns.chain import approval_record, chain_input
 from engage.errors import ValidationError
-from engage.imports.job import ImportSource
 
 SOURCE = ImportSource("bucket", "campaign-imports/chainapp/Spring Leads.csv", "null/etag-1")
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from botocore.stub import Stubber
-from engage.adapters.functions import LambdaHookInvoker
+from engage.adapters.lambda_.functions import LambdaHookInvoker
 from engage.campaigns.hooks import HookFailedError, HookPolicy, filter_endpoints
 from engage.campaigns.model import new_campaign
 

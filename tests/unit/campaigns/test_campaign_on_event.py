@@ -10,8 +10,8 @@ from engage.campaigns.model import new_campaign
 from engage.campaigns.on_event import on_event
 from engage.campaigns.runs import RunTools
 from engage.errors import NotFoundError, ValidationError
-from engage.messages.caps import caps_for
-from engage.messages.request import parse_request
+from engage.sending.caps import caps_for
+from engage.sending.request import parse_request
 
 from tests.support.fakes import MemoryCaps, MemoryConsent, MemoryQueue, MemorySuppressions
 

@@ -1,5 +1,5 @@
 """A campaign run's decisions per endpoint (engage.campaigns.run): holdout, treatments, quiet time
-in the endpoint's zone (engage.messages.quiet_time), content per channel, per-endpoint caps."""
+in the endpoint's zone (engage.sending.quiet_time), content per channel, per-endpoint caps."""
 
 from collections import Counter
 from datetime import UTC, datetime
@@ -9,8 +9,8 @@ import pytest
 from engage.campaigns.model import new_campaign
 from engage.campaigns.run import plan, recipient_zone
 from engage.errors import ValidationError
-from engage.messages.caps import caps_for
-from engage.messages.quiet_time import endpoint_zone, in_quiet_time, quiet_time_ends
+from engage.sending.caps import caps_for
+from engage.sending.quiet_time import endpoint_zone, in_quiet_time, quiet_time_ends
 
 from tests.support.fakes import MemoryCaps
 

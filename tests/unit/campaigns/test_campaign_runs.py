@@ -19,8 +19,8 @@ from engage.campaigns.runs import (
     seed_request,
 )
 from engage.errors import ValidationError
-from engage.messages.caps import caps_for
-from engage.messages.request import parse_request
+from engage.sending.caps import caps_for
+from engage.sending.request import parse_request
 
 from tests.support.fakes import MemoryCaps, MemoryConsent, MemoryQueue, MemorySuppressions
 

@@ -27,7 +27,7 @@ from engage.email.auto_reply import compose, decide, inbound
 from engage.email.feedback import Kind, apply, parse
 from engage.envelopes import sns_document
 from engage.lake.channel_events import normalise
-from engage.messages.mime import build_email
+from engage.sending.mime import build_email
 
 from engage_local.emulators.framework import Clock
 from engage_local.emulators.ses import SesState

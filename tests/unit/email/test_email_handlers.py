@@ -17,7 +17,7 @@ from engage.email.feedback import FeedbackIntake, Policy
 from engage.email.one_click import OneClickUnsubscribe
 from engage.email.wiring import EmailSettings
 from engage.errors import ValidationError
-from engage.messages.unsubscribe import mint
+from engage.sending.unsubscribe import mint
 
 from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryStream, MemorySuppressions
 from tests.support.thin_handlers import Context, handler, metric_values, sample

@@ -1,9 +1,9 @@
-"""One-click unsubscribe tokens and headers (engage.messages.unsubscribe)."""
+"""One-click unsubscribe tokens and headers (engage.sending.unsubscribe)."""
 
 import pytest
 from engage.errors import ValidationError
-from engage.messages.mime import build_email
-from engage.messages.unsubscribe import ONE_CLICK, Unsubscription, headers, mint, verify
+from engage.sending.mime import build_email
+from engage.sending.unsubscribe import ONE_CLICK, Unsubscription, headers, mint, verify
 
 OLD, NEW = b"old-secret-0123456789", b"new-secret-9876543210"
 
@@ -44,7 +44,7 @@ def test_headers_carry_the_https_link_the_mailto_and_one_click():
 
 
 def test_applying_an_unsubscription_opts_out_records_consent_and_emits_the_event():
-    from engage.messages.unsubscribe import Unsubscription, apply
+    from engage.sending.unsubscribe import Unsubscription, apply
 
     from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryStream
 
@@ -62,7 +62,7 @@ def test_applying_an_unsubscription_opts_out_records_consent_and_emits_the_event
 
 
 def test_a_topic_unsubscription_turns_the_topic_off_and_leaves_the_endpoint_subscribed():
-    from engage.messages.unsubscribe import apply, mint, verify
+    from engage.sending.unsubscribe import apply, mint, verify
 
     from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryStream
 
@@ -79,7 +79,7 @@ def test_a_topic_unsubscription_turns_the_topic_off_and_leaves_the_endpoint_subs
 
 
 def test_an_erased_endpoint_has_nothing_left_to_unsubscribe():
-    from engage.messages.unsubscribe import Unsubscription, apply
+    from engage.sending.unsubscribe import Unsubscription, apply
 
     from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryStream
 

@@ -235,7 +235,7 @@ def test_a_voice_opt_out_in_the_consent_store_is_honoured():
 def test_connects_errors_are_sorted_by_code(code, raised):
     import boto3
     from botocore.stub import Stubber
-    from engage.adapters.connect import ConnectCalls
+    from engage.adapters.connect.contacts import ConnectCalls
 
     client = boto3.client(
         "connect", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"

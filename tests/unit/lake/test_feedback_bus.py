@@ -1,5 +1,5 @@
 """Hard bounces and complaints onto the engagement bus (engage.lake.feedback_bus) and PutEvents with its
-per-entry failures handled (engage.adapters.eventbridge, checked by botocore's Stubber)."""
+per-entry failures handled (engage.adapters.eventbridge.bus, checked by botocore's Stubber)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import random
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from engage.adapters.eventbridge import EventBus
+from engage.adapters.eventbridge.bus import EventBus
 from engage.errors import RetriesExhaustedError
 from engage.lake.feedback_bus import feedback_entry
 from engage.retry import Backoff

@@ -13,8 +13,8 @@ import boto3
 import pytest
 import yaml
 from botocore.stub import Stubber
-from engage.adapters.athena import AthenaQueries, QueryFailedError
-from engage.adapters.cfn_response import respond
+from engage.adapters.athena.queries import AthenaQueries, QueryFailedError
+from engage.adapters.cloudformation.response import respond
 from engage.errors import ValidationError
 from engage.lake.views import statements
 

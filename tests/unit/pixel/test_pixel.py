@@ -8,7 +8,7 @@ import contextlib
 import json
 
 import pytest
-from engage.ingest import put_events
+from engage.api.ingest import put_events
 from engage.pixel.model import (
     GIF,
     PixelRefused,

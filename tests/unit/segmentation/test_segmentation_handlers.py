@@ -273,8 +273,8 @@ def test_the_settings_read_the_areas_variables_with_their_defaults():
 
 
 def test_the_engine_is_athena_unless_the_local_stack_asks_for_duckdb(monkeypatch):
-    from engage.adapters.athena import AthenaQueries
-    from engage.adapters.query_duckdb import DuckDbQueries
+    from engage.adapters.athena.queries import AthenaQueries
+    from engage.adapters.duckdb.queries import DuckDbQueries
 
     class Factory:
         def client(self, name: str) -> str:

@@ -1,12 +1,12 @@
-"""The archive's layout (engage.messages.archive)."""
+"""The archive's layout (engage.sending.archive)."""
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from engage.errors import ValidationError
-from engage.messages import archive
-from engage.messages.mime import build_email
+from engage.sending import archive
+from engage.sending.mime import build_email
 
 SENT = datetime(2026, 11, 25, 23, 30, tzinfo=timezone(timedelta(hours=-5)))  # 04:30 UTC next day
 

@@ -1,4 +1,4 @@
-"""Email attachments as a channel (engage.attachments): the order checked and each email endpoint's
+"""Email attachments as a channel (engage.extensions.attachments): the order checked and each email endpoint's
 email queued for the one sender (hand_over), and the sender attaching the files, or linking them
 when the message would be too large (AttachmentMaker), with everything every email gets."""
 
@@ -6,10 +6,10 @@ import email
 import json
 
 import pytest
-from engage.attachments import AttachmentMaker, hand_over
 from engage.errors import ThrottledError
-from engage.messages.ledger import Status
-from engage.messages.request import parse_request
+from engage.extensions.attachments import AttachmentMaker, hand_over
+from engage.sending.ledger import Status
+from engage.sending.request import parse_request
 
 from tests.support.fakes import MemoryQueue
 from tests.unit.sending.test_sender import make, reported

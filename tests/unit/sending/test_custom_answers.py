@@ -1,8 +1,8 @@
-"""A custom channel's answer about each endpoint (engage.messages.custom_answers)."""
+"""A custom channel's answer about each endpoint (engage.sending.custom_answers)."""
 
 import pytest
-from engage.messages.custom_answers import channel_answer, read_answers
-from engage.messages.ledger import Answer, Status
+from engage.sending.custom_answers import channel_answer, read_answers
+from engage.sending.ledger import Answer, Status
 
 
 @pytest.mark.parametrize("answer", [None, "ok", ["e1"], {"label": "x"}, {"placed": ["e1"]}, 3])

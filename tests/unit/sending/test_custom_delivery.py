@@ -1,4 +1,4 @@
-"""Custom channels (engage.adapters.custom): the Lambda invocation (Stubber) and the signed webhook
+"""Custom channels (engage.adapters.lambda_.custom): the Lambda invocation (Stubber) and the signed webhook
 (a fake opener), with each answer mapped to sent, retry, refused or in doubt."""
 
 import io
@@ -9,9 +9,9 @@ import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
-from engage.adapters.custom import CustomDelivery, signature
+from engage.adapters.lambda_.custom import CustomDelivery, signature
 from engage.errors import DeliveryRefusedError, ThrottledError
-from engage.messages.custom_answers import Delivery
+from engage.sending.custom_answers import Delivery
 
 PAYLOAD = {"Data": "d", "Endpoints": {"e1": {"ChannelType": "CUSTOM", "Address": "crm-1"}}}
 

@@ -1,4 +1,4 @@
-"""The API's side of direct sends (engage.adapters.direct_lambda), with botocore's Stubber: the
+"""The API's side of direct sends (engage.adapters.lambda_.direct), with botocore's Stubber: the
 direct send function's answer passed on, its Pinpoint errors kept, its failures told apart."""
 
 import io
@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
-from engage.adapters.direct_lambda import LambdaDirectSends
+from engage.adapters.lambda_.direct import LambdaDirectSends
 from engage.errors import EngageError, RetriesExhaustedError
 
 REQUEST = {"Endpoints": {"e1": {}}, "MessageConfiguration": {"SMSMessage": {"Body": "Hi"}}}

@@ -1,13 +1,13 @@
-"""SendMessages and SendUsersMessages (engage.messages.direct): Pinpoint's request shapes sent now
+"""SendMessages and SendUsersMessages (engage.sending.direct): Pinpoint's request shapes sent now
 through the real sender (in-memory stores and channels), each recipient answered with what the
 channel did; ineligible recipients answered without a call; limits and TraceId."""
 
 import pytest
 from engage.consent import consent_record
 from engage.errors import LimitExceededError, ValidationError
-from engage.messages.direct import DirectSends
-from engage.messages.governor import Limits
-from engage.messages.request import address_recipient
+from engage.sending.direct import DirectSends
+from engage.sending.governor import Limits
+from engage.sending.request import address_recipient
 
 from tests.unit.sending.test_sender import make, reported
 

@@ -1,9 +1,9 @@
-"""Checks before every send (engage.messages.eligibility): status, opt-out, consent, suppression,
+"""Checks before every send (engage.sending.eligibility): status, opt-out, consent, suppression,
 and the transactional policy."""
 
 import pytest
 from engage.consent import consent_record
-from engage.messages.eligibility import skip_reason
+from engage.sending.eligibility import skip_reason
 from engage.suppression import suppression
 
 from tests.support.fakes import MemoryConsent, MemorySuppressions

@@ -3,9 +3,9 @@
 import boto3
 import pytest
 from botocore.stub import Stubber
-from engage.adapters.email_ses import SesEmailSender, tag_value
+from engage.adapters.ses.email import SesEmailSender, tag_value
 from engage.errors import DeliveryRefusedError, HeldError, ThrottledError
-from engage.messages.mime import build_email
+from engage.sending.mime import build_email
 
 RAW = build_email("news@example.com", "ana@example.org", "Hello", text="Hi Ana")
 
@@ -75,7 +75,7 @@ def test_tag_values_are_made_safe_for_ses():
 
 
 def test_the_accounts_quota_becomes_the_governors_limits(stubbed):
-    from engage.adapters.email_ses import account_limits
+    from engage.adapters.ses.email import account_limits
 
     sender, stubber = stubbed
     stubber.add_response(

@@ -1,4 +1,4 @@
-"""The send governor (engage.messages.governor) on the in-memory bucket store."""
+"""The send governor (engage.sending.governor) on the in-memory bucket store."""
 
 import pytest
 
@@ -15,8 +15,8 @@ def test_the_governor(case):
 def test_limits_within_a_rate_use_the_rate_and_burst_at_most_a_tenth_of_a_second(rate):
     """Simulates a sender taking tokens as fast as it may for ten seconds: it gets the whole rate,
     and no one-second window sees more than the rate plus the bucket (a tenth of a second's worth)."""
-    from engage.messages.governor import Governor, within
     from engage.retry import Backoff
+    from engage.sending.governor import Governor, within
 
     limits = within(rate)
     governor = Governor(MemoryBuckets(), lambda _i: limits, Backoff(sleep=lambda _s: None))

@@ -1,4 +1,4 @@
-"""Email as MIME (engage.messages.mime): what a mail client parses back from the bytes."""
+"""Email as MIME (engage.sending.mime): what a mail client parses back from the bytes."""
 
 from datetime import UTC, datetime
 from email import message_from_bytes
@@ -6,7 +6,7 @@ from email.policy import default
 
 import pytest
 from engage.errors import ValidationError
-from engage.messages.mime import build_email
+from engage.sending.mime import build_email
 
 UNSUBSCRIBE = {
     "List-Unsubscribe": "<https://u.example.com/unsubscribe?t=abc>, <mailto:unsub@example.com?subject=abc>",

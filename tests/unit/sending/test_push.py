@@ -1,10 +1,10 @@
-"""Push through the surviving Pinpoint SendMessages (engage.adapters.push), request shapes checked
+"""Push through the surviving Pinpoint SendMessages (engage.adapters.pinpoint.push), request shapes checked
 by botocore's Stubber against the real model."""
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from engage.adapters.push import PinpointPushSender
+from engage.adapters.pinpoint.push import PinpointPushSender
 from engage.errors import DeliveryRefusedError, ThrottledError
 
 

@@ -5,8 +5,8 @@ from dataclasses import replace
 
 import pytest
 from engage.errors import HeldError
-from engage.messages import queued
-from engage.messages.ledger import Status
+from engage.sending import queued
+from engage.sending.ledger import Status
 
 from tests.support.backlog import SimulatedQueue, run
 from tests.support.send_rate import Clock
@@ -96,7 +96,7 @@ def test_a_held_send_the_queue_would_not_take_comes_back_as_a_failure():
 
 
 def test_a_send_past_todays_allowance_is_looked_at_again_in_fifteen_minutes():
-    from engage.messages.governor import Limits
+    from engage.sending.governor import Limits
 
     from tests.unit.sending.test_sender import make
 

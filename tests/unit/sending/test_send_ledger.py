@@ -1,4 +1,4 @@
-"""Sending exactly once (engage.messages.ledger) on the in-memory ledger."""
+"""Sending exactly once (engage.sending.ledger) on the in-memory ledger."""
 
 import pytest
 

@@ -5,7 +5,7 @@ transiently, and every message settled (none lost)."""
 from __future__ import annotations
 
 import pytest
-from engage.messages.ledger import Status
+from engage.sending.ledger import Status
 
 from tests.support.send_rate import achieved, run
 

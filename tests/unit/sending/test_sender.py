@@ -1,4 +1,4 @@
-"""The sender (engage.messages.sender): eligibility, once-only sends through the ledger, pacing by
+"""The sender (engage.sending.sender): eligibility, once-only sends through the ledger, pacing by
 the governor, the archive of exactly what was sent, and one event per settled send."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from dataclasses import replace
 import pytest
 from engage.consent import ConsentStatus, consent_record
 from engage.errors import DeliveryRefusedError, ThrottledError, ValidationError
-from engage.messages import unsubscribe
-from engage.messages.custom_answers import Delivery
-from engage.messages.governor import Governor, Limits
-from engage.messages.ledger import Status
-from engage.messages.request import SendRequest, address_recipient, parse_request
-from engage.messages.sender import Sender, SendPolicy
 from engage.retry import Backoff
+from engage.sending import unsubscribe
+from engage.sending.custom_answers import Delivery
+from engage.sending.governor import Governor, Limits
+from engage.sending.ledger import Status
+from engage.sending.request import SendRequest, address_recipient, parse_request
+from engage.sending.sender import Sender, SendPolicy
 from engage.suppression import suppression
 from engage.templates.model import Templates
 
@@ -256,7 +256,7 @@ def test_a_throttled_call_whose_retry_finds_no_token_in_time_comes_back():
 
 
 def test_a_campaigns_own_rate_paces_its_sends_below_the_identitys():
-    from engage.messages.governor import named_limits
+    from engage.sending.governor import named_limits
 
     eps = [endpoint(f"ep-{i}") for i in range(4)]
     sender, clock = make(eps)
@@ -679,7 +679,7 @@ def test_an_archive_copy_that_cannot_be_removed_is_reported(caplog):
     [("Hi", 1), ("x" * 300, 2), ("你好" * 80, 3)],
 )
 def test_an_sms_identitys_rate_counts_message_parts(body, parts):
-    from engage.messages.governor import within
+    from engage.sending.governor import within
     from engage.sms.encoding import encoding
 
     assert encoding(body).parts == parts

@@ -3,7 +3,7 @@
 import boto3
 import pytest
 from botocore.stub import Stubber
-from engage.adapters.sms_voice import SmsSettings, SmsVoiceSender
+from engage.adapters.sms_voice.text import SmsSettings, SmsVoiceSender
 from engage.errors import DeliveryRefusedError, ThrottledError
 
 

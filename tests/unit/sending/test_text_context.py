@@ -1,9 +1,9 @@
-"""An SMS or voice message's context within End User Messaging's limits (engage.messages.text_context)."""
+"""An SMS or voice message's context within End User Messaging's limits (engage.sending.text_context)."""
 
 import botocore.session
 import pytest
 from engage.errors import ValidationError
-from engage.messages.text_context import pack, unpack
+from engage.sending.text_context import pack, unpack
 
 TAGS = {
     "application_id": "app",

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from engage.audience.phone.validation import Pacer, PhoneValidation, endpoint_update
 from engage.consent import ConsentStatus
 from engage.envelopes import sns_document
 from engage.events import to_record
 from engage.lake.channel_events import normalise
-from engage.phone.validation import Pacer, PhoneValidation, endpoint_update
 from engage.retry import Backoff
 from engage.sms.inbound import handle, parse_inbound
 from engage.sms.keywords import Intent, keywords
@@ -30,7 +30,7 @@ from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryNumberCach
 from tests.support.shapes import differences, sample
 
 APP = "0123456789abcdef0123456789abcdef"
-# What our sender puts in a text's Context (engage.messages.text_context): the derived samples carry it.
+# What our sender puts in a text's Context (engage.sending.text_context): the derived samples carry it.
 OURS = {
     "application_id": APP,
     "endpoint_id": "sample-texter",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from engage.consent import ConsentStatus
 from engage.errors import ValidationError
-from engage.messages.request import parse_request
+from engage.sending.request import parse_request
 from engage.sms.inbound import (
     DEFAULT_HELP_REPLY,
     DEFAULT_OPT_OUT_REPLY,
@@ -197,8 +197,8 @@ def test_the_number_written_to_names_the_application():
 def test_the_adapters_call_end_user_messaging_eventbridge_and_sqs_in_their_models_shapes():
     import boto3
     from botocore.stub import Stubber
-    from engage.adapters.eventbridge import EventBus
-    from engage.adapters.sms_inbound import BrandOptOutLists, InboundOutlets, NumberBrands
+    from engage.adapters.eventbridge.bus import EventBus
+    from engage.adapters.sms_voice.inbound import BrandOptOutLists, InboundOutlets, NumberBrands
 
     def client(service):
         return boto3.client(

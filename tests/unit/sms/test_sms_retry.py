@@ -6,7 +6,7 @@ import json
 import random
 
 import pytest
-from engage.messages.request import parse_request
+from engage.sending.request import parse_request
 from engage.sms.retry import RetryRefused, decide, outcome_event, parse_failure, retry_request, retry_send
 
 

@@ -1,4 +1,5 @@
-"""The monthly VDM export (engage.vdm.model, engage.adapters.vdm_exports, engage.adapters.cdn_signing):
+"""The monthly VDM export (engage.vdm.model, engage.adapters.ses.vdm_exports,
+engage.adapters.cloudfront.signing):
 the month a run covers, the jobs that cover it, the totals, the notices and the signed links."""
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ import pytest
 from botocore.stub import Stubber
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-from engage.adapters.cdn_signing import (
+from engage.adapters.cloudfront.signing import (
     UrlSigner,
     new_private_key_pem,
     public_key_pem,
     secret_document,
     stored_private_key,
 )
-from engage.adapters.vdm_exports import VdmExports
+from engage.adapters.ses.vdm_exports import VdmExports
 from engage.errors import ValidationError
 from engage.vdm.model import (
     METRIC_NAMES,

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from engage.adapters.cdn_signing import new_private_key_pem, secret_document
+from engage.adapters.cloudfront.signing import new_private_key_pem, secret_document
 from engage.errors import ValidationError
 from engage.vdm import wiring
 from engage.vdm.export import VdmExport

@@ -85,7 +85,7 @@ class ClientFactory:
     def pinpoint_api(self, endpoint_url: str, region: str) -> Any:
         """boto3's pinpoint client for a Pinpoint-compatible API (this product's, in any region),
         signed for API Gateway, with this factory's retry policy."""
-        from engage.adapters.pinpoint_client import pinpoint_client
+        from engage.adapters.pinpoint.client import pinpoint_client
 
         return self._cached(
             f"pinpoint-api@{region}@{endpoint_url}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 
-from engage.adapters.cfn_response import respond
+from engage.adapters.cloudformation.response import respond
 from engage.applications.resource import ApplicationResource
 from engage.runtime import services
 

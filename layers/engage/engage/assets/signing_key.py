@@ -14,7 +14,7 @@ from engage.obs import logger
 
 
 class SigningKeys(Protocol):
-    """Where the key pair is kept (engage.adapters.cdn_signing.SecretSigningKeys), and RSA."""
+    """Where the key pair is kept (engage.adapters.cloudfront.signing.SecretSigningKeys), and RSA."""
 
     def stored(self, secret_arn: str) -> str | None:
         """The private key's PEM the secret holds, or None while it holds none yet."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import functools
 
-from engage.adapters.cdn_signing import SecretSigningKeys
-from engage.adapters.cfn_response import respond
+from engage.adapters.cloudformation.response import respond
+from engage.adapters.cloudfront.signing import SecretSigningKeys
 from engage.assets.signing_key import SigningKeyResource
 from engage.runtime import services
 

@@ -19,7 +19,7 @@ from engage.addresses import address_key, parse_channel
 from engage.contacts.model import now_iso
 from engage.errors import NotFoundError, ValidationError
 from engage.lake.erasure import Person
-from engage.messages.archive import endpoint_prefix
+from engage.sending.archive import endpoint_prefix
 
 
 class Endpoints(Protocol):

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engage.audience.erasure import Erasure
+from engage.audience.phone.runs import settle
 from engage.jobs import JobClosing
 from engage.lake.erasure import Person
-from engage.phone.runs import settle
 from engage.runtime import services
 
 

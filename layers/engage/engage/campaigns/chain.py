@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engage.audience.imports.job import ImportSource, segment_name
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
-from engage.imports.job import ImportSource, segment_name
 
 CHAIN_PREFIX = "campaign-imports/"
 TEMPLATE_METADATA = {

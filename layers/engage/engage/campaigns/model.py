@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from engage.contacts.model import check_app_id, now_iso
 from engage.errors import NotFoundError, ValidationError
-from engage.messages.quiet_time import check_action, check_quiet_time
+from engage.sending.quiet_time import check_action, check_quiet_time
 
 FREQUENCIES = ("ONCE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "EVENT")
 MESSAGE_CHANNELS = {

@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engage.addresses import PUSH_CHANNELS, PUSH_MESSAGES
 from engage.campaigns.model import QUIET_TIME_ACTION_TAG, assignment, treatment
-from engage.messages.caps import CapCounter, caps_for
-from engage.messages.quiet_time import HOLD, SKIP, endpoint_zone, in_quiet_time
-from engage.messages.request import SendRequest
+from engage.sending.caps import CapCounter, caps_for
+from engage.sending.quiet_time import HOLD, SKIP, endpoint_zone, in_quiet_time
+from engage.sending.request import SendRequest
 
 
 @dataclass(frozen=True)

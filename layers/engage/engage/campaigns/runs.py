@@ -20,7 +20,7 @@ from engage.campaigns.schedule import ZoneSnapshot, local_time_due
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
 from engage.jobs import job_record
-from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
+from engage.sending.eligibility import ConsentReader, SuppressionReader, skip_reason
 from engage.suppression import SuppressionReason
 
 RUN_TYPE = "CAMPAIGN"

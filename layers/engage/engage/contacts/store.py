@@ -1,7 +1,7 @@
 """The contact store: Pinpoint's endpoint operations (UpdateEndpoint, UpdateEndpointsBatch,
 GetEndpoint, GetUserEndpoints, DeleteEndpoint, DeleteUserEndpoints) and the lookups every flow
 needs (by address, by channel), with Pinpoint's quotas enforced. Storage is a repository passed in;
-`engage.adapters.contacts_dynamodb` is the DynamoDB one."""
+`engage.adapters.dynamodb.contacts` is the DynamoDB one."""
 
 from __future__ import annotations
 

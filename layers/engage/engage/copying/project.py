@@ -110,7 +110,7 @@ class Step:
 
 
 class Project(Protocol):
-    """One application behind a Pinpoint-compatible API (engage.adapters.pinpoint_project)."""
+    """One application behind a Pinpoint-compatible API (engage.adapters.pinpoint.project)."""
 
     label: str  # <region>/<application id>: what a copy's tag names as its origin
     endpoint: str  # the API it is reached through: templates are shared by everything behind it

@@ -9,8 +9,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from engage.adapters.cfn_response import respond
-from engage.adapters.pinpoint_project import projects
+from engage.adapters.cloudformation.response import respond
+from engage.adapters.pinpoint.project import projects
 from engage.copying.resource import Apis, ProjectCopyResource
 from engage.runtime import services
 

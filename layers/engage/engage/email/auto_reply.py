@@ -23,8 +23,8 @@ from email.utils import getaddresses, parseaddr
 from typing import Any, Protocol
 
 from engage.errors import ValidationError
-from engage.messages.mime import build_email
 from engage.obs import logger, metrics
+from engage.sending.mime import build_email
 
 NO_REPLY_LOCAL_PARTS = re.compile(
     r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?|noreply-.*|no-reply-.*)$"

@@ -3,7 +3,7 @@
 `List-Unsubscribe=One-Click`); GET only shows a page with a button that POSTs, because link scanners
 and prefetchers GET every link in a message and must not unsubscribe anyone. A forged, altered or
 expired token gets the same 400 page, which never says why. The token and what carrying it out
-means are engage.messages.unsubscribe's."""
+means are engage.sending.unsubscribe's."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from engage import clock
 from engage.contacts.model import now_iso
 from engage.errors import ValidationError
 from engage.events import EventStream
-from engage.messages import unsubscribe
 from engage.obs import logger, metrics
+from engage.sending import unsubscribe
 
 PAGE = (
     "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=robots content=noindex>"

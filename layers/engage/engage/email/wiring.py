@@ -11,8 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from engage.adapters.email_ses import SesEmailSender
-from engage.adapters.reply_limiter import DynamoReplyLimiter
+from engage.adapters.dynamodb.reply_limiter import DynamoReplyLimiter
+from engage.adapters.ses.email import SesEmailSender
 from engage.config import EnvironmentSettings
 from engage.email.auto_reply import AutoReply
 from engage.email.feedback import FeedbackIntake, Policy

@@ -24,10 +24,10 @@ from typing import Any, Protocol
 from engage import clock as engage_clock
 from engage.errors import ValidationError
 from engage.events import Event, EventStream, emit
-from engage.messages.channel_sends import send_once
-from engage.messages.eligibility import ConsentReader, SuppressionReader, skip_reason
-from engage.messages.ledger import Ledger, Status
 from engage.retry import Backoff
+from engage.sending.channel_sends import send_once
+from engage.sending.eligibility import ConsentReader, SuppressionReader, skip_reason
+from engage.sending.ledger import Ledger, Status
 
 PHONE_CHANNELS = ("SMS", "VOICE")
 MAX_ATTRIBUTES_BYTES = 32 * 1024  # Connect's limit on a contact's attributes

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engage.adapters.clients import clients
-from engage.adapters.connect import ConnectCalls
-from engage.adapters.content_fetch import ContentFetch
-from engage.adapters.ledger_dynamodb import DynamoLedger
-from engage.adapters.offers_dynamodb import DynamoOffers
+from engage.adapters.connect.contacts import ConnectCalls
+from engage.adapters.dynamodb.ledger import DynamoLedger
+from engage.adapters.dynamodb.offers import DynamoOffers
+from engage.adapters.http.content import ContentFetch
 from engage.config import EnvironmentSettings
 from engage.extensions.connect import ConnectChannel, ConnectDelivery, ConnectSettings
 from engage.extensions.content import ContentHook, ContentRules, ExternalContent

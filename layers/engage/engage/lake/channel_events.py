@@ -24,8 +24,8 @@ from typing import Any
 from engage.envelopes import sns_document
 from engage.errors import ValidationError
 from engage.events import Event, EventStream, emit
-from engage.messages.text_context import unpack
 from engage.obs import logger, metrics
+from engage.sending.text_context import unpack
 
 EVENT_IDS = uuid.UUID("6f1c3c52-2f61-4c1e-9d55-3b7e0d4f8a10")
 MILLICENTS_PER_USD = 100_000

@@ -2,7 +2,7 @@
 (events/, ses/, sms/), which are rewritten without those lines (or deleted when nothing is left).
 
 A person is named by the application, their endpoint ids and the keyed pseudonyms of their
-addresses (engage.messages.request.address_recipient): the request carries no address in clear,
+addresses (engage.sending.request.address_recipient): the request carries no address in clear,
 and a raw SES or SMS record is matched by the pseudonym of its destination. Files are read and
 written as streams, a line at a time, so a file of any size fits; the scan goes page by page and
 hands back where it stopped, so a long lake is erased over several invocations (`LakeErasure`: what
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engage.errors import ValidationError
-from engage.messages.text_context import unpack
 from engage.obs import logger, metrics
+from engage.sending.text_context import unpack
 
 PREFIXES = ("events/", "ses/", "sms/")
 SAFETY_SECONDS = 60.0  # stop starting files this long before the timeout (a file is read whole)

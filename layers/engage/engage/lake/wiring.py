@@ -17,13 +17,13 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
-from engage.adapters.athena import AthenaQueries
-from engage.adapters.campaigns_dynamodb import DynamoCampaignStore
-from engage.adapters.cfn_response import respond
-from engage.adapters.eventbridge import EventBus
-from engage.adapters.lake_files import LakeFiles
-from engage.adapters.objects import ObjectStore
-from engage.adapters.segments_dynamodb import DynamoSegmentStore
+from engage.adapters.athena.queries import AthenaQueries
+from engage.adapters.cloudformation.response import respond
+from engage.adapters.dynamodb.campaigns import DynamoCampaignStore
+from engage.adapters.dynamodb.segments import DynamoSegmentStore
+from engage.adapters.eventbridge.bus import EventBus
+from engage.adapters.s3.lake_files import LakeFiles
+from engage.adapters.s3.objects import ObjectStore
 from engage.config import EnvironmentSettings
 from engage.lake.channel_events import ChannelEvents, stream_put
 from engage.lake.erasure import LakeErasure

@@ -238,7 +238,7 @@ def _iso(at: float) -> str:
 
 
 def events_request(hit: Mapping[str, Any]) -> dict[str, Any]:
-    """A queued hit as Pinpoint's EventsRequest, for engage.ingest.put_events."""
+    """A queued hit as Pinpoint's EventsRequest, for engage.api.ingest.put_events."""
     item: dict[str, Any] = {
         "Events": {
             hit["EventId"]: {

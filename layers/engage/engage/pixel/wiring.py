@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from engage import clock
 from engage.adapters.clients import clients
-from engage.adapters.pixel_queue import PixelQueue
+from engage.adapters.sqs.pixel_queue import PixelQueue
 from engage.pixel.hits import PixelHits
 from engage.pixel.model import PixelRules
 
@@ -66,7 +66,9 @@ def pixel() -> PixelHits:
     config = settings()
 
     def secrets() -> list[bytes]:
-        from engage.adapters.secrets import signing_keys  # only requests with user attributes need it
+        from engage.adapters.secretsmanager.secrets import (
+            signing_keys,  # only requests with user attributes need it
+        )
 
         if not config.secret_arn:
             raise KeyError("PIXEL_SECRET_ARN")

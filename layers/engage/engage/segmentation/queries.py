@@ -21,9 +21,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from engage.audience.imports.reader import ImportMode
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
-from engage.imports.reader import ImportMode
 from engage.segmentation.query_runs import CheckedQuery
 
 MODES: dict[str, ImportMode] = {"direct": "members", "mutate": "update"}

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
-from engage.adapters.athena import AthenaQueries
+from engage.adapters.athena.queries import AthenaQueries
 from engage.config import EnvironmentSettings
 from engage.errors import ValidationError
 from engage.runtime import services
@@ -93,7 +93,7 @@ def query_engine(config: SegmentationSettings) -> QueryEngine:
     if config.query_engine == "ATHENA":
         return AthenaQueries(services.factory.client("athena"), config.require("query_workgroup"), database)
     if config.query_engine == "DUCKDB":  # the local stack's: its module (and sqlglot) load only here
-        from engage.adapters.query_duckdb import DuckDbQueries
+        from engage.adapters.duckdb.queries import DuckDbQueries
 
         return DuckDbQueries(
             services.objects,

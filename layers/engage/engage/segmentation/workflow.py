@@ -46,7 +46,7 @@ class SegmentLookup(Protocol):
 
 
 class QueryEngine(Protocol):
-    """Where a checked query runs (engage.adapters.athena, engage.adapters.query_duckdb)."""
+    """Where a checked query runs (engage.adapters.athena.queries, engage.adapters.duckdb.queries)."""
 
     def start_query(self, query: CheckedQuery, token: str) -> QueryStatus: ...
 

@@ -30,14 +30,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO, Any, Protocol
 
+from engage.audience.imports.reader import has_bad_bytes, lines
+from engage.audience.phone.validation import check_offline
 from engage.contacts.model import check_app_id
 from engage.errors import ValidationError
-from engage.imports.reader import has_bad_bytes, lines
-from engage.messages.ledger import Status
-from engage.messages.request import MAX_ID_LENGTH, SendRequest
-from engage.messages.sender import SendResult, is_skip
-from engage.phone.validation import check_offline
 from engage.redact import mask_phone
+from engage.sending.ledger import Status
+from engage.sending.request import MAX_ID_LENGTH, SendRequest
+from engage.sending.sender import SendResult, is_skip
 from engage.sms.encoding import encoding
 
 DROP_PREFIX = "sms-drops/"

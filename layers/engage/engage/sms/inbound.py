@@ -20,7 +20,7 @@ from engage.addresses import check_address
 from engage.consent import ConsentStatus, consent_record
 from engage.envelopes import json_object
 from engage.errors import ValidationError
-from engage.messages.request import SendRequest
+from engage.sending.request import SendRequest
 from engage.sms.keywords import Intent, Keywords
 
 SOURCE = "sms-keyword"

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from engage.audience.phone.validation import check_offline
 from engage.consent import ConsentStatus, consent_record
 from engage.envelopes import json_object
 from engage.errors import NotFoundError, ValidationError
-from engage.phone.validation import check_offline
 
 SOURCE = "cdc"
 LAST_UPDATE = "SourceLastUpdate"  # the row's lastupdate, kept on the endpoint to judge later changes

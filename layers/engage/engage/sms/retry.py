@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from engage.addresses import address_key
 from engage.events import Event, EventStream, emit
-from engage.messages.request import SendRequest
+from engage.sending.request import SendRequest
 
 # End User Messaging's final statuses that another attempt can change (the handset was off, the
 # carrier busy); every other failure (INVALID, SPAM, BLOCKED, OPTED_OUT, ...) is final. UNKNOWN is

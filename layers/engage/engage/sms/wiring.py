@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from engage.adapters.contacts_dynamodb import DynamoTombstones
-from engage.adapters.eventbridge import EventBus
-from engage.adapters.queue import MessageQueue
-from engage.adapters.sms_inbound import InboundOutlets, NumberBrands
+from engage.adapters.dynamodb.contacts import DynamoTombstones
+from engage.adapters.eventbridge.bus import EventBus
+from engage.adapters.sms_voice.inbound import InboundOutlets, NumberBrands
+from engage.adapters.sqs.queue import MessageQueue
 from engage.config import EnvironmentSettings
 from engage.envelopes import json_object
 from engage.runtime import services

@@ -28,7 +28,7 @@ from engage.vdm.model import (
 
 
 class ExportJobs(Protocol):
-    """SES v2's export jobs (engage.adapters.vdm_exports.VdmExports)."""
+    """SES v2's export jobs (engage.adapters.ses.vdm_exports.VdmExports)."""
 
     def require_vdm(self) -> None: ...
 

@@ -9,9 +9,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from engage.adapters.cdn_signing import UrlSigner, stored_private_key
 from engage.adapters.clients import ClientFactory, clients
-from engage.adapters.vdm_exports import VdmExports, copy_export
+from engage.adapters.cloudfront.signing import UrlSigner, stored_private_key
+from engage.adapters.ses.vdm_exports import VdmExports, copy_export
 from engage.config import EnvironmentSettings
 from engage.vdm.export import VdmExport
 from engage.vdm.model import Totals

@@ -1,0 +1,1 @@
+"""AWS duckdb adapters."""

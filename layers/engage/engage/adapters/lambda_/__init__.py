@@ -1,0 +1,1 @@
+"""AWS lambda_ adapters."""

@@ -1,0 +1,1 @@
+"""AWS sms_voice adapters."""

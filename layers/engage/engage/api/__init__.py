@@ -1,0 +1,1 @@
+"""The Pinpoint-compatible API's own use cases: PutEvents and paginated lists."""

@@ -1,0 +1,43 @@
+"""The import workflow's composition root: its settings, read from the function's environment, and
+the split and finish steps built on the shared stores (engage.runtime's services)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from engage.audience.imports.workflow import ImportFinish, ImportSplit
+from engage.config import resolve
+from engage.runtime import services
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    chunk_size: int = 1000  # records per chunk object: one import_chunk invocation's work
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> ImportSettings:
+        return cls(chunk_size=int(resolve(environ.get("IMPORT_CHUNK_SIZE", "1000"))))
+
+
+@functools.cache
+def settings() -> ImportSettings:
+    return ImportSettings.from_env()
+
+
+@functools.cache
+def import_split() -> ImportSplit:
+    return ImportSplit(
+        services.applications,
+        services.objects,
+        services.jobs,
+        services.contacts.quotas,
+        settings().chunk_size,
+    )
+
+
+@functools.cache
+def import_finish() -> ImportFinish:
+    return ImportFinish.over(services.jobs, services.segments, services.objects)

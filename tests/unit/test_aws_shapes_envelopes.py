@@ -20,15 +20,15 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, SNSEvent
+from engage.audience import wiring as audience_wiring
+from engage.audience.optin_sync import Columns, OptInSync, parse_change
 from engage.batch import partial_batch_handler
 from engage.campaigns.schedule import schedule_input, scheduled_run_id
 from engage.campaigns.triggers import instant
 from engage.config import Settings
 from engage.envelopes import sns_document
 from engage.runtime import services
-from engage.sms import wiring as sms_wiring
 from engage.sms.inbound import parse_inbound
-from engage.sms.optin_sync import Columns, OptInSync, parse_change
 from engage.vdm.model import previous_month
 from moto import mock_aws
 
@@ -308,7 +308,7 @@ def test_the_opt_in_sync_applies_dms_changes_in_order(monkeypatch):
         tombstones,
         SimpleNamespace(send=lambda body, delay_seconds=None: pytest.fail(f"rejected: {body}")),
     )
-    monkeypatch.setattr(sms_wiring, "opt_in_sync", lambda: sync)
+    monkeypatch.setattr(audience_wiring, "opt_in_sync", lambda: sync)
     handler = function_module("optin_sync").handler
     batch = dms_batch("aws/dms/control_create_table.json", "aws/dms/insert.json")
     assert handler(batch, Context()) == {"batchItemFailures": []}

@@ -1,4 +1,4 @@
-"""The opt-in sync's consumer of DMS change records on Kinesis (engage.sms.optin_sync). Partial batch
+"""The opt-in sync's consumer of DMS change records on Kinesis (engage.audience.optin_sync). Partial batch
 responses: a change that fails for a reason that may pass (throttling, a store error) is retried,
 and after MaximumRetryAttempts goes to the OnFailure destination; a change that can never apply (not
 a DMS record, no key, a number that is not a phone number) goes to the rejects queue with its
@@ -6,9 +6,9 @@ reason and the record itself, and the shard moves on. Nothing is dropped."""
 
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
+from engage.audience.wiring import opt_in_sync
 from engage.batch import partial_batch_handler
 from engage.obs import logger, metrics
-from engage.sms.wiring import opt_in_sync
 
 
 def record_handler(record: KinesisStreamRecord) -> None:

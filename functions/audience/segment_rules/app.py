@@ -1,4 +1,4 @@
-"""Event-driven segments: applies the configured rules (engage.segmentation.rule_batches) to the
+"""Event-driven segments: applies the configured rules (engage.audience.rule_batches) to the
 event stream's records in batches, one read and one write per endpoint per batch. Records whose
 endpoint could not be written come back as batch item failures (the stream retries from the first of
 them, and the rules give the same result when applied again); a change that can never apply (over a
@@ -9,8 +9,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import KinesisStreamEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from engage.audience.wiring import rule_batches
 from engage.obs import logger, metrics
-from engage.segmentation.wiring import rule_batches
 
 
 @logger.inject_lambda_context

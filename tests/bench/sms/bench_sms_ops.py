@@ -13,9 +13,9 @@ import tracemalloc
 
 from engage.adapters.clients import ClientFactory
 from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.audience.segment_rules import apply, parse_rules, plan
 from engage.contacts import ContactStore
 from engage.retry import Backoff
-from engage.segmentation.rules import apply, parse_rules, plan
 from engage.sms.drop import DropFile, DropRules, SmsDrops, read_rows
 from engage.sms.keywords import keywords
 from moto import mock_aws

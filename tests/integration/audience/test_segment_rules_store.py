@@ -1,12 +1,13 @@
-"""Event-driven segment rules (engage.segmentation.rules) on the contact store on DynamoDB (moto): a change
+"""Event-driven segment rules (engage.audience.segment_rules) on the contact store on DynamoDB (moto): a
+change
 another writer makes to the same endpoint between the rules' read and their write survives; the
 rules' write loses the race, reads again and applies the batch to what the endpoint holds now."""
 
 import random
 
+from engage.audience.segment_rules import apply, parse_rules, plan
 from engage.contacts import ContactStore
 from engage.retry import Backoff
-from engage.segmentation.rules import apply, parse_rules, plan
 
 APP = "rulesapp01"
 RULES = parse_rules(

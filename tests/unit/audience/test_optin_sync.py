@@ -1,4 +1,4 @@
-"""The opt-in sync from a customer database (engage.sms.optin_sync): DMS change records applied in
+"""The opt-in sync from a customer database (engage.audience.optin_sync): DMS change records applied in
 order, stale ones ignored, a new number moving the endpoint, bad rows rejected with their reason."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from engage.audience.optin_sync import Columns, apply_change, parse_change
 from engage.consent import ConsentStatus
 from engage.errors import ValidationError
-from engage.sms.optin_sync import Columns, apply_change, parse_change
 
 from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryTombstones
 

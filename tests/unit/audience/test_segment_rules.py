@@ -1,11 +1,11 @@
-"""Event-driven segments (engage.segmentation.rules): rules from configuration, planned per endpoint and
+"""Event-driven segments (engage.audience.segment_rules): rules from configuration, planned per endpoint and
 batch, applied with one read and one write per endpoint; removal as much as addition."""
 
 from __future__ import annotations
 
 import pytest
+from engage.audience.segment_rules import apply, changed_attributes, parse_rules, plan
 from engage.errors import LimitExceededError, ValidationError
-from engage.segmentation.rules import apply, changed_attributes, parse_rules, plan
 
 from tests.support.fakes import MemoryEndpoints
 

@@ -1,6 +1,5 @@
-"""Segmentation's handlers (functions/segmentation/segment_query_check, segment_query_run, segment_rules)
-driven
-with their sample events (events/segment_query_*/, events/audience/segment_rules/), their use cases built from
+"""Segmentation's handlers (functions/segmentation/segment_query_check, segment_query_run) driven
+with their sample events (events/segmentation/segment_query_*/), their use cases built from
 in-memory fakes in place of the wiring's (engage.segmentation.wiring); and the wiring's settings."""
 
 from __future__ import annotations
@@ -14,11 +13,9 @@ from engage.errors import ValidationError
 from engage.runtime import services
 from engage.segmentation import wiring
 from engage.segmentation.query_runs import CheckedQuery, QueryStatus
-from engage.segmentation.rule_batches import RuleBatches
-from engage.segmentation.rules import parse_rules
 from engage.segmentation.workflow import QueryCheck, QueryRun
 
-from tests.support.fakes import MemoryEndpoints, MemorySegments
+from tests.support.fakes import MemorySegments
 from tests.support.thin_handlers import Context, KnownApps, handler, sample, use
 
 APP = "0123456789abcdef0123456789abcdef"
@@ -27,11 +24,6 @@ SPEND_TIERS = (
     'SELECT c.customer_id AS Id, c.tier AS "Attributes.Tier", sum(o.total) AS "Metrics.Spend" '
     "FROM customers c JOIN orders o ON o.customer_id = c.customer_id GROUP BY 1, 2"
 )
-RULES = [  # as the e2e stack configures them (tests/e2e/conftest.py)
-    {"event_type": "_email.open", "set": {"opened_email": "true"}},
-    {"event_type": "registered_for_webinar", "append": {"webinars": "$attributes.webinar_id"}},
-    {"event_type": "left_webinar", "remove": {"webinars": "$attributes.webinar_id"}},
-]
 
 
 def handler_with(monkeypatch: pytest.MonkeyPatch, name: str, accessor: str, use_case: object) -> Any:
@@ -201,50 +193,6 @@ def test_an_unknown_action_fails_the_step(run):
         run({"Action": "restart"}, Context())
 
 
-# --- segment_rules -------------------------------------------------------------------------------------
-class FailingEndpoints(MemoryEndpoints):
-    def modify(self, app_id, endpoint_id, change):
-        raise ConnectionError("the store is down")
-
-
-def reader(attributes=None) -> dict[str, Any]:
-    endpoint = {
-        "ApplicationId": APP,
-        "Id": "sample-reader",
-        "ChannelType": "EMAIL",
-        "Address": "r@example.com",
-    }
-    return endpoint | ({"Attributes": attributes} if attributes else {})
-
-
-def test_the_sample_batch_applies_its_rules_and_counts_the_unreadable_record(monkeypatch):
-    endpoints = MemoryEndpoints([reader()])
-    rules = handler_with(
-        monkeypatch, "segment_rules", "rule_batches", RuleBatches(parse_rules(RULES), endpoints)
-    )
-    batch = sample("audience/segment_rules/batch.json")
-    assert rules(batch, Context()) == {"batchItemFailures": []}
-    assert endpoints.get(APP, "sample-reader")["Attributes"] == {
-        "opened_email": ["true"],
-        "webinars": ["w-102"],
-    }
-    assert rules(batch, Context()) == {"batchItemFailures": []}  # a replay changes nothing
-    assert endpoints.get(APP, "sample-reader")["Attributes"] == {
-        "opened_email": ["true"],
-        "webinars": ["w-102"],
-    }
-
-
-def test_records_of_an_endpoint_the_store_could_not_write_are_retried(monkeypatch):
-    endpoints = FailingEndpoints([reader()])
-    rules = handler_with(
-        monkeypatch, "segment_rules", "rule_batches", RuleBatches(parse_rules(RULES), endpoints)
-    )
-    batch = sample("audience/segment_rules/batch.json")
-    events = [record["kinesis"]["sequenceNumber"] for record in batch["Records"][:4]]  # the fifth is not one
-    assert rules(batch, Context()) == {"batchItemFailures": [{"itemIdentifier": s} for s in events]}
-
-
 # --- the wiring ----------------------------------------------------------------------------------------
 def test_the_settings_read_the_areas_variables_with_their_defaults():
     assert wiring.SegmentationSettings.from_env({}) == wiring.SegmentationSettings(
@@ -261,15 +209,12 @@ def test_the_settings_read_the_areas_variables_with_their_defaults():
             "SEGMENT_QUERY_WORKGROUP": "wg",
             "SEGMENT_QUERY_DATA_BUCKET": "crm-lake",
             "SEGMENT_QUERY_DATA_PREFIX": "tables/",
-            "SEGMENT_RULES": "[]",
             "WORK_BUCKET": "not the area's",
         }
     )
     assert settings == wiring.SegmentationSettings(
-        "crm", "customers,orders", 2, 9, 3, "DUCKDB", "wg", "crm-lake", "tables/", "[]"
+        "crm", "customers,orders", 2, 9, 3, "DUCKDB", "wg", "crm-lake", "tables/"
     )
-    with pytest.raises(ValidationError, match="SEGMENT_RULES"):
-        wiring.SegmentationSettings().require("rules")
 
 
 def test_the_engine_is_athena_unless_the_local_stack_asks_for_duckdb(monkeypatch):

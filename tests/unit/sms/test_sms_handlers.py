@@ -1,4 +1,4 @@
-"""The SMS area's handlers (functions/sms/sms_inbound, sms_retry_schedule, optin_sync)
+"""The SMS area's handlers (functions/sms/sms_inbound, sms_retry_schedule)
 driven by their sample events under events/, each with its use case built on in-memory fakes and put
 in place of the wiring's accessor (engage.sms.wiring); and the area's settings as the environment
 gives them."""
@@ -16,14 +16,12 @@ from engage.errors import ValidationError
 from engage.sms import wiring
 from engage.sms.inbound import InboundProcessor, replies_by_brand
 from engage.sms.keywords import Intent, keywords
-from engage.sms.optin_sync import Columns, OptInSync
 from engage.sms.retry import RetryScheduler
 
 from tests.support.fakes import (
     MemoryConsent,
     MemoryEndpoints,
     MemoryStream,
-    MemoryTombstones,
 )
 from tests.support.thin_handlers import Context, handler, sample
 
@@ -149,29 +147,10 @@ def test_a_record_that_is_not_one_of_our_failures_is_left_alone(monkeypatch):
     assert queue.calls == [] and stream.records == []
 
 
-# --- optin_sync ----------------------------------------------------------------------------------------
-def test_the_opt_in_sample_changes_apply_in_order_and_the_unusable_ones_are_rejected(monkeypatch):
-    endpoints, consents, rejects = MemoryEndpoints(), MemoryConsent(), Recorder()
-    sync = OptInSync(APP, Columns(), "US", rejects, endpoints, consents, MemoryTombstones(), rejects)
-    monkeypatch.setattr(wiring, "opt_in_sync", lambda: sync)
-
-    answer = handler("optin_sync")(sample("audience/optin_sync/changes.json"), Context())
-
-    assert answer == {"batchItemFailures": []}, "nothing is retried: each change applied or rejected"
-    endpoint = endpoints.get(APP, "cdc-9001")
-    assert (endpoint["Address"], endpoint["OptOut"]) == ("+12065550112", "ALL"), "moved, and opted out"
-    assert consents.get(APP, "SMS", "+12065550111").status == ConsentStatus.OPTED_OUT, "the old number too"
-    rejected = [call[1] for call in rejects.calls if call[0] == "send"]
-    assert [(r["field"], r["sequence_number"][-1]) for r in rejected] == [("phone", "5"), ("record", "7")]
-    assert rejected[0]["partition_key"] == "public.customers.9001" and '"id": 9002' in rejected[0]["record"]
-    assert {call for call in rejects.calls if call[0] == "require"} == {("require", APP)}
-
-
 # --- the area's settings -------------------------------------------------------------------------------
 def test_the_settings_default_as_the_handlers_did_and_name_a_missing_variable():
     settings = wiring.SmsAreaSettings.from_env({})
-    assert (settings.inbound_applications, settings.keywords, settings.columns) == ("{}", "", Columns())
-    assert settings.default_phone_region is None
+    assert (settings.inbound_applications, settings.keywords) == ("{}", "")
     assert replies_by_brand(settings.replies())("any") == replies_by_brand({})("any"), "the default answers"
     with pytest.raises(ValidationError, match="SMS_RETRY_QUEUE_URL"):
         settings.require("retry_queue_url")
@@ -189,15 +168,9 @@ def test_the_settings_read_each_variable_the_area_uses():
         "SMS_RETRY_MAX_ATTEMPTS": "3",
         "SMS_RETRY_BASE_DELAY_SECONDS": "1.5",
         "SMS_RETRY_QUEUE_URL": "https://sqs/retry",
-        "OPT_IN_SYNC_APPLICATION_ID": APP,
-        "PHONE_COLUMN": "mobile",
-        "OPT_IN_COLUMN": "",  # empty: the default column
-        "DEFAULT_PHONE_REGION": "GB",
-        "REJECTS_QUEUE_URL": "https://sqs/rejects",
     }
     settings = wiring.SmsAreaSettings.from_env(environ)
     assert settings.require("retry_max_attempts") == 3 and settings.require("retry_base_delay") == 1.5
-    assert settings.columns == Columns(phone="mobile") and settings.default_phone_region == "GB"
     assert settings.require("engagement_bus") == "bus"
     replies = replies_by_brand(settings.replies())
     assert (replies("brandb").opt_out, replies("other").opt_out, replies("other").help) == (

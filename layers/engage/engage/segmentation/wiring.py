@@ -16,8 +16,6 @@ from engage.config import EnvironmentSettings
 from engage.errors import ValidationError
 from engage.runtime import services
 from engage.segmentation.query_runs import RESULTS_PREFIX
-from engage.segmentation.rule_batches import RuleBatches
-from engage.segmentation.rules import parse_rules
 from engage.segmentation.workflow import QueryCheck, QueryEngine, QueryRun
 
 
@@ -35,7 +33,6 @@ class SegmentationSettings(EnvironmentSettings):
     query_workgroup: str | None = None
     query_data_bucket: str | None = None  # DUCKDB: where the tables' files are
     query_data_prefix: str = ""
-    rules: str | None = None  # JSON (engage.segmentation.rules.parse_rules)
 
     ENV_NAMES: ClassVar[dict[str, str]] = {
         "query_database": "SEGMENT_QUERY_DATABASE",
@@ -47,7 +44,6 @@ class SegmentationSettings(EnvironmentSettings):
         "query_workgroup": "SEGMENT_QUERY_WORKGROUP",
         "query_data_bucket": "SEGMENT_QUERY_DATA_BUCKET",
         "query_data_prefix": "SEGMENT_QUERY_DATA_PREFIX",
-        "rules": "SEGMENT_RULES",
     }
 
     @classmethod
@@ -104,10 +100,3 @@ def query_engine(config: SegmentationSettings) -> QueryEngine:
             RESULTS_PREFIX,
         )
     raise ValidationError("SEGMENT_QUERY_ENGINE", "must be ATHENA or DUCKDB (the local stack's)")
-
-
-@functools.cache
-def rule_batches() -> RuleBatches:
-    """Event-driven segments: the configured rules (a bad configuration fails here, loudly) on the
-    contact store."""
-    return RuleBatches(parse_rules(settings().require("rules")), services.contacts)

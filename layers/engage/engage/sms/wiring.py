@@ -12,10 +12,9 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from engage.adapters.dynamodb.contacts import DynamoTombstones
 from engage.adapters.eventbridge.bus import EventBus
 from engage.adapters.sms_voice.inbound import InboundOutlets, NumberBrands
 from engage.adapters.sqs.queue import MessageQueue
@@ -24,7 +23,6 @@ from engage.envelopes import json_object
 from engage.runtime import services
 from engage.sms.inbound import InboundProcessor, replies_by_brand
 from engage.sms.keywords import keywords_from_json
-from engage.sms.optin_sync import Columns, OptInSync
 from engage.sms.retry import RetryScheduler
 
 # The settings without a default: each is read where it is needed, and its absence named then.
@@ -34,15 +32,7 @@ REQUIRED = {
     "retry_max_attempts": "SMS_RETRY_MAX_ATTEMPTS",
     "retry_base_delay": "SMS_RETRY_BASE_DELAY_SECONDS",
     "retry_queue_url": "SMS_RETRY_QUEUE_URL",
-    "opt_in_sync_application_id": "OPT_IN_SYNC_APPLICATION_ID",
-    "rejects_queue_url": "REJECTS_QUEUE_URL",
 }
-COLUMN_VARIABLES = (
-    ("key", "KEY_COLUMN"),
-    ("phone", "PHONE_COLUMN"),
-    ("opt_in", "OPT_IN_COLUMN"),
-    ("last_update", "LAST_UPDATE_COLUMN"),
-)
 
 
 @dataclass(frozen=True)
@@ -65,11 +55,6 @@ class SmsAreaSettings(EnvironmentSettings):
     retry_max_attempts: int | None = None  # SMS_RETRY_MAX_ATTEMPTS
     retry_base_delay: float | None = None  # SMS_RETRY_BASE_DELAY_SECONDS
     retry_queue_url: str | None = None  # SMS_RETRY_QUEUE_URL
-    # the opt-in sync
-    opt_in_sync_application_id: str | None = None  # OPT_IN_SYNC_APPLICATION_ID
-    columns: Columns = field(default_factory=Columns)  # KEY_COLUMN, ... (unset or empty: the default)
-    default_phone_region: str | None = None  # DEFAULT_PHONE_REGION (empty: none)
-    rejects_queue_url: str | None = None  # REJECTS_QUEUE_URL
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmsAreaSettings:
@@ -88,10 +73,6 @@ class SmsAreaSettings(EnvironmentSettings):
             retry_max_attempts=number("SMS_RETRY_MAX_ATTEMPTS", int),
             retry_base_delay=number("SMS_RETRY_BASE_DELAY_SECONDS", float),
             retry_queue_url=environ.get("SMS_RETRY_QUEUE_URL"),
-            opt_in_sync_application_id=environ.get("OPT_IN_SYNC_APPLICATION_ID"),
-            columns=Columns(**{name: environ[var] for name, var in COLUMN_VARIABLES if environ.get(var)}),
-            default_phone_region=environ.get("DEFAULT_PHONE_REGION") or None,
-            rejects_queue_url=environ.get("REJECTS_QUEUE_URL"),
         )
 
     def replies(self) -> dict[str, str]:
@@ -143,21 +124,4 @@ def retry_scheduler() -> RetryScheduler:
         area.require("retry_base_delay"),
         MessageQueue(services.factory.client("sqs"), area.require("retry_queue_url")),
         services.event_stream,
-    )
-
-
-@functools.cache
-def opt_in_sync() -> OptInSync:
-    """The use case applying the customer database's changes (one application's customers)."""
-    area = settings()
-    dynamodb = services.factory.client("dynamodb")
-    return OptInSync(
-        app_id=area.require("opt_in_sync_application_id"),
-        columns=area.columns,
-        default_region=area.default_phone_region,
-        applications=services.known_applications,
-        endpoints=services.contacts,
-        consents=services.consent,
-        tombstones=DynamoTombstones(services.settings.require("contacts_table"), dynamodb),
-        rejects=MessageQueue(services.factory.client("sqs"), area.require("rejects_queue_url")),
     )

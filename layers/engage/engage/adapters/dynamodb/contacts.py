@@ -229,7 +229,7 @@ def _stored(item: Mapping[str, Any]) -> Stored:
 
 
 class DynamoTombstones:
-    """When a synced customer's row was deleted at the source (engage.sms.optin_sync), kept beside the
+    """When a synced customer's row was deleted at the source (engage.audience.optin_sync), kept beside the
     endpoints so that an older change replayed later can't bring the customer back. The item holds
     the endpoint id and the source's time only; a later tombstone replaces an earlier one."""
 

@@ -1,5 +1,5 @@
 """Event-driven segments (A13) on the event stream: a batch's readable records run through the
-configured rules (engage.segmentation.rules), one read and one write per endpoint per batch, counted
+configured rules (engage.audience.segment_rules), one read and one write per endpoint per batch, counted
 and logged. Records whose endpoint could not be written are returned to be retried (the rules give
 the same result when applied again); a change that can never apply (over a quota) and a record that
 is not an event are counted and logged, never retried."""
@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engage.audience.segment_rules import Applied, Endpoints, Rule, apply, plan
 from engage.obs import logger, metrics
-from engage.segmentation.rules import Applied, Endpoints, Rule, apply, plan
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import pytest
+from engage.errors import ValidationError
 from engage.pixel import wiring
 from engage.pixel.hits import PixelHits
 from engage.pixel.model import GIF, PixelRules, mint_token
@@ -190,8 +191,15 @@ def test_the_settings_are_read_from_the_pixels_variables_with_their_defaults():
         12,
     )
     assert (settings.queue_url, settings.secret_arn) == ("https://sqs/pixel", "arn:secret")
-    with pytest.raises(KeyError, match="PIXEL_APPLICATION_ID"):
-        PixelSettings.from_env({})
+    for field, variable in [
+        ("application_id", "PIXEL_APPLICATION_ID"),
+        ("queue_url", "PIXEL_QUEUE_URL"),
+        ("secret_arn", "PIXEL_SECRET_ARN"),
+    ]:
+        with pytest.raises(ValidationError, match=variable):
+            PixelSettings.from_env({}).require(field)
+    with pytest.raises(ValidationError, match="PIXEL_APPLICATION_ID"):
+        assert PixelSettings.from_env({}).rules
 
 
 def test_the_accessor_queues_hits_on_the_client_factorys_sqs(monkeypatch):

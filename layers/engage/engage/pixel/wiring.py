@@ -12,10 +12,12 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from engage import clock
 from engage.adapters.clients import clients
 from engage.adapters.sqs.pixel_queue import PixelQueue
+from engage.config import EnvironmentSettings
 from engage.pixel.hits import PixelHits
 from engage.pixel.model import PixelRules
 
@@ -26,8 +28,16 @@ def names(value: str) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
-class PixelSettings:
-    application_id: str  # PIXEL_APPLICATION_ID (required)
+class PixelSettings(EnvironmentSettings):
+    """The pixel function's variables; `require` names one that is missing (a ValidationError)."""
+
+    ENV_NAMES: ClassVar[Mapping[str, str]] = {
+        "application_id": "PIXEL_APPLICATION_ID",
+        "queue_url": "PIXEL_QUEUE_URL",
+        "secret_arn": "PIXEL_SECRET_ARN",
+    }
+
+    application_id: str = ""  # PIXEL_APPLICATION_ID (required)
     queue_url: str = ""  # PIXEL_QUEUE_URL
     secret_arn: str = ""  # PIXEL_SECRET_ARN: the keys tokens are signed with
     user_attributes: frozenset[str] = frozenset()  # PIXEL_USER_ATTRIBUTES: the names `usat_` may set
@@ -36,9 +46,8 @@ class PixelSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> PixelSettings:
-        """KeyError when PIXEL_APPLICATION_ID is not set."""
         return cls(
-            application_id=environ["PIXEL_APPLICATION_ID"],
+            application_id=environ.get("PIXEL_APPLICATION_ID", ""),
             queue_url=environ.get("PIXEL_QUEUE_URL", ""),
             secret_arn=environ.get("PIXEL_SECRET_ARN", ""),
             user_attributes=names(environ.get("PIXEL_USER_ATTRIBUTES", "")),
@@ -51,7 +60,7 @@ class PixelSettings:
     @property
     def rules(self) -> PixelRules:
         return PixelRules(
-            self.application_id, self.user_attributes, self.allowed_origins, self.max_parameters
+            self.require("application_id"), self.user_attributes, self.allowed_origins, self.max_parameters
         )
 
 
@@ -70,8 +79,7 @@ def pixel() -> PixelHits:
             signing_keys,  # only requests with user attributes need it
         )
 
-        if not config.secret_arn:
-            raise KeyError("PIXEL_SECRET_ARN")
-        return signing_keys(clients.client("secretsmanager"), config.secret_arn)
+        return signing_keys(clients.client("secretsmanager"), config.require("secret_arn"))
 
-    return PixelHits(config.rules, secrets, PixelQueue(clients.client("sqs"), config.queue_url), clock.time)
+    queue = PixelQueue(clients.client("sqs"), config.require("queue_url"))
+    return PixelHits(config.rules, secrets, queue, clock.time)

@@ -289,15 +289,7 @@ def test_a_function_scheduler_invokes_needs_an_on_failure_destination(template):
 
 
 def test_an_sqs_source_given_by_another_areas_queue_arn_is_checked_where_the_queue_is_declared():
-    mapping = """
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.13
-      Handler: app.handler
-      CodeUri: src/
-      Events: {Requests: {Type: SQS, Properties: {Queue: !Ref %s}}}
-"""
+    mapping = SAM_FN + "      Events: {Requests: {Type: SQS, Properties: {Queue: !Ref %s}}}\n"
     queue = "Parameters:\n  ErasureQueueArn: {Type: String}\n" + SAM + mapping % "ErasureQueueArn"
     stream = "Parameters:\n  ChangesStreamArn: {Type: String}\n" + SAM + mapping % "ChangesStreamArn"
     stream = stream.replace(

@@ -182,6 +182,7 @@ def summary(root: Path = ROOT) -> str:
     """How many exceptions each ratchet still lists."""
     long, environment = findings(root)
     adapters = import_linter_exceptions(root, "handlers-no-adapters")
+    shared = import_linter_exceptions(root, "handlers-through-wiring")
     domain = import_linter_exceptions(root, "domain-no-aws")
     domain_modules = sorted({importer for importer, _ in domain})
     rows = [
@@ -191,6 +192,7 @@ def summary(root: Path = ROOT) -> str:
             "handlers importing adapters",
             f"{len({importer for importer, _ in adapters})} ({len(adapters)} imports; .importlinter)",
         ),
+        ("handlers using the shared services directly", f"{len(shared)} (.importlinter)"),
         (
             "domain modules importing adapters/wiring",
             f"{len(domain_modules)} ({', '.join(domain_modules) or 'none'}; .importlinter)",

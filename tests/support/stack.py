@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -279,8 +280,20 @@ def function_services(environment: Mapping[str, str], factory: ClientFactory) ->
     saved = dict(services.__dict__)
     services.__dict__.clear()
     services.__dict__.update(Services(Settings.from_env(environment, ssm_client=None), factory).__dict__)
+    forget_wiring()
     try:
         yield services
     finally:
         services.__dict__.clear()
         services.__dict__.update(saved)
+        forget_wiring()
+
+
+def forget_wiring() -> None:
+    """Every area wiring's built use cases and settings dropped: they were built on the services
+    (and the environment) of the test before."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("engage.") and name.endswith(".wiring"):
+            for value in vars(module).values():
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()

@@ -28,6 +28,8 @@ from engage.campaigns.triggers import instant
 from engage.config import Settings
 from engage.envelopes import sns_document
 from engage.runtime import services
+from engage.sms import wiring as sms_wiring
+from engage.sms.drop import DropIntake
 from engage.sms.inbound import parse_inbound
 from engage.vdm.model import previous_month
 from moto import mock_aws
@@ -217,7 +219,7 @@ def test_chain_start_starts_the_chain_for_the_object_it_names(fake_services):
     )
 
 
-def test_sms_drop_read_reads_the_version_the_event_names(fake_services):
+def test_sms_drop_read_reads_the_version_the_event_names(monkeypatch):
     reads, opened = [], []
 
     def read(drop, stream, now):
@@ -228,11 +230,9 @@ def test_sms_drop_read_reads_the_version_the_event_names(fake_services):
         opened.append((bucket, key, version))
         return io.BytesIO(b"number,message\n")
 
-    fake_services(
-        objects=SimpleNamespace(existing=lambda bucket, key, *spellings: (key, {}), open=open_object),
-        applications=SimpleNamespace(require=lambda app_id: None),
-        sms_drops=SimpleNamespace(read=read),
-    )
+    files = SimpleNamespace(existing=lambda bucket, key, *spellings: (key, {}), open=open_object)
+    intake = DropIntake(SimpleNamespace(read=read), files, lambda app_id: None)
+    monkeypatch.setattr(sms_wiring, "drop_intake", lambda: intake)
     key = f"sms-drops/{APP}/november.csv"
     answer = function_module("sms_drop_read").handler(object_created(key), Context())
     assert opened == [(BUCKET, key, VERSION)]

@@ -8,10 +8,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from engage.applications.wiring import removal_step
 from engage.batch import partial_batch_handler
 from engage.envelopes import json_object
 from engage.obs import logger, metrics
-from engage.runtime import services
 
 SAFETY_MILLIS = 60_000
 _invocation: dict[str, Any] = {}
@@ -23,9 +23,7 @@ def _time_left() -> bool:
 
 def record_handler(record: SQSRecord) -> None:
     app_id = str(json_object(record.body, "body").get("ApplicationId"))
-    removal = services.remove_application_data(app_id, _time_left)
-    if removal["Status"] != "COMPLETED":
-        services.applications.removal.start({"ApplicationId": app_id})
+    removal = removal_step().carry_on(app_id, _time_left)  # asked for again when some is left
     logger.info(
         "application data removal",
         extra={"application_id": app_id, "status": removal["Status"], "removed": removal["Removed"]},

@@ -7,15 +7,14 @@ could not be queued and why (engage.sending.custom_answers); the queued ones are
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.extensions.attachments import hand_over
+from engage.extensions.wiring import attachments_hand_over
 from engage.obs import add_counts, logger, metrics
-from engage.runtime import services
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    answer = hand_over(event, services.templates, services.send_queue)
+    answer = attachments_hand_over(event)
     handed = len(event.get("Endpoints") or {}) - len(answer)
     add_counts("AttachmentEmails", {"Queued": handed, "NotQueued": len(answer)})
     logger.info("attachment emails", extra={"campaign_id": event.get("CampaignId"), "not_queued": answer})

@@ -6,30 +6,17 @@ from the queue, and reaches the DLQ after the queue's maxReceiveCount."""
 
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from engage.api.ingest import put_events
 from engage.batch import partial_batch_handler
 from engage.envelopes import json_object
-from engage.events import emit
 from engage.obs import logger, metrics
-from engage.pixel.model import events_request
-from engage.runtime import services
+from engage.pixel.wiring import hit_ingest
 
 
 def record_handler(record: SQSRecord) -> None:
-    hit = json_object(record.body, "body")
-    services.known_applications.require(str(hit.get("ApplicationId")))  # else it waits in the DLQ
-    ingested = put_events(str(hit.get("ApplicationId")), events_request(hit), services.contacts)
-    if ingested.events:
-        emit(ingested.events, services.event_stream)
-    refused = [
-        answer
-        for item in ingested.response["Results"].values()
-        for answer in [item.get("EndpointItemResponse"), *item.get("EventsItemResponse", {}).values()]
-        if answer and answer["StatusCode"] != 202
-    ]
+    emitted, refused = hit_ingest().ingest(json_object(record.body, "body"))  # unknown app: the DLQ
     for answer in refused:
         logger.warning("pixel hit refused by the ingestion", extra={"reason": answer["Message"]})
-    metrics.add_metric(name="PixelEventsIngested", unit="Count", value=len(ingested.events))
+    metrics.add_metric(name="PixelEventsIngested", unit="Count", value=emitted)
     metrics.add_metric(name="PixelItemsRefused", unit="Count", value=len(refused))
 
 

@@ -8,17 +8,15 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.errors import EngageError
 from engage.obs import logger, metrics
-from engage.runtime import services
 from engage.sending.direct import answer_error, run_direct_send
+from engage.sending.wiring import direct_sends
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    direct = services.direct_sends
-    direct.sender.policy = services.send_policy()  # signing keys rotate; Powertools caches the secret
     try:
-        return {"Response": run_direct_send(direct, event)}
+        return {"Response": run_direct_send(direct_sends(), event)}
     except EngageError as exc:
         logger.info("direct send refused", extra={"error_type": exc.pinpoint_type, "reason": str(exc)})
         return answer_error(exc)

@@ -10,8 +10,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage.obs import logger, metrics
-from engage.runtime import services
 from engage.sending.queued import raise_failure, send_records
+from engage.sending.wiring import holding, sender
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -19,10 +19,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    sender = services.sender
-    sender.policy = services.send_policy()  # signing keys rotate; Powertools caches the secret
     # A held send goes back on the queue, delayed, instead of failing (engage.sending.queued).
-    results = send_records([SQSRecord(r) for r in event["Records"]], sender, context, services.send_holding)
+    results = send_records([SQSRecord(r) for r in event["Records"]], sender(), context, holding())
     return process_partial_response(
         event=event, record_handler=raise_failure(results), processor=processor, context=context
     )

@@ -11,10 +11,8 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage import clock
 from engage.audience.imports.job import decoded_key
-from engage.errors import NotFoundError
 from engage.obs import logger, metrics
-from engage.runtime import services
-from engage.sms.drop import drop_file
+from engage.sms.wiring import drop_intake
 
 
 @logger.inject_lambda_context
@@ -23,17 +21,12 @@ from engage.sms.drop import drop_file
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     obj, bucket = event.detail["object"], event.detail["bucket"]["name"]
     key = decoded_key(obj["key"])
-    drop = drop_file(bucket, key, obj.get("version-id"))
-    if drop is None:
+    # An unknown application or a vanished object raises: the event goes to the DLQ with the reason.
+    read = drop_intake().read(bucket, obj["key"], key, obj.get("version-id"), clock.time())
+    if read is None:
         logger.info("not an SMS drop", extra={"key": key})
         return {"ignored": key}
-    key, metadata = services.objects.existing(bucket, key, obj["key"])
-    if metadata is None:
-        raise NotFoundError(f"s3://{bucket}/{key} no longer exists: nothing to send")
-    drop = drop_file(bucket, key, obj.get("version-id"))
-    assert drop is not None
-    services.applications.require(drop.app_id)  # refused: the event goes to the DLQ with the reason
-    progress = services.sms_drops.read(drop, services.objects.open(bucket, key, drop.version), clock.time())
+    drop, progress = read
     for name, value in (("SmsDropRows", progress.rows), ("SmsDropRejected", progress.rejected)):
         metrics.add_metric(name=name, unit="Count", value=value)
     logger.info(

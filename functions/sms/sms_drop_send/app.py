@@ -15,10 +15,10 @@ from engage import clock
 from engage.envelopes import json_object
 from engage.errors import ValidationError
 from engage.obs import logger, metrics
-from engage.runtime import services
 from engage.sending.queued import raise_failure, send_records
 from engage.sending.sender import SendResult
 from engage.sms.drop import queued_row
+from engage.sms.wiring import drop_sender, sms_drops
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
@@ -33,11 +33,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         except ValidationError as exc:  # not a drop's row: it goes to the DLQ after its receives
             logger.error("not an SMS drop row", extra={"message_id": record.message_id, "error": str(exc)})
             results[record.message_id] = SendResult(None, error=exc)  # type: ignore[arg-type]
-    sender = services.sender
-    sender.policy = services.send_policy()
-    results |= send_records([record for record, _ in rows.values()], sender, context)
+    results |= send_records([record for record, _ in rows.values()], drop_sender(), context)
     settled = [(row, results[m]) for m, (_, row) in rows.items() if results[m].outcome is not None]
-    new = services.sms_drops.settle(settled, clock.time())
+    new = sms_drops().settle(settled, clock.time())
     metrics.add_metric(name="SmsDropRowsSettled", unit="Count", value=new)
     return process_partial_response(
         event=event, record_handler=raise_failure(results), processor=processor, context=context

@@ -9,24 +9,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from engage.batch import partial_batch_handler
-from engage.errors import RetriesExhaustedError
-from engage.events import emit
 from engage.obs import logger, metrics
-from engage.runtime import services
-from engage.sms.retry import RetryRefused, refused_event, retry_send
+from engage.sms.wiring import retry_sending
 
 
 def record_handler(record: SQSRecord) -> None:
     request: dict[str, Any] = json.loads(record.body)
-    try:
-        send = retry_send(request, services.endpoint_or_none, services.archived_text)
-    except RetryRefused as exc:
-        emit([refused_event(request, str(exc))], services.event_stream)
+    refused = retry_sending().send(request)  # RetriesExhaustedError: the record comes back
+    if refused is not None:
         metrics.add_metric(name="SmsRetryRefused", unit="Count", value=1)
-        logger.info("sms retry refused", extra={"original": request["OriginalMessageId"], "reason": str(exc)})
+        logger.info("sms retry refused", extra={"original": request["OriginalMessageId"], "reason": refused})
         return
-    if services.send_queue.enqueue([send.to_body()]) == [None]:
-        raise RetriesExhaustedError("the send queue would not take the retry")  # the record comes back
     metrics.add_metric(name="SmsRetryQueued", unit="Count", value=1)
 
 

@@ -3,17 +3,12 @@ variables and the shared client factory, and only when first used (cold starts s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any
 
 from engage import clock
 from engage.adapters.clients import ClientFactory, clients
 from engage.adapters.dynamodb.applications import (
     DynamoApplicationStore,
-    DynamoTableSweeper,
-    S3ObjectSweeper,
-    removal_plan,
 )
 from engage.adapters.dynamodb.buckets import DynamoBucketStore
 from engage.adapters.dynamodb.campaigns import DynamoCampaignStore, DynamoZoneSnapshots
@@ -23,7 +18,6 @@ from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.adapters.dynamodb.jobs import DynamoJobStore
 from engage.adapters.dynamodb.ledger import DynamoLedger
 from engage.adapters.dynamodb.segments import DynamoSegmentStore
-from engage.adapters.dynamodb.sms_drops import DynamoDropStore
 from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 from engage.adapters.dynamodb.templates import DynamoTemplateStore
 from engage.adapters.kinesis.stream import KinesisEventStream
@@ -42,23 +36,19 @@ from engage.adapters.sms_voice.text import SmsSettings, SmsVoiceSender
 from engage.adapters.sns.topics import TopicPublisher
 from engage.adapters.sqs.queue import QueueStarter, SendQueue
 from engage.applications import Applications, KnownApplications, application_arn_prefix
-from engage.applications.removal import remove_application_data
 from engage.campaigns.hooks import HookPolicy
 from engage.campaigns.model import Campaigns
 from engage.campaigns.runs import RunTools
 from engage.campaigns.schedule import Launcher
 from engage.config import Settings
 from engage.contacts import ContactStore
-from engage.errors import NotFoundError, ValidationError
+from engage.errors import ValidationError
 from engage.extensions.attachments import AttachmentMaker
 from engage.retry import Backoff
 from engage.segments.service import Segments
-from engage.sending.direct import DirectSends
 from engage.sending.governor import Governor, Limits, identity_rates, named_limits, within
-from engage.sending.queued import Holding
 from engage.sending.request import address_recipient
 from engage.sending.sender import Sender, SendPolicy
-from engage.sms.drop import DropRules, SmsDrops
 from engage.templates.model import Templates
 
 REMOVAL_DELAY_SECONDS = 2  # a removal is asked for just before its application is marked deleted
@@ -94,28 +84,6 @@ class Services:
     def _stop_schedules(self, app_id: str) -> None:
         for campaign in self.campaigns.list(app_id):
             self.campaign_launcher.remove(campaign)
-
-    def remove_application_data(self, app_id: str, time_left: Callable[[], bool]) -> dict[str, Any]:
-        """Carries on removing a deleted application's data (engage.applications.removal)."""
-        settings = self.settings
-        tables = {
-            "contacts": settings.contacts_table,
-            "consent": settings.consent_table,
-            "suppression": settings.suppression_table,
-            "jobs": settings.jobs_table,
-            "segments": settings.segments_table,
-            "campaigns": settings.campaigns_table,
-            "sends": settings.sends_table,
-        }
-        dynamodb = self.factory.client("dynamodb")
-        return remove_application_data(
-            app_id,
-            removal_plan(app_id, tables, {"work": settings.work_bucket, "archive": settings.archive_bucket}),
-            DynamoTableSweeper(dynamodb),
-            S3ObjectSweeper(self.objects),
-            DynamoApplicationStore(settings.require("applications_table"), dynamodb),
-            time_left,
-        )
 
     @cached_property
     def known_applications(self) -> KnownApplications:
@@ -229,20 +197,6 @@ class Services:
     def ses_account_list(self) -> SesAccountList:
         return SesAccountList(self.factory.client("sesv2"))
 
-    def endpoint_or_none(self, app_id: str, endpoint_id: str) -> Mapping[str, Any] | None:
-        try:
-            return self.contacts.get(app_id, endpoint_id)
-        except NotFoundError:
-            return None
-
-    def archived_text(self, app_id: str, endpoint_id: str, message_id: str) -> str | None:
-        return self.archive.text_of(app_id, endpoint_id, message_id)
-
-    @cached_property
-    def send_holding(self) -> Holding:
-        """Where the send queue's consumer puts held sends: back on its own queue, delayed."""
-        return Holding(self.send_queue, float(self.settings.send_max_paused_hours) * 3600)
-
     @cached_property
     def archive(self) -> BucketArchive:
         return BucketArchive(self.objects, self.settings.require("archive_bucket"))
@@ -325,6 +279,13 @@ class Services:
         secret = self.settings.webhook_secret
         return signing_keys(self.factory.client("secretsmanager"), secret) if secret else []
 
+    def ready_sender(self) -> Sender:
+        """The one sender with the policy read again: signing keys rotate (Powertools caches the
+        secret a while), so each invocation asks for it."""
+        sender = self.sender
+        sender.policy = self.send_policy()
+        return sender
+
     def send_policy(self) -> SendPolicy:
         settings = self.settings
         return SendPolicy(
@@ -340,10 +301,6 @@ class Services:
         )
 
     @cached_property
-    def direct_sends(self) -> DirectSends:
-        return DirectSends(self.contacts, self.consent, self.suppression, self.sender, self.address_pseudonym)
-
-    @cached_property
     def direct_send_function(self) -> LambdaDirectSends:
         # One attempt: a retried invocation could send again. It answers within its 20 s timeout.
         client = self.factory.client("lambda", max_attempts=1, read_timeout=DIRECT_SEND_WAIT_SECONDS)
@@ -356,23 +313,6 @@ class Services:
                 "ERASURE_SECRET_ARN", "sends to addresses need the erasure key for their pseudonyms"
             )
         return address_recipient(key, app_id, channel, address)
-
-    @cached_property
-    def sms_drops(self) -> SmsDrops:
-        settings = self.settings
-        rules = DropRules(
-            max_parts=int(settings.sms_drop_max_parts),
-            max_rows=int(settings.sms_drop_max_rows),
-            default_identity=settings.sms_origination_identity,
-            identities=frozenset(i.strip() for i in settings.sms_drop_identities.split(",") if i.strip()),
-        )
-        return SmsDrops(
-            DynamoDropStore(settings.require("sms_drops_table"), self.factory.client("dynamodb")),
-            SendQueue(self.factory.client("sqs"), settings.require("sms_drop_queue_url")),
-            self.objects,
-            self.address_pseudonym,
-            rules,
-        )
 
     @cached_property
     def import_workflow(self) -> WorkflowStarter:

@@ -9,7 +9,7 @@ customer's event-stream copy, aged out by its own retention, as Pinpoint's event
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -108,3 +108,18 @@ def remove_application_data(
         state.pop("Cursors", None)
         progress.save_removal(app_id, state)
     return state
+
+
+@dataclass
+class RemovalStep:
+    """One invocation's part of a deleted application's removal: as much as time allows, then the
+    removal asked for again when some is left."""
+
+    remove: Callable[[str, Callable[[], bool]], dict[str, Any]]  # remove_application_data, bound
+    again: Callable[[Mapping[str, Any]], object]  # the removal queue's starter
+
+    def carry_on(self, app_id: str, time_left: Callable[[], bool]) -> dict[str, Any]:
+        removal = self.remove(app_id, time_left)
+        if removal["Status"] != "COMPLETED":
+            self.again({"ApplicationId": app_id})
+        return removal

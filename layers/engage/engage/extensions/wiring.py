@@ -10,6 +10,7 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from engage.adapters.clients import clients
 from engage.adapters.connect.contacts import ConnectCalls
@@ -17,6 +18,7 @@ from engage.adapters.dynamodb.ledger import DynamoLedger
 from engage.adapters.dynamodb.offers import DynamoOffers
 from engage.adapters.http.content import ContentFetch
 from engage.config import EnvironmentSettings
+from engage.extensions.attachments import hand_over
 from engage.extensions.connect import ConnectChannel, ConnectDelivery, ConnectSettings
 from engage.extensions.content import ContentHook, ContentRules, ExternalContent
 from engage.extensions.send_time import MissingPolicy, SendTimeHook, SendTimeRules
@@ -117,3 +119,11 @@ def connect_delivery() -> ConnectDelivery:
     ledger = DynamoLedger(sends_table, clients.client("dynamodb"))
     channel = ConnectChannel(connect, calls, services.consent, services.suppression, ledger)
     return ConnectDelivery(channel, services.event_stream)
+
+
+def attachments_hand_over(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The attachments channel (A25): each email endpoint's email handed to the one sender, through
+    the send queue, with its files attached there (engage.extensions.attachments)."""
+    from engage.runtime import services  # the templates and the send queue
+
+    return hand_over(payload, services.templates, services.send_queue)

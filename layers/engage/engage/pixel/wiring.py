@@ -12,7 +12,7 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from engage import clock
 from engage.adapters.clients import clients
@@ -20,6 +20,9 @@ from engage.adapters.sqs.pixel_queue import PixelQueue
 from engage.config import EnvironmentSettings
 from engage.pixel.hits import PixelHits
 from engage.pixel.model import PixelRules
+
+if TYPE_CHECKING:
+    from engage.pixel.ingest import HitIngest
 
 
 def names(value: str) -> frozenset[str]:
@@ -83,3 +86,19 @@ def pixel() -> PixelHits:
 
     queue = PixelQueue(clients.client("sqs"), config.require("queue_url"))
     return PixelHits(config.rules, secrets, queue, clock.time)
+
+
+@functools.cache
+def hit_ingest() -> HitIngest:
+    """The hits' consumer (pixel_events). Its modules are imported here, when it is built, so the
+    pixel's own cold start loads none of them."""
+    from engage.api.ingest import put_events
+    from engage.events import emit
+    from engage.pixel.ingest import HitIngest
+    from engage.runtime import services
+
+    return HitIngest(
+        services.known_applications.require,
+        lambda app_id, request: put_events(app_id, request, services.contacts),
+        lambda events: emit(events, services.event_stream),
+    )

@@ -33,7 +33,7 @@ from typing import IO, Any, Protocol
 from engage.audience.imports.reader import has_bad_bytes, lines
 from engage.audience.phone.validation import check_offline
 from engage.contacts.model import check_app_id
-from engage.errors import ValidationError
+from engage.errors import NotFoundError, ValidationError
 from engage.redact import mask_phone
 from engage.sending.ledger import Status
 from engage.sending.request import MAX_ID_LENGTH, SendRequest
@@ -554,3 +554,35 @@ class SmsDrops:
         )
         self.store.reported(drop_id, now)
         return progress
+
+
+class DroppedFiles(Protocol):
+    def existing(self, bucket: str, key: str, raw_key: str) -> tuple[str, Mapping[str, Any] | None]:
+        """The object's key as stored (however the event spelled it) and its metadata, or None."""
+        ...
+
+    def open(self, bucket: str, key: str, version: str | None = None) -> IO[bytes]: ...
+
+
+@dataclass
+class DropIntake:
+    """A file that landed in the work bucket: read and queued when it is an application's SMS drop."""
+
+    drops: SmsDrops
+    files: DroppedFiles
+    require_application: Callable[[str], object]  # raises when the application does not exist
+
+    def read(
+        self, bucket: str, raw_key: str, key: str, version: str | None, now: float
+    ) -> tuple[DropFile, Progress] | None:
+        """The drop and its progress, or None when the object is not a drop. NotFoundError when the object
+        is gone (nothing to send), the application's error when it does not exist."""
+        if drop_file(bucket, key, version) is None:
+            return None
+        key, metadata = self.files.existing(bucket, key, raw_key)
+        if metadata is None:
+            raise NotFoundError(f"s3://{bucket}/{key} no longer exists: nothing to send")
+        drop = drop_file(bucket, key, version)
+        assert drop is not None  # the same key, as stored
+        self.require_application(drop.app_id)
+        return drop, self.drops.read(drop, self.files.open(bucket, key, drop.version), now)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engage.addresses import address_key
+from engage.errors import RetriesExhaustedError
 from engage.events import Event, EventStream, emit
 from engage.sending.request import SendRequest
 
@@ -222,3 +223,32 @@ class RetryScheduler:
             self.queue.send(json.dumps(retry_request(failure, decision)), decision.delay_seconds)
         emit([outcome_event(failure, decision)], self.events)
         return failure, decision
+
+
+class SendQueue(Protocol):
+    def enqueue(self, bodies: list[str]) -> list[str | None]:
+        """Puts each body on the send queue: its message id, or None where it was not taken."""
+        ...
+
+
+@dataclass
+class RetrySending:
+    """A due retry, sent again through the send queue (the sender checks consent and suppression
+    when it goes out), or refused with a `_SMS.RETRY_REFUSED`-style event when it may not be."""
+
+    endpoint: Callable[[str, str], Mapping[str, Any] | None]
+    archived_text: Callable[[str, str, str], str | None]
+    queue: SendQueue
+    stream: EventStream
+
+    def send(self, request: Mapping[str, Any]) -> str | None:
+        """None when the retry was queued; the reason when it was refused. RetriesExhaustedError
+        when the queue would not take it (the retry comes back)."""
+        try:
+            send = retry_send(request, self.endpoint, self.archived_text)
+        except RetryRefused as exc:
+            emit([refused_event(request, str(exc))], self.stream)
+            return str(exc)
+        if self.queue.enqueue([send.to_body()]) == [None]:
+            raise RetriesExhaustedError("the send queue would not take the retry")
+        return None

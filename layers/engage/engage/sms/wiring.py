@@ -15,15 +15,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from engage.adapters.dynamodb.sms_drops import DynamoDropStore
 from engage.adapters.eventbridge.bus import EventBus
 from engage.adapters.sms_voice.inbound import InboundOutlets, NumberBrands
-from engage.adapters.sqs.queue import MessageQueue
+from engage.adapters.sqs.queue import MessageQueue, SendQueue
 from engage.config import EnvironmentSettings
 from engage.envelopes import json_object
+from engage.errors import NotFoundError
 from engage.runtime import services
+from engage.sending.sender import Sender
+from engage.sms.drop import DropIntake, DropRules, SmsDrops
 from engage.sms.inbound import InboundProcessor, replies_by_brand
 from engage.sms.keywords import keywords_from_json
-from engage.sms.retry import RetryScheduler
+from engage.sms.retry import RetryScheduler, RetrySending
 
 # The settings without a default: each is read where it is needed, and its absence named then.
 REQUIRED = {
@@ -125,3 +129,48 @@ def retry_scheduler() -> RetryScheduler:
         MessageQueue(services.factory.client("sqs"), area.require("retry_queue_url")),
         services.event_stream,
     )
+
+
+def _endpoint_or_none(app_id: str, endpoint_id: str) -> Mapping[str, Any] | None:
+    try:
+        return services.contacts.get(app_id, endpoint_id)
+    except NotFoundError:
+        return None
+
+
+@functools.cache
+def retry_sending() -> RetrySending:
+    """The use case sending a due retry again: the original text, read from the archive."""
+    return RetrySending(
+        _endpoint_or_none, services.archive.text_of, services.send_queue, services.event_stream
+    )
+
+
+@functools.cache
+def sms_drops() -> SmsDrops:
+    """The file drops' store, queue and reports, under the stack's drop rules."""
+    config = services.settings
+    rules = DropRules(
+        max_parts=int(config.sms_drop_max_parts),
+        max_rows=int(config.sms_drop_max_rows),
+        default_identity=config.sms_origination_identity,
+        identities=frozenset(i.strip() for i in config.sms_drop_identities.split(",") if i.strip()),
+    )
+    return SmsDrops(
+        DynamoDropStore(config.require("sms_drops_table"), services.factory.client("dynamodb")),
+        SendQueue(services.factory.client("sqs"), config.require("sms_drop_queue_url")),
+        services.objects,
+        services.address_pseudonym,
+        rules,
+    )
+
+
+@functools.cache
+def drop_intake() -> DropIntake:
+    """A file in the work bucket, read and queued when it is an SMS drop."""
+    return DropIntake(sms_drops(), services.objects, services.applications.require)
+
+
+def drop_sender() -> Sender:
+    """The one sender, with this invocation's policy, for a drop's rows."""
+    return services.ready_sender()

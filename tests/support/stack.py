@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +20,7 @@ from engage.config import Settings
 from engage.runtime import Services, services
 
 from devtools.template import ROOT, app_template, create_stream, create_table, root_template
+from tests.support.thin_handlers import forget_wiring
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -287,13 +287,3 @@ def function_services(environment: Mapping[str, str], factory: ClientFactory) ->
         services.__dict__.clear()
         services.__dict__.update(saved)
         forget_wiring()
-
-
-def forget_wiring() -> None:
-    """Every area wiring's built use cases and settings dropped: they were built on the services
-    (and the environment) of the test before."""
-    for name, module in list(sys.modules.items()):
-        if name.startswith("engage.") and name.endswith(".wiring"):
-            for value in vars(module).values():
-                if callable(getattr(value, "cache_clear", None)):
-                    value.cache_clear()

@@ -197,3 +197,13 @@ class CloudFormation:
         """The one answer a request gets."""
         assert len(self.answers) == 1, self.answers
         return self.answers[0]
+
+
+def forget_wiring() -> None:
+    """Every area wiring's built use cases and settings dropped: they were built on the services
+    (and the environment) of the test before."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("engage.") and name.endswith(".wiring"):
+            for value in vars(module).values():
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()

@@ -23,7 +23,9 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, SNSEv
 from engage.audience import wiring as audience_wiring
 from engage.audience.optin_sync import Columns, OptInSync, parse_change
 from engage.batch import partial_batch_handler
+from engage.campaigns import wiring as campaigns_wiring
 from engage.campaigns.schedule import schedule_input, scheduled_run_id
+from engage.campaigns.steps import ChainStart
 from engage.campaigns.triggers import instant
 from engage.config import Settings
 from engage.envelopes import sns_document
@@ -38,7 +40,7 @@ from engage_local import routing
 from engage_local.pollers import kinesis_record, sqs_record
 from tests.support.fakes import MemoryConsent, MemoryEndpoints, MemoryTombstones
 from tests.support.shapes import EVENTS, assert_shaped_like, sample
-from tests.support.thin_handlers import Context, function_module
+from tests.support.thin_handlers import Context, forget_wiring, function_module
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -51,13 +53,16 @@ SAMPLE_DIRECTORIES = ("aws/envelopes", "aws/dms")
 
 @pytest.fixture
 def fake_services(monkeypatch: pytest.MonkeyPatch):
-    """Sets what a handler takes from engage.runtime.services (cached on first use) for this test."""
+    """Sets what a handler takes from engage.runtime.services (cached on first use) for this test;
+    the use cases the wirings built on other services before are dropped, before and after."""
 
     def install(**parts: Any) -> None:
         for name, part in parts.items():
             monkeypatch.setitem(services.__dict__, name, part)
+        forget_wiring()
 
-    return install
+    yield install
+    forget_wiring()
 
 
 # --- the samples and their sources -------------------------------------------------------------------
@@ -194,19 +199,23 @@ def test_import_start_starts_one_import_named_after_the_object_version(fake_serv
     assert (name, document["app_id"]) == (f"import-{answer['job_id']}", APP)
 
 
-def test_chain_start_starts_the_chain_for_the_object_it_names(fake_services):
+def test_chain_start_starts_the_chain_for_the_object_it_names(monkeypatch):
     workflow, heads = Starter(), []
 
     def existing(bucket, key, *spellings):
         heads.append((bucket, key, spellings))
         return key, {"sms-template": "welcome"}
 
-    fake_services(
-        chain_workflow=workflow,
-        settings=Settings(),
-        objects=SimpleNamespace(existing=existing),
-        applications=SimpleNamespace(require=lambda app_id: None),
+    defaults = Settings()
+    start = ChainStart(
+        SimpleNamespace(existing=existing),
+        SimpleNamespace(require=lambda app_id: None),
+        workflow,
+        defaults.chain_approval,
+        int(defaults.import_concurrency),
+        int(defaults.chain_approval_timeout),
     )
+    monkeypatch.setattr(campaigns_wiring, "chain_start", lambda: start)
     key = f"campaign-imports/{APP}/spring.csv"
     answer = function_module("chain_start").handler(object_created(key), Context())
     assert heads == [(BUCKET, key, (key,))]

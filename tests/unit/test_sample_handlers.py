@@ -23,8 +23,10 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from botocore.stub import ANY, Stubber
 from engage.adapters.dynamodb.applications import DynamoApplicationStore
 from engage.applications import KEEP_ID_TAG
+from engage.audience import wiring as audience_wiring
 from engage.audience.imports.job import imported_segment, members_prefix, requested_import
 from engage.audience.phone.runs import new_run
+from engage.campaigns import wiring as campaigns_wiring
 from engage.campaigns.start import CampaignStart
 from engage.config import Settings
 from engage.runtime import Services
@@ -305,7 +307,7 @@ def test_campaign_batch_queues_the_parts_sends_and_counts_the_part_once(aws):
         services.campaigns,
         services.segment_service,
         services.objects,
-        services.zone_snapshots,
+        campaigns_wiring.zone_snapshots(),
         services.jobs,
         batch.env["WORK_BUCKET"],
         1000,
@@ -609,7 +611,7 @@ def test_validation_part_validates_the_parts_numbers_and_counts_the_part(aws):
     pinpoint.assert_no_pending_responses()
     run = part.services.jobs.get(APP, "sample-run")
     assert (run["CompletedPieces"], run["TotalProcessed"]) == (1, 3)
-    assert numbers[0] in part.services.number_cache.answers(numbers)  # remembered for the next run
+    assert numbers[0] in audience_wiring.validation_part().cache.answers(numbers)  # kept for the next run
 
 
 # --- the application's removal, the extensions, the pixel's queue and SMS drops -----------------------

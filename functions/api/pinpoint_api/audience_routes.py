@@ -5,10 +5,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from engage.audience.imports.job import requested_import
+from engage.api.wiring import jobs, segment_removal
 from engage.errors import NotFoundError, ValidationError
 from engage.runtime import services
-from engage.segments.export import new_export_job, writable
 from routing import accepted, json_body, json_response, listing, path_id
 
 router = APIGatewayRouter()
@@ -89,13 +88,7 @@ def update_segment(app_id: str, segment_id: str) -> Response:
 
 @router.delete(f"{APPS}/segments/<segment_id>")
 def delete_segment(app_id: str, segment_id: str) -> Response:
-    app_id, segment_id = path_id(app_id), path_id(segment_id)
-    members = services.segments.members(app_id, segment_id)
-    segment = services.segment_service.delete(app_id, segment_id, services.campaigns.list(app_id))
-    if members:  # an imported segment's member lists go with it
-        bucket, prefix = members.removeprefix("s3://").split("/", 1)
-        services.objects.delete_prefix(bucket, prefix)
-    return json_response(200, segment)
+    return json_response(200, segment_removal().remove(path_id(app_id), path_id(segment_id)))
 
 
 @router.get(f"{APPS}/segments")
@@ -107,63 +100,37 @@ def get_segments(app_id: str) -> Response:
 # --- import jobs ----------------------------------------------------------------------------------
 @router.post(f"{APPS}/jobs/import")
 def create_import_job(app_id: str) -> Response:
-    app_id = path_id(app_id)
-    settings = services.settings
-    job, workflow_input = requested_import(
-        app_id, json_body(router), settings.require("work_bucket"), int(settings.import_concurrency)
-    )
-    services.jobs.create(job)
-    services.import_workflow.start(f"import-{job['Id']}", workflow_input)
-    return json_response(201, job)
+    return json_response(201, jobs().create_import(path_id(app_id), json_body(router)))
 
 
 @router.get(f"{APPS}/jobs/import/<job_id>")
 def get_import_job(app_id: str, job_id: str) -> Response:
     app_id, job_id = path_id(app_id), path_id(job_id)
-    return json_response(200, _job(app_id, job_id, "IMPORT"))
+    return json_response(200, jobs().get(app_id, job_id, "IMPORT"))
 
 
 @router.get(f"{APPS}/jobs/import")
 def get_import_jobs(app_id: str) -> Response:
     app_id = path_id(app_id)
-    return json_response(200, listing(router, _jobs_of(app_id, "IMPORT")))
+    return json_response(200, listing(router, jobs().of_type(app_id, "IMPORT")))
 
 
 # --- export jobs ----------------------------------------------------------------------------------
 @router.post(f"{APPS}/jobs/export")
 def create_export_job(app_id: str) -> Response:
-    app_id = path_id(app_id)
-    request = json_body(router)
-    job = new_export_job(app_id, request)
-    writable(job["Definition"]["S3UrlPrefix"], [services.settings.require("work_bucket")])
-    services.segment_service.get(app_id, request["SegmentId"])  # NotFound before a job exists
-    services.jobs.create(job)
-    services.export_runner.start(job)
-    return json_response(202, job)
+    return json_response(202, jobs().create_export(path_id(app_id), json_body(router)))
 
 
 @router.get(f"{APPS}/jobs/export/<job_id>")
 def get_export_job(app_id: str, job_id: str) -> Response:
     app_id, job_id = path_id(app_id), path_id(job_id)
-    return json_response(200, _job(app_id, job_id, "EXPORT"))
+    return json_response(200, jobs().get(app_id, job_id, "EXPORT"))
 
 
 @router.get(f"{APPS}/jobs/export")
 def get_export_jobs(app_id: str) -> Response:
     app_id = path_id(app_id)
-    return json_response(200, listing(router, _jobs_of(app_id, "EXPORT")))
-
-
-def _jobs_of(app_id: str, kind: str) -> list[dict[str, Any]]:
-    """The application's jobs of one type (the job store also holds the other types)."""
-    return [j for j in services.jobs.list(app_id) if j["Type"] == kind]
-
-
-def _job(app_id: str, job_id: str, kind: str) -> dict[str, Any]:
-    job = services.jobs.get(app_id, job_id)
-    if job is None or job["Type"] != kind:
-        raise NotFoundError(f"{kind.lower()} job {job_id!r} does not exist in application {app_id!r}")
-    return job
+    return json_response(200, listing(router, jobs().of_type(app_id, "EXPORT")))
 
 
 # --- phone numbers --------------------------------------------------------------------------------

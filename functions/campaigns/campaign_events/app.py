@@ -4,17 +4,14 @@ engage.campaigns.on_event). Answers a partial batch response: a record that fail
 shard retries from it, bisecting), and one that keeps failing goes to the DLQ; a replayed record
 queues the same sends, which the ledger sends once."""
 
-import functools
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from engage import clock
-from engage.campaigns.on_event import on_event
-from engage.errors import NotFoundError
+from engage.campaigns.wiring import event_campaigns
 from engage.obs import logger, metrics
-from engage.runtime import services
 
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
 METRICS = {"Queued": "EventCampaignMessagesQueued", "LATE": "EventCampaignEventsLate"}
@@ -23,22 +20,11 @@ METRICS = {"Queued": "EventCampaignMessagesQueued", "LATE": "EventCampaignEvents
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    campaigns: dict[str, list[dict[str, Any]]] = {}  # read once per application and batch
-    membership = functools.cache(services.segment_service.membership)  # and each segment once
+    run = event_campaigns().batch()  # each application's campaigns and each segment read once
 
     def record_handler(record: KinesisStreamRecord) -> None:
         data = record.kinesis.data_as_json()
-        app_id = data["application"]["app_id"]
-        if app_id not in campaigns:
-            campaigns[app_id] = services.campaigns.list(app_id)
-        counts = on_event(
-            data,
-            campaigns[app_id],
-            _endpoint,
-            membership,
-            services.campaign_tools,
-            clock.now(),
-        )
+        counts = run(data, clock.now())
         if counts:
             logger.info(
                 "event campaigns",
@@ -55,10 +41,3 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
-
-
-def _endpoint(app_id: str, endpoint_id: str) -> dict[str, Any] | None:
-    try:
-        return services.contacts.get(app_id, endpoint_id)
-    except NotFoundError:
-        return None

@@ -7,11 +7,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage.audience.imports.job import ImportSource, decoded_key
-from engage.campaigns.chain import chain_input
-from engage.errors import NotFoundError
+from engage.campaigns.wiring import chain_start
 from engage.obs import logger, metrics
-from engage.runtime import services
 
 
 @logger.inject_lambda_context
@@ -19,22 +16,11 @@ from engage.runtime import services
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     obj = event.detail["object"]
-    bucket = event.detail["bucket"]["name"]
-    version = f"{obj.get('version-id') or 'null'}/{obj.get('etag', '')}"
-    key, metadata = services.objects.existing(bucket, decoded_key(obj["key"]), obj["key"])
-    if metadata is None:
-        raise NotFoundError(f"s3://{bucket}/{key} no longer exists: nothing to import")
-    source = ImportSource(bucket, key, version)
-    chain = chain_input(
-        source,
-        obj["key"],
-        metadata,
-        services.settings.chain_approval,
-        int(services.settings.import_concurrency),
-        int(services.settings.chain_approval_timeout),
+    # A refusal (no template named, no such application, the file gone) raises: the event goes to
+    # the function's DLQ with the reason.
+    run_id, started = chain_start().start(
+        event.detail["bucket"]["name"], obj["key"], obj.get("version-id"), obj.get("etag", "")
     )
-    services.applications.require(chain["app_id"])  # refused: the event goes to the DLQ with the reason
-    started = services.chain_workflow.start(chain["run_id"], chain)
-    logger.info("chain %s", "started" if started else "already started", extra={"run_id": chain["run_id"]})
+    logger.info("chain %s", "started" if started else "already started", extra={"run_id": run_id})
     metrics.add_metric(name="ChainsStarted" if started else "DuplicateChainEvents", unit="Count", value=1)
-    return {"run_id": chain["run_id"], "started": started}
+    return {"run_id": run_id, "started": started}

@@ -11,7 +11,7 @@ from engage.adapters.dynamodb.applications import (
     DynamoApplicationStore,
 )
 from engage.adapters.dynamodb.buckets import DynamoBucketStore
-from engage.adapters.dynamodb.campaigns import DynamoCampaignStore, DynamoZoneSnapshots
+from engage.adapters.dynamodb.campaigns import DynamoCampaignStore
 from engage.adapters.dynamodb.caps import DynamoCaps
 from engage.adapters.dynamodb.consent import DynamoConsentStore
 from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
@@ -24,7 +24,7 @@ from engage.adapters.kinesis.stream import KinesisEventStream
 from engage.adapters.lambda_.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
 from engage.adapters.lambda_.direct import DIRECT_SEND_WAIT_SECONDS, LambdaDirectSends
 from engage.adapters.lambda_.functions import AsyncStarter, LambdaHookInvoker
-from engage.adapters.pinpoint.phone import DynamoNumberCache, PinpointNumberValidator
+from engage.adapters.pinpoint.phone import PinpointNumberValidator
 from engage.adapters.pinpoint.push import PinpointPushSender
 from engage.adapters.s3.attachment_files import AttachmentFiles
 from engage.adapters.s3.objects import BucketArchive, ObjectStore, S3MemberLists, WorkflowStarter
@@ -33,12 +33,9 @@ from engage.adapters.secretsmanager.secrets import signing_keys
 from engage.adapters.ses.email import SesAccountList, SesEmailSender, SesQuota
 from engage.adapters.sms_voice.inbound import BrandOptOutLists
 from engage.adapters.sms_voice.text import SmsSettings, SmsVoiceSender
-from engage.adapters.sns.topics import TopicPublisher
 from engage.adapters.sqs.queue import QueueStarter, SendQueue
 from engage.applications import Applications, KnownApplications, application_arn_prefix
-from engage.campaigns.hooks import HookPolicy
 from engage.campaigns.model import Campaigns
-from engage.campaigns.runs import RunTools
 from engage.campaigns.schedule import Launcher
 from engage.config import Settings
 from engage.contacts import ContactStore
@@ -133,10 +130,6 @@ class Services:
         )
 
     @cached_property
-    def number_cache(self) -> DynamoNumberCache:
-        return DynamoNumberCache(self.settings.require("phone_cache_table"), self.factory.client("dynamodb"))
-
-    @cached_property
     def number_validator(self) -> PinpointNumberValidator:
         return PinpointNumberValidator(self.factory.client("pinpoint", max_attempts=1))
 
@@ -159,10 +152,6 @@ class Services:
         return Campaigns(DynamoCampaignStore(table, self.factory.client("dynamodb")))
 
     @cached_property
-    def zone_snapshots(self) -> DynamoZoneSnapshots:
-        return DynamoZoneSnapshots(self.settings.require("campaigns_table"), self.factory.client("dynamodb"))
-
-    @cached_property
     def caps(self) -> DynamoCaps:
         """Per-endpoint caps, beside the send ledger: read by campaign runs, counted by the sender."""
         return DynamoCaps(self.settings.require("sends_table"), self.factory.client("dynamodb"))
@@ -170,19 +159,6 @@ class Services:
     @cached_property
     def hook_invoker(self) -> LambdaHookInvoker:
         return LambdaHookInvoker(self.factory.client("lambda"))
-
-    @cached_property
-    def campaign_tools(self) -> RunTools:
-        return RunTools(
-            caps=self.caps,
-            hooks=self.hook_invoker,
-            queue=self.send_queue,
-            consent=self.consent,
-            suppressions=self.suppression,
-            hook_batch_size=int(self.settings.hook_batch_size),
-            hook_policy=HookPolicy(self.settings.hook_failure_policy),
-            settings=self.known_applications.settings,
-        )
 
     @cached_property
     def send_queue(self) -> SendQueue:
@@ -319,10 +295,6 @@ class Services:
         return WorkflowStarter(self.factory.client("stepfunctions"), self.settings.require("import_workflow"))
 
     @cached_property
-    def chain_workflow(self) -> WorkflowStarter:
-        return WorkflowStarter(self.factory.client("stepfunctions"), self.settings.require("chain_workflow"))
-
-    @cached_property
     def campaign_workflow(self) -> WorkflowStarter:
         return WorkflowStarter(
             self.factory.client("stepfunctions"), self.settings.require("campaign_workflow")
@@ -339,10 +311,6 @@ class Services:
             settings.require("campaign_schedule_dlq"),
         )
         return Launcher(schedules, self.campaign_workflow, clock.now)
-
-    @cached_property
-    def campaign_topic(self) -> TopicPublisher:
-        return TopicPublisher(self.factory.client("sns"), self.settings.require("campaign_topic"))
 
 
 services = Services()

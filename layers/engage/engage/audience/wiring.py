@@ -10,18 +10,21 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from engage.adapters.dynamodb.contacts import DynamoTombstones
+from engage.adapters.pinpoint.phone import DynamoNumberCache
 from engage.adapters.sqs.queue import MessageQueue
 from engage.audience.erasure import Erasure
 from engage.audience.optin_sync import Columns, OptInSync
-from engage.audience.phone.runs import settle
+from engage.audience.phone.runs import ValidationPart, ValidationSelect, settle
 from engage.audience.rule_batches import RuleBatches
 from engage.audience.segment_rules import parse_rules
 from engage.config import EnvironmentSettings
 from engage.jobs import JobClosing
 from engage.lake.erasure import Person
 from engage.runtime import services
+from engage.segments.export import run_export
 
 # The opt-in sync's column names in the customer table (unset or empty: Columns' defaults).
 COLUMN_VARIABLES = (
@@ -109,3 +112,46 @@ def rule_batches() -> RuleBatches:
     """Event-driven segments: the configured rules (a bad configuration fails here, loudly) on the
     contact store."""
     return RuleBatches(parse_rules(settings().require("segment_rules")), services.contacts)
+
+
+def export_segment(job: Mapping[str, Any]) -> dict[str, Any]:
+    """A segment's export job run to its end: its endpoints in parts under the work bucket."""
+    config = services.settings
+    return run_export(
+        job,
+        services.segment_service.evaluate,
+        services.jobs,
+        lambda bucket, key, body: services.objects.write(bucket, key, body, "application/gzip"),
+        int(config.export_part_size),
+        [config.require("work_bucket")],
+    )
+
+
+@functools.cache
+def validation_select() -> ValidationSelect:
+    config = services.settings
+    return ValidationSelect(
+        services.applications,
+        services.jobs,
+        services.segment_service,
+        services.objects,
+        config.require("work_bucket"),
+        float(config.phone_validate_rate),
+        int(config.validation_concurrency),
+        int(config.validation_part_size),
+    )
+
+
+@functools.cache
+def validation_part() -> ValidationPart:
+    config = services.settings
+    cache = DynamoNumberCache(config.require("phone_cache_table"), services.factory.client("dynamodb"))
+    return ValidationPart(
+        services.contacts,
+        cache,
+        services.number_validator,
+        services.objects,
+        services.jobs,
+        config.default_country or None,
+        int(config.phone_cache_ttl_days) * 86400,
+    )

@@ -1,6 +1,6 @@
 """The campaigns area's composition root: its settings, read from the function's environment, and
-the campaign workflow's start and finish steps built on the shared stores (engage.runtime's
-services)."""
+its use cases (the campaign workflow's steps, a schedule's firing, the event campaigns, the chain's
+start and approval request) built on the shared stores (engage.runtime's services)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from engage.campaigns.runs import settle
+from engage.adapters.dynamodb.campaigns import DynamoZoneSnapshots
+from engage.adapters.s3.objects import WorkflowStarter
+from engage.adapters.sns.topics import TopicPublisher
+from engage.campaigns.hooks import HookPolicy
+from engage.campaigns.runs import RunTools, settle
 from engage.campaigns.start import CampaignStart
+from engage.campaigns.steps import ApprovalRequest, ChainStart, EventCampaigns, PartSending, ScheduleFiring
 from engage.config import EnvironmentSettings, resolve
 from engage.jobs import JobClosing
 from engage.runtime import services
@@ -45,7 +50,7 @@ def campaign_start() -> CampaignStart:
         services.campaigns,
         services.segment_service,
         services.objects,
-        services.zone_snapshots,
+        zone_snapshots(),
         services.jobs,
         work_bucket,
         config.part_size,
@@ -56,3 +61,64 @@ def campaign_start() -> CampaignStart:
 @functools.cache
 def run_closing() -> JobClosing:
     return JobClosing(services.jobs, "campaign run", settle)
+
+
+@functools.cache
+def zone_snapshots() -> DynamoZoneSnapshots:
+    """Where each campaign's audience is, by time zone, when its run starts (local-time campaigns)."""
+    return DynamoZoneSnapshots(
+        services.settings.require("campaigns_table"), services.factory.client("dynamodb")
+    )
+
+
+@functools.cache
+def run_tools() -> RunTools:
+    """What deciding and queueing a run's messages needs: caps, hooks, the send queue, consent."""
+    config = services.settings
+    return RunTools(
+        caps=services.caps,
+        hooks=services.hook_invoker,
+        queue=services.send_queue,
+        consent=services.consent,
+        suppressions=services.suppression,
+        hook_batch_size=int(config.hook_batch_size),
+        hook_policy=HookPolicy(config.hook_failure_policy),
+        settings=services.known_applications.settings,
+    )
+
+
+@functools.cache
+def part_sending() -> PartSending:
+    return PartSending(services.campaigns, services.objects, services.jobs, run_tools())
+
+
+@functools.cache
+def schedule_firing() -> ScheduleFiring:
+    return ScheduleFiring(services.campaigns, zone_snapshots(), services.campaign_workflow)
+
+
+@functools.cache
+def event_campaigns() -> EventCampaigns:
+    return EventCampaigns(
+        services.campaigns, services.segment_service.membership, services.contacts, run_tools()
+    )
+
+
+@functools.cache
+def chain_start() -> ChainStart:
+    config = services.settings
+    workflow = WorkflowStarter(services.factory.client("stepfunctions"), config.require("chain_workflow"))
+    return ChainStart(
+        services.objects,
+        services.applications,
+        workflow,
+        config.chain_approval,
+        int(config.import_concurrency),
+        int(config.chain_approval_timeout),
+    )
+
+
+@functools.cache
+def approval_request() -> ApprovalRequest:
+    topic = TopicPublisher(services.factory.client("sns"), services.settings.require("campaign_topic"))
+    return ApprovalRequest(services.jobs, topic.publish)

@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from engage.audience.imports.workflow import ImportFinish, ImportSplit
+from engage.audience.imports.workflow import ChunkImport, ImportFinish, ImportSplit, ImportStart
 from engage.config import resolve
 from engage.runtime import services
 
@@ -25,6 +25,16 @@ class ImportSettings:
 @functools.cache
 def settings() -> ImportSettings:
     return ImportSettings.from_env()
+
+
+@functools.cache
+def import_start() -> ImportStart:
+    return ImportStart(services.import_workflow, int(services.settings.import_concurrency))
+
+
+@functools.cache
+def chunk_import() -> ChunkImport:
+    return ChunkImport(services.objects, services.contacts, services.jobs)
 
 
 @functools.cache

@@ -1,6 +1,7 @@
-"""The import workflow's use cases over ports: the split step (the job's record, the file streamed once
-into chunk objects and a manifest for the Map that imports them) and the finish step (the job closed,
-COMPLETED or FAILED, with the segment it defines or the member lists no segment will read removed)."""
+"""The import workflow's use cases over ports: its start (once per object version), the split step
+(the job's record, the file streamed once into chunk objects and a manifest for the Map that imports
+them), each chunk's import, and the finish step (the job closed, COMPLETED or FAILED, with the
+segment it defines or the member lists no segment will read removed)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from typing import IO, Any, Protocol
 from engage.audience.imports.job import (
     SUPERSEDED_TAG,
     WORK_PREFIX,
+    ChunkResult,
     ImportSource,
     JobStore,
+    chunk_records,
+    decoded_key,
+    import_chunk,
     imported_segment,
     members_prefix,
     new_job,
@@ -212,3 +217,67 @@ class ImportFinish:
     @classmethod
     def over(cls, jobs: ClosingStore, segments: Segments, objects: Objects) -> ImportFinish:
         return cls(JobClosing(jobs, "import job", ImportSettlement(segments, objects)))
+
+
+class Workflow(Protocol):
+    def start(self, name: str, workflow_input: Mapping[str, Any]) -> bool:
+        """Starts an execution under `name`; False when one under that name ran or runs already."""
+        ...
+
+
+@dataclass
+class ImportStart:
+    """An object created in the import bucket: its import workflow started once per version."""
+
+    workflow: Workflow
+    concurrency: int
+
+    def start(self, bucket: str, raw_key: str, version_id: str | None, etag: str) -> tuple[str, bool]:
+        """(the job's id, whether this call started it). Step Functions answers a start under a
+        running execution's name with that execution, and refuses one under a closed execution's
+        name: either way the object is imported once."""
+        # The version names the object where the bucket keeps versions; the ETag tells contents
+        # apart where it doesn't, so a different file under the same key is a new import and the
+        # same file is a duplicate.
+        source = ImportSource(bucket, decoded_key(raw_key), f"{version_id or 'null'}/{etag}")
+        started = self.workflow.start(
+            source.execution_name,
+            {
+                "bucket": source.bucket,
+                "key": source.key,
+                "version": source.version,
+                "job_id": source.job_id,
+                "app_id": source.app_id,
+                "received_key": raw_key,  # as the event spelled it, should the decoded key not exist
+                "define_segment": True,
+                "concurrency": self.concurrency,
+            },
+        )
+        return source.job_id, started
+
+
+class ChunkObjects(Protocol):
+    def read(self, bucket: str, key: str) -> bytes: ...
+    def write_json(self, bucket: str, key: str, document: Any) -> str: ...
+
+
+@dataclass
+class ChunkImport:
+    """One chunk of an import: its endpoints written, the ids it accepted kept for the segment the
+    import defines, and its counts added to the job once."""
+
+    objects: ChunkObjects
+    endpoints: Any  # the contact store (engage.audience.imports.job.import_chunk's)
+    jobs: JobStore
+
+    def run(self, step: Mapping[str, Any]) -> tuple[ChunkResult, bool]:
+        """(the chunk's result, whether its counts were added now: False on a replay)."""
+        app_id, job_id, index = step["app_id"], step["job_id"], step["index"]
+        body = self.objects.read(step["bucket"], step["key"])
+        result = import_chunk(app_id, chunk_records(body), self.endpoints, step.get("mode", "register"))
+        self.objects.write_json(
+            step["bucket"],
+            f"{members_prefix(app_id, job_id)}part-{index:05d}.json",
+            list(dict.fromkeys(result.accepted_ids)),
+        )
+        return result, self.jobs.record_chunk(app_id, job_id, index, result, failed=False)

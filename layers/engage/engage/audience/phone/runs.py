@@ -4,15 +4,28 @@ store with counters added once per part, and the summary it publishes."""
 
 from __future__ import annotations
 
+import gzip
 import itertools
+import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
 
 from engage import jobs
-from engage.audience.phone.validation import MAX_FAILURES, PHONE_CHANNELS, Counts, needs_validation
+from engage.audience.phone.validation import (
+    MAX_FAILURES,
+    PHONE_CHANNELS,
+    Counts,
+    NumberCache,
+    NumberValidator,
+    Pacer,
+    PhoneValidation,
+    needs_validation,
+)
 from engage.contacts.model import Endpoint, check_app_id
 from engage.errors import ValidationError
 from engage.jobs import job_record
+from engage.segments.export import part_key, write_parts
 from engage.segments.service import Segments
 
 RUN_TYPE = "PHONE_VALIDATION"
@@ -87,3 +100,92 @@ def summary(run: Mapping[str, Any]) -> dict[str, Any]:
         "CompletionDate": run.get("CompletionDate"),
         "ValidateInput": run["Definition"].get("Input"),
     }
+
+
+class RunObjects(Protocol):
+    def write(self, bucket: str, key: str, body: bytes) -> str: ...
+    def write_json(self, bucket: str, key: str, document: Any) -> str: ...
+    def open(self, bucket: str, key: str) -> IO[bytes]: ...
+
+
+@dataclass
+class ValidationSelect:
+    """A validation run's first step: the run recorded, the endpoints to check written as parts the
+    workflow's Map validates, the quota shared by the parts that run at once."""
+
+    applications: Any  # require(app_id)
+    jobs: Any  # create, start_processing (engage.jobs)
+    segments: Segments
+    objects: RunObjects
+    bucket: str  # the work bucket
+    rate: float  # PhoneNumberValidate calls per second, the whole run's
+    concurrency: int  # the most parts at once
+    configured_part_size: int
+
+    def select(self, run_id: str, request: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+        """(the workflow's next input, how many endpoints the parts hold)."""
+        app_id, segment_id = scope(request)
+        self.applications.require(app_id)
+        self.jobs.create(new_run(run_id, app_id, segment_id, request))  # False on a retry
+        prefix = f"{WORK_PREFIX}{run_id}/"
+        written = write_parts(
+            candidates(self.segments, app_id, segment_id),
+            part_size(self.configured_part_size, self.rate, self.concurrency),
+            lambda index, body: self.objects.write(self.bucket, part_key(prefix, "parts", index), body),
+        )
+        concurrency = max(1, min(self.concurrency, len(written.parts)))
+        rate = self.rate / concurrency  # the parts running at once share the quota
+        items = [
+            {"app_id": app_id, "run_id": run_id, "bucket": self.bucket, "rate": rate, **part}
+            for part in written.parts
+        ]
+        manifest = self.objects.write_json(self.bucket, f"{prefix}manifest.json", items)
+        self.jobs.start_processing(app_id, run_id, len(items))
+        answer = {
+            "app_id": app_id,
+            "run_id": run_id,
+            "bucket": self.bucket,
+            "manifest": manifest,
+            "parts": len(items),
+            "concurrency": concurrency,
+        }
+        return answer, written.records
+
+
+@dataclass
+class ValidationPart:
+    """One part of a validation run: its numbers checked at the part's rate, the answers kept in the
+    cache, and the part's counts added to the run once."""
+
+    contacts: Any
+    cache: NumberCache
+    validator: NumberValidator
+    objects: RunObjects
+    jobs: Any  # record_piece (engage.jobs)
+    default_region: str | None
+    ttl_seconds: int
+
+    def run(self, step: Mapping[str, Any]) -> tuple[Counts, bool]:
+        """(the part's counts, whether they were added now: False on a replay)."""
+        validation = PhoneValidation(
+            app_id=step["app_id"],
+            contacts=self.contacts,
+            cache=self.cache,
+            validator=self.validator,
+            pacer=Pacer(float(step["rate"])),
+            owner=f"{step['run_id']}/{step['index']}",
+            default_region=self.default_region,
+            ttl_seconds=self.ttl_seconds,
+        )
+        with gzip.open(self.objects.open(step["bucket"], step["key"])) as lines:
+            counts = validation.run(json.loads(line) for line in lines if line.strip())
+        counted = self.jobs.record_piece(
+            step["app_id"],
+            step["run_id"],
+            step["index"],
+            counts.numbers(),
+            counts.failures,
+            processed=counts.endpoints,
+            failed=counts.failed,
+        )
+        return counts, counted

@@ -29,9 +29,9 @@ def _checks_per_second() -> float:
 
 def _local_engine() -> tuple[float, float, float]:
     from engage.adapters.clients import ClientFactory
-    from engage.adapters.duckdb.queries import DuckDbQueries
     from engage.adapters.s3.objects import ObjectStore
     from engage.segmentation.queries import allowed_tables, check_query
+    from engage_duckdb.queries import DuckDbQueries
     from moto import mock_aws
 
     with mock_aws():

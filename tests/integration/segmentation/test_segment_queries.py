@@ -11,12 +11,12 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from engage.adapters.athena.queries import AthenaQueries
-from engage.adapters.duckdb.queries import DuckDbQueries
 from engage.adapters.s3.objects import ObjectStore
 from engage.audience.imports.job import import_chunk
 from engage.errors import NotFoundError
 from engage.segmentation.queries import allowed_tables, check_query
 from engage.segmentation.query_runs import CheckedQuery
+from engage_duckdb.queries import DuckDbQueries
 
 APP = "fed01"
 

@@ -5,6 +5,7 @@ in-memory fakes in place of the wiring's (engage.segmentation.wiring); and the w
 from __future__ import annotations
 
 import hashlib
+import sys
 from typing import Any
 
 import pytest
@@ -219,7 +220,7 @@ def test_the_settings_read_the_areas_variables_with_their_defaults():
 
 def test_the_engine_is_athena_unless_the_local_stack_asks_for_duckdb(monkeypatch):
     from engage.adapters.athena.queries import AthenaQueries
-    from engage.adapters.duckdb.queries import DuckDbQueries
+    from engage_duckdb.queries import DuckDbQueries
 
     class Factory:
         def client(self, name: str) -> str:
@@ -238,3 +239,10 @@ def test_the_engine_is_athena_unless_the_local_stack_asks_for_duckdb(monkeypatch
         wiring.query_engine(wiring.SegmentationSettings("crm", query_engine="PRESTO"))
     with pytest.raises(ValidationError, match="SEGMENT_QUERY_DATABASE"):
         wiring.query_engine(wiring.SegmentationSettings())
+
+
+def test_duckdb_without_its_layer_is_refused_by_name(monkeypatch):
+    monkeypatch.setitem(sys.modules, "engage_duckdb.queries", None)  # the layer is not attached
+    config = wiring.SegmentationSettings("crm", query_engine="DUCKDB", query_data_bucket="crm-lake")
+    with pytest.raises(ValidationError, match="SEGMENT_QUERY_ENGINE: DUCKDB needs the DuckDB layer"):
+        wiring.query_engine(config)

@@ -88,8 +88,11 @@ def query_engine(config: SegmentationSettings) -> QueryEngine:
     database = config.require("query_database")
     if config.query_engine == "ATHENA":
         return AthenaQueries(services.factory.client("athena"), config.require("query_workgroup"), database)
-    if config.query_engine == "DUCKDB":  # the local stack's: its module (and sqlglot) load only here
-        from engage.adapters.duckdb.queries import DuckDbQueries
+    if config.query_engine == "DUCKDB":  # its own layer, attached only to a DUCKDB deployment
+        try:
+            from engage_duckdb.queries import DuckDbQueries
+        except ImportError as exc:
+            raise ValidationError("SEGMENT_QUERY_ENGINE", "DUCKDB needs the DuckDB layer attached") from exc
 
         return DuckDbQueries(
             services.objects,

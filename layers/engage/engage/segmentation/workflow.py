@@ -46,7 +46,7 @@ class SegmentLookup(Protocol):
 
 
 class QueryEngine(Protocol):
-    """Where a checked query runs (engage.adapters.athena.queries, engage.adapters.duckdb.queries)."""
+    """Where a checked query runs (engage.adapters.athena.queries, engage_duckdb.queries)."""
 
     def start_query(self, query: CheckedQuery, token: str) -> QueryStatus: ...
 

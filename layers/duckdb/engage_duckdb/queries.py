@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlglot.errors import SqlglotError
-
 from engage.adapters.s3.objects import ObjectStore
 from engage.segmentation.query_runs import CheckedQuery, QueryStatus
+from sqlglot.errors import SqlglotError
 
 READERS = {  # file suffix (before any .gz) -> DuckDB reader
     ".csv": "read_csv(?, header = true, union_by_name = true)",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from urllib.parse import SplitResult
 
 from engage.errors import ValidationError
 
@@ -115,3 +116,13 @@ def address_key(channel: ChannelType | str, address: str) -> str:
         digits = "".join(c for c in address if c.isdigit())
         return ("+" if address.lstrip("( ").startswith("+") else "") + digits
     return address
+
+
+# Plain http:// is refused everywhere but on the local stack, where a test's own server on the
+# loopback interface stands in for an https endpoint (the ALLOW_LOCAL_* switches, off by default).
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def local_http(parts: SplitResult, allowed: bool) -> bool:
+    """Whether `parts` is a plain http:// URL on this machine that the switch lets through."""
+    return allowed and parts.scheme == "http" and parts.hostname in LOCAL_HOSTS

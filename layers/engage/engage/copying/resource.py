@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from engage.addresses import local_http
 from engage.copying.project import Project, ProjectCallError, Selection, Step, apply, plan, removals, summary
 from engage.custom_resources import Respond
 from engage.errors import ValidationError
@@ -46,7 +47,7 @@ class Apis:
             raise ValidationError(name, "needs an ApplicationId (and optionally ApiUrl and Region)")
         url = side.get("ApiUrl") or self.url
         parts = urlsplit(url)
-        local = self.allow_local and parts.hostname in ("127.0.0.1", "localhost")
+        local = local_http(parts, self.allow_local)
         if not local and (parts.scheme != "https" or parts.hostname not in self.allowed_hosts()):
             raise ValidationError(
                 f"{name}.ApiUrl", f"{url} is not this stack's API or one of ProjectCopyApiArns"

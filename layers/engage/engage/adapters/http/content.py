@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from engage.adapters.dynamodb import error_code
-from engage.adapters.http.local_hosts import local_http
+from engage.addresses import local_http
 from engage.extensions.content import ContentUnavailableError
 
 CHUNK_BYTES = 16 * 1024

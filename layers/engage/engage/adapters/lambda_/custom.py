@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from engage import clock
 from engage.adapters.dynamodb import error_code
-from engage.adapters.http.local_hosts import local_http
+from engage.addresses import local_http
 from engage.errors import DeliveryRefusedError, ThrottledError
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
 from engage.sending.custom_answers import Delivery

@@ -4,6 +4,7 @@ delete, versions, active version, list), at botocore's URIs."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage.api.wiring import direct_sends
 from engage.errors import ValidationError
 from engage.runtime import services
 from routing import json_body, json_response, listing, path_id
@@ -23,13 +24,13 @@ REQUEST_KEYS = {
 
 @router.post(f"{APPS}/messages")
 def send_messages(app_id: str) -> Response:
-    return json_response(200, services.direct_send_function.send_messages(path_id(app_id), json_body(router)))
+    return json_response(200, direct_sends().send_messages(path_id(app_id), json_body(router)))
 
 
 @router.post(f"{APPS}/users-messages")
 def send_users_messages(app_id: str) -> Response:
     request = json_body(router)
-    return json_response(200, services.direct_send_function.send_users_messages(path_id(app_id), request))
+    return json_response(200, direct_sends().send_users_messages(path_id(app_id), request))
 
 
 # --- templates ---------------------------------------------------------------------------------

@@ -22,15 +22,14 @@ from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 from engage.adapters.dynamodb.templates import DynamoTemplateStore
 from engage.adapters.kinesis.stream import KinesisEventStream
 from engage.adapters.lambda_.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
-from engage.adapters.lambda_.direct import DIRECT_SEND_WAIT_SECONDS, LambdaDirectSends
-from engage.adapters.lambda_.functions import AsyncStarter, LambdaHookInvoker
+from engage.adapters.lambda_.functions import LambdaHookInvoker
 from engage.adapters.pinpoint.phone import PinpointNumberValidator
 from engage.adapters.pinpoint.push import PinpointPushSender
 from engage.adapters.s3.attachment_files import AttachmentFiles
 from engage.adapters.s3.objects import BucketArchive, ObjectStore, S3MemberLists, WorkflowStarter
 from engage.adapters.scheduler.campaign_schedules import SchedulerCampaignSchedules
 from engage.adapters.secretsmanager.secrets import signing_keys
-from engage.adapters.ses.email import SesAccountList, SesEmailSender, SesQuota
+from engage.adapters.ses.email import SesEmailSender, SesQuota
 from engage.adapters.sms_voice.inbound import BrandOptOutLists
 from engage.adapters.sms_voice.text import SmsSettings, SmsVoiceSender
 from engage.adapters.sqs.queue import QueueStarter, SendQueue
@@ -134,10 +133,6 @@ class Services:
         return PinpointNumberValidator(self.factory.client("pinpoint", max_attempts=1))
 
     @cached_property
-    def export_runner(self) -> AsyncStarter:
-        return AsyncStarter(self.factory.client("lambda"), self.settings.require("export_function"))
-
-    @cached_property
     def objects(self) -> ObjectStore:
         return ObjectStore(self.factory.client("s3"))
 
@@ -168,10 +163,6 @@ class Services:
     def opt_out_lists(self) -> BrandOptOutLists:
         prefix = self.settings.require("sms_opt_out_list_prefix")
         return BrandOptOutLists(self.factory.client("pinpoint-sms-voice-v2"), prefix)
-
-    @cached_property
-    def ses_account_list(self) -> SesAccountList:
-        return SesAccountList(self.factory.client("sesv2"))
 
     @cached_property
     def archive(self) -> BucketArchive:
@@ -275,12 +266,6 @@ class Services:
             unsubscribe_secrets=tuple(self.unsubscribe_keys()),
             custom_batch_size=int(settings.custom_batch_size),
         )
-
-    @cached_property
-    def direct_send_function(self) -> LambdaDirectSends:
-        # One attempt: a retried invocation could send again. It answers within its 20 s timeout.
-        client = self.factory.client("lambda", max_attempts=1, read_timeout=DIRECT_SEND_WAIT_SECONDS)
-        return LambdaDirectSends(client, self.settings.require("direct_send_function"))
 
     def address_pseudonym(self, app_id: str, channel: str, address: str) -> str:
         key = self.erasure_key()

@@ -244,7 +244,6 @@ def fake_services() -> SimpleNamespace:
         contacts="contacts",
         consent="consent",
         event_stream="event-stream",
-        ses_account_list="account-list",
         applications=SimpleNamespace(list=lambda: [{"Id": "a1"}, {"Id": "a2"}]),
         unsubscribe_keys=lambda: [SECRET],
     )
@@ -286,10 +285,10 @@ def test_the_accessors_build_the_use_cases_on_the_services(monkeypatch):
     assert (reply.mailer.client, reply.mailer.configuration_set) == ("sesv2-client", "engage-events")
     assert reply.template() == TEMPLATE and services.templates.asked == [("EMAIL", "answer")]
     intake = wiring.feedback_intake.__wrapped__()
-    assert (intake.suppressions, intake.endpoints, intake.account) == (
+    assert (intake.suppressions, intake.endpoints, intake.account.client) == (
         "suppression-list",
         "contacts",
-        "account-list",
+        "sesv2-client",  # the account's suppression list, on the shared factory's SES v2 client
     )
     assert intake.policy == Policy() and list(intake.applications()) == ["a1", "a2"]
     pages = wiring.one_click_unsubscribe.__wrapped__()

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engage.adapters.dynamodb.reply_limiter import DynamoReplyLimiter
-from engage.adapters.ses.email import SesEmailSender
+from engage.adapters.ses.email import SesAccountList, SesEmailSender
 from engage.config import EnvironmentSettings
 from engage.email.auto_reply import AutoReply
 from engage.email.feedback import FeedbackIntake, Policy
@@ -91,7 +91,7 @@ def feedback_intake() -> FeedbackIntake:
     return FeedbackIntake(
         services.suppression,
         services.contacts,
-        services.ses_account_list,
+        SesAccountList(services.factory.client("sesv2")),
         settings().feedback_policy,
         _application_ids,
     )

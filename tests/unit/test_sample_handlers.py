@@ -167,6 +167,17 @@ def test_pinpoint_api_create_app_creates_the_application(aws):
     assert api.services.applications.require(body["Id"])["application"]["Name"] == "ExampleCorp"
 
 
+def test_pinpoint_api_create_journey_keeps_the_journey_whole(aws):
+    api = aws.deploy("pinpoint_api")
+    application(aws)
+    event = sample("api/pinpoint_api/create_journey.json", SEGMENT_ID="seg-1")
+    status, body = api_answer(api.handler(event, Context()))
+    assert status == 201 and body["State"] == "DRAFT" and body["ApplicationId"] == APP
+    written = json.loads(event["body"])
+    assert {k: body[k] for k in written} == written  # every member kept as written
+    assert api.services.journeys.get(APP, body["Id"]) == body
+
+
 def test_pinpoint_api_update_endpoint_writes_the_endpoint(aws):
     api = aws.deploy("pinpoint_api")
     application(aws)

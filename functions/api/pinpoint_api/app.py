@@ -15,6 +15,7 @@ from campaign_routes import router as campaigns
 from engage.errors import EngageError
 from engage.obs import logger, metrics
 from event_routes import router as events
+from journey_routes import router as journeys
 from messaging_routes import router as messaging
 from routing import pinpoint_error
 
@@ -25,6 +26,7 @@ app.include_router(audience)
 app.include_router(messaging)
 app.include_router(campaigns)
 app.include_router(events)
+app.include_router(journeys)
 
 
 @app.exception_handler(EngageError)

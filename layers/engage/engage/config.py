@@ -79,6 +79,7 @@ class Settings(EnvironmentSettings):
     attachment_max_message_bytes: str = str(40 * 1024 * 1024)
     templates_table: str = ""
     campaigns_table: str = ""
+    journeys_table: str = ""
     campaign_part_size: str = "1000"
     campaign_concurrency: str = "4"
     hook_batch_size: str = "50"
@@ -150,6 +151,7 @@ class Settings(EnvironmentSettings):
         "attachment_max_message_bytes": "ATTACHMENT_MAX_MESSAGE_BYTES",
         "templates_table": "TEMPLATES_TABLE",
         "campaigns_table": "CAMPAIGNS_TABLE",
+        "journeys_table": "JOURNEYS_TABLE",
         "campaign_part_size": "CAMPAIGN_PART_SIZE",
         "campaign_concurrency": "CAMPAIGN_CONCURRENCY",
         "hook_batch_size": "HOOK_BATCH_SIZE",

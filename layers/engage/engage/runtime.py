@@ -16,6 +16,7 @@ from engage.adapters.dynamodb.caps import DynamoCaps
 from engage.adapters.dynamodb.consent import DynamoConsentStore
 from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.adapters.dynamodb.jobs import DynamoJobStore
+from engage.adapters.dynamodb.journeys import DynamoJourneyStore
 from engage.adapters.dynamodb.ledger import DynamoLedger
 from engage.adapters.dynamodb.segments import DynamoSegmentStore
 from engage.adapters.dynamodb.suppression import DynamoSuppressionList
@@ -40,6 +41,7 @@ from engage.config import Settings
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.extensions.attachments import AttachmentMaker
+from engage.journeys.model import Journeys
 from engage.retry import Backoff
 from engage.segments.service import Segments
 from engage.sending.governor import Governor, Limits, identity_rates, named_limits, within
@@ -145,6 +147,11 @@ class Services:
     def campaigns(self) -> Campaigns:
         table = self.settings.require("campaigns_table")
         return Campaigns(DynamoCampaignStore(table, self.factory.client("dynamodb")))
+
+    @cached_property
+    def journeys(self) -> Journeys:
+        table = self.settings.require("journeys_table")
+        return Journeys(DynamoJourneyStore(table, self.factory.client("dynamodb")))
 
     @cached_property
     def caps(self) -> DynamoCaps:

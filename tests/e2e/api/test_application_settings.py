@@ -36,8 +36,10 @@ def test_a_campaign_without_its_own_rate_is_paced_at_the_applications(campaignin
     campaign, counts = texted(c, "Paced by the application")
     assert counts["Queued"] == 8
     times = sorted(datetime.fromisoformat(t["time"]).timestamp() for t in c.all_texts(campaign["Id"], 8))
-    # 8 at 2 a second (the identity allows 20) take at least three seconds
-    assert times[-1] - times[0] >= (8 - 2) / 2 * 0.9
+    # 8 at 2 a second (the identity allows 20): after the first two (the bucket's burst), one every
+    # half second. Measured from the third, since the first deliveries may reach the outbox late
+    # when the machine is busy (a cold start), which would shorten a span measured from the first.
+    assert times[-1] - times[2] >= (8 - 3) / 2 * 0.9
 
 
 def test_the_applications_daily_cap_holds_across_its_campaigns(campaigning):

@@ -35,6 +35,7 @@ def _remove(app_id: str, time_left: Callable[[], bool]) -> dict[str, Any]:
         "jobs": settings.jobs_table,
         "segments": settings.segments_table,
         "campaigns": settings.campaigns_table,
+        "journeys": settings.journeys_table,
         "sends": settings.sends_table,
     }
     dynamodb = services.factory.client("dynamodb")

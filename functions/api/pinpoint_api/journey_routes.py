@@ -1,0 +1,43 @@
+"""Pinpoint's journey operations: CreateJourney, GetJourney, UpdateJourney, DeleteJourney,
+ListJourneys and UpdateJourneyState, with botocore's request and response shapes
+(engage.journeys.model)."""
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage.runtime import services
+from routing import json_body, json_response, listing, path_id
+
+router = APIGatewayRouter()
+JOURNEYS = "/v1/apps/<app_id>/journeys"
+
+
+@router.post(JOURNEYS)
+def create_journey(app_id: str) -> Response:
+    return json_response(201, services.journeys.create(path_id(app_id), json_body(router)))
+
+
+@router.get(JOURNEYS)
+def list_journeys(app_id: str) -> Response:
+    return json_response(200, listing(router, services.journeys.list(path_id(app_id))))
+
+
+@router.get(f"{JOURNEYS}/<journey_id>")
+def get_journey(app_id: str, journey_id: str) -> Response:
+    return json_response(200, services.journeys.get(path_id(app_id), path_id(journey_id)))
+
+
+@router.put(f"{JOURNEYS}/<journey_id>")
+def update_journey(app_id: str, journey_id: str) -> Response:
+    journey = services.journeys.update(path_id(app_id), path_id(journey_id), json_body(router))
+    return json_response(200, journey)
+
+
+@router.delete(f"{JOURNEYS}/<journey_id>")
+def delete_journey(app_id: str, journey_id: str) -> Response:
+    return json_response(200, services.journeys.delete(path_id(app_id), path_id(journey_id)))
+
+
+@router.put(f"{JOURNEYS}/<journey_id>/state")
+def update_journey_state(app_id: str, journey_id: str) -> Response:
+    journey = services.journeys.update_state(path_id(app_id), path_id(journey_id), json_body(router))
+    return json_response(200, journey)

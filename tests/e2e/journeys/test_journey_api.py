@@ -1,0 +1,79 @@
+"""Journeys through boto3's pinpoint client on the local stack, as a former Pinpoint customer's code
+calls them: a definition created from Pinpoint's JSON, read, listed, updated, published, paused,
+resumed, cancelled and deleted, each answer parsed by botocore against Pinpoint's model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+SAMPLE = Path(__file__).resolve().parents[3] / "events" / "api" / "pinpoint_api" / "create_journey.json"
+
+pytestmark = pytest.mark.e2e
+
+
+def definition(segment_id: str) -> dict:
+    """The sample's WriteJourneyRequest (a Pinpoint journey definition), for this application."""
+    return json.loads(json.loads(SAMPLE.read_text())["body"].replace("SEGMENT_ID", segment_id))
+
+
+def test_a_pinpoint_journey_definition_runs_through_the_journey_api(pinpoint, new_app):
+    app = new_app("journeys")
+    segment = pinpoint.create_segment(
+        ApplicationId=app,
+        WriteSegmentRequest={
+            "Name": "sign-ups",
+            "Dimensions": {"Demographic": {"Channel": {"Values": ["EMAIL"]}}},
+        },
+    )["SegmentResponse"]
+    request = definition(segment["Id"])
+    request["RefreshFrequency"] = "PT1H"
+    created = pinpoint.create_journey(ApplicationId=app, WriteJourneyRequest=request)["JourneyResponse"]
+    journey_id = created["Id"]
+    assert created["State"] == "DRAFT" and created["Activities"] == request["Activities"]
+    assert pinpoint.get_journey(ApplicationId=app, JourneyId=journey_id)["JourneyResponse"] == created
+    listed = pinpoint.list_journeys(ApplicationId=app)["JourneysResponse"]["Item"]
+    assert [j["Id"] for j in listed] == [journey_id]
+
+    published = pinpoint.update_journey(
+        ApplicationId=app, JourneyId=journey_id, WriteJourneyRequest={**request, "State": "ACTIVE"}
+    )["JourneyResponse"]
+    assert published["State"] == "ACTIVE"
+    with pytest.raises(ClientError) as refused:  # an active journey's activities are frozen
+        pinpoint.update_journey(
+            ApplicationId=app,
+            JourneyId=journey_id,
+            WriteJourneyRequest={**request, "State": "ACTIVE", "StartActivity": "reminderSms"},
+        )
+    assert refused.value.response["Error"]["Code"] == "ConflictException"
+
+    for state in ("PAUSED", "ACTIVE", "CANCELLED"):
+        answer = pinpoint.update_journey_state(
+            ApplicationId=app, JourneyId=journey_id, JourneyStateRequest={"State": state}
+        )["JourneyResponse"]
+        assert answer["State"] == state
+    with pytest.raises(ClientError) as closed:
+        pinpoint.update_journey_state(
+            ApplicationId=app, JourneyId=journey_id, JourneyStateRequest={"State": "COMPLETED"}
+        )
+    assert closed.value.response["Error"]["Code"] == "BadRequestException"
+    assert "State" in closed.value.response["Error"]["Message"]
+
+    pinpoint.delete_journey(ApplicationId=app, JourneyId=journey_id)
+    with pytest.raises(ClientError) as gone:
+        pinpoint.get_journey(ApplicationId=app, JourneyId=journey_id)
+    assert gone.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_a_definition_pinpoint_would_refuse_is_refused_naming_the_field(pinpoint, new_app):
+    app = new_app("journeys")
+    request = definition("seg-1")
+    request["Activities"]["wait1"]["Wait"]["NextActivity"] = "welcomeEmail"  # back to the start
+    with pytest.raises(ClientError) as refused:
+        pinpoint.create_journey(ApplicationId=app, WriteJourneyRequest=request)
+    error = refused.value.response["Error"]
+    assert error["Code"] == "BadRequestException"
+    assert "welcomeEmail -> wait1 -> welcomeEmail" in error["Message"]

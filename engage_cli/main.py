@@ -760,10 +760,11 @@ def parser() -> argparse.ArgumentParser:
     erasing.add_argument("--channel", help="channel of --address (default: EMAIL with @, else SMS and VOICE)")
     erasing.set_defaults(run=erase_person)
 
-    from engage_cli import apps, campaigns, copying, events  # they build on this module's helpers
+    from engage_cli import apps, campaigns, copying, events, journeys  # they build on this module's helpers
 
     apps.register(areas, common)
     campaigns.register(areas, common)
+    journeys.register(areas, common)
     copying.register(areas, common)
     events.register(areas, common)
     return root

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.cli import engage
+
 SAMPLE = Path(__file__).resolve().parents[3] / "events" / "api" / "pinpoint_api" / "create_journey.json"
 
 pytestmark = pytest.mark.e2e
@@ -77,3 +79,26 @@ def test_a_definition_pinpoint_would_refuse_is_refused_naming_the_field(pinpoint
     error = refused.value.response["Error"]
     assert error["Code"] == "BadRequestException"
     assert "welcomeEmail -> wait1 -> welcomeEmail" in error["Message"]
+
+
+def test_the_cli_creates_lists_shows_and_publishes_a_journey(local_stack, new_app, tmp_path):
+    app = new_app("journeys-cli")
+    written = tmp_path / "journey.json"
+    written.write_text(json.dumps(definition("seg-cli")))
+    created = engage(
+        "journeys", "create", "--app", app, "--file", str(written), "--json", state_dir=local_stack.state_dir
+    )
+    assert created.returncode == 0, created.stderr
+    journey = json.loads(created.stdout)
+    listed = engage("journeys", "list", "--app", app, "--json", state_dir=local_stack.state_dir)
+    assert [j["Id"] for j in json.loads(listed.stdout)] == [journey["Id"]]
+    published = engage(
+        "journeys", "state", "--app", app, journey["Id"], "ACTIVE", state_dir=local_stack.state_dir
+    )
+    assert published.returncode == 0 and "ACTIVE" in published.stdout, published.stderr
+    shown = engage("journeys", "show", "--app", app, journey["Id"], "--json", state_dir=local_stack.state_dir)
+    assert json.loads(shown.stdout)["State"] == "ACTIVE"
+    refused = engage(
+        "journeys", "state", "--app", app, journey["Id"], "PAUSED", state_dir=local_stack.state_dir
+    )
+    assert refused.returncode != 0 and "RefreshFrequency" in refused.stderr  # PAUSED needs a refresh interval

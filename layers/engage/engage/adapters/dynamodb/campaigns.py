@@ -16,12 +16,11 @@ from engage import clock
 from engage.adapters.dynamodb import (
     failed_conditions,
     from_item,
-    query_items,
-    raise_conflict,
     scan_items,
     to_item,
     transact_write,
 )
+from engage.adapters.dynamodb.documents import ApplicationDocuments
 from engage.campaigns.schedule import ZoneSnapshot
 from engage.errors import ConflictError
 
@@ -39,43 +38,14 @@ def deleted_pk(app_id: str) -> str:
     return f"DELETED#{app_id}"
 
 
-class DynamoCampaignStore:
-    def __init__(self, table_name: str, client: Any) -> None:  # a boto3 DynamoDB client
-        self.table = table_name
-        self.client = client
+class DynamoCampaignStore(ApplicationDocuments):
+    ATTRIBUTE = "campaign"
+    VERSION = "Version"
 
     def put(self, campaign: dict[str, Any], replacing_version: int | None = None) -> None:
         """Writes the campaign if it does not exist yet (None) or is still at `replacing_version`;
         ConflictError otherwise."""
-        request: dict[str, Any] = {
-            "TableName": self.table,
-            "Item": to_item({"pk": campaign["ApplicationId"], "sk": campaign["Id"], "campaign": campaign}),
-        }
-        if replacing_version is None:
-            request["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            request["ConditionExpression"] = "campaign.Version = :v"
-            request["ExpressionAttributeValues"] = {":v": {"N": str(replacing_version)}}
-        try:
-            self.client.put_item(**request)
-        except ClientError as exc:
-            raise_conflict(exc, f"campaign {campaign['Id']}")
-
-    def get(self, app_id: str, campaign_id: str) -> dict[str, Any] | None:
-        item = self.client.get_item(
-            TableName=self.table, Key={"pk": {"S": app_id}, "sk": {"S": campaign_id}}, ConsistentRead=True
-        ).get("Item")
-        return from_item(item)["campaign"] if item else None
-
-    def list(self, app_id: str) -> list[dict[str, Any]]:
-        """The application's campaigns, oldest first."""
-        items = query_items(
-            self.client,
-            TableName=self.table,
-            KeyConditionExpression="pk = :app",
-            ExpressionAttributeValues={":app": {"S": app_id}},
-        )
-        return sorted((item["campaign"] for item in items), key=lambda c: (c["CreationDate"], c["Id"]))
+        self._write(campaign, replacing_version)
 
     def all(self) -> Iterator[dict[str, Any]]:
         """Every application's campaigns (a scan, for the lake's names export)."""

@@ -151,7 +151,12 @@ class Services:
     @cached_property
     def journeys(self) -> Journeys:
         table = self.settings.require("journeys_table")
-        return Journeys(DynamoJourneyStore(table, self.factory.client("dynamodb")))
+        store = DynamoJourneyStore(table, self.factory.client("dynamodb"))
+        return Journeys(
+            store,
+            lambda kind, name, version: self.templates.get(kind, name, version),
+            self.segment_service.get,
+        )
 
     @cached_property
     def caps(self) -> DynamoCaps:

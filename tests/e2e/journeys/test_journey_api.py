@@ -22,8 +22,9 @@ def definition(segment_id: str) -> dict:
     return json.loads(json.loads(SAMPLE.read_text())["body"].replace("SEGMENT_ID", segment_id))
 
 
-def test_a_pinpoint_journey_definition_runs_through_the_journey_api(pinpoint, new_app):
-    app = new_app("journeys")
+def publishable(pinpoint, app: str) -> dict:
+    """The sample's definition with what publishing it needs: its segment and its templates (the
+    templates' names made this test's own: templates belong to the account)."""
     segment = pinpoint.create_segment(
         ApplicationId=app,
         WriteSegmentRequest={
@@ -32,6 +33,19 @@ def test_a_pinpoint_journey_definition_runs_through_the_journey_api(pinpoint, ne
         },
     )["SegmentResponse"]
     request = definition(segment["Id"])
+    email, sms = f"welcome-{app[:8]}", f"reminder-{app[:8]}"
+    pinpoint.create_email_template(
+        TemplateName=email, EmailTemplateRequest={"Subject": "Welcome", "TextPart": "Hello {{User.UserId}}"}
+    )
+    pinpoint.create_sms_template(TemplateName=sms, SMSTemplateRequest={"Body": "Still there?"})
+    request["Activities"]["welcomeEmail"]["EMAIL"]["TemplateName"] = email
+    request["Activities"]["reminderSms"]["SMS"]["TemplateName"] = sms
+    return request
+
+
+def test_a_pinpoint_journey_definition_runs_through_the_journey_api(pinpoint, new_app):
+    app = new_app("journeys")
+    request = publishable(pinpoint, app)
     request["RefreshFrequency"] = "PT1H"
     created = pinpoint.create_journey(ApplicationId=app, WriteJourneyRequest=request)["JourneyResponse"]
     journey_id = created["Id"]
@@ -81,10 +95,22 @@ def test_a_definition_pinpoint_would_refuse_is_refused_naming_the_field(pinpoint
     assert "welcomeEmail -> wait1 -> welcomeEmail" in error["Message"]
 
 
-def test_the_cli_creates_lists_shows_and_publishes_a_journey(local_stack, new_app, tmp_path):
+def test_a_journey_is_published_only_with_templates_that_exist(pinpoint, new_app):
+    app = new_app("journeys")
+    request = publishable(pinpoint, app)
+    request["Activities"]["reminderSms"]["SMS"]["TemplateName"] = "never-created"
+    with pytest.raises(ClientError) as refused:
+        pinpoint.create_journey(ApplicationId=app, WriteJourneyRequest={**request, "State": "ACTIVE"})
+    assert refused.value.response["Error"]["Code"] == "BadRequestException"
+    assert "Activities.reminderSms.SMS.TemplateName" in refused.value.response["Error"]["Message"]
+    draft = pinpoint.create_journey(ApplicationId=app, WriteJourneyRequest=request)["JourneyResponse"]
+    assert draft["State"] == "DRAFT"  # a draft may name a template before it exists
+
+
+def test_the_cli_creates_lists_shows_and_publishes_a_journey(local_stack, pinpoint, new_app, tmp_path):
     app = new_app("journeys-cli")
     written = tmp_path / "journey.json"
-    written.write_text(json.dumps(definition("seg-cli")))
+    written.write_text(json.dumps(publishable(pinpoint, app)))
     created = engage(
         "journeys", "create", "--app", app, "--file", str(written), "--json", state_dir=local_stack.state_dir
     )

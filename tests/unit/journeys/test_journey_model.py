@@ -207,3 +207,28 @@ def test_an_unknown_journey_and_a_deleted_one_are_not_found(journeys):
     assert journeys.delete(APP, journey["Id"]) == journey
     with pytest.raises(NotFoundError):
         journeys.update_state(APP, journey["Id"], {"State": "CANCELLED"})
+
+
+def test_a_journey_is_published_only_with_templates_and_segments_that_exist():
+    templates = {("EMAIL", "welcome"), ("SMS", "reminder")}
+    segments = {"seg-1"}
+
+    def template(kind: str, name: str, version: str | None) -> None:
+        if (kind, name) not in templates:
+            raise NotFoundError(f"{kind} template {name!r} does not exist")
+
+    def segment(app_id: str, segment_id: str) -> None:
+        if segment_id not in segments:
+            raise NotFoundError(f"segment {segment_id!r} does not exist in application {app_id!r}")
+
+    journeys = Journeys(MemoryJourneys(), template, segment)
+    draft = journeys.create(APP, with_(StartCondition={"SegmentStartCondition": {"SegmentId": "seg-9"}}))
+    with pytest.raises(ValidationError) as missing:  # a draft may name them before they exist
+        journeys.update_state(APP, draft["Id"], {"State": "ACTIVE"})
+    assert missing.value.field == "StartCondition.SegmentStartCondition.SegmentId"
+    templates.discard(("SMS", "reminder"))
+    with pytest.raises(ValidationError) as missing:
+        journeys.create(APP, with_(State="ACTIVE"))
+    assert missing.value.field == "Activities.reminder.SMS.TemplateName"
+    templates.add(("SMS", "reminder"))
+    assert journeys.create(APP, with_(State="ACTIVE"))["State"] == "ACTIVE"

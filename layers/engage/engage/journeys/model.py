@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -298,15 +298,51 @@ class JourneyStore(Protocol):
     def delete(self, app_id: str, journey_id: str) -> None: ...
 
 
-class Journeys:
-    """CreateJourney, GetJourney, UpdateJourney, DeleteJourney, ListJourneys and UpdateJourneyState."""
+# The message activities whose TemplateName names a template of that channel.
+TEMPLATE_ACTIVITIES = ("EMAIL", "SMS", "PUSH")
 
-    def __init__(self, store: JourneyStore) -> None:
+
+class Journeys:
+    """CreateJourney, GetJourney, UpdateJourney, DeleteJourney, ListJourneys and UpdateJourneyState.
+    A published journey's templates and segments must exist (`template(kind, name, version)` and
+    `segment(app_id, segment_id)` raise NotFoundError otherwise); a draft may name them before they do."""
+
+    def __init__(
+        self,
+        store: JourneyStore,
+        template: Callable[[str, str, str | None], object] | None = None,
+        segment: Callable[[str, str], object] | None = None,
+    ) -> None:
         self.store = store
+        self.template = template
+        self.segment = segment
+
+    def _check_references(self, app_id: str, journey: Mapping[str, Any]) -> None:
+        """Each template and segment a journey being published names exists, or the field is named."""
+        for activity_id, activity in (journey.get("Activities") or {}).items():
+            for kind in TEMPLATE_ACTIVITIES:
+                part = activity.get(kind)
+                if self.template and isinstance(part, Mapping) and part.get("TemplateName"):
+                    try:
+                        self.template(kind, part["TemplateName"], part.get("TemplateVersion"))
+                    except NotFoundError as exc:
+                        raise ValidationError(
+                            f"Activities.{activity_id}.{kind}.TemplateName", str(exc)
+                        ) from exc
+        condition = journey.get("StartCondition") or {}
+        for start in ("SegmentStartCondition", "EventStartCondition"):
+            segment_id = (condition.get(start) or {}).get("SegmentId")
+            if self.segment and segment_id:
+                try:
+                    self.segment(app_id, segment_id)
+                except NotFoundError as exc:
+                    raise ValidationError(f"StartCondition.{start}.SegmentId", str(exc)) from exc
 
     def create(self, app_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
         check_app_id(app_id)
         written = check_request(request)
+        if written.get("State") == "ACTIVE":
+            self._check_references(app_id, written)
         now = now_iso()
         journey = {
             **written,
@@ -357,6 +393,8 @@ class Journeys:
             "LastModifiedDate": now_iso(),
             "tags": current.get("tags", {}),
         }
+        if current["State"] == "DRAFT" and journey["State"] == "ACTIVE":  # published now
+            self._check_references(app_id, journey)
         self.store.put(journey, replacing=current["LastModifiedDate"])
         return journey
 
@@ -381,6 +419,7 @@ class Journeys:
             )
         if state == "ACTIVE" and current["State"] == "DRAFT":
             check_request({**{k: v for k, v in current.items() if k in WRITE_MEMBERS}, "State": "ACTIVE"})
+            self._check_references(app_id, current)
         journey = {**current, "State": state, "LastModifiedDate": now_iso()}
         self.store.put(journey, replacing=current["LastModifiedDate"])
         return journey

@@ -53,7 +53,7 @@ IGNORED = {"__pycache__", "README.md", "__init__.py", "conftest.py"}
 AREA_SURFACES: dict[str, set[str]] = {
     "api": {"ingest"},
     "audience": {"imports.job", "imports.reader", "phone.validation"},
-    "campaigns": {"model", "runs"},
+    "campaigns": {"model", "runs", "triggers"},  # triggers: the EventFilter matching journeys share
     "extensions": {"attachments"},
     "lake": {"erasure"},
     "sending": {

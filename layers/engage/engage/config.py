@@ -93,6 +93,13 @@ class Settings(EnvironmentSettings):
     campaign_schedule_target: str = ""
     campaign_schedule_role: str = ""
     campaign_schedule_dlq: str = ""
+    journey_participants_table: str = ""
+    journey_step_queue_url: str = ""
+    journey_entry_workflow: str = ""
+    journey_wake_group: str = ""
+    journey_wake_target: str = ""
+    journey_wake_role: str = ""
+    journey_wake_dlq: str = ""
     sends_table: str = ""
     archive_bucket: str = ""
     send_queue_url: str = ""
@@ -165,6 +172,13 @@ class Settings(EnvironmentSettings):
         "campaign_schedule_target": "CAMPAIGN_SCHEDULE_TARGET_ARN",
         "campaign_schedule_role": "CAMPAIGN_SCHEDULE_ROLE_ARN",
         "campaign_schedule_dlq": "CAMPAIGN_SCHEDULE_DLQ_ARN",
+        "journey_participants_table": "JOURNEY_PARTICIPANTS_TABLE",
+        "journey_step_queue_url": "JOURNEY_STEP_QUEUE_URL",
+        "journey_entry_workflow": "JOURNEY_ENTRY_WORKFLOW_ARN",
+        "journey_wake_group": "JOURNEY_WAKE_GROUP",
+        "journey_wake_target": "JOURNEY_WAKE_FUNCTION_ARN",
+        "journey_wake_role": "JOURNEY_WAKE_ROLE_ARN",
+        "journey_wake_dlq": "JOURNEY_WAKE_DLQ_ARN",
         "sends_table": "SENDS_TABLE",
         "archive_bucket": "ARCHIVE_BUCKET",
         "send_queue_url": "SEND_QUEUE_URL",

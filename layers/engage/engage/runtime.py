@@ -18,6 +18,7 @@ from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.adapters.dynamodb.jobs import DynamoJobStore
 from engage.adapters.dynamodb.journeys import DynamoJourneyStore
 from engage.adapters.dynamodb.ledger import DynamoLedger
+from engage.adapters.dynamodb.participants import DynamoParticipants
 from engage.adapters.dynamodb.segments import DynamoSegmentStore
 from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 from engage.adapters.dynamodb.templates import DynamoTemplateStore
@@ -29,6 +30,7 @@ from engage.adapters.pinpoint.push import PinpointPushSender
 from engage.adapters.s3.attachment_files import AttachmentFiles
 from engage.adapters.s3.objects import BucketArchive, ObjectStore, S3MemberLists, WorkflowStarter
 from engage.adapters.scheduler.campaign_schedules import SchedulerCampaignSchedules
+from engage.adapters.scheduler.journey_wakes import SchedulerJourneyWakes
 from engage.adapters.secretsmanager.secrets import signing_keys
 from engage.adapters.ses.email import SesEmailSender, SesQuota
 from engage.adapters.sms_voice.inbound import BrandOptOutLists
@@ -41,6 +43,7 @@ from engage.config import Settings
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.extensions.attachments import AttachmentMaker
+from engage.journeys.launch import Launcher as JourneyLauncher
 from engage.journeys.model import Journeys
 from engage.retry import Backoff
 from engage.segments.service import Segments
@@ -152,11 +155,37 @@ class Services:
     def journeys(self) -> Journeys:
         table = self.settings.require("journeys_table")
         store = DynamoJourneyStore(table, self.factory.client("dynamodb"))
+        launcher = self.journey_launcher if self.settings.journey_entry_workflow else None
         return Journeys(
             store,
             lambda kind, name, version: self.templates.get(kind, name, version),
             self.segment_service.get,
+            launcher.changed if launcher else None,
         )
+
+    @cached_property
+    def journey_participants(self) -> DynamoParticipants:
+        table = self.settings.require("journey_participants_table")
+        return DynamoParticipants(table, self.factory.client("dynamodb"))
+
+    @cached_property
+    def journey_wakes(self) -> SchedulerJourneyWakes:
+        settings = self.settings
+        return SchedulerJourneyWakes(
+            self.factory.client("scheduler"),
+            settings.require("journey_wake_group"),
+            settings.require("journey_wake_target"),
+            settings.require("journey_wake_role"),
+            settings.require("journey_wake_dlq"),
+        )
+
+    @cached_property
+    def journey_launcher(self) -> JourneyLauncher:
+        """What a journey's state change sets going (entry, the journey's clock, wakes)."""
+        workflow = WorkflowStarter(
+            self.factory.client("stepfunctions"), self.settings.require("journey_entry_workflow")
+        )
+        return JourneyLauncher(self.journey_participants, workflow, self.journey_wakes, clock.time)
 
     @cached_property
     def caps(self) -> DynamoCaps:

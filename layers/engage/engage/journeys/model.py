@@ -312,10 +312,13 @@ class Journeys:
         store: JourneyStore,
         template: Callable[[str, str, str | None], object] | None = None,
         segment: Callable[[str, str], object] | None = None,
+        on_change: Callable[[str | None, dict[str, Any]], None] | None = None,
     ) -> None:
         self.store = store
         self.template = template
         self.segment = segment
+        # What a state change sets going (engage.journeys.launch.Launcher.changed): (before, journey).
+        self.on_change = on_change or (lambda _before, _journey: None)
 
     def _check_references(self, app_id: str, journey: Mapping[str, Any]) -> None:
         """Each template and segment a journey being published names exists, or the field is named."""
@@ -354,6 +357,7 @@ class Journeys:
             "tags": {},
         }
         self.store.put(journey)
+        self.on_change(None, journey)
         return journey
 
     def get(self, app_id: str, journey_id: str) -> dict[str, Any]:
@@ -396,6 +400,8 @@ class Journeys:
         if current["State"] == "DRAFT" and journey["State"] == "ACTIVE":  # published now
             self._check_references(app_id, journey)
         self.store.put(journey, replacing=current["LastModifiedDate"])
+        if journey["State"] != current["State"]:
+            self.on_change(current["State"], journey)
         return journey
 
     def update_state(self, app_id: str, journey_id: str, request: Any) -> dict[str, Any]:
@@ -422,6 +428,7 @@ class Journeys:
             self._check_references(app_id, current)
         journey = {**current, "State": state, "LastModifiedDate": now_iso()}
         self.store.put(journey, replacing=current["LastModifiedDate"])
+        self.on_change(current["State"], journey)
         return journey
 
     def delete(self, app_id: str, journey_id: str) -> dict[str, Any]:

@@ -1,0 +1,270 @@
+"""The journey engine's use cases over ports: participants enter (from the entry segment's parts or
+from events), are woken when due, and take their steps.
+
+- Entering writes the participant READY (a conditional write: two entries of one participant never
+  both win) and puts its first step on the step queue.
+- Waking, at a minute some participant is due (a one-time schedule per journey and minute), puts
+  the due participants' steps on the step queue and arms the wake of the next one due. For a
+  cancelled journey it ends every participant still in it.
+- Stepping performs a participant's step only if it is still the step the message names and the
+  participant is due: a redelivered or duplicated step message does nothing. The sends are queued
+  before the new state is written, keyed so that the ledger sends them once if the step is
+  performed again after a failure; the state is written under a version condition.
+- A paused journey's participants stay where they are; the journey's clock stands still, so waits
+  are paused too. After a cancellation nobody takes another step.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from engage.errors import NotFoundError, ValidationError
+from engage.journeys.engine import advance
+from engage.journeys.model import instant
+from engage.journeys.participants import (
+    EXITED,
+    JourneyClock,
+    Participant,
+    entered,
+    participant_key,
+    refusal,
+)
+
+STEPS_PER_MESSAGE = 100  # participants named in one step message
+RUNNING = ("ACTIVE",)
+ENTRY_COUNTS = (
+    "Entered",
+    "IN_JOURNEY",
+    "REENTRY_CAP",
+    "REENTRY_INTERVAL",
+    "NOT_ACTIVE",
+    "OUTSIDE_SCHEDULE",
+    "CONFLICT",
+)
+
+
+class ParticipantStore(Protocol):
+    def get(self, app_id: str, journey_id: str, key: str) -> Participant | None: ...
+    def put(self, app_id: str, journey_id: str, participant: Participant) -> bool:
+        """Writes the participant if the stored one is still at `participant.version` (0: none is
+        stored); False when another write won."""
+        ...
+
+    def due(self, app_id: str, journey_id: str, until: float | None, limit: int) -> list[Participant]:
+        """Participants in the journey due at or before `until` (None: all of them), at most `limit`."""
+        ...
+
+    def next_due(self, app_id: str, journey_id: str, after: float) -> float | None:
+        """The earliest time after `after` a participant in the journey is due."""
+        ...
+
+    def all(self, app_id: str, journey_id: str) -> Iterator[Participant]: ...
+    def clock(self, app_id: str, journey_id: str) -> JourneyClock: ...
+    def set_clock(self, app_id: str, journey_id: str, clock: JourneyClock) -> None: ...
+
+
+class Queue(Protocol):
+    def enqueue(self, bodies: Sequence[str]) -> list[str | None]: ...
+
+
+class Wakes(Protocol):
+    def arm(self, app_id: str, journey_id: str, at: float) -> None:
+        """The journey is woken at `at` (wall clock, epoch seconds; to the minute after it)."""
+        ...
+
+
+class Contacts(Protocol):
+    def get(self, app_id: str, endpoint_id: str) -> Mapping[str, Any]: ...
+    def get_user_endpoints(self, app_id: str, user: str) -> list[Mapping[str, Any]]: ...
+
+
+class JourneyReader(Protocol):
+    def get(self, app_id: str, journey_id: str) -> dict[str, Any]: ...
+
+
+def step_bodies(app_id: str, journey_id: str, participants: Iterable[Participant]) -> list[str]:
+    """Step messages naming each participant and the step it is due to take."""
+    named = [[p.key, p.step] for p in participants]
+    return [
+        json.dumps(
+            {
+                "ApplicationId": app_id,
+                "JourneyId": journey_id,
+                "Participants": named[i : i + STEPS_PER_MESSAGE],
+            },
+            separators=(",", ":"),
+        )
+        for i in range(0, len(named), STEPS_PER_MESSAGE)
+    ]
+
+
+def entry_window(journey: Mapping[str, Any], wall: float) -> bool:
+    """Whether participants may enter now: within the schedule's start and end."""
+    schedule = journey.get("Schedule") or {}
+    start, end = schedule.get("StartTime"), schedule.get("EndTime")
+    if start and wall < instant(start, "Schedule.StartTime").timestamp():
+        return False
+    return not (end and wall > instant(end, "Schedule.EndTime").timestamp())
+
+
+@dataclass
+class Entering:
+    participants: ParticipantStore
+    steps: Queue
+
+    def enter(
+        self, journey: Mapping[str, Any], endpoints: Iterable[Mapping[str, Any]], wall: float
+    ) -> dict[str, int]:
+        """Enters the participants these endpoints make; the counts of what each did."""
+        counts = dict.fromkeys(ENTRY_COUNTS, 0)
+        keys = list(dict.fromkeys(participant_key(e) for e in endpoints))
+        if journey.get("State") not in RUNNING:
+            counts["NOT_ACTIVE"] = len(keys)
+            return counts
+        if not entry_window(journey, wall):
+            counts["OUTSIDE_SCHEDULE"] = len(keys)
+            return counts
+        app_id, journey_id = journey["ApplicationId"], journey["Id"]
+        clock = self.participants.clock(app_id, journey_id)
+        ready = []
+        for key in keys:
+            current = self.participants.get(app_id, journey_id, key)
+            why = refusal(current, journey, wall)
+            if why:
+                counts[why] += 1
+                continue
+            participant = entered(key, current, journey, wall, clock.now(wall))
+            if not self.participants.put(app_id, journey_id, participant):
+                counts["CONFLICT"] += 1  # entered at the same moment by another event or part
+                continue
+            ready.append(participant)
+            counts["Entered"] += 1
+        if ready:
+            queued = self.steps.enqueue(step_bodies(app_id, journey_id, ready))
+            if not all(queued):  # its wake takes it (READY participants are due), never lost
+                raise NotQueuedError(
+                    f"{queued.count(None)} step message(s) of journey {journey_id} were refused"
+                )
+        return counts
+
+
+class NotQueuedError(Exception):
+    """The step queue refused a message: the participants stay READY and are woken later."""
+
+
+@dataclass
+class Waking:
+    journeys: JourneyReader
+    participants: ParticipantStore
+    steps: Queue
+    wakes: Wakes
+    # Starts the segment entry once it is due (engage.journeys.launch.Launcher.start_entry).
+    start_entry: Callable[[Mapping[str, Any], float], bool] = lambda _journey, _wall: False
+    most: int = 100_000  # participants queued per wake; the rest at the next minute
+
+    def wake(self, app_id: str, journey_id: str, wall: float) -> dict[str, int]:
+        try:
+            journey = self.journeys.get(app_id, journey_id)
+        except NotFoundError:
+            return {"Gone": 1}
+        state = journey.get("State")
+        if state == "CANCELLED":
+            return {"Exited": self._end_all(app_id, journey_id)}
+        if state != "ACTIVE":  # paused: resuming arms a wake
+            return {"Queued": 0}
+        self.start_entry(journey, wall)  # a segment journey whose start has come
+        clock = self.participants.clock(app_id, journey_id)
+        until = clock.now(wall)
+        due = self.participants.due(app_id, journey_id, until, self.most)
+        if due:
+            queued = self.steps.enqueue(step_bodies(app_id, journey_id, due))
+            if not all(queued):
+                raise NotQueuedError(
+                    f"{queued.count(None)} step message(s) of journey {journey_id} were refused"
+                )
+        later = self.participants.next_due(app_id, journey_id, after=until)
+        if len(due) >= self.most:
+            self.wakes.arm(app_id, journey_id, wall + 60)  # what is left, at the next minute
+        elif later is not None:
+            self.wakes.arm(app_id, journey_id, clock.wall(later))
+        return {"Queued": len(due)}
+
+    def _end_all(self, app_id: str, journey_id: str) -> int:
+        """Ends every participant still in a cancelled journey (each at most once per wake)."""
+        ended = 0
+        for participant in self.participants.due(app_id, journey_id, None, self.most):
+            exited = replace(participant, status=EXITED, due_at=None, reason="CANCELLED")
+            ended += int(self.participants.put(app_id, journey_id, exited))
+        return ended
+
+
+@dataclass
+class Stepping:
+    journeys: JourneyReader
+    participants: ParticipantStore
+    contacts: Contacts
+    sends: Queue
+    wakes: Wakes
+    settings: Callable[[str], Mapping[str, Any]] = lambda _app_id: {}
+
+    def step(self, message: Mapping[str, Any], wall: float) -> dict[str, int]:
+        """Performs the steps one step message names; counts by outcome."""
+        app_id, journey_id = _ids(message)
+        counts: dict[str, int] = {}
+        try:
+            journey = self.journeys.get(app_id, journey_id)
+        except NotFoundError:
+            return {"JOURNEY_GONE": len(message.get("Participants") or [])}
+        clock = self.participants.clock(app_id, journey_id)
+        for key, step in message.get("Participants") or []:
+            outcome = self._one(journey, clock, str(key), int(step), wall)
+            counts[outcome] = counts.get(outcome, 0) + 1
+        return counts
+
+    def _one(self, journey: Mapping[str, Any], clock: JourneyClock, key: str, step: int, wall: float) -> str:
+        app_id, journey_id = journey["ApplicationId"], journey["Id"]
+        participant = self.participants.get(app_id, journey_id, key)
+        if participant is None or participant.step != step or not participant.in_journey:
+            return "STALE"  # a duplicate or an older message: that step was taken
+        if journey.get("State") == "CANCELLED":
+            ended = replace(participant, status=EXITED, due_at=None, reason="CANCELLED")
+            self.participants.put(app_id, journey_id, ended)
+            return "CANCELLED"
+        if journey.get("State") != "ACTIVE" or (participant.due_at or 0) > clock.now(wall):
+            return "NOT_DUE"  # paused, or woken early: its wake comes
+        endpoints = self._endpoints(app_id, participant)
+        moved = advance(journey, participant, endpoints, clock, wall, self.settings(app_id))
+        if moved.sends:
+            queued = self.sends.enqueue([s.to_body() for s in moved.sends])
+            if not all(queued):
+                raise NotQueuedError(f"{queued.count(None)} send(s) of journey {journey_id} were refused")
+        if not self.participants.put(app_id, journey_id, moved.participant):
+            return "CONFLICT"  # another delivery took this step; its sends are the same ones
+        if moved.participant.status == "WAITING" and moved.participant.due_at is not None:
+            self.wakes.arm(app_id, journey_id, clock.wall(moved.participant.due_at))
+        return moved.participant.reason or moved.participant.status
+
+    def _endpoints(self, app_id: str, participant: Participant) -> list[Mapping[str, Any]]:
+        if participant.user_id is not None:
+            return list(self.contacts.get_user_endpoints(app_id, participant.user_id))
+        try:
+            return [self.contacts.get(app_id, str(participant.endpoint_id))]
+        except NotFoundError:
+            return []
+
+
+def _ids(message: Mapping[str, Any]) -> tuple[str, str]:
+    app_id, journey_id = message.get("ApplicationId"), message.get("JourneyId")
+    if not isinstance(app_id, str) or not isinstance(journey_id, str):
+        raise ValidationError("JourneyId", "a step message names its ApplicationId and JourneyId")
+    return app_id, journey_id
+
+
+def minute_after(wall: float) -> datetime:
+    """The minute a wake at `wall` fires at: the first whole minute at or after it."""
+    return datetime.fromtimestamp(math.ceil(wall / 60) * 60, UTC)

@@ -1,0 +1,53 @@
+"""What a journey's state change sets going: publishing starts the segment entry (now, or at the
+schedule's start through a wake), pausing stops the journey's clock, resuming restarts it and wakes
+the journey, cancelling wakes it to end everyone still in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from engage.journeys.entry import entry_name, segment_of
+from engage.journeys.flow import ParticipantStore, Wakes
+from engage.journeys.model import instant
+
+
+class Starter(Protocol):
+    def start(self, name: str, document: dict[str, Any]) -> bool: ...
+
+
+@dataclass
+class Launcher:
+    participants: ParticipantStore
+    entry_workflow: Starter
+    wakes: Wakes
+    clock: Callable[[], float]
+
+    def changed(self, before: str | None, journey: Mapping[str, Any]) -> None:
+        after, wall = journey["State"], self.clock()
+        app_id, journey_id = journey["ApplicationId"], journey["Id"]
+        if after == "ACTIVE" and before in (None, "DRAFT"):
+            self.start_entry(journey, wall)
+        elif after == "PAUSED" and before == "ACTIVE":
+            clock = self.participants.clock(app_id, journey_id)
+            self.participants.set_clock(app_id, journey_id, clock.paused(wall))
+        elif after == "ACTIVE" and before == "PAUSED":
+            clock = self.participants.clock(app_id, journey_id)
+            self.participants.set_clock(app_id, journey_id, clock.resumed(wall))
+            self.wakes.arm(app_id, journey_id, wall)
+        elif after == "CANCELLED" and before in ("ACTIVE", "PAUSED"):
+            self.wakes.arm(app_id, journey_id, wall)
+
+    def start_entry(self, journey: Mapping[str, Any], wall: float) -> bool:
+        """Starts the segment entry if it is due (once per journey); else wakes the journey at its
+        start. False when nothing started now."""
+        if not segment_of(journey):
+            return False
+        start = (journey.get("Schedule") or {}).get("StartTime")
+        at = instant(start, "Schedule.StartTime").timestamp() if start else wall
+        if at > wall:
+            self.wakes.arm(journey["ApplicationId"], journey["Id"], at)
+            return False
+        document = {"ApplicationId": journey["ApplicationId"], "JourneyId": journey["Id"]}
+        return self.entry_workflow.start(entry_name(journey), document)

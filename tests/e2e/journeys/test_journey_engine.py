@@ -1,0 +1,191 @@
+"""Journeys running on the local stack, driven from the outside as a former Pinpoint customer would:
+a journey created with boto3's pinpoint client from Pinpoint JSON, published, participants entered by
+segment and by event, the clock advanced through waits, and the outbox, the send ledger and the
+participants read."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.e2e.journeys.test_journey_api import definition
+from tests.support.cli import engage
+from tests.support.journeys import FROM, Journeying
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def journeying(local_stack, pinpoint):
+    return Journeying(local_stack, pinpoint)
+
+
+def test_the_sample_journey_enters_its_segment_and_a_user_moves_as_one(journeying):
+    j = journeying
+    j.email("ana-mail", "ana@example.com", user="ana")
+    ana_phone = j.phone("ana-phone", user="ana")
+    j.email("bo-mail", "bo@example.com")  # no user id: the endpoint is the participant
+    j.email("cy-mail", "cy@example.com", plan="free")  # not in the segment
+    request = definition(j.segment())  # events/api/pinpoint_api/create_journey.json
+    request["Activities"]["welcomeEmail"]["EMAIL"]["TemplateName"] = j.email_template
+    request["Activities"]["welcomeEmail"]["EMAIL"]["MessageConfig"] = {"FromAddress": FROM}
+    request["Activities"]["reminderSms"]["SMS"]["TemplateName"] = j.sms_template
+    request["Schedule"] = j.schedule()
+    journey = j.create(request)
+    assert journey["State"] == "DRAFT" and not j.people_in(journey["Id"])  # a draft enters nobody
+
+    j.state(journey["Id"], "ACTIVE")
+    emails, texts = j.sent(journey["Id"], emails=2, texts=0)
+    assert sorted(e["request"]["Destination"]["ToAddresses"][0] for e in emails) == [
+        "ana@example.com",
+        "bo@example.com",
+    ]
+    people = j.people_in(journey["Id"])
+    assert set(people) == {"u#ana", "e#bo-mail"}
+    assert {p.status for p in people.values()} == {"WAITING"}
+    assert people["u#ana"].activity == "reminderSms"
+
+    j.advance(23 * 3600)  # the wait is a day: nothing yet
+    j.sent(journey["Id"], emails=2, texts=0)
+    j.advance(3600 + 120)
+    _, texts = j.sent(journey["Id"], emails=2, texts=1)
+    assert texts[0]["request"]["DestinationPhoneNumber"] == ana_phone  # ana's phone; bo has none
+    people = j.people_in(journey["Id"])
+    assert {p.status for p in people.values()} == {"DONE"}
+
+    # The entry again (a retried workflow) enters nobody: each participant is in once.
+    started = j.stack.client("stepfunctions").start_execution(
+        stateMachineArn=j.outputs["JourneyEntryWorkflowArn"],
+        name=f"again-{journey['Id']}",
+        input=json.dumps({"ApplicationId": j.app, "JourneyId": journey["Id"]}),
+    )
+    assert started["executionArn"]
+    j.stack.settle(60)
+    j.sent(journey["Id"], emails=2, texts=1)
+
+    shown = engage(
+        "journeys", "participants", "--app", j.app, journey["Id"], "--json", state_dir=j.stack.state_dir
+    )
+    assert shown.returncode == 0, shown.stderr
+    listed = json.loads(shown.stdout)
+    assert {p["Participant"]: p["Status"] for p in listed["Participants"]} == {
+        "u#ana": "DONE",
+        "e#bo-mail": "DONE",
+    }
+    assert listed["Counts"] == {"DONE": 2}
+
+
+def test_a_redelivered_step_sends_nothing_twice(journeying):
+    j = journeying
+    j.email("dee-mail", "dee@example.com")
+    request = {
+        "Name": "redelivered",
+        "StartActivity": "welcomeEmail",
+        "StartCondition": {"SegmentStartCondition": {"SegmentId": j.segment()}},
+        "Activities": j.activities(wait="PT1H"),
+        "Schedule": j.schedule(),
+        "State": "ACTIVE",
+    }
+    journey = j.create(request)
+    j.sent(journey["Id"], emails=1, texts=0)
+    (dee,) = j.people_in(journey["Id"]).values()
+    sqs = j.stack.client("sqs")
+    # The step that sent the welcome (step 0) delivered again, and the current one twice at once.
+    for step in (0, dee.step, dee.step):
+        sqs.send_message(
+            QueueUrl=j.outputs["JourneyStepQueueUrl"],
+            MessageBody=json.dumps(
+                {"ApplicationId": j.app, "JourneyId": journey["Id"], "Participants": [[dee.key, step]]}
+            ),
+        )
+    j.stack.settle(30)
+    j.sent(journey["Id"], emails=1, texts=0)  # the wait has not ended: nothing moved, nothing sent
+    ledger = j.stack.client("dynamodb").scan(TableName=j.outputs["SendsTableName"])["Items"]
+    keys = [i["pk"]["S"] for i in ledger if f"#{journey['Id']}#" in i["pk"]["S"]]
+    assert keys == [f"{j.app}#{journey['Id']}#welcomeEmail-1#dee-mail"]
+
+
+def test_an_event_enters_its_participant_within_the_reentry_limits(journeying):
+    j = journeying
+    j.email("eve-mail", "eve@example.com")
+    j.phone("eve-phone")  # another endpoint, no user: never entered by eve-mail's events
+    request = {
+        "Name": "signed up",
+        "StartActivity": "welcomeEmail",
+        "StartCondition": {
+            "EventStartCondition": {
+                "EventFilter": {
+                    "FilterType": "ENDPOINT",
+                    "Dimensions": {"EventType": {"DimensionType": "INCLUSIVE", "Values": ["signed_up"]}},
+                },
+                "SegmentId": j.segment(),
+            }
+        },
+        "Activities": j.activities(wait="PT1H"),
+        "Limits": {"EndpointReentryCap": 2, "EndpointReentryInterval": "PT2H"},
+        "Schedule": j.schedule(),
+        "State": "ACTIVE",
+    }
+    journey = j.create(request)
+    j.event("eve-mail", "browsed", "e0")  # not the journey's event
+    j.stack.settle(30)
+    j.sent(journey["Id"], emails=0, texts=0)
+
+    j.event("eve-mail", "signed_up", "e1")
+    j.sent(journey["Id"], emails=1, texts=0)
+    j.event("eve-mail", "signed_up", "e2")  # still in the journey: not entered again
+    j.sent(journey["Id"], emails=1, texts=0)
+    j.advance(3600 + 60)  # the wait ends: eve-mail has no phone, the SMS reaches nobody
+    j.sent(journey["Id"], emails=1, texts=0)
+    (eve,) = j.people_in(journey["Id"]).values()
+    assert (eve.key, eve.status, eve.entries) == ("e#eve-mail", "DONE", 1)
+
+    j.event("eve-mail", "signed_up", "e3")  # an hour after entering: within the re-entry interval
+    j.sent(journey["Id"], emails=1, texts=0)
+    j.advance(3600)
+    j.event("eve-mail", "signed_up", "e4")  # two hours on: enters again, sent the welcome again
+    j.sent(journey["Id"], emails=2, texts=0)
+    j.advance(3 * 3600)
+    j.event("eve-mail", "signed_up", "e5")  # at its cap of two entries
+    j.sent(journey["Id"], emails=2, texts=0)
+    (eve,) = j.people_in(journey["Id"]).values()
+    assert (eve.status, eve.entries) == ("DONE", 2)
+
+
+def test_pausing_freezes_waits_and_cancelling_ends_them(journeying):
+    j = journeying
+    j.email("fay-mail", "fay@example.com", user="fay")
+    j.phone("fay-phone", user="fay")
+    j.email("gus-mail", "gus@example.com", user="gus")
+    j.phone("gus-phone", user="gus", plan="silver")
+    base = {
+        "StartActivity": "welcomeEmail",
+        "Activities": j.activities(wait="PT2H"),
+        "RefreshFrequency": "PT1H",  # pausing needs it, as in Pinpoint
+        "Schedule": j.schedule(),
+        "State": "ACTIVE",
+    }
+    paused = j.create(
+        {**base, "Name": "paused", "StartCondition": {"SegmentStartCondition": {"SegmentId": j.segment()}}}
+    )
+    j.sent(paused["Id"], emails=2, texts=0)
+    j.advance(3600)
+    j.state(paused["Id"], "PAUSED")
+    j.advance(3 * 3600)  # the wait would have ended two hours ago: frozen
+    j.sent(paused["Id"], emails=2, texts=0)
+    j.state(paused["Id"], "ACTIVE")
+    j.advance(30 * 60)  # an hour of the wait was left when it paused
+    j.sent(paused["Id"], emails=2, texts=0)
+    j.advance(32 * 60)
+    # Both users' phones: gus's is not in the segment, but it moves with gus, entered by his email.
+    j.sent(paused["Id"], emails=2, texts=2)
+
+    cancelled = j.create(
+        {**base, "Name": "cancelled", "StartCondition": {"SegmentStartCondition": {"SegmentId": j.segment()}}}
+    )
+    j.sent(cancelled["Id"], emails=2, texts=0)
+    j.state(cancelled["Id"], "CANCELLED")
+    j.advance(3 * 3600)
+    j.sent(cancelled["Id"], emails=2, texts=0)  # nobody waiting is sent anything after it
+    assert {(p.status, p.reason) for p in j.people_in(cancelled["Id"]).values()} == {("EXITED", "CANCELLED")}

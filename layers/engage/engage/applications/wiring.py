@@ -36,6 +36,7 @@ def _remove(app_id: str, time_left: Callable[[], bool]) -> dict[str, Any]:
         "segments": settings.segments_table,
         "campaigns": settings.campaigns_table,
         "journeys": settings.journeys_table,
+        "journey_participants": settings.journey_participants_table,
         "sends": settings.sends_table,
     }
     dynamodb = services.factory.client("dynamodb")

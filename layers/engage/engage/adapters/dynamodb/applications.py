@@ -182,7 +182,7 @@ def removal_plan(
 ) -> list[TableSweep | ObjectSweep]:
     """Where each store keeps the application's items, in the key formats the stores write.
     `tables` and `buckets` name the stack's, by role (contacts, consent, suppression, jobs,
-    segments, campaigns, journeys, sends; work, archive); a role left out is not swept."""
+    segments, campaigns, journeys, journey_participants, sends; work, archive); a role left out is not swept."""
     sweeps = {
         "contacts": TableSweep(
             "contacts",
@@ -219,6 +219,14 @@ def removal_plan(
         ),
         "journeys": TableSweep(
             "journeys", tables.get("journeys", ""), app_id, keys=(app_id,), key_names=("pk", "sk")
+        ),
+        # A journey's participants and clock: the key is <app>#<journey>.
+        "journey_participants": TableSweep(
+            "journey_participants",
+            tables.get("journey_participants", ""),
+            app_id,
+            prefixes=(f"{app_id}#",),
+            key_names=("pk", "sk"),
         ),
         # The send ledger's keys, and the caps' counts beside them, start with the application.
         "sends": TableSweep("sends", tables.get("sends", ""), app_id, prefixes=(f"{app_id}#",)),

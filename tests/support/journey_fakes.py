@@ -1,0 +1,100 @@
+"""In-memory stand-ins for the journey engine's ports (engage.journeys.flow), for unit tests and the
+benchmark: participants, queues, wakes, journeys and contacts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from engage.errors import NotFoundError
+from engage.journeys.participants import JourneyClock
+
+
+class MemoryParticipants:
+    def __init__(self):
+        self.items = {}  # (app, journey, key): Participant
+        self.clocks = {}
+
+    def get(self, app_id, journey_id, key):
+        return self.items.get((app_id, journey_id, key))
+
+    def put(self, app_id, journey_id, participant):
+        current = self.items.get((app_id, journey_id, participant.key))
+        if (current.version if current else 0) != participant.version:
+            return False
+        self.items[(app_id, journey_id, participant.key)] = replace(
+            participant, version=participant.version + 1
+        )
+        return True
+
+    def due(self, app_id, journey_id, until, limit):
+        found = sorted(
+            (p for (a, j, _), p in self.items.items() if (a, j) == (app_id, journey_id) and p.in_journey),
+            key=lambda p: p.due_at or 0,
+        )
+        return [p for p in found if until is None or (p.due_at or 0) <= until][:limit]
+
+    def next_due(self, app_id, journey_id, after):
+        later = [p.due_at for p in self.due(app_id, journey_id, None, 10**9) if (p.due_at or 0) > after]
+        return min(later) if later else None
+
+    def all(self, app_id, journey_id):
+        return iter([p for (a, j, _), p in self.items.items() if (a, j) == (app_id, journey_id)])
+
+    def clock(self, app_id, journey_id):
+        return self.clocks.get((app_id, journey_id), JourneyClock())
+
+    def set_clock(self, app_id, journey_id, clock):
+        self.clocks[(app_id, journey_id)] = clock
+
+
+class MemoryQueue:
+    def __init__(self, refuse=False):
+        self.bodies = []
+        self.refuse = refuse
+
+    def enqueue(self, bodies):
+        if self.refuse:
+            return [None] * len(bodies)
+        self.bodies.extend(bodies)
+        return [str(i) for i, _ in enumerate(bodies)]
+
+    def take(self):
+        taken, self.bodies = [json.loads(b) for b in self.bodies], []
+        return taken
+
+
+class MemoryWakes:
+    def __init__(self):
+        self.armed = []
+
+    def arm(self, app_id, journey_id, at):
+        self.armed.append((journey_id, at))
+
+
+class MemoryJourneys:
+    def __init__(self, *journeys):
+        self.journeys = {(j["ApplicationId"], j["Id"]): j for j in journeys}
+
+    def get(self, app_id, journey_id):
+        try:
+            return self.journeys[(app_id, journey_id)]
+        except KeyError:
+            raise NotFoundError(f"journey {journey_id} does not exist") from None
+
+    def list(self, app_id):
+        return [j for (a, _), j in self.journeys.items() if a == app_id]
+
+
+class MemoryContacts:
+    def __init__(self, *endpoints):
+        self.endpoints = {e["Id"]: e for e in endpoints}
+
+    def get(self, app_id, endpoint_id):
+        try:
+            return self.endpoints[endpoint_id]
+        except KeyError:
+            raise NotFoundError(f"endpoint {endpoint_id} does not exist") from None
+
+    def get_user_endpoints(self, app_id, user):
+        return [e for e in self.endpoints.values() if (e.get("User") or {}).get("UserId") == user]

@@ -1,0 +1,304 @@
+"""The journey engine's rules, on in-memory ports: participants (users move as one), re-entry,
+the journey's clock under pause and resume, each activity performed once per participant and step,
+waits, cancellation, and what entry by segment and by event does."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from engage.journeys.engine import advance
+from engage.journeys.entry import EventEntry
+from engage.journeys.flow import Entering, NotQueuedError, Stepping, Waking
+from engage.journeys.launch import Launcher
+from engage.journeys.participants import (
+    DONE,
+    EXITED,
+    READY,
+    WAITING,
+    JourneyClock,
+    Participant,
+    participant_key,
+    refusal,
+)
+
+from tests.support.journey_fakes import (
+    MemoryContacts,
+    MemoryJourneys,
+    MemoryParticipants,
+    MemoryQueue,
+    MemoryWakes,
+)
+
+APP = "0123456789abcdef0123456789abcdef"
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC).timestamp()
+HOUR = 3600.0
+
+
+def journey(**fields):
+    return {
+        "ApplicationId": APP,
+        "Id": "j1",
+        "Name": "welcome",
+        "State": "ACTIVE",
+        "StartActivity": "hello",
+        "Activities": {
+            "hello": {
+                "EMAIL": {
+                    "TemplateName": "welcome",
+                    "MessageConfig": {"FromAddress": "a@example.com"},
+                    "NextActivity": "pause",
+                }
+            },
+            "pause": {"Wait": {"WaitTime": {"WaitFor": "PT2H"}, "NextActivity": "nudge"}},
+            "nudge": {"SMS": {"TemplateName": "nudge", "MessageConfig": {"MessageType": "PROMOTIONAL"}}},
+        },
+        **fields,
+    }
+
+
+ANA_MAIL = {"Id": "ana-mail", "ChannelType": "EMAIL", "Address": "ana@example.com", "User": {"UserId": "ana"}}
+ANA_PHONE = {"Id": "ana-phone", "ChannelType": "SMS", "Address": "+12065550100", "User": {"UserId": "ana"}}
+BO_MAIL = {"Id": "bo-mail", "ChannelType": "EMAIL", "Address": "bo@example.com"}
+
+
+def ready(key="u#ana", entries=1):
+    return Participant(key, "hello", READY, entries=entries, entered_at=T0, due_at=T0)
+
+
+# --- participants and the journey's clock ------------------------------------------------------------
+def test_a_user_is_one_participant_and_an_endpoint_without_one_is_its_own():
+    assert participant_key(ANA_MAIL) == participant_key(ANA_PHONE) == "u#ana"
+    assert participant_key(BO_MAIL) == "e#bo-mail"
+
+
+def test_reentry_follows_the_cap_and_the_interval():
+    done = Participant("e#bo-mail", None, DONE, entries=1, entered_at=T0)
+    assert refusal(None, journey(), T0) is None
+    assert (
+        refusal(replace_status(done, WAITING), journey(Limits={"EndpointReentryCap": 0}), T0) == "IN_JOURNEY"
+    )
+    assert refusal(done, journey(), T0 + 10 * HOUR) == "REENTRY_CAP"  # unset: once, as Pinpoint
+    limits = {"EndpointReentryCap": 2, "EndpointReentryInterval": "PT2H"}
+    assert refusal(done, journey(Limits=limits), T0 + HOUR) == "REENTRY_INTERVAL"
+    assert refusal(done, journey(Limits=limits), T0 + 2 * HOUR) is None
+    twice = Participant("e#bo-mail", None, DONE, entries=2, entered_at=T0)
+    assert refusal(twice, journey(Limits=limits), T0 + 9 * HOUR) == "REENTRY_CAP"
+    assert refusal(twice, journey(Limits={"EndpointReentryCap": 0}), T0) is None  # 0: any number
+
+
+def replace_status(participant, status):
+    from dataclasses import replace
+
+    return replace(participant, status=status)
+
+
+def test_the_journeys_clock_stands_still_while_it_is_paused():
+    clock = JourneyClock().paused(T0)
+    assert clock.now(T0 + 5 * HOUR) == T0
+    clock = clock.resumed(T0 + 5 * HOUR)
+    assert clock.now(T0 + 6 * HOUR) == T0 + HOUR
+    assert clock.wall(T0 + 2 * HOUR) == T0 + 7 * HOUR  # a wait ending at journey time T0+2h
+
+
+# --- activities -----------------------------------------------------------------------------------------
+def test_a_message_goes_to_each_of_the_participants_endpoints_on_its_channel_then_the_wait_begins():
+    moved = advance(journey(), ready(), [ANA_MAIL, ANA_PHONE], JourneyClock(), T0)
+    (send,) = moved.sends
+    assert (send.channel, send.endpoint_id, send.activity_id) == ("EMAIL", "ana-mail", "hello-1")
+    assert send.message == {"TemplateName": "welcome", "FromAddress": "a@example.com"}
+    assert send.context["journey_id"] == "j1" and send.context["journey_activity_id"] == "hello"
+    assert not send.transactional
+    assert moved.performed == ["hello"]
+    assert (moved.participant.status, moved.participant.activity) == (WAITING, "nudge")
+    assert moved.participant.due_at == T0 + 2 * HOUR and moved.participant.step == 2
+
+
+def test_a_reentered_participant_is_sent_its_new_entrys_message():
+    moved = advance(journey(), ready(entries=2), [ANA_MAIL], JourneyClock(), T0)
+    assert moved.sends[0].key.endswith("#hello-2#ana-mail")
+
+
+def test_a_wait_that_has_ended_moves_on_and_the_last_activity_finishes_the_journey():
+    waiting = Participant("u#ana", "nudge", WAITING, step=2, entered_at=T0, due_at=T0 + 2 * HOUR)
+    moved = advance(journey(), waiting, [ANA_MAIL, ANA_PHONE], JourneyClock(), T0 + 2 * HOUR)
+    assert [s.endpoint_id for s in moved.sends] == ["ana-phone"]
+    assert moved.participant.status == DONE and moved.participant.due_at is None
+    until = journey()
+    until["Activities"]["pause"] = {
+        "Wait": {"WaitTime": {"WaitUntil": "2026-12-01T11:00:00Z"}, "NextActivity": "nudge"}
+    }
+    passed = advance(until, ready(), [ANA_MAIL, ANA_PHONE], JourneyClock(), T0)
+    assert [s.channel for s in passed.sends] == ["EMAIL", "SMS"] and passed.participant.status == DONE
+
+
+def test_an_activity_part_2_builds_ends_the_journey_with_its_reason():
+    split = journey(StartActivity="coin", Activities={"coin": {"RandomSplit": {"Branches": []}}})
+    moved = advance(split, Participant("u#ana", "coin", READY, due_at=T0), [ANA_MAIL], JourneyClock(), T0)
+    assert (moved.participant.status, moved.participant.reason) == (EXITED, "UNSUPPORTED_ACTIVITY")
+    assert not moved.sends
+
+
+def test_quiet_time_and_the_applications_daily_cap_travel_with_the_send():
+    settings = {"QuietTime": {"Start": "21:00", "End": "08:00"}, "Limits": {"Daily": 3}}
+    (send,) = advance(journey(), ready(), [ANA_MAIL], JourneyClock(), T0, settings).sends
+    assert send.quiet_time == {"Start": "21:00", "End": "08:00"} and send.caps == {"AppDaily": 3}
+    assert send.quiet_time_action == "SKIP"
+    own = journey(QuietTime={"Start": "22:00", "End": "07:00"}, WaitForQuietTime=True)
+    (send,) = advance(own, ready(), [ANA_MAIL], JourneyClock(), T0, settings).sends
+    assert send.quiet_time == {"Start": "22:00", "End": "07:00"} and send.quiet_time_action == "HOLD"
+
+
+# --- the flow -----------------------------------------------------------------------------------------
+class Engine:
+    def __init__(self, the_journey, *endpoints, sends_refused=False):
+        self.participants = MemoryParticipants()
+        self.steps, self.sends = MemoryQueue(), MemoryQueue(refuse=sends_refused)
+        self.wakes = MemoryWakes()
+        self.journeys = MemoryJourneys(the_journey)
+        self.entering = Entering(self.participants, self.steps)
+        self.stepping = Stepping(
+            self.journeys, self.participants, MemoryContacts(*endpoints), self.sends, self.wakes
+        )
+        self.waking = Waking(self.journeys, self.participants, self.steps, self.wakes)
+
+    def run_steps(self, wall):
+        counts = {}
+        for message in self.steps.take():
+            for outcome, n in self.stepping.step(message, wall).items():
+                counts[outcome] = counts.get(outcome, 0) + n
+        return counts
+
+    def sent(self):
+        return [json.loads(b) for b in self.sends.bodies]
+
+
+def test_a_users_endpoints_enter_once_and_a_redelivered_step_does_nothing():
+    engine = Engine(journey(), ANA_MAIL, ANA_PHONE, BO_MAIL)
+    assert engine.entering.enter(journey(), [ANA_MAIL, ANA_PHONE, BO_MAIL], T0)["Entered"] == 2
+    messages = list(engine.steps.bodies)
+    assert engine.run_steps(T0) == {WAITING: 2}
+    engine.steps.bodies = messages  # the same step messages delivered again
+    assert engine.run_steps(T0) == {"STALE": 2}
+    assert [(s["EndpointId"], s["ChannelType"]) for s in engine.sent()] == [
+        ("ana-mail", "EMAIL"),
+        ("bo-mail", "EMAIL"),
+    ]
+    assert engine.wakes.armed == [("j1", T0 + 2 * HOUR)] * 2
+    again = engine.entering.enter(journey(), [ANA_PHONE], T0 + HOUR)
+    assert again["IN_JOURNEY"] == 1 and again["Entered"] == 0
+
+
+def test_entry_needs_an_active_journey_within_its_schedule():
+    engine = Engine(journey())
+    assert engine.entering.enter(journey(State="PAUSED"), [BO_MAIL], T0)["NOT_ACTIVE"] == 1
+    later = journey(Schedule={"StartTime": "2026-12-02T00:00:00Z", "EndTime": "2026-12-03T00:00:00Z"})
+    assert engine.entering.enter(later, [BO_MAIL], T0)["OUTSIDE_SCHEDULE"] == 1
+    assert not engine.steps.bodies
+
+
+def test_a_wake_queues_who_is_due_and_arms_the_next_one():
+    engine = Engine(journey(), BO_MAIL)
+    engine.entering.enter(journey(), [BO_MAIL], T0)
+    engine.run_steps(T0)
+    engine.wakes.armed.clear()
+    assert engine.waking.wake(APP, "j1", T0 + HOUR) == {"Queued": 0}
+    assert engine.wakes.armed == [("j1", T0 + 2 * HOUR)]
+    assert engine.waking.wake(APP, "j1", T0 + 2 * HOUR) == {"Queued": 1}
+    assert engine.run_steps(T0 + 2 * HOUR) == {DONE: 1}  # bo has no phone: the SMS reaches nobody
+
+
+def test_paused_waits_stand_still_and_resume_where_they_were():
+    engine = Engine(journey(RefreshFrequency="PT1H"), BO_MAIL)
+    launcher = Launcher(engine.participants, entry_workflow=None, wakes=engine.wakes, clock=lambda: T0 + HOUR)
+    engine.entering.enter(journey(), [BO_MAIL], T0)
+    engine.run_steps(T0)
+    launcher.changed("ACTIVE", journey(State="PAUSED"))
+    engine.journeys.journeys[(APP, "j1")] = journey(State="PAUSED")
+    assert engine.waking.wake(APP, "j1", T0 + 5 * HOUR) == {"Queued": 0}
+    launcher.clock = lambda: T0 + 5 * HOUR
+    launcher.changed("PAUSED", journey())
+    engine.journeys.journeys[(APP, "j1")] = journey()
+    assert engine.waking.wake(APP, "j1", T0 + 5.5 * HOUR) == {"Queued": 0}  # an hour was left
+    assert engine.waking.wake(APP, "j1", T0 + 6 * HOUR) == {"Queued": 1}
+
+
+def test_after_a_cancellation_nobody_takes_another_step():
+    engine = Engine(journey(), BO_MAIL)
+    engine.entering.enter(journey(), [BO_MAIL], T0)
+    engine.run_steps(T0)
+    engine.journeys.journeys[(APP, "j1")] = journey(State="CANCELLED")
+    assert engine.waking.wake(APP, "j1", T0 + 3 * HOUR) == {"Exited": 1}
+    (bo,) = engine.participants.all(APP, "j1")
+    assert (bo.status, bo.reason) == (EXITED, "CANCELLED")
+    assert len(engine.sent()) == 1
+
+
+def test_a_refused_send_fails_the_step_which_comes_again():
+    engine = Engine(journey(), BO_MAIL, sends_refused=True)
+    engine.entering.enter(journey(), [BO_MAIL], T0)
+    with pytest.raises(NotQueuedError):
+        engine.run_steps(T0)
+    (bo,) = engine.participants.all(APP, "j1")
+    assert (bo.status, bo.step) == (READY, 0)  # not moved: its wake or the redelivery takes it
+
+
+def test_publishing_starts_the_segment_entry_now_or_wakes_it_at_its_start():
+    class Workflow:
+        def __init__(self):
+            self.started = []
+
+        def start(self, name, document):
+            self.started.append((name, document))
+            return True
+
+    wakes, workflow = MemoryWakes(), Workflow()
+    launcher = Launcher(MemoryParticipants(), workflow, wakes, clock=lambda: T0)
+    segment = {"SegmentStartCondition": {"SegmentId": "s1"}}
+    launcher.changed("DRAFT", journey(StartCondition=segment))
+    assert workflow.started == [("journey-j1", {"ApplicationId": APP, "JourneyId": "j1"})]
+    start = datetime.fromtimestamp(T0, UTC) + timedelta(days=1)
+    launcher.changed(None, journey(StartCondition=segment, Schedule={"StartTime": start.isoformat()}))
+    assert wakes.armed == [("j1", start.timestamp())] and len(workflow.started) == 1
+
+
+def test_an_event_enters_its_endpoints_participant_when_it_matches_and_is_fresh():
+    on_event = journey(
+        StartCondition={
+            "EventStartCondition": {
+                "EventFilter": {
+                    "FilterType": "ENDPOINT",
+                    "Dimensions": {"EventType": {"DimensionType": "INCLUSIVE", "Values": ["signed_up"]}},
+                },
+                "SegmentId": "gold",
+            }
+        }
+    )
+    engine = Engine(on_event, ANA_MAIL, BO_MAIL)
+    members = {"ana-mail"}
+    entry = EventEntry(
+        engine.journeys,
+        lambda _app, _segment: lambda endpoint: endpoint["Id"] in members,
+        lambda _app, endpoint_id: {"ana-mail": ANA_MAIL, "bo-mail": BO_MAIL}.get(endpoint_id),
+        engine.entering,
+    )
+    now = datetime.fromtimestamp(T0, UTC)
+
+    def record(endpoint_id, event_type="signed_up", age=0.0, **attributes):
+        return {
+            "event_type": event_type,
+            "event_timestamp": int((T0 - age) * 1000),
+            "application": {"app_id": APP},
+            "client": {"client_id": endpoint_id},
+            "attributes": attributes,
+        }
+
+    run = entry.batch()
+    assert run(record("ana-mail", "browsed"), now) == {}
+    assert run(record("ana-mail", age=6 * 60), now) == {"LATE": 1}
+    assert run(record("bo-mail"), now) == {"NOT_IN_SEGMENT": 1}
+    assert run(record("nobody"), now) == {"NO_ENDPOINT": 1}
+    assert run(record("ana-mail", journey_id="j1"), now) == {}  # its own message's events
+    assert run(record("ana-mail"), now) == {"Entered": 1}
+    assert run(record("ana-mail"), now) == {"IN_JOURNEY": 1}

@@ -89,6 +89,11 @@ class MemoryJourneys:
 class MemoryContacts:
     def __init__(self, *endpoints):
         self.endpoints = {e["Id"]: e for e in endpoints}
+        self.users = {}
+        for endpoint in endpoints:
+            user = (endpoint.get("User") or {}).get("UserId")
+            if user:
+                self.users.setdefault(user, []).append(endpoint)
 
     def get(self, app_id, endpoint_id):
         try:
@@ -97,4 +102,4 @@ class MemoryContacts:
             raise NotFoundError(f"endpoint {endpoint_id} does not exist") from None
 
     def get_user_endpoints(self, app_id, user):
-        return [e for e in self.endpoints.values() if (e.get("User") or {}).get("UserId") == user]
+        return list(self.users.get(user, []))

@@ -101,8 +101,11 @@ def test_journey_entry_writes_the_segment_as_parts_and_a_part_enters_its_partici
     )
     assert part.handler(event, Context())["Entered"] == 2
     assert part.handler(event, Context())["IN_JOURNEY"] == 2  # a retried part enters nobody twice
-    (message,) = aws.messages(part.env["JOURNEY_STEP_QUEUE_URL"])
-    assert sorted(key for key, _ in message["Participants"]) == ["e#seed-sms-1", "e#seed-sms-2"]
+    # Each took its first steps as it entered: the welcome queued, the wait begun.
+    queued = aws.messages(part.env["SEND_QUEUE_URL"])
+    assert sorted(q["EndpointId"] for q in queued) == ["seed-sms-1", "seed-sms-2"]
+    waiting = part.services.journey_participants.get(APP, "sample-journey", "e#seed-sms-1")
+    assert (waiting.status, waiting.activity) == (WAITING, None)
 
 
 def test_journey_events_enters_the_events_endpoint(aws, monkeypatch, tmp_path):
@@ -122,5 +125,6 @@ def test_journey_events_enters_the_events_endpoint(aws, monkeypatch, tmp_path):
     answer = events.handler(sample("journeys/journey_events/signed_up.json"), Context())
     assert answer == {"batchItemFailures": []}
     entered = events.services.journey_participants.get(APP, "sample-journey", "e#seed-sms-1")
-    assert entered.status == READY and entered.entries == 1
-    assert len(aws.messages(events.env["JOURNEY_STEP_QUEUE_URL"])) == 1
+    assert entered.status == WAITING and entered.entries == 1
+    (queued,) = aws.messages(events.env["SEND_QUEUE_URL"])
+    assert queued["EndpointId"] == "seed-sms-1" and queued["Message"]["TemplateName"] == "welcome"

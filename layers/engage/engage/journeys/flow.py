@@ -114,8 +114,13 @@ def entry_window(journey: Mapping[str, Any], wall: float) -> bool:
 
 @dataclass
 class Entering:
+    """With `first_steps`, a participant takes its first steps as it enters (one write instead of
+    two, no step message): the sends are queued before the entry is written, keyed by the entry, so
+    an entry retried after a failure sends them once."""
+
     participants: ParticipantStore
     steps: Queue
+    first_steps: Stepping | None = None
 
     def enter(
         self, journey: Mapping[str, Any], endpoints: Iterable[Mapping[str, Any]], wall: float
@@ -139,10 +144,16 @@ class Entering:
                 counts[why] += 1
                 continue
             participant = entered(key, current, journey, wall, clock.now(wall))
-            if not self.participants.put(app_id, journey_id, participant):
+            if self.first_steps is not None:
+                moved = self.first_steps.perform(journey, clock, participant, wall)
+                written = self.first_steps.settle(journey, clock, moved)
+            else:
+                written = self.participants.put(app_id, journey_id, participant)
+                if written:
+                    ready.append(participant)
+            if not written:
                 counts["CONFLICT"] += 1  # entered at the same moment by another event or part
                 continue
-            ready.append(participant)
             counts["Entered"] += 1
         if ready:
             queued = self.steps.enqueue(step_bodies(app_id, journey_id, ready))
@@ -237,17 +248,33 @@ class Stepping:
             return "CANCELLED"
         if journey.get("State") != "ACTIVE" or (participant.due_at or 0) > clock.now(wall):
             return "NOT_DUE"  # paused, or woken early: its wake comes
+        moved = self.perform(journey, clock, participant, wall)
+        if not self.settle(journey, clock, moved):
+            return "CONFLICT"  # another delivery took this step; its sends are the same ones
+        return moved.reason or moved.status
+
+    def perform(
+        self, journey: Mapping[str, Any], clock: JourneyClock, participant: Participant, wall: float
+    ) -> Participant:
+        """The participant's activities from where it is, its sends queued; its new state (not yet
+        written)."""
+        app_id = journey["ApplicationId"]
         endpoints = self._endpoints(app_id, participant)
         moved = advance(journey, participant, endpoints, clock, wall, self.settings(app_id))
         if moved.sends:
             queued = self.sends.enqueue([s.to_body() for s in moved.sends])
             if not all(queued):
-                raise NotQueuedError(f"{queued.count(None)} send(s) of journey {journey_id} were refused")
-        if not self.participants.put(app_id, journey_id, moved.participant):
-            return "CONFLICT"  # another delivery took this step; its sends are the same ones
-        if moved.participant.status == "WAITING" and moved.participant.due_at is not None:
-            self.wakes.arm(app_id, journey_id, clock.wall(moved.participant.due_at))
-        return moved.participant.reason or moved.participant.status
+                raise NotQueuedError(f"{queued.count(None)} send(s) of journey {journey['Id']} were refused")
+        return moved.participant
+
+    def settle(self, journey: Mapping[str, Any], clock: JourneyClock, moved: Participant) -> bool:
+        """Writes the participant's new state (False when another write won) and arms its wake."""
+        app_id, journey_id = journey["ApplicationId"], journey["Id"]
+        if not self.participants.put(app_id, journey_id, moved):
+            return False
+        if moved.status == "WAITING" and moved.due_at is not None:
+            self.wakes.arm(app_id, journey_id, clock.wall(moved.due_at))
+        return True
 
     def _endpoints(self, app_id: str, participant: Participant) -> list[Mapping[str, Any]]:
         if participant.user_id is not None:

@@ -21,7 +21,7 @@ from engage.runtime import services
 class JourneySettings(EnvironmentSettings):
     work_bucket: str = ""
     part_size: int = 1000
-    concurrency: int = 10
+    concurrency: int = 50
 
     ENV_NAMES: ClassVar[Mapping[str, str]] = {
         "part_size": "JOURNEY_PART_SIZE",
@@ -33,7 +33,7 @@ class JourneySettings(EnvironmentSettings):
         return cls(
             work_bucket=environ.get("WORK_BUCKET", ""),
             part_size=int(environ.get("JOURNEY_PART_SIZE", "1000")),
-            concurrency=int(environ.get("JOURNEY_ENTRY_CONCURRENCY", "10")),
+            concurrency=int(environ.get("JOURNEY_ENTRY_CONCURRENCY", "50")),
         )
 
 
@@ -44,7 +44,7 @@ def step_queue() -> SendQueue:
 
 @functools.cache
 def entering() -> Entering:
-    return Entering(services.journey_participants, step_queue())
+    return Entering(services.journey_participants, step_queue(), stepping())
 
 
 @functools.cache

@@ -1,0 +1,258 @@
+"""Figures for journeys: participant steps per second per worker beside the campaign path's
+endpoints per second (both in memory, same run), and the modelled AWS cost per million participants
+through a five-activity journey (email, wait, SMS, wait, email) and the time a million take to enter,
+from the requests the engine's own adapters make on moto (devtools/journey_cost.py has the model)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import boto3
+from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.adapters.dynamodb.journeys import DynamoJourneyStore
+from engage.adapters.dynamodb.participants import DynamoParticipants
+from engage.adapters.scheduler.journey_wakes import SchedulerJourneyWakes
+from engage.adapters.sqs.queue import SendQueue
+from engage.campaigns.hooks import HookPolicy
+from engage.campaigns.model import new_campaign
+from engage.campaigns.runs import RunTools, run_batch
+from engage.contacts import ContactStore
+from engage.journeys.flow import Entering, Stepping, Waking
+from moto import mock_aws
+
+from devtools.bench import Figure, count_requests, size
+from devtools.journey_cost import Counted, entry_minutes, per_million
+from devtools.template import create_table
+from tests.support.fakes import MemoryCaps, MemoryConsent, MemorySuppressions
+from tests.support.fakes import MemoryQueue as CampaignQueue
+from tests.support.journey_fakes import (
+    MemoryContacts,
+    MemoryJourneys,
+    MemoryParticipants,
+    MemoryQueue,
+    MemoryWakes,
+)
+
+APP = "0123456789abcdef0123456789abcdef"
+T0 = datetime(2026, 12, 1, 12, tzinfo=UTC).timestamp()
+DAY = 86400.0
+
+
+def journey() -> dict:
+    template = {"MessageConfig": {"FromAddress": "news@example.com"}}
+    return {
+        "ApplicationId": APP,
+        "Id": "bench-journey",
+        "Name": "five activities",
+        "State": "ACTIVE",
+        "CreationDate": "2026-11-01T00:00:00.000Z",
+        "LastModifiedDate": "2026-11-01T00:00:00.000Z",
+        "tags": {},
+        "StartActivity": "welcome",
+        "StartCondition": {"SegmentStartCondition": {"SegmentId": "bench"}},
+        "Activities": {
+            "welcome": {"EMAIL": {"TemplateName": "welcome", **template, "NextActivity": "day1"}},
+            "day1": {"Wait": {"WaitTime": {"WaitFor": "P1D"}, "NextActivity": "nudge"}},
+            "nudge": {"SMS": {"TemplateName": "nudge", "NextActivity": "day2"}},
+            "day2": {"Wait": {"WaitTime": {"WaitFor": "P1D"}, "NextActivity": "offer"}},
+            "offer": {"EMAIL": {"TemplateName": "offer", **template}},
+        },
+    }
+
+
+def people(users: int) -> list[dict]:
+    """Each user with an email and an SMS endpoint: one participant, two endpoints."""
+    endpoints = []
+    for n in range(users):
+        user = {"UserId": f"user-{n}"}
+        endpoints.append(
+            {"Id": f"mail-{n}", "ChannelType": "EMAIL", "Address": f"u{n}@example.com", "User": user}
+        )
+        endpoints.append({"Id": f"text-{n}", "ChannelType": "SMS", "Address": f"+1206{n:07d}", "User": user})
+    return endpoints
+
+
+def run_through(entering, stepping, waking, steps_queue, endpoints, part=1000) -> tuple[int, int]:
+    """Every participant entered (in parts), stepped, woken and stepped until the journey's end;
+    (participant steps taken, step messages)."""
+    the_journey = journey()
+    for start in range(0, len(endpoints), part):
+        entering.enter(the_journey, endpoints[start : start + part], T0)
+    steps = messages = 0
+    for wall in (T0, T0 + DAY + 60, T0 + 2 * DAY + 120):
+        if wall > T0:
+            waking.wake(APP, "bench-journey", wall)
+        while batch := steps_queue():
+            for message in batch:
+                messages += 1
+                steps += sum(stepping.step(message, wall).values())
+    return steps, messages
+
+
+def bench_journeys() -> list[Figure]:
+    endpoints = people(size(5000, 20))
+
+    # --- in memory: the engine's own time per participant step, beside a campaign part's --------
+    participants, steps, sends, wakes = MemoryParticipants(), MemoryQueue(), MemoryQueue(), MemoryWakes()
+    journeys = MemoryJourneys(journey())
+    contacts = MemoryContacts(*endpoints)
+    stepping = Stepping(journeys, participants, contacts, sends, wakes)
+    waking = Waking(journeys, participants, steps, wakes)
+    began = time.process_time()
+    entering = Entering(participants, steps, stepping)  # first steps at entry, as deployed
+    taken, _ = run_through(entering, stepping, waking, lambda: steps.take(), endpoints)
+    cpu = time.process_time() - began
+    journey_rate = taken / cpu
+    campaign_rate = campaign_endpoints_per_second(endpoints)
+
+    # --- on moto: the requests the engine's adapters make -------------------------------------------
+    counted = count_on_moto(people(size(200, 10)), cpu / taken)  # requests per participant: size-free
+    cost = per_million(counted)
+    return [
+        Figure("journey participant steps per second per worker (in memory)", journey_rate, "steps/s"),
+        Figure(
+            "campaign part endpoints per second per worker (in memory, same run)",
+            campaign_rate,
+            "endpoints/s",
+        ),
+        Figure("journey steps per campaign endpoint (ratio, same run)", journey_rate / campaign_rate, "x"),
+        Figure(
+            "journey DynamoDB requests per participant (five activities)",
+            sum(counted.dynamodb.values()) / counted.participants,
+            "requests",
+        ),
+        Figure(
+            "journey SQS requests per participant",
+            sum(counted.sqs.values()) / counted.participants,
+            "requests",
+        ),
+        Figure("journey engine cost per million participants (channel fees aside)", cost["engine"], "USD"),
+        Figure(
+            "journey cost per million participants with the send path (channel fees aside)",
+            cost["total"],
+            "USD",
+        ),
+        Figure("  of which DynamoDB", cost["dynamodb"], "USD"),
+        Figure("  of which Lambda", cost["lambda"], "USD"),
+        Figure("  of which SQS", cost["sqs"], "USD"),
+        Figure("  of which Step Functions and Scheduler", cost["step_functions"] + cost["scheduler"], "USD"),
+        Figure("  of which the send path (estimated per message)", cost["send_path"], "USD"),
+        Figure(
+            "modelled time for a million participants to enter (default quotas)",
+            entry_minutes(counted),
+            "minutes",
+        ),
+    ]
+
+
+def campaign_endpoints_per_second(endpoints: list[dict]) -> float:
+    campaign = new_campaign(
+        APP,
+        {
+            "SegmentId": "s",
+            "MessageConfiguration": {"SMSMessage": {"Body": "Hi"}},
+            "Schedule": {"StartTime": "IMMEDIATE"},
+        },
+        "bench-campaign",
+    )
+    tools = RunTools(
+        MemoryCaps(),
+        None,
+        CampaignQueue(),
+        MemoryConsent(),
+        MemorySuppressions(),
+        hook_policy=HookPolicy.SKIP,
+    )
+    began = time.process_time()
+    for start in range(0, len(endpoints), 1000):
+        run_batch(
+            campaign, "bench-run", endpoints[start : start + 1000], datetime.fromtimestamp(T0, UTC), tools
+        )
+    return len(endpoints) / (time.process_time() - began)
+
+
+def count_on_moto(endpoints: list[dict], cpu_per_step: float) -> Counted:
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        scheduler = boto3.client("scheduler", region_name="us-east-1")
+        contacts = ContactStore(DynamoEndpointRepository(create_table(dynamodb, "ContactsTable"), dynamodb))
+        for endpoint in endpoints:
+            contacts.upsert(APP, endpoint["Id"], {k: v for k, v in endpoint.items() if k != "Id"})
+        store = DynamoJourneyStore(create_table(dynamodb, "JourneysTable", app="journeys"), dynamodb)
+        store.put(journey())
+        participants = DynamoParticipants(
+            create_table(dynamodb, "ParticipantsTable", app="journeys"), dynamodb
+        )
+        step_url = sqs.create_queue(QueueName="steps")["QueueUrl"]
+        send_url = sqs.create_queue(QueueName="sends")["QueueUrl"]
+        scheduler.create_schedule_group(Name="wakes")
+        wakes = SchedulerJourneyWakes(
+            scheduler,
+            "wakes",
+            "arn:aws:lambda:us-east-1:123456789012:function:wake",
+            "arn:aws:iam::123456789012:role/wake",
+            "arn:aws:sqs:us-east-1:123456789012:wake-dlq",
+        )
+        requests = {"dynamodb": {}, "sqs": {}, "scheduler": {}}
+        returned = {"items": 0}
+        for client, service in ((dynamodb, "dynamodb"), (sqs, "sqs"), (scheduler, "scheduler")):
+            count_requests(client, requests[service])
+        index = {"writes": 0}
+
+        def indexed(params, **_):
+            """Due-index entries a participant write adds (1), moves (2) or removes (1)."""
+            if params.get("TableName") != participants.table:
+                return
+            new = "attribute_not_exists" in params.get("ConditionExpression", "")
+            index["writes"] += (1 if new else 2) if "shard" in params["Item"] else (0 if new else 1)
+
+        dynamodb.meta.events.register("provide-client-params.dynamodb.PutItem", indexed)
+        dynamodb.meta.events.register(
+            "after-call.dynamodb.Query",
+            lambda parsed, **_: returned.__setitem__("items", returned["items"] + parsed.get("Count", 0)),
+        )
+        step_queue = SendQueue(sqs, step_url)
+        stepping = Stepping(store, participants, contacts, SendQueue(sqs, send_url), wakes)
+        entering = Entering(participants, step_queue, stepping)
+        waking = Waking(store, participants, step_queue, wakes)
+        invocations = {"steps": 0}
+
+        def receive() -> list[dict]:
+            """What the step queue's event source mapping hands one invocation (and deletes after)."""
+            got = sqs.receive_message(QueueUrl=step_url, MaxNumberOfMessages=10).get("Messages", [])
+            if got:
+                invocations["steps"] += 1
+                sqs.delete_message_batch(
+                    QueueUrl=step_url,
+                    Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)],
+                )
+            return [json.loads(m["Body"]) for m in got]
+
+        the_journey = journey()
+        for start in range(0, len(endpoints), 1000):  # the entry alone, counted on its own
+            entering.enter(the_journey, endpoints[start : start + 1000], T0)
+        entry = {service: sum(calls.values()) for service, calls in requests.items()}
+        steps, _ = run_through(entering, stepping, waking, receive, [], part=1000)
+        sent = int(
+            sqs.get_queue_attributes(QueueUrl=send_url, AttributeNames=["ApproximateNumberOfMessages"])[
+                "Attributes"
+            ]["ApproximateNumberOfMessages"]
+        )
+        fired = len({name for name in wakes.armed})
+        return Counted(
+            participants=len({e["User"]["UserId"] for e in endpoints}),
+            messages=sent,
+            dynamodb=dict(requests["dynamodb"]),
+            query_items=returned["items"],
+            index_writes=index["writes"],
+            sqs=dict(requests["sqs"]),
+            scheduler=dict(requests["scheduler"]),
+            wakes=fired,
+            step_invocations=invocations["steps"],
+            cpu_seconds_per_step=cpu_per_step,
+            steps=steps,
+            entry_requests=entry,
+        )

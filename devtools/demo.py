@@ -21,6 +21,8 @@ import random
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
@@ -28,6 +30,7 @@ import engage
 from engage.adapters.dynamodb.consent import DynamoConsentStore
 from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.adapters.dynamodb.jobs import DynamoJobStore
+from engage.adapters.dynamodb.participants import DynamoParticipants
 from engage.adapters.dynamodb.segments import DynamoSegmentStore
 from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 from engage.adapters.s3.objects import ObjectStore, S3MemberLists
@@ -303,6 +306,98 @@ def email_campaign_and_report(stack: LocalStack, outputs: dict[str, str]) -> Pat
     return REPORT
 
 
+def welcome_journey(stack: LocalStack) -> None:
+    """A journey from Pinpoint's JSON: entered by a `signed_up` event, an email, an hour's wait, a
+    text; the participant (a user with an email and a phone endpoint) followed to its end on the
+    local stack's clock."""
+    pinpoint = engage.pinpoint_client(stack.api.url, session=_session(stack))
+    for endpoint_id, channel, address in (
+        ("joy-mail", "EMAIL", "joy@example.com"),
+        ("joy-phone", "SMS", "+12065550188"),
+    ):
+        pinpoint.update_endpoint(
+            ApplicationId=APP,
+            EndpointId=endpoint_id,
+            EndpointRequest={"ChannelType": channel, "Address": address, "User": {"UserId": "joy"}},
+        )
+    pinpoint.create_email_template(
+        TemplateName="demo-welcome",
+        EmailTemplateRequest={"Subject": "Welcome", "TextPart": "Glad you are here"},
+    )
+    pinpoint.create_sms_template(
+        TemplateName="demo-tip", SMSTemplateRequest={"Body": "A tip for your first week"}
+    )
+    now = stack.clock.now()
+    journey = pinpoint.create_journey(
+        ApplicationId=APP,
+        WriteJourneyRequest={
+            "Name": "Welcome",
+            "State": "ACTIVE",
+            "StartActivity": "welcome",
+            "StartCondition": {
+                "EventStartCondition": {
+                    "EventFilter": {
+                        "FilterType": "ENDPOINT",
+                        "Dimensions": {"EventType": {"DimensionType": "INCLUSIVE", "Values": ["signed_up"]}},
+                    }
+                }
+            },
+            "Activities": {
+                "welcome": {
+                    "EMAIL": {
+                        "TemplateName": "demo-welcome",
+                        "MessageConfig": {"FromAddress": "hello@example.com"},
+                        "NextActivity": "hour",
+                    }
+                },
+                "hour": {"Wait": {"WaitTime": {"WaitFor": "PT1H"}, "NextActivity": "tip"}},
+                "tip": {"SMS": {"TemplateName": "demo-tip", "MessageConfig": {"MessageType": "PROMOTIONAL"}}},
+            },
+            "Schedule": {
+                "StartTime": now.isoformat(),
+                "EndTime": (now + timedelta(days=7)).isoformat(),
+                "Timezone": "UTC",
+            },
+        },
+    )["JourneyResponse"]
+    stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    pinpoint.put_events(
+        ApplicationId=APP,
+        EventsRequest={"BatchItem": {"joy-mail": {"Endpoint": {}, "Events": {
+            "joy-signed-up": {"EventType": "signed_up", "Timestamp": stamp}}}}},
+    )  # fmt: skip
+
+    def sent(service: str, operation: str) -> int:
+        def tags(request: dict) -> dict:
+            if "EmailTags" in request:
+                return {t["Name"]: t["Value"] for t in request["EmailTags"]}
+            return unpack(request.get("Context"))
+
+        return sum(
+            1
+            for e in stack.emulated.outbox.entries(service, operation)
+            if tags(e["request"]).get("journey_id") == journey["Id"] and "response" in e
+        )
+
+    _until(lambda: sent("sesv2", "SendEmail") == 1, "the journey's welcome email")
+    print(f"\njourney {journey['Name']!r}: joy signed up, welcome email sent; the text waits an hour")
+    stack.advance_clock(3600 + 60)
+    _until(lambda: sent("pinpoint-sms-voice-v2", "SendTextMessage") == 1, "the journey's text")
+    participants = DynamoParticipants(
+        stack.stacks["engage"].outputs["JourneyParticipantsTableName"], stack.client("dynamodb")
+    )
+    states = [f"{p.key} {p.status}" for p in participants.all(APP, journey["Id"])]
+    print(f"an hour later (the local clock advanced): the text sent; participants: {', '.join(states)}")
+
+
+def _until(done: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{what} did not arrive within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
 def main() -> int:
     started = time.perf_counter()
     print("engage demo: template.yaml on the local stack (no AWS account, no Docker)\n")
@@ -409,6 +504,7 @@ def main() -> int:
 
         report_path = email_campaign_and_report(stack, outputs)
         print(f"\ncampaign report: {report_path.resolve()}")
+        welcome_journey(stack)
     finally:
         stack.stop()
     print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")

@@ -59,3 +59,5 @@ def test_the_demo_runs_and_reports_its_figures():
     page = Path(report).read_text()
     assert page.startswith("<!doctype html>") and "November newsletter" in page
     assert "eve@example.com" not in out.lower(), "addresses are printed masked"
+    assert "journey 'Welcome': joy signed up, welcome email sent; the text waits an hour" in out
+    assert "an hour later (the local clock advanced): the text sent; participants: u#joy DONE" in out

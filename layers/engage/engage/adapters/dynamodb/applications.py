@@ -182,7 +182,8 @@ def removal_plan(
 ) -> list[TableSweep | ObjectSweep]:
     """Where each store keeps the application's items, in the key formats the stores write.
     `tables` and `buckets` name the stack's, by role (contacts, consent, suppression, jobs,
-    segments, campaigns, journeys, journey_participants, sends; work, archive); a role left out is not swept."""
+    segments, campaigns, journeys, journey_participants, sends; work, archive); a role left out is
+    not swept."""
     sweeps = {
         "contacts": TableSweep(
             "contacts",

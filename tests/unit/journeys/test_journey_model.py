@@ -113,6 +113,27 @@ def test_a_journey_is_kept_whole_and_answered_as_journey_response(journeys):
             "StartCondition.SegmentStartCondition.SegmentId",
             "is required",
         ),
+        (
+            with_(StartCondition={"EventStartCondition": {"SegmentId": "s"}}),
+            "StartCondition.EventStartCondition.EventFilter",
+            "needs an EventFilter with Dimensions",
+        ),
+        (
+            with_(StartCondition={"EventStartCondition": {"EventFilter": {"Dimensions": {}}}}),
+            "StartCondition.EventStartCondition.EventFilter.FilterType",
+            "ENDPOINT or SYSTEM",
+        ),
+        (
+            with_(
+                StartCondition={
+                    "EventStartCondition": {
+                        "EventFilter": {"FilterType": "ENDPOINT", "Dimensions": {"EventType": {"Values": []}}}
+                    }
+                }
+            ),
+            "StartCondition.EventStartCondition.EventFilter.Dimensions.EventType",
+            "needs Values",
+        ),
     ],
 )
 def test_a_request_pinpoint_refuses_is_refused_naming_the_field(request_, field, reason):

@@ -254,6 +254,38 @@ def _check_start_condition(condition: Any) -> None:
         raise ValidationError("StartCondition", "names both a segment and an event; a journey starts by one")
     if segment is not None and not (isinstance(segment, Mapping) and segment.get("SegmentId")):
         raise ValidationError("StartCondition.SegmentStartCondition.SegmentId", "is required")
+    if event is not None:
+        _check_event_start(event)
+
+
+def _check_event_start(event: Any) -> None:
+    """An EventStartCondition's EventFilter (botocore: Dimensions and FilterType required), matched
+    as an event-triggered campaign's is."""
+    field = "StartCondition.EventStartCondition"
+    if not isinstance(event, Mapping):
+        raise ValidationError(field, "must be an object")
+    event_filter = event.get("EventFilter")
+    if not isinstance(event_filter, Mapping) or not isinstance(event_filter.get("Dimensions"), Mapping):
+        raise ValidationError(
+            f"{field}.EventFilter", "an event-started journey needs an EventFilter with Dimensions"
+        )
+    if event_filter.get("FilterType") not in ("ENDPOINT", "SYSTEM"):
+        raise ValidationError(f"{field}.EventFilter.FilterType", "must be ENDPOINT or SYSTEM")
+    event_type = event_filter["Dimensions"].get("EventType")
+    if event_type is not None and not (
+        isinstance(event_type, Mapping)
+        and event_type.get("DimensionType", "INCLUSIVE") in ("INCLUSIVE", "EXCLUSIVE")
+        and isinstance(event_type.get("Values"), list)
+        and event_type["Values"]
+    ):
+        raise ValidationError(
+            f"{field}.EventFilter.Dimensions.EventType",
+            "needs Values and a DimensionType of INCLUSIVE or EXCLUSIVE",
+        )
+    if event.get("SegmentId") is not None and not (
+        isinstance(event["SegmentId"], str) and event["SegmentId"]
+    ):
+        raise ValidationError(f"{field}.SegmentId", "must name a segment")
 
 
 def _check_limits(limits: Any) -> None:

@@ -98,6 +98,9 @@ def local_stack(tmp_path_factory):
             # failed sends come back after a second, and a send stuck mid-call turns UNCERTAIN in four
             parameters={
                 "ImportChunkSize": "25",
+                # The names export on its own cadence would fire every quarter of an hour of every
+                # clock advance; its tests invoke it with its sample event.
+                "LakeNamesSchedule": "rate(12 hours)",
                 "ValidationPartSize": "4",
                 "PhoneValidateRate": "100",
                 "SendVisibilityTimeout": "1",

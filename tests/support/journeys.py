@@ -3,7 +3,6 @@ journeys, the clock, and what the journeys sent."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from engage.sending.text_context import unpack
@@ -139,8 +138,7 @@ class Journeying:
             timeout,
             0.2,
         ), (len(self.emails(journey_id)), len(self.texts(journey_id)), self.ledger(journey_id))
-        self.stack.settle(30)
-        time.sleep(0.5)
+        assert self.stack.quiesce(30)  # nothing queued, running or on its way: nothing more comes
         assert (len(self.emails(journey_id)), len(self.texts(journey_id))) == (emails, texts)
         return self.emails(journey_id), self.texts(journey_id)
 
@@ -159,5 +157,4 @@ class Journeying:
     def advance(self, seconds):
         moved = self.stack.advance_clock(seconds)
         assert not moved["unsettled"], moved
-        self.stack.settle(30)
         return moved

@@ -14,6 +14,7 @@ class MemoryParticipants:
     def __init__(self):
         self.items = {}  # (app, journey, key): Participant
         self.clocks = {}
+        self.events = {}
 
     def get(self, app_id, journey_id, key):
         return self.items.get((app_id, journey_id, key))
@@ -40,6 +41,12 @@ class MemoryParticipants:
 
     def all(self, app_id, journey_id):
         return iter([p for (a, j, _), p in self.items.items() if (a, j) == (app_id, journey_id)])
+
+    def record_event(self, app_id, journey_id, key, activity_id, event_type):
+        self.events.setdefault((app_id, journey_id, key, activity_id), set()).add(event_type)
+
+    def events_of(self, app_id, journey_id, key, activity_id):
+        return set(self.events.get((app_id, journey_id, key, activity_id), set()))
 
     def clock(self, app_id, journey_id):
         return self.clocks.get((app_id, journey_id), JourneyClock())

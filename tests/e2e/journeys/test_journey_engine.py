@@ -189,3 +189,40 @@ def test_pausing_freezes_waits_and_cancelling_ends_them(journeying):
     j.advance(3 * 3600)
     j.sent(cancelled["Id"], emails=2, texts=0)  # nobody waiting is sent anything after it
     assert {(p.status, p.reason) for p in j.people_in(cancelled["Id"]).values()} == {("EXITED", "CANCELLED")}
+
+
+def test_a_conditional_split_judges_each_participant_after_its_evaluation_wait(journeying):
+    j = journeying
+    j.email("hal-mail", "hal@example.com")  # gold: the email branch
+    j.phone("ivy-phone")  # gold too, but the condition asks for an email endpoint
+    gold_email = {
+        "Demographic": {"Channel": {"DimensionType": "INCLUSIVE", "Values": ["EMAIL"]}},
+    }
+    activities = j.activities(wait="PT1H")
+    request = {
+        "Name": "split",
+        "StartActivity": "emailable",
+        "StartCondition": {"SegmentStartCondition": {"SegmentId": j.segment()}},
+        "Activities": {
+            "emailable": {
+                "ConditionalSplit": {
+                    "Condition": {"Conditions": [{"SegmentDimensions": gold_email}], "Operator": "ALL"},
+                    "EvaluationWaitTime": {"WaitFor": "PT1H"},
+                    "TrueActivity": "welcomeEmail",
+                    "FalseActivity": "reminderSms",
+                }
+            },
+            "welcomeEmail": {"EMAIL": {**activities["welcomeEmail"]["EMAIL"], "NextActivity": None}},
+            "reminderSms": activities["reminderSms"],
+        },
+        "Schedule": j.schedule(),
+        "State": "ACTIVE",
+    }
+    request["Activities"]["welcomeEmail"]["EMAIL"].pop("NextActivity")
+    journey = j.create(request)
+    j.sent(journey["Id"], emails=0, texts=0)  # judged only after its evaluation wait
+    assert {p.status for p in j.people_in(journey["Id"]).values()} == {"WAITING"}
+    j.advance(3600 + 60)
+    emails, _texts = j.sent(journey["Id"], emails=1, texts=1)
+    assert emails[0]["request"]["Destination"]["ToAddresses"] == ["hal@example.com"]
+    assert {p.status for p in j.people_in(journey["Id"]).values()} == {"DONE"}

@@ -53,3 +53,14 @@ def test_the_journeys_clock_is_kept_and_removed_with_its_participants(store):
     assert [p.key for p in store.all(APP, "j1")] == ["e#a"]  # the clock is no participant
     assert store.remove_journey(APP, "j1") == 2
     assert store.clock(APP, "j1") == JourneyClock() and not list(store.all(APP, "j1"))
+
+
+def test_a_messages_events_are_kept_beside_the_participant_and_a_served_wait_with_it(store):
+    store.put(APP, "j1", Participant("u#ana", "split", WAITING, entered_at=1.0, due_at=5.0, waited="split"))
+    store.record_event(APP, "j1", "u#ana", "hello", "_email.open")
+    store.record_event(APP, "j1", "u#ana", "hello", "_email.open")  # reported twice: kept once
+    store.record_event(APP, "j1", "u#ana", "hello", "_email.click")
+    assert store.events_of(APP, "j1", "u#ana", "hello") == {"_email.open", "_email.click"}
+    assert store.events_of(APP, "j1", "u#ana", "other") == set()
+    assert store.get(APP, "j1", "u#ana").waited == "split"
+    assert [p.key for p in store.all(APP, "j1")] == ["u#ana"]  # the events are no participants

@@ -34,6 +34,7 @@ from tests.support.journey_fakes import (
 APP = "0123456789abcdef0123456789abcdef"
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC).timestamp()
 HOUR = 3600.0
+DAY = 86400.0
 
 
 def journey(**fields):
@@ -133,8 +134,8 @@ def test_a_wait_that_has_ended_moves_on_and_the_last_activity_finishes_the_journ
     assert [s.channel for s in passed.sends] == ["EMAIL", "SMS"] and passed.participant.status == DONE
 
 
-def test_an_activity_part_2_builds_ends_the_journey_with_its_reason():
-    split = journey(StartActivity="coin", Activities={"coin": {"RandomSplit": {"Branches": []}}})
+def test_a_contact_center_activity_ends_the_journey_with_its_reason():
+    split = journey(StartActivity="coin", Activities={"coin": {"ContactCenter": {"NextActivity": None}}})
     moved = advance(split, Participant("u#ana", "coin", READY, due_at=T0), [ANA_MAIL], JourneyClock(), T0)
     assert (moved.participant.status, moved.participant.reason) == (EXITED, "UNSUPPORTED_ACTIVITY")
     assert not moved.sends
@@ -302,3 +303,182 @@ def test_an_event_enters_its_endpoints_participant_when_it_matches_and_is_fresh(
     assert run(record("ana-mail", journey_id="j1"), now) == {}  # its own message's events
     assert run(record("ana-mail"), now) == {"Entered": 1}
     assert run(record("ana-mail"), now) == {"IN_JOURNEY": 1}
+
+
+# --- splits, holdout, push and custom ------------------------------------------------------------------
+def journey_of(start, **activities):
+    return journey(StartActivity=start, Activities=activities)
+
+
+def test_a_holdout_removes_its_percentage_the_same_way_every_time():
+    held = journey_of(
+        "hold",
+        hold={"Holdout": {"Percentage": 30, "NextActivity": "hello"}},
+        hello=journey()["Activities"]["hello"],
+    )
+    outcomes = [
+        advance(held, Participant(f"e#p{n}", "hold", READY, due_at=T0), [], JourneyClock(), T0)
+        for n in range(400)
+    ]
+    out = [m for m in outcomes if m.participant.reason == "HOLDOUT"]
+    assert 80 <= len(out) <= 160 and all(m.participant.status == EXITED for m in out)
+    again = [
+        advance(held, Participant(f"e#p{n}", "hold", READY, due_at=T0), [], JourneyClock(), T0)
+        for n in range(400)
+    ]
+    assert [m.participant.reason for m in again] == [m.participant.reason for m in outcomes]
+
+
+def test_a_random_split_sends_each_participant_down_one_branch_by_its_percentage():
+    split = journey_of(
+        "coin",
+        coin={
+            "RandomSplit": {
+                "Branches": [{"Percentage": 25, "NextActivity": "a"}, {"Percentage": 75, "NextActivity": "b"}]
+            }
+        },
+        a={"Wait": {"WaitTime": {"WaitFor": "P1D"}}},
+        b={"Wait": {"WaitTime": {"WaitFor": "P2D"}}},
+    )
+    waits = {T0 + DAY: "a", T0 + 2 * DAY: "b"}
+    taken = [
+        waits[
+            advance(
+                split, Participant(f"e#p{n}", "coin", READY, due_at=T0), [], JourneyClock(), T0
+            ).participant.due_at
+        ]
+        for n in range(400)
+    ]
+    assert 60 <= taken.count("a") <= 140 and taken.count("a") + taken.count("b") == 400
+
+
+def test_a_conditional_split_serves_its_evaluation_wait_then_judges_the_endpoints():
+    split = journey_of(
+        "gold",
+        gold={
+            "ConditionalSplit": {
+                "Condition": {
+                    "Conditions": [
+                        {
+                            "SegmentDimensions": {
+                                "Attributes": {"Plan": {"AttributeType": "INCLUSIVE", "Values": ["gold"]}}
+                            }
+                        }
+                    ],
+                    "Operator": "ALL",
+                },
+                "EvaluationWaitTime": {"WaitFor": "PT1H"},
+                "TrueActivity": "hello",
+                "FalseActivity": "nudge",
+            }
+        },
+        hello=journey()["Activities"]["hello"]
+        | {"EMAIL": {**journey()["Activities"]["hello"]["EMAIL"], "NextActivity": None}},
+        nudge=journey()["Activities"]["nudge"],
+    )
+    gold_mail = {**BO_MAIL, "Attributes": {"Plan": ["gold"]}}
+    from engage.journeys.conditions import Conditions
+
+    judge = Conditions(APP, "j1", lambda *_: None, lambda *_: set())
+    first = advance(
+        split,
+        Participant("e#bo-mail", "gold", READY, due_at=T0),
+        [gold_mail],
+        JourneyClock(),
+        T0,
+        judge=judge,
+    )
+    assert (first.participant.status, first.participant.activity, first.participant.waited) == (
+        WAITING,
+        "gold",
+        "gold",
+    )
+    assert first.participant.due_at == T0 + HOUR and not first.sends
+    later = advance(split, first.participant, [gold_mail], JourneyClock(), T0 + HOUR, judge=judge)
+    assert [s.channel for s in later.sends] == ["EMAIL"] and later.participant.status == DONE
+    wire = split["Activities"]["gold"]["ConditionalSplit"]["Condition"]["Conditions"][0]
+    wire["segmentDimensions"] = wire.pop("SegmentDimensions")  # botocore's locationName on the wire
+    again = advance(split, first.participant, [gold_mail], JourneyClock(), T0 + HOUR, judge=judge)
+    assert [s.channel for s in again.sends] == ["EMAIL"]
+    plain = advance(split, first.participant, [BO_MAIL], JourneyClock(), T0 + HOUR, judge=judge)
+    assert plain.sends == [] and plain.performed == ["gold", "nudge"]  # no phone: the SMS reaches nobody
+
+
+def test_a_multivariate_split_follows_the_first_condition_that_holds_on_the_messages_events():
+    from engage.journeys.conditions import Conditions
+
+    def opened(activity):
+        return {
+            "EventCondition": {
+                "MessageActivity": activity,
+                "Dimensions": {"EventType": {"DimensionType": "INCLUSIVE", "Values": ["_email.open"]}},
+            }
+        }
+
+    split = journey_of(
+        "which",
+        which={
+            "MultiCondition": {
+                "Branches": [{"Condition": opened("hello"), "NextActivity": "a"}],
+                "DefaultActivity": "b",
+            }
+        },
+        a={"Wait": {"WaitTime": {"WaitFor": "P1D"}}},
+        b={"Wait": {"WaitTime": {"WaitFor": "P2D"}}},
+    )
+    participants = MemoryParticipants()
+    judge = Conditions(APP, "j1", lambda *_: None, participants.events_of)
+    start = Participant("e#bo-mail", "which", READY, due_at=T0)
+    assert (
+        advance(split, start, [BO_MAIL], JourneyClock(), T0, judge=judge).participant.due_at == T0 + 2 * DAY
+    )
+    participants.record_event(APP, "j1", "e#bo-mail", "hello", "_email.open")
+    assert advance(split, start, [BO_MAIL], JourneyClock(), T0, judge=judge).participant.due_at == T0 + DAY
+
+
+def test_push_and_custom_activities_send_to_their_endpoints():
+    device = {"Id": "ana-phone-app", "ChannelType": "GCM", "Address": "token", "User": {"UserId": "ana"}}
+    both = journey_of(
+        "push",
+        push={"PUSH": {"TemplateName": "push-hello", "NextActivity": "hook"}},
+        hook={
+            "CUSTOM": {
+                "DeliveryUri": "arn:aws:lambda:us-east-1:123456789012:function:engage-hook-x",
+                "EndpointTypes": ["SMS"],
+                "MessageConfig": {"Data": "hi"},
+            }
+        },
+    )
+    moved = advance(
+        both,
+        Participant("u#ana", "push", READY, due_at=T0),
+        [ANA_MAIL, ANA_PHONE, device],
+        JourneyClock(),
+        T0,
+    )
+    assert [(s.channel, s.endpoint_id) for s in moved.sends] == [
+        ("PUSH", "ana-phone-app"),
+        ("CUSTOM", "ana-phone"),
+    ]
+    assert moved.sends[1].message == {
+        "DeliveryUri": "arn:aws:lambda:us-east-1:123456789012:function:engage-hook-x",
+        "Data": "hi",
+    }
+
+
+def test_the_events_of_a_journeys_messages_are_kept_for_its_conditions():
+    from engage.journeys.conditions import message_event
+
+    record = {
+        "event_type": "_email.open",
+        "application": {"app_id": APP},
+        "attributes": {"journey_id": "j1", "journey_activity_id": "hello", "journey_run_id": "u#ana-2"},
+    }
+    assert message_event(record) == ("j1", "u#ana", "hello", "_email.open")
+    assert message_event({**record, "event_type": "signed_up"}) is None
+    engine = Engine(journey())
+    entry = EventEntry(
+        engine.journeys, lambda *_: None, lambda *_: None, engine.entering, engine.participants.record_event
+    )
+    assert entry.batch()(record, datetime.fromtimestamp(T0, UTC)) == {"MessageEvents": 1}
+    assert engine.participants.events_of(APP, "j1", "u#ana", "hello") == {"_email.open"}

@@ -114,6 +114,19 @@ def test_a_journey_is_kept_whole_and_answered_as_journey_response(journeys):
             "is required",
         ),
         (
+            with_(Activities={"a": {"Holdout": {"Percentage": 120}}}, StartActivity="a"),
+            "Activities.a.Holdout.Percentage",
+            "from 0 to 100",
+        ),
+        (
+            with_(
+                Activities={"a": {"RandomSplit": {"Branches": [{"Percentage": 60}, {"Percentage": 60}]}}},
+                StartActivity="a",
+            ),
+            "Activities.a.RandomSplit.Branches",
+            "together at most 100",
+        ),
+        (
             with_(StartCondition={"EventStartCondition": {"SegmentId": "s"}}),
             "StartCondition.EventStartCondition.EventFilter",
             "needs an EventFilter with Dimensions",

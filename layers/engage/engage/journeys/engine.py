@@ -10,27 +10,64 @@ does not perform.
   is sent the message of its new entry.
 - Wait ends after `WaitFor` (an ISO 8601 duration) or at `WaitUntil`, on the journey's clock: a
   paused journey's waits stand still. A wait that has already ended moves on at once.
-- The activity types part 2 builds (splits, holdout, push, custom, contact center) end the
-  participant's journey with the reason UNSUPPORTED_ACTIVITY, counted, never silently.
+- PUSH sends to the participant's push endpoints (the surviving Pinpoint push API's channels),
+  CUSTOM to the endpoints of the types it lists through custom delivery (a Lambda function or a
+  signed webhook), both through the same send path.
+- Holdout removes its percentage of participants from the journey and RandomSplit sends each
+  participant down one branch by its percentage, both stable per participant (a hash of the
+  participant and the activity, as campaign treatments are stable per endpoint).
+- ConditionalSplit (its conditions ALL or ANY) and MultiCondition (the first branch whose condition
+  holds, else the default) first serve their `EvaluationWaitTime`, then judge each condition on the
+  participant's endpoints: a segment's membership, segment dimensions, or the events of the message
+  an earlier activity sent it.
+- ContactCenter ends the participant's journey with the reason UNSUPPORTED_ACTIVITY, counted,
+  never silently.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
+from engage.addresses import PUSH_CHANNELS
 from engage.journeys.model import ACTIVITY_TYPES, duration, instant
 from engage.journeys.participants import DONE, EXITED, READY, WAITING, JourneyClock, Participant
 from engage.sending.quiet_time import HOLD, SKIP
 from engage.sending.request import SendRequest
 
-MESSAGE_ACTIVITIES = {"EMAIL": "EMAIL", "SMS": "SMS"}  # activity type: endpoint channel
+MESSAGE_ACTIVITIES = {
+    "EMAIL": "EMAIL",
+    "SMS": "SMS",
+    "PUSH": "PUSH",
+    "CUSTOM": "CUSTOM",
+}  # the send's channel
 MESSAGE_OPTIONS = {  # an activity's MessageConfig members the send request carries
     "EMAIL": ("FromAddress",),
     "SMS": ("MessageType", "OriginationNumber"),
+    "PUSH": (),
+    "CUSTOM": (),
 }
-PERFORMED = ("Wait", *MESSAGE_ACTIVITIES)
+SPLITS = ("Holdout", "RandomSplit", "ConditionalSplit", "MultiCondition")
+PERFORMED = ("Wait", *MESSAGE_ACTIVITIES, *SPLITS)
+
+
+class Judge(Protocol):
+    def holds(
+        self, condition: Mapping[str, Any], participant: Participant, endpoints: Sequence[Mapping[str, Any]]
+    ) -> bool:
+        """Whether a SimpleCondition (SegmentCondition, SegmentDimensions or EventCondition) holds."""
+        ...
+
+
+class NoJudge:
+    """Where nothing can be read to judge a condition: every condition is false."""
+
+    def holds(
+        self, condition: Mapping[str, Any], participant: Participant, endpoints: Sequence[Mapping[str, Any]]
+    ) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -52,9 +89,12 @@ def advance(
     clock: JourneyClock,
     wall: float,
     settings: Mapping[str, Any] | None = None,
+    judge: Judge | None = None,
 ) -> Advance:
     """The participant's next state and the sends it queues. `endpoints`: the participant's own
-    (one, or the user's); `settings`: its application's (default quiet time, daily cap)."""
+    (one, or the user's); `settings`: its application's (default quiet time, daily cap); `judge`:
+    what the splits' conditions are judged by."""
+    judge = judge or NoJudge()
     activities = journey.get("Activities") or {}
     now = clock.now(wall)
     sends: list[SendRequest] = []
@@ -70,21 +110,82 @@ def advance(
         if kind not in PERFORMED:
             return Advance(_finished(current, EXITED, "UNSUPPORTED_ACTIVITY"), sends, performed, skipped)
         part = activity[kind]
+        following = part.get("NextActivity")
         if kind == "Wait":
             due = wait_end(part, current, clock, now)
             if due > now:
-                waiting = replace(current, status=WAITING, due_at=due, activity=part.get("NextActivity"))
+                waiting = replace(current, status=WAITING, due_at=due, activity=following)
                 return Advance(replace(waiting, step=current.step + 1), sends, performed, skipped)
+        elif kind in ("ConditionalSplit", "MultiCondition"):
+            evaluation = part.get("EvaluationWaitTime")
+            if evaluation and current.waited != activity_id:
+                due = wait_end({"WaitTime": evaluation}, current, clock, now)
+                if due > now:  # its conditions are judged when the evaluation wait ends
+                    waiting = replace(current, status=WAITING, due_at=due, waited=activity_id)
+                    return Advance(replace(waiting, step=current.step + 1), sends, performed, skipped)
+            following = split_branch(kind, part, current, endpoints, judge)
+        elif kind == "Holdout":
+            if bucket(current.key, activity_id) < int(part.get("Percentage") or 0):
+                performed.append(activity_id)
+                held = replace(current, step=current.step + 1)
+                return Advance(_finished(held, EXITED, "HOLDOUT"), sends, performed, skipped)
+        elif kind == "RandomSplit":
+            following = random_branch(part, bucket(current.key, activity_id))
         else:
-            mine = [e for e in endpoints if e.get("ChannelType") == MESSAGE_ACTIVITIES[kind]]
+            mine = [e for e in endpoints if reaches(kind, part, e)]
             if not mine:
                 skipped["NO_ENDPOINT_FOR_CHANNEL"] = skipped.get("NO_ENDPOINT_FOR_CHANNEL", 0) + 1
             sends.extend(message(journey, activity_id, kind, part, current, e, settings or {}) for e in mine)
         performed.append(activity_id)
         current = replace(
-            current, activity=part.get("NextActivity"), step=current.step + 1, status=READY, due_at=now
+            current, activity=following, step=current.step + 1, status=READY, due_at=now, waited=None
         )
     return Advance(_finished(current, EXITED, "CYCLE"), sends, performed, skipped)
+
+
+def reaches(kind: str, part: Mapping[str, Any], endpoint: Mapping[str, Any]) -> bool:
+    """Whether a message activity sends to this endpoint: its channel's, any push platform's for
+    PUSH, the types a CUSTOM activity lists (every type when it lists none)."""
+    channel = endpoint.get("ChannelType")
+    if kind == "PUSH":
+        return channel in PUSH_CHANNELS
+    if kind == "CUSTOM":
+        types = part.get("EndpointTypes") or []
+        return not types or channel in types
+    return channel == MESSAGE_ACTIVITIES[kind]
+
+
+def bucket(participant_key: str, activity_id: str) -> int:
+    """0 to 99, the same for a participant at an activity every time it is asked."""
+    digest = hashlib.sha256(f"{participant_key}\0{activity_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 100
+
+
+def random_branch(part: Mapping[str, Any], drawn: int) -> str | None:
+    upto = 0
+    for branch in part.get("Branches") or []:
+        upto += int(branch.get("Percentage") or 0)
+        if drawn < upto:
+            return branch.get("NextActivity")
+    return None  # past the branches' percentages: the journey ends here
+
+
+def split_branch(
+    kind: str,
+    part: Mapping[str, Any],
+    participant: Participant,
+    endpoints: Sequence[Mapping[str, Any]],
+    judge: Judge,
+) -> str | None:
+    if kind == "ConditionalSplit":
+        condition = part.get("Condition") or {}
+        held = [judge.holds(c, participant, endpoints) for c in condition.get("Conditions") or []]
+        truth = any(held) if condition.get("Operator") == "ANY" else bool(held) and all(held)
+        return part.get("TrueActivity") if truth else part.get("FalseActivity")
+    for branch in part.get("Branches") or []:
+        if judge.holds(branch.get("Condition") or {}, participant, endpoints):
+            return branch.get("NextActivity")
+    return part.get("DefaultActivity")
 
 
 def wait_end(part: Mapping[str, Any], participant: Participant, clock: JourneyClock, now: float) -> float:
@@ -109,11 +210,14 @@ def message(
 ) -> SendRequest:
     """The send of a message activity to one endpoint: its template, its MessageConfig, the
     journey's quiet time (or its application's) and the application's daily cap."""
-    content: dict[str, Any] = {"TemplateName": part["TemplateName"]}
-    if part.get("TemplateVersion"):
-        content["TemplateVersion"] = str(part["TemplateVersion"])
     config = part.get("MessageConfig") or {}
-    content.update({k: config[k] for k in MESSAGE_OPTIONS[kind] if config.get(k)})
+    if kind == "CUSTOM":
+        content: dict[str, Any] = {"DeliveryUri": part["DeliveryUri"], "Data": str(config.get("Data", ""))}
+    else:
+        content = {"TemplateName": part["TemplateName"]}
+        if part.get("TemplateVersion"):
+            content["TemplateVersion"] = str(part["TemplateVersion"])
+        content.update({k: config[k] for k in MESSAGE_OPTIONS[kind] if config.get(k)})
     quiet = journey.get("QuietTime") or settings.get("QuietTime") or None
     if quiet and not (quiet.get("Start") and quiet.get("End")):
         quiet = None

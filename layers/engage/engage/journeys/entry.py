@@ -21,6 +21,7 @@ from typing import IO, Any, Protocol
 
 from engage.campaigns.triggers import MAX_EVENT_AGE, event_matches
 from engage.errors import NotFoundError, ValidationError
+from engage.journeys.conditions import message_event
 from engage.journeys.flow import Entering, entry_window
 from engage.segments.export import part_key, write_parts
 
@@ -106,6 +107,8 @@ class EventEntry:
     membership: Callable[[str, str], Callable[[Mapping[str, Any]], bool]]  # (app, segment): predicate
     endpoint_of: Callable[[str, str], Mapping[str, Any] | None]
     entering: Entering
+    # Keeps an event of a journey's message for the splits' event conditions (ParticipantStore.record_event).
+    record_event: Callable[[str, str, str, str, str], None] = lambda *_: None
 
     def batch(self) -> Callable[[Mapping[str, Any], datetime], dict[str, int]]:
         """A matcher for one batch of records: each application's journeys read once."""
@@ -123,6 +126,11 @@ class EventEntry:
         self, journeys: list[dict[str, Any]], record: Mapping[str, Any], now: datetime
     ) -> dict[str, int]:
         counts: dict[str, int] = {}
+        sent = message_event(record)
+        if sent is not None:
+            journey_id, key, activity_id, event_type = sent
+            self.record_event(record["application"]["app_id"], journey_id, key, activity_id, event_type)
+            counts["MessageEvents"] = 1
         own = (record.get("attributes") or {}).get("journey_id")
         wall = now.timestamp()
         for journey in journeys:

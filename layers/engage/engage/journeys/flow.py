@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engage.errors import NotFoundError, ValidationError
+from engage.journeys.conditions import Conditions, Membership
 from engage.journeys.engine import advance
 from engage.journeys.model import instant
 from engage.journeys.participants import (
@@ -66,6 +67,10 @@ class ParticipantStore(Protocol):
     def all(self, app_id: str, journey_id: str) -> Iterator[Participant]: ...
     def clock(self, app_id: str, journey_id: str) -> JourneyClock: ...
     def set_clock(self, app_id: str, journey_id: str, clock: JourneyClock) -> None: ...
+    def record_event(
+        self, app_id: str, journey_id: str, key: str, activity_id: str, event_type: str
+    ) -> None: ...
+    def events_of(self, app_id: str, journey_id: str, key: str, activity_id: str) -> set[str]: ...
 
 
 class Queue(Protocol):
@@ -214,6 +219,10 @@ class Waking:
         return ended
 
 
+def _no_segments(app_id: str, segment_id: str) -> Callable[[Mapping[str, Any]], bool]:
+    raise NotFoundError(f"segment {segment_id} can't be read here")
+
+
 @dataclass
 class Stepping:
     journeys: JourneyReader
@@ -222,6 +231,7 @@ class Stepping:
     sends: Queue
     wakes: Wakes
     settings: Callable[[str], Mapping[str, Any]] = lambda _app_id: {}
+    membership: Membership = _no_segments
 
     def step(self, message: Mapping[str, Any], wall: float) -> dict[str, int]:
         """Performs the steps one step message names; counts by outcome."""
@@ -260,7 +270,8 @@ class Stepping:
         written)."""
         app_id = journey["ApplicationId"]
         endpoints = self._endpoints(app_id, participant)
-        moved = advance(journey, participant, endpoints, clock, wall, self.settings(app_id))
+        judge = Conditions(app_id, journey["Id"], self.membership, self.participants.events_of)
+        moved = advance(journey, participant, endpoints, clock, wall, self.settings(app_id), judge)
         if moved.sends:
             queued = self.sends.enqueue([s.to_body() for s in moved.sends])
             if not all(queued):

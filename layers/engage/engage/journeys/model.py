@@ -182,6 +182,19 @@ def _check_branches(activity: Mapping[str, Any], where: str) -> None:
             raise ValidationError(
                 f"{where}.{kind}.Branches", f"has {len(branches)} paths; at most {most}{extra}"
             )
+    holdout = activity.get("Holdout")
+    if isinstance(holdout, Mapping) and not _percentage(holdout.get("Percentage")):
+        raise ValidationError(f"{where}.Holdout.Percentage", "is required, a whole number from 0 to 100")
+    split = activity.get("RandomSplit")
+    if isinstance(split, Mapping):
+        shares = [b.get("Percentage") for b in split.get("Branches") or [] if isinstance(b, Mapping)]
+        if not all(_percentage(p) for p in shares) or sum(shares) > 100:
+            raise ValidationError(
+                f"{where}.RandomSplit.Branches", "each path's Percentage is 0 to 100, together at most 100"
+            )
+    condition = (activity.get("ConditionalSplit") or {}).get("Condition")
+    if isinstance(condition, Mapping) and condition.get("Operator", "ALL") not in ("ALL", "ANY"):
+        raise ValidationError(f"{where}.ConditionalSplit.Condition.Operator", "must be ALL or ANY")
     wait = activity.get("Wait")
     if isinstance(wait, Mapping):
         time = wait.get("WaitTime") or {}
@@ -189,6 +202,10 @@ def _check_branches(activity: Mapping[str, Any], where: str) -> None:
             duration(time["WaitFor"], f"{where}.Wait.WaitTime.WaitFor")
         if isinstance(time, Mapping) and time.get("WaitUntil") is not None:
             instant(time["WaitUntil"], f"{where}.Wait.WaitTime.WaitUntil")
+
+
+def _percentage(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100
 
 
 def _cycle(graph: Mapping[str, list[str]]) -> list[str] | None:

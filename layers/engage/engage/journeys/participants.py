@@ -36,6 +36,7 @@ class Participant:
     due_at: float | None = None  # journey clock, epoch seconds, while READY or WAITING
     version: int = 0  # the stored version this state was read at (0: never stored)
     reason: str | None = None  # why it left (EXITED), or why its last activity sent nothing
+    waited: str | None = None  # the split whose evaluation wait it has served
 
     @property
     def endpoint_id(self) -> str | None:

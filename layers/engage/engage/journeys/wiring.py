@@ -69,7 +69,13 @@ def event_entry() -> EventEntry:
         except NotFoundError:
             return None
 
-    return EventEntry(services.journeys, services.segment_service.membership, endpoint_of, entering())
+    return EventEntry(
+        services.journeys,
+        services.segment_service.membership,
+        endpoint_of,
+        entering(),
+        services.journey_participants.record_event,
+    )
 
 
 @functools.cache
@@ -92,4 +98,5 @@ def stepping() -> Stepping:
         services.send_queue,
         services.journey_wakes,
         services.known_applications.settings,
+        services.segment_service.membership,
     )

@@ -5,7 +5,8 @@ beside. While it is in the journey the item carries `shard` (its partition of th
 index, spread so that a million participants due in one minute are not one hot index partition) and
 `due_at` (journey clock): the `due` index is sparse, holding only participants that will take
 another step. Every write names the version it replaces. The journey's clock (seconds spent paused)
-is the partition's `#clock` item.
+is the partition's `#clock` item; the events of the messages each participant was sent (for the
+splits' event conditions) are items beside it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from engage.journeys.participants import JourneyClock, Participant
 SHARDS = 8
 DUE_INDEX = "due"
 CLOCK = "#clock"
+EVENTS = "#event#"  # <participant>#event#<activity>#<event type>: what its messages did
 
 
 def partition(app_id: str, journey_id: str) -> str:
@@ -60,6 +62,8 @@ class DynamoParticipants:
             item["activity"] = {"S": participant.activity}
         if participant.reason:
             item["reason"] = {"S": participant.reason}
+        if participant.waited:
+            item["waited"] = {"S": participant.waited}
         if participant.in_journey and participant.due_at is not None:
             item["due_at"] = {"N": repr(participant.due_at)}
             item["shard"] = {"S": shard_of(pk, participant.key)}
@@ -118,7 +122,7 @@ class DynamoParticipants:
 
     def all(self, app_id: str, journey_id: str) -> Iterator[Participant]:
         for item in partition_items(self.client, self.table, partition(app_id, journey_id)):
-            if item["sk"] != CLOCK:
+            if item["sk"] != CLOCK and EVENTS not in item["sk"]:
                 yield _from_plain(item)
 
     def clock(self, app_id: str, journey_id: str) -> JourneyClock:
@@ -141,6 +145,29 @@ class DynamoParticipants:
         if clock.paused_at is not None:
             item["paused_at"] = {"N": repr(clock.paused_at)}
         self.client.put_item(TableName=self.table, Item=item)
+
+    def record_event(self, app_id: str, journey_id: str, key: str, activity_id: str, event_type: str) -> None:
+        """An event of the message an activity sent the participant (`_email.open`, ...), kept as an
+        item of its own beside the participant's, so it never races the participant's writes."""
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": {"S": partition(app_id, journey_id)},
+                "sk": {"S": f"{key}{EVENTS}{activity_id}#{event_type}"},
+            },
+        )
+
+    def events_of(self, app_id: str, journey_id: str, key: str, activity_id: str) -> set[str]:
+        """The event types of the message `activity_id` sent the participant."""
+        prefix = f"{key}{EVENTS}{activity_id}#"
+        items = query_items(
+            self.client,
+            TableName=self.table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": partition(app_id, journey_id)}, ":prefix": {"S": prefix}},
+        )
+        return {item["sk"][len(prefix) :] for item in items}
 
     def remove_journey(self, app_id: str, journey_id: str) -> int:
         """Deletes the journey's participants and clock (the journey or its application removed)."""
@@ -172,6 +199,7 @@ def _participant(item: dict[str, Any]) -> Participant:
         due_at=number("due_at"),
         version=int(item["version"]["N"]),
         reason=item["reason"]["S"] if "reason" in item else None,
+        waited=item["waited"]["S"] if "waited" in item else None,
     )
 
 
@@ -186,4 +214,5 @@ def _from_plain(item: dict[str, Any]) -> Participant:
         due_at=float(item["due_at"]) if item.get("due_at") is not None else None,
         version=int(item["version"]),
         reason=item.get("reason"),
+        waited=item.get("waited"),
     )

@@ -4,40 +4,11 @@ engage.campaigns.on_event). Answers a partial batch response: a record that fail
 shard retries from it, bisecting), and one that keeps failing goes to the DLQ; a replayed record
 queues the same sends, which the ledger sends once."""
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from engage import clock
+from engage.batch import event_matcher_handler
 from engage.campaigns.wiring import event_campaigns
-from engage.obs import logger, metrics
 
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
-METRICS = {"Queued": "EventCampaignMessagesQueued", "LATE": "EventCampaignEventsLate"}
-
-
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    run = event_campaigns().batch()  # each application's campaigns and each segment read once
-
-    def record_handler(record: KinesisStreamRecord) -> None:
-        data = record.kinesis.data_as_json()
-        counts = run(data, clock.now())
-        if counts:
-            logger.info(
-                "event campaigns",
-                extra={
-                    "event_id": data.get("event_id"),
-                    "event_type": data.get("event_type"),
-                    "counts": counts,
-                },
-            )
-        for reason, name in METRICS.items():
-            if counts.get(reason):
-                metrics.add_metric(name=name, unit="Count", value=counts[reason])
-
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+handler = event_matcher_handler(
+    lambda: event_campaigns().batch(),  # each application's campaigns and each segment read once
+    "event campaigns",
+    {"Queued": "EventCampaignMessagesQueued", "LATE": "EventCampaignEventsLate"},
+)

@@ -9,11 +9,13 @@ TypeError, so its DLQ entry and its log line say what is wrong with it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
+from engage import clock
 from engage.errors import ValidationError
 from engage.obs import logger, metrics
 
@@ -63,3 +65,36 @@ def _log_failure(record: Any, exc: BaseException) -> None:
     if kinesis is not None:
         ids = {"sequence_number": kinesis.sequence_number, "partition_key": kinesis.partition_key}
     logger.warning("record failed", extra={**ids, "reason": f"{type(exc).__name__}: {exc}"[:1000]})
+
+
+def event_matcher_handler(
+    matcher: Callable[[], Callable[[Mapping[str, Any], datetime], dict[str, int]]],
+    message: str,
+    metric_names: Mapping[str, str],
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The handler of an event-stream consumer that matches each record against what its
+    application defines (event-triggered campaigns, event-started journeys): `matcher()` is built
+    once per invocation (each application's definitions read once), each record's counts are logged
+    under `message` and those named in `metric_names` published."""
+    batch: dict[str, Any] = {}
+
+    def start(_context: Any) -> None:
+        batch["run"] = matcher()
+
+    def record_handler(record: Any) -> None:
+        data = record.kinesis.data_as_json()
+        counts = batch["run"](data, clock.now())
+        if counts:
+            logger.info(
+                message,
+                extra={
+                    "event_id": data.get("event_id"),
+                    "event_type": data.get("event_type"),
+                    "counts": counts,
+                },
+            )
+        for reason, name in metric_names.items():
+            if counts.get(reason):
+                metrics.add_metric(name=name, unit="Count", value=counts[reason])
+
+    return partial_batch_handler(EventType.KinesisDataStreams, record_handler, on_start=start)

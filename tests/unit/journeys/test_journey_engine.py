@@ -482,3 +482,11 @@ def test_the_events_of_a_journeys_messages_are_kept_for_its_conditions():
     )
     assert entry.batch()(record, datetime.fromtimestamp(T0, UTC)) == {"MessageEvents": 1}
     assert engine.participants.events_of(APP, "j1", "u#ana", "hello") == {"_email.open"}
+
+
+def test_the_journeys_caps_and_rate_travel_with_the_send():
+    limits = {"DailyCap": 2, "TotalCap": 0, "MessagesPerSecond": 5}  # TotalCap 0: no cap, as Pinpoint
+    (send,) = advance(
+        journey(Limits=limits), ready(), [ANA_MAIL], JourneyClock(), T0, {"Limits": {"Daily": 3}}
+    ).sends
+    assert send.caps == {"Daily": 2, "AppDaily": 3} and send.max_rate == 5

@@ -806,3 +806,26 @@ def test_the_opt_out_confirmation_reaches_the_opted_out_number_and_then_lists_it
     assert confirmation.outcome.status == Status.SENT and confirmation.error is None
     assert (help_answer.outcome.status, help_answer.outcome.reason) == (Status.REFUSED, "OPTED_OUT")
     assert listed == [(APP, "+18005550100", customer)] and len(sender.texts.sent) == 1
+
+
+def test_a_journeys_caps_are_counted_per_journey_when_its_messages_go_out():
+    sender, clock = make([endpoint("a", "SMS")])
+    sender.caps = MemoryCaps()
+
+    def journey_text(journey_id, activity):
+        return SendRequest(
+            APP,
+            journey_id,
+            "SMS",
+            {"Body": "Hi"},
+            endpoint_id="a",
+            activity_id=activity,
+            context={"journey_id": journey_id},
+            caps={"Daily": 1},
+        )
+
+    (first,) = sender.send_batch([journey_text("j1", "hello-1")], clock.now + 30)
+    (capped,) = sender.send_batch([journey_text("j1", "nudge-1")], clock.now + 30)
+    (other,) = sender.send_batch([journey_text("j2", "hello-1")], clock.now + 30)  # its own journey's cap
+    assert first.outcome.status == Status.SENT and other.outcome.status == Status.SENT
+    assert (capped.outcome.status, capped.outcome.reason) == (Status.REFUSED, "ENDPOINT_CAP")

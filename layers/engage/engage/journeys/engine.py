@@ -222,7 +222,8 @@ def message(
     if quiet and not (quiet.get("Start") and quiet.get("End")):
         quiet = None
     daily = (settings.get("Limits") or {}).get("Daily")
-    rate = (journey.get("Limits") or {}).get("MessagesPerSecond")
+    limits = journey.get("Limits") or {}
+    caps = {"Daily": limits.get("DailyCap"), "Total": limits.get("TotalCap"), "AppDaily": daily}
     return SendRequest(
         app_id=journey["ApplicationId"],
         request_id=journey["Id"],
@@ -235,10 +236,10 @@ def message(
             "journey_activity_id": activity_id,
             "journey_run_id": f"{participant.key}-{participant.entries}",
         },
-        max_rate=rate or None,
         quiet_time=quiet,
         quiet_time_action=HOLD if journey.get("WaitForQuietTime") else SKIP,
-        caps={"AppDaily": int(daily)} if daily else {},
+        caps={name: int(cap) for name, cap in caps.items() if cap},  # 0: no cap, as in Pinpoint
+        max_rate=limits.get("MessagesPerSecond") or None,
     )
 
 

@@ -1,7 +1,7 @@
 """Per-endpoint caps, counted when a message goes out: a campaign's `Limits.Daily` (at most so
 many messages to one endpoint in any 24 hours, as Pinpoint defined it: "during a 24-hour period",
-a rolling window, not a calendar day) and `Limits.Total` (in all), and the application's
-`Limits.Daily` across all of its campaigns.
+a rolling window, not a calendar day) and `Limits.Total` (in all), a journey's `DailyCap` and
+`TotalCap` likewise, and the application's `Limits.Daily` across all of its campaigns.
 
 A scope's count for one endpoint is the send times of the last 24 hours and the total; a message
 is counted in every scope at once, or in none when any would pass its cap."""
@@ -27,7 +27,7 @@ class Count:
 class Scope:
     """One counter and its caps: `daily` per rolling 24 hours, `total` in all (None: no cap)."""
 
-    name: str  # CAMPAIGN#<campaign id> or APP
+    name: str  # CAMPAIGN#<campaign id>, JOURNEY#<journey id> or APP
     daily: int | None = None
     total: int | None = None
 
@@ -45,14 +45,19 @@ class Caps:
         return any(s.daily or s.total for s in self.scopes)
 
 
-def caps_for(app_id: str, endpoint_id: str, campaign_id: str | None, limits: Mapping[str, int]) -> Caps:
-    """The caps of a send from its request's `Caps` (Daily and Total: its campaign's; AppDaily:
-    its application's across campaigns)."""
+def caps_for(
+    app_id: str,
+    endpoint_id: str,
+    campaign_id: str | None,
+    limits: Mapping[str, int],
+    journey_id: str | None = None,
+) -> Caps:
+    """The caps of a send from its request's `Caps` (Daily and Total: its campaign's, or its
+    journey's `DailyCap` and `TotalCap`; AppDaily: its application's across campaigns)."""
     scopes = []
-    if campaign_id and (limits.get("Daily") or limits.get("Total")):
-        scopes.append(
-            Scope(f"CAMPAIGN#{campaign_id}", limits.get("Daily") or None, limits.get("Total") or None)
-        )
+    owner = f"CAMPAIGN#{campaign_id}" if campaign_id else f"JOURNEY#{journey_id}" if journey_id else None
+    if owner and (limits.get("Daily") or limits.get("Total")):
+        scopes.append(Scope(owner, limits.get("Daily") or None, limits.get("Total") or None))
     if limits.get("AppDaily"):
         scopes.append(Scope("APP", limits["AppDaily"], None))
     return Caps(app_id, endpoint_id, tuple(scopes))

@@ -395,7 +395,13 @@ class Sender:
                     f"quiet time ({span}) until {ends.isoformat()}", (ends - now).total_seconds()
                 )
                 return SendResult(request, error=held)
-        wanted = caps_for(request.app_id, request.recipient_id, request.campaign_id, request.caps)
+        wanted = caps_for(
+            request.app_id,
+            request.recipient_id,
+            request.campaign_id,
+            request.caps,
+            request.context.get("journey_id"),
+        )
         if wanted.any:
             if self.caps is None:
                 return SendResult(request, error=NotSentError("this sender has no caps store"))
@@ -715,8 +721,9 @@ class Sender:
         else:
             origination = request.message.get("OriginationNumber") or self.policy.text_identity
             identity = f"{request.channel.lower()}:{origination}"
-        if request.campaign_id and request.max_rate:
-            return (campaign_bucket(request.app_id, request.campaign_id, request.max_rate), identity)
+        owner = request.campaign_id or request.context.get("journey_id")  # whose MessagesPerSecond
+        if owner and request.max_rate:
+            return (campaign_bucket(request.app_id, owner, request.max_rate), identity)
         return (identity,)
 
     def _skip(

@@ -10,22 +10,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from engage.adapters.scheduler import ScheduleGroup
 from engage.campaigns.schedule import SchedulePlan
 
 
-class SchedulerCampaignSchedules:
-    def __init__(
-        self, client: Any, group: str, target_arn: str, role_arn: str, dead_letter_arn: str
-    ) -> None:  # a boto3 EventBridge Scheduler client
-        self.client = client
-        self.group = group
-        self.target = {
-            "Arn": target_arn,
-            "RoleArn": role_arn,
-            "RetryPolicy": {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600},
-            "DeadLetterConfig": {"Arn": dead_letter_arn},
-        }
-
+class SchedulerCampaignSchedules(ScheduleGroup):
     def put(self, name: str, plan: SchedulePlan, document: Mapping[str, Any]) -> None:
         request: dict[str, Any] = {
             "Name": name,

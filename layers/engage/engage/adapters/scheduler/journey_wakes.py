@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from engage.adapters.scheduler import ScheduleGroup
 from engage.journeys.flow import minute_after
 
 
@@ -19,18 +20,9 @@ def wake_name(app_id: str, journey_id: str, at: float) -> str:
     return f"journey-{journey}-{minute_after(at):%Y%m%d%H%M}"
 
 
-class SchedulerJourneyWakes:
-    def __init__(
-        self, client: Any, group: str, target_arn: str, role_arn: str, dead_letter_arn: str
-    ) -> None:  # a boto3 EventBridge Scheduler client
-        self.client = client
-        self.group = group
-        self.target = {
-            "Arn": target_arn,
-            "RoleArn": role_arn,
-            "RetryPolicy": {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600},
-            "DeadLetterConfig": {"Arn": dead_letter_arn},
-        }
+class SchedulerJourneyWakes(ScheduleGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.armed: set[str] = set()  # this container's: each minute is created once
 
     def arm(self, app_id: str, journey_id: str, at: float) -> None:

@@ -29,28 +29,6 @@ class _Lines(logging.Handler):
         self.lines.append(self.format(record))
 
 
-# The longest files first: whole files go to a worker (--dist loadfile), so a long file handed out
-# last keeps the run going while the other workers sit idle.
-LONGEST_FIRST = (
-    "test_demo.py",
-    "test_cli.py",
-    "test_sending.py",
-    "test_campaigns.py",
-    "test_send_time_consent.py",
-    "test_sms_inbound.py",
-    "test_lake.py",
-    "test_optin_sync.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        name = item.path.name
-        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable: each file's tests keep their order
-
-
 @pytest.fixture(scope="session", autouse=True)
 def no_pii_in_logs(local_stack):
     """Every log line written during the e2e suite, by functions (their workers' logs) and by the

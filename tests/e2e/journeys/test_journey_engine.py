@@ -226,3 +226,27 @@ def test_a_conditional_split_judges_each_participant_after_its_evaluation_wait(j
     emails, _texts = j.sent(journey["Id"], emails=1, texts=1)
     assert emails[0]["request"]["Destination"]["ToAddresses"] == ["hal@example.com"]
     assert {p.status for p in j.people_in(journey["Id"]).values()} == {"DONE"}
+
+
+def test_a_segment_refresh_enters_the_endpoints_that_qualify_since(journeying):
+    j = journeying
+    j.email("kim-mail", "kim@example.com")
+    journey = j.create(
+        {
+            "Name": "refreshed",
+            "StartActivity": "welcomeEmail",
+            "StartCondition": {"SegmentStartCondition": {"SegmentId": j.segment()}},
+            "Activities": j.activities(wait="P1D"),
+            "RefreshFrequency": "PT1H",
+            "Schedule": j.schedule(),
+            "State": "ACTIVE",
+        }
+    )
+    j.sent(journey["Id"], emails=1, texts=0)
+    j.email("lee-mail", "lee@example.com")  # joins the segment after the journey started
+    j.advance(3600 + 60)  # the hourly refresh: lee enters, kim (still in) does not again
+    emails, _ = j.sent(journey["Id"], emails=2, texts=0)
+    assert sorted(e["request"]["Destination"]["ToAddresses"][0] for e in emails) == [
+        "kim@example.com",
+        "lee@example.com",
+    ]

@@ -43,6 +43,7 @@ def journey(**fields):
         "Id": "j1",
         "Name": "welcome",
         "State": "ACTIVE",
+        "CreationDate": "2026-12-01T12:00:00.000Z",
         "StartActivity": "hello",
         "Activities": {
             "hello": {
@@ -490,3 +491,26 @@ def test_the_journeys_caps_and_rate_travel_with_the_send():
         journey(Limits=limits), ready(), [ANA_MAIL], JourneyClock(), T0, {"Limits": {"Daily": 3}}
     ).sends
     assert send.caps == {"Daily": 2, "AppDaily": 3} and send.max_rate == 5
+
+
+def test_a_segment_refresh_enters_the_segment_again_each_period():
+    class Workflow:
+        def __init__(self):
+            self.started = []
+
+        def start(self, name, document):
+            self.started.append(name)
+            return True
+
+    wakes, workflow = MemoryWakes(), Workflow()
+    launcher = Launcher(MemoryParticipants(), workflow, wakes, clock=lambda: T0)
+    refreshed = journey(
+        StartCondition={"SegmentStartCondition": {"SegmentId": "s1"}}, RefreshFrequency="PT1H"
+    )
+    launcher.changed("DRAFT", refreshed)
+    assert workflow.started == ["journey-j1"] and wakes.armed == [("j1", T0 + HOUR)]
+    assert launcher.start_entry(refreshed, T0 + HOUR + 60)  # the wake an hour on
+    assert workflow.started == ["journey-j1", "journey-j1-1"] and wakes.armed[-1] == ("j1", T0 + 2 * HOUR)
+    ended = {**refreshed, "Schedule": {"EndTime": "2026-12-01T13:30:00Z"}}
+    launcher.start_entry(ended, T0 + HOUR + 120)
+    assert wakes.armed[-1] == ("j1", T0 + 2 * HOUR), "no refresh after the schedule's end"

@@ -1,6 +1,7 @@
 """What a journey's state change sets going: publishing starts the segment entry (now, or at the
-schedule's start through a wake), pausing stops the journey's clock, resuming restarts it and wakes
-the journey, cancelling wakes it to end everyone still in it."""
+schedule's start through a wake, and again every `RefreshFrequency`), pausing stops the journey's
+clock, resuming restarts it and wakes the journey, cancelling wakes it to end everyone still in
+it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, Protocol
 
 from engage.journeys.entry import entry_name, segment_of
 from engage.journeys.flow import ParticipantStore, Wakes
-from engage.journeys.model import instant
+from engage.journeys.model import duration, instant
 
 
 class Starter(Protocol):
@@ -40,14 +41,26 @@ class Launcher:
             self.wakes.arm(app_id, journey_id, wall)
 
     def start_entry(self, journey: Mapping[str, Any], wall: float) -> bool:
-        """Starts the segment entry if it is due (once per journey); else wakes the journey at its
-        start. False when nothing started now."""
+        """Starts the segment entry if it is due (once per journey, and once per refresh period
+        with `RefreshFrequency`: newly qualifying endpoints enter a running journey); wakes the
+        journey at its start and at its next refresh. False when nothing started now."""
         if not segment_of(journey):
             return False
-        start = (journey.get("Schedule") or {}).get("StartTime")
-        at = instant(start, "Schedule.StartTime").timestamp() if start else wall
-        if at > wall:
-            self.wakes.arm(journey["ApplicationId"], journey["Id"], at)
+        app_id, journey_id = journey["ApplicationId"], journey["Id"]
+        schedule = journey.get("Schedule") or {}
+        begins = instant(
+            schedule.get("StartTime") or journey["CreationDate"], "Schedule.StartTime"
+        ).timestamp()
+        if begins > wall:
+            self.wakes.arm(app_id, journey_id, begins)
             return False
-        document = {"ApplicationId": journey["ApplicationId"], "JourneyId": journey["Id"]}
-        return self.entry_workflow.start(entry_name(journey), document)
+        slot = 0
+        if journey.get("RefreshFrequency"):
+            period = max(60.0, duration(journey["RefreshFrequency"], "RefreshFrequency").total_seconds())
+            slot = int((wall - begins) // period)
+            refresh = begins + (slot + 1) * period
+            end = schedule.get("EndTime")
+            if not end or refresh <= instant(end, "Schedule.EndTime").timestamp():
+                self.wakes.arm(app_id, journey_id, refresh)
+        name = entry_name(journey) + (f"-{slot}" if slot else "")
+        return self.entry_workflow.start(name, {"ApplicationId": app_id, "JourneyId": journey_id})

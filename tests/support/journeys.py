@@ -66,11 +66,11 @@ class Journeying:
         ]["Id"]
 
     # --- journeys ---------------------------------------------------------------------------------
-    def schedule(self, days=30):
+    def schedule(self, days=30, hours=0):
         now = self.stack.clock.now()
         return {
             "StartTime": (now - timedelta(minutes=1)).isoformat(),
-            "EndTime": (now + timedelta(days=days)).isoformat(),
+            "EndTime": (now + (timedelta(hours=hours) if hours else timedelta(days=days))).isoformat(),
             "Timezone": "UTC",
         }
 

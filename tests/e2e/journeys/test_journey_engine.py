@@ -84,7 +84,7 @@ def test_a_redelivered_step_sends_nothing_twice(journeying):
         "StartActivity": "welcomeEmail",
         "StartCondition": {"SegmentStartCondition": {"SegmentId": j.segment()}},
         "Activities": j.activities(wait="PT1H"),
-        "Schedule": j.schedule(),
+        "Schedule": j.schedule(hours=2),
         "State": "ACTIVE",
     }
     journey = j.create(request)
@@ -104,6 +104,12 @@ def test_a_redelivered_step_sends_nothing_twice(journeying):
     ledger = j.stack.client("dynamodb").scan(TableName=j.outputs["SendsTableName"])["Items"]
     keys = [i["pk"]["S"] for i in ledger if f"#{journey['Id']}#" in i["pk"]["S"]]
     assert keys == [f"{j.app}#{journey['Id']}#welcomeEmail-1#dee-mail"]
+
+    # Past the schedule's end the journey closes, and once dee has finished it is COMPLETED.
+    j.advance(2 * 3600 + 120)
+    answer = j.pinpoint.get_journey(ApplicationId=j.app, JourneyId=journey["Id"])["JourneyResponse"]
+    assert answer["State"] == "COMPLETED"
+    assert {p.status for p in j.people_in(journey["Id"]).values()} == {"DONE"}
 
 
 def test_an_event_enters_its_participant_within_the_reentry_limits(journeying):

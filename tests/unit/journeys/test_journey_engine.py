@@ -514,3 +514,26 @@ def test_a_segment_refresh_enters_the_segment_again_each_period():
     ended = {**refreshed, "Schedule": {"EndTime": "2026-12-01T13:30:00Z"}}
     launcher.start_entry(ended, T0 + HOUR + 120)
     assert wakes.armed[-1] == ("j1", T0 + 2 * HOUR), "no refresh after the schedule's end"
+
+
+def test_past_its_end_a_journey_closes_and_completes_once_everyone_has_finished():
+    ends = journey(Schedule={"EndTime": "2026-12-01T13:00:00Z"})
+    engine = Engine(ends, BO_MAIL)
+    settled = []
+
+    def settle(the_journey, state):
+        settled.append(state)
+        engine.journeys.journeys[(APP, "j1")] = {**the_journey, "State": state}
+
+    engine.waking.settle = settle
+    engine.entering.enter(ends, [BO_MAIL], T0)
+    engine.run_steps(T0)  # the welcome, then a two-hour wait
+    assert engine.waking.wake(APP, "j1", T0 + HOUR + 60) == {"Queued": 0}
+    assert settled == ["CLOSED"], "past its end: closed, bo still waiting"
+    assert (
+        engine.entering.enter(engine.journeys.get(APP, "j1"), [ANA_MAIL], T0 + HOUR + 90)["NOT_ACTIVE"] == 1
+    )
+    assert engine.waking.wake(APP, "j1", T0 + 2 * HOUR) == {"Queued": 1}
+    assert engine.run_steps(T0 + 2 * HOUR) == {DONE: 1}  # a closed journey's participants go on
+    assert engine.waking.wake(APP, "j1", T0 + 2 * HOUR + 60) == {"Queued": 0, "Completed": 1}
+    assert settled == ["CLOSED", "COMPLETED"]

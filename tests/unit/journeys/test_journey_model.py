@@ -215,6 +215,21 @@ def test_update_journey_state_pauses_resumes_and_cancels_for_good(journeys):
         journeys.update(APP, journey["Id"], {"Name": "again"})
 
 
+def test_the_system_closes_and_completes_a_journey_and_a_closed_one_can_still_be_cancelled(journeys):
+    journey = journeys.create(APP, with_(State="ACTIVE"))
+    journeys.settle(journey, "CLOSED")
+    assert journeys.get(APP, journey["Id"])["State"] == "CLOSED"
+    with pytest.raises(ConflictError, match="can't be changed"):
+        journeys.update(APP, journey["Id"], {"Name": "closed"})
+    journeys.settle(journey, "COMPLETED")
+    assert journeys.get(APP, journey["Id"])["State"] == "COMPLETED"
+    other = journeys.create(APP, with_(State="ACTIVE"))
+    journeys.settle(other, "CLOSED")
+    assert journeys.update_state(APP, other["Id"], {"State": "CANCELLED"})["State"] == "CANCELLED"
+    journeys.settle(other, "COMPLETED")  # cancelled meanwhile: left as it is
+    assert journeys.get(APP, other["Id"])["State"] == "CANCELLED"
+
+
 @pytest.mark.parametrize("state", ["COMPLETED", "CLOSED", "DRAFT", None])
 def test_update_journey_state_takes_only_active_paused_and_cancelled(journeys, state):
     journey = journeys.create(APP, JOURNEY)

@@ -37,7 +37,8 @@ from engage.journeys.participants import (
 )
 
 STEPS_PER_MESSAGE = 100  # participants named in one step message
-RUNNING = ("ACTIVE",)
+RUNNING = ("ACTIVE",)  # participants enter
+RUNNING_OR_CLOSED = ("ACTIVE", "CLOSED")  # participants in the journey take their steps
 ENTRY_COUNTS = (
     "Entered",
     "IN_JOURNEY",
@@ -106,6 +107,11 @@ def step_bodies(app_id: str, journey_id: str, participants: Iterable[Participant
         )
         for i in range(0, len(named), STEPS_PER_MESSAGE)
     ]
+
+
+def past_end(journey: Mapping[str, Any], wall: float) -> bool:
+    end = (journey.get("Schedule") or {}).get("EndTime")
+    return bool(end) and wall > instant(end, "Schedule.EndTime").timestamp()
 
 
 def entry_window(journey: Mapping[str, Any], wall: float) -> bool:
@@ -181,6 +187,8 @@ class Waking:
     wakes: Wakes
     # Starts the segment entry once it is due (engage.journeys.launch.Launcher.start_entry).
     start_entry: Callable[[Mapping[str, Any], float], bool] = lambda _journey, _wall: False
+    # Moves the journey to a state only the system sets, CLOSED or COMPLETED (Journeys.settle).
+    settle: Callable[[Mapping[str, Any], str], None] = lambda _journey, _state: None
     most: int = 100_000  # participants queued per wake; the rest at the next minute
 
     def wake(self, app_id: str, journey_id: str, wall: float) -> dict[str, int]:
@@ -191,9 +199,13 @@ class Waking:
         state = journey.get("State")
         if state == "CANCELLED":
             return {"Exited": self._end_all(app_id, journey_id)}
-        if state != "ACTIVE":  # paused: resuming arms a wake
+        if state not in RUNNING_OR_CLOSED:  # paused: resuming arms a wake
             return {"Queued": 0}
-        self.start_entry(journey, wall)  # a segment journey whose start has come
+        if state == "ACTIVE" and past_end(journey, wall):  # nobody new enters; those in go on
+            self.settle(journey, "CLOSED")
+            state = "CLOSED"
+        if state == "ACTIVE":
+            self.start_entry(journey, wall)  # a segment journey whose start (or refresh) has come
         clock = self.participants.clock(app_id, journey_id)
         until = clock.now(wall)
         due = self.participants.due(app_id, journey_id, until, self.most)
@@ -208,6 +220,12 @@ class Waking:
             self.wakes.arm(app_id, journey_id, wall + 60)  # what is left, at the next minute
         elif later is not None:
             self.wakes.arm(app_id, journey_id, clock.wall(later))
+        if state == "CLOSED":
+            if due:  # look again once these steps are taken
+                self.wakes.arm(app_id, journey_id, wall + 60)
+            elif not self.participants.due(app_id, journey_id, None, 1):
+                self.settle(journey, "COMPLETED")  # everyone entered has finished
+                return {"Queued": 0, "Completed": 1}
         return {"Queued": len(due)}
 
     def _end_all(self, app_id: str, journey_id: str) -> int:
@@ -256,7 +274,7 @@ class Stepping:
             ended = replace(participant, status=EXITED, due_at=None, reason="CANCELLED")
             self.participants.put(app_id, journey_id, ended)
             return "CANCELLED"
-        if journey.get("State") != "ACTIVE" or (participant.due_at or 0) > clock.now(wall):
+        if journey.get("State") not in RUNNING_OR_CLOSED or (participant.due_at or 0) > clock.now(wall):
             return "NOT_DUE"  # paused, or woken early: its wake comes
         moved = self.perform(journey, clock, participant, wall)
         if not self.settle(journey, clock, moved):

@@ -30,6 +30,9 @@ class Launcher:
         app_id, journey_id = journey["ApplicationId"], journey["Id"]
         if after == "ACTIVE" and before in (None, "DRAFT"):
             self.start_entry(journey, wall)
+            end = (journey.get("Schedule") or {}).get("EndTime")
+            if end:  # the wake that closes it
+                self.wakes.arm(app_id, journey_id, instant(end, "Schedule.EndTime").timestamp())
         elif after == "PAUSED" and before == "ACTIVE":
             clock = self.participants.clock(app_id, journey_id)
             self.participants.set_clock(app_id, journey_id, clock.paused(wall))

@@ -461,7 +461,7 @@ class Journeys:
         allowed = {
             "ACTIVE": ("DRAFT", "PAUSED"),  # publish, or resume a paused journey
             "PAUSED": ("ACTIVE",),
-            "CANCELLED": ("DRAFT", "ACTIVE", "PAUSED"),
+            "CANCELLED": ("DRAFT", "ACTIVE", "PAUSED", "CLOSED"),
         }[state]
         if current["State"] == state:
             return current
@@ -479,6 +479,20 @@ class Journeys:
         self.store.put(journey, replacing=current["LastModifiedDate"])
         self.on_change(current["State"], journey)
         return journey
+
+    def settle(self, journey: Mapping[str, Any], state: str) -> None:
+        """A state only the system sets: CLOSED (an ACTIVE journey past its schedule's end: nobody
+        new enters, those in it go on) and COMPLETED (a closed journey everyone has finished). A
+        journey changed meanwhile (cancelled, say) is left as it is."""
+        allowed = {"CLOSED": ("ACTIVE",), "COMPLETED": ("ACTIVE", "CLOSED")}[state]
+        current = self.get(journey["ApplicationId"], journey["Id"])
+        if current["State"] not in allowed:
+            return
+        try:
+            settled = {**current, "State": state, "LastModifiedDate": now_iso()}
+            self.store.put(settled, replacing=current["LastModifiedDate"])
+        except ConflictError:
+            return
 
     def delete(self, app_id: str, journey_id: str) -> dict[str, Any]:
         journey = self.get(app_id, journey_id)

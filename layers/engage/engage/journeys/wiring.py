@@ -86,6 +86,7 @@ def waking() -> Waking:
         step_queue(),
         services.journey_wakes,
         services.journey_launcher.start_entry,
+        services.journeys.settle,
     )
 
 

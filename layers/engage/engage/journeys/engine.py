@@ -75,7 +75,6 @@ class Advance:
     participant: Participant
     sends: list[SendRequest] = field(default_factory=list)
     performed: list[str] = field(default_factory=list)  # the activities performed, in order
-    skipped: dict[str, int] = field(default_factory=dict)  # why an activity sent nothing, by reason
 
 
 def kind_of(activity: Mapping[str, Any]) -> str:
@@ -99,48 +98,45 @@ def advance(
     now = clock.now(wall)
     sends: list[SendRequest] = []
     performed: list[str] = []
-    skipped: dict[str, int] = {}
     current = participant
     for _ in range(len(activities) + 1):  # a published journey has no cycle: this bounds a bad one
         activity_id = current.activity
         if activity_id is None:
-            return Advance(_finished(current, DONE), sends, performed, skipped)
+            return Advance(_finished(current, DONE), sends, performed)
         activity = activities.get(activity_id)
         kind = kind_of(activity or {})
         if kind not in PERFORMED:
-            return Advance(_finished(current, EXITED, "UNSUPPORTED_ACTIVITY"), sends, performed, skipped)
+            return Advance(_finished(current, EXITED, "UNSUPPORTED_ACTIVITY"), sends, performed)
         part = activity[kind]
         following = part.get("NextActivity")
         if kind == "Wait":
             due = wait_end(part, current, clock, now)
             if due > now:
                 waiting = replace(current, status=WAITING, due_at=due, activity=following)
-                return Advance(replace(waiting, step=current.step + 1), sends, performed, skipped)
+                return Advance(replace(waiting, step=current.step + 1), sends, performed)
         elif kind in ("ConditionalSplit", "MultiCondition"):
             evaluation = part.get("EvaluationWaitTime")
             if evaluation and current.waited != activity_id:
                 due = wait_end({"WaitTime": evaluation}, current, clock, now)
                 if due > now:  # its conditions are judged when the evaluation wait ends
                     waiting = replace(current, status=WAITING, due_at=due, waited=activity_id)
-                    return Advance(replace(waiting, step=current.step + 1), sends, performed, skipped)
+                    return Advance(replace(waiting, step=current.step + 1), sends, performed)
             following = split_branch(kind, part, current, endpoints, judge)
         elif kind == "Holdout":
             if bucket(current.key, activity_id) < int(part.get("Percentage") or 0):
                 performed.append(activity_id)
                 held = replace(current, step=current.step + 1)
-                return Advance(_finished(held, EXITED, "HOLDOUT"), sends, performed, skipped)
+                return Advance(_finished(held, EXITED, "HOLDOUT"), sends, performed)
         elif kind == "RandomSplit":
             following = random_branch(part, bucket(current.key, activity_id))
         else:
-            mine = [e for e in endpoints if reaches(kind, part, e)]
-            if not mine:
-                skipped["NO_ENDPOINT_FOR_CHANNEL"] = skipped.get("NO_ENDPOINT_FOR_CHANNEL", 0) + 1
+            mine = [e for e in endpoints if reaches(kind, part, e)]  # none: nothing to send here
             sends.extend(message(journey, activity_id, kind, part, current, e, settings or {}) for e in mine)
         performed.append(activity_id)
         current = replace(
             current, activity=following, step=current.step + 1, status=READY, due_at=now, waited=None
         )
-    return Advance(_finished(current, EXITED, "CYCLE"), sends, performed, skipped)
+    return Advance(_finished(current, EXITED, "CYCLE"), sends, performed)
 
 
 def reaches(kind: str, part: Mapping[str, Any], endpoint: Mapping[str, Any]) -> bool:

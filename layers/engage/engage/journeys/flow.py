@@ -1,8 +1,8 @@
 """The journey engine's use cases over ports: participants enter (from the entry segment's parts or
 from events), are woken when due, and take their steps.
 
-- Entering writes the participant READY (a conditional write: two entries of one participant never
-  both win) and puts its first step on the step queue.
+- Entering writes the participant with a conditional write (two entries of one participant never
+  both win), after its first steps (Entering.first_steps, as deployed) or READY with a step message.
 - Waking, at a minute some participant is due (a one-time schedule per journey and minute), puts
   the due participants' steps on the step queue and arms the wake of the next one due. For a
   cancelled journey it ends every participant still in it.
@@ -11,7 +11,8 @@ from events), are woken when due, and take their steps.
   before the new state is written, keyed so that the ledger sends them once if the step is
   performed again after a failure; the state is written under a version condition.
 - A paused journey's participants stay where they are; the journey's clock stands still, so waits
-  are paused too. After a cancellation nobody takes another step.
+  are paused too. After a cancellation nobody takes another step. Past its schedule's end a
+  journey is CLOSED (those in it go on), and COMPLETED once nobody is left.
 """
 
 from __future__ import annotations
@@ -116,11 +117,10 @@ def past_end(journey: Mapping[str, Any], wall: float) -> bool:
 
 def entry_window(journey: Mapping[str, Any], wall: float) -> bool:
     """Whether participants may enter now: within the schedule's start and end."""
-    schedule = journey.get("Schedule") or {}
-    start, end = schedule.get("StartTime"), schedule.get("EndTime")
+    start = (journey.get("Schedule") or {}).get("StartTime")
     if start and wall < instant(start, "Schedule.StartTime").timestamp():
         return False
-    return not (end and wall > instant(end, "Schedule.EndTime").timestamp())
+    return not past_end(journey, wall)
 
 
 @dataclass

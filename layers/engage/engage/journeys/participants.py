@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -69,11 +69,6 @@ class Participant:
 def participant_key(endpoint: Mapping[str, Any]) -> str:
     user = (endpoint.get("User") or {}).get("UserId")
     return f"{USER}{user}" if user else f"{ENDPOINT}{endpoint['Id']}"
-
-
-def participants_of(endpoints: Iterable[Mapping[str, Any]]) -> list[str]:
-    """The participants some endpoints make, in the order first seen, each once."""
-    return list(dict.fromkeys(participant_key(e) for e in endpoints))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 
 from engage.errors import NotFoundError
+from engage.journeys.metrics import counter, send_status
 from engage.journeys.participants import JourneyClock
 
 
@@ -15,18 +16,48 @@ class MemoryParticipants:
         self.items = {}  # (app, journey, key): Participant
         self.clocks = {}
         self.events = {}
+        self.counters = {}  # (app, journey, run): {counter: n}
+        self.run_items = {}  # (app, journey): {run id: run}
 
     def get(self, app_id, journey_id, key):
         return self.items.get((app_id, journey_id, key))
 
-    def put(self, app_id, journey_id, participant):
+    def put(self, app_id, journey_id, participant, counts=None):
         current = self.items.get((app_id, journey_id, participant.key))
         if (current.version if current else 0) != participant.version:
             return False
         self.items[(app_id, journey_id, participant.key)] = replace(
             participant, version=participant.version + 1
         )
+        self.add_counts(app_id, journey_id, participant.run, counts or {})
         return True
+
+    def add_counts(self, app_id, journey_id, run, counts):
+        kept = self.counters.setdefault((app_id, journey_id, run), {})
+        for name, n in counts.items():
+            kept[name] = kept.get(name, 0) + n
+
+    def counts(self, app_id, journey_id, run=None):
+        total = {}
+        for (a, j, r), kept in self.counters.items():
+            if (a, j) == (app_id, journey_id) and run in (None, r):
+                for name, n in kept.items():
+                    total[name] = total.get(name, 0) + n
+        return total
+
+    def start_run(self, app_id, journey_id, run, wall):
+        at = f"{wall:020.3f}"
+        runs = self.run_items.setdefault((app_id, journey_id), {})
+        runs.setdefault(run, {"RunId": run, "Status": "RUNNING", "CreationTime": at, "LastUpdateTime": at})
+
+    def runs(self, app_id, journey_id):
+        found = self.run_items.get((app_id, journey_id), {}).values()
+        return sorted(found, key=lambda r: (r["CreationTime"], r["RunId"]))
+
+    def end_runs(self, app_id, journey_id, status, wall):
+        for run in self.run_items.get((app_id, journey_id), {}).values():
+            if run["Status"] == "RUNNING":
+                run.update(Status=status, LastUpdateTime=f"{wall:020.3f}")
 
     def due(self, app_id, journey_id, until, limit):
         found = sorted(
@@ -42,11 +73,20 @@ class MemoryParticipants:
     def all(self, app_id, journey_id):
         return iter([p for (a, j, _), p in self.items.items() if (a, j) == (app_id, journey_id)])
 
-    def record_event(self, app_id, journey_id, key, activity_id, event_type):
-        self.events.setdefault((app_id, journey_id, key, activity_id), set()).add(event_type)
+    def record_event(self, app_id, event):
+        kept = self.events.setdefault(
+            (app_id, event.journey_id, event.participant, event.entry, event.activity_id), set()
+        )
+        if (event.endpoint_id, event.event_type) in kept:
+            return False
+        kept.add((event.endpoint_id, event.event_type))
+        status = send_status(event.event_type)
+        if status:
+            self.add_counts(app_id, event.journey_id, event.run, {counter(event.activity_id, status): 1})
+        return True
 
-    def events_of(self, app_id, journey_id, key, activity_id):
-        return set(self.events.get((app_id, journey_id, key, activity_id), set()))
+    def events_of(self, app_id, journey_id, key, entry, activity_id):
+        return {t for _, t in self.events.get((app_id, journey_id, key, entry, activity_id), set())}
 
     def clock(self, app_id, journey_id):
         return self.clocks.get((app_id, journey_id), JourneyClock())

@@ -1,6 +1,8 @@
 """Pinpoint's journey operations: CreateJourney, GetJourney, UpdateJourney, DeleteJourney,
 ListJourneys and UpdateJourneyState, with botocore's request and response shapes
-(engage.journeys.model)."""
+(engage.journeys.model); and its journey analytics: GetJourneyExecutionMetrics,
+GetJourneyExecutionActivityMetrics, GetJourneyRuns, GetJourneyRunExecutionMetrics and
+GetJourneyRunExecutionActivityMetrics (engage.journeys.metrics)."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -41,3 +43,36 @@ def delete_journey(app_id: str, journey_id: str) -> Response:
 def update_journey_state(app_id: str, journey_id: str) -> Response:
     journey = services.journeys.update_state(path_id(app_id), path_id(journey_id), json_body(router))
     return json_response(200, journey)
+
+
+@router.get(f"{JOURNEYS}/<journey_id>/execution-metrics")
+def get_journey_execution_metrics(app_id: str, journey_id: str) -> Response:
+    return json_response(200, services.journey_metrics.execution(path_id(app_id), path_id(journey_id)))
+
+
+@router.get(f"{JOURNEYS}/<journey_id>/activities/<activity_id>/execution-metrics")
+def get_journey_execution_activity_metrics(app_id: str, journey_id: str, activity_id: str) -> Response:
+    found = services.journey_metrics.activity(path_id(app_id), path_id(journey_id), path_id(activity_id))
+    return json_response(200, found)
+
+
+@router.get(f"{JOURNEYS}/<journey_id>/runs")
+def get_journey_runs(app_id: str, journey_id: str) -> Response:
+    runs = services.journey_metrics.runs(path_id(app_id), path_id(journey_id))["Item"]
+    return json_response(200, listing(router, runs))  # `token`, as GetJourneyRuns names its cursor
+
+
+@router.get(f"{JOURNEYS}/<journey_id>/runs/<run_id>/execution-metrics")
+def get_journey_run_execution_metrics(app_id: str, journey_id: str, run_id: str) -> Response:
+    found = services.journey_metrics.execution(path_id(app_id), path_id(journey_id), path_id(run_id))
+    return json_response(200, found)
+
+
+@router.get(f"{JOURNEYS}/<journey_id>/runs/<run_id>/activities/<activity_id>/execution-metrics")
+def get_journey_run_execution_activity_metrics(
+    app_id: str, journey_id: str, run_id: str, activity_id: str
+) -> Response:
+    found = services.journey_metrics.activity(
+        path_id(app_id), path_id(journey_id), path_id(activity_id), path_id(run_id)
+    )
+    return json_response(200, found)

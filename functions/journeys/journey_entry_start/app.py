@@ -11,6 +11,6 @@ from engage.obs import logger, metrics
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    started = segment_entry().start(event["ApplicationId"], event["JourneyId"])
+    started = segment_entry().start(event["ApplicationId"], event["JourneyId"], event["RunId"])
     logger.info("journey entry started", extra={k: v for k, v in started.items() if k != "manifest"})
     return started

@@ -44,6 +44,7 @@ from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.extensions.attachments import AttachmentMaker
 from engage.journeys.launch import Launcher as JourneyLauncher
+from engage.journeys.metrics import JourneyMetrics
 from engage.journeys.model import Journeys
 from engage.retry import Backoff
 from engage.segments.service import Segments
@@ -167,6 +168,11 @@ class Services:
     def journey_participants(self) -> DynamoParticipants:
         table = self.settings.require("journey_participants_table")
         return DynamoParticipants(table, self.factory.client("dynamodb"))
+
+    @cached_property
+    def journey_metrics(self) -> JourneyMetrics:
+        """Pinpoint's journey execution metrics and runs, from the participants' counters."""
+        return JourneyMetrics(self.journeys, self.journey_participants, clock.time)
 
     @cached_property
     def journey_wakes(self) -> SchedulerJourneyWakes:

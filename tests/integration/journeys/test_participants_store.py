@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 from engage.adapters.dynamodb.participants import SHARDS, DynamoParticipants
+from engage.journeys.conditions import MessageEvent
 from engage.journeys.participants import DONE, READY, WAITING, JourneyClock, Participant
 
 from devtools.template import create_table
@@ -55,12 +56,63 @@ def test_the_journeys_clock_is_kept_and_removed_with_its_participants(store):
     assert store.clock(APP, "j1") == JourneyClock() and not list(store.all(APP, "j1"))
 
 
+def event(activity, event_type, endpoint="ana-mail", entry=1):
+    return MessageEvent("j1", "run-1", "u#ana", entry, activity, endpoint, event_type)
+
+
 def test_a_messages_events_are_kept_beside_the_participant_and_a_served_wait_with_it(store):
     store.put(APP, "j1", Participant("u#ana", "split", WAITING, entered_at=1.0, due_at=5.0, waited="split"))
-    store.record_event(APP, "j1", "u#ana", "hello", "_email.open")
-    store.record_event(APP, "j1", "u#ana", "hello", "_email.open")  # reported twice: kept once
-    store.record_event(APP, "j1", "u#ana", "hello", "_email.click")
-    assert store.events_of(APP, "j1", "u#ana", "hello") == {"_email.open", "_email.click"}
-    assert store.events_of(APP, "j1", "u#ana", "other") == set()
+    assert store.record_event(APP, event("hello", "_email.open"))
+    assert not store.record_event(APP, event("hello", "_email.open"))  # reported twice: kept once
+    store.record_event(APP, event("hello", "_email.click"))
+    store.record_event(APP, event("hello", "_email.open", entry=2))
+    assert store.events_of(APP, "j1", "u#ana", 1, "hello") == {"_email.open", "_email.click"}
+    assert store.events_of(APP, "j1", "u#ana", 2, "hello") == {"_email.open"}
+    assert store.events_of(APP, "j1", "u#ana", 1, "other") == set()
     assert store.get(APP, "j1", "u#ana").waited == "split"
     assert [p.key for p in store.all(APP, "j1")] == ["u#ana"]  # the events are no participants
+
+
+def test_counts_are_written_with_the_participant_or_the_event_they_count(store):
+    ana = Participant("u#ana", "hello", READY, entered_at=1.0, due_at=100.0, run="run-1")
+    assert store.put(APP, "j1", ana, {"|ENDPOINT_ENTERED": 1, "hello|TOTAL": 1})
+    assert not store.put(APP, "j1", ana, {"|ENDPOINT_ENTERED": 1})  # lost the race: nothing counted
+    for n in range(30):  # over the counter shards
+        bo = Participant(f"e#bo{n}", "hello", READY, entered_at=1.0, due_at=100.0, run="run-2")
+        store.put(APP, "j1", bo, {"|ENDPOINT_ENTERED": 1, "hello|WAITING": 1})
+        store.put(APP, "j1", replace(bo, version=1, status=DONE), {"hello|WAITING": -1, "|ENDPOINT_LEFT": 1})
+    store.add_counts(APP, "j1", "run-2", {"|ACTIVE_ENDPOINT_REJECTED": 2})
+    store.record_event(APP, event("hello", "_journey.send:SUCCESS"))
+    store.record_event(APP, event("hello", "_journey.send:SUCCESS"))  # delivered twice: counted once
+    store.record_event(APP, event("hello", "_journey.send:QUIET_TIME", endpoint="ana-phone"))
+    assert store.counts(APP, "j1", "run-2") == {
+        "|ENDPOINT_ENTERED": 30,
+        "hello|WAITING": 0,
+        "|ENDPOINT_LEFT": 30,
+        "|ACTIVE_ENDPOINT_REJECTED": 2,
+    }
+    assert store.counts(APP, "j1") == {
+        "|ENDPOINT_ENTERED": 31,
+        "hello|TOTAL": 1,
+        "hello|WAITING": 0,
+        "|ENDPOINT_LEFT": 30,
+        "|ACTIVE_ENDPOINT_REJECTED": 2,
+        "hello|SUCCESS": 1,
+        "hello|QUIET_TIME": 1,
+    }
+    assert len(list(store.all(APP, "j1"))) == 31  # counters are no participants
+
+
+def test_runs_start_once_and_end_together(store):
+    store.start_run(APP, "j1", "run-1", 1_000.0)
+    store.start_run(APP, "j1", "run-1", 2_000.0)  # started again: left as it was
+    store.start_run(APP, "j1", "run-2", 3_000.0)
+    assert [(r["RunId"], r["Status"], r["CreationTime"]) for r in store.runs(APP, "j1")] == [
+        ("run-1", "RUNNING", "1970-01-01T00:16:40.000Z"),
+        ("run-2", "RUNNING", "1970-01-01T00:50:00.000Z"),
+    ]
+    store.end_runs(APP, "j1", "COMPLETED", 4_000.0)
+    store.end_runs(APP, "j1", "CANCELLED", 5_000.0)  # already ended
+    assert {(r["Status"], r["LastUpdateTime"]) for r in store.runs(APP, "j1")} == {
+        ("COMPLETED", "1970-01-01T01:06:40.000Z")
+    }

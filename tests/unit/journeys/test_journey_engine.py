@@ -8,10 +8,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from engage.journeys.conditions import MessageEvent
 from engage.journeys.engine import advance
 from engage.journeys.entry import EventEntry
 from engage.journeys.flow import Entering, NotQueuedError, Stepping, Waking
 from engage.journeys.launch import Launcher
+from engage.journeys.metrics import run_id
 from engage.journeys.participants import (
     DONE,
     EXITED,
@@ -33,6 +35,7 @@ from tests.support.journey_fakes import (
 
 APP = "0123456789abcdef0123456789abcdef"
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC).timestamp()
+RUN = "0f0e0d0c0b0a09080706050403020100"
 HOUR = 3600.0
 DAY = 86400.0
 
@@ -178,7 +181,7 @@ class Engine:
 
 def test_a_users_endpoints_enter_once_and_a_redelivered_step_does_nothing():
     engine = Engine(journey(), ANA_MAIL, ANA_PHONE, BO_MAIL)
-    assert engine.entering.enter(journey(), [ANA_MAIL, ANA_PHONE, BO_MAIL], T0)["Entered"] == 2
+    assert engine.entering.enter(journey(), [ANA_MAIL, ANA_PHONE, BO_MAIL], T0, RUN)["Entered"] == 2
     messages = list(engine.steps.bodies)
     assert engine.run_steps(T0) == {WAITING: 2}
     engine.steps.bodies = messages  # the same step messages delivered again
@@ -188,21 +191,21 @@ def test_a_users_endpoints_enter_once_and_a_redelivered_step_does_nothing():
         ("bo-mail", "EMAIL"),
     ]
     assert engine.wakes.armed == [("j1", T0 + 2 * HOUR)] * 2
-    again = engine.entering.enter(journey(), [ANA_PHONE], T0 + HOUR)
+    again = engine.entering.enter(journey(), [ANA_PHONE], T0 + HOUR, RUN)
     assert again["IN_JOURNEY"] == 1 and again["Entered"] == 0
 
 
 def test_entry_needs_an_active_journey_within_its_schedule():
     engine = Engine(journey())
-    assert engine.entering.enter(journey(State="PAUSED"), [BO_MAIL], T0)["NOT_ACTIVE"] == 1
+    assert engine.entering.enter(journey(State="PAUSED"), [BO_MAIL], T0, RUN)["NOT_ACTIVE"] == 1
     later = journey(Schedule={"StartTime": "2026-12-02T00:00:00Z", "EndTime": "2026-12-03T00:00:00Z"})
-    assert engine.entering.enter(later, [BO_MAIL], T0)["OUTSIDE_SCHEDULE"] == 1
+    assert engine.entering.enter(later, [BO_MAIL], T0, RUN)["OUTSIDE_SCHEDULE"] == 1
     assert not engine.steps.bodies
 
 
 def test_a_wake_queues_who_is_due_and_arms_the_next_one():
     engine = Engine(journey(), BO_MAIL)
-    engine.entering.enter(journey(), [BO_MAIL], T0)
+    engine.entering.enter(journey(), [BO_MAIL], T0, RUN)
     engine.run_steps(T0)
     engine.wakes.armed.clear()
     assert engine.waking.wake(APP, "j1", T0 + HOUR) == {"Queued": 0}
@@ -214,7 +217,7 @@ def test_a_wake_queues_who_is_due_and_arms_the_next_one():
 def test_paused_waits_stand_still_and_resume_where_they_were():
     engine = Engine(journey(RefreshFrequency="PT1H"), BO_MAIL)
     launcher = Launcher(engine.participants, entry_workflow=None, wakes=engine.wakes, clock=lambda: T0 + HOUR)
-    engine.entering.enter(journey(), [BO_MAIL], T0)
+    engine.entering.enter(journey(), [BO_MAIL], T0, RUN)
     engine.run_steps(T0)
     launcher.changed("ACTIVE", journey(State="PAUSED"))
     engine.journeys.journeys[(APP, "j1")] = journey(State="PAUSED")
@@ -228,7 +231,7 @@ def test_paused_waits_stand_still_and_resume_where_they_were():
 
 def test_after_a_cancellation_nobody_takes_another_step():
     engine = Engine(journey(), BO_MAIL)
-    engine.entering.enter(journey(), [BO_MAIL], T0)
+    engine.entering.enter(journey(), [BO_MAIL], T0, RUN)
     engine.run_steps(T0)
     engine.journeys.journeys[(APP, "j1")] = journey(State="CANCELLED")
     assert engine.waking.wake(APP, "j1", T0 + 3 * HOUR) == {"Exited": 1}
@@ -239,7 +242,7 @@ def test_after_a_cancellation_nobody_takes_another_step():
 
 def test_a_refused_send_fails_the_step_which_comes_again():
     engine = Engine(journey(), BO_MAIL, sends_refused=True)
-    engine.entering.enter(journey(), [BO_MAIL], T0)
+    engine.entering.enter(journey(), [BO_MAIL], T0, RUN)
     with pytest.raises(NotQueuedError):
         engine.run_steps(T0)
     (bo,) = engine.participants.all(APP, "j1")
@@ -256,10 +259,13 @@ def test_publishing_starts_the_segment_entry_now_or_wakes_it_at_its_start():
             return True
 
     wakes, workflow = MemoryWakes(), Workflow()
-    launcher = Launcher(MemoryParticipants(), workflow, wakes, clock=lambda: T0)
+    participants = MemoryParticipants()
+    launcher = Launcher(participants, workflow, wakes, clock=lambda: T0)
     segment = {"SegmentStartCondition": {"SegmentId": "s1"}}
     launcher.changed("DRAFT", journey(StartCondition=segment))
-    assert workflow.started == [("journey-j1", {"ApplicationId": APP, "JourneyId": "j1"})]
+    first = run_id("j1", 0)
+    assert workflow.started == [("journey-j1", {"ApplicationId": APP, "JourneyId": "j1", "RunId": first})]
+    assert [(r["RunId"], r["Status"]) for r in participants.runs(APP, "j1")] == [(first, "RUNNING")]
     start = datetime.fromtimestamp(T0, UTC) + timedelta(days=1)
     launcher.changed(None, journey(StartCondition=segment, Schedule={"StartTime": start.isoformat()}))
     assert wakes.armed == [("j1", start.timestamp())] and len(workflow.started) == 1
@@ -433,7 +439,7 @@ def test_a_multivariate_split_follows_the_first_condition_that_holds_on_the_mess
     assert (
         advance(split, start, [BO_MAIL], JourneyClock(), T0, judge=judge).participant.due_at == T0 + 2 * DAY
     )
-    participants.record_event(APP, "j1", "e#bo-mail", "hello", "_email.open")
+    participants.record_event(APP, MessageEvent("j1", RUN, "e#bo-mail", 1, "hello", "bo-mail", "_email.open"))
     assert advance(split, start, [BO_MAIL], JourneyClock(), T0, judge=judge).participant.due_at == T0 + DAY
 
 
@@ -473,16 +479,24 @@ def test_the_events_of_a_journeys_messages_are_kept_for_its_conditions():
     record = {
         "event_type": "_email.open",
         "application": {"app_id": APP},
-        "attributes": {"journey_id": "j1", "journey_activity_id": "hello", "journey_run_id": "u#ana-2"},
+        "client": {"client_id": "ana-mail"},
+        "attributes": {
+            "journey_id": "j1",
+            "journey_activity_id": "hello",
+            "journey_run_id": RUN,
+            "journey_participant": "u#ana#2",
+        },
     }
-    assert message_event(record) == ("j1", "u#ana", "hello", "_email.open")
+    assert message_event(record) == MessageEvent("j1", RUN, "u#ana", 2, "hello", "ana-mail", "_email.open")
     assert message_event({**record, "event_type": "signed_up"}) is None
     engine = Engine(journey())
     entry = EventEntry(
         engine.journeys, lambda *_: None, lambda *_: None, engine.entering, engine.participants.record_event
     )
     assert entry.batch()(record, datetime.fromtimestamp(T0, UTC)) == {"MessageEvents": 1}
-    assert engine.participants.events_of(APP, "j1", "u#ana", "hello") == {"_email.open"}
+    assert entry.batch()(record, datetime.fromtimestamp(T0, UTC)) == {"MessageEventsSeenBefore": 1}
+    assert engine.participants.events_of(APP, "j1", "u#ana", 2, "hello") == {"_email.open"}
+    assert engine.participants.events_of(APP, "j1", "u#ana", 1, "hello") == set()  # an earlier entry's
 
 
 def test_the_journeys_caps_and_rate_travel_with_the_send():
@@ -526,14 +540,84 @@ def test_past_its_end_a_journey_closes_and_completes_once_everyone_has_finished(
         engine.journeys.journeys[(APP, "j1")] = {**the_journey, "State": state}
 
     engine.waking.settle = settle
-    engine.entering.enter(ends, [BO_MAIL], T0)
+    engine.entering.enter(ends, [BO_MAIL], T0, RUN)
     engine.run_steps(T0)  # the welcome, then a two-hour wait
     assert engine.waking.wake(APP, "j1", T0 + HOUR + 60) == {"Queued": 0}
     assert settled == ["CLOSED"], "past its end: closed, bo still waiting"
     assert (
-        engine.entering.enter(engine.journeys.get(APP, "j1"), [ANA_MAIL], T0 + HOUR + 90)["NOT_ACTIVE"] == 1
+        engine.entering.enter(engine.journeys.get(APP, "j1"), [ANA_MAIL], T0 + HOUR + 90, RUN)["NOT_ACTIVE"]
+        == 1
     )
     assert engine.waking.wake(APP, "j1", T0 + 2 * HOUR) == {"Queued": 1}
     assert engine.run_steps(T0 + 2 * HOUR) == {DONE: 1}  # a closed journey's participants go on
     assert engine.waking.wake(APP, "j1", T0 + 2 * HOUR + 60) == {"Queued": 0, "Completed": 1}
     assert settled == ["CLOSED", "COMPLETED"]
+
+
+# --- metrics ----------------------------------------------------------------------------------------
+def metrics_of(engine, run=None):
+    from engage.journeys.metrics import JourneyMetrics
+
+    engine.participants.start_run(APP, "j1", RUN, T0)
+    return JourneyMetrics(engine.journeys, engine.participants, lambda: T0)
+
+
+def test_each_step_is_counted_once_with_the_participant_it_moves():
+    engine = Engine(journey(), ANA_MAIL, ANA_PHONE, BO_MAIL)
+    engine.entering.enter(journey(), [ANA_MAIL, ANA_PHONE, BO_MAIL], T0, RUN)
+    messages = list(engine.steps.bodies)
+    engine.run_steps(T0)
+    engine.steps.bodies = messages  # redelivered: nothing more is counted
+    engine.run_steps(T0)
+    engine.entering.enter(journey(), [BO_MAIL], T0 + HOUR, RUN)  # still in the journey: rejected
+    metrics = metrics_of(engine)
+    assert metrics.activity(APP, "j1", "pause")["Metrics"] == {"TOTAL": "2", "WAITING": "2"}
+    engine.waking.wake(APP, "j1", T0 + 2 * HOUR)
+    engine.run_steps(T0 + 2 * HOUR)
+    assert metrics.execution(APP, "j1")["Metrics"] == {
+        "ENDPOINT_ENTERED": "2",
+        "ENDPOINT_LEFT": "2",
+        "CANCELLED": "0",
+        "REENTRY_CAP_EXCEEDED": "0",
+        "ACTIVE_ENDPOINT_REJECTED": "1",
+        "ENDPOINT_ACTIVE": "0",
+    }
+    wait = metrics.activity(APP, "j1", "pause")
+    assert (wait["ActivityType"], wait["Metrics"]) == (
+        "WAIT",
+        {"TOTAL": "2", "WAITING": "0", "WAIT_COMPLETED": "2"},
+    )
+    # bo has no phone: the SMS activity reached one of its two participants
+    assert metrics.activity(APP, "j1", "nudge", RUN)["Metrics"] == {"TOTAL": "2", "UNSUPPORTED_CHANNEL": "1"}
+    assert metrics.runs(APP, "j1")["Item"][0]["RunId"] == RUN
+
+
+def test_splits_count_their_paths_and_a_holdout_those_it_held():
+    from engage.journeys.metrics import activity_metrics
+
+    split = journey_of(
+        "hold",
+        hold={"Holdout": {"Percentage": 50, "NextActivity": "draw"}},
+        draw={"RandomSplit": {"Branches": [{"Percentage": 30}, {"Percentage": 70}]}},
+    )
+    counts = {}
+    for n in range(200):
+        moved = advance(split, Participant(f"e#{n}", "hold", READY, due_at=T0), [], JourneyClock(), T0)
+        for name, k in moved.counts.items():
+            counts[name] = counts.get(name, 0) + k
+    held, drawn = activity_metrics("hold", counts), activity_metrics("draw", counts)
+    assert held["TOTAL"] == 200 and 70 < held["HOLDOUT"] < 130
+    assert drawn["TOTAL"] == 200 - held["HOLDOUT"] == drawn["Branch_1"] + drawn["Branch_2"]
+    assert counts["|ENDPOINT_LEFT"] == 200
+
+
+def test_a_cancelled_participant_is_counted_as_cancelled_and_no_longer_waiting():
+    engine = Engine(journey(), BO_MAIL)
+    engine.entering.enter(journey(), [BO_MAIL], T0, RUN)
+    engine.run_steps(T0)
+    engine.journeys.journeys[(APP, "j1")] = journey(State="CANCELLED")
+    engine.waking.wake(APP, "j1", T0 + 3 * HOUR)
+    metrics = metrics_of(engine)
+    assert metrics.execution(APP, "j1")["Metrics"]["CANCELLED"] == "1"
+    assert metrics.execution(APP, "j1")["Metrics"]["ENDPOINT_ACTIVE"] == "0"
+    assert metrics.activity(APP, "j1", "pause")["Metrics"]["WAITING"] == "0"

@@ -86,7 +86,8 @@ def test_journey_entry_writes_the_segment_as_parts_and_a_part_enters_its_partici
     segment = seeded_segment(aws, start.services, "seed-sms-1", "seed-sms-2")
     journey(start, segment["Id"])
     started = start.handler(
-        sample("journeys/journey_entry_start/journey.json", JOURNEY_ID="sample-journey"), Context()
+        sample("journeys/journey_entry_start/journey.json", JOURNEY_ID="sample-journey", RUN_ID="run-0"),
+        Context(),
     )
     assert (started["parts"], started["endpoints"]) == (1, 2)
     manifest = json.loads(
@@ -96,6 +97,7 @@ def test_journey_entry_writes_the_segment_as_parts_and_a_part_enters_its_partici
     event = sample(
         "journeys/journey_entry_part/part.json",
         JOURNEY_ID="sample-journey",
+        RUN_ID=manifest[0]["run_id"],
         BUCKET=manifest[0]["bucket"],
         PART_KEY=manifest[0]["key"],
     )
@@ -106,6 +108,9 @@ def test_journey_entry_writes_the_segment_as_parts_and_a_part_enters_its_partici
     assert sorted(q["EndpointId"] for q in queued) == ["seed-sms-1", "seed-sms-2"]
     waiting = part.services.journey_participants.get(APP, "sample-journey", "e#seed-sms-1")
     assert (waiting.status, waiting.activity) == (WAITING, None)
+    # Counted with the participants' writes, in their run: the retried part counted as rejected.
+    counts = part.services.journey_participants.counts(APP, "sample-journey", "run-0")
+    assert (counts["|ENDPOINT_ENTERED"], counts["|ACTIVE_ENDPOINT_REJECTED"]) == (2, 2)
 
 
 def test_journey_events_enters_the_events_endpoint(aws, monkeypatch, tmp_path):

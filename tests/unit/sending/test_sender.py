@@ -154,6 +154,34 @@ def test_a_campaigns_send_also_reports_its_campaign_send_with_the_outcome():
     assert [r["event_id"] for r in sender.events.records if r["event_type"] == "_campaign.send"][-1] in again
 
 
+def test_a_journeys_send_reports_its_journey_send_as_pinpoint_did():
+    sender, clock = make([endpoint("ep-1"), endpoint("ep-2", Demographic={"Timezone": "UTC"})])
+    tags = {
+        "journey_id": "j-1",
+        "journey_activity_id": "hello",
+        "journey_activity_type": "EMAIL",
+        "journey_run_id": "r-1",
+        "journey_participant": "e#ep-1#1",
+    }
+
+    def step(endpoint_id, **extra):
+        body = {"Subject": "Hi", "HtmlPart": "<p>Hi</p>"}
+        return SendRequest(
+            APP, "j-1", "EMAIL", body, endpoint_id=endpoint_id, activity_id="hello-1", context=tags, **extra
+        )
+
+    quiet = {"Start": "00:00", "End": "23:59"}
+    sender.send_batch([step("ep-1"), step("ep-2", quiet_time=quiet)], deadline=clock.now + 30)
+    journey = {
+        r["client"]["client_id"]: r for r in sender.events.records if r["event_type"] == "_journey.send"
+    }
+    sent, quieted = journey["ep-1"]["attributes"], journey["ep-2"]["attributes"]
+    assert {k: sent[k] for k in tags} == tags  # what the lake's journey views and the engine read
+    assert (sent["journey_send_status"], sent["journey_send_status_code"]) == ("SUCCESS", "200")
+    assert quieted["journey_send_status"] == "QUIET_TIME" and "journey_send_status_code" not in quieted
+    assert not any(r["event_type"] == "_campaign.send" for r in sender.events.records)
+
+
 def test_promotional_email_carries_a_one_click_unsubscribe_that_verifies():
     sender, clock = make([endpoint("ep-1")])
     sender.send_batch([email()], deadline=clock.now + 30)

@@ -5,10 +5,10 @@
   condition is false);
 - SegmentDimensions (`segmentDimensions` on the wire): one of its endpoints matches the
   dimensions, as a segment's would;
-- EventCondition: the message the activity `MessageActivity` sent the participant had an event of
-  the types `Dimensions.EventType` names (`_email.open`, `_email.click`, `_SMS.SUCCESS`, ...), as
-  reported on the event stream. Attribute and metric dimensions of an event condition are not
-  judged (the message events carry none of their own).
+- EventCondition: the message the activity `MessageActivity` sent the participant (in its current
+  entry) had an event of the types `Dimensions.EventType` names (`_email.open`, `_email.click`,
+  `_SMS.SUCCESS`, ...), as reported on the event stream. Attribute and metric dimensions of an
+  event condition are not judged (the message events carry none of their own).
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from engage.errors import NotFoundError, ValidationError
-from engage.journeys.participants import Participant
+from engage.journeys.metrics import SEND_EVENT
+from engage.journeys.participants import PARTICIPANT_TAG, Participant
 from engage.segments.dimensions import in_set, matches
 
 Membership = Callable[[str, str], Callable[[Mapping[str, Any]], bool]]
-EventsOf = Callable[[str, str, str, str], set[str]]  # (app, journey, participant, activity): event types
+# (app, journey, participant, entry, activity): the event types of that entry's message
+EventsOf = Callable[[str, str, str, int, str], set[str]]
 
 
 @dataclass(frozen=True)
@@ -50,20 +52,48 @@ class Conditions:
         event = condition.get("EventCondition")
         if event:
             seen = self.events_of(
-                self.app_id, self.journey_id, participant.key, event.get("MessageActivity") or ""
+                self.app_id,
+                self.journey_id,
+                participant.key,
+                participant.entries,
+                event.get("MessageActivity") or "",
             )
             wanted = (event.get("Dimensions") or {}).get("EventType")
             return any(in_set(t, wanted) for t in seen) if wanted else bool(seen)
         return False
 
 
-def message_event(record: Mapping[str, Any]) -> tuple[str, str, str, str] | None:
-    """(journey, participant, activity, event type) of an event of a journey's message, from the
-    tags its send carried; None for any other event."""
+@dataclass(frozen=True)
+class MessageEvent:
+    """An event of a journey's message: which participant's entry and activity it is about."""
+
+    journey_id: str
+    run: str
+    participant: str  # its key
+    entry: int
+    activity_id: str
+    endpoint_id: str
+    event_type: str  # `_email.open`, ...; a `_journey.send` as `_journey.send:<journey_send_status>`
+
+
+def message_event(record: Mapping[str, Any]) -> MessageEvent | None:
+    """The journey message an event is about, from the tags its send carried; None for any other
+    event."""
     attributes = record.get("attributes") or {}
     journey_id, activity_id = attributes.get("journey_id"), attributes.get("journey_activity_id")
-    run = attributes.get("journey_run_id") or ""
+    participant, _, entry = str(attributes.get(PARTICIPANT_TAG) or "").rpartition("#")
     event_type = str(record.get("event_type") or "")
-    if not (journey_id and activity_id and "-" in run and event_type.startswith("_")):
+    if not (journey_id and activity_id and participant and entry.isdigit() and event_type.startswith("_")):
         return None
-    return journey_id, run.rsplit("-", 1)[0], activity_id, event_type
+    if event_type == SEND_EVENT:
+        event_type = f"{SEND_EVENT}:{attributes.get('journey_send_status') or 'UNKNOWN'}"
+    endpoint_id = (record.get("client") or {}).get("client_id") or attributes.get("endpoint_id") or ""
+    return MessageEvent(
+        journey_id,
+        str(attributes.get("journey_run_id") or ""),
+        participant,
+        int(entry),
+        activity_id,
+        str(endpoint_id),
+        event_type,
+    )

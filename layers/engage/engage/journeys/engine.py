@@ -32,8 +32,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from engage.addresses import PUSH_CHANNELS
+from engage.journeys.metrics import JOURNEY, counter
 from engage.journeys.model import ACTIVITY_TYPES, duration, instant
-from engage.journeys.participants import DONE, EXITED, READY, WAITING, JourneyClock, Participant
+from engage.journeys.participants import (
+    DONE,
+    EXITED,
+    PARTICIPANT_TAG,
+    READY,
+    WAITING,
+    JourneyClock,
+    Participant,
+)
 from engage.sending.quiet_time import HOLD, SKIP
 from engage.sending.request import SendRequest
 
@@ -75,6 +84,13 @@ class Advance:
     participant: Participant
     sends: list[SendRequest] = field(default_factory=list)
     performed: list[str] = field(default_factory=list)  # the activities performed, in order
+    counts: dict[str, int] = field(default_factory=dict)  # engage.journeys.metrics counters
+
+
+class _Counts(dict[str, int]):
+    def add(self, scope: str, metric: str, n: int = 1) -> None:
+        name = counter(scope, metric)
+        self[name] = self.get(name, 0) + n
 
 
 def kind_of(activity: Mapping[str, Any]) -> str:
@@ -98,45 +114,75 @@ def advance(
     now = clock.now(wall)
     sends: list[SendRequest] = []
     performed: list[str] = []
+    counts = _Counts()
     current = participant
+    if current.status == WAITING and current.waited:  # a wait (or a split's evaluation wait) ended
+        counts.add(current.waited, "WAITING", -1)
+        if kind_of(activities.get(current.waited) or {}) == "Wait":
+            counts.add(current.waited, "WAIT_COMPLETED")
+            current = replace(current, waited=None)
+
+    def done(moved: Participant) -> Advance:
+        if not moved.in_journey:
+            counts.add(JOURNEY, "ENDPOINT_LEFT")
+        return Advance(moved, sends, performed, dict(counts))
+
     for _ in range(len(activities) + 1):  # a published journey has no cycle: this bounds a bad one
         activity_id = current.activity
         if activity_id is None:
-            return Advance(_finished(current, DONE), sends, performed)
+            return done(_finished(current, DONE))
         activity = activities.get(activity_id)
         kind = kind_of(activity or {})
         if kind not in PERFORMED:
-            return Advance(_finished(current, EXITED, "UNSUPPORTED_ACTIVITY"), sends, performed)
+            counts.add(activity_id, "TOTAL")
+            counts.add(activity_id, "UNSUPPORTED_ACTIVITY")
+            return done(_finished(current, EXITED, "UNSUPPORTED_ACTIVITY"))
         part = activity[kind]
         following = part.get("NextActivity")
         if kind == "Wait":
+            counts.add(activity_id, "TOTAL")
             due = wait_end(part, current, clock, now)
             if due > now:
-                waiting = replace(current, status=WAITING, due_at=due, activity=following)
-                return Advance(replace(waiting, step=current.step + 1), sends, performed)
+                counts.add(activity_id, "WAITING")
+                waiting = replace(current, status=WAITING, due_at=due, activity=following, waited=activity_id)
+                return done(replace(waiting, step=current.step + 1))
+            counts.add(activity_id, "WAIT_DATE_PASSED")
         elif kind in ("ConditionalSplit", "MultiCondition"):
             evaluation = part.get("EvaluationWaitTime")
             if evaluation and current.waited != activity_id:
                 due = wait_end({"WaitTime": evaluation}, current, clock, now)
                 if due > now:  # its conditions are judged when the evaluation wait ends
+                    counts.add(activity_id, "WAITING")
                     waiting = replace(current, status=WAITING, due_at=due, waited=activity_id)
-                    return Advance(replace(waiting, step=current.step + 1), sends, performed)
-            following = split_branch(kind, part, current, endpoints, judge)
+                    return done(replace(waiting, step=current.step + 1))
+            path = split_path(kind, part, current, endpoints, judge)
+            following = next_of(kind, part, path)
+            counts.add(activity_id, "TOTAL")
+            counts.add(activity_id, f"Branch_{path}")
         elif kind == "Holdout":
+            counts.add(activity_id, "TOTAL")
             if bucket(current.key, activity_id) < int(part.get("Percentage") or 0):
+                counts.add(activity_id, "HOLDOUT")
                 performed.append(activity_id)
                 held = replace(current, step=current.step + 1)
-                return Advance(_finished(held, EXITED, "HOLDOUT"), sends, performed)
+                return done(_finished(held, EXITED, "HOLDOUT"))
         elif kind == "RandomSplit":
-            following = random_branch(part, bucket(current.key, activity_id))
+            path = random_path(part, bucket(current.key, activity_id))
+            following = next_of(kind, part, path)
+            counts.add(activity_id, "TOTAL")
+            if path:
+                counts.add(activity_id, f"Branch_{path}")
         else:
+            counts.add(activity_id, "TOTAL")
             mine = [e for e in endpoints if reaches(kind, part, e)]  # none: nothing to send here
+            if not mine:
+                counts.add(activity_id, "UNSUPPORTED_CHANNEL")
             sends.extend(message(journey, activity_id, kind, part, current, e, settings or {}) for e in mine)
         performed.append(activity_id)
         current = replace(
             current, activity=following, step=current.step + 1, status=READY, due_at=now, waited=None
         )
-    return Advance(_finished(current, EXITED, "CYCLE"), sends, performed)
+    return done(_finished(current, EXITED, "CYCLE"))
 
 
 def reaches(kind: str, part: Mapping[str, Any], endpoint: Mapping[str, Any]) -> bool:
@@ -157,31 +203,46 @@ def bucket(participant_key: str, activity_id: str) -> int:
     return int.from_bytes(digest[:8], "big") % 100
 
 
-def random_branch(part: Mapping[str, Any], drawn: int) -> str | None:
+def random_path(part: Mapping[str, Any], drawn: int) -> int:
+    """The path (1 for the first branch) a participant drawn at `drawn` takes; 0 past the branches'
+    percentages (the journey ends there)."""
     upto = 0
-    for branch in part.get("Branches") or []:
+    for path, branch in enumerate(part.get("Branches") or [], start=1):
         upto += int(branch.get("Percentage") or 0)
         if drawn < upto:
-            return branch.get("NextActivity")
-    return None  # past the branches' percentages: the journey ends here
+            return path
+    return 0
 
 
-def split_branch(
+def split_path(
     kind: str,
     part: Mapping[str, Any],
     participant: Participant,
     endpoints: Sequence[Mapping[str, Any]],
     judge: Judge,
-) -> str | None:
+) -> int:
+    """The path a split sends the participant down: a yes/no split's 1 (yes) or 2 (no); a
+    multivariate split's first branch whose condition holds, else its default path (the last)."""
     if kind == "ConditionalSplit":
         condition = part.get("Condition") or {}
         held = [judge.holds(c, participant, endpoints) for c in condition.get("Conditions") or []]
         truth = any(held) if condition.get("Operator") == "ANY" else bool(held) and all(held)
-        return part.get("TrueActivity") if truth else part.get("FalseActivity")
-    for branch in part.get("Branches") or []:
+        return 1 if truth else 2
+    branches = part.get("Branches") or []
+    for path, branch in enumerate(branches, start=1):
         if judge.holds(branch.get("Condition") or {}, participant, endpoints):
-            return branch.get("NextActivity")
-    return part.get("DefaultActivity")
+            return path
+    return len(branches) + 1
+
+
+def next_of(kind: str, part: Mapping[str, Any], path: int) -> str | None:
+    """The activity a split's path leads to (None: the journey ends there)."""
+    if kind == "ConditionalSplit":
+        return part.get("TrueActivity") if path == 1 else part.get("FalseActivity")
+    branches = part.get("Branches") or []
+    if 1 <= path <= len(branches):
+        return branches[path - 1].get("NextActivity")
+    return part.get("DefaultActivity") if kind == "MultiCondition" and path else None
 
 
 def wait_end(part: Mapping[str, Any], participant: Participant, clock: JourneyClock, now: float) -> float:
@@ -227,16 +288,24 @@ def message(
         message=content,
         endpoint_id=endpoint["Id"],
         activity_id=f"{activity_id}-{participant.entries}",
-        context={
-            "journey_id": journey["Id"],
-            "journey_activity_id": activity_id,
-            "journey_run_id": f"{participant.key}-{participant.entries}",
-        },
+        context=journey_tags(journey["Id"], activity_id, kind, participant),
         quiet_time=quiet,
         quiet_time_action=HOLD if journey.get("WaitForQuietTime") else SKIP,
         caps={name: int(cap) for name, cap in caps.items() if cap},  # 0: no cap, as in Pinpoint
         max_rate=limits.get("MessagesPerSecond") or None,
     )
+
+
+def journey_tags(journey_id: str, activity_id: str, kind: str, participant: Participant) -> dict[str, str]:
+    """What a journey's send carries onto its events: Pinpoint's journey attributes, and the
+    participant and its entry (this project's own, for the splits' event conditions)."""
+    return {
+        "journey_id": journey_id,
+        "journey_activity_id": activity_id,
+        "journey_activity_type": kind,
+        "journey_run_id": participant.run,
+        PARTICIPANT_TAG: f"{participant.key}#{participant.entries}",
+    }
 
 
 def _finished(participant: Participant, status: str, reason: str | None = None) -> Participant:

@@ -21,8 +21,9 @@ from typing import IO, Any, Protocol
 
 from engage.campaigns.triggers import MAX_EVENT_AGE, event_matches
 from engage.errors import NotFoundError, ValidationError
-from engage.journeys.conditions import message_event
+from engage.journeys.conditions import MessageEvent, message_event
 from engage.journeys.flow import Entering, entry_window
+from engage.journeys.metrics import run_id
 from engage.segments.export import part_key, write_parts
 
 WORK_PREFIX = "journey-work/"
@@ -64,28 +65,30 @@ class SegmentEntry:
     part_size: int
     concurrency: int
 
-    def start(self, app_id: str, journey_id: str) -> dict[str, Any]:
-        """The entry workflow's first step: the segment written as parts and their manifest."""
+    def start(self, app_id: str, journey_id: str, run: str) -> dict[str, Any]:
+        """The entry workflow's first step: the segment written as parts and their manifest, for
+        the journey's run `run`."""
         journey = self.journeys.get(app_id, journey_id)
         segment_id = segment_of(journey)
         if not segment_id:
             raise ValidationError(
                 "StartCondition.SegmentStartCondition", "the journey starts from no segment"
             )
-        prefix = f"{WORK_PREFIX}{app_id}/{journey_id}/"
+        prefix = f"{WORK_PREFIX}{app_id}/{journey_id}/{run}/"
         written = write_parts(
             self.audience.evaluate(app_id, segment_id),
             self.part_size,
             lambda index, body: self.objects.write(self.work_bucket, part_key(prefix, "parts", index), body),
         )
         items = [
-            {"app_id": app_id, "journey_id": journey_id, "bucket": self.work_bucket, **part}
+            {"app_id": app_id, "journey_id": journey_id, "run_id": run, "bucket": self.work_bucket, **part}
             for part in written.parts
         ]
         manifest = self.objects.write_json(self.work_bucket, f"{prefix}manifest.json", items)
         return {
             "app_id": app_id,
             "journey_id": journey_id,
+            "run_id": run,
             "bucket": self.work_bucket,
             "manifest": manifest,
             "parts": len(items),
@@ -98,7 +101,7 @@ class SegmentEntry:
         journey = self.journeys.get(part["app_id"], part["journey_id"])
         with gzip.open(self.objects.open(part["bucket"], part["key"])) as lines:
             endpoints = [json.loads(line) for line in lines if line.strip()]
-        return self.entering.enter(journey, endpoints, wall)
+        return self.entering.enter(journey, endpoints, wall, part["run_id"])
 
 
 @dataclass
@@ -107,8 +110,9 @@ class EventEntry:
     membership: Callable[[str, str], Callable[[Mapping[str, Any]], bool]]  # (app, segment): predicate
     endpoint_of: Callable[[str, str], Mapping[str, Any] | None]
     entering: Entering
-    # Keeps an event of a journey's message for the splits' event conditions (ParticipantStore.record_event).
-    record_event: Callable[[str, str, str, str, str], None] = lambda *_: None
+    # Keeps an event of a journey's message for the splits' event conditions and its activity's
+    # counts (ParticipantStore.record_event).
+    record_event: Callable[[str, MessageEvent], bool] = lambda *_: False
 
     def batch(self) -> Callable[[Mapping[str, Any], datetime], dict[str, int]]:
         """A matcher for one batch of records: each application's journeys read once."""
@@ -128,9 +132,8 @@ class EventEntry:
         counts: dict[str, int] = {}
         sent = message_event(record)
         if sent is not None:
-            journey_id, key, activity_id, event_type = sent
-            self.record_event(record["application"]["app_id"], journey_id, key, activity_id, event_type)
-            counts["MessageEvents"] = 1
+            kept = self.record_event(record["application"]["app_id"], sent)
+            counts["MessageEvents" if kept else "MessageEventsSeenBefore"] = 1
         own = (record.get("attributes") or {}).get("journey_id")
         wall = now.timestamp()
         for journey in journeys:
@@ -143,7 +146,8 @@ class EventEntry:
             if isinstance(outcome, str):
                 counts[outcome] = counts.get(outcome, 0) + 1
                 continue
-            for reason, n in self.entering.enter(journey, [outcome], wall).items():
+            entered = self.entering.enter(journey, [outcome], wall, run_id(journey["Id"], 0))
+            for reason, n in entered.items():
                 if n:
                     counts[reason] = counts.get(reason, 0) + n
         return counts

@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engage.errors import NotFoundError, ValidationError
-from engage.journeys.conditions import Conditions, Membership
-from engage.journeys.engine import advance
+from engage.journeys.conditions import Conditions, Membership, MessageEvent
+from engage.journeys.engine import Advance, advance
+from engage.journeys.metrics import ENTRY_METRICS, JOURNEY, counter
 from engage.journeys.model import instant
 from engage.journeys.participants import (
     EXITED,
@@ -53,9 +54,16 @@ ENTRY_COUNTS = (
 
 class ParticipantStore(Protocol):
     def get(self, app_id: str, journey_id: str, key: str) -> Participant | None: ...
-    def put(self, app_id: str, journey_id: str, participant: Participant) -> bool:
+    def put(
+        self, app_id: str, journey_id: str, participant: Participant, counts: Mapping[str, int] | None = None
+    ) -> bool:
         """Writes the participant if the stored one is still at `participant.version` (0: none is
-        stored); False when another write won."""
+        stored), and adds `counts` to its run's counters in the same transaction; False when
+        another write won (and nothing is counted)."""
+        ...
+
+    def add_counts(self, app_id: str, journey_id: str, run: str, counts: Mapping[str, int]) -> None:
+        """Counts what wrote no participant (an entry refused)."""
         ...
 
     def due(self, app_id: str, journey_id: str, until: float | None, limit: int) -> list[Participant]:
@@ -69,10 +77,19 @@ class ParticipantStore(Protocol):
     def all(self, app_id: str, journey_id: str) -> Iterator[Participant]: ...
     def clock(self, app_id: str, journey_id: str) -> JourneyClock: ...
     def set_clock(self, app_id: str, journey_id: str, clock: JourneyClock) -> None: ...
-    def record_event(
-        self, app_id: str, journey_id: str, key: str, activity_id: str, event_type: str
-    ) -> None: ...
-    def events_of(self, app_id: str, journey_id: str, key: str, activity_id: str) -> set[str]: ...
+    def record_event(self, app_id: str, event: MessageEvent) -> bool:
+        """Keeps an event of a journey's message (once: False if it was kept before) and counts a
+        `_journey.send`'s outcome on its activity."""
+        ...
+
+    def events_of(self, app_id: str, journey_id: str, key: str, entry: int, activity_id: str) -> set[str]: ...
+    def start_run(self, app_id: str, journey_id: str, run: str, wall: float) -> None:
+        """Records the journey's run `run` as RUNNING (once: a run started again is left as it is)."""
+        ...
+
+    def end_runs(self, app_id: str, journey_id: str, status: str, wall: float) -> None:
+        """Every run of the journey still running ends with `status` (COMPLETED or CANCELLED)."""
+        ...
 
 
 class Queue(Protocol):
@@ -134,9 +151,10 @@ class Entering:
     first_steps: Stepping | None = None
 
     def enter(
-        self, journey: Mapping[str, Any], endpoints: Iterable[Mapping[str, Any]], wall: float
+        self, journey: Mapping[str, Any], endpoints: Iterable[Mapping[str, Any]], wall: float, run: str
     ) -> dict[str, int]:
-        """Enters the participants these endpoints make; the counts of what each did."""
+        """Enters the participants these endpoints make, in the journey's run `run`; the counts of
+        what each did."""
         counts = dict.fromkeys(ENTRY_COUNTS, 0)
         keys = list(dict.fromkeys(participant_key(e) for e in endpoints))
         if journey.get("State") not in RUNNING:
@@ -154,18 +172,22 @@ class Entering:
             if why:
                 counts[why] += 1
                 continue
-            participant = entered(key, current, journey, wall, clock.now(wall))
+            participant = entered(key, current, journey, wall, clock.now(wall), run)
+            entry = {counter(JOURNEY, "ENDPOINT_ENTERED"): 1}
             if self.first_steps is not None:
                 moved = self.first_steps.perform(journey, clock, participant, wall)
-                written = self.first_steps.settle(journey, clock, moved)
+                written = self.first_steps.settle(journey, clock, moved, entry)
             else:
-                written = self.participants.put(app_id, journey_id, participant)
+                written = self.participants.put(app_id, journey_id, participant, entry)
                 if written:
                     ready.append(participant)
             if not written:
                 counts["CONFLICT"] += 1  # entered at the same moment by another event or part
                 continue
             counts["Entered"] += 1
+        refused = {counter(JOURNEY, ENTRY_METRICS[k]): counts[k] for k in ENTRY_METRICS if k != "Entered"}
+        if any(refused.values()):
+            self.participants.add_counts(app_id, journey_id, run, {k: n for k, n in refused.items() if n})
         if ready:
             queued = self.steps.enqueue(step_bodies(app_id, journey_id, ready))
             if not all(queued):  # its wake takes it (READY participants are due), never lost
@@ -225,6 +247,7 @@ class Waking:
                 self.wakes.arm(app_id, journey_id, wall + 60)
             elif not self.participants.due(app_id, journey_id, None, 1):
                 self.settle(journey, "COMPLETED")  # everyone entered has finished
+                self.participants.end_runs(app_id, journey_id, "COMPLETED", wall)
                 return {"Queued": 0, "Completed": 1}
         return {"Queued": len(due)}
 
@@ -232,9 +255,17 @@ class Waking:
         """Ends every participant still in a cancelled journey (each at most once per wake)."""
         ended = 0
         for participant in self.participants.due(app_id, journey_id, None, self.most):
-            exited = replace(participant, status=EXITED, due_at=None, reason="CANCELLED")
-            ended += int(self.participants.put(app_id, journey_id, exited))
+            ended += int(cancel(self.participants, app_id, journey_id, participant))
         return ended
+
+
+def cancel(participants: ParticipantStore, app_id: str, journey_id: str, participant: Participant) -> bool:
+    """Ends a participant of a cancelled journey, counted as CANCELLED (and no longer waiting)."""
+    exited = replace(participant, status=EXITED, due_at=None, reason="CANCELLED")
+    counts = {counter(JOURNEY, "CANCELLED"): 1}
+    if participant.status == "WAITING" and participant.waited:
+        counts[counter(participant.waited, "WAITING")] = -1
+    return participants.put(app_id, journey_id, exited, counts)
 
 
 def _no_segments(app_id: str, segment_id: str) -> Callable[[Mapping[str, Any]], bool]:
@@ -271,21 +302,20 @@ class Stepping:
         if participant is None or participant.step != step or not participant.in_journey:
             return "STALE"  # a duplicate or an older message: that step was taken
         if journey.get("State") == "CANCELLED":
-            ended = replace(participant, status=EXITED, due_at=None, reason="CANCELLED")
-            self.participants.put(app_id, journey_id, ended)
+            cancel(self.participants, app_id, journey_id, participant)
             return "CANCELLED"
         if journey.get("State") not in RUNNING_OR_CLOSED or (participant.due_at or 0) > clock.now(wall):
             return "NOT_DUE"  # paused, or woken early: its wake comes
         moved = self.perform(journey, clock, participant, wall)
         if not self.settle(journey, clock, moved):
             return "CONFLICT"  # another delivery took this step; its sends are the same ones
-        return moved.reason or moved.status
+        return moved.participant.reason or moved.participant.status
 
     def perform(
         self, journey: Mapping[str, Any], clock: JourneyClock, participant: Participant, wall: float
-    ) -> Participant:
-        """The participant's activities from where it is, its sends queued; its new state (not yet
-        written)."""
+    ) -> Advance:
+        """The participant's activities from where it is, its sends queued; its new state and counts
+        (not yet written)."""
         app_id = journey["ApplicationId"]
         endpoints = self._endpoints(app_id, participant)
         judge = Conditions(app_id, journey["Id"], self.membership, self.participants.events_of)
@@ -294,15 +324,26 @@ class Stepping:
             queued = self.sends.enqueue([s.to_body() for s in moved.sends])
             if not all(queued):
                 raise NotQueuedError(f"{queued.count(None)} send(s) of journey {journey['Id']} were refused")
-        return moved.participant
+        return moved
 
-    def settle(self, journey: Mapping[str, Any], clock: JourneyClock, moved: Participant) -> bool:
-        """Writes the participant's new state (False when another write won) and arms its wake."""
+    def settle(
+        self,
+        journey: Mapping[str, Any],
+        clock: JourneyClock,
+        moved: Advance,
+        also: Mapping[str, int] | None = None,
+    ) -> bool:
+        """Writes the participant's new state with its counts (and `also`'s), False when another
+        write won; arms its wake."""
         app_id, journey_id = journey["ApplicationId"], journey["Id"]
-        if not self.participants.put(app_id, journey_id, moved):
+        counts = dict(moved.counts)
+        for name, n in (also or {}).items():
+            counts[name] = counts.get(name, 0) + n
+        participant = moved.participant
+        if not self.participants.put(app_id, journey_id, participant, counts):
             return False
-        if moved.status == "WAITING" and moved.due_at is not None:
-            self.wakes.arm(app_id, journey_id, clock.wall(moved.due_at))
+        if participant.status == "WAITING" and participant.due_at is not None:
+            self.wakes.arm(app_id, journey_id, clock.wall(participant.due_at))
         return True
 
     def _endpoints(self, app_id: str, participant: Participant) -> list[Mapping[str, Any]]:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from engage.journeys.entry import entry_name, segment_of
 from engage.journeys.flow import ParticipantStore, Wakes
+from engage.journeys.metrics import run_id
 from engage.journeys.model import duration, instant
 
 
@@ -29,6 +30,8 @@ class Launcher:
         after, wall = journey["State"], self.clock()
         app_id, journey_id = journey["ApplicationId"], journey["Id"]
         if after == "ACTIVE" and before in (None, "DRAFT"):
+            if not segment_of(journey):  # an event-triggered journey: one run, from its publishing
+                self.participants.start_run(app_id, journey_id, run_id(journey_id, 0), wall)
             self.start_entry(journey, wall)
             end = (journey.get("Schedule") or {}).get("EndTime")
             if end:  # the wake that closes it
@@ -40,7 +43,8 @@ class Launcher:
             clock = self.participants.clock(app_id, journey_id)
             self.participants.set_clock(app_id, journey_id, clock.resumed(wall))
             self.wakes.arm(app_id, journey_id, wall)
-        elif after == "CANCELLED" and before in ("ACTIVE", "PAUSED"):
+        elif after == "CANCELLED" and before in ("ACTIVE", "PAUSED", "CLOSED"):
+            self.participants.end_runs(app_id, journey_id, "CANCELLED", wall)
             self.wakes.arm(app_id, journey_id, wall)
 
     def start_entry(self, journey: Mapping[str, Any], wall: float) -> bool:
@@ -66,4 +70,7 @@ class Launcher:
             if not end or refresh <= instant(end, "Schedule.EndTime").timestamp():
                 self.wakes.arm(app_id, journey_id, refresh)
         name = entry_name(journey) + (f"-{slot}" if slot else "")
-        return self.entry_workflow.start(name, {"ApplicationId": app_id, "JourneyId": journey_id})
+        run = run_id(journey_id, slot)
+        self.participants.start_run(app_id, journey_id, run, wall)
+        document = {"ApplicationId": app_id, "JourneyId": journey_id, "RunId": run}
+        return self.entry_workflow.start(name, document)

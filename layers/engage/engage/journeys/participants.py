@@ -23,6 +23,9 @@ from engage.journeys.model import duration
 ENDPOINT, USER = "e#", "u#"
 READY, WAITING, DONE, EXITED = "READY", "WAITING", "DONE", "EXITED"
 IN_JOURNEY = (READY, WAITING)
+# The attribute a journey's message events carry naming the participant and its entry
+# (`<participant key>#<entry>`), so an event condition judges the events of this entry's message.
+PARTICIPANT_TAG = "journey_participant"
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class Participant:
     due_at: float | None = None  # journey clock, epoch seconds, while READY or WAITING
     version: int = 0  # the stored version this state was read at (0: never stored)
     reason: str | None = None  # why it left (EXITED), or why its last activity sent nothing
-    waited: str | None = None  # the split whose evaluation wait it has served
+    waited: str | None = None  # the wait (or split's evaluation wait) it is serving or served
+    run: str = ""  # the journey run it entered in (engage.journeys.metrics.run_id)
 
     @property
     def endpoint_id(self) -> str | None:
@@ -119,7 +123,12 @@ def refusal(current: Participant | None, journey: Mapping[str, Any], wall: float
 
 
 def entered(
-    key: str, current: Participant | None, journey: Mapping[str, Any], wall: float, journey_now: float
+    key: str,
+    current: Participant | None,
+    journey: Mapping[str, Any],
+    wall: float,
+    journey_now: float,
+    run: str = "",
 ) -> Participant:
     """The participant as it enters: READY at the start activity, due now."""
     return Participant(
@@ -131,4 +140,5 @@ def entered(
         entered_at=wall,
         due_at=journey_now,
         version=current.version if current else 0,
+        run=run,
     )

@@ -748,6 +748,7 @@ class Sender:
         events += [
             campaign_event_for(r, now) for r in settled if r.request.campaign_id and r.request.activity_id
         ]
+        events += [journey_event_for(r, now) for r in settled if r.request.context.get("journey_id")]
         try:
             engage_events.emit(events, self.events, backoff=self.backoff)
         except EngageError as exc:  # the outcome stays: a direct send answers it; the queue resends
@@ -837,26 +838,67 @@ def campaign_event_for(result: SendResult, now: float) -> engage_events.Event:
     """Pinpoint's `_campaign.send` for a campaign's settled send: the campaign's ids, the channel
     (`delivery_type`) and what became of the send (`campaign_send_status`: SUCCESS, or the reason
     it was not sent)."""
-    request, outcome = result.request, result.outcome
-    assert outcome is not None
-    # Pinpoint reported every custom delivery it made as SUCCESS: a handed-over send is reported so.
-    delivered = outcome.status in (Status.SENT, Status.HANDED_OVER)
-    status = "SUCCESS" if delivered else (outcome.reason or outcome.status.value)
+    request = result.request
     attributes = {
         **_tags(request),
         "campaign_activity_id": request.activity_id,
         "delivery_type": request.channel,
-        "campaign_send_status": status,
+        "campaign_send_status": _send_status(result),
     }
+    return _status_event("_campaign.send", result, attributes, now)
+
+
+# How a journey's send is reported in `journey_send_status`, where Pinpoint named the outcome.
+JOURNEY_SEND_STATUS = {
+    "QUIET_TIME": "QUIET_TIME",
+    "ENDPOINT_CAP": "DAILY_CAP",
+    "CHANNEL_MISMATCH": "UNSUPPORTED_CHANNEL",
+}
+
+
+def journey_event_for(result: SendResult, now: float) -> engage_events.Event:
+    """Pinpoint's `_journey.send` for a journey's settled send (`journey_send_status`: SUCCESS,
+    QUIET_TIME, DAILY_CAP, UNSUPPORTED_CHANNEL, CUSTOM_DELIVERY_FAILURE, FAILURE_PERMANENT when the
+    channel refused it; any other reason it was not sent, as our own events name it; UNCERTAIN when
+    the channel never said)."""
+    request, outcome = result.request, result.outcome
+    assert outcome is not None
+    status = _send_status(result)
+    if outcome.status == Status.REFUSED:
+        if result.skipped:
+            status = JOURNEY_SEND_STATUS.get(status, status)
+        else:
+            status = "CUSTOM_DELIVERY_FAILURE" if request.channel == "CUSTOM" else "FAILURE_PERMANENT"
+    attributes = {**_tags(request), "journey_send_status": status}
+    if status == "SUCCESS":
+        attributes["journey_send_status_code"] = "200"
+    return _status_event("_journey.send", result, attributes, now)
+
+
+def _send_status(result: SendResult) -> str:
+    """SUCCESS for a send the channel took (Pinpoint reported every custom delivery it made as
+    SUCCESS: a handed-over send is reported so), else the reason it was not sent or its status."""
+    outcome = result.outcome
+    assert outcome is not None
+    if outcome.status in (Status.SENT, Status.HANDED_OVER):
+        return "SUCCESS"
+    return outcome.reason or outcome.status.value
+
+
+def _status_event(
+    event_type: str, result: SendResult, attributes: dict[str, str], now: float
+) -> engage_events.Event:
+    request, outcome = result.request, result.outcome
+    assert outcome is not None
     if outcome.message_id:
         attributes["message_id"] = outcome.message_id
     return engage_events.Event(
-        event_type="_campaign.send",
+        event_type=event_type,
         app_id=request.app_id,
         endpoint_id=request.recipient_id,
         attributes=attributes,
         timestamp_ms=int(now * 1000),
-        event_id=str(uuid.uuid5(EVENT_IDS, f"{request.key}#_campaign.send")),
+        event_id=str(uuid.uuid5(EVENT_IDS, f"{request.key}#{event_type}")),
     )
 
 

@@ -7,23 +7,41 @@ index, spread so that a million participants due in one minute are not one hot i
 another step. Every write names the version it replaces. The journey's clock (seconds spent paused)
 is the partition's `#clock` item; the events of the messages each participant was sent (for the
 splits' event conditions) are items beside it.
+
+The journey's counters (engage.journeys.metrics) are items `#m#<run>#<n>`, one number attribute per
+counter, spread over COUNTER_SHARDS items per run so that concurrent steps rarely write the same
+one; each is added to in the transaction that writes the participant (or keeps the event) it
+counts. Its runs are items `#run#<run id>`.
 """
 
 from __future__ import annotations
 
+import random
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import error_code, partition_items, query_items
+from engage.adapters.dynamodb import (
+    error_code,
+    failed_conditions,
+    partition_items,
+    query_items,
+    transact_write,
+)
+from engage.journeys.conditions import MessageEvent
+from engage.journeys.metrics import counter, iso, send_status, summed
 from engage.journeys.participants import JourneyClock, Participant
 
 SHARDS = 8
+COUNTER_SHARDS = 16
 DUE_INDEX = "due"
 CLOCK = "#clock"
-EVENTS = "#event#"  # <participant>#event#<activity>#<event type>: what its messages did
+COUNTERS = "#m#"  # #m#<run>#<n>: the run's counters
+RUNS = "#run#"  # #run#<run id>: RunId, Status, CreationTime, LastUpdateTime
+# <participant>#event#<activity>#<entry>#<endpoint>#<event type>: what its messages did
+EVENTS = "#event#"
 
 
 def partition(app_id: str, journey_id: str) -> str:
@@ -47,7 +65,9 @@ class DynamoParticipants:
         ).get("Item")
         return _participant(item) if item else None
 
-    def put(self, app_id: str, journey_id: str, participant: Participant) -> bool:
+    def put(
+        self, app_id: str, journey_id: str, participant: Participant, counts: Mapping[str, int] | None = None
+    ) -> bool:
         pk = partition(app_id, journey_id)
         item: dict[str, Any] = {
             "pk": {"S": pk},
@@ -64,6 +84,8 @@ class DynamoParticipants:
             item["reason"] = {"S": participant.reason}
         if participant.waited:
             item["waited"] = {"S": participant.waited}
+        if participant.run:
+            item["run"] = {"S": participant.run}
         if participant.in_journey and participant.due_at is not None:
             item["due_at"] = {"N": repr(participant.due_at)}
             item["shard"] = {"S": shard_of(pk, participant.key)}
@@ -75,10 +97,109 @@ class DynamoParticipants:
                 "ExpressionAttributeValues": {":v": {"N": str(participant.version)}},
             }
         )
+        added = {name: n for name, n in (counts or {}).items() if n}
+        if not added:
+            try:
+                self.client.put_item(TableName=self.table, Item=item, **condition)
+            except ClientError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    return False
+                raise
+            return True
+        shard = zlib.crc32(participant.key.encode()) % COUNTER_SHARDS
+        return self._with_counts(
+            {"Put": {"TableName": self.table, "Item": item, **condition}},
+            self._add(pk, participant.run, shard, added),
+        )
+
+    def add_counts(self, app_id: str, journey_id: str, run: str, counts: Mapping[str, int]) -> None:
+        added = {name: n for name, n in counts.items() if n}
+        if added:
+            update = self._add(partition(app_id, journey_id), run, random.randrange(COUNTER_SHARDS), added)
+            self.client.update_item(**update)
+
+    def counts(self, app_id: str, journey_id: str, run: str | None = None) -> dict[str, int]:
+        prefix = f"{COUNTERS}{run}#" if run else COUNTERS
+        items = query_items(
+            self.client,
+            TableName=self.table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": partition(app_id, journey_id)}, ":prefix": {"S": prefix}},
+        )
+        return summed({k: int(v) for k, v in item.items() if k not in ("pk", "sk")} for item in items)
+
+    def start_run(self, app_id: str, journey_id: str, run: str, wall: float) -> None:
+        at = iso(wall)
         try:
-            self.client.put_item(TableName=self.table, Item=item, **condition)
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    "pk": {"S": partition(app_id, journey_id)},
+                    "sk": {"S": f"{RUNS}{run}"},
+                    "RunId": {"S": run},
+                    "Status": {"S": "RUNNING"},
+                    "CreationTime": {"S": at},
+                    "LastUpdateTime": {"S": at},
+                },
+                ConditionExpression="attribute_not_exists(sk)",
+            )
         except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def runs(self, app_id: str, journey_id: str) -> list[dict[str, Any]]:
+        items = query_items(
+            self.client,
+            TableName=self.table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": partition(app_id, journey_id)}, ":prefix": {"S": RUNS}},
+        )
+        found = [{k: v for k, v in item.items() if k not in ("pk", "sk")} for item in items]
+        return sorted(found, key=lambda run: (run["CreationTime"], run["RunId"]))
+
+    def end_runs(self, app_id: str, journey_id: str, status: str, wall: float) -> None:
+        pk = partition(app_id, journey_id)
+        for run in self.runs(app_id, journey_id):
+            if run["Status"] != "RUNNING":
+                continue
+            try:
+                self.client.update_item(
+                    TableName=self.table,
+                    Key={"pk": {"S": pk}, "sk": {"S": f"{RUNS}{run['RunId']}"}},
+                    UpdateExpression="SET #s = :s, LastUpdateTime = :t",
+                    ConditionExpression="#s = :running",
+                    ExpressionAttributeNames={"#s": "Status"},
+                    ExpressionAttributeValues={
+                        ":s": {"S": status},
+                        ":t": {"S": iso(wall)},
+                        ":running": {"S": "RUNNING"},
+                    },
+                )
+            except ClientError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+
+    def _add(self, pk: str, run: str, shard: int, counts: Mapping[str, int]) -> dict[str, Any]:
+        """The update adding `counts` to one of the run's counter items."""
+        names = {f"#c{i}": name for i, name in enumerate(counts)}
+        values = {f":c{i}": {"N": str(n)} for i, n in enumerate(counts.values())}
+        return {
+            "TableName": self.table,
+            "Key": {"pk": {"S": pk}, "sk": {"S": f"{COUNTERS}{run}#{shard}"}},
+            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counts))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+
+    def _with_counts(self, write: dict[str, Any], update: dict[str, Any]) -> bool:
+        """`write` (conditional) and the counters' update in one transaction; False when the write's
+        condition failed (nothing written, nothing counted)."""
+        try:
+            transact_write(self.client, [write, {"Update": update}])
+        except ClientError as exc:
+            if 0 in failed_conditions(exc):
                 return False
             raise
         return True
@@ -122,7 +243,7 @@ class DynamoParticipants:
 
     def all(self, app_id: str, journey_id: str) -> Iterator[Participant]:
         for item in partition_items(self.client, self.table, partition(app_id, journey_id)):
-            if item["sk"] != CLOCK and EVENTS not in item["sk"]:
+            if not item["sk"].startswith("#") and EVENTS not in item["sk"]:
                 yield _from_plain(item)
 
     def clock(self, app_id: str, journey_id: str) -> JourneyClock:
@@ -146,28 +267,49 @@ class DynamoParticipants:
             item["paused_at"] = {"N": repr(clock.paused_at)}
         self.client.put_item(TableName=self.table, Item=item)
 
-    def record_event(self, app_id: str, journey_id: str, key: str, activity_id: str, event_type: str) -> None:
-        """An event of the message an activity sent the participant (`_email.open`, ...), kept as an
-        item of its own beside the participant's, so it never races the participant's writes."""
-        self.client.put_item(
-            TableName=self.table,
-            Item={
-                "pk": {"S": partition(app_id, journey_id)},
-                "sk": {"S": f"{key}{EVENTS}{activity_id}#{event_type}"},
-            },
-        )
+    def record_event(self, app_id: str, event: MessageEvent) -> bool:
+        """An event of the message an activity sent the participant (`_email.open`, ...), kept once as
+        an item of its own beside the participant's, so it never races the participant's writes; a
+        `_journey.send` also counts its outcome on the activity, in the same transaction."""
+        pk = partition(app_id, event.journey_id)
+        marker = {
+            "Put": {
+                "TableName": self.table,
+                "Item": {
+                    "pk": {"S": pk},
+                    "sk": {
+                        "S": f"{event.participant}{EVENTS}{event.activity_id}#{event.entry}#"
+                        f"{event.endpoint_id}#{event.event_type}"
+                    },
+                },
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        }
+        status = send_status(event.event_type)
+        if status is None:
+            try:
+                self.client.put_item(**marker["Put"])
+            except ClientError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    return False
+                raise
+            return True
+        shard = zlib.crc32(event.participant.encode()) % COUNTER_SHARDS
+        counted = {counter(event.activity_id, status): 1}
+        return self._with_counts(marker, self._add(pk, event.run, shard, counted))
 
-    def events_of(self, app_id: str, journey_id: str, key: str, activity_id: str) -> set[str]:
-        """The event types of the message `activity_id` sent the participant."""
-        prefix = f"{key}{EVENTS}{activity_id}#"
+    def events_of(self, app_id: str, journey_id: str, key: str, entry: int, activity_id: str) -> set[str]:
+        """The event types of the message `activity_id` sent the participant in its entry `entry`."""
+        prefix = f"{key}{EVENTS}{activity_id}#{entry}#"
         items = query_items(
             self.client,
             TableName=self.table,
             ConsistentRead=True,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues={":pk": {"S": partition(app_id, journey_id)}, ":prefix": {"S": prefix}},
+            ProjectionExpression="sk",
         )
-        return {item["sk"][len(prefix) :] for item in items}
+        return {item["sk"].rsplit("#", 1)[1] for item in items}
 
     def remove_journey(self, app_id: str, journey_id: str) -> int:
         """Deletes the journey's participants and clock (the journey or its application removed)."""
@@ -200,6 +342,7 @@ def _participant(item: dict[str, Any]) -> Participant:
         version=int(item["version"]["N"]),
         reason=item["reason"]["S"] if "reason" in item else None,
         waited=item["waited"]["S"] if "waited" in item else None,
+        run=item["run"]["S"] if "run" in item else "",
     )
 
 
@@ -215,4 +358,5 @@ def _from_plain(item: dict[str, Any]) -> Participant:
         version=int(item["version"]),
         reason=item.get("reason"),
         waited=item.get("waited"),
+        run=item.get("run") or "",
     )

@@ -68,6 +68,7 @@ AREA_SURFACES: dict[str, set[str]] = {
         "quiet_time",
         "request",
         "sender",
+        "sending_hours",
         "text_context",
         "unsubscribe",
     },

@@ -151,6 +151,41 @@ class Journeying:
             if f"#{journey_id}#" in i["pk"]["S"]
         ]
 
+    # --- metrics and the lake ------------------------------------------------------------------------
+    def metrics(self, journey_id, activity_id=None, run_id=None):
+        """A journey's (or one activity's, or one run's) execution metrics through Pinpoint's API."""
+        ids = {"ApplicationId": self.app, "JourneyId": journey_id}
+        if activity_id and run_id:
+            answer = self.pinpoint.get_journey_run_execution_activity_metrics(
+                **ids, JourneyActivityId=activity_id, RunId=run_id
+            )["JourneyRunExecutionActivityMetricsResponse"]
+        elif activity_id:
+            answer = self.pinpoint.get_journey_execution_activity_metrics(
+                **ids, JourneyActivityId=activity_id
+            )["JourneyExecutionActivityMetricsResponse"]
+        elif run_id:
+            answer = self.pinpoint.get_journey_run_execution_metrics(**ids, RunId=run_id)[
+                "JourneyRunExecutionMetricsResponse"
+            ]
+        else:
+            answer = self.pinpoint.get_journey_execution_metrics(**ids)["JourneyExecutionMetricsResponse"]
+        return {k: int(v) for k, v in answer["Metrics"].items()}
+
+    def runs(self, journey_id):
+        return self.pinpoint.get_journey_runs(ApplicationId=self.app, JourneyId=journey_id)[
+            "JourneyRunsResponse"
+        ]["Item"]
+
+    def lake(self, sql):
+        """Rows of a query of the event lake's views (`engage events query`)."""
+        import json
+
+        from tests.support.cli import engage
+
+        done = engage("events", "query", sql, "--json", state_dir=self.stack.state_dir, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
     def people_in(self, journey_id):
         return {p.key: p for p in self.participants.all(self.app, journey_id)}
 

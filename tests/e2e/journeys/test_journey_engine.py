@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from engage_local.api import wait_until
 from tests.e2e.journeys.test_journey_api import definition
 from tests.support.cli import engage
 from tests.support.journeys import FROM, Journeying
@@ -54,15 +55,53 @@ def test_the_sample_journey_enters_its_segment_and_a_user_moves_as_one(journeyin
     people = j.people_in(journey["Id"])
     assert {p.status for p in people.values()} == {"DONE"}
 
+    # Pinpoint's execution metrics, counted as the participants moved; the sends' outcomes as their
+    # `_journey.send` events arrive, the same events the lake keeps.
+    (run,) = j.runs(journey["Id"])
+    assert run["Status"] == "RUNNING" and len(run["RunId"]) == 32
+    shown = j.metrics(journey["Id"])
+    assert (shown["ENDPOINT_ENTERED"], shown["ENDPOINT_LEFT"], shown["ENDPOINT_ACTIVE"]) == (2, 2, 0)
+    assert j.metrics(journey["Id"], run_id=run["RunId"]) == shown
+    outcomes = {"welcomeEmail": {"TOTAL": 2, "SUCCESS": 2}, "reminderSms": {"TOTAL": 2, "SUCCESS": 1}}
+
+    def counted():
+        return all(
+            {k: j.metrics(journey["Id"], a).get(k) for k in want} == want for a, want in outcomes.items()
+        )
+
+    assert wait_until(counted, 60, 1.0)
+    assert j.metrics(journey["Id"], "reminderSms", run["RunId"])["UNSUPPORTED_CHANNEL"] == 1  # bo: no phone
+    assert j.metrics(journey["Id"], "wait1") == {"TOTAL": 2, "WAITING": 0, "WAIT_COMPLETED": 2}
+    where = f"application_id = '{j.app}' AND journey_id = '{journey['Id']}'"
+
+    def in_lake():
+        rows = j.lake(
+            "SELECT journey_activity_id, journey_run_id, journey_send_status, count(*) AS n "
+            f"FROM journey_send WHERE {where} GROUP BY 1, 2, 3"
+        )
+        return {
+            (r["journey_activity_id"], r["journey_run_id"], r["journey_send_status"]): r["n"] for r in rows
+        }
+
+    assert wait_until(lambda: sum(in_lake().values()) == 3, 90, 2.0)
+    assert in_lake() == {
+        (activity, run["RunId"], status): n
+        for activity in outcomes
+        for status, n in j.metrics(journey["Id"], activity).items()
+        if status not in ("TOTAL", "UNSUPPORTED_CHANNEL")
+    }
+
     # The entry again (a retried workflow) enters nobody: each participant is in once.
     started = j.stack.client("stepfunctions").start_execution(
         stateMachineArn=j.outputs["JourneyEntryWorkflowArn"],
         name=f"again-{journey['Id']}",
-        input=json.dumps({"ApplicationId": j.app, "JourneyId": journey["Id"]}),
+        input=json.dumps({"ApplicationId": j.app, "JourneyId": journey["Id"], "RunId": run["RunId"]}),
     )
     assert started["executionArn"]
     j.stack.settle(60)
     j.sent(journey["Id"], emails=2, texts=1)
+    assert j.metrics(journey["Id"])["ACTIVE_ENDPOINT_REJECTED"] == 0  # they had left: the re-entry cap
+    assert j.metrics(journey["Id"])["REENTRY_CAP_EXCEEDED"] == 2
 
     shown = engage(
         "journeys", "participants", "--app", j.app, journey["Id"], "--json", state_dir=j.stack.state_dir

@@ -111,6 +111,24 @@ def test_endpoint_caps_are_counted_atomically_per_rolling_day_and_in_total(dynam
     assert caps.take(caps_for("app1", "ep-2", "c1", {"Daily": 2, "Total": 3}), "send-5", noon) is True
 
 
+def test_a_journeys_timeframe_cap_and_the_applications_journey_caps_span_their_windows(dynamodb):
+    from engage.adapters.dynamodb.caps import DynamoCaps
+    from engage.sending.caps import caps_for
+
+    caps = DynamoCaps(create_table(dynamodb, "SendsTable", app="sending"), dynamodb)
+    own = caps_for("app1", "ep-1", None, {"Timeframe": 2, "TimeframeDays": 7}, journey_id="j1")
+    noon = 1_800_000_000.0
+    assert [caps.take(own, f"j1-{n}", noon + n * DAY) for n in range(3)] == [True, True, False]
+    assert caps.take(own, "j1-3", noon + 7 * DAY + 1) is True  # the first left the seven days
+    every = {"JourneysDaily": 1, "JourneysTimeframe": 2, "JourneysTimeframeDays": 3}
+    first, second = (caps_for("app1", "ep-2", None, every, journey_id=j) for j in ("j1", "j2"))
+    assert caps.take(first, "j1-ep-2", noon) is True
+    assert caps.take(second, "j2-ep-2", noon + 60) is False  # another journey, the same day
+    assert caps.take(second, "j2-ep-2", noon + DAY + 1) is True
+    assert caps.take(first, "j1-ep-2-b", noon + 2 * DAY + 2) is False  # two in three days, all journeys
+    assert caps.take(first, "j1-ep-2-b", noon + 3 * DAY + 1) is True
+
+
 def test_the_applications_daily_cap_spans_its_campaigns_and_a_send_is_counted_once(dynamodb):
     from engage.adapters.dynamodb.caps import DynamoCaps
     from engage.sending.caps import caps_for

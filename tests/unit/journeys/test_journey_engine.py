@@ -145,10 +145,15 @@ def test_a_contact_center_activity_ends_the_journey_with_its_reason():
     assert not moved.sends
 
 
-def test_quiet_time_and_the_applications_daily_cap_travel_with_the_send():
-    settings = {"QuietTime": {"Start": "21:00", "End": "08:00"}, "Limits": {"Daily": 3}}
+def test_quiet_time_and_the_applications_journey_limits_travel_with_the_send():
+    settings = {
+        "QuietTime": {"Start": "21:00", "End": "08:00"},
+        "Limits": {"Daily": 3},  # the campaigns' default: not a journey's
+        "JourneyLimits": {"DailyCap": 4, "TotalCap": 9, "TimeframeCap": {"Cap": 6, "Days": 7}},
+    }
     (send,) = advance(journey(), ready(), [ANA_MAIL], JourneyClock(), T0, settings).sends
-    assert send.quiet_time == {"Start": "21:00", "End": "08:00"} and send.caps == {"AppDaily": 3}
+    assert send.quiet_time == {"Start": "21:00", "End": "08:00"}
+    assert send.caps == {"Total": 9, "JourneysDaily": 4, "JourneysTimeframe": 6, "JourneysTimeframeDays": 7}
     assert send.quiet_time_action == "SKIP"
     own = journey(QuietTime={"Start": "22:00", "End": "07:00"}, WaitForQuietTime=True)
     (send,) = advance(own, ready(), [ANA_MAIL], JourneyClock(), T0, settings).sends
@@ -500,11 +505,10 @@ def test_the_events_of_a_journeys_messages_are_kept_for_its_conditions():
 
 
 def test_the_journeys_caps_and_rate_travel_with_the_send():
-    limits = {"DailyCap": 2, "TotalCap": 0, "MessagesPerSecond": 5}  # TotalCap 0: no cap, as Pinpoint
-    (send,) = advance(
-        journey(Limits=limits), ready(), [ANA_MAIL], JourneyClock(), T0, {"Limits": {"Daily": 3}}
-    ).sends
-    assert send.caps == {"Daily": 2, "AppDaily": 3} and send.max_rate == 5
+    limits = {"DailyCap": 2, "TotalCap": 0, "MessagesPerSecond": 5, "TimeframeCap": {"Cap": 3, "Days": 5}}
+    settings = {"JourneyLimits": {"TotalCap": 9}}  # TotalCap 0: no cap, as Pinpoint (not the default)
+    (send,) = advance(journey(Limits=limits), ready(), [ANA_MAIL], JourneyClock(), T0, settings).sends
+    assert send.caps == {"Daily": 2, "Timeframe": 3, "TimeframeDays": 5} and send.max_rate == 5
 
 
 def test_a_segment_refresh_enters_the_segment_again_each_period():

@@ -857,3 +857,35 @@ def test_a_journeys_caps_are_counted_per_journey_when_its_messages_go_out():
     (other,) = sender.send_batch([journey_text("j2", "hello-1")], clock.now + 30)  # its own journey's cap
     assert first.outcome.status == Status.SENT and other.outcome.status == Status.SENT
     assert (capped.outcome.status, capped.outcome.reason) == (Status.REFUSED, "ENDPOINT_CAP")
+
+
+def test_a_journeys_open_hours_skip_or_hold_a_send_in_the_endpoints_zone():
+    from engage.errors import HeldError
+    from engage.sending.request import parse_request
+
+    sender, clock = make(
+        [
+            endpoint("paris", Demographic={"Timezone": "Europe/Paris"}),  # Friday 09:00 there: open
+            endpoint("seattle", Demographic={"Timezone": "America/Los_Angeles"}),  # Friday 00:00: closed
+        ]
+    )
+    weekdays = {d: [{"StartTime": "08:00", "EndTime": "18:00"}] for d in ("THURSDAY", "FRIDAY", "MONDAY")}
+
+    def send(endpoint_id, action):
+        body = {"Subject": "Hi", "HtmlPart": "<p>Hi</p>"}
+        request = SendRequest(
+            APP, "j-1", "EMAIL", body, endpoint_id=endpoint_id, activity_id=f"hello-{action}",
+            quiet_time={"Start": "23:00", "End": "23:30"}, quiet_time_action=action, open_hours=weekdays,
+        )  # fmt: skip
+        return parse_request(json.loads(request.to_body()))  # as the send queue carries it
+
+    results = sender.send_batch(
+        [send("paris", "SKIP"), send("seattle", "SKIP"), send("seattle", "HOLD")], deadline=clock.now + 30
+    )
+    paris, seattle, held = (
+        next(r for r in results if (r.request.endpoint_id, r.request.activity_id) == key)
+        for key in (("paris", "hello-SKIP"), ("seattle", "hello-SKIP"), ("seattle", "hello-HOLD"))
+    )
+    assert paris.outcome.status == Status.SENT
+    assert (seattle.outcome.status, seattle.outcome.reason) == (Status.REFUSED, "QUIET_TIME")
+    assert isinstance(held.error, HeldError) and held.error.retry_after == 8 * 3600  # 08:00 in Seattle

@@ -278,9 +278,7 @@ def message(
     quiet = journey.get("QuietTime") or settings.get("QuietTime") or None
     if quiet and not (quiet.get("Start") and quiet.get("End")):
         quiet = None
-    daily = (settings.get("Limits") or {}).get("Daily")
     limits = journey.get("Limits") or {}
-    caps = {"Daily": limits.get("DailyCap"), "Total": limits.get("TotalCap"), "AppDaily": daily}
     return SendRequest(
         app_id=journey["ApplicationId"],
         request_id=journey["Id"],
@@ -291,9 +289,38 @@ def message(
         context=journey_tags(journey["Id"], activity_id, kind, participant),
         quiet_time=quiet,
         quiet_time_action=HOLD if journey.get("WaitForQuietTime") else SKIP,
-        caps={name: int(cap) for name, cap in caps.items() if cap},  # 0: no cap, as in Pinpoint
+        caps=journey_caps(limits, settings.get("JourneyLimits") or {}),
+        **sending_schedule(journey, MESSAGE_ACTIVITIES[kind], quiet),
         max_rate=limits.get("MessagesPerSecond") or None,
     )
+
+
+def sending_schedule(journey: Mapping[str, Any], channel: str, quiet: Any) -> dict[str, Any]:
+    """The channel's OpenHours and ClosedDays, which apply "only with SendingSchedule and quiet
+    time set" (Pinpoint), and the zone estimation methods."""
+    schedule: dict[str, Any] = {"zone_estimation": tuple(journey.get("TimezoneEstimationMethods") or ())}
+    if journey.get("SendingSchedule") and quiet:
+        schedule["open_hours"] = (journey.get("OpenHours") or {}).get(channel) or None
+        schedule["closed_days"] = (journey.get("ClosedDays") or {}).get(channel) or None
+    return schedule
+
+
+def journey_caps(limits: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, int]:
+    """A journey send's caps (engage.sending.caps): the journey's `Limits` (DailyCap, TotalCap,
+    TimeframeCap), its application's `JourneyLimits` across all journeys (DailyCap, TimeframeCap),
+    and the application's TotalCap for a journey that sets none. 0: no cap, as in Pinpoint."""
+    own = limits.get("TimeframeCap") or {}
+    every = defaults.get("TimeframeCap") or {}
+    caps = {
+        "Daily": limits.get("DailyCap"),
+        "Total": limits.get("TotalCap") if limits.get("TotalCap") is not None else defaults.get("TotalCap"),
+        "Timeframe": own.get("Cap"),
+        "TimeframeDays": own.get("Days"),
+        "JourneysDaily": defaults.get("DailyCap"),
+        "JourneysTimeframe": every.get("Cap"),
+        "JourneysTimeframeDays": every.get("Days"),
+    }
+    return {name: int(cap) for name, cap in caps.items() if cap}
 
 
 def journey_tags(journey_id: str, activity_id: str, kind: str, participant: Participant) -> dict[str, str]:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from engage.contacts.model import check_app_id, now_iso
 from engage.errors import ConflictError, NotFoundError, ValidationError
+from engage.sending.sending_hours import ESTIMATION_METHODS, check_closed_days, check_open_hours
 
 # WriteJourneyRequest's members (botocore's pinpoint model): every one is kept and returned.
 WRITE_MEMBERS = frozenset(
@@ -37,6 +38,7 @@ FINISHED = ("COMPLETED", "CANCELLED", "CLOSED")
 MAX_ACTIVITIES = 40
 MAX_CONDITION_BRANCHES = 4
 MAX_RANDOM_BRANCHES = 5
+CHANNELS = ("EMAIL", "SMS", "PUSH", "VOICE", "CUSTOM")  # OpenHours' and ClosedDays' members
 MAX_CAP = 100  # DailyCap, TotalCap, EndpointReentryCap: "The maximum value is 100"
 ACTIVITY_ID = re.compile(r"^[A-Za-z0-9]{1,100}$")  # "at most 100 characters ... alphanumeric"
 SCHEDULE_ZONES = frozenset(
@@ -257,7 +259,32 @@ def check_request(request: Any) -> dict[str, Any]:
     _check_start_condition(request.get("StartCondition"))
     _check_limits(request.get("Limits"))
     _check_schedule(request.get("Schedule"))
+    _check_sending_schedule(request)
+    event_started = bool((request.get("StartCondition") or {}).get("EventStartCondition"))
+    for activity_id, activity in (activities or {}).items():
+        if event_started and isinstance(activity, Mapping) and activity.get("ContactCenter") is not None:
+            raise ValidationError(
+                f"Activities.{activity_id}.ContactCenter",
+                "a contact center activity can't be in a journey started by an event (as in Pinpoint)",
+            )
     return dict(request)
+
+
+def _check_sending_schedule(request: Mapping[str, Any]) -> None:
+    """OpenHours and ClosedDays per channel; TimezoneEstimationMethods."""
+    for field, check in (("OpenHours", check_open_hours), ("ClosedDays", check_closed_days)):
+        value = request.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, Mapping) or set(value) - set(CHANNELS):
+            raise ValidationError(field, f"must map channels ({', '.join(CHANNELS)}) to their rules")
+        for channel, rules in value.items():
+            check(rules, f"{field}.{channel}")
+    methods = request.get("TimezoneEstimationMethods")
+    if methods is not None and (not isinstance(methods, list) or set(methods) - set(ESTIMATION_METHODS)):
+        raise ValidationError(
+            "TimezoneEstimationMethods", f"must be a list of {', '.join(ESTIMATION_METHODS)}"
+        )
 
 
 def _check_start_condition(condition: Any) -> None:
@@ -314,6 +341,16 @@ def _check_limits(limits: Any) -> None:
         value = limits.get(field)
         if value is not None and (not isinstance(value, int) or not 0 <= value <= MAX_CAP):
             raise ValidationError(f"Limits.{field}", f"must be a whole number from 0 to {MAX_CAP}")
+    frame = limits.get("TimeframeCap")
+    if frame is not None:
+        if not isinstance(frame, Mapping):
+            raise ValidationError("Limits.TimeframeCap", "must be an object with Cap and Days")
+        for field, high in (("Cap", MAX_CAP), ("Days", 30)):  # "The maximum value is 30" (Days)
+            value = frame.get(field)
+            if value is not None and (not isinstance(value, int) or not 0 <= value <= high):
+                raise ValidationError(
+                    f"Limits.TimeframeCap.{field}", f"must be a whole number from 0 to {high}"
+                )
     if limits.get("MessagesPerSecond") is not None and (
         not isinstance(limits["MessagesPerSecond"], int) or limits["MessagesPerSecond"] < 0
     ):

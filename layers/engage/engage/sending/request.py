@@ -14,7 +14,8 @@ The body of a queue message:
      "MessagesPerSecond": 20, "NotAfter": <epoch seconds>,
      "HeldSince": <epoch seconds>, "HeldUntil": <epoch seconds>, "Context": {"retry_of": "..."},
      "QuietTime": {"Start": "22:00", "End": "08:00"}, "QuietTimeAction": "SKIP" | "HOLD",
-     "Caps": {"Daily": 1, "Total": 5, "AppDaily": 3}, "KeywordReply": "OPT_OUT" | "OPT_IN" | "HELP"}
+     "Caps": {"Daily": 1, "Total": 5, "Timeframe": 3, "TimeframeDays": 7, "AppDaily": 3},
+     "KeywordReply": "OPT_OUT" | "OPT_IN" | "HELP"}
 
 A campaign's MessagesPerSecond paces its sends; past NotAfter (its MaximumDuration after the run
 started) a message is no longer sent, but settled as skipped. QuietTime and Caps are checked by the
@@ -31,7 +32,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,9 @@ from engage.addresses import address_key, check_address, parse_channel
 from engage.contacts.model import check_app_id
 from engage.envelopes import json_object
 from engage.errors import ValidationError
+from engage.sending.caps import CAP_NAMES
 from engage.sending.quiet_time import SKIP, check_action, check_quiet_time
+from engage.sending.sending_hours import ESTIMATION_METHODS, check_closed_days, check_open_hours
 
 # PUSH: whichever push platform the endpoint is on; CUSTOM: a custom channel (Message.DeliveryUri)
 CHANNELS = ("EMAIL", "SMS", "VOICE", "PUSH", "CUSTOM")
@@ -61,7 +64,6 @@ CONTENT_FIELDS = TEXT_PARTS + OPTIONS + CUSTOM_FIELDS + ATTACHMENT_FIELDS
 TEMPLATE_FIELDS = ("TemplateName", "TemplateVersion")
 MAX_ID_LENGTH = 128
 KEYWORD_REPLIES = ("OPT_OUT", "OPT_IN", "HELP")
-CAP_NAMES = ("Daily", "Total", "AppDaily")
 _RECIPIENT = re.compile(r"^address-[0-9a-f]{32}$")
 
 
@@ -87,6 +89,11 @@ class SendRequest:
     quiet_time: Mapping[str, str] | None = None  # {"Start": "HH:MM", "End": "HH:MM"} in the endpoint's zone
     quiet_time_action: str = SKIP  # SKIP (Pinpoint's campaigns) or HOLD until quiet time ends
     caps: Mapping[str, int] = field(default_factory=dict)  # Daily and Total per endpoint, AppDaily
+    # A journey's sending schedule for this channel (engage.sending.sending_hours), in the
+    # endpoint's zone, or the one its phone number gives (ZoneEstimation: PHONE_NUMBER).
+    open_hours: Mapping[str, Any] | None = None
+    closed_days: Sequence[Mapping[str, str]] | None = None
+    zone_estimation: tuple[str, ...] = ()
     keyword_reply: str | None = None  # OPT_OUT, OPT_IN or HELP: the answer to the recipient's keyword
 
     def __post_init__(self) -> None:
@@ -132,6 +139,9 @@ class SendRequest:
             "QuietTimeAction": self.quiet_time_action if self.quiet_time_action != SKIP else None,
             "Caps": dict(self.caps) or None,
             "KeywordReply": self.keyword_reply,
+            "OpenHours": dict(self.open_hours) if self.open_hours else None,
+            "ClosedDays": list(self.closed_days) if self.closed_days else None,
+            "ZoneEstimation": list(self.zone_estimation) or None,
         }
         document.update({k: v for k, v in optional.items() if v})
         return document
@@ -198,7 +208,18 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
         quiet_time_action=check_action(body.get("QuietTimeAction", SKIP)),
         caps=_caps(body.get("Caps")),
         keyword_reply=_keyword_reply(body.get("KeywordReply")),
+        open_hours=check_open_hours(body["OpenHours"]) if body.get("OpenHours") else None,
+        closed_days=check_closed_days(body["ClosedDays"]) if body.get("ClosedDays") else None,
+        zone_estimation=_estimation(body.get("ZoneEstimation")),
     )
+
+
+def _estimation(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or set(value) - set(ESTIMATION_METHODS):
+        raise ValidationError("ZoneEstimation", f"must be a list of {', '.join(ESTIMATION_METHODS)}")
+    return tuple(value)
 
 
 def _caps(value: object) -> dict[str, int]:

@@ -50,8 +50,9 @@ from engage.sending.eligibility import ConsentReader, SuppressionReader, skip_re
 from engage.sending.governor import Governor, campaign_bucket
 from engage.sending.ledger import Answer, Ledger, Outcome, Status, claim, deliver, settle_each
 from engage.sending.mime import build_email
-from engage.sending.quiet_time import SKIP, endpoint_zone, in_quiet_time, quiet_time_ends
+from engage.sending.quiet_time import SKIP, in_quiet_time, quiet_time_ends
 from engage.sending.request import SendRequest
+from engage.sending.sending_hours import opens_at, zone_of
 from engage.sending.text_context import pack
 from engage.sms.encoding import encoding
 
@@ -385,7 +386,7 @@ class Sender:
         if skip is not None:
             return self._skip(request, endpoint, skip.reason, skip.detail)
         if request.quiet_time:
-            zone, now = endpoint_zone(endpoint), datetime.fromtimestamp(self.clock(), UTC)
+            zone, now = zone_of(endpoint, request.zone_estimation), datetime.fromtimestamp(self.clock(), UTC)
             if zone is not None and in_quiet_time(now, zone, request.quiet_time):
                 span = f"{request.quiet_time['Start']} to {request.quiet_time['End']} in {zone.key}"
                 if request.quiet_time_action == SKIP:
@@ -395,6 +396,9 @@ class Sender:
                     f"quiet time ({span}) until {ends.isoformat()}", (ends - now).total_seconds()
                 )
                 return SendResult(request, error=held)
+            closed = self._closed(request, endpoint, zone, now)
+            if closed is not None:
+                return closed
         wanted = caps_for(
             request.app_id,
             request.recipient_id,
@@ -411,6 +415,21 @@ class Sender:
                     request, endpoint, "ENDPOINT_CAP", f"the endpoint is at its caps ({limits})"
                 )
         return _Prepared(request, endpoint)
+
+    def _closed(
+        self, request: SendRequest, endpoint: Mapping[str, Any], zone: Any, now: datetime
+    ) -> SendResult | None:
+        """Outside the journey's open hours or on one of its closed days (in the endpoint's zone),
+        the send is skipped as in quiet time, or held until the channel opens."""
+        if zone is None or not (request.open_hours or request.closed_days):
+            return None
+        opens = opens_at(now, zone, request.open_hours, request.closed_days)
+        if opens is None:
+            return None
+        detail = f"outside the sending schedule in {zone.key} until {opens.isoformat()}"
+        if request.quiet_time_action == SKIP:
+            return self._skip(request, endpoint, "QUIET_TIME", detail)
+        return SendResult(request, error=HeldError(detail, (opens - now).total_seconds()))
 
     def _map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
         """`function` over `items`, in order, `send_concurrency` at a time."""

@@ -1,5 +1,6 @@
 """Per-endpoint caps on DynamoDB (the messaging application's SendsTable, beside the ledger):
-`pk` = `<app>#CAP#<scope>#<endpoint>` with `sent` (epoch seconds of the last 24 hours' sends),
+`pk` = `<app>#CAP#<scope>#<endpoint>` with `sent` (epoch seconds of the sends within the scope's
+longest window),
 `total` and a version `v`; `pk` = `<send key>#CAPPED` marks a send that was counted. One
 transaction writes the marker and every scope's new count, each conditioned on the version read, so
 concurrent senders never count past a cap and a redelivered send is counted once."""
@@ -51,7 +52,7 @@ class DynamoCaps:
                 }
             ]
             for scope, pk, (count, version) in zip(caps.scopes, keys, counts, strict=True):
-                items.append({"Put": self._put(scope, pk, counted(count, now), version, now)})
+                items.append({"Put": self._put(scope, pk, counted(count, now, scope.window), version, now)})
             try:
                 transact_write(self.client, items)
                 return True
@@ -87,8 +88,8 @@ class DynamoCaps:
             "total": count.total,
             "v": (version or 0) + 1,
         }
-        if not scope.total:  # a daily count means nothing after a day without sends
-            item["expires_at"] = int(now + 2 * WINDOW_SECONDS)
+        if not scope.total:  # a windowed count means nothing after its window without sends
+            item["expires_at"] = int(now + scope.window + WINDOW_SECONDS)
         put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
         if version is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"

@@ -4,6 +4,7 @@ variables and the shared client factory, and only when first used (cold starts s
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from engage import clock
 from engage.adapters.clients import ClientFactory, clients
@@ -126,12 +127,17 @@ class Services:
 
     @cached_property
     def segment_service(self) -> Segments:
+        def changed(segment: dict[str, Any]) -> None:  # journeys that refresh on the segment's update
+            if self.settings.journey_entry_workflow:
+                self.journey_launcher.segment_changed(segment, self.journeys.list(segment["ApplicationId"]))
+
         return Segments(
             self.segments,
             DynamoEndpointRepository(
                 self.settings.require("contacts_table"), self.factory.client("dynamodb")
             ),
             S3MemberLists(self.objects),
+            changed,
         )
 
     @cached_property

@@ -295,3 +295,34 @@ def test_a_segment_refresh_enters_the_endpoints_that_qualify_since(journeying):
         "kim@example.com",
         "lee@example.com",
     ]
+
+
+def test_a_journey_that_refreshes_on_segment_update_enters_who_the_new_version_adds(journeying):
+    j = journeying
+    j.email("max-mail", "max@example.com")
+    j.email("ned-mail", "ned@example.com", plan="silver")  # not in the segment's first version
+    segment = j.segment()
+    journey = j.create(
+        {
+            "Name": "refreshed on update",
+            "StartActivity": "welcomeEmail",
+            "StartCondition": {"SegmentStartCondition": {"SegmentId": segment}},
+            "Activities": j.activities(wait="P1D"),
+            "RefreshOnSegmentUpdate": True,
+            "Schedule": j.schedule(),
+            "State": "ACTIVE",
+        }
+    )
+    j.sent(journey["Id"], emails=1, texts=0)
+    plans = {"Plan": {"AttributeType": "INCLUSIVE", "Values": ["gold", "silver"]}}
+    j.pinpoint.update_segment(
+        ApplicationId=j.app,
+        SegmentId=segment,
+        WriteSegmentRequest={"Name": "gold or silver", "Dimensions": {"Attributes": plans}},
+    )
+    emails, _ = j.sent(journey["Id"], emails=2, texts=0)
+    assert sorted(e["request"]["Destination"]["ToAddresses"][0] for e in emails) == [
+        "max@example.com",
+        "ned@example.com",
+    ]
+    assert len(j.runs(journey["Id"])) == 2  # the publishing's entry and the new version's

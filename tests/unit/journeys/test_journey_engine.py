@@ -625,3 +625,30 @@ def test_a_cancelled_participant_is_counted_as_cancelled_and_no_longer_waiting()
     assert metrics.execution(APP, "j1")["Metrics"]["CANCELLED"] == "1"
     assert metrics.execution(APP, "j1")["Metrics"]["ENDPOINT_ACTIVE"] == "0"
     assert metrics.activity(APP, "j1", "pause")["Metrics"]["WAITING"] == "0"
+
+
+def test_a_new_version_of_the_entry_segment_starts_an_entry_of_its_own_when_the_journey_asks():
+    class Workflow:
+        def __init__(self):
+            self.started = []
+
+        def start(self, name, document):
+            self.started.append((name, document["RunId"]))
+            return True
+
+    participants, workflow = MemoryParticipants(), Workflow()
+    launcher = Launcher(participants, workflow, MemoryWakes(), clock=lambda: T0)
+    segment = {"SegmentStartCondition": {"SegmentId": "s1"}}
+    refreshing = journey(StartCondition=segment, RefreshOnSegmentUpdate=True)
+    others = [
+        journey(Id="j2", StartCondition=segment),  # no refresh on update
+        journey(Id="j3", StartCondition=segment, RefreshOnSegmentUpdate=True, State="PAUSED"),
+        journey(
+            Id="j4",
+            StartCondition={"SegmentStartCondition": {"SegmentId": "s2"}},
+            RefreshOnSegmentUpdate=True,
+        ),
+    ]
+    assert launcher.segment_changed({"Id": "s1", "Version": 2}, [refreshing, *others]) == 1
+    assert workflow.started == [("journey-j1-v2", run_id("j1", "v2"))]
+    assert [r["RunId"] for r in participants.runs(APP, "j1")] == [run_id("j1", "v2")]

@@ -5,7 +5,7 @@ it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -47,10 +47,24 @@ class Launcher:
             self.participants.end_runs(app_id, journey_id, "CANCELLED", wall)
             self.wakes.arm(app_id, journey_id, wall)
 
-    def start_entry(self, journey: Mapping[str, Any], wall: float) -> bool:
-        """Starts the segment entry if it is due (once per journey, and once per refresh period
-        with `RefreshFrequency`: newly qualifying endpoints enter a running journey); wakes the
-        journey at its start and at its next refresh. False when nothing started now."""
+    def segment_changed(self, segment: Mapping[str, Any], journeys: Iterable[Mapping[str, Any]]) -> int:
+        """`RefreshOnSegmentUpdate`: a new version of a running journey's entry segment starts an
+        entry of its own (a run), so the endpoints that qualify now enter. How many started."""
+        started = 0
+        for journey in journeys:
+            if (
+                journey.get("State") == "ACTIVE"
+                and journey.get("RefreshOnSegmentUpdate")
+                and segment_of(journey) == segment["Id"]
+            ):
+                started += self.start_entry(journey, self.clock(), f"v{segment['Version']}")
+        return started
+
+    def start_entry(self, journey: Mapping[str, Any], wall: float, slot: str | None = None) -> bool:
+        """Starts the segment entry if it is due (once per journey, once per refresh period with
+        `RefreshFrequency`, and once per `slot` named: newly qualifying endpoints enter a running
+        journey); wakes the journey at its start and at its next refresh. False when nothing
+        started now."""
         if not segment_of(journey):
             return False
         app_id, journey_id = journey["ApplicationId"], journey["Id"]
@@ -61,15 +75,21 @@ class Launcher:
         if begins > wall:
             self.wakes.arm(app_id, journey_id, begins)
             return False
-        slot = 0
+        if slot is not None:
+            return self._start(journey, slot, wall)
+        period_slot = 0
         if journey.get("RefreshFrequency"):
             period = max(60.0, duration(journey["RefreshFrequency"], "RefreshFrequency").total_seconds())
-            slot = int((wall - begins) // period)
-            refresh = begins + (slot + 1) * period
+            period_slot = int((wall - begins) // period)
+            refresh = begins + (period_slot + 1) * period
             end = schedule.get("EndTime")
             if not end or refresh <= instant(end, "Schedule.EndTime").timestamp():
                 self.wakes.arm(app_id, journey_id, refresh)
-        name = entry_name(journey) + (f"-{slot}" if slot else "")
+        return self._start(journey, str(period_slot), wall)
+
+    def _start(self, journey: Mapping[str, Any], slot: str, wall: float) -> bool:
+        app_id, journey_id = journey["ApplicationId"], journey["Id"]
+        name = entry_name(journey) + (f"-{slot}" if slot != "0" else "")
         run = run_id(journey_id, slot)
         self.participants.start_run(app_id, journey_id, run, wall)
         document = {"ApplicationId": app_id, "JourneyId": journey_id, "RunId": run}

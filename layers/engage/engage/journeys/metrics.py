@@ -60,9 +60,10 @@ def counter(scope: str, metric: str) -> str:
     return f"{scope}|{metric}"
 
 
-def run_id(journey_id: str, slot: int) -> str:
-    """The id of the journey's run `slot` (0: its first entry; a segment refresh, the next): the same
-    every time it is asked, so an entry started again names the same run."""
+def run_id(journey_id: str, slot: int | str) -> str:
+    """The id of the journey's run `slot` (0: its first entry; a refresh period, its number; a
+    segment's new version, `v<version>`): the same every time it is asked, so an entry started
+    again names the same run."""
     return uuid.uuid5(RUN_IDS, f"{journey_id}#{slot}").hex
 
 

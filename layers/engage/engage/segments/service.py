@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,6 +53,8 @@ class Segments:
     repository: SegmentRepository
     endpoints: EndpointSource
     member_lists: MemberLists
+    # What a new version of a segment sets going (the journeys that refresh on its update).
+    on_change: Callable[[dict[str, Any]], None] = lambda _segment: None
 
     def create(self, app_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
         segment = new_segment(app_id, request)
@@ -99,6 +101,7 @@ class Segments:
                         f"segment {other['Id']} ({other['Name']}), built on it, would break: {exc}",
                     ) from None
         self.repository.put(segment)
+        self.on_change(segment)
         return segment
 
     @staticmethod

@@ -181,7 +181,7 @@ def count_on_moto(endpoints: list[dict], cpu_per_step: float) -> Counted:
         contacts = ContactStore(DynamoEndpointRepository(create_table(dynamodb, "ContactsTable"), dynamodb))
         for endpoint in endpoints:
             contacts.upsert(APP, endpoint["Id"], {k: v for k, v in endpoint.items() if k != "Id"})
-        store = DynamoJourneyStore(create_table(dynamodb, "JourneysTable", app="journeys"), dynamodb)
+        store = DynamoJourneyStore(create_table(dynamodb, "JourneysTable"), dynamodb)
         store.put(journey())
         participants = DynamoParticipants(
             create_table(dynamodb, "ParticipantsTable", app="journeys"), dynamodb

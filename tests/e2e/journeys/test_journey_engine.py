@@ -91,6 +91,15 @@ def test_the_sample_journey_enters_its_segment_and_a_user_moves_as_one(journeyin
         if status not in ("TOTAL", "UNSUPPORTED_CHANNEL")
     }
 
+    # The names export (on its schedule; here its sample event) names the journey in the views.
+    from tests.e2e.audience.test_imports import _sample
+    from tests.e2e.conftest import invoke
+
+    exported = invoke(j.stack, "Lake/LakeNamesFunction", _sample("lake/lake_names/scheduled.json"), "engage")
+    assert exported["error"] is None
+    named = j.lake(f"SELECT DISTINCT journey_name FROM journey_send WHERE {where}")
+    assert named == [{"journey_name": request["Name"]}]
+
     # The entry again (a retried workflow) enters nobody: each participant is in once.
     started = j.stack.client("stepfunctions").start_execution(
         stateMachineArn=j.outputs["JourneyEntryWorkflowArn"],

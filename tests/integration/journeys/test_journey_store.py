@@ -21,7 +21,7 @@ REQUEST = {
 
 @pytest.fixture
 def store(dynamodb):
-    return DynamoJourneyStore(create_table(dynamodb, "JourneysTable", app="journeys"), dynamodb)
+    return DynamoJourneyStore(create_table(dynamodb, "JourneysTable"), dynamodb)
 
 
 def test_journeys_are_kept_whole_per_application(store):

@@ -350,12 +350,13 @@ def test_the_settings_are_the_variables_the_lakes_functions_are_given():
         "LAKE_ERASURE_QUEUE_URL": "https://sqs/lake-erasure",
         "CAMPAIGNS_TABLE": "campaigns",
         "SEGMENTS_TABLE": "segments",
+        "JOURNEYS_TABLE": "journeys",
         "ENGAGEMENT_BUS": "engagement",
         "IDEMPOTENCY_TABLE": "idempotency",
         "EVENT_STREAM": "not the lake's own",
     }
     assert LakeSettings.from_env(environ) == LakeSettings(
-        "events", "https://sqs/lake-erasure", "campaigns", "segments", "engagement", "idempotency"
+        "events", "https://sqs/lake-erasure", "campaigns", "segments", "journeys", "engagement", "idempotency"
     )
     with pytest.raises(ValidationError, match="ENGAGEMENT_BUS"):
         LakeSettings.from_env({}).require("engagement_bus")

@@ -47,3 +47,20 @@ def test_deleted_campaigns_keep_their_names_flagged_deleted():
          "template_name": "bf", "deleted": True},
     ]  # fmt: skip
     assert json.loads(names_document(rows).decode().splitlines()[1])["deleted"] is True
+
+
+def test_journeys_carry_their_entry_segment_and_the_templates_they_send():
+    journey = {
+        "ApplicationId": "app1",
+        "Id": "j-1",
+        "Name": "Welcome series",
+        "StartCondition": {"SegmentStartCondition": {"SegmentId": "s-1"}},
+        "Activities": {
+            "hello": {"EMAIL": {"TemplateName": "welcome", "NextActivity": "wait"}},
+            "wait": {"Wait": {"WaitTime": {"WaitFor": "P1D"}, "NextActivity": "nudge"}},
+            "nudge": {"SMS": {"TemplateName": "reminder"}},
+        },
+    }
+    (row,) = name_rows([], [], [], [journey])
+    assert row == {"app_id": "app1", "kind": "journey", "id": "j-1", "name": "Welcome series",
+                   "segment_id": "s-1", "template_name": "reminder,welcome", "deleted": False}  # fmt: skip

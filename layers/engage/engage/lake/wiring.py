@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from engage.adapters.athena.queries import AthenaQueries
 from engage.adapters.cloudformation.response import respond
 from engage.adapters.dynamodb.campaigns import DynamoCampaignStore
+from engage.adapters.dynamodb.journeys import DynamoJourneyStore
 from engage.adapters.dynamodb.segments import DynamoSegmentStore
 from engage.adapters.eventbridge.bus import EventBus
 from engage.adapters.s3.lake_files import LakeFiles
@@ -48,6 +49,7 @@ class LakeSettings(EnvironmentSettings):
     lake_erasure_queue_url: str = ""
     campaigns_table: str = ""
     segments_table: str = ""
+    journeys_table: str = ""
     engagement_bus: str = ""
     idempotency_table: str = ""
 
@@ -56,6 +58,7 @@ class LakeSettings(EnvironmentSettings):
         "lake_erasure_queue_url": "LAKE_ERASURE_QUEUE_URL",
         "campaigns_table": "CAMPAIGNS_TABLE",
         "segments_table": "SEGMENTS_TABLE",
+        "journeys_table": "JOURNEYS_TABLE",
         "engagement_bus": "ENGAGEMENT_BUS",
         "idempotency_table": "IDEMPOTENCY_TABLE",
     }
@@ -81,13 +84,14 @@ def lake_erasure() -> LakeErasure:
 
 @functools.cache
 def names_export() -> NamesExport:
-    """The names of the campaigns and segments tables, written into the events bucket."""
+    """The names of the campaigns, segments and journeys tables, written into the events bucket."""
     settings, dynamodb = LakeSettings.from_env(), services.factory.client("dynamodb")
     objects = ObjectStore(services.factory.client("s3"))
     return NamesExport(
         DynamoCampaignStore(settings.require("campaigns_table"), dynamodb),
         DynamoSegmentStore(settings.require("segments_table"), dynamodb),
         functools.partial(objects.write, settings.require("events_bucket")),
+        DynamoJourneyStore(settings.require("journeys_table"), dynamodb),
     )
 
 

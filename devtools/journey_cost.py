@@ -54,6 +54,7 @@ class Counted:
     dynamodb: dict[str, int] = field(default_factory=dict)  # requests by operation
     query_items: int = 0  # items the Query calls returned
     index_writes: int = 0  # due-index entries written or removed (a moved entry is two)
+    transact_items: int = 0  # items written in transactions (a participant with its counters)
     sqs: dict[str, int] = field(default_factory=dict)
     scheduler: dict[str, int] = field(default_factory=dict)
     wakes: int = 0  # wakes that fired (scheduled invocations)
@@ -64,10 +65,11 @@ class Counted:
 
 
 def write_units(counted: Counted) -> float:
-    """A participant item is under 1 KB: one unit per write, and one per index entry written or
-    removed."""
-    puts = counted.dynamodb.get("PutItem", 0) + counted.dynamodb.get("DeleteItem", 0)
-    return puts + counted.index_writes
+    """A participant item (and a counters item) is under 1 KB: one unit per write, two per item
+    written in a transaction (DynamoDB's price of a transactional write), and one per index entry
+    written or removed."""
+    single = sum(counted.dynamodb.get(op, 0) for op in ("PutItem", "DeleteItem", "UpdateItem"))
+    return single + 2 * counted.transact_items + counted.index_writes
 
 
 def read_units(counted: Counted) -> float:

@@ -20,6 +20,7 @@ from engage.campaigns.model import new_campaign
 from engage.campaigns.runs import RunTools, run_batch
 from engage.contacts import ContactStore
 from engage.journeys.flow import Entering, Stepping, Waking
+from engage.journeys.metrics import run_id
 from moto import mock_aws
 
 from devtools.bench import Figure, count_requests, size
@@ -38,6 +39,7 @@ from tests.support.journey_fakes import (
 APP = "0123456789abcdef0123456789abcdef"
 T0 = datetime(2026, 12, 1, 12, tzinfo=UTC).timestamp()
 DAY = 86400.0
+RUN = run_id("bench-journey", 0)
 
 
 def journey() -> dict:
@@ -79,7 +81,7 @@ def run_through(entering, stepping, waking, steps_queue, endpoints, part=1000) -
     (participant steps taken, step messages)."""
     the_journey = journey()
     for start in range(0, len(endpoints), part):
-        entering.enter(the_journey, endpoints[start : start + part], T0)
+        entering.enter(the_journey, endpoints[start : start + part], T0, RUN)
     steps = messages = 0
     for wall in (T0, T0 + DAY + 60, T0 + 2 * DAY + 120):
         if wall > T0:
@@ -144,6 +146,64 @@ def bench_journeys() -> list[Figure]:
             entry_minutes(counted),
             "minutes",
         ),
+        *metrics_answer(),
+    ]
+
+
+def metrics_answer(participants: int = 1_000_000, runs: int = 3, calls: int = 20) -> list[Figure]:
+    """GetJourneyExecutionMetrics and GetJourneyExecutionActivityMetrics answered from the counters
+    of a journey a million participants went through (in three runs), on moto, beside a GetJourney
+    (one item read) in the same run. The answer reads the journey and its runs' counter items
+    (COUNTER_SHARDS per run), however many participants there were."""
+    from engage.journeys.metrics import JourneyMetrics, counter
+
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        store = DynamoJourneyStore(create_table(dynamodb, "JourneysTable"), dynamodb)
+        store.put(journey())
+        counters = DynamoParticipants(create_table(dynamodb, "ParticipantsTable", app="journeys"), dynamodb)
+        share = participants // runs
+        for n in range(runs):
+            run = run_id("bench-journey", n)
+            counters.start_run(APP, "bench-journey", run, T0 + n * DAY)
+            for _shard in range(16):  # as the participants' transactions spread them
+                part = share // 16
+                counters.add_counts(
+                    APP,
+                    "bench-journey",
+                    run,
+                    {
+                        counter("", "ENDPOINT_ENTERED"): part,
+                        counter("", "ENDPOINT_LEFT"): part,
+                        **{counter(a, "TOTAL"): part for a in journey()["Activities"]},
+                        counter("welcome", "SUCCESS"): part,
+                        counter("day1", "WAIT_COMPLETED"): part,
+                    },
+                )
+        answers = JourneyMetrics(store, counters, lambda: T0)
+        entered = int(answers.execution(APP, "bench-journey")["Metrics"]["ENDPOINT_ENTERED"])
+        assert entered == runs * 16 * (share // 16), entered
+
+        def timed(call) -> float:
+            began = time.perf_counter()
+            for _ in range(calls):
+                call()
+            return (time.perf_counter() - began) / calls
+
+        journey_read = timed(lambda: store.get(APP, "bench-journey"))
+        execution = timed(lambda: answers.execution(APP, "bench-journey"))
+        activity = timed(lambda: answers.activity(APP, "bench-journey", "welcome"))
+    return [
+        Figure(
+            f"GetJourneyExecutionMetrics answer at {entered:,} participants (moto)", execution * 1000, "ms"
+        ),
+        Figure(
+            f"GetJourneyExecutionActivityMetrics answer at {entered:,} participants (moto)",
+            activity * 1000,
+            "ms",
+        ),
+        Figure("  GetJourney (one item) in the same run, the baseline", journey_read * 1000, "ms"),
+        Figure("  execution metrics per GetJourney (ratio, same run)", execution / journey_read, "x"),
     ]
 
 
@@ -200,16 +260,22 @@ def count_on_moto(endpoints: list[dict], cpu_per_step: float) -> Counted:
         returned = {"items": 0}
         for client, service in ((dynamodb, "dynamodb"), (sqs, "sqs"), (scheduler, "scheduler")):
             count_requests(client, requests[service])
-        index = {"writes": 0}
+        index = {"writes": 0, "transact_items": 0}
 
         def indexed(params, **_):
             """Due-index entries a participant write adds (1), moves (2) or removes (1)."""
-            if params.get("TableName") != participants.table:
+            if params.get("TableName") != participants.table or "Item" not in params:
                 return
             new = "attribute_not_exists" in params.get("ConditionExpression", "")
             index["writes"] += (1 if new else 2) if "shard" in params["Item"] else (0 if new else 1)
 
+        def transacted(params, **_):
+            index["transact_items"] += len(params["TransactItems"])
+            for item in params["TransactItems"]:
+                indexed(item.get("Put") or {})
+
         dynamodb.meta.events.register("provide-client-params.dynamodb.PutItem", indexed)
+        dynamodb.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", transacted)
         dynamodb.meta.events.register(
             "after-call.dynamodb.Query",
             lambda parsed, **_: returned.__setitem__("items", returned["items"] + parsed.get("Count", 0)),
@@ -233,7 +299,7 @@ def count_on_moto(endpoints: list[dict], cpu_per_step: float) -> Counted:
 
         the_journey = journey()
         for start in range(0, len(endpoints), 1000):  # the entry alone, counted on its own
-            entering.enter(the_journey, endpoints[start : start + 1000], T0)
+            entering.enter(the_journey, endpoints[start : start + 1000], T0, RUN)
         entry = {service: sum(calls.values()) for service, calls in requests.items()}
         steps, _ = run_through(entering, stepping, waking, receive, [], part=1000)
         sent = int(
@@ -248,6 +314,7 @@ def count_on_moto(endpoints: list[dict], cpu_per_step: float) -> Counted:
             dynamodb=dict(requests["dynamodb"]),
             query_items=returned["items"],
             index_writes=index["writes"],
+            transact_items=index["transact_items"],
             sqs=dict(requests["sqs"]),
             scheduler=dict(requests["scheduler"]),
             wakes=fired,

@@ -97,20 +97,8 @@ class DynamoParticipants:
                 "ExpressionAttributeValues": {":v": {"N": str(participant.version)}},
             }
         )
-        added = {name: n for name, n in (counts or {}).items() if n}
-        if not added:
-            try:
-                self.client.put_item(TableName=self.table, Item=item, **condition)
-            except ClientError as exc:
-                if error_code(exc) == "ConditionalCheckFailedException":
-                    return False
-                raise
-            return True
-        shard = zlib.crc32(participant.key.encode()) % COUNTER_SHARDS
-        return self._with_counts(
-            {"Put": {"TableName": self.table, "Item": item, **condition}},
-            self._add(pk, participant.run, shard, added),
-        )
+        put = {"TableName": self.table, "Item": item, **condition}
+        return self._put_counted(put, pk, participant.run, participant.key, counts or {})
 
     def add_counts(self, app_id: str, journey_id: str, run: str, counts: Mapping[str, int]) -> None:
         added = {name: n for name, n in counts.items() if n}
@@ -119,14 +107,7 @@ class DynamoParticipants:
             self.client.update_item(**update)
 
     def counts(self, app_id: str, journey_id: str, run: str | None = None) -> dict[str, int]:
-        prefix = f"{COUNTERS}{run}#" if run else COUNTERS
-        items = query_items(
-            self.client,
-            TableName=self.table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": partition(app_id, journey_id)}, ":prefix": {"S": prefix}},
-        )
+        items = self._prefixed(app_id, journey_id, f"{COUNTERS}{run}#" if run else COUNTERS)
         return summed({k: int(v) for k, v in item.items() if k not in ("pk", "sk")} for item in items)
 
     def start_run(self, app_id: str, journey_id: str, run: str, wall: float) -> None:
@@ -149,13 +130,7 @@ class DynamoParticipants:
                 raise
 
     def runs(self, app_id: str, journey_id: str) -> list[dict[str, Any]]:
-        items = query_items(
-            self.client,
-            TableName=self.table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": partition(app_id, journey_id)}, ":prefix": {"S": RUNS}},
-        )
+        items = self._prefixed(app_id, journey_id, RUNS)
         found = [{k: v for k, v in item.items() if k not in ("pk", "sk")} for item in items]
         return sorted(found, key=lambda run: (run["CreationTime"], run["RunId"]))
 
@@ -193,16 +168,35 @@ class DynamoParticipants:
             "ExpressionAttributeValues": values,
         }
 
-    def _with_counts(self, write: dict[str, Any], update: dict[str, Any]) -> bool:
-        """`write` (conditional) and the counters' update in one transaction; False when the write's
-        condition failed (nothing written, nothing counted)."""
+    def _put_counted(
+        self, put: dict[str, Any], pk: str, run: str, key: str, counts: Mapping[str, int]
+    ) -> bool:
+        """The conditional `put`, and `counts` added to one of the run's counter items (by `key`)
+        in the same transaction; False when the put's condition failed (nothing written, nothing
+        counted)."""
+        added = {name: n for name, n in counts.items() if n}
         try:
-            transact_write(self.client, [write, {"Update": update}])
+            if not added:
+                self.client.put_item(**put)
+                return True
+            update = self._add(pk, run, zlib.crc32(key.encode()) % COUNTER_SHARDS, added)
+            transact_write(self.client, [{"Put": put}, {"Update": update}])
         except ClientError as exc:
-            if 0 in failed_conditions(exc):
+            if error_code(exc) == "ConditionalCheckFailedException" or 0 in failed_conditions(exc):
                 return False
             raise
         return True
+
+    def _prefixed(self, app_id: str, journey_id: str, prefix: str, **extra: Any) -> Iterator[dict[str, Any]]:
+        """The journey partition's items whose key starts with `prefix`, read consistently."""
+        return query_items(
+            self.client,
+            TableName=self.table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": partition(app_id, journey_id)}, ":prefix": {"S": prefix}},
+            **extra,
+        )
 
     def due(self, app_id: str, journey_id: str, until: float | None, limit: int) -> list[Participant]:
         found: list[Participant] = []
@@ -273,42 +267,24 @@ class DynamoParticipants:
         `_journey.send` also counts its outcome on the activity, in the same transaction."""
         pk = partition(app_id, event.journey_id)
         marker = {
-            "Put": {
-                "TableName": self.table,
-                "Item": {
-                    "pk": {"S": pk},
-                    "sk": {
-                        "S": f"{event.participant}{EVENTS}{event.activity_id}#{event.entry}#"
-                        f"{event.endpoint_id}#{event.event_type}"
-                    },
+            "TableName": self.table,
+            "Item": {
+                "pk": {"S": pk},
+                "sk": {
+                    "S": f"{event.participant}{EVENTS}{event.activity_id}#{event.entry}#"
+                    f"{event.endpoint_id}#{event.event_type}"
                 },
-                "ConditionExpression": "attribute_not_exists(sk)",
-            }
+            },
+            "ConditionExpression": "attribute_not_exists(sk)",
         }
         status = send_status(event.event_type)
-        if status is None:
-            try:
-                self.client.put_item(**marker["Put"])
-            except ClientError as exc:
-                if error_code(exc) == "ConditionalCheckFailedException":
-                    return False
-                raise
-            return True
-        shard = zlib.crc32(event.participant.encode()) % COUNTER_SHARDS
-        counted = {counter(event.activity_id, status): 1}
-        return self._with_counts(marker, self._add(pk, event.run, shard, counted))
+        counted = {counter(event.activity_id, status): 1} if status else {}
+        return self._put_counted(marker, pk, event.run, event.participant, counted)
 
     def events_of(self, app_id: str, journey_id: str, key: str, entry: int, activity_id: str) -> set[str]:
         """The event types of the message `activity_id` sent the participant in its entry `entry`."""
         prefix = f"{key}{EVENTS}{activity_id}#{entry}#"
-        items = query_items(
-            self.client,
-            TableName=self.table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": partition(app_id, journey_id)}, ":prefix": {"S": prefix}},
-            ProjectionExpression="sk",
-        )
+        items = self._prefixed(app_id, journey_id, prefix, ProjectionExpression="sk")
         return {item["sk"].rsplit("#", 1)[1] for item in items}
 
     def remove_journey(self, app_id: str, journey_id: str) -> int:

@@ -335,3 +335,43 @@ def test_a_journey_that_refreshes_on_segment_update_enters_who_the_new_version_a
         "ned@example.com",
     ]
     assert len(j.runs(journey["Id"])) == 2  # the publishing's entry and the new version's
+
+
+def test_a_click_reported_by_ses_sends_its_clicker_down_the_split(journeying):
+    """The whole chain of an event condition: the journey's email goes out through SES, SES reports
+    the click (its mailbox simulator), the event stream carries it with the send's tags, and the
+    split judges it after its evaluation wait."""
+    j = journeying
+    j.email("clicker", "success+click@simulator.amazonses.com", plan="clicks")
+    j.email("reader", "success@simulator.amazonses.com", plan="clicks")
+    welcome = j.activities()["welcomeEmail"]["EMAIL"]
+    clicked = {"EventCondition": {"MessageActivity": "hello", "Dimensions": {"EventType": {
+        "DimensionType": "INCLUSIVE", "Values": ["_email.click"]}}}}  # fmt: skip
+    journey = j.create(
+        {
+            "Name": "clicks",
+            "StartActivity": "hello",
+            "StartCondition": {"SegmentStartCondition": {"SegmentId": j.segment("clicks")}},
+            "Activities": {
+                "hello": {"EMAIL": {**welcome, "NextActivity": "which"}},
+                "which": {
+                    "MultiCondition": {
+                        "Branches": [{"Condition": clicked, "NextActivity": "thanks"}],
+                        "EvaluationWaitTime": {"WaitFor": "PT1H"},
+                    }
+                },
+                "thanks": {"EMAIL": {k: v for k, v in welcome.items() if k != "NextActivity"}},
+            },
+            "Schedule": j.schedule(),
+            "State": "ACTIVE",
+        }
+    )
+    j.sent(journey["Id"], emails=2, texts=0)
+    assert wait_until(lambda: j.metrics(journey["Id"], "hello").get("SUCCESS") == 2, 60, 1.0)
+    j.advance(3600 + 60)
+    emails, _ = j.sent(journey["Id"], emails=3, texts=0)
+    assert [e["request"]["Destination"]["ToAddresses"][0] for e in emails].count(
+        "success+click@simulator.amazonses.com"
+    ) == 2
+    split = j.metrics(journey["Id"], "which")
+    assert (split["TOTAL"], split["Branch_1"], split["Branch_2"]) == (2, 1, 1)

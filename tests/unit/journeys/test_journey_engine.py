@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from engage.adapters.ses.email import tag_value
 from engage.journeys.conditions import MessageEvent
 from engage.journeys.engine import advance
 from engage.journeys.entry import EventEntry
@@ -22,6 +23,7 @@ from engage.journeys.participants import (
     JourneyClock,
     Participant,
     participant_key,
+    participant_tag,
     refusal,
 )
 
@@ -489,10 +491,19 @@ def test_the_events_of_a_journeys_messages_are_kept_for_its_conditions():
             "journey_id": "j1",
             "journey_activity_id": "hello",
             "journey_run_id": RUN,
-            "journey_participant": "u#ana#2",
+            "journey_participant": participant_tag("u#ana", 2),
         },
     }
     assert message_event(record) == MessageEvent("j1", RUN, "u#ana", 2, "hello", "ana-mail", "_email.open")
+    # SES keeps the tag as it is (its tag values allow letters, digits, _ - . @), so an email's open
+    # comes back naming the participant; a tag it would have rewritten names nobody.
+    assert (
+        tag_value(record["attributes"]["journey_participant"]) == record["attributes"]["journey_participant"]
+    )
+    assert (
+        message_event({**record, "attributes": {**record["attributes"], "journey_participant": "u_ana_2"}})
+        is None
+    )
     assert message_event({**record, "event_type": "signed_up"}) is None
     engine = Engine(journey())
     entry = EventEntry(

@@ -161,7 +161,7 @@ def test_a_journeys_send_reports_its_journey_send_as_pinpoint_did():
         "journey_activity_id": "hello",
         "journey_activity_type": "EMAIL",
         "journey_run_id": "r-1",
-        "journey_participant": "e#ep-1#1",
+        "journey_participant": "ZSNlcC0x.1",
     }
 
     def step(endpoint_id, **extra):

@@ -19,7 +19,7 @@ from typing import Any
 
 from engage.errors import NotFoundError, ValidationError
 from engage.journeys.metrics import SEND_EVENT
-from engage.journeys.participants import PARTICIPANT_TAG, Participant
+from engage.journeys.participants import PARTICIPANT_TAG, Participant, read_participant_tag
 from engage.segments.dimensions import in_set, matches
 
 Membership = Callable[[str, str], Callable[[Mapping[str, Any]], bool]]
@@ -81,10 +81,11 @@ def message_event(record: Mapping[str, Any]) -> MessageEvent | None:
     event."""
     attributes = record.get("attributes") or {}
     journey_id, activity_id = attributes.get("journey_id"), attributes.get("journey_activity_id")
-    participant, _, entry = str(attributes.get(PARTICIPANT_TAG) or "").rpartition("#")
+    tagged = read_participant_tag(str(attributes.get(PARTICIPANT_TAG) or ""))
     event_type = str(record.get("event_type") or "")
-    if not (journey_id and activity_id and participant and entry.isdigit() and event_type.startswith("_")):
+    if not (journey_id and activity_id and tagged and event_type.startswith("_")):
         return None
+    participant, entry = tagged
     if event_type == SEND_EVENT:
         event_type = f"{SEND_EVENT}:{attributes.get('journey_send_status') or 'UNKNOWN'}"
     endpoint_id = (record.get("client") or {}).get("client_id") or attributes.get("endpoint_id") or ""
@@ -92,7 +93,7 @@ def message_event(record: Mapping[str, Any]) -> MessageEvent | None:
         journey_id,
         str(attributes.get("journey_run_id") or ""),
         participant,
-        int(entry),
+        entry,
         activity_id,
         str(endpoint_id),
         event_type,

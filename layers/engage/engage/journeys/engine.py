@@ -42,6 +42,7 @@ from engage.journeys.participants import (
     WAITING,
     JourneyClock,
     Participant,
+    participant_tag,
 )
 from engage.sending.quiet_time import HOLD, SKIP
 from engage.sending.request import SendRequest
@@ -331,7 +332,7 @@ def journey_tags(journey_id: str, activity_id: str, kind: str, participant: Part
         "journey_activity_id": activity_id,
         "journey_activity_type": kind,
         "journey_run_id": participant.run,
-        PARTICIPANT_TAG: f"{participant.key}#{participant.entries}",
+        PARTICIPANT_TAG: participant_tag(participant.key, participant.entries),
     }
 
 

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,8 +24,8 @@ from engage.journeys.model import duration
 ENDPOINT, USER = "e#", "u#"
 READY, WAITING, DONE, EXITED = "READY", "WAITING", "DONE", "EXITED"
 IN_JOURNEY = (READY, WAITING)
-# The attribute a journey's message events carry naming the participant and its entry
-# (`<participant key>#<entry>`), so an event condition judges the events of this entry's message.
+# The attribute a journey's message events carry naming the participant and its entry, so an event
+# condition judges the events of this entry's message (participant_tag).
 PARTICIPANT_TAG = "journey_participant"
 
 
@@ -68,6 +69,26 @@ class Participant:
         if self.reason:
             document["Reason"] = self.reason
         return document
+
+
+def participant_tag(key: str, entry: int) -> str:
+    """`<participant key, base64url>.<entry>`: only letters, digits, `-`, `_` and `.`, which SES
+    keeps unchanged in a message tag (it allows letters, digits, `_ - . @`), so the events of an
+    email come back naming the participant exactly."""
+    encoded = base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+    return f"{encoded}.{entry}"
+
+
+def read_participant_tag(value: str) -> tuple[str, int] | None:
+    """(participant key, entry) from a participant tag; None when it is not one."""
+    encoded, _, entry = value.rpartition(".")
+    if not encoded or not entry.isdigit():
+        return None
+    try:
+        key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return (key, int(entry)) if key.startswith((ENDPOINT, USER)) else None
 
 
 def participant_key(endpoint: Mapping[str, Any]) -> str:

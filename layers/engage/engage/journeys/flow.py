@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from engage.errors import NotFoundError, ValidationError
 from engage.journeys.conditions import Conditions, Membership, MessageEvent
 from engage.journeys.engine import Advance, advance
-from engage.journeys.metrics import ENTRY_METRICS, JOURNEY, counter
+from engage.journeys.metrics import JOURNEY, REFUSAL_METRICS, counter, summed
 from engage.journeys.model import instant
 from engage.journeys.participants import (
     EXITED,
@@ -185,9 +185,9 @@ class Entering:
                 counts["CONFLICT"] += 1  # entered at the same moment by another event or part
                 continue
             counts["Entered"] += 1
-        refused = {counter(JOURNEY, ENTRY_METRICS[k]): counts[k] for k in ENTRY_METRICS if k != "Entered"}
-        if any(refused.values()):
-            self.participants.add_counts(app_id, journey_id, run, {k: n for k, n in refused.items() if n})
+        refused = {counter(JOURNEY, REFUSAL_METRICS[k]): counts[k] for k in REFUSAL_METRICS if counts[k]}
+        if refused:
+            self.participants.add_counts(app_id, journey_id, run, refused)
         if ready:
             queued = self.steps.enqueue(step_bodies(app_id, journey_id, ready))
             if not all(queued):  # its wake takes it (READY participants are due), never lost
@@ -336,11 +336,8 @@ class Stepping:
         """Writes the participant's new state with its counts (and `also`'s), False when another
         write won; arms its wake."""
         app_id, journey_id = journey["ApplicationId"], journey["Id"]
-        counts = dict(moved.counts)
-        for name, n in (also or {}).items():
-            counts[name] = counts.get(name, 0) + n
         participant = moved.participant
-        if not self.participants.put(app_id, journey_id, participant, counts):
+        if not self.participants.put(app_id, journey_id, participant, summed([moved.counts, also or {}])):
             return False
         if participant.status == "WAITING" and participant.due_at is not None:
             self.wakes.arm(app_id, journey_id, clock.wall(participant.due_at))

@@ -45,9 +45,8 @@ JOURNEY_METRICS = (
     "REENTRY_CAP_EXCEEDED",
     "ACTIVE_ENDPOINT_REJECTED",
 )
-# The entry counts of engage.journeys.flow.Entering, as Pinpoint's journey metrics name them.
-ENTRY_METRICS = {
-    "Entered": "ENDPOINT_ENTERED",
+# The refused entries of engage.journeys.flow.Entering, as Pinpoint's journey metrics name them.
+REFUSAL_METRICS = {
     "IN_JOURNEY": "ACTIVE_ENDPOINT_REJECTED",
     "REENTRY_CAP": "REENTRY_CAP_EXCEEDED",
     "REENTRY_INTERVAL": "REENTRY_INTERVAL",

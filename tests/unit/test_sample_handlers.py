@@ -178,6 +178,24 @@ def test_pinpoint_api_create_journey_keeps_the_journey_whole(aws):
     assert api.services.journeys.get(APP, body["Id"]) == body
 
 
+def test_pinpoint_api_answers_a_journey_activitys_execution_metrics(aws):
+    api = aws.deploy("pinpoint_api")
+    application(aws)
+    _, journey = api_answer(
+        api.handler(sample("api/pinpoint_api/create_journey.json", SEGMENT_ID="seg-1"), Context())
+    )
+    event = sample("api/pinpoint_api/get_journey_execution_activity_metrics.json", JOURNEY_ID=journey["Id"])
+    status, body = api_answer(api.handler(event, Context()))
+    assert status == 200
+    assert (body["ActivityType"], body["JourneyActivityId"], body["Metrics"]) == (
+        "MESSAGE",
+        "welcomeEmail",
+        {},
+    )
+    missing = sample("api/pinpoint_api/get_journey_execution_activity_metrics.json", JOURNEY_ID="nope")
+    assert api_answer(api.handler(missing, Context()))[0] == 404
+
+
 def test_pinpoint_api_update_endpoint_writes_the_endpoint(aws):
     api = aws.deploy("pinpoint_api")
     application(aws)

@@ -15,7 +15,7 @@ from engage_local.emulators.cloudfront import CloudFrontState, cloudfront_emulat
 from engage_local.emulators.edge import Edge
 from engage_local.emulators.faults import FaultInjector, throttle_error
 from engage_local.emulators.framework import ApiError, Clock, Emulator, Outbox, Request, jsonable
-from engage_local.emulators.phone import connect_emulator, pinpoint_emulator
+from engage_local.emulators.phone import connect_campaigns_emulator, connect_emulator, pinpoint_emulator
 from engage_local.emulators.ses import SesState, ses_emulator
 from engage_local.emulators.sms import SmsVoiceState, publish_json, sms_voice_emulator
 
@@ -39,6 +39,7 @@ class EmulatedServices:
             ses_emulator(self.ses),
             pinpoint_emulator(),
             connect_emulator(),
+            connect_campaigns_emulator(),
             cloudfront_emulator(self.cloudfront),
         ]
 

@@ -2,7 +2,9 @@
 push (device tokens only; the retired endpoint sends are refused), Pinpoint's `PhoneNumberValidate`
 (answered from the `phonenumbers` library's carrier, geocoder and time-zone data, in the shape of
 AWS's examples, events/aws/phone/) and Amazon Connect's `StartOutboundVoiceContact` (recorded, with a
-contact id, refused for numbers that are not valid E.164).
+contact id, refused for numbers that are not valid E.164) and Amazon Connect Outbound Campaigns'
+`PutDialRequestBatch` (a journey's contact center activity: each valid number queued once per
+clientToken, any other answered InvalidInput).
 
 PhoneNumberValidate answers as AWS does today: no City, County, Timezone or ZipCode for numbers of
 the United States and Canada (the Pinpoint developer guide: "For phone numbers origination in the
@@ -151,4 +153,35 @@ def connect_emulator() -> Emulator:
     placed: dict[str, str] = {}  # ClientToken: ContactId
     return Emulator(
         "connect", {"StartOutboundVoiceContact": lambda params: start_outbound_voice_contact(params, placed)}
+    )
+
+
+def put_dial_request_batch(params: dict[str, Any], queued: dict[str, str]) -> dict[str, Any]:
+    """Amazon Connect Outbound Campaigns' PutDialRequestBatch: each dial request with a valid number
+    is queued (a clientToken seen before answers the id it was given then), any other is answered
+    InvalidInput; a campaign id that is not a UUID is not found."""
+    campaign = params["id"]
+    try:
+        uuid.UUID(campaign)
+    except ValueError:
+        raise ApiError("ResourceNotFoundException", f"Campaign {campaign} not found", status=404) from None
+    successful, failed = [], []
+    for request in params["dialRequests"]:
+        token = request["clientToken"]
+        try:
+            valid = phonenumbers.is_valid_number(phonenumbers.parse(request["phoneNumber"], None))
+        except NumberParseException:
+            valid = False
+        if not valid:
+            failed.append({"clientToken": token, "failureCode": "InvalidInput"})
+            continue
+        dial_id = queued.setdefault(f"{campaign}/{token}", str(uuid.uuid4()))
+        successful.append({"clientToken": token, "id": dial_id})
+    return {"successfulRequests": successful, "failedRequests": failed}
+
+
+def connect_campaigns_emulator() -> Emulator:
+    queued: dict[str, str] = {}  # campaign/clientToken: dial request id
+    return Emulator(
+        "connectcampaigns", {"PutDialRequestBatch": lambda params: put_dial_request_batch(params, queued)}
     )

@@ -88,10 +88,24 @@ class Account:
                 {k: v for k, v in s.items() if k in STATEMENT_ELEMENTS} for s in document.get("Statement", [])
             ]
             return document
+        if service == "iam" and ":role/" in resource_arn:  # a role's trust policy
+            try:
+                role = iam_backends[self.account]["global"].get_role_by_arn(resource_arn)
+            except Exception:  # noqa: BLE001 - no such role: nothing trusts the caller
+                return None
+            return _document(role.assume_role_policy_document)
         if service == "kms":
             key = kms_backends[self.account][self.region].keys.get(resource_arn.rsplit("/", 1)[-1])
             return _document(key.policy) if key is not None else None
         return None
+
+    def role_tags(self, role_arn: str) -> dict[str, str]:
+        try:
+            role = iam_backends[self.account]["global"].get_role_by_arn(role_arn)
+        except Exception:  # noqa: BLE001 - no such role: no tags
+            return {}
+        tags = role.tags.values() if isinstance(role.tags, dict) else role.tags or []
+        return {t["Key"]: t["Value"] for t in tags}
 
     # --- the resources' keys -------------------------------------------------------------------
     def queue_key(self, queue_arn: str) -> str | None:

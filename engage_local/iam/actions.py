@@ -45,6 +45,7 @@ class Lookup(Protocol):
     def text_identity(self, identity: str) -> str: ...  # a number, pool or sender id's ARN
     def email_identity(self, address: str) -> str: ...  # the verified identity an address sends as
     def stream_of_iterator(self, iterator: str) -> str: ...
+    def role_tags(self, role_arn: str) -> dict[str, str]: ...
     def query_workgroup(self, execution_id: str) -> str: ...  # the workgroup an Athena query ran in
 
 
@@ -284,6 +285,21 @@ def _connect(operation: str, params: Mapping[str, Any], lookup: Lookup) -> list[
     return [Check(f"connect:{operation}", arn(lookup, "connect", f"instance/{instance}"))]
 
 
+def _connect_campaigns(operation: str, params: Mapping[str, Any], lookup: Lookup) -> list[Check]:
+    campaign = params.get("id")
+    if not campaign:
+        raise UnknownOperation(f"connect-campaigns:{operation} without a campaign id")
+    return [Check(f"connect-campaigns:{operation}", arn(lookup, "connect-campaigns", f"campaign/{campaign}"))]
+
+
+def _sts(operation: str, params: Mapping[str, Any], lookup: Lookup) -> list[Check]:
+    if operation != "AssumeRole":
+        return [Check(f"sts:{operation}", "*")]
+    role = str(params["RoleArn"])  # its tags are the request's aws:ResourceTag/<key> condition keys
+    tags = tuple((f"aws:ResourceTag/{k}", v) for k, v in sorted(lookup.role_tags(role).items()))
+    return [Check("sts:AssumeRole", role, context=tags)]
+
+
 def _no_resource(prefix: str) -> Callable[[str, Mapping[str, Any], Lookup], list[Check]]:
     return lambda operation, _params, _lookup: [Check(f"{prefix}:{operation}", "*")]
 
@@ -305,8 +321,9 @@ SERVICES: dict[str, Callable[[str, Mapping[str, Any], Lookup], list[Check]]] = {
     "pinpoint": _pinpoint,
     "athena": _athena,
     "connect": _connect,
+    "connectcampaigns": _connect_campaigns,
     "cloudwatch": _no_resource("cloudwatch"),
-    "sts": _no_resource("sts"),
+    "sts": _sts,
 }
 
 

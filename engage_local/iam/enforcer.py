@@ -44,6 +44,7 @@ SIGNING_NAMES = {  # the signing name in a request's credential scope -> botocor
     "sms-voice": "pinpoint-sms-voice-v2",
     "mobiletargeting": "pinpoint",
     "athena": "athena",
+    "connect-campaigns": "connectcampaigns",
     "connect": "connect",
     "sts": "sts",
 }
@@ -133,6 +134,8 @@ class Enforcer:
                 decision = self.simulator.decide(replace(question, resource="*", resource_policy=None))
             if decision != "Allowed":
                 return Denial(role, check, decision)
+            if check.action == "sts:AssumeRole" and not trusts(resource_policy, role, self.account.account):
+                return Denial(role, check, "the role's trust policy does not name the caller")
         return None
 
     def delivery(
@@ -289,6 +292,26 @@ class Enforcer:
             # A body the model can't read (a workflow's Lambda payload given as an object): what IAM
             # needs of a REST call is in its path.
             return operation.name, {k: unquote(v) for k, v in uri_params.items()}
+
+
+def trusts(trust: Mapping[str, Any] | None, caller: str, account: str) -> bool:
+    """Whether a role's trust policy lets `caller` (a role of `account`) assume it: a statement
+    allowing sts:AssumeRole to the caller or to its account (then its identity policy decides,
+    which `judge` asks first). A role that doesn't exist has no trust policy and trusts no one."""
+    allowed = False
+    for statement in (trust or {}).get("Statement") or []:
+        actions = statement.get("Action") or []
+        actions = [actions] if isinstance(actions, str) else actions
+        if not any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions):
+            continue
+        principals = (statement.get("Principal") or {}) if statement.get("Principal") != "*" else {"AWS": "*"}
+        named = principals.get("AWS") if isinstance(principals, Mapping) else None
+        named = [named] if isinstance(named, str) else (named or [])
+        if any(p in ("*", caller, account, f"arn:aws:iam::{account}:root") for p in named):
+            if statement.get("Effect") == "Deny":
+                return False
+            allowed = True
+    return allowed
 
 
 def _credential(request: Request) -> tuple[str, str, str] | None:

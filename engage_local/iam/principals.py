@@ -31,7 +31,22 @@ class Principals:
         return key
 
     def role_of(self, access_key: str) -> str | None:
-        return self._roles.get(access_key)
+        """The role a key stands for: a function's, or one assumed through STS (its session's
+        calls are the role's)."""
+        return self._roles.get(access_key) or assumed_role(access_key)
+
+
+def assumed_role(access_key: str) -> str | None:
+    if not access_key.startswith("ASIA"):
+        return None
+    from moto.sts.models import sts_backends
+
+    for account in list(sts_backends):
+        for backend in list(sts_backends[account].values()):
+            for session in list(getattr(backend, "assumed_roles", ())):
+                if session.access_key_id == access_key:
+                    return str(session.role_arn)
+    return None
 
 
 PRINCIPALS = Principals()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import random
 import string
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -327,3 +329,60 @@ def read_function_arn(local_stack, logical_id: str) -> str:
 
     name = read_state(local_stack.state_dir).physical_id(logical_id, "runtime-test", "AWS::Lambda::Function")
     return local_stack.client("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+
+
+def test_a_role_is_assumed_only_as_its_trust_and_the_callers_tag_condition_allow(account):
+    """What a journey's contact center activity does: the sender assumes the journey's role (tagged
+    for it, trusting the account) and queues calls in the Connect campaign that role may use."""
+    campaign = f"arn:aws:connect-campaigns:{account.stack.region}:{ACCOUNT}:campaign/{uuid.uuid4()}"
+    trust_account = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Action": "sts:AssumeRole",
+    }
+
+    def target(trust, tagged=True):
+        name = f"calls-{_suffix()}"
+        tags = [{"Key": "engage:contact-center", "Value": "true"}] if tagged else []
+        arn = account.iam.create_role(RoleName=name, AssumeRolePolicyDocument=document(trust), Tags=tags)
+        dial = {"Effect": "Allow", "Action": "connect-campaigns:PutDialRequestBatch", "Resource": campaign}
+        account.iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=document(dial))
+        return arn["Role"]["Arn"]
+
+    caller = account.role(  # the sender's statement (apps/sending/template.yaml)
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": f"arn:aws:iam::{ACCOUNT}:role/*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/engage:contact-center": "true"}},
+        }
+    )
+    sts = account.as_role(caller, "sts")
+    credentials = sts.assume_role(RoleArn=target(trust_account), RoleSessionName="calls")["Credentials"]
+    campaigns = boto3.client(
+        "connectcampaigns",
+        region_name=account.stack.region,
+        endpoint_url=account.stack.endpoint_url,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    request = {
+        "clientToken": "t",
+        "phoneNumber": "+14255550100",
+        "expirationTime": datetime.now(UTC),
+        "attributes": {},
+    }
+    answer = campaigns.put_dial_request_batch(id=campaign.rsplit("/", 1)[1], dialRequests=[request])
+    assert [r["clientToken"] for r in answer["successfulRequests"]] == ["t"]
+    with pytest.raises(ClientError, match="AccessDenied"):  # the assumed role's own policy decides
+        campaigns.put_dial_request_batch(id=str(uuid.uuid4()), dialRequests=[request])
+    with pytest.raises(ClientError, match="AccessDenied"):  # not tagged: the caller's condition fails
+        sts.assume_role(RoleArn=target(trust_account, tagged=False), RoleSessionName="calls")
+    pinpoints = {
+        "Effect": "Allow",
+        "Principal": {"Service": "pinpoint.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    with pytest.raises(ClientError, match="AccessDenied"):  # a Pinpoint-era trust policy trusts Pinpoint only
+        sts.assume_role(RoleArn=target(pinpoints), RoleSessionName="calls")

@@ -50,6 +50,38 @@ class Lookup:
     def stream_of_iterator(self, iterator):
         return f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/events"
 
+    def role_tags(self, role_arn):
+        return {"engage:contact-center": "true"} if role_arn.endswith("/calls") else {}
+
+
+def test_assume_role_is_judged_on_the_role_with_its_tags_and_dial_requests_on_the_campaign():
+    role = f"arn:aws:iam::{ACCOUNT}:role/calls"
+    assert checks_for("sts", "AssumeRole", {"RoleArn": role}, Lookup()) == [
+        Check("sts:AssumeRole", role, context=(("aws:ResourceTag/engage:contact-center", "true"),))
+    ]
+    assert checks_for("sts", "GetCallerIdentity", {}, Lookup()) == [Check("sts:GetCallerIdentity", "*")]
+    assert checks_for("connectcampaigns", "PutDialRequestBatch", {"id": "c-1"}, Lookup()) == [
+        Check(
+            "connect-campaigns:PutDialRequestBatch",
+            f"arn:aws:connect-campaigns:{REGION}:{ACCOUNT}:campaign/c-1",
+        )
+    ]
+
+
+def test_a_roles_trust_policy_must_name_the_caller_or_its_account():
+    from engage_local.iam.enforcer import trusts
+
+    def trust(principal, effect="Allow", action="sts:AssumeRole"):
+        return {"Statement": [{"Effect": effect, "Principal": principal, "Action": action}]}
+
+    assert trusts(trust({"AWS": ROLE}), ROLE, ACCOUNT)
+    assert trusts(trust({"AWS": [f"arn:aws:iam::{ACCOUNT}:root"]}), ROLE, ACCOUNT)  # then its identity policy
+    assert not trusts(trust({"Service": "pinpoint.amazonaws.com"}), ROLE, ACCOUNT)  # Pinpoint's, not ours
+    assert not trusts(trust({"AWS": "arn:aws:iam::210987654321:root"}), ROLE, ACCOUNT)
+    assert not trusts(trust({"AWS": ROLE}, action="sts:TagSession"), ROLE, ACCOUNT)
+    denied = {"Statement": [*trust({"AWS": ROLE})["Statement"], *trust({"AWS": ROLE}, "Deny")["Statement"]]}
+    assert not trusts(denied, ROLE, ACCOUNT) and not trusts(None, ROLE, ACCOUNT)
+
 
 @pytest.mark.parametrize(
     ("service", "operation", "params", "expected"),

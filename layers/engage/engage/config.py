@@ -111,6 +111,8 @@ class Settings(EnvironmentSettings):
     text_identity_rates: str = ""  # JSON: {"<origination identity>": messages per second}
     push_project_id: str = ""
     push_messages_per_second: str = "100"
+    # PutDialRequestBatch calls per second into a journey's Amazon Connect outbound campaigns
+    contact_center_requests_per_second: str = "5"
     custom_batch_size: str = "50"
     webhook_secret: str = ""
     allow_local_webhooks: str = "false"
@@ -190,6 +192,7 @@ class Settings(EnvironmentSettings):
         "text_identity_rates": "TEXT_IDENTITY_RATES",
         "push_project_id": "PUSH_PROJECT_ID",
         "push_messages_per_second": "PUSH_MESSAGES_PER_SECOND",
+        "contact_center_requests_per_second": "CONTACT_CENTER_REQUESTS_PER_SECOND",
         "custom_batch_size": "CUSTOM_BATCH_SIZE",
         "webhook_secret": "WEBHOOK_SECRET_ARN",
         "allow_local_webhooks": "ALLOW_LOCAL_WEBHOOKS",

@@ -7,7 +7,8 @@ from functools import cached_property
 from typing import Any
 
 from engage import clock
-from engage.adapters.clients import ClientFactory, clients
+from engage.adapters.clients import ClientFactory, clients, with_credentials
+from engage.adapters.connect.campaigns import ConnectCampaignDialer
 from engage.adapters.dynamodb.applications import (
     DynamoApplicationStore,
 )
@@ -229,6 +230,7 @@ class Services:
             float(self.settings.push_messages_per_second),
         )
         texts, push = within(rate), within(push_rate)
+        contact_center = within(float(self.settings.contact_center_requests_per_second))
         identities = {
             name: within(value) for name, value in identity_rates(self.settings.text_identity_rates).items()
         }
@@ -238,8 +240,10 @@ class Services:
             named = named_limits(identity)  # a campaign's own rate
             if named is not None:
                 return named
-            if identity in ("ses", "push"):
-                return quota.limits() if identity == "ses" else push
+            if identity == "ses":
+                return quota.limits()
+            if identity in ("push", "contact_center"):
+                return push if identity == "push" else contact_center
             return identities.get(identity.split(":", 1)[-1], texts)  # sms:<identity>, voice:<identity>
 
         return Governor(DynamoBucketStore(table, self.factory.client("dynamodb")), limits, Backoff())
@@ -278,6 +282,12 @@ class Services:
             attachments=self.attachment_maker(),
             caps=self.caps,
             opt_out_lists=self.opt_out_lists if settings.sms_opt_out_list_prefix else None,
+            contact_center=ConnectCampaignDialer(
+                self.factory.client("sts"),
+                lambda credentials: with_credentials(self.factory, credentials).client(
+                    "connectcampaigns", max_attempts=1
+                ),
+            ),
             custom=CustomDelivery(
                 # A custom channel function may run up to its 30 s timeout: wait for its answer.
                 self.factory.client("lambda", max_attempts=1, read_timeout=CUSTOM_CHANNEL_WAIT_SECONDS),

@@ -140,11 +140,34 @@ def test_a_wait_that_has_ended_moves_on_and_the_last_activity_finishes_the_journ
     assert [s.channel for s in passed.sends] == ["EMAIL", "SMS"] and passed.participant.status == DONE
 
 
-def test_a_contact_center_activity_ends_the_journey_with_its_reason():
-    split = journey(StartActivity="coin", Activities={"coin": {"ContactCenter": {"NextActivity": None}}})
-    moved = advance(split, Participant("u#ana", "coin", READY, due_at=T0), [ANA_MAIL], JourneyClock(), T0)
-    assert (moved.participant.status, moved.participant.reason) == (EXITED, "UNSUPPORTED_ACTIVITY")
-    assert not moved.sends
+def test_a_contact_center_activity_queues_a_call_to_each_phone_endpoint_in_the_journeys_campaign():
+    channel_settings = {
+        "ConnectCampaignArn": "arn:aws:connect-campaigns:us-east-1:123456789012:campaign/c-1",
+        "ConnectCampaignExecutionRoleArn": "arn:aws:iam::123456789012:role/calls",
+    }
+    calls = journey(
+        StartActivity="call",
+        Activities={"call": {"ContactCenter": {"NextActivity": None}}},
+        JourneyChannelSettings=channel_settings,
+        QuietTime={"Start": "21:00", "End": "08:00"},
+        SendingSchedule=True,
+        OpenHours={"VOICE": {"MONDAY": [{"StartTime": "09:00", "EndTime": "17:00"}]}},
+    )
+    moved = advance(
+        calls, Participant("u#ana", "call", READY, due_at=T0), [ANA_MAIL, ANA_PHONE], JourneyClock(), T0
+    )
+    ((send,),) = [moved.sends]
+    assert (send.channel, send.endpoint_id, dict(send.message)) == (
+        "CONTACT_CENTER",
+        "ana-phone",
+        channel_settings,
+    )
+    assert send.open_hours == calls["OpenHours"]["VOICE"]  # a call keeps the VOICE channel's hours
+    assert send.context["journey_activity_type"] == "ContactCenter"
+    assert moved.participant.status == DONE and moved.counts == {"call|TOTAL": 1, "|ENDPOINT_LEFT": 1}
+    unknown = journey(StartActivity="x", Activities={"x": {"Teleport": {}}})
+    gone = advance(unknown, Participant("u#ana", "x", READY, due_at=T0), [ANA_MAIL], JourneyClock(), T0)
+    assert (gone.participant.status, gone.participant.reason) == (EXITED, "UNSUPPORTED_ACTIVITY")
 
 
 def test_quiet_time_and_the_applications_journey_limits_travel_with_the_send():

@@ -109,6 +109,29 @@ def test_a_journey_is_kept_whole_and_answered_as_journey_response(journeys):
         (with_(Schedule={"Timezone": "Europe/Paris"}), "Schedule.Timezone", "Pinpoint's UTC offsets"),
         (with_(State="ACTIVE", StartCondition=None), "StartCondition", "required to publish"),
         (
+            with_(
+                State="ACTIVE",
+                Activities={"a": {"ContactCenter": {}}},
+                StartActivity="a",
+                JourneyChannelSettings={},
+            ),
+            "JourneyChannelSettings.ConnectCampaignArn",
+            "required to publish a journey with a contact center activity",
+        ),
+        (
+            with_(
+                State="ACTIVE",
+                Activities={"a": {"ContactCenter": {}}},
+                StartActivity="a",
+                JourneyChannelSettings={
+                    "ConnectCampaignArn": "arn:aws:connect-campaigns:us-east-1:123456789012:campaign/c",
+                    "ConnectCampaignExecutionRoleArn": "calls",
+                },
+            ),
+            "JourneyChannelSettings.ConnectCampaignExecutionRoleArn",
+            "not a valid ARN",
+        ),
+        (
             with_(StartCondition={"SegmentStartCondition": {}}),
             "StartCondition.SegmentStartCondition.SegmentId",
             "is required",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
@@ -108,3 +108,15 @@ class ClientFactory:
 
 
 clients = ClientFactory()
+
+
+def with_credentials(factory: ClientFactory, credentials: Mapping[str, Any]) -> ClientFactory:
+    """A factory like `factory` (region, endpoints, retries) whose clients sign with temporary
+    credentials (STS AssumeRole's `Credentials`)."""
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials.get("SessionToken"),
+        region_name=factory.region,
+    )
+    return ClientFactory(factory.region, factory._max_attempts, session, factory.endpoint_url)

@@ -75,8 +75,11 @@ def client_token(payload: Mapping[str, Any], endpoint_id: str) -> str:
     return hashlib.sha256(f"{key}\n{endpoint_id}".encode()).hexdigest()[:64]
 
 
-def contact_attributes(message: str, endpoint_id: str, endpoint: Mapping[str, Any]) -> dict[str, str]:
-    attributes = {"Message": message, "EndpointId": endpoint_id}
+def contact_attributes(message: str | None, endpoint_id: str, endpoint: Mapping[str, Any]) -> dict[str, str]:
+    """The contact's attributes: the message (when there is one), the endpoint's id and attributes."""
+    attributes = (
+        {"EndpointId": endpoint_id} if message is None else {"Message": message, "EndpointId": endpoint_id}
+    )
     for name, values in (endpoint.get("Attributes") or {}).items():
         attributes[f"Attributes.{name}"] = ",".join(str(v) for v in values)
     if sum(len(k) + len(v) for k, v in attributes.items()) > MAX_ATTRIBUTES_BYTES:

@@ -20,8 +20,11 @@ does not perform.
   holds, else the default) first serve their `EvaluationWaitTime`, then judge each condition on the
   participant's endpoints: a segment's membership, segment dimensions, or the events of the message
   an earlier activity sent it.
-- ContactCenter ends the participant's journey with the reason UNSUPPORTED_ACTIVITY, counted,
-  never silently.
+- ContactCenter queues a call to each of the participant's phone endpoints (SMS or VOICE) in the
+  journey's Amazon Connect outbound campaign (`JourneyChannelSettings`), through the same send path
+  as a message: consent, suppression, quiet time, the VOICE channel's open hours, caps.
+- An activity of a kind this version does not know ends the participant's journey with the reason
+  UNSUPPORTED_ACTIVITY, counted, never silently.
 """
 
 from __future__ import annotations
@@ -44,21 +47,25 @@ from engage.journeys.participants import (
     Participant,
     participant_tag,
 )
+from engage.sending.contact_center import PHONE_CHANNELS
 from engage.sending.quiet_time import HOLD, SKIP
-from engage.sending.request import SendRequest
+from engage.sending.request import CONTACT_CENTER_FIELDS, SendRequest
 
 MESSAGE_ACTIVITIES = {
     "EMAIL": "EMAIL",
     "SMS": "SMS",
     "PUSH": "PUSH",
     "CUSTOM": "CUSTOM",
+    "ContactCenter": "CONTACT_CENTER",
 }  # the send's channel
 MESSAGE_OPTIONS = {  # an activity's MessageConfig members the send request carries
     "EMAIL": ("FromAddress",),
     "SMS": ("MessageType", "OriginationNumber"),
     "PUSH": (),
     "CUSTOM": (),
+    "ContactCenter": (),
 }
+SCHEDULE_CHANNEL = {"CONTACT_CENTER": "VOICE"}  # OpenHours and ClosedDays have no contact center: a call
 SPLITS = ("Holdout", "RandomSplit", "ConditionalSplit", "MultiCondition")
 PERFORMED = ("Wait", *MESSAGE_ACTIVITIES, *SPLITS)
 
@@ -195,6 +202,8 @@ def reaches(kind: str, part: Mapping[str, Any], endpoint: Mapping[str, Any]) -> 
     if kind == "CUSTOM":
         types = part.get("EndpointTypes") or []
         return not types or channel in types
+    if kind == "ContactCenter":
+        return channel in PHONE_CHANNELS
     return channel == MESSAGE_ACTIVITIES[kind]
 
 
@@ -271,6 +280,9 @@ def message(
     config = part.get("MessageConfig") or {}
     if kind == "CUSTOM":
         content: dict[str, Any] = {"DeliveryUri": part["DeliveryUri"], "Data": str(config.get("Data", ""))}
+    elif kind == "ContactCenter":
+        channel_settings = journey.get("JourneyChannelSettings") or {}
+        content = {k: str(channel_settings.get(k) or "") for k in CONTACT_CENTER_FIELDS}
     else:
         content = {"TemplateName": part["TemplateName"]}
         if part.get("TemplateVersion"):
@@ -291,7 +303,9 @@ def message(
         quiet_time=quiet,
         quiet_time_action=HOLD if journey.get("WaitForQuietTime") else SKIP,
         caps=journey_caps(limits, settings.get("JourneyLimits") or {}),
-        **sending_schedule(journey, MESSAGE_ACTIVITIES[kind], quiet),
+        **sending_schedule(
+            journey, SCHEDULE_CHANNEL.get(MESSAGE_ACTIVITIES[kind], MESSAGE_ACTIVITIES[kind]), quiet
+        ),
         max_rate=limits.get("MessagesPerSecond") or None,
     )
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from engage.contacts.model import check_app_id, now_iso
 from engage.errors import ConflictError, NotFoundError, ValidationError
+from engage.sending.contact_center import CAMPAIGN_ARN, ROLE_ARN
 from engage.sending.sending_hours import ESTIMATION_METHODS, check_closed_days, check_open_hours
 
 # WriteJourneyRequest's members (botocore's pinpoint model): every one is kept and returned.
@@ -260,14 +261,43 @@ def check_request(request: Any) -> dict[str, Any]:
     _check_limits(request.get("Limits"))
     _check_schedule(request.get("Schedule"))
     _check_sending_schedule(request)
-    event_started = bool((request.get("StartCondition") or {}).get("EventStartCondition"))
-    for activity_id, activity in (activities or {}).items():
-        if event_started and isinstance(activity, Mapping) and activity.get("ContactCenter") is not None:
-            raise ValidationError(
-                f"Activities.{activity_id}.ContactCenter",
-                "a contact center activity can't be in a journey started by an event (as in Pinpoint)",
-            )
+    _check_contact_center(request, activities or {}, state)
     return dict(request)
+
+
+def _check_contact_center(request: Mapping[str, Any], activities: Mapping[str, Any], state: Any) -> None:
+    """A contact center activity: never in a journey started by an event (as in Pinpoint); a
+    published one names its Amazon Connect outbound campaign and the role that puts calls in it."""
+    event_started = bool((request.get("StartCondition") or {}).get("EventStartCondition"))
+    centers = [
+        activity_id
+        for activity_id, activity in activities.items()
+        if isinstance(activity, Mapping) and activity.get("ContactCenter") is not None
+    ]
+    if centers and event_started:
+        raise ValidationError(
+            f"Activities.{centers[0]}.ContactCenter",
+            "a contact center activity can't be in a journey started by an event (as in Pinpoint)",
+        )
+    settings = request.get("JourneyChannelSettings") or {}
+    if not isinstance(settings, Mapping):
+        raise ValidationError("JourneyChannelSettings", "must be an object")
+    for name, pattern in (
+        ("ConnectCampaignArn", CAMPAIGN_ARN),
+        ("ConnectCampaignExecutionRoleArn", ROLE_ARN),
+    ):
+        value = settings.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(f"JourneyChannelSettings.{name}", "must be a string")
+        if not (centers and state == "ACTIVE"):
+            continue
+        if not value:
+            raise ValidationError(
+                f"JourneyChannelSettings.{name}",
+                "is required to publish a journey with a contact center activity",
+            )
+        if not pattern.match(value):
+            raise ValidationError(f"JourneyChannelSettings.{name}", "is not a valid ARN of its kind")
 
 
 def _check_sending_schedule(request: Mapping[str, Any]) -> None:

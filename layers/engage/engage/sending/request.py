@@ -45,7 +45,8 @@ from engage.sending.quiet_time import SKIP, check_action, check_quiet_time
 from engage.sending.sending_hours import ESTIMATION_METHODS, check_closed_days, check_open_hours
 
 # PUSH: whichever push platform the endpoint is on; CUSTOM: a custom channel (Message.DeliveryUri)
-CHANNELS = ("EMAIL", "SMS", "VOICE", "PUSH", "CUSTOM")
+# CONTACT_CENTER: a phone endpoint queued in an Amazon Connect outbound campaign (a journey's activity)
+CHANNELS = ("EMAIL", "SMS", "VOICE", "PUSH", "CUSTOM", "CONTACT_CENTER")
 TEXT_PARTS = ("Subject", "HtmlPart", "TextPart", "Body", "Title")  # rendered for the endpoint
 OPTIONS = (  # passed to the channel as they are
     "FromAddress",
@@ -59,8 +60,9 @@ OPTIONS = (  # passed to the channel as they are
     "ImageUrl",
 )
 CUSTOM_FIELDS = ("DeliveryUri", "Data")  # a custom channel's destination and its custom data
+CONTACT_CENTER_FIELDS = ("ConnectCampaignArn", "ConnectCampaignExecutionRoleArn")
 ATTACHMENT_FIELDS = ("Attachments",)  # an email's files (engage.extensions.attachments)
-CONTENT_FIELDS = TEXT_PARTS + OPTIONS + CUSTOM_FIELDS + ATTACHMENT_FIELDS
+CONTENT_FIELDS = TEXT_PARTS + OPTIONS + CUSTOM_FIELDS + ATTACHMENT_FIELDS + CONTACT_CENTER_FIELDS
 TEMPLATE_FIELDS = ("TemplateName", "TemplateVersion")
 MAX_ID_LENGTH = 128
 KEYWORD_REPLIES = ("OPT_OUT", "OPT_IN", "HELP")
@@ -165,10 +167,8 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
     endpoint_id, address = body.get("EndpointId"), body.get("Address")
     if bool(endpoint_id) == bool(address):
         raise ValidationError("EndpointId", "give exactly one of EndpointId and Address")
-    if address is not None and channel in ("PUSH", "CUSTOM"):
-        raise ValidationError(
-            "Address", "push goes to endpoints (their platform and token), not to addresses"
-        )
+    if address is not None and channel in ("PUSH", "CUSTOM", "CONTACT_CENTER"):
+        raise ValidationError("Address", f"{channel} sends go to endpoints, not to addresses")
     if address is not None:
         address = check_address(parse_channel(channel), _text(address, "Address"))
     message = body.get("Message")
@@ -183,6 +183,9 @@ def parse_request(body: str | Mapping[str, Any]) -> SendRequest:
         raise ValidationError(
             "Message.DeliveryUri", "a custom channel needs a Lambda function or an https URL"
         )
+    for name in CONTACT_CENTER_FIELDS if channel == "CONTACT_CENTER" else ():
+        if not isinstance(message.get(name), str) or not message[name]:
+            raise ValidationError(f"Message.{name}", "a contact center send names the campaign and its role")
     substitutions = body.get("Substitutions") or {}
     if not isinstance(substitutions, Mapping):
         raise ValidationError("Substitutions", "must be an object of names to lists of values")

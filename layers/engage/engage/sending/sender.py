@@ -45,6 +45,7 @@ from engage.retry import Backoff
 from engage.sending import archive, unsubscribe
 from engage.sending.caps import CapCounter, caps_for
 from engage.sending.compose import Content, TemplateReader, compose
+from engage.sending.contact_center import PHONE_CHANNELS, ContactCenter, dial_call
 from engage.sending.custom_answers import Delivery, read_answers
 from engage.sending.eligibility import ConsentReader, SuppressionReader, skip_reason
 from engage.sending.governor import Governor, campaign_bucket
@@ -57,13 +58,21 @@ from engage.sending.text_context import pack
 from engage.sms.encoding import encoding
 
 log = logging.getLogger(__name__)
-EVENT_PREFIX = {"EMAIL": "_email", "SMS": "_SMS", "VOICE": "_VOICE", "PUSH": "_push", "CUSTOM": "_custom"}
+EVENT_PREFIX = {
+    "EMAIL": "_email",
+    "SMS": "_SMS",
+    "VOICE": "_VOICE",
+    "PUSH": "_push",
+    "CUSTOM": "_custom",
+    "CONTACT_CENTER": "_contact_center",
+}
 SENT_EVENT = {
     "EMAIL": "_email.send",
     "SMS": "_SMS.BUFFERED",
     "VOICE": "_VOICE.BUFFERED",
     "PUSH": "_push.send",
     "CUSTOM": "_custom.send",
+    "CONTACT_CENTER": "_contact_center.send",
 }
 REFUSED_EVENT = {
     "EMAIL": "_email.rejected",
@@ -71,6 +80,7 @@ REFUSED_EVENT = {
     "VOICE": "_VOICE.FAILURE",
     "PUSH": "_push.failure",
     "CUSTOM": "_custom.failure",
+    "CONTACT_CENTER": "_contact_center.failure",
 }
 MAX_CUSTOM_BATCH = 100  # Pinpoint's custom delivery: at most 100 endpoints per call
 # A custom channel that is busy (throttled) or had no time for some endpoints gets them again after
@@ -213,6 +223,7 @@ class Sender:
     policy: SendPolicy = field(default_factory=SendPolicy)
     push: PushChannel | None = None
     custom: CustomChannel | None = None
+    contact_center: ContactCenter | None = None  # a journey's Amazon Connect outbound campaigns
     attachments: AttachmentMaker | None = None  # files for an email whose message has Attachments
     caps: CapCounter | None = None  # per-endpoint caps, counted as each send goes out
     opt_out_lists: OptOutLists | None = None  # where a confirmed opt-out's number goes after its reply
@@ -593,8 +604,10 @@ class Sender:
     def _prepare(self, item: _Prepared) -> Callable[[], str]:
         """The message rendered and built, as the call that archives and sends it."""
         request, endpoint = item.request, item.endpoint
-        content = compose(request, endpoint, self.templates)
         sent_at = datetime.fromtimestamp(self.clock(), UTC)
+        if request.channel == "CONTACT_CENTER":  # a call to queue: nothing to render or archive
+            return dial_call(self.contact_center, request, endpoint, sent_at)
+        content = compose(request, endpoint, self.templates)
         own_id = uuid.uuid4().hex
         if request.channel == "EMAIL":
             # "Shop <shop@example.com>" as Pinpoint and SES take it: the name, and the address SES checks.
@@ -723,6 +736,7 @@ class Sender:
                 channel != request.channel
                 and not custom
                 and not (request.channel == "PUSH" and channel in PUSH_CHANNELS)
+                and not (request.channel == "CONTACT_CENTER" and channel in PHONE_CHANNELS)
             ):
                 raise ValidationError(
                     "ChannelType", f"the endpoint is a {endpoint.get('ChannelType')} endpoint"
@@ -735,8 +749,8 @@ class Sender:
         when it has one, and the SES account or the origination identity."""
         if request.channel == "EMAIL":
             identity = "ses"
-        elif request.channel == "PUSH":
-            identity = "push"
+        elif request.channel in ("PUSH", "CONTACT_CENTER"):
+            identity = request.channel.lower()
         else:
             origination = request.message.get("OriginationNumber") or self.policy.text_identity
             identity = f"{request.channel.lower()}:{origination}"

@@ -190,3 +190,18 @@ def test_a_contact_center_send_is_checked_like_any_message_and_refusals_are_repo
         if r["event_type"] == "_journey.send"
     )
     assert statuses == ["FAILURE_PERMANENT", "OPTED_OUT"]
+
+
+def test_connects_documented_answer_settles_each_dial_request_by_its_client_token(stubbed):
+    """events/aws/connect/put_dial_request_batch.json: one request queued, one refused."""
+    from tests.support.shapes import sample
+
+    dialer, sts, campaigns, _ = stubbed
+    answer = sample("aws/connect/put_dial_request_batch.json")
+    queued, refused = answer["successfulRequests"][0], answer["failedRequests"][0]
+    sts.add_response("assume_role", credentials())
+    campaigns.add_response("put_dial_request_batch", answer)
+    campaigns.add_response("put_dial_request_batch", answer)
+    assert dial(dialer, queued["clientToken"]) == queued["id"]
+    with pytest.raises(DeliveryRefusedError, match="InvalidInput"):
+        dial(dialer, refused["clientToken"])

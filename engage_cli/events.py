@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,7 @@ def query(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
+    from engage_cli.lake.journey_drawing import canvases
     from engage_cli.lake.report import figures, render
 
     if args.aws:
@@ -83,14 +85,19 @@ def report(args: argparse.Namespace) -> int:
         factory = ClientFactory(region=args.region)
         outputs = lake_outputs(factory.client("cloudformation"), args.stack)  # read once, not per query
         run = athena_runner(factory.client("athena"), outputs)
-        page = render(figures(lambda sql: run(sql).records(), args.app))
+        report = figures(lambda sql: run(sql).records(), args.app)
+        drawn = canvases(factory.client("dynamodb"), outputs, args.app)
+        page = render(replace(report, journeys=drawn))
         bucket = outputs["EventsBucketName"]
         key = f"reports/campaign-report-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.html"
         factory.client("s3").put_object(Bucket=bucket, Key=key, Body=page.encode(), ContentType="text/html")
         where = f"s3://{bucket}/{key}"
     else:
         lake = local_lake(args)
-        page = render(figures(lambda sql: lake.query(sql).records(), args.app))
+        report = figures(lambda sql: lake.query(sql).records(), args.app)
+        state = running_stack(args)
+        drawn = canvases(stack_clients(state).client("dynamodb"), state.outputs(args.stack), args.app)
+        page = render(replace(report, journeys=drawn))
         out = Path(args.out or state_dir(args) / "campaign-report.html")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(page)

@@ -1,7 +1,8 @@
 """The campaign report: figures read from the lake's views (the same SQL on DuckDB or Athena) and
 one static HTML page with inline SVG charts: per campaign the email funnel (sent, delivered,
 opened, clicked) with bounces, complaints and unsubscribes, email activity per day, and SMS
-delivery and cost. No script and no download: the page opens anywhere, mail attachments included."""
+delivery and cost; and each journey drawn with its activities' figures (journey_drawing). No
+script and no download: the page opens anywhere, mail attachments included."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from engage_cli.lake.journey_drawing import STYLE as JOURNEY_STYLE
+from engage_cli.lake.journey_drawing import journeys_section
 
 Run = Callable[[str], list[dict[str, Any]]]  # SQL in Athena's dialect -> rows as records
 
@@ -67,6 +71,7 @@ class Report:
     days: list[dict[str, Any]]
     sms: list[dict[str, Any]]
     application: str | None = None
+    journeys: list[tuple[dict[str, Any], list[list[Any]]]] = field(default_factory=list)  # journey, canvas
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -230,7 +235,7 @@ def render(report: Report) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Campaign report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>{STYLE}</style></head><body>
+<style>{STYLE}{JOURNEY_STYLE}</style></head><body>
 <h1>Campaign report</h1>
 <p class="meta">{scope} · generated {report.generated_at:%Y-%m-%d %H:%M} UTC from the event lake's views</p>
 <h2>Email: the funnel per campaign</h2>
@@ -239,5 +244,7 @@ def render(report: Report) -> str:
 {_days_svg(report.days)}
 <h2>SMS: delivery and cost per campaign</h2>
 <div class="grid">{sms_rows or "<p>No SMS campaigns yet.</p>"}</div>
+<h2>Journeys: each activity</h2>
+{journeys_section(report.journeys)}
 </body></html>
 """

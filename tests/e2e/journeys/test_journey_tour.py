@@ -16,6 +16,7 @@ import pytest
 from engage_local.api import wait_until
 from engage_local.iam.account import ACCOUNT
 from engage_local.state import read_state
+from tests.support.cli import engage
 from tests.support.journeys import FROM, Journeying
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +47,7 @@ def contact_center_role(stack, campaign_arn):
     return role
 
 
-def test_a_journey_with_every_activity_type_runs_as_each_endpoint_behaves(local_stack, pinpoint):
+def test_a_journey_with_every_activity_type_runs_as_each_endpoint_behaves(local_stack, pinpoint, tmp_path):
     j = Journeying(local_stack, pinpoint)
     now = local_stack.clock.now()
     start = now.replace(hour=14, minute=0, second=0, microsecond=0)
@@ -216,3 +217,17 @@ def test_a_journey_with_every_activity_type_runs_as_each_endpoint_behaves(local_
     assert wait_until(lambda: counted() == expected, 60, 1.0)
     shown = j.metrics(journey_id)
     assert (shown["ENDPOINT_ENTERED"], shown["ENDPOINT_LEFT"], shown["ENDPOINT_ACTIVE"]) == (5, 5, 0)
+
+    # The report draws the journey with the same figures, card by card.
+    out = tmp_path / "report.html"
+    done = engage(
+        "events", "report", "--app", j.app, "--out", str(out), state_dir=local_stack.state_dir, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    drawn = page[page.index(f'data-journey="{journey_id}"') :]
+    for activity, want in expected.items():
+        card = drawn[drawn.index(f'data-activity="{activity}"') :].split("</div>", 2)[1]
+        assert f"<dt>entered</dt><dd>{want['TOTAL']}</dd>" in card, (activity, card)
+    call = drawn[drawn.index('data-activity="call"') :].split("</dl>", 1)[0]
+    assert "<dt>sent</dt><dd>1</dd>" in call

@@ -102,7 +102,7 @@ class _Counts(dict[str, int]):
 
 
 def kind_of(activity: Mapping[str, Any]) -> str:
-    return next((kind for kind in ACTIVITY_TYPES if activity.get(kind)), "")
+    return next((kind for kind in ACTIVITY_TYPES if activity.get(kind) is not None), "")
 
 
 def advance(

@@ -138,7 +138,7 @@ class JourneyMetrics:
 
 
 def activity_type(activity: Mapping[str, Any]) -> str:
-    kind = next((k for k in ACTIVITY_TYPE if activity.get(k)), "")
+    kind = next((k for k in ACTIVITY_TYPE if activity.get(k) is not None), "")
     return ACTIVITY_TYPE.get(kind, "")
 
 

@@ -54,12 +54,16 @@ AREA_SURFACES: dict[str, set[str]] = {
     "api": {"ingest"},
     "audience": {"imports.job", "imports.reader", "phone.validation"},
     "campaigns": {"model", "runs", "triggers"},  # triggers: the EventFilter matching journeys share
-    "extensions": {"attachments"},
+    "extensions": {
+        "attachments",
+        "connect",
+    },  # connect: a contact's attributes, as journeys' calls carry them
     "lake": {"erasure"},
     "sending": {
         "archive",
         "caps",
         "channel_sends",
+        "contact_center",  # the campaign and role ARNs a journey's contact center activity names
         "custom_answers",
         "eligibility",
         "ledger",

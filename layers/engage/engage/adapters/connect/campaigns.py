@@ -21,6 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ParamValidationError
 
+from engage.adapters.channel_errors import channel_error
 from engage.adapters.dynamodb import error_code
 from engage.errors import DeliveryRefusedError, NotSentError, ThrottledError
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
@@ -75,10 +76,7 @@ class ConnectCampaignDialer:
         except ParamValidationError as exc:
             raise DeliveryRefusedError("InvalidInput", str(exc)) from exc
         except ClientError as exc:
-            code = error_code(exc)
-            if code in THROTTLING_CODES or code in TRANSIENT_CODES or code == "InternalServerException":
-                raise ThrottledError(f"PutDialRequestBatch: {code}") from exc
-            raise DeliveryRefusedError(code, exc.response.get("Error", {}).get("Message", "")) from exc
+            raise channel_error(exc, "PutDialRequestBatch", {"InternalServerException"}) from exc
         for placed in answer.get("successfulRequests") or []:
             if placed.get("clientToken") == client_token:
                 return str(placed.get("id") or client_token)

@@ -10,10 +10,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ParamValidationError
 
-from engage.adapters.dynamodb import error_code
+from engage.adapters.channel_errors import channel_error
 from engage.addresses import PUSH_MESSAGES
 from engage.errors import DeliveryRefusedError, ThrottledError
-from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
 
 RETRYABLE = ("THROTTLED", "TEMPORARY_FAILURE")
 
@@ -46,10 +45,7 @@ class PinpointPushSender:
         except ParamValidationError as exc:
             raise DeliveryRefusedError("INVALID_REQUEST", str(exc)) from exc
         except ClientError as exc:
-            code = error_code(exc)
-            if code in THROTTLING_CODES or code in TRANSIENT_CODES or code == "TooManyRequestsException":
-                raise ThrottledError(f"SendMessages: {code}") from exc
-            raise DeliveryRefusedError(code, exc.response.get("Error", {}).get("Message", "")) from exc
+            raise channel_error(exc, "SendMessages", {"TooManyRequestsException"}) from exc
         result = response["MessageResponse"]["Result"][token]
         status = result.get("DeliveryStatus")
         if status == "SUCCESSFUL":

@@ -304,3 +304,34 @@ def test_a_journey_is_published_only_with_templates_and_segments_that_exist():
     assert missing.value.field == "Activities.reminder.SMS.TemplateName"
     templates.add(("SMS", "reminder"))
     assert journeys.create(APP, with_(State="ACTIVE"))["State"] == "ACTIVE"
+
+
+def test_a_journey_as_sdk_clients_write_it_is_taken_unchanged(journeys):
+    """The shape public Go SDK clients send (CreationDate and LastModifiedDate set by the caller, a
+    Description on each activity, an email activity with a template only, a WaitUntil in UTC,
+    published at once with an hourly refresh): accepted as Pinpoint accepted it; the dates are the
+    service's own, as Pinpoint answered them."""
+    wait = {"WaitTime": {"WaitUntil": "2027-01-02T09:00:00Z"}, "NextActivity": "again"}
+    activities = {
+        "welcome": {"Description": "first", "EMAIL": {"TemplateName": "welcome", "NextActivity": "until"}},
+        "until": {"Description": "wait", "Wait": wait},
+        "again": {"Description": "last", "EMAIL": {"TemplateName": "again"}},
+    }
+    request = {
+        "Activities": activities,
+        "CreationDate": "2020-05-26T10:00:00Z",
+        "LastModifiedDate": "2020-05-26T10:00:00Z",
+        "Name": "stay",
+        "RefreshFrequency": "PT1H",
+        "StartActivity": "welcome",
+        "StartCondition": {"SegmentStartCondition": {"SegmentId": "s1"}},
+        "State": "ACTIVE",
+        "Schedule": {
+            "StartTime": "2027-01-01T00:00:00Z",
+            "EndTime": "2027-02-01T00:00:00Z",
+            "Timezone": "UTC",
+        },
+    }
+    created = journeys.create(APP, request)
+    assert created["State"] == "ACTIVE" and created["Activities"] == request["Activities"]
+    assert created["CreationDate"] != "2020-05-26T10:00:00Z"

@@ -18,6 +18,7 @@ from event_routes import router as events
 from journey_routes import router as journeys
 from messaging_routes import router as messaging
 from routing import pinpoint_error
+from tag_routes import router as tags
 
 app = APIGatewayRestResolver()
 app.use(middlewares=[known_application])
@@ -27,6 +28,7 @@ app.include_router(messaging)
 app.include_router(campaigns)
 app.include_router(events)
 app.include_router(journeys)
+app.include_router(tags)
 
 
 @app.exception_handler(EngageError)

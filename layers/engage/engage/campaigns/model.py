@@ -76,12 +76,13 @@ def new_campaign(app_id: str, request: Mapping[str, Any], campaign_id: str | Non
 
 
 def updated_campaign(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
-    """UpdateCampaign: the request replaces the definition; the version moves on."""
-    checked = check_request(request)
+    """UpdateCampaign: the request replaces the definition; the version moves on. Its `tags` are
+    not processed (Pinpoint's, since 22-05-2023: TagResource changes them): the campaign's stay."""
+    checked = {k: v for k, v in check_request(request).items() if k != "tags"}
     status = "PAUSED" if checked.get("IsPaused") else current["State"]["CampaignStatus"]
     if status == "PAUSED" and not checked.get("IsPaused"):
         status = "SCHEDULED"
-    kept = {k: current[k] for k in ("Id", "ApplicationId", "Arn", "CreationDate")}
+    kept = {k: current[k] for k in ("Id", "ApplicationId", "Arn", "CreationDate", "tags") if k in current}
     return {
         **checked,
         **kept,

@@ -81,10 +81,12 @@ class Segments:
                 f"segment {segment_id!r} is imported: import again with its SegmentId to change it",
             )
         segment = {
-            **new_segment(app_id, request, segment_id),
+            **new_segment(app_id, {k: v for k, v in request.items() if k != "tags"}, segment_id),
             "CreationDate": current["CreationDate"],
             "Version": int(current["Version"]) + 1,
         }
+        if current.get("tags"):  # an update's tags are not processed (Pinpoint's, since 22-05-2023)
+            segment["tags"] = current["tags"]
 
         def resolve(wanted: str) -> dict[str, Any]:
             return segment if wanted == segment_id else self.get(app_id, wanted)

@@ -156,6 +156,9 @@ class Templates:
         )
         if not create_new_version:
             template["CreationDate"] = previous.get("CreationDate", template["CreationDate"])
+        template.pop("tags", None)  # an update's tags are not processed (Pinpoint's, since 22-05-2023)
+        if previous.get("tags"):
+            template["tags"] = previous["tags"]
         self.repository.save(template, latest=latest, active=head["active"], expected_latest=head["latest"])
         return template
 
@@ -166,7 +169,8 @@ class Templates:
         found = self.repository.version(kind, name, wanted)
         if found is None:
             raise NotFoundError(f"{kind} template {name!r} has no version {wanted}")
-        return found
+        # Tags set by TagResource name the template, whichever version is read.
+        return {**found, "tags": head["tags"]} if "tags" in head else found
 
     def set_active(self, kind: str, name: str, version: int | str) -> None:
         """UpdateTemplateActiveVersion."""

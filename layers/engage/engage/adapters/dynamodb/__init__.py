@@ -162,3 +162,28 @@ def batch_delete(client: Any, table: str, keys: list[dict[str, Any]], backoff: B
                 break
         else:
             raise RetriesExhaustedError(f"{len(pending)} deletes in {table} stayed unprocessed", pending)
+
+
+def set_tags(
+    client: Any, table: str, key: Mapping[str, Any], attribute: str, tags: Mapping[str, str], what: str
+) -> None:
+    """Replaces the tags of the document held in `attribute` (`None`: on the item itself), in place:
+    no new version, as TagResource makes none. NotFoundError when there is no such item."""
+    from engage.errors import NotFoundError
+
+    path = "#d.tags" if attribute else "tags"
+    request: dict[str, Any] = {
+        "TableName": table,
+        "Key": {k: {"S": v} for k, v in key.items()},
+        "UpdateExpression": f"SET {path} = :t",
+        "ConditionExpression": "attribute_exists(pk)",
+        "ExpressionAttributeValues": {":t": to_value(dict(tags))},
+    }
+    if attribute:
+        request["ExpressionAttributeNames"] = {"#d": attribute}
+    try:
+        client.update_item(**request)
+    except ClientError as exc:
+        if is_conflict(exc):
+            raise NotFoundError(f"{what} does not exist") from None
+        raise

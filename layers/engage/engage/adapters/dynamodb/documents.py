@@ -4,11 +4,12 @@ it replaces (none for a new document), so two concurrent updates never silently 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import from_item, query_items, raise_conflict, to_item
+from engage.adapters.dynamodb import from_item, query_items, raise_conflict, set_tags, to_item
 
 
 class ApplicationDocuments:
@@ -38,6 +39,10 @@ class ApplicationDocuments:
             self.client.put_item(**request)
         except ClientError as exc:
             raise_conflict(exc, f"{self.ATTRIBUTE} {document['Id']}")
+
+    def set_tags(self, app_id: str, document_id: str, tags: Mapping[str, str]) -> None:
+        key = {"pk": app_id, "sk": document_id}
+        set_tags(self.client, self.table, key, self.ATTRIBUTE, tags, f"{self.ATTRIBUTE} {document_id}")
 
     def get(self, app_id: str, document_id: str) -> dict[str, Any] | None:
         item = self.client.get_item(

@@ -5,10 +5,10 @@ endpoint ids per import chunk)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from engage.adapters.dynamodb import from_item, scan_items, to_item
+from engage.adapters.dynamodb import from_item, scan_items, set_tags, to_item
 
 
 def segment_pk(app_id: str, segment_id: str) -> str:
@@ -38,6 +38,10 @@ class DynamoSegmentStore:
             TableName=self.table, Key={"pk": {"S": segment_pk(app_id, segment_id)}}, ConsistentRead=True
         ).get("Item")
         return from_item(item) if item else None
+
+    def set_tags(self, app_id: str, segment_id: str, tags: Mapping[str, str]) -> None:
+        key = {"pk": segment_pk(app_id, segment_id)}
+        set_tags(self.client, self.table, key, "segment", tags, f"segment {segment_id}")
 
     def get(self, app_id: str, segment_id: str) -> dict[str, Any] | None:
         item = self._item(app_id, segment_id)

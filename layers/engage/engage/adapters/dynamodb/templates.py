@@ -5,11 +5,12 @@ the head not having moved, so concurrent updates never lose a version."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import from_item, query_items, raise_conflict, to_item
+from engage.adapters.dynamodb import from_item, query_items, raise_conflict, set_tags, to_item
 
 HEAD = "HEAD"
 
@@ -37,7 +38,15 @@ class DynamoTemplateStore:
 
     def head(self, kind: str, name: str) -> dict[str, Any] | None:
         item = self._get(kind, name, HEAD)
-        return {"latest": int(item["latest"]), "active": int(item["active"])} if item else None
+        if not item:
+            return None
+        head = {"latest": int(item["latest"]), "active": int(item["active"])}
+        return {**head, "tags": item["tags"]} if "tags" in item else head
+
+    def set_tags(self, kind: str, name: str, tags: Mapping[str, str]) -> None:
+        """The template's tags, on its head: they name the template, whichever version is read."""
+        key = {"pk": template_pk(kind, name), "sk": HEAD}
+        set_tags(self.client, self.table, key, "", tags, f"{kind} template {name}")
 
     def version(self, kind: str, name: str, version: int) -> dict[str, Any] | None:
         item = self._get(kind, name, version_sk(version))
@@ -46,13 +55,16 @@ class DynamoTemplateStore:
     def save(self, template: dict[str, Any], latest: int, active: int, expected_latest: int) -> None:
         kind, name = template["TemplateType"], template["TemplateName"]
         pk = template_pk(kind, name)
+        # An update of the head, not a put: the template's tags (TagResource's) stay on it.
         head: dict[str, Any] = {
             "TableName": self.table,
-            "Item": to_item({"pk": pk, "sk": HEAD, "latest": latest, "active": active}),
+            "Key": {"pk": {"S": pk}, "sk": {"S": HEAD}},
+            "UpdateExpression": "SET latest = :latest, active = :active",
+            "ExpressionAttributeValues": {":latest": {"N": str(latest)}, ":active": {"N": str(active)}},
         }
         if expected_latest:
             head["ConditionExpression"] = "latest = :expected"
-            head["ExpressionAttributeValues"] = {":expected": {"N": str(expected_latest)}}
+            head["ExpressionAttributeValues"][":expected"] = {"N": str(expected_latest)}
         else:
             head["ConditionExpression"] = "attribute_not_exists(pk)"
         version = {
@@ -60,7 +72,7 @@ class DynamoTemplateStore:
             "Item": to_item({"pk": pk, "sk": version_sk(int(template["Version"])), "template": template}),
         }
         try:
-            self.client.transact_write_items(TransactItems=[{"Put": head}, {"Put": version}])
+            self.client.transact_write_items(TransactItems=[{"Update": head}, {"Put": version}])
         except ClientError as exc:
             raise_conflict(exc, f"{kind} template {name!r}")
 

@@ -1,6 +1,6 @@
-"""`engage copy`: copies campaigns (with their segments and templates), segments and templates from
-one application to another, in the running local stack or through any stack's Pinpoint-compatible
-API (`--from-api`/`--to-api` with `--from-region`/`--to-region`: another region's stack). `--dry-run`
+"""`engage copy`: copies campaigns and journeys (with their segments and templates), segments and
+templates from one application to another, in the running local stack or through any stack's
+Pinpoint-compatible API (`--from-api`/`--to-api` with `--from-region`/`--to-region`: another region's stack). `--dry-run`
 prints the plan and writes nothing; copying again updates the copies; `--remove` deletes them."""
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def copy(args: argparse.Namespace) -> int:
             tuple(args.segment or ()),
             tuple(TemplateRef.parse(t) for t in args.template or ()),
             args.all,
+            tuple(args.journey or ()),
         )
         steps = plan(source, target, selection, prune=args.prune, owner=args.owner)
     done = steps if args.dry_run else apply(steps, target)
@@ -81,7 +82,9 @@ def copy(args: argparse.Namespace) -> int:
 
 def register(areas: Any, common: argparse.ArgumentParser) -> None:
     copying = areas.add_parser(
-        "copy", parents=[common], help="copy campaigns, segments and templates to another application"
+        "copy",
+        parents=[common],
+        help="copy campaigns, journeys, segments and templates to another application",
     )
     copying.add_argument("--from-app", required=True, help="the source application id")
     copying.add_argument("--to-app", required=True, help="the target application id")
@@ -93,10 +96,17 @@ def register(areas: Any, common: argparse.ArgumentParser) -> None:
         "--campaign", action="append", help="repeatable: a campaign id (its segment and templates come along)"
     )
     copying.add_argument(
+        "--journey",
+        action="append",
+        help="repeatable: a journey id (copied as a draft, with its segments and templates)",
+    )
+    copying.add_argument(
         "--segment", action="append", help="repeatable: a segment id (with the segments it is built on)"
     )
     copying.add_argument("--template", action="append", help="repeatable: <name>:<EMAIL|SMS|VOICE|PUSH>")
-    copying.add_argument("--all", action="store_true", help="every campaign and segment of the source")
+    copying.add_argument(
+        "--all", action="store_true", help="every campaign, journey and segment of the source"
+    )
     copying.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     copying.add_argument(
         "--prune", action="store_true", help="also delete copies from the source no longer selected"

@@ -16,6 +16,7 @@ class MemoryProject:
         self.label, self.endpoint = f"{region}/{app_id}", endpoint
         self.segment_items: dict[str, dict] = {}
         self.campaign_items: dict[str, dict] = {}
+        self.journey_items: dict[str, dict] = {}
         self.template_items = templates if templates is not None else {}
         self.writes: list[tuple[str, str]] = []
         self.fail_on: set[str] = set()
@@ -103,3 +104,22 @@ class MemoryProject:
     def delete_template(self, ref):
         self._write("delete_template", str(ref))
         del self.template_items[str(ref)]
+
+    def journeys(self):
+        return [copy.deepcopy(j) for j in self.journey_items.values()]
+
+    def create_journey(self, request):
+        self._write("create_journey", request.get("Name", ""))
+        journey = {**copy.deepcopy(request), "Id": f"jny{next(_ids)}", "State": request.get("State", "DRAFT")}
+        self.journey_items[journey["Id"]] = journey
+        return journey
+
+    def update_journey(self, journey_id, request):
+        self._write("update_journey", journey_id)
+        state = self.journey_items[journey_id]["State"]
+        self.journey_items[journey_id] = {**copy.deepcopy(request), "Id": journey_id, "State": state}
+        return self.journey_items[journey_id]
+
+    def delete_journey(self, journey_id):
+        self._write("delete_journey", journey_id)
+        del self.journey_items[journey_id]

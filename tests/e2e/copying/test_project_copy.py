@@ -224,3 +224,37 @@ def test_a_stack_copies_a_campaign_at_deploy_time_and_cloudformation_updates_and
     assert "no segment no-such-segment" in answers[2]["Reason"]
     assert answers[3]["Data"]["Deleted"] == 1
     assert listed(pinpoint, target) == ({}, {})
+
+
+def test_a_copied_journey_arrives_as_a_draft_and_runs_in_the_target_once_published(local_stack, pinpoint):
+    from tests.support.journeys import Journeying
+
+    source, target = Journeying(local_stack, pinpoint), Journeying(local_stack, pinpoint)
+    request = {
+        "Name": "welcome series",
+        "StartActivity": "welcomeEmail",
+        "StartCondition": {"SegmentStartCondition": {"SegmentId": source.segment()}},
+        "Activities": source.activities(wait="P1D"),
+        "Schedule": source.schedule(),
+    }
+    journey = source.create(request)
+    target.email("ann-mail", "ann@example.com")  # gold, in the target application
+    common = ("--from-app", source.app, "--to-app", target.app, "--journey", journey["Id"])
+    copied = run_copy(local_stack, *common)
+    assert [(s["Kind"], s["Action"]) for s in copied["Steps"]] == [
+        ("template", "unchanged"),  # templates are shared within a stack
+        ("template", "unchanged"),
+        ("segment", "created"),
+        ("journey", "created"),
+    ]
+    (copy,) = pinpoint.list_journeys(ApplicationId=target.app)["JourneysResponse"]["Item"]
+    segment_copy = next(s["Target"] for s in copied["Steps"] if s["Kind"] == "segment")
+    assert copy["State"] == "DRAFT" and copy["Activities"] == request["Activities"]
+    assert copy["StartCondition"]["SegmentStartCondition"]["SegmentId"] == segment_copy
+    assert copy["tags"]["engage:copied-from"].endswith(f"/journeys/{journey['Id']}")
+    assert run_copy(local_stack, *common)["Summary"] == {"unchanged": 4}
+
+    target.state(copy["Id"], "ACTIVE")  # published in the target, it enters the target's segment
+    emails, _ = target.sent(copy["Id"], emails=1, texts=0)
+    assert emails[0]["request"]["Destination"]["ToAddresses"] == ["ann@example.com"]
+    assert not source.emails(journey["Id"]), "the original, a draft, sent nothing"

@@ -144,3 +144,55 @@ def _template(name):
         "CreationDate": "2026-11-26T00:00:00Z",
         "LastModifiedDate": "2026-11-26T00:00:00Z",
     }
+
+
+def test_a_journey_is_created_without_tags_then_tagged_and_an_update_syncs_its_tags(stubbed):
+    """WriteJourneyRequest has no tags and updates no longer process them: the copy's tags are set
+    by TagResource and UntagResource on the resource's ARN."""
+    project, stub = stubbed
+    app_arn = "arn:aws:mobiletargeting:eu-west-1:123456789012:apps/shop-eu"
+    journey = {"Name": "welcome", "StartActivity": "a", "Activities": {"a": {"Wait": {}}}, "State": "DRAFT"}
+    created = {"Id": "j1", "ApplicationId": "shop-eu", "Name": "welcome", "State": "DRAFT"}
+    stub.add_response(
+        "create_journey",
+        {"JourneyResponse": created},
+        {"ApplicationId": "shop-eu", "WriteJourneyRequest": journey},
+    )
+    stub.add_response(
+        "get_app",
+        {"ApplicationResponse": {"Arn": app_arn, "Id": "shop-eu", "Name": "s"}},
+        {"ApplicationId": "shop-eu"},
+    )
+    stub.add_response(
+        "list_tags_for_resource", {"TagsModel": {"tags": {}}}, {"ResourceArn": f"{app_arn}/journeys/j1"}
+    )
+    tags = {"engage:copied-from": "cli@us-east-1/shop/journeys/j0"}
+    stub.add_response(
+        "tag_resource", {}, {"ResourceArn": f"{app_arn}/journeys/j1", "TagsModel": {"tags": tags}}
+    )
+    assert project.create_journey({**journey, "tags": tags})["Id"] == "j1"
+
+    template_arn = "arn:aws:mobiletargeting:eu-west-1:123456789012:templates/news/EMAIL"
+    stub.add_response(
+        "get_email_template",
+        {"EmailTemplateResponse": {**_template("news"), "TemplateType": "EMAIL", "Version": "2"}},
+        {"TemplateName": "news"},
+    )
+    stub.add_response("update_email_template", {"MessageBody": {}})
+    stub.add_response(
+        "list_tags_for_resource", {"TagsModel": {"tags": {"old": "1", **tags}}}, {"ResourceArn": template_arn}
+    )
+    stub.add_response("untag_resource", {}, {"ResourceArn": template_arn, "TagKeys": ["old"]})
+    project.update_template(
+        TemplateRef("news", "EMAIL"), {"Subject": "S", "tags": tags}
+    )  # only the stray key goes
+    stub.add_response(
+        "list_journeys",
+        {"JourneysResponse": {"Item": [created]}},
+        {"ApplicationId": "shop-eu", "PageSize": "100"},
+    )
+    stub.add_response(
+        "delete_journey", {"JourneyResponse": created}, {"ApplicationId": "shop-eu", "JourneyId": "j1"}
+    )
+    assert [j["Id"] for j in project.journeys()] == ["j1"]
+    project.delete_journey("j1")

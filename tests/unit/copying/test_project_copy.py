@@ -203,9 +203,75 @@ def test_bad_selections_are_refused_before_anything_is_read_twice(source):
         plan(source, target, Selection(campaigns=("nope",)))
     with pytest.raises(ValidationError, match="onto itself"):
         plan(source, source, Selection(everything=True))
-    with pytest.raises(ValidationError, match="name campaigns, segments or templates"):
+    with pytest.raises(ValidationError, match="name campaigns, journeys, segments or templates"):
         Selection.parse({})
     with pytest.raises(ValidationError, match=r"is not <name>:<EMAIL\|SMS\|VOICE\|PUSH>"):
         Selection.parse({"Templates": ["welcome"]})
     parsed = Selection.parse({"Campaigns": "a, b", "Templates": ["welcome:sms"], "All": "false"})
     assert parsed.campaigns == ("a", "b") and parsed.templates == (TemplateRef("welcome", "SMS"),)
+
+
+def journey_of(project, segment_id):
+    """A journey that starts from a segment, judges another in a split and sends two templates."""
+    other = project.create_segment({"Name": "vip", "Dimensions": {"Attributes": {"Vip": {"Values": ["y"]}}}})
+    vip = {"Conditions": [{"SegmentCondition": {"SegmentId": other["Id"]}}]}
+    return project.create_journey(
+        {
+            "Name": "welcome series",
+            "State": "ACTIVE",
+            "StartActivity": "hello",
+            "StartCondition": {"SegmentStartCondition": {"SegmentId": segment_id}},
+            "Activities": {
+                "hello": {"SMS": {"TemplateName": "welcome", "TemplateVersion": "3", "NextActivity": "vip"}},
+                "vip": {"ConditionalSplit": {"Condition": vip, "TrueActivity": "thanks"}},
+                "thanks": {"SMS": {"TemplateName": "welcome"}},
+            },
+            "tags": {"team": "growth"},
+        }
+    )
+
+
+def test_a_journey_brings_its_segments_and_templates_and_is_copied_as_a_draft(source):
+    gold = next(s for s in source.segment_items.values() if s["Name"] == "gold")
+    journey = journey_of(source, gold["Id"])
+    target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
+    steps = plan(source, target, Selection(journeys=(journey["Id"],)))
+    assert [(s.kind, s.name, s.action) for s in steps] == [
+        ("template", "welcome", "create"),
+        ("segment", "gold", "create"),
+        ("segment", "vip", "create"),
+        ("journey", "welcome series", "create"),
+    ]
+    done = apply(steps, target)
+    (copied,) = target.journey_items.values()
+    segment_copies = {s.source: s.target for s in done if s.kind == "segment"}
+    assert copied["State"] == "DRAFT"  # a copy never sends by itself
+    start = copied["StartCondition"]["SegmentStartCondition"]["SegmentId"]
+    condition = copied["Activities"]["vip"]["ConditionalSplit"]["Condition"]["Conditions"][0]
+    assert start == segment_copies[gold["Id"]] != gold["Id"]
+    assert condition["SegmentCondition"]["SegmentId"] in segment_copies.values()
+    assert "TemplateVersion" not in copied["Activities"]["hello"]["SMS"]  # the copy's versions are its own
+    assert copied["tags"]["team"] == "growth" and copied["tags"][COPY_TAG].endswith(
+        f"/journeys/{journey['Id']}"
+    )
+    again = plan(source, target, Selection(journeys=(journey["Id"],)))
+    assert {s.action for s in again} == {"unchanged"}
+
+
+def test_a_changed_journey_updates_its_draft_copy_but_not_a_published_one(source):
+    gold = next(s for s in source.segment_items.values() if s["Name"] == "gold")
+    journey = journey_of(source, gold["Id"])
+    target = MemoryProject("eu-west-1", "shop-eu", "https://api-eu")
+    apply(plan(source, target, Selection(journeys=(journey["Id"],))), target)
+    source.journey_items[journey["Id"]]["Name"] = "welcome series, v2"
+    (update,) = [s for s in plan(source, target, Selection(journeys=(journey["Id"],))) if s.kind == "journey"]
+    assert (update.action, update.changes) == ("update", ("Name",))
+    apply([update], target)
+    (copied,) = target.journey_items.values()
+    assert copied["Name"] == "welcome series, v2" and copied["State"] == "DRAFT"
+    copied["State"] = "ACTIVE"  # published in the target
+    source.journey_items[journey["Id"]]["Name"] = "welcome series, v3"
+    (held,) = [s for s in plan(source, target, Selection(journeys=(journey["Id"],))) if s.kind == "journey"]
+    assert held.action == "skip" and "published journey's activities can't change" in held.reason
+    removed = removals(target, source.label)
+    assert removed[0].kind == "journey"  # before the segments it starts from

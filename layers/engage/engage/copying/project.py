@@ -1,11 +1,12 @@
-"""Copying segments, templates and campaigns from one application to another, in the same stack or
-another region's (A17, rebuilt for campaigns; journeys were never part of this product).
+"""Copying segments, templates, campaigns and journeys from one application to another, in the same
+stack or another region's (A17, rebuilt for campaigns and journeys: engage.copying.journeys).
 
-What a campaign needs comes with it: its segment (and the segments that one is built on) and its
-templates. Ids are remapped: a copied campaign sends to the copy of its segment, a copied segment
-group to the copies of its sources. Every copy carries the tag `engage:copied-from` naming its
-original, so copying again updates the copies instead of duplicating them, and removing a copy
-finds exactly what it made. Copied campaigns are created paused: a copy never sends by itself.
+What a campaign or a journey needs comes with it: its segments (and the segments those are built
+on) and its templates. Ids are remapped: a copied campaign sends to the copy of its segment, a
+copied segment group to the copies of its sources. Every copy carries the tag `engage:copied-from`
+naming its original, so copying again updates the copies instead of duplicating them, and removing
+a copy finds exactly what it made. Copied campaigns are created paused and copied journeys as
+drafts: a copy never sends by itself.
 
 A plan says what would change (create, update with the fields that differ, unchanged, skip with the
 reason) before anything is written: that is the dry run. Imported segments are not copied (their
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from engage.campaigns.model import TEMPLATE_CHANNELS
+from engage.copying import journeys as journey_parts
 from engage.errors import EngageError, ValidationError
 from engage.segments.definition import source_ids
 from engage.templates.model import OTHER_FIELDS, TEXT_FIELDS
@@ -58,15 +60,18 @@ class Selection:
     campaigns: tuple[str, ...] = ()
     segments: tuple[str, ...] = ()
     templates: tuple[TemplateRef, ...] = ()
-    everything: bool = False  # every campaign and segment of the source (and their templates)
+    everything: bool = False  # every campaign, journey and segment of the source (and their templates)
+    journeys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not (self.everything or self.campaigns or self.segments or self.templates):
-            raise ValidationError("Campaigns", "name campaigns, segments or templates to copy (or All: true)")
+        if not (self.everything or self.campaigns or self.segments or self.templates or self.journeys):
+            raise ValidationError(
+                "Campaigns", "name campaigns, journeys, segments or templates to copy (or All: true)"
+            )
 
     @classmethod
     def parse(cls, document: Mapping[str, Any]) -> Selection:
-        """From a custom resource's properties (Campaigns, Segments, Templates, All)."""
+        """From a custom resource's properties (Campaigns, Journeys, Segments, Templates, All)."""
 
         def names(key: str) -> tuple[str, ...]:
             value = document.get(key) or []
@@ -81,12 +86,13 @@ class Selection:
             names("Segments"),
             tuple(TemplateRef.parse(t) for t in names("Templates")),
             str(document.get("All", "false")).lower() == "true",
+            names("Journeys"),
         )
 
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # template | segment | campaign
+    kind: str  # template | segment | campaign | journey
     source: str  # the original's id (a template's name:TYPE)
     name: str
     # planned: create | update | unchanged | skip | delete; applied: created | updated | deleted | failed
@@ -125,6 +131,10 @@ class Project(Protocol):
     def create_campaign(self, request: Mapping[str, Any]) -> dict[str, Any]: ...
     def update_campaign(self, campaign_id: str, request: Mapping[str, Any]) -> dict[str, Any]: ...
     def delete_campaign(self, campaign_id: str) -> None: ...
+    def journeys(self) -> list[dict[str, Any]]: ...
+    def create_journey(self, request: Mapping[str, Any]) -> dict[str, Any]: ...  # with its tags
+    def update_journey(self, journey_id: str, request: Mapping[str, Any]) -> dict[str, Any]: ...
+    def delete_journey(self, journey_id: str) -> None: ...
     def create_template(self, ref: TemplateRef, request: Mapping[str, Any]) -> None: ...
     def update_template(self, ref: TemplateRef, request: Mapping[str, Any]) -> None: ...
     def delete_template(self, ref: TemplateRef) -> None: ...
@@ -156,14 +166,24 @@ def plan(
     for campaign_id in wanted_campaigns:
         if campaign_id not in campaigns:
             raise ValidationError("Campaigns", f"no campaign {campaign_id} in {source.label}")
+    journeys = {j["Id"]: j for j in source.journeys()} if selection.everything or selection.journeys else {}
+    wanted_journeys = list(journeys) if selection.everything else list(selection.journeys)
+    for journey_id in wanted_journeys:
+        if journey_id not in journeys:
+            raise ValidationError("Journeys", f"no journey {journey_id} in {source.label}")
     roots = [*(segments if selection.everything else selection.segments)]
     roots += [campaigns[c]["SegmentId"] for c in wanted_campaigns]
+    roots += [s for j in wanted_journeys for s in journey_parts.segment_ids(journeys[j])]
     for segment_id in roots:
         if segment_id not in segments:
             raise ValidationError("Segments", f"no segment {segment_id} in {source.label}")
     refs = list(
         dict.fromkeys(
-            [*selection.templates, *(r for c in wanted_campaigns for r in template_refs(campaigns[c]))]
+            [
+                *selection.templates,
+                *(r for c in wanted_campaigns for r in template_refs(campaigns[c])),
+                *(TemplateRef(*r) for j in wanted_journeys for r in journey_parts.template_refs(journeys[j])),
+            ]
         )
     )
     key = copy_key(owner, source.label)
@@ -180,6 +200,8 @@ def plan(
                 campaigns[campaign_id], segment_steps, skipped_templates, copies, key, (source, target)
             )
         )
+    for journey_id in dict.fromkeys(wanted_journeys):
+        steps.append(_journey_step(journeys[journey_id], segment_steps, skipped_templates, copies, key))
     if prune:
         steps += _removals(target, key, keep={s.tag for s in steps})
     return steps
@@ -201,7 +223,7 @@ def template_refs(campaign: Mapping[str, Any]) -> list[TemplateRef]:
 def _copies(target: Project, key: str) -> dict[str, dict[str, Any]]:
     """The target's objects that are this owner's copies from this source, by their tag."""
     found: dict[str, dict[str, Any]] = {}
-    for items in (target.segments(), target.campaigns(), target.templates()):
+    for items in (target.segments(), target.campaigns(), target.templates(), target.journeys()):
         for item in items:
             tag = (item.get("tags") or {}).get(COPY_TAG, "")
             if tag.startswith(f"{key}/"):
@@ -309,6 +331,39 @@ def _campaign_step(
     )
 
 
+def _journey_step(
+    journey: Mapping[str, Any],
+    segments: Mapping[str, Step],
+    skipped_templates: Mapping[str, str],
+    copies: Mapping[str, Any],
+    key: str,
+) -> Step:
+    tag = origin(key, "journey", journey["Id"])
+    step = Step("journey", journey["Id"], journey.get("Name", ""), "skip", tag=tag)
+    for segment_id in journey_parts.segment_ids(journey):
+        segment = segments[segment_id]
+        if segment.action == "skip":
+            return replace(step, reason=f"its segment {segment.source}: {segment.reason}")
+    for ref in journey_parts.template_refs(journey):
+        if str(TemplateRef(*ref)) in skipped_templates:
+            return replace(
+                step, reason=f"its template {TemplateRef(*ref)}: {skipped_templates[str(TemplateRef(*ref))]}"
+            )
+    existing = copies.get(tag)
+    if existing is None:
+        return replace(step, action="create", original=journey)
+    ids = {s.source: s.target or f"<copy of {s.source}>" for s in segments.values()}
+    changes = _differences(
+        journey_parts.journey_request(existing, {}), journey_parts.journey_request(journey, ids)
+    )
+    if not changes:
+        return replace(step, action="unchanged", target=existing["Id"])
+    if existing.get("State") != "DRAFT":
+        reason = f"the copy is {existing.get('State')}: a published journey's activities can't change"
+        return replace(step, target=existing["Id"], reason=reason, changes=changes)
+    return replace(step, action="update", target=existing["Id"], changes=changes, original=journey)
+
+
 def _function_notes(campaign: Mapping[str, Any], source_region: str, target_region: str) -> str:
     if source_region == target_region:
         return ""
@@ -330,8 +385,9 @@ def _removals(target: Project, key: str, keep: set[str]) -> list[Step]:
         return {tag: item for tag, item in copies.items() if tag.startswith(f"{key}/{kind}s/")}
 
     steps = [
-        Step("campaign", tag.rsplit("/", 1)[1], item.get("Name", ""), "delete", item["Id"], tag=tag)
-        for tag, item in of("campaign").items()
+        Step(kind, tag.rsplit("/", 1)[1], item.get("Name", ""), "delete", item["Id"], tag=tag)
+        for kind in ("journey", "campaign")
+        for tag, item in of(kind).items()
     ]
     segments = {item["Id"]: (tag, item) for tag, item in of("segment").items()}
     by_id = {segment_id: item for segment_id, (_tag, item) in segments.items()}
@@ -391,7 +447,8 @@ def _differences(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> tuple
         sorted(
             k
             for k in {*current, *wanted}
-            if json.dumps(current.get(k), sort_keys=True) != json.dumps(wanted.get(k), sort_keys=True)
+            if json.dumps(current.get(k), sort_keys=True, default=str)
+            != json.dumps(wanted.get(k), sort_keys=True, default=str)
         )
     )
 
@@ -434,6 +491,9 @@ def _blocked(step: Step, failed: Mapping[str, str]) -> str:
             f"segment:{step.original['SegmentId']}",
             *(f"template:{r}" for r in template_refs(step.original)),
         ]
+    elif step.kind == "journey":
+        needs = [f"segment:{s}" for s in journey_parts.segment_ids(step.original)]
+        needs += [f"template:{TemplateRef(*r)}" for r in journey_parts.template_refs(step.original)]
     for need in needs:
         if need in failed:
             return f"{need.replace(':', ' ', 1)} was not copied: {failed[need]}"
@@ -443,7 +503,9 @@ def _blocked(step: Step, failed: Mapping[str, str]) -> str:
 def _carry_out(step: Step, target: Project, ids: Mapping[str, str]) -> Step:
     tag = step.tag
     if step.action == "delete":
-        if step.kind == "campaign":
+        if step.kind == "journey":
+            target.delete_journey(step.target or "")
+        elif step.kind == "campaign":
             target.delete_campaign(step.target or "")
         elif step.kind == "segment":
             target.delete_segment(step.target or "")
@@ -464,6 +526,14 @@ def _carry_out(step: Step, target: Project, ids: Mapping[str, str]) -> Step:
             if step.action == "create"
             else target.update_segment(step.target or "", request)
         )
+        return replace(step, action=f"{step.action}d", target=made["Id"])
+    if step.kind == "journey":
+        tags = {**(step.original.get("tags") or {}), COPY_TAG: tag}
+        request = {**journey_parts.journey_request(step.original, ids), "tags": tags}
+        if step.action == "create":
+            made = target.create_journey({**request, "State": "DRAFT"})
+        else:
+            made = target.update_journey(step.target or "", request)
         return replace(step, action=f"{step.action}d", target=made["Id"])
     request = campaign_request(step.original, ids, tag, step.paused)
     made = (

@@ -1,7 +1,9 @@
 """One application behind a Pinpoint-compatible API (this product's, in any region), through
 boto3's pinpoint client (engage.adapters.pinpoint.client): the Project port of engage.copying.project.
 Listings are read page by page; a failed call becomes ProjectCallError with the call and the
-service's reason; a template that does not exist is None."""
+service's reason; a template that does not exist is None. Updates do not carry tags (Pinpoint stopped
+processing them in 2023) and WriteJourneyRequest has none: a copy's tags are set with TagResource
+and UntagResource, by the resource's ARN."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class PinpointProject:
         self.app_id = app_id
         self.label = f"{region}/{app_id}"
         self.endpoint = endpoint
+        self._app_arn = ""
 
     def _call(self, operation: str, **request: Any) -> dict[str, Any]:
         try:
@@ -83,6 +86,7 @@ class PinpointProject:
             SegmentId=segment_id,
             WriteSegmentRequest=dict(request),
         )
+        self._retag(f"segments/{segment_id}", request)
         return answer["SegmentResponse"]
 
     def delete_segment(self, segment_id: str) -> None:
@@ -99,6 +103,7 @@ class PinpointProject:
             CampaignId=campaign_id,
             WriteCampaignRequest=dict(request),
         )
+        self._retag(f"campaigns/{campaign_id}", request)
         return answer["CampaignResponse"]
 
     def delete_campaign(self, campaign_id: str) -> None:
@@ -113,6 +118,51 @@ class PinpointProject:
         if current is None:
             raise ProjectCallError(f"{ref.kind} template {ref.name} is gone from {self.label}")
         self._template_call("update", ref, request, Version=str(current["Version"]))
+        self._retag(f"templates/{ref.name}/{ref.kind}", request)
+
+    def journeys(self) -> list[dict[str, Any]]:
+        return list(self._pages("list_journeys", "JourneysResponse", ApplicationId=self.app_id))
+
+    def create_journey(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        write = {k: v for k, v in request.items() if k != "tags"}
+        made = self._call("create_journey", ApplicationId=self.app_id, WriteJourneyRequest=write)[
+            "JourneyResponse"
+        ]
+        self._retag(f"journeys/{made['Id']}", request)
+        return made
+
+    def update_journey(self, journey_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        write = {k: v for k, v in request.items() if k != "tags"}
+        answer = self._call(
+            "update_journey", ApplicationId=self.app_id, JourneyId=journey_id, WriteJourneyRequest=write
+        )
+        self._retag(f"journeys/{journey_id}", request)
+        return answer["JourneyResponse"]
+
+    def delete_journey(self, journey_id: str) -> None:
+        self._call("delete_journey", ApplicationId=self.app_id, JourneyId=journey_id)
+
+    def _arn(self, path: str) -> str:
+        """A resource's ARN: the application's (read once) with `<kind>s/<id>`; a template's
+        (`templates/<name>/<type>`) is the account's."""
+        if not self._app_arn:
+            self._app_arn = self._call("get_app", ApplicationId=self.app_id)["ApplicationResponse"]["Arn"]
+        if path.startswith("templates/"):
+            return f"{self._app_arn.split(':apps/')[0]}:{path}"
+        return f"{self._app_arn}/{path}"
+
+    def _retag(self, path: str, request: Mapping[str, Any]) -> None:
+        """Makes the resource's tags the request's (when it names any)."""
+        wanted = request.get("tags")
+        if wanted is None:
+            return
+        arn = self._arn(path)
+        current = self._call("list_tags_for_resource", ResourceArn=arn)["TagsModel"]["tags"]
+        gone = [k for k in current if k not in wanted]
+        if gone:
+            self._call("untag_resource", ResourceArn=arn, TagKeys=gone)
+        if wanted and any(current.get(k) != v for k, v in wanted.items()):
+            self._call("tag_resource", ResourceArn=arn, TagsModel={"tags": dict(wanted)})
 
     def delete_template(self, ref: TemplateRef) -> None:
         suffix, _request, _response = TEMPLATE_OPERATIONS[ref.kind]

@@ -2,12 +2,13 @@
 ListJourneys and UpdateJourneyState, with botocore's request and response shapes
 (engage.journeys.model); and its journey analytics: GetJourneyExecutionMetrics,
 GetJourneyExecutionActivityMetrics, GetJourneyRuns, GetJourneyRunExecutionMetrics and
-GetJourneyRunExecutionActivityMetrics (engage.journeys.metrics)."""
+GetJourneyRunExecutionActivityMetrics (engage.journeys.metrics) and GetJourneyDateRangeKpi
+(engage.journeys.kpis)."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.runtime import services
-from routing import json_body, json_response, listing, path_id
+from routing import json_body, json_response, listing, path_id, query_time
 
 router = APIGatewayRouter()
 JOURNEYS = "/v1/apps/<app_id>/journeys"
@@ -74,5 +75,18 @@ def get_journey_run_execution_activity_metrics(
 ) -> Response:
     found = services.journey_metrics.activity(
         path_id(app_id), path_id(journey_id), path_id(activity_id), path_id(run_id)
+    )
+    return json_response(200, found)
+
+
+@router.get(f"{JOURNEYS}/<journey_id>/kpis/daterange/<kpi_name>")
+def get_journey_date_range_kpi(app_id: str, journey_id: str, kpi_name: str) -> Response:
+    query = router.current_event.query_string_parameters or {}
+    found = services.journey_kpis.date_range(
+        path_id(app_id),
+        path_id(journey_id),
+        path_id(kpi_name),
+        query_time(query.get("start-time"), "start-time"),
+        query_time(query.get("end-time"), "end-time"),
     )
     return json_response(200, found)

@@ -1,6 +1,7 @@
 """What every route of the Pinpoint-compatible API shares: path ids as the caller wrote them,
 Pinpoint's JSON bodies, its 202 "Accepted" answer and its paged list shape."""
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -61,3 +62,17 @@ def listing(router: APIGatewayRouter, items: list[dict[str, Any]], cursor: str =
         router.current_event.get_query_string_value("page-size"),
         router.current_event.get_query_string_value(cursor),
     )
+
+
+def query_time(value: str | None, name: str) -> datetime | None:
+    """A timestamp query parameter as botocore writes it (ISO 8601, `Z` or an offset); None when
+    absent. A naive one is read as UTC."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(unquote(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            name, "must be an ISO 8601 date and time, for example 2019-07-26T20:00:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -45,6 +45,7 @@ from engage.config import Settings
 from engage.contacts import ContactStore
 from engage.errors import ValidationError
 from engage.extensions.attachments import AttachmentMaker
+from engage.journeys.kpis import JourneyKpis
 from engage.journeys.launch import Launcher as JourneyLauncher
 from engage.journeys.metrics import JourneyMetrics
 from engage.journeys.model import Journeys
@@ -180,6 +181,11 @@ class Services:
     def journey_metrics(self) -> JourneyMetrics:
         """Pinpoint's journey execution metrics and runs, from the participants' counters."""
         return JourneyMetrics(self.journeys, self.journey_participants, clock.time)
+
+    @cached_property
+    def journey_kpis(self) -> JourneyKpis:
+        """Pinpoint's journey engagement metrics, from the participants' day counters."""
+        return JourneyKpis(self.journeys, self.journey_participants, clock.time)
 
     @cached_property
     def journey_wakes(self) -> SchedulerJourneyWakes:

@@ -231,3 +231,30 @@ def test_a_journey_with_every_activity_type_runs_as_each_endpoint_behaves(local_
         assert f"<dt>entered</dt><dd>{want['TOTAL']}</dd>" in card, (activity, card)
     call = drawn[drawn.index('data-activity="call"') :].split("</dl>", 1)[0]
     assert "<dt>sent</dt><dd>1</dd>" in call
+
+    # GetJourneyDateRangeKpi: each email engagement metric, by activity, equals the lake's events.
+    where = f"application_id = '{j.app}' AND journey_id = '{journey_id}'"
+
+    def in_lake():
+        rows = j.lake(
+            "SELECT journey_activity_id AS activity, event_type, count(*) AS n "
+            f"FROM email_all_events WHERE {where} GROUP BY 1, 2"
+        )
+        return {(r["activity"], r["event_type"]): r["n"] for r in rows}
+
+    assert wait_until(lambda: in_lake().get(("hello", "_email.open")) == 2, 90, 2.0)
+    lake = in_lake()
+    for measure, event_type in (("sent", "_email.send"), ("delivered", "_email.delivered"),
+                                ("opened", "_email.open"), ("clicked", "_email.click"),
+                                ("hardbounced", "_email.hardbounce")):  # fmt: skip
+        answer = pinpoint.get_journey_date_range_kpi(
+            ApplicationId=j.app, JourneyId=journey_id, KpiName=f"emails-{measure}-grouped-by-journey-activity"
+        )["JourneyDateRangeKpiResponse"]
+        shown = {
+            r["GroupedBys"][0]["Value"]: float(r["Values"][0]["Value"]) for r in answer["KpiResult"]["Rows"]
+        }
+        assert shown == {a: float(n) for (a, t), n in lake.items() if t == event_type}, measure
+    sent = pinpoint.get_journey_date_range_kpi(
+        ApplicationId=j.app, JourneyId=journey_id, KpiName="journey-emails-sent"
+    )
+    assert sent["JourneyDateRangeKpiResponse"]["KpiResult"]["Rows"][0]["Values"][0]["Value"] == "4.0"

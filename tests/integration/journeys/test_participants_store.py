@@ -116,3 +116,24 @@ def test_runs_start_once_and_end_together(store):
     assert {(r["Status"], r["LastUpdateTime"]) for r in store.runs(APP, "j1")} == {
         ("COMPLETED", "1970-01-01T01:06:40.000Z")
     }
+
+
+def test_engagement_events_count_on_their_day_once_each_and_every_click(store):
+    from dataclasses import replace
+
+    def on(day, event_type, event_id):
+        return replace(event("hello", event_type), day=day, event_id=event_id)
+
+    assert store.record_event("app", on("2026-12-01", "_email.send", "e1"))
+    assert store.record_event("app", on("2026-12-01", "_email.open", "e2"))
+    assert not store.record_event("app", on("2026-12-01", "_email.open", "e3"))  # a message opens once
+    assert store.record_event("app", on("2026-12-02", "_email.click", "e4"))
+    assert store.record_event("app", on("2026-12-02", "_email.click", "e5"))  # a second click counts
+    assert not store.record_event("app", on("2026-12-02", "_email.click", "e5"))  # a redelivery does not
+    assert store.day_counts("app", "j1", "2026-12-01", "2026-12-02") == {
+        "hello|_email.send": 1,
+        "hello|_email.open": 1,
+        "hello|_email.click": 2,
+    }
+    assert store.day_counts("app", "j1", "2026-12-02", "2026-12-02") == {"hello|_email.click": 2}
+    assert store.events_of("app", "j1", "u#ana", 1, "hello") == {"_email.send", "_email.open", "_email.click"}

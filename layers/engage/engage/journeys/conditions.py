@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from engage.errors import NotFoundError, ValidationError
@@ -74,6 +75,8 @@ class MessageEvent:
     activity_id: str
     endpoint_id: str
     event_type: str  # `_email.open`, ...; a `_journey.send` as `_journey.send:<journey_send_status>`
+    day: str = ""  # yyyy-mm-dd (UTC) of the event: the day it counts on (engage.journeys.kpis)
+    event_id: str = ""
 
 
 def message_event(record: Mapping[str, Any]) -> MessageEvent | None:
@@ -89,6 +92,8 @@ def message_event(record: Mapping[str, Any]) -> MessageEvent | None:
     if event_type == SEND_EVENT:
         event_type = f"{SEND_EVENT}:{attributes.get('journey_send_status') or 'UNKNOWN'}"
     endpoint_id = (record.get("client") or {}).get("client_id") or attributes.get("endpoint_id") or ""
+    stamp = record.get("event_timestamp") or record.get("arrival_timestamp")
+    day = datetime.fromtimestamp(int(stamp) / 1000, UTC).date().isoformat() if stamp else ""
     return MessageEvent(
         journey_id,
         str(attributes.get("journey_run_id") or ""),
@@ -97,4 +102,6 @@ def message_event(record: Mapping[str, Any]) -> MessageEvent | None:
         activity_id,
         str(endpoint_id),
         event_type,
+        day,
+        str(record.get("event_id") or ""),
     )

@@ -31,6 +31,7 @@ from engage.adapters.dynamodb import (
     transact_write,
 )
 from engage.journeys.conditions import MessageEvent
+from engage.journeys.kpis import EACH_COUNTED, KPI_EVENTS
 from engage.journeys.metrics import counter, iso, send_status, summed
 from engage.journeys.participants import JourneyClock, Participant
 
@@ -39,6 +40,7 @@ COUNTER_SHARDS = 16
 DUE_INDEX = "due"
 CLOCK = "#clock"
 COUNTERS = "#m#"  # #m#<run>#<n>: the run's counters
+DAYS = "#k#"  # #k#<yyyy-mm-dd>#<n>: the day's engagement counts (GetJourneyDateRangeKpi)
 RUNS = "#run#"  # #run#<run id>: RunId, Status, CreationTime, LastUpdateTime
 # <participant>#event#<activity>#<entry>#<endpoint>#<event type>: what its messages did
 EVENTS = "#event#"
@@ -103,7 +105,8 @@ class DynamoParticipants:
     def add_counts(self, app_id: str, journey_id: str, run: str, counts: Mapping[str, int]) -> None:
         added = {name: n for name, n in counts.items() if n}
         if added:
-            update = self._add(partition(app_id, journey_id), run, random.randrange(COUNTER_SHARDS), added)
+            sk = f"{COUNTERS}{run}#{random.randrange(COUNTER_SHARDS)}"
+            update = self._add(partition(app_id, journey_id), sk, added)
             self.client.update_item(**update)
 
     def counts(self, app_id: str, journey_id: str, run: str | None = None) -> dict[str, int]:
@@ -156,31 +159,44 @@ class DynamoParticipants:
                 if error_code(exc) != "ConditionalCheckFailedException":
                     raise
 
-    def _add(self, pk: str, run: str, shard: int, counts: Mapping[str, int]) -> dict[str, Any]:
-        """The update adding `counts` to one of the run's counter items."""
+    def _add(self, pk: str, sk: str, counts: Mapping[str, int]) -> dict[str, Any]:
+        """The update adding `counts` to one counter item."""
         names = {f"#c{i}": name for i, name in enumerate(counts)}
         values = {f":c{i}": {"N": str(n)} for i, n in enumerate(counts.values())}
         return {
             "TableName": self.table,
-            "Key": {"pk": {"S": pk}, "sk": {"S": f"{COUNTERS}{run}#{shard}"}},
+            "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
             "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counts))),
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
 
     def _put_counted(
-        self, put: dict[str, Any], pk: str, run: str, key: str, counts: Mapping[str, int]
+        self,
+        put: dict[str, Any],
+        pk: str,
+        run: str,
+        key: str,
+        counts: Mapping[str, int],
+        day: tuple[str, Mapping[str, int]] | None = None,
     ) -> bool:
-        """The conditional `put`, and `counts` added to one of the run's counter items (by `key`)
-        in the same transaction; False when the put's condition failed (nothing written, nothing
-        counted)."""
-        added = {name: n for name, n in counts.items() if n}
+        """The conditional `put`, and `counts` added to one of the run's counter items (by `key`),
+        and a day's counts to one of that day's, in the same transaction; False when the put's
+        condition failed (nothing written, nothing counted)."""
+        shard = zlib.crc32(key.encode()) % COUNTER_SHARDS
+        updates = [(f"{COUNTERS}{run}#{shard}", counts)]
+        if day is not None:
+            updates.append((f"{DAYS}{day[0]}#{shard}", day[1]))
+        writes = [
+            {"Update": self._add(pk, sk, added)}
+            for sk, c in updates
+            if (added := {k: n for k, n in c.items() if n})
+        ]
         try:
-            if not added:
+            if not writes:
                 self.client.put_item(**put)
                 return True
-            update = self._add(pk, run, zlib.crc32(key.encode()) % COUNTER_SHARDS, added)
-            transact_write(self.client, [{"Put": put}, {"Update": update}])
+            transact_write(self.client, [{"Put": put}, *writes])
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException" or 0 in failed_conditions(exc):
                 return False
@@ -266,26 +282,47 @@ class DynamoParticipants:
         an item of its own beside the participant's, so it never races the participant's writes; a
         `_journey.send` also counts its outcome on the activity, in the same transaction."""
         pk = partition(app_id, event.journey_id)
+        # A message is opened once, but each of its clicks counts (Pinpoint's KPIs): those are kept by id.
+        each = f"@{event.event_id}" if event.event_type in EACH_COUNTED and event.event_id else ""
         marker = {
             "TableName": self.table,
             "Item": {
                 "pk": {"S": pk},
                 "sk": {
                     "S": f"{event.participant}{EVENTS}{event.activity_id}#{event.entry}#"
-                    f"{event.endpoint_id}#{event.event_type}"
+                    f"{event.endpoint_id}#{event.event_type}{each}"
                 },
             },
             "ConditionExpression": "attribute_not_exists(sk)",
         }
         status = send_status(event.event_type)
         counted = {counter(event.activity_id, status): 1} if status else {}
-        return self._put_counted(marker, pk, event.run, event.participant, counted)
+        day = None
+        if event.event_type in KPI_EVENTS and event.day:
+            day = (event.day, {counter(event.activity_id, event.event_type): 1})
+        return self._put_counted(marker, pk, event.run, event.participant, counted, day)
+
+    def day_counts(self, app_id: str, journey_id: str, first: str, last: str) -> dict[str, int]:
+        """The engagement counts (`<activity>|<event type>`) of the days `first` to `last`
+        (yyyy-mm-dd, both included), summed."""
+        items = query_items(
+            self.client,
+            TableName=self.table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
+            ExpressionAttributeValues={
+                ":pk": {"S": partition(app_id, journey_id)},
+                ":first": {"S": f"{DAYS}{first}#"},
+                ":last": {"S": f"{DAYS}{last}#~"},
+            },
+        )
+        return summed({k: int(v) for k, v in item.items() if k not in ("pk", "sk")} for item in items)
 
     def events_of(self, app_id: str, journey_id: str, key: str, entry: int, activity_id: str) -> set[str]:
         """The event types of the message `activity_id` sent the participant in its entry `entry`."""
         prefix = f"{key}{EVENTS}{activity_id}#{entry}#"
         items = self._prefixed(app_id, journey_id, prefix, ProjectionExpression="sk")
-        return {item["sk"].rsplit("#", 1)[1] for item in items}
+        return {item["sk"].rsplit("#", 1)[1].split("@", 1)[0] for item in items}
 
     def remove_journey(self, app_id: str, journey_id: str) -> int:
         """Deletes the journey's participants and clock (the journey or its application removed)."""

@@ -45,9 +45,26 @@ def test_a_phone_number_gives_its_zone_when_the_endpoint_has_none():
     phone = {"ChannelType": "SMS", "Address": "+442071234567"}
     assert zone_of(phone) is None
     assert zone_of(phone, ("PHONE_NUMBER",)) == ZoneInfo("Europe/London")
-    assert zone_of(phone, ("POSTAL_CODE",)) is None  # no postal-code data: no estimate
+    assert zone_of(phone, ("POSTAL_CODE",)) is None  # it has no postal code
     own = {**phone, "Demographic": {"Timezone": "Asia/Tokyo"}}
     assert zone_of(own, ("PHONE_NUMBER",)) == ZoneInfo("Asia/Tokyo")  # its own zone first
+
+
+def test_a_us_postal_code_gives_its_zone_and_the_methods_are_tried_in_their_order():
+    seattle = {"ChannelType": "EMAIL", "Location": {"Country": "US", "PostalCode": "98101"}}
+    assert zone_of(seattle, ("POSTAL_CODE",)) == ZoneInfo("America/Los_Angeles")
+    plus_four = {**seattle, "Location": {"Country": "US", "PostalCode": "10001-1234"}}
+    assert zone_of(plus_four, ("PHONE_NUMBER", "POSTAL_CODE")) == ZoneInfo("America/New_York")
+    both = {
+        "ChannelType": "SMS",
+        "Address": "+442071234567",
+        "Location": {"Country": "US", "PostalCode": "98101"},
+    }
+    assert zone_of(both, ("POSTAL_CODE", "PHONE_NUMBER")) == ZoneInfo("America/Los_Angeles")
+    assert zone_of(both, ("PHONE_NUMBER", "POSTAL_CODE")) == ZoneInfo("Europe/London")
+    for location in ({"Country": "DE", "PostalCode": "10115"}, {"Country": "US", "PostalCode": "00000"},
+                     {"PostalCode": "98101"}, {"Country": "US", "PostalCode": "SW1A 1AA"}):  # fmt: skip
+        assert zone_of({"Location": location}, ("POSTAL_CODE",)) is None, location
 
 
 def test_bad_rules_are_refused_with_the_field_named():

@@ -5,9 +5,11 @@ quiet time set. A channel with open hours on some days is closed on the days it 
 closed day's StartDateTime and EndDateTime without an offset are local times in the endpoint's
 zone; with one, they are that instant everywhere.
 
-`TimezoneEstimationMethods` (PHONE_NUMBER) gives an endpoint without `Demographic.Timezone` the zone
-of its phone number when the number has exactly one (libphonenumber's time zone data). POSTAL_CODE
-estimation needs a postal-code database this project does not carry: it estimates nothing.
+`TimezoneEstimationMethods` give an endpoint without `Demographic.Timezone` a zone, trying the
+methods in the order listed: PHONE_NUMBER, the zone of its phone number when the number has exactly
+one (libphonenumber's time zone data); POSTAL_CODE, the zone of its `Location.PostalCode` for an
+endpoint whose `Location.Country` is `US` (the `zipcodes` package's ZIP code data; other countries'
+postal codes estimate nothing).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+import zipcodes
 from phonenumbers import timezone as number_zones
 
 from engage.errors import ValidationError
@@ -31,10 +34,37 @@ HORIZON = timedelta(days=400)  # how far ahead the next open minute is looked fo
 
 
 def zone_of(endpoint: Mapping[str, Any], methods: Sequence[str] = ()) -> ZoneInfo | None:
-    """The endpoint's own zone, else the one `methods` estimate (None when neither gives one)."""
+    """The endpoint's own zone, else the first one `methods` estimate (None when none does)."""
     zone = endpoint_zone(endpoint)
-    if zone is not None or "PHONE_NUMBER" not in methods:
-        return zone
+    for method in methods if zone is None else ():
+        zone = _by_phone_number(endpoint) if method == "PHONE_NUMBER" else _by_postal_code(endpoint)
+        if zone is not None:
+            return zone
+    return zone
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _by_postal_code(endpoint: Mapping[str, Any]) -> ZoneInfo | None:
+    location = endpoint.get("Location") or {}
+    code = str(location.get("PostalCode") or "").strip()
+    if str(location.get("Country") or "").upper() not in ("US", "USA") or not re.match(
+        r"^\d{5}(-\d{4})?$", code
+    ):
+        return None
+    try:
+        found = {z["timezone"] for z in zipcodes.matching(code[:5]) if z.get("timezone")}
+    except (TypeError, ValueError):
+        return None
+    return _zone(found.pop()) if len(found) == 1 else None
+
+
+def _by_phone_number(endpoint: Mapping[str, Any]) -> ZoneInfo | None:
     address = endpoint.get("Address")
     if endpoint.get("ChannelType") not in ("SMS", "VOICE") or not isinstance(address, str):
         return None
@@ -44,10 +74,7 @@ def zone_of(endpoint: Mapping[str, Any], methods: Sequence[str] = ()) -> ZoneInf
         return None
     if len(names) != 1:
         return None  # several zones (or libphonenumber's "Etc/Unknown"): no estimate
-    try:
-        return ZoneInfo(names.pop())
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    return _zone(names.pop())
 
 
 def opens_at(

@@ -192,7 +192,7 @@ class Engine:
         self.steps, self.sends = MemoryQueue(), MemoryQueue(refuse=sends_refused)
         self.wakes = MemoryWakes()
         self.journeys = MemoryJourneys(the_journey)
-        self.entering = Entering(self.participants, self.steps)
+        self.entering = Entering(self.participants, self.steps, wakes=self.wakes)
         self.stepping = Stepping(
             self.journeys, self.participants, MemoryContacts(*endpoints), self.sends, self.wakes
         )
@@ -618,6 +618,7 @@ def test_each_step_is_counted_once_with_the_participant_it_moves():
         "CANCELLED": "0",
         "REENTRY_CAP_EXCEEDED": "0",
         "ACTIVE_ENDPOINT_REJECTED": "1",
+        "ENDPOINT_MISSING_TIMEZONE": "0",
         "ENDPOINT_ACTIVE": "0",
     }
     wait = metrics.activity(APP, "j1", "pause")
@@ -686,3 +687,25 @@ def test_a_new_version_of_the_entry_segment_starts_an_entry_of_its_own_when_the_
     assert launcher.segment_changed({"Id": "s1", "Version": 2}, [refreshing, *others]) == 1
     assert workflow.started == [("journey-j1-v2", run_id("j1", "v2"))]
     assert [r["RunId"] for r in participants.runs(APP, "j1")] == [run_id("j1", "v2")]
+
+
+def test_with_local_time_each_participant_enters_at_its_own_local_start_and_none_without_a_zone():
+    """T0 is 12:00 UTC: 07:00 in New York and 21:00 in Tokyo. The schedule says 09:00 to 20:00."""
+    new_york = {**ANA_MAIL, "Demographic": {"Timezone": "America/New_York"}}
+    tokyo = {**BO_MAIL, "Demographic": {"Timezone": "Asia/Tokyo"}}
+    nowhere = {"Id": "cy-mail", "ChannelType": "EMAIL", "Address": "cy@example.com"}
+    schedule = {"StartTime": "2026-12-01T09:00:00Z", "EndTime": "2026-12-01T20:00:00Z", "Timezone": "UTC"}
+    local = journey(LocalTime=True, Schedule=schedule)
+    engine = Engine(local, new_york, tokyo, nowhere)
+    counts = engine.entering.enter(local, [new_york, tokyo, nowhere], T0, RUN)
+    assert (counts["Entered"], counts["OUTSIDE_SCHEDULE"], counts["NO_TIMEZONE"]) == (1, 1, 1)
+    (ana,) = engine.participants.all(APP, "j1")
+    starts = datetime(2026, 12, 1, 14, 0, tzinfo=UTC).timestamp()  # 09:00 in New York
+    assert (ana.key, ana.status, ana.due_at) == ("u#ana", WAITING, starts)
+    assert engine.wakes.armed == [("j1", starts)] and not engine.steps.take()
+    engine.waking.wake(APP, "j1", starts)
+    engine.run_steps(starts)
+    assert [s["EndpointId"] for s in engine.sends.take()] == ["ana-mail"]  # its first step, on time
+    assert metrics_of(engine).execution(APP, "j1")["Metrics"]["ENDPOINT_MISSING_TIMEZONE"] == "1"
+    plain = journey(Schedule=schedule)  # without LocalTime: 09:00 UTC has passed, 20:00 not yet
+    assert Engine(plain).entering.enter(plain, [tokyo, nowhere], T0, RUN)["Entered"] == 2

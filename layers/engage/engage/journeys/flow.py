@@ -25,12 +25,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from engage.errors import NotFoundError, ValidationError
+from engage.journeys import local_time
 from engage.journeys.conditions import Conditions, Membership, MessageEvent
 from engage.journeys.engine import Advance, advance
 from engage.journeys.metrics import JOURNEY, REFUSAL_METRICS, counter, summed
-from engage.journeys.model import instant
 from engage.journeys.participants import (
     EXITED,
+    WAITING,
     JourneyClock,
     Participant,
     entered,
@@ -48,6 +49,7 @@ ENTRY_COUNTS = (
     "REENTRY_INTERVAL",
     "NOT_ACTIVE",
     "OUTSIDE_SCHEDULE",
+    "NO_TIMEZONE",
     "CONFLICT",
 )
 
@@ -128,14 +130,15 @@ def step_bodies(app_id: str, journey_id: str, participants: Iterable[Participant
 
 
 def past_end(journey: Mapping[str, Any], wall: float) -> bool:
-    end = (journey.get("Schedule") or {}).get("EndTime")
-    return bool(end) and wall > instant(end, "Schedule.EndTime").timestamp()
+    end = local_time.bound(journey, "EndTime")
+    return end is not None and wall > end
 
 
 def entry_window(journey: Mapping[str, Any], wall: float) -> bool:
-    """Whether participants may enter now: within the schedule's start and end."""
-    start = (journey.get("Schedule") or {}).get("StartTime")
-    if start and wall < instant(start, "Schedule.StartTime").timestamp():
+    """Whether participants may enter now: within the schedule's start and end (with `LocalTime`,
+    from the earliest zone's start to the latest zone's end)."""
+    start = local_time.bound(journey, "StartTime")
+    if start is not None and wall < start:
         return False
     return not past_end(journey, wall)
 
@@ -149,6 +152,7 @@ class Entering:
     participants: ParticipantStore
     steps: Queue
     first_steps: Stepping | None = None
+    wakes: Wakes | None = None  # wakes participants whose local start is still to come (LocalTime)
 
     def enter(
         self, journey: Mapping[str, Any], endpoints: Iterable[Mapping[str, Any]], wall: float, run: str
@@ -156,7 +160,10 @@ class Entering:
         """Enters the participants these endpoints make, in the journey's run `run`; the counts of
         what each did."""
         counts = dict.fromkeys(ENTRY_COUNTS, 0)
-        keys = list(dict.fromkeys(participant_key(e) for e in endpoints))
+        groups: dict[str, list[Mapping[str, Any]]] = {}
+        for endpoint in endpoints:
+            groups.setdefault(participant_key(endpoint), []).append(endpoint)
+        keys = list(groups)
         if journey.get("State") not in RUNNING:
             counts["NOT_ACTIVE"] = len(keys)
             return counts
@@ -165,16 +172,26 @@ class Entering:
             return counts
         app_id, journey_id = journey["ApplicationId"], journey["Id"]
         clock = self.participants.clock(app_id, journey_id)
-        ready = []
+        ready, later = [], []
         for key in keys:
             current = self.participants.get(app_id, journey_id, key)
-            why = refusal(current, journey, wall)
+            starts = wall
+            if local_time.local(journey):
+                why, starts = _local_start(journey, groups[key], wall)
+            else:
+                why = None
+            why = why or refusal(current, journey, wall)
             if why:
                 counts[why] += 1
                 continue
-            participant = entered(key, current, journey, wall, clock.now(wall), run)
+            participant = entered(key, current, journey, wall, clock.now(wall) + (starts - wall), run)
             entry = {counter(JOURNEY, "ENDPOINT_ENTERED"): 1}
-            if self.first_steps is not None:
+            if starts > wall:  # its local start is still to come: it waits for it
+                participant = replace(participant, status=WAITING)
+                written = self.participants.put(app_id, journey_id, participant, entry)
+                if written:
+                    later.append(starts)
+            elif self.first_steps is not None:
                 moved = self.first_steps.perform(journey, clock, participant, wall)
                 written = self.first_steps.settle(journey, clock, moved, entry)
             else:
@@ -185,6 +202,8 @@ class Entering:
                 counts["CONFLICT"] += 1  # entered at the same moment by another event or part
                 continue
             counts["Entered"] += 1
+        if later and self.wakes is not None:
+            self.wakes.arm(app_id, journey_id, min(later))
         refused = {counter(JOURNEY, REFUSAL_METRICS[k]): counts[k] for k in REFUSAL_METRICS if counts[k]}
         if refused:
             self.participants.add_counts(app_id, journey_id, run, refused)
@@ -195,6 +214,20 @@ class Entering:
                     f"{queued.count(None)} step message(s) of journey {journey_id} were refused"
                 )
         return counts
+
+
+def _local_start(
+    journey: Mapping[str, Any], endpoints: list[Mapping[str, Any]], wall: float
+) -> tuple[str | None, float]:
+    """With `LocalTime`: why the participant can't enter (None: it may), and when it starts."""
+    zone = local_time.zone_for(journey, endpoints)
+    if zone is None:
+        return "NO_TIMEZONE", wall
+    end = local_time.local_bound(journey, "EndTime", zone)
+    if end is not None and wall > end:
+        return "OUTSIDE_SCHEDULE", wall
+    start = local_time.local_bound(journey, "StartTime", zone)
+    return None, max(wall, start or wall)
 
 
 class NotQueuedError(Exception):

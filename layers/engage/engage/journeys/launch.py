@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from engage.journeys import local_time
 from engage.journeys.entry import entry_name, segment_of
 from engage.journeys.flow import ParticipantStore, Wakes
 from engage.journeys.metrics import run_id
@@ -33,9 +34,9 @@ class Launcher:
             if not segment_of(journey):  # an event-triggered journey: one run, from its publishing
                 self.participants.start_run(app_id, journey_id, run_id(journey_id, 0), wall)
             self.start_entry(journey, wall)
-            end = (journey.get("Schedule") or {}).get("EndTime")
-            if end:  # the wake that closes it
-                self.wakes.arm(app_id, journey_id, instant(end, "Schedule.EndTime").timestamp())
+            end = local_time.bound(journey, "EndTime")
+            if end is not None:  # the wake that closes it
+                self.wakes.arm(app_id, journey_id, end)
         elif after == "PAUSED" and before == "ACTIVE":
             clock = self.participants.clock(app_id, journey_id)
             self.participants.set_clock(app_id, journey_id, clock.paused(wall))
@@ -68,10 +69,10 @@ class Launcher:
         if not segment_of(journey):
             return False
         app_id, journey_id = journey["ApplicationId"], journey["Id"]
-        schedule = journey.get("Schedule") or {}
-        begins = instant(
-            schedule.get("StartTime") or journey["CreationDate"], "Schedule.StartTime"
-        ).timestamp()
+        begins = (
+            local_time.bound(journey, "StartTime")
+            or instant(journey["CreationDate"], "CreationDate").timestamp()
+        )
         if begins > wall:
             self.wakes.arm(app_id, journey_id, begins)
             return False
@@ -82,8 +83,8 @@ class Launcher:
             period = max(60.0, duration(journey["RefreshFrequency"], "RefreshFrequency").total_seconds())
             period_slot = int((wall - begins) // period)
             refresh = begins + (period_slot + 1) * period
-            end = schedule.get("EndTime")
-            if not end or refresh <= instant(end, "Schedule.EndTime").timestamp():
+            end = local_time.bound(journey, "EndTime")
+            if end is None or refresh <= end:
                 self.wakes.arm(app_id, journey_id, refresh)
         return self._start(journey, str(period_slot), wall)
 

@@ -44,12 +44,14 @@ JOURNEY_METRICS = (
     "CANCELLED",
     "REENTRY_CAP_EXCEEDED",
     "ACTIVE_ENDPOINT_REJECTED",
+    "ENDPOINT_MISSING_TIMEZONE",
 )
 # The refused entries of engage.journeys.flow.Entering, as Pinpoint's journey metrics name them.
 REFUSAL_METRICS = {
     "IN_JOURNEY": "ACTIVE_ENDPOINT_REJECTED",
     "REENTRY_CAP": "REENTRY_CAP_EXCEEDED",
     "REENTRY_INTERVAL": "REENTRY_INTERVAL",
+    "NO_TIMEZONE": "ENDPOINT_MISSING_TIMEZONE",
 }
 SEND_EVENT = "_journey.send"
 

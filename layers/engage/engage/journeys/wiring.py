@@ -44,7 +44,7 @@ def step_queue() -> SendQueue:
 
 @functools.cache
 def entering() -> Entering:
-    return Entering(services.journey_participants, step_queue(), stepping())
+    return Entering(services.journey_participants, step_queue(), stepping(), stepping().wakes)
 
 
 @functools.cache

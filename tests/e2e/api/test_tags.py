@@ -26,6 +26,15 @@ def test_each_kind_of_resource_is_tagged_untagged_and_listed_by_its_arn(pinpoint
     app = pinpoint.create_app(CreateApplicationRequest={"Name": "tags", "tags": {"owner": "ana"}})
     app_id, apps_arn = app["ApplicationResponse"]["Id"], app["ApplicationResponse"]["Arn"]
     assert retagged(pinpoint, apps_arn) == {"owner": "ana", "team": "growth"}
+    # The AWS CLI's tag-resource example, with its account part as written there.
+    cli_arn = f"arn:aws:mobiletargeting:us-east-1:AIDACKCEVSQ6C2EXAMPLE:apps/{app_id}"
+    pinpoint.tag_resource(ResourceArn=cli_arn, TagsModel={"tags": {"Stack": "Production", "Year": "2019"}})
+    assert tags_of(pinpoint, cli_arn) == {
+        "owner": "ana",
+        "team": "growth",
+        "Stack": "Production",
+        "Year": "2019",
+    }
     assert pinpoint.get_app(ApplicationId=app_id)["ApplicationResponse"]["tags"]["team"] == "growth"
 
     dimensions = {"Demographic": {"Channel": {"Values": ["EMAIL"]}}}

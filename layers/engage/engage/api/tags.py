@@ -13,7 +13,8 @@ from typing import Any
 from engage.applications.model import check_tags
 from engage.errors import NotFoundError, ValidationError
 
-ARN = re.compile(r"^arn:aws[a-z-]*:mobiletargeting:[a-z0-9-]*:(\d{12})?:(?P<path>.+)$")
+# Any account part: the AWS CLI's own examples write one as "AIDACKCEVSQ6C2EXAMPLE".
+ARN = re.compile(r"^arn:aws[a-z-]*:mobiletargeting:[a-z0-9-]*:[^:]*:(?P<path>.+)$")
 APP_KINDS = {"campaigns": "campaign", "segments": "segment", "journeys": "journey"}
 TEMPLATE_TYPES = ("EMAIL", "SMS", "VOICE", "PUSH", "INAPP")
 

@@ -5,6 +5,7 @@ resumed, cancelled and deleted, each answer parsed by botocore against Pinpoint'
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -110,7 +111,10 @@ def test_a_journey_is_published_only_with_templates_that_exist(pinpoint, new_app
 def test_the_cli_creates_lists_shows_and_publishes_a_journey(local_stack, pinpoint, new_app, tmp_path):
     app = new_app("journeys-cli")
     written = tmp_path / "journey.json"
-    written.write_text(json.dumps(publishable(pinpoint, app)))
+    request = publishable(pinpoint, app)
+    tomorrow = local_stack.clock.now() + timedelta(days=1)  # not entered yet: it stays ACTIVE
+    request["Schedule"] = {**request["Schedule"], "StartTime": tomorrow.isoformat()}
+    written.write_text(json.dumps(request))
     created = engage(
         "journeys", "create", "--app", app, "--file", str(written), "--json", state_dir=local_stack.state_dir
     )

@@ -709,3 +709,23 @@ def test_with_local_time_each_participant_enters_at_its_own_local_start_and_none
     assert metrics_of(engine).execution(APP, "j1")["Metrics"]["ENDPOINT_MISSING_TIMEZONE"] == "1"
     plain = journey(Schedule=schedule)  # without LocalTime: 09:00 UTC has passed, 20:00 not yet
     assert Engine(plain).entering.enter(plain, [tokyo, nowhere], T0, RUN)["Entered"] == 2
+
+
+def test_a_segment_journey_that_never_refreshes_is_closed_once_its_entry_is_done():
+    settled = []
+    segment = {"SegmentStartCondition": {"SegmentId": "s1"}}
+    for the_journey, closes in (
+        (journey(StartCondition=segment), True),
+        (journey(StartCondition=segment, RefreshFrequency="PT1H"), False),
+        (journey(StartCondition=segment, RefreshOnSegmentUpdate=True), False),
+        (journey(StartCondition={"EventStartCondition": {"EventFilter": {}}}), False),
+    ):
+        engine = Engine(the_journey)
+        record = lambda j, state: settled.append((j.get("RefreshFrequency"), state))  # noqa: E731
+        waking = Waking(engine.journeys, engine.participants, engine.steps, engine.wakes, settle=record)
+        settled.clear()
+        waking.wake(APP, "j1", T0)  # a wake from its schedule closes nothing
+        assert settled == []
+        waking.wake(APP, "j1", T0, entry_done=RUN)
+        # Closed, then completed at once: nobody entered this one, so nobody is left in it.
+        assert [state for _f, state in settled] == (["CLOSED", "COMPLETED"] if closes else [])

@@ -134,6 +134,14 @@ def past_end(journey: Mapping[str, Any], wall: float) -> bool:
     return end is not None and wall > end
 
 
+def never_refreshes(journey: Mapping[str, Any]) -> bool:
+    """A segment journey entered once: no RefreshFrequency, no RefreshOnSegmentUpdate."""
+    start = journey.get("StartCondition") or {}
+    return bool(start.get("SegmentStartCondition")) and not (
+        journey.get("RefreshFrequency") or journey.get("RefreshOnSegmentUpdate")
+    )
+
+
 def entry_window(journey: Mapping[str, Any], wall: float) -> bool:
     """Whether participants may enter now: within the schedule's start and end (with `LocalTime`,
     from the earliest zone's start to the latest zone's end)."""
@@ -246,7 +254,12 @@ class Waking:
     settle: Callable[[Mapping[str, Any], str], None] = lambda _journey, _state: None
     most: int = 100_000  # participants queued per wake; the rest at the next minute
 
-    def wake(self, app_id: str, journey_id: str, wall: float) -> dict[str, int]:
+    def wake(
+        self, app_id: str, journey_id: str, wall: float, entry_done: str | None = None
+    ) -> dict[str, int]:
+        """Queues the due participants' steps and arms the next wake. `entry_done` (a run id) when
+        the entry workflow finished a segment entry: a journey that never refreshes is CLOSED then,
+        as Pinpoint closed one "past its scheduled start time" without a refresh frequency."""
         try:
             journey = self.journeys.get(app_id, journey_id)
         except NotFoundError:
@@ -256,8 +269,8 @@ class Waking:
             return {"Exited": self._end_all(app_id, journey_id)}
         if state not in RUNNING_OR_CLOSED:  # paused: resuming arms a wake
             return {"Queued": 0}
-        if state == "ACTIVE" and past_end(journey, wall):  # nobody new enters; those in go on
-            self.settle(journey, "CLOSED")
+        if state == "ACTIVE" and (past_end(journey, wall) or (entry_done and never_refreshes(journey))):
+            self.settle(journey, "CLOSED")  # nobody new enters; those in go on
             state = "CLOSED"
         if state == "ACTIVE":
             self.start_entry(journey, wall)  # a segment journey whose start (or refresh) has come

@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 
 from engage.errors import NotFoundError
-from engage.journeys.metrics import counter, send_status
+from engage.journeys.metrics import counter, iso, send_status
 from engage.journeys.participants import JourneyClock
 
 
@@ -46,7 +46,7 @@ class MemoryParticipants:
         return total
 
     def start_run(self, app_id, journey_id, run, wall):
-        at = f"{wall:020.3f}"
+        at = iso(wall)  # as the DynamoDB store writes it
         runs = self.run_items.setdefault((app_id, journey_id), {})
         runs.setdefault(run, {"RunId": run, "Status": "RUNNING", "CreationTime": at, "LastUpdateTime": at})
 
@@ -57,7 +57,7 @@ class MemoryParticipants:
     def end_runs(self, app_id, journey_id, status, wall):
         for run in self.run_items.get((app_id, journey_id), {}).values():
             if run["Status"] == "RUNNING":
-                run.update(Status=status, LastUpdateTime=f"{wall:020.3f}")
+                run.update(Status=status, LastUpdateTime=iso(wall))
 
     def due(self, app_id, journey_id, until, limit):
         found = sorted(

@@ -379,3 +379,50 @@ def test_a_click_reported_by_ses_sends_its_clicker_down_the_split(journeying):
     ) == 2
     split = j.metrics(journey["Id"], "which")
     assert (split["TOTAL"], split["Branch_1"], split["Branch_2"]) == (2, 1, 1)
+
+
+def test_a_journey_refreshing_on_update_of_an_imported_segment_enters_who_a_reimport_adds(journeying):
+    """An imported segment changes by importing again (CreateImportJob with its SegmentId): the
+    journey sees the new version at its next look (every WATCH_SECONDS) and enters who it adds."""
+    from engage.journeys.launch import WATCH_SECONDS
+
+    j = journeying
+    bucket = j.outputs["ImportBucketName"]
+    header = "Id,ChannelType,Address,Attributes.Plan\n"
+
+    def imported(rows, segment_id=None):
+        key = f"refresh/{j.app}-{len(rows)}.csv"
+        j.stack.client("s3").put_object(Bucket=bucket, Key=key, Body=(header + "".join(rows)).encode())
+        request = {"S3Url": f"s3://{bucket}/{key}", "Format": "CSV", "RoleArn": "arn:aws:iam::123456789012:role/r",
+                   "DefineSegment": True, **({"SegmentId": segment_id} if segment_id else {})}  # fmt: skip
+        job = j.pinpoint.create_import_job(ApplicationId=j.app, ImportJobRequest=request)["ImportJobResponse"]
+
+        def done():
+            return j.pinpoint.get_import_job(ApplicationId=j.app, JobId=job["Id"])["ImportJobResponse"]
+
+        assert wait_until(lambda: done()["JobStatus"] in ("COMPLETED", "FAILED"), 60, 0.5)
+        assert done()["JobStatus"] == "COMPLETED", done()
+        return segment_id or job["Id"]
+
+    first = ["pam-mail,EMAIL,pam@example.com,gold\n"]
+    segment = imported(first)
+    journey = j.create(
+        {
+            "Name": "refreshed on reimport",
+            "StartActivity": "welcomeEmail",
+            "StartCondition": {"SegmentStartCondition": {"SegmentId": segment}},
+            "Activities": j.activities(wait="P1D"),
+            "RefreshOnSegmentUpdate": True,
+            "Schedule": j.schedule(),
+            "State": "ACTIVE",
+        }
+    )
+    j.sent(journey["Id"], emails=1, texts=0)
+    imported([*first, "quin-mail,EMAIL,quin@example.com,gold\n"], segment)  # the segment's version 2
+    j.advance(WATCH_SECONDS + 60)  # the journey's next look at its segment
+    emails, _ = j.sent(journey["Id"], emails=2, texts=0)
+    assert sorted(e["request"]["Destination"]["ToAddresses"][0] for e in emails) == [
+        "pam@example.com",
+        "quin@example.com",
+    ]
+    assert len(j.runs(journey["Id"])) == 2

@@ -13,7 +13,7 @@ from engage.journeys.conditions import MessageEvent
 from engage.journeys.engine import advance
 from engage.journeys.entry import EventEntry
 from engage.journeys.flow import Entering, NotQueuedError, Stepping, Waking
-from engage.journeys.launch import Launcher
+from engage.journeys.launch import WATCH_SECONDS, Launcher
 from engage.journeys.metrics import run_id
 from engage.journeys.participants import (
     DONE,
@@ -687,6 +687,33 @@ def test_a_new_version_of_the_entry_segment_starts_an_entry_of_its_own_when_the_
     assert launcher.segment_changed({"Id": "s1", "Version": 2}, [refreshing, *others]) == 1
     assert workflow.started == [("journey-j1-v2", run_id("j1", "v2"))]
     assert [r["RunId"] for r in participants.runs(APP, "j1")] == [run_id("j1", "v2")]
+
+
+def test_a_journey_refreshing_on_an_imported_segment_enters_each_version_imported_after_it_began():
+    class Workflow:
+        def __init__(self):
+            self.started = []
+
+        def start(self, name, document):
+            self.started.append(name)
+            return True
+
+    participants, workflow, wakes = MemoryParticipants(), Workflow(), MemoryWakes()
+    launcher = Launcher(participants, workflow, wakes, clock=lambda: T0)
+    refreshing = journey(
+        StartCondition={"SegmentStartCondition": {"SegmentId": "s1"}}, RefreshOnSegmentUpdate=True
+    )
+    participants.start_run(APP, "j1", run_id("j1", 0), T0)  # its first run, at publishing
+    imported = {"Id": "s1", "SegmentType": "IMPORT", "Version": 1, "CreationDate": "2026-12-01T11:00:00Z"}
+    assert not launcher.watch_segment(refreshing, imported, T0 + 60)  # the version it entered
+    assert wakes.armed[-1] == ("j1", T0 + 60 + WATCH_SECONDS)  # it looks again
+    again = {**imported, "Version": 2, "LastModifiedDate": "2026-12-01T13:00:00Z"}  # imported again
+    assert launcher.watch_segment(refreshing, again, T0 + 2 * HOUR)
+    assert not launcher.watch_segment(refreshing, again, T0 + 3 * HOUR)  # once
+    assert workflow.started == ["journey-j1-v2"]
+    dynamic = {**again, "SegmentType": "DIMENSIONAL", "Version": 3}  # UpdateSegment enters those at once
+    assert not launcher.watch_segment(refreshing, dynamic, T0 + 4 * HOUR)
+    assert not launcher.watch_segment(journey(), again, T0 + 4 * HOUR)  # no refresh on update
 
 
 def test_with_local_time_each_participant_enters_at_its_own_local_start_and_none_without_a_zone():

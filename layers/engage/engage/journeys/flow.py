@@ -89,6 +89,10 @@ class ParticipantStore(Protocol):
         """Records the journey's run `run` as RUNNING (once: a run started again is left as it is)."""
         ...
 
+    def runs(self, app_id: str, journey_id: str) -> list[dict[str, Any]]:
+        """The journey's runs, oldest first (RunId, Status, CreationTime, LastUpdateTime)."""
+        ...
+
     def end_runs(self, app_id: str, journey_id: str, status: str, wall: float) -> None:
         """Every run of the journey still running ends with `status` (COMPLETED or CANCELLED)."""
         ...
@@ -252,6 +256,8 @@ class Waking:
     start_entry: Callable[[Mapping[str, Any], float], bool] = lambda _journey, _wall: False
     # Moves the journey to a state only the system sets, CLOSED or COMPLETED (Journeys.settle).
     settle: Callable[[Mapping[str, Any], str], None] = lambda _journey, _state: None
+    # Enters an imported segment's new version (engage.journeys.launch.Launcher.watch_segment).
+    watch_segment: Callable[[Mapping[str, Any], float], bool] = lambda _journey, _wall: False
     most: int = 100_000  # participants queued per wake; the rest at the next minute
 
     def wake(
@@ -274,6 +280,7 @@ class Waking:
             state = "CLOSED"
         if state == "ACTIVE":
             self.start_entry(journey, wall)  # a segment journey whose start (or refresh) has come
+            self.watch_segment(journey, wall)
         clock = self.participants.clock(app_id, journey_id)
         until = clock.now(wall)
         due = self.participants.due(app_id, journey_id, until, self.most)

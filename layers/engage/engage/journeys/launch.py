@@ -1,7 +1,9 @@
 """What a journey's state change sets going: publishing starts the segment entry (now, or at the
 schedule's start through a wake, and again every `RefreshFrequency`), pausing stops the journey's
 clock, resuming restarts it and wakes the journey, cancelling wakes it to end everyone still in
-it."""
+it. A journey that refreshes on segment update enters a new version of its segment as UpdateSegment
+makes it; an imported segment's new version comes from an import finishing instead, so the journey
+looks at its segment every `WATCH_SECONDS` (`watch_segment`) and enters a version it has not."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from engage.journeys.entry import entry_name, segment_of
 from engage.journeys.flow import ParticipantStore, Wakes
 from engage.journeys.metrics import run_id
 from engage.journeys.model import duration, instant
+
+WATCH_SECONDS = 900.0  # how often a journey refreshing on segment update looks at an imported segment
 
 
 class Starter(Protocol):
@@ -34,6 +38,8 @@ class Launcher:
             if not segment_of(journey):  # an event-triggered journey: one run, from its publishing
                 self.participants.start_run(app_id, journey_id, run_id(journey_id, 0), wall)
             self.start_entry(journey, wall)
+            if journey.get("RefreshOnSegmentUpdate") and segment_of(journey):
+                self.wakes.arm(app_id, journey_id, wall + WATCH_SECONDS)  # its first look at the segment
             end = local_time.bound(journey, "EndTime")
             if end is not None:  # the wake that closes it
                 self.wakes.arm(app_id, journey_id, end)
@@ -60,6 +66,27 @@ class Launcher:
             ):
                 started += self.start_entry(journey, self.clock(), f"v{segment['Version']}")
         return started
+
+    def watch_segment(
+        self, journey: Mapping[str, Any], segment: Mapping[str, Any] | None, wall: float
+    ) -> bool:
+        """For a journey refreshing on update of an imported segment: enters the segment's current
+        version when the journey has not (a version defined after its first run began), and looks
+        again in WATCH_SECONDS while the journey runs. True when an entry started."""
+        if not (journey.get("RefreshOnSegmentUpdate") and segment and segment.get("SegmentType") == "IMPORT"):
+            return False
+        app_id, journey_id = journey["ApplicationId"], journey["Id"]
+        end = local_time.bound(journey, "EndTime")
+        if end is None or wall + WATCH_SECONDS <= end:
+            self.wakes.arm(app_id, journey_id, wall + WATCH_SECONDS)
+        runs = self.participants.runs(app_id, journey_id)
+        slot = f"v{segment['Version']}"
+        if not runs or run_id(journey_id, slot) in {r["RunId"] for r in runs}:
+            return False
+        defined = instant(segment.get("LastModifiedDate") or segment["CreationDate"], "LastModifiedDate")
+        if defined <= instant(runs[0]["CreationTime"], "CreationTime"):
+            return False  # the version its first run entered
+        return self.start_entry(journey, wall, slot)
 
     def start_entry(self, journey: Mapping[str, Any], wall: float, slot: str | None = None) -> bool:
         """Starts the segment entry if it is due (once per journey, once per refresh period with

@@ -7,12 +7,12 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from engage.adapters.sqs.queue import SendQueue
 from engage.config import EnvironmentSettings
 from engage.errors import NotFoundError
-from engage.journeys.entry import EventEntry, SegmentEntry
+from engage.journeys.entry import EventEntry, SegmentEntry, segment_of
 from engage.journeys.flow import Entering, Stepping, Waking
 from engage.runtime import services
 
@@ -87,7 +87,13 @@ def waking() -> Waking:
         services.journey_wakes,
         services.journey_launcher.start_entry,
         services.journeys.settle,
+        lambda journey, wall: services.journey_launcher.watch_segment(journey, _segment_of(journey), wall),
     )
+
+
+def _segment_of(journey: Mapping[str, Any]) -> dict[str, Any] | None:
+    segment_id = segment_of(journey)
+    return services.segments.get(journey["ApplicationId"], segment_id) if segment_id else None
 
 
 @functools.cache

@@ -393,8 +393,9 @@ def test_a_journey_refreshing_on_update_of_an_imported_segment_enters_who_a_reim
     def imported(rows, segment_id=None):
         key = f"refresh/{j.app}-{len(rows)}.csv"
         j.stack.client("s3").put_object(Bucket=bucket, Key=key, Body=(header + "".join(rows)).encode())
-        request = {"S3Url": f"s3://{bucket}/{key}", "Format": "CSV", "RoleArn": "arn:aws:iam::123456789012:role/r",
-                   "DefineSegment": True, **({"SegmentId": segment_id} if segment_id else {})}  # fmt: skip
+        role = "arn:aws:iam::123456789012:role/r"
+        request = {"S3Url": f"s3://{bucket}/{key}", "Format": "CSV", "RoleArn": role, "DefineSegment": True}
+        request.update({"SegmentId": segment_id} if segment_id else {})
         job = j.pinpoint.create_import_job(ApplicationId=j.app, ImportJobRequest=request)["ImportJobResponse"]
 
         def done():

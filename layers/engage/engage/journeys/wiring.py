@@ -92,7 +92,8 @@ def waking() -> Waking:
 
 
 def _segment_of(journey: Mapping[str, Any]) -> dict[str, Any] | None:
-    segment_id = segment_of(journey)
+    """The segment a journey refreshing on its update enters (read only for those)."""
+    segment_id = segment_of(journey) if journey.get("RefreshOnSegmentUpdate") else None
     return services.segments.get(journey["ApplicationId"], segment_id) if segment_id else None
 
 

@@ -58,6 +58,7 @@ AREA_SURFACES: dict[str, set[str]] = {
         "attachments",
         "connect",
     },  # connect: a contact's attributes, as journeys' calls carry them
+    "journeys": {"model"},  # model: WriteJourneyRequest's members, which copying keeps
     "lake": {"erasure"},
     "sending": {
         "archive",

@@ -1,7 +1,8 @@
 """`engage copy`: copies campaigns and journeys (with their segments and templates), segments and
 templates from one application to another, in the running local stack or through any stack's
-Pinpoint-compatible API (`--from-api`/`--to-api` with `--from-region`/`--to-region`: another region's stack). `--dry-run`
-prints the plan and writes nothing; copying again updates the copies; `--remove` deletes them."""
+Pinpoint-compatible API (`--from-api`/`--to-api` with `--from-region`/`--to-region`: another
+region's stack). `--dry-run` prints the plan and writes nothing; copying again updates the copies;
+`--remove` deletes them."""
 
 from __future__ import annotations
 

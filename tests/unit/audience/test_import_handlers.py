@@ -181,3 +181,21 @@ def test_finishing_a_job_that_does_not_exist_is_an_error(audience):
 def test_the_settings_read_the_chunk_size_with_its_default():
     assert ImportSettings.from_env({}) == ImportSettings(chunk_size=1000)
     assert ImportSettings.from_env({"IMPORT_CHUNK_SIZE": "250"}).chunk_size == 250
+
+
+def test_create_import_job_with_a_segment_id_imports_that_segments_next_version():
+    """ImportJobRequest.SegmentId: "the segment to update" (Pinpoint); the finishing step replaces
+    that imported segment's members with the file's, as its next version."""
+    from engage.audience.imports.job import requested_import
+    from engage.errors import ValidationError
+
+    request = {"S3Url": "s3://work/crm/weekly.csv", "Format": "CSV", "SegmentId": "seg-1"}
+    job, workflow_input = requested_import("0123456789abcdef0123456789abcdef", request, "work", 4)
+    assert (job["Definition"]["SegmentId"], job["Definition"]["DefineSegment"]) == ("seg-1", True)
+    assert workflow_input["segment_id"] == "seg-1" and workflow_input["define_segment"] is True
+    plain, plain_input = requested_import(
+        "0123456789abcdef0123456789abcdef", {**request, "SegmentId": None}, "work", 4
+    )
+    assert "SegmentId" not in plain["Definition"] and "segment_id" not in plain_input
+    with pytest.raises(ValidationError, match="SegmentId"):
+        requested_import("0123456789abcdef0123456789abcdef", {**request, "SegmentId": " "}, "work", 4)

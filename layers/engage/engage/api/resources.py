@@ -26,6 +26,8 @@ class Jobs:
 
     def create_import(self, app_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
         job, workflow_input = requested_import(app_id, request, self.work_bucket, self.import_concurrency)
+        if workflow_input.get("segment_id"):  # NotFound before a job exists
+            self.segments.get(app_id, workflow_input["segment_id"])
         self.store.create(job)
         self.start_import(f"import-{job['Id']}", workflow_input)
         return job

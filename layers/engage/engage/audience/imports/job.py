@@ -242,12 +242,18 @@ def requested_import(
     file_format = request.get("Format")
     if file_format not in ("CSV", "JSON"):
         raise ValidationError("Format", "must be CSV or JSON")
-    define = bool(request.get("DefineSegment", False))
+    segment_id = request.get("SegmentId")
+    if segment_id is not None and (not isinstance(segment_id, str) or not segment_id.strip()):
+        raise ValidationError("SegmentId", "must be the id of the imported segment to update")
+    # A SegmentId names "the segment to update" (Pinpoint): the file defines its next version.
+    define = bool(request.get("DefineSegment", False)) or bool(segment_id)
     name = request.get("SegmentName")
     if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= 64):
         raise ValidationError("SegmentName", "must be 1 to 64 characters")
     job_id = uuid.uuid4().hex
     job = new_job(job_id, app_id, bucket, key, define, name, file_format)
+    if segment_id:
+        job["Definition"]["SegmentId"] = segment_id
     workflow_input = {
         "bucket": bucket,
         "key": key,
@@ -259,6 +265,8 @@ def requested_import(
         "format": file_format,
         "concurrency": concurrency,
     }
+    if segment_id:
+        workflow_input["segment_id"] = segment_id
     return job, workflow_input
 
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.api.wiring import jobs, segment_removal
 from engage.errors import NotFoundError, ValidationError
 from engage.runtime import services
-from routing import accepted, json_body, json_response, listing, path_id
+from routing import accepted, json_body, json_response, listing, path_id, with_arn, with_arns
 
 router = APIGatewayRouter()
 APPS = "/v1/apps/<app_id>"
@@ -71,19 +71,24 @@ def _known_user(endpoints: list[dict[str, Any]], user_id: str) -> list[dict[str,
 @router.post(f"{APPS}/segments")
 def create_segment(app_id: str) -> Response:
     app_id = path_id(app_id)
-    return json_response(201, services.segment_service.create(app_id, json_body(router)))
+    return json_response(
+        201, with_arn(app_id, "segments", services.segment_service.create(app_id, json_body(router)))
+    )
 
 
 @router.get(f"{APPS}/segments/<segment_id>")
 def get_segment(app_id: str, segment_id: str) -> Response:
     app_id, segment_id = path_id(app_id), path_id(segment_id)
-    return json_response(200, services.segment_service.get(app_id, segment_id))
+    return json_response(200, with_arn(app_id, "segments", services.segment_service.get(app_id, segment_id)))
 
 
 @router.put(f"{APPS}/segments/<segment_id>")
 def update_segment(app_id: str, segment_id: str) -> Response:
     app_id, segment_id = path_id(app_id), path_id(segment_id)
-    return json_response(200, services.segment_service.update(app_id, segment_id, json_body(router)))
+    return json_response(
+        200,
+        with_arn(app_id, "segments", services.segment_service.update(app_id, segment_id, json_body(router))),
+    )
 
 
 @router.delete(f"{APPS}/segments/<segment_id>")
@@ -91,10 +96,47 @@ def delete_segment(app_id: str, segment_id: str) -> Response:
     return json_response(200, segment_removal().remove(path_id(app_id), path_id(segment_id)))
 
 
+@router.get(f"{APPS}/segments/<segment_id>/versions")
+def get_segment_versions(app_id: str, segment_id: str) -> Response:
+    return json_response(
+        200,
+        listing(
+            router,
+            with_arns(
+                path_id(app_id),
+                "segments",
+                services.segment_service.versions(path_id(app_id), path_id(segment_id)),
+            ),
+        ),
+    )
+
+
+@router.get(f"{APPS}/segments/<segment_id>/versions/<version>")
+def get_segment_version(app_id: str, segment_id: str, version: str) -> Response:
+    found = services.segment_service.version(path_id(app_id), path_id(segment_id), path_id(version))
+    return json_response(200, with_arn(path_id(app_id), "segments", found))
+
+
+@router.get(f"{APPS}/segments/<segment_id>/jobs/import")
+def get_segment_import_jobs(app_id: str, segment_id: str) -> Response:
+    return json_response(
+        200, listing(router, jobs().of_segment(path_id(app_id), path_id(segment_id), "IMPORT"))
+    )
+
+
+@router.get(f"{APPS}/segments/<segment_id>/jobs/export")
+def get_segment_export_jobs(app_id: str, segment_id: str) -> Response:
+    return json_response(
+        200, listing(router, jobs().of_segment(path_id(app_id), path_id(segment_id), "EXPORT"))
+    )
+
+
 @router.get(f"{APPS}/segments")
 def get_segments(app_id: str) -> Response:
     app_id = path_id(app_id)
-    return json_response(200, listing(router, services.segment_service.list(app_id)))
+    return json_response(
+        200, listing(router, with_arns(app_id, "segments", services.segment_service.list(app_id)))
+    )
 
 
 # --- import jobs ----------------------------------------------------------------------------------

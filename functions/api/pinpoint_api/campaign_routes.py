@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.campaigns.runs import activities
 from engage.errors import NotFoundError, ValidationError
 from engage.runtime import services
-from routing import json_body, json_response, listing, path_id
+from routing import json_body, json_response, listing, path_id, with_arn, with_arns
 
 router = APIGatewayRouter()
 CAMPAIGNS = "/v1/apps/<app_id>/campaigns"
@@ -19,17 +19,23 @@ def create_campaign(app_id: str) -> Response:
     request = _event_segment_checked(path_id(app_id), json_body(router))
     campaign = services.campaigns.create(path_id(app_id), request)
     services.campaign_launcher.apply(campaign)  # an IMMEDIATE campaign starts now; a later one is scheduled
-    return json_response(201, campaign)
+    return json_response(201, with_arn(path_id(app_id), "campaigns", campaign))
 
 
 @router.get(CAMPAIGNS)
 def get_campaigns(app_id: str) -> Response:
-    return json_response(200, listing(router, services.campaigns.list(path_id(app_id))))
+    return json_response(
+        200,
+        listing(router, with_arns(path_id(app_id), "campaigns", services.campaigns.list(path_id(app_id)))),
+    )
 
 
 @router.get(f"{CAMPAIGNS}/<campaign_id>")
 def get_campaign(app_id: str, campaign_id: str) -> Response:
-    return json_response(200, services.campaigns.get(path_id(app_id), path_id(campaign_id)))
+    return json_response(
+        200,
+        with_arn(path_id(app_id), "campaigns", services.campaigns.get(path_id(app_id), path_id(campaign_id))),
+    )
 
 
 @router.put(f"{CAMPAIGNS}/<campaign_id>")
@@ -37,14 +43,35 @@ def update_campaign(app_id: str, campaign_id: str) -> Response:
     request = _event_segment_checked(path_id(app_id), json_body(router))
     campaign = services.campaigns.update(path_id(app_id), path_id(campaign_id), request)
     services.campaign_launcher.apply(campaign)
-    return json_response(200, campaign)
+    return json_response(200, with_arn(path_id(app_id), "campaigns", campaign))
 
 
 @router.delete(f"{CAMPAIGNS}/<campaign_id>")
 def delete_campaign(app_id: str, campaign_id: str) -> Response:
     campaign = services.campaigns.delete(path_id(app_id), path_id(campaign_id))
     services.campaign_launcher.remove(campaign)
-    return json_response(200, campaign)
+    return json_response(200, with_arn(path_id(app_id), "campaigns", campaign))
+
+
+@router.get(f"{CAMPAIGNS}/<campaign_id>/versions")
+def get_campaign_versions(app_id: str, campaign_id: str) -> Response:
+    return json_response(
+        200,
+        listing(
+            router,
+            with_arns(
+                path_id(app_id),
+                "campaigns",
+                services.campaigns.versions(path_id(app_id), path_id(campaign_id)),
+            ),
+        ),
+    )
+
+
+@router.get(f"{CAMPAIGNS}/<campaign_id>/versions/<version>")
+def get_campaign_version(app_id: str, campaign_id: str, version: str) -> Response:
+    found = services.campaigns.version(path_id(app_id), path_id(campaign_id), path_id(version))
+    return json_response(200, with_arn(path_id(app_id), "campaigns", found))
 
 
 @router.get(f"{CAMPAIGNS}/<campaign_id>/activities")
@@ -55,7 +82,15 @@ def get_campaign_activities(app_id: str, campaign_id: str) -> Response:
 
 
 def _event_segment_checked(app_id: str, request: dict[str, Any]) -> dict[str, Any]:
-    """Pinpoint's rule for event-triggered campaigns: their segment exists and is dynamic."""
+    """Pinpoint's rule for event-triggered campaigns: their segment exists and is dynamic. A
+    campaign names the segment version it sends to (CampaignResponse.SegmentVersion, which botocore
+    requires): the segment's current one when the request names none."""
+    if request.get("SegmentId") and request.get("SegmentVersion") is None:
+        try:
+            current = services.segment_service.get(app_id, str(request["SegmentId"]))
+            request = {**request, "SegmentVersion": int(current["Version"])}
+        except NotFoundError:
+            pass  # refused below, or by the campaign's own checks
     schedule = request.get("Schedule")
     if isinstance(schedule, dict) and schedule.get("Frequency") == "EVENT" and request.get("SegmentId"):
         try:

@@ -76,3 +76,15 @@ def query_time(value: str | None, name: str) -> datetime | None:
             name, "must be an ISO 8601 date and time, for example 2019-07-26T20:00:00Z"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def with_arn(app_id: str, kind: str, document: dict[str, Any]) -> dict[str, Any]:
+    """A campaign's or segment's response with its ARN under its application's (region and
+    account included): `<application ARN>/<kind>/<id>`."""
+    from engage.runtime import services
+
+    return {**document, "Arn": f"{services.applications.get(app_id)['Arn']}/{kind}/{document['Id']}"}
+
+
+def with_arns(app_id: str, kind: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [with_arn(app_id, kind, d) for d in documents]

@@ -43,6 +43,17 @@ class Jobs:
     def of_type(self, app_id: str, kind: str) -> list[dict[str, Any]]:
         return [job for job in self.store.list(app_id) if job["Type"] == kind]
 
+    def of_segment(self, app_id: str, segment_id: str, kind: str) -> list[dict[str, Any]]:
+        """GetSegmentImportJobs and GetSegmentExportJobs: the segment's jobs of that kind (an import
+        that defined it, the imports of its later versions, its exports)."""
+        self.segments.get(app_id, segment_id)  # NotFound for an unknown segment
+        return [
+            job
+            for job in self.of_type(app_id, kind)
+            if (job.get("Definition") or {}).get("SegmentId") == segment_id
+            or (kind == "IMPORT" and job["Id"] == segment_id)
+        ]
+
     def get(self, app_id: str, job_id: str, kind: str) -> dict[str, Any]:
         job = self.store.get(app_id, job_id)
         if job is None or job["Type"] != kind:

@@ -299,6 +299,7 @@ class CampaignStore(Protocol):
     def get(self, app_id: str, campaign_id: str) -> dict[str, Any] | None: ...
     def list(self, app_id: str) -> list[dict[str, Any]]: ...
     def delete(self, app_id: str, campaign_id: str) -> None: ...
+    def versions(self, app_id: str, campaign_id: str) -> list[dict[str, Any]]: ...
 
 
 @dataclass
@@ -331,3 +332,19 @@ class Campaigns:
         campaign = self.get(app_id, campaign_id)
         self.store.delete(app_id, campaign_id)
         return campaign
+
+    def versions(self, app_id: str, campaign_id: str) -> list[dict[str, Any]]:
+        """GetCampaignVersions: every version kept, oldest first (the current one at least)."""
+        current = self.get(app_id, campaign_id)
+        kept = {int(v["Version"]): v for v in self.store.versions(app_id, campaign_id)}
+        kept[int(current["Version"])] = current
+        return [kept[n] for n in sorted(kept)]
+
+    def version(self, app_id: str, campaign_id: str, version: str) -> dict[str, Any]:
+        """GetCampaignVersion."""
+        found = next(
+            (v for v in self.versions(app_id, campaign_id) if str(v["Version"]) == str(version)), None
+        )
+        if found is None:
+            raise NotFoundError(f"campaign {campaign_id!r} has no version {version!r}")
+        return found

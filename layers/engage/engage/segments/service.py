@@ -30,6 +30,7 @@ class SegmentRepository(Protocol):
     def members(self, app_id: str, segment_id: str) -> str | None: ...
     def list(self, app_id: str) -> list[dict[str, Any]]: ...
     def delete(self, app_id: str, segment_id: str) -> None: ...
+    def versions(self, app_id: str, segment_id: str, latest: int) -> list[dict[str, Any]]: ...
 
 
 class EndpointSource(Protocol):
@@ -70,6 +71,25 @@ class Segments:
 
     def list(self, app_id: str) -> list[dict[str, Any]]:
         return self.repository.list(app_id)
+
+    def versions(self, app_id: str, segment_id: str) -> list[dict[str, Any]]:
+        """GetSegmentVersions: every version kept, oldest first (the current one at least)."""
+        current = self.get(app_id, segment_id)
+        kept = {
+            int(v["Version"]): v
+            for v in self.repository.versions(app_id, segment_id, int(current["Version"]))
+        }
+        kept[int(current["Version"])] = current
+        return [kept[n] for n in sorted(kept)]
+
+    def version(self, app_id: str, segment_id: str, version: str) -> dict[str, Any]:
+        """GetSegmentVersion."""
+        wanted = next(
+            (v for v in self.versions(app_id, segment_id) if str(v["Version"]) == str(version)), None
+        )
+        if wanted is None:
+            raise NotFoundError(f"segment {segment_id!r} has no version {version!r}")
+        return wanted
 
     def update(self, app_id: str, segment_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """UpdateSegment: the request replaces a dimensional segment's definition, as its next

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from engage import clock
 from engage.adapters.dynamodb import (
+    batch_delete,
     failed_conditions,
     from_item,
     scan_items,
@@ -23,6 +24,7 @@ from engage.adapters.dynamodb import (
 from engage.adapters.dynamodb.documents import ApplicationDocuments
 from engage.campaigns.schedule import ZoneSnapshot
 from engage.errors import ConflictError
+from engage.retry import Backoff
 
 DELETE_ATTEMPTS = 3
 NAMED_FIELDS = ("ApplicationId", "Id", "Name", "SegmentId", "TemplateConfiguration")
@@ -41,6 +43,7 @@ def deleted_pk(app_id: str) -> str:
 class DynamoCampaignStore(ApplicationDocuments):
     ATTRIBUTE = "campaign"
     VERSION = "Version"
+    KEEP_VERSIONS = True  # GetCampaignVersion(s)
 
     def put(self, campaign: dict[str, Any], replacing_version: int | None = None) -> None:
         """Writes the campaign if it does not exist yet (None) or is still at `replacing_version`;
@@ -91,6 +94,11 @@ class DynamoCampaignStore(ApplicationDocuments):
                         {"Put": {"TableName": self.table, "Item": to_item(tombstone)}},
                     ],
                 )
+                kept = [
+                    {"pk": {"S": app_id}, "sk": {"S": f"{campaign_id}#v{v['Version']}"}}
+                    for v in self.versions(app_id, campaign_id)
+                ]
+                batch_delete(self.client, self.table, kept, Backoff())  # its kept versions go with it
                 return
             except ClientError as exc:
                 if not failed_conditions(exc):

@@ -9,12 +9,13 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import from_item, query_items, raise_conflict, set_tags, to_item
+from engage.adapters.dynamodb import from_item, query_items, raise_conflict, set_tags, to_item, transact_write
 
 
 class ApplicationDocuments:
     ATTRIBUTE: ClassVar[str]  # the item attribute holding the document
     VERSION: ClassVar[str]  # the document's field a write is conditioned on
+    KEEP_VERSIONS: ClassVar[bool] = False  # each version also kept whole, as `<id>#v<n>`
 
     def __init__(self, table_name: str, client: Any) -> None:  # a boto3 DynamoDB client
         self.table = table_name
@@ -36,9 +37,30 @@ class ApplicationDocuments:
             value = {"N": str(replacing)} if isinstance(replacing, int) else {"S": replacing}
             request["ExpressionAttributeValues"] = {":v": value}
         try:
-            self.client.put_item(**request)
+            if not self.KEEP_VERSIONS:
+                self.client.put_item(**request)
+            else:  # the version kept in the same transaction, under its own attribute: listings skip it
+                version = {
+                    "pk": document["ApplicationId"],
+                    "sk": f"{document['Id']}#v{document[self.VERSION]}",
+                    f"{self.ATTRIBUTE}_version": document,
+                }
+                kept = {"TableName": self.table, "Item": to_item(version)}
+                transact_write(self.client, [{"Put": request}, {"Put": kept}])
         except ClientError as exc:
             raise_conflict(exc, f"{self.ATTRIBUTE} {document['Id']}")
+
+    def versions(self, app_id: str, document_id: str) -> list[dict[str, Any]]:
+        """The document's kept versions, oldest first."""
+        items = query_items(
+            self.client,
+            TableName=self.table,
+            KeyConditionExpression="pk = :app AND begins_with(sk, :versions)",
+            ExpressionAttributeValues={":app": {"S": app_id}, ":versions": {"S": f"{document_id}#v"}},
+            ConsistentRead=True,
+        )
+        found = [item[f"{self.ATTRIBUTE}_version"] for item in items]
+        return sorted(found, key=lambda document: int(document[self.VERSION]))
 
     def set_tags(self, app_id: str, document_id: str, tags: Mapping[str, str]) -> None:
         key = {"pk": app_id, "sk": document_id}
@@ -58,4 +80,5 @@ class ApplicationDocuments:
             KeyConditionExpression="pk = :app",
             ExpressionAttributeValues={":app": {"S": app_id}},
         )
-        return sorted((item[self.ATTRIBUTE] for item in items), key=lambda d: (d["CreationDate"], d["Id"]))
+        documents = (item[self.ATTRIBUTE] for item in items if self.ATTRIBUTE in item)  # not kept versions
+        return sorted(documents, key=lambda d: (d["CreationDate"], d["Id"]))

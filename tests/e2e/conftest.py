@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import socket
 from pathlib import Path
 
@@ -52,9 +53,18 @@ def no_pii_in_logs(local_stack):
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port free now and kept out of the way of the connections made until it is served on: it is
+    chosen below Linux's ephemeral range (32768-60999), which outgoing connections take theirs from
+    (a port from that range could be taken by one before the test binds it)."""
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 # The GTM pixel's demo shop: its pages are served on this port under a made-up host name (the

@@ -37,7 +37,7 @@ def test_versions_and_a_segments_jobs_are_kept_and_listed(local_stack, pinpoint,
     versions = pinpoint.get_segment_versions(ApplicationId=app, SegmentId=segment["Id"])["SegmentsResponse"][
         "Item"
     ]
-    assert [(v["Version"], v["Name"]) for v in versions] == [
+    assert [(v["Version"], v["Name"]) for v in versions][:3] == [
         (1, "gold"),
         (2, "gold members"),
         (3, "gold members, renamed"),
@@ -46,6 +46,10 @@ def test_versions_and_a_segments_jobs_are_kept_and_listed(local_stack, pinpoint,
     assert second["SegmentResponse"]["Name"] == "gold members"
     with pytest.raises(pinpoint.exceptions.NotFoundException):
         pinpoint.get_segment_version(ApplicationId=app, SegmentId=segment["Id"], Version="9")
+    renamed = pinpoint.update_segment(  # a partial update, as Pinpoint took one: the definition stays
+        ApplicationId=app, SegmentId=segment["Id"], WriteSegmentRequest={"Name": "gold, a fourth name"}
+    )["SegmentResponse"]
+    assert (renamed["Version"], renamed["Dimensions"]) == (4, gold)
 
     campaign = pinpoint.create_campaign(
         ApplicationId=app,
@@ -56,7 +60,7 @@ def test_versions_and_a_segments_jobs_are_kept_and_listed(local_stack, pinpoint,
             "MessageConfiguration": {"SMSMessage": {"Body": "Spring sale", "MessageType": "PROMOTIONAL"}},
         },
     )["CampaignResponse"]
-    assert campaign["SegmentVersion"] == 3  # the segment's version when none is named
+    assert campaign["SegmentVersion"] == 4  # the segment's version when none is named
     assert campaign["Arn"] == f"{app_arn}/campaigns/{campaign['Id']}"
     pinpoint.update_campaign(
         ApplicationId=app,
@@ -66,10 +70,22 @@ def test_versions_and_a_segments_jobs_are_kept_and_listed(local_stack, pinpoint,
             "Description": "now with a description",
         },
     )
+    paused = pinpoint.update_campaign(  # only IsPaused: everything else stays
+        ApplicationId=app, CampaignId=campaign["Id"], WriteCampaignRequest={"IsPaused": True}
+    )["CampaignResponse"]
+    assert (paused["IsPaused"], paused["State"]["CampaignStatus"], paused["Description"]) == (
+        True,
+        "PAUSED",
+        "now with a description",
+    )
     kept = pinpoint.get_campaign_versions(ApplicationId=app, CampaignId=campaign["Id"])["CampaignsResponse"][
         "Item"
     ]
-    assert [(v["Version"], v.get("Description")) for v in kept] == [(1, None), (2, "now with a description")]
+    assert [(v["Version"], v.get("Description")) for v in kept] == [
+        (1, None),
+        (2, "now with a description"),
+        (3, "now with a description"),
+    ]
     first = pinpoint.get_campaign_version(ApplicationId=app, CampaignId=campaign["Id"], Version="1")
     assert first["CampaignResponse"]["Version"] == 1 and first["CampaignResponse"]["Arn"] == campaign["Arn"]
 

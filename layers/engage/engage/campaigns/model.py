@@ -53,6 +53,14 @@ MAX_NAME_LENGTH = 64
 BUCKETS = 10_000
 
 
+# WriteCampaignRequest's members (botocore's pinpoint model): what an update keeps when left out.
+WRITE_MEMBERS = frozenset(
+    {
+        "AdditionalTreatments", "CustomDeliveryConfiguration", "Description", "HoldoutPercent", "Hook",
+        "IsPaused", "Limits", "MessageConfiguration", "Name", "Schedule", "SegmentId", "SegmentVersion",
+        "tags", "TemplateConfiguration", "TreatmentDescription", "TreatmentName", "Priority",
+    }
+)  # fmt: skip
 QUIET_TIME_ACTION_TAG = "engage:QuietTimeAction"  # SKIP (Pinpoint's behaviour) or HOLD until it ends
 
 
@@ -78,7 +86,11 @@ def new_campaign(app_id: str, request: Mapping[str, Any], campaign_id: str | Non
 def updated_campaign(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
     """UpdateCampaign: the request replaces the definition; the version moves on. Its `tags` are
     not processed (Pinpoint's, since 22-05-2023: TagResource changes them): the campaign's stay."""
-    checked = {k: v for k, v in check_request(request).items() if k != "tags"}
+    # A partial update, as Pinpoint took one (UpdateCampaign with only IsPaused pauses it): what the
+    # request leaves out stays as it was.
+    kept = {k: v for k, v in current.items() if k in WRITE_MEMBERS and k != "tags"}
+    wanted = {k: v for k, v in request.items() if v is not None and k != "tags"}
+    checked = check_request({**kept, **wanted})
     status = "PAUSED" if checked.get("IsPaused") else current["State"]["CampaignStatus"]
     if status == "PAUSED" and not checked.get("IsPaused"):
         status = "SCHEDULED"

@@ -100,8 +100,14 @@ class Segments:
                 "SegmentId",
                 f"segment {segment_id!r} is imported: import again with its SegmentId to change it",
             )
+        # A partial update, as Pinpoint took one: what the request leaves out stays (a rename keeps the
+        # definition); a request naming Dimensions or SegmentGroups gives the whole definition.
+        wanted = {k: v for k, v in request.items() if k != "tags" and v is not None}
+        kept = {"Name": current.get("Name")}
+        if not (wanted.get("Dimensions") or wanted.get("SegmentGroups")):
+            kept.update({k: current[k] for k in ("Dimensions", "SegmentGroups") if current.get(k)})
         segment = {
-            **new_segment(app_id, {k: v for k, v in request.items() if k != "tags"}, segment_id),
+            **new_segment(app_id, {**kept, **wanted}, segment_id),
             "CreationDate": current["CreationDate"],
             "Version": int(current["Version"]) + 1,
         }

@@ -23,7 +23,7 @@ TIERS = ("unit", "integration", "e2e", "bench", "cloud")
 TEST_FIXTURES = {"e2e/apps"}
 # The layer's shared kernel: what every area uses (the application, contact and segment models, the
 # templates, the stores of consent and suppression, the event stream, configuration, errors,
-# retries, the clock, logging) and the adapters, grouped by AWS service.
+# retries, the clock, logging, resources' kept versions) and the adapters, grouped by AWS service.
 SHARED_PACKAGES = {"adapters", "applications", "contacts", "segments", "templates"}
 SHARED_MODULES = {
     "__init__",
@@ -43,6 +43,7 @@ SHARED_MODULES = {
     "runtime",
     "signed_tokens",
     "suppression",
+    "versions",
 }
 IGNORED = {"__pycache__", "README.md", "__init__.py", "conftest.py"}
 # What each area offers the others: the modules of engage.<area> that another area's modules and

@@ -545,15 +545,18 @@ def test_the_journeys_caps_and_rate_travel_with_the_send():
     assert send.caps == {"Daily": 2, "Timeframe": 3, "TimeframeDays": 5} and send.max_rate == 5
 
 
+class Workflow:
+    """The entry workflow: the executions started, by name (with their run, `with_runs`)."""
+
+    def __init__(self, with_runs=False):
+        self.started, self.with_runs = [], with_runs
+
+    def start(self, name, document):
+        self.started.append((name, document["RunId"]) if self.with_runs else name)
+        return True
+
+
 def test_a_segment_refresh_enters_the_segment_again_each_period():
-    class Workflow:
-        def __init__(self):
-            self.started = []
-
-        def start(self, name, document):
-            self.started.append(name)
-            return True
-
     wakes, workflow = MemoryWakes(), Workflow()
     launcher = Launcher(MemoryParticipants(), workflow, wakes, clock=lambda: T0)
     refreshed = journey(
@@ -663,15 +666,7 @@ def test_a_cancelled_participant_is_counted_as_cancelled_and_no_longer_waiting()
 
 
 def test_a_new_version_of_the_entry_segment_starts_an_entry_of_its_own_when_the_journey_asks():
-    class Workflow:
-        def __init__(self):
-            self.started = []
-
-        def start(self, name, document):
-            self.started.append((name, document["RunId"]))
-            return True
-
-    participants, workflow = MemoryParticipants(), Workflow()
+    participants, workflow = MemoryParticipants(), Workflow(with_runs=True)
     launcher = Launcher(participants, workflow, MemoryWakes(), clock=lambda: T0)
     segment = {"SegmentStartCondition": {"SegmentId": "s1"}}
     refreshing = journey(StartCondition=segment, RefreshOnSegmentUpdate=True)
@@ -690,14 +685,6 @@ def test_a_new_version_of_the_entry_segment_starts_an_entry_of_its_own_when_the_
 
 
 def test_a_journey_refreshing_on_an_imported_segment_enters_each_version_imported_after_it_began():
-    class Workflow:
-        def __init__(self):
-            self.started = []
-
-        def start(self, name, document):
-            self.started.append(name)
-            return True
-
     participants, workflow, wakes = MemoryParticipants(), Workflow(), MemoryWakes()
     launcher = Launcher(participants, workflow, wakes, clock=lambda: T0)
     refreshing = journey(

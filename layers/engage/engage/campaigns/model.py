@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from engage.contacts.model import check_app_id, now_iso
 from engage.errors import NotFoundError, ValidationError
 from engage.sending.quiet_time import check_action, check_quiet_time
+from engage.versions import one_of, with_current
 
 FREQUENCIES = ("ONCE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "EVENT")
 MESSAGE_CHANNELS = {
@@ -347,16 +348,8 @@ class Campaigns:
 
     def versions(self, app_id: str, campaign_id: str) -> list[dict[str, Any]]:
         """GetCampaignVersions: every version kept, oldest first (the current one at least)."""
-        current = self.get(app_id, campaign_id)
-        kept = {int(v["Version"]): v for v in self.store.versions(app_id, campaign_id)}
-        kept[int(current["Version"])] = current
-        return [kept[n] for n in sorted(kept)]
+        return with_current(self.get(app_id, campaign_id), self.store.versions(app_id, campaign_id))
 
     def version(self, app_id: str, campaign_id: str, version: str) -> dict[str, Any]:
         """GetCampaignVersion."""
-        found = next(
-            (v for v in self.versions(app_id, campaign_id) if str(v["Version"]) == str(version)), None
-        )
-        if found is None:
-            raise NotFoundError(f"campaign {campaign_id!r} has no version {version!r}")
-        return found
+        return one_of(self.versions(app_id, campaign_id), version, f"campaign {campaign_id!r}")

@@ -17,6 +17,7 @@ from engage.addresses import ChannelType
 from engage.contacts.model import Endpoint
 from engage.errors import NotFoundError, ValidationError
 from engage.segments.definition import Plan, Predicate, new_segment, plan, source_ids
+from engage.versions import one_of, with_current
 
 MEMBER_BATCH = 100  # DynamoDB BatchGetItem's limit
 
@@ -75,21 +76,11 @@ class Segments:
     def versions(self, app_id: str, segment_id: str) -> list[dict[str, Any]]:
         """GetSegmentVersions: every version kept, oldest first (the current one at least)."""
         current = self.get(app_id, segment_id)
-        kept = {
-            int(v["Version"]): v
-            for v in self.repository.versions(app_id, segment_id, int(current["Version"]))
-        }
-        kept[int(current["Version"])] = current
-        return [kept[n] for n in sorted(kept)]
+        return with_current(current, self.repository.versions(app_id, segment_id, int(current["Version"])))
 
     def version(self, app_id: str, segment_id: str, version: str) -> dict[str, Any]:
         """GetSegmentVersion."""
-        wanted = next(
-            (v for v in self.versions(app_id, segment_id) if str(v["Version"]) == str(version)), None
-        )
-        if wanted is None:
-            raise NotFoundError(f"segment {segment_id!r} has no version {version!r}")
-        return wanted
+        return one_of(self.versions(app_id, segment_id), version, f"segment {segment_id!r}")
 
     def update(self, app_id: str, segment_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """UpdateSegment: the request replaces a dimensional segment's definition, as its next

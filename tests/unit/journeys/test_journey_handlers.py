@@ -133,3 +133,15 @@ def test_journey_events_enters_the_events_endpoint(aws, monkeypatch, tmp_path):
     assert entered.status == WAITING and entered.entries == 1
     (queued,) = aws.messages(events.env["SEND_QUEUE_URL"])
     assert queued["EndpointId"] == "seed-sms-1" and queued["Message"]["TemplateName"] == "welcome"
+
+
+def test_journey_wake_from_the_entry_workflow_closes_a_journey_that_never_refreshes(aws):
+    """events/journeys/journey_wake/entry_done.json: the entry workflow's last step (Close)."""
+    wake = aws.deploy("journey_wake")
+    segment = seeded_segment(aws, wake.services, "seed-sms-1")
+    journey(wake, segment["Id"])
+    participants = wake.services.journey_participants
+    participants.put(APP, "sample-journey", Participant("e#seed-sms-1", "later", WAITING, step=1, due_at=9e9))
+    event = sample("journeys/journey_wake/entry_done.json", JOURNEY_ID="sample-journey", RUN_ID="run-0")
+    wake.handler(event, Context())
+    assert wake.services.journeys.get(APP, "sample-journey")["State"] == "CLOSED"  # the one waiting goes on

@@ -81,10 +81,12 @@ def query_time(value: str | None, name: str) -> datetime | None:
 def with_arn(app_id: str, kind: str, document: dict[str, Any]) -> dict[str, Any]:
     """A campaign's or segment's response with its ARN under its application's (region and
     account included): `<application ARN>/<kind>/<id>`."""
-    from engage.runtime import services
-
-    return {**document, "Arn": f"{services.applications.get(app_id)['Arn']}/{kind}/{document['Id']}"}
+    return with_arns(app_id, kind, [document])[0]
 
 
 def with_arns(app_id: str, kind: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [with_arn(app_id, kind, d) for d in documents]
+    """Each document with its ARN; the application is read once, however many there are."""
+    from engage.runtime import services
+
+    application = services.applications.get(app_id)["Arn"]
+    return [{**d, "Arn": f"{application}/{kind}/{d['Id']}"} for d in documents]

@@ -13,7 +13,7 @@ IAM_STAMP := engage_local/iam/node_modules/.installed
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help venv test test-aws lint build demo bench deploy lock clean
+.PHONY: help venv test test-aws lint build durations demo bench deploy lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, import contracts, handler rules, cfn-li
 
 build: $(STAMP) ## sam build (cached, parallel, no containers)
 	sam build --cached --parallel
+
+durations: $(STAMP) ## After `make test`: record each e2e file's time, so workers take the longest first
+	$(PY) -m devtools.durations
 
 demo: $(STAMP) $(IAM_STAMP) ## Run the flagship scenario on the local stack (no AWS account, no Docker)
 	$(PY) -m devtools.demo

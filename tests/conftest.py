@@ -3,7 +3,9 @@ derandomised profile on CI."""
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -13,6 +15,8 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=150, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+DURATIONS = Path(__file__).parent / "e2e" / "durations.json"  # `make durations` keeps it
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +30,21 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The e2e tier hands whole files to its workers in collection order (devtools/stages.py):
+    longest first, from tests/e2e/durations.json, so the run does not end on one long file; a file
+    not listed yet counts as long. Within a file the order is unchanged."""
+    if config.getoption("dist", "no") != "loadfile":
+        return
+    durations = json.loads(DURATIONS.read_text()) if DURATIONS.is_file() else {}
+    first_seen = {}
+    for item in items:
+        first_seen.setdefault(item.nodeid.split("::")[0], len(first_seen))
+    items.sort(
+        key=lambda item: (
+            -durations.get(item.nodeid.split("::")[0], float("inf")),
+            first_seen[item.nodeid.split("::")[0]],
+        )
+    )

@@ -298,11 +298,10 @@ class SesState:
         local, _, domain = recipient.lower().partition("@")
         base, _, label = local.partition("+")
         feedback = f"{uuid.uuid4().hex}-000000"
-        if recipient.lower() in self.suppressed:
-            return [_bounce(mail, recipient, now, feedback, "Permanent", "OnAccountSuppressionList")]
         if domain == SIMULATOR_DOMAIN:
             # The simulator's addresses are never put on the account's suppression list (SES's
-            # developer guide), so a test can bounce or complain as often as it needs.
+            # developer guide), so a test can bounce or complain as often as it needs: each address
+            # plays its scenario even after an application suppressed it itself on an earlier bounce.
             if base == "bounce":
                 return [_bounce(mail, recipient, now, feedback, "Permanent", "General")]
             if base == "suppressionlist":
@@ -344,6 +343,8 @@ class SesState:
                     },
                     _delivery(mail, recipient, now),
                 ]
+        elif recipient.lower() in self.suppressed:
+            return [_bounce(mail, recipient, now, feedback, "Permanent", "OnAccountSuppressionList")]
         events = [_delivery(mail, recipient, now)]
         if label in ("open", "click"):
             events.append(

@@ -15,7 +15,12 @@ from engage_local.emulators.cloudfront import CloudFrontState, cloudfront_emulat
 from engage_local.emulators.edge import Edge
 from engage_local.emulators.faults import FaultInjector, throttle_error
 from engage_local.emulators.framework import ApiError, Clock, Emulator, Outbox, Request, jsonable
-from engage_local.emulators.phone import connect_campaigns_emulator, connect_emulator, pinpoint_emulator
+from engage_local.emulators.phone import (
+    PushProjects,
+    connect_campaigns_emulator,
+    connect_emulator,
+    pinpoint_emulator,
+)
 from engage_local.emulators.ses import SesState, ses_emulator
 from engage_local.emulators.sms import SmsVoiceState, publish_json, sms_voice_emulator
 
@@ -33,11 +38,12 @@ class EmulatedServices:
         self.sms = SmsVoiceState(region, self.clock, publish)
         self.ses = SesState(region, self.clock, publish, clients)
         self.cloudfront = CloudFrontState(self.clock)
+        self.push = PushProjects()
         self.edge = Edge(self.cloudfront, clients, self.clock, self.outbox)
         self.emulators: list[Emulator] = [
             sms_voice_emulator(self.sms),
             ses_emulator(self.ses),
-            pinpoint_emulator(),
+            pinpoint_emulator(self.push),
             connect_emulator(),
             connect_campaigns_emulator(),
             cloudfront_emulator(self.cloudfront),

@@ -14,7 +14,11 @@ for every valid number (a placeholder where phonenumbers has none, as it has non
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import phonenumbers
@@ -94,37 +98,154 @@ def validate_number(request: dict[str, Any]) -> dict[str, Any]:
 PUSH_CHANNELS = ("GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU")
 
 
-def send_push_messages(params: dict[str, Any]) -> dict[str, Any]:
-    """SendMessages as it survives: push notifications to device tokens (Addresses) only. A token
-    starting with "invalid" is answered PERMANENT_FAILURE, as the push service answers a dead token."""
-    request = params["MessageRequest"]
-    if request.get("Endpoints") or not request.get("Addresses"):
-        raise ApiError("BadRequestException", "Only Addresses of push channels can be sent to", status=400)
-    results = {}
-    for token, config in request["Addresses"].items():
-        if config.get("ChannelType") not in PUSH_CHANNELS:
-            raise ApiError(
-                "BadRequestException", f"{config.get('ChannelType')} is not a push channel", status=400
-            )
-        results[token] = (
-            {"DeliveryStatus": "PERMANENT_FAILURE", "StatusCode": 410, "StatusMessage": "Unregistered token"}
-            if token.startswith("invalid")
-            else {"DeliveryStatus": "SUCCESSFUL", "StatusCode": 200, "MessageId": str(uuid.uuid4())}
-        )
-    response = {"ApplicationId": params["ApplicationId"], "RequestId": str(uuid.uuid4()), "Result": results}
-    return {"MessageResponse": response}
+# Platform -> (botocore's operation name part, request and response member).
+PUSH_CHANNEL_OPERATIONS = {
+    "APNS": ("Apns", "APNSChannel"),
+    "APNS_SANDBOX": ("ApnsSandbox", "APNSSandboxChannel"),
+    "APNS_VOIP": ("ApnsVoip", "APNSVoipChannel"),
+    "APNS_VOIP_SANDBOX": ("ApnsVoipSandbox", "APNSVoipSandboxChannel"),
+    "GCM": ("Gcm", "GCMChannel"),
+    "ADM": ("Adm", "ADMChannel"),
+    "BAIDU": ("Baidu", "BaiduChannel"),
+}
+PEM = re.compile(r"-----BEGIN [A-Z ]+-----.+-----END [A-Z ]+-----", re.DOTALL)
 
 
-def pinpoint_emulator() -> Emulator:
-    return Emulator(
-        "pinpoint",
-        {
-            "PhoneNumberValidate": lambda params: {
-                "NumberValidateResponse": validate_number(params["NumberValidateRequest"])
+class PushProjects:
+    """The push projects' channels (credentials checked for their form, as the push service checks
+    them before it keeps them) and SendMessages to device tokens, which needs the token's platform's
+    channel set up and enabled in the project."""
+
+    def __init__(self) -> None:
+        self.channels: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def update(self, platform: str, params: dict[str, Any]) -> dict[str, Any]:
+        member = PUSH_CHANNEL_OPERATIONS[platform][1]
+        request = params[f"{member}Request"]
+        key = (params["ApplicationId"], platform)
+        current = self.channels.get(key, {})
+        problem = _credential_problem(platform, {**current.get("credentials", {}), **request})
+        if problem:
+            raise ApiError("BadRequestException", problem, status=400)
+        now = datetime.now(UTC).isoformat()
+        channel = {
+            "credentials": {
+                **current.get("credentials", {}),
+                **{k: v for k, v in request.items() if k != "Enabled"},
             },
-            "SendMessages": send_push_messages,
+            "Enabled": request.get("Enabled", current.get("Enabled", True)),
+            "CreationDate": current.get("CreationDate", now),
+            "Version": current.get("Version", 0) + 1,
+        }
+        self.channels[key] = channel
+        return {f"{member}Response": self._response(key, channel)}
+
+    def get(self, platform: str, params: dict[str, Any]) -> dict[str, Any]:
+        key = (params["ApplicationId"], platform)
+        if key not in self.channels:
+            raise ApiError("NotFoundException", "Resource not found", status=404)
+        return {f"{PUSH_CHANNEL_OPERATIONS[platform][1]}Response": self._response(key, self.channels[key])}
+
+    def delete(self, platform: str, params: dict[str, Any]) -> dict[str, Any]:
+        answer = self.get(platform, params)
+        del self.channels[(params["ApplicationId"], platform)]
+        return answer
+
+    @staticmethod
+    def _response(key: tuple[str, str], channel: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ApplicationId": key[0],
+            "Platform": key[1],
+            "Enabled": channel["Enabled"],
+            "HasCredential": True,
+            "CreationDate": channel["CreationDate"],
+            "Version": channel["Version"],
+            **({"Credential": channel["credentials"].get("ApiKey", "")} if key[1] == "BAIDU" else {}),
+        }
+
+    def send(self, params: dict[str, Any]) -> dict[str, Any]:
+        """SendMessages as it survives: push notifications to device tokens (Addresses) only. A token
+        starting with "invalid" is answered PERMANENT_FAILURE, as the push service answers a dead
+        token; a token whose platform has no enabled channel in the project is refused."""
+        request = params["MessageRequest"]
+        if request.get("Endpoints") or not request.get("Addresses"):
+            raise ApiError(
+                "BadRequestException", "Only Addresses of push channels can be sent to", status=400
+            )
+        results = {}
+        for token, config in request["Addresses"].items():
+            platform = config.get("ChannelType")
+            if platform not in PUSH_CHANNELS:
+                raise ApiError("BadRequestException", f"{platform} is not a push channel", status=400)
+            channel = self.channels.get((params["ApplicationId"], platform))
+            if channel is None or not channel["Enabled"]:
+                results[token] = {
+                    "DeliveryStatus": "PERMANENT_FAILURE",
+                    "StatusCode": 400,
+                    "StatusMessage": f"The {platform} channel is not enabled for this project",
+                }
+            elif token.startswith("invalid"):
+                results[token] = {
+                    "DeliveryStatus": "PERMANENT_FAILURE",
+                    "StatusCode": 410,
+                    "StatusMessage": "Unregistered token",
+                }
+            else:
+                results[token] = {
+                    "DeliveryStatus": "SUCCESSFUL",
+                    "StatusCode": 200,
+                    "MessageId": str(uuid.uuid4()),
+                }
+        response = {
+            "ApplicationId": params["ApplicationId"],
+            "RequestId": str(uuid.uuid4()),
+            "Result": results,
+        }
+        return {"MessageResponse": response}
+
+
+def _credential_problem(platform: str, request: dict[str, Any]) -> str | None:
+    """Why the push service would refuse the channel's credentials (None: their form is right)."""
+    if platform.startswith("APNS"):
+        if request.get("TokenKey"):
+            if not PEM.search(request["TokenKey"]):
+                return "TokenKey must be the .p8 key's PEM text"
+            if not all(request.get(n) for n in ("BundleId", "TeamId", "TokenKeyId")):
+                return "token authentication needs BundleId, TeamId and TokenKeyId"
+            return None
+        if not (PEM.search(request.get("Certificate", "")) and PEM.search(request.get("PrivateKey", ""))):
+            return "Certificate and PrivateKey must be PEM text"
+        return None
+    if platform == "GCM":
+        if request.get("ServiceJson"):
+            try:
+                service = json.loads(request["ServiceJson"])
+            except ValueError:
+                return "ServiceJson is not JSON"
+            if not (
+                isinstance(service, dict)
+                and service.get("type") == "service_account"
+                and service.get("private_key")
+            ):
+                return "ServiceJson must be a service account's key file"
+            return None
+        return None if request.get("ApiKey") else "ApiKey or ServiceJson is required"
+    wanted = ("ClientId", "ClientSecret") if platform == "ADM" else ("ApiKey", "SecretKey")
+    return None if all(request.get(n) for n in wanted) else f"{' and '.join(wanted)} are required"
+
+
+def pinpoint_emulator(push: PushProjects | None = None) -> Emulator:
+    push = push or PushProjects()
+    handlers: dict[str, Any] = {
+        "PhoneNumberValidate": lambda params: {
+            "NumberValidateResponse": validate_number(params["NumberValidateRequest"])
         },
-    )
+        "SendMessages": push.send,
+    }
+    for platform, (name, _) in PUSH_CHANNEL_OPERATIONS.items():
+        for verb, method in (("Update", push.update), ("Get", push.get), ("Delete", push.delete)):
+            handlers[f"{verb}{name}Channel"] = functools.partial(method, platform)
+    return Emulator("pinpoint", handlers)
 
 
 def start_outbound_voice_contact(

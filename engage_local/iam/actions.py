@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import email.utils
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -255,6 +256,9 @@ def _sms(operation: str, params: Mapping[str, Any], lookup: Lookup) -> list[Chec
     return [Check(action, "*")]
 
 
+CHANNEL_OPERATION = re.compile(r"^(?:Get|Update|Delete)(\w+)Channel$")
+
+
 def _pinpoint(operation: str, params: Mapping[str, Any], lookup: Lookup) -> list[Check]:
     if operation == "PhoneNumberValidate":
         return [
@@ -265,6 +269,9 @@ def _pinpoint(operation: str, params: Mapping[str, Any], lookup: Lookup) -> list
     if "ApplicationId" in params:
         resource = {"SendMessages": "messages", "SendOTPMessage": "otp", "VerifyOTPMessage": "verify-otp"}
         suffix = resource.get(operation)
+        channel = CHANNEL_OPERATION.match(operation)
+        if channel:  # UpdateApnsVoipChannel: apps/<id>/channels/apns_voip
+            suffix = "channels/" + re.sub(r"(?<!^)([A-Z])", r"_\1", channel.group(1)).lower()
         app = f"apps/{params['ApplicationId']}" + (f"/{suffix}" if suffix else "")
         return [Check(f"mobiletargeting:{operation}", arn(lookup, "mobiletargeting", app))]
     raise UnknownOperation(f"mobiletargeting:{operation}")

@@ -93,6 +93,7 @@ SEGMENT_RULES = [
 # the schedule runs the named query spend_tiers for the application SCHEDULED_SEGMENT_APP.
 SEGMENT_DATA_BUCKET = "crm-lake-e2e"
 SCHEDULED_SEGMENT_APP = named_app("scheduled-segments")
+PUSH_PROJECT = "local-push-project"  # the surviving Pinpoint project that delivers push
 SEGMENT_QUERY_SCHEDULE = "cron(17 3 * * ? *)"
 
 
@@ -126,7 +127,7 @@ def local_stack(tmp_path_factory):
                 "PixelApplicationId": PIXEL_APP,
                 "PixelUserAttributes": "plan,favourite_colour",
                 "PixelAllowedOrigins": SHOP_ORIGIN,
-                "PushProjectId": "local-push-project",
+                "PushProjectId": PUSH_PROJECT,
                 "AllowLocalWebhooks": "true",
                 "CampaignPartSize": "10",
                 "CampaignConcurrency": "2",
@@ -158,6 +159,10 @@ def local_stack(tmp_path_factory):
             }
         )
         create_named_apps(local_pinpoint(stack))  # what the parameters and the samples name
+        # The push project's FCM channel, as its owner set it up (the surviving Pinpoint push API).
+        stack.client("pinpoint").update_gcm_channel(
+            ApplicationId=PUSH_PROJECT, GCMChannelRequest={"ApiKey": "local-fcm-server-key", "Enabled": True}
+        )
         stack.deploy(RUNTIME_APP, "runtime-test")
         stack.deploy(TRIGGERS_APP, "triggers")
         stack.deploy(HOOKS_APP, "campaign-hooks")

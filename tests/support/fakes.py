@@ -499,6 +499,13 @@ class MemoryApplications:
     def put_application(self, application: dict[str, Any]) -> None:
         self._live(application["Id"])["application"] = json.loads(json.dumps(application))
 
+    def put_channel(self, app_id: str, platform: str, channel: dict[str, Any] | None) -> None:
+        record = self._live(app_id)
+        if channel is None:
+            record.pop(f"channel_{platform}", None)
+        else:
+            record[f"channel_{platform}"] = json.loads(json.dumps(channel))
+
     def mark_deleted(self, app_id: str, when: str) -> dict[str, Any] | None:
         record = self.records.get(app_id)
         if record is None or record.get("deleted"):

@@ -511,7 +511,12 @@ def imported_job(env: dict[str, str], services: Services) -> dict[str, Any]:
     """An import job as CreateImportJob records it."""
     job, _workflow = requested_import(
         APP,
-        {"S3Url": f"s3://{env['WORK_BUCKET']}/uploads/phones.csv", "Format": "CSV", "DefineSegment": True},
+        {
+            "S3Url": f"s3://{env['WORK_BUCKET']}/uploads/phones.csv",
+            "Format": "CSV",
+            "DefineSegment": True,
+            "RoleArn": "arn:aws:iam::123456789012:role/PinpointImport",
+        },
         env["WORK_BUCKET"],
         4,
     )

@@ -12,6 +12,7 @@ from audience_routes import router as audience
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from campaign_routes import router as campaigns
+from channel_routes import router as channels
 from engage.errors import EngageError
 from engage.obs import logger, metrics
 from event_routes import router as events
@@ -23,6 +24,7 @@ from tag_routes import router as tags
 app = APIGatewayRestResolver()
 app.use(middlewares=[known_application])
 app.include_router(applications)
+app.include_router(channels)
 app.include_router(audience)
 app.include_router(messaging)
 app.include_router(campaigns)

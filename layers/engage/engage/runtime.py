@@ -3,6 +3,7 @@ variables and the shared client factory, and only when first used (cold starts s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
@@ -29,6 +30,7 @@ from engage.adapters.lambda_.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDe
 from engage.adapters.lambda_.functions import LambdaHookInvoker
 from engage.adapters.pinpoint.phone import PinpointNumberValidator
 from engage.adapters.pinpoint.push import PinpointPushSender
+from engage.adapters.pinpoint.push_channels import PinpointPushChannels
 from engage.adapters.s3.attachment_files import AttachmentFiles
 from engage.adapters.s3.objects import BucketArchive, ObjectStore, S3MemberLists, WorkflowStarter
 from engage.adapters.scheduler.campaign_schedules import SchedulerCampaignSchedules
@@ -38,8 +40,9 @@ from engage.adapters.ses.email import SesEmailSender, SesQuota
 from engage.adapters.sms_voice.inbound import BrandOptOutLists
 from engage.adapters.sms_voice.text import SmsSettings, SmsVoiceSender
 from engage.adapters.sqs.queue import QueueStarter, SendQueue
-from engage.applications import Applications, KnownApplications, application_arn_prefix
+from engage.applications import Applications, ChannelSwitches, KnownApplications, application_arn_prefix
 from engage.campaigns.model import Campaigns
+from engage.campaigns.runs import new_run
 from engage.campaigns.schedule import Launcher
 from engage.config import Settings
 from engage.contacts import ContactStore
@@ -84,6 +87,9 @@ class Services:
             if removal
             else None,
             before_delete=self._stop_schedules if settings.campaign_schedule_group else lambda _app_id: None,
+            push_channels=PinpointPushChannels(self.factory.client("pinpoint"), settings.push_project_id)
+            if settings.push_project_id
+            else None,
         )
 
     def _stop_schedules(self, app_id: str) -> None:
@@ -153,7 +159,13 @@ class Services:
     @cached_property
     def templates(self) -> Templates:
         table = self.settings.require("templates_table")
-        return Templates(DynamoTemplateStore(table, self.factory.client("dynamodb")))
+        settings = self.settings
+        arn_prefix = (
+            f"arn:{settings.aws_partition}:mobiletargeting:{self.factory.region}:{settings.aws_account_id}:templates/"
+            if settings.aws_account_id
+            else ""
+        )
+        return Templates(DynamoTemplateStore(table, self.factory.client("dynamodb")), arn_prefix=arn_prefix)
 
     @cached_property
     def campaigns(self) -> Campaigns:
@@ -288,6 +300,7 @@ class Services:
             attachments=self.attachment_maker(),
             caps=self.caps,
             opt_out_lists=self.opt_out_lists if settings.sms_opt_out_list_prefix else None,
+            channels=ChannelSwitches(self.applications) if settings.applications_table else None,
             contact_center=ConnectCampaignDialer(
                 self.factory.client("sts"),
                 lambda credentials: with_credentials(self.factory, credentials).client(
@@ -364,7 +377,11 @@ class Services:
             settings.require("campaign_schedule_role"),
             settings.require("campaign_schedule_dlq"),
         )
-        return Launcher(schedules, self.campaign_workflow, clock.now)
+
+        def record_run(run_id: str, campaign: Mapping[str, Any], request: dict[str, Any]) -> None:
+            self.jobs.create(new_run(run_id, campaign, request))
+
+        return Launcher(schedules, self.campaign_workflow, clock.now, record_run)
 
 
 services = Services()

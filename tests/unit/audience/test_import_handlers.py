@@ -189,13 +189,19 @@ def test_create_import_job_with_a_segment_id_imports_that_segments_next_version(
     from engage.audience.imports.job import requested_import
     from engage.errors import ValidationError
 
-    request = {"S3Url": "s3://work/crm/weekly.csv", "Format": "CSV", "SegmentId": "seg-1"}
+    role = "arn:aws:iam::123456789012:role/PinpointImport"
+    request = {"S3Url": "s3://work/crm/weekly.csv", "Format": "CSV", "SegmentId": "seg-1", "RoleArn": role}
     job, workflow_input = requested_import("0123456789abcdef0123456789abcdef", request, "work", 4)
+    assert job["Definition"]["RoleArn"] == role  # recorded, as Pinpoint's job showed it
     assert (job["Definition"]["SegmentId"], job["Definition"]["DefineSegment"]) == ("seg-1", True)
     assert workflow_input["segment_id"] == "seg-1" and workflow_input["define_segment"] is True
     plain, plain_input = requested_import(
         "0123456789abcdef0123456789abcdef", {**request, "SegmentId": None}, "work", 4
     )
     assert "SegmentId" not in plain["Definition"] and "segment_id" not in plain_input
+    with pytest.raises(ValidationError, match="role"):
+        requested_import(
+            "0123456789abcdef0123456789abcdef", {**request, "RoleArn": "PinpointImport"}, "work", 4
+        )
     with pytest.raises(ValidationError, match="SegmentId"):
         requested_import("0123456789abcdef0123456789abcdef", {**request, "SegmentId": " "}, "work", 4)

@@ -118,6 +118,18 @@ def test_the_launcher_starts_due_runs_and_keeps_one_schedule_per_campaign():
     assert recorder.calls == [("delete", name)]
 
 
+def test_an_immediate_run_is_recorded_before_its_workflow_starts():
+    """GetCampaignActivities shows the run as soon as CreateCampaign answers, as Pinpoint's did."""
+    recorder = Recorder()
+
+    def record_run(run_id, campaign, request):
+        recorder.calls.append(("record", run_id, campaign["Id"], request))
+
+    Launcher(recorder, recorder, lambda: NOW, record_run).apply(campaign())
+    request = {"ApplicationId": "schedapp", "CampaignId": "c-1"}
+    assert recorder.calls[1:] == [("record", "c-1-v1", "c-1", request), ("start", "c-1-v1", request)]
+
+
 def test_a_local_time_campaign_fires_every_quarter_hour_across_the_days_zones():
     from datetime import timedelta
 

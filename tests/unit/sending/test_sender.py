@@ -889,3 +889,23 @@ def test_a_journeys_open_hours_skip_or_hold_a_send_in_the_endpoints_zone():
     assert paris.outcome.status == Status.SENT
     assert (seattle.outcome.status, seattle.outcome.reason) == (Status.REFUSED, "QUIET_TIME")
     assert isinstance(held.error, HeldError) and held.error.retry_after == 8 * 3600  # 08:00 in Seattle
+
+
+def test_a_send_on_a_channel_the_application_turned_off_is_refused_when_it_goes_out():
+    class Switches:
+        def __init__(self) -> None:
+            self.off = {(APP, "SMS")}
+
+        def disabled(self, app_id, channel):
+            return (app_id, channel) in self.off
+
+    sender, clock = make([endpoint("ep-1"), endpoint("ep-2", channel="SMS")])
+    sender.channels = Switches()
+    text = SendRequest(APP, "c-2", "SMS", {"Body": "Hi"}, endpoint_id="ep-2", campaign_id="c-2")
+    results = {
+        r.request.channel: r for r in sender.send_batch([email("ep-1"), text], deadline=clock.now + 30)
+    }
+    sent, refused = results["EMAIL"], results["SMS"]
+    assert sent.outcome.status == Status.SENT
+    assert (refused.outcome.status, refused.outcome.reason) == (Status.REFUSED, "CHANNEL_DISABLED")
+    assert refused.skipped and not sender.texts.sent

@@ -11,7 +11,7 @@ from engage.applications.model import (
     updated_settings,
     with_settings,
 )
-from engage.applications.service import Applications, ApplicationStore, KnownApplications
+from engage.applications.service import Applications, ApplicationStore, ChannelSwitches, KnownApplications
 
 __all__ = [
     "APPLICATION_ID",
@@ -19,6 +19,7 @@ __all__ = [
     "MAX_APPLICATIONS",
     "ApplicationStore",
     "Applications",
+    "ChannelSwitches",
     "KnownApplications",
     "application_arn_prefix",
     "new_application",

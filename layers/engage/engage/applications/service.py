@@ -11,11 +11,18 @@ removed in the background by the removal function, whose progress the applicatio
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engage import clock
+from engage.applications.channels import (
+    channel_response,
+    channels_summary,
+    kind_at,
+    updated_channel,
+)
+from engage.applications.channels import disabled as channel_disabled
 from engage.applications.model import (
     APPLICATION_ID,
     KEEP_ID_TAG,
@@ -52,6 +59,28 @@ class ApplicationStore(Protocol):
         """Marks a live application deleted; its record as it was, or None when it was not live."""
         ...
 
+    def put_channel(self, app_id: str, platform: str, channel: dict[str, Any] | None) -> None:
+        """Replaces (None: removes) one of a live application's channels; NotFoundError when it is gone."""
+        ...
+
+
+class PushChannels(Protocol):
+    """The push service's channels (the surviving Pinpoint push project): it keeps the credentials."""
+
+    def update(self, platform: str, request: dict[str, Any]) -> None: ...
+
+    def delete(self, platform: str) -> None: ...
+
+
+CHANNEL_PREFIX = "channel_"  # a record's channels: channel_<Platform>
+
+
+def channel_records(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """An application record's channels, by Platform."""
+    return {
+        k.removeprefix(CHANNEL_PREFIX): dict(v) for k, v in record.items() if k.startswith(CHANNEL_PREFIX)
+    }
+
 
 class RemovalStarter(Protocol):
     def start(self, event: dict[str, Any]) -> None:
@@ -71,6 +100,7 @@ class Applications:
     # Stops what would act for the application later (its campaigns' schedules), before it goes.
     before_delete: Callable[[str], None] = lambda _app_id: None
     new_id: Callable[[], str] = field(default=_new_id)
+    push_channels: PushChannels | None = None
 
     def create(self, request: Any) -> dict[str, Any]:
         if not self.arn_prefix:
@@ -134,6 +164,50 @@ class Applications:
         self.store.put_settings(app_id, settings)
         return settings_resource(app_id, settings)
 
+    def channel(self, app_id: str, path: str) -> dict[str, Any]:
+        kind = kind_at(path)
+        record = channel_records(self.require(app_id)).get(kind.platform)
+        if record is None:
+            raise NotFoundError(f"the application has no {kind.platform} channel")
+        return channel_response(kind, app_id, record)
+
+    def channels(self, app_id: str) -> dict[str, Any]:
+        """GetChannels."""
+        return channels_summary(app_id, channel_records(self.require(app_id)))
+
+    def channel_states(self, app_id: str) -> dict[str, dict[str, Any]]:
+        """The application's channel records, by Platform (what a send checks)."""
+        return channel_records(self.require(app_id))
+
+    def update_channel(self, app_id: str, path: str, request: Any, who: str) -> dict[str, Any]:
+        kind = kind_at(path)
+        current = channel_records(self.require(app_id)).get(kind.platform)
+        record, forwarded = updated_channel(kind, current, request, clock.iso_now(), who)
+        if forwarded:
+            if self.push_channels is None:
+                raise ValidationError(
+                    kind.request, "this stack sends no push notifications (no PushProjectId)"
+                )
+            self.push_channels.update(kind.platform, forwarded)
+        self.store.put_channel(app_id, kind.platform, record)
+        return channel_response(kind, app_id, record)
+
+    def delete_channel(self, app_id: str, path: str) -> dict[str, Any]:
+        """Removes the channel and answers it as it was. A push channel's credentials leave the push
+        service when no other application has that channel (the push project is the stack's)."""
+        answer = self.channel(app_id, path)
+        kind = kind_at(path)
+        self.store.put_channel(app_id, kind.platform, None)
+        if kind.push and self.push_channels is not None:
+            others = [
+                r
+                for r in self.store.list()
+                if not r.get("deleted") and f"{CHANNEL_PREFIX}{kind.platform}" in r
+            ]
+            if not others:
+                self.push_channels.delete(kind.platform)
+        return answer
+
 
 @dataclass
 class KnownApplications:
@@ -154,3 +228,25 @@ class KnownApplications:
 
     def settings(self, app_id: str) -> dict[str, Any]:
         return self.applications.settings(app_id)
+
+
+@dataclass
+class ChannelSwitches:
+    """Which of an application's channels are turned off, asked when each message goes out; an
+    application's channels are remembered `ttl_seconds` (a send batch reads them once)."""
+
+    applications: Applications
+    ttl_seconds: float = 5.0
+    _seen: dict[str, tuple[float, dict[str, dict[str, Any]]]] = field(default_factory=dict)
+
+    def disabled(self, app_id: str, channel: str) -> bool:
+        now = clock.time()
+        seen = self._seen.get(app_id)
+        if seen is None or seen[0] <= now:
+            try:
+                records = self.applications.channel_states(app_id)
+            except NotFoundError:
+                records = {}  # a deleted application's sends are settled by the checks that follow
+            seen = (now + self.ttl_seconds, records)
+            self._seen[app_id] = seen
+        return channel_disabled(seen[1], channel)

@@ -203,6 +203,10 @@ class Launcher:
     schedules: Schedules
     workflow: Starter
     clock: Callable[[], datetime]
+    # Records a run before its workflow starts (run id, campaign, workflow input), so that
+    # GetCampaignActivities shows an IMMEDIATE campaign's run as soon as CreateCampaign answers, as
+    # Pinpoint's did; the workflow's first step finds it recorded.
+    record_run: Callable[[str, Mapping[str, Any], dict[str, Any]], None] | None = None
 
     def apply(self, campaign: Mapping[str, Any]) -> str | None:
         """After CreateCampaign or UpdateCampaign: the run started now, if one is due."""
@@ -216,7 +220,10 @@ class Launcher:
         if not plan.start_now:
             return None
         run_id = immediate_run_id(campaign)
-        self.workflow.start(run_id, {"ApplicationId": app_id, "CampaignId": campaign_id})
+        request = {"ApplicationId": app_id, "CampaignId": campaign_id}
+        if self.record_run is not None:
+            self.record_run(run_id, campaign, request)
+        self.workflow.start(run_id, request)
         return run_id
 
     def remove(self, campaign: Mapping[str, Any]) -> None:

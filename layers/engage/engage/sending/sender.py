@@ -96,6 +96,7 @@ SKIP_REASONS = frozenset(
         "MAXIMUM_DURATION",
         "QUIET_TIME",
         "ENDPOINT_CAP",
+        "CHANNEL_DISABLED",
     }
 )
 EVENT_IDS = uuid.UUID("5b0f4d8e-64f4-4d53-9c55-3f4f4e0e6a10")
@@ -105,6 +106,12 @@ def is_skip(reason: str | None) -> bool:
     """Whether a REFUSED send was held back by us (the endpoint may not be sent to) rather than
     refused by the channel."""
     return bool(reason) and (reason in SKIP_REASONS or reason.startswith("SUPPRESSED_"))
+
+
+class ChannelSwitches(Protocol):
+    def disabled(self, app_id: str, channel: str) -> bool:
+        """Whether the application turned the channel off (UpdateEmailChannel with Enabled false)."""
+        ...
 
 
 class EndpointReader(Protocol):
@@ -227,6 +234,7 @@ class Sender:
     attachments: AttachmentMaker | None = None  # files for an email whose message has Attachments
     caps: CapCounter | None = None  # per-endpoint caps, counted as each send goes out
     opt_out_lists: OptOutLists | None = None  # where a confirmed opt-out's number goes after its reply
+    channels: ChannelSwitches | None = None  # the application's channels turned off (Enabled false)
     backoff: Backoff = field(default_factory=Backoff)
     clock: Callable[[], float] = clock.time
 
@@ -385,6 +393,12 @@ class Sender:
             return SendResult(request, error=exc)
 
     def _eligible(self, request: SendRequest, endpoint: Mapping[str, Any]) -> _Prepared | SendResult:
+        if self.channels is not None:
+            channel = endpoint.get("ChannelType") or request.channel
+            if self.channels.disabled(request.app_id, channel):
+                return self._skip(
+                    request, endpoint, "CHANNEL_DISABLED", f"the application's {channel} channel is disabled"
+                )
         skip = skip_reason(
             request.app_id,
             endpoint,

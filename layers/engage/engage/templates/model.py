@@ -120,6 +120,9 @@ class TemplateRepository(Protocol):
 class Templates:
     repository: TemplateRepository
     clock: Any = field(default=now_iso)
+    # arn:<partition>:mobiletargeting:<region>:<account>:templates/ ("": the function can't name its
+    # account, and answers without Arn)
+    arn_prefix: str = ""
 
     def create(self, kind: str, name: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """CreateXTemplate: version 1, active; a second create of the same name is refused."""
@@ -170,7 +173,8 @@ class Templates:
         if found is None:
             raise NotFoundError(f"{kind} template {name!r} has no version {wanted}")
         # Tags set by TagResource name the template, whichever version is read.
-        return {**found, "tags": head["tags"]} if "tags" in head else found
+        found = {**found, "tags": head["tags"]} if "tags" in head else found
+        return {**found, "Arn": f"{self.arn_prefix}{name}/{kind}"} if self.arn_prefix else found
 
     def set_active(self, kind: str, name: str, version: int | str) -> None:
         """UpdateTemplateActiveVersion."""

@@ -19,6 +19,7 @@ from engage.adapters.dynamodb.jobs import job_pk
 from engage.adapters.dynamodb.segments import segment_pk
 from engage.adapters.dynamodb.suppression import erased_pk, suppression_pk, transient_pk
 from engage.applications.removal import ObjectSweep, TableSweep
+from engage.applications.service import CHANNEL_PREFIX
 from engage.audience.imports.job import MEMBERS_PREFIX
 from engage.errors import ConflictError, NotFoundError
 from engage.retry import Backoff
@@ -65,15 +66,26 @@ class DynamoApplicationStore:
     def put_application(self, application: dict[str, Any]) -> None:
         self._set_live(application["Id"], "application", application)
 
+    def put_channel(self, app_id: str, platform: str, channel: dict[str, Any] | None) -> None:
+        self._set_live(app_id, f"{CHANNEL_PREFIX}{platform}", channel)
+
     def _set_live(self, app_id: str, name: str, value: Any) -> None:
+        """Sets (None: removes) one attribute of a live application's record."""
+        change = (
+            {"UpdateExpression": "REMOVE #v"}
+            if value is None
+            else {
+                "UpdateExpression": "SET #v = :v",
+                "ExpressionAttributeValues": {":v": to_value(value)},
+            }
+        )
         try:
             self.client.update_item(
                 TableName=self.table,
                 Key={"pk": {"S": app_id}},
-                UpdateExpression="SET #v = :v",
                 ConditionExpression="attribute_exists(pk) AND attribute_not_exists(deleted)",
                 ExpressionAttributeNames={"#v": name},
-                ExpressionAttributeValues={":v": to_value(value)},
+                **change,
             )
         except ClientError as exc:
             if is_conflict(exc):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -219,13 +220,17 @@ INTERNAL_PREFIXES = (
 )
 
 
+# Any account part: the partner guide's verbatim examples write "account-id" there.
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[^:/]+:role/[\w+=,.@/-]{1,512}$")
+
+
 def requested_import(
     app_id: str, request: Mapping[str, Any], allowed_bucket: str, concurrency: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A CreateImportJob request as (the job record, the import workflow's input). The file must be
     in this stack's bucket, outside the folders the stack itself works in (a file under imports/
-    is imported when it is dropped). RoleArn is accepted and not used: the workflow's own role
-    reads the bucket."""
+    is imported when it is dropped). RoleArn must be a role's ARN, and is recorded on the job; the
+    workflow's own role reads the bucket."""
     check_app_id(app_id)
     if not isinstance(request, Mapping):
         raise ValidationError("ImportJobRequest", "must be an object")
@@ -251,7 +256,13 @@ def requested_import(
     if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= 64):
         raise ValidationError("SegmentName", "must be 1 to 64 characters")
     job_id = uuid.uuid4().hex
+    role = request.get("RoleArn")
+    if not isinstance(role, str) or not ROLE_ARN.match(role):
+        raise ValidationError(
+            "RoleArn", "must be the ARN of an IAM role (arn:aws:iam::<account>:role/<name>)"
+        )
     job = new_job(job_id, app_id, bucket, key, define, name, file_format)
+    job["Definition"]["RoleArn"] = role  # recorded as Pinpoint's job showed it; the workflow reads
     if segment_id:
         job["Definition"]["SegmentId"] = segment_id
     workflow_input = {

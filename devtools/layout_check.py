@@ -27,6 +27,7 @@ TEST_FIXTURES = {"e2e/apps"}
 SHARED_PACKAGES = {"adapters", "applications", "contacts", "segments", "templates"}
 SHARED_MODULES = {
     "__init__",
+    "roles",
     "addresses",
     "batch",
     "clock",

@@ -16,6 +16,7 @@ class MemoryEndpoints:
 
     def __init__(self, endpoints: Sequence[Mapping[str, Any]] = ()) -> None:
         self.by_id: dict[tuple[str, str], dict[str, Any]] = {}
+        self.activity: dict[tuple[str, str], str] = {}  # last activity, as the store keeps it
         self.reads = 0
         for endpoint in endpoints:
             self.add(endpoint)
@@ -23,12 +24,21 @@ class MemoryEndpoints:
     def add(self, endpoint: Mapping[str, Any]) -> None:
         self.by_id[(endpoint["ApplicationId"], endpoint["Id"])] = dict(endpoint)
 
-    def by_channel(self, app_id: str, channel: str, shards: Sequence[int] | None = None) -> Iterator[dict]:
+    def by_channel(
+        self, app_id: str, channel: str, shards: Sequence[int] | None = None, with_activity: bool = False
+    ) -> Iterator[dict]:
+        from engage.contacts.store import LAST_ACTIVITY
+
         for (app, endpoint_id), endpoint in sorted(self.by_id.items()):
             shard = zlib.crc32(endpoint_id.encode()) % self.shard_count
             if app == app_id and endpoint["ChannelType"] == channel and (shards is None or shard in shards):
                 self.reads += 1
-                yield endpoint
+                active = self.activity.get((app, endpoint_id)) if with_activity else None
+                yield {**endpoint, LAST_ACTIVITY: active} if active else endpoint
+
+    def record_activity(self, app_id: str, endpoint_id: str, at: str) -> None:
+        if (app_id, endpoint_id) in self.by_id:
+            self.activity[(app_id, endpoint_id)] = max(self.activity.get((app_id, endpoint_id), ""), at)
 
     def get_many(self, app_id: str, endpoint_ids: Sequence[str]) -> list[dict]:
         return [self.by_id[(app_id, i)] for i in endpoint_ids if (app_id, i) in self.by_id]

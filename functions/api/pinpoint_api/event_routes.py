@@ -4,6 +4,7 @@ the accepted events go to the event stream before the answer (engage.api.ingest)
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.api.ingest import put_events as ingest
+from engage.api.ingest import record_activity
 from engage.events import emit
 from engage.obs import metrics
 from engage.runtime import services
@@ -19,5 +20,6 @@ def put_events(app_id: str) -> Response:
         emit(
             ingested.events, services.event_stream
         )  # a stream that refuses them fails the request: sent again, same ids
+        record_activity(path_id(app_id), ingested.events, services.contacts)
     metrics.add_metric(name="EventsIngested", unit="Count", value=len(ingested.events))
     return json_response(202, ingested.response)

@@ -37,9 +37,11 @@ def test_a_campaign_without_its_own_rate_is_paced_at_the_applications(campaignin
     assert counts["Queued"] == 8
     times = sorted(datetime.fromisoformat(t["time"]).timestamp() for t in c.all_texts(campaign["Id"], 8))
     # 8 at 2 a second (the identity allows 20): after the first two (the bucket's burst), one every
-    # half second. Measured from the third, since the first deliveries may reach the outbox late
-    # when the machine is busy (a cold start), which would shorten a span measured from the first.
-    assert times[-1] - times[2] >= (8 - 3) / 2 * 0.9
+    # half second, 2.5 s from the third to the last. Measured from the third, since the first
+    # deliveries may reach the outbox late when the machine is busy (a cold start). The outbox's
+    # time is when the emulator got the call, which under load can lag the send by a few tenths;
+    # unpaced, the eight would take under half a second.
+    assert times[-1] - times[2] >= (8 - 3) / 2 * 0.6
 
 
 def test_the_applications_daily_cap_holds_across_its_campaigns(campaigning):

@@ -83,6 +83,10 @@ def test_a_clean_file_is_imported_with_pinpoints_job_record(local_stack, audienc
     assert (job["TotalPieces"], job["CompletedPieces"], job["FailedPieces"]) == (1, 1, 0)
     assert (job["TotalProcessed"], job["TotalFailures"], job["Failures"]) == (3, 0, [])
     assert job["Definition"]["Format"] == "CSV" and job["Definition"]["SegmentName"] == "clean"
+    # The role that read the dropped file, as Pinpoint's jobs always named one.
+    assert (
+        ":role/" in job["Definition"]["RoleArn"] and "ImportSplitFunctionRole" in job["Definition"]["RoleArn"]
+    )
     endpoint = audience["contacts"].get(IMP_CLEAN_APP, "ep-1")
     assert endpoint["User"] == {"UserId": "u-1", "UserAttributes": {"FirstName": ["Ana"]}}
     assert endpoint["Metrics"] == {"orders": 3.0}

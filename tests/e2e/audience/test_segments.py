@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 
 import pytest
 from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
@@ -187,7 +188,9 @@ def test_the_engage_command_creates_lists_shows_and_estimates_segments(local_sta
     assert code == 0 and sampled["Exact"] is False and sampled["ShardsRead"] == "4 of 8"
     code, missing, _ = cli(local_stack, "segments", "show", "no-such-segment", "--app", APP)
     assert code == 1 and missing["error"]["type"] == "NotFoundException"
-    request.write_text(json.dumps({"Name": "bad", "Dimensions": {"Behavior": {"Recency": {}}}}))
+    request.write_text(
+        json.dumps({"Name": "bad", "Dimensions": {"Behavior": {"Recency": {"Duration": "DAY_3"}}}})
+    )
     code, refused, _ = cli(local_stack, "segments", "create", "--app", APP, "--file", str(request))
     assert code == 1 and refused["error"]["type"] == "BadRequestException"
     assert "Dimensions.Behavior" in refused["error"]["message"]
@@ -277,5 +280,78 @@ def test_the_export_sample_event_runs_an_export_job(local_stack, known):
     refused = invoke(local_stack, "Audience/SegmentExportFunction", elsewhere, stack="engage")
     assert (
         refused["payload"]["JobStatus"] == "FAILED"
-        and "this stack's bucket" in refused["payload"]["Failures"][0]
+        and "RoleArn" in refused["payload"]["Failures"][0]  # no role to write another bucket as
     )
+
+
+def test_behavior_recency_selects_the_endpoints_whose_events_came_within_the_duration(
+    known, pinpoint, local_stack
+):
+    """PutEvents keeps each endpoint's last activity; Behavior.Recency judges it on the stack's clock."""
+    from datetime import UTC, datetime
+
+    local_stack.clock.set(datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
+    session = {"EventType": "_session.start", "Timestamp": "2027-03-01T11:00:00Z"}
+    answer = pinpoint.put_events(
+        ApplicationId=APP, EventsRequest={"BatchItem": {"a4": {"Endpoint": {}, "Events": {"s-1": session}}}}
+    )
+    assert answer["EventsResponse"]["Results"]["a4"]["EventsItemResponse"]["s-1"]["StatusCode"] == 202
+
+    def members(duration, kind):
+        recency = {"Recency": {"Duration": duration, "RecencyType": kind}}
+        segment = pinpoint.create_segment(
+            ApplicationId=APP,
+            WriteSegmentRequest={"Name": f"{kind} {duration}", "Dimensions": {"Behavior": recency}},
+        )["SegmentResponse"]
+        assert segment["Dimensions"]["Behavior"] == recency
+        return {e["Id"] for e in known["segments"].evaluate(APP, segment["Id"])}
+
+    assert members("HR_24", "ACTIVE") == {"a4"}
+    inactive = members("HR_24", "INACTIVE")  # never active counts as inactive
+    assert "a4" not in inactive and inactive >= set(STORE) - {"a4"}
+    local_stack.clock.set(datetime(2027, 3, 9, 12, 0, tzinfo=UTC))
+    assert members("DAY_7", "ACTIVE") == set() and members("DAY_14", "ACTIVE") == {"a4"}
+
+
+def test_an_export_to_the_callers_bucket_is_written_as_their_role_and_only_where_it_may(
+    local_stack, pinpoint, known
+):
+    """As Pinpoint's exports: the parts go to a bucket of the caller's, written as the role the job
+    names (tagged for the export function to assume); a prefix that role may not write fails the job
+    with AWS's reason."""
+    from engage_local.api import wait_until
+    from tests.support.roles import tagged_role
+
+    s3, bucket = local_stack.client("s3"), f"crm-exports-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    put = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/pinpoint/*"}
+    role = tagged_role(local_stack, "engage:segment-export", [put], "segment-export")
+    segment = pinpoint.create_segment(
+        ApplicationId=APP,
+        WriteSegmentRequest={"Name": "golfers", "Dimensions": attribute("INCLUSIVE", "golf")},
+    )["SegmentResponse"]
+
+    def export(prefix):
+        request = {"S3UrlPrefix": f"s3://{bucket}/{prefix}", "SegmentId": segment["Id"], "RoleArn": role}
+        job = pinpoint.create_export_job(ApplicationId=APP, ExportJobRequest=request)["ExportJobResponse"]
+
+        def finished():
+            answer = pinpoint.get_export_job(ApplicationId=APP, JobId=job["Id"])["ExportJobResponse"]
+            return answer if answer["JobStatus"] in ("COMPLETED", "FAILED") else None
+
+        assert wait_until(finished, 60, 0.3)
+        return finished()
+
+    golfers = {e["Id"] for e in known["segments"].evaluate(APP, segment["Id"])}  # a1, a4 and any imported
+    done = export("pinpoint/weekly/")
+    assert (done["JobStatus"], done["TotalProcessed"]) == ("COMPLETED", len(golfers)), done
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys and all(k.startswith(f"pinpoint/weekly/{done['Id']}/") for k in keys)
+    lines = [
+        json.loads(line)
+        for key in keys
+        for line in gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).splitlines()
+    ]
+    assert {e["Id"] for e in lines} == golfers >= {"a1", "a4"}
+    refused = export("finance/")
+    assert refused["JobStatus"] == "FAILED" and "AccessDenied" in refused["Failures"][0]

@@ -7,7 +7,6 @@ branch count is checked against what its endpoint did, and each send against the
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from engage_local.iam.account import ACCOUNT
 from engage_local.state import read_state
 from tests.support.cli import engage
 from tests.support.journeys import FROM, Journeying
+from tests.support.roles import tagged_role
 
 pytestmark = pytest.mark.e2e
 
@@ -27,24 +27,8 @@ NEW_YORK, LONDON = "America/New_York", "Europe/London"  # in December: UTC-5 and
 def contact_center_role(stack, campaign_arn):
     """The journey's ConnectCampaignExecutionRoleArn: tagged for the sender to assume, trusting the
     account, allowed to queue dial requests in the campaign."""
-    iam, name = stack.client("iam"), f"journey-calls-{uuid.uuid4().hex[:8]}"
-    trust = {
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-        "Action": "sts:AssumeRole",
-    }
     dial = {"Effect": "Allow", "Action": "connect-campaigns:PutDialRequestBatch", "Resource": campaign_arn}
-    role = iam.create_role(
-        RoleName=name,
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
-        Tags=[{"Key": "engage:contact-center", "Value": "true"}],
-    )["Role"]["Arn"]
-    iam.put_role_policy(
-        RoleName=name,
-        PolicyName="dial",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [dial]}),
-    )
-    return role
+    return tagged_role(stack, "engage:contact-center", [dial], "journey-calls")
 
 
 def test_a_journey_with_every_activity_type_runs_as_each_endpoint_behaves(local_stack, pinpoint, tmp_path):

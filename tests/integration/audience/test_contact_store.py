@@ -291,3 +291,22 @@ def test_a_synced_customers_tombstone_keeps_the_latest_deletion_beside_the_endpo
     tombstones.bury("app", "cdc-1", "2026-11-21T09:00:00.000Z")
     assert tombstones.buried_at("app", "cdc-1") == "2026-11-21T09:00:00.000Z"
     assert tombstones.buried_at("other", "cdc-1") is None
+
+
+def test_an_endpoints_last_activity_outlives_its_updates_and_only_moves_forward(store, repository):
+    from engage.contacts.store import LAST_ACTIVITY
+
+    store.upsert(APP, "ep-1", email("jane@example.com", User={"UserId": "jane"}))
+    store.record_activity(APP, "ep-1", "2026-12-07T11:00:00.000Z")
+    store.record_activity(APP, "ep-1", "2026-12-05T09:00:00.000Z")  # an older event: no change
+    store.record_activity(APP, "nope", "2026-12-07T11:00:00.000Z")  # no endpoint: nothing kept
+    # An update (here one that moves the user and the address) keeps the activity.
+    store.upsert(APP, "ep-1", email("jane@example.org", User={"UserId": "jane2"}))
+    (found,) = repository.by_channel(APP, "EMAIL", with_activity=True)
+    assert found[LAST_ACTIVITY] == "2026-12-07T11:00:00.000Z"
+    assert found["Address"] == "jane@example.org"
+    (plain,) = repository.by_channel(APP, "EMAIL")
+    assert LAST_ACTIVITY not in plain and store.get(APP, "ep-1") == plain
+    assert store.get_user_endpoints(APP, "jane2")[0]["Id"] == "ep-1"
+    assert store.get_user_endpoints(APP, "jane") == []
+    assert repository.get(APP, "nope") is None

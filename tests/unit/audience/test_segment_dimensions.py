@@ -80,7 +80,10 @@ def test_groups_combine_with_all_any_and_none():
 @pytest.mark.parametrize(
     ("dimensions", "field"),
     [
-        ({"Behavior": {"Recency": {"Duration": "DAY_7", "RecencyType": "ACTIVE"}}}, "Dimensions.Behavior"),
+        (
+            {"Behavior": {"Recency": {"Duration": "DAY_7", "RecencyType": "RECENT"}}},
+            "Dimensions.Behavior.Recency.RecencyType",
+        ),
         (
             {"Location": {"GPSPoint": {"Coordinates": {"Latitude": 1, "Longitude": 2}}}},
             "Dimensions.Location.GPSPoint",

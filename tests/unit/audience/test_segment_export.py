@@ -83,7 +83,7 @@ def test_an_export_job_completes_with_its_pieces_and_count():
         job,
         lambda app, seg: iter(ENDPOINTS),
         jobs,
-        lambda b, k, body: writes.append((b, k)) or k,
+        lambda role: lambda b, k, body: writes.append((role, b, k)) or k,
         5,
         ["work"],
     )
@@ -94,8 +94,8 @@ def test_an_export_job_completes_with_its_pieces_and_count():
         7,
     )
     assert writes == [
-        ("work", f"exports/crm/{job['Id']}/part-00000.gz"),
-        ("work", f"exports/crm/{job['Id']}/part-00001.gz"),
+        (None, "work", f"exports/crm/{job['Id']}/part-00000.gz"),
+        (None, "work", f"exports/crm/{job['Id']}/part-00001.gz"),
     ]
 
 
@@ -104,14 +104,84 @@ def test_an_export_that_cannot_succeed_fails_with_the_reason():
         raise NotFoundError(f"segment {segment!r} does not exist")
 
     job = new_export_job("exp", {"S3UrlPrefix": "s3://work/exports/x/", "SegmentId": "nope"})
-    failed = run_export(job, unknown, Jobs(), lambda *a: "k", 5, ["work"])
+    failed = run_export(job, unknown, Jobs(), OWN, 5, ["work"])
     assert failed["JobStatus"] == "FAILED" and "does not exist" in failed["Failures"][0]
     elsewhere = new_export_job("exp", {"S3UrlPrefix": "s3://someone-else/x/", "SegmentId": "s"})
-    refused = run_export(elsewhere, lambda a, s: iter(ENDPOINTS), Jobs(), lambda *a: "k", 5, ["work"])
-    assert refused["JobStatus"] == "FAILED" and "this stack's bucket" in refused["Failures"][0]
+    refused = run_export(elsewhere, lambda a, s: iter(ENDPOINTS), Jobs(), OWN, 5, ["work"])
+    assert refused["JobStatus"] == "FAILED" and "RoleArn" in refused["Failures"][0]  # none to write as
     into_imports = new_export_job("exp", {"S3UrlPrefix": "s3://work/imports/other-app/", "SegmentId": "s"})
-    refused = run_export(into_imports, lambda a, s: iter(ENDPOINTS), Jobs(), lambda *a: "k", 5, ["work"])
+    refused = run_export(into_imports, lambda a, s: iter(ENDPOINTS), Jobs(), OWN, 5, ["work"])
     assert refused["JobStatus"] == "FAILED" and "exports/" in refused["Failures"][0]
+
+
+def OWN(role):
+    assert role is None, "this stack's own bucket is written as its own role"
+    return lambda *a: "k"
+
+
+def test_an_export_to_the_callers_bucket_is_written_as_the_role_the_job_names():
+    writes = []
+    role = "arn:aws:iam::123456789012:role/PinpointSegmentExport"
+    job = new_export_job(
+        "exp", {"S3UrlPrefix": "s3://crm-exports/weekly/", "SegmentId": "s", "RoleArn": role}
+    )
+    done = run_export(
+        job,
+        lambda a, s: iter(ENDPOINTS),
+        Jobs(),
+        lambda r: lambda b, k, body: writes.append((r, b, k)) or k,
+        5,
+        ["work"],
+    )
+    assert done["JobStatus"] == "COMPLETED"
+    assert writes[0] == (role, "crm-exports", f"weekly/{job['Id']}/part-00000.gz")
+
+    def denied(r):
+        def write(*_):
+            raise ValidationError("S3UrlPrefix", "the role may not write there (AccessDenied: denied)")
+
+        return write
+
+    failed = run_export(job, lambda a, s: iter(ENDPOINTS), Jobs(), denied, 5, ["work"])
+    assert failed["JobStatus"] == "FAILED" and "AccessDenied" in failed["Failures"][0]
+
+
+def test_the_role_writer_assumes_the_role_and_names_what_aws_refused():
+    import boto3
+    from botocore.stub import Stubber
+    from engage.adapters.s3.as_role import RoleWriters
+
+    sts = boto3.client("sts", region_name="us-east-1")
+    s3 = boto3.client("s3", region_name="us-east-1")
+    role = "arn:aws:iam::123456789012:role/PinpointSegmentExport"
+    credentials = {
+        "AccessKeyId": "ASIAEXAMPLE0000000",
+        "SecretAccessKey": "secret",
+        "SessionToken": "token",
+        "Expiration": "2026-12-07T13:00:00Z",
+    }
+    given = []
+    writers = RoleWriters(lambda *a: "own", sts, lambda c: given.append(c) or s3)
+    with Stubber(sts) as sts_stub, Stubber(s3) as s3_stub:
+        sts_stub.add_response(
+            "assume_role",
+            {"Credentials": credentials, "AssumedRoleUser": {"AssumedRoleId": "AROA:x", "Arn": f"{role}/x"}},
+            {"RoleArn": role, "RoleSessionName": "engage-segment-export"},
+        )
+        s3_stub.add_response(
+            "put_object", {}, {"Bucket": "crm", "Key": "k1", "Body": b"x", "ContentType": "application/gzip"}
+        )
+        s3_stub.add_client_error("put_object", "AccessDenied", "Access Denied", 403)
+        sts_stub.add_client_error(
+            "assume_role", "AccessDenied", "not authorized to perform sts:AssumeRole", 403
+        )
+        write = writers(role)
+        assert write("crm", "k1", b"x") == "k1" and given[0]["AccessKeyId"] == "ASIAEXAMPLE0000000"
+        with pytest.raises(ValidationError, match="AccessDenied"):
+            write("crm", "k2", b"x")
+        with pytest.raises(ValidationError, match="could not be assumed"):
+            writers(role)
+    assert writers(None)("work", "k", b"") == "own"
 
 
 def test_an_export_stopped_by_an_unexpected_error_is_marked_failed_and_the_error_raised():
@@ -121,7 +191,7 @@ def test_an_export_stopped_by_an_unexpected_error_is_marked_failed_and_the_error
     jobs = Jobs()
     job = new_export_job("exp", {"S3UrlPrefix": "s3://work/exports/", "SegmentId": "s"})
     with pytest.raises(TimeoutError):
-        run_export(job, broken, jobs, lambda *a: "k", 5, ["work"])
+        run_export(job, broken, jobs, OWN, 5, ["work"])
     assert jobs.jobs[job["Id"]]["JobStatus"] == "FAILED"
     assert jobs.jobs[job["Id"]]["Failures"] == ["the export stopped: TimeoutError"]
 

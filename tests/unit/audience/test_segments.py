@@ -165,7 +165,7 @@ def test_an_exact_estimate_counts_per_channel_and_a_sample_scales_up():
     [
         ({"Dimensions": {"Attributes": {}}}, "Name"),
         ({"Name": "x"}, "WriteSegmentRequest"),
-        ({"Name": "x", "Dimensions": {"Behavior": {"Recency": {}}}}, "Dimensions.Behavior"),
+        ({"Name": "x", "Dimensions": {"Behavior": {"Recency": {}}}}, "Dimensions.Behavior.Recency.Duration"),
         ({"Name": "x", "SegmentGroups": {"Groups": []}}, "SegmentGroups.Groups"),
         ({"Name": "x", "SegmentGroups": {"Include": "SOME", "Groups": [{}]}}, "SegmentGroups.Include"),
         (
@@ -342,3 +342,59 @@ def test_update_refuses_a_cycle_and_a_change_that_breaks_a_segment_built_on_it(s
             {"Name": "gold", "SegmentGroups": {"Groups": [{"SourceSegments": [{"Id": "listed"}]}]}},
         )
     assert segments.get(APP, gold["Id"])["Version"] == 1
+
+
+def test_behavior_recency_judges_each_endpoints_last_activity_on_the_stacks_clock(monkeypatch):
+    from datetime import UTC, datetime
+
+    from engage.api.ingest import put_events, record_activity
+
+    now = [datetime(2026, 12, 7, 12, 0, tzinfo=UTC)]
+    monkeypatch.setattr("engage.clock.now", lambda: now[0])
+    monkeypatch.setattr("engage.clock.time", lambda: now[0].timestamp())
+    store = MemoryEndpoints(STORE)
+    segments = Segments(MemorySegments(), store, MemoryMemberLists())
+    # e1's app reports a session two days ago and one an hour ago; e2's clock is ahead of ours.
+    events = {
+        "e1": {"Events": {"a": _session("2026-12-05T12:00:00Z"), "b": _session("2026-12-07T11:00:00Z")}},
+        "e2": {"Events": {"c": _session("2026-12-09T00:00:00Z")}},
+    }
+    record_activity(APP, put_events(APP, {"BatchItem": events}, store).events, store)
+    assert store.activity == {
+        (APP, "e1"): "2026-12-07T11:00:00.000Z",
+        (APP, "e2"): "2026-12-07T12:00:00.000Z",
+    }
+
+    def members(duration, kind):
+        recency = {"Recency": {"Duration": duration, "RecencyType": kind}}
+        made = segments.create(APP, {"Name": kind, "Dimensions": {"Behavior": recency}})
+        found = list(segments.evaluate(APP, made["Id"]))
+        assert not any("engage:LastActivity" in e for e in found), "never passed on"
+        return ids(found)
+
+    assert members("HR_24", "ACTIVE") == ["e1", "e2"]
+    assert members("HR_24", "INACTIVE") == ["p1", "s1", "s2", "v1"]  # never active: inactive
+    now[0] = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)  # eight days on
+    assert members("DAY_7", "ACTIVE") == []
+    assert members("DAY_14", "ACTIVE") == ["e1", "e2"]
+
+
+@pytest.mark.parametrize(
+    ("recency", "field"),
+    [
+        ({}, "Dimensions.Behavior.Recency"),
+        ({"Recency": {"Duration": "DAY_3", "RecencyType": "ACTIVE"}}, "Dimensions.Behavior.Recency.Duration"),
+        (
+            {"Recency": {"Duration": "DAY_7", "RecencyType": "IDLE"}},
+            "Dimensions.Behavior.Recency.RecencyType",
+        ),
+    ],
+)
+def test_a_recency_pinpoint_would_refuse_is_refused(recency, field):
+    with pytest.raises(ValidationError) as refused:
+        new_segment(APP, {"Name": "x", "Dimensions": {"Behavior": recency}})
+    assert refused.value.field == field
+
+
+def _session(at):
+    return {"EventType": "_session.start", "Timestamp": at}

@@ -11,11 +11,12 @@ event type of at most 50 characters."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from engage import clock
 from engage.contacts.model import check_app_id, check_endpoint_id
 from engage.errors import ValidationError
 from engage.events import EVENT_TYPE_TEXT, Event, printable_event_type
@@ -30,6 +31,7 @@ ACCEPTED = {"StatusCode": 202, "Message": "Accepted"}
 
 class Endpoints(Protocol):
     def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> Any: ...
+    def record_activity(self, app_id: str, endpoint_id: str, at: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,21 @@ def put_events(app_id: str, request: Any, endpoints: Endpoints) -> Ingested:
     for endpoint_id, item in batch.items():
         results[endpoint_id] = _item(app_id, endpoint_id, item, endpoints, accepted.append)
     return Ingested({"Results": results}, accepted)
+
+
+def record_activity(app_id: str, events: Sequence[Event], endpoints: Endpoints) -> None:
+    """Each endpoint's latest accepted event becomes its last activity (what Behavior.Recency
+    judges); a device clock ahead of ours counts as now. Called once the events are on the stream."""
+    now_ms = int(clock.time() * 1000)
+    latest: dict[str, int] = {}
+    for event in events:
+        at = min(event.timestamp_ms or now_ms, now_ms)
+        latest[event.endpoint_id] = max(latest.get(event.endpoint_id, 0), at)
+    for endpoint_id, at in latest.items():
+        moment = datetime.fromtimestamp(at / 1000, UTC)
+        endpoints.record_activity(
+            app_id, endpoint_id, moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        )
 
 
 def _item(

@@ -9,7 +9,7 @@ from typing import Any
 
 from engage.audience.imports.job import requested_import
 from engage.errors import NotFoundError
-from engage.segments.export import new_export_job, writable
+from engage.segments.export import destination, new_export_job
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Jobs:
 
     def create_export(self, app_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
         job = new_export_job(app_id, request)
-        writable(job["Definition"]["S3UrlPrefix"], [self.work_bucket])
+        destination(job["Definition"], [self.work_bucket])
         self.segments.get(app_id, request["SegmentId"])  # NotFound before a job exists
         self.store.create(job)
         self.start_export(job)

@@ -14,12 +14,12 @@ is given), counts a new `Version`, and checks what Pinpoint's request shapes req
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from engage.errors import NotFoundError, ValidationError
+from engage.roles import is_role_arn
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,6 @@ BY_PLATFORM = {kind.platform: kind for kind in KINDS.values()}
 # The message channel a send goes out on, for the endpoint channel types whose channel it is.
 SEND_CHANNELS = {"EMAIL": "EMAIL", "SMS": "SMS", "VOICE": "VOICE", **{p: p for p in BY_PLATFORM}}
 AUTHENTICATION = {"APNS": ("CERTIFICATE", "TOKEN"), "GCM": ("KEY", "TOKEN")}
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 BOOLEANS = ("Enabled",)
 
 
@@ -169,7 +168,7 @@ def updated_channel(
 
 def _check_values(kind: ChannelKind, request: Mapping[str, Any]) -> None:
     for name in ("RoleArn", "OrchestrationSendingRoleArn"):
-        if request.get(name) and not ROLE_ARN.match(request[name]):
+        if request.get(name) and not is_role_arn(request[name]):
             raise ValidationError(f"{kind.request}.{name}", f"{name} must be an IAM role's ARN")
     if request.get("FromAddress") and "@" not in request["FromAddress"]:
         raise ValidationError(f"{kind.request}.FromAddress", "FromAddress must be an email address")

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engage.adapters.clients import with_credentials
 from engage.adapters.dynamodb.contacts import DynamoTombstones
 from engage.adapters.pinpoint.phone import DynamoNumberCache
+from engage.adapters.s3.as_role import RoleWriters
 from engage.adapters.sqs.queue import MessageQueue
 from engage.audience.erasure import Erasure
 from engage.audience.optin_sync import Columns, OptInSync
@@ -115,13 +117,19 @@ def rule_batches() -> RuleBatches:
 
 
 def export_segment(job: Mapping[str, Any]) -> dict[str, Any]:
-    """A segment's export job run to its end: its endpoints in parts under the work bucket."""
+    """A segment's export job run to its end: its endpoints in parts under the work bucket's
+    exports/, or in the caller's bucket as the role the job names."""
     config = services.settings
+    writers = RoleWriters(
+        lambda bucket, key, body: services.objects.write(bucket, key, body, "application/gzip"),
+        services.factory.client("sts"),
+        lambda credentials: with_credentials(services.factory, credentials).client("s3"),
+    )
     return run_export(
         job,
         services.segment_service.evaluate,
         services.jobs,
-        lambda bucket, key, body: services.objects.write(bucket, key, body, "application/gzip"),
+        writers,
         int(config.export_part_size),
         [config.require("work_bucket")],
     )

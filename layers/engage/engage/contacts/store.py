@@ -47,6 +47,12 @@ class Change:
     new: Endpoint
 
 
+# An endpoint's last activity (its latest event through PutEvents), added under this key to the
+# endpoints a segment is evaluated on and removed before they go anywhere else: it is not a member
+# of Pinpoint's EndpointResponse.
+LAST_ACTIVITY = "engage:LastActivity"
+
+
 class EndpointRepository(Protocol):
     """Storage for endpoints. `save` applies its changes atomically, keeps each user's endpoint
     count exact and refuses to take a user past `user_limit`; it raises ConflictError when any
@@ -59,8 +65,12 @@ class EndpointRepository(Protocol):
     def by_user(self, app_id: str, user_id: str) -> list[Stored]: ...
     def by_address_key(self, app_id: str, key: str) -> Iterator[Endpoint]: ...
     def by_channel(
-        self, app_id: str, channel: str, shards: Sequence[int] | None = None
+        self, app_id: str, channel: str, shards: Sequence[int] | None = None, with_activity: bool = False
     ) -> Iterator[Endpoint]: ...
+    def touch(self, app_id: str, endpoint_id: str, at: str) -> None:
+        """Records the endpoint's latest activity (ISO 8601, UTC); an earlier time changes nothing."""
+        ...
+
     def registered_names(self, app_id: str) -> dict[str, set[str]]: ...
     def register_names(self, app_id: str, new: Mapping[str, set[str]], expected_total: int) -> None: ...
 
@@ -101,6 +111,10 @@ class ContactStore:
         return self.repository.by_channel(check_app_id(app_id), parse_channel(channel).value)
 
     # --- writes ------------------------------------------------------------------------------
+    def record_activity(self, app_id: str, endpoint_id: str, at: str) -> None:
+        """The endpoint was active at `at` (ISO 8601, UTC): what Behavior.Recency judges."""
+        self.repository.touch(check_app_id(app_id), endpoint_id, at)
+
     def upsert(self, app_id: str, endpoint_id: str, request: Mapping[str, Any]) -> Endpoint:
         """UpdateEndpoint: creates the endpoint or merges the request into it."""
         check_app_id(app_id)

@@ -14,7 +14,8 @@ from typing import Any, Protocol
 
 from engage.contacts.model import check_app_id, now_iso
 from engage.errors import ConflictError, NotFoundError, ValidationError
-from engage.sending.contact_center import CAMPAIGN_ARN, ROLE_ARN
+from engage.roles import ROLE_ARN
+from engage.sending.contact_center import CAMPAIGN_ARN
 from engage.sending.sending_hours import ESTIMATION_METHODS, check_closed_days, check_open_hours
 
 # WriteJourneyRequest's members (botocore's pinpoint model): every one is kept and returned.

@@ -2,15 +2,19 @@
 streams over the contact store). Supported: Attributes and UserAttributes (INCLUSIVE, EXCLUSIVE,
 CONTAINS, BEFORE, AFTER, ON, BETWEEN), Metrics (the five comparison operators), Demographic and
 Location.Country (set dimensions), and segment groups (ALL, ANY, NONE; a group list's Include).
-Behavior (recency of activity) and GPS points need data the store does not hold: they are refused
+Behavior.Recency judges each endpoint's last activity (its latest event through PutEvents, kept by
+the contact store): ACTIVE within the duration, or INACTIVE (no activity within it, or none at
+all), on the stack's clock. GPS points need coordinates the store does not hold: they are refused
 with a clear error rather than ignored."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from engage import clock
+from engage.contacts.store import LAST_ACTIVITY
 from engage.errors import ValidationError
 
 ATTRIBUTE_TYPES = frozenset({"INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEFORE", "AFTER", "ON", "BETWEEN"})
@@ -29,14 +33,26 @@ DEMOGRAPHIC_DIMENSIONS = {
     "DeviceType": None,
     "Channel": None,
 }
-UNSUPPORTED = ("Behavior",)
+RECENCY = {
+    "HR_24": timedelta(hours=24),
+    "DAY_7": timedelta(days=7),
+    "DAY_14": timedelta(days=14),
+    "DAY_30": timedelta(days=30),
+}
+RECENCY_TYPES = ("ACTIVE", "INACTIVE")
 
 
 def check_dimensions(dimensions: Mapping[str, Any], field: str = "Dimensions") -> None:
     """Refuses what can't be evaluated, naming the part (before any endpoint is read)."""
-    for name in UNSUPPORTED:
-        if name in dimensions:
-            raise ValidationError(f"{field}.{name}", "recency of activity is not held by the contact store")
+    behavior = dimensions.get("Behavior")
+    if behavior is not None:
+        recency = behavior.get("Recency") if isinstance(behavior, Mapping) else None
+        if not isinstance(recency, Mapping):
+            raise ValidationError(f"{field}.Behavior.Recency", "is required: Duration and RecencyType")
+        if recency.get("Duration") not in RECENCY:
+            raise ValidationError(f"{field}.Behavior.Recency.Duration", f"must be one of {sorted(RECENCY)}")
+        if recency.get("RecencyType") not in RECENCY_TYPES:
+            raise ValidationError(f"{field}.Behavior.Recency.RecencyType", "must be ACTIVE or INACTIVE")
     if "GPSPoint" in (dimensions.get("Location") or {}):
         raise ValidationError(
             f"{field}.Location.GPSPoint", "endpoints hold no coordinates to measure distance"
@@ -81,7 +97,17 @@ def matches(endpoint: Mapping[str, Any], dimensions: Mapping[str, Any]) -> bool:
         if not in_set(held, dimension):
             return False
     country = (dimensions.get("Location") or {}).get("Country")
-    return not (country and not in_set((endpoint.get("Location") or {}).get("Country"), country))
+    if country and not in_set((endpoint.get("Location") or {}).get("Country"), country):
+        return False
+    recency = (dimensions.get("Behavior") or {}).get("Recency")
+    return not recency or recent(endpoint.get(LAST_ACTIVITY), recency)
+
+
+def recent(last_activity: str | None, recency: Mapping[str, Any]) -> bool:
+    """Behavior.Recency: ACTIVE when the last activity is within the duration, INACTIVE otherwise."""
+    moment = _moment(last_activity) if last_activity else None
+    active = moment is not None and moment >= clock.now() - RECENCY[recency["Duration"]]
+    return active if recency["RecencyType"] == "ACTIVE" else not active
 
 
 def in_set(value: str | None, dimension: Mapping[str, Any]) -> bool:

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from engage.contacts.model import Endpoint, check_app_id
 from engage.errors import NotFoundError, ValidationError
 from engage.jobs import job_record
+from engage.roles import is_role_arn
 
 PART_BYTES = 64 * 1024 * 1024
 
@@ -110,19 +111,22 @@ def run_export(
     job: dict[str, Any],
     evaluate: Callable[[str, str], Iterable[Endpoint]],
     jobs: ExportJobs,
-    write: Callable[[str, str, bytes], str],
+    writer: Callable[[str | None], Callable[[str, str, bytes], str]],
     part_size: int,
-    allowed_buckets: Iterable[str],
+    own_buckets: Iterable[str],
 ) -> dict[str, Any]:
     """Runs an export job to its end: COMPLETED with its pieces and count, or FAILED with the reason
-    when the request can't succeed (an unknown segment, a bucket this stack may not write). Errors
-    that may pass (throttling, a network failure) propagate, so the invocation is retried; the
-    parts it rewrites have the same keys."""
+    when the request can't succeed (an unknown segment, a bucket the job may not write). Parts go
+    under exports/ of this stack's bucket, or to a bucket of the caller's as the role the job names
+    (`writer(role)`: how to write as it; None for this stack's own role). Errors that may pass
+    (throttling, a network failure) propagate, so the invocation is retried; the parts it rewrites
+    have the same keys."""
     app_id, job_id = job["ApplicationId"], job["Id"]
     jobs.create(job)
     jobs.start_processing(app_id, job_id, 0)
     try:
-        bucket, prefix = writable(job["Definition"]["S3UrlPrefix"], allowed_buckets)
+        bucket, prefix, role = destination(job["Definition"], own_buckets)
+        write = writer(role)
         result = write_parts(
             evaluate(app_id, job["Definition"]["SegmentId"]),
             part_size,
@@ -146,6 +150,23 @@ def run_export(
 
 
 EXPORT_PREFIX = "exports/"
+
+
+def destination(definition: Mapping[str, Any], own_buckets: Iterable[str]) -> tuple[str, str, str | None]:
+    """Where an export's parts go, and the role they are written as (None: this stack's own). A
+    bucket of the caller's is written as the job's role, as Pinpoint's exports were: what that role
+    may write is what the export may write."""
+    url = definition["S3UrlPrefix"]
+    bucket, prefix = parse_s3_url(url)
+    if bucket in set(own_buckets):
+        return (*writable(url, own_buckets), None)
+    role = definition.get("RoleArn")
+    if not is_role_arn(role):
+        raise ValidationError(
+            "RoleArn",
+            "an export to a bucket other than this stack's is written as the job's role: a role's ARN",
+        )
+    return bucket, prefix, role
 
 
 def writable(url: str, allowed_buckets: Iterable[str]) -> tuple[str, str]:

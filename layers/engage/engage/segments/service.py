@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from engage.addresses import ChannelType
 from engage.contacts.model import Endpoint
+from engage.contacts.store import LAST_ACTIVITY
 from engage.errors import NotFoundError, ValidationError
 from engage.segments.definition import Plan, Predicate, new_segment, plan, source_ids
 from engage.versions import one_of, with_current
@@ -38,8 +39,10 @@ class EndpointSource(Protocol):
     shard_count: int
 
     def by_channel(
-        self, app_id: str, channel: str, shards: Sequence[int] | None = None
-    ) -> Iterator[Endpoint]: ...
+        self, app_id: str, channel: str, shards: Sequence[int] | None = None, with_activity: bool = False
+    ) -> Iterator[Endpoint]:
+        """`with_activity`: each endpoint with its last activity under LAST_ACTIVITY, if any."""
+        ...
 
     def get_many(self, app_id: str, endpoint_ids: Sequence[str]) -> list[Endpoint]: ...
 
@@ -210,7 +213,7 @@ class Segments:
         self, app_id: str, steps: Plan, extra: Predicate | None, shards: Sequence[int] | None
     ) -> Iterator[Endpoint]:
         keep = steps.predicate if extra is None else (lambda e: steps.predicate(e) and extra(e))
-        return (e for e in self._population(app_id, steps, shards) if keep(e))
+        return (_without_activity(e) for e in self._population(app_id, steps, shards) if keep(e))
 
     def _plan(self, app_id: str, segment: Mapping[str, Any]) -> Plan:
         return plan(segment, lambda source: self.get(app_id, source))
@@ -220,7 +223,8 @@ class Segments:
             return self._members(app_id, steps.imported_source["Id"])
         channels = steps.channels if steps.channels is not None else [c.value for c in ChannelType]
         return itertools.chain.from_iterable(
-            self.endpoints.by_channel(app_id, channel, shards) for channel in sorted(channels)
+            self.endpoints.by_channel(app_id, channel, shards, with_activity=True)
+            for channel in sorted(channels)
         )
 
     def _members(self, app_id: str, segment_id: str) -> Iterator[Endpoint]:
@@ -234,3 +238,10 @@ class Segments:
             order = {endpoint_id: n for n, endpoint_id in enumerate(fresh)}
             found = self.endpoints.get_many(app_id, fresh)
             yield from sorted(found, key=lambda e: order[e["Id"]])
+
+
+def _without_activity(endpoint: Endpoint) -> Endpoint:
+    """The endpoint as Pinpoint's EndpointResponse has it (its last activity judged, then dropped)."""
+    if LAST_ACTIVITY not in endpoint:
+        return endpoint
+    return {k: v for k, v in endpoint.items() if k != LAST_ACTIVITY}

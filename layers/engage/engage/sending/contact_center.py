@@ -25,7 +25,6 @@ DIAL_EXPIRES_AFTER = timedelta(days=1)
 CAMPAIGN_ARN = re.compile(
     r"^arn:aws[a-z-]*:connect-campaigns:[a-z0-9-]+:\d{12}:campaign/([A-Za-z0-9-]{1,256})$"
 )
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
 class ContactCenter(Protocol):

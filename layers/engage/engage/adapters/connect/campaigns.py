@@ -25,7 +25,8 @@ from engage.adapters.channel_errors import channel_error
 from engage.adapters.dynamodb import error_code
 from engage.errors import DeliveryRefusedError, NotSentError, ThrottledError
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
-from engage.sending.contact_center import CAMPAIGN_ARN, ROLE_ARN
+from engage.roles import ROLE_ARN
+from engage.sending.contact_center import CAMPAIGN_ARN
 
 SESSION_NAME = "engage-contact-center"
 RENEW_BEFORE_SECONDS = 300  # credentials are renewed this long before they expire

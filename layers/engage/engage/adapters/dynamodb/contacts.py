@@ -22,6 +22,7 @@ from engage.adapters.dynamodb import (
     batch_get,
     error_code,
     from_item,
+    is_conflict,
     query_items,
     raise_conflict,
     to_item,
@@ -29,7 +30,7 @@ from engage.adapters.dynamodb import (
 )
 from engage.addresses import address_key
 from engage.contacts.model import ATTRIBUTE_KINDS, Endpoint, user_id
-from engage.contacts.store import Change, Stored
+from engage.contacts.store import LAST_ACTIVITY, Change, Stored
 from engage.retry import Backoff
 
 CHANNEL_SHARDS = 8
@@ -84,13 +85,17 @@ class DynamoEndpointRepository:
         return (item["endpoint"] for item in self._query(BY_ADDRESS, "gsi_address", f"{app_id}#{key}"))
 
     def by_channel(
-        self, app_id: str, channel: str, shards: Sequence[int] | None = None
+        self, app_id: str, channel: str, shards: Sequence[int] | None = None, with_activity: bool = False
     ) -> Iterator[Endpoint]:
         """The channel's endpoints, one index page at a time; `shards` reads only those shards
-        (a sample of about len(shards)/shard_count of them)."""
+        (a sample of about len(shards)/shard_count of them); `with_activity` adds each one's last
+        activity under LAST_ACTIVITY, when it has one."""
         for shard in range(CHANNEL_SHARDS) if shards is None else shards:
             for item in self._query(BY_CHANNEL, "gsi_channel", f"{app_id}#{channel}#{shard}"):
-                yield item["endpoint"]
+                if with_activity and item.get("last_activity"):
+                    yield {**item["endpoint"], LAST_ACTIVITY: item["last_activity"]}
+                else:
+                    yield item["endpoint"]
 
     def get_many(self, app_id: str, endpoint_ids: Sequence[str]) -> list[Endpoint]:
         """The endpoints that exist among up to 100 ids (BatchGetItem), in no particular order."""
@@ -115,13 +120,14 @@ class DynamoEndpointRepository:
                 if after:
                     deltas[after] = deltas.get(after, 0) + 1
         deltas = {user: delta for user, delta in deltas.items() if delta}
-        puts = [self._put(app_id, change) for change in changes]
+        writes = [self._write(app_id, change) for change in changes]
         try:
-            if len(puts) == 1 and not deltas:
-                self.client.put_item(**puts[0])
+            if len(writes) == 1 and not deltas:
+                kind, params = writes[0]
+                (self.client.put_item if kind == "Put" else self.client.update_item)(**params)
             else:
                 counters = [self._count(app_id, user, delta, user_limit) for user, delta in deltas.items()]
-                self.client.transact_write_items(TransactItems=[{"Put": p} for p in puts] + counters)
+                self.client.transact_write_items(TransactItems=[{k: p} for k, p in writes] + counters)
         except ClientError as exc:
             raise_conflict(exc, f"endpoint {changes[0].new['Id']!r} or its user's endpoint count")
 
@@ -179,32 +185,64 @@ class DynamoEndpointRepository:
             ExpressionAttributeValues={":v": {"S": value}},
         )
 
-    def _put(self, app_id: str, change: Change) -> dict[str, Any]:
+    def _write(self, app_id: str, change: Change) -> tuple[str, dict[str, Any]]:
+        """A new endpoint is put; a changed one is updated in place, with a condition on the version
+        it was read at, so that what the item holds beside the endpoint (its last activity, kept
+        by `touch` without a version) stays."""
         endpoint = change.new
         user = user_id(endpoint)
-        item = to_item(
-            {
-                "pk": endpoint_pk(app_id, endpoint["Id"]),
-                "kind": "endpoint",
-                "app_id": app_id,
-                "version": change.old.version + 1 if change.old else 1,
-                "endpoint": endpoint,
-                "gsi_user": f"{app_id}#{user}" if user else None,
-                "gsi_address": f"{app_id}#{address_key(endpoint['ChannelType'], endpoint['Address'])}"
-                if endpoint.get("Address")
-                else None,
-                "gsi_channel": f"{app_id}#{endpoint['ChannelType']}#{channel_shard(endpoint['Id'])}",
-            }
-        )
-        if change.old is None:
-            return {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
-        return {
-            "TableName": self.table,
-            "Item": item,
-            "ConditionExpression": "#v = :v",
-            "ExpressionAttributeNames": {"#v": "version"},
-            "ExpressionAttributeValues": {":v": {"N": str(change.old.version)}},
+        fields = {
+            "kind": "endpoint",
+            "app_id": app_id,
+            "version": change.old.version + 1 if change.old else 1,
+            "endpoint": endpoint,
+            "gsi_user": f"{app_id}#{user}" if user else None,
+            "gsi_address": f"{app_id}#{address_key(endpoint['ChannelType'], endpoint['Address'])}"
+            if endpoint.get("Address")
+            else None,
+            "gsi_channel": f"{app_id}#{endpoint['ChannelType']}#{channel_shard(endpoint['Id'])}",
         }
+        key = {"pk": {"S": endpoint_pk(app_id, endpoint["Id"])}}
+        if change.old is None:
+            item = {**key, **to_item(fields)}
+            return "Put", {
+                "TableName": self.table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        kept = [n for n, name in names.items() if fields[name] is not None]
+        dropped = [n for n, name in names.items() if fields[name] is None]
+        expression = "SET " + ", ".join(f"{n} = :f{n[2:]}" for n in kept)
+        if dropped:
+            expression += " REMOVE " + ", ".join(dropped)
+        return "Update", {
+            "TableName": self.table,
+            "Key": key,
+            "UpdateExpression": expression,
+            "ConditionExpression": "#read_version = :v",
+            "ExpressionAttributeNames": {**names, "#read_version": "version"},
+            "ExpressionAttributeValues": {
+                **{f":f{n[2:]}": to_value(fields[names[n]]) for n in kept},
+                ":v": {"N": str(change.old.version)},
+            },
+        }
+
+    def touch(self, app_id: str, endpoint_id: str, at: str) -> None:
+        """Records the endpoint's latest activity (an ISO 8601 UTC time): a later one replaces an
+        earlier one; an endpoint that does not exist gets none."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": endpoint_pk(app_id, endpoint_id)}},
+                UpdateExpression="SET #a = :at",
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#a) OR #a < :at)",
+                ExpressionAttributeNames={"#a": "last_activity"},
+                ExpressionAttributeValues={":at": {"S": at}},
+            )
+        except ClientError as exc:
+            if not is_conflict(exc):
+                raise
 
     def _count(self, app_id: str, user: str, delta: int, user_limit: int) -> dict[str, Any]:
         update: dict[str, Any] = {

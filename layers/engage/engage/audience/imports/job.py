@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from engage.contacts import ContactStore
 from engage.contacts.model import check_app_id, now_iso
 from engage.errors import NotFoundError, ValidationError
 from engage.jobs import job_record
+from engage.roles import is_role_arn
 
 IMPORT_PREFIX = "imports/"
 WORK_PREFIX = "import-work/"
@@ -220,10 +220,6 @@ INTERNAL_PREFIXES = (
 )
 
 
-# Any account part: the partner guide's verbatim examples write "account-id" there.
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[^:/]+:role/[\w+=,.@/-]{1,512}$")
-
-
 def requested_import(
     app_id: str, request: Mapping[str, Any], allowed_bucket: str, concurrency: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -257,7 +253,7 @@ def requested_import(
         raise ValidationError("SegmentName", "must be 1 to 64 characters")
     job_id = uuid.uuid4().hex
     role = request.get("RoleArn")
-    if not isinstance(role, str) or not ROLE_ARN.match(role):
+    if not is_role_arn(role, any_account=True):
         raise ValidationError(
             "RoleArn", "must be the ARN of an IAM role (arn:aws:iam::<account>:role/<name>)"
         )

@@ -16,10 +16,14 @@ from engage.runtime import services
 @dataclass(frozen=True)
 class ImportSettings:
     chunk_size: int = 1000  # records per chunk object: one import_chunk invocation's work
+    reader_role: str = ""  # the role that reads a dropped file, shown as its job's RoleArn
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ImportSettings:
-        return cls(chunk_size=int(resolve(environ.get("IMPORT_CHUNK_SIZE", "1000"))))
+        return cls(
+            chunk_size=int(resolve(environ.get("IMPORT_CHUNK_SIZE", "1000"))),
+            reader_role=environ.get("IMPORT_READER_ROLE_ARN", ""),
+        )
 
 
 @functools.cache
@@ -45,6 +49,7 @@ def import_split() -> ImportSplit:
         services.jobs,
         services.contacts.quotas,
         settings().chunk_size,
+        settings().reader_role,
     )
 
 

@@ -91,6 +91,7 @@ class ImportSplit:
     jobs: JobStore
     quotas: Quotas
     chunk_size: int
+    reader_role: str = ""  # shown as a dropped file's job's RoleArn (Pinpoint's jobs always had one)
 
     def split(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """The workflow's state, with the job's status (PROCESSING, or FAILED with the reason), and
@@ -103,18 +104,19 @@ class ImportSplit:
             logger.warning("import refused: %s", exc, extra={"job_id": job_id})
             return {**state, "status": "FAILED", "reason": str(exc), "refused": True}
         key = self.objects.existing_key(bucket, request.source.key, request.received_key)
-        self.jobs.create(  # a job created by CreateImportJob exists already
-            new_job(
-                job_id,
-                app_id,
-                bucket,
-                key,
-                request.define_segment,
-                request.segment_name,
-                request.file_format,
-                request.mode,
-            )
+        job = new_job(
+            job_id,
+            app_id,
+            bucket,
+            key,
+            request.define_segment,
+            request.segment_name,
+            request.file_format,
+            request.mode,
         )
+        if self.reader_role:
+            job["Definition"]["RoleArn"] = self.reader_role
+        self.jobs.create(job)  # a job created by CreateImportJob exists already, with its own RoleArn
         prefix = f"{WORK_PREFIX}{job_id}/"
         try:
             with self.objects.open(bucket, key) as stream:

@@ -38,7 +38,7 @@ class EmulatedServices:
         self.sms = SmsVoiceState(region, self.clock, publish)
         self.ses = SesState(region, self.clock, publish, clients)
         self.cloudfront = CloudFrontState(self.clock)
-        self.push = PushProjects()
+        self.push = PushProjects(self.clock, self.outbox)
         self.edge = Edge(self.cloudfront, clients, self.clock, self.outbox)
         self.emulators: list[Emulator] = [
             sms_voice_emulator(self.sms),

@@ -17,8 +17,9 @@ from __future__ import annotations
 import functools
 import json
 import re
+import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import phonenumbers
@@ -111,13 +112,80 @@ PUSH_CHANNEL_OPERATIONS = {
 PEM = re.compile(r"-----BEGIN [A-Z ]+-----.+-----END [A-Z ]+-----", re.DOTALL)
 
 
-class PushProjects:
-    """The push projects' channels (credentials checked for their form, as the push service checks
-    them before it keeps them) and SendMessages to device tokens, which needs the token's platform's
-    channel set up and enabled in the project."""
+OTP_MESSAGE = "This is your One Time Password: {otp} from {brand}"  # Pinpoint's developer guide
+OTP_LIMITS = {"CodeLength": (5, 8, 6), "ValidityPeriod": (5, 60, 15), "AllowedAttempts": (1, 5, 3)}
 
-    def __init__(self) -> None:
+
+class PushProjects:
+    """The surviving Pinpoint projects: their push channels (credentials checked for their form, as
+    the push service checks them before it keeps them), SendMessages to device tokens (which needs
+    the token's platform's channel set up and enabled), and one-time passwords (SendOTPMessage and
+    VerifyOTPMessage: the code is texted to the destination, and verifies once, before it expires
+    and within its allowed attempts)."""
+
+    def __init__(self, clock: Any = None, outbox: Any = None) -> None:
         self.channels: dict[tuple[str, str], dict[str, Any]] = {}
+        self.clock = clock
+        self.outbox = outbox
+        self.otps: dict[tuple[str, str, str], dict[str, Any]] = {}  # (project, reference, destination)
+
+    def _now(self) -> datetime:
+        return self.clock.now() if self.clock else datetime.now(UTC)
+
+    def send_otp(self, params: dict[str, Any]) -> dict[str, Any]:
+        request = params["SendOTPMessageRequestParameters"]
+        if request["Channel"].upper() != "SMS":
+            raise ApiError("BadRequestException", "Channel: only SMS is supported", status=400)
+        if not 1 <= len(request["BrandName"]) <= 20:
+            raise ApiError("BadRequestException", "BrandName: 1 to 20 characters", status=400)
+        settings = {}
+        for name, (low, high, default) in OTP_LIMITS.items():
+            value = request.get(name, default)
+            if not low <= value <= high:
+                raise ApiError("BadRequestException", f"{name}: between {low} and {high}", status=400)
+            settings[name] = value
+        try:
+            number = phonenumbers.parse(request["DestinationIdentity"], None)
+            valid = phonenumbers.is_valid_number(number)
+        except NumberParseException:
+            valid = False
+        if not valid:
+            raise ApiError("BadRequestException", "DestinationIdentity: not a valid phone number", status=400)
+        code = "".join(str(secrets.randbelow(10)) for _ in range(settings["CodeLength"]))
+        key = (params["ApplicationId"], request["ReferenceId"], request["DestinationIdentity"])
+        self.otps[key] = {
+            "code": code,
+            "expires": self._now() + timedelta(minutes=settings["ValidityPeriod"]),
+            "attempts": settings["AllowedAttempts"],
+        }
+        message_id = str(uuid.uuid4())
+        if self.outbox is not None:  # the text the recipient reads, as the carrier delivers it
+            body = OTP_MESSAGE.format(otp=code, brand=request["BrandName"])
+            self.outbox.record(
+                "pinpoint",
+                "OTP delivery",
+                {"DestinationPhoneNumber": request["DestinationIdentity"], "MessageBody": body},
+                message_id=message_id,
+            )
+        result = {"DeliveryStatus": "SUCCESSFUL", "StatusCode": 200, "MessageId": message_id}
+        response = {
+            "ApplicationId": params["ApplicationId"],
+            "RequestId": str(uuid.uuid4()),
+            "Result": {request["DestinationIdentity"]: result},
+        }
+        return {"MessageResponse": response}
+
+    def verify_otp(self, params: dict[str, Any]) -> dict[str, Any]:
+        request = params["VerifyOTPMessageRequestParameters"]
+        key = (params["ApplicationId"], request["ReferenceId"], request["DestinationIdentity"])
+        otp = self.otps.get(key)
+        if otp is None or otp["attempts"] <= 0 or self._now() > otp["expires"]:
+            return {"VerificationResponse": {"Valid": False}}
+        if secrets.compare_digest(otp["code"], request["Otp"]):
+            del self.otps[key]  # a code verifies once
+            return {"VerificationResponse": {"Valid": True}}
+        otp["attempts"] -= 1
+        return {"VerificationResponse": {"Valid": False}}
 
     def update(self, platform: str, params: dict[str, Any]) -> dict[str, Any]:
         member = PUSH_CHANNEL_OPERATIONS[platform][1]
@@ -241,6 +309,8 @@ def pinpoint_emulator(push: PushProjects | None = None) -> Emulator:
             "NumberValidateResponse": validate_number(params["NumberValidateRequest"])
         },
         "SendMessages": push.send,
+        "SendOTPMessage": push.send_otp,
+        "VerifyOTPMessage": push.verify_otp,
     }
     for platform, (name, _) in PUSH_CHANNEL_OPERATIONS.items():
         for verb, method in (("Update", push.update), ("Get", push.get), ("Delete", push.delete)):

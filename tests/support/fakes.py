@@ -509,6 +509,13 @@ class MemoryApplications:
     def put_application(self, application: dict[str, Any]) -> None:
         self._live(application["Id"])["application"] = json.loads(json.dumps(application))
 
+    def put_event_stream(self, app_id: str, stream: dict[str, Any] | None) -> None:
+        record = self._live(app_id)
+        if stream is None:
+            record.pop("event_stream", None)
+        else:
+            record["event_stream"] = json.loads(json.dumps(stream))
+
     def put_channel(self, app_id: str, platform: str, channel: dict[str, Any] | None) -> None:
         record = self._live(app_id)
         if channel is None:

@@ -1,5 +1,6 @@
-"""Pinpoint's application operations (CreateApp, GetApp, GetApps, DeleteApp) and application
-settings (GetApplicationSettings, UpdateApplicationSettings), and the check every other
+"""Pinpoint's application operations (CreateApp, GetApp, GetApps, DeleteApp), application
+settings (GetApplicationSettings, UpdateApplicationSettings), the application's event stream
+(PutEventStream, GetEventStream, DeleteEventStream), and the check every other
 application-scoped operation makes first: an application that was never created, or was deleted,
 answers NotFoundException, as Pinpoint did."""
 
@@ -9,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.runtime import services
-from routing import json_body, json_response, listing, path_id
+from routing import caller, json_body, json_response, listing, path_id
 
 router = APIGatewayRouter()
 APPS = "/v1/apps"
@@ -44,6 +45,22 @@ def get_application_settings(app_id: str) -> Response:
 @router.put(f"{APPS}/<app_id>/settings")
 def update_application_settings(app_id: str) -> Response:
     return json_response(200, services.applications.update_settings(path_id(app_id), json_body(router)))
+
+
+@router.post(f"{APPS}/<app_id>/eventstream")
+def put_event_stream(app_id: str) -> Response:
+    stream = services.applications.put_event_stream(path_id(app_id), json_body(router), caller(router))
+    return json_response(200, stream)
+
+
+@router.get(f"{APPS}/<app_id>/eventstream")
+def get_event_stream(app_id: str) -> Response:
+    return json_response(200, services.applications.event_stream(path_id(app_id)))
+
+
+@router.delete(f"{APPS}/<app_id>/eventstream")
+def delete_event_stream(app_id: str) -> Response:
+    return json_response(200, services.applications.delete_event_stream(path_id(app_id)))
 
 
 def known_application(app: APIGatewayRouter, next_middleware: NextMiddleware) -> Response:

@@ -52,6 +52,12 @@ def get_user_endpoints(app_id: str, user_id: str) -> Response:
     )
 
 
+@router.put(f"{APPS}/attributes/<attribute_type>")
+def remove_attributes(app_id: str, attribute_type: str) -> Response:
+    removed = services.contacts.remove_attributes(path_id(app_id), attribute_type, json_body(router))
+    return json_response(200, removed)
+
+
 @router.delete(f"{APPS}/users/<user_id>")
 def delete_user_endpoints(app_id: str, user_id: str) -> Response:
     app_id, user_id = path_id(app_id), path_id(user_id)

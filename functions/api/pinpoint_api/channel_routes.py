@@ -5,7 +5,7 @@ GetChannels."""
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.runtime import services
-from routing import json_body, json_response, path_id
+from routing import caller, json_body, json_response, path_id
 
 router = APIGatewayRouter()
 CHANNELS = "/v1/apps/<app_id>/channels"
@@ -23,9 +23,7 @@ def get_channel(app_id: str, channel: str) -> Response:
 
 @router.put(f"{CHANNELS}/<channel>")
 def update_channel(app_id: str, channel: str) -> Response:
-    identity = router.current_event.request_context.identity
-    who = identity.user_arn or identity.account_id or "unknown"
-    answer = services.applications.update_channel(path_id(app_id), channel, json_body(router), who)
+    answer = services.applications.update_channel(path_id(app_id), channel, json_body(router), caller(router))
     return json_response(200, answer)
 
 

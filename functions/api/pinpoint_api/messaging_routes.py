@@ -1,6 +1,6 @@
 """Pinpoint's messaging operations: SendMessages and SendUsersMessages (direct sends, made by the
-direct send function before the call answers) and the message templates (create, get, update,
-delete, versions, active version, list), at botocore's URIs."""
+direct send function before the call answers), SendOTPMessage and VerifyOTPMessage, and the message
+templates (create, get, update, delete, versions, active version, list), at botocore's URIs."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -31,6 +31,16 @@ def send_messages(app_id: str) -> Response:
 def send_users_messages(app_id: str) -> Response:
     request = json_body(router)
     return json_response(200, direct_sends().send_users_messages(path_id(app_id), request))
+
+
+@router.post(f"{APPS}/otp")
+def send_otp_message(app_id: str) -> Response:
+    return json_response(200, services.one_time_passwords.send(path_id(app_id), json_body(router)))
+
+
+@router.post(f"{APPS}/verify-otp")
+def verify_otp_message(app_id: str) -> Response:
+    return json_response(200, services.one_time_passwords.verify(path_id(app_id), json_body(router)))
 
 
 # --- templates ---------------------------------------------------------------------------------

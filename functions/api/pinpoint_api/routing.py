@@ -30,6 +30,12 @@ def pinpoint_error(router: APIGatewayRouter, kind: str, message: str) -> Respons
     )
 
 
+def caller(router: APIGatewayRouter) -> str:
+    """Who signed the request (LastModifiedBy, LastUpdatedBy): the IAM identity's ARN, or its account."""
+    identity = router.current_event.request_context.identity
+    return identity.user_arn or identity.account_id or "unknown"
+
+
 def path_id(value: str) -> str:
     """A path parameter as the caller wrote it: botocore percent-encodes ids (`user@example.com`
     arrives as `user%40example.com`) and API Gateway passes the path on encoded."""

@@ -28,6 +28,7 @@ from engage.adapters.dynamodb.templates import DynamoTemplateStore
 from engage.adapters.kinesis.stream import KinesisEventStream
 from engage.adapters.lambda_.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
 from engage.adapters.lambda_.functions import LambdaHookInvoker
+from engage.adapters.pinpoint.otp import PinpointOtp
 from engage.adapters.pinpoint.phone import PinpointNumberValidator
 from engage.adapters.pinpoint.push import PinpointPushSender
 from engage.adapters.pinpoint.push_channels import PinpointPushChannels
@@ -55,6 +56,7 @@ from engage.journeys.model import Journeys
 from engage.retry import Backoff
 from engage.segments.service import Segments
 from engage.sending.governor import Governor, Limits, identity_rates, named_limits, within
+from engage.sending.otp import OneTimePasswords
 from engage.sending.request import address_recipient
 from engage.sending.sender import Sender, SendPolicy
 from engage.templates.model import Templates
@@ -95,6 +97,19 @@ class Services:
     def _stop_schedules(self, app_id: str) -> None:
         for campaign in self.campaigns.list(app_id):
             self.campaign_launcher.remove(campaign)
+
+    @cached_property
+    def one_time_passwords(self) -> OneTimePasswords:
+        """SendOTPMessage and VerifyOTPMessage, through the push project's surviving OTP API."""
+        settings = self.settings
+        api = (
+            PinpointOtp(self.factory.client("pinpoint"), settings.push_project_id)
+            if settings.push_project_id
+            else None
+        )
+        return OneTimePasswords(
+            api, self.consent, self.suppression, settings.flag("transactional_after_opt_out")
+        )
 
     @cached_property
     def known_applications(self) -> KnownApplications:

@@ -113,7 +113,7 @@ def test_bad_requests_and_limits_raise_bad_request(pinpoint):
             ApplicationId=APP,
             WriteSegmentRequest={
                 "Name": "x",
-                "Dimensions": {"Behavior": {"Recency": {"Duration": "DAY_7", "RecencyType": "ACTIVE"}}},
+                "Dimensions": {"Behavior": {"Recency": {"Duration": "DAY_7", "RecencyType": "RECENT"}}},
             },
         )
 

@@ -251,6 +251,37 @@ def test_a_migrating_customers_calls_each_answer_as_botocore_expects(pinpoint, l
         == 2
     )
 
+    # Custom attributes removed; a one-time password sent and verified; the event stream set.
+    removed = walk(
+        "remove_attributes",
+        ApplicationId=app_id,
+        AttributeType="endpoint-custom-attributes",
+        UpdateAttributesRequest={"Blacklist": ["Plan"]},
+    )
+    assert removed["AttributesResource"]["Attributes"] == ["Plan"]
+    otp = {
+        "BrandName": "Walk",
+        "Channel": "SMS",
+        "DestinationIdentity": "+12065550181",
+        "OriginationIdentity": "+18005550100",
+        "ReferenceId": "walk",
+    }
+    walk("send_otp_message", ApplicationId=app_id, SendOTPMessageRequestParameters=otp)
+    texted = local_stack.emulated.outbox.entries("pinpoint", "OTP delivery")[-1]["request"]["MessageBody"]
+    code = texted.split(": ")[1].split(" ")[0]
+    check = {"DestinationIdentity": "+12065550181", "Otp": code, "ReferenceId": "walk"}
+    assert walk("verify_otp_message", ApplicationId=app_id, VerifyOTPMessageRequestParameters=check)[
+        "VerificationResponse"
+    ]["Valid"]
+    stream = f"arn:aws:kinesis:us-east-1:123456789012:stream/walk-{app_id[:8]}"
+    walk(
+        "put_event_stream",
+        ApplicationId=app_id,
+        WriteEventStream={"DestinationStreamArn": stream, "RoleArn": ROLE},
+    )
+    assert walk("get_event_stream", ApplicationId=app_id)["EventStream"]["DestinationStreamArn"] == stream
+    walk("delete_event_stream", ApplicationId=app_id)
+
     # Tags on the application.
     walk("tag_resource", ResourceArn=app_arn, TagsModel={"tags": {"cost": "mkt"}})
     walk("untag_resource", ResourceArn=app_arn, TagKeys=["team"])
@@ -331,5 +362,11 @@ def test_a_migrating_customers_calls_each_answer_as_botocore_expects(pinpoint, l
         "TagResource",
         "UntagResource",
         "ListTagsForResource",
+        "RemoveAttributes",
+        "SendOTPMessage",
+        "VerifyOTPMessage",
+        "PutEventStream",
+        "GetEventStream",
+        "DeleteEventStream",
     }
     assert set(walk.walked) == expected

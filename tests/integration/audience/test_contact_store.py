@@ -310,3 +310,29 @@ def test_an_endpoints_last_activity_outlives_its_updates_and_only_moves_forward(
     assert store.get_user_endpoints(APP, "jane2")[0]["Id"] == "ep-1"
     assert store.get_user_endpoints(APP, "jane") == []
     assert repository.get(APP, "nope") is None
+
+
+def test_removed_attributes_leave_the_registry_and_are_no_longer_captured(store, repository):
+    from engage.contacts import ContactStore
+    from engage.errors import ValidationError as Invalid
+
+    store.upsert(APP, "ep-1", email("jane@example.com", Attributes={"Shoe": ["42"], "Team": ["red"]}))
+    removed = store.remove_attributes(APP, "endpoint-custom-attributes", {"Blacklist": ["Shoe", "Never"]})
+    assert removed == {
+        "ApplicationId": APP,
+        "AttributeType": "endpoint-custom-attributes",
+        "Attributes": ["Never", "Shoe"],
+    }
+    names = repository.registered_names(APP)
+    assert names["Attributes"] == {"Team"} and names["RemovedAttributes"] == {"Never", "Shoe"}
+    # Another function's store sees it when it reads the registry: new values are not captured,
+    # the endpoint keeps the one it had.
+    other = ContactStore(repository)
+    other.upsert(APP, "ep-1", {"Attributes": {"Shoe": ["44"], "Team": ["blue"]}})
+    assert store.get(APP, "ep-1")["Attributes"] == {"Shoe": ["42"], "Team": ["blue"]}
+    other.upsert(APP, "ep-2", email("joe@example.com", Attributes={"Shoe": ["40"]}))
+    assert "Shoe" not in store.get(APP, "ep-2").get("Attributes", {})
+    with pytest.raises(Invalid):
+        store.remove_attributes(APP, "endpoint-colour-attributes", {"Blacklist": ["x"]})
+    with pytest.raises(Invalid):
+        store.remove_attributes(APP, "endpoint-custom-attributes", {"Blacklist": []})

@@ -11,7 +11,13 @@ from engage.applications.model import (
     updated_settings,
     with_settings,
 )
-from engage.applications.service import Applications, ApplicationStore, ChannelSwitches, KnownApplications
+from engage.applications.service import (
+    Applications,
+    ApplicationStore,
+    ChannelSwitches,
+    EventStreamDestinations,
+    KnownApplications,
+)
 
 __all__ = [
     "APPLICATION_ID",
@@ -20,6 +26,7 @@ __all__ = [
     "ApplicationStore",
     "Applications",
     "ChannelSwitches",
+    "EventStreamDestinations",
     "KnownApplications",
     "application_arn_prefix",
     "new_application",

@@ -23,6 +23,7 @@ from engage.applications.channels import (
     updated_channel,
 )
 from engage.applications.channels import disabled as channel_disabled
+from engage.applications.event_streams import event_stream
 from engage.applications.model import (
     APPLICATION_ID,
     KEEP_ID_TAG,
@@ -61,6 +62,10 @@ class ApplicationStore(Protocol):
 
     def put_channel(self, app_id: str, platform: str, channel: dict[str, Any] | None) -> None:
         """Replaces (None: removes) one of a live application's channels; NotFoundError when it is gone."""
+        ...
+
+    def put_event_stream(self, app_id: str, stream: dict[str, Any] | None) -> None:
+        """Replaces (None: removes) a live application's event stream; NotFoundError when it is gone."""
         ...
 
 
@@ -208,6 +213,26 @@ class Applications:
                 self.push_channels.delete(kind.platform)
         return answer
 
+    def put_event_stream(self, app_id: str, request: Any, who: str) -> dict[str, Any]:
+        """PutEventStream: where the application's events go, and the role they are written as."""
+        stream = event_stream(app_id, request, clock.iso_now(), who)
+        self.require(app_id)
+        self.store.put_event_stream(app_id, stream)
+        return stream
+
+    def event_stream(self, app_id: str) -> dict[str, Any]:
+        """GetEventStream; NotFoundError when the application has none."""
+        stream = self.require(app_id).get("event_stream")
+        if not stream:
+            raise NotFoundError(f"application {app_id} has no event stream")
+        return dict(stream)
+
+    def delete_event_stream(self, app_id: str) -> dict[str, Any]:
+        """DeleteEventStream: answers the stream as it was."""
+        stream = self.event_stream(app_id)
+        self.store.put_event_stream(app_id, None)
+        return stream
+
 
 @dataclass
 class KnownApplications:
@@ -250,3 +275,25 @@ class ChannelSwitches:
             seen = (now + self.ttl_seconds, records)
             self._seen[app_id] = seen
         return channel_disabled(seen[1], channel)
+
+
+@dataclass
+class EventStreamDestinations:
+    """Each application's event stream, for the function that delivers events to it: remembered
+    `ttl_seconds`, so a PutEventStream or DeleteEventStream takes effect within that time."""
+
+    applications: Applications
+    ttl_seconds: float = 60.0
+    _seen: dict[str, tuple[float, dict[str, Any] | None]] = field(default_factory=dict)
+
+    def of(self, app_id: str) -> dict[str, Any] | None:
+        now = clock.time()
+        seen = self._seen.get(app_id)
+        if seen is None or seen[0] <= now:
+            try:
+                stream = self.applications.require(app_id).get("event_stream")
+            except NotFoundError:
+                stream = None  # a deleted application's events go nowhere
+            seen = (now + self.ttl_seconds, dict(stream) if stream else None)
+            self._seen[app_id] = seen
+        return seen[1]

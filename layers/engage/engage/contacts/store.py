@@ -6,6 +6,7 @@ needs (by address, by channel), with Pinpoint's quotas enforced. Storage is a re
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -47,6 +48,16 @@ class Change:
     new: Endpoint
 
 
+# RemoveAttributes: the attribute type in its path, the family it names, and where the registry
+# keeps that family's removed names (values for them are no longer captured, as in Pinpoint).
+ATTRIBUTE_TYPES = {
+    "endpoint-custom-attributes": "Attributes",
+    "endpoint-metric-attributes": "Metrics",
+    "endpoint-user-attributes": "UserAttributes",
+}
+REMOVED = {kind: f"Removed{kind}" for kind in ATTRIBUTE_TYPES.values()}
+NAMES_TTL_SECONDS = 60.0  # how long a function keeps an application's registry before reading it again
+
 # An endpoint's last activity (its latest event through PutEvents), added under this key to the
 # endpoints a segment is evaluated on and removed before they go anywhere else: it is not a member
 # of Pinpoint's EndpointResponse.
@@ -71,8 +82,17 @@ class EndpointRepository(Protocol):
         """Records the endpoint's latest activity (ISO 8601, UTC); an earlier time changes nothing."""
         ...
 
-    def registered_names(self, app_id: str) -> dict[str, set[str]]: ...
+    def registered_names(self, app_id: str) -> dict[str, set[str]]:
+        """Each kind's registered names, and under REMOVED[kind] the names RemoveAttributes removed."""
+        ...
+
     def register_names(self, app_id: str, new: Mapping[str, set[str]], expected_total: int) -> None: ...
+    def remove_names(
+        self, app_id: str, kind: str, names: set[str], present: int, expected_total: int
+    ) -> None:
+        """Takes `names` out of the kind's registry (`present` of them were in it) and records them as
+        removed, conditional on the registry's total; ConflictError when it moved."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,7 @@ class ContactStore:
     backoff: Backoff = field(default_factory=Backoff)
     clock: Callable[[], str] = now_iso
     _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, init=False, repr=False)
+    _names_read: dict[str, float] = field(default_factory=dict, init=False, repr=False)
 
     # --- reads -------------------------------------------------------------------------------
     def get(self, app_id: str, endpoint_id: str) -> Endpoint:
@@ -236,6 +257,7 @@ class ContactStore:
             wanted = request(current or {}) if callable(request) else request
             if wanted is None:
                 return None  # type: ignore[return-value] - only `modify` passes a callable
+            wanted = self._without_removed(app_id, wanted)
             endpoint = merge(current, wanted, app_id=app_id, endpoint_id=endpoint_id, now=self.clock())
             check_size(endpoint, self.quotas)
             self._register_names(app_id, attribute_names(wanted))
@@ -280,9 +302,7 @@ class ContactStore:
         Metrics and UserAttributes together). Known names are cached; new ones are registered with
         an optimistic check of the registry's total, so concurrent writers can't overshoot."""
         for attempt in range(MAX_WRITE_ATTEMPTS):
-            known = self._names.get(app_id)
-            if known is None:
-                known = self._names[app_id] = self.repository.registered_names(app_id)
+            known = self._known_names(app_id)
             new = {kind: wanted.get(kind, set()) - known.get(kind, set()) for kind in ATTRIBUTE_KINDS}
             if not any(new.values()):
                 return
@@ -303,6 +323,59 @@ class ContactStore:
             for kind, names in new.items():
                 known.setdefault(kind, set()).update(names)
             return
+        raise ConflictError(f"the attribute registry of application {app_id} kept changing; try again")
+
+    def _known_names(self, app_id: str, fresh: bool = False) -> dict[str, set[str]]:
+        """The application's registry, read again after NAMES_TTL_SECONDS (or when `fresh`)."""
+        now = time.monotonic()
+        if fresh or app_id not in self._names or now - self._names_read.get(app_id, 0.0) > NAMES_TTL_SECONDS:
+            self._names[app_id] = self.repository.registered_names(app_id)
+            self._names_read[app_id] = now
+        return self._names[app_id]
+
+    def _without_removed(self, app_id: str, request: Endpoint) -> Endpoint:
+        """The request without values for attributes RemoveAttributes removed."""
+        known = self._known_names(app_id)
+        if not any(known.get(REMOVED[kind]) for kind in REMOVED):
+            return request
+        kept = dict(request)
+        for kind, holder in (("Attributes", kept), ("Metrics", kept)):
+            if kind in holder:
+                holder[kind] = {
+                    k: v for k, v in holder[kind].items() if k not in known.get(REMOVED[kind], set())
+                }
+        if "UserAttributes" in (kept.get("User") or {}):
+            user = dict(kept["User"])
+            removed = known.get(REMOVED["UserAttributes"], set())
+            user["UserAttributes"] = {k: v for k, v in user["UserAttributes"].items() if k not in removed}
+            kept["User"] = user
+        return kept
+
+    def remove_attributes(self, app_id: str, attribute_type: str, request: Any) -> dict[str, Any]:
+        """RemoveAttributes: the names leave the application's registry (and its quota), and values
+        for them are no longer captured; endpoints keep the values they have, as in Pinpoint."""
+        kind = ATTRIBUTE_TYPES.get(attribute_type)
+        if kind is None:
+            raise ValidationError("attribute-type", f"must be one of {', '.join(ATTRIBUTE_TYPES)}")
+        names = request.get("Blacklist") if isinstance(request, Mapping) else None
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+            raise ValidationError("UpdateAttributesRequest.Blacklist", "name the attributes to remove")
+        check_app_id(app_id)
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            known = self._known_names(app_id, fresh=True)
+            total = sum(len(known.get(k, ())) for k in ATTRIBUTE_KINDS)
+            present = len(set(names) & known.get(kind, set()))
+            try:
+                self.repository.remove_names(app_id, kind, set(names), present, expected_total=total)
+            except ConflictError:
+                self.backoff.wait(attempt)
+                continue
+            self._names.pop(app_id, None)
+            return {
+                "ApplicationId": app_id,
+                "AttributeType": attribute_type,
+                "Attributes": sorted(set(names)),
+            }
         raise ConflictError(f"the attribute registry of application {app_id} kept changing; try again")
 
 

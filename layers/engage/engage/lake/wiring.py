@@ -18,16 +18,20 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 
 from engage.adapters.athena.queries import AthenaQueries
+from engage.adapters.clients import with_credentials
 from engage.adapters.cloudformation.response import respond
 from engage.adapters.dynamodb.campaigns import DynamoCampaignStore
 from engage.adapters.dynamodb.journeys import DynamoJourneyStore
 from engage.adapters.dynamodb.segments import DynamoSegmentStore
 from engage.adapters.eventbridge.bus import EventBus
+from engage.adapters.kinesis.customer_streams import CustomerStreams
 from engage.adapters.s3.lake_files import LakeFiles
 from engage.adapters.s3.objects import ObjectStore
+from engage.applications import EventStreamDestinations
 from engage.config import EnvironmentSettings
 from engage.lake.channel_events import ChannelEvents, stream_put
 from engage.lake.erasure import LakeErasure
+from engage.lake.event_export import EventExport
 from engage.lake.feedback_bus import FeedbackPublisher
 from engage.lake.names import NamesExport
 from engage.lake.views import ViewsResource
@@ -128,3 +132,14 @@ def channel_events() -> ChannelEvents:
         put, data_keyword_argument="event", persistence_store=persistence, config=IDEMPOTENCY
     )
     return ChannelEvents(put_once, IDEMPOTENCY.register_lambda_context)
+
+
+@functools.cache
+def event_export() -> EventExport:
+    """PutEventStream's delivery: each application's events to its stream, as the role it names."""
+    factory = services.factory
+    delivery = CustomerStreams(
+        factory.client("sts"),
+        lambda service, credentials: with_credentials(factory, credentials).client(service),
+    )
+    return EventExport(EventStreamDestinations(services.applications), delivery)

@@ -69,6 +69,9 @@ class DynamoApplicationStore:
     def put_channel(self, app_id: str, platform: str, channel: dict[str, Any] | None) -> None:
         self._set_live(app_id, f"{CHANNEL_PREFIX}{platform}", channel)
 
+    def put_event_stream(self, app_id: str, stream: dict[str, Any] | None) -> None:
+        self._set_live(app_id, "event_stream", stream)
+
     def _set_live(self, app_id: str, name: str, value: Any) -> None:
         """Sets (None: removes) one attribute of a live application's record."""
         change = (

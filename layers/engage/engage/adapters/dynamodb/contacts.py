@@ -30,7 +30,7 @@ from engage.adapters.dynamodb import (
 )
 from engage.addresses import address_key
 from engage.contacts.model import ATTRIBUTE_KINDS, Endpoint, user_id
-from engage.contacts.store import LAST_ACTIVITY, Change, Stored
+from engage.contacts.store import LAST_ACTIVITY, REMOVED, Change, Stored
 from engage.retry import Backoff
 
 CHANNEL_SHARDS = 8
@@ -107,7 +107,36 @@ class DynamoEndpointRepository:
             TableName=self.table, Key={"pk": {"S": registry_pk(app_id)}}, ConsistentRead=True
         )
         item = from_item(response.get("Item", {}))
-        return {kind: set(item.get(kind, set())) for kind in ATTRIBUTE_KINDS}
+        names = {kind: set(item.get(kind, set())) for kind in ATTRIBUTE_KINDS}
+        return {**names, **{REMOVED[kind]: set(item.get(REMOVED[kind], set())) for kind in REMOVED}}
+
+    def remove_names(
+        self, app_id: str, kind: str, names: set[str], present: int, expected_total: int
+    ) -> None:
+        condition = "attribute_not_exists(#total)" if expected_total == 0 else "#total = :expected"
+        values: dict[str, Any] = {
+            ":names": {"SS": sorted(names)},
+            ":minus": {"N": str(-present)},
+            ":kind": {"S": "registry"},
+        }
+        if expected_total:
+            values[":expected"] = {"N": str(expected_total)}
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": registry_pk(app_id)}},
+                UpdateExpression="DELETE #names :names ADD #removed :names, #total :minus SET #kind = :kind",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={
+                    "#names": kind,
+                    "#removed": REMOVED[kind],
+                    "#total": "total",
+                    "#kind": "kind",
+                },
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            raise_conflict(exc, f"the attribute registry of {app_id}")
 
     # --- writes ------------------------------------------------------------------------------
     def save(self, app_id: str, changes: Sequence[Change], user_limit: int) -> None:

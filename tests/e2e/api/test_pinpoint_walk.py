@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from engage_local.api import wait_until
+from tests.e2e.conftest import PUSH_PROJECT
 from tests.support.model_shapes import model, problems
 
 pytestmark = pytest.mark.e2e
@@ -71,6 +72,12 @@ def test_a_migrating_customers_calls_each_answer_as_botocore_expects(pinpoint, l
             "APNSVoipSandboxChannelRequest",
             {"Certificate": CERTIFICATE, "PrivateKey": PRIVATE_KEY},
         ),
+        "apns": (
+            "APNSChannelRequest",
+            {"BundleId": "com.example", "TeamId": "T1", "TokenKeyId": "K1", "TokenKey": APNS_KEY},
+        ),
+        "apns_voip": ("APNSVoipChannelRequest", {"Certificate": CERTIFICATE, "PrivateKey": PRIVATE_KEY}),
+        "gcm": ("GCMChannelRequest", {"ApiKey": "local-fcm-server-key"}),
         "adm": ("ADMChannelRequest", {"ClientId": "amzn1.client", "ClientSecret": "secret"}),
         "baidu": ("BaiduChannelRequest", {"ApiKey": "baidu-key", "SecretKey": "baidu-secret"}),
     }
@@ -78,7 +85,7 @@ def test_a_migrating_customers_calls_each_answer_as_botocore_expects(pinpoint, l
         walk(f"update_{path}_channel", ApplicationId=app_id, **{member: request})
         assert walk(f"get_{path}_channel", ApplicationId=app_id)
     listed = walk("get_channels", ApplicationId=app_id)["ChannelsResponse"]["Channels"]
-    assert set(listed) == {"EMAIL", "SMS", "VOICE", "APNS_SANDBOX", "APNS_VOIP_SANDBOX", "ADM", "BAIDU"}
+    assert set(listed) == {path.upper() for path in channels}
 
     # Endpoints.
     walk(
@@ -288,39 +295,44 @@ def test_a_migrating_customers_calls_each_answer_as_botocore_expects(pinpoint, l
     assert walk("list_tags_for_resource", ResourceArn=app_arn)["TagsModel"]["tags"] == {"cost": "mkt"}
 
     # Deletes, each answering the resource as it was.
-    for path in ("sms", "apns_voip_sandbox"):
-        walk(f"delete_{path}_channel", ApplicationId=app_id)
+    for path in channels:
+        deleted = walk(f"delete_{path}_channel", ApplicationId=app_id)
+        assert path.upper() not in walk("get_channels", ApplicationId=app_id)["ChannelsResponse"]["Channels"]
+        assert deleted
     walk("delete_campaign", ApplicationId=app_id, CampaignId=campaign_id)
     walk("delete_email_template", TemplateName=name)
     walk("delete_sms_template", TemplateName=name)
     walk("delete_endpoint", ApplicationId=app_id, EndpointId="walk-2")
     walk("delete_user_endpoints", ApplicationId=app_id, UserId="walker")
     walk("delete_app", ApplicationId=app_id)
+    # No other application had the FCM channel, so its deletion left the push project: set it up
+    # again as the stack's owner did (tests/e2e/conftest.py), for the push tests that follow.
+    local_stack.client("pinpoint").update_gcm_channel(
+        ApplicationId=PUSH_PROJECT, GCMChannelRequest={"ApiKey": "local-fcm-server-key", "Enabled": True}
+    )
 
-    expected = {
+    channel_operations = {
+        f"{verb}{name}Channel"
+        for verb in ("Update", "Get", "Delete")
+        for name in (
+            "Email",
+            "Sms",
+            "Voice",
+            "Apns",
+            "ApnsSandbox",
+            "ApnsVoip",
+            "ApnsVoipSandbox",
+            "Adm",
+            "Baidu",
+        )
+    } | {"UpdateGcmChannel", "GetGcmChannel", "DeleteGcmChannel", "GetChannels"}
+    expected = channel_operations | {
         "CreateApp",
         "GetApp",
         "GetApps",
         "DeleteApp",
         "UpdateApplicationSettings",
         "GetApplicationSettings",
-        "UpdateEmailChannel",
-        "GetEmailChannel",
-        "UpdateSmsChannel",
-        "GetSmsChannel",
-        "DeleteSmsChannel",
-        "UpdateVoiceChannel",
-        "GetVoiceChannel",
-        "UpdateApnsSandboxChannel",
-        "GetApnsSandboxChannel",
-        "UpdateApnsVoipSandboxChannel",
-        "GetApnsVoipSandboxChannel",
-        "DeleteApnsVoipSandboxChannel",
-        "UpdateAdmChannel",
-        "GetAdmChannel",
-        "UpdateBaiduChannel",
-        "GetBaiduChannel",
-        "GetChannels",
         "UpdateEndpoint",
         "UpdateEndpointsBatch",
         "GetEndpoint",

@@ -92,7 +92,7 @@ class Enforcer:
         self.outbox = outbox
         self.simulator = simulator or Simulator()
         self.mode = mode
-        self._parsers: dict[str, Emulator] = {}
+        self._parsers: dict[str, Emulator | None] = {}
         self._lock = threading.Lock()
 
     def refusal(self, request: Request) -> tuple[int, dict[str, str], bytes] | None:
@@ -252,9 +252,10 @@ class Enforcer:
             error={"code": code, "message": message},
             denied={"principal": denial.principal, "action": check.action, "resource": check.resource},
         )
-        answer = parser or Emulator("sqs")
-        if answer.protocol == "query":  # XML errors, as rest-xml writes them
-            answer = Emulator("s3")
+        answer = parser or self._parser("sqs")
+        if answer is None or answer.protocol == "query":  # XML errors, as rest-xml writes them
+            answer = self._parser("s3")
+        assert answer is not None
         return answer.error(ApiError(code, message, status))
 
     def _parser(self, service: str) -> Emulator | None:
@@ -262,7 +263,7 @@ class Enforcer:
             try:
                 self._parsers[service] = Emulator(service)
             except Exception:  # noqa: BLE001 - a service botocore does not know: judged as unknown
-                return None
+                self._parsers[service] = None  # remembered: building one reads botocore's models
         return self._parsers[service]
 
     @staticmethod

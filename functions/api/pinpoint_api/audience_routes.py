@@ -8,7 +8,16 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.api.wiring import jobs, segment_removal
 from engage.errors import NotFoundError, ValidationError
 from engage.runtime import services
-from routing import accepted, json_body, json_response, listing, path_id, with_arn, with_arns
+from routing import (
+    accepted,
+    json_body,
+    json_response,
+    listing,
+    path_id,
+    versions_listing,
+    with_arn,
+    with_arns,
+)
 
 router = APIGatewayRouter()
 APPS = "/v1/apps/<app_id>"
@@ -104,17 +113,8 @@ def delete_segment(app_id: str, segment_id: str) -> Response:
 
 @router.get(f"{APPS}/segments/<segment_id>/versions")
 def get_segment_versions(app_id: str, segment_id: str) -> Response:
-    return json_response(
-        200,
-        listing(
-            router,
-            with_arns(
-                path_id(app_id),
-                "segments",
-                services.segment_service.versions(path_id(app_id), path_id(segment_id)),
-            ),
-        ),
-    )
+    versions = services.segment_service.versions(path_id(app_id), path_id(segment_id))
+    return versions_listing(router, path_id(app_id), "segments", versions)
 
 
 @router.get(f"{APPS}/segments/<segment_id>/versions/<version>")

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.campaigns.runs import activities
 from engage.errors import NotFoundError, ValidationError
 from engage.runtime import services
-from routing import json_body, json_response, listing, path_id, with_arn, with_arns
+from routing import json_body, json_response, listing, path_id, versions_listing, with_arn, with_arns
 
 router = APIGatewayRouter()
 CAMPAIGNS = "/v1/apps/<app_id>/campaigns"
@@ -55,17 +55,8 @@ def delete_campaign(app_id: str, campaign_id: str) -> Response:
 
 @router.get(f"{CAMPAIGNS}/<campaign_id>/versions")
 def get_campaign_versions(app_id: str, campaign_id: str) -> Response:
-    return json_response(
-        200,
-        listing(
-            router,
-            with_arns(
-                path_id(app_id),
-                "campaigns",
-                services.campaigns.versions(path_id(app_id), path_id(campaign_id)),
-            ),
-        ),
-    )
+    versions = services.campaigns.versions(path_id(app_id), path_id(campaign_id))
+    return versions_listing(router, path_id(app_id), "campaigns", versions)
 
 
 @router.get(f"{CAMPAIGNS}/<campaign_id>/versions/<version>")

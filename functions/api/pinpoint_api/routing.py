@@ -70,6 +70,13 @@ def listing(router: APIGatewayRouter, items: list[dict[str, Any]], cursor: str =
     )
 
 
+def versions_listing(
+    router: APIGatewayRouter, app_id: str, kind: str, versions: list[dict[str, Any]]
+) -> Response:
+    """GetSegmentVersions and GetCampaignVersions: the versions, a page at a time, each with its ARN."""
+    return json_response(200, listing(router, with_arns(app_id, kind, versions)))
+
+
 def query_time(value: str | None, name: str) -> datetime | None:
     """A timestamp query parameter as botocore writes it (ISO 8601, `Z` or an offset); None when
     absent. A naive one is read as UTC."""

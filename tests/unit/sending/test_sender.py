@@ -16,7 +16,7 @@ from engage.sending.custom_answers import Delivery
 from engage.sending.governor import Governor, Limits
 from engage.sending.ledger import Status
 from engage.sending.request import SendRequest, address_recipient, parse_request
-from engage.sending.sender import Sender, SendPolicy
+from engage.sending.sender import Sender, SendPolicy, SendResult
 from engage.suppression import suppression
 from engage.templates.model import Templates
 
@@ -909,3 +909,6 @@ def test_a_send_on_a_channel_the_application_turned_off_is_refused_when_it_goes_
     assert sent.outcome.status == Status.SENT
     assert (refused.outcome.status, refused.outcome.reason) == (Status.REFUSED, "CHANNEL_DISABLED")
     assert refused.skipped and not sender.texts.sent
+    # A contact center dials through Amazon Connect, not the SMS channel: it is not refused for it.
+    dial = SendRequest(APP, "j-1", "CONTACT_CENTER", {}, endpoint_id="ep-2")
+    assert not isinstance(sender._eligible(dial, endpoint("ep-2", channel="SMS")), SendResult)

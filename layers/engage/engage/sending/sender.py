@@ -393,7 +393,9 @@ class Sender:
             return SendResult(request, error=exc)
 
     def _eligible(self, request: SendRequest, endpoint: Mapping[str, Any]) -> _Prepared | SendResult:
-        if self.channels is not None:
+        # A custom channel's or a contact center's send has no Pinpoint channel of its own to turn
+        # off (a contact center dials an SMS or voice endpoint through Amazon Connect).
+        if self.channels is not None and request.channel not in ("CUSTOM", "CONTACT_CENTER"):
             channel = endpoint.get("ChannelType") or request.channel
             if self.channels.disabled(request.app_id, channel):
                 return self._skip(

@@ -196,7 +196,7 @@ def channel_response(kind: ChannelKind, app_id: str, record: Mapping[str, Any]) 
         "Platform": kind.platform,
         "HasCredential": bool(record.get("HasCredential")),
         "IsArchived": False,
-        **{k: v for k, v in record.items() if k in RESPONSE_MEMBERS},
+        **{k: v for k, v in record.items() if k not in ("HasCredential", "HasTokenKey")},
     }
     if kind.platform == "BAIDU":
         answer["Credential"] = record.get("ApiKey", "")  # Pinpoint answered the API key, never the secret
@@ -207,21 +207,6 @@ def channel_response(kind: ChannelKind, app_id: str, record: Mapping[str, Any]) 
     return {k: v for k, v in answer.items() if k in _response_members(kind)}
 
 
-RESPONSE_MEMBERS = (
-    "ConfigurationSet",
-    "CreationDate",
-    "DefaultAuthenticationMethod",
-    "Enabled",
-    "FromAddress",
-    "Identity",
-    "LastModifiedBy",
-    "LastModifiedDate",
-    "OrchestrationSendingRoleArn",
-    "RoleArn",
-    "SenderId",
-    "ShortCode",
-    "Version",
-)
 COMMON_MEMBERS = (
     "ApplicationId",
     "CreationDate",

@@ -246,6 +246,8 @@ class PushProjects:
             if platform not in PUSH_CHANNELS:
                 raise ApiError("BadRequestException", f"{platform} is not a push channel", status=400)
             channel = self.channels.get((params["ApplicationId"], platform))
+            # AWS documents no message text for a platform without a channel: the status is
+            # PERMANENT_FAILURE, as for any address the push service will not deliver to; the text is ours.
             if channel is None or not channel["Enabled"]:
                 results[token] = {
                     "DeliveryStatus": "PERMANENT_FAILURE",

@@ -15,6 +15,7 @@ from engage_local.emulators.cloudfront import CloudFrontState, cloudfront_emulat
 from engage_local.emulators.edge import Edge
 from engage_local.emulators.faults import FaultInjector, throttle_error
 from engage_local.emulators.framework import ApiError, Clock, Emulator, Outbox, Request, jsonable
+from engage_local.emulators.personalize import PersonalizeCampaigns, personalize_runtime_emulator
 from engage_local.emulators.phone import (
     PushProjects,
     connect_campaigns_emulator,
@@ -39,6 +40,7 @@ class EmulatedServices:
         self.ses = SesState(region, self.clock, publish, clients)
         self.cloudfront = CloudFrontState(self.clock)
         self.push = PushProjects(self.clock, self.outbox)
+        self.personalize = PersonalizeCampaigns()
         self.edge = Edge(self.cloudfront, clients, self.clock, self.outbox)
         self.emulators: list[Emulator] = [
             sms_voice_emulator(self.sms),
@@ -47,6 +49,7 @@ class EmulatedServices:
             connect_emulator(),
             connect_campaigns_emulator(),
             cloudfront_emulator(self.cloudfront),
+            personalize_runtime_emulator(self.personalize),
         ]
 
     def route(self, request: Request) -> tuple[Emulator | None, Any, dict[str, str]]:

@@ -307,6 +307,14 @@ def _sts(operation: str, params: Mapping[str, Any], lookup: Lookup) -> list[Chec
     return [Check("sts:AssumeRole", role, context=tags)]
 
 
+def _personalize_runtime(operation: str, params: Mapping[str, Any], _lookup: Lookup) -> list[Check]:
+    """GetRecommendations is authorized on the campaign (or recommender) it asks."""
+    resource = params.get("campaignArn") or params.get("recommenderArn")
+    if not resource:
+        raise UnknownOperation(f"personalize:{operation} without a campaign or recommender")
+    return [Check(f"personalize:{operation}", str(resource))]
+
+
 def _no_resource(prefix: str) -> Callable[[str, Mapping[str, Any], Lookup], list[Check]]:
     return lambda operation, _params, _lookup: [Check(f"{prefix}:{operation}", "*")]
 
@@ -331,6 +339,7 @@ SERVICES: dict[str, Callable[[str, Mapping[str, Any], Lookup], list[Check]]] = {
     "connectcampaigns": _connect_campaigns,
     "cloudwatch": _no_resource("cloudwatch"),
     "sts": _sts,
+    "personalize-runtime": _personalize_runtime,
 }
 
 

@@ -103,6 +103,8 @@ class Enforcer:
             return None
         signing = credential[2] if credential else ""
         service = "sesv2" if signing == "ses" else SIGNING_NAMES.get(signing, signing)
+        if signing == "personalize" and "x-amz-target" not in request.headers:
+            service = "personalize-runtime"  # one signing name: the control plane is JSON, the runtime REST
         parser = self._parser(service)
         operation, params = "*", {}
         try:

@@ -18,6 +18,7 @@ from engage.obs import logger, metrics
 from event_routes import router as events
 from journey_routes import router as journeys
 from messaging_routes import router as messaging
+from recommender_routes import router as recommenders
 from routing import pinpoint_error
 from tag_routes import router as tags
 
@@ -27,6 +28,7 @@ app.include_router(applications)
 app.include_router(channels)
 app.include_router(audience)
 app.include_router(messaging)
+app.include_router(recommenders)
 app.include_router(campaigns)
 app.include_router(events)
 app.include_router(journeys)

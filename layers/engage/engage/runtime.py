@@ -9,6 +9,7 @@ from typing import Any
 
 from engage import clock
 from engage.adapters.clients import ClientFactory, clients, with_credentials
+from engage.adapters.connect.campaigns import SESSION_NAME as CONTACT_CENTER_SESSION
 from engage.adapters.connect.campaigns import ConnectCampaignDialer
 from engage.adapters.dynamodb.applications import (
     DynamoApplicationStore,
@@ -22,12 +23,15 @@ from engage.adapters.dynamodb.jobs import DynamoJobStore
 from engage.adapters.dynamodb.journeys import DynamoJourneyStore
 from engage.adapters.dynamodb.ledger import DynamoLedger
 from engage.adapters.dynamodb.participants import DynamoParticipants
+from engage.adapters.dynamodb.recommenders import DynamoRecommenderStore
 from engage.adapters.dynamodb.segments import DynamoSegmentStore
 from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 from engage.adapters.dynamodb.templates import DynamoTemplateStore
 from engage.adapters.kinesis.stream import KinesisEventStream
 from engage.adapters.lambda_.custom import CUSTOM_CHANNEL_WAIT_SECONDS, CustomDelivery
 from engage.adapters.lambda_.functions import LambdaHookInvoker
+from engage.adapters.personalize.recommendations import SESSION_NAME as RECOMMENDER_SESSION
+from engage.adapters.personalize.recommendations import LambdaTransformer, PersonalizeRecommendations
 from engage.adapters.pinpoint.otp import PinpointOtp
 from engage.adapters.pinpoint.phone import PinpointNumberValidator
 from engage.adapters.pinpoint.push import PinpointPushSender
@@ -41,6 +45,7 @@ from engage.adapters.ses.email import SesEmailSender, SesQuota
 from engage.adapters.sms_voice.inbound import BrandOptOutLists
 from engage.adapters.sms_voice.text import SmsSettings, SmsVoiceSender
 from engage.adapters.sqs.queue import QueueStarter, SendQueue
+from engage.adapters.sts.role_clients import RoleClients
 from engage.applications import Applications, ChannelSwitches, KnownApplications, application_arn_prefix
 from engage.campaigns.model import Campaigns
 from engage.campaigns.runs import new_run
@@ -60,6 +65,7 @@ from engage.sending.otp import OneTimePasswords
 from engage.sending.request import address_recipient
 from engage.sending.sender import Sender, SendPolicy
 from engage.templates.model import Templates
+from engage.templates.recommenders import RecommendedAttributes, Recommenders
 
 REMOVAL_DELAY_SECONDS = 2  # a removal is asked for just before its application is marked deleted
 
@@ -181,6 +187,24 @@ class Services:
             else ""
         )
         return Templates(DynamoTemplateStore(table, self.factory.client("dynamodb")), arn_prefix=arn_prefix)
+
+    @cached_property
+    def recommenders(self) -> Recommenders:
+        """Recommender model configurations, beside the templates that name them."""
+        table = self.settings.require("templates_table")
+        return Recommenders(DynamoRecommenderStore(table, self.factory.client("dynamodb")))
+
+    def recommended_attributes(self) -> RecommendedAttributes:
+        """A template's recommendations, fetched as each message goes out: Personalize as the
+        configuration's role, then its Lambda function (15 s and up to 3 attempts, as Pinpoint
+        waited for it)."""
+        roles = RoleClients(
+            self.factory.client("sts"),
+            lambda service, credentials: with_credentials(self.factory, credentials).client(service),
+            RECOMMENDER_SESSION,
+        )
+        transformer = LambdaTransformer(self.factory.client("lambda", max_attempts=3, read_timeout=15))
+        return RecommendedAttributes(self.recommenders.get, PersonalizeRecommendations(roles), transformer)
 
     @cached_property
     def campaigns(self) -> Campaigns:
@@ -316,11 +340,15 @@ class Services:
             caps=self.caps,
             opt_out_lists=self.opt_out_lists if settings.sms_opt_out_list_prefix else None,
             channels=ChannelSwitches(self.applications) if settings.applications_table else None,
+            recommendations=self.recommended_attributes() if settings.templates_table else None,
             contact_center=ConnectCampaignDialer(
-                self.factory.client("sts"),
-                lambda credentials: with_credentials(self.factory, credentials).client(
-                    "connectcampaigns", max_attempts=1
-                ),
+                RoleClients(
+                    self.factory.client("sts"),
+                    lambda service, credentials: with_credentials(self.factory, credentials).client(
+                        service, max_attempts=1
+                    ),
+                    CONTACT_CENTER_SESSION,
+                )
             ),
             custom=CustomDelivery(
                 # A custom channel function may run up to its 30 s timeout: wait for its answer.

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 import boto3
 from botocore.stub import Stubber
-from engage.adapters.kinesis.customer_streams import CustomerStreams
+from engage.adapters.kinesis.customer_streams import SESSION_NAME, CustomerStreams
+from engage.adapters.sts.role_clients import RoleClients
 from engage.lake import wiring
 from engage.lake.event_export import EventExport
 
@@ -96,7 +97,8 @@ def test_the_customer_stream_is_written_as_the_role_and_refusals_are_answered_by
         "Expiration": datetime(2030, 1, 1, tzinfo=UTC),
     }
     clients = {"kinesis": kinesis, "firehose": firehose}
-    streams = CustomerStreams(sts, lambda service, _c: clients[service], clock=lambda: 0.0)
+    roles = RoleClients(sts, lambda service, _c: clients[service], SESSION_NAME, lambda: 0.0)
+    streams = CustomerStreams(roles)
     role = {
         "Credentials": credentials,
         "AssumedRoleUser": {"AssumedRoleId": "AROA:x", "Arn": "arn:aws:sts::123456789012:assumed-role/x/y"},

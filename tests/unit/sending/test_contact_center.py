@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from engage.adapters.connect.campaigns import ConnectCampaignDialer
+from engage.adapters.connect.campaigns import SESSION_NAME, ConnectCampaignDialer
+from engage.adapters.sts.role_clients import RoleClients
 from engage.errors import DeliveryRefusedError, NotSentError, ThrottledError
 
 CAMPAIGN = "arn:aws:connect-campaigns:us-east-1:123456789012:campaign/7f6a4c1e-2b7d-4a8e-9c3f-1d2e3f4a5b6c"
@@ -38,7 +39,8 @@ def stubbed():
 
     now = datetime(2026, 12, 7, tzinfo=UTC).timestamp()
     with Stubber(sts) as sts_stub, Stubber(campaigns) as campaigns_stub:
-        yield ConnectCampaignDialer(sts, campaigns_as, lambda: now), sts_stub, campaigns_stub, made
+        roles = RoleClients(sts, lambda _service, creds: campaigns_as(creds), SESSION_NAME, lambda: now)
+        yield ConnectCampaignDialer(roles), sts_stub, campaigns_stub, made
 
 
 def dial(dialer, token="t-1", number="+12065550100"):

@@ -24,9 +24,11 @@ from engage.adapters.dynamodb.campaigns import DynamoCampaignStore
 from engage.adapters.dynamodb.journeys import DynamoJourneyStore
 from engage.adapters.dynamodb.segments import DynamoSegmentStore
 from engage.adapters.eventbridge.bus import EventBus
+from engage.adapters.kinesis.customer_streams import SESSION_NAME as STREAM_SESSION
 from engage.adapters.kinesis.customer_streams import CustomerStreams
 from engage.adapters.s3.lake_files import LakeFiles
 from engage.adapters.s3.objects import ObjectStore
+from engage.adapters.sts.role_clients import RoleClients
 from engage.applications import EventStreamDestinations
 from engage.config import EnvironmentSettings
 from engage.lake.channel_events import ChannelEvents, stream_put
@@ -139,7 +141,10 @@ def event_export() -> EventExport:
     """PutEventStream's delivery: each application's events to its stream, as the role it names."""
     factory = services.factory
     delivery = CustomerStreams(
-        factory.client("sts"),
-        lambda service, credentials: with_credentials(factory, credentials).client(service),
+        RoleClients(
+            factory.client("sts"),
+            lambda service, credentials: with_credentials(factory, credentials).client(service),
+            STREAM_SESSION,
+        )
     )
     return EventExport(EventStreamDestinations(services.applications), delivery)

@@ -4,7 +4,7 @@ request's substitutions, as Pinpoint renders both."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,6 +28,11 @@ class TemplateReader(Protocol):
     def get(self, kind: str, name: str, version: int | str | None = None) -> dict[str, Any]: ...
 
 
+# A template's recommender's variables for one endpoint: (RecommenderId, endpoint, request) -> the
+# RecommendationItems and Recommendations it renders with (engage.templates.recommenders).
+Recommend = Callable[[str, Mapping[str, Any], SendRequest], Mapping[str, Any]]
+
+
 @dataclass(frozen=True)
 class Content:
     channel: str
@@ -38,12 +43,21 @@ class Content:
         return self.parts.get(name)
 
 
-def compose(request: SendRequest, endpoint: Mapping[str, Any], templates: TemplateReader) -> Content:
+def compose(
+    request: SendRequest,
+    endpoint: Mapping[str, Any],
+    templates: TemplateReader,
+    recommend: Recommend | None = None,
+) -> Content:
     """The rendered content; ValidationError when the template is missing a part the channel needs
-    or can't be rendered (a permanent problem of the message, not of the endpoint)."""
+    or can't be rendered (a permanent problem of the message, not of the endpoint). A template that
+    names a recommender renders with its recommendations when `recommend` is given (campaigns and
+    journeys: Pinpoint gave direct and test messages none)."""
     message = request.message
     if message.get("TemplateName"):
         template = templates.get(request.channel, message["TemplateName"], message.get("TemplateVersion"))
+        if template.get("RecommenderId") and recommend is not None:
+            endpoint = {**endpoint, **recommend(str(template["RecommenderId"]), endpoint, request)}
         rendered = render_template(template, endpoint, request.substitutions)
         options = {
             name: str(template[name])

@@ -56,6 +56,7 @@ from engage.sending.request import SendRequest
 from engage.sending.sending_hours import opens_at, zone_of
 from engage.sending.text_context import pack
 from engage.sms.encoding import encoding
+from engage.templates.recommenders import RecommendedAttributes
 
 log = logging.getLogger(__name__)
 EVENT_PREFIX = {
@@ -235,6 +236,7 @@ class Sender:
     caps: CapCounter | None = None  # per-endpoint caps, counted as each send goes out
     opt_out_lists: OptOutLists | None = None  # where a confirmed opt-out's number goes after its reply
     channels: ChannelSwitches | None = None  # the application's channels turned off (Enabled false)
+    recommendations: RecommendedAttributes | None = None  # templates' recommenders, fetched at send time
     backoff: Backoff = field(default_factory=Backoff)
     clock: Callable[[], float] = clock.time
 
@@ -623,7 +625,8 @@ class Sender:
         sent_at = datetime.fromtimestamp(self.clock(), UTC)
         if request.channel == "CONTACT_CENTER":  # a call to queue: nothing to render or archive
             return dial_call(self.contact_center, request, endpoint, sent_at)
-        content = compose(request, endpoint, self.templates)
+        planned = bool(request.campaign_id or request.activity_id)  # a campaign's or journey's message
+        content = compose(request, endpoint, self.templates, self._recommend if planned else None)
         own_id = uuid.uuid4().hex
         if request.channel == "EMAIL":
             # "Shop <shop@example.com>" as Pinpoint and SES take it: the name, and the address SES checks.
@@ -730,6 +733,20 @@ class Sender:
             raise
         item.archive_key = kept.key
         return message_id
+
+    def _recommend(
+        self, recommender_id: str, endpoint: Mapping[str, Any], request: SendRequest
+    ) -> Mapping[str, Any]:
+        if self.recommendations is None:
+            raise ValidationError("RecommenderId", "recommendations are not configured for this sender")
+        about = {
+            "ApplicationId": request.app_id,
+            "CampaignId": request.campaign_id,
+            "TreatmentId": request.treatment_id,
+            "ActivityId": request.activity_id,
+        }
+        message = {k: v for k, v in about.items() if v}
+        return self.recommendations.for_endpoint(recommender_id, endpoint, message)
 
     def _unsubscribe_headers(self, request: SendRequest) -> dict[str, str]:
         """One-click unsubscribe on promotional email to an endpoint (an ad hoc address has no

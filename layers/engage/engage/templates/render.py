@@ -38,10 +38,21 @@ def _pybars() -> Any:
 
 
 class Values(list):
-    """An attribute's values: rendered as Handlebars.js renders an array."""
+    """An attribute's values: rendered as Handlebars.js renders an array, and read by position as
+    Handlebars.js reads one (`{{RecommendationItems.[0]}}`, `{{Attributes.Interests.[1]}}`; past the
+    end, nothing)."""
 
     def __str__(self) -> str:
         return ",".join(str(v) for v in self)
+
+    def __getitem__(self, index: Any) -> Any:  # type: ignore[override]
+        if isinstance(index, str):  # pybars looks a path segment up by its text
+            if index == "length":
+                return len(self)
+            if not index.isdigit() or int(index) >= len(self):
+                raise KeyError(index)
+            index = int(index)
+        return super().__getitem__(index)
 
 
 def render(

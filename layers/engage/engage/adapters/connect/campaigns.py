@@ -13,9 +13,7 @@ with the same clientToken, which Connect dedupes."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,13 +21,13 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from engage.adapters.channel_errors import channel_error
 from engage.adapters.dynamodb import error_code
+from engage.adapters.sts.role_clients import RoleClients
 from engage.errors import DeliveryRefusedError, NotSentError, ThrottledError
 from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
 from engage.roles import ROLE_ARN
 from engage.sending.contact_center import CAMPAIGN_ARN
 
 SESSION_NAME = "engage-contact-center"
-RENEW_BEFORE_SECONDS = 300  # credentials are renewed this long before they expire
 
 
 def campaign_id(campaign_arn: str) -> str:
@@ -40,20 +38,11 @@ def campaign_id(campaign_arn: str) -> str:
 
 
 class ConnectCampaignDialer:
-    """`sts`: a boto3 STS client; `campaigns_as`: the Connect Outbound Campaigns client signed with
-    the given temporary credentials (without botocore's retries: the send path backs off)."""
+    """`roles`: Connect Outbound Campaigns clients ("connectcampaigns") signed as the journey's role
+    (without botocore's retries: the send path backs off)."""
 
-    def __init__(
-        self,
-        sts: Any,
-        campaigns_as: Callable[[Mapping[str, str]], Any],
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.sts = sts
-        self.campaigns_as = campaigns_as
-        self.clock = clock
-        self._clients: dict[str, tuple[Any, float]] = {}  # role ARN: (client, credentials' expiry)
-        self._lock = threading.Lock()
+    def __init__(self, roles: RoleClients) -> None:
+        self.roles = roles
 
     def dial(
         self,
@@ -94,19 +83,11 @@ class ConnectCampaignDialer:
     def _client(self, role_arn: str) -> Any:
         if not ROLE_ARN.match(role_arn or ""):
             raise DeliveryRefusedError("INVALID_ROLE", "ConnectCampaignExecutionRoleArn is not a role's ARN")
-        with self._lock:
-            kept = self._clients.get(role_arn)
-            if kept is not None and kept[1] - RENEW_BEFORE_SECONDS > self.clock():
-                return kept[0]
         try:
-            credentials = self.sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
+            return self.roles.client("connectcampaigns", role_arn)
         except ClientError as exc:
             code = error_code(exc)
             if code in THROTTLING_CODES or code in TRANSIENT_CODES:
                 raise ThrottledError(f"AssumeRole: {code}") from exc
             message = exc.response.get("Error", {}).get("Message", "")
             raise DeliveryRefusedError("ROLE_NOT_ASSUMED", f"{code}: {message}") from exc
-        client = self.campaigns_as(credentials)
-        with self._lock:
-            self._clients[role_arn] = (client, credentials["Expiration"].timestamp())
-        return client

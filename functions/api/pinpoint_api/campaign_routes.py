@@ -83,9 +83,16 @@ def _event_segment_checked(app_id: str, request: dict[str, Any]) -> dict[str, An
         except NotFoundError:
             pass  # refused below, or by the campaign's own checks
     schedule = request.get("Schedule")
-    if isinstance(schedule, dict) and schedule.get("Frequency") == "EVENT" and request.get("SegmentId"):
+    triggered = ("EVENT", "IN_APP_EVENT")  # one endpoint at a time: the segment must be dynamic
+    if isinstance(schedule, dict) and schedule.get("Frequency") in triggered and request.get("SegmentId"):
         try:
             services.segment_service.membership(app_id, str(request["SegmentId"]))
         except NotFoundError as exc:
             raise ValidationError("SegmentId", str(exc)) from exc
     return request
+
+
+@router.get("/v1/apps/<app_id>/endpoints/<endpoint_id>/inappmessages")
+def get_in_app_messages(app_id: str, endpoint_id: str) -> Response:
+    found = services.in_app_messaging.messages(path_id(app_id), path_id(endpoint_id))
+    return json_response(200, found)

@@ -1,5 +1,6 @@
 """Pinpoint's PutEvents: endpoint updates and events from an application, answered item by item;
-the accepted events go to the event stream before the answer (engage.api.ingest)."""
+the accepted events go to the event stream before the answer (engage.api.ingest), and what they
+say of each endpoint is kept: its last activity, its sessions and its in-app displays."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -21,5 +22,6 @@ def put_events(app_id: str) -> Response:
             ingested.events, services.event_stream
         )  # a stream that refuses them fails the request: sent again, same ids
         record_activity(path_id(app_id), ingested.events, services.contacts)
+        services.in_app_messaging.record(path_id(app_id), ingested.events)  # sessions and in-app displays
     metrics.add_metric(name="EventsIngested", unit="Count", value=len(ingested.events))
     return json_response(202, ingested.response)

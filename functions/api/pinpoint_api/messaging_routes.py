@@ -13,12 +13,13 @@ router = APIGatewayRouter()
 APPS = "/v1/apps/<app_id>"
 # The path segment of each template type, its TemplateType, and the names Pinpoint gives the
 # request and response documents.
-TEMPLATE_TYPES = {"email": "EMAIL", "sms": "SMS", "voice": "VOICE", "push": "PUSH"}
+TEMPLATE_TYPES = {"email": "EMAIL", "sms": "SMS", "voice": "VOICE", "push": "PUSH", "inapp": "INAPP"}
 REQUEST_KEYS = {
     "EMAIL": "EmailTemplateRequest",
     "SMS": "SMSTemplateRequest",
     "VOICE": "VoiceTemplateRequest",
     "PUSH": "PushNotificationTemplateRequest",
+    "INAPP": "InAppTemplateRequest",
 }
 
 

@@ -19,6 +19,7 @@ from engage.adapters.dynamodb.campaigns import DynamoCampaignStore
 from engage.adapters.dynamodb.caps import DynamoCaps
 from engage.adapters.dynamodb.consent import DynamoConsentStore
 from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
+from engage.adapters.dynamodb.in_app import DynamoInAppDisplays
 from engage.adapters.dynamodb.jobs import DynamoJobStore
 from engage.adapters.dynamodb.journeys import DynamoJourneyStore
 from engage.adapters.dynamodb.ledger import DynamoLedger
@@ -47,6 +48,7 @@ from engage.adapters.sms_voice.text import SmsSettings, SmsVoiceSender
 from engage.adapters.sqs.queue import QueueStarter, SendQueue
 from engage.adapters.sts.role_clients import RoleClients
 from engage.applications import Applications, ChannelSwitches, KnownApplications, application_arn_prefix
+from engage.campaigns.in_app import InAppMessaging
 from engage.campaigns.model import Campaigns
 from engage.campaigns.runs import new_run
 from engage.campaigns.schedule import Launcher
@@ -210,6 +212,22 @@ class Services:
     def campaigns(self) -> Campaigns:
         table = self.settings.require("campaigns_table")
         return Campaigns(DynamoCampaignStore(table, self.factory.client("dynamodb")))
+
+    @cached_property
+    def in_app_messaging(self) -> InAppMessaging:
+        """GetInAppMessages, and the displays and sessions PutEvents reports."""
+        displays = DynamoInAppDisplays(
+            self.settings.require("campaigns_table"), self.factory.client("dynamodb"), clock.time
+        )
+        return InAppMessaging(
+            campaigns=self.campaigns,
+            endpoints=self.contacts,
+            membership=self.segment_service.membership,
+            templates=self.templates,
+            application_limits=lambda app_id: self.applications.settings(app_id).get("Limits") or {},
+            displays=displays,
+            clock=clock.time,
+        )
 
     @cached_property
     def journeys(self) -> Journeys:

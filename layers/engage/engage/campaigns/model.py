@@ -26,12 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from engage.campaigns.in_app_content import check_in_app
 from engage.contacts.model import check_app_id, now_iso
 from engage.errors import NotFoundError, ValidationError
 from engage.sending.quiet_time import check_action, check_quiet_time
 from engage.versions import one_of, with_current
 
-FREQUENCIES = ("ONCE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "EVENT")
+FREQUENCIES = ("ONCE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "EVENT", "IN_APP_EVENT")
+TRIGGERED = ("EVENT", "IN_APP_EVENT")  # no EndTime needed: nothing recurs
 MESSAGE_CHANNELS = {
     "EmailMessage": "EMAIL",
     "SMSMessage": "SMS",
@@ -42,12 +44,14 @@ MESSAGE_CHANNELS = {
     "ADMMessage": "PUSH",
     "BaiduMessage": "PUSH",
     "CustomMessage": "CUSTOM",  # the Data a custom channel's delivery gets
+    "InAppMessage": "IN_APP",  # never sent: fetched by the app (engage.campaigns.in_app)
 }
 TEMPLATE_CHANNELS = {
     "EmailTemplate": "EMAIL",
     "SMSTemplate": "SMS",
     "VoiceTemplate": "VOICE",
     "PushTemplate": "PUSH",
+    "InAppTemplate": "INAPP",
 }
 MAX_TREATMENTS = 5
 MAX_NAME_LENGTH = 64
@@ -130,6 +134,12 @@ def check_request(request: Mapping[str, Any]) -> dict[str, Any]:
             {"DeliveryUri": request["Hook"]["LambdaFunctionName"], "EndpointTypes": []},
         )
     _check_content(checked, "")
+    if "Priority" in checked and (
+        isinstance(checked["Priority"], bool)
+        or not isinstance(checked["Priority"], int)
+        or checked["Priority"] < 0
+    ):
+        raise ValidationError("Priority", "must be a whole number (1 is shown first; 0 or none, last)")
     tags = checked.get("tags") or {}
     if not isinstance(tags, Mapping):
         raise ValidationError("tags", "must be an object of tag keys to values")
@@ -166,7 +176,31 @@ def check_request(request: Mapping[str, Any]) -> dict[str, Any]:
         checked["Limits"] = check_limits(checked["Limits"])
     if "IsPaused" in checked and not isinstance(checked["IsPaused"], bool):
         raise ValidationError("IsPaused", "must be true or false")
+    _check_in_app_schedule(checked, checked_treatments)
     return checked
+
+
+def _check_in_app_schedule(checked: Mapping[str, Any], treatments: Sequence[Mapping[str, Any]]) -> None:
+    """In-app content is fetched, never sent: an IN_APP campaign is that alone, on IN_APP_EVENT."""
+    in_app = [_in_app(entry) for entry in (checked, *treatments)]
+    if any(in_app) and not all(in_app):
+        raise ValidationError(
+            "MessageConfiguration", "an in-app campaign's treatments are all in-app messages"
+        )
+    for entry in (checked, *treatments):
+        frequency = (entry.get("Schedule") or checked["Schedule"]).get("Frequency")
+        if any(in_app) != (frequency == "IN_APP_EVENT"):
+            raise ValidationError(
+                "Schedule.Frequency", "IN_APP_EVENT is for in-app messages, and in-app messages are for it"
+            )
+
+
+def _in_app(entry: Mapping[str, Any]) -> bool:
+    """Whether an entry's content is in-app only (False when it has none of its own)."""
+    slots = {*(entry.get("MessageConfiguration") or {}), *(entry.get("TemplateConfiguration") or {})}
+    if entry.get("CustomDeliveryConfiguration"):
+        slots.add("Custom")
+    return bool(slots) and slots <= {"InAppMessage", "InAppTemplate"}
 
 
 def check_schedule(schedule: Any, field: str) -> dict[str, Any]:
@@ -180,17 +214,17 @@ def check_schedule(schedule: Any, field: str) -> dict[str, Any]:
     if frequency not in FREQUENCIES:
         raise ValidationError(f"{field}.Frequency", f"must be one of {', '.join(FREQUENCIES)}")
     checked["Frequency"] = frequency
-    if frequency not in ("ONCE", "EVENT") and not checked.get("EndTime"):
+    if frequency not in ("ONCE", *TRIGGERED) and not checked.get("EndTime"):
         raise ValidationError(f"{field}.EndTime", "a recurring campaign needs an EndTime")
     if checked.get("EndTime"):
         end = _instant(checked["EndTime"], f"{field}.EndTime")
         if start != "IMMEDIATE" and end <= _instant(start, f"{field}.StartTime"):
             raise ValidationError(f"{field}.EndTime", "must come after StartTime")
-    if frequency == "EVENT":
+    if frequency in TRIGGERED:
         event_filter = checked.get("EventFilter")
         if not isinstance(event_filter, Mapping) or not isinstance(event_filter.get("Dimensions"), Mapping):
             raise ValidationError(
-                f"{field}.EventFilter", "an EVENT campaign needs an EventFilter with Dimensions"
+                f"{field}.EventFilter", f"an {frequency} campaign needs an EventFilter with Dimensions"
             )
         if event_filter.get("FilterType", "ENDPOINT") not in ("ENDPOINT", "SYSTEM"):
             raise ValidationError(f"{field}.EventFilter.FilterType", "must be ENDPOINT or SYSTEM")
@@ -235,6 +269,8 @@ def _check_content(checked: Mapping[str, Any], prefix: str, required: bool = Tru
             raise ValidationError(
                 f"{prefix}MessageConfiguration.{key}", "is not a message this project sends"
             )
+    if messages.get("InAppMessage") is not None:
+        check_in_app(messages["InAppMessage"], f"{prefix}MessageConfiguration.InAppMessage")
     for key, value in templates.items():
         if key not in TEMPLATE_CHANNELS:
             raise ValidationError(f"{prefix}TemplateConfiguration.{key}", "is not a template type")
@@ -272,6 +308,7 @@ def check_limits(limits: Any) -> dict[str, Any]:
     bounds = {
         "Daily": (0, 100),
         "Total": (0, 100),
+        "Session": (0, 100),  # in-app messages per app session
         "MessagesPerSecond": (1, 20_000),
         "MaximumDuration": (60, None),
     }

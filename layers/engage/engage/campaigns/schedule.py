@@ -40,7 +40,7 @@ class SchedulePlan:
 def schedule_plan(campaign: Mapping[str, Any], now: datetime) -> SchedulePlan:
     schedule = campaign.get("Schedule") or {}
     frequency = schedule.get("Frequency", "ONCE")
-    if campaign.get("IsPaused") or frequency == "EVENT":
+    if campaign.get("IsPaused") or frequency in ("EVENT", "IN_APP_EVENT"):  # run by events, or fetched
         return SchedulePlan()
     start_text = schedule.get("StartTime", "IMMEDIATE")
     start = now if start_text == "IMMEDIATE" else instant(start_text)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engage.campaigns.in_app_content import check_in_app
 from engage.contacts.model import now_iso
 from engage.errors import NotFoundError, ValidationError
 from engage.templates.render import check, parse_defaults, render
@@ -18,6 +19,7 @@ TEXT_FIELDS = {
     "SMS": ("Body",),
     "VOICE": ("Body",),
     "PUSH": (),
+    "INAPP": (),  # in-app messages take no message variables (Pinpoint's)
 }
 PUSH_PLATFORMS = ("Default", "ADM", "APNS", "Baidu", "GCM")
 PUSH_TEXT = ("Title", "Body")
@@ -26,6 +28,7 @@ OTHER_FIELDS = {
     "SMS": ("RecommenderId", "TemplateDescription"),
     "VOICE": ("LanguageCode", "VoiceId", "TemplateDescription"),
     "PUSH": ("RecommenderId", "TemplateDescription", *PUSH_PLATFORMS),
+    "INAPP": ("Content", "CustomConfig", "Layout", "TemplateDescription"),
 }
 HTML_FIELDS = frozenset({"HtmlPart"})
 VERSION_FIELDS = (
@@ -53,6 +56,8 @@ def check_request(kind: str, request: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(request, Mapping):
         raise ValidationError(f"{kind}TemplateRequest", "must be an object")
     checked: dict[str, Any] = {}
+    if kind == "INAPP":
+        check_in_app(request, "InAppTemplateRequest")
     for name in TEXT_FIELDS[kind]:
         if request.get(name) is not None:
             check(request[name], name)

@@ -63,3 +63,33 @@ def test_an_applications_events_reach_its_own_stream_in_pinpoints_format(pinpoin
     assert gone["DestinationStreamArn"] == stream_arn
     with pytest.raises(pinpoint.exceptions.NotFoundException):
         pinpoint.get_event_stream(ApplicationId=app)
+
+
+def test_a_campaigns_events_reach_the_applications_stream(local_stack, pinpoint, campaigning):
+    c = campaigning
+    kinesis, name = local_stack.client("kinesis"), f"campaign-events-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    stream_arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    put = {"Effect": "Allow", "Action": "kinesis:PutRecords", "Resource": stream_arn}
+    role = tagged_role(local_stack, "engage:event-stream", [put], "event-stream")
+    pinpoint.put_event_stream(
+        ApplicationId=c.app, WriteEventStream={"DestinationStreamArn": stream_arn, "RoleArn": role}
+    )
+    c.people(["a", "b"], Attributes={"Plan": ["gold"]})
+    campaign = c.campaign(
+        SegmentId=c.segment()["Id"],
+        MessageConfiguration={"SMSMessage": {"Body": "Sale", "MessageType": "PROMOTIONAL"}},
+    )
+    c.all_texts(campaign["Id"], 2)
+    found: dict[tuple[str, str], dict] = {}
+
+    def delivered():
+        for record in stream_records(kinesis, name):
+            if (record.get("attributes") or {}).get("campaign_id") == campaign["Id"]:
+                found[(record["event_type"], record["client"]["client_id"])] = record
+        return {("_campaign.send", "a"), ("_campaign.send", "b"), ("_SMS.BUFFERED", "a")} <= set(found)
+
+    assert wait_until(delivered, 45, 0.5), sorted(found)
+    send = found[("_campaign.send", "a")]
+    assert send["application"]["app_id"] == c.app and send["attributes"]["treatment_id"] == "0"
+    assert {"arrival_timestamp", "event_timestamp", "event_version", "event_id"} <= set(send)

@@ -205,7 +205,7 @@ def test_bad_selections_are_refused_before_anything_is_read_twice(source):
         plan(source, source, Selection(everything=True))
     with pytest.raises(ValidationError, match="name campaigns, journeys, segments or templates"):
         Selection.parse({})
-    with pytest.raises(ValidationError, match=r"is not <name>:<EMAIL\|SMS\|VOICE\|PUSH>"):
+    with pytest.raises(ValidationError, match=r"is not <name>:<EMAIL\|SMS\|VOICE\|PUSH\|INAPP>"):
         Selection.parse({"Templates": ["welcome"]})
     parsed = Selection.parse({"Campaigns": "a, b", "Templates": ["welcome:sms"], "All": "false"})
     assert parsed.campaigns == ("a", "b") and parsed.templates == (TemplateRef("welcome", "SMS"),)

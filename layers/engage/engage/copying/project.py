@@ -27,7 +27,7 @@ from engage.templates.model import OTHER_FIELDS, TEXT_FIELDS
 
 COPY_TAG = "engage:copied-from"  # <owner>@<region>/<app>/<kind>s/<id>
 DEFAULT_OWNER = "cli"
-TEMPLATE_KINDS = tuple(TEXT_FIELDS)  # EMAIL, SMS, VOICE, PUSH
+TEMPLATE_KINDS = tuple(TEXT_FIELDS)  # EMAIL, SMS, VOICE, PUSH, INAPP
 SEGMENT_FIELDS = ("Name", "Dimensions", "SegmentGroups")
 CAMPAIGN_RESPONSE_ONLY = frozenset(
     {"Id", "ApplicationId", "Arn", "CreationDate", "LastModifiedDate", "Version", "State", "DefaultState"}
@@ -42,7 +42,7 @@ class ProjectCallError(EngageError):
 @dataclass(frozen=True)
 class TemplateRef:
     name: str
-    kind: str  # EMAIL | SMS | VOICE | PUSH
+    kind: str  # EMAIL | SMS | VOICE | PUSH | INAPP
 
     @classmethod
     def parse(cls, text: str) -> TemplateRef:

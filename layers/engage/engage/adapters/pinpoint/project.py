@@ -20,6 +20,7 @@ TEMPLATE_OPERATIONS = {
     "SMS": ("sms_template", "SMSTemplateRequest", "SMSTemplateResponse"),
     "VOICE": ("voice_template", "VoiceTemplateRequest", "VoiceTemplateResponse"),
     "PUSH": ("push_template", "PushNotificationTemplateRequest", "PushNotificationTemplateResponse"),
+    "INAPP": ("in_app_template", "InAppTemplateRequest", "InAppTemplateResponse"),
 }
 PAGE_SIZE = "100"
 

@@ -355,7 +355,8 @@ class GlueDatabase(Provisioned):
 
     @classmethod
     def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
-        database = props["DatabaseInput"]
+        # Glue keeps database and table names in lower case, whatever the request wrote.
+        database = {**props["DatabaseInput"], "Name": str(props["DatabaseInput"]["Name"]).lower()}
         client("glue", region).create_database(DatabaseInput=database)
         return cls(database["Name"])
 
@@ -365,8 +366,8 @@ class GlueTable(Provisioned):
 
     @classmethod
     def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
-        table = props["TableInput"]
-        client("glue", region).create_table(DatabaseName=props["DatabaseName"], TableInput=table)
+        table = {**props["TableInput"], "Name": str(props["TableInput"]["Name"]).lower()}
+        client("glue", region).create_table(DatabaseName=str(props["DatabaseName"]).lower(), TableInput=table)
         return cls(table["Name"])
 
 

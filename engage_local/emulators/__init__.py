@@ -11,10 +11,11 @@ from urllib.parse import parse_qs
 
 from engage.adapters.clients import ClientFactory
 
+from engage_local.emulators.athena import AthenaState, athena_emulator
 from engage_local.emulators.cloudfront import CloudFrontState, cloudfront_emulator
 from engage_local.emulators.edge import Edge
 from engage_local.emulators.faults import FaultInjector, throttle_error
-from engage_local.emulators.framework import ApiError, Clock, Emulator, Outbox, Request, jsonable
+from engage_local.emulators.framework import ApiError, Clock, Emulator, Outbox, Request, jsonable, serving
 from engage_local.emulators.personalize import PersonalizeCampaigns, personalize_runtime_emulator
 from engage_local.emulators.phone import (
     PushProjects,
@@ -42,6 +43,7 @@ class EmulatedServices:
         self.push = PushProjects(self.clock, self.outbox)
         self.personalize = PersonalizeCampaigns()
         self.edge = Edge(self.cloudfront, clients, self.clock, self.outbox)
+        self.athena = AthenaState(region, clients, self.clock)
         self.emulators: list[Emulator] = [
             sms_voice_emulator(self.sms),
             ses_emulator(self.ses),
@@ -49,6 +51,7 @@ class EmulatedServices:
             connect_emulator(),
             connect_campaigns_emulator(),
             cloudfront_emulator(self.cloudfront),
+            athena_emulator(self.athena),
             personalize_runtime_emulator(self.personalize),
         ]
 
@@ -96,6 +99,7 @@ class EmulatorMiddleware:
             headers,
             body,
         )
+        serving(request)  # for an emulator that acts as its caller (Athena reading S3)
         if self.enforcer is not None:
             refused = self.enforcer.refusal(request)
             if refused is not None:

@@ -67,6 +67,26 @@ class Request:
         match = _SCOPE.search(self.headers.get("authorization", ""))
         return (match.group(1), match.group(2)) if match else None
 
+    @property
+    def access_key(self) -> str | None:
+        """The access key that signed the request (it names the caller's role on the local stack)."""
+        match = re.search(r"Credential=([^/,\s]+)/", self.headers.get("authorization", ""))
+        return match.group(1) if match else None
+
+
+_serving = threading.local()
+
+
+def serving(request: Request | None) -> None:
+    """Notes the request this thread is answering (the middleware does, before any handler)."""
+    _serving.request = request
+
+
+def current_request() -> Request | None:
+    """The request this thread is answering: a handler or observer that acts as its caller (as Athena
+    reads Glue and S3 with the caller's credentials) finds who that is here."""
+    return getattr(_serving, "request", None)
+
 
 @dataclass
 class Emulator:

@@ -17,6 +17,7 @@ from engage.errors import EngageError
 from engage.obs import logger, metrics
 from event_routes import router as events
 from journey_routes import router as journeys
+from kpi_routes import router as kpis
 from messaging_routes import router as messaging
 from recommender_routes import router as recommenders
 from routing import pinpoint_error
@@ -32,6 +33,7 @@ app.include_router(recommenders)
 app.include_router(campaigns)
 app.include_router(events)
 app.include_router(journeys)
+app.include_router(kpis)
 app.include_router(tags)
 
 

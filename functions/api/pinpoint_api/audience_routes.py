@@ -108,7 +108,8 @@ def update_segment(app_id: str, segment_id: str) -> Response:
 
 @router.delete(f"{APPS}/segments/<segment_id>")
 def delete_segment(app_id: str, segment_id: str) -> Response:
-    return json_response(200, segment_removal().remove(path_id(app_id), path_id(segment_id)))
+    removed = segment_removal().remove(path_id(app_id), path_id(segment_id))
+    return json_response(200, with_arn(path_id(app_id), "segments", removed))
 
 
 @router.get(f"{APPS}/segments/<segment_id>/versions")

@@ -289,6 +289,15 @@ def test_a_migrating_customers_calls_each_answer_as_botocore_expects(pinpoint, l
     assert walk("get_event_stream", ApplicationId=app_id)["EventStream"]["DestinationStreamArn"] == stream
     walk("delete_event_stream", ApplicationId=app_id)
 
+    _walk_templates(walk, name)
+    _walk_recommenders(walk)
+    _walk_journey(walk, app_id, segment_id, name)
+    _walk_messages_events_and_kpis(walk, app_id, campaign_id)
+    throwaway = walk(
+        "create_segment", ApplicationId=app_id, WriteSegmentRequest={"Name": "throwaway", "Dimensions": gold}
+    )["SegmentResponse"]["Id"]
+    walk("delete_segment", ApplicationId=app_id, SegmentId=throwaway)
+
     # Tags on the application.
     walk("tag_resource", ResourceArn=app_arn, TagsModel={"tags": {"cost": "mkt"}})
     walk("untag_resource", ResourceArn=app_arn, TagKeys=["team"])
@@ -311,74 +320,140 @@ def test_a_migrating_customers_calls_each_answer_as_botocore_expects(pinpoint, l
         ApplicationId=PUSH_PROJECT, GCMChannelRequest={"ApiKey": "local-fcm-server-key", "Enabled": True}
     )
 
-    channel_operations = {
-        f"{verb}{name}Channel"
-        for verb in ("Update", "Get", "Delete")
-        for name in (
-            "Email",
-            "Sms",
-            "Voice",
-            "Apns",
-            "ApnsSandbox",
-            "ApnsVoip",
-            "ApnsVoipSandbox",
-            "Adm",
-            "Baidu",
-        )
-    } | {"UpdateGcmChannel", "GetGcmChannel", "DeleteGcmChannel", "GetChannels"}
-    expected = channel_operations | {
-        "CreateApp",
-        "GetApp",
-        "GetApps",
-        "DeleteApp",
-        "UpdateApplicationSettings",
-        "GetApplicationSettings",
-        "UpdateEndpoint",
-        "UpdateEndpointsBatch",
-        "GetEndpoint",
-        "GetUserEndpoints",
-        "DeleteEndpoint",
-        "DeleteUserEndpoints",
-        "CreateSegment",
-        "UpdateSegment",
-        "GetSegment",
-        "GetSegments",
-        "GetSegmentVersion",
-        "GetSegmentVersions",
-        "CreateImportJob",
-        "GetImportJob",
-        "GetImportJobs",
-        "GetSegmentImportJobs",
-        "CreateExportJob",
-        "GetExportJob",
-        "GetExportJobs",
-        "GetSegmentExportJobs",
-        "CreateEmailTemplate",
-        "UpdateEmailTemplate",
-        "GetEmailTemplate",
-        "DeleteEmailTemplate",
-        "ListTemplateVersions",
-        "UpdateTemplateActiveVersion",
-        "ListTemplates",
-        "CreateSmsTemplate",
-        "GetSmsTemplate",
-        "DeleteSmsTemplate",
-        "CreateCampaign",
-        "GetCampaignActivities",
-        "UpdateCampaign",
-        "GetCampaign",
-        "GetCampaigns",
-        "GetCampaignVersion",
-        "GetCampaignVersions",
-        "DeleteCampaign",
-        "TagResource",
-        "UntagResource",
-        "ListTagsForResource",
-        "RemoveAttributes",
-        "SendOTPMessage",
-        "VerifyOTPMessage",
-        "PutEventStream",
-        "GetEventStream",
-        "DeleteEventStream",
+    assert set(walk.walked) == set(model("pinpoint").operation_names)  # all 122 of them
+
+
+def _walk_templates(walk: Walk, name: str) -> None:
+    """The SMS template updated; voice, push and in-app templates made, changed, read and deleted."""
+    walk("update_sms_template", TemplateName=name, SMSTemplateRequest={"Body": "Hello {{User.UserId}}"})
+    assert (
+        walk("get_sms_template", TemplateName=name)["SMSTemplateResponse"]["Body"] == "Hello {{User.UserId}}"
+    )
+    kinds = {
+        "voice": ("VoiceTemplateRequest", {"Body": "Hi", "LanguageCode": "en-US", "VoiceId": "Joanna"}),
+        "push": ("PushNotificationTemplateRequest", {"Default": {"Title": "Hi", "Body": "Hello"}}),
+        "in_app": (
+            "InAppTemplateRequest",
+            {
+                "Layout": "BOTTOM_BANNER",
+                "Content": [{"BodyConfig": {"Alignment": "LEFT", "Body": "Hello", "TextColor": "#000000"}}],
+            },
+        ),
     }
-    assert set(walk.walked) == expected
+    responses = {"voice": "VoiceTemplateResponse", "push": "PushNotificationTemplateResponse"}
+    for kind, (member, request) in kinds.items():
+        walk(f"create_{kind}_template", TemplateName=name, **{member: request})
+        walk(f"update_{kind}_template", TemplateName=name, CreateNewVersion=True, **{member: request})
+        found = walk(f"get_{kind}_template", TemplateName=name, Version="2")
+        assert found[responses.get(kind, "InAppTemplateResponse")]["Version"] == "2"
+        walk(f"delete_{kind}_template", TemplateName=name)
+
+
+def _walk_recommenders(walk: Walk) -> None:
+    request = {
+        "RecommendationProviderUri": "arn:aws:personalize:us-east-1:123456789012:campaign/walk",
+        "RecommendationProviderRoleArn": ROLE,
+        "RecommendationsDisplayName": "Picks",
+    }
+    made = walk("create_recommender_configuration", CreateRecommenderConfiguration=request)
+    recommender_id = made["RecommenderConfigurationResponse"]["Id"]
+    walk(
+        "update_recommender_configuration",
+        RecommenderId=recommender_id,
+        UpdateRecommenderConfiguration={**request, "RecommendationsPerMessage": 3},
+    )
+    found = walk("get_recommender_configuration", RecommenderId=recommender_id)
+    assert found["RecommenderConfigurationResponse"]["RecommendationsPerMessage"] == 3
+    listed = walk("get_recommender_configurations")["ListRecommenderConfigurationsResponse"]["Item"]
+    assert recommender_id in [c["Id"] for c in listed]
+    walk("delete_recommender_configuration", RecommenderId=recommender_id)
+
+
+def _walk_journey(walk: Walk, app_id: str, segment_id: str, template: str) -> None:
+    """A journey made, published, paused and resumed, its metrics and runs read, then deleted."""
+    request = {
+        "Name": "walk",
+        "StartActivity": "mail",
+        "StartCondition": {"SegmentStartCondition": {"SegmentId": segment_id}},
+        "Activities": {"mail": {"EMAIL": {"TemplateName": template}}},
+        "RefreshFrequency": "PT1H",  # a journey that may be paused re-reads its segment
+        "State": "DRAFT",
+    }
+    journey_id = walk("create_journey", ApplicationId=app_id, WriteJourneyRequest=request)["JourneyResponse"][
+        "Id"
+    ]
+    assert (
+        walk("get_journey", ApplicationId=app_id, JourneyId=journey_id)["JourneyResponse"]["Name"] == "walk"
+    )
+    assert journey_id in [
+        j["Id"] for j in walk("list_journeys", ApplicationId=app_id)["JourneysResponse"]["Item"]
+    ]
+    published = walk(
+        "update_journey",
+        ApplicationId=app_id,
+        JourneyId=journey_id,
+        WriteJourneyRequest={**request, "State": "ACTIVE"},
+    )
+    assert published["JourneyResponse"]["State"] == "ACTIVE"
+    for state in ("PAUSED", "ACTIVE"):
+        changed = walk(
+            "update_journey_state",
+            ApplicationId=app_id,
+            JourneyId=journey_id,
+            JourneyStateRequest={"State": state},
+        )
+        assert changed["JourneyResponse"]["State"] == state
+    ids = {"ApplicationId": app_id, "JourneyId": journey_id}
+    walk("get_journey_execution_metrics", **ids)
+    walk("get_journey_execution_activity_metrics", **ids, JourneyActivityId="mail")
+
+    def runs() -> list[dict]:
+        return walk("get_journey_runs", **ids)["JourneyRunsResponse"]["Item"]
+
+    assert wait_until(runs, 30, 0.5)
+    run_id = runs()[0]["RunId"]
+    assert walk("get_journey_run_execution_metrics", **ids, RunId=run_id)[
+        "JourneyRunExecutionMetricsResponse"
+    ]
+    walk("get_journey_run_execution_activity_metrics", **ids, RunId=run_id, JourneyActivityId="mail")
+    walk("get_journey_date_range_kpi", **ids, KpiName="journey-emails-sent")
+    walk("delete_journey", **ids)
+
+
+def _walk_messages_events_and_kpis(walk: Walk, app_id: str, campaign_id: str) -> None:
+    """Direct sends, an event, a number validated, in-app messages fetched, and the KPIs read."""
+    email = {
+        "FromAddress": "news@example.com",
+        "SimpleEmail": {"Subject": {"Data": "Hi"}, "TextPart": {"Data": "Hello"}},
+    }
+    sent = walk(
+        "send_messages",
+        ApplicationId=app_id,
+        MessageRequest={"Endpoints": {"walk-1": {}}, "MessageConfiguration": {"EmailMessage": email}},
+    )
+    assert sent["MessageResponse"]["EndpointResult"]["walk-1"]["DeliveryStatus"] == "SUCCESSFUL"
+    texted = walk(
+        "send_users_messages",
+        ApplicationId=app_id,
+        SendUsersMessageRequest={
+            "Users": {"walker": {}},
+            "MessageConfiguration": {"SMSMessage": {"Body": "Hi", "MessageType": "TRANSACTIONAL"}},
+        },
+    )
+    assert texted["SendUsersMessageResponse"]["Result"]["walker"]
+    event = {"EventType": "walk.step", "Timestamp": "2026-12-07T08:00:00Z"}
+    walk(
+        "put_events",
+        ApplicationId=app_id,
+        EventsRequest={"BatchItem": {"walk-1": {"Endpoint": {}, "Events": {"step-1": event}}}},
+    )
+    number = walk("phone_number_validate", NumberValidateRequest={"PhoneNumber": "+12065550100"})
+    assert number["NumberValidateResponse"]["CountryCodeIso2"] == "US"
+    walk("get_in_app_messages", ApplicationId=app_id, EndpointId="walk-1")
+    walk("get_application_date_range_kpi", ApplicationId=app_id, KpiName="unique-deliveries")
+    walk(
+        "get_campaign_date_range_kpi",
+        ApplicationId=app_id,
+        CampaignId=campaign_id,
+        KpiName="unique-deliveries",
+    )

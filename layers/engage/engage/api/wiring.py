@@ -1,17 +1,44 @@
-"""The Pinpoint API's composition root: its operations that take more than one store, and the direct
-sends it hands to the sending area's function, built on the shared stores (engage.runtime's services)."""
+"""The Pinpoint API's composition root: its operations that take more than one store, the direct
+sends it hands to the sending area's function, built on the shared stores (engage.runtime's services),
+and the metrics it reads from the event lake on Athena."""
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
+from engage import clock
+from engage.adapters.athena.queries import AthenaQueries
 from engage.adapters.lambda_.direct import DIRECT_SEND_WAIT_SECONDS, LambdaDirectSends
 from engage.adapters.lambda_.functions import AsyncStarter
+from engage.api.kpis import DateRangeKpis
 from engage.api.resources import Jobs, SegmentRemoval
 from engage.api.tags import Resource, Tagged, Tagging
+from engage.config import EnvironmentSettings
 from engage.runtime import services
+
+# How long a metric's query may run: API Gateway gives up on the function after 29 s.
+KPI_QUERY_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class LakeQuerySettings(EnvironmentSettings):
+    """Where the metrics are read: the event lake's Glue database and its Athena workgroup."""
+
+    lake_database: str = ""
+    lake_workgroup: str = ""
+
+    ENV_NAMES: ClassVar[dict[str, str]] = {
+        "lake_database": "LAKE_DATABASE",
+        "lake_workgroup": "LAKE_WORKGROUP",
+    }
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> LakeQuerySettings:
+        return cls(**{f.name: environ.get(cls.ENV_NAMES[f.name], "") for f in fields(cls)})
 
 
 @functools.cache
@@ -73,3 +100,17 @@ def tagging() -> Tagging:
             "template": Tagged(lambda r: templates.get(r.template_type, r.resource_id), template_tags),
         }
     )
+
+
+@functools.cache
+def date_range_kpis() -> DateRangeKpis:
+    """GetApplicationDateRangeKpi and GetCampaignDateRangeKpi, one Athena query of the lake each,
+    given up (and stopped) after KPI_QUERY_SECONDS."""
+    settings = LakeQuerySettings.from_env()
+    queries = AthenaQueries(
+        services.factory.client("athena"),
+        settings.require("lake_workgroup"),
+        settings.require("lake_database"),
+        max_wait_seconds=KPI_QUERY_SECONDS,
+    )
+    return DateRangeKpis(queries, services.campaigns.get, clock.time)

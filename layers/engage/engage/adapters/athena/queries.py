@@ -1,12 +1,13 @@
 """Athena queries in one workgroup and database: started, then polled with growing pauses and a
 bound (a query that outlives it is stopped and reported, never waited on forever), its failure
-raised with Athena's reason, its rows read page by page. Throttled calls are retried by the client's
-standard retry mode (engage.adapters.clients)."""
+raised with Athena's reason, its rows read page by page. Values a caller gives go in as
+execution parameters (`?` in the statement; each a SQL literal, as Athena reads them). Throttled
+calls are retried by the client's standard retry mode (engage.adapters.clients)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,13 @@ DONE = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 
 class QueryFailedError(EngageError):
     """Athena ran the query and it failed, was cancelled, or did not finish in time."""
+
+
+class QueryTimeoutError(QueryFailedError):
+    """The query was still running at the bound, and was stopped: the service is busy, try again
+    (an API answers TooManyRequestsException)."""
+
+    pinpoint_type = "TooManyRequestsException"
 
 
 @dataclass
@@ -32,14 +40,15 @@ class AthenaQueries:
     clock: Callable[[], float] = time.monotonic
     last_execution: dict[str, Any] = field(default_factory=dict)
 
-    def start(self, sql: str, token: str | None = None) -> str:
+    def start(self, sql: str, token: str | None = None, parameters: Sequence[str] = ()) -> str:
         """Starts one statement; the same `token` (32-128 characters) starts it once, however often
-        the caller is retried."""
+        the caller is retried. `parameters` fill its `?` in order."""
         return self.client.start_query_execution(
             QueryString=sql,
             WorkGroup=self.workgroup,
             QueryExecutionContext={"Database": self.database},
             **({"ClientRequestToken": token} if token else {}),
+            **({"ExecutionParameters": list(parameters)} if parameters else {}),
         )["QueryExecutionId"]
 
     def start_query(self, query: CheckedQuery, token: str) -> QueryStatus:
@@ -62,9 +71,9 @@ class AthenaQueries:
         self.client.stop_query_execution(QueryExecutionId=query_id)
         return self.status(query_id)
 
-    def run(self, sql: str) -> str:
+    def run(self, sql: str, parameters: Sequence[str] = ()) -> str:
         """Runs one statement to completion; returns its query execution id."""
-        started = self.start(sql)
+        started = self.start(sql, parameters=parameters)
         deadline, pause = self.clock() + self.max_wait_seconds, self.first_pause
         while True:
             execution = self.client.get_query_execution(QueryExecutionId=started)["QueryExecution"]
@@ -77,15 +86,15 @@ class AthenaQueries:
                 raise QueryFailedError(f"query {started} {state.lower()}: {reason}")
             if self.clock() + pause > deadline:
                 self.client.stop_query_execution(QueryExecutionId=started)
-                raise QueryFailedError(
+                raise QueryTimeoutError(
                     f"query {started} was still {state} after {self.max_wait_seconds:.0f} s; stopped"
                 )
             self.sleep(pause)
             pause = min(pause * 2, self.longest_pause)
 
-    def rows(self, sql: str) -> tuple[list[str], Iterator[list[str | None]]]:
+    def rows(self, sql: str, parameters: Sequence[str] = ()) -> tuple[list[str], Iterator[list[str | None]]]:
         """The result's column names and its rows (values as Athena returns them, as text)."""
-        execution_id = self.run(sql)
+        execution_id = self.run(sql, parameters)
         pages = self.client.get_paginator("get_query_results").paginate(QueryExecutionId=execution_id)
         iterator = iter(pages)
         first = next(iterator)

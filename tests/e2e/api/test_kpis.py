@@ -110,7 +110,7 @@ def test_application_and_campaign_metrics_are_the_lakes_figures(campaigning, pin
             "kpi-complaint": "complaint@simulator.amazonses.com",
         }
     )
-    for endpoint, number in (("kpi-text-ok", "+12065550188"), ("kpi-text-blocked", "+14255550101")):
+    for endpoint, number in (("kpi-text-ok", "+12065550617"), ("kpi-text-blocked", "+14255550101")):
         c.contacts.upsert(
             c.app, endpoint, {"ChannelType": "SMS", "Address": number, "Attributes": {"Plan": ["gold"]}}
         )

@@ -107,7 +107,7 @@ def test_a_migrating_customers_calls_each_answer_as_botocore_expects(pinpoint, l
                 {
                     "Id": "walk-2",
                     "ChannelType": "SMS",
-                    "Address": "+12065550180",
+                    "Address": "+12065550629",
                     "User": {"UserId": "walker"},
                 }
             ]

@@ -6,31 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 from engage.adapters.athena.queries import AthenaQueries, QueryFailedError, QueryTimeoutError
 from engage.api import wiring
 from engage.api.kpis import DateRangeKpis
 from engage.errors import ValidationError
 
+from tests.support.athena import Clock, athena
+
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
-def athena():
-    client = boto3.client("athena", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    return client, Stubber(client)
 
 
 def started(sql, parameters):

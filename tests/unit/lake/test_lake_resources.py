@@ -20,6 +20,7 @@ from engage.lake.views import statements
 
 from devtools import sqlgen
 from engage_cli.lake.source import tables, views
+from tests.support.athena import Clock, athena
 
 
 class CfnLoader(yaml.SafeLoader):
@@ -96,22 +97,6 @@ def test_delete_drops_every_view_newest_first():
 def test_bad_views_are_refused_before_anything_runs(bad):
     with pytest.raises(ValidationError):
         statements("Create", bad)
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
-def athena():
-    client = boto3.client("athena", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    return client, Stubber(client)
 
 
 START = {"QueryString": "SELECT 1", "WorkGroup": "wg", "QueryExecutionContext": {"Database": "lake"}}

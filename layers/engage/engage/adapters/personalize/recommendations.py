@@ -15,10 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import error_code
-from engage.adapters.sts.role_clients import RoleClients
+from engage.adapters.sts.role_clients import RoleClients, refusal
 from engage.errors import ValidationError
-from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
 
 SESSION_NAME = "engage-recommender"
 
@@ -33,11 +31,11 @@ class PersonalizeRecommendations:
         try:
             client = self.roles.client("personalize-runtime", role_arn)
         except ClientError as exc:
-            raise _refused(exc, "RecommendationProviderRoleArn", "the role could not be assumed") from None
+            raise refusal(exc, "RecommendationProviderRoleArn", "the role could not be assumed") from None
         try:
             answer = client.get_recommendations(campaignArn=campaign_arn, userId=user_id, numResults=count)
         except ClientError as exc:
-            raise _refused(exc, "RecommendationProviderUri", "Personalize gave no recommendations") from None
+            raise refusal(exc, "RecommendationProviderUri", "Personalize gave no recommendations") from None
         return [str(item["itemId"]) for item in answer.get("itemList") or [] if item.get("itemId")][:count]
 
 
@@ -53,7 +51,7 @@ class LambdaTransformer:
                 FunctionName=function, InvocationType="RequestResponse", Payload=json.dumps(payload).encode()
             )
         except ClientError as exc:
-            raise _refused(exc, "RecommendationTransformerUri", "the function could not be invoked") from None
+            raise refusal(exc, "RecommendationTransformerUri", "the function could not be invoked") from None
         body = answer["Payload"].read()
         if answer.get("FunctionError"):
             raise ValidationError(
@@ -70,10 +68,3 @@ class LambdaTransformer:
                 "RecommendationTransformerUri", "the function's answer is not a map of endpoints"
             )
         return result
-
-
-def _refused(exc: ClientError, field: str, reason: str) -> Exception:
-    code = error_code(exc)
-    if code in THROTTLING_CODES or code in TRANSIENT_CODES:
-        return exc
-    return ValidationError(field, f"{reason} ({code})")

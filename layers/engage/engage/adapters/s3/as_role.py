@@ -9,9 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engage.adapters.dynamodb import error_code
-from engage.errors import ValidationError
-from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
+from engage.adapters.sts.role_clients import refusal
 
 SESSION_NAME = "engage-segment-export"
 Write = Callable[[str, str, bytes], str]
@@ -32,21 +30,14 @@ class RoleWriters:
         try:
             credentials = self.sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
         except ClientError as exc:
-            raise _refused(exc, "RoleArn", "the role could not be assumed") from None
+            raise refusal(exc, "RoleArn", "the role could not be assumed") from None
         s3 = self.s3_as(credentials)
 
         def write(bucket: str, key: str, body: bytes) -> str:
             try:
                 s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/gzip")
             except ClientError as exc:
-                raise _refused(exc, "S3UrlPrefix", "the role may not write there") from None
+                raise refusal(exc, "S3UrlPrefix", "the role may not write there") from None
             return key
 
         return write
-
-
-def _refused(exc: ClientError, field: str, reason: str) -> Exception:
-    code = error_code(exc)
-    if code in THROTTLING_CODES or code in TRANSIENT_CODES:
-        return exc
-    return ValidationError(field, f"{reason} ({code}: {exc.response.get('Error', {}).get('Message', '')})")

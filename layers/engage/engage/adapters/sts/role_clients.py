@@ -9,7 +9,24 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from engage.adapters.dynamodb import error_code
+from engage.errors import ValidationError
+from engage.retry import THROTTLING_CODES, TRANSIENT_CODES
+
 RENEW_BEFORE_SECONDS = 300.0
+
+
+def refusal(exc: ClientError, field: str, reason: str) -> Exception:
+    """What a call made as a customer's role answered, as the caller should raise it: what retrying
+    can't change (the role may not, the resource is missing) refuses the work, naming the member of
+    the customer's request at fault and AWS's code; throttling and transient errors stay as they are,
+    and the work is retried."""
+    code = error_code(exc)
+    if code in THROTTLING_CODES or code in TRANSIENT_CODES:
+        return exc
+    return ValidationError(field, f"{reason} ({code}: {exc.response.get('Error', {}).get('Message', '')})")
 
 
 class RoleClients:

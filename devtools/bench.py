@@ -1,6 +1,8 @@
 """`make bench`: runs every `bench_*` function of `tests/bench/bench_*.py`, each in a process of its
 own (a benchmark's memory, threads and local stack never meet another's), prints one line per
-figure (`name: value unit`) and writes them all to build/bench.json. Figures, never assertions.
+figure (`name: value unit`, and beside it its baseline from the same run and the ratio of the two)
+and writes them all to build/bench.json, from which the figures' table of docs/benchmarks.md is
+written (`devtools.bench_doc`). Figures, never assertions.
 
 `--smoke` runs every benchmark at a small size (`size(full, smoke)`), as a stage of `make test`, so
 that none of them can break unnoticed; its figures mean nothing and go to build/bench-smoke.json.
@@ -27,9 +29,27 @@ FIGURE_PREFIX = "FIGURE "
 
 @dataclass(frozen=True)
 class Figure:
+    """One measured figure and, measured in the same run on the same machine, what it is best judged
+    against: `baseline` (in the same unit) and what that baseline is (`baseline_of`), such as the
+    bare library doing the least the code must do, the cheapest number of requests, the rate asked
+    for. A figure that is its own comparison (a ratio of two such measures) has none."""
+
     name: str
     value: float
     unit: str
+    baseline: float | None = None
+    baseline_of: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.value / self.baseline if self.baseline else None
+
+    def line(self) -> str:
+        text = f"{self.name}: {self.value:.6g} {self.unit}"
+        if self.baseline is None:
+            return text
+        ratio = f"{self.ratio:.3g}x" if self.ratio is not None else "-"
+        return f"{text} | baseline {self.baseline:.6g} {self.unit} ({self.baseline_of}) | ratio {ratio}"
 
 
 def smoke() -> bool:
@@ -67,7 +87,7 @@ def run_one(name: str) -> None:
     sys.path.insert(0, str(ROOT))
     module, function = name.split(":")
     for figure in getattr(importlib.import_module(f"tests.bench.{module}"), function)():
-        print(FIGURE_PREFIX + json.dumps(asdict(figure)), flush=True)
+        print(FIGURE_PREFIX + json.dumps({**asdict(figure), "ratio": figure.ratio}), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,9 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         assert child.stdout is not None
         for line in child.stdout:
             if line.startswith(FIGURE_PREFIX):
-                figure = json.loads(line.removeprefix(FIGURE_PREFIX))
+                figure = {**json.loads(line.removeprefix(FIGURE_PREFIX)), "benchmark": name}
                 figures.append(figure)
-                print(f"{figure['name']}: {figure['value']:.6g} {figure['unit']}", flush=True)
+                fields = {k: figure[k] for k in ("name", "value", "unit", "baseline", "baseline_of")}
+                print(Figure(**fields).line(), flush=True)
             else:
                 print(line, end="", file=sys.stderr, flush=True)
         code = child.wait()
@@ -116,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"wrote {len(figures)} figures to {out.relative_to(ROOT)}")
+    if not args.smoke and not args.only:
+        from devtools.bench_doc import write_doc
+
+        print(f"wrote the figures' table of {write_doc(out).relative_to(ROOT)}")
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -80,6 +80,27 @@ class _Context:
         return 10_000
 
 
+def _empty_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The baseline: a handler that answers the pixel's GIF and does nothing else."""
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "image/gif"},
+        "body": "R0lGODlh",
+        "isBase64Encoded": True,
+    }
+
+
+def _latency(handler: Any) -> tuple[float, float]:
+    timings = []
+    for n in range(CALLS):
+        started = time.perf_counter()
+        answer = handler(_event(n), _Context())
+        timings.append((time.perf_counter() - started) * 1000)
+        assert answer["statusCode"] == 200
+    quantiles = statistics.quantiles(timings, n=100)
+    return quantiles[49], quantiles[98]
+
+
 def _in_process() -> tuple[float, float]:
     os.environ.update(ENV)
     spec = importlib.util.spec_from_file_location("bench_pixel_app", HANDLER)
@@ -97,18 +118,12 @@ def _in_process() -> tuple[float, float]:
     devnull = open(os.devnull, "w")  # noqa: SIM115 - the metrics' EMF lines, for the whole run
     stdout, sys.stdout = sys.stdout, devnull
     try:
-        timings = []
-        for n in range(CALLS):
-            started = time.perf_counter()
-            answer = app.handler(_event(n), _Context())
-            timings.append((time.perf_counter() - started) * 1000)
-            assert answer["statusCode"] == 200
+        found = _latency(app.handler)
     finally:
         sys.stdout = stdout
         devnull.close()
     assert clients.sqs.sent == CALLS
-    quantiles = statistics.quantiles(timings, n=100)
-    return quantiles[49], quantiles[98]
+    return found
 
 
 def _import_ms(statement: str) -> float:
@@ -129,7 +144,29 @@ def _import_ms(statement: str) -> float:
     return statistics.median(runs)
 
 
-def _through_http() -> float:
+def _rate(url: str, params: dict[str, str] | None, counted: Any) -> float:
+    """Answers per second from THREADS clients for HTTP_SECONDS, counting those `counted` accepts."""
+    counts = [0] * THREADS
+    deadline = time.perf_counter() + HTTP_SECONDS
+
+    def hammer(slot: int) -> None:
+        with requests.Session() as session:
+            while time.perf_counter() < deadline:
+                answer = session.get(url, params={**(params or {}), "endpoint_id": f"ep-{slot}"}, timeout=30)
+                counts[slot] += counted(answer)
+
+    threads = [threading.Thread(target=hammer, args=(slot,)) for slot in range(THREADS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def _through_http() -> tuple[float, float]:
+    """The pixel's GIFs per second through the local HTTP API, and beside it the API's own answers
+    per second to a path no route serves (no function runs): the local server's ceiling."""
     from tests.e2e.conftest import PIXEL_APP
     from tests.support.apps import create_app, local_pinpoint
 
@@ -139,24 +176,9 @@ def _through_http() -> float:
         create_app(local_pinpoint(stack), "shop", PIXEL_APP)
         url = f"{stack.api.url}/events"
         requests.get(url, params={"event": "warm", "endpoint_id": "ep"}, timeout=30)  # the cold start
-        counts = [0] * THREADS
-        deadline = time.perf_counter() + HTTP_SECONDS
-
-        def hammer(slot: int) -> None:
-            with requests.Session() as session:
-                while time.perf_counter() < deadline:
-                    answer = session.get(
-                        url, params={"event": "view", "endpoint_id": f"ep-{slot}"}, timeout=30
-                    )
-                    counts[slot] += answer.content.startswith(b"GIF89a")
-
-        threads = [threading.Thread(target=hammer, args=(slot,)) for slot in range(THREADS)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return sum(counts) / (time.perf_counter() - started)
+        gifs = _rate(url, {"event": "view"}, lambda answer: answer.content.startswith(b"GIF89a"))
+        unrouted = _rate(f"{stack.api.url}/no-such-route", None, lambda answer: answer.status_code >= 400)
+        return gifs, unrouted
     finally:
         stack.stop()
 
@@ -165,11 +187,18 @@ def bench_pixel() -> list[Figure]:
     boto3_ms = _import_ms("import boto3")
     handler_ms = _import_ms("import app")
     p50, p99 = _in_process()
+    empty_p50, empty_p99 = _latency(_empty_handler)
+    gifs, unrouted = _through_http()
+    empty = "an empty handler answering the same GIF, timed the same way"
     return [
-        Figure("pixel.handler_latency_p50_in_process", p50, "ms"),
-        Figure("pixel.handler_latency_p99_in_process", p99, "ms"),
-        Figure("pixel.import_time_bare_boto3", boto3_ms, "ms"),
-        Figure("pixel.import_time_handler_module", handler_ms, "ms"),
-        Figure("pixel.import_time_over_boto3", handler_ms - boto3_ms, "ms"),
-        Figure("pixel.requests_per_second_local_http_api", _through_http(), "requests/s"),
+        Figure("pixel.handler_latency_p50_in_process", p50, "ms", empty_p50, empty),
+        Figure("pixel.handler_latency_p99_in_process", p99, "ms", empty_p99, empty),
+        Figure("pixel.import_time_handler_module", handler_ms, "ms", boto3_ms, "a bare `import boto3`"),
+        Figure(
+            "pixel.requests_per_second_local_http_api",
+            gifs,
+            "requests/s",
+            unrouted,
+            "the local API's own answers to a path no route serves (no function runs)",
+        ),
     ]

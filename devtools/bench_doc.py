@@ -15,17 +15,22 @@ START = "<!-- figures: written by `make bench` from build/bench.json; do not edi
 END = "<!-- end of figures -->"
 
 
+def number(value: float) -> str:
+    """A figure as people read one: thousands separated, three significant digits below 100."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def table(figures: list[dict[str, Any]]) -> str:
     rows = [
         "| benchmark | figure | value | baseline (same run) | ratio |",
         "|---|---|---|---|---|",
     ]
     for f in figures:
-        value = f"{f['value']:.4g} {f['unit']}"
+        value = f"{number(f['value'])} {f['unit']}"
         if f.get("baseline") is None:
             baseline, ratio = "none: the figure is its own comparison", ""
         else:
-            baseline = f"{f['baseline']:.4g} {f['unit']}: {f.get('baseline_of', '')}"
+            baseline = f"{number(f['baseline'])} {f['unit']}: {f.get('baseline_of', '')}"
             ratio = f"{f['ratio']:.3g}" if f.get("ratio") is not None else "-"
         rows.append(f"| `{f.get('benchmark', '')}` | {f['name']} | {value} | {baseline} | {ratio} |")
     return "\n".join(rows)

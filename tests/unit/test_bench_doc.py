@@ -34,7 +34,7 @@ def test_the_table_is_written_between_its_markers_and_the_prose_stays(tmp_path):
     written = write_doc(run, doc).read_text()
     assert written.startswith("# Benchmarks\n\nWhat each one does.\n") and START in written and END in written
     assert (
-        "| import.reader.rows_per_second | 5.4e+04 rows/s | 5.4e+05 rows/s: a bare csv reader | 0.1 |"
+        "| import.reader.rows_per_second | 54,000 rows/s | 540,000 rows/s: a bare csv reader | 0.1 |"
         in written
     )
     assert "| lost | 0 messages | none: the figure is its own comparison |  |" in written

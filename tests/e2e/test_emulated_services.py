@@ -5,6 +5,7 @@ output shape by the emulator itself), the events they publish, the outbox, and f
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -408,14 +409,19 @@ def test_the_account_send_rate_is_enforced(local_stack):
     with ThreadPoolExecutor(max_workers=30) as pool:  # at once: a slow machine can't spread them out
         outcomes = list(pool.map(send, range(30)))
     assert "TooManyRequestsException" in outcomes
-    # However the calls spread over time, no second held more than MaxSendRate (14) accepted sends.
-    accepted = sorted(
-        datetime.fromisoformat(e["time"]).timestamp()
+    answered = [
+        e
         for e in local_stack.emulated.outbox.entries("sesv2", "SendEmail")
         if e["request"].get("FromEmailAddress") == sender and "response" in e
-    )
-    assert len(accepted) == outcomes.count("sent")
-    assert max(sum(1 for t in accepted if start <= t < start + 1) for start in accepted) <= 14
+    ]
+    assert len(answered) == outcomes.count("sent")
+    # However the calls spread over time, no second held more than MaxSendRate (14) accepted sends,
+    # whoever sent them (the quota is the account's). Judged on when SES accepted each one: the
+    # outbox notes a call when it is answered, which a busy machine can delay and bunch up.
+    ses = local_stack.emulated.ses
+    with ses.lock:
+        accepted = sorted(at for at, count in ses.sent for _ in range(count))
+    assert max(bisect.bisect_left(accepted, start + 1) - i for i, start in enumerate(accepted)) <= 14
 
 
 # --- the outbox and fault injection --------------------------------------------------------------

@@ -19,6 +19,8 @@ from engage.errors import NotFoundError, ValidationError
 from engage.templates.recommenders import RecommendedAttributes, Recommenders, check_configuration
 from engage.templates.render import render
 
+from tests.support.shapes import sample
+
 CAMPAIGN = "arn:aws:personalize:us-east-1:123456789012:campaign/movies"
 ROLE = "arn:aws:iam::123456789012:role/recommender"
 PLAIN = {
@@ -261,3 +263,43 @@ def test_the_transformer_is_invoked_synchronously_and_its_failures_refuse_the_me
             transformer.transform("f", payload)
         with pytest.raises(ValidationError, match="map of endpoints"):
             transformer.transform("f", payload)
+
+
+# --- the documented shapes (events/aws/recommender/, each file's page in sources.json) ----------
+def test_the_documented_payload_is_what_the_function_gets_and_its_documented_answer_is_read():
+    documented = sample("aws/recommender/transformer_payload.json")
+    endpoint_id, endpoint = next(iter(documented["Endpoints"].items()))
+    stored = {k: v for k, v in endpoint.items() if k != "RecommendationItems"}
+    answer = sample("aws/recommender/transformer_answer.json")
+    titles = Titles(answer)
+    configuration = {
+        **TRANSFORMED,
+        "Attributes": {"Recommendations.Title": "Title"},
+        "RecommendationsPerMessage": 3,
+    }
+    variables = attributes_for(
+        configuration, Model({endpoint_id: endpoint["RecommendationItems"]}), titles
+    ).for_endpoint(
+        "r1", {"Id": endpoint_id, **stored}, {k: v for k, v in documented.items() if k != "Endpoints"}
+    )
+    ((_function, payload),) = titles.payloads
+    sent = payload["Endpoints"][endpoint_id]
+    assert {**payload, "Endpoints": {endpoint_id: {k: v for k, v in sent.items() if k != "Id"}}} == documented
+    assert variables == {
+        "RecommendationItems": ["1815", "2009", "1527"],
+        "Recommendations": {"Title": ["Fleabag", "Late Night", "Catastrophe"]},  # Genre is not configured
+    }
+
+
+def test_personalizes_documented_answer_gives_the_items_best_first():
+    sts, runtime = boto3.client("sts", **REGION), boto3.client("personalize-runtime", **REGION)
+    roles = RoleClients(sts, lambda service, _c: runtime, SESSION_NAME, lambda: 0.0)
+    with Stubber(sts) as sts_stub, Stubber(runtime) as runtime_stub:  # the answer checked against the model
+        sts_stub.add_response("assume_role", CREDENTIALS, {"RoleArn": ROLE, "RoleSessionName": SESSION_NAME})
+        runtime_stub.add_response(
+            "get_recommendations",
+            sample("aws/recommender/get_recommendations.json"),
+            {"campaignArn": CAMPAIGN, "userId": "endpointIDexample-1", "numResults": 3},
+        )
+        items = PersonalizeRecommendations(roles).items(CAMPAIGN, ROLE, "endpointIDexample-1", 3)
+    assert items == ["1815", "2009", "1527"]

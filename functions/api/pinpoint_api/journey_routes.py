@@ -8,7 +8,7 @@ GetJourneyRunExecutionActivityMetrics (engage.journeys.metrics) and GetJourneyDa
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.runtime import services
-from routing import json_body, json_response, listing, path_id, query_time
+from routing import date_range, json_body, json_response, listing, path_id
 
 router = APIGatewayRouter()
 JOURNEYS = "/v1/apps/<app_id>/journeys"
@@ -81,12 +81,7 @@ def get_journey_run_execution_activity_metrics(
 
 @router.get(f"{JOURNEYS}/<journey_id>/kpis/daterange/<kpi_name>")
 def get_journey_date_range_kpi(app_id: str, journey_id: str, kpi_name: str) -> Response:
-    query = router.current_event.query_string_parameters or {}
     found = services.journey_kpis.date_range(
-        path_id(app_id),
-        path_id(journey_id),
-        path_id(kpi_name),
-        query_time(query.get("start-time"), "start-time"),
-        query_time(query.get("end-time"), "end-time"),
+        path_id(app_id), path_id(journey_id), path_id(kpi_name), *date_range(router)
     )
     return json_response(200, found)

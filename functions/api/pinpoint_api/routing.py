@@ -91,6 +91,12 @@ def query_time(value: str | None, name: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def date_range(router: APIGatewayRouter) -> tuple[datetime | None, datetime | None]:
+    """The metrics operations' `start-time` and `end-time` (None: not given)."""
+    query = router.current_event.query_string_parameters or {}
+    return query_time(query.get("start-time"), "start-time"), query_time(query.get("end-time"), "end-time")
+
+
 def with_arn(app_id: str, kind: str, document: dict[str, Any]) -> dict[str, Any]:
     """A campaign's or segment's response with its ARN under its application's (region and
     account included): `<application ARN>/<kind>/<id>`."""

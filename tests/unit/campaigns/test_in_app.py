@@ -64,8 +64,11 @@ class Shown:
         self.day = day
         return self.current
 
-    def record(self, *args):
-        self.recorded.append(args)
+    def note_session(self, *args):
+        self.recorded.append(("session", *args))
+
+    def count_display(self, *args):
+        self.recorded.append(("display", *args))
 
 
 class Templates:
@@ -166,10 +169,14 @@ def test_displays_and_sessions_are_recorded_from_the_sdks_events():
         Event("_session.start", "app", "ep", session=session, event_id="e2"),
         Event("_custom.tap", "app", "ep", event_id="e3"),  # nothing to note
     ]
+    older = {"session_id": "s8", "start_timestamp": 1_600_000_000_000}
+    events.append(Event("_session.stop", "app", "ep", session=older, event_id="e4"))  # an older session's
+    events.append(Event("_inapp.message_displayed", "app", "gone", {"campaign_id": "c"}, event_id="e5"))
     messaging(campaign("c"), displays=shown).record("app", events)
     assert shown.recorded == [
-        ("app", "ep", "e1", ("s9", 1_700_000_000_000), "c", "2026-12-07"),
-        ("app", "ep", "e2", ("s9", 1_700_000_000_000), None, "2026-12-07"),
+        ("display", "app", "ep", "e1", "s9", "c", "2026-12-07"),
+        ("display", "app", "gone", "e5", None, "c", "2026-12-07"),  # no longer stored: UTC's day
+        ("session", "app", "ep", "s9", 1_700_000_000_000),  # once for the batch, the latest
     ]
 
 

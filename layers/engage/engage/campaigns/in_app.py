@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from engage.campaigns.model import assignment, treatment
 from engage.campaigns.triggers import active
-from engage.errors import ValidationError
+from engage.errors import NotFoundError, ValidationError
 from engage.events import Event
 from engage.obs import logger
 from engage.sending.quiet_time import endpoint_zone, in_quiet_time
@@ -50,17 +50,14 @@ class Displays:
 class DisplayStore(Protocol):
     def displays(self, app_id: str, endpoint_id: str, day: str) -> Displays: ...
 
-    def record(
-        self,
-        app_id: str,
-        endpoint_id: str,
-        event_id: str,
-        session: tuple[str, int] | None,
-        campaign_id: str | None,
-        day: str,
+    def note_session(self, app_id: str, endpoint_id: str, session_id: str, started_ms: int) -> None:
+        """The endpoint's session, when it started no earlier than the one noted."""
+        ...
+
+    def count_display(
+        self, app_id: str, endpoint_id: str, event_id: str, session_id: str | None, campaign_id: str, day: str
     ) -> None:
-        """Notes the endpoint's session (id, start in epoch ms) when it is its latest, and a display
-        of `campaign_id`, once per event id."""
+        """One display of the campaign, counted once per event id."""
         ...
 
 
@@ -100,21 +97,34 @@ class InAppMessaging:
         return {"InAppMessageCampaigns": found}
 
     def record(self, app_id: str, events: Iterable[Event]) -> None:
-        """PutEvents' accepted events: each endpoint's sessions and its in-app displays."""
+        """PutEvents' accepted events: each endpoint's latest session (one write per endpoint and
+        batch, however many events name it) and each in-app display."""
+        latest: dict[str, tuple[str, int]] = {}
+        zones: dict[str, Any] = {}
         for event in events:
+            if event.session:
+                named = (str(event.session["session_id"]), int(event.session["start_timestamp"]))
+                if event.endpoint_id not in latest or named[1] >= latest[event.endpoint_id][1]:
+                    latest[event.endpoint_id] = named
             campaign = event.attributes.get("campaign_id") if event.event_type == DISPLAYED else None
-            session = event.session or {}
-            named = (str(session["session_id"]), int(session["start_timestamp"])) if session else None
-            if campaign is None and named is None:
+            if not campaign:
                 continue
+            if event.endpoint_id not in zones:
+                zones[event.endpoint_id] = self._zone(app_id, event.endpoint_id)
             at = datetime.fromtimestamp((event.timestamp_ms or self.clock() * 1000) / 1000, UTC)
-            try:
-                zone = endpoint_zone(self.endpoints.get(app_id, event.endpoint_id)) if campaign else None
-            except Exception:  # noqa: BLE001 - an event of an endpoint not (or no longer) stored
-                zone = None
-            self.displays.record(
-                app_id, event.endpoint_id, str(event.event_id or ""), named, campaign, _day(at, zone)
+            session_id = str(event.session["session_id"]) if event.session else None
+            day = _day(at, zones[event.endpoint_id])
+            self.displays.count_display(
+                app_id, event.endpoint_id, str(event.event_id or ""), session_id, campaign, day
             )
+        for endpoint_id, (session_id, started_ms) in latest.items():
+            self.displays.note_session(app_id, endpoint_id, session_id, started_ms)
+
+    def _zone(self, app_id: str, endpoint_id: str) -> Any:
+        try:
+            return endpoint_zone(self.endpoints.get(app_id, endpoint_id))
+        except NotFoundError:  # the display of an endpoint no longer stored: counted on UTC's day
+            return None
 
     def _entry(
         self,

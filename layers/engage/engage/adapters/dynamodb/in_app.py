@@ -50,24 +50,14 @@ class DynamoInAppDisplays:
                 in_session[rest.removeprefix(f"{session}#")] = int(item["count"])
         return Displays(session, in_session, total, today)
 
-    def record(
-        self,
-        app_id: str,
-        endpoint_id: str,
-        event_id: str,
-        session: tuple[str, int] | None,
-        campaign_id: str | None,
-        day: str,
+    def count_display(
+        self, app_id: str, endpoint_id: str, event_id: str, session_id: str | None, campaign_id: str, day: str
     ) -> None:
         pk = displays_pk(app_id, endpoint_id)
-        if session is not None:
-            self._note_session(pk, *session)
-        if campaign_id is None:
-            return
         now = int(self.clock())
         counts = [(f"TOTAL#{campaign_id}", None), (f"DAY#{day}", now + KEEP_DAYS_SECONDS)]
-        if session is not None:
-            counts.append((f"IN#{session[0]}#{campaign_id}", now + KEEP_SESSIONS_SECONDS))
+        if session_id is not None:
+            counts.append((f"IN#{session_id}#{campaign_id}", now + KEEP_SESSIONS_SECONDS))
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -99,11 +89,11 @@ class DynamoInAppDisplays:
                 raise
             # a replayed display: its event item exists, and it is counted already
 
-    def _note_session(self, pk: str, session_id: str, started_ms: int) -> None:
+    def note_session(self, app_id: str, endpoint_id: str, session_id: str, started_ms: int) -> None:
         try:
             self.client.update_item(
                 TableName=self.table,
-                Key={"pk": {"S": pk}, "sk": {"S": "SESSION"}},
+                Key={"pk": {"S": displays_pk(app_id, endpoint_id)}, "sk": {"S": "SESSION"}},
                 UpdateExpression="SET #session = :id, started = :started",
                 ConditionExpression="attribute_not_exists(started) OR started <= :started",
                 ExpressionAttributeNames={"#session": "session"},

@@ -87,6 +87,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 )
 from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
 
+from engage_local import transactions
 from engage_local.iam.principals import PRINCIPALS, active
 from engage_local.runtime import LOG_TAIL_BYTES, FunctionSpec, LambdaRuntime, TooManyRequestsError
 from engage_local.unique_names import UNIQUE_NAMES
@@ -258,6 +259,10 @@ def _put_s3_records(
 _DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
 _original_dynamodb_writes = {
     name: getattr(dynamodb_models.DynamoDBBackend, name) for name in _DYNAMODB_WRITES
+}
+_local_dynamodb_writes = {
+    **_original_dynamodb_writes,
+    "transact_write_items": transactions.transact_write_items,  # undone item by item, not table by table
 }
 _dynamodb_write_lock = threading.RLock()
 
@@ -688,7 +693,7 @@ def install(
     parsing.ResourceMap.load_parameters = _load_parameters
     sfn_parser_models.StepFunctionsParserBackend.start_execution = _start_execution
     _route_sfn_clients(_boto_client_for)
-    for name, write in _original_dynamodb_writes.items():
+    for name, write in _local_dynamodb_writes.items():
         setattr(dynamodb_models.DynamoDBBackend, name, _one_write_at_a_time(write))
     _SfnTask._normalise_parameters = _sfn_parameters
     sfn_responses.StepFunctionResponse.send_task_failure = _send_task_failure

@@ -64,6 +64,19 @@ NAMES_TTL_SECONDS = 60.0  # how long a function keeps an application's registry 
 LAST_ACTIVITY = "engage:LastActivity"
 
 
+def user_deltas(changes: Sequence[Change]) -> dict[str, int]:
+    """How many endpoints each user gains (or loses) by the changes: the counts written with them."""
+    deltas: dict[str, int] = {}
+    for change in changes:
+        before, after = user_id(change.old.endpoint if change.old else None), user_id(change.new)
+        if before != after:
+            if before:
+                deltas[before] = deltas.get(before, 0) - 1
+            if after:
+                deltas[after] = deltas.get(after, 0) + 1
+    return {user: delta for user, delta in deltas.items() if delta}
+
+
 class EndpointRepository(Protocol):
     """Storage for endpoints. `save` applies its changes atomically, keeps each user's endpoint
     count exact and refuses to take a user past `user_limit`; it raises ConflictError when any
@@ -71,6 +84,14 @@ class EndpointRepository(Protocol):
 
     def get(self, app_id: str, endpoint_id: str) -> Stored | None: ...
     def save(self, app_id: str, changes: Sequence[Change], user_limit: int) -> None: ...
+    def get_stored_many(self, app_id: str, endpoint_ids: Sequence[str]) -> dict[str, Stored]: ...
+    def user_endpoint_counts(self, app_id: str, users: Sequence[str]) -> dict[str, int]: ...
+    def save_many(self, app_id: str, changes: Sequence[Change], user_limit: int) -> set[str]:
+        """Writes many changes (one per endpoint), each conditional on the version read, with the
+        users' endpoint counts; answers the ids of the endpoints not written because one of them
+        (or a user's count) changed concurrently."""
+        ...
+
     def delete(self, app_id: str, stored: Stored) -> None: ...
     def user_endpoint_count(self, app_id: str, user_id: str) -> int: ...
     def by_user(self, app_id: str, user_id: str) -> list[Stored]: ...
@@ -118,6 +139,10 @@ class ContactStore:
         if stored is None:
             raise NotFoundError(f"endpoint {endpoint_id!r} does not exist in application {app_id}")
         return stored.endpoint
+
+    def existing(self, app_id: str, endpoint_ids: Sequence[str]) -> set[str]:
+        """Which of the ids name endpoints that exist (batch reads of 100)."""
+        return set(self.repository.get_stored_many(check_app_id(app_id), endpoint_ids))
 
     def get_user_endpoints(self, app_id: str, user: str) -> list[Endpoint]:
         return [s.endpoint for s in self.repository.by_user(check_app_id(app_id), _check_user_id(user))]
@@ -190,7 +215,120 @@ class ContactStore:
         for item in items:
             body = {k: v for k, v in item.items() if k != "Id"}
             validated.append((item["Id"], validate_request(body, self.quotas)))
-        return [self._apply(app_id, endpoint_id, request) for endpoint_id, request in validated]
+        written = self.write_many(app_id, validated)
+        refused = next((e for e in written if isinstance(e, Exception)), None)
+        if refused is not None:  # the others are written: each endpoint's update stands alone
+            raise refused
+        return written  # type: ignore[return-value] - no refusals
+
+    def write_many(
+        self, app_id: str, requests: Sequence[tuple[str, Endpoint]], must_exist: bool = False
+    ) -> list[Endpoint | ValidationError | NotFoundError]:
+        """Merges validated requests into their endpoints many at a time (imports, UpdateEndpointsBatch).
+        The endpoints are read with batch reads and the merges written in transactions of up to 100,
+        each write conditional on the version read; endpoints another writer changed meanwhile are
+        read and merged again (a bounded number of times), so no concurrent update is lost. Requests
+        for one endpoint apply in their order. Answers, per request, the endpoint as written or why
+        it was refused: a quota, or (`must_exist`) an endpoint that does not exist. A user about to
+        pass 15 endpoints takes the one-at-a-time path, which evicts or refuses as Pinpoint did."""
+        check_app_id(app_id)
+        requests = [(endpoint_id, self._without_removed(app_id, r)) for endpoint_id, r in requests]
+        outcome: list[Any] = [None] * len(requests)
+        self._register_names_of(app_id, requests, outcome)
+        pending = [n for n in range(len(requests)) if outcome[n] is None]
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            if not pending:
+                return outcome
+            if attempt:
+                self.backoff.wait(attempt - 1)
+            pending = self._write_pending(app_id, requests, pending, outcome, must_exist)
+        for n in pending:  # still racing: one at a time, each with its own bounded retries
+            outcome[n] = self._one(app_id, *requests[n], must_exist)
+        return outcome
+
+    def _write_pending(
+        self,
+        app_id: str,
+        requests: Sequence[tuple[str, Endpoint]],
+        pending: list[int],
+        outcome: list[Any],
+        must_exist: bool,
+    ) -> list[int]:
+        """One round of `write_many`: the requests still pending, read, merged and written; answers
+        those whose endpoints changed under them."""
+        stored = self.repository.get_stored_many(app_id, [requests[n][0] for n in pending])
+        merged: dict[str, Endpoint] = {}
+        sources: dict[str, list[int]] = {}
+        now = self.clock()
+        for n in pending:
+            endpoint_id, wanted = requests[n]
+            read = stored.get(endpoint_id)
+            current = merged.get(endpoint_id) or (read.endpoint if read else None)
+            if current is None and must_exist:
+                outcome[n] = NotFoundError(f"endpoint {endpoint_id!r} does not exist in application {app_id}")
+                continue
+            try:
+                endpoint = merge(current, wanted, app_id=app_id, endpoint_id=endpoint_id, now=now)
+                check_size(endpoint, self.quotas)
+            except ValidationError as exc:
+                outcome[n] = exc
+                continue
+            merged[endpoint_id] = endpoint
+            sources.setdefault(endpoint_id, []).append(n)
+        changes = [Change(stored.get(endpoint_id), endpoint) for endpoint_id, endpoint in merged.items()]
+        crowded = self._joining_full_users(app_id, changes)
+        batched = [c for c in changes if c.new["Id"] not in crowded]
+        conflicted = self.repository.save_many(app_id, batched, self.quotas.endpoints_per_user)
+        for change in batched:
+            if change.new["Id"] not in conflicted:
+                for n in sources[change.new["Id"]]:
+                    outcome[n] = change.new
+        for endpoint_id in crowded:
+            for n in sources[endpoint_id]:
+                outcome[n] = self._one(app_id, *requests[n], must_exist)
+        return sorted(n for endpoint_id in conflicted for n in sources[endpoint_id])
+
+    def _one(
+        self, app_id: str, endpoint_id: str, request: Endpoint, must_exist: bool
+    ) -> Endpoint | ValidationError | NotFoundError:
+        try:
+            return self._apply(app_id, endpoint_id, request, must_exist=must_exist)
+        except (ValidationError, NotFoundError) as exc:
+            return exc
+
+    def _joining_full_users(self, app_id: str, changes: Sequence[Change]) -> set[str]:
+        """The endpoints that would take a user past the per-user limit: they go one at a time."""
+        growing = {user: delta for user, delta in user_deltas(changes).items() if delta > 0}
+        if not growing:
+            return set()
+        counts = self.repository.user_endpoint_counts(app_id, list(growing))
+        limit = self.quotas.endpoints_per_user
+        full = {user for user, delta in growing.items() if counts[user] + delta > limit}
+        return {
+            c.new["Id"]
+            for c in changes
+            if user_id(c.new) in full and user_id(c.new) != user_id(c.old.endpoint if c.old else None)
+        }
+
+    def _register_names_of(
+        self, app_id: str, requests: Sequence[tuple[str, Endpoint]], outcome: list[Any]
+    ) -> None:
+        """Registers the attribute names of many requests at once; when together they pass the
+        quota, request by request, the requests that would pass it refused."""
+        wanted: dict[str, set[str]] = {kind: set() for kind in ATTRIBUTE_KINDS}
+        for _, request in requests:
+            for kind, names in attribute_names(request).items():
+                wanted[kind] |= names
+        try:
+            self._register_names(app_id, wanted)
+            return
+        except LimitExceededError:
+            pass
+        for n, (_, request) in enumerate(requests):
+            try:
+                self._register_names(app_id, attribute_names(request))
+            except LimitExceededError as exc:
+                outcome[n] = exc
 
     def check_batch(self, items: Sequence[Mapping[str, Any]]) -> list[BatchItemError]:
         """Every problem of every item, for callers that report them all (imports, the batch API)."""

@@ -4,6 +4,7 @@ generators."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -74,15 +75,20 @@ def failed_conditions(exc: ClientError) -> set[int]:
     return {n for n, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"}
 
 
-def transact_write(client: Any, items: list[dict[str, Any]], backoff: Backoff | None = None) -> None:
+def transact_write(
+    client: Any, items: list[dict[str, Any]], backoff: Backoff | None = None, idempotent: bool = False
+) -> None:
     """TransactWriteItems, tried again (capped exponential backoff, full jitter) while it is
     cancelled only by other transactions on the same items or by throttling, which DynamoDB does
     under concurrent writers (botocore does not retry a cancelled transaction). A failed condition
-    is raised to the caller as the ClientError (see `failed_conditions`)."""
+    is raised to the caller as the ClientError (see `failed_conditions`). `idempotent` gives each
+    attempt a ClientRequestToken, so that botocore's retry of an attempt that landed unseen (a lost
+    answer) writes nothing twice; an attempt after a cancellation is a new request with a new one."""
     backoff = backoff or Backoff()
     for attempt in range(backoff.max_attempts):
+        extra = {"ClientRequestToken": str(uuid.uuid4())} if idempotent else {}
         try:
-            client.transact_write_items(TransactItems=items)
+            client.transact_write_items(TransactItems=items, **extra)
             return
         except ClientError as exc:
             reasons = {r.get("Code") for r in exc.response.get("CancellationReasons") or []} - {"None", None}

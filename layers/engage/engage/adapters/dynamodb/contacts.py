@@ -27,13 +27,16 @@ from engage.adapters.dynamodb import (
     raise_conflict,
     to_item,
     to_value,
+    transact_write,
 )
 from engage.addresses import address_key
 from engage.contacts.model import ATTRIBUTE_KINDS, Endpoint, user_id
-from engage.contacts.store import LAST_ACTIVITY, REMOVED, Change, Stored
+from engage.contacts.store import LAST_ACTIVITY, REMOVED, Change, Stored, user_deltas
 from engage.retry import Backoff
 
 CHANNEL_SHARDS = 8
+BATCH_GET_KEYS = 100  # BatchGetItem's limit
+TRANSACTION_ACTIONS = 100  # TransactWriteItems' limit
 BY_USER, BY_ADDRESS, BY_CHANNEL = "ByUser", "ByAddress", "ByChannel"
 
 
@@ -97,10 +100,79 @@ class DynamoEndpointRepository:
                 else:
                     yield item["endpoint"]
 
+    def part(
+        self,
+        app_id: str,
+        part: int,
+        parts: int,
+        channels: Sequence[str] | None = None,
+        with_activity: bool = False,
+    ) -> Iterator[Endpoint]:
+        """Part `part` (from 0) of `parts` of the application's endpoints (of `channels` only, when
+        given), one page at a time: a parallel Scan's Segment of TotalSegments over the table,
+        filtered to the application's endpoints. DynamoDB puts each item in one segment by its
+        key, so the parts are disjoint and together hold every endpoint whatever their number,
+        and an endpoint changed during the read stays in its part. A segment's scan reads (and is
+        charged for) every item of the segment, other applications' too: the filter spares only
+        the transfer. `with_activity` as for `by_channel`."""
+        if channels is not None and not channels:
+            return
+        names = {"#pk": "pk", "#e": "endpoint", "#a": "last_activity"}
+        values: dict[str, Any] = {":prefix": {"S": endpoint_pk(app_id, "")}}
+        condition = "begins_with(#pk, :prefix)"
+        if channels is not None:
+            names["#c"] = "ChannelType"
+            values.update({f":c{n}": {"S": channel} for n, channel in enumerate(channels)})
+            condition += f" AND #e.#c IN ({', '.join(f':c{n}' for n in range(len(channels)))})"
+        pages = self.client.get_paginator("scan").paginate(
+            TableName=self.table,
+            Segment=part,
+            TotalSegments=parts,
+            FilterExpression=condition,
+            ProjectionExpression="#e, #a",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+        for page in pages:
+            for raw in page.get("Items", []):
+                item = from_item(raw)
+                if with_activity and item.get("last_activity"):
+                    yield {**item["endpoint"], LAST_ACTIVITY: item["last_activity"]}
+                else:
+                    yield item["endpoint"]
+
+    def stored_items(self) -> int:
+        """About how many items the table holds, every application's (DescribeTable's ItemCount,
+        which DynamoDB refreshes about every six hours): what reading all of `part`'s parts reads."""
+        return int(self.client.describe_table(TableName=self.table)["Table"].get("ItemCount", 0))
+
     def get_many(self, app_id: str, endpoint_ids: Sequence[str]) -> list[Endpoint]:
         """The endpoints that exist among up to 100 ids (BatchGetItem), in no particular order."""
         keys = [{"pk": {"S": endpoint_pk(app_id, i)}} for i in dict.fromkeys(endpoint_ids)]
         return [item["endpoint"] for item in batch_get(self.client, self.table, keys, self.backoff)]
+
+    def get_stored_many(self, app_id: str, endpoint_ids: Sequence[str]) -> dict[str, Stored]:
+        """The endpoints that exist among the ids, by id, with their versions: strongly consistent
+        BatchGetItem requests of 100 keys."""
+        found: dict[str, Stored] = {}
+        ids = list(dict.fromkeys(endpoint_ids))
+        for start in range(0, len(ids), BATCH_GET_KEYS):
+            keys = [{"pk": {"S": endpoint_pk(app_id, i)}} for i in ids[start : start + BATCH_GET_KEYS]]
+            for item in batch_get(self.client, self.table, keys, self.backoff):
+                stored = _stored(item)
+                found[stored.endpoint["Id"]] = stored
+        return found
+
+    def user_endpoint_counts(self, app_id: str, users: Sequence[str]) -> dict[str, int]:
+        """Each user's endpoint count (0 for a user with none), 100 users per BatchGetItem."""
+        counts = dict.fromkeys(users, 0)
+        names = list(counts)
+        prefix = len(user_pk(app_id, ""))
+        for start in range(0, len(names), BATCH_GET_KEYS):
+            keys = [{"pk": {"S": user_pk(app_id, u)}} for u in names[start : start + BATCH_GET_KEYS]]
+            for item in batch_get(self.client, self.table, keys, self.backoff):
+                counts[item["pk"][prefix:]] = int(item.get("endpoint_count", 0))
+        return counts
 
     def registered_names(self, app_id: str) -> dict[str, set[str]]:
         response = self.client.get_item(
@@ -140,15 +212,7 @@ class DynamoEndpointRepository:
 
     # --- writes ------------------------------------------------------------------------------
     def save(self, app_id: str, changes: Sequence[Change], user_limit: int) -> None:
-        deltas: dict[str, int] = {}
-        for change in changes:
-            before, after = user_id(change.old.endpoint if change.old else None), user_id(change.new)
-            if before != after:
-                if before:
-                    deltas[before] = deltas.get(before, 0) - 1
-                if after:
-                    deltas[after] = deltas.get(after, 0) + 1
-        deltas = {user: delta for user, delta in deltas.items() if delta}
+        deltas = user_deltas(changes)
         writes = [self._write(app_id, change) for change in changes]
         try:
             if len(writes) == 1 and not deltas:
@@ -159,6 +223,33 @@ class DynamoEndpointRepository:
                 self.client.transact_write_items(TransactItems=[{k: p} for k, p in writes] + counters)
         except ClientError as exc:
             raise_conflict(exc, f"endpoint {changes[0].new['Id']!r} or its user's endpoint count")
+
+    def save_many(self, app_id: str, changes: Sequence[Change], user_limit: int) -> set[str]:
+        """Writes many changes (at most one per endpoint) in transactions of up to 100 actions: each
+        endpoint's write conditional on the version it was read at, with the endpoint counts of the
+        users it joins or leaves in the same transaction (one action per user). A transaction whose
+        condition fails writes nothing; the ids of its endpoints are answered, to be read again and
+        retried. A transaction of one endpoint and no count is a plain conditional write."""
+        conflicted: set[str] = set()
+        for group, deltas in _transactions(changes):
+            writes = [self._write(app_id, change) for change in group]
+            try:
+                if len(writes) == 1 and not deltas:
+                    kind, params = writes[0]
+                    (self.client.put_item if kind == "Put" else self.client.update_item)(**params)
+                    continue
+                counters = [self._count(app_id, user, delta, user_limit) for user, delta in deltas.items()]
+                transact_write(
+                    self.client,
+                    [{kind: params} for kind, params in writes] + counters,
+                    self.backoff,
+                    idempotent=True,
+                )
+            except ClientError as exc:
+                if not is_conflict(exc):
+                    raise
+                conflicted.update(change.new["Id"] for change in group)
+        return conflicted
 
     def delete(self, app_id: str, stored: Stored) -> None:
         endpoint = stored.endpoint
@@ -289,6 +380,23 @@ class DynamoEndpointRepository:
             update["ConditionExpression"] = "attribute_not_exists(#n) OR #n <= :room"
             update["ExpressionAttributeValues"][":room"] = {"N": str(user_limit - delta)}
         return {"Update": update}
+
+
+def _transactions(changes: Sequence[Change]) -> Iterator[tuple[list[Change], dict[str, int]]]:
+    """The changes packed into transactions of at most 100 actions (endpoint writes and user counts
+    together), each with its users' count deltas."""
+    group: list[Change] = []
+    users: set[str] = set()
+    for change in changes:
+        before = user_id(change.old.endpoint if change.old else None)
+        touched = {u for u in (before, user_id(change.new)) if u}
+        if group and len(group) + 1 + len(users | touched) > TRANSACTION_ACTIONS:
+            yield group, user_deltas(group)
+            group, users = [], set()
+        group.append(change)
+        users |= touched
+    if group:
+        yield group, user_deltas(group)
 
 
 def _stored(item: Mapping[str, Any]) -> Stored:

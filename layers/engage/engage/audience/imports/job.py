@@ -23,6 +23,7 @@ IMPORT_PREFIX = "imports/"
 WORK_PREFIX = "import-work/"
 MEMBERS_PREFIX = "segment-members/"  # kept: unlike import-work/, no lifecycle rule expires it...
 SUPERSEDED_TAG = "engage-superseded"  # ...but for a replaced version's lists, tagged with this
+WRITE_BATCH = 500  # records merged per round of batched reads and transactions
 
 
 @dataclass(frozen=True)
@@ -144,28 +145,47 @@ def import_chunk(
     app_id: str, records: Iterable[dict[str, Any]], store: ContactStore, mode: ImportMode = "register"
 ) -> ChunkResult:
     """Upserts the accepted records of one chunk (merges them into existing endpoints in "update"
-    mode, only checks that they exist in "members" mode); a record the store refuses (a quota, a
-    user's 16th endpoint, an endpoint that does not exist) is rejected with the store's reason.
-    Writing a chunk twice writes the same endpoints."""
+    mode, only checks that they exist in "members" mode), WRITE_BATCH at a time through the store's
+    batched reads and transactions; a record the store refuses (a quota, a user's 16th endpoint, an
+    endpoint that does not exist) is rejected with the store's reason. Writing a chunk twice writes
+    the same endpoints."""
     result = ChunkResult()
+    batch: list[dict[str, Any]] = []
     for record in records:
         if record["error"]:
             result.reject(record["line"], record["error"])
             continue
-        try:
-            if mode == "register":
-                store.upsert(app_id, record["id"], record["request"])
-            elif mode == "update":
-                store.update_existing(app_id, record["id"], record["request"])
-            else:
-                store.get(app_id, record["id"])
-        except (ValidationError, NotFoundError) as exc:
-            result.reject(record["line"], str(exc))
+        batch.append(record)
+        if len(batch) == WRITE_BATCH:
+            _write_batch(app_id, batch, store, mode, result)
+            batch = []
+    if batch:
+        _write_batch(app_id, batch, store, mode, result)
+    return result
+
+
+def _write_batch(
+    app_id: str, batch: list[dict[str, Any]], store: ContactStore, mode: ImportMode, result: ChunkResult
+) -> None:
+    outcomes: list[Any]
+    if mode == "members":
+        existing = store.existing(app_id, [r["id"] for r in batch])
+        outcomes = [
+            r["id"]
+            if r["id"] in existing
+            else NotFoundError(f"endpoint {r['id']!r} does not exist in application {app_id}")
+            for r in batch
+        ]
+    else:
+        requests = [(r["id"], r["request"]) for r in batch]
+        outcomes = store.write_many(app_id, requests, must_exist=mode == "update")
+    for record, outcome in zip(batch, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            result.reject(record["line"], str(outcome))
             continue
         result.processed += 1
         result.accepted += 1
         result.accepted_ids.append(record["id"])
-    return result
 
 
 # --- the job record ------------------------------------------------------------------------------

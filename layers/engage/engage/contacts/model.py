@@ -85,7 +85,7 @@ def check_endpoint_id(endpoint_id: object, field: str = "Id") -> str:
         raise ValidationError(field, "an endpoint id is required")
     if len(endpoint_id) > MAX_ID_LENGTH:
         raise ValidationError(field, f"is longer than {MAX_ID_LENGTH} characters")
-    if any(c in endpoint_id for c in "${}") or any(not c.isprintable() for c in endpoint_id):
+    if "$" in endpoint_id or "{" in endpoint_id or "}" in endpoint_id or not endpoint_id.isprintable():
         raise ValidationError(field, "can't contain $, {, } or control characters")
     return endpoint_id
 
@@ -96,7 +96,7 @@ def cohort_id(app_id: str, endpoint_id: str) -> str:
     return str(int.from_bytes(digest[:8], "big") % 100)
 
 
-def _check_name(name: object, field: str, quotas: Quotas) -> str:
+def check_name(name: object, field: str, quotas: Quotas) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ValidationError(field, "attribute names can't be empty")
     if len(name) > quotas.attribute_name_length:
@@ -113,7 +113,7 @@ def _check_string_lists(value: object, field: str, quotas: Quotas) -> dict[str, 
         raise ValidationError(field, "must be a map of attribute name to a list of strings")
     checked: dict[str, list[str]] = {}
     for name, values in value.items():
-        _check_name(name, field, quotas)
+        check_name(name, field, quotas)
         path = f"{field}.{name}"
         if isinstance(values, str) or not isinstance(values, list):
             raise ValidationError(path, "must be a list of strings")
@@ -142,12 +142,17 @@ def _check_metrics(value: object, quotas: Quotas) -> dict[str, float]:
     if not isinstance(value, Mapping):
         raise ValidationError("Metrics", "must be a map of metric name to a number")
     return {
-        _check_name(name, "Metrics", quotas): _check_number(v, f"Metrics.{name}") for name, v in value.items()
+        check_name(name, "Metrics", quotas): _check_number(v, f"Metrics.{name}") for name, v in value.items()
     }
 
 
+def valid_country(code: str) -> bool:
+    """Whether `code` (upper case) is an ISO 3166-1 alpha-2 code in form."""
+    return bool(_COUNTRY.match(code))
+
+
 @cache
-def _is_timezone(name: str) -> bool:
+def is_timezone(name: str) -> bool:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -188,7 +193,7 @@ def _check_location(value: object) -> dict[str, Any]:
             location[key] = number
     if "Country" in location:
         location["Country"] = location["Country"].strip().upper()
-        if not _COUNTRY.match(location["Country"]):
+        if not valid_country(location["Country"]):
             raise ValidationError("Location.Country", "must be an ISO 3166-1 alpha-2 code such as US")
     return location
 
@@ -199,7 +204,7 @@ def _check_demographic(value: object) -> dict[str, Any]:
         if key in demographic:
             raise ValidationError(f"Demographic.{key}", "unknown field")
     timezone = demographic.get("Timezone")
-    if timezone is not None and not _is_timezone(timezone):
+    if timezone is not None and not is_timezone(timezone):
         raise ValidationError(
             "Demographic.Timezone", f"{timezone[:60]!r} is not a tz database name such as America/Los_Angeles"
         )

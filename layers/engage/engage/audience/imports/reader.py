@@ -21,9 +21,10 @@ import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 
 from engage.addresses import address_key, parse_channel
+from engage.audience.imports.columns import plan
 from engage.contacts.model import (
     DEFAULT_QUOTAS,
     DEMOGRAPHIC_FIELDS,
@@ -36,6 +37,7 @@ from engage.contacts.model import (
 from engage.errors import ValidationError
 
 MAX_FAILURES = 100  # Pinpoint's import job keeps at most 100 failure messages
+TEXT_CHUNK = 1 << 20  # bytes decoded at a time
 TOP_LEVEL = ("Id", "ChannelType", "Address", "EndpointStatus", "OptOut", "EffectiveDate", "RequestId")
 EXPORT_ONLY = ("ApplicationId", "CohortId", "CreationDate")  # fields Pinpoint exports carry, imports don't
 csv.field_size_limit(1024 * 1024)
@@ -54,8 +56,7 @@ class ImportFormatError(ValidationError):
         super().__init__("file", reason)
 
 
-@dataclass(frozen=True)
-class ImportRecord:
+class ImportRecord(NamedTuple):  # a tuple: a million of them are made per million rows
     line: int  # where the record starts in the original (decompressed) file, 1-based
     endpoint_id: str | None = None
     request: dict[str, Any] | None = None  # a validated EndpointRequest
@@ -99,21 +100,38 @@ def summarize(records: Iterator[ImportRecord]) -> ImportSummary:
 
 
 def lines(stream: IO[bytes], strict: bool = True) -> Iterator[str]:
-    """The file's lines as text, one at a time: gunzipped when it is gzip, UTF-8 with any BOM
-    dropped, line endings kept (the CSV reader needs them for quoted newlines). A line that is not
-    UTF-8 ends the file with ImportFormatError, or when not `strict` comes out with its bad bytes as
-    lone surrogates (see `has_bad_bytes`), so that the caller rejects that row alone."""
+    """The file's lines as text: gunzipped when it is gzip, UTF-8 with any BOM dropped, line endings
+    kept (the CSV reader needs them for quoted newlines), a line ending at LF, CRLF or a lone CR.
+    Decoded TEXT_CHUNK bytes at a time, cut after a line end. A line that is not UTF-8 ends the file
+    with ImportFormatError naming it (the lines before it come out first), or when not `strict`
+    comes out with its bad bytes as lone surrogates (see `has_bad_bytes`), so that the caller
+    rejects that row alone."""
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
     if buffered.peek(2)[:2] == b"\x1f\x8b":
         buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
-    for number, raw in enumerate(iter(buffered.readline, b""), start=1):
-        if number == 1:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
+    errors = "strict" if strict else "surrogateescape"
+    before, rest = 0, b""  # lines already out; bytes of a line not yet ended
+    while True:
+        data = buffered.read(TEXT_CHUNK)
+        chunk = rest + data
+        cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r", 0, len(chunk) - 1)) + 1 if data else len(chunk)
+        piece, rest = chunk[:cut], chunk[cut:]
+        if before == 0:
+            piece = piece.removeprefix(b"\xef\xbb\xbf")
         try:
-            yield raw.decode("utf-8", "strict" if strict else "surrogateescape")
+            text = piece.decode("utf-8", errors)
         except UnicodeDecodeError as exc:
+            start = max(piece.rfind(b"\n", 0, exc.start), piece.rfind(b"\r", 0, exc.start)) + 1
+            good = io.StringIO(piece[:start].decode("utf-8"), newline="").readlines()
+            yield from good
+            number = before + len(good) + 1
             where = "not UTF-8 text" if number == 1 else f"line {number} is not UTF-8"
-            raise ImportFormatError(f"{where} ({exc.reason} at byte {exc.start})") from None
+            raise ImportFormatError(f"{where} ({exc.reason} at byte {exc.start - start})") from None
+        found = io.StringIO(text, newline="").readlines()
+        yield from found
+        before += len(found)
+        if not data:
+            return
 
 
 def has_bad_bytes(text: str) -> bool:
@@ -214,9 +232,19 @@ def _csv(
         header = list(spelling)
     columns = [column(h) for h in header]
     _check_header(header, columns, mode)
-    previous_end = reader.line_num + first_line - 1
-    for row in reader:
-        start, previous_end = previous_end + 1, reader.line_num + first_line - 1
+    fast = plan(columns, quotas, mode)
+    if fast is not None:
+        yield from fast.records(reader, first_line, ImportRecord)
+    else:
+        yield from row_by_row(reader, first_line, columns, quotas, mode)
+
+
+def row_by_row(
+    reader: Any, first_line: int, columns: list[_Column], quotas: Quotas, mode: ImportMode
+) -> Iterator[ImportRecord]:
+    """The rows past the header checked one at a time, by validate_request: for headers the block
+    reader can't plan, and the reference the block reader is tested against."""
+    for start, row in _numbered(reader, first_line):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(columns):
@@ -228,6 +256,14 @@ def _csv(
             yield ImportRecord(start, error=str(exc))
             continue
         yield _checked(endpoint, start, quotas, mode)
+
+
+def _numbered(reader: Any, first_line: int) -> Iterator[tuple[int, list[str]]]:
+    """Each row with the line of the file it starts on (a quoted newline makes a row span lines)."""
+    previous_end = reader.line_num + first_line - 1
+    for row in reader:
+        yield previous_end + 1, row
+        previous_end = reader.line_num + first_line - 1
 
 
 def _check_header(header: list[str], columns: list[_Column], mode: ImportMode) -> None:

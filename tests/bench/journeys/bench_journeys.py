@@ -1,7 +1,12 @@
 """Figures for journeys: participant steps per second per worker beside the campaign path's
 endpoints per second (both in memory, same run), and the modelled AWS cost per million participants
 through a five-activity journey (email, wait, SMS, wait, email) and the time a million take to enter,
-from the requests the engine's own adapters make on moto (devtools/journey_cost.py has the model)."""
+from the requests the engine's own adapters make on moto (devtools/journey_cost.py has the model).
+
+Beside them: the campaign path's requests for the same three messages (three campaign parts, one per
+message, each over the endpoints of its channel, on the same adapters' moto), Amazon Pinpoint's
+published price for the same audience (what the engine replaces), each part's cost beside the whole,
+and the least a million entries take at a new table's write throughput."""
 
 from __future__ import annotations
 
@@ -10,9 +15,12 @@ import time
 from datetime import UTC, datetime
 
 import boto3
+from engage.adapters.dynamodb.caps import DynamoCaps
+from engage.adapters.dynamodb.consent import DynamoConsentStore
 from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.adapters.dynamodb.journeys import DynamoJourneyStore
 from engage.adapters.dynamodb.participants import DynamoParticipants
+from engage.adapters.dynamodb.suppression import DynamoSuppressionList
 from engage.adapters.scheduler.journey_wakes import SchedulerJourneyWakes
 from engage.adapters.sqs.queue import SendQueue
 from engage.campaigns.hooks import HookPolicy
@@ -24,7 +32,7 @@ from engage.journeys.metrics import run_id
 from moto import mock_aws
 
 from devtools.bench import Figure, count_requests, size
-from devtools.journey_cost import Counted, entry_minutes, per_million
+from devtools.journey_cost import TABLE_WRITE_LIMIT, Counted, entry_minutes, per_million
 from devtools.template import create_table
 from tests.support.fakes import MemoryCaps, MemoryConsent, MemorySuppressions
 from tests.support.fakes import MemoryQueue as CampaignQueue
@@ -40,6 +48,16 @@ APP = "0123456789abcdef0123456789abcdef"
 T0 = datetime(2026, 12, 1, 12, tzinfo=UTC).timestamp()
 DAY = 86400.0
 RUN = run_id("bench-journey", 0)
+# Amazon Pinpoint's published price for a journey's (or campaign's) audience: each endpoint targeted
+# in a month, above the first 5,000, at $0.0012 (Monthly Targeted Audience,
+# https://aws.amazon.com/pinpoint/pricing/); its channel fees aside, as the figures' are.
+PINPOINT_MTA_PER_ENDPOINT = 0.0012
+# The three messages of the journey, as three campaigns would send them: (channel, message).
+CAMPAIGN_MESSAGES = (
+    ("EMAIL", {"EmailMessage": {"FromAddress": "news@example.com", "Title": "Welcome", "HtmlBody": "Hi"}}),
+    ("SMS", {"SMSMessage": {"Body": "Nudge"}}),
+    ("EMAIL", {"EmailMessage": {"FromAddress": "news@example.com", "Title": "Offer", "HtmlBody": "Offer"}}),
+)
 
 
 def journey() -> dict:
@@ -110,8 +128,22 @@ def bench_journeys() -> list[Figure]:
     campaign_rate = campaign_endpoints_per_second(endpoints)
 
     # --- on moto: the requests the engine's adapters make -------------------------------------------
-    counted = count_on_moto(people(size(200, 10)), cpu / taken)  # requests per participant: size-free
+    on_moto = people(size(200, 10))
+    counted = count_on_moto(on_moto, cpu / taken)  # requests per participant: size-free
+    campaign = campaign_requests_on_moto(on_moto)
     cost = per_million(counted)
+    endpoints_each = len(on_moto) / counted.participants
+    pinpoint = PINPOINT_MTA_PER_ENDPOINT * endpoints_each * 1e6
+    pinpoint_of = (
+        f"Amazon Pinpoint's published price for the same audience (${PINPOINT_MTA_PER_ENDPOINT} a month per "
+        f"endpoint targeted, {endpoints_each:g} per participant; channel fees aside)"
+    )
+    campaign_of = (
+        "the campaign path for the same three messages (a campaign part per message over its channel's "
+        "endpoints), counted on moto"
+    )
+    engine, total = cost["engine"], cost["total"]
+    part_of_engine = "the engine's whole cost per million participants: the part's share"
     return [
         Figure(
             "journey participant steps per second per worker (in memory)",
@@ -124,27 +156,54 @@ def bench_journeys() -> list[Figure]:
             "journey DynamoDB requests per participant (five activities)",
             sum(counted.dynamodb.values()) / counted.participants,
             "requests",
+            campaign["dynamodb"],
+            campaign_of,
         ),
         Figure(
             "journey SQS requests per participant",
             sum(counted.sqs.values()) / counted.participants,
             "requests",
+            campaign["sqs"],
+            campaign_of,
         ),
-        Figure("journey engine cost per million participants (channel fees aside)", cost["engine"], "USD"),
+        Figure(
+            "journey engine cost per million participants (channel fees aside)",
+            engine,
+            "USD",
+            pinpoint,
+            pinpoint_of,
+        ),
         Figure(
             "journey cost per million participants with the send path (channel fees aside)",
-            cost["total"],
+            total,
             "USD",
+            pinpoint,
+            pinpoint_of,
         ),
-        Figure("  of which DynamoDB", cost["dynamodb"], "USD"),
-        Figure("  of which Lambda", cost["lambda"], "USD"),
-        Figure("  of which SQS", cost["sqs"], "USD"),
-        Figure("  of which Step Functions and Scheduler", cost["step_functions"] + cost["scheduler"], "USD"),
-        Figure("  of which the send path (estimated per message)", cost["send_path"], "USD"),
+        Figure("  of which DynamoDB", cost["dynamodb"], "USD", engine, part_of_engine),
+        Figure("  of which Lambda", cost["lambda"], "USD", engine, part_of_engine),
+        Figure("  of which SQS", cost["sqs"], "USD", engine, part_of_engine),
+        Figure(
+            "  of which Step Functions and Scheduler",
+            cost["step_functions"] + cost["scheduler"],
+            "USD",
+            engine,
+            part_of_engine,
+        ),
+        Figure(
+            "  of which the send path (estimated per message)",
+            cost["send_path"],
+            "USD",
+            total,
+            "the whole cost with the send path per million participants: the part's share",
+        ),
         Figure(
             "modelled time for a million participants to enter (default quotas)",
             entry_minutes(counted),
             "minutes",
+            1e6 / TABLE_WRITE_LIMIT / 60,
+            f"the least the design allows: one write unit per participant entering, at the "
+            f"{TABLE_WRITE_LIMIT:,.0f} a second a new on-demand table takes",
         ),
         *metrics_answer(),
     ]
@@ -235,6 +294,42 @@ def campaign_endpoints_per_second(endpoints: list[dict]) -> float:
             campaign, "bench-run", endpoints[start : start + 1000], datetime.fromtimestamp(T0, UTC), tools
         )
     return len(endpoints) / (time.process_time() - began)
+
+
+def campaign_requests_on_moto(endpoints: list[dict]) -> dict[str, float]:
+    """DynamoDB and SQS requests per participant when campaigns send the journey's three messages:
+    a campaign part per message over the endpoints of its channel (as a segment of that channel
+    hands them), on the campaign path's own adapters (caps, consent, suppression, the send queue)."""
+    users = len({e["User"]["UserId"] for e in endpoints})
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        tools = RunTools(
+            DynamoCaps(create_table(dynamodb, "SendsTable", app="sending"), dynamodb),
+            None,
+            SendQueue(sqs, sqs.create_queue(QueueName="sends")["QueueUrl"]),
+            DynamoConsentStore(create_table(dynamodb, "ConsentTable"), dynamodb),
+            DynamoSuppressionList(create_table(dynamodb, "SuppressionTable"), dynamodb),
+            hook_policy=HookPolicy.SKIP,
+        )
+        requests: dict[str, dict[str, int]] = {"dynamodb": {}, "sqs": {}}
+        count_requests(dynamodb, requests["dynamodb"])
+        count_requests(sqs, requests["sqs"])
+        queued = 0
+        for n, (channel, message) in enumerate(CAMPAIGN_MESSAGES):
+            campaign = new_campaign(
+                APP,
+                {"SegmentId": "s", "MessageConfiguration": message, "Schedule": {"StartTime": "IMMEDIATE"}},
+                f"bench-campaign-{n}",
+            )
+            part = [e for e in endpoints if e["ChannelType"] == channel]
+            for start in range(0, len(part), 1000):
+                counts = run_batch(
+                    campaign, "bench-run", part[start : start + 1000], datetime.fromtimestamp(T0, UTC), tools
+                )
+                queued += counts["Queued"]
+        assert queued == len(CAMPAIGN_MESSAGES) * users, queued  # the same three messages each
+    return {service: sum(calls.values()) / users for service, calls in requests.items()}
 
 
 def count_on_moto(endpoints: list[dict], cpu_per_step: float) -> Counted:

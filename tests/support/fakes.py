@@ -36,6 +36,27 @@ class MemoryEndpoints:
                 active = self.activity.get((app, endpoint_id)) if with_activity else None
                 yield {**endpoint, LAST_ACTIVITY: active} if active else endpoint
 
+    def part(
+        self,
+        app_id: str,
+        part: int,
+        parts: int,
+        channels: Sequence[str] | None = None,
+        with_activity: bool = False,
+    ) -> Iterator[dict]:
+        """The repository's parallel-scan part: each endpoint in the part its key hashes to."""
+        from engage.contacts.store import LAST_ACTIVITY
+
+        for (app, endpoint_id), endpoint in sorted(self.by_id.items()):
+            in_part = zlib.crc32(f"EP#{app}#{endpoint_id}".encode()) % parts == part
+            if app == app_id and in_part and (channels is None or endpoint["ChannelType"] in channels):
+                self.reads += 1
+                active = self.activity.get((app, endpoint_id)) if with_activity else None
+                yield {**endpoint, LAST_ACTIVITY: active} if active else endpoint
+
+    def stored_items(self) -> int:
+        return len(self.by_id)
+
     def record_activity(self, app_id: str, endpoint_id: str, at: str) -> None:
         if (app_id, endpoint_id) in self.by_id:
             self.activity[(app_id, endpoint_id)] = max(self.activity.get((app_id, endpoint_id), ""), at)

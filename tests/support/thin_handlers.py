@@ -151,6 +151,9 @@ class MemoryObjects:
     def read_json(self, bucket: str, key: str) -> Any:
         return json.loads(self.objects[(bucket, key)])
 
+    def read(self, bucket: str, key: str) -> bytes:
+        return self.objects[(bucket, key)]
+
     def keys(self, bucket: str, prefix: str) -> list[str]:
         return sorted(k for b, k in self.objects if b == bucket and k.startswith(prefix))
 

@@ -51,12 +51,18 @@ class MemoryCampaignStore:
 
 
 class Audience:
-    def __init__(self) -> None:
-        self.asked: list[tuple[str, str]] = []
+    """The segments' endpoints, split in `parts` by position."""
 
-    def evaluate(self, app_id: str, segment_id: str):
-        self.asked.append((app_id, segment_id))
-        return iter(PEOPLE)
+    def __init__(self, parts: int = 1, people: list[dict[str, Any]] = PEOPLE) -> None:
+        self.asked: list[tuple[str, str, int, int]] = []
+        self.parts, self.people = parts, people
+
+    def parts_for(self, items_per_part: int, most: int) -> int:
+        return min(self.parts, most)
+
+    def evaluate_part(self, app_id: str, segment_id: str, part: int, parts: int):
+        self.asked.append((app_id, segment_id, part, parts))
+        return iter(self.people[part::parts])
 
 
 class ZoneSnapshots:
@@ -76,10 +82,18 @@ def campaigns(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "zones": ZoneSnapshots(),
         "jobs": MemoryJobs(),
     }
-    start = CampaignStart(
+    parts["start"] = starting(parts, parts["audience"])
+    monkeypatch.setattr(wiring, "campaign_start", lambda: parts["start"])
+    monkeypatch.setattr(wiring, "run_closing", lambda: JobClosing(parts["jobs"], "campaign run", settle))
+    return parts
+
+
+def starting(parts: dict[str, Any], audience: Audience) -> CampaignStart:
+    parts["audience"] = audience
+    return CampaignStart(
         Applications(),
         Campaigns(parts["store"]),
-        parts["audience"],
+        audience,
         parts["objects"],
         parts["zones"],
         parts["jobs"],
@@ -87,9 +101,6 @@ def campaigns(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         part_size=2,
         concurrency=4,
     )
-    monkeypatch.setattr(wiring, "campaign_start", lambda: start)
-    monkeypatch.setattr(wiring, "run_closing", lambda: JobClosing(parts["jobs"], "campaign run", settle))
-    return parts
 
 
 def seed(run_id: str = "run-1") -> dict[str, Any]:
@@ -112,7 +123,7 @@ def test_the_seed_sample_makes_its_campaign_writes_the_segment_as_parts_and_reco
         "nobody_due": False,
     }
     campaign = campaigns["store"].get(SAMPLE_APP, "seed-run-1")
-    assert campaign["SegmentId"] == "seg-1" and campaigns["audience"].asked == [(SAMPLE_APP, "seg-1")]
+    assert campaign["SegmentId"] == "seg-1" and campaigns["audience"].asked == [(SAMPLE_APP, "seg-1", 0, 1)]
     manifest = campaigns["objects"].read_json(BUCKET, answer["manifest"])
     assert [(p["campaign_id"], p["records"]) for p in manifest] == [("seed-run-1", 2), ("seed-run-1", 1)]
     first = gzip.decompress(campaigns["objects"].objects[(BUCKET, manifest[0]["key"])])
@@ -193,11 +204,96 @@ def test_a_run_with_parts_missing_fails_and_a_missing_run_is_an_error(campaigns)
         handler("campaign_finish")(sample("campaigns/campaign_finish/run.json", RUN_ID="nowhere"), Context())
 
 
+def run_steps(event: dict[str, Any]) -> dict[str, Any]:
+    """The workflow's Plan, ResolveAudience (each item in turn) and Begin, as the state machine
+    passes their events."""
+    start = handler("campaign_start")
+    planned = start({"step": "plan", **event}, Context())
+    resolved = [start({"step": "resolve", "item": item}, Context()) for item in planned["audience"]]
+    return start({"step": "record", "planned": planned, "resolved": resolved[::-1]}, Context())
+
+
+def sent_ids(objects: MemoryObjects, manifest: list[dict[str, Any]]) -> list[str]:
+    return [
+        json.loads(line)["Id"]
+        for part in manifest
+        for line in gzip.decompress(objects.objects[(BUCKET, part["key"])]).splitlines()
+    ]
+
+
+def test_the_workflows_steps_resolve_the_audience_in_parts_and_record_one_run_over_all_of_them(campaigns):
+    people = [{**PEOPLE[0], "Id": f"p{i}"} for i in range(7)]
+    campaigns["start"] = starting(campaigns, Audience(parts=3, people=people))
+
+    answer = run_steps(seed())
+
+    assert campaigns["audience"].asked == [(SAMPLE_APP, "seg-1", n, 3) for n in range(3)]
+    manifest = campaigns["objects"].read_json(BUCKET, answer["manifest"])
+    assert [p["index"] for p in manifest] == list(range(answer["parts"])) == [0, 1, 2, 3]
+    assert sorted(sent_ids(campaigns["objects"], manifest)) == sorted(e["Id"] for e in people)
+    assert sum(p["records"] for p in manifest) == 7 and {p["run_id"] for p in manifest} == {"run-1"}
+    assert len({p["key"] for p in manifest}) == 4  # parts of 3, 2 and 2: each under its own folder
+    run = campaigns["jobs"].get(SAMPLE_APP, "run-1")
+    assert (run["JobStatus"], run["TotalPieces"], run["Definition"]["CampaignId"]) == (
+        "PROCESSING",
+        4,
+        "seed-run-1",
+    )
+    summaries = campaigns["objects"].keys(BUCKET, "campaign-work/run-1/audience/")
+    assert summaries == [f"campaign-work/run-1/audience/{n:04d}.json" for n in range(3)]
+
+
+def test_the_steps_and_the_one_go_start_send_to_the_same_endpoints(campaigns):
+    people = [{**PEOPLE[0], "Id": f"p{i}"} for i in range(5)]
+    campaigns["start"] = starting(campaigns, Audience(parts=4, people=people))
+    in_steps = run_steps(seed("run-a"))
+    in_one_go = handler("campaign_start")(seed("run-b"), Context())
+
+    read = campaigns["objects"].read_json
+    assert sorted(sent_ids(campaigns["objects"], read(BUCKET, in_steps["manifest"]))) == sorted(
+        sent_ids(campaigns["objects"], read(BUCKET, in_one_go["manifest"]))
+    )
+
+
+def test_a_local_time_firing_in_parts_counts_who_is_elsewhere_and_every_zone_seen(campaigns):
+    campaign = new_campaign(
+        SAMPLE_APP,
+        {
+            "SegmentId": "seg-1",
+            "MessageConfiguration": {"SMSMessage": {"Body": "Good morning"}},
+            "Schedule": {"StartTime": "2027-03-14T09:00:00Z", "IsLocalTime": True, "Frequency": "ONCE"},
+        },
+    )
+    campaigns["store"].put(campaign)
+    tokyo = {"Demographic": {"Timezone": "Asia/Tokyo"}}
+    people = [PEOPLE[0], {**PEOPLE[1], **tokyo}, PEOPLE[2]]
+    campaigns["start"] = starting(campaigns, Audience(parts=3, people=people))
+    request = {
+        "ApplicationId": SAMPLE_APP,
+        "CampaignId": campaign["Id"],
+        "LocalTimeAt": "2027-03-14T09:00:00Z",
+    }
+
+    answer = run_steps({"input": request, "run_id": "run-3"})
+
+    manifest = campaigns["objects"].read_json(BUCKET, answer["manifest"])
+    assert sorted(sent_ids(campaigns["objects"], manifest)) == ["e0", "e2"]  # 09:00 in UTC, not in Tokyo
+    assert {p["local_at"] for p in manifest} == {"2027-03-14T09:00:00Z"}
+    assert campaigns["jobs"].get(SAMPLE_APP, "run-3")["Counts"]["OTHER_TIME_ZONE"] == 1
+    assert campaigns["zones"].items[(SAMPLE_APP, campaign["Id"])].zones == {"UTC", "Asia/Tokyo"}
+
+
 def test_the_settings_read_the_work_bucket_and_the_parts_with_their_defaults(monkeypatch):
-    assert CampaignSettings.from_env({}) == CampaignSettings("", 1000, 4)
+    assert CampaignSettings.from_env({}) == CampaignSettings("", 1000, 4, 16, 62_500)
     assert CampaignSettings.from_env(
-        {"WORK_BUCKET": "w", "CAMPAIGN_PART_SIZE": "50", "CAMPAIGN_CONCURRENCY": "8"}
-    ) == CampaignSettings("w", 50, 8)
+        {
+            "WORK_BUCKET": "w",
+            "CAMPAIGN_PART_SIZE": "50",
+            "CAMPAIGN_CONCURRENCY": "8",
+            "CAMPAIGN_AUDIENCE_PARTS": "4",
+            "CAMPAIGN_AUDIENCE_PART_ITEMS": "1000",
+        }
+    ) == CampaignSettings("w", 50, 8, 4, 1000)
     monkeypatch.setattr(wiring, "settings", lambda: CampaignSettings())
     with pytest.raises(ValidationError, match="WORK_BUCKET"):
         wiring.campaign_start.__wrapped__()

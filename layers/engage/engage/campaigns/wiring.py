@@ -26,6 +26,10 @@ class CampaignSettings(EnvironmentSettings):
     work_bucket: str = ""  # where a run's parts and their manifest are written
     part_size: int = 1000  # endpoints per part: one campaign_batch invocation's work
     concurrency: int = 4  # the most parts the workflow's Map runs at once
+    # The most parts a run's audience is resolved in at once, and the contact store's items one
+    # part reads (docs/benchmarks.md, "Segment evaluation at a million").
+    audience_parts: int = 16
+    audience_part_items: int = 62_500
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> CampaignSettings:
@@ -33,6 +37,8 @@ class CampaignSettings(EnvironmentSettings):
             work_bucket=resolve(environ.get("WORK_BUCKET", "")),
             part_size=int(resolve(environ.get("CAMPAIGN_PART_SIZE", "1000"))),
             concurrency=int(resolve(environ.get("CAMPAIGN_CONCURRENCY", "4"))),
+            audience_parts=int(resolve(environ.get("CAMPAIGN_AUDIENCE_PARTS", "16"))),
+            audience_part_items=int(resolve(environ.get("CAMPAIGN_AUDIENCE_PART_ITEMS", "62500"))),
         )
 
 
@@ -55,6 +61,8 @@ def campaign_start() -> CampaignStart:
         work_bucket,
         config.part_size,
         config.concurrency,
+        config.audience_parts,
+        config.audience_part_items,
     )
 
 

@@ -3,12 +3,19 @@ contact store at a time, never the whole audience in memory), counted for size e
 
 A dimensional segment reads only the channels its definition can match, shard by shard; an imported
 segment (or a segment built on one) reads its member list in file order and fetches the endpoints
-in batches, skipping those deleted since the import."""
+in batches, skipping those deleted since the import.
+
+A segment can also be evaluated in parts, each by a worker of its own (`evaluate_part`): part n of N
+of a dimensional segment is the store's part n of N (DynamoDB: a parallel Scan's segment), of an
+imported one the members whose id hashes to n; either way the parts are disjoint and together are
+the whole evaluation."""
 
 from __future__ import annotations
 
 import itertools
+import math
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -44,7 +51,31 @@ class EndpointSource(Protocol):
         """`with_activity`: each endpoint with its last activity under LAST_ACTIVITY, if any."""
         ...
 
+    def part(
+        self,
+        app_id: str,
+        part: int,
+        parts: int,
+        channels: Sequence[str] | None = None,
+        with_activity: bool = False,
+    ) -> Iterator[Endpoint]:
+        """Part `part` (from 0) of `parts` of the application's endpoints (of `channels` only, when
+        given): the parts are disjoint and together hold every endpoint, whatever their number."""
+        ...
+
+    def stored_items(self) -> int:
+        """About how many items reading every part reads (the whole store, not one application)."""
+        ...
+
     def get_many(self, app_id: str, endpoint_ids: Sequence[str]) -> list[Endpoint]: ...
+
+
+MOST_PARTS = 1000  # far beyond what a workflow's Map runs at once; DynamoDB allows 1,000,000
+
+
+def member_part(endpoint_id: str, parts: int) -> int:
+    """The part an imported segment's member is evaluated in: the same for every listing of it."""
+    return zlib.crc32(endpoint_id.encode()) % parts
 
 
 class MemberLists(Protocol):
@@ -166,6 +197,34 @@ class Segments:
         dimensional segment's population (an imported segment is always read whole)."""
         return self._stream(app_id, self._plan(app_id, self.get(app_id, segment_id)), extra, shards)
 
+    def evaluate_part(
+        self, app_id: str, segment_id: str, part: int, parts: int, extra: Predicate | None = None
+    ) -> Iterator[Endpoint]:
+        """Part `part` (from 0) of `parts` of the segment's endpoints (also passing `extra`),
+        streamed: the parts are disjoint and together are `evaluate`'s endpoints, so each can be
+        evaluated by a worker of its own. A dimensional segment reads the store's part (of the
+        channels it can match); an imported one reads its whole member list and fetches the
+        members of its part."""
+        if not 1 <= parts <= MOST_PARTS:
+            raise ValidationError("parts", f"must be between 1 and {MOST_PARTS}")
+        if not 0 <= part < parts:
+            raise ValidationError("part", f"must be between 0 and {parts - 1}")
+        steps = self._plan(app_id, self.get(app_id, segment_id))
+        if steps.imported_source is not None:
+            population = self._members(app_id, steps.imported_source["Id"], (part, parts))
+        else:
+            channels = sorted(steps.channels) if steps.channels is not None else None
+            population = self.endpoints.part(app_id, part, parts, channels, with_activity=True)
+        return self._kept(population, steps, extra)
+
+    def parts_for(self, items_per_part: int, most: int) -> int:
+        """How many parts to evaluate a segment in: one per `items_per_part` items of the store
+        (what reading every part reads, whatever the segment), from 1 to `most`."""
+        if items_per_part < 1 or most < 1:
+            raise ValidationError("items_per_part", "the items per part and the most parts must be positive")
+        wanted = math.ceil(self.endpoints.stored_items() / items_per_part)
+        return max(1, min(most, MOST_PARTS, wanted))
+
     def membership(self, app_id: str, segment_id: str) -> Predicate:
         """Whether one endpoint is in a dynamic segment, without reading the population (for
         event-triggered campaigns). An imported segment, or one built on it, has no such test:
@@ -212,8 +271,12 @@ class Segments:
     def _stream(
         self, app_id: str, steps: Plan, extra: Predicate | None, shards: Sequence[int] | None
     ) -> Iterator[Endpoint]:
+        return self._kept(self._population(app_id, steps, shards), steps, extra)
+
+    @staticmethod
+    def _kept(population: Iterator[Endpoint], steps: Plan, extra: Predicate | None) -> Iterator[Endpoint]:
         keep = steps.predicate if extra is None else (lambda e: steps.predicate(e) and extra(e))
-        return (_without_activity(e) for e in self._population(app_id, steps, shards) if keep(e))
+        return (_without_activity(e) for e in population if keep(e))
 
     def _plan(self, app_id: str, segment: Mapping[str, Any]) -> Plan:
         return plan(segment, lambda source: self.get(app_id, source))
@@ -227,12 +290,18 @@ class Segments:
             for channel in sorted(channels)
         )
 
-    def _members(self, app_id: str, segment_id: str) -> Iterator[Endpoint]:
+    def _members(
+        self, app_id: str, segment_id: str, part: tuple[int, int] | None = None
+    ) -> Iterator[Endpoint]:
+        """The members in file order; `part` (n, of N): only those of part n."""
         location = self.repository.members(app_id, segment_id)
         if location is None:
             raise NotFoundError(f"imported segment {segment_id!r} has no member list")
         seen: set[str] = set()  # a file may list an endpoint twice, in different chunks
-        for batch in itertools.batched(self.member_lists.read(location), MEMBER_BATCH, strict=False):
+        listed = self.member_lists.read(location)
+        if part is not None:
+            listed = (i for i in listed if member_part(i, part[1]) == part[0])
+        for batch in itertools.batched(listed, MEMBER_BATCH, strict=False):
             fresh = [i for i in dict.fromkeys(batch) if i not in seen]
             seen.update(fresh)
             order = {endpoint_id: n for n, endpoint_id in enumerate(fresh)}

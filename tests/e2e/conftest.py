@@ -105,10 +105,11 @@ def local_stack(tmp_path_factory):
         ses.create_receipt_rule_set(RuleSetName="engage-inbound")
         ses.set_active_receipt_rule_set(RuleSetName="engage-inbound")
         stack.client("s3").create_bucket(Bucket=SEGMENT_DATA_BUCKET)  # the customer's, not the stack's
-        stack.deploy(  # small chunks and parts: a 120-row file needs five, 15 numbers need four;
+        stack.deploy(  # small pieces and parts: a 120-row file needs five, 15 numbers need four;
             # failed sends come back after a second, and a send stuck mid-call turns UNCERTAIN in four
             parameters={
                 "ImportChunkSize": "25",
+                "ImportPieceBytes": "1000",
                 # The names export on its own cadence would fire every quarter of an hour of every
                 # clock advance; its tests invoke it with its sample event.
                 "LakeNamesSchedule": "rate(12 hours)",

@@ -154,6 +154,16 @@ class MemoryObjects:
     def read(self, bucket: str, key: str) -> bytes:
         return self.objects[(bucket, key)]
 
+    def size(self, bucket: str, key: str) -> int:
+        return len(self.objects[(bucket, key)])
+
+    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
+        return self.objects[(bucket, key)][start:end]
+
+    def chunks(self, bucket: str, key: str, start: int, end: int, size: int) -> Iterator[bytes]:
+        data = self.objects[(bucket, key)][start:end]
+        return (data[at : at + size] for at in range(0, len(data), size))
+
     def keys(self, bucket: str, prefix: str) -> list[str]:
         return sorted(k for b, k in self.objects if b == bucket and k.startswith(prefix))
 

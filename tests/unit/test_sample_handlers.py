@@ -543,6 +543,22 @@ def test_import_chunk_writes_the_chunks_endpoints_and_members_and_counts_it_once
     assert chunk.handler(event, Context())["counted"] is False
 
 
+def test_import_chunk_reads_its_piece_of_the_dropped_file_and_imports_its_records(aws):
+    chunk = aws.deploy("import_chunk")
+    services, bucket = chunk.services, chunk.env["WORK_BUCKET"]
+    application(aws)
+    job = imported_job(chunk.env, services)
+    event = sample("audience/import_chunk/piece.json", IMPORT_BUCKET=bucket, JOB_ID=job["Id"])
+    services.objects.write(
+        bucket, event["key"], (ROOT / "events/audience/import_files/clean.csv").read_bytes()
+    )
+    answer = chunk.handler(event, Context())
+    assert answer == {"index": 0, "accepted": 3, "rejected": 0, "counted": True}
+    assert services.contacts.get(APP, "ep-1")["Address"] == "ana@example.com"
+    members = json.loads(services.objects.read(bucket, f"{members_prefix(APP, job['Id'])}part-00000.json"))
+    assert members == ["ep-1", "ep-2", "ep-3"]
+
+
 def test_segment_export_writes_the_segments_endpoints_and_completes_the_job(aws):
     export = aws.deploy("segment_export")
     services, bucket = export.services, export.env["WORK_BUCKET"]

@@ -1,6 +1,6 @@
-"""The import's split step: creates the job record, streams the file once and writes chunk objects
-of N records (each with its original line) and a manifest for the Map that imports them
-(engage.audience.imports.workflow.ImportSplit)."""
+"""The import's split step: creates the job record and cuts the file into pieces of whole records,
+a bounded share of it per call (the workflow calls again while it answers SCANNING), then writes
+the manifest for the Map that imports them (engage.audience.imports.workflow.ImportSplit)."""
 
 from typing import Any
 
@@ -14,5 +14,5 @@ from engage.obs import logger, metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     answer = wiring.import_split().split(event)
     if answer["status"] == "PROCESSING":
-        metrics.add_metric(name="ImportRecords", unit="Count", value=answer["records"])
+        metrics.add_metric(name="ImportPieces", unit="Count", value=answer["pieces"])
     return answer

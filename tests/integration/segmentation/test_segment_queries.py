@@ -13,6 +13,7 @@ from botocore.stub import Stubber
 from engage.adapters.athena.queries import AthenaQueries
 from engage.adapters.s3.objects import ObjectStore
 from engage.audience.imports.job import import_chunk
+from engage.audience.imports.reader import ImportRecord
 from engage.errors import NotFoundError
 from engage.segmentation.queries import allowed_tables, check_query
 from engage.segmentation.query_runs import CheckedQuery
@@ -22,7 +23,7 @@ APP = "fed01"
 
 
 def records(*rows):
-    return [{"line": n, "id": i, "request": r, "error": None} for n, (i, r) in enumerate(rows, start=2)]
+    return [ImportRecord(n, i, r) for n, (i, r) in enumerate(rows, start=2)]
 
 
 def test_mutate_rows_merge_into_existing_endpoints_and_never_create_one(store):

@@ -40,30 +40,38 @@ def dropped(objects: MemoryObjects, body: bytes = FILE.read_bytes()) -> dict[str
     return event
 
 
-def test_the_split_sample_writes_chunks_of_n_records_a_manifest_and_the_processing_job(audience, capsys):
+def test_the_split_sample_cuts_the_file_into_pieces_writes_a_manifest_and_the_processing_job(
+    audience, capsys
+):
     event = dropped(audience["objects"])
     job_id = ImportSource(event["bucket"], event["key"], event["version"]).job_id
 
     answer = handler("import_split")(event, Context())
 
+    size = len(FILE.read_bytes())
     assert answer == {
         **event,
         "status": "PROCESSING",
+        "source_key": event["key"],
+        "size": size,
+        "scans": 1,
         "manifest": f"import-work/{job_id}/manifest.json",
-        "pieces": 2,
-        "records": 3,
+        "pieces": 1,
     }
-    assert '"ImportRecords"' in capsys.readouterr().out  # the metric, in EMF
-    manifest = audience["objects"].read_json(BUCKET, answer["manifest"])
-    assert [(c["key"], c["first_line"], c["records"]) for c in manifest] == [
-        (f"import-work/{job_id}/chunk-00000.jsonl", 2, 2),
-        (f"import-work/{job_id}/chunk-00001.jsonl", 4, 1),
-    ]
-    assert {c["app_id"] for c in manifest} == {SAMPLE_APP} and {c["mode"] for c in manifest} == {"register"}
+    assert '"ImportPieces"' in capsys.readouterr().out  # the metric, in EMF
+    (piece,) = audience["objects"].read_json(BUCKET, answer["manifest"])
+    header = FILE.read_bytes().index(b"\n") + 1
+    assert (piece["index"], piece["start"], piece["end"], piece["first_line"]) == (0, header, size, 2)
+    assert (piece["app_id"], piece["mode"], piece["key"], piece["layout"]["csv"]) == (
+        SAMPLE_APP,
+        "register",
+        event["key"],
+        True,
+    )
     job = audience["jobs"].get(SAMPLE_APP, job_id)
     assert (job["JobStatus"], job["TotalPieces"], job["Definition"]["SegmentName"]) == (
         "PROCESSING",
-        2,
+        1,
         "clean list",
     )
 

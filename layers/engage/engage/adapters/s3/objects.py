@@ -101,6 +101,25 @@ class ObjectStore:
     def read(self, bucket: str, key: str) -> bytes:
         return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
 
+    def read_json(self, bucket: str, key: str) -> Any:
+        return json.loads(self.read(bucket, key))
+
+    def size(self, bucket: str, key: str) -> int:
+        return int(self.client.head_object(Bucket=bucket, Key=key)["ContentLength"])
+
+    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
+        """Bytes [start, end) of the object (one ranged GET; nothing for an empty range)."""
+        if end <= start:
+            return b""
+        return self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}")["Body"].read()
+
+    def chunks(self, bucket: str, key: str, start: int, end: int, size: int) -> Iterator[bytes]:
+        """Bytes [start, end) of the object, `size` at a time as they arrive (one ranged GET)."""
+        if end <= start:
+            return
+        body = self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}")["Body"]
+        yield from body.iter_chunks(size)
+
     def write(self, bucket: str, key: str, body: bytes, content_type: str = "application/x-ndjson") -> str:
         self.client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
         return key

@@ -119,10 +119,12 @@ def _flush(
     return {"key": key, "index": index, "first_line": first_line, "records": len(batch)}
 
 
-def chunk_records(body: bytes) -> Iterator[dict[str, Any]]:
+def chunk_records(body: bytes) -> Iterator[ImportRecord]:
+    """The records of a chunk object `split` wrote."""
     for line in body.splitlines():
         if line.strip():
-            yield json.loads(line)
+            record = json.loads(line)
+            yield ImportRecord(record["line"], record["id"], record["request"], record["error"])
 
 
 # --- importing a chunk ---------------------------------------------------------------------------
@@ -142,7 +144,7 @@ class ChunkResult:
 
 
 def import_chunk(
-    app_id: str, records: Iterable[dict[str, Any]], store: ContactStore, mode: ImportMode = "register"
+    app_id: str, records: Iterable[ImportRecord], store: ContactStore, mode: ImportMode = "register"
 ) -> ChunkResult:
     """Upserts the accepted records of one chunk (merges them into existing endpoints in "update"
     mode, only checks that they exist in "members" mode), WRITE_BATCH at a time through the store's
@@ -150,10 +152,10 @@ def import_chunk(
     endpoint that does not exist) is rejected with the store's reason. Writing a chunk twice writes
     the same endpoints."""
     result = ChunkResult()
-    batch: list[dict[str, Any]] = []
+    batch: list[ImportRecord] = []
     for record in records:
-        if record["error"]:
-            result.reject(record["line"], record["error"])
+        if record.error:
+            result.reject(record.line, record.error)
             continue
         batch.append(record)
         if len(batch) == WRITE_BATCH:
@@ -165,27 +167,27 @@ def import_chunk(
 
 
 def _write_batch(
-    app_id: str, batch: list[dict[str, Any]], store: ContactStore, mode: ImportMode, result: ChunkResult
+    app_id: str, batch: list[ImportRecord], store: ContactStore, mode: ImportMode, result: ChunkResult
 ) -> None:
     outcomes: list[Any]
     if mode == "members":
-        existing = store.existing(app_id, [r["id"] for r in batch])
+        existing = store.existing(app_id, [r.endpoint_id for r in batch])
         outcomes = [
-            r["id"]
-            if r["id"] in existing
-            else NotFoundError(f"endpoint {r['id']!r} does not exist in application {app_id}")
+            r.endpoint_id
+            if r.endpoint_id in existing
+            else NotFoundError(f"endpoint {r.endpoint_id!r} does not exist in application {app_id}")
             for r in batch
         ]
     else:
-        requests = [(r["id"], r["request"]) for r in batch]
+        requests = [(r.endpoint_id, r.request) for r in batch]
         outcomes = store.write_many(app_id, requests, must_exist=mode == "update")
     for record, outcome in zip(batch, outcomes, strict=True):
         if isinstance(outcome, Exception):
-            result.reject(record["line"], str(outcome))
+            result.reject(record.line, str(outcome))
             continue
         result.processed += 1
         result.accepted += 1
-        result.accepted_ids.append(record["id"])
+        result.accepted_ids.append(record.endpoint_id)
 
 
 # --- the job record ------------------------------------------------------------------------------

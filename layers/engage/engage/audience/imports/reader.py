@@ -148,22 +148,29 @@ def read_endpoints(
     """Every record of an import file, in order, accepted or rejected with its reason. A CSV file's
     `header`, when given, is the spelling of its first row (which must match it but for case):
     Athena writes result columns in lower case, and attribute names are case-sensitive."""
+    text = lines(stream)
+    blanks, first = _opened(text, mode)
+    rest = itertools.chain([first], text)
+    if first.lstrip().startswith("{"):
+        yield from _json_lines(rest, blanks + 1, quotas, mode)
+    else:
+        yield from _csv(rest, blanks + 1, quotas, mode, header)
+
+
+def _opened(text: Iterator[str], mode: ImportMode) -> tuple[int, str]:
+    """The file's first line that is not blank, and how many blank ones came before it. Raises
+    ImportFormatError for an unknown mode, an empty file, or one that is not text."""
     if mode not in IMPORT_MODES:
         raise ImportFormatError(f"import mode {mode!r} is not one of {', '.join(IMPORT_MODES)}")
-    text = lines(stream)
-    line_no, first = 0, ""
+    blanks, first = -1, ""
     while not first.strip():
         first = next(text, None)
-        line_no += 1
+        blanks += 1
         if first is None:
             raise ImportFormatError("the file is empty")
     if any(ord(c) < 32 and c not in "\t\r\n" for c in first):
         raise ImportFormatError("not a text file (control characters in its first line)")
-    rest = itertools.chain([first], text)
-    if first.lstrip().startswith("{"):
-        yield from _json_lines(rest, line_no, quotas, mode)
-    else:
-        yield from _csv(rest, line_no, quotas, mode, header)
+    return blanks, first
 
 
 # --- JSON lines ----------------------------------------------------------------------------------
@@ -185,6 +192,60 @@ def _from_json(line: str, line_no: int, quotas: Quotas, mode: ImportMode) -> Imp
     for key in EXPORT_ONLY:
         endpoint.pop(key, None)
     return _checked(endpoint, line_no, quotas, mode)
+
+
+# --- a file in pieces ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Layout:
+    """What a file's first bytes say about all of it: CSV (with its header, as its records are
+    read) or JSON lines, the byte offset its records start at, and the lines before that offset."""
+
+    csv: bool
+    header: list[str] | None
+    body_start: int
+    header_lines: int
+
+
+def layout(
+    prefix: bytes, whole: bool, mode: ImportMode = "register", header: Sequence[str] | None = None
+) -> Layout:
+    """The layout of a file from its first bytes (`whole`: the whole file), which must hold its
+    header record; ImportFormatError as read_endpoints raises it for a file it can't import."""
+    consumed: list[str] = []
+    text = _kept(lines(io.BytesIO(prefix)), consumed)
+    blanks, first = _opened(text, mode)
+    if first.lstrip().startswith("{"):  # JSON lines: every line is a record, from the start
+        return Layout(False, None, 0, 0)
+    reader = csv.reader(itertools.chain([first], text))
+    names, _ = _header_columns(next(reader), header, mode)
+    used = consumed[: blanks + reader.line_num]
+    if not whole and not used[-1].endswith(("\n", "\r")):
+        raise ImportFormatError("the header is longer than the first megabyte of the file")
+    bom = 3 if prefix.startswith(b"\xef\xbb\xbf") else 0
+    return Layout(True, names, bom + sum(len(line.encode()) for line in used), len(used))
+
+
+def _kept(text: Iterator[str], consumed: list[str]) -> Iterator[str]:
+    for line in text:
+        consumed.append(line)
+        yield line
+
+
+def read_piece(
+    stream: IO[bytes],
+    shape: Layout,
+    first_line: int,
+    quotas: Quotas = DEFAULT_QUOTAS,
+    mode: ImportMode = "register",
+) -> Iterator[ImportRecord]:
+    """The records of one piece of a file (whole records, cut by engage.audience.imports.pieces),
+    the first on `first_line` of the file."""
+    text = lines(stream)
+    if not shape.csv:
+        yield from _json_lines(text, first_line, quotas, mode)
+        return
+    _, columns = _header_columns(shape.header or [], None, mode)
+    yield from _rows(csv.reader(text), first_line, columns, quotas, mode)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -223,7 +284,13 @@ def _csv(
     rest: Iterator[str], first_line: int, quotas: Quotas, mode: ImportMode, spelling: Sequence[str] | None
 ) -> Iterator[ImportRecord]:
     reader = csv.reader(rest)
-    header = next(reader)
+    _, columns = _header_columns(next(reader), spelling, mode)
+    yield from _rows(reader, first_line, columns, quotas, mode)
+
+
+def _header_columns(
+    header: list[str], spelling: Sequence[str] | None, mode: ImportMode
+) -> tuple[list[str], list[_Column]]:
     if spelling is not None:
         if [h.strip().lower() for h in header] != [h.lower() for h in spelling]:
             raise ImportFormatError(
@@ -232,6 +299,12 @@ def _csv(
         header = list(spelling)
     columns = [column(h) for h in header]
     _check_header(header, columns, mode)
+    return header, columns
+
+
+def _rows(
+    reader: Any, first_line: int, columns: list[_Column], quotas: Quotas, mode: ImportMode
+) -> Iterator[ImportRecord]:
     fast = plan(columns, quotas, mode)
     if fast is not None:
         yield from fast.records(reader, first_line, ImportRecord)

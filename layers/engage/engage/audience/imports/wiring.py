@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from engage.audience.imports.pieces import PIECE_BYTES
 from engage.audience.imports.workflow import ChunkImport, ImportFinish, ImportSplit, ImportStart
 from engage.config import resolve
 from engage.runtime import services
@@ -15,14 +16,16 @@ from engage.runtime import services
 
 @dataclass(frozen=True)
 class ImportSettings:
-    chunk_size: int = 1000  # records per chunk object: one import_chunk invocation's work
+    chunk_size: int = 1000  # records per chunk object of a gzip file: one import_chunk invocation's work
     reader_role: str = ""  # the role that reads a dropped file, shown as its job's RoleArn
+    piece_bytes: int = PIECE_BYTES  # bytes per piece of a plain file: one import_chunk invocation's work
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ImportSettings:
         return cls(
             chunk_size=int(resolve(environ.get("IMPORT_CHUNK_SIZE", "1000"))),
             reader_role=environ.get("IMPORT_READER_ROLE_ARN", ""),
+            piece_bytes=int(resolve(environ.get("IMPORT_PIECE_BYTES", str(PIECE_BYTES)))),
         )
 
 
@@ -38,7 +41,7 @@ def import_start() -> ImportStart:
 
 @functools.cache
 def chunk_import() -> ChunkImport:
-    return ChunkImport(services.objects, services.contacts, services.jobs)
+    return ChunkImport(services.objects, services.contacts, services.jobs, services.contacts.quotas)
 
 
 @functools.cache
@@ -50,6 +53,7 @@ def import_split() -> ImportSplit:
         services.contacts.quotas,
         settings().chunk_size,
         settings().reader_role,
+        settings().piece_bytes,
     )
 
 

@@ -5,9 +5,11 @@ segment it defines or the member lists no segment will read removed)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import io
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import IO, Any, Protocol
 
 from engage.audience.imports.job import (
@@ -25,11 +27,25 @@ from engage.audience.imports.job import (
     refused_job,
     split,
 )
-from engage.audience.imports.reader import MAX_FAILURES, ImportFormatError, ImportMode, read_endpoints
+from engage.audience.imports.pieces import PIECE_BYTES, SCAN_BLOCK, Cursor, scan, whole_lines
+from engage.audience.imports.reader import (
+    MAX_FAILURES,
+    ImportFormatError,
+    ImportMode,
+    Layout,
+    layout,
+    read_endpoints,
+    read_piece,
+)
 from engage.contacts.model import Quotas
 from engage.errors import NotFoundError, ValidationError
 from engage.jobs import Closed, ClosingStore, JobClosing
 from engage.obs import logger
+
+GZIP_MAGIC = b"\x1f\x8b"
+LAYOUT_BYTES = 1024 * 1024  # the first bytes, which hold the header
+SCAN_BYTES = 1024 * 1024 * 1024  # scanned per call of the split step: ~10 s at S3's single-stream rate
+SCAN_SECONDS = 40.0  # and never longer than this, however slowly the bytes come
 
 
 class Applications(Protocol):
@@ -41,6 +57,16 @@ class Applications(Protocol):
 class Objects(Protocol):
     def existing_key(self, bucket: str, key: str, *spellings: str | None) -> str: ...
     def open(self, bucket: str, key: str) -> AbstractContextManager[IO[bytes]]: ...
+    def size(self, bucket: str, key: str) -> int: ...
+    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
+        """Bytes [start, end) of the object."""
+        ...
+
+    def chunks(self, bucket: str, key: str, start: int, end: int, size: int) -> Iterator[bytes]:
+        """Bytes [start, end) of the object, `size` at a time, as they arrive."""
+        ...
+
+    def read_json(self, bucket: str, key: str) -> Any: ...
     def write(self, bucket: str, key: str, body: bytes) -> str: ...
     def write_json(self, bucket: str, key: str, document: Any) -> str: ...
     def tag_prefix(self, bucket: str, prefix: str, tags: dict[str, str]) -> int: ...
@@ -86,17 +112,29 @@ class SplitRequest:
 
 @dataclass(frozen=True)
 class ImportSplit:
+    """The split step, called again by the workflow while it answers SCANNING. A plain file is cut
+    into pieces of whole records (engage.audience.imports.pieces) by a scan of at most `scan_bytes`
+    per call, resumed from its cursor, so no call reads the whole file and a failed call is retried
+    from where the last one stopped; the chunk steps each read their piece's byte range. A gzip file
+    can't be read from the middle: one call streams it into chunk objects of `chunk_size` records."""
+
     applications: Applications
     objects: Objects
     jobs: JobStore
     quotas: Quotas
     chunk_size: int
     reader_role: str = ""  # shown as a dropped file's job's RoleArn (Pinpoint's jobs always had one)
+    piece_bytes: int = PIECE_BYTES
+    scan_bytes: int = SCAN_BYTES
+    scan_seconds: float = SCAN_SECONDS
 
     def split(self, state: Mapping[str, Any]) -> dict[str, Any]:
-        """The workflow's state, with the job's status (PROCESSING, or FAILED with the reason), and
-        when PROCESSING the manifest's location, the number of chunks (`pieces`) and of records."""
+        """The workflow's state, with the job's status: SCANNING (with the cursor to go on from),
+        PROCESSING (with the manifest's location and the number of pieces), or FAILED with the
+        reason."""
         request = SplitRequest.parse(state)
+        if state.get("cursor"):
+            return self._go_on(state, request)
         job_id, app_id, bucket = request.job_id, request.app_id, request.source.bucket
         try:
             self.applications.require(app_id)
@@ -117,6 +155,63 @@ class ImportSplit:
         if self.reader_role:
             job["Definition"]["RoleArn"] = self.reader_role
         self.jobs.create(job)  # a job created by CreateImportJob exists already, with its own RoleArn
+        try:
+            size = self.objects.size(bucket, key)
+            prefix = self.objects.read_range(bucket, key, 0, min(size, LAYOUT_BYTES))
+            if prefix[:2] == GZIP_MAGIC:
+                return self._whole(state, request, key)
+            shape = layout(prefix, size <= LAYOUT_BYTES, request.mode, request.header)
+        except ImportFormatError as exc:
+            return self._refused(state, app_id, job_id, exc)
+        start = shape.body_start
+        cursor = Cursor(start, shape.header_lines, False, start, shape.header_lines + 1)
+        state = {**state, "source_key": key, "size": size, "layout": asdict(shape), "scans": 0}
+        return self._go_on({**state, "cursor": cursor.to_json()}, request)
+
+    def _go_on(self, state: Mapping[str, Any], request: SplitRequest) -> dict[str, Any]:
+        """One call's share of the scan: pieces cut and written, and the state to go on from."""
+        bucket, key, size = request.source.bucket, state["source_key"], state["size"]
+        prefix = f"{WORK_PREFIX}{request.job_id}/"
+        cursor, calls = Cursor.from_json(state["cursor"]), state["scans"]
+        end = min(size, cursor.offset + self.scan_bytes)
+        chunks = self.objects.chunks(bucket, key, cursor.offset, end, SCAN_BLOCK)
+        deadline = time.monotonic() + self.scan_seconds
+        found, after = scan(
+            _while(whole_lines(chunks, final=end >= size), lambda: time.monotonic() < deadline),
+            cursor,
+            size,
+            Layout(**state["layout"]).csv,
+            self.piece_bytes,
+        )
+        if after.offset == cursor.offset and end < size:
+            reason = f"no line ends in {self.scan_bytes} bytes from byte {cursor.offset}"
+            return self._refused(state, request.app_id, request.job_id, ImportFormatError(reason))
+        self.objects.write_json(bucket, f"{prefix}pieces-{calls:05d}.json", [p.to_json() for p in found])
+        state = {**state, "cursor": after.to_json(), "scans": calls + 1}
+        if after.offset < size:
+            logger.info("import scan goes on", extra={"job_id": request.job_id, "offset": after.offset})
+            return {**state, "status": "SCANNING"}
+        pieces = [
+            {
+                **piece,
+                "bucket": bucket,
+                "key": key,
+                "job_id": request.job_id,
+                "app_id": request.app_id,
+                "mode": request.mode,
+                "layout": state["layout"],
+            }
+            for call in range(calls + 1)
+            for piece in self.objects.read_json(bucket, f"{prefix}pieces-{call:05d}.json")
+        ]
+        manifest = self.objects.write_json(bucket, f"{prefix}manifest.json", pieces)
+        self.jobs.start_processing(request.app_id, request.job_id, len(pieces))
+        done = {k: v for k, v in state.items() if k not in ("cursor", "layout")}
+        return {**done, "status": "PROCESSING", "manifest": manifest, "pieces": len(pieces)}
+
+    def _whole(self, state: Mapping[str, Any], request: SplitRequest, key: str) -> dict[str, Any]:
+        """A gzip file, streamed once by this call into chunk objects of parsed records."""
+        job_id, app_id, bucket = request.job_id, request.app_id, request.source.bucket
         prefix = f"{WORK_PREFIX}{job_id}/"
         try:
             with self.objects.open(bucket, key) as stream:
@@ -126,9 +221,7 @@ class ImportSplit:
                     lambda i, body: self.objects.write(bucket, f"{prefix}chunk-{i:05d}.jsonl", body),
                 )
         except ImportFormatError as exc:
-            logger.warning("import file refused: %s", exc.reason, extra={"job_id": job_id})
-            self.jobs.finish(app_id, job_id, "FAILED", [f"the file can't be imported: {exc.reason}"])
-            return {**state, "status": "FAILED", "reason": exc.reason}
+            return self._refused(state, app_id, job_id, exc)
         manifest = self.objects.write_json(
             bucket,
             f"{prefix}manifest.json",
@@ -145,6 +238,22 @@ class ImportSplit:
             "pieces": len(result.chunks),
             "records": result.records,
         }
+
+    def _refused(
+        self, state: Mapping[str, Any], app_id: str, job_id: str, exc: ImportFormatError
+    ) -> dict[str, Any]:
+        logger.warning("import file refused: %s", exc.reason, extra={"job_id": job_id})
+        self.jobs.finish(app_id, job_id, "FAILED", [f"the file can't be imported: {exc.reason}"])
+        done = {k: v for k, v in state.items() if k not in ("cursor", "layout")}
+        return {**done, "status": "FAILED", "reason": exc.reason}
+
+
+def _while(blocks: Iterator[bytes], time_left: Callable[[], bool]) -> Iterator[bytes]:
+    """The blocks while there is time left (at least one)."""
+    for n, block in enumerate(blocks):
+        if n and not time_left():
+            return
+        yield block
 
 
 @dataclass(frozen=True)
@@ -260,6 +369,7 @@ class ImportStart:
 
 class ChunkObjects(Protocol):
     def read(self, bucket: str, key: str) -> bytes: ...
+    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes: ...
     def write_json(self, bucket: str, key: str, document: Any) -> str: ...
 
 
@@ -271,12 +381,21 @@ class ChunkImport:
     objects: ChunkObjects
     endpoints: Any  # the contact store (engage.audience.imports.job.import_chunk's)
     jobs: JobStore
+    quotas: Quotas
 
     def run(self, step: Mapping[str, Any]) -> tuple[ChunkResult, bool]:
-        """(the chunk's result, whether its counts were added now: False on a replay)."""
+        """(the chunk's result, whether its counts were added now: False on a replay). A step is a
+        piece of the file (its byte range, read and checked here) or a chunk object of a gzip file's
+        records, checked when it was written."""
         app_id, job_id, index = step["app_id"], step["job_id"], step["index"]
-        body = self.objects.read(step["bucket"], step["key"])
-        result = import_chunk(app_id, chunk_records(body), self.endpoints, step.get("mode", "register"))
+        mode = step.get("mode", "register")
+        if "layout" in step:
+            body = self.objects.read_range(step["bucket"], step["key"], step["start"], step["end"])
+            shape = Layout(**step["layout"])
+            records = read_piece(io.BytesIO(body), shape, step["first_line"], self.quotas, mode)
+        else:
+            records = chunk_records(self.objects.read(step["bucket"], step["key"]))
+        result = import_chunk(app_id, records, self.endpoints, mode)
         self.objects.write_json(
             step["bucket"],
             f"{members_prefix(app_id, job_id)}part-{index:05d}.json",

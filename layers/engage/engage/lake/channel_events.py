@@ -14,6 +14,7 @@ each event once (its `put_once` is keyed by the event id)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import uuid
 from collections.abc import Callable, Mapping
@@ -214,6 +215,7 @@ def _snake(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=4096)  # SES's detail uses a few dozen names, over and over
 def _snake_name(name: str) -> str:
     out: list[str] = []
     for i, char in enumerate(name):

@@ -255,6 +255,36 @@ def test_the_steps_and_the_one_go_start_send_to_the_same_endpoints(campaigns):
     )
 
 
+def test_a_replayed_part_writes_the_same_objects_and_counts_nothing_twice(campaigns):
+    people = [{**PEOPLE[0], "Id": f"p{i}"} for i in range(7)]
+    campaigns["start"] = starting(campaigns, Audience(parts=3, people=people))
+    start = handler("campaign_start")
+    planned = start({"step": "plan", **seed()}, Context())
+    resolved = [start({"step": "resolve", "item": item}, Context()) for item in planned["audience"]]
+    written = dict(campaigns["objects"].objects)
+
+    again = start({"step": "resolve", "item": planned["audience"][1]}, Context())  # the Map's retry
+
+    assert again == resolved[1] and campaigns["objects"].objects == written
+    answer = start({"step": "record", "planned": planned, "resolved": resolved}, Context())
+    replayed = start({"step": "record", "planned": planned, "resolved": resolved}, Context())  # Begin's
+    assert replayed == answer and campaigns["jobs"].get(SAMPLE_APP, "run-1")["TotalPieces"] == 4
+    manifest = campaigns["objects"].read_json(BUCKET, answer["manifest"])
+    assert sorted(sent_ids(campaigns["objects"], manifest)) == sorted(e["Id"] for e in people)
+
+
+@pytest.mark.parametrize("parts", [[0, 2], [0, 1, 1, 2]], ids=["a part missing", "a part twice"])
+def test_a_run_is_recorded_only_over_every_planned_part_once(campaigns, parts):
+    campaigns["start"] = starting(campaigns, Audience(parts=3, people=PEOPLE))
+    start = handler("campaign_start")
+    planned = start({"step": "plan", **seed()}, Context())
+    resolved = {n: start({"step": "resolve", "item": planned["audience"][n]}, Context()) for n in range(3)}
+
+    with pytest.raises(ValidationError, match="resolved"):
+        start({"step": "record", "planned": planned, "resolved": [resolved[n] for n in parts]}, Context())
+    assert campaigns["jobs"].get(SAMPLE_APP, "run-1") is None
+
+
 def test_a_local_time_firing_in_parts_counts_who_is_elsewhere_and_every_zone_seen(campaigns):
     campaign = new_campaign(
         SAMPLE_APP,

@@ -22,7 +22,7 @@ from engage.campaigns.runs import Firing, new_run, seed_campaign_id, seed_reques
 from engage.campaigns.schedule import ZoneSnapshot, ZoneSnapshots
 from engage.campaigns.triggers import instant
 from engage.contacts.model import Endpoint
-from engage.errors import ConflictError
+from engage.errors import ConflictError, ValidationError
 from engage.obs import logger
 from engage.segments.export import part_key, write_parts
 
@@ -79,7 +79,6 @@ class CampaignStart:
         app_id = self.applications.require(request["ApplicationId"])["application"]["Id"]
         campaign = self._campaign(app_id, request, run_id)
         parts = self.audience.parts_for(self.audience_part_items, min(self.audience_parts, MAP_CONCURRENCY))
-        local_at = {"local_at": request["LocalTimeAt"]} if request.get("LocalTimeAt") else {}
         item = {
             "app_id": app_id,
             "campaign_id": campaign["Id"],
@@ -87,7 +86,7 @@ class CampaignStart:
             "run_id": run_id,
             "bucket": self.work_bucket,
             "parts": parts,
-            **local_at,
+            **_local_at(request),
         }
         return {
             "app_id": app_id,
@@ -110,7 +109,12 @@ class CampaignStart:
 
     def record(self, planned: Mapping[str, Any], resolved: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """The step after ResolveAudience: every part's summary read back, the run recorded with
-        its parts (numbered across the whole audience) and their manifest written, as `start`."""
+        its parts (numbered across the whole audience) and their manifest written, as `start`.
+        Every planned part must have been resolved, once: a run never goes out to part of its
+        audience, nor to a part twice."""
+        found = sorted(r["part"] for r in resolved)
+        if found != list(range(planned["parts"])):
+            raise ValidationError("resolved", f"parts {found} were resolved of {planned['parts']} planned")
         summaries = [self._summary(r) for r in sorted(resolved, key=lambda r: r["part"])]
         return self._record(planned, summaries)
 
@@ -155,9 +159,8 @@ class CampaignStart:
         if firing and not records:  # nobody's wall-clock time: no run, no activity
             return {"app_id": app_id, "run_id": run_id, "parts": 0, "nobody_due": True}
         self.jobs.create(new_run(run_id, campaign, request, elsewhere))
-        local_at = {"local_at": request["LocalTimeAt"]} if firing else {}
         written = [p for s in summaries for p in s["parts"]]
-        bucket = self.work_bucket
+        bucket, local_at = self.work_bucket, _local_at(request)
         items = [
             {
                 "app_id": app_id,
@@ -201,3 +204,8 @@ class CampaignStart:
 
 def _prefix(run_id: str) -> str:
     return f"{WORK_PREFIX}{run_id}/"
+
+
+def _local_at(request: Mapping[str, Any]) -> dict[str, str]:
+    """What a local-time firing's items carry: the instant it fires at (nothing for other runs)."""
+    return {"local_at": request["LocalTimeAt"]} if request.get("LocalTimeAt") else {}

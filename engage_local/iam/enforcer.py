@@ -120,7 +120,8 @@ class Enforcer:
     def judge(self, role: str, service: str, operation: str, params: Mapping[str, Any]) -> Denial | None:
         """The first check AWS would deny for `role`, or None."""
         identity = self.account.identity_policies(role)
-        for check in checks_for(service, operation, params, self.account):
+        # One question per distinct check: a transaction of 100 writes to one table asks one.
+        for check in dict.fromkeys(checks_for(service, operation, params, self.account)):
             resource_policy = self.account.resource_policy(check.resource) if check.resource != "*" else None
             context = {**REQUEST_CONTEXT, **dict(check.context)}
             question = Question(

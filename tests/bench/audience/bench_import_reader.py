@@ -39,7 +39,8 @@ with open(sys.argv[1], "rb") as f:
     for row in reader:
         dict(zip(header, row))
         rows += 1
-print(json.dumps({"seconds": time.perf_counter() - started, "processed": rows}))
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": time.perf_counter() - started, "processed": rows, "max_rss_kb": peak}))
 """
 
 
@@ -80,6 +81,7 @@ def bench_import_reader() -> list[Figure]:
         whole, started = time.perf_counter() - started, time.perf_counter()
         bare = _run(large, BARE)
         bare_whole = time.perf_counter() - started
+        bare_small = _run(small, BARE)
         assert large_run["processed"] == bare["processed"] == size(1_000_000, 10_000)
     bare_rate = bare["processed"] / bare["seconds"]
     return [
@@ -90,7 +92,13 @@ def bench_import_reader() -> list[Figure]:
             bare_rate,
             "a bare csv reader mapping each row to its header, same file",
         ),
-        Figure("import.reader.peak_rss_100k_rows", small_run["max_rss_kb"] / 1024, "MiB"),
+        Figure(
+            "import.reader.peak_rss_100k_rows",
+            small_run["max_rss_kb"] / 1024,
+            "MiB",
+            bare_small["max_rss_kb"] / 1024,
+            "the bare csv reader's process on the same file",
+        ),
         Figure(
             "import.reader.peak_rss_1m_rows",
             large_run["max_rss_kb"] / 1024,
@@ -108,9 +116,39 @@ def bench_import_reader() -> list[Figure]:
     ]
 
 
+READS = frozenset({"GetItem", "Query", "BatchGetItem"})
+WRITES = frozenset({"PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"})
+INDEX_KEYS = ("gsi_user", "gsi_address", "gsi_channel")  # the ContactsTable's three indexes
+
+
+def write_units(operation: str, params: dict, plain: bool = False) -> float:
+    """DynamoDB's documented write cost of a request: 1 unit per KB of each item written (2 in a
+    transaction, unless `plain`: what the same items would cost written without one), and 1 more
+    for each index a new item lands in. Item sizes are taken from the request (attribute names and
+    values), rounded up to the KB."""
+    import json
+    import math
+
+    def cost(body: dict, transactional: bool) -> float:
+        item = body.get("Item") or {
+            **body.get("Key", {}),
+            **{k: v for k, v in (body.get("ExpressionAttributeValues") or {}).items()},
+        }
+        kb = math.ceil(len(json.dumps(item)) / 1024) or 1
+        indexes = sum(1 for key in INDEX_KEYS if key in json.dumps(item)) if "Item" in body else 0
+        return (1 if plain or not transactional else 2) * kb + indexes
+
+    if operation == "TransactWriteItems":
+        return sum(cost(body, True) for action in params["TransactItems"] for body in action.values())
+    if operation in ("PutItem", "UpdateItem"):
+        return cost(params, False)
+    return 0.0
+
+
 def bench_import_writes() -> list[Figure]:
-    """DynamoDB requests per endpoint imported, counted at the client (moto in-process): a chunk of
-    fresh endpoints without a user, then with one (the user's endpoint count joins the write)."""
+    """DynamoDB requests and write units per endpoint imported, counted at the client (moto
+    in-process): a chunk of new endpoints without a user, then with one (the user's endpoint count
+    joins the write), then the same endpoints updated."""
     import io
     import random
 
@@ -125,6 +163,7 @@ def bench_import_writes() -> list[Figure]:
     from devtools.template import create_table
 
     counts: dict[str, int] = {}
+    units: list[tuple[float, float]] = []  # (its cost, the same items' cost without transactions)
     figures = []
     with mock_aws():
         client = ClientFactory(region="us-east-1").client("dynamodb")
@@ -133,16 +172,24 @@ def bench_import_writes() -> list[Figure]:
             backoff=Backoff(sleep=lambda _s: None, rng=random.Random(0)),
         )
         count_requests(client, counts)
+        client.meta.events.register(
+            "before-parameter-build.dynamodb.*",
+            lambda model, params, **_: units.append(
+                (write_units(model.name, params), write_units(model.name, params, plain=True))
+            ),
+        )
         for label, header, row in (
             ("no_user", "ChannelType,Address,Attributes.Tier", "EMAIL,u{i}@example.com,gold"),
             ("with_user", "ChannelType,Address,User.UserId", "EMAIL,w{i}@example.com,user-{i}"),
+            ("update", "ChannelType,Address,Attributes.Tier", "EMAIL,u{i}@example.com,silver"),
         ):
             body = "\n".join([header, *(row.format(i=i) for i in range(size(500, 20)))]).encode()
             records = list(read_endpoints(io.BytesIO(body)))
             counts.clear()
+            units.clear()
             result = import_chunk("bench", records, store)
-            writes = sum(v for k, v in counts.items() if k not in ("GetItem", "Query"))
-            reads = sum(v for k, v in counts.items() if k in ("GetItem", "Query"))
+            writes = sum(v for k, v in counts.items() if k in WRITES)
+            reads = sum(v for k, v in counts.items() if k in READS)
             figures += [
                 Figure(
                     f"import.{label}.writes_per_endpoint",
@@ -157,6 +204,13 @@ def bench_import_writes() -> list[Figure]:
                     "requests",
                     BATCHED_READS,
                     "the batched minimum: BatchGetItem of 100 keys",
+                ),
+                Figure(
+                    f"import.{label}.write_units_per_endpoint",
+                    sum(u for u, _ in units) / result.accepted,
+                    "WRU",
+                    sum(b for _, b in units) / result.accepted,
+                    "the same items written without transactions (1 WRU per KB, and their index entries)",
                 ),
             ]
     return figures

@@ -60,8 +60,11 @@ class CsvPlan:
 
     def records(self, reader: Any, first_line: int, make: Callable[..., Any]) -> Iterator[Any]:
         """Each row of a csv `reader` past its header (the header on `first_line` of the file) as
-        `make(line, endpoint_id, request, error)`, in order, with the line it starts on; blank rows
-        are skipped."""
+        `make((line, endpoint_id, request, error))`, in order, with the line it starts on; blank rows
+        are skipped. The rows come out of lists, one per block, without a Python frame per row."""
+        return itertools.chain.from_iterable(self._blocks(reader, first_line, make))
+
+    def _blocks(self, reader: Any, first_line: int, make: Callable[..., Any]) -> Iterator[list[Any]]:
         end = reader.line_num + first_line - 1  # the last line read
         while rows := list(itertools.islice(reader, BLOCK_ROWS)):
             start, end = end, reader.line_num + first_line - 1
@@ -70,7 +73,7 @@ class CsvPlan:
             else:  # a quoted newline makes its row span one line more per newline
                 spans = [1 + _breaks("".join(row)) for row in rows]
                 lines = [start + 1 + before for before in itertools.accumulate(spans, initial=0)][:-1]
-            yield from self._block(lines, rows, make)
+            yield self._block(lines, rows, make)
 
     # --- one block -----------------------------------------------------------------------------
     def _block(self, lines: list[int], rows: list[list[str]], make: Callable[..., Any]) -> list[Any]:
@@ -93,23 +96,27 @@ class CsvPlan:
             return []
         kept = [n for n, reason in enumerate(early) if reason is None]
         if not kept:  # every row too long
-            return list(map(make, lines, [None] * len(rows), [None] * len(rows), early))
+            return list(map(make, zip(lines, [None] * len(rows), [None] * len(rows), early, strict=True)))
         cells = [list(map(str.strip, column)) for column in zip(*(rows[n] for n in kept), strict=True)]
         problems: Problems = [None] * len(kept)
         values = self._check(cells, problems)
-        requests = [
-            None if p else self.build(t) for p, t in zip(problems, zip(*values, strict=True), strict=True)
-        ]
+        rows_values = zip(*values, strict=True)
+        if any(problems):
+            requests = [None if p else self.build(t) for p, t in zip(problems, rows_values, strict=True)]
+        else:
+            requests = list(map(self.build, rows_values))
         ids = self._ids(cells, requests, problems)
         if any(problems):  # an id refused after its request was built
             requests = [None if p else r for p, r in zip(problems, requests, strict=True)]
-        errors = [None if p is None else str(p) for p in problems]
+            errors = [None if p is None else str(p) for p in problems]
+        else:
+            errors = [None] * len(problems)
         if len(kept) == len(rows):
-            return list(map(make, lines, ids, requests, errors))
+            return list(map(make, zip(lines, ids, requests, errors, strict=True)))
         ids_, requests_, errors_ = [None] * len(rows), [None] * len(rows), list(early)
         for place, n in enumerate(kept):
             ids_[n], requests_[n], errors_[n] = ids[place], requests[place], errors[place]
-        return list(map(make, lines, ids_, requests_, errors_))
+        return list(map(make, zip(lines, ids_, requests_, errors_, strict=True)))
 
     def _regular(
         self, lines: list[int], rows: list[list[str]]
@@ -300,8 +307,8 @@ def _path(column: Any) -> str:
 
 
 def _numbers(cells: list[str], field: str, problems: Problems) -> list[Any]:
-    try:  # the common case: every cell a number or empty
-        numbers = [float(cell) if cell else "" for cell in cells]
+    try:  # the common case: every cell a number, or every cell a number or empty
+        numbers = list(map(float, cells)) if all(cells) else [float(cell) if cell else "" for cell in cells]
         if all(map(math.isfinite, (x for x in numbers if x != ""))):
             return numbers
     except ValueError:

@@ -13,6 +13,7 @@ raises ImportFormatError before any record.
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import hashlib
 import io
@@ -67,6 +68,10 @@ class ImportRecord(NamedTuple):  # a tuple: a million of them are made per milli
         return self.error is None
 
 
+# An ImportRecord from a tuple of its four fields, made in C (no Python frame per record).
+_RECORD = functools.partial(tuple.__new__, ImportRecord)
+
+
 @dataclass
 class ImportSummary:
     processed: int = 0
@@ -106,6 +111,10 @@ def lines(stream: IO[bytes], strict: bool = True) -> Iterator[str]:
     with ImportFormatError naming it (the lines before it come out first), or when not `strict`
     comes out with its bad bytes as lone surrogates (see `has_bad_bytes`), so that the caller
     rejects that row alone."""
+    return itertools.chain.from_iterable(_line_lists(stream, strict))
+
+
+def _line_lists(stream: IO[bytes], strict: bool) -> Iterator[list[str]]:
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
     if buffered.peek(2)[:2] == b"\x1f\x8b":
         buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
@@ -123,12 +132,12 @@ def lines(stream: IO[bytes], strict: bool = True) -> Iterator[str]:
         except UnicodeDecodeError as exc:
             start = max(piece.rfind(b"\n", 0, exc.start), piece.rfind(b"\r", 0, exc.start)) + 1
             good = io.StringIO(piece[:start].decode("utf-8"), newline="").readlines()
-            yield from good
+            yield good
             number = before + len(good) + 1
             where = "not UTF-8 text" if number == 1 else f"line {number} is not UTF-8"
             raise ImportFormatError(f"{where} ({exc.reason} at byte {exc.start - start})") from None
         found = io.StringIO(text, newline="").readlines()
-        yield from found
+        yield found
         before += len(found)
         if not data:
             return
@@ -147,14 +156,15 @@ def read_endpoints(
 ) -> Iterator[ImportRecord]:
     """Every record of an import file, in order, accepted or rejected with its reason. A CSV file's
     `header`, when given, is the spelling of its first row (which must match it but for case):
-    Athena writes result columns in lower case, and attribute names are case-sensitive."""
+    Athena writes result columns in lower case, and attribute names are case-sensitive. A file that
+    can't be imported at all raises ImportFormatError here, when its first lines are read; a line
+    that is not UTF-8 further on raises it where the records reach it."""
     text = lines(stream)
     blanks, first = _opened(text, mode)
     rest = itertools.chain([first], text)
     if first.lstrip().startswith("{"):
-        yield from _json_lines(rest, blanks + 1, quotas, mode)
-    else:
-        yield from _csv(rest, blanks + 1, quotas, mode, header)
+        return _json_lines(rest, blanks + 1, quotas, mode)
+    return _csv(rest, blanks + 1, quotas, mode, header)
 
 
 def _opened(text: Iterator[str], mode: ImportMode) -> tuple[int, str]:
@@ -242,10 +252,9 @@ def read_piece(
     the first on `first_line` of the file."""
     text = lines(stream)
     if not shape.csv:
-        yield from _json_lines(text, first_line, quotas, mode)
-        return
+        return _json_lines(text, first_line, quotas, mode)
     _, columns = _header_columns(shape.header or [], None, mode)
-    yield from _rows(csv.reader(text), first_line, columns, quotas, mode)
+    return _rows(csv.reader(text), first_line, columns, quotas, mode)
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -285,7 +294,7 @@ def _csv(
 ) -> Iterator[ImportRecord]:
     reader = csv.reader(rest)
     _, columns = _header_columns(next(reader), spelling, mode)
-    yield from _rows(reader, first_line, columns, quotas, mode)
+    return _rows(reader, first_line, columns, quotas, mode)
 
 
 def _header_columns(
@@ -307,9 +316,8 @@ def _rows(
 ) -> Iterator[ImportRecord]:
     fast = plan(columns, quotas, mode)
     if fast is not None:
-        yield from fast.records(reader, first_line, ImportRecord)
-    else:
-        yield from row_by_row(reader, first_line, columns, quotas, mode)
+        return fast.records(reader, first_line, _RECORD)
+    return row_by_row(reader, first_line, columns, quotas, mode)
 
 
 def row_by_row(

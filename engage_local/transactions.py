@@ -34,7 +34,10 @@ def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> 
     errors: list[tuple[Any, Any, Any]] = []
     try:
         errors.extend(_apply(backend, _single(action), targets, originals) for action in transact_items)
-    except (MultipleTransactionsException, MockValidationException, TransactWriteSingleOpException):
+    except KeyError as exc:  # an action without its key or table: AWS refuses the request
+        _undo(backend, originals)
+        raise MockValidationException(f"a transaction's action lacks {exc}") from None
+    except BaseException:
         _undo(backend, originals)
         raise
     if any(code is not None for code, _, _ in errors):

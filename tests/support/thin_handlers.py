@@ -154,14 +154,24 @@ class MemoryObjects:
     def read(self, bucket: str, key: str) -> bytes:
         return self.objects[(bucket, key)]
 
-    def size(self, bucket: str, key: str) -> int:
-        return len(self.objects[(bucket, key)])
+    def pinned(self, bucket: str, key: str) -> tuple[int, dict[str, str]]:
+        return len(self.objects[(bucket, key)]), {"IfMatch": str(hash(self.objects[(bucket, key)]))}
 
-    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
-        return self.objects[(bucket, key)][start:end]
+    def _pinned(self, bucket: str, key: str, pin: Mapping[str, str] | None) -> bytes:
+        data = self.objects[(bucket, key)]
+        if pin and pin.get("IfMatch") not in (None, str(hash(data))):
+            raise RuntimeError("PreconditionFailed: the object changed")
+        return data
 
-    def chunks(self, bucket: str, key: str, start: int, end: int, size: int) -> Iterator[bytes]:
-        data = self.objects[(bucket, key)][start:end]
+    def read_range(
+        self, bucket: str, key: str, start: int, end: int, pin: Mapping[str, str] | None = None
+    ) -> bytes:
+        return self._pinned(bucket, key, pin)[start:end]
+
+    def chunks(
+        self, bucket: str, key: str, start: int, end: int, size: int, pin: Mapping[str, str] | None = None
+    ) -> Iterator[bytes]:
+        data = self._pinned(bucket, key, pin)[start:end]
         return (data[at : at + size] for at in range(0, len(data), size))
 
     def keys(self, bucket: str, prefix: str) -> list[str]:

@@ -252,7 +252,9 @@ def test_the_sample_events_drive_each_step(local_stack, audience):
     manifest = local_stack.client("s3").get_object(
         Bucket=audience["bucket"], Key=split["payload"]["manifest"]
     )
-    assert json.loads(manifest["Body"].read()) == [piece], "the sample is the piece the split cut"
+    (cut,) = json.loads(manifest["Body"].read())
+    assert {k: v for k, v in cut.items() if k != "pin"} == piece, "the sample is the piece the split cut"
+    assert set(cut["pin"]) == {"VersionId"}, "its reads name the version the split scanned"
     chunk = invoke(local_stack, "Audience/ImportChunkFunction", piece, stack="engage")
     assert chunk["payload"] == {"index": 0, "accepted": 3, "rejected": 0, "counted": True}
     again = invoke(

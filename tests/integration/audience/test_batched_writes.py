@@ -7,7 +7,8 @@ import threading
 
 import pytest
 from engage.contacts import ContactStore
-from engage.errors import LimitExceededError, NotFoundError
+from engage.contacts.model import validate_request
+from engage.errors import LimitExceededError, NotFoundError, ValidationError
 from engage.retry import Backoff
 from moto.dynamodb import models as dynamodb_models
 
@@ -161,3 +162,15 @@ def test_parallel_writers_to_the_same_endpoints_lose_no_update(repository, seria
         stored = repository.get(APP, endpoint_id)
         assert set(stored.endpoint["Metrics"]) == expected, endpoint_id
         assert stored.version == 1 + writers * rounds
+
+
+def test_a_refused_request_takes_no_place_in_the_attribute_name_quota(store, repository):
+    outcome = store.write_many(APP, [("ghost", {"Attributes": {"NeverStored": ["x"]}})], must_exist=True)
+    assert isinstance(outcome[0], NotFoundError)
+    assert "NeverStored" not in repository.registered_names(APP)["Attributes"]
+
+
+@pytest.mark.parametrize("zone", ["America", "a" * 300])
+def test_a_timezone_naming_a_folder_or_too_long_is_refused_not_crashed(zone):
+    with pytest.raises(ValidationError, match=r"Demographic\.Timezone"):
+        validate_request({"Demographic": {"Timezone": zone}})

@@ -53,6 +53,7 @@ def test_the_split_sample_cuts_the_file_into_pieces_writes_a_manifest_and_the_pr
         **event,
         "status": "PROCESSING",
         "source_key": event["key"],
+        "pin": audience["objects"].pinned(BUCKET, event["key"])[1],
         "size": size,
         "scans": 1,
         "manifest": f"import-work/{job_id}/manifest.json",

@@ -38,17 +38,22 @@ CELLS = st.sampled_from(
     ]
 )
 
+RAW_CELLS = st.sampled_from(['5" screen', 'a "b" c', "plain", ""])  # written as they are
+
 
 @st.composite
 def csv_files(draw):
     rows = draw(st.lists(st.tuples(CELLS, CELLS), min_size=0, max_size=25))
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    writer = csv.writer(out, lineterminator=ending)
     writer.writerow(["ChannelType", "Address", "Attributes.Note"])
     for address, note in rows:
         writer.writerow(["EMAIL", address, note])
         if draw(st.booleans()) and draw(st.booleans()):
             out.write("\n")  # a blank line
+        if draw(st.booleans()) and draw(st.booleans()):  # a quote inside an unquoted field, as people write
+            out.write(f"EMAIL,{address or 'x@example.com'},{draw(RAW_CELLS)}{ending}")
     body = out.getvalue().encode()
     return (b"\xef\xbb\xbf" + body) if draw(st.booleans()) else body
 
@@ -80,7 +85,7 @@ def pieces_read(state: dict, objects: MemoryObjects) -> tuple[list, list]:
     pieces = objects.read_json(BUCKET, state["manifest"])
     records = []
     for piece in pieces:
-        data = objects.read_range(BUCKET, piece["key"], piece["start"], piece["end"])
+        data = objects.read_range(BUCKET, piece["key"], piece["start"], piece["end"], piece["pin"])
         records += read_piece(io.BytesIO(data), Layout(**piece["layout"]), piece["first_line"])
     return pieces, records
 
@@ -122,10 +127,30 @@ def monkeypatch_module():
 def test_a_scan_resumes_from_its_cursor_and_counts_lines_as_the_reader_does():
     body = b'a,"x\r\ny"\r\nb,c\rd,e\n'
     found, cursor = scan(
-        whole_lines([body[:4], body[4:]], final=True), Cursor(0, 0, False, 0, 1), len(body), True, 1
+        whole_lines([body[:4], body[4:]], final=True), Cursor(0, 0, 0, 1), len(body), True, 1
     )
     assert [(p.start, p.end, p.first_line) for p in found] == [(0, 10, 1), (10, 14, 3), (14, 18, 4)]
     assert cursor.offset == len(body) and cursor.line == line_ends(body) == 4
+
+
+def test_a_quote_inside_an_unquoted_field_is_a_character_as_csv_reads_it(monkeypatch):
+    body = (
+        b"ChannelType,Address,Attributes.Note\n"
+        b'EMAIL,a@example.com,5" screen\n'
+        b'EMAIL,b@example.com,"two\nlines"\n' + b"".join(b"EMAIL,c%d@example.com,ok\n" % i for i in range(50))
+    )
+    state, objects = split_in_pieces(body, 30, 400, monkeypatch)
+    pieces, records = pieces_read(state, objects)
+    assert records == list(read_endpoints(io.BytesIO(body)))
+    assert records[1].request["Attributes"]["Note"] == ["two\nlines"]
+    assert len(pieces) > 10  # cut all along the file, not once after the stray quote
+
+
+def test_a_record_that_never_ends_fails_the_job_instead_of_growing(monkeypatch):
+    monkeypatch.setattr("engage.audience.imports.pieces.LONGEST_RECORD", 100)
+    body = b'ChannelType,Address,Attributes.Note\nEMAIL,a@example.com,"never closed\n' + b"x,y\n" * 100
+    state, _ = split_in_pieces(body, 10, 10_000, monkeypatch)
+    assert state["status"] == "FAILED" and "longer than 100 bytes" in state["reason"]
 
 
 def test_a_line_longer_than_a_scan_fails_the_job_with_the_reason(monkeypatch):
@@ -141,3 +166,19 @@ def test_a_gzip_file_is_read_whole_into_chunk_objects(monkeypatch):
     assert (state["status"], state["pieces"], state["records"]) == ("PROCESSING", 1, 2)
     (chunk,) = objects.read_json(BUCKET, state["manifest"])
     assert chunk["key"].endswith("chunk-00000.jsonl") and "layout" not in chunk
+
+
+def test_the_pieces_are_read_from_the_content_the_split_scanned(monkeypatch):
+    body = b"ChannelType,Address\n" + b"".join(b"EMAIL,p%d@example.com\n" % i for i in range(20))
+    state, objects = split_in_pieces(body, 50, 1000, monkeypatch)
+    objects.write(BUCKET, KEY, body + b"EMAIL,late@example.com\n")  # replaced while pieces wait
+    with pytest.raises(RuntimeError, match="PreconditionFailed"):
+        pieces_read(state, objects)
+
+
+def test_a_line_that_is_not_text_in_a_piece_is_named_by_its_line_in_the_file(monkeypatch):
+    body = b"ChannelType,Address\n" + b"".join(b"EMAIL,p%d@example.com\n" % i for i in range(20))
+    body = body.replace(b"p15@", b"p\xff@")
+    state, objects = split_in_pieces(body, 50, 1000, monkeypatch)
+    with pytest.raises(ImportFormatError, match="line 17 is not UTF-8"):
+        pieces_read(state, objects)

@@ -155,7 +155,7 @@ def valid_country(code: str) -> bool:
 def is_timezone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder, or too long
         return False
     return True
 

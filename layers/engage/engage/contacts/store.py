@@ -234,8 +234,7 @@ class ContactStore:
         check_app_id(app_id)
         requests = [(endpoint_id, self._without_removed(app_id, r)) for endpoint_id, r in requests]
         outcome: list[Any] = [None] * len(requests)
-        self._register_names_of(app_id, requests, outcome)
-        pending = [n for n in range(len(requests)) if outcome[n] is None]
+        pending = list(range(len(requests)))
         for attempt in range(MAX_WRITE_ATTEMPTS):
             if not pending:
                 return outcome
@@ -257,6 +256,37 @@ class ContactStore:
         """One round of `write_many`: the requests still pending, read, merged and written; answers
         those whose endpoints changed under them."""
         stored = self.repository.get_stored_many(app_id, [requests[n][0] for n in pending])
+        merged, sources = self._merged(app_id, requests, pending, stored, outcome, must_exist)
+        # The names of the requests that merged are registered (a request refused for them is
+        # merged no more): a refused request never takes a place in the application's quota.
+        survivors = [n for indexes in sources.values() for n in indexes]
+        if self._register_names_of(app_id, requests, survivors, outcome):
+            kept = [n for n in survivors if outcome[n] is None]
+            merged, sources = self._merged(app_id, requests, kept, stored, outcome, must_exist)
+        changes = [Change(stored.get(endpoint_id), endpoint) for endpoint_id, endpoint in merged.items()]
+        crowded = self._joining_full_users(app_id, changes)
+        batched = [c for c in changes if c.new["Id"] not in crowded]
+        conflicted = self.repository.save_many(app_id, batched, self.quotas.endpoints_per_user)
+        for change in batched:
+            if change.new["Id"] not in conflicted:
+                for n in sources[change.new["Id"]]:
+                    outcome[n] = change.new
+        for endpoint_id in crowded:
+            for n in sources[endpoint_id]:
+                outcome[n] = self._one(app_id, *requests[n], must_exist)
+        return sorted(n for endpoint_id in conflicted for n in sources[endpoint_id])
+
+    def _merged(
+        self,
+        app_id: str,
+        requests: Sequence[tuple[str, Endpoint]],
+        pending: list[int],
+        stored: Mapping[str, Stored],
+        outcome: list[Any],
+        must_exist: bool,
+    ) -> tuple[dict[str, Endpoint], dict[str, list[int]]]:
+        """The pending requests merged into the endpoints read, in order (each endpoint's merge,
+        and the requests it holds); a request that can't be merged gets its refusal in `outcome`."""
         merged: dict[str, Endpoint] = {}
         sources: dict[str, list[int]] = {}
         now = self.clock()
@@ -275,18 +305,7 @@ class ContactStore:
                 continue
             merged[endpoint_id] = endpoint
             sources.setdefault(endpoint_id, []).append(n)
-        changes = [Change(stored.get(endpoint_id), endpoint) for endpoint_id, endpoint in merged.items()]
-        crowded = self._joining_full_users(app_id, changes)
-        batched = [c for c in changes if c.new["Id"] not in crowded]
-        conflicted = self.repository.save_many(app_id, batched, self.quotas.endpoints_per_user)
-        for change in batched:
-            if change.new["Id"] not in conflicted:
-                for n in sources[change.new["Id"]]:
-                    outcome[n] = change.new
-        for endpoint_id in crowded:
-            for n in sources[endpoint_id]:
-                outcome[n] = self._one(app_id, *requests[n], must_exist)
-        return sorted(n for endpoint_id in conflicted for n in sources[endpoint_id])
+        return merged, sources
 
     def _one(
         self, app_id: str, endpoint_id: str, request: Endpoint, must_exist: bool
@@ -311,24 +330,26 @@ class ContactStore:
         }
 
     def _register_names_of(
-        self, app_id: str, requests: Sequence[tuple[str, Endpoint]], outcome: list[Any]
-    ) -> None:
-        """Registers the attribute names of many requests at once; when together they pass the
-        quota, request by request, the requests that would pass it refused."""
+        self, app_id: str, requests: Sequence[tuple[str, Endpoint]], indexes: list[int], outcome: list[Any]
+    ) -> bool:
+        """Registers the attribute names of these requests at once; when together they pass the
+        quota, request by request, the requests that would pass it refused. Whether any was."""
         wanted: dict[str, set[str]] = {kind: set() for kind in ATTRIBUTE_KINDS}
-        for _, request in requests:
-            for kind, names in attribute_names(request).items():
+        for n in indexes:
+            for kind, names in attribute_names(requests[n][1]).items():
                 wanted[kind] |= names
         try:
             self._register_names(app_id, wanted)
-            return
+            return False
         except LimitExceededError:
             pass
-        for n, (_, request) in enumerate(requests):
+        refused = False
+        for n in indexes:
             try:
-                self._register_names(app_id, attribute_names(request))
+                self._register_names(app_id, attribute_names(requests[n][1]))
             except LimitExceededError as exc:
-                outcome[n] = exc
+                outcome[n], refused = exc, True
+        return refused
 
     def check_batch(self, items: Sequence[Mapping[str, Any]]) -> list[BatchItemError]:
         """Every problem of every item, for callers that report them all (imports, the batch API)."""

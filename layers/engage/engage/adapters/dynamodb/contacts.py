@@ -246,7 +246,7 @@ class DynamoEndpointRepository:
                     idempotent=True,
                 )
             except ClientError as exc:
-                if not is_conflict(exc):
+                if not is_conflict(exc) or not _raced(exc):
                     raise
                 conflicted.update(change.new["Id"] for change in group)
         return conflicted
@@ -380,6 +380,14 @@ class DynamoEndpointRepository:
             update["ConditionExpression"] = "attribute_not_exists(#n) OR #n <= :room"
             update["ExpressionAttributeValues"][":room"] = {"N": str(user_limit - delta)}
         return {"Update": update}
+
+
+def _raced(exc: ClientError) -> bool:
+    """Whether a write was refused only because something changed under it (a condition on what
+    was read, another transaction), not for what it asked (too large, invalid): only then is it
+    read and tried again."""
+    reasons = {r.get("Code") for r in exc.response.get("CancellationReasons") or []} - {"None", None}
+    return reasons <= {"ConditionalCheckFailed", "TransactionConflict"}
 
 
 def _transactions(changes: Sequence[Change]) -> Iterator[tuple[list[Change], dict[str, int]]]:

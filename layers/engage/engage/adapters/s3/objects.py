@@ -6,7 +6,7 @@ import io
 import itertools
 import json
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -104,20 +104,34 @@ class ObjectStore:
     def read_json(self, bucket: str, key: str) -> Any:
         return json.loads(self.read(bucket, key))
 
-    def size(self, bucket: str, key: str) -> int:
-        return int(self.client.head_object(Bucket=bucket, Key=key)["ContentLength"])
+    def pinned(self, bucket: str, key: str) -> tuple[int, dict[str, str]]:
+        """The object's size, and what names this very content for later reads: its version in a
+        bucket that keeps versions, else its ETag (a read then fails, 412, if the object changed)."""
+        head = self.client.head_object(Bucket=bucket, Key=key)
+        version = head.get("VersionId")
+        pin = {"VersionId": version} if version and version != "null" else {"IfMatch": head["ETag"]}
+        return int(head["ContentLength"]), pin
 
-    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
-        """Bytes [start, end) of the object (one ranged GET; nothing for an empty range)."""
+    def read_range(
+        self, bucket: str, key: str, start: int, end: int, pin: Mapping[str, str] | None = None
+    ) -> bytes:
+        """Bytes [start, end) of the object (one ranged GET; nothing for an empty range), of the
+        content `pin` names when given."""
         if end <= start:
             return b""
-        return self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}")["Body"].read()
+        return self.client.get_object(
+            Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}", **(pin or {})
+        )["Body"].read()
 
-    def chunks(self, bucket: str, key: str, start: int, end: int, size: int) -> Iterator[bytes]:
+    def chunks(
+        self, bucket: str, key: str, start: int, end: int, size: int, pin: Mapping[str, str] | None = None
+    ) -> Iterator[bytes]:
         """Bytes [start, end) of the object, `size` at a time as they arrive (one ranged GET)."""
         if end <= start:
             return
-        body = self.client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}")["Body"]
+        body = self.client.get_object(
+            Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}", **(pin or {})
+        )["Body"]
         yield from body.iter_chunks(size)
 
     def write(self, bucket: str, key: str, body: bytes, content_type: str = "application/x-ndjson") -> str:

@@ -71,7 +71,7 @@ class CsvPlan:
             if end - start == len(rows):  # one line per row
                 lines = list(range(start + 1, end + 1))
             else:  # a quoted newline makes its row span one line more per newline
-                spans = [1 + _breaks("".join(row)) for row in rows]
+                spans = [1 + sum(map(_breaks, row)) for row in rows]
                 lines = [start + 1 + before for before in itertools.accumulate(spans, initial=0)][:-1]
             yield self._block(lines, rows, make)
 

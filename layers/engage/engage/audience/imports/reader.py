@@ -39,6 +39,7 @@ from engage.errors import ValidationError
 
 MAX_FAILURES = 100  # Pinpoint's import job keeps at most 100 failure messages
 TEXT_CHUNK = 1 << 20  # bytes decoded at a time
+LONGEST_HEADER = 64 * 1024
 TOP_LEVEL = ("Id", "ChannelType", "Address", "EndpointStatus", "OptOut", "EffectiveDate", "RequestId")
 EXPORT_ONLY = ("ApplicationId", "CohortId", "CreationDate")  # fields Pinpoint exports carry, imports don't
 csv.field_size_limit(1024 * 1024)
@@ -104,28 +105,29 @@ def summarize(records: Iterator[ImportRecord]) -> ImportSummary:
     return summary
 
 
-def lines(stream: IO[bytes], strict: bool = True) -> Iterator[str]:
+def lines(stream: IO[bytes], strict: bool = True, first_line: int = 1) -> Iterator[str]:
     """The file's lines as text: gunzipped when it is gzip, UTF-8 with any BOM dropped, line endings
     kept (the CSV reader needs them for quoted newlines), a line ending at LF, CRLF or a lone CR.
     Decoded TEXT_CHUNK bytes at a time, cut after a line end. A line that is not UTF-8 ends the file
     with ImportFormatError naming it (the lines before it come out first), or when not `strict`
     comes out with its bad bytes as lone surrogates (see `has_bad_bytes`), so that the caller
-    rejects that row alone."""
-    return itertools.chain.from_iterable(_line_lists(stream, strict))
+    rejects that row alone. A stream that is a piece of a file starting on `first_line` names the
+    file's lines, and keeps a BOM that is not at the file's start."""
+    return itertools.chain.from_iterable(_line_lists(stream, strict, first_line))
 
 
-def _line_lists(stream: IO[bytes], strict: bool) -> Iterator[list[str]]:
+def _line_lists(stream: IO[bytes], strict: bool, first_line: int) -> Iterator[list[str]]:
     buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
     if buffered.peek(2)[:2] == b"\x1f\x8b":
         buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
     errors = "strict" if strict else "surrogateescape"
-    before, rest = 0, b""  # lines already out; bytes of a line not yet ended
+    before, rest = first_line - 1, b""  # lines already out; bytes of a line not yet ended
     while True:
         data = buffered.read(TEXT_CHUNK)
         chunk = rest + data
         cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r", 0, len(chunk) - 1)) + 1 if data else len(chunk)
         piece, rest = chunk[:cut], chunk[cut:]
-        if before == 0:
+        if before == 0:  # the file's start
             piece = piece.removeprefix(b"\xef\xbb\xbf")
         try:
             text = piece.decode("utf-8", errors)
@@ -229,10 +231,14 @@ def layout(
     reader = csv.reader(itertools.chain([first], text))
     names, _ = _header_columns(next(reader), header, mode)
     used = consumed[: blanks + reader.line_num]
-    if not whole and not used[-1].endswith(("\n", "\r")):
-        raise ImportFormatError("the header is longer than the first megabyte of the file")
     bom = 3 if prefix.startswith(b"\xef\xbb\xbf") else 0
-    return Layout(True, names, bom + sum(len(line.encode()) for line in used), len(used))
+    end = bom + sum(len(line.encode()) for line in used)
+    # A header's CR at the very end of the prefix may be the first half of a CRLF.
+    if not whole and (not used[-1].endswith(("\n", "\r")) or end >= len(prefix)):
+        raise ImportFormatError("the header is longer than the first megabyte of the file")
+    if end > LONGEST_HEADER:  # it travels with every piece of the file
+        raise ImportFormatError(f"the header is {end} bytes; at most {LONGEST_HEADER}")
+    return Layout(True, names, end, len(used))
 
 
 def _kept(text: Iterator[str], consumed: list[str]) -> Iterator[str]:
@@ -250,7 +256,7 @@ def read_piece(
 ) -> Iterator[ImportRecord]:
     """The records of one piece of a file (whole records, cut by engage.audience.imports.pieces),
     the first on `first_line` of the file."""
-    text = lines(stream)
+    text = lines(stream, first_line=first_line)
     if not shape.csv:
         return _json_lines(text, first_line, quotas, mode)
     _, columns = _header_columns(shape.header or [], None, mode)

@@ -57,12 +57,19 @@ class Applications(Protocol):
 class Objects(Protocol):
     def existing_key(self, bucket: str, key: str, *spellings: str | None) -> str: ...
     def open(self, bucket: str, key: str) -> AbstractContextManager[IO[bytes]]: ...
-    def size(self, bucket: str, key: str) -> int: ...
-    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes:
-        """Bytes [start, end) of the object."""
+    def pinned(self, bucket: str, key: str) -> tuple[int, dict[str, str]]:
+        """The object's size, and what names this content for the reads that follow."""
         ...
 
-    def chunks(self, bucket: str, key: str, start: int, end: int, size: int) -> Iterator[bytes]:
+    def read_range(
+        self, bucket: str, key: str, start: int, end: int, pin: Mapping[str, str] | None = None
+    ) -> bytes:
+        """Bytes [start, end) of the object (of the content `pin` names)."""
+        ...
+
+    def chunks(
+        self, bucket: str, key: str, start: int, end: int, size: int, pin: Mapping[str, str] | None = None
+    ) -> Iterator[bytes]:
         """Bytes [start, end) of the object, `size` at a time, as they arrive."""
         ...
 
@@ -156,16 +163,16 @@ class ImportSplit:
             job["Definition"]["RoleArn"] = self.reader_role
         self.jobs.create(job)  # a job created by CreateImportJob exists already, with its own RoleArn
         try:
-            size = self.objects.size(bucket, key)
-            prefix = self.objects.read_range(bucket, key, 0, min(size, LAYOUT_BYTES))
+            size, pin = self.objects.pinned(bucket, key)
+            prefix = self.objects.read_range(bucket, key, 0, min(size, LAYOUT_BYTES), pin)
             if prefix[:2] == GZIP_MAGIC:
                 return self._whole(state, request, key)
             shape = layout(prefix, size <= LAYOUT_BYTES, request.mode, request.header)
         except ImportFormatError as exc:
             return self._refused(state, app_id, job_id, exc)
         start = shape.body_start
-        cursor = Cursor(start, shape.header_lines, False, start, shape.header_lines + 1)
-        state = {**state, "source_key": key, "size": size, "layout": asdict(shape), "scans": 0}
+        cursor = Cursor(start, shape.header_lines, start, shape.header_lines + 1)
+        state = {**state, "source_key": key, "pin": pin, "size": size, "layout": asdict(shape), "scans": 0}
         return self._go_on({**state, "cursor": cursor.to_json()}, request)
 
     def _go_on(self, state: Mapping[str, Any], request: SplitRequest) -> dict[str, Any]:
@@ -174,15 +181,18 @@ class ImportSplit:
         prefix = f"{WORK_PREFIX}{request.job_id}/"
         cursor, calls = Cursor.from_json(state["cursor"]), state["scans"]
         end = min(size, cursor.offset + self.scan_bytes)
-        chunks = self.objects.chunks(bucket, key, cursor.offset, end, SCAN_BLOCK)
+        chunks = self.objects.chunks(bucket, key, cursor.offset, end, SCAN_BLOCK, state["pin"])
         deadline = time.monotonic() + self.scan_seconds
-        found, after = scan(
-            _while(whole_lines(chunks, final=end >= size), lambda: time.monotonic() < deadline),
-            cursor,
-            size,
-            Layout(**state["layout"]).csv,
-            self.piece_bytes,
-        )
+        try:
+            found, after = scan(
+                _while(whole_lines(chunks, final=end >= size), lambda: time.monotonic() < deadline),
+                cursor,
+                size,
+                Layout(**state["layout"]).csv,
+                self.piece_bytes,
+            )
+        except ImportFormatError as exc:
+            return self._refused(state, request.app_id, request.job_id, exc)
         if after.offset == cursor.offset and end < size:
             reason = f"no line ends in {self.scan_bytes} bytes from byte {cursor.offset}"
             return self._refused(state, request.app_id, request.job_id, ImportFormatError(reason))
@@ -200,6 +210,7 @@ class ImportSplit:
                 "app_id": request.app_id,
                 "mode": request.mode,
                 "layout": state["layout"],
+                "pin": state["pin"],
             }
             for call in range(calls + 1)
             for piece in self.objects.read_json(bucket, f"{prefix}pieces-{call:05d}.json")
@@ -270,7 +281,10 @@ class ImportSettlement:
 
     def __call__(self, job: dict[str, Any], state: Mapping[str, Any]) -> tuple[str, list[str]]:
         done = job["CompletedPieces"] + job["FailedPieces"] == job["TotalPieces"] and job["FailedPieces"] == 0
-        status = "COMPLETED" if done and state.get("status") != "FAILED" else "FAILED"
+        # Only a file cut into pieces and imported whole completes: a split that stopped (an error, a
+        # scan past its bound) has counted nothing, and nothing counted is not everything imported.
+        finished = state.get("status") == "PROCESSING" and not state.get("error")
+        status = "COMPLETED" if done and finished else "FAILED"
         failures = job.get("Failures", [])[:MAX_FAILURES]
         if state.get("error"):
             failures = [f"the import stopped: {state['error'].get('Error')}", *failures][:MAX_FAILURES]
@@ -369,7 +383,9 @@ class ImportStart:
 
 class ChunkObjects(Protocol):
     def read(self, bucket: str, key: str) -> bytes: ...
-    def read_range(self, bucket: str, key: str, start: int, end: int) -> bytes: ...
+    def read_range(
+        self, bucket: str, key: str, start: int, end: int, pin: Mapping[str, str] | None = None
+    ) -> bytes: ...
     def write_json(self, bucket: str, key: str, document: Any) -> str: ...
 
 
@@ -390,12 +406,19 @@ class ChunkImport:
         app_id, job_id, index = step["app_id"], step["job_id"], step["index"]
         mode = step.get("mode", "register")
         if "layout" in step:
-            body = self.objects.read_range(step["bucket"], step["key"], step["start"], step["end"])
+            body = self.objects.read_range(
+                step["bucket"], step["key"], step["start"], step["end"], step.get("pin")
+            )
             shape = Layout(**step["layout"])
             records = read_piece(io.BytesIO(body), shape, step["first_line"], self.quotas, mode)
         else:
             records = chunk_records(self.objects.read(step["bucket"], step["key"]))
-        result = import_chunk(app_id, records, self.endpoints, mode)
+        try:
+            result = import_chunk(app_id, records, self.endpoints, mode)
+        except ImportFormatError as exc:  # a line further on is not text: the piece fails, with why
+            logger.warning("import piece refused: %s", exc.reason, extra={"job_id": job_id, "index": index})
+            failed = ChunkResult(failures=[f"the file can't be imported: {exc.reason}"])
+            return failed, self.jobs.record_chunk(app_id, job_id, index, failed, failed=True)
         self.objects.write_json(
             step["bucket"],
             f"{members_prefix(app_id, job_id)}part-{index:05d}.json",

@@ -208,11 +208,16 @@ def _mail(mail: Mapping[str, Any]) -> dict[str, Any]:
 def _snake(value: Any) -> Any:
     """SES's camelCase detail in the snake_case of Pinpoint's facets (`reportingMTA` becomes
     `reporting_mta`); the names of link tags are data and keep their spelling."""
+    if type(value) in _SCALARS:  # most of a detail: answered before the slower Mapping check
+        return value
     if isinstance(value, Mapping):
         return {_snake_name(str(k)): (dict(v) if k == "linkTags" else _snake(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_snake(v) for v in value]
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 @functools.lru_cache(maxsize=4096)  # SES's detail uses a few dozen names, over and over

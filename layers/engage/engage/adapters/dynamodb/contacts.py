@@ -154,9 +154,8 @@ class DynamoEndpointRepository:
         return int(self.client.describe_table(TableName=self.table)["Table"].get("ItemCount", 0))
 
     def get_many(self, app_id: str, endpoint_ids: Sequence[str]) -> list[Endpoint]:
-        """The endpoints that exist among up to 100 ids (BatchGetItem), in no particular order."""
-        keys = [{"pk": {"S": endpoint_pk(app_id, i)}} for i in dict.fromkeys(endpoint_ids)]
-        return [item["endpoint"] for item in batch_get(self.client, self.table, keys, self.backoff)]
+        """The endpoints that exist among the ids (BatchGetItem, 100 at a time), in no particular order."""
+        return [stored.endpoint for stored in self.get_stored_many(app_id, endpoint_ids).values()]
 
     def get_stored_many(self, app_id: str, endpoint_ids: Sequence[str]) -> dict[str, Stored]:
         """The endpoints that exist among the ids, by id, with their versions: strongly consistent

@@ -15,6 +15,7 @@ row alone (`validate_request`) otherwise; the two agree on every record (tests/u
 from __future__ import annotations
 
 import gc
+import hashlib
 import itertools
 import math
 import operator
@@ -22,13 +23,21 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from engage.addresses import ChannelType, check_address, parse_channel, valid_address, valid_addresses
+from engage.addresses import (
+    ChannelType,
+    address_key,
+    check_address,
+    parse_channel,
+    valid_address,
+    valid_addresses,
+)
 from engage.contacts.model import (
     LOCATION_NUMBERS,
     MAX_ID_LENGTH,
     OPT_OUT_VALUES,
     STATUS_VALUES,
     Quotas,
+    check_endpoint_id,
     check_name,
     is_timezone,
     valid_country,
@@ -248,9 +257,6 @@ class CsvPlan:
                 problems[row] = ValidationError("Address", "is required")
 
     def _ids(self, cells: list[list[str]], requests: list[Any], problems: Problems) -> list[str | None]:
-        from engage.audience.imports.reader import derived_id  # the reader imports this module
-        from engage.contacts.model import check_endpoint_id
-
         n = self.index.get((None, None, "Id"))
         given = cells[n] if n is not None else [""] * len(requests)
         if n is not None and not any(problems) and _plain_ids(given):
@@ -450,3 +456,13 @@ def _builder(columns: list[Any]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
     scope: dict[str, Any] = {}
     exec("\n".join(lines), scope)  # noqa: S102 - the source is ours; names from the file are repr()'d
     return scope["build"]
+
+
+def derived_id(request: dict[str, Any]) -> str:
+    """An id for a record without one, stable across imports: the same address updates the same
+    endpoint instead of creating a duplicate."""
+    channel = parse_channel(request["ChannelType"])
+    digest = hashlib.sha256(
+        f"{channel}:{address_key(channel, request.get('Address', ''))}".encode()
+    ).hexdigest()
+    return f"{channel.value.lower()}-{digest[:24]}"

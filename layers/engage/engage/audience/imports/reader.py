@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import functools
 import gzip
-import hashlib
 import io
 import itertools
 import json
@@ -24,8 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, NamedTuple
 
-from engage.addresses import address_key, parse_channel
-from engage.audience.imports.columns import plan
+from engage.audience.imports.columns import derived_id, plan
 from engage.contacts.model import (
     DEFAULT_QUOTAS,
     DEMOGRAPHIC_FIELDS,
@@ -422,13 +420,3 @@ def _identified(endpoint: dict[str, Any], request: dict[str, Any]) -> dict[str, 
     if not endpoint.get("Id"):
         raise ValidationError("Id", "is required: the record names an endpoint that exists")
     return request
-
-
-def derived_id(request: dict[str, Any]) -> str:
-    """An id for a record without one, stable across imports: the same address updates the same
-    endpoint instead of creating a duplicate."""
-    channel = parse_channel(request["ChannelType"])
-    digest = hashlib.sha256(
-        f"{channel}:{address_key(channel, request.get('Address', ''))}".encode()
-    ).hexdigest()
-    return f"{channel.value.lower()}-{digest[:24]}"

@@ -117,5 +117,16 @@ class Campaigning:
         time.sleep(0.5)  # and nothing more arrives
         return self.texts(campaign_id)
 
+    def warm_the_sender(self):
+        """Sends one text through a campaign first. A cold sender's first calls wait together on its
+        clients' first use and reach the emulator in a bunch, however they were paced; a test of
+        pacing times a warm one."""
+        self.people(["warm"], Attributes={"Plan": ["warm"]})
+        warm = self.campaign(
+            SegmentId=self.segment(value="warm")["Id"], MessageConfiguration={"SMSMessage": {"Body": "Hi"}}
+        )
+        assert self.notified(self.started(warm))[0] == "success"
+        assert len(self.all_texts(warm["Id"], 1)) == 1
+
     def number(self, endpoint_id):
         return self.contacts.get(self.app, endpoint_id)["Address"]

@@ -59,7 +59,21 @@ def a_lost_race_is_retried_against_the_new_bucket(store) -> None:
     assert store.read("ses:race.example").tokens == pytest.approx(9.0)  # 19 - 5 (rival) - 5
 
 
+def a_sender_whose_clock_reading_is_older_than_the_bucket_gets_no_time_twice(store) -> None:
+    """Senders read the clock before they read the bucket, so under load one may write after a
+    rival that read the clock later. The bucket's time never goes back: the span between the two
+    readings refills once, not again for the next taker."""
+    g = governor(store, rate=2.0, burst=1.0)
+    granted = 0
+    for step in range(40):  # 10 s; each step, a late sender whose reading is 0.5 s old goes first
+        late, now = step * 0.25, step * 0.25 + 0.5
+        granted += g.take("sms:+12065550100", 5, now=late) + g.take("sms:+12065550100", 5, now=now)
+    assert granted <= 1 + 2.0 * (39 * 0.25 + 0.5)  # the burst plus the rate times the span
+    assert store.read("sms:+12065550100").updated_at == pytest.approx(39 * 0.25 + 0.5)
+
+
 CASES = [
+    a_sender_whose_clock_reading_is_older_than_the_bucket_gets_no_time_twice,
     a_new_bucket_starts_full_and_refills_at_the_rate_up_to_the_burst,
     senders_sharing_a_bucket_never_exceed_the_rate_together,
     the_daily_allowance_caps_what_is_granted,

@@ -48,6 +48,13 @@ class BucketStore(Protocol):
         ...
 
 
+def _later(bucket: Bucket | None, now: float) -> float:
+    """The time a bucket is written at: `now`, or the bucket's own time when a rival that read the
+    clock later wrote it first. A bucket's time never goes back, or the span between the two readings
+    would refill twice."""
+    return now if bucket is None else max(now, bucket.updated_at)
+
+
 def refill(bucket: Bucket | None, limits: Limits, now: float) -> float:
     """Tokens in the bucket at `now`: what was left, plus the rate times the time since, at most
     `burst` (a new bucket starts full)."""
@@ -76,7 +83,7 @@ class Governor:
             try:
                 self.store.write(
                     identity,
-                    Bucket(available - granted, now, (bucket.version if bucket else 0) + 1),
+                    Bucket(available - granted, _later(bucket, now), (bucket.version if bucket else 0) + 1),
                     bucket.version if bucket else None,
                 )
             except ConflictError:
@@ -105,7 +112,7 @@ class Governor:
             try:
                 self.store.write(
                     identity,
-                    Bucket(left, now, (bucket.version if bucket else 0) + 1),
+                    Bucket(left, _later(bucket, now), (bucket.version if bucket else 0) + 1),
                     bucket.version if bucket else None,
                 )
             except ConflictError:

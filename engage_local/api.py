@@ -175,6 +175,67 @@ def iam_refusal(authorization: str | None) -> tuple[str, str] | None:
     return None
 
 
+_ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def invoke_refusal(route: Route, method: str, path: str, authorization: str) -> tuple[str, str] | None:
+    """API Gateway's answer when the caller's role may not execute-api:Invoke this method and path
+    (its identity policies judged by the local stack's IAM); None when it may, or when the call is
+    the administrator's (keys that name no role), or IAM is off."""
+    from engage_local.iam.principals import PRINCIPALS, active
+
+    enforcer = active()
+    key = _ACCESS_KEY.search(authorization)
+    role = PRINCIPALS.role_of(key.group(1)) if key and enforcer is not None else None
+    if role is None:
+        return None
+    api = REST_APIS[route.api_id]
+    account = enforcer.account.account
+    stage = api.get("stage", "local")
+    resource = f"arn:aws:execute-api:{api['region']}:{account}:{route.api_id}/{stage}/{method}{path}"
+    denial = enforcer.role_may(role, "execute-api:Invoke", resource, via="execute-api")
+    if denial is None:
+        return None
+    shown = resource.replace(f":{account}:", f":********{account[-4:]}:")  # as API Gateway masks it
+    caller = (
+        role.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/CognitoIdentityCredentials"
+    )
+    deny = " with an explicit deny" if denial.reason == "ExplicitlyDenied" else ""
+    return (
+        "AccessDeniedException",
+        f"User: {caller} is not authorized to perform: execute-api:Invoke on resource: {shown}{deny}",
+    )
+
+
+def cors_preflight(path: str) -> dict[str, str] | None:
+    """The answer of an API's CORS preflight (the OPTIONS method SAM's `Cors` adds, a mock
+    integration): the headers its integration response sets, or None when no API has one here."""
+    for api in REST_APIS.values():
+        for template, operations in api["body"].get("paths", {}).items():
+            options = operations.get("options") if isinstance(operations, dict) else None
+            if not options or not compile_path(template).match(path):
+                continue
+            integration = options.get("x-amazon-apigateway-integration") or {}
+            if integration.get("type") != "mock":
+                continue
+            response = (integration.get("responses") or {}).get("default") or {}
+            return {
+                name.removeprefix("method.response.header."): value.strip("'")
+                for name, value in (response.get("responseParameters") or {}).items()
+            }
+    return None
+
+
+def gateway_headers(route: Route, kind: str) -> dict[str, str]:
+    """The headers an API's gateway response (DEFAULT_4XX, DEFAULT_5XX) adds to API Gateway's own
+    answers: the CORS headers a browser needs to read a refusal."""
+    responses = REST_APIS[route.api_id]["body"].get("x-amazon-apigateway-gateway-responses") or {}
+    parameters = (responses.get(f"DEFAULT_{kind}") or {}).get("responseParameters") or {}
+    return {
+        name.removeprefix("gatewayresponse.header."): value.strip("'") for name, value in parameters.items()
+    }
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "engage-local-api"
     invoker: Invoker
@@ -194,6 +255,10 @@ class _Handler(BaseHTTPRequestHandler):
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
             return self._control(url.path, body, query)
         method = self.command.upper()
+        if method == "OPTIONS" and self.headers.get("Access-Control-Request-Method"):
+            preflight = cors_preflight(url.path)
+            if preflight is not None:
+                return self._send(200, preflight, b"")
         route = next((r for r in routes() if r.pattern.match(url.path) and r.method in (method, "ANY")), None)
         if route is None:
             return self._send(
@@ -204,13 +269,21 @@ class _Handler(BaseHTTPRequestHandler):
         headers: dict[str, list[str]] = {}
         for key, value in self.headers.items():
             headers.setdefault(key.lower(), []).append(value)
-        refusal = route.iam and iam_refusal(self.headers.get("Authorization"))
+        refusal = route.iam and (
+            iam_refusal(self.headers.get("Authorization"))
+            or invoke_refusal(route, method, url.path, self.headers.get("Authorization", ""))
+        )
         if refusal:
             kind, message = refusal
+            body = {"Message" if kind == "AccessDeniedException" else "message": message}
             return self._send(
                 403,
-                {"Content-Type": "application/json", "x-amzn-ErrorType": kind},
-                json.dumps({"message": message}).encode(),
+                {
+                    "Content-Type": "application/json",
+                    "x-amzn-ErrorType": kind,
+                    **gateway_headers(route, "4XX"),
+                },
+                json.dumps(body).encode(),
             )
         event = proxy_event(route, method, url.path, url.query, headers, body, self.client_address[0])
         result = self.invoker.invoke(route.function_arn, event)

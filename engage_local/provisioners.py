@@ -457,6 +457,8 @@ class ApiGatewayStage(Provisioned):
         if "TracingEnabled" in props:
             request["tracingEnabled"] = str(props["TracingEnabled"]).lower() == "true"
         client("apigateway", region).create_stage(**request)
+        if props["RestApiId"] in REST_APIS:  # the stage execute-api ARNs name (IAM on the local API)
+            REST_APIS[props["RestApiId"]].setdefault("stage", props["StageName"])
         return cls(props["StageName"])
 
 
@@ -622,6 +624,8 @@ def _cloudfront_value(shape: Any, value: Any) -> Any:
         return float(value)
     if kind == "boolean":
         return _flag(value) == "true"
+    if kind == "string" and isinstance(value, (int, float)):  # CloudFormation takes ResponseCode: 200
+        return str(value)
     return value
 
 
@@ -712,6 +716,130 @@ class CloudFrontDistribution(Provisioned):
             created = cloudfront.create_distribution(DistributionConfig=config)
         distribution = created["Distribution"]
         return cls(distribution["Id"], {"Id": distribution["Id"], "DomainName": distribution["DomainName"]})
+
+
+_cognito_models = {
+    name: botocore.session.get_session().get_service_model(name)
+    for name in ("cognito-idp", "cognito-identity")
+}
+
+
+def cognito_request(
+    service: str, operation: str, props: dict[str, Any], renames: dict[str, str]
+) -> dict[str, Any]:
+    """A CloudFormation Cognito resource's properties as the API's request takes them: renamed where
+    the two differ, values typed by the model (CloudFormation may give "true" or "8"). A property the
+    API lacks is refused, as a template error."""
+    shape = _cognito_models[service].operation_model(operation).input_shape
+    request = {}
+    for key, value in props.items():
+        name = renames.get(key, key)
+        if name not in shape.members:
+            raise DeployError(f"{service} {operation} has no property {key}")
+        request[name] = _typed(shape.members[name], value)
+    return request
+
+
+def _typed(shape: Any, value: Any) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        return {k: _typed(shape.members[k], v) for k, v in value.items() if k in shape.members}
+    if kind == "list":
+        return [_typed(shape.member, v) for v in value]
+    if kind == "map":
+        return {k: _typed(shape.value, v) for k, v in value.items()}
+    if kind in ("integer", "long"):
+        return int(value)
+    if kind == "boolean":
+        return _flag(value) == "true"
+    return value
+
+
+class CognitoUserPool(Provisioned):
+    TYPE = "AWS::Cognito::UserPool"
+    ATTRIBUTES = ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        # CloudFormation's EnabledMfas is the API's SetUserPoolMfaConfig, made once the pool exists.
+        enabled = set(props.pop("EnabledMfas", []))
+        request = cognito_request("cognito-idp", "CreateUserPool", props, {"UserPoolName": "PoolName"})
+        request.setdefault("PoolName", name)
+        idp = client("cognito-idp", region)
+        pool = idp.create_user_pool(**request)["UserPool"]
+        if enabled:
+            idp.set_user_pool_mfa_config(
+                UserPoolId=pool["Id"],
+                MfaConfiguration=request.get("MfaConfiguration", "OPTIONAL"),
+                SoftwareTokenMfaConfiguration={"Enabled": "SOFTWARE_TOKEN_MFA" in enabled},
+            )
+        provider = f"cognito-idp.{region}.amazonaws.com/{pool['Id']}"
+        return cls(
+            pool["Id"],
+            {
+                "Arn": pool["Arn"],
+                "ProviderName": provider,
+                "ProviderURL": f"https://{provider}",
+                "UserPoolId": pool["Id"],
+            },
+        )
+
+
+class CognitoUserPoolClient(Provisioned):
+    TYPE = "AWS::Cognito::UserPoolClient"
+    ATTRIBUTES = ("ClientId", "Name")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request = cognito_request("cognito-idp", "CreateUserPoolClient", props, {})
+        request.setdefault("ClientName", name)
+        created = client("cognito-idp", region).create_user_pool_client(**request)["UserPoolClient"]
+        return cls(created["ClientId"], {"ClientId": created["ClientId"], "Name": created["ClientName"]})
+
+
+class CognitoUserPoolGroup(Provisioned):
+    TYPE = "AWS::Cognito::UserPoolGroup"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request = cognito_request("cognito-idp", "CreateGroup", props, {})
+        request.setdefault("GroupName", name)
+        client("cognito-idp", region).create_group(**request)
+        return cls(request["GroupName"])
+
+
+class CognitoIdentityPool(Provisioned):
+    TYPE = "AWS::Cognito::IdentityPool"
+    ATTRIBUTES = ("Id", "Name")
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        props = {k: v for k, v in props.items() if k not in ("PushSync", "CognitoStreams", "CognitoEvents")}
+        request = cognito_request(
+            "cognito-identity", "CreateIdentityPool", props, {"IdentityPoolTags": "IdentityPoolTags"}
+        )
+        request.setdefault("IdentityPoolName", name.replace("-", "_"))
+        pool = client("cognito-identity", region).create_identity_pool(**request)
+        return cls(pool["IdentityPoolId"], {"Id": pool["IdentityPoolId"], "Name": pool["IdentityPoolName"]})
+
+
+class CognitoIdentityPoolRoleAttachment(Provisioned):
+    TYPE = "AWS::Cognito::IdentityPoolRoleAttachment"
+
+    @classmethod
+    def create(cls, name: str, props: dict[str, Any], region: str) -> Provisioned:
+        request = cognito_request("cognito-identity", "SetIdentityPoolRoles", props, {})
+        request.setdefault("Roles", {})  # optional in CloudFormation, required by the API: none
+        mappings = request.get("RoleMappings") or {}
+        # CloudFormation keys a mapping by any name and puts the provider in IdentityProvider.
+        request["RoleMappings"] = {
+            (props["RoleMappings"][key].get("IdentityProvider") or key): {
+                k: v for k, v in mapping.items() if k != "IdentityProvider"
+            }
+            for key, mapping in mappings.items()
+        }
+        client("cognito-identity", region).set_identity_pool_roles(**request)
+        return cls(f"{request['IdentityPoolId']}-roles")
 
 
 def _tags(props: dict[str, Any]) -> dict[str, str]:

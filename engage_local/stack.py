@@ -22,7 +22,7 @@ from moto.server import ThreadedMotoServer
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from werkzeug.serving import make_server
 
-from engage_local import patches, provisioners, routing
+from engage_local import console, patches, provisioners, routing
 from engage_local.api import LocalHttp, parse_at
 from engage_local.deploy import Deployer, Progress, StackReport
 from engage_local.emulators import EmulatedServices, EmulatorMiddleware, jsonable
@@ -114,6 +114,7 @@ class LocalStack:
         self.api: LocalHttp | None = None
         self.control: LocalHttp | None = None
         self.started_seconds: float | None = None
+        self.console: console.LocalConsole | None = None  # the web console, once deployed and published
 
     def start(self) -> LocalStack:
         if LocalStack._running is not None:
@@ -195,9 +196,37 @@ class LocalStack:
         deployer = Deployer(
             self.endpoint_url, self.region, self.artifacts, provisioners.PROVISIONERS, self.progress
         )
-        report = deployer.deploy(template or self.root / "template.yaml", stack_name, parameters)
+        template = template or self.root / "template.yaml"
+        if template.resolve() == (self.root / "template.yaml").resolve():
+            parameters = {**self._console_parameters(), **(parameters or {})}
+        report = deployer.deploy(template, stack_name, parameters)
         self.stacks[stack_name] = report
+        if "ConsoleBucketName" in report.outputs:
+            self.console = self._publish_console(report.outputs)
         return report
+
+    def _console_parameters(self) -> dict[str, str]:
+        """The web console's origin here (the control port, which serves the CloudFront edge) and
+        the local origins its pages call: the API and the emulator (Cognito's stand-in)."""
+        if self.control is None or self.api is None:
+            return {}  # not started: deploy() fails on its own
+        return {
+            "ConsoleOrigin": self.control.url,
+            "ConsoleConnectSources": f"{self.api.url} {self.endpoint_url}",
+        }
+
+    def _publish_console(self, outputs: dict[str, str]) -> console.LocalConsole | None:
+        """The console's two sign-ins, and its pages in its bucket when they are built."""
+        if self.control is None or self.api is None:
+            return None
+        config = console.settings(outputs, self.api.url, self.endpoint_url, self.region)
+        users = console.sign_ins(self.clients, outputs["ConsoleUserPoolId"], self.state_dir)
+        if not console.publish(self.clients, outputs["ConsoleBucketName"], config):
+            self.progress("the console is not built (make console): its pages are not published")
+            return console.LocalConsole(None, users)
+        return console.LocalConsole(
+            console.console_url(self.control.url, outputs["ConsoleDomainName"]), users
+        )
 
     def write_state(self) -> StackState:
         state = StackState(

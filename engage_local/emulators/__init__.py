@@ -10,9 +10,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from engage.adapters.clients import ClientFactory
+from moto.core import DEFAULT_ACCOUNT_ID
 
 from engage_local.emulators.athena import AthenaState, athena_emulator
 from engage_local.emulators.cloudfront import CloudFrontState, cloudfront_emulator
+from engage_local.emulators.cognito import IdentityPools, cognito_identity_emulator
 from engage_local.emulators.edge import Edge
 from engage_local.emulators.faults import FaultInjector, throttle_error
 from engage_local.emulators.framework import ApiError, Clock, Emulator, Outbox, Request, jsonable, serving
@@ -44,6 +46,7 @@ class EmulatedServices:
         self.personalize = PersonalizeCampaigns()
         self.edge = Edge(self.cloudfront, clients, self.clock, self.outbox)
         self.athena = AthenaState(region, clients, self.clock)
+        self.identity_pools = IdentityPools(region, DEFAULT_ACCOUNT_ID)
         self.emulators: list[Emulator] = [
             sms_voice_emulator(self.sms),
             ses_emulator(self.ses),
@@ -53,12 +56,17 @@ class EmulatedServices:
             cloudfront_emulator(self.cloudfront),
             athena_emulator(self.athena),
             personalize_runtime_emulator(self.personalize),
+            cognito_identity_emulator(self.identity_pools),
         ]
 
     def route(self, request: Request) -> tuple[Emulator | None, Any, dict[str, str]]:
         scope = request.scope
+        # Cognito's sign-in calls (GetId, GetCredentialsForIdentity) are not signed: their target names them.
+        target = request.headers.get("x-amz-target", "").partition(".")[0]
         for emulator in self.emulators:
-            if scope and scope[1] == emulator.signing_name:
+            if (scope and scope[1] == emulator.signing_name) or (
+                not scope and target and target == emulator.model.metadata.get("targetPrefix")
+            ):
                 found = emulator.operation(request)
                 if found and (found[0].name in emulator.handlers or found[0].name in emulator.observers):
                     return emulator, found[0], found[1]
@@ -100,14 +108,18 @@ class EmulatorMiddleware:
             body,
         )
         serving(request)  # for an emulator that acts as its caller (Athena reading S3)
+        if request.method == "OPTIONS" and "access-control-request-method" in headers:
+            return _respond(start_response, 200, _cors(headers, preflight=True), b"")
         if self.enforcer is not None:
             refused = self.enforcer.refusal(request)
             if refused is not None:
                 return _respond(start_response, *refused)
         scope = request.scope
-        if scope is None:
-            return self.app(environ, start_response)
         emulator, operation, uri_params = self.services.route(request)
+        if scope is None and emulator is None:
+            return self.app(environ, start_response)
+        if "origin" in headers:  # a browser's call (the console's sign-in), answered as AWS's CORS does
+            start_response = _with_headers(start_response, _cors(headers))
         service = emulator.service if emulator else scope[1]
         name = operation.name if operation else _moto_operation(request)
         fault = self.services.faults.decide(service, name)
@@ -208,6 +220,30 @@ def _respond(start_response: Any, status: int, headers: dict[str, str], data: by
     }.get(status, "Error")
     start_response(f"{status} {reason}", [*headers.items(), ("Content-Length", str(len(data)))])
     return [data]
+
+
+def _cors(headers: dict[str, str], preflight: bool = False) -> dict[str, str]:
+    """The CORS headers AWS's public endpoints answer a browser with (any origin, the headers it asks
+    to send); the local stack's services answer browsers the same way."""
+    answer = {"Access-Control-Allow-Origin": headers.get("origin", "*")}
+    if preflight:
+        answer |= {
+            "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers": headers.get("access-control-request-headers", ""),
+            "Access-Control-Max-Age": "600",
+        }
+    else:
+        answer["Access-Control-Expose-Headers"] = "x-amzn-requestid, x-amzn-errortype, x-amz-request-id"
+    return answer
+
+
+def _with_headers(start_response: Any, extra: dict[str, str]) -> Any:
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        present = {name.lower() for name, _ in headers}
+        added = [(k, v) for k, v in extra.items() if k.lower() not in present]
+        return start_response(status, [*headers, *added], exc_info)
+
+    return start
 
 
 def _drop(environ: dict[str, Any]) -> list[bytes]:

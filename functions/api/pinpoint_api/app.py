@@ -13,9 +13,11 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from campaign_routes import router as campaigns
 from channel_routes import router as channels
+from engage.api.wiring import console_cors
 from engage.errors import EngageError
 from engage.obs import logger, metrics
 from event_routes import router as events
+from extension_routes import router as extensions
 from journey_routes import router as journeys
 from kpi_routes import router as kpis
 from messaging_routes import router as messaging
@@ -23,7 +25,7 @@ from recommender_routes import router as recommenders
 from routing import pinpoint_error
 from tag_routes import router as tags
 
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(cors=console_cors())
 app.use(middlewares=[known_application])
 app.include_router(applications)
 app.include_router(channels)
@@ -35,6 +37,7 @@ app.include_router(events)
 app.include_router(journeys)
 app.include_router(kpis)
 app.include_router(tags)
+app.include_router(extensions)
 
 
 @app.exception_handler(EngageError)

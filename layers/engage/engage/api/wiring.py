@@ -114,3 +114,27 @@ def date_range_kpis() -> DateRangeKpis:
         max_wait_seconds=KPI_QUERY_SECONDS,
     )
     return DateRangeKpis(queries, services.campaigns.get, clock.time)
+
+
+def console_cors(environ: Mapping[str, str] = os.environ) -> Any:
+    """The CORS answer of the API's own responses for the web console's origin (CONSOLE_ORIGIN), or
+    None without one: API Gateway answers the preflight, but through the Lambda proxy integration a
+    response's Access-Control-Allow-Origin is the function's to give. The error type and request id
+    are exposed, so the console can show why a call failed."""
+    from aws_lambda_powertools.event_handler import CORSConfig
+
+    origin = environ.get("CONSOLE_ORIGIN", "").strip()
+    if not origin:
+        return None
+    return CORSConfig(
+        allow_origin=origin,
+        allow_headers=[
+            "authorization",
+            "content-type",
+            "x-amz-date",
+            "x-amz-security-token",
+            "x-amz-content-sha256",
+        ],
+        expose_headers=["x-amzn-ErrorType", "x-amzn-RequestId"],
+        max_age=600,
+    )

@@ -1,0 +1,145 @@
+"""The web console's two roles, enforced by IAM on the API (apps/console): a user signs in to the
+console's user pool, the identity pool gives the role of the user's group, and the API's
+execute-api:Invoke is judged against that role's policies. The masked role is refused the routes that
+answer addresses (a 403 from API Gateway, before the function runs) and reads endpoints masked; the
+full role reads them in clear. The console's origin may call the API from a browser (CORS), refusals
+included."""
+
+from __future__ import annotations
+
+import json
+
+import botocore.exceptions
+import pytest
+import requests
+
+from tests.support.console import credentials, id_token, signed_in_pinpoint
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def person(local_stack):
+    """An application with one email endpoint of a user, made by the administrator."""
+    from tests.support.apps import create_app, local_pinpoint
+
+    admin = local_pinpoint(local_stack)
+    app_id = create_app(admin, "console-roles")
+    admin.update_endpoint(
+        ApplicationId=app_id,
+        EndpointId="ana-mail",
+        EndpointRequest={
+            "ChannelType": "EMAIL",
+            "Address": "ana.console@example.com",
+            "User": {"UserId": "ana"},
+        },
+    )
+    return app_id
+
+
+def _refused(call):
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        call()
+    error = refused.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403, error
+    return error
+
+
+def test_the_full_role_reads_addresses_and_searches_by_them(local_stack, person):
+    full = signed_in_pinpoint(local_stack, "FullAccess")
+    endpoint = full.get_endpoint(ApplicationId=person, EndpointId="ana-mail")["EndpointResponse"]
+    assert endpoint["Address"] == "ana.console@example.com"
+    found = full.get_user_endpoints(ApplicationId=person, UserId="ana")["EndpointsResponse"]["Item"]
+    assert [e["Id"] for e in found] == ["ana-mail"]
+
+
+def test_the_masked_role_is_refused_addresses_by_iam_and_reads_them_masked(local_stack, person):
+    masked = signed_in_pinpoint(local_stack, "MaskedAccess")
+    error = _refused(lambda: masked.get_endpoint(ApplicationId=person, EndpointId="ana-mail"))
+    assert "execute-api:Invoke" in error["Error"]["Message"] and "explicit deny" in error["Error"]["Message"]
+    assert "ana.console" not in json.dumps(error)
+    _refused(lambda: masked.get_user_endpoints(ApplicationId=person, UserId="ana"))
+    _refused(lambda: masked.delete_endpoint(ApplicationId=person, EndpointId="ana-mail"))
+    _refused(
+        lambda: masked.send_messages(
+            ApplicationId=person,
+            MessageRequest={
+                "Endpoints": {"ana-mail": {}},
+                "MessageConfiguration": {"EmailMessage": {"Body": "x"}},
+            },
+        )
+    )
+    assert masked.get_apps()["ApplicationsResponse"]["Item"], "the rest of the API is the masked role's"
+    view = _signed_get(local_stack, "MaskedAccess", f"/v1/apps/{person}/masked-endpoints/ana-mail")
+    assert (
+        view.status_code == 200
+        and view.json()["Address"] == "a***@***.com"
+        and view.json()["Id"] == "ana-mail"
+    )
+    users = _signed_get(local_stack, "MaskedAccess", f"/v1/apps/{person}/masked-users/ana")
+    assert [e["Address"] for e in users.json()["Item"]] == ["a***@***.com"]
+    search = _signed_get(
+        local_stack, "MaskedAccess", f"/v1/apps/{person}/endpoint-search?address=ana.console@example.com"
+    )
+    assert search.status_code == 403 and search.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+    full = _signed_get(
+        local_stack, "FullAccess", f"/v1/apps/{person}/endpoint-search?address=ana.console@example.com"
+    )
+    assert [e["Id"] for e in full.json()["Item"]] == ["ana-mail"]
+
+
+def test_a_user_in_no_group_gets_no_credentials_and_a_forged_token_none(local_stack):
+    from tests.support.console import outputs as stack_outputs
+
+    idp = local_stack.client("cognito-idp")
+    pool = stack_outputs(local_stack)["ConsoleUserPoolId"]
+    idp.admin_create_user(UserPoolId=pool, Username="nogroup@console.local", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(
+        UserPoolId=pool, Username="nogroup@console.local", Password="Aa1!" + "x" * 16, Permanent=True
+    )
+    token = id_token(local_stack, "nogroup@console.local", "Aa1!" + "x" * 16)
+    with pytest.raises(botocore.exceptions.ClientError, match="InvalidIdentityPoolConfiguration"):
+        credentials(local_stack, token)
+    header, claims, _signature = token.split(".")
+    with pytest.raises(botocore.exceptions.ClientError, match="NotAuthorized"):
+        credentials(local_stack, f"{header}.{claims}.forged")
+
+
+def test_the_consoles_origin_may_call_the_api_from_a_browser(local_stack, person):
+    origin = local_stack.control.url
+    preflight = requests.options(
+        f"{local_stack.api.url}/v1/apps",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+        timeout=10,
+    )
+    assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == origin
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    answered = _signed_get(
+        local_stack, "MaskedAccess", f"/v1/apps/{person}/masked-endpoints/ana-mail", origin
+    )
+    assert answered.headers["Access-Control-Allow-Origin"] == origin
+    refused = _signed_get(local_stack, "MaskedAccess", f"/v1/apps/{person}/endpoints/ana-mail", origin)
+    assert refused.status_code == 403 and refused.headers["Access-Control-Allow-Origin"] == origin
+
+
+def _signed_get(stack, group: str, path: str, origin: str | None = None) -> requests.Response:
+    """A GET of the API signed for execute-api with the group's credentials (botocore's SigV4)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    user = stack.console.users[group]
+    found = credentials(stack, id_token(stack, user["username"], user["password"]))
+    request = AWSRequest(
+        method="GET", url=f"{stack.api.url}{path}", headers={"Origin": origin} if origin else {}
+    )
+    SigV4Auth(
+        Credentials(found["AccessKeyId"], found["SecretKey"], found["SessionToken"]),
+        "execute-api",
+        stack.region,
+    ).add_auth(request)
+    return requests.get(request.url, headers=dict(request.headers), timeout=30)

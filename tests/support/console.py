@@ -1,0 +1,60 @@
+"""Signing in to the web console's user pool on a local stack, as the console's pages do: the user
+pool's InitiateAuth, then the identity pool's GetId and GetCredentialsForIdentity, whose credentials
+stand for the role of the user's group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
+
+
+def outputs(stack: Any) -> dict[str, str]:
+    return stack.stacks["engage"].outputs
+
+
+def id_token(stack: Any, username: str, password: str) -> str:
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=stack.endpoint_url,
+        region_name=stack.region,
+        config=Config(signature_version=UNSIGNED),
+    )
+    answer = idp.initiate_auth(
+        ClientId=outputs(stack)["ConsoleUserPoolClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return answer["AuthenticationResult"]["IdToken"]
+
+
+def credentials(stack: Any, token: str) -> dict[str, Any]:
+    """The identity pool's credentials for a signed-in user (unsigned calls, as a browser's are)."""
+    found = outputs(stack)
+    identity = boto3.client(
+        "cognito-identity",
+        endpoint_url=stack.endpoint_url,
+        region_name=stack.region,
+        config=Config(signature_version=UNSIGNED),
+    )
+    logins = {f"cognito-idp.{stack.region}.amazonaws.com/{found['ConsoleUserPoolId']}": token}
+    identity_id = identity.get_id(IdentityPoolId=found["ConsoleIdentityPoolId"], Logins=logins)["IdentityId"]
+    return identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
+
+
+def signed_in_pinpoint(stack: Any, group: str) -> Any:
+    """A pinpoint client for the local API, signed with the credentials of the console's user in
+    `group` (FullAccess or MaskedAccess)."""
+    import engage
+
+    user = stack.console.users[group]
+    found = credentials(stack, id_token(stack, user["username"], user["password"]))
+    session = boto3.session.Session(
+        aws_access_key_id=found["AccessKeyId"],
+        aws_secret_access_key=found["SecretKey"],
+        aws_session_token=found["SessionToken"],
+        region_name=stack.region,
+    )
+    return engage.pinpoint_client(stack.api.url, session=session)

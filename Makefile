@@ -13,7 +13,7 @@ IAM_STAMP := engage_local/iam/node_modules/.installed
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help venv test test-aws lint build durations demo bench deploy lock clean
+.PHONY: help venv test test-aws lint build console durations demo bench deploy lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -54,8 +54,11 @@ build: $(STAMP) ## sam build (cached, parallel, no containers)
 durations: $(STAMP) ## After `make test`: record each e2e file's time, so workers take the longest first
 	$(PY) -m devtools.durations
 
-demo: $(STAMP) $(IAM_STAMP) ## Run the flagship scenario on the local stack (no AWS account, no Docker)
+demo: $(STAMP) $(IAM_STAMP) console ## Run the flagship scenario on the local stack (no AWS account, no Docker)
 	$(PY) -m devtools.demo
+
+console: ## Build the web console into build/console/ (npm ci from its lockfile, then Vite)
+	bash devtools/console.sh
 
 bench: $(STAMP) $(IAM_STAMP) ## Benchmarks: one line per figure, also written to build/bench.json
 	$(PY) -m devtools.bench

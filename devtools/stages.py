@@ -139,7 +139,8 @@ def test_stages() -> list[Step]:
     # sam build needs nothing the checks produce: it runs beside them. In a group the longest
     # stages start first, so the short ones fill in around them.
     build: Stage = ("sam build", ["sam", "build", "--cached", "--parallel"])
-    steps: list[Step] = [Group("lint, validate and build", [build, *lint_checks()])]
+    console: Stage = ("console build", ["bash", "devtools/console.sh"])  # the local stack publishes it
+    steps: list[Step] = [Group("lint, validate and build", [build, console, *lint_checks()])]
     # Every benchmark at a small size, so none breaks unnoticed.
     in_process: list[Stage] = [("bench smoke", [str(VENV_BIN / "python"), "-m", "devtools.bench", "--smoke"])]
     in_process += [

@@ -1,13 +1,14 @@
 """The project's own IAM-signed routes beside Pinpoint's, for the console: endpoints with their
-addresses masked (what the masked role may read; IAM refuses it Pinpoint's own endpoint reads) and
-the search of an application's endpoints by address."""
+addresses masked (what the masked role may read; IAM refuses it Pinpoint's own endpoint reads), the
+search of an application's endpoints by address, and the erasure of a person (the full role's)."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from engage.console.views import address_channels, with_address_masked
+from engage.api.wiring import erasures
+from engage.console.views import address_channels, erasure_request, with_address_masked
 from engage.errors import NotFoundError, ValidationError
 from engage.runtime import services
-from routing import json_response, path_id
+from routing import json_body, json_response, path_id
 
 router = APIGatewayRouter()
 APPS = "/v1/apps/<app_id>"
@@ -39,3 +40,10 @@ def search_by_address(app_id: str) -> Response:
         for e in services.contacts.find_by_address(app_id, channel, address)
     ]
     return json_response(200, {"Item": found})
+
+
+@router.post(f"{APPS}/erasures")
+def erase_person(app_id: str) -> Response:
+    """Erases one person (by endpoint, user or address) and answers what was erased."""
+    request = erasure_request(path_id(app_id), json_body(router))
+    return json_response(200, erasures().erase(request))

@@ -74,6 +74,7 @@ class Settings(EnvironmentSettings):
     default_country: str = "US"
     export_function: str = ""
     direct_send_function: str = ""
+    erasure_function: str = ""
     send_max_paused_hours: str = "24"
     attachment_bucket: str = ""
     attachment_max_message_bytes: str = str(40 * 1024 * 1024)
@@ -155,6 +156,7 @@ class Settings(EnvironmentSettings):
         "default_country": "DEFAULT_COUNTRY",
         "export_function": "EXPORT_FUNCTION",
         "direct_send_function": "DIRECT_SEND_FUNCTION",
+        "erasure_function": "ERASURE_FUNCTION",
         "send_max_paused_hours": "SEND_MAX_PAUSED_HOURS",
         "attachment_bucket": "ATTACHMENT_BUCKET",
         "attachment_max_message_bytes": "ATTACHMENT_MAX_MESSAGE_BYTES",

@@ -127,19 +127,36 @@ def test_the_consoles_origin_may_call_the_api_from_a_browser(local_stack, person
 
 
 def _signed_get(stack, group: str, path: str, origin: str | None = None) -> requests.Response:
-    """A GET of the API signed for execute-api with the group's credentials (botocore's SigV4)."""
+    return _signed(stack, group, "GET", path, origin=origin)
+
+
+def _signed(stack, group: str, method: str, path: str, body: dict | None = None, origin: str | None = None):
+    """A call of the API signed for execute-api with the group's credentials (botocore's SigV4)."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
     user = stack.console.users[group]
     found = credentials(stack, id_token(stack, user["username"], user["password"]))
-    request = AWSRequest(
-        method="GET", url=f"{stack.api.url}{path}", headers={"Origin": origin} if origin else {}
+    headers = {"Origin": origin} if origin else {}
+    data = json.dumps(body).encode() if body is not None else None
+    if data:
+        headers["Content-Type"] = "application/json"
+    request = AWSRequest(method=method, url=f"{stack.api.url}{path}", data=data, headers=headers)
+    signer = Credentials(found["AccessKeyId"], found["SecretKey"], found["SessionToken"])
+    SigV4Auth(signer, "execute-api", stack.region).add_auth(request)
+    return requests.request(method, request.url, data=data, headers=dict(request.headers), timeout=30)
+
+
+def test_the_full_role_erases_a_person_and_the_masked_role_may_not(local_stack, person):
+    refused = _signed(local_stack, "MaskedAccess", "POST", f"/v1/apps/{person}/erasures", {"UserId": "ana"})
+    assert refused.status_code == 403 and "explicit deny" in refused.json()["Message"]
+    erased = _signed(local_stack, "FullAccess", "POST", f"/v1/apps/{person}/erasures", {"UserId": "ana"})
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["ErasedEndpoints"] and erased.json()["LakeErasure"] == "QUEUED"
+    gone = _signed(local_stack, "FullAccess", "GET", f"/v1/apps/{person}/endpoints/ana-mail")
+    assert gone.status_code == 404
+    again = _signed(
+        local_stack, "FullAccess", "POST", f"/v1/apps/{person}/erasures", {"UserId": "a", "EndpointId": "b"}
     )
-    SigV4Auth(
-        Credentials(found["AccessKeyId"], found["SecretKey"], found["SessionToken"]),
-        "execute-api",
-        stack.region,
-    ).add_auth(request)
-    return requests.get(request.url, headers=dict(request.headers), timeout=30)
+    assert again.status_code == 400 and "exactly one" in again.json()["Message"]

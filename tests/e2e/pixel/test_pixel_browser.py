@@ -7,7 +7,6 @@ attributes; a signed visitor's plan reaches the endpoint."""
 from __future__ import annotations
 
 import functools
-import shutil
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -17,22 +16,13 @@ import pytest
 from engage_local.api import wait_until
 from tests.e2e.conftest import SHOP_ORIGIN
 from tests.e2e.pixel.test_pixel import Pixel
+from tests.support.browser import chromium
 from tests.support.http import serving
 
 pytestmark = pytest.mark.e2e
 DEMO = Path(__file__).resolve().parents[3] / "apps" / "pixel" / "demo"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Chromium as root in a sandbox without a network: no sandbox, no GPU, no calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    f"--host-resolver-rules=MAP {urlsplit(SHOP_ORIGIN).hostname} 127.0.0.1",
-]
+# The shop's host is the demo page's own: the browser finds it on the loopback address.
+SHOP_HOST_RULE = f"--host-resolver-rules=MAP {urlsplit(SHOP_ORIGIN).hostname} 127.0.0.1"
 
 
 class _ShopPages(SimpleHTTPRequestHandler):
@@ -49,16 +39,8 @@ def shop():
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            "chromium is not installed: `make test` installs Debian's chromium (devtools/chromium.sh)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium(SHOP_HOST_RULE) as launched:
+        yield launched
 
 
 def test_the_demo_pages_custom_image_tag_records_the_purchase(local_stack, shop, browser):

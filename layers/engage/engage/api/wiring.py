@@ -138,3 +138,11 @@ def console_cors(environ: Mapping[str, str] = os.environ) -> Any:
         expose_headers=["x-amzn-ErrorType", "x-amzn-RequestId"],
         max_age=600,
     )
+
+
+@functools.cache
+def erasures() -> Any:
+    """The console's erasure route, run by the audience area's erasure function."""
+    from engage.adapters.lambda_.functions import LambdaErasures
+
+    return LambdaErasures(services.factory.client("lambda"), services.settings.require("erasure_function"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engage.errors import ValidationError
 from engage.redact import mask_email, mask_phone
 
 
@@ -31,3 +32,20 @@ def address_channels(address: str) -> tuple[str, ...]:
     """The channels an address searched for alone can belong to: an email address's, or a phone
     number's two."""
     return ("EMAIL",) if "@" in address else ("SMS", "VOICE")
+
+
+ERASURE_KEYS = ("EndpointId", "UserId", "Address")
+
+
+def erasure_request(app_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The erasure function's event for the console's erasure route: exactly one of EndpointId,
+    UserId or Address (an address's channel inferred when not given)."""
+    given = [key for key in ERASURE_KEYS if isinstance(body.get(key), str) and body[key].strip()]
+    if len(given) != 1:
+        raise ValidationError("erasure", "name exactly one of EndpointId, UserId or Address")
+    key = given[0]
+    request: dict[str, Any] = {"ApplicationId": app_id, key: body[key].strip()}
+    if key == "Address":
+        channel = body.get("ChannelType") or address_channels(request["Address"])[0]
+        request["ChannelType"] = str(channel).upper()
+    return request

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from engage.adapters.dynamodb import error_code
 from engage.campaigns.hooks import HookFailedError
+from engage.errors import EngageError, NotFoundError, ValidationError
 
 
 class AsyncStarter:
@@ -44,3 +45,27 @@ class LambdaHookInvoker:
             return json.loads(response["Payload"].read() or b"null")
         except json.JSONDecodeError as exc:
             raise HookFailedError(f"the hook {function} answered something that is not JSON") from exc
+
+
+class LambdaErasures:
+    """Erases a person by running the audience area's erasure function and waiting for its report
+    (what `engage erase` runs); its refusal of the request comes back as the same error."""
+
+    def __init__(self, client: Any, function_name: str) -> None:  # a boto3 Lambda client
+        self.client = client
+        self.function_name = function_name
+
+    def erase(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        response = self.client.invoke(
+            FunctionName=self.function_name, Payload=json.dumps(dict(request)).encode()
+        )
+        if response.get("FunctionError"):
+            raise EngageError(f"the erasure failed ({response['FunctionError']}); it may be asked again")
+        answer = json.loads(response["Payload"].read() or b"null")
+        error = answer.get("Error") if isinstance(answer, dict) else None
+        if error:
+            message = error.get("Message") or "the erasure was refused"
+            if error.get("Type") == "NotFoundError":
+                raise NotFoundError(message)
+            raise ValidationError("erasure", message)
+        return answer

@@ -63,8 +63,9 @@ console: ## Build the web console into build/console/ (npm ci from its lockfile,
 bench: $(STAMP) $(IAM_STAMP) ## Benchmarks: one line per figure, also written to build/bench.json
 	$(PY) -m devtools.bench
 
-deploy: build ## sam deploy to the samconfig environment ENV (default: default)
+deploy: build console ## sam deploy to the samconfig environment ENV (default: default), then publish the console
 	sam deploy --config-env $${ENV:-default}
+	$(PY) -m engage_cli.console publish --config-env $${ENV:-default}
 
 lock: $(PY) ## Re-pin requirements/dev.txt from requirements/dev.in
 	$(PY) -m pip install --quiet -r requirements/dev.in

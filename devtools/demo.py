@@ -409,6 +409,11 @@ def main() -> int:
             f"local stack up in {time.perf_counter() - started:.1f}s: stack {report.name}, "
             f"{report.all_resources()} resources\n"
         )
+        if stack.console is not None and stack.console.url:
+            print(
+                f"web console: {stack.console.url}\n  sign-ins (FullAccess, MaskedAccess): "
+                f"{stack.state_dir / 'console-users.json'}; `engage local up` serves it until stopped\n"
+            )
         outputs = report.outputs
         application = engage.pinpoint_client(stack.api.url, session=_session(stack)).create_app(
             CreateApplicationRequest={"Name": "demo", "tags": {KEEP_ID_TAG: APP}}

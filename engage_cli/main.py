@@ -54,11 +54,14 @@ def local_up(args: argparse.Namespace) -> int:
         stack.start()
         report = stack.deploy(Path(args.template) if args.template else None, args.stack_name, parameters)
         state = stack.write_state()
+        console_url = stack.console.url if stack.console else None
         emit(
             args,
             {
                 "endpoint_url": state.endpoint_url,
                 "api_url": state.api_url,
+                "console_url": console_url,
+                "console_users": str(directory / "console-users.json") if stack.console else None,
                 "region": state.region,
                 "state_file": str(directory / "stack.json"),
                 "stacks": list(state.stacks),
@@ -67,7 +70,12 @@ def local_up(args: argparse.Namespace) -> int:
             },
             human=f"local stack ready\n  endpoint: {state.endpoint_url}\n"
             f"  API:      {state.api_url}\n"
-            f"  stack:    {args.stack_name} ({report.all_resources()} resources)\n"
+            + (
+                f"  console:  {console_url}\n            sign-ins in {directory / 'console-users.json'}\n"
+                if console_url
+                else ""
+            )
+            + f"  stack:    {args.stack_name} ({report.all_resources()} resources)\n"
             "  Ctrl-C stops it.",
         )
         threading.Event().wait()  # until a signal

@@ -22,6 +22,7 @@ from moto.server import ThreadedMotoServer
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from werkzeug.serving import make_server
 
+from engage_cli import console as published
 from engage_local import console, patches, provisioners, routing
 from engage_local.api import LocalHttp, parse_at
 from engage_local.deploy import Deployer, Progress, StackReport
@@ -219,9 +220,9 @@ class LocalStack:
         """The console's two sign-ins, and its pages in its bucket when they are built."""
         if self.control is None or self.api is None:
             return None
-        config = console.settings(outputs, self.api.url, self.endpoint_url, self.region)
+        config = published.settings(outputs, self.region, self.api.url, cognito_endpoint=self.endpoint_url)
         users = console.sign_ins(self.clients, outputs["ConsoleUserPoolId"], self.state_dir)
-        if not console.publish(self.clients, outputs["ConsoleBucketName"], config):
+        if not published.publish(self.client("s3"), outputs["ConsoleBucketName"], config):
             self.progress("the console is not built (make console): its pages are not published")
             return console.LocalConsole(None, users)
         return console.LocalConsole(

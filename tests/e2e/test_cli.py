@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 from engage.adapters.dynamodb.contacts import DynamoEndpointRepository
 from engage.contacts import ContactStore
 
@@ -180,6 +181,17 @@ def test_local_up_takes_parameter_overrides_and_serves_other_commands_until_sigt
         assert ready["resources"] >= 7
         outputs = json.loads((tmp_path / "stack.json").read_text())["stacks"]["engage"]["outputs"]
         assert "PixelDlqUrl" in outputs, "the optional pixel was turned on by a parameter"
+        # The web console: its page through the local edge, its config naming this stack's pools.
+        page = requests.get(ready["console_url"], timeout=10)
+        assert page.status_code == 200 and '<div id="root">' in page.text
+        assert "connect-src" in page.headers["Content-Security-Policy"]
+        config = requests.get(ready["console_url"].replace("index.html", "config.json"), timeout=10).json()
+        assert (config["userPoolId"], config["apiUrl"]) == (outputs["ConsoleUserPoolId"], ready["api_url"])
+        users = json.loads(Path(ready["console_users"]).read_text())
+        assert (
+            set(users) == {"FullAccess", "MaskedAccess"}
+            and oct(Path(ready["console_users"]).stat().st_mode)[-3:] == "600"
+        )
         done = engage("contacts", "get", "--app", "a", "--endpoint", "e", "--json", state_dir=tmp_path)
         assert json.loads(done.stdout)["error"]["type"] == "NotFoundException", "it reached the running stack"
     finally:

@@ -1,11 +1,18 @@
 """The project's own IAM-signed routes beside Pinpoint's, for the console: endpoints with their
 addresses masked (what the masked role may read; IAM refuses it Pinpoint's own endpoint reads), the
-search of an application's endpoints by address, and the erasure of a person (the full role's)."""
+search of an application's endpoints by address, the erasure of a person (the full role's), a
+segment's size and a template's preview for one endpoint."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.api.wiring import erasures
-from engage.console.views import address_channels, erasure_request, with_address_masked
+from engage.console.views import (
+    address_channels,
+    erasure_request,
+    preview_request,
+    template_preview,
+    with_address_masked,
+)
 from engage.errors import NotFoundError, ValidationError
 from engage.runtime import services
 from routing import json_body, json_response, path_id
@@ -47,3 +54,24 @@ def erase_person(app_id: str) -> Response:
     """Erases one person (by endpoint, user or address) and answers what was erased."""
     request = erasure_request(path_id(app_id), json_body(router))
     return json_response(200, erasures().erase(request))
+
+
+@router.get(f"{APPS}/segment-sizes/<segment_id>")
+def segment_size(app_id: str, segment_id: str) -> Response:
+    """The segment's size per channel: exact, or with `sample-shards` estimated from that many of
+    the store's shards (quick on a large application; the API answers within 29 s)."""
+    sample = router.current_event.get_query_string_value("sample-shards")
+    if sample is not None and not sample.isdigit():
+        raise ValidationError("sample-shards", "must be a whole number of shards")
+    found = services.segment_service.estimate(
+        path_id(app_id), path_id(segment_id), int(sample) if sample else None
+    )
+    return json_response(200, found)
+
+
+@router.post(f"{APPS}/template-previews")
+def preview_template(app_id: str) -> Response:
+    kind, name, endpoint_id, version = preview_request(json_body(router))
+    template = services.templates.get(kind, name, version)
+    endpoint = services.contacts.get(path_id(app_id), endpoint_id)
+    return json_response(200, template_preview(template, endpoint))

@@ -160,3 +160,46 @@ def test_the_full_role_erases_a_person_and_the_masked_role_may_not(local_stack, 
         local_stack, "FullAccess", "POST", f"/v1/apps/{person}/erasures", {"UserId": "a", "EndpointId": "b"}
     )
     assert again.status_code == 400 and "exactly one" in again.json()["Message"]
+
+
+def test_either_role_reads_a_segments_size_and_previews_a_template_without_an_address(local_stack, person):
+    from tests.support.apps import local_pinpoint
+
+    admin = local_pinpoint(local_stack)
+    segment = admin.create_segment(
+        ApplicationId=person,
+        WriteSegmentRequest={
+            "Name": "Mail",
+            "Dimensions": {"Demographic": {"Channel": {"Values": ["EMAIL"]}}},
+        },
+    )["SegmentResponse"]
+    name = f"console-preview-{person[:8]}"
+    admin.create_email_template(
+        TemplateName=name,
+        EmailTemplateRequest={"Subject": "For {{User.UserId}}", "HtmlPart": "<p>To {{Address}}</p>"},
+    )
+    try:
+        for group in ("MaskedAccess", "FullAccess"):
+            size = _signed(local_stack, group, "GET", f"/v1/apps/{person}/segment-sizes/{segment['Id']}")
+            assert size.status_code == 200, size.text
+            assert (size.json()["Size"], size.json()["ChannelCounts"], size.json()["Exact"]) == (
+                1,
+                {"EMAIL": 1},
+                True,
+            )
+            preview = _signed(
+                local_stack,
+                group,
+                "POST",
+                f"/v1/apps/{person}/template-previews",
+                {"TemplateName": name, "TemplateType": "EMAIL", "EndpointId": "ana-mail"},
+            )
+            assert preview.json() == {"Subject": "For ana", "HtmlPart": "<p>To a***@***.com</p>"}, (
+                preview.text
+            )
+        missing = _signed(
+            local_stack, "FullAccess", "GET", f"/v1/apps/{person}/segment-sizes/no-such-segment"
+        )
+        assert missing.status_code == 404
+    finally:
+        admin.delete_email_template(TemplateName=name)

@@ -70,3 +70,37 @@ def test_the_erasure_functions_report_and_refusals_come_back_as_the_apis_answers
             erasures.erase(request)
         with pytest.raises(EngageError, match="asked again"):
             erasures.erase(request)
+
+
+def test_a_preview_renders_the_template_for_the_endpoint_with_its_address_masked():
+    from engage.console.views import template_preview
+
+    template = {
+        "TemplateType": "EMAIL",
+        "Subject": "Hello {{User.UserAttributes.FirstName}}",
+        "HtmlPart": "<p>Sent to {{Address}}, plan {{Attributes.Plan}}</p>",
+        "DefaultSubstitutions": '{"Attributes.Plan": "basic"}',
+    }
+    endpoint = {
+        "ChannelType": "EMAIL",
+        "Address": "ana@example.com",
+        "User": {"UserAttributes": {"FirstName": ["Ana"]}},
+    }
+    shown = template_preview(template, endpoint)
+    assert shown == {"Subject": "Hello Ana", "HtmlPart": "<p>Sent to a***@***.com, plan basic</p>"}
+
+
+def test_a_preview_request_names_its_template_type_name_and_endpoint():
+    import pytest
+    from engage.console.views import preview_request
+    from engage.errors import ValidationError
+
+    body = {"TemplateType": "email", "TemplateName": " welcome ", "EndpointId": "e1"}
+    assert preview_request(body) == ("EMAIL", "welcome", "e1", None)
+    assert preview_request({**body, "Version": 2})[3] == "2"
+    for broken, field in (
+        ({**body, "TemplateType": "FAX"}, "TemplateType"),
+        ({**body, "EndpointId": ""}, "EndpointId"),
+    ):
+        with pytest.raises(ValidationError, match=field):
+            preview_request(broken)

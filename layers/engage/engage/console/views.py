@@ -1,6 +1,7 @@
-"""Endpoints as the console's roles see them: the masked role (IAM refuses it Pinpoint's endpoint
-reads) reads them through the API's masked routes, with their addresses masked; the search by
-address (the full role's) looks an address up in the channels it can belong to."""
+"""The console's own requests on the server: endpoints as the masked role sees them (IAM refuses it
+Pinpoint's endpoint reads; the API's masked routes answer them with their addresses masked), the
+search by address in the channels an address can belong to, an erasure's request, and a template's
+preview for one endpoint."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from engage.errors import ValidationError
 from engage.redact import mask_email, mask_phone
+from engage.templates.model import TEXT_FIELDS, render_template
 
 
 def with_address_masked(endpoint: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,3 +51,22 @@ def erasure_request(app_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         channel = body.get("ChannelType") or address_channels(request["Address"])[0]
         request["ChannelType"] = str(channel).upper()
     return request
+
+
+def template_preview(template: Mapping[str, Any], endpoint: Mapping[str, Any]) -> dict[str, Any]:
+    """A template's text parts rendered for one endpoint, as the console previews them: with the
+    endpoint's address masked, so a preview shows no one's address whatever the template names."""
+    return render_template(template, with_address_masked(endpoint))
+
+
+def preview_request(body: Mapping[str, Any]) -> tuple[str, str, str, str | None]:
+    """(template type, template name, endpoint id, version) of a preview request."""
+    kind = str(body.get("TemplateType") or "").upper()
+    if kind not in TEXT_FIELDS:
+        raise ValidationError("TemplateType", f"must be one of {', '.join(TEXT_FIELDS)}")
+    names = {key: body.get(key) for key in ("TemplateName", "EndpointId")}
+    for key, value in names.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(key, "is required")
+    version = body.get("Version")
+    return kind, names["TemplateName"].strip(), names["EndpointId"].strip(), str(version) if version else None

@@ -58,3 +58,18 @@ def signed_in_pinpoint(stack: Any, group: str) -> Any:
         region_name=stack.region,
     )
     return engage.pinpoint_client(stack.api.url, session=session)
+
+
+def admin_get(stack: Any, path: str) -> dict[str, Any]:
+    """A GET of the local API as the administrator (keys that name no role), signed for execute-api:
+    what the API answers, to compare with what a page shows."""
+    import requests
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="GET", url=f"{stack.api.url}{path}")
+    SigV4Auth(Credentials("testing", "testing"), "execute-api", stack.region).add_auth(request)
+    answer = requests.get(request.url, headers=dict(request.headers), timeout=30)
+    answer.raise_for_status()
+    return answer.json()

@@ -17,6 +17,7 @@ import pytest
 from engage_local.api import wait_until
 from tests.support.apps import local_pinpoint
 from tests.support.browser import axe_violations, chromium
+from tests.support.console import admin_get
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(__file__).resolve().parents[3] / "build" / "console-screenshots"
@@ -128,22 +129,43 @@ def test_a_full_access_user_works_through_the_pages_and_sees_what_the_api_sees(l
         segments = admin.get_segments(ApplicationId=app_id)["SegmentsResponse"]["Item"]
         gold = next(s for s in segments if s["Name"] == "Gold plan")
         assert gold["Dimensions"]["Attributes"]["Plan"] == {"AttributeType": "INCLUSIVE", "Values": ["gold"]}
+        page.get_by_role("button", name="Size of Gold plan").click()
+        page.get_by_test_id("segment-size").wait_for()
+        api_size = admin_get(local_stack, f"/v1/apps/{app_id}/segment-sizes/{gold['Id']}")
+        assert page.get_by_test_id("segment-size").inner_text().strip() == str(api_size["Size"]) == "3"
+        assert page.get_by_test_id("segment-size-channel-EMAIL").inner_text().strip() == "3"
         looked_at(page, "segments")
+
+        # An email template, as the API then holds it, previewed for an imported endpoint.
+        template = f"console-welcome-{tag}"
+        go(page, local_stack, "templates", "Templates")
+        page.get_by_label("Template name").fill(template)
+        page.get_by_label("Subject").fill("Welcome, {{Attributes.Plan}} member")
+        page.get_by_label("HTML part").fill("<p>Written to {{Address}}</p>")
+        page.get_by_role("button", name="Create email template").click()
+        page.get_by_role("rowheader", name=template).wait_for()
+        stored = admin.get_email_template(TemplateName=template)["EmailTemplateResponse"]
+        assert stored["Subject"] == "Welcome, {{Attributes.Plan}} member"
+        try:
+            preview = page.get_by_test_id("template-preview")
+            preview.get_by_label("Template", exact=True).click()
+            page.get_by_role("option", name=re.compile(template)).click()
+            preview.get_by_label("Application", exact=True).click()
+            page.get_by_role("option", name=re.compile(name)).click()
+            page.get_by_test_id("template-preview-endpoint").locator("input").fill("tour-1")
+            preview.get_by_role("button", name="Preview", exact=True).click()
+            page.get_by_test_id("template-preview-Subject").get_by_text("Welcome, gold member").wait_for()
+            html = page.frame_locator('iframe[title="HTML preview"]').locator("p")
+            assert html.inner_text() == "Written to t***@***.com", "a preview shows no address"
+            page.get_by_role("button", name="Refresh templates").click()  # see looked_at: networkidle
+            looked_at(page, "templates")
+        finally:
+            admin.delete_email_template(TemplateName=template)
+
+        go(page, local_stack, f"exports/{app_id}", "Exports")
+        looked_at(page, "exports")
     finally:
         admin.delete_app(ApplicationId=app_id)
-
-    # An email template, as the API then holds it.
-    template = f"console-welcome-{tag}"
-    go(page, local_stack, "templates", "Templates")
-    page.get_by_label("Template name").fill(template)
-    page.get_by_label("Subject").fill("Welcome, {{User.UserAttributes.FirstName}}")
-    page.get_by_label("HTML part").fill("<p>Hello {{User.UserAttributes.FirstName}}</p>")
-    page.get_by_role("button", name="Create email template").click()
-    page.get_by_role("rowheader", name=template).wait_for()
-    stored = admin.get_email_template(TemplateName=template)["EmailTemplateResponse"]
-    assert stored["Subject"] == "Welcome, {{User.UserAttributes.FirstName}}"
-    looked_at(page, "templates")
-    admin.delete_email_template(TemplateName=template)
 
 
 def test_a_masked_access_user_finds_an_endpoint_with_its_address_masked(local_stack, page):
@@ -165,6 +187,13 @@ def test_a_masked_access_user_finds_an_endpoint_with_its_address_masked(local_st
         assert address not in page.content()
         assert page.get_by_test_id("erase-person").is_disabled()
         looked_at(page, "endpoints-masked")
+        # An export's files hold addresses: IAM refuses the masked role, and the page says so.
+        go(page, local_stack, f"exports/{app_id}", "Exports")
+        page.get_by_label("S3UrlPrefix").fill("s3://exports-bucket/masked/")
+        page.get_by_label("RoleArn").fill("arn:aws:iam::123456789012:role/console-export")
+        page.get_by_role("button", name="Start export").click()
+        page.get_by_text(re.compile("not authorized to perform: execute-api:Invoke")).wait_for()
+        assert admin.get_export_jobs(ApplicationId=app_id)["ExportJobsResponse"]["Item"] == []
     finally:
         admin.delete_app(ApplicationId=app_id)
 

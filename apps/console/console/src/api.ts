@@ -20,11 +20,17 @@ import type {
   EndpointsResponse,
   ErasureResponse,
   ErasureTarget,
+  ExportJobRequest,
+  ExportJobResponse,
+  ExportJobsResponse,
   ImportJobRequest,
   ImportJobResponse,
   ImportJobsResponse,
   SegmentResponse,
+  SegmentSize,
   SegmentsResponse,
+  TemplatePreview,
+  TemplatePreviewRequest,
   TemplateResponse,
   TemplatesResponse,
   WriteApplicationSettingsRequest,
@@ -248,6 +254,14 @@ export class PinpointApi {
     return this.client.request('POST', `/v1/apps/${seg(appId)}/segments`, { body: segment });
   }
 
+  /** The project's route: the segment's size, per channel too; with `sampleShards`, an estimate
+   * from that many shards (faster, `Exact` false). */
+  getSegmentSize(appId: string, segmentId: string, sampleShards?: number): Promise<SegmentSize> {
+    return this.client.request('GET', `/v1/apps/${seg(appId)}/segment-sizes/${seg(segmentId)}`, {
+      query: { 'sample-shards': sampleShards === undefined ? undefined : String(sampleShards) },
+    });
+  }
+
   allImportJobs(appId: string): Promise<ImportJobResponse[]> {
     return allPages((token) =>
       this.client.request<ImportJobsResponse>('GET', `/v1/apps/${seg(appId)}/jobs/import`, {
@@ -258,6 +272,23 @@ export class PinpointApi {
 
   createImportJob(appId: string, job: ImportJobRequest): Promise<ImportJobResponse> {
     return this.client.request('POST', `/v1/apps/${seg(appId)}/jobs/import`, { body: job });
+  }
+
+  allExportJobs(appId: string): Promise<ExportJobResponse[]> {
+    return allPages((token) =>
+      this.client.request<ExportJobsResponse>('GET', `/v1/apps/${seg(appId)}/jobs/export`, {
+        query: { ...PAGE, token },
+      }),
+    );
+  }
+
+  createExportJob(appId: string, job: ExportJobRequest): Promise<ExportJobResponse> {
+    return this.client.request('POST', `/v1/apps/${seg(appId)}/jobs/export`, { body: job });
+  }
+
+  /** The project's route: a template rendered for one endpoint of the application (address masked). */
+  previewTemplate(appId: string, preview: TemplatePreviewRequest): Promise<TemplatePreview> {
+    return this.client.request('POST', `/v1/apps/${seg(appId)}/template-previews`, { body: preview });
   }
 
   allTemplates(): Promise<TemplateResponse[]> {

@@ -122,6 +122,66 @@ export interface ImportJobsResponse {
   NextToken?: string;
 }
 
+export interface ExportJobRequest {
+  S3UrlPrefix: string;
+  RoleArn: string;
+  SegmentId?: string;
+  SegmentVersion?: number;
+}
+
+export interface ExportJobResponse {
+  Id: string;
+  ApplicationId: string;
+  JobStatus: string;
+  Type: string;
+  CreationDate: string;
+  CompletionDate?: string;
+  Definition: ExportJobRequest;
+  TotalProcessed?: number;
+  TotalFailures?: number;
+  TotalPieces?: number;
+  CompletedPieces?: number;
+  FailedPieces?: number;
+  Failures?: string[];
+}
+
+export interface ExportJobsResponse {
+  Item: ExportJobResponse[];
+  NextToken?: string;
+}
+
+/** The project's route GET /v1/apps/{id}/segment-sizes/{segmentId}: how many endpoints a segment
+ * holds, in all and per channel; `Exact` is false when only a sample of the shards was read. */
+export interface SegmentSize {
+  ApplicationId: string;
+  SegmentId: string;
+  Name?: string;
+  SegmentType?: string;
+  Size: number;
+  ChannelCounts?: Record<string, number>;
+  Exact: boolean;
+  ShardsRead?: string;
+  Seconds?: number;
+}
+
+export type TemplateType = 'EMAIL' | 'SMS' | 'PUSH' | 'VOICE' | 'INAPP';
+
+/** The project's route POST /v1/apps/{id}/template-previews: a template rendered for one endpoint. */
+export interface TemplatePreviewRequest {
+  TemplateName: string;
+  TemplateType: TemplateType;
+  EndpointId: string;
+}
+
+/** The template's text parts rendered for the endpoint (EMAIL: Subject, HtmlPart, TextPart; SMS and
+ * VOICE: Body; others their own parts), the endpoint's address always masked. */
+export type TemplatePreview = Record<string, unknown> & {
+  Subject?: string;
+  HtmlPart?: string;
+  TextPart?: string;
+  Body?: string;
+};
+
 export interface TemplateResponse {
   TemplateName: string;
   TemplateType: string;

@@ -1,5 +1,8 @@
-// Segments of one application: the list (GET /v1/apps/{id}/segments) and a form that creates a
-// dimensional segment on one endpoint attribute (POST, WriteSegmentRequest).
+// Segments of one application: the list (GET /v1/apps/{id}/segments), each row's size on demand
+// (the project's GET /v1/apps/{id}/segment-sizes/{segmentId}, exact or estimated from a sample of
+// shards) and a form that creates a dimensional segment on one endpoint attribute (POST,
+// WriteSegmentRequest).
+import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import Container from '@cloudscape-design/components/container';
@@ -8,8 +11,10 @@ import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
 import Input from '@cloudscape-design/components/input';
+import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
 import RadioGroup from '@cloudscape-design/components/radio-group';
 import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useEffect, useState, type FormEvent } from 'react';
 import { AppPicker, useSelectedApp } from '../components/AppPicker';
 import { ListTable } from '../components/ListTable';
@@ -17,7 +22,7 @@ import { usePage } from '../components/Shell';
 import { useConsole } from '../context';
 import { formatDate, useLoad } from '../hooks';
 import { useFlash } from '../components/notifications';
-import type { AttributeType, SegmentResponse } from '../types';
+import type { AttributeType, SegmentResponse, SegmentSize } from '../types';
 
 export default function SegmentsPage() {
   const selected = useSelectedApp('segments');
@@ -39,9 +44,32 @@ export default function SegmentsPage() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [creating, setCreating] = useState(false);
 
+  const [sampleShards, setSampleShards] = useState('');
+  const [sampleError, setSampleError] = useState<string>();
+  const [sizing, setSizing] = useState<string>();
+  const [size, setSize] = useState<SegmentSize>();
+
   useEffect(() => {
     if (segments.error) flash.error(segments.error, 'Could not load segments');
   }, [segments.error, flash.error]);
+
+  async function readSize(segment: SegmentResponse) {
+    if (!appId) return;
+    const sample = sampleShards.trim();
+    if (sample && !/^[1-9]\d*$/.test(sample)) {
+      setSampleError('A whole number of shards, 1 or more; leave empty to count exactly.');
+      return;
+    }
+    setSampleError(undefined);
+    setSizing(segment.Id);
+    try {
+      setSize(await api.getSegmentSize(appId, segment.Id, sample ? Number(sample) : undefined));
+    } catch (e) {
+      flash.error(e, `Could not read the size of segment ${segment.Name ?? segment.Id}`);
+    } finally {
+      setSizing(undefined);
+    }
+  }
 
   async function create(event: FormEvent) {
     event.preventDefault();
@@ -92,8 +120,49 @@ export default function SegmentsPage() {
                 { id: 'type', header: 'SegmentType', cell: (s) => s.SegmentType, sortingField: 'SegmentType' },
                 { id: 'version', header: 'Version', cell: (s) => s.Version ?? '-', sortingField: 'Version' },
                 { id: 'modified', header: 'LastModifiedDate', cell: (s) => formatDate(s.LastModifiedDate ?? s.CreationDate) },
+                {
+                  id: 'size',
+                  header: 'Size',
+                  cell: (s) => (
+                    <Button
+                      variant="inline-link"
+                      onClick={() => void readSize(s)}
+                      loading={sizing === s.Id}
+                      disabled={sizing !== undefined && sizing !== s.Id}
+                      ariaLabel={`Size of ${s.Name || s.Id}`}
+                      data-testid="segment-size-button"
+                    >
+                      Size
+                    </Button>
+                  ),
+                },
               ]}
             />
+            <Container
+              header={
+                <Header variant="h2" description="Choose Size on a segment's row to count its endpoints, in all and per channel.">
+                  Segment size
+                </Header>
+              }
+              data-testid="segment-size-panel"
+            >
+              <SpaceBetween size="l">
+                <FormField
+                  label="Sample shards (optional)"
+                  description="Read only this many shards for a faster estimate; leave empty to count exactly."
+                  errorText={sampleError}
+                >
+                  <Input
+                    type="number"
+                    inputMode="numeric"
+                    value={sampleShards}
+                    onChange={(e) => setSampleShards(e.detail.value)}
+                    placeholder="All shards"
+                  />
+                </FormField>
+                {size && <SizeView size={size} />}
+              </SpaceBetween>
+            </Container>
             <form onSubmit={create}>
               <Form actions={<Button variant="primary" loading={creating}>Create segment</Button>}>
                 <Container
@@ -133,5 +202,50 @@ export default function SegmentsPage() {
         )}
       </SpaceBetween>
     </ContentLayout>
+  );
+}
+
+/** A segment's size: the total, exact or estimated, and the endpoints per channel. */
+function SizeView({ size }: { size: SegmentSize }) {
+  const channels = Object.entries(size.ChannelCounts ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return (
+    <SpaceBetween size="m">
+      <KeyValuePairs
+        columns={4}
+        ariaLabel={`Size of segment ${size.Name || size.SegmentId}`}
+        items={[
+          { label: 'Segment', value: <span data-testid="segment-size-name">{size.Name || size.SegmentId}</span> },
+          { label: 'Size', value: <span data-testid="segment-size">{String(size.Size)}</span> },
+          {
+            label: 'Count',
+            value: (
+              <StatusIndicator type={size.Exact ? 'success' : 'info'}>
+                <span data-testid="segment-size-exact">{size.Exact ? 'Exact' : 'Estimated'}</span>
+              </StatusIndicator>
+            ),
+          },
+          { label: 'ShardsRead', value: <span data-testid="segment-size-shards">{size.ShardsRead ?? '-'}</span> },
+          { label: 'SegmentId', value: size.SegmentId },
+          { label: 'SegmentType', value: size.SegmentType ?? '-' },
+          { label: 'Seconds', value: size.Seconds === undefined ? '-' : size.Seconds.toFixed(3) },
+        ]}
+      />
+      <Box variant="h3" padding="n">
+        Endpoints per channel
+      </Box>
+      {channels.length ? (
+        <KeyValuePairs
+          columns={4}
+          ariaLabel="ChannelCounts"
+          data-testid="segment-size-channels"
+          items={channels.map(([channel, count]) => ({
+            label: channel,
+            value: <span data-testid={`segment-size-channel-${channel}`}>{String(count)}</span>,
+          }))}
+        />
+      ) : (
+        <Box color="text-status-inactive">No endpoints on any channel</Box>
+      )}
+    </SpaceBetween>
   );
 }

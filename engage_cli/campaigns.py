@@ -7,6 +7,7 @@ twice follows the first one instead of sending again."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import uuid
 from pathlib import Path
@@ -104,6 +105,7 @@ def status(args: argparse.Namespace) -> int:
 
 def cancel(args: argparse.Namespace) -> int:
     from engage.campaigns.runs import ACTIVE, activity
+    from engage.errors import ConflictError
 
     state = running_stack(args)
     cancelled = job_store(state, args.stack).cancel(args.app, args.run_id, ACTIVE)
@@ -113,7 +115,8 @@ def cancel(args: argparse.Namespace) -> int:
             f"run {args.run_id} is {current['State']}: nothing to cancel", EXIT_FAILED, "Conflict"
         )
     if (cancelled.get("Approval") or {}).get("Token"):  # a run awaiting approval: its chain ends now
-        _decide(state, cancelled, approved=False, reason="cancelled")
+        with contextlib.suppress(ConflictError):  # no longer awaited: the chain timed out and ends itself
+            _task_answers(state).answer(cancelled["Approval"]["Token"], False, "cancelled")
     emit(args, activity(cancelled), human=f"run {args.run_id} cancelled: parts not yet run queue nothing")
     return 0
 
@@ -128,34 +131,24 @@ def reject(args: argparse.Namespace) -> int:
 
 def _answer(args: argparse.Namespace, approved: bool) -> int:
     """Resumes a chain waiting on a run's approval: the campaign starts, or the run is cancelled."""
-    from engage.campaigns.runs import activity
+    from engage.campaigns.runs import ApprovalDecision
+    from engage.errors import ConflictError, NotFoundError
 
     state = running_stack(args)
-    jobs = job_store(state, args.stack)
-    run = jobs.get(args.app, args.run_id)
-    if run is None or run["JobStatus"] != "PENDING" or not (run.get("Approval") or {}).get("Token"):
-        current = "missing" if run is None else run["JobStatus"]
-        raise CommandError(f"run {args.run_id} is not awaiting approval ({current})", EXIT_FAILED, "Conflict")
-    if not approved:
-        run = jobs.cancel(args.app, args.run_id, ("PENDING",)) or run
-    _decide(state, run, approved, getattr(args, "reason", None))
-    decision = "approved: the campaign starts" if approved else "rejected: the run is cancelled"
-    emit(args, activity(run), human=f"run {args.run_id} {decision}")
+    decision = ApprovalDecision(job_store(state, args.stack), _task_answers(state).answer)
+    try:
+        run = decision.decide(args.app, args.run_id, approved, getattr(args, "reason", None))
+    except (ConflictError, NotFoundError) as exc:
+        raise CommandError(str(exc), EXIT_FAILED, "Conflict") from exc
+    decision_text = "approved: the campaign starts" if approved else "rejected: the run is cancelled"
+    emit(args, run, human=f"run {args.run_id} {decision_text}")
     return 0
 
 
-def _decide(state: Any, run: dict[str, Any], approved: bool, reason: str | None) -> None:
-    sfn = stack_clients(state).client("stepfunctions")
-    token = run["Approval"]["Token"]
-    try:
-        if approved:
-            sfn.send_task_success(taskToken=token, output=json.dumps({"approved": True}))
-        else:
-            sfn.send_task_failure(taskToken=token, error="CampaignRejected", cause=reason or "rejected")
-    except (sfn.exceptions.TaskTimedOut, sfn.exceptions.InvalidToken) as exc:
-        raise CommandError(
-            f"run {run['Id']}: its approval is no longer awaited ({exc})", EXIT_FAILED, "Conflict"
-        ) from exc
+def _task_answers(state: Any) -> Any:
+    from engage.adapters.stepfunctions.tasks import TaskAnswers
+
+    return TaskAnswers(stack_clients(state).client("stepfunctions"))
 
 
 def _wait_for_run(state: Any, stack: str, app: str, run_id: str, timeout: float) -> dict[str, Any]:

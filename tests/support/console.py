@@ -73,3 +73,27 @@ def admin_get(stack: Any, path: str) -> dict[str, Any]:
     answer = requests.get(request.url, headers=dict(request.headers), timeout=30)
     answer.raise_for_status()
     return answer.json()
+
+
+def signed_call(
+    stack: Any, group: str, method: str, path: str, body: dict | None = None, origin: str | None = None
+) -> Any:
+    """A call of the local API signed for execute-api with the credentials of the console's user in
+    `group`, as the console's pages make it (botocore's SigV4)."""
+    import json
+
+    import requests
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    user = stack.console.users[group]
+    found = credentials(stack, id_token(stack, user["username"], user["password"]))
+    headers = {"Origin": origin} if origin else {}
+    data = json.dumps(body).encode() if body is not None else None
+    if data:
+        headers["Content-Type"] = "application/json"
+    request = AWSRequest(method=method, url=f"{stack.api.url}{path}", data=data, headers=headers)
+    signer = Credentials(found["AccessKeyId"], found["SecretKey"], found["SessionToken"])
+    SigV4Auth(signer, "execute-api", stack.region).add_auth(request)
+    return requests.request(method, request.url, data=data, headers=dict(request.headers), timeout=30)

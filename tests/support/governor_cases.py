@@ -72,7 +72,17 @@ def a_sender_whose_clock_reading_is_older_than_the_bucket_gets_no_time_twice(sto
     assert store.read("sms:+12065550100").updated_at == pytest.approx(39 * 0.25 + 0.5)
 
 
+def a_clock_set_back_refills_the_bucket_from_its_new_time(store) -> None:
+    """A bucket written hours ahead (before the clock was set back) refills from the new time,
+    rather than staying empty until the clock catches up."""
+    g = governor(store, rate=2.0, burst=1.0)
+    assert g.take("sms:+12065550101", 5, now=10_000.0) == 1
+    assert g.take("sms:+12065550101", 5, now=100.0) == 0  # set back: nothing refilled yet
+    assert g.take("sms:+12065550101", 5, now=101.0) == 1  # a second later, at 2 a second (burst 1)
+
+
 CASES = [
+    a_clock_set_back_refills_the_bucket_from_its_new_time,
     a_sender_whose_clock_reading_is_older_than_the_bucket_gets_no_time_twice,
     a_new_bucket_starts_full_and_refills_at_the_rate_up_to_the_burst,
     senders_sharing_a_bucket_never_exceed_the_rate_together,

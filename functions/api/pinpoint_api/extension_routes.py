@@ -1,15 +1,16 @@
 """The project's own IAM-signed routes beside Pinpoint's, for the console: endpoints with their
 addresses masked (what the masked role may read; IAM refuses it Pinpoint's own endpoint reads), the
 search of an application's endpoints by address, the erasure of a person (the full role's), a
-segment's size and a template's preview for one endpoint."""
+segment's size, a template's preview for one endpoint, and the approval of a chained campaign run."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from engage.api.wiring import erasures
+from engage.api.wiring import approvals, erasures
 from engage.console.views import (
     address_channels,
     erasure_request,
     preview_request,
+    standing,
     template_preview,
     with_address_masked,
 )
@@ -71,7 +72,30 @@ def segment_size(app_id: str, segment_id: str) -> Response:
 
 @router.post(f"{APPS}/template-previews")
 def preview_template(app_id: str) -> Response:
-    kind, name, endpoint_id, version = preview_request(json_body(router))
-    template = services.templates.get(kind, name, version)
-    endpoint = services.contacts.get(path_id(app_id), endpoint_id)
+    """A stored template, or one being written, rendered for one endpoint (its address masked)."""
+    wanted = preview_request(json_body(router))
+    template = wanted.inline or services.templates.get(wanted.kind, wanted.name, wanted.version)
+    endpoint = services.contacts.get(path_id(app_id), wanted.endpoint_id)
     return json_response(200, template_preview(template, endpoint))
+
+
+@router.post(f"{APPS}/campaign-runs/<run_id>/approval")
+def decide_approval(app_id: str, run_id: str) -> Response:
+    """Approves ({"Approved": true}) or rejects ({"Approved": false, "Reason": ...}) a chained
+    campaign run awaiting approval; answers the run's activity."""
+    body = json_body(router)
+    approved = body.get("Approved")
+    if not isinstance(approved, bool):
+        raise ValidationError("Approved", "must be true or false")
+    reason = body.get("Reason")
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 256):
+        raise ValidationError("Reason", "must be a string of at most 256 characters")
+    return json_response(200, approvals().decide(path_id(app_id), path_id(run_id), approved, reason))
+
+
+@router.get(f"{APPS}/endpoint-standing/<endpoint_id>")
+def endpoint_standing(app_id: str, endpoint_id: str) -> Response:
+    """The endpoint's consent and suppressions, and whether a message to it would go out now."""
+    app_id = path_id(app_id)
+    endpoint = services.contacts.get(app_id, path_id(endpoint_id))
+    return json_response(200, standing(app_id, endpoint, services.consent, services.suppression))

@@ -12,6 +12,7 @@ import pytest
 from engage_local.api import wait_until
 from tests.support.apps import SAMPLE_APP
 from tests.support.cli import engage
+from tests.support.console import signed_call
 from tests.support.streams import stream_records
 
 pytestmark = pytest.mark.e2e
@@ -101,8 +102,15 @@ def test_a_chain_that_asks_for_approval_starts_when_approved_and_is_cancelled_wh
     assert json.loads(status.stdout).get("State") == "PENDING", (status.stdout, status.stderr[-2000:])
     assert c.texts(first["CampaignId"]) == []  # nothing is sent while the approval waits
 
-    approved = engage("campaign", "approve", "--app", c.app, first["Id"], state_dir=c.stack.state_dir)
-    assert approved.returncode == 0, approved.stderr
+    # Approved in the console (its API route, as a FullAccess user); rejected with the CLI.
+    approved = signed_call(
+        c.stack,
+        "FullAccess",
+        "POST",
+        f"/v1/apps/{c.app}/campaign-runs/{first['Id']}/approval",
+        {"Approved": True},
+    )
+    assert approved.status_code == 200 and approved.json()["State"] == "PENDING", approved.text
     rejected = engage(
         "campaign",
         "reject",
@@ -125,6 +133,14 @@ def test_a_chain_that_asks_for_approval_starts_when_approved_and_is_cancelled_wh
     assert c.texts(second["CampaignId"]) == []
     again = engage("campaign", "approve", "--app", c.app, second["Id"], state_dir=c.stack.state_dir)
     assert again.returncode == 1 and "not awaiting approval" in again.stderr
+    twice = signed_call(
+        c.stack,
+        "FullAccess",
+        "POST",
+        f"/v1/apps/{c.app}/campaign-runs/{first['Id']}/approval",
+        {"Approved": True},
+    )
+    assert twice.status_code == 409 and "not awaiting approval" in twice.json()["Message"]
 
 
 def test_the_sample_events_drive_the_chain_and_event_campaign_functions(campaigning):

@@ -13,7 +13,7 @@ import botocore.exceptions
 import pytest
 import requests
 
-from tests.support.console import credentials, id_token, signed_in_pinpoint
+from tests.support.console import credentials, id_token, signed_call, signed_in_pinpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -70,20 +70,23 @@ def test_the_masked_role_is_refused_addresses_by_iam_and_reads_them_masked(local
         )
     )
     assert masked.get_apps()["ApplicationsResponse"]["Item"], "the rest of the API is the masked role's"
-    view = _signed_get(local_stack, "MaskedAccess", f"/v1/apps/{person}/masked-endpoints/ana-mail")
+    view = signed_call(local_stack, "MaskedAccess", "GET", f"/v1/apps/{person}/masked-endpoints/ana-mail")
     assert (
         view.status_code == 200
         and view.json()["Address"] == "a***@***.com"
         and view.json()["Id"] == "ana-mail"
     )
-    users = _signed_get(local_stack, "MaskedAccess", f"/v1/apps/{person}/masked-users/ana")
+    users = signed_call(local_stack, "MaskedAccess", "GET", f"/v1/apps/{person}/masked-users/ana")
     assert [e["Address"] for e in users.json()["Item"]] == ["a***@***.com"]
-    search = _signed_get(
-        local_stack, "MaskedAccess", f"/v1/apps/{person}/endpoint-search?address=ana.console@example.com"
+    search = signed_call(
+        local_stack,
+        "MaskedAccess",
+        "GET",
+        f"/v1/apps/{person}/endpoint-search?address=ana.console@example.com",
     )
     assert search.status_code == 403 and search.headers["x-amzn-ErrorType"] == "AccessDeniedException"
-    full = _signed_get(
-        local_stack, "FullAccess", f"/v1/apps/{person}/endpoint-search?address=ana.console@example.com"
+    full = signed_call(
+        local_stack, "FullAccess", "GET", f"/v1/apps/{person}/endpoint-search?address=ana.console@example.com"
     )
     assert [e["Id"] for e in full.json()["Item"]] == ["ana-mail"]
 
@@ -118,45 +121,27 @@ def test_the_consoles_origin_may_call_the_api_from_a_browser(local_stack, person
     )
     assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == origin
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"]
-    answered = _signed_get(
-        local_stack, "MaskedAccess", f"/v1/apps/{person}/masked-endpoints/ana-mail", origin
+    answered = signed_call(
+        local_stack, "MaskedAccess", "GET", f"/v1/apps/{person}/masked-endpoints/ana-mail", origin=origin
     )
     assert answered.headers["Access-Control-Allow-Origin"] == origin
-    refused = _signed_get(local_stack, "MaskedAccess", f"/v1/apps/{person}/endpoints/ana-mail", origin)
+    refused = signed_call(
+        local_stack, "MaskedAccess", "GET", f"/v1/apps/{person}/endpoints/ana-mail", origin=origin
+    )
     assert refused.status_code == 403 and refused.headers["Access-Control-Allow-Origin"] == origin
 
 
-def _signed_get(stack, group: str, path: str, origin: str | None = None) -> requests.Response:
-    return _signed(stack, group, "GET", path, origin=origin)
-
-
-def _signed(stack, group: str, method: str, path: str, body: dict | None = None, origin: str | None = None):
-    """A call of the API signed for execute-api with the group's credentials (botocore's SigV4)."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    user = stack.console.users[group]
-    found = credentials(stack, id_token(stack, user["username"], user["password"]))
-    headers = {"Origin": origin} if origin else {}
-    data = json.dumps(body).encode() if body is not None else None
-    if data:
-        headers["Content-Type"] = "application/json"
-    request = AWSRequest(method=method, url=f"{stack.api.url}{path}", data=data, headers=headers)
-    signer = Credentials(found["AccessKeyId"], found["SecretKey"], found["SessionToken"])
-    SigV4Auth(signer, "execute-api", stack.region).add_auth(request)
-    return requests.request(method, request.url, data=data, headers=dict(request.headers), timeout=30)
-
-
 def test_the_full_role_erases_a_person_and_the_masked_role_may_not(local_stack, person):
-    refused = _signed(local_stack, "MaskedAccess", "POST", f"/v1/apps/{person}/erasures", {"UserId": "ana"})
+    refused = signed_call(
+        local_stack, "MaskedAccess", "POST", f"/v1/apps/{person}/erasures", {"UserId": "ana"}
+    )
     assert refused.status_code == 403 and "explicit deny" in refused.json()["Message"]
-    erased = _signed(local_stack, "FullAccess", "POST", f"/v1/apps/{person}/erasures", {"UserId": "ana"})
+    erased = signed_call(local_stack, "FullAccess", "POST", f"/v1/apps/{person}/erasures", {"UserId": "ana"})
     assert erased.status_code == 200, erased.text
     assert erased.json()["ErasedEndpoints"] and erased.json()["LakeErasure"] == "QUEUED"
-    gone = _signed(local_stack, "FullAccess", "GET", f"/v1/apps/{person}/endpoints/ana-mail")
+    gone = signed_call(local_stack, "FullAccess", "GET", f"/v1/apps/{person}/endpoints/ana-mail")
     assert gone.status_code == 404
-    again = _signed(
+    again = signed_call(
         local_stack, "FullAccess", "POST", f"/v1/apps/{person}/erasures", {"UserId": "a", "EndpointId": "b"}
     )
     assert again.status_code == 400 and "exactly one" in again.json()["Message"]
@@ -180,14 +165,14 @@ def test_either_role_reads_a_segments_size_and_previews_a_template_without_an_ad
     )
     try:
         for group in ("MaskedAccess", "FullAccess"):
-            size = _signed(local_stack, group, "GET", f"/v1/apps/{person}/segment-sizes/{segment['Id']}")
+            size = signed_call(local_stack, group, "GET", f"/v1/apps/{person}/segment-sizes/{segment['Id']}")
             assert size.status_code == 200, size.text
             assert (size.json()["Size"], size.json()["ChannelCounts"], size.json()["Exact"]) == (
                 1,
                 {"EMAIL": 1},
                 True,
             )
-            preview = _signed(
+            preview = signed_call(
                 local_stack,
                 group,
                 "POST",
@@ -197,9 +182,57 @@ def test_either_role_reads_a_segments_size_and_previews_a_template_without_an_ad
             assert preview.json() == {"Subject": "For ana", "HtmlPart": "<p>To a***@***.com</p>"}, (
                 preview.text
             )
-        missing = _signed(
+        missing = signed_call(
             local_stack, "FullAccess", "GET", f"/v1/apps/{person}/segment-sizes/no-such-segment"
         )
         assert missing.status_code == 404
     finally:
         admin.delete_email_template(TemplateName=name)
+
+
+def test_either_role_reads_an_endpoints_consent_and_suppression_and_previews_a_template_being_written(
+    local_stack, person
+):
+    from engage.adapters.dynamodb.consent import DynamoConsentStore
+    from engage.addresses import ChannelType
+    from engage.consent import ConsentRecord, ConsentStatus
+
+    outputs = local_stack.stacks["engage"].outputs
+    fresh = signed_call(local_stack, "MaskedAccess", "GET", f"/v1/apps/{person}/endpoint-standing/ana-mail")
+    assert fresh.status_code == 200, fresh.text
+    assert (fresh.json()["Sendable"], fresh.json()["Consent"], fresh.json()["Suppressions"]) == (
+        True,
+        None,
+        [],
+    )
+    DynamoConsentStore(outputs["ConsentTableName"], local_stack.client("dynamodb")).record(
+        ConsentRecord(
+            person,
+            ChannelType.EMAIL,
+            "ana.console@example.com",
+            ConsentStatus.OPTED_OUT,
+            "one-click-unsubscribe",
+            "2026-12-01T09:00:00Z",
+        )
+    )
+    after = signed_call(
+        local_stack, "FullAccess", "GET", f"/v1/apps/{person}/endpoint-standing/ana-mail"
+    ).json()
+    assert (after["Sendable"], after["NotSentBecause"], after["Consent"]["Source"]) == (
+        False,
+        "OPTED_OUT",
+        "one-click-unsubscribe",
+    )
+    assert "ana.console" not in json.dumps(after)
+    written = signed_call(
+        local_stack,
+        "MaskedAccess",
+        "POST",
+        f"/v1/apps/{person}/template-previews",
+        {
+            "TemplateType": "SMS",
+            "EndpointId": "ana-mail",
+            "Template": {"Body": "Hi {{User.UserId}} at {{Address}}"},
+        },
+    )
+    assert written.json() == {"Body": "Hi ana at a***@***.com"}, written.text

@@ -90,17 +90,66 @@ def test_a_preview_renders_the_template_for_the_endpoint_with_its_address_masked
     assert shown == {"Subject": "Hello Ana", "HtmlPart": "<p>Sent to a***@***.com, plan basic</p>"}
 
 
-def test_a_preview_request_names_its_template_type_name_and_endpoint():
+def test_a_preview_request_names_a_stored_template_or_carries_one_being_written():
     import pytest
-    from engage.console.views import preview_request
+    from engage.console.views import PreviewRequest, preview_request
     from engage.errors import ValidationError
 
     body = {"TemplateType": "email", "TemplateName": " welcome ", "EndpointId": "e1"}
-    assert preview_request(body) == ("EMAIL", "welcome", "e1", None)
-    assert preview_request({**body, "Version": 2})[3] == "2"
+    assert preview_request(body) == PreviewRequest("EMAIL", "e1", "welcome")
+    assert preview_request({**body, "Version": 2}).version == "2"
+    written = preview_request(
+        {"TemplateType": "SMS", "EndpointId": "e1", "Template": {"Body": "Hi {{Attributes.Plan}}"}}
+    )
+    assert (
+        written.inline == {"Body": "Hi {{Attributes.Plan}}", "TemplateType": "SMS"} and written.name is None
+    )
     for broken, field in (
         ({**body, "TemplateType": "FAX"}, "TemplateType"),
         ({**body, "EndpointId": ""}, "EndpointId"),
+        ({"TemplateType": "EMAIL", "EndpointId": "e1"}, "TemplateName"),
+        ({"TemplateType": "SMS", "EndpointId": "e1", "Template": {}}, "Body"),
+        ({"TemplateType": "EMAIL", "EndpointId": "e1", "Template": {"Subject": "{{#if}}"}}, ""),
     ):
         with pytest.raises(ValidationError, match=field):
             preview_request(broken)
+
+
+def test_an_endpoints_standing_says_whether_a_message_would_go_out_and_why_without_its_address():
+    from engage.addresses import ChannelType
+    from engage.consent import ConsentRecord, ConsentStatus
+    from engage.console.views import standing
+    from engage.suppression import Suppression, SuppressionReason
+
+    from tests.support.fakes import MemoryConsent, MemorySuppressions
+
+    text = {"Id": "t", "ChannelType": "SMS", "Address": "+14255550100", "OptOut": "NONE"}
+    mail = {"Id": "m", "ChannelType": "EMAIL", "Address": "ana@example.com"}
+    stop = ConsentRecord(
+        "app", ChannelType.SMS, "+14255550100", ConsentStatus.OPTED_OUT, "sms-keyword", "2026-12-01T10:00:00Z"
+    )
+    bounce = Suppression(
+        "app",
+        ChannelType.EMAIL,
+        "ana@example.com",
+        SuppressionReason.HARD_BOUNCE,
+        "ses-feedback",
+        "2026-12-02T10:00:00Z",
+    )
+    consent, suppressions = MemoryConsent(stop), MemorySuppressions(bounce)
+
+    opted_out = standing("app", text, consent, suppressions)
+    assert opted_out["Consent"] == {
+        "Status": "OPTED_OUT",
+        "RecordedAt": "2026-12-01T10:00:00Z",
+        "Source": "sms-keyword",
+    }
+    assert (opted_out["Sendable"], opted_out["NotSentBecause"]) == (False, "OPTED_OUT")
+    bounced = standing("app", mail, consent, suppressions)
+    assert bounced["Suppressions"] == [
+        {"Reason": "HARD_BOUNCE", "SuppressedAt": "2026-12-02T10:00:00Z", "Source": "ses-feedback"}
+    ]
+    assert bounced["NotSentBecause"] == "SUPPRESSED_HARD_BOUNCE"
+    clear = standing("app", {**mail, "Address": "ben@example.com"}, consent, suppressions)
+    assert (clear["Sendable"], clear["Consent"], clear["Suppressions"]) == (True, None, [])
+    assert "ana@example.com" not in str(bounced) and "+14255550100" not in str(opted_out)

@@ -146,3 +146,13 @@ def erasures() -> Any:
     from engage.adapters.lambda_.functions import LambdaErasures
 
     return LambdaErasures(services.factory.client("lambda"), services.settings.require("erasure_function"))
+
+
+@functools.cache
+def approvals() -> Any:
+    """The console's approval of a chained campaign run: the run's record, and the chain's
+    waiting step answered through Step Functions."""
+    from engage.adapters.stepfunctions.tasks import TaskAnswers
+    from engage.campaigns.runs import ApprovalDecision
+
+    return ApprovalDecision(services.jobs, TaskAnswers(services.factory.client("stepfunctions")).answer)

@@ -18,7 +18,7 @@ from engage.campaigns.model import assignment, treatment
 from engage.campaigns.run import CapCounter, plan, recipient_zone
 from engage.campaigns.schedule import ZoneSnapshot, local_time_due
 from engage.contacts.model import check_app_id
-from engage.errors import ValidationError
+from engage.errors import ConflictError, NotFoundError, ValidationError
 from engage.jobs import job_record
 from engage.sending.eligibility import ConsentReader, SuppressionReader, skip_reason
 from engage.suppression import SuppressionReason
@@ -257,3 +257,28 @@ def _personalised(request: Any, endpoint: Mapping[str, Any]) -> Any:
     user = (endpoint.get("User") or {}).get("UserAttributes") or {}
     extra.update({f"User.UserAttributes.{k}": v for k, v in user.items()})
     return replace(request, substitutions={**extra, **dict(request.substitutions)}) if extra else request
+
+
+@dataclass
+class ApprovalDecision:
+    """A person's answer to a chain waiting on its run's approval (engage.campaigns.steps'
+    ApprovalRequest): approved, the chain goes on and the campaign starts; rejected, the run is
+    cancelled and the chain ends with CampaignRejected and the reason."""
+
+    jobs: Any  # get, cancel (engage.jobs)
+    resume: Callable[[str, bool, str | None], None]  # (task token, approved, reason)
+
+    def decide(self, app_id: str, run_id: str, approved: bool, reason: str | None = None) -> dict[str, Any]:
+        """The run's activity after the answer; ConflictError when it is not awaiting approval."""
+        run = self.jobs.get(app_id, run_id)
+        if run is None:
+            raise NotFoundError(f"campaign run {run_id!r} does not exist")
+        if run["JobStatus"] != "PENDING" or not (run.get("Approval") or {}).get("Token"):
+            raise ConflictError(f"run {run_id} is not awaiting approval ({run['JobStatus']})")
+        if not approved:
+            run = self.jobs.cancel(app_id, run_id, ("PENDING",)) or run
+        try:
+            self.resume(run["Approval"]["Token"], approved, reason)
+        except ConflictError as exc:
+            raise ConflictError(f"run {run_id}: {exc}") from exc
+        return activity(run)

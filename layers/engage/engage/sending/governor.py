@@ -24,6 +24,9 @@ MAX_TAKE_ATTEMPTS = 8
 # quarter of a microsecond, so a refill computed from them can fall short by that much, and a sender
 # must not wait for a wait shorter than its clock can tell apart.
 EARLY_SECONDS = 1e-6
+# How far apart two senders' clock readings may be (one read late under load, or hosts' clocks a
+# little apart) and still be one moment to the bucket.
+CLOCK_SKEW_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,14 @@ class BucketStore(Protocol):
 
 def _later(bucket: Bucket | None, now: float) -> float:
     """The time a bucket is written at: `now`, or the bucket's own time when a rival that read the
-    clock later wrote it first. A bucket's time never goes back, or the span between the two readings
-    would refill twice."""
-    return now if bucket is None else max(now, bucket.updated_at)
+    clock a moment later wrote it first (within CLOCK_SKEW_SECONDS): the span between the two
+    readings must not refill twice. A bucket further ahead was written before the clock was set
+    back (a host's clock corrected, the local stack's clock reset): it takes `now`, or it would
+    not refill until the clock caught up."""
+    if bucket is None:
+        return now
+    ahead = bucket.updated_at - now
+    return bucket.updated_at if 0 < ahead <= CLOCK_SKEW_SECONDS else now
 
 
 def refill(bucket: Bucket | None, limits: Limits, now: float) -> float:

@@ -1,0 +1,1 @@
+"""Step Functions: answering a workflow step that waits on a task token."""

@@ -117,6 +117,8 @@ def test_a_full_access_user_works_through_the_pages_and_sees_what_the_api_sees(l
         page.get_by_test_id("endpoint-search-value").locator("input").fill("tour-1")
         page.get_by_role("button", name="Find", exact=True).click()
         page.get_by_text(f"tour1.{tag}@example.com").first.wait_for()
+        page.get_by_test_id("endpoint-sendable").get_by_text("Yes", exact=True).wait_for()
+        assert page.get_by_test_id("endpoint-suppressions").inner_text().strip() == "None"
         looked_at(page, "endpoints")
 
         # A segment of the imported plan, as the API then holds it.
@@ -139,6 +141,15 @@ def test_a_full_access_user_works_through_the_pages_and_sees_what_the_api_sees(l
         # An email template, as the API then holds it, previewed for an imported endpoint.
         template = f"console-welcome-{tag}"
         go(page, local_stack, "templates", "Templates")
+        # An SMS body rendered for an imported endpoint as it is written (not created).
+        page.get_by_role("radio", name="SMS", exact=True).check()
+        live = page.get_by_test_id("live-preview")
+        live.get_by_label("Preview application", exact=True).click()
+        page.get_by_role("option", name=re.compile(name)).click()
+        live.get_by_label("Preview endpoint ID", exact=True).fill("tour-1")
+        page.get_by_label("Body", exact=True).fill("Hi {{Attributes.Plan}}")
+        page.get_by_test_id("live-preview-Body").get_by_text("Hi gold", exact=True).wait_for()
+        page.get_by_role("radio", name="Email", exact=True).check()
         page.get_by_label("Template name").fill(template)
         page.get_by_label("Subject").fill("Welcome, {{Attributes.Plan}} member")
         page.get_by_label("HTML part").fill("<p>Written to {{Address}}</p>")

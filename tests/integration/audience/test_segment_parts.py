@@ -35,10 +35,14 @@ def _request(i: int) -> dict:
 
 @pytest.fixture
 def populated(store, repository):
-    for i in range(240):
-        store.upsert(APP, f"ep-{i:03d}", _request(i))
-    for i in range(40):
-        store.upsert(OTHER, f"ep-{i:03d}", _request(i))  # the same ids in another application
+    # Written in batches (UpdateEndpointsBatch's path): the same items as one at a time, in fewer requests.
+    for start in range(0, 240, 100):
+        store.upsert_batch(
+            APP, [{"Id": f"ep-{i:03d}", **_request(i)} for i in range(start, min(start + 100, 240))]
+        )
+    store.upsert_batch(
+        OTHER, [{"Id": f"ep-{i:03d}", **_request(i)} for i in range(40)]
+    )  # the same ids elsewhere
     for i in range(0, 240, 11):
         repository.touch(APP, f"ep-{i:03d}", "2026-01-02T03:04:05Z")
     return Segments(MemorySegments(), repository, MemoryMemberLists())

@@ -18,6 +18,7 @@ import type {
   EmailTemplateRequest,
   EndpointResponse,
   EndpointsResponse,
+  EndpointStanding,
   ErasureResponse,
   ErasureTarget,
   ExportJobRequest,
@@ -26,13 +27,16 @@ import type {
   ImportJobRequest,
   ImportJobResponse,
   ImportJobsResponse,
+  PushNotificationTemplateRequest,
   SegmentResponse,
   SegmentSize,
   SegmentsResponse,
+  SMSTemplateRequest,
   TemplatePreview,
   TemplatePreviewRequest,
   TemplateResponse,
   TemplatesResponse,
+  VoiceTemplateRequest,
   WriteApplicationSettingsRequest,
   WriteSegmentRequest,
 } from './types';
@@ -239,6 +243,12 @@ export class PinpointApi {
     return this.client.request('GET', `/v1/apps/${seg(appId)}/endpoint-search`, { query: { address } });
   }
 
+  /** The project's route (both roles): the endpoint's consent and suppressions, and whether a
+   * message to it would go out now; no address. */
+  getEndpointStanding(appId: string, endpointId: string): Promise<EndpointStanding> {
+    return this.client.request('GET', `/v1/apps/${seg(appId)}/endpoint-standing/${seg(endpointId)}`);
+  }
+
   /** The project's route (FullAccess only): erase a person, by address, user id or endpoint id. */
   erase(appId: string, target: ErasureTarget): Promise<ErasureResponse> {
     return this.client.request('POST', `/v1/apps/${seg(appId)}/erasures`, { body: target });
@@ -286,7 +296,8 @@ export class PinpointApi {
     return this.client.request('POST', `/v1/apps/${seg(appId)}/jobs/export`, { body: job });
   }
 
-  /** The project's route: a template rendered for one endpoint of the application (address masked). */
+  /** The project's route: a stored template, or one being written, rendered for one endpoint of the
+   * application (address masked). */
   previewTemplate(appId: string, preview: TemplatePreviewRequest): Promise<TemplatePreview> {
     return this.client.request('POST', `/v1/apps/${seg(appId)}/template-previews`, { body: preview });
   }
@@ -299,5 +310,17 @@ export class PinpointApi {
 
   createEmailTemplate(name: string, template: EmailTemplateRequest): Promise<CreateTemplateMessageBody> {
     return this.client.request('POST', `/v1/templates/${seg(name)}/email`, { body: template });
+  }
+
+  createSmsTemplate(name: string, template: SMSTemplateRequest): Promise<CreateTemplateMessageBody> {
+    return this.client.request('POST', `/v1/templates/${seg(name)}/sms`, { body: template });
+  }
+
+  createVoiceTemplate(name: string, template: VoiceTemplateRequest): Promise<CreateTemplateMessageBody> {
+    return this.client.request('POST', `/v1/templates/${seg(name)}/voice`, { body: template });
+  }
+
+  createPushTemplate(name: string, template: PushNotificationTemplateRequest): Promise<CreateTemplateMessageBody> {
+    return this.client.request('POST', `/v1/templates/${seg(name)}/push`, { body: template });
   }
 }

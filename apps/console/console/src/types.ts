@@ -104,17 +104,22 @@ export interface ImportJobRequest {
   SegmentName?: string;
 }
 
-export interface ImportJobResponse {
+/** What an import job and an export job both report (botocore's ImportJobResponse and
+ * ExportJobResponse without their Definition). */
+export interface JobResponse {
   Id: string;
   ApplicationId: string;
   JobStatus: string;
   Type: string;
   CreationDate: string;
   CompletionDate?: string;
-  Definition: ImportJobRequest & { SegmentId?: string };
   TotalProcessed?: number;
   TotalFailures?: number;
   Failures?: string[];
+}
+
+export interface ImportJobResponse extends JobResponse {
+  Definition: ImportJobRequest & { SegmentId?: string };
 }
 
 export interface ImportJobsResponse {
@@ -129,20 +134,11 @@ export interface ExportJobRequest {
   SegmentVersion?: number;
 }
 
-export interface ExportJobResponse {
-  Id: string;
-  ApplicationId: string;
-  JobStatus: string;
-  Type: string;
-  CreationDate: string;
-  CompletionDate?: string;
+export interface ExportJobResponse extends JobResponse {
   Definition: ExportJobRequest;
-  TotalProcessed?: number;
-  TotalFailures?: number;
   TotalPieces?: number;
   CompletedPieces?: number;
   FailedPieces?: number;
-  Failures?: string[];
 }
 
 export interface ExportJobsResponse {
@@ -166,12 +162,13 @@ export interface SegmentSize {
 
 export type TemplateType = 'EMAIL' | 'SMS' | 'PUSH' | 'VOICE' | 'INAPP';
 
-/** The project's route POST /v1/apps/{id}/template-previews: a template rendered for one endpoint. */
-export interface TemplatePreviewRequest {
-  TemplateName: string;
+/** The project's route POST /v1/apps/{id}/template-previews: a stored template (TemplateName, and
+ * Version or the active one), or one being written (Template: its parts, as its type's create
+ * request carries them), rendered for one endpoint. */
+export type TemplatePreviewRequest = {
   TemplateType: TemplateType;
   EndpointId: string;
-}
+} & ({ TemplateName: string; Version?: string } | { Template: TemplateRequest });
 
 /** The template's text parts rendered for the endpoint (EMAIL: Subject, HtmlPart, TextPart; SMS and
  * VOICE: Body; others their own parts), the endpoint's address always masked. */
@@ -200,11 +197,66 @@ export interface EmailTemplateRequest {
   Subject?: string;
   HtmlPart?: string;
   TextPart?: string;
+  DefaultSubstitutions?: string;
   TemplateDescription?: string;
 }
+
+export interface SMSTemplateRequest {
+  Body?: string;
+  DefaultSubstitutions?: string;
+  TemplateDescription?: string;
+}
+
+export interface VoiceTemplateRequest {
+  Body?: string;
+  LanguageCode?: string;
+  VoiceId?: string;
+  DefaultSubstitutions?: string;
+  TemplateDescription?: string;
+}
+
+export type PushAction = 'OPEN_APP' | 'DEEP_LINK' | 'URL';
+
+/** The message every push platform gets unless the template names one of its own. */
+export interface DefaultPushNotificationTemplate {
+  Title?: string;
+  Body?: string;
+  Action?: PushAction;
+  Url?: string;
+  Sound?: string;
+}
+
+export interface PushNotificationTemplateRequest {
+  Default?: DefaultPushNotificationTemplate;
+  DefaultSubstitutions?: string;
+  TemplateDescription?: string;
+}
+
+export type TemplateRequest =
+  | EmailTemplateRequest
+  | SMSTemplateRequest
+  | VoiceTemplateRequest
+  | PushNotificationTemplateRequest;
 
 export interface CreateTemplateMessageBody {
   Arn?: string;
   Message?: string;
   RequestID?: string;
+}
+
+export type ConsentStatus = 'OPTED_OUT' | 'OPTED_IN';
+
+/** The project's route GET /v1/apps/{id}/endpoint-standing/{endpointId}: the consent recorded for
+ * an endpoint's address, its suppressions, and whether a promotional message to it would go out now
+ * (the sender's own check; NotSentBecause and Detail say why not). No address is answered. */
+export interface EndpointStanding {
+  EndpointId: string;
+  ChannelType?: string;
+  EndpointStatus?: string;
+  OptOut?: string;
+  Consent: null | { Status: ConsentStatus | string; RecordedAt?: string; Source?: string };
+  Suppressions: { Reason: string; SuppressedAt?: string; Source?: string }[];
+  Sendable: boolean;
+  NotSentBecause?: string;
+  Detail?: string;
 }

@@ -2,7 +2,7 @@
 // `notifications` slot (a Cloudscape Flashbar), so a message is seen wherever the page is scrolled.
 // A message belongs to the route it was raised on and is not shown on any other.
 import type { FlashbarProps } from '@cloudscape-design/components/flashbar';
-import { createContext, useCallback, useContext, useMemo } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo } from 'react';
 import { useLocation } from 'react-router-dom';
 import { errorDetail, errorText } from '../hooks';
 
@@ -46,4 +46,12 @@ export function useFlash(): Flash {
     [show],
   );
   return useMemo(() => ({ error, success, clear }), [error, success, clear]);
+}
+
+/** A failed load shown as the page's error message under `header`, once per failure. */
+export function useLoadErrorFlash(error: Error | undefined, header: string): void {
+  const { error: show } = useFlash();
+  useEffect(() => {
+    if (error) show(error, header);
+  }, [error, header, show]);
 }

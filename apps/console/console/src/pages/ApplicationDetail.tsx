@@ -15,6 +15,7 @@ import Spinner from '@cloudscape-design/components/spinner';
 import TimeInput from '@cloudscape-design/components/time-input';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
+import { useBusyAction } from '../components/busyAction';
 import { ConfirmModal } from '../components/ConfirmModal';
 import { useFollow, usePage } from '../components/Shell';
 import { useConsole } from '../context';
@@ -50,7 +51,7 @@ export default function ApplicationDetailPage() {
   const [quietStart, setQuietStart] = useState('');
   const [quietEnd, setQuietEnd] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [saving, setSaving] = useState(false);
+  const saving = useBusyAction();
   const [deleting, setDeleting] = useState<'closed' | 'open' | 'busy'>('closed');
   const [deleteError, setDeleteError] = useState<string>();
 
@@ -96,16 +97,10 @@ export default function ApplicationDetailPage() {
     event.preventDefault();
     const body = request();
     if (!body) return;
-    setSaving(true);
-    try {
-      const saved = await api.updateSettings(appId, body);
-      fill(saved);
+    await saving.run('Could not save the settings', async () => {
+      fill(await api.updateSettings(appId, body));
       flash.success('Settings saved');
-    } catch (e) {
-      flash.error(e, 'Could not save the settings');
-    } finally {
-      setSaving(false);
-    }
+    });
   }
 
   async function remove() {
@@ -164,10 +159,10 @@ export default function ApplicationDetailPage() {
           <Form
             actions={
               <SpaceBetween direction="horizontal" size="xs">
-                <Button formAction="none" onClick={() => fill(settings.data)} disabled={saving}>
+                <Button formAction="none" onClick={() => fill(settings.data)} disabled={saving.busy}>
                   Reset
                 </Button>
-                <Button variant="primary" loading={saving} disabled={settings.loading || !!settings.error}>
+                <Button variant="primary" loading={saving.busy} disabled={settings.loading || !!settings.error}>
                   Save
                 </Button>
               </SpaceBetween>

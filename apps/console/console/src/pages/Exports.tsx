@@ -4,72 +4,32 @@
 // addresses, so only FullAccess roles may start one: IAM refuses the others (403), shown as any
 // other API error.
 import Alert from '@cloudscape-design/components/alert';
-import Button from '@cloudscape-design/components/button';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
-import Container from '@cloudscape-design/components/container';
-import ContentLayout from '@cloudscape-design/components/content-layout';
-import Form from '@cloudscape-design/components/form';
-import FormField from '@cloudscape-design/components/form-field';
-import Header from '@cloudscape-design/components/header';
-import Input from '@cloudscape-design/components/input';
 import ProgressBar from '@cloudscape-design/components/progress-bar';
-import SpaceBetween from '@cloudscape-design/components/space-between';
-import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
-import { useEffect, useState, type FormEvent } from 'react';
-import { AppPicker, useSelectedApp } from '../components/AppPicker';
-import { ListTable } from '../components/ListTable';
-import { usePage } from '../components/Shell';
+import { useState, type FormEvent } from 'react';
+import { AppPage, useAppPage } from '../components/AppPage';
+import { CreateForm } from '../components/CreateForm';
+import { JobsTable, ROLE_ARN, S3_URL, useJobs } from '../components/jobs';
+import { TextField } from '../components/TextField';
 import { useConsole } from '../context';
-import { formatDate, useLoad } from '../hooks';
-import { useFlash } from '../components/notifications';
 import type { ExportJobRequest, ExportJobResponse } from '../types';
 
-const STATUS: Record<string, StatusIndicatorProps.Type> = {
-  CREATED: 'pending',
-  PREPARING_FOR_INITIALIZATION: 'pending',
-  INITIALIZING: 'in-progress',
-  PROCESSING: 'in-progress',
-  PENDING_JOB: 'pending',
-  COMPLETING: 'in-progress',
-  COMPLETED: 'success',
-  FAILING: 'warning',
-  FAILED: 'error',
-};
-
 export default function ExportsPage() {
-  const selected = useSelectedApp('exports');
-  const { api, session } = useConsole();
-  const flash = useFlash();
-  const appId = selected.appId;
-  const appLabel = selected.appName ?? appId;
+  const selected = useAppPage('exports', 'Exports');
+  const { session } = useConsole();
   const fullAccess = session.access === 'FullAccess';
-  usePage(appLabel ? `Exports of ${appLabel}` : 'Exports', [
-    { text: 'Applications', href: '#/apps' },
-    ...(appId ? [{ text: appLabel ?? appId, href: `#/apps/${encodeURIComponent(appId)}` }] : []),
-    { text: 'Exports', href: `#/exports${appId ? `/${encodeURIComponent(appId)}` : ''}` },
-  ]);
-  const jobs = useLoad(
-    async () => (await api.allExportJobs(appId ?? '')).sort((a, b) => b.CreationDate.localeCompare(a.CreationDate)),
-    [api, appId],
-    Boolean(appId),
-  );
+  const jobs = useJobs<ExportJobResponse>('export', selected.appId, (api, appId) => api.allExportJobs(appId));
 
   const [s3UrlPrefix, setS3UrlPrefix] = useState('');
   const [roleArn, setRoleArn] = useState('');
   const [segmentId, setSegmentId] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [creating, setCreating] = useState(false);
-
-  useEffect(() => {
-    if (jobs.error) flash.error(jobs.error, 'Could not load export jobs');
-  }, [jobs.error, flash.error]);
 
   async function create(event: FormEvent) {
     event.preventDefault();
-    if (!appId) return;
     const found: Record<string, string> = {};
-    if (!/^s3:\/\/[^/]+/.test(s3UrlPrefix.trim())) found.s3UrlPrefix = 'An S3 URL prefix, e.g. s3://bucket/exports/.';
-    if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(roleArn.trim())) found.roleArn = 'An IAM role ARN, e.g. arn:aws:iam::123456789012:role/Export.';
+    if (!S3_URL.test(s3UrlPrefix.trim())) found.s3UrlPrefix = 'An S3 URL prefix, e.g. s3://bucket/exports/.';
+    if (!ROLE_ARN.test(roleArn.trim())) found.roleArn = 'An IAM role ARN, e.g. arn:aws:iam::123456789012:role/Export.';
     setErrors(found);
     if (Object.keys(found).length) return;
     const job: ExportJobRequest = {
@@ -77,84 +37,53 @@ export default function ExportsPage() {
       RoleArn: roleArn.trim(),
       ...(segmentId.trim() ? { SegmentId: segmentId.trim() } : {}),
     };
-    setCreating(true);
-    try {
-      const created = await api.createExportJob(appId, job);
-      flash.success(`Started export job ${created.Id}`, `Status: ${created.JobStatus}`);
-      jobs.reload();
-    } catch (e) {
-      flash.error(e, 'Could not start the export job');
-    } finally {
-      setCreating(false);
-    }
+    await jobs.start((api, appId) => api.createExportJob(appId, job));
   }
 
   return (
-    <ContentLayout header={<Header variant="h1" description="Endpoints exported to files in Amazon S3.">Exports</Header>}>
-      <SpaceBetween size="l">
-        <Container>
-          <AppPicker selected={selected} />
-        </Container>
-        {!fullAccess && (
+    <AppPage
+      title="Exports"
+      description="Endpoints exported to files in Amazon S3."
+      selected={selected}
+      notice={
+        !fullAccess && (
           <Alert type="info" header="Exports need FullAccess" data-testid="exports-fullaccess-note">
             Export files hold the endpoints' addresses, so only FullAccess users may start an export. Your role
             ({session.access}) can list export jobs; a request to start one is refused.
           </Alert>
-        )}
-        {appId && (
-          <>
-            <ListTable<ExportJobResponse>
-              title="Export jobs"
-              noun="export jobs"
-              items={jobs.data ?? []}
-              loading={jobs.loading}
-              trackBy="Id"
-              actions={<Button iconName="refresh" onClick={jobs.reload} ariaLabel="Refresh export jobs">Refresh</Button>}
-              columns={[
-                { id: 'id', header: 'Id', cell: (j) => j.Id, sortingField: 'Id', isRowHeader: true },
-                {
-                  id: 'status',
-                  header: 'JobStatus',
-                  cell: (j) => <StatusIndicator type={STATUS[j.JobStatus] ?? 'info'}>{j.JobStatus}</StatusIndicator>,
-                  sortingField: 'JobStatus',
-                },
-                { id: 's3', header: 'Definition.S3UrlPrefix', cell: (j) => j.Definition?.S3UrlPrefix ?? '-' },
-                { id: 'segment', header: 'Definition.SegmentId', cell: (j) => j.Definition?.SegmentId || 'All endpoints' },
-                { id: 'processed', header: 'TotalProcessed', cell: (j) => j.TotalProcessed ?? 0, sortingField: 'TotalProcessed' },
-                { id: 'progress', header: 'Progress', cell: (j) => <Progress job={j} />, minWidth: 160 },
-                { id: 'failures', header: 'Failures', cell: (j) => (j.Failures?.length ? j.Failures.join('; ') : '-') },
-                { id: 'created', header: 'CreationDate', cell: (j) => formatDate(j.CreationDate), sortingField: 'CreationDate' },
-              ]}
-            />
-            <form onSubmit={create}>
-              <Form actions={<Button variant="primary" loading={creating}>Start export</Button>}>
-                <Container
-                  header={
-                    <Header variant="h2" description="Writes the application's endpoints, or one segment's, as files under the prefix.">
-                      Create export job
-                    </Header>
-                  }
-                >
-                  <SpaceBetween size="m">
-                    <ColumnLayout columns={2}>
-                      <FormField label="S3UrlPrefix" description="The folder the export files are written to." errorText={errors.s3UrlPrefix}>
-                        <Input value={s3UrlPrefix} onChange={(e) => setS3UrlPrefix(e.detail.value)} placeholder="s3://bucket/exports/" />
-                      </FormField>
-                      <FormField label="RoleArn" description="A role the service assumes to write the files." errorText={errors.roleArn}>
-                        <Input value={roleArn} onChange={(e) => setRoleArn(e.detail.value)} placeholder="arn:aws:iam::123456789012:role/Export" />
-                      </FormField>
-                    </ColumnLayout>
-                    <FormField label="SegmentId (optional)" description="Export only this segment's endpoints; leave empty for all of them.">
-                      <Input value={segmentId} onChange={(e) => setSegmentId(e.detail.value)} />
-                    </FormField>
-                  </SpaceBetween>
-                </Container>
-              </Form>
-            </form>
-          </>
-        )}
-      </SpaceBetween>
-    </ContentLayout>
+        )
+      }
+    >
+      <JobsTable
+        kind="export"
+        jobs={jobs}
+        columns={[
+          { id: 's3', header: 'Definition.S3UrlPrefix', cell: (j) => j.Definition?.S3UrlPrefix ?? '-' },
+          { id: 'segment', header: 'Definition.SegmentId', cell: (j) => j.Definition?.SegmentId || 'All endpoints' },
+          { id: 'processed', header: 'TotalProcessed', cell: (j) => j.TotalProcessed ?? 0, sortingField: 'TotalProcessed' },
+          { id: 'progress', header: 'Progress', cell: (j) => <Progress job={j} />, minWidth: 160 },
+          { id: 'failures', header: 'Failures', cell: (j) => (j.Failures?.length ? j.Failures.join('; ') : '-') },
+        ]}
+      />
+      <CreateForm
+        title="Create export job"
+        description="Writes the application's endpoints, or one segment's, as files under the prefix."
+        submit="Start export"
+        busy={jobs.starting}
+        onSubmit={create}
+      >
+        <ColumnLayout columns={2}>
+          <TextField label="S3UrlPrefix" description="The folder the export files are written to." error={errors.s3UrlPrefix} value={s3UrlPrefix} onChange={setS3UrlPrefix} placeholder="s3://bucket/exports/" />
+          <TextField label="RoleArn" description="A role the service assumes to write the files." error={errors.roleArn} value={roleArn} onChange={setRoleArn} placeholder="arn:aws:iam::123456789012:role/Export" />
+        </ColumnLayout>
+        <TextField
+          label="SegmentId (optional)"
+          description="Export only this segment's endpoints; leave empty for all of them."
+          value={segmentId}
+          onChange={setSegmentId}
+        />
+      </CreateForm>
+    </AppPage>
   );
 }
 

@@ -5,53 +5,42 @@
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
-import Container from '@cloudscape-design/components/container';
-import ContentLayout from '@cloudscape-design/components/content-layout';
-import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
-import Header from '@cloudscape-design/components/header';
-import Input from '@cloudscape-design/components/input';
 import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
 import RadioGroup from '@cloudscape-design/components/radio-group';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
-import { useEffect, useState, type FormEvent } from 'react';
-import { AppPicker, useSelectedApp } from '../components/AppPicker';
+import { useState, type FormEvent } from 'react';
+import { AppPage, useAppPage } from '../components/AppPage';
+import { useBusyAction } from '../components/busyAction';
+import { CreateForm } from '../components/CreateForm';
 import { ListTable } from '../components/ListTable';
-import { usePage } from '../components/Shell';
+import { Section } from '../components/Section';
+import { TextField } from '../components/TextField';
 import { useConsole } from '../context';
 import { formatDate, useLoad } from '../hooks';
-import { useFlash } from '../components/notifications';
+import { useFlash, useLoadErrorFlash } from '../components/notifications';
 import type { AttributeType, SegmentResponse, SegmentSize } from '../types';
 
 export default function SegmentsPage() {
-  const selected = useSelectedApp('segments');
+  const selected = useAppPage('segments', 'Segments');
   const { api } = useConsole();
   const flash = useFlash();
   const appId = selected.appId;
-  const appLabel = selected.appName ?? appId;
-  usePage(appLabel ? `Segments of ${appLabel}` : 'Segments', [
-    { text: 'Applications', href: '#/apps' },
-    ...(appId ? [{ text: appLabel ?? appId, href: `#/apps/${encodeURIComponent(appId)}` }] : []),
-    { text: 'Segments', href: `#/segments${appId ? `/${encodeURIComponent(appId)}` : ''}` },
-  ]);
   const segments = useLoad(() => api.allSegments(appId ?? ''), [api, appId], Boolean(appId));
+  useLoadErrorFlash(segments.error, 'Could not load segments');
 
   const [name, setName] = useState('');
   const [attribute, setAttribute] = useState('');
   const [type, setType] = useState<AttributeType>('INCLUSIVE');
   const [values, setValues] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [creating, setCreating] = useState(false);
+  const creation = useBusyAction(segments.reload);
 
   const [sampleShards, setSampleShards] = useState('');
   const [sampleError, setSampleError] = useState<string>();
   const [sizing, setSizing] = useState<string>();
   const [size, setSize] = useState<SegmentSize>();
-
-  useEffect(() => {
-    if (segments.error) flash.error(segments.error, 'Could not load segments');
-  }, [segments.error, flash.error]);
 
   async function readSize(segment: SegmentResponse) {
     if (!appId) return;
@@ -81,8 +70,7 @@ export default function SegmentsPage() {
     if (!list.length) found.values = 'Enter at least one value.';
     setErrors(found);
     if (Object.keys(found).length) return;
-    setCreating(true);
-    try {
+    await creation.run('Could not create the segment', async () => {
       const segment = await api.createSegment(appId, {
         Name: name.trim(),
         Dimensions: { Attributes: { [attribute.trim()]: { AttributeType: type, Values: list } } },
@@ -91,117 +79,82 @@ export default function SegmentsPage() {
       setName('');
       setAttribute('');
       setValues('');
-      segments.reload();
-    } catch (e) {
-      flash.error(e, 'Could not create the segment');
-    } finally {
-      setCreating(false);
-    }
+    });
   }
 
   return (
-    <ContentLayout header={<Header variant="h1" description="The audiences campaigns and journeys send to.">Segments</Header>}>
-      <SpaceBetween size="l">
-        <Container>
-          <AppPicker selected={selected} />
-        </Container>
-        {appId && (
-          <>
-            <ListTable<SegmentResponse>
-              title="Segments"
-              noun="segments"
-              items={segments.data ?? []}
-              loading={segments.loading}
-              trackBy="Id"
-              actions={<Button iconName="refresh" onClick={segments.reload} ariaLabel="Refresh segments">Refresh</Button>}
-              columns={[
-                { id: 'name', header: 'Name', cell: (s) => s.Name ?? '-', sortingField: 'Name', isRowHeader: true },
-                { id: 'id', header: 'Id', cell: (s) => s.Id, sortingField: 'Id' },
-                { id: 'type', header: 'SegmentType', cell: (s) => s.SegmentType, sortingField: 'SegmentType' },
-                { id: 'version', header: 'Version', cell: (s) => s.Version ?? '-', sortingField: 'Version' },
-                { id: 'modified', header: 'LastModifiedDate', cell: (s) => formatDate(s.LastModifiedDate ?? s.CreationDate) },
-                {
-                  id: 'size',
-                  header: 'Size',
-                  cell: (s) => (
-                    <Button
-                      variant="inline-link"
-                      onClick={() => void readSize(s)}
-                      loading={sizing === s.Id}
-                      disabled={sizing !== undefined && sizing !== s.Id}
-                      ariaLabel={`Size of ${s.Name || s.Id}`}
-                      data-testid="segment-size-button"
-                    >
-                      Size
-                    </Button>
-                  ),
-                },
+    <AppPage title="Segments" description="The audiences campaigns and journeys send to." selected={selected}>
+      <ListTable<SegmentResponse>
+        title="Segments"
+        list={segments}
+        trackBy="Id"
+        columns={[
+          { id: 'name', header: 'Name', cell: (s) => s.Name ?? '-', sortingField: 'Name', isRowHeader: true },
+          { id: 'id', header: 'Id', cell: (s) => s.Id, sortingField: 'Id' },
+          { id: 'type', header: 'SegmentType', cell: (s) => s.SegmentType, sortingField: 'SegmentType' },
+          { id: 'version', header: 'Version', cell: (s) => s.Version ?? '-', sortingField: 'Version' },
+          { id: 'modified', header: 'LastModifiedDate', cell: (s) => formatDate(s.LastModifiedDate ?? s.CreationDate) },
+          {
+            id: 'size',
+            header: 'Size',
+            cell: (s) => (
+              <Button
+                variant="inline-link"
+                onClick={() => void readSize(s)}
+                loading={sizing === s.Id}
+                disabled={sizing !== undefined && sizing !== s.Id}
+                ariaLabel={`Size of ${s.Name || s.Id}`}
+                data-testid="segment-size-button"
+              >
+                Size
+              </Button>
+            ),
+          },
+        ]}
+      />
+      <Section
+        title="Segment size"
+        description="Choose Size on a segment's row to count its endpoints, in all and per channel."
+        testId="segment-size-panel"
+      >
+        <SpaceBetween size="l">
+          <TextField
+            label="Sample shards (optional)"
+            description="Read only this many shards for a faster estimate; leave empty to count exactly."
+            error={sampleError}
+            type="number"
+            inputMode="numeric"
+            value={sampleShards}
+            onChange={setSampleShards}
+            placeholder="All shards"
+          />
+          {size && <SizeView size={size} />}
+        </SpaceBetween>
+      </Section>
+      <CreateForm
+        title="Create segment"
+        description="A dimensional segment: the endpoints whose attribute has (or has not) one of the values."
+        submit="Create segment"
+        busy={creation.busy}
+        onSubmit={create}
+      >
+        <TextField label="Segment name" error={errors.name} value={name} onChange={setName} />
+        <ColumnLayout columns={2}>
+          <TextField label="Attribute name" description="An endpoint attribute (Attributes), e.g. Interests." error={errors.attribute} value={attribute} onChange={setAttribute} />
+          <FormField label="Attribute type">
+            <RadioGroup
+              value={type}
+              onChange={(e) => setType(e.detail.value as AttributeType)}
+              items={[
+                { value: 'INCLUSIVE', label: 'INCLUSIVE', description: 'Endpoints with one of the values' },
+                { value: 'EXCLUSIVE', label: 'EXCLUSIVE', description: 'Endpoints with none of the values' },
               ]}
             />
-            <Container
-              header={
-                <Header variant="h2" description="Choose Size on a segment's row to count its endpoints, in all and per channel.">
-                  Segment size
-                </Header>
-              }
-              data-testid="segment-size-panel"
-            >
-              <SpaceBetween size="l">
-                <FormField
-                  label="Sample shards (optional)"
-                  description="Read only this many shards for a faster estimate; leave empty to count exactly."
-                  errorText={sampleError}
-                >
-                  <Input
-                    type="number"
-                    inputMode="numeric"
-                    value={sampleShards}
-                    onChange={(e) => setSampleShards(e.detail.value)}
-                    placeholder="All shards"
-                  />
-                </FormField>
-                {size && <SizeView size={size} />}
-              </SpaceBetween>
-            </Container>
-            <form onSubmit={create}>
-              <Form actions={<Button variant="primary" loading={creating}>Create segment</Button>}>
-                <Container
-                  header={
-                    <Header variant="h2" description="A dimensional segment: the endpoints whose attribute has (or has not) one of the values.">
-                      Create segment
-                    </Header>
-                  }
-                >
-                  <SpaceBetween size="m">
-                    <FormField label="Segment name" errorText={errors.name}>
-                      <Input value={name} onChange={(e) => setName(e.detail.value)} />
-                    </FormField>
-                    <ColumnLayout columns={2}>
-                      <FormField label="Attribute name" description="An endpoint attribute (Attributes), e.g. Interests." errorText={errors.attribute}>
-                        <Input value={attribute} onChange={(e) => setAttribute(e.detail.value)} />
-                      </FormField>
-                      <FormField label="Attribute type">
-                        <RadioGroup
-                          value={type}
-                          onChange={(e) => setType(e.detail.value as AttributeType)}
-                          items={[
-                            { value: 'INCLUSIVE', label: 'INCLUSIVE', description: 'Endpoints with one of the values' },
-                            { value: 'EXCLUSIVE', label: 'EXCLUSIVE', description: 'Endpoints with none of the values' },
-                          ]}
-                        />
-                      </FormField>
-                    </ColumnLayout>
-                    <FormField label="Values" constraintText="Separate values with commas." errorText={errors.values}>
-                      <Input value={values} onChange={(e) => setValues(e.detail.value)} placeholder="Music, Film" />
-                    </FormField>
-                  </SpaceBetween>
-                </Container>
-              </Form>
-            </form>
-          </>
-        )}
-      </SpaceBetween>
-    </ContentLayout>
+          </FormField>
+        </ColumnLayout>
+        <TextField label="Values" constraintText="Separate values with commas." error={errors.values} value={values} onChange={setValues} placeholder="Music, Film" />
+      </CreateForm>
+    </AppPage>
   );
 }
 

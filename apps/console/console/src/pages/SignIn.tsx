@@ -5,12 +5,12 @@ import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import Container from '@cloudscape-design/components/container';
 import Form from '@cloudscape-design/components/form';
-import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
-import Input from '@cloudscape-design/components/input';
 import LiveRegion from '@cloudscape-design/components/live-region';
 import SpaceBetween from '@cloudscape-design/components/space-between';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { PasswordField } from '../components/PasswordField';
+import { TextField } from '../components/TextField';
 import { completeNewPassword, signIn, signInErrorMessage, type Session } from '../auth';
 import { PRODUCT, type ConsoleConfig } from '../config';
 
@@ -84,53 +84,58 @@ export default function SignInPage({ config, onSignedIn }: { config: ConsoleConf
             {PRODUCT}
           </Header>
           {challenge ? (
-            <form onSubmit={submitNewPassword} noValidate>
-              <Form
-                actions={
-                  <SpaceBetween direction="horizontal" size="xs">
-                    <Button formAction="none" variant="link" onClick={() => setChallenge(null)} disabled={busy}>
-                      Back
-                    </Button>
-                    <Button variant="primary" loading={busy}>
-                      Set password and sign in
-                    </Button>
-                  </SpaceBetween>
-                }
-              >
-                <Container header={<Header variant="h2">Choose a new password</Header>}>
-                  <SpaceBetween size="m">
-                    <Box>Your password was set by an administrator. Choose your own to continue.</Box>
-                    <FormField label="New password" constraintText="As your user pool's password policy requires.">
-                      <Input type="password" value={newPassword} onChange={(e) => setNewPassword(e.detail.value)} autoComplete="new-password" />
-                    </FormField>
-                    <FormField label="Confirm new password">
-                      <Input type="password" value={repeated} onChange={(e) => setRepeated(e.detail.value)} autoComplete="new-password" />
-                    </FormField>
-                    {errorAlert}
-                  </SpaceBetween>
-                </Container>
-              </Form>
-            </form>
+            <Step
+              key="new-password"
+              title="Choose a new password"
+              onSubmit={submitNewPassword}
+              error={errorAlert}
+              actions={
+                <SpaceBetween direction="horizontal" size="xs">
+                  <Button formAction="none" variant="link" onClick={() => setChallenge(null)} disabled={busy}>
+                    Back
+                  </Button>
+                  <Button variant="primary" loading={busy}>
+                    Set password and sign in
+                  </Button>
+                </SpaceBetween>
+              }
+            >
+              <Box>Your password was set by an administrator. Choose your own to continue.</Box>
+              <PasswordField
+                label="New password"
+                constraintText="As your user pool's password policy requires."
+                value={newPassword}
+                onChange={setNewPassword}
+                autoComplete="new-password"
+              />
+              <PasswordField label="Confirm new password" value={repeated} onChange={setRepeated} autoComplete="new-password" />
+            </Step>
           ) : (
-            <form onSubmit={submitPassword} noValidate>
-              <Form actions={<Button variant="primary" loading={busy}>Sign in</Button>}>
-                <Container header={<Header variant="h2">Sign in</Header>}>
-                  <SpaceBetween size="m">
-                    <FormField label="Email">
-                      <Input type="email" value={email} onChange={(e) => setEmail(e.detail.value)} autoComplete="username" autoFocus inputMode="email" />
-                    </FormField>
-                    <FormField label="Password">
-                      <Input type="password" value={password} onChange={(e) => setPassword(e.detail.value)} autoComplete="current-password" />
-                    </FormField>
-                    {errorAlert}
-                  </SpaceBetween>
-                </Container>
-              </Form>
-            </form>
+            <Step key="sign-in" title="Sign in" onSubmit={submitPassword} error={errorAlert} actions={<Button variant="primary" loading={busy}>Sign in</Button>}>
+              <TextField label="Email" type="email" value={email} onChange={setEmail} autoComplete="username" autoFocus inputMode="email" />
+              <PasswordField label="Password" value={password} onChange={setPassword} autoComplete="current-password" />
+            </Step>
           )}
         </SpaceBetween>
       </div>
     </Box>
     </main>
+  );
+}
+
+/** One step of signing in: its fields and the error under them in a Container, its buttons below. */
+function Step(props: { title: string; onSubmit: (event: FormEvent) => void; actions: ReactNode; error: ReactNode; children: ReactNode }) {
+  // noValidate: the page checks the fields itself and says what is missing in its own Alert.
+  return (
+    <form onSubmit={props.onSubmit} noValidate>
+      <Form actions={props.actions}>
+        <Container header={<Header variant="h2">{props.title}</Header>}>
+          <SpaceBetween size="m">
+            {props.children}
+            {props.error}
+          </SpaceBetween>
+        </Container>
+      </Form>
+    </form>
   );
 }

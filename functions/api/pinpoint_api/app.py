@@ -1,7 +1,6 @@
-"""The Pinpoint-compatible REST API: Pinpoint's operations at botocore's URIs, with its request,
-response and error shapes, so that a real `boto3.client("pinpoint")` pointed here works unchanged.
-Errors are answered as Pinpoint's JSON error types (the `x-amzn-ErrorType` header botocore reads),
-so callers catch the same exception classes."""
+"""The Pinpoint-compatible REST API: Pinpoint's operations at botocore's URIs, with its shapes and
+its error types (`x-amzn-ErrorType`), so a real pinpoint client pointed here works unchanged; and
+the console's own routes beside them (extension_routes)."""
 
 import json
 from typing import Any

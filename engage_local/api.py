@@ -196,15 +196,22 @@ def invoke_refusal(route: Route, method: str, path: str, authorization: str) -> 
     denial = enforcer.role_may(role, "execute-api:Invoke", resource, via="execute-api")
     if denial is None:
         return None
-    shown = resource.replace(f":{account}:", f":********{account[-4:]}:")  # as API Gateway masks it
+    return "AccessDeniedException", access_denied(
+        role, resource, account, denial.reason == "ExplicitlyDenied"
+    )
+
+
+def access_denied(role_arn: str, resource: str, account: str, explicit: bool) -> str:
+    """API Gateway's message when IAM refuses execute-api:Invoke (events/aws/apigateway/): the
+    caller's role session (a console user's Cognito session), the method's ARN with the account
+    masked but its last four digits, and " with an explicit deny" when a Deny decided it."""
+    shown = resource.replace(f":{account}:", f":********{account[-4:]}:")
     caller = (
-        role.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/CognitoIdentityCredentials"
+        role_arn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")
+        + "/CognitoIdentityCredentials"
     )
-    deny = " with an explicit deny" if denial.reason == "ExplicitlyDenied" else ""
-    return (
-        "AccessDeniedException",
-        f"User: {caller} is not authorized to perform: execute-api:Invoke on resource: {shown}{deny}",
-    )
+    deny = " with an explicit deny" if explicit else ""
+    return f"User: {caller} is not authorized to perform: execute-api:Invoke on resource: {shown}{deny}"
 
 
 def cors_preflight(path: str) -> dict[str, str] | None:

@@ -108,7 +108,12 @@ class EmulatorMiddleware:
             body,
         )
         serving(request)  # for an emulator that acts as its caller (Athena reading S3)
-        if request.method == "OPTIONS" and "access-control-request-method" in headers:
+        if request.method == "OPTIONS" and "x-amz-target" in headers.get(
+            "access-control-request-headers", ""
+        ):
+            # A browser's preflight of a JSON-protocol call (the console's sign-in to Cognito), which
+            # AWS's public endpoints allow from any origin. Other preflights (S3's, which a bucket's
+            # CORS rules decide) go on to moto.
             return _respond(start_response, 200, _cors(headers, preflight=True), b"")
         if self.enforcer is not None:
             refused = self.enforcer.refusal(request)

@@ -8,6 +8,8 @@ included."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import botocore.exceptions
 import pytest
@@ -16,6 +18,7 @@ import requests
 from tests.support.console import credentials, id_token, signed_call, signed_in_pinpoint
 
 pytestmark = pytest.mark.e2e
+EVENTS = Path(__file__).resolve().parents[3] / "events"
 
 
 @pytest.fixture
@@ -57,6 +60,16 @@ def test_the_masked_role_is_refused_addresses_by_iam_and_reads_them_masked(local
     masked = signed_in_pinpoint(local_stack, "MaskedAccess")
     error = _refused(lambda: masked.get_endpoint(ApplicationId=person, EndpointId="ana-mail"))
     assert "execute-api:Invoke" in error["Error"]["Message"] and "explicit deny" in error["Error"]["Message"]
+    # API Gateway's own body (events/aws/apigateway/iam_denied.json): the same key, the same sentence.
+    sample = json.loads((EVENTS / "aws" / "apigateway" / "iam_denied.json").read_text())
+    raw = signed_call(local_stack, "MaskedAccess", "GET", f"/v1/apps/{person}/endpoints/ana-mail")
+    assert raw.headers["x-amzn-ErrorType"] == "AccessDeniedException" and set(raw.json()) == set(sample)
+    pattern = (
+        r"User: arn:aws:sts::\d{12}:assumed-role/[^/]+/CognitoIdentityCredentials is not authorized to "
+        r"perform: execute-api:Invoke on resource: arn:aws:execute-api:[a-z0-9-]+:\*{8}\d{4}:\w+/api/GET/"
+        r"v1/apps/\w+/endpoints/\S+ with an explicit deny"
+    )
+    assert re.fullmatch(pattern, sample["Message"]) and re.fullmatch(pattern, raw.json()["Message"])
     assert "ana.console" not in json.dumps(error)
     _refused(lambda: masked.get_user_endpoints(ApplicationId=person, UserId="ana"))
     _refused(lambda: masked.delete_endpoint(ApplicationId=person, EndpointId="ana-mail"))

@@ -61,16 +61,11 @@ def signed_in_pinpoint(stack: Any, group: str) -> Any:
 
 
 def admin_get(stack: Any, path: str) -> dict[str, Any]:
-    """A GET of the local API as the administrator (keys that name no role), signed for execute-api:
-    what the API answers, to compare with what a page shows."""
-    import requests
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
+    """A GET of the local API as the administrator (keys that name no role): what the API answers,
+    to compare with what a page shows."""
     from botocore.credentials import Credentials
 
-    request = AWSRequest(method="GET", url=f"{stack.api.url}{path}")
-    SigV4Auth(Credentials("testing", "testing"), "execute-api", stack.region).add_auth(request)
-    answer = requests.get(request.url, headers=dict(request.headers), timeout=30)
+    answer = _send(stack, Credentials("testing", "testing"), "GET", path)
     answer.raise_for_status()
     return answer.json()
 
@@ -79,21 +74,29 @@ def signed_call(
     stack: Any, group: str, method: str, path: str, body: dict | None = None, origin: str | None = None
 ) -> Any:
     """A call of the local API signed for execute-api with the credentials of the console's user in
-    `group`, as the console's pages make it (botocore's SigV4)."""
+    `group`, as the console's pages make it."""
+    from botocore.credentials import Credentials
+
+    user = stack.console.users[group]
+    found = credentials(stack, id_token(stack, user["username"], user["password"]))
+    signer = Credentials(found["AccessKeyId"], found["SecretKey"], found["SessionToken"])
+    return _send(stack, signer, method, path, body, origin)
+
+
+def _send(
+    stack: Any, signer: Any, method: str, path: str, body: dict | None = None, origin: str | None = None
+) -> Any:
+    """The request signed with botocore's SigV4 for execute-api, then sent."""
     import json
 
     import requests
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
 
-    user = stack.console.users[group]
-    found = credentials(stack, id_token(stack, user["username"], user["password"]))
     headers = {"Origin": origin} if origin else {}
     data = json.dumps(body).encode() if body is not None else None
     if data:
         headers["Content-Type"] = "application/json"
     request = AWSRequest(method=method, url=f"{stack.api.url}{path}", data=data, headers=headers)
-    signer = Credentials(found["AccessKeyId"], found["SecretKey"], found["SessionToken"])
     SigV4Auth(signer, "execute-api", stack.region).add_auth(request)
     return requests.request(method, request.url, data=data, headers=dict(request.headers), timeout=30)

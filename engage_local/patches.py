@@ -17,6 +17,9 @@ requirements/dev.txt and tests/e2e cover each patch):
   two, and its CloudFormation wrote to the one that does not execute);
 - a resource that fails to create fails CreateStack with its logical id and the reason (moto
   answered a bare HTTP 500);
+- a JSON template is read with the JSON decoder (moto read every template with its pure-Python YAML
+  loader: seconds of every stack start);
+- a response class's method names are listed once, not on every request;
 - moto's server looks up its own service modules (a directory listing) on every request whose host
   is not a service name, which is every request to the local stack: the list is read once;
 - a bucket policy's TLS-only Deny (aws:SecureTransport false) is left out when moto evaluates the
@@ -73,6 +76,7 @@ from moto.awslambda.exceptions import LambdaClientError
 from moto.cloudformation import exceptions as cfn_exceptions
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
+from moto.core import responses as moto_responses
 from moto.dynamodb import models as dynamodb_models
 from moto.events import models as events_models
 from moto.firehose import models as firehose_models
@@ -510,6 +514,28 @@ def _log_permissions_enabled_policy(target_bucket: Any, target_prefix: str | Non
     return _original_log_permissions.__func__(view, target_prefix)
 
 
+_original_parse_template = vars(cfn_models.Stack)["parse_template"]
+
+
+def _parse_template(template: str) -> dict[str, Any]:
+    """JSON with the C decoder; anything else as moto reads it (its pure-Python YAML loader, which
+    took seconds over the project's JSON templates at every stack start)."""
+    try:
+        parsed = json.loads(template)
+    except ValueError:
+        return _original_parse_template.__func__(template)
+    return parsed if isinstance(parsed, dict) else _original_parse_template.__func__(template)
+
+
+_original_method_names = moto_responses.method_names_from_class
+
+
+@functools.cache
+def _method_names(clazz: type) -> list[str]:
+    """A response class's methods, listed once (moto ran inspect.getmembers on every request)."""
+    return _original_method_names(clazz)
+
+
 _original_list_of_moto_modules = moto_backends.list_of_moto_modules
 _original_create_bucket = vars(s3_models.FakeBucket)["create_from_cloudformation_json"]
 
@@ -676,6 +702,8 @@ def install(
 
     lambda_models.LambdaFunction.invoke = invoke
     moto_backends.list_of_moto_modules = _moto_modules
+    cfn_models.Stack.parse_template = staticmethod(_parse_template)
+    moto_responses.method_names_from_class = _method_names
     lambda_models.LambdaBackend.create_event_source_mapping = _create_esm_without_moto_triggers
     parsing.parse_and_create_resource = _parse_and_create_reporting
     lambda_models.LambdaFunction.create_from_cloudformation_json = classmethod(_create_function)
@@ -704,6 +732,8 @@ def install(
 def uninstall() -> None:
     lambda_models.LambdaFunction.invoke = _original_invoke
     moto_backends.list_of_moto_modules = _original_list_of_moto_modules
+    cfn_models.Stack.parse_template = _original_parse_template
+    moto_responses.method_names_from_class = _original_method_names
     lambda_models.LambdaBackend.create_event_source_mapping = _original_create_esm
     parsing.parse_and_create_resource = _original_parse_and_create
     lambda_models.LambdaFunction.create_from_cloudformation_json = _original_create_function

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from engage.clock import CLOCK_FILE_VARIABLE
 
+from engage_local.forking import ForkedProcess, Zygote, ZygoteUnavailableError
 from engage_local.iam.principals import PRINCIPALS
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
@@ -75,9 +76,25 @@ class Invocation:
         return self.error_type is not None
 
 
+def runtime_environment() -> dict[str, str]:
+    """What every function's environment holds before its own settings."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "TZ": ":UTC",
+        "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - as Lambda's /tmp home
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+    }
+
+
 class Worker:
     def __init__(
-        self, spec: FunctionSpec, endpoint_url: str, log_path: Path, clock_file: Path | None = None
+        self,
+        spec: FunctionSpec,
+        endpoint_url: str,
+        log_path: Path,
+        clock_file: Path | None = None,
+        zygote: Zygote | None = None,
     ) -> None:
         self.spec = spec
         self.log_path = log_path
@@ -85,10 +102,7 @@ class Worker:
         self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the worker
         read_fd, write_fd = os.pipe()
         env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "TZ": ":UTC",
-            "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - as Lambda's /tmp home
+            **runtime_environment(),
             # Credentials that name the function's role: IAM judges its calls as that role's.
             "AWS_ACCESS_KEY_ID": PRINCIPALS.credentials_for(spec.role) if spec.role else "local",
             "AWS_SECRET_ACCESS_KEY": "local",
@@ -102,7 +116,6 @@ class Worker:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
             "AWS_LAMBDA_LOG_STREAM_NAME": log_path.stem,
-            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
             "LAMBDA_TASK_ROOT": spec.code_dir,
             "_HANDLER": spec.handler,
             "PYTHONUNBUFFERED": "1",
@@ -111,12 +124,11 @@ class Worker:
             # The local stack's drivable clock (engage.clock); deployed functions never have it.
             **({CLOCK_FILE_VARIABLE: str(clock_file)} if clock_file else {}),
             "ENGAGE_LOCAL_PATH": os.pathsep.join([*spec.layer_dirs, *runtime_libraries()]),
-            "ENGAGE_LOCAL_RESPONSE_FD": str(write_fd),
         }
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        self.process = self._forked(zygote, env, write_fd) or subprocess.Popen(  # noqa: S603 - ours
             [sys.executable, "-S", "-E", str(WORKER_SCRIPT)],
             cwd=spec.code_dir,
-            env=env,
+            env={**env, "ENGAGE_LOCAL_RESPONSE_FD": str(write_fd)},
             stdin=subprocess.PIPE,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -124,6 +136,17 @@ class Worker:
         )
         os.close(write_fd)
         self._responses = os.fdopen(read_fd, "rb")
+
+    def _forked(self, zygote: Zygote | None, env: dict[str, str], response_fd: int) -> ForkedProcess | None:
+        """The worker forked from the warm `zygote`, when it suits the function."""
+        spec = self.spec
+        if zygote is None or not zygote.suits(spec.code_dir, spec.layer_dirs, dict(spec.environment)):
+            return None
+        try:
+            return zygote.spawn(spec.code_dir, env, self._log.fileno(), response_fd)
+        except ZygoteUnavailableError as exc:
+            self._append_log(f"engage-local: starting the worker without its zygote ({exc})\n")
+            return None
 
     def invoke(self, event: object, function_arn: str) -> Invocation:
         request_id = str(uuid.uuid4())
@@ -233,6 +256,7 @@ class LambdaRuntime:
         self.clock_file = clock_file
         self.log_dir = log_dir
         self._pools: dict[tuple[str, str], _Pool] = {}
+        self._zygotes: dict[tuple[str, ...], Zygote] = {}  # by the path its workers import from
         self._lock = threading.Condition()
 
     def invoke(self, spec: FunctionSpec, event: object) -> Invocation:
@@ -254,6 +278,17 @@ class LambdaRuntime:
                 for worker in pool.idle:
                     worker.stop()
             self._pools.clear()
+            for zygote in self._zygotes.values():
+                zygote.stop()
+            self._zygotes.clear()
+
+    def _zygote(self, spec: FunctionSpec) -> Zygote:
+        """The warm parent of the workers that import from the function's layers (under the lock)."""
+        paths = (*spec.layer_dirs, *runtime_libraries())
+        if paths not in self._zygotes:
+            log = self.log_dir / "zygotes" / f"{len(self._zygotes) + 1}.log"
+            self._zygotes[paths] = Zygote(list(paths), runtime_environment(), log)
+        return self._zygotes[paths]
 
     def _acquire(self, spec: FunctionSpec) -> Worker:
         limit = spec.reserved_concurrency if spec.reserved_concurrency is not None else DEFAULT_CONCURRENCY
@@ -277,12 +312,14 @@ class LambdaRuntime:
                     )
                 self._lock.wait()
             number = pool.started
+            zygote = self._zygote(spec)
         try:
             return Worker(
                 spec,
                 self.endpoint_url,
                 self.log_dir / spec.name / f"{spec.revision}-{number}.log",
                 self.clock_file,
+                zygote,
             )
         except BaseException:
             with self._lock:

@@ -1,0 +1,176 @@
+"""Cold starts forked from a warm parent (`engage_local/zygote.py`) instead of a new interpreter
+importing boto3, botocore and Powertools again: about half of what a cold start cost the local
+stack. A worker forked this way is the same process a `python -S -E worker.py` start gives (its
+own environment, folder and path, the same script), only its libraries are already imported.
+
+A function that sets one of the variables those libraries read while they are imported, or whose
+own code or layers hold a library of the same name, starts the old way: the zygote's copy would
+not be the one it asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO
+
+ZYGOTE_SCRIPT = Path(__file__).with_name("zygote.py")
+START_SECONDS = 60  # the zygote's imports, on a loaded machine
+# Read by a preloaded library while it is imported (botocore, Powertools): a function that sets
+# one gets a process of its own.
+IMPORT_TIME_VARIABLES = frozenset(
+    {
+        "AWS_NEW_RETRIES_2026",
+        "BOTO_DISABLE_CRT",
+        "POWERTOOLS_DEBUG",
+        "POWERTOOLS_TRACE_MIDDLEWARES",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "PYTHONTZPATH",
+    }
+)
+PRELOADED_NAMES = frozenset(
+    {
+        "boto3",
+        "botocore",
+        "s3transfer",
+        "urllib3",
+        "awscrt",
+        "aws_lambda_powertools",
+        "pybars",
+        "pymeta",
+        "phonenumbers",
+        "dateutil",
+        "jmespath",
+    }
+)
+
+
+class ZygoteUnavailableError(Exception):
+    """The zygote could not start or fork a worker; the caller starts one the old way."""
+
+
+class ForkedProcess:
+    """The parts of `subprocess.Popen` a worker uses, for a process the zygote forked: its pid,
+    stdin, and exit code (reported by its watcher on the status pipe)."""
+
+    def __init__(self, pid: int, stdin: IO[bytes], status: IO[str]) -> None:
+        self.pid = pid
+        self.stdin = stdin
+        self._status = status
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and select.select([self._status], [], [], 0)[0]:
+            self._read_code()
+        return self.returncode
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            self._read_code()
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):  # it has ended already
+                os.kill(self.pid, signal.SIGKILL)
+
+    def _read_code(self) -> None:
+        line = self._status.readline()
+        self.returncode = int(line) if line.strip() else -signal.SIGKILL  # its watcher was killed
+        self._status.close()
+
+
+class Zygote:
+    """One warm parent, for the functions that share its layers and runtime libraries."""
+
+    def __init__(self, paths: list[str], environment: dict[str, str], log_path: Path) -> None:
+        self.paths = paths
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+                [sys.executable, "-S", "-E", str(ZYGOTE_SCRIPT)],
+                env={
+                    **environment,
+                    "ENGAGE_LOCAL_PATH": os.pathsep.join(paths),
+                    "ENGAGE_LOCAL_WORKER": str(Path(__file__).with_name("worker.py")),
+                    "ENGAGE_LOCAL_ZYGOTE_FD": str(theirs.fileno()),
+                },
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(theirs.fileno(),),
+            )
+        theirs.close()
+        self._control = ours
+        self._lock = threading.Lock()
+        self._ready = False
+        self.broken = False  # it failed once: later cold starts don't wait on it again
+
+    def suits(self, code_dir: str, layer_dirs: tuple[str, ...], environment: dict[str, str]) -> bool:
+        """Whether a worker forked from this zygote is the process the function would start."""
+        if self.broken or IMPORT_TIME_VARIABLES & environment.keys():
+            return False
+        return not any(_shadows(folder) for folder in (code_dir, *layer_dirs))
+
+    def spawn(self, cwd: str, environment: dict[str, str], log_fd: int, response_fd: int) -> ForkedProcess:
+        stdin_read, stdin_write = os.pipe()
+        status_read, status_write = os.pipe()
+        try:
+            with self._lock:
+                self._await_ready()
+                message = json.dumps({"cwd": cwd, "env": environment}).encode()
+                socket.send_fds(self._control, [message], [stdin_read, log_fd, response_fd, status_write])
+        except (OSError, ZygoteUnavailableError) as exc:
+            self.broken = True
+            for fd in (stdin_read, stdin_write, status_read, status_write):
+                os.close(fd)
+            raise ZygoteUnavailableError(str(exc)) from exc
+        os.close(stdin_read)
+        os.close(status_write)
+        status = os.fdopen(status_read, "r")
+        if not select.select([status], [], [], START_SECONDS)[0]:
+            status.close()
+            os.close(stdin_write)
+            raise ZygoteUnavailableError("the zygote did not fork a worker in time")
+        line = status.readline()
+        if not line.strip():
+            status.close()
+            os.close(stdin_write)
+            raise ZygoteUnavailableError("the zygote's watcher ended before its worker started")
+        return ForkedProcess(int(line), os.fdopen(stdin_write, "wb"), status)
+
+    def stop(self) -> None:
+        self._control.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def _await_ready(self) -> None:
+        if self._ready:
+            return
+        if not select.select([self._control], [], [], START_SECONDS)[0] or self._control.recv(16) != b"ready":
+            raise ZygoteUnavailableError("the zygote did not start")
+        self._ready = True
+
+
+@functools.cache
+def _shadows(folder: str) -> bool:
+    """Whether a function's folder or layer holds its own copy of a library the zygote imported."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return any(Path(name).stem.split(".")[0] in PRELOADED_NAMES for name in names)

@@ -1,0 +1,139 @@
+"""A warm parent for Lambda workers: it imports, once, the libraries every function finds on its
+path (the Lambda runtime's boto3 and botocore, the layers' third-party libraries), then forks a
+worker for each cold start, so that no cold start pays for those imports again. The worker it
+forks runs `worker.py` exactly as a process of its own would, with the function's environment,
+folder and path.
+
+Started by `engage_local.forking` with `python -S -E zygote.py` and a clean environment holding
+only what every function's environment shares, so nothing one function is given reaches another.
+A request is one SOCK_SEQPACKET message (JSON: the worker's folder and environment) carrying four
+descriptors: the worker's stdin, its log, its response pipe, and a status pipe. For each request
+the zygote forks a watcher, which forks the worker, writes the worker's pid to the status pipe,
+waits for it and then writes its exit code, as `Popen.wait` would give it. The zygote ends when the
+runtime closes its end of the socket. This file imports nothing from the project.
+"""
+
+import importlib
+import json
+import os
+import runpy
+import signal
+import socket
+import sys
+import traceback
+
+# Imported before any fork: the runtime's libraries and the layers' third-party ones that functions
+# import at their start (measured in the local stack's workers), none of which reads a function's
+# own settings while it is imported (engage_local.forking keeps a function that sets one of the
+# variables they read cold).
+PRELOAD = (
+    "boto3",
+    "botocore.session",
+    "botocore.client",
+    "botocore.parsers",
+    "botocore.serialize",
+    "botocore.validate",
+    "botocore.httpsession",
+    "botocore.retries.standard",
+    "botocore.crt.auth",
+    "s3transfer.manager",
+    "aws_lambda_powertools",
+    "aws_lambda_powertools.logging",
+    "aws_lambda_powertools.metrics",
+    "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.utilities.idempotency",
+    "aws_lambda_powertools.utilities.data_classes",
+    "aws_lambda_powertools.utilities.parameters",
+    "aws_lambda_powertools.event_handler",
+    "pybars",
+    "phonenumbers",
+    "dateutil.parser",
+    "jmespath",
+    "zoneinfo",
+    "email.parser",
+    "email.policy",
+    "html.parser",
+    "decimal",
+    "uuid",
+    "concurrent.futures",
+)
+
+MESSAGE_BYTES = 1 << 20
+DESCRIPTORS = 4
+
+
+def preload(extra: list[str]) -> None:
+    base = sys.path[1:]
+    sys.path[:] = [*extra, *base]
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 - a worker imports it itself and meets the error there
+            continue
+    sys.path[:] = base
+
+
+def worker(script: str, request: dict, stdin_fd: int, log_fd: int, response_fd: int) -> int:
+    """In the forked worker: the function's process, as `python -S -E worker.py` would start it."""
+    os.dup2(stdin_fd, 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(stdin_fd)
+    os.close(log_fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.environ["ENGAGE_LOCAL_RESPONSE_FD"] = str(response_fd)
+    sys.argv = [script]
+    sys.path[:] = [os.path.dirname(script), *sys.path]  # worker.py replaces its own folder, [0]
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)
+        return 1
+    except BaseException:  # noqa: BLE001 - reported as the interpreter would, then exit 1
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return 0
+
+
+def watch(script: str, request: dict, fds: list[int]) -> None:
+    """In the forked watcher: forks the worker, reports its pid, waits, reports its exit code."""
+    stdin_fd, log_fd, response_fd, status_fd = fds
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    pid = os.fork()
+    if pid == 0:
+        os.close(status_fd)
+        os._exit(worker(script, request, stdin_fd, log_fd, response_fd))
+    for fd in (stdin_fd, log_fd, response_fd):
+        os.close(fd)
+    os.write(status_fd, f"{pid}\n".encode())
+    _, status = os.waitpid(pid, 0)
+    os.write(status_fd, f"{os.waitstatus_to_exitcode(status)}\n".encode())
+    os._exit(0)
+
+
+def serve() -> None:
+    control = socket.socket(fileno=int(os.environ.pop("ENGAGE_LOCAL_ZYGOTE_FD")))
+    script = os.environ.pop("ENGAGE_LOCAL_WORKER")
+    preload([p for p in os.environ.pop("ENGAGE_LOCAL_PATH", "").split(os.pathsep) if p])
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # watchers are reaped by the kernel
+    control.sendall(b"ready")
+    while True:
+        message, fds, _flags, _address = socket.recv_fds(control, MESSAGE_BYTES, DESCRIPTORS)
+        if not message:
+            return  # the runtime closed its end
+        if os.fork() == 0:
+            control.close()
+            watch(script, json.loads(message), fds)
+        for fd in fds:
+            os.close(fd)
+
+
+if __name__ == "__main__":
+    serve()

@@ -9,14 +9,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engage_cli.common import CommandError, emit, progress, running_stack, stack_clients, state_dir
-from engage_cli.lake.local import LocalLake, Result, plain
+
+if TYPE_CHECKING:  # DuckDB and sqlglot load when a command reads the lake, not for every command
+    from engage_cli.lake.local import LocalLake, Result
 
 
 def local_lake(args: argparse.Namespace) -> LocalLake:
     """The local stack's lake, synced from its events bucket."""
+    from engage_cli.lake.local import LocalLake
     from engage_cli.lake.sync import sync
 
     state = running_stack(args)
@@ -39,6 +42,8 @@ def lake_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
 def athena_runner(athena: Any, outputs: dict[str, str]) -> Callable[[str], Result]:
     """SQL -> Result, on Athena in the stack's lake workgroup and database."""
     from engage.adapters.athena.queries import AthenaQueries
+
+    from engage_cli.lake.local import Result
 
     queries = AthenaQueries(athena, outputs["EventsWorkGroupName"], outputs["EventsDatabaseName"])
 
@@ -116,6 +121,8 @@ def table(result: Result) -> str:
 
 
 def _cell(value: Any) -> str:
+    from engage_cli.lake.local import plain
+
     shown = plain(value)
     return "" if shown is None else str(shown)
 

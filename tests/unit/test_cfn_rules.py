@@ -49,9 +49,17 @@ CFN_FN = """
 KMS = "{KmsMasterKeyId: alias/aws/sqs}"
 
 
+# cfn-lint's own rules are left out (all but E0, a template that can't be read or transformed): these
+# tests are about the project's rules, and the schema checks were half of every call.
+BUILT_IN_FAMILIES = [f"{kind}{family}" for kind in "EW" for family in range(1, 9)] + ["I"]
+
+
+def only_ours() -> ManualArgs:
+    return ManualArgs(append_rules=[RULES], regions=["us-east-1"], ignore_checks=BUILT_IN_FAMILIES)
+
+
 def ids(template: str) -> set[str]:
-    matches = lint(textwrap.dedent(template), config=ManualArgs(append_rules=[RULES], regions=["us-east-1"]))
-    return {m.rule.id for m in matches}
+    return {m.rule.id for m in lint(textwrap.dedent(template), config=only_ours())}
 
 
 BREAKS = {
@@ -298,9 +306,7 @@ def area_ids(root: Path, where: str, template: str) -> set[str]:
     path = root / where
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(template))
-    return {
-        m.rule.id for m in lint_file(path, config=ManualArgs(append_rules=[RULES], regions=["us-east-1"]))
-    }
+    return {m.rule.id for m in lint_file(path, config=only_ours())}
 
 
 MACHINE = """

@@ -62,7 +62,7 @@ class ForkedProcess:
     """The parts of `subprocess.Popen` a worker uses, for a process the zygote forked: its pid,
     stdin, and exit code (reported by its watcher on the status pipe)."""
 
-    def __init__(self, pid: int, stdin: IO[bytes], status: IO[str]) -> None:
+    def __init__(self, pid: int, stdin: IO[bytes] | None, status: IO[str]) -> None:
         self.pid = pid
         self.stdin = stdin
         self._status = status
@@ -93,17 +93,28 @@ class ForkedProcess:
 class Zygote:
     """One warm parent, for the functions that share its layers and runtime libraries."""
 
-    def __init__(self, paths: list[str], environment: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self,
+        paths: list[str],
+        environment: dict[str, str],
+        log_path: Path,
+        flags: tuple[str, ...] = ("-S", "-E"),
+        preload: tuple[str, ...] = (),
+    ) -> None:
+        """`paths` go before the interpreter's own while it imports; `flags` are the interpreter's
+        (a Lambda worker's `-S -E` by default); `preload` names what to import (default: what Lambda
+        functions import, in zygote.py)."""
         self.paths = paths
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-                [sys.executable, "-S", "-E", str(ZYGOTE_SCRIPT)],
+                [sys.executable, *flags, str(ZYGOTE_SCRIPT)],
                 env={
                     **environment,
                     "ENGAGE_LOCAL_PATH": os.pathsep.join(paths),
                     "ENGAGE_LOCAL_WORKER": str(Path(__file__).with_name("worker.py")),
+                    "ENGAGE_LOCAL_PRELOAD": ",".join(preload),
                     "ENGAGE_LOCAL_ZYGOTE_FD": str(theirs.fileno()),
                 },
                 stdin=subprocess.DEVNULL,
@@ -123,32 +134,49 @@ class Zygote:
             return False
         return not any(_shadows(folder) for folder in (code_dir, *layer_dirs))
 
-    def spawn(self, cwd: str, environment: dict[str, str], log_fd: int, response_fd: int) -> ForkedProcess:
-        stdin_read, stdin_write = os.pipe()
+    def spawn(
+        self,
+        cwd: str,
+        environment: dict[str, str],
+        stdout_fd: int,
+        stderr_fd: int | None = None,
+        response_fd: int | None = None,
+        module: str | None = None,
+        argv: tuple[str, ...] = (),
+        piped_stdin: bool = True,
+    ) -> ForkedProcess:
+        """A child in `cwd` with exactly `environment`: `worker.py` (with its `response_fd`), or
+        `module` run as `python -m` with `argv`. stderr goes with stdout unless given; stdin is a
+        pipe (the process's `stdin`) or, unless `piped_stdin`, /dev/null."""
+        if piped_stdin:
+            stdin_read, stdin_write = os.pipe()
+        else:
+            stdin_read, stdin_write = os.open(os.devnull, os.O_RDONLY), None
         status_read, status_write = os.pipe()
+        fds = [stdin_read, stdout_fd, stdout_fd if stderr_fd is None else stderr_fd, status_write]
+        fds += [] if response_fd is None else [response_fd]
+        request = {
+            "cwd": cwd,
+            "env": environment,
+            **({"module": module, "argv": list(argv)} if module else {}),
+        }
         try:
             with self._lock:
                 self._await_ready()
-                message = json.dumps({"cwd": cwd, "env": environment}).encode()
-                socket.send_fds(self._control, [message], [stdin_read, log_fd, response_fd, status_write])
+                socket.send_fds(self._control, [json.dumps(request).encode()], fds)
         except (OSError, ZygoteUnavailableError) as exc:
             self.broken = True
-            for fd in (stdin_read, stdin_write, status_read, status_write):
-                os.close(fd)
+            _close(stdin_read, stdin_write, status_read, status_write)
             raise ZygoteUnavailableError(str(exc)) from exc
-        os.close(stdin_read)
-        os.close(status_write)
+        _close(stdin_read, status_write)
         status = os.fdopen(status_read, "r")
-        if not select.select([status], [], [], START_SECONDS)[0]:
-            status.close()
-            os.close(stdin_write)
-            raise ZygoteUnavailableError("the zygote did not fork a worker in time")
-        line = status.readline()
+        line = status.readline() if select.select([status], [], [], START_SECONDS)[0] else ""
         if not line.strip():
             status.close()
-            os.close(stdin_write)
-            raise ZygoteUnavailableError("the zygote's watcher ended before its worker started")
-        return ForkedProcess(int(line), os.fdopen(stdin_write, "wb"), status)
+            _close(stdin_write)
+            raise ZygoteUnavailableError("the zygote did not fork a child in time")
+        stdin = os.fdopen(stdin_write, "wb") if stdin_write is not None else None
+        return ForkedProcess(int(line), stdin, status)
 
     def stop(self) -> None:
         self._control.close()
@@ -164,6 +192,12 @@ class Zygote:
         if not select.select([self._control], [], [], START_SECONDS)[0] or self._control.recv(16) != b"ready":
             raise ZygoteUnavailableError("the zygote did not start")
         self._ready = True
+
+
+def _close(*fds: int | None) -> None:
+    for fd in fds:
+        if fd is not None:
+            os.close(fd)
 
 
 @functools.cache

@@ -143,7 +143,7 @@ class Worker:
         if zygote is None or not zygote.suits(spec.code_dir, spec.layer_dirs, dict(spec.environment)):
             return None
         try:
-            return zygote.spawn(spec.code_dir, env, self._log.fileno(), response_fd)
+            return zygote.spawn(spec.code_dir, env, self._log.fileno(), response_fd=response_fd)
         except ZygoteUnavailableError as exc:
             self._append_log(f"engage-local: starting the worker without its zygote ({exc})\n")
             return None

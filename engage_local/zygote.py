@@ -1,16 +1,19 @@
-"""A warm parent for Lambda workers: it imports, once, the libraries every function finds on its
-path (the Lambda runtime's boto3 and botocore, the layers' third-party libraries), then forks a
-worker for each cold start, so that no cold start pays for those imports again. The worker it
-forks runs `worker.py` exactly as a process of its own would, with the function's environment,
-folder and path.
+"""A warm parent: it imports, once, the libraries its children would each import at their start,
+then forks a child for each request, so that no child pays for those imports again. For the local
+stack's Lambda workers (the default) it imports the libraries every function finds on its path (the
+Lambda runtime's boto3 and botocore, the layers' third-party libraries) and a child runs
+`worker.py` exactly as a process of its own would, with the function's environment, folder and
+path; for the e2e tests' `engage` commands (`ENGAGE_LOCAL_PRELOAD` names the modules) a child runs
+the named module with the command's arguments, as `python -m` would.
 
-Started by `engage_local.forking` with `python -S -E zygote.py` and a clean environment holding
-only what every function's environment shares, so nothing one function is given reaches another.
-A request is one SOCK_SEQPACKET message (JSON: the worker's folder and environment) carrying four
-descriptors: the worker's stdin, its log, its response pipe, and a status pipe. For each request
-the zygote forks a watcher, which forks the worker, writes the worker's pid to the status pipe,
-waits for it and then writes its exit code, as `Popen.wait` would give it. The zygote ends when the
-runtime closes its end of the socket. This file imports nothing from the project.
+Started by `engage_local.forking`, for workers with `python -S -E zygote.py` and a clean environment
+holding only what every function's environment shares, so nothing one function is given reaches
+another. A request is one SOCK_SEQPACKET message (JSON: the child's folder, environment, and module
+and arguments if any) carrying its stdin, stdout, stderr and status descriptors, and a worker's
+response pipe. For each request the zygote forks a watcher, which forks the child, writes the
+child's pid to the status pipe, waits for it and then writes its exit code, as `Popen.wait` would
+give it. The zygote ends when its parent closes its end of the socket. This file imports nothing
+from the project.
 """
 
 import importlib
@@ -59,13 +62,13 @@ PRELOAD = (
 )
 
 MESSAGE_BYTES = 1 << 20
-DESCRIPTORS = 4
+DESCRIPTORS = 5  # stdin, stdout, stderr, status, and a worker's response pipe
 
 
-def preload(extra: list[str]) -> None:
+def preload(extra: list[str], names: tuple[str, ...]) -> None:
     base = sys.path[1:]
     sys.path[:] = [*extra, *base]
-    for name in PRELOAD:
+    for name in names:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001, S112 - a worker imports it itself and meets the error there
@@ -73,21 +76,27 @@ def preload(extra: list[str]) -> None:
     sys.path[:] = base
 
 
-def worker(script: str, request: dict, stdin_fd: int, log_fd: int, response_fd: int) -> int:
-    """In the forked worker: the function's process, as `python -S -E worker.py` would start it."""
-    os.dup2(stdin_fd, 0)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    os.close(stdin_fd)
-    os.close(log_fd)
+def child(script: str, request: dict, fds: list[int]) -> int:
+    """In the forked child: the process `python [-S -E] <script>` or `python -m <module> <args>` would
+    start, with the request's environment and folder."""
+    for target, fd in enumerate(fds[:3]):
+        os.dup2(fd, target)
+    for fd in set(fds[:3]):
+        os.close(fd)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    os.environ["ENGAGE_LOCAL_RESPONSE_FD"] = str(response_fd)
-    sys.argv = [script]
-    sys.path[:] = [os.path.dirname(script), *sys.path]  # worker.py replaces its own folder, [0]
+    if len(fds) > 3:
+        os.environ["ENGAGE_LOCAL_RESPONSE_FD"] = str(fds[3])
     try:
-        runpy.run_path(script, run_name="__main__")
+        if request.get("module"):
+            sys.argv = [request["module"], *request.get("argv", [])]
+            sys.path[:] = [os.getcwd(), *sys.path]  # as `python -m` puts it first
+            runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+        else:
+            sys.argv = [script]
+            sys.path[:] = [os.path.dirname(script), *sys.path]  # worker.py replaces its own folder, [0]
+            runpy.run_path(script, run_name="__main__")
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
@@ -103,14 +112,15 @@ def worker(script: str, request: dict, stdin_fd: int, log_fd: int, response_fd: 
 
 
 def watch(script: str, request: dict, fds: list[int]) -> None:
-    """In the forked watcher: forks the worker, reports its pid, waits, reports its exit code."""
-    stdin_fd, log_fd, response_fd, status_fd = fds
+    """In the forked watcher: forks the child, reports its pid, waits, reports its exit code."""
+    status_fd = fds[3]
+    kept = [*fds[:3], *fds[4:]]  # stdin, stdout, stderr, and a response pipe if any
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     pid = os.fork()
     if pid == 0:
         os.close(status_fd)
-        os._exit(worker(script, request, stdin_fd, log_fd, response_fd))
-    for fd in (stdin_fd, log_fd, response_fd):
+        os._exit(child(script, request, kept))
+    for fd in set(kept):
         os.close(fd)
     os.write(status_fd, f"{pid}\n".encode())
     _, status = os.waitpid(pid, 0)
@@ -120,8 +130,9 @@ def watch(script: str, request: dict, fds: list[int]) -> None:
 
 def serve() -> None:
     control = socket.socket(fileno=int(os.environ.pop("ENGAGE_LOCAL_ZYGOTE_FD")))
-    script = os.environ.pop("ENGAGE_LOCAL_WORKER")
-    preload([p for p in os.environ.pop("ENGAGE_LOCAL_PATH", "").split(os.pathsep) if p])
+    script = os.environ.pop("ENGAGE_LOCAL_WORKER", "")
+    named = tuple(n for n in os.environ.pop("ENGAGE_LOCAL_PRELOAD", "").split(",") if n)
+    preload([p for p in os.environ.pop("ENGAGE_LOCAL_PATH", "").split(os.pathsep) if p], named or PRELOAD)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # watchers are reaped by the kernel
     control.sendall(b"ready")
     while True:

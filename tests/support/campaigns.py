@@ -128,5 +128,39 @@ class Campaigning:
         assert self.notified(self.started(warm))[0] == "success"
         assert len(self.all_texts(warm["Id"], 1)) == 1
 
+    def drop(self, name, body, **metadata):
+        """A file dropped for the import, validate, campaign chain (its template and approval in
+        the object's metadata)."""
+        self.stack.client("s3").put_object(
+            Bucket=self.outputs["ImportBucketName"],
+            Key=f"campaign-imports/{self.app}/{name}",
+            Body=body,
+            Metadata=metadata,
+        )
+
+    def chain_notice(self, kind, timeout=120, run_id=None):
+        """The chain's notification of a kind for this application (and run); the campaign
+        workflow's own notifications (activities, on the same topic) are not the chain's."""
+        from engage_local.api import wait_until
+
+        def mine(body):
+            return body.get("app_id") == self.app and "run_id" in body and run_id in (None, body["run_id"])
+
+        def found():
+            return [body for k, body in self.inbox.about(mine) if k == kind]
+
+        assert wait_until(found, timeout, 0.2), (
+            f"no {kind} notice; got {[k for k, _ in self.inbox.about(mine)]}"
+        )
+        return found()[0]
+
+    def approval_requests(self):
+        """The chain's requests for approval of this application's runs."""
+        return [
+            b
+            for k, b in self.inbox.about(lambda b: b.get("ApplicationId") == self.app)
+            if k == "approval_requested"
+        ]
+
     def number(self, endpoint_id):
         return self.contacts.get(self.app, endpoint_id)["Address"]

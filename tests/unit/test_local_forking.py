@@ -111,7 +111,9 @@ def test_a_killed_forked_worker_reads_as_killed(tmp_path):
     read_fd, write_fd = os.pipe()
     try:
         with open(tmp_path / "worker.log", "ab") as log:
-            process = zygote.spawn(str(tmp_path), {"_HANDLER": "missing.handler"}, log.fileno(), write_fd)
+            process = zygote.spawn(
+                str(tmp_path), {"_HANDLER": "missing.handler"}, log.fileno(), response_fd=write_fd
+            )
         assert process.poll() is None
         process.kill()
         assert process.wait() == -signal.SIGKILL

@@ -6,6 +6,7 @@ segment's size, a template's preview for one endpoint, and the approval of a cha
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from engage.api.wiring import approvals, erasures
+from engage.campaigns.runs import awaiting_approval_activities
 from engage.console.views import (
     address_channels,
     erasure_request,
@@ -16,7 +17,7 @@ from engage.console.views import (
 )
 from engage.errors import NotFoundError, ValidationError
 from engage.runtime import services
-from routing import json_body, json_response, path_id
+from routing import json_body, json_response, listing, path_id
 
 router = APIGatewayRouter()
 APPS = "/v1/apps/<app_id>"
@@ -77,6 +78,16 @@ def preview_template(app_id: str) -> Response:
     template = wanted.inline or services.templates.get(wanted.kind, wanted.name, wanted.version)
     endpoint = services.contacts.get(path_id(app_id), wanted.endpoint_id)
     return json_response(200, template_preview(template, endpoint))
+
+
+@router.get(f"{APPS}/campaign-runs")
+def campaign_runs_awaiting_approval(app_id: str) -> Response:
+    """The application's chained campaign runs that wait on approval, as activities (`awaiting` must
+    be `approval`: the only runs listed here; a campaign's own are its activities)."""
+    if router.current_event.get_query_string_value("awaiting") != "approval":
+        raise ValidationError("awaiting", "must be approval")
+    waiting = awaiting_approval_activities(services.jobs.list(path_id(app_id)))
+    return json_response(200, listing(router, waiting))
 
 
 @router.post(f"{APPS}/campaign-runs/<run_id>/approval")

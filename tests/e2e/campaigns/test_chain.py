@@ -25,29 +25,6 @@ def people_csv(prefix):
     return ("Id,ChannelType,Address,User.UserAttributes.FirstName\n" + "\n".join(rows) + "\n").encode()
 
 
-def drop(c, name, body, **metadata):
-    c.stack.client("s3").put_object(
-        Bucket=c.outputs["ImportBucketName"],
-        Key=f"campaign-imports/{c.app}/{name}",
-        Body=body,
-        Metadata=metadata,
-    )
-
-
-def notice(c, kind, timeout=120, run_id=None):
-    """The chain's notification of a kind for this application (and run); the campaign workflow's
-    own notifications (activities, on the same topic) are not the chain's."""
-
-    def mine(body):
-        return body.get("app_id") == c.app and "run_id" in body and run_id in (None, body["run_id"])
-
-    def found():
-        return [body for k, body in c.inbox.about(mine) if k == kind]
-
-    assert wait_until(found, timeout, 0.2), f"no {kind} notice; got {[k for k, _ in c.inbox.about(mine)]}"
-    return found()[0]
-
-
 def template(c, body="Hi {{User.UserAttributes.FirstName}}, welcome"):
     name = f"chain-{c.app}"
     c.pinpoint.create_sms_template(TemplateName=name, SMSTemplateRequest={"Body": body})
@@ -56,8 +33,8 @@ def template(c, body="Hi {{User.UserAttributes.FirstName}}, welcome"):
 
 def test_a_dropped_file_is_imported_validated_and_sent_its_template(campaigning):
     c = campaigning
-    drop(c, "leads.csv", people_csv("lead"), **{"sms-template": template(c)})
-    done = notice(c, "success")
+    c.drop("leads.csv", people_csv("lead"), **{"sms-template": template(c)})
+    done = c.chain_notice("success")
     run_id, activity = done["run_id"], done["ran"]["activity"]
     assert (
         done["imported"]["job"]["JobStatus"] == "COMPLETED" and done["imported"]["job"]["TotalProcessed"] == 4
@@ -84,18 +61,11 @@ def test_a_dropped_file_is_imported_validated_and_sent_its_template(campaigning)
 def test_a_chain_that_asks_for_approval_starts_when_approved_and_is_cancelled_when_rejected(campaigning):
     c = campaigning
     name = template(c, "Approved offer")
-    drop(c, "approve-me.csv", people_csv("yes"), **{"sms-template": name, "approval": "manual"})
-    drop(c, "reject-me.csv", people_csv("no"), **{"sms-template": name, "approval": "manual"})
+    c.drop("approve-me.csv", people_csv("yes"), **{"sms-template": name, "approval": "manual"})
+    c.drop("reject-me.csv", people_csv("no"), **{"sms-template": name, "approval": "manual"})
 
-    def requests():
-        return [
-            b
-            for k, b in c.inbox.about(lambda b: b.get("ApplicationId") == c.app)
-            if k == "approval_requested"
-        ]
-
-    assert wait_until(lambda: len(requests()) == 2, 120, 0.2)
-    asked = requests()
+    assert wait_until(lambda: len(c.approval_requests()) == 2, 120, 0.2)
+    asked = c.approval_requests()
     assert all(a["State"] == "PENDING" and a["Validation"]["endpoints"] == 4 for a in asked)
     first, second = sorted(asked, key=lambda a: a["Campaign"]["SegmentName"])  # approve-me, reject-me
     status = engage("campaign", "status", "--app", c.app, first["Id"], "--json", state_dir=c.stack.state_dir)
@@ -123,10 +93,10 @@ def test_a_chain_that_asks_for_approval_starts_when_approved_and_is_cancelled_wh
     )
     assert rejected.returncode == 0, rejected.stderr
 
-    done = notice(c, "success", run_id=first["Id"])
+    done = c.chain_notice("success", run_id=first["Id"])
     assert done["ran"]["activity"]["Counts"]["Queued"] == 3
     assert len(c.all_texts(first["CampaignId"], 3)) == 3
-    refused = notice(c, "rejected", run_id=second["Id"])
+    refused = c.chain_notice("rejected", run_id=second["Id"])
     assert refused["rejected"]["Error"] == "CampaignRejected" and "wrong list" in refused["rejected"]["Cause"]
     after = engage("campaign", "status", "--app", c.app, second["Id"], "--json", state_dir=c.stack.state_dir)
     assert json.loads(after.stdout)["State"] == "CANCELLED"

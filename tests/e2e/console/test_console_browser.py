@@ -10,60 +10,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 
 from engage_local.api import wait_until
 from tests.support.apps import local_pinpoint
-from tests.support.browser import axe_violations, chromium
 from tests.support.console import admin_get
+from tests.support.console_pages import go, looked_at, sign_in
 
 pytestmark = pytest.mark.e2e
-SHOTS = Path(__file__).resolve().parents[3] / "build" / "console-screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(local_stack, browser):
-    if local_stack.console is None or local_stack.console.url is None:
-        pytest.fail("the console is not built: `make console` builds it into build/console/")
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    refused: list[str] = []  # what the page's Content-Security-Policy blocked
-    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
-    yield page
-    context.close()
-    assert not refused, refused
-
-
-def sign_in(page, stack, group: str) -> None:
-    user = stack.console.users[group]
-    page.goto(stack.console.url)
-    page.get_by_label("Email").fill(user["username"])
-    page.get_by_label("Password").fill(user["password"])
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Applications", level=1).wait_for()
-
-
-def looked_at(page, name: str) -> None:
-    """The page passes axe-core's checks, and its screenshot is kept."""
-    page.wait_for_load_state("networkidle")
-    violations = axe_violations(page)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-    assert violations == [], f"{name}: {violations}"
-
-
-def go(page, stack, route: str, heading: str) -> None:
-    page.goto(f"{stack.console.url}#/{route}")
-    page.get_by_role("heading", name=heading, level=1).wait_for()
 
 
 def test_a_full_access_user_works_through_the_pages_and_sees_what_the_api_sees(local_stack, page):

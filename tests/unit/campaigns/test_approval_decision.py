@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from engage.adapters.stepfunctions.tasks import TaskAnswers
-from engage.campaigns.runs import ApprovalDecision
+from engage.campaigns.runs import ApprovalDecision, activity
 from engage.errors import ConflictError, NotFoundError
 
 
@@ -51,6 +51,12 @@ def test_a_run_not_awaiting_approval_is_a_conflict_and_a_missing_one_not_found()
             decision.decide("app", run_id, True)
     with pytest.raises(NotFoundError):
         decision.decide("app", "nope", True)
+
+
+def test_a_runs_activity_says_whether_it_awaits_approval():
+    assert activity(_run("asking"))["AwaitingApproval"] is True
+    assert "AwaitingApproval" not in activity(_run("plain", token=None))  # a PENDING run of no chain
+    assert "AwaitingApproval" not in activity(_run("answered", "CANCELLED"))
 
 
 def test_task_answers_send_success_or_failure_and_a_gone_token_is_a_conflict():

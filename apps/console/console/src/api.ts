@@ -11,9 +11,13 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentials } from './auth';
 import type {
+  ActivitiesResponse,
+  ActivityResponse,
   ApplicationResponse,
   ApplicationsResponse,
   ApplicationSettingsResource,
+  CampaignResponse,
+  CampaignsResponse,
   CreateTemplateMessageBody,
   EmailTemplateRequest,
   EndpointResponse,
@@ -38,6 +42,7 @@ import type {
   TemplatesResponse,
   VoiceTemplateRequest,
   WriteApplicationSettingsRequest,
+  WriteCampaignRequest,
   WriteSegmentRequest,
 } from './types';
 
@@ -269,6 +274,48 @@ export class PinpointApi {
   getSegmentSize(appId: string, segmentId: string, sampleShards?: number): Promise<SegmentSize> {
     return this.client.request('GET', `/v1/apps/${seg(appId)}/segment-sizes/${seg(segmentId)}`, {
       query: { 'sample-shards': sampleShards === undefined ? undefined : String(sampleShards) },
+    });
+  }
+
+  allCampaigns(appId: string): Promise<CampaignResponse[]> {
+    return allPages((token) =>
+      this.client.request<CampaignsResponse>('GET', `/v1/apps/${seg(appId)}/campaigns`, { query: { ...PAGE, token } }),
+    );
+  }
+
+  createCampaign(appId: string, campaign: WriteCampaignRequest): Promise<CampaignResponse> {
+    return this.client.request('POST', `/v1/apps/${seg(appId)}/campaigns`, { body: campaign });
+  }
+
+  updateCampaign(appId: string, campaignId: string, campaign: WriteCampaignRequest): Promise<CampaignResponse> {
+    return this.client.request('PUT', `/v1/apps/${seg(appId)}/campaigns/${seg(campaignId)}`, { body: campaign });
+  }
+
+  deleteCampaign(appId: string, campaignId: string): Promise<CampaignResponse> {
+    return this.client.request('DELETE', `/v1/apps/${seg(appId)}/campaigns/${seg(campaignId)}`);
+  }
+
+  allActivities(appId: string, campaignId: string): Promise<ActivityResponse[]> {
+    return allPages((token) =>
+      this.client.request<ActivitiesResponse>('GET', `/v1/apps/${seg(appId)}/campaigns/${seg(campaignId)}/activities`, {
+        query: { ...PAGE, token },
+      }),
+    );
+  }
+
+  /** The project's route: the application's chained runs that wait on approval. */
+  allRunsAwaitingApproval(appId: string): Promise<ActivityResponse[]> {
+    return allPages((token) =>
+      this.client.request<ActivitiesResponse>('GET', `/v1/apps/${seg(appId)}/campaign-runs`, {
+        query: { ...PAGE, awaiting: 'approval', token },
+      }),
+    );
+  }
+
+  /** The project's route: a person's answer to a chained run that waits on approval. */
+  decideApproval(appId: string, runId: string, approved: boolean, reason?: string): Promise<ActivityResponse> {
+    return this.client.request('POST', `/v1/apps/${seg(appId)}/campaign-runs/${seg(runId)}/approval`, {
+      body: approved ? { Approved: true } : { Approved: false, Reason: reason },
     });
   }
 

@@ -260,3 +260,94 @@ export interface EndpointStanding {
   NotSentBecause?: string;
   Detail?: string;
 }
+
+/** Campaigns (botocore's pinpoint model: CampaignResponse, WriteCampaignRequest, ActivityResponse). */
+export interface CampaignSmsMessage {
+  Body?: string;
+  MessageType?: 'TRANSACTIONAL' | 'PROMOTIONAL';
+}
+
+export interface CampaignMessageConfiguration {
+  SMSMessage?: CampaignSmsMessage;
+}
+
+export interface CampaignSchedule {
+  StartTime: string; // ISO 8601, or IMMEDIATE
+  Frequency?: 'ONCE' | 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'EVENT' | 'IN_APP_EVENT';
+  Timezone?: string;
+  IsLocalTime?: boolean;
+  EndTime?: string;
+}
+
+export interface TreatmentResource {
+  Id: string;
+  SizePercent: number;
+  TreatmentName?: string;
+  MessageConfiguration?: CampaignMessageConfiguration;
+}
+
+export interface WriteTreatmentResource {
+  SizePercent: number;
+  TreatmentName?: string;
+  MessageConfiguration?: CampaignMessageConfiguration;
+}
+
+export interface CampaignResponse {
+  Id: string;
+  ApplicationId: string;
+  Arn: string;
+  Name?: string;
+  SegmentId: string;
+  SegmentVersion: number;
+  Version?: number;
+  HoldoutPercent?: number;
+  IsPaused?: boolean;
+  Schedule?: CampaignSchedule;
+  MessageConfiguration?: CampaignMessageConfiguration;
+  AdditionalTreatments?: TreatmentResource[];
+  TreatmentName?: string;
+  State?: { CampaignStatus?: string };
+  DefaultState?: { CampaignStatus?: string };
+  CreationDate: string;
+  LastModifiedDate: string;
+}
+
+export interface CampaignsResponse {
+  Item: CampaignResponse[];
+  NextToken?: string;
+}
+
+export interface WriteCampaignRequest {
+  Name?: string;
+  SegmentId?: string;
+  SegmentVersion?: number;
+  HoldoutPercent?: number;
+  IsPaused?: boolean;
+  Schedule?: CampaignSchedule;
+  MessageConfiguration?: CampaignMessageConfiguration;
+  AdditionalTreatments?: WriteTreatmentResource[];
+  TreatmentName?: string;
+}
+
+/** A run of a campaign (ActivityResponse), with the project's counts by reason and, for a chained
+ * run, whether it waits on a person's approval. */
+export interface ActivityResponse {
+  Id: string;
+  ApplicationId: string;
+  CampaignId: string;
+  State?: string;
+  Result?: string;
+  Start?: string;
+  End?: string;
+  ScheduledStart?: string;
+  TreatmentId?: string;
+  TotalEndpointCount?: number;
+  SuccessfulEndpointCount?: number;
+  Counts?: Record<string, number>;
+  AwaitingApproval?: boolean;
+}
+
+export interface ActivitiesResponse {
+  Item: ActivityResponse[];
+  NextToken?: string;
+}

@@ -228,6 +228,13 @@ def activities(runs: Sequence[Mapping[str, Any]], campaign_id: str) -> list[dict
     return [activity(r) for r in sorted(mine, key=lambda r: (r["CreationDate"], r["Id"]), reverse=True)]
 
 
+def awaiting_approval_activities(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The application's runs that wait on a person's approval (a chain's, whose campaign may be
+    made from the chain's seed and exist nowhere else), as activities, oldest first."""
+    waiting = [r for r in runs if r.get("Type") == RUN_TYPE and awaiting_approval(r)]
+    return [activity(r) for r in sorted(waiting, key=lambda r: (r["CreationDate"], r["Id"]))]
+
+
 def activity(run: Mapping[str, Any]) -> dict[str, Any]:
     """The run as Pinpoint's ActivityResponse, with our counts by reason."""
     counts = run.get("Counts") or {}
@@ -235,6 +242,8 @@ def activity(run: Mapping[str, Any]) -> dict[str, Any]:
         "End": run.get("CompletionDate"),
         "Result": RESULTS.get(run["JobStatus"]),
         "TreatmentId": run["Definition"].get("TreatmentId"),
+        # Ours: a chained run that waits on a person's answer (ApprovalDecision), for the console.
+        "AwaitingApproval": True if awaiting_approval(run) else None,
     }
     return {
         "Id": run["Id"],
@@ -248,6 +257,11 @@ def activity(run: Mapping[str, Any]) -> dict[str, Any]:
         "Failures": list(run.get("Failures") or [])[:MAX_FAILURES],
         **{k: v for k, v in optional.items() if v is not None},
     }
+
+
+def awaiting_approval(run: Mapping[str, Any]) -> bool:
+    """A chained run that has asked for a person's approval and has no answer yet."""
+    return run["JobStatus"] == "PENDING" and bool((run.get("Approval") or {}).get("Token"))
 
 
 def _personalised(request: Any, endpoint: Mapping[str, Any]) -> Any:
@@ -273,7 +287,7 @@ class ApprovalDecision:
         run = self.jobs.get(app_id, run_id)
         if run is None:
             raise NotFoundError(f"campaign run {run_id!r} does not exist")
-        if run["JobStatus"] != "PENDING" or not (run.get("Approval") or {}).get("Token"):
+        if not awaiting_approval(run):
             raise ConflictError(f"run {run_id} is not awaiting approval ({run['JobStatus']})")
         if not approved:
             run = self.jobs.cancel(app_id, run_id, ("PENDING",)) or run

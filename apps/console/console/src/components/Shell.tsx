@@ -66,6 +66,7 @@ export function Shell() {
         items: [
           { type: 'link', text: 'Endpoints', href: `#/endpoints${app}` },
           { type: 'link', text: 'Segments', href: `#/segments${app}` },
+          { type: 'link', text: 'Campaigns', href: `#/campaigns${app}` },
           { type: 'link', text: 'Imports', href: `#/imports${app}` },
           { type: 'link', text: 'Exports', href: `#/exports${app}` },
         ],

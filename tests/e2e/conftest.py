@@ -251,3 +251,11 @@ def campaigning(local_stack, pinpoint):
     from tests.support.campaigns import Campaigning
 
     return Campaigning(local_stack, pinpoint)
+
+
+@pytest.fixture
+def journeying(local_stack, pinpoint):
+    """A fresh application on the local stack with its audience, templates and journeys."""
+    from tests.support.journeys import Journeying
+
+    return Journeying(local_stack, pinpoint)

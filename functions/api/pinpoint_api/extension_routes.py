@@ -1,7 +1,8 @@
 """The project's own IAM-signed routes beside Pinpoint's, for the console: endpoints with their
 addresses masked (what the masked role may read; IAM refuses it Pinpoint's own endpoint reads), the
 search of an application's endpoints by address, the erasure of a person (the full role's), a
-segment's size, a template's preview for one endpoint, and the approval of a chained campaign run."""
+segment's size, a template's preview for one endpoint, a journey's canvas, and the chained campaign
+runs awaiting approval with a person's answer to one."""
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
@@ -78,6 +79,13 @@ def preview_template(app_id: str) -> Response:
     template = wanted.inline or services.templates.get(wanted.kind, wanted.name, wanted.version)
     endpoint = services.contacts.get(path_id(app_id), wanted.endpoint_id)
     return json_response(200, template_preview(template, endpoint))
+
+
+@router.get(f"{APPS}/journey-canvases/<journey_id>")
+def journey_canvas(app_id: str, journey_id: str) -> Response:
+    """The journey's activities in columns, each with how many entered, wait, moved on, and were
+    sent, skipped or failed: what the campaign report draws, from the same counters."""
+    return json_response(200, services.journey_metrics.canvas(path_id(app_id), path_id(journey_id)))
 
 
 @router.get(f"{APPS}/campaign-runs")

@@ -81,14 +81,21 @@ def test_a_campaign_is_created_run_paused_and_resumed_and_a_chained_run_approved
     looked_at(page, "campaigns-confirm")
     page.get_by_test_id("confirm-action").click()
     _campaign_row(page, "Spring sale").get_by_text("PAUSED").wait_for()
-    paused = c.pinpoint.get_campaign(ApplicationId=c.app, CampaignId=campaign["Id"])["CampaignResponse"]
-    assert paused.get("IsPaused") is True and paused["State"]["CampaignStatus"] == "PAUSED", paused
-    assert paused["Version"] == campaign["Version"] + 1
+
+    def stored():
+        return c.pinpoint.get_campaign(ApplicationId=c.app, CampaignId=campaign["Id"])["CampaignResponse"]
+
+    def versions():
+        found = c.pinpoint.get_campaign_versions(ApplicationId=c.app, CampaignId=campaign["Id"])
+        return [(v["Version"], v.get("IsPaused"), v["State"]) for v in found["CampaignsResponse"]["Item"]]
+
+    assert wait_until(lambda: stored().get("IsPaused") is True, 10, 0.5), versions()
+    paused = stored()
+    assert paused["State"]["CampaignStatus"] == "PAUSED" and paused["Version"] == campaign["Version"] + 1
     _campaign_row(page, "Spring sale").get_by_role("button", name="Resume Spring sale").click()
     page.get_by_test_id("confirm-action").click()
     _campaign_row(page, "Spring sale").get_by_role("button", name="Pause Spring sale").wait_for()
-    resumed = c.pinpoint.get_campaign(ApplicationId=c.app, CampaignId=campaign["Id"])["CampaignResponse"]
-    assert resumed["IsPaused"] is False
+    assert wait_until(lambda: stored().get("IsPaused") is False, 10, 0.5), versions()
 
     # A chained run that asks for approval, approved on the page: the chain goes on and sends.
     name = f"chain-{c.app}"

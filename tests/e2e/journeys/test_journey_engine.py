@@ -12,14 +12,9 @@ import pytest
 from engage_local.api import wait_until
 from tests.e2e.journeys.test_journey_api import definition
 from tests.support.cli import engage
-from tests.support.journeys import FROM, Journeying
+from tests.support.journeys import FROM
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def journeying(local_stack, pinpoint):
-    return Journeying(local_stack, pinpoint)
 
 
 def test_the_sample_journey_enters_its_segment_and_a_user_moves_as_one(journeying):

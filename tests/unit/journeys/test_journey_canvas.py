@@ -3,7 +3,7 @@ activities in columns by distance from the start, each with the figures the coun
 
 from __future__ import annotations
 
-from engage.journeys.canvas import columns
+from engage.journeys.canvas import canvas_response, columns
 
 from engage_cli.lake.journey_drawing import journeys_section
 
@@ -67,3 +67,21 @@ def test_the_report_shows_each_card_and_escapes_names():
     assert page.count('class="activity"') == 7 and page.count('class="column"') == 6
     assert "<dt>skipped: quiet time</dt><dd>1</dd>" in page and "<dt>branch 1</dt><dd>3</dd>" in page
     assert "→ the end" in page and journeys_section([]) == "<p>No journeys yet.</p>"
+
+
+def test_the_consoles_canvas_is_the_reports_columns_with_their_figures():
+    answer = canvas_response({**JOURNEY, "ApplicationId": "app"}, COUNTS, "2026-12-07T00:00:00Z")
+    drawn = columns(JOURNEY, COUNTS)
+    assert [[n["ActivityId"] for n in column] for column in answer["Columns"]] == [
+        [n.activity_id for n in column] for column in drawn
+    ]
+    hello = next(n for column in answer["Columns"] for n in column if n["ActivityId"] == "hello")
+    assert (hello["Entered"], hello["Sent"], hello["Failed"], hello["Skipped"]) == (
+        9,
+        7,
+        {"FAILURE_PERMANENT": 1},
+        {"QUIET_TIME": 1},
+    )
+    which = next(n for column in answer["Columns"] for n in column if n["ActivityId"] == "which")
+    assert (which["Entered"], which["Waiting"], which["Branches"]) == (6, 2, {"Branch_1": 3, "Branch_2": 1})
+    assert (answer["JourneyId"], answer["State"], answer["StartActivity"]) == ("j1", "ACTIVE", "hold")

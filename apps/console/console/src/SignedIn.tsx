@@ -13,6 +13,7 @@ const ApplicationDetailPage = lazy(() => import('./pages/ApplicationDetail'));
 const EndpointsPage = lazy(() => import('./pages/Endpoints'));
 const SegmentsPage = lazy(() => import('./pages/Segments'));
 const CampaignsPage = lazy(() => import('./pages/Campaigns'));
+const JourneysPage = lazy(() => import('./pages/Journeys'));
 const ImportsPage = lazy(() => import('./pages/Imports'));
 const ExportsPage = lazy(() => import('./pages/Exports'));
 const TemplatesPage = lazy(() => import('./pages/Templates'));
@@ -37,6 +38,7 @@ export default function SignedIn(props: { config: ConsoleConfig; session: Sessio
             <Route path="endpoints/:appId?" element={<PerApp><EndpointsPage /></PerApp>} />
             <Route path="segments/:appId?" element={<PerApp><SegmentsPage /></PerApp>} />
             <Route path="campaigns/:appId?" element={<PerApp><CampaignsPage /></PerApp>} />
+            <Route path="journeys/:appId?" element={<PerApp><JourneysPage /></PerApp>} />
             <Route path="imports/:appId?" element={<PerApp><ImportsPage /></PerApp>} />
             <Route path="exports/:appId?" element={<PerApp><ExportsPage /></PerApp>} />
             <Route path="templates" element={<TemplatesPage />} />

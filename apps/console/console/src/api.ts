@@ -31,6 +31,10 @@ import type {
   ImportJobRequest,
   ImportJobResponse,
   ImportJobsResponse,
+  JourneyCanvas,
+  JourneyExecutionMetricsResponse,
+  JourneyResponse,
+  JourneysResponse,
   PushNotificationTemplateRequest,
   SegmentResponse,
   SegmentSize,
@@ -317,6 +321,26 @@ export class PinpointApi {
     return this.client.request('POST', `/v1/apps/${seg(appId)}/campaign-runs/${seg(runId)}/approval`, {
       body: approved ? { Approved: true } : { Approved: false, Reason: reason },
     });
+  }
+
+  allJourneys(appId: string): Promise<JourneyResponse[]> {
+    return allPages((token) =>
+      this.client.request<JourneysResponse>('GET', `/v1/apps/${seg(appId)}/journeys`, { query: { ...PAGE, token } }),
+    );
+  }
+
+  /** UpdateJourneyState: ACTIVE (activate, or resume a paused journey), PAUSED or CANCELLED. */
+  updateJourneyState(appId: string, journeyId: string, state: string): Promise<JourneyResponse> {
+    return this.client.request('PUT', `/v1/apps/${seg(appId)}/journeys/${seg(journeyId)}/state`, { body: { State: state } });
+  }
+
+  getJourneyMetrics(appId: string, journeyId: string): Promise<JourneyExecutionMetricsResponse> {
+    return this.client.request('GET', `/v1/apps/${seg(appId)}/journeys/${seg(journeyId)}/execution-metrics`);
+  }
+
+  /** The project's route: the journey's activities in columns with their figures (the report's). */
+  getJourneyCanvas(appId: string, journeyId: string): Promise<JourneyCanvas> {
+    return this.client.request('GET', `/v1/apps/${seg(appId)}/journey-canvases/${seg(journeyId)}`);
   }
 
   allImportJobs(appId: string): Promise<ImportJobResponse[]> {

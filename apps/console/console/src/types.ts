@@ -351,3 +351,52 @@ export interface ActivitiesResponse {
   Item: ActivityResponse[];
   NextToken?: string;
 }
+
+/** Journeys (botocore's pinpoint model: JourneyResponse, JourneyExecutionMetricsResponse). */
+export interface JourneyResponse {
+  Id: string;
+  ApplicationId: string;
+  Name: string;
+  State?: string;
+  StartActivity?: string;
+  CreationDate?: string;
+  LastModifiedDate?: string;
+  Schedule?: { StartTime?: string; EndTime?: string; Timezone?: string };
+}
+
+export interface JourneysResponse {
+  Item: JourneyResponse[];
+  NextToken?: string;
+}
+
+export interface JourneyExecutionMetricsResponse {
+  ApplicationId: string;
+  JourneyId: string;
+  LastEvaluatedTime: string;
+  Metrics: Record<string, string>;
+}
+
+/** One activity on the project's canvas (GET /v1/apps/{app}/journey-canvases/{journey}). */
+export interface CanvasNode {
+  ActivityId: string;
+  Kind: string;
+  Entered: number;
+  Waiting: number;
+  MovedOn: number;
+  Sent: number;
+  Skipped: Record<string, number>;
+  Failed: Record<string, number>;
+  Branches: Record<string, number>;
+  HeldOut: number;
+  Next: string[];
+}
+
+export interface JourneyCanvas {
+  ApplicationId: string;
+  JourneyId: string;
+  Name?: string;
+  State?: string;
+  StartActivity?: string;
+  LastEvaluatedTime: string;
+  Columns: CanvasNode[][];
+}

@@ -80,3 +80,33 @@ def columns(journey: Mapping[str, Any], counts: Mapping[str, int]) -> list[list[
     for activity_id, activity in activities.items():
         drawn[placed.get(activity_id, last)].append(node(activity_id, activity, counts))
     return drawn
+
+
+def canvas_response(journey: Mapping[str, Any], counts: Mapping[str, int], evaluated: str) -> dict[str, Any]:
+    """The journey's canvas as the console's route answers it: its columns of activities, each with
+    the figures the campaign report draws (the same `columns`, from the same counters)."""
+    return {
+        "ApplicationId": journey["ApplicationId"],
+        "JourneyId": journey["Id"],
+        "Name": journey.get("Name"),
+        "State": journey.get("State"),
+        "StartActivity": journey.get("StartActivity"),
+        "LastEvaluatedTime": evaluated,
+        "Columns": [[_pascal_node(n) for n in column] for column in columns(journey, counts)],
+    }
+
+
+def _pascal_node(found: Node) -> dict[str, Any]:
+    return {
+        "ActivityId": found.activity_id,
+        "Kind": found.kind,
+        "Entered": found.entered,
+        "Waiting": found.waiting,
+        "MovedOn": found.moved_on,
+        "Sent": found.sent,
+        "Skipped": dict(found.skipped),
+        "Failed": dict(found.failed),
+        "Branches": dict(found.branches),
+        "HeldOut": found.held_out,
+        "Next": list(found.next),
+    }

@@ -129,6 +129,14 @@ class JourneyMetrics:
         }
         return {**answer, "RunId": run} if run else answer
 
+    def canvas(self, app_id: str, journey_id: str) -> dict[str, Any]:
+        """The journey drawn with each activity's figures (engage.journeys.canvas), from the counters
+        the other metrics read."""
+        from engage.journeys.canvas import canvas_response  # it builds on this module's figures
+
+        journey = self.journeys.get(app_id, journey_id)
+        return canvas_response(journey, self._counts(app_id, journey_id, None), iso(self.clock()))
+
     def runs(self, app_id: str, journey_id: str) -> dict[str, Any]:
         self.journeys.get(app_id, journey_id)
         return {"Item": self.store.runs(app_id, journey_id)}

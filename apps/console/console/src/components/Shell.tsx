@@ -67,6 +67,7 @@ export function Shell() {
           { type: 'link', text: 'Endpoints', href: `#/endpoints${app}` },
           { type: 'link', text: 'Segments', href: `#/segments${app}` },
           { type: 'link', text: 'Campaigns', href: `#/campaigns${app}` },
+          { type: 'link', text: 'Journeys', href: `#/journeys${app}` },
           { type: 'link', text: 'Imports', href: `#/imports${app}` },
           { type: 'link', text: 'Exports', href: `#/exports${app}` },
         ],

@@ -142,12 +142,13 @@ class Zygote:
         stderr_fd: int | None = None,
         response_fd: int | None = None,
         module: str | None = None,
+        call: str = "main",
         argv: tuple[str, ...] = (),
         piped_stdin: bool = True,
     ) -> ForkedProcess:
         """A child in `cwd` with exactly `environment`: `worker.py` (with its `response_fd`), or
-        `module` run as `python -m` with `argv`. stderr goes with stdout unless given; stdin is a
-        pipe (the process's `stdin`) or, unless `piped_stdin`, /dev/null."""
+        `module`'s `call` run as `python -m <module>` runs it, with `argv`. stderr goes with stdout
+        unless given; stdin is a pipe (the process's `stdin`) or, unless `piped_stdin`, /dev/null."""
         if piped_stdin:
             stdin_read, stdin_write = os.pipe()
         else:
@@ -158,7 +159,7 @@ class Zygote:
         request = {
             "cwd": cwd,
             "env": environment,
-            **({"module": module, "argv": list(argv)} if module else {}),
+            **({"module": module, "call": call, "argv": list(argv)} if module else {}),
         }
         try:
             with self._lock:

@@ -88,7 +88,8 @@ def read_state(state_dir: Path | None = None) -> StackState:
         raise NotRunningError(f"No local stack is running. {hint}")
     state = StackState(**json.loads(path.read_text()))
     try:
-        requests.get(f"{state.endpoint_url}/moto-api/", timeout=2)
+        # A stopped stack refuses the connection at once; a busy one may take seconds to answer.
+        requests.get(f"{state.endpoint_url}/moto-api/", timeout=15)
     except requests.RequestException:
         raise NotRunningError(
             f"The local stack recorded in {path} (process {state.pid}) is not answering at "

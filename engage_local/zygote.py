@@ -90,9 +90,12 @@ def child(script: str, request: dict, fds: list[int]) -> int:
         os.environ["ENGAGE_LOCAL_RESPONSE_FD"] = str(fds[3])
     try:
         if request.get("module"):
+            # `python -m <module>` whose `if __name__ == "__main__"` calls `sys.exit(<call>())`: the
+            # call itself, on the module imported already (running it again as __main__ would
+            # import a second copy beside the first).
             sys.argv = [request["module"], *request.get("argv", [])]
             sys.path[:] = [os.getcwd(), *sys.path]  # as `python -m` puts it first
-            runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+            sys.exit(getattr(importlib.import_module(request["module"]), request["call"])())
         else:
             sys.argv = [script]
             sys.path[:] = [os.path.dirname(script), *sys.path]  # worker.py replaces its own folder, [0]

@@ -193,8 +193,10 @@ def test_a_campaign_calls_people_through_connect_within_its_rate_and_honours_voi
     )
     times = sorted(datetime.fromisoformat(e["time"]).timestamp() for e in placed)
     # The outbox notes a call when the emulator answers it (after IAM has judged it), which may trail
-    # the call's paced start by a fraction of a second: four calls at two a second span at least ~1.1 s.
-    assert times[-1] - times[0] >= (4 - 1) / 2 * 0.75, "two calls a second"
+    # the call's paced start by a fraction of a second, and the first call also waits on the
+    # function's clients being made: the three after it, at two a second, span at least ~0.75 s
+    # (unpaced, a few hundredths).
+    assert times[-1] - times[1] >= (3 - 1) / 2 * 0.75, "two calls a second"
 
 
 def test_the_connect_sample_places_its_calls_once(local_stack, new_app):

@@ -15,6 +15,7 @@ import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useState, type FormEvent } from 'react';
 import { AppPage, useAppPage } from '../components/AppPage';
 import { useBusyAction } from '../components/busyAction';
+import { usePendingAction } from '../components/pendingAction';
 import { ConfirmModal } from '../components/ConfirmModal';
 import { CreateForm } from '../components/CreateForm';
 import { ListTable } from '../components/ListTable';
@@ -44,42 +45,31 @@ export default function CampaignsPage() {
   const runs = useLoad(() => api.allActivities(appId, shown?.Id ?? ''), [api, appId, shown?.Id], Boolean(shown));
   useLoadErrorFlash(runs.error, 'Could not load the campaign\'s runs');
 
-  const [pending, setPending] = useState<Pending>();
   const [reason, setReason] = useState('');
-  const [actionError, setActionError] = useState<string>();
-  const [acting, setActing] = useState(false);
+  const reload = () => {
+    campaigns.reload();
+    waiting.reload();
+    if (shown) runs.reload();
+  };
+  const action = usePendingAction<Pending>(reload);
+  const { pending } = action;
+  const setPending = action.ask;
 
-  async function confirm() {
-    if (!pending) return;
-    setActing(true);
-    setActionError(undefined);
-    try {
-      if (pending.kind === 'pause' || pending.kind === 'resume') {
-        const { campaign } = pending;
-        const label = campaign.Name || campaign.Id;
-        const paused = pending.kind === 'pause';
-        const updated = await api.updateCampaign(appId, campaign.Id, { IsPaused: paused });
-        flash.success(`${paused ? 'Paused' : 'Resumed'} campaign ${label}`, `Its state is ${status(updated)}.`);
-        setShown((current) => (current?.Id === updated.Id ? updated : current));
-      } else if (pending.kind === 'delete') {
-        const { campaign } = pending;
-        const label = campaign.Name || campaign.Id;
-        await api.deleteCampaign(appId, campaign.Id);
-        flash.success(`Deleted campaign ${label}`, 'No run of it is scheduled any more.');
-        setShown((current) => (current?.Id === campaign.Id ? undefined : current));
-      } else if (pending.kind === 'approve' || pending.kind === 'reject') {
-        const approved = pending.kind === 'approve';
-        const run = await api.decideApproval(appId, pending.run.Id, approved, approved ? undefined : reason.trim());
-        flash.success(`${approved ? 'Approved' : 'Rejected'} run ${run.Id}`, `Its state is ${run.State ?? '-'}.`);
-      }
-      setPending(undefined);
-      campaigns.reload();
-      waiting.reload();
-      if (shown) runs.reload();
-    } catch (e) {
-      setActionError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setActing(false);
+  async function act(what: Pending) {
+    if (what.kind === 'pause' || what.kind === 'resume') {
+      const label = what.campaign.Name || what.campaign.Id;
+      const paused = what.kind === 'pause';
+      const updated = await api.updateCampaign(appId, what.campaign.Id, { IsPaused: paused });
+      flash.success(`${paused ? 'Paused' : 'Resumed'} campaign ${label}`, `Its state is ${status(updated)}.`);
+      setShown((current) => (current?.Id === updated.Id ? updated : current));
+    } else if (what.kind === 'delete') {
+      await api.deleteCampaign(appId, what.campaign.Id);
+      flash.success(`Deleted campaign ${what.campaign.Name || what.campaign.Id}`, 'No run of it is scheduled any more.');
+      setShown((current) => (current?.Id === what.campaign.Id ? undefined : current));
+    } else if (what.kind === 'approve' || what.kind === 'reject') {
+      const approved = what.kind === 'approve';
+      const run = await api.decideApproval(appId, what.run.Id, approved, approved ? undefined : reason.trim());
+      flash.success(`${approved ? 'Approved' : 'Rejected'} run ${run.Id}`, `Its state is ${run.State ?? '-'}.`);
     }
   }
 
@@ -187,13 +177,10 @@ export default function CampaignsPage() {
         header={pending ? modalHeader(pending) : ''}
         actionLabel={pending ? actionLabel(pending) : ''}
         confirmText={pending?.kind === 'delete' ? pending.campaign.Name || pending.campaign.Id : undefined}
-        busy={acting}
-        error={actionError}
-        onConfirm={() => void confirm()}
-        onDismiss={() => {
-          setPending(undefined);
-          setActionError(undefined);
-        }}
+        busy={action.busy}
+        error={action.failure}
+        onConfirm={() => void action.confirm(act)}
+        onDismiss={action.dismiss}
       >
         {pending && <SpaceBetween size="s">
           <Box>{modalText(pending)}</Box>

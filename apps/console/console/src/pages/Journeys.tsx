@@ -13,6 +13,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useState } from 'react';
 import { AppPage, useAppPage } from '../components/AppPage';
 import { ConfirmModal } from '../components/ConfirmModal';
+import { usePendingAction } from '../components/pendingAction';
 import { ListTable } from '../components/ListTable';
 import { useFlash, useLoadErrorFlash } from '../components/notifications';
 import { Section } from '../components/Section';
@@ -65,28 +66,18 @@ export default function JourneysPage() {
   const metrics = useLoad(() => api.getJourneyMetrics(appId, shown?.Id ?? ''), [api, appId, shown?.Id], Boolean(shown));
   useLoadErrorFlash(metrics.error, 'Could not load the journey\'s metrics');
 
-  const [pending, setPending] = useState<Change>();
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string>();
-
-  async function confirm() {
-    if (!pending) return;
-    setBusy(true);
-    setFailure(undefined);
-    try {
-      const updated = await api.updateJourneyState(appId, pending.journey.Id, pending.state);
-      flash.success(`${DONE[pending.verb]} ${pending.journey.Name}`, `Its state is ${updated.State ?? pending.state}.`);
-      setPending(undefined);
-      journeys.reload();
-      if (shown) {
-        canvas.reload();
-        metrics.reload();
-      }
-    } catch (e) {
-      setFailure(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
+  const action = usePendingAction<Change>(() => {
+    journeys.reload();
+    if (shown) {
+      canvas.reload();
+      metrics.reload();
     }
+  });
+  const { pending } = action;
+
+  async function act(change: Change) {
+    const updated = await api.updateJourneyState(appId, change.journey.Id, change.state);
+    flash.success(`${DONE[change.verb]} ${change.journey.Name}`, `Its state is ${updated.State ?? change.state}.`);
   }
 
   return (
@@ -117,7 +108,7 @@ export default function JourneysPage() {
             cell: (j) => (
               <SpaceBetween direction="horizontal" size="xs">
                 {changes(j).map((change) => (
-                  <Button key={change.verb} variant="inline-link" onClick={() => setPending(change)} ariaLabel={`${change.verb} ${j.Name}`}>
+                  <Button key={change.verb} variant="inline-link" onClick={() => action.ask(change)} ariaLabel={`${change.verb} ${j.Name}`}>
                     {change.verb}
                   </Button>
                 ))}
@@ -165,13 +156,10 @@ export default function JourneysPage() {
         header={pending ? `${pending.verb} ${pending.journey.Name}?` : ''}
         actionLabel={pending?.verb ?? ''}
         confirmText={pending?.state === 'CANCELLED' ? pending.journey.Name : undefined}
-        busy={busy}
-        error={failure}
-        onConfirm={() => void confirm()}
-        onDismiss={() => {
-          setPending(undefined);
-          setFailure(undefined);
-        }}
+        busy={action.busy}
+        error={action.failure}
+        onConfirm={() => void action.confirm(act)}
+        onDismiss={action.dismiss}
       >
         {pending ? CHANGE_TEXT[pending.verb] : ''}
       </ConfirmModal>

@@ -4,14 +4,14 @@ stack. A worker forked this way is the same process a `python -S -E worker.py` s
 own environment, folder and path, the same script), only its libraries are already imported.
 
 A function that sets one of the variables those libraries read while they are imported, or whose
-own code or layers hold a library of the same name, starts the old way: the zygote's copy would
-not be the one it asked for.
+own code or layers hold a module of a name the zygote imported (the zygote reports them, its
+libraries' dependencies and the standard library's included), starts the old way: the zygote's
+copy would not be the one it asked for.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import select
@@ -25,6 +25,7 @@ from typing import IO
 
 ZYGOTE_SCRIPT = Path(__file__).with_name("zygote.py")
 START_SECONDS = 60  # the zygote's imports, on a loaded machine
+ANSWER_BYTES = 1 << 20  # its "ready" message: the names it imported
 # Read by a preloaded library while it is imported (botocore, Powertools): a function that sets
 # one gets a process of its own.
 IMPORT_TIME_VARIABLES = frozenset(
@@ -35,21 +36,6 @@ IMPORT_TIME_VARIABLES = frozenset(
         "POWERTOOLS_TRACE_MIDDLEWARES",
         "AWS_LAMBDA_INITIALIZATION_TYPE",
         "PYTHONTZPATH",
-    }
-)
-PRELOADED_NAMES = frozenset(
-    {
-        "boto3",
-        "botocore",
-        "s3transfer",
-        "urllib3",
-        "awscrt",
-        "aws_lambda_powertools",
-        "pybars",
-        "pymeta",
-        "phonenumbers",
-        "dateutil",
-        "jmespath",
     }
 )
 
@@ -104,7 +90,6 @@ class Zygote:
         """`paths` go before the interpreter's own while it imports; `flags` are the interpreter's
         (a Lambda worker's `-S -E` by default); `preload` names what to import (default: what Lambda
         functions import, in zygote.py)."""
-        self.paths = paths
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:
@@ -125,14 +110,21 @@ class Zygote:
         theirs.close()
         self._control = ours
         self._lock = threading.Lock()
-        self._ready = False
+        self._imported: frozenset[str] | None = None  # top-level names it imported, once ready
+        self._shadowed: dict[str, bool] = {}  # by folder
         self.broken = False  # it failed once: later cold starts don't wait on it again
 
     def suits(self, code_dir: str, layer_dirs: tuple[str, ...], environment: dict[str, str]) -> bool:
         """Whether a worker forked from this zygote is the process the function would start."""
         if self.broken or IMPORT_TIME_VARIABLES & environment.keys():
             return False
-        return not any(_shadows(folder) for folder in (code_dir, *layer_dirs))
+        try:
+            with self._lock:
+                self._await_ready()
+        except ZygoteUnavailableError:
+            self.broken = True
+            return False
+        return not any(self._shadows(folder) for folder in (code_dir, *layer_dirs))
 
     def spawn(
         self,
@@ -188,24 +180,29 @@ class Zygote:
             self.process.wait()
 
     def _await_ready(self) -> None:
-        if self._ready:
+        """Until the zygote has imported what it preloads (under the lock)."""
+        if self._imported is not None:
             return
-        if not select.select([self._control], [], [], START_SECONDS)[0] or self._control.recv(16) != b"ready":
-            raise ZygoteUnavailableError("the zygote did not start")
-        self._ready = True
+        started = select.select([self._control], [], [], START_SECONDS)[0]
+        answer = self._control.recv(ANSWER_BYTES) if started else b""
+        try:
+            self._imported = frozenset(json.loads(answer)["imported"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ZygoteUnavailableError("the zygote did not start") from exc
+
+    def _shadows(self, folder: str) -> bool:
+        """Whether a function's folder or layer holds its own module or package of a name the
+        zygote imported (which a fresh interpreter would have taken from the folder instead)."""
+        if folder not in self._shadowed:
+            try:
+                names = {Path(name).name.split(".")[0] for name in os.listdir(folder)}
+            except OSError:
+                names = set()
+            self._shadowed[folder] = bool(names & (self._imported or frozenset()))
+        return self._shadowed[folder]
 
 
 def _close(*fds: int | None) -> None:
     for fd in fds:
         if fd is not None:
             os.close(fd)
-
-
-@functools.cache
-def _shadows(folder: str) -> bool:
-    """Whether a function's folder or layer holds its own copy of a library the zygote imported."""
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return False
-    return any(Path(name).stem.split(".")[0] in PRELOADED_NAMES for name in names)

@@ -123,7 +123,7 @@ class Worker:
             **dict(spec.environment),
             # The local stack's drivable clock (engage.clock); deployed functions never have it.
             **({CLOCK_FILE_VARIABLE: str(clock_file)} if clock_file else {}),
-            "ENGAGE_LOCAL_PATH": os.pathsep.join([*spec.layer_dirs, *runtime_libraries()]),
+            "ENGAGE_LOCAL_PATH": os.pathsep.join(import_path(spec)),
         }
         self.process = self._forked(zygote, env, write_fd) or subprocess.Popen(  # noqa: S603 - ours
             [sys.executable, "-S", "-E", str(WORKER_SCRIPT)],
@@ -233,6 +233,11 @@ class Worker:
             return log.read().decode(errors="replace")
 
 
+def import_path(spec: FunctionSpec) -> tuple[str, ...]:
+    """Where a function imports from after its own folder: its layers, then the runtime's libraries."""
+    return (*spec.layer_dirs, *runtime_libraries())
+
+
 def runtime_libraries() -> list[str]:
     """What the Lambda Python runtime provides besides the standard library (boto3 and botocore),
     taken from this interpreter's site-packages without running its .pth files, so that nothing
@@ -284,7 +289,7 @@ class LambdaRuntime:
 
     def _zygote(self, spec: FunctionSpec) -> Zygote:
         """The warm parent of the workers that import from the function's layers (under the lock)."""
-        paths = (*spec.layer_dirs, *runtime_libraries())
+        paths = import_path(spec)
         if paths not in self._zygotes:
             log = self.log_dir / "zygotes" / f"{len(self._zygotes) + 1}.log"
             self._zygotes[paths] = Zygote(list(paths), runtime_environment(), log)

@@ -65,7 +65,10 @@ MESSAGE_BYTES = 1 << 20
 DESCRIPTORS = 5  # stdin, stdout, stderr, status, and a worker's response pipe
 
 
-def preload(extra: list[str], names: tuple[str, ...]) -> None:
+def preload(extra: list[str], names: tuple[str, ...]) -> list[str]:
+    """Imports `names` from `extra` and the interpreter's own path; answers the top-level names
+    this brought into sys.modules (what a function's own copy would no longer replace)."""
+    before = {name.partition(".")[0] for name in sys.modules}
     base = sys.path[1:]
     sys.path[:] = [*extra, *base]
     for name in names:
@@ -74,6 +77,7 @@ def preload(extra: list[str], names: tuple[str, ...]) -> None:
         except Exception:  # noqa: BLE001, S112 - a worker imports it itself and meets the error there
             continue
     sys.path[:] = base
+    return sorted({name.partition(".")[0] for name in sys.modules} - before)
 
 
 def child(script: str, request: dict, fds: list[int]) -> int:
@@ -135,9 +139,10 @@ def serve() -> None:
     control = socket.socket(fileno=int(os.environ.pop("ENGAGE_LOCAL_ZYGOTE_FD")))
     script = os.environ.pop("ENGAGE_LOCAL_WORKER", "")
     named = tuple(n for n in os.environ.pop("ENGAGE_LOCAL_PRELOAD", "").split(",") if n)
-    preload([p for p in os.environ.pop("ENGAGE_LOCAL_PATH", "").split(os.pathsep) if p], named or PRELOAD)
+    extra = [p for p in os.environ.pop("ENGAGE_LOCAL_PATH", "").split(os.pathsep) if p]
+    imported = preload(extra, named or PRELOAD)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # watchers are reaped by the kernel
-    control.sendall(b"ready")
+    control.sendall(json.dumps({"ready": True, "imported": imported}).encode())
     while True:
         message, fds, _flags, _address = socket.recv_fds(control, MESSAGE_BYTES, DESCRIPTORS)
         if not message:

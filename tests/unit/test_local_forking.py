@@ -96,12 +96,14 @@ def test_a_function_that_sets_a_variable_read_at_import_starts_in_a_process_of_i
     assert payload["preloaded"] is False
 
 
-def test_a_function_with_its_own_copy_of_a_preloaded_library_starts_in_a_process_of_its_own(
-    runtime, tmp_path
+# boto3: preloaded by name; urllib3: brought in by it; email: the standard library's, preloaded too.
+@pytest.mark.parametrize("library", ["boto3", "urllib3", "email"])
+def test_a_function_with_its_own_copy_of_a_preloaded_module_starts_in_its_own_process(
+    runtime, tmp_path, library
 ):
     spec = _function(tmp_path, "vendored")
-    (Path(spec.code_dir) / "boto3").mkdir()
-    (Path(spec.code_dir) / "boto3" / "__init__.py").write_text("")
+    (Path(spec.code_dir) / library).mkdir()
+    (Path(spec.code_dir) / library / "__init__.py").write_text("")
     payload, _ = _call(runtime, spec)
     assert payload["preloaded"] is False
 

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from engage_local.api import wait_until
-from tests.support.console import admin_get
+from tests.support.console import admin_get, signed_call
 from tests.support.console_pages import go, looked_at, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -114,6 +114,8 @@ def test_a_campaign_is_created_run_paused_and_resumed_and_a_chained_run_approved
     row.get_by_text(asked["CampaignId"]).wait_for()
     listed = admin_get(c.stack, f"/v1/apps/{c.app}/campaign-runs?awaiting=approval")["Item"]
     assert [r["Id"] for r in listed] == [asked["Id"]] and listed[0]["AwaitingApproval"] is True
+    unasked = signed_call(c.stack, "FullAccess", "GET", f"/v1/apps/{c.app}/campaign-runs")
+    assert unasked.status_code == 400 and "awaiting" in unasked.json()["Message"], unasked.text
     looked_at(page, "campaigns-approval")
     row.get_by_role("button", name=f"Approve run {asked['Id']}").click()
     page.get_by_test_id("confirm-action").click()

@@ -202,7 +202,9 @@ class LocalStack:
             parameters = {**self._console_parameters(), **(parameters or {})}
         report = deployer.deploy(template, stack_name, parameters)
         self.stacks[stack_name] = report
-        if "ConsoleBucketName" in report.outputs:
+        # The console the stack serves, and its sign-ins, are the main stack's: another stack of the
+        # template (a second environment beside it) leaves them as they are.
+        if stack_name == ROOT_STACK and "ConsoleBucketName" in report.outputs:
             self.console = self._publish_console(report.outputs)
         return report
 

@@ -130,6 +130,8 @@ def test_a_full_access_user_works_through_the_pages_and_sees_what_the_api_sees(l
 
         go(page, local_stack, f"exports/{app_id}", "Exports")
         looked_at(page, "exports")
+        go(page, local_stack, "no-such-page", "Page not found")
+        looked_at(page, "not-found")
     finally:
         admin.delete_app(ApplicationId=app_id)
 

@@ -6,6 +6,8 @@ written (`devtools.bench_doc`). Figures, never assertions.
 
 `--smoke` runs every benchmark at a small size (`size(full, smoke)`), as a stage of `make test`, so
 that none of them can break unnoticed; its figures mean nothing and go to build/bench-smoke.json.
+Naming some benchmarks (`python -m devtools.bench bench_import_reader`) runs only those, and writes
+their figures to build/bench-some.json.
 A benchmark that fails is reported with its error; the run goes on and exits non-zero.
 """
 
@@ -128,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(name)
         outcome = "ok" if not code else f"FAILED (exit {code})"
         print(f"--- {name}: {outcome} in {time.perf_counter() - began:.1f}s", flush=True)
-    out = ROOT / "build" / ("bench-smoke.json" if args.smoke else "bench.json")
+    # A run of some benchmarks leaves the full run's figures (and the docs' table) as they are.
+    file_name = "bench-smoke.json" if args.smoke else "bench-some.json" if args.only else "bench.json"
+    out = ROOT / "build" / file_name
     out.parent.mkdir(exist_ok=True)
     out.write_text(
         json.dumps(

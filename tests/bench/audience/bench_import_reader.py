@@ -15,12 +15,10 @@ from devtools.bench import Figure, count_requests, size
 
 CHILD = """
 import json, sys, time
-from engage.audience.imports.reader import read_endpoints, ImportSummary
+from engage.audience.imports.reader import read_endpoints, summarize
 started = time.perf_counter()
-summary = ImportSummary()
 with open(sys.argv[1], "rb") as f:
-    for record in read_endpoints(f):
-        summary.add(record)
+    summary = summarize(read_endpoints(f))
 # VmHWM: the peak resident size of this process image (ru_maxrss would include the parent's, kept
 # across fork and exec on Linux).
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))

@@ -9,12 +9,13 @@ from __future__ import annotations
 import gc
 import gzip
 import json
+import math
 import random
 import shutil
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -27,6 +28,7 @@ from engage_cli.lake.report import EMAIL_FUNNEL
 from tests.support.channel_records import mail, ses, sms
 
 RECORDS = size(50_000, 500)
+ROUNDS = 3  # a shared machine's noise is slowness: the fastest of a few rounds is the figure
 EVENTS = size(1_000_000, 2_000)
 CAMPAIGNS = 20
 SES_KINDS = ["Delivery", "Open", "Click", "Bounce", "Complaint", "DeliveryDelay", "Subscription", "Reject"]
@@ -44,23 +46,7 @@ def _channel_records(count: int) -> Iterator[dict]:
 
 
 def bench_normaliser() -> list[Figure]:
-    records = list(_channel_records(RECORDS))  # built before timing: the normaliser is what is measured
-    # The records were just made: without a collection first, the collector would move their
-    # millions of objects to its oldest generation during the timed loop and charge that to the
-    # normaliser (a fifth of its time), which a function's batch of records never pays.
-    gc.collect()
-    started = time.perf_counter()
-    for record in records:
-        to_record(normalise(record).event, arrival_ms=0)
-    elapsed = time.perf_counter() - started
-    # The baseline: decoding the same records from JSON, the least any consumer of them does.
-    texts = [json.dumps(record) for record in records]
-    gc.collect()
-    started = time.perf_counter()
-    for text in texts:
-        json.loads(text)
-    decoding = time.perf_counter() - started
-    del records, texts
+    elapsed, decoding = _fastest_rounds()
     smaller = _streamed_peak(RECORDS // 10)
     peak = _streamed_peak(RECORDS)
     return [
@@ -79,6 +65,37 @@ def bench_normaliser() -> list[Figure]:
             f"the same normaliser streaming {RECORDS // 10:,} records: flat memory is a ratio of 1",
         ),
     ]
+
+
+def _fastest_rounds() -> tuple[float, float]:
+    """The normaliser's seconds for RECORDS records, and the baseline's: decoding the same records
+    from JSON, the least any consumer of them does. Each loop's fastest round, taken in turns."""
+    records = list(_channel_records(RECORDS))  # built before timing: the normaliser is what is measured
+    texts = [json.dumps(record) for record in records]
+
+    def normalising() -> None:
+        for record in records:  # each result dropped as the next is made, as a function's batch does
+            to_record(normalise(record).event, arrival_ms=0)
+
+    def decoding_json() -> None:
+        for text in texts:
+            json.loads(text)
+
+    elapsed = decoding = math.inf
+    for _ in range(ROUNDS):
+        elapsed = min(elapsed, _timed(normalising))
+        decoding = min(decoding, _timed(decoding_json))
+    return elapsed, decoding
+
+
+def _timed(loop: Callable[[], object]) -> float:
+    """Seconds `loop` takes. The records were just made: without a collection first, the collector
+    would move their millions of objects to its oldest generation during the timed loop and charge
+    that to it (a fifth of the normaliser's time), which a function's batch of records never pays."""
+    gc.collect()
+    started = time.perf_counter()
+    loop()
+    return time.perf_counter() - started
 
 
 def _streamed_peak(count: int) -> int:

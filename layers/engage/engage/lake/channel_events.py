@@ -25,6 +25,7 @@ from typing import Any
 from engage.envelopes import sns_document
 from engage.errors import ValidationError
 from engage.events import Event, EventStream, emit
+from engage.ids import uuid5_text
 from engage.obs import logger, metrics
 from engage.sending.text_context import unpack
 
@@ -104,9 +105,7 @@ def from_ses(record: Mapping[str, Any]) -> Normalised:
             attributes=attributes,
             timestamp_ms=at,
             facets={"email_channel": {"mail_event": mail_event}},
-            event_id=str(
-                uuid.uuid5(EVENT_IDS, f"ses#{mail['messageId']}#{kind}#{at}#{','.join(recipients)}")
-            ),
+            event_id=uuid5_text(EVENT_IDS, f"ses#{mail['messageId']}#{kind}#{at}#{','.join(recipients)}"),
         )
     )
 
@@ -235,7 +234,7 @@ def _iso_ms(value: Any) -> int | None:
     if not value:
         return None
     try:
-        return int(datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp() * 1000)
+        return int(datetime.fromisoformat(str(value)).timestamp() * 1000)  # "Z" too, since 3.11
     except ValueError as exc:
         raise ValidationError("timestamp", f"not an ISO 8601 time: {value!r}") from exc
 
@@ -293,7 +292,7 @@ def from_sms(record: Mapping[str, Any]) -> Normalised:
             attributes={k: v for k, v in attributes.items() if v},
             metrics=metrics,
             timestamp_ms=at,
-            event_id=str(uuid.uuid5(EVENT_IDS, f"sms#{record['messageId']}#{identity}")),
+            event_id=uuid5_text(EVENT_IDS, f"sms#{record['messageId']}#{identity}"),
         )
     )
 

@@ -41,6 +41,7 @@ from engage.errors import (
     ValidationError,
 )
 from engage.extensions.attachments import AttachmentMaker, Made
+from engage.ids import uuid5_text
 from engage.retry import Backoff
 from engage.sending import archive, unsubscribe
 from engage.sending.caps import CapCounter, caps_for
@@ -896,7 +897,7 @@ def event_for(result: SendResult, now: float) -> engage_events.Event:
         attributes=attributes,
         timestamp_ms=int(now * 1000),
         facets=facets,
-        event_id=str(uuid.uuid5(EVENT_IDS, f"{request.key}#{kind}")),
+        event_id=uuid5_text(EVENT_IDS, f"{request.key}#{kind}"),
     )
 
 
@@ -964,7 +965,7 @@ def _status_event(
         endpoint_id=request.recipient_id,
         attributes=attributes,
         timestamp_ms=int(now * 1000),
-        event_id=str(uuid.uuid5(EVENT_IDS, f"{request.key}#{event_type}")),
+        event_id=uuid5_text(EVENT_IDS, f"{request.key}#{event_type}"),
     )
 
 

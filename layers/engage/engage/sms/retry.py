@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from engage.addresses import address_key
 from engage.errors import RetriesExhaustedError
 from engage.events import Event, EventStream, emit
+from engage.ids import uuid5_text
 from engage.sending.request import SendRequest
 
 # End User Messaging's final statuses that another attempt can change (the handset was off, the
@@ -168,7 +169,7 @@ def refused_event(request: Mapping[str, Any], reason: str) -> Event:
         app_id=str(request["ApplicationId"]),
         endpoint_id=str(request["EndpointId"]),
         attributes={"original_message_id": original, "attempt": attempt, "reason": reason},
-        event_id=str(uuid.uuid5(RETRY_IDS, f"{original}#{attempt}#refused")),
+        event_id=uuid5_text(RETRY_IDS, f"{original}#{attempt}#refused"),
     )
 
 
@@ -191,7 +192,7 @@ def outcome_event(failure: Failure, decision: Decision) -> Event:
             },
         },
         metrics={"delay_seconds": float(decision.delay_seconds)},
-        event_id=str(uuid.uuid5(RETRY_IDS, f"{failure.original_id}#{decision.attempt}#{kind}")),
+        event_id=uuid5_text(RETRY_IDS, f"{failure.original_id}#{decision.attempt}#{kind}"),
     )
 
 

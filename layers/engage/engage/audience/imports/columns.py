@@ -1,7 +1,7 @@
 """A CSV import checked a block of rows at a time, column by column.
 
 A CSV file's structure is its header: which fields exist, their names, their types. So the header is
-checked once, and each block of rows (BLOCK_ROWS) is turned into columns, each column checked with
+checked once, and each block of rows (`block_rows`) is turned into columns, each column checked with
 one pass of C-level operations (strip, lookups, lengths, number parsing) and a row looked at alone
 only where a column finds a problem. A row's first problem is the one the per-row check of
 `engage.contacts.model.validate_request` finds first: the checks run in its order, and a row keeps
@@ -44,7 +44,8 @@ from engage.contacts.model import (
 )
 from engage.errors import LimitExceededError, ValidationError
 
-BLOCK_ROWS = 2048
+BLOCK_ROWS = 2048  # the most rows in a block
+MIN_BLOCK_ROWS = 64
 _CHANNELS = {c.value: c for c in ChannelType}
 _SECTION_ORDER = ("Attributes", "Metrics", "User", "Location", "Demographic")
 
@@ -65,7 +66,16 @@ class CsvPlan:
         self.columns, self.quotas, self.mode = columns, quotas, mode
         self.width = len(columns)
         self.index = {(c.section, c.nested, c.name): n for n, c in enumerate(columns)}
-        self.build = _builder(columns)
+        self.builders: dict[tuple[bool, ...], Builder] = {}  # by which columns a block fills
+        self.block_rows = block_rows(columns)
+
+    def builder(self, cells: list[list[str]]) -> Builder:
+        """The request builder for a block of these stripped columns."""
+        filled = tuple(map(all, cells))
+        found = self.builders.get(filled)
+        if found is None:
+            found = self.builders[filled] = _builder(self.columns, filled)
+        return found
 
     def records(self, reader: Any, first_line: int, make: Callable[..., Any]) -> Iterator[Any]:
         """Each row of a csv `reader` past its header (the header on `first_line` of the file) as
@@ -75,7 +85,7 @@ class CsvPlan:
 
     def _blocks(self, reader: Any, first_line: int, make: Callable[..., Any]) -> Iterator[list[Any]]:
         end = reader.line_num + first_line - 1  # the last line read
-        while rows := list(itertools.islice(reader, BLOCK_ROWS)):
+        while rows := list(itertools.islice(reader, self.block_rows)):
             start, end = end, reader.line_num + first_line - 1
             if end - start == len(rows):  # one line per row
                 lines = list(range(start + 1, end + 1))
@@ -99,21 +109,27 @@ class CsvPlan:
     def _records(self, lines: list[int], rows: list[list[str]], make: Callable[..., Any]) -> list[Any]:
         width = self.width
         early: list[str | None] = [None] * len(rows)  # rows refused before their cells are read
-        if set(map(len, rows)) != {width} or not all(map(str.strip, map("".join, rows))):
+        regular = set(map(len, rows)) == {width}
+        cells = [list(map(str.strip, column)) for column in zip(*rows, strict=True)] if regular else []
+        # A blank row has every cell empty, so a column filled in every row rules blank rows out.
+        if not regular or (not any(map(all, cells)) and not all(map(str.strip, map("".join, rows)))):
             lines, rows, early = self._regular(lines, rows)
-        if not rows:
-            return []
-        kept = [n for n, reason in enumerate(early) if reason is None]
-        if not kept:  # every row too long
-            return list(map(make, zip(lines, [None] * len(rows), [None] * len(rows), early, strict=True)))
-        cells = [list(map(str.strip, column)) for column in zip(*(rows[n] for n in kept), strict=True)]
+            if not rows:
+                return []
+            kept = [n for n, reason in enumerate(early) if reason is None]
+            if not kept:  # every row too long
+                return list(map(make, zip(lines, [None] * len(rows), [None] * len(rows), early, strict=True)))
+            cells = [list(map(str.strip, column)) for column in zip(*(rows[n] for n in kept), strict=True)]
+        else:
+            kept = range(len(rows))
         problems: Problems = [None] * len(kept)
         values = self._check(cells, problems)
-        rows_values = zip(*values, strict=True)
+        build = self.builder(cells)
         if any(problems):
-            requests = [None if p else self.build(t) for p, t in zip(problems, rows_values, strict=True)]
+            rows_values = zip(*values, strict=True)
+            requests = [None if p else build(*t) for p, t in zip(problems, rows_values, strict=True)]
         else:
-            requests = list(map(self.build, rows_values))
+            requests = list(map(build, *values))
         ids = self._ids(cells, requests, problems)
         if any(problems):  # an id refused after its request was built
             requests = [None if p else r for p, r in zip(problems, requests, strict=True)]
@@ -276,6 +292,22 @@ class CsvPlan:
         return ids
 
 
+def block_rows(columns: Sequence[Any]) -> int:
+    """Rows per block: as many as keep a block's containers under the cyclic collector's threshold.
+    The collector is off while a block is built, but runs at the first allocation after it when the
+    block left more new containers than its threshold, and walks every one of them (all alive, none
+    garbage): at 2,048 rows that was one record in seven's time. A row makes at most its csv list,
+    its record, its request, one dict per section (and User's UserAttributes) and one list per
+    attribute value; a fifth of the threshold is left to the code that reads the records."""
+    threshold = gc.get_threshold()[0]
+    if threshold <= 0:  # automatic collection is off
+        return BLOCK_ROWS
+    sections = {c.nested or c.section for c in columns if c.section}
+    lists = sum(1 for c in columns if c.section == "Attributes" or c.nested)
+    per_row = 3 + len(sections) + ("UserAttributes" in sections and "User" not in sections) + lists
+    return min(BLOCK_ROWS, max(MIN_BLOCK_ROWS, threshold * 4 // 5 // per_row))
+
+
 def _by_channel(addresses: list[str], channels: list[Any]) -> tuple[list[Any], list[list[str]]]:
     """The block's filled addresses grouped by channel (addresses without one under None)."""
     kinds = list(set(channels))
@@ -314,9 +346,14 @@ def _path(column: Any) -> str:
 
 def _numbers(cells: list[str], field: str, problems: Problems) -> list[Any]:
     try:  # the common case: every cell a number, or every cell a number or empty
-        numbers = list(map(float, cells)) if all(cells) else [float(cell) if cell else "" for cell in cells]
-        if all(map(math.isfinite, (x for x in numbers if x != ""))):
-            return numbers
+        if all(cells):
+            numbers = list(map(float, cells))
+            if math.isfinite(sum(numbers)):  # not when one is infinite or NaN (or the sum overflows)
+                return numbers
+        else:
+            numbers = [float(cell) if cell else "" for cell in cells]
+            if all(map(math.isfinite, (x for x in numbers if x != ""))):
+                return numbers
     except ValueError:
         pass
     numbers = []
@@ -421,40 +458,59 @@ def _iso_date(cell: str) -> ValidationError | None:
 
 
 # --- the request builder -------------------------------------------------------------------------
-def _builder(columns: list[Any]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
-    """A function from a row's checked values to its EndpointRequest, written for this header: one
-    assignment per column, none of them deciding at run time what kind of column it is."""
-    lines = ["def build(row):", "    request = {}"]
-    sections = sorted(
-        {c.section for c in columns if c.section and not c.nested}
-        | ({"User"} if any(c.nested for c in columns) else set())
-    )
-    for section in sections:
-        lines.append(f"    {section.lower()} = {{}}")
-    if any(c.nested for c in columns):
-        lines.append("    user_attributes = {}")
+Builder = Callable[..., dict[str, Any]]
+_PARENT = {"UserAttributes": "User", **{section: "request" for section in _SECTION_ORDER}}
+
+
+def _builder(columns: list[Any], filled: tuple[bool, ...]) -> Builder:
+    """A function from a row's checked values (one argument per column) to its EndpointRequest,
+    written for this header and for which columns are `filled` in every row of a block. Filled
+    columns go straight into dict displays (a section whose columns are all filled is one display
+    inside the request's); an other column's value is set only when it is not empty, and a section
+    that may stay empty is added only when it is not. No line decides at run time what kind of
+    column it is."""
+    entries: dict[str, list[str]] = {"request": []}  # each dict's entries known to be there
+    optional: dict[str, list[str]] = {"request": []}  # each dict's statements for the others
     for n, column in enumerate(columns):
         if column.section is None and column.name == "Id":
             continue
-        lines.append(f"    value = row[{n}]")
-        lines.append("    if value != '':")
-        if column.section is None:
-            lines.append(f"        request[{column.name!r}] = value")
-        elif column.nested:
-            lines.append(f"        user_attributes[{column.name!r}] = [value]")
-        elif column.section == "Attributes":
-            lines.append(f"        attributes[{column.name!r}] = [value]")
+        target = "request" if column.section is None else column.nested or column.section
+        value = f"[v{n}]" if target in ("Attributes", "UserAttributes") else f"v{n}"
+        entries.setdefault(target, [])
+        optional.setdefault(target, [])
+        if filled[n]:
+            entries[target].append(f"{column.name!r}: {value}")
         else:
-            lines.append(f"        {column.section.lower()}[{column.name!r}] = value")
-    if any(c.nested for c in columns):
-        lines.append("    if user_attributes:")
-        lines.append("        user['UserAttributes'] = user_attributes")
-    for section in sections:
-        lines.append(f"    if {section.lower()}:")
-        lines.append(f"        request[{section!r}] = {section.lower()}")
-    lines.append("    return request")
+            optional[target] += [
+                f"    if v{n} != '':",
+                f"        {target.lower()}[{column.name!r}] = {value}",
+            ]
+    if "UserAttributes" in entries:
+        entries.setdefault("User", [])
+        optional.setdefault("User", [])
+    body: list[str] = []
+    for target in ("UserAttributes", *sorted(_SECTION_ORDER), "request"):
+        if target not in entries:
+            continue
+        display = f"{{{', '.join(entries[target])}}}"
+        parent = _PARENT.get(target)
+        if parent and not optional[target]:  # complete: the display goes inside its parent's
+            entries[parent].append(f"{target!r}: {display}")
+            continue
+        body.append(f"    {target.lower()} = {display}")
+        body += optional[target]
+        if parent and entries[target]:  # never empty
+            entries[parent].append(f"{target!r}: {target.lower()}")
+        elif parent:
+            optional[parent] += [
+                f"    if {target.lower()}:",
+                f"        {parent.lower()}[{target!r}] = {target.lower()}",
+            ]
+    source = "\n".join(
+        [f"def build({', '.join(f'v{n}' for n in range(len(columns)))}):", *body, "    return request"]
+    )
     scope: dict[str, Any] = {}
-    exec("\n".join(lines), scope)  # noqa: S102 - the source is ours; names from the file are repr()'d
+    exec(source, scope)  # noqa: S102 - the source is ours; names from the file are repr()'d
     return scope["build"]
 
 

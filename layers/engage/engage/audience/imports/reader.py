@@ -80,12 +80,15 @@ class ImportSummary:
 
     def add(self, record: ImportRecord) -> None:
         self.processed += 1
-        if record.accepted:
+        if record.error is None:
             self.accepted += 1
         else:
-            self.rejected += 1
-            if len(self.failures) < MAX_FAILURES:
-                self.failures.append({"line": record.line, "reason": record.error})
+            self._reject(record)
+
+    def _reject(self, record: ImportRecord) -> None:
+        self.rejected += 1
+        if len(self.failures) < MAX_FAILURES:
+            self.failures.append({"line": record.line, "reason": record.error})
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,9 +100,12 @@ class ImportSummary:
 
 
 def summarize(records: Iterator[ImportRecord]) -> ImportSummary:
-    summary = ImportSummary()
-    for record in records:
-        summary.add(record)
+    """The counts and first failures of many records: `add` for each, with no call per accepted one."""
+    summary, processed = ImportSummary(), 0
+    for processed, record in enumerate(records, start=1):  # noqa: B007 - read after the loop
+        if record.error is not None:
+            summary._reject(record)
+    summary.processed, summary.accepted = processed, processed - summary.rejected
     return summary
 
 

@@ -5,7 +5,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from engage import clock
 from engage.campaigns.runs import activities
+from engage.campaigns.status import with_status
 from engage.errors import NotFoundError, ValidationError
 from engage.runtime import services
 from routing import json_body, json_response, listing, path_id, versions_listing, with_arn, with_arns
@@ -24,18 +26,15 @@ def create_campaign(app_id: str) -> Response:
 
 @router.get(CAMPAIGNS)
 def get_campaigns(app_id: str) -> Response:
-    return json_response(
-        200,
-        listing(router, with_arns(path_id(app_id), "campaigns", services.campaigns.list(path_id(app_id)))),
-    )
+    found = _with_statuses(path_id(app_id), services.campaigns.list(path_id(app_id)))
+    return json_response(200, listing(router, with_arns(path_id(app_id), "campaigns", found)))
 
 
 @router.get(f"{CAMPAIGNS}/<campaign_id>")
 def get_campaign(app_id: str, campaign_id: str) -> Response:
-    return json_response(
-        200,
-        with_arn(path_id(app_id), "campaigns", services.campaigns.get(path_id(app_id), path_id(campaign_id))),
-    )
+    campaign = services.campaigns.get(path_id(app_id), path_id(campaign_id))
+    (found,) = _with_statuses(path_id(app_id), [campaign])
+    return json_response(200, with_arn(path_id(app_id), "campaigns", found))
 
 
 @router.put(f"{CAMPAIGNS}/<campaign_id>")
@@ -43,7 +42,15 @@ def update_campaign(app_id: str, campaign_id: str) -> Response:
     request = _event_segment_checked(path_id(app_id), json_body(router))
     campaign = services.campaigns.update(path_id(app_id), path_id(campaign_id), request)
     services.campaign_launcher.apply(campaign)
-    return json_response(200, with_arn(path_id(app_id), "campaigns", campaign))
+    (answered,) = _with_statuses(path_id(app_id), [campaign])
+    return json_response(200, with_arn(path_id(app_id), "campaigns", answered))
+
+
+def _with_statuses(app_id: str, campaigns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each campaign with its CampaignStatus as its runs make it now (engage.campaigns.status)."""
+    runs = services.jobs.list(app_id) if campaigns else []
+    now = clock.now()
+    return [with_status(campaign, runs, now) for campaign in campaigns]
 
 
 @router.delete(f"{CAMPAIGNS}/<campaign_id>")

@@ -99,6 +99,8 @@ def test_a_campaign_run_sends_to_its_segment_minus_the_holdout_and_publishes_its
     ]["Item"]
     assert (activity["Id"], activity["State"], activity["Result"]) == (run_id, "COMPLETED", "SUCCESS")
     assert activity["SuccessfulEndpointCount"] == counts["Queued"] and activity["TotalEndpointCount"] == 40
+    read = c.pinpoint.get_campaign(ApplicationId=c.app, CampaignId=campaign["Id"])["CampaignResponse"]
+    assert read["State"] == read["DefaultState"] == {"CampaignStatus": "COMPLETED"}  # it runs once
 
 
 def test_a_run_applies_hook_treatments_holdout_quiet_time_in_two_zones_consent_suppression_and_caps(
@@ -470,6 +472,11 @@ def test_later_and_recurring_campaigns_run_when_their_schedule_fires_once_per_fi
     tick(start + timedelta(days=1))  # the daily campaign's second day (the first ran at `start` too)
     assert c.notified(f"{daily['Id']}-{start + timedelta(days=1):%Y%m%dT%H%M}")[0] == "success"
     assert len(c.all_texts(daily["Id"], 6)) == 6
+    statuses = {
+        x["Id"]: x["State"]["CampaignStatus"]
+        for x in c.pinpoint.get_campaigns(ApplicationId=c.app)["CampaignsResponse"]["Item"]
+    }
+    assert (statuses[later["Id"]], statuses[daily["Id"]]) == ("COMPLETED", "PENDING_NEXT_RUN")
     tick(start + timedelta(days=5))  # after its EndTime: nothing
     time.sleep(1)
     assert len(c.texts(daily["Id"])) == 6

@@ -17,6 +17,7 @@ const JourneysPage = lazy(() => import('./pages/Journeys'));
 const ImportsPage = lazy(() => import('./pages/Imports'));
 const ExportsPage = lazy(() => import('./pages/Exports'));
 const TemplatesPage = lazy(() => import('./pages/Templates'));
+const DashboardsPage = lazy(() => import('./pages/Dashboards'));
 const NotFoundPage = lazy(() => import('./pages/NotFound'));
 
 /** A fresh page for each application: its forms, results and messages do not carry over to the
@@ -39,6 +40,7 @@ export default function SignedIn(props: { config: ConsoleConfig; session: Sessio
             <Route path="segments/:appId?" element={<PerApp><SegmentsPage /></PerApp>} />
             <Route path="campaigns/:appId?" element={<PerApp><CampaignsPage /></PerApp>} />
             <Route path="journeys/:appId?" element={<PerApp><JourneysPage /></PerApp>} />
+            <Route path="dashboards/:appId?" element={<PerApp><DashboardsPage /></PerApp>} />
             <Route path="imports/:appId?" element={<PerApp><ImportsPage /></PerApp>} />
             <Route path="exports/:appId?" element={<PerApp><ExportsPage /></PerApp>} />
             <Route path="templates" element={<TemplatesPage />} />

@@ -31,7 +31,9 @@ import type {
   ImportJobRequest,
   ImportJobResponse,
   ImportJobsResponse,
+  DateRangeKpi,
   JourneyCanvas,
+  KpiScope,
   JourneyExecutionMetricsResponse,
   JourneyResponse,
   JourneysResponse,
@@ -336,6 +338,15 @@ export class PinpointApi {
 
   getJourneyMetrics(appId: string, journeyId: string): Promise<JourneyExecutionMetricsResponse> {
     return this.client.request('GET', `/v1/apps/${seg(appId)}/journeys/${seg(journeyId)}/execution-metrics`);
+  }
+
+  /** GetApplicationDateRangeKpi, GetCampaignDateRangeKpi or GetJourneyDateRangeKpi, by `scope`;
+   * without a range, the API's own: the 31 days to the service's now. */
+  getDateRangeKpi(appId: string, scope: KpiScope, kpiName: string, range?: { start: string; end: string }): Promise<DateRangeKpi> {
+    const owner = scope.kind === 'application' ? '' : `/${scope.kind}s/${seg(scope.id)}`;
+    return this.client.request('GET', `/v1/apps/${seg(appId)}${owner}/kpis/daterange/${seg(kpiName)}`, {
+      query: { 'start-time': range?.start, 'end-time': range?.end },
+    });
   }
 
   /** The project's route: the journey's activities in columns with their figures (the report's). */

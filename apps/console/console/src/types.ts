@@ -400,3 +400,27 @@ export interface JourneyCanvas {
   LastEvaluatedTime: string;
   Columns: CanvasNode[][];
 }
+
+/** BaseKpiResult's rows (GetApplicationDateRangeKpi, GetCampaignDateRangeKpi, GetJourneyDateRangeKpi). */
+export interface KpiValue {
+  Key: string;
+  Type: string;
+  Value: string;
+}
+
+export interface KpiRow {
+  GroupedBys: KpiValue[];
+  Values: KpiValue[];
+}
+
+/** What the three DateRangeKpi responses share. */
+export interface DateRangeKpi {
+  ApplicationId: string;
+  KpiName: string;
+  KpiResult: { Rows: KpiRow[] };
+  StartTime: string;
+  EndTime: string;
+}
+
+/** Whose metrics: the application's, one campaign's or one journey's. */
+export type KpiScope = { kind: 'application' } | { kind: 'campaign'; id: string } | { kind: 'journey'; id: string };

@@ -68,6 +68,7 @@ export function Shell() {
           { type: 'link', text: 'Segments', href: `#/segments${app}` },
           { type: 'link', text: 'Campaigns', href: `#/campaigns${app}` },
           { type: 'link', text: 'Journeys', href: `#/journeys${app}` },
+          { type: 'link', text: 'Dashboards', href: `#/dashboards${app}` },
           { type: 'link', text: 'Imports', href: `#/imports${app}` },
           { type: 'link', text: 'Exports', href: `#/exports${app}` },
         ],

@@ -1,0 +1,166 @@
+"""The console's dashboards in a real browser on the local stack: an application's campaign email and
+its transactional email and texts go out, the channels report back and the events reach the lake;
+then a MaskedAccess user (an analyst: no addresses) reads the application's dashboard, the
+campaign's, over a chosen range, and a journey's, and every figure of every chart's table is the
+KPI operation's answer for it
+(GetApplicationDateRangeKpi, GetCampaignDateRangeKpi, GetJourneyDateRangeKpi, through boto3's
+pinpoint client). axe-core finds no violation; screenshots go to build/console-screenshots/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from engage_local.api import wait_until
+from tests.support.console_pages import go, looked_at, sign_in
+
+pytestmark = pytest.mark.e2e
+TEXT_NUMBER = "+13125550161"
+
+
+def _rows(answer):
+    body = next(v for k, v in answer.items() if k.endswith("DateRangeKpiResponse"))
+    return {
+        (r["GroupedBys"][0]["Value"] if r["GroupedBys"] else ""): float(r["Values"][0]["Value"])
+        for r in body["KpiResult"]["Rows"]
+    }
+
+
+def _shown(value, kpi):
+    """A figure as the page shows it: rates as percentages, the rest with en-US grouping."""
+    if "rate" in kpi:
+        return f"{value * 100:.1f}%"
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def _check_charts(page, ask, least_charts):
+    """Every chart's table against the API: each figure shown is the answer's, none left out."""
+    charts = page.locator("[data-testid^='chart-']")
+    assert wait_until(lambda: charts.count() >= least_charts, 30, 0.5)
+    for n in range(charts.count()):
+        chart = charts.nth(n)
+        chart.locator("xpath=self::*[@data-loaded='true']").wait_for(timeout=60_000)
+        for kpi in chart.get_attribute("data-kpis").split():
+            answered = ask(kpi)
+            shown = chart.locator(f"[data-testid^='figure-{kpi}@']")
+            texts = {
+                shown.nth(i).get_attribute("data-testid").split("@", 1)[1]: shown.nth(i).inner_text()
+                for i in range(shown.count())
+            }
+            figures = {group: text for group, text in texts.items() if text != "-"}
+            assert figures == {group: _shown(value, kpi) for group, value in answered.items()}, kpi
+
+
+def test_dashboards_show_the_kpi_operations_figures_for_an_application_a_campaign_and_a_journey(
+    local_stack, page, campaigning, journeying, pinpoint
+):
+    c = campaigning
+    c.readers(
+        {
+            "dash-open": "success+open@simulator.amazonses.com",
+            "dash-bounce": "bounce@simulator.amazonses.com",
+        }
+    )
+    campaign = c.email_campaign(Name="Dashboard offer")
+    receipts = {
+        "Addresses": {
+            "success+click@simulator.amazonses.com": {"ChannelType": "EMAIL"},
+            TEXT_NUMBER: {"ChannelType": "SMS"},
+        },
+        "MessageConfiguration": {
+            "EmailMessage": {
+                "FromAddress": "news@example.com",
+                "SimpleEmail": {"Subject": {"Data": "Receipt"}, "TextPart": {"Data": "Thanks"}},
+            },
+            "SMSMessage": {"Body": "Your receipt", "MessageType": "TRANSACTIONAL"},
+        },
+    }
+    pinpoint.send_messages(ApplicationId=c.app, MessageRequest=receipts)
+
+    def of_app(kpi, **asked):
+        return _rows(pinpoint.get_application_date_range_kpi(ApplicationId=c.app, KpiName=kpi, **asked))
+
+    def of_campaign(kpi, **asked):
+        return _rows(
+            pinpoint.get_campaign_date_range_kpi(
+                ApplicationId=c.app, CampaignId=campaign["Id"], KpiName=kpi, **asked
+            )
+        )
+
+    def reported():
+        return (
+            sum(of_campaign("attempted-deliveries-grouped-by-campaign-activity").values()) == 2
+            and sum(of_app("txn-emails-clicked-grouped-by-date").values()) == 1
+            and sum(of_app("txn-sms-delivered-grouped-by-date").values()) == 1
+            and sum(of_campaign("clicks-grouped-by-campaign-activity").values()) == 0
+            and of_app("txn-emails-sent") == {"": 2.0}
+        )
+
+    assert wait_until(reported, 150, 3.0)
+
+    sign_in(page, local_stack, "MaskedAccess")
+    go(page, local_stack, f"dashboards/{c.app}", "Dashboards")
+    _check_charts(page, of_app, 6)
+    texts_today = page.get_by_test_id(f"figure-txn-sms-sent-grouped-by-date@{_today(local_stack)}")
+    assert texts_today.inner_text() == "1"
+    looked_at(page, "dashboards-application")
+
+    page.get_by_role("radio", name="Campaign").click()
+    page.get_by_role("button", name="Choose a campaign").click()
+    page.get_by_role("option", name="Dashboard offer").click()
+    _check_charts(page, of_campaign, 5)
+    looked_at(page, "dashboards-campaign")
+
+    # A chosen range: today alone (UTC), as whole days.
+    today = _today(local_stack)
+    page.get_by_role("button", name="The last 31 days").click()
+    page.get_by_label("Start date").fill(today.replace("-", "/"))
+    page.get_by_label("End date").fill(today.replace("-", "/"))
+    page.get_by_role("button", name="Apply").click()
+    day = datetime.fromisoformat(f"{today}T00:00:00+00:00")
+    window = {"StartTime": day, "EndTime": day + timedelta(hours=23, minutes=59, seconds=59)}
+    _check_charts(page, lambda kpi: of_campaign(kpi, **window), 5)
+
+    # A journey's: its email activity's figures, counted as its events come back.
+    j = journeying
+    j.email("dash-j-1", "success+open@simulator.amazonses.com")
+    j.email("dash-j-2", "success@simulator.amazonses.com")
+    journey = j.create(
+        {
+            "Name": "Dashboard welcome",
+            "StartActivity": "welcomeEmail",
+            "Activities": j.activities(wait="P1D"),
+            "StartCondition": {"SegmentStartCondition": {"SegmentId": j.segment()}},
+            "Schedule": j.schedule(),
+        }
+    )
+    j.state(journey["Id"], "ACTIVE")
+    j.sent(journey["Id"], emails=2, texts=0)
+
+    def of_journey(kpi):
+        return _rows(
+            pinpoint.get_journey_date_range_kpi(ApplicationId=j.app, JourneyId=journey["Id"], KpiName=kpi)
+        )
+
+    assert wait_until(
+        lambda: (
+            of_journey("emails-opened-grouped-by-journey-activity") == {"welcomeEmail": 1.0}
+            and of_journey("emails-delivered-grouped-by-journey-activity") == {"welcomeEmail": 2.0}
+        ),
+        120,
+        2.0,
+    )
+    go(page, local_stack, f"dashboards/{j.app}", "Dashboards")
+    page.get_by_role("radio", name="Journey").click()
+    page.get_by_role("button", name="Choose a journey").click()
+    page.get_by_role("option", name="Dashboard welcome").click()
+    _check_charts(page, of_journey, 2)
+    shown = page.get_by_test_id("figure-emails-sent-grouped-by-journey-activity@welcomeEmail")
+    assert shown.inner_text() == "2"
+    looked_at(page, "dashboards-journey")
+
+
+def _today(stack):
+    """The stack's day (UTC): its clock may have been moved ahead by an earlier test."""
+    return stack.clock.now().astimezone(UTC).date().isoformat()

@@ -104,6 +104,16 @@ def _in_process() -> tuple[float, list[float]]:
     return cold, warm
 
 
+def _fresh_cold_start(client: Any, name: str, call: Callable[[], float]) -> float:
+    """The function's cold invocation (ms) in a fresh interpreter rather than forked from the warm
+    parent: a variable that a preloaded library reads while it is imported
+    (engage_local.forking.IMPORT_TIME_VARIABLES) gives the new revision's worker a process of its own."""
+    found = client.get_function_configuration(FunctionName=name)
+    variables = {**(found.get("Environment") or {}).get("Variables", {}), "BOTO_DISABLE_CRT": "true"}
+    client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
+    return call()
+
+
 def _round_trip(
     stack: LocalStack, ids: dict[str, str], source: str, trigger: Callable[[int], None]
 ) -> list[float]:
@@ -154,6 +164,7 @@ def bench_local_stack() -> list[Figure]:
 
         cold = call()
         warm = [call() for _ in range(WARM_CALLS)]
+        fresh_cold = _fresh_cold_start(client, name, call)
         triggers = stack.deploy(TRIGGERS_APP, "triggers")
         ids = {r["logical_id"]: r["physical_id"] for r in triggers.resources}
         s3, sqs = stack.client("s3"), stack.client("sqs")
@@ -198,6 +209,13 @@ def bench_local_stack() -> list[Figure]:
             "ms",
             bare_cold,
             "the same handler's module loaded and called once in this process, same payload",
+        ),
+        Figure(
+            "local_stack.invoke_cold_forked",
+            cold,
+            "ms",
+            fresh_cold,
+            "the same function's cold invocation in a fresh interpreter (no warm parent to fork from)",
         ),
         Figure(
             "local_stack.invoke_warm_p50",

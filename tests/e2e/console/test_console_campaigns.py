@@ -125,3 +125,57 @@ def test_a_campaign_is_created_run_paused_and_resumed_and_a_chained_run_approved
     assert len(c.all_texts(asked["CampaignId"], 3)) == 3
     page.get_by_role("button", name="Refresh runs awaiting approval").click()
     page.get_by_text("No run waits on approval").wait_for()
+
+
+def test_an_email_campaign_from_a_template_on_a_recurring_schedule_is_created_in_the_console(
+    local_stack, page, campaigning
+):
+    c = campaigning
+    c.readers({"weekly-reader": "weekly.reader@example.com"})
+    gold = c.segment()
+    template = f"weekly-{c.app}"
+    c.pinpoint.create_email_template(
+        TemplateName=template,
+        EmailTemplateRequest={"Subject": "This week", "HtmlPart": "<p>Hello {{Attributes.Plan}}</p>"},
+    )
+    sign_in(page, local_stack, "FullAccess")
+    go(page, local_stack, f"campaigns/{c.app}", "Campaigns")
+
+    page.get_by_label("Campaign name").fill("Weekly digest")
+    page.get_by_label("Segment", exact=True).first.click()
+    page.get_by_role("option", name=re.compile("gold")).click()
+    page.get_by_role("radio", name="Email").check()
+    page.get_by_role("radio", name="A template").check()
+    page.get_by_label("Template", exact=True).first.click()
+    page.get_by_role("option", name=template).click()
+    page.get_by_role("radio", name="Recurring").check()
+    page.get_by_label("Start time (UTC)").fill("2027-01-04T09:00:00Z")
+    page.get_by_label("End time (UTC)").fill("2027-03-01T09:00:00Z")
+    page.get_by_label("Frequency").first.click()
+    page.get_by_role("option", name="WEEKLY").click()
+    page.get_by_role("button", name="Create campaign").click()
+    page.get_by_role("button", name="Runs of Weekly digest").wait_for()
+    looked_at(page, "campaigns-email-recurring")
+
+    (campaign,) = c.pinpoint.get_campaigns(ApplicationId=c.app)["CampaignsResponse"]["Item"]
+    assert campaign["Name"] == "Weekly digest" and campaign["SegmentId"] == gold["Id"]
+    assert campaign["TemplateConfiguration"] == {"EmailTemplate": {"Name": template}}
+    assert "MessageConfiguration" not in campaign or not campaign["MessageConfiguration"]
+    schedule = campaign["Schedule"]
+    assert (schedule["Frequency"], schedule["StartTime"], schedule["EndTime"]) == (
+        "WEEKLY",
+        "2027-01-04T09:00:00.000Z",
+        "2027-03-01T09:00:00.000Z",
+    )
+    assert campaign["State"]["CampaignStatus"] == "SCHEDULED"  # nothing has run: it starts in January
+    _campaign_row(page, "Weekly digest").get_by_text("SCHEDULED").wait_for()
+
+    # A form missing what the channel needs says so, field by field, and creates nothing.
+    page.get_by_label("Campaign name").fill("Half written")
+    page.get_by_role("radio", name="Written here").check()
+    page.get_by_role("radio", name="Immediately").check()
+    page.get_by_role("button", name="Create campaign").click()
+    page.get_by_text("Enter the address it comes from").wait_for()
+    page.get_by_text("Enter a subject.").wait_for()
+    page.get_by_text("Enter the HTML body.").wait_for()
+    assert len(c.pinpoint.get_campaigns(ApplicationId=c.app)["CampaignsResponse"]["Item"]) == 1

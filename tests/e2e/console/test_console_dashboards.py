@@ -106,7 +106,7 @@ def test_dashboards_show_the_kpi_operations_figures_for_an_application_a_campaig
     assert texts_today.inner_text() == "1"
     looked_at(page, "dashboards-application")
 
-    page.get_by_role("radio", name="Campaign").click()
+    page.get_by_role("button", name="Campaign", exact=True).click()
     page.get_by_role("button", name="Choose a campaign").click()
     page.get_by_role("option", name="Dashboard offer").click()
     _check_charts(page, of_campaign, 5)
@@ -152,7 +152,7 @@ def test_dashboards_show_the_kpi_operations_figures_for_an_application_a_campaig
         2.0,
     )
     go(page, local_stack, f"dashboards/{j.app}", "Dashboards")
-    page.get_by_role("radio", name="Journey").click()
+    page.get_by_role("button", name="Journey", exact=True).click()
     page.get_by_role("button", name="Choose a journey").click()
     page.get_by_role("option", name="Dashboard welcome").click()
     _check_charts(page, of_journey, 2)

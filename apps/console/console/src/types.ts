@@ -267,8 +267,22 @@ export interface CampaignSmsMessage {
   MessageType?: 'TRANSACTIONAL' | 'PROMOTIONAL';
 }
 
+export interface CampaignEmailMessage {
+  FromAddress?: string;
+  Title?: string;
+  HtmlBody?: string;
+  Body?: string;
+}
+
 export interface CampaignMessageConfiguration {
   SMSMessage?: CampaignSmsMessage;
+  EmailMessage?: CampaignEmailMessage;
+}
+
+/** A campaign's message from stored templates (TemplateConfiguration): one per channel. */
+export interface TemplateConfiguration {
+  EmailTemplate?: { Name: string; Version?: string };
+  SMSTemplate?: { Name: string; Version?: string };
 }
 
 export interface CampaignSchedule {
@@ -290,6 +304,7 @@ export interface WriteTreatmentResource {
   SizePercent: number;
   TreatmentName?: string;
   MessageConfiguration?: CampaignMessageConfiguration;
+  TemplateConfiguration?: TemplateConfiguration;
 }
 
 export interface CampaignResponse {
@@ -325,6 +340,7 @@ export interface WriteCampaignRequest {
   IsPaused?: boolean;
   Schedule?: CampaignSchedule;
   MessageConfiguration?: CampaignMessageConfiguration;
+  TemplateConfiguration?: TemplateConfiguration;
   AdditionalTreatments?: WriteTreatmentResource[];
   TreatmentName?: string;
 }

@@ -3,7 +3,8 @@
 // (PUT with IsPaused), deleting (DELETE: the campaign and its schedule), the chained runs that wait
 // on approval (the project's GET .../campaign-runs?awaiting=approval) and a person's answer to one
 // (POST .../campaign-runs/{run}/approval), and a form that
-// creates an SMS campaign with its schedule, holdout and an A/B treatment (POST, WriteCampaignRequest).
+// creates an SMS or email campaign (written, or from a stored template) with its schedule (now, once
+// later, or recurring until an end time), holdout and an A/B treatment (POST, WriteCampaignRequest).
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
@@ -12,6 +13,7 @@ import RadioGroup from '@cloudscape-design/components/radio-group';
 import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
+import Textarea from '@cloudscape-design/components/textarea';
 import { useState, type FormEvent } from 'react';
 import { AppPage, useAppPage } from '../components/AppPage';
 import { useBusyAction } from '../components/busyAction';
@@ -23,7 +25,7 @@ import { useFlash, useLoadErrorFlash } from '../components/notifications';
 import { TextField } from '../components/TextField';
 import { useConsole } from '../context';
 import { formatDate, useLoad } from '../hooks';
-import type { ActivityResponse, CampaignResponse, WriteCampaignRequest } from '../types';
+import type { ActivityResponse, CampaignMessageConfiguration, CampaignResponse, CampaignSchedule, WriteCampaignRequest } from '../types';
 
 type Pending =
   | { kind: 'pause' | 'resume' | 'delete'; campaign: CampaignResponse }
@@ -193,52 +195,93 @@ export default function CampaignsPage() {
   );
 }
 
+type Channel = 'SMS' | 'EMAIL';
+type When = 'IMMEDIATE' | 'AT' | 'RECURRING';
+type Frequency = 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
+const TEMPLATE_TYPES: Record<Channel, string> = { SMS: 'SMS', EMAIL: 'EMAIL' };
+
+/** The campaign's message for its channel: written here, or a stored template (TemplateConfiguration). */
+function messageOf(channel: Channel, fields: { body: string; messageType: 'TRANSACTIONAL' | 'PROMOTIONAL'; from: string; subject: string; html: string }): CampaignMessageConfiguration {
+  return channel === 'SMS'
+    ? { SMSMessage: { Body: fields.body.trim(), MessageType: fields.messageType } }
+    : { EmailMessage: { FromAddress: fields.from.trim(), Title: fields.subject.trim(), HtmlBody: fields.html } };
+}
+
+function scheduleOf(when: When, frequency: Frequency, startTime: string, endTime: string): CampaignSchedule {
+  if (when === 'IMMEDIATE') return { StartTime: 'IMMEDIATE' };
+  const start = new Date(startTime).toISOString();
+  if (when === 'AT') return { StartTime: start, Frequency: 'ONCE' };
+  return { StartTime: start, Frequency: frequency, EndTime: new Date(endTime).toISOString() };
+}
+
 function CreateCampaign(props: { appId: string; segments: { Id: string; Name?: string }[]; onCreated: () => void }) {
   const { api } = useConsole();
   const flash = useFlash();
   const creation = useBusyAction(props.onCreated);
+  const templates = useLoad(() => api.allTemplates(), [api]);
+  useLoadErrorFlash(templates.error, 'Could not load the templates');
   const [name, setName] = useState('');
   const [segmentId, setSegmentId] = useState('');
+  const [channel, setChannel] = useState<Channel>('SMS');
+  const [source, setSource] = useState<'TEXT' | 'TEMPLATE'>('TEXT');
+  const [templateName, setTemplateName] = useState('');
   const [body, setBody] = useState('');
   const [messageType, setMessageType] = useState<'TRANSACTIONAL' | 'PROMOTIONAL'>('PROMOTIONAL');
-  const [when, setWhen] = useState<'IMMEDIATE' | 'AT'>('IMMEDIATE');
+  const [from, setFrom] = useState('');
+  const [subject, setSubject] = useState('');
+  const [html, setHtml] = useState('');
+  const [when, setWhen] = useState<When>('IMMEDIATE');
+  const [frequency, setFrequency] = useState<Frequency>('DAILY');
   const [startTime, setStartTime] = useState('');
+  const [endTime, setEndTime] = useState('');
   const [holdout, setHoldout] = useState('0');
-  const [treatmentBody, setTreatmentBody] = useState('');
+  const [treatmentText, setTreatmentText] = useState('');
   const [treatmentPercent, setTreatmentPercent] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
 
-  async function create(event: FormEvent) {
-    event.preventDefault();
+  function check(): Record<string, string> {
     const found: Record<string, string> = {};
     if (!name.trim()) found.name = 'Enter a name.';
     if (!segmentId) found.segment = 'Choose a segment.';
-    if (!body.trim()) found.body = 'Enter the message.';
-    if (when === 'AT' && Number.isNaN(Date.parse(startTime))) found.start = 'Enter a time such as 2027-01-05T09:00:00Z.';
+    if (source === 'TEMPLATE' && !templateName) found.template = `Choose an ${channel === 'SMS' ? 'SMS' : 'email'} template.`;
+    if (source === 'TEXT' && channel === 'SMS' && !body.trim()) found.body = 'Enter the message.';
+    if (source === 'TEXT' && channel === 'EMAIL') {
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(from.trim())) found.from = 'Enter the address it comes from, such as news@example.com.';
+      if (!subject.trim()) found.subject = 'Enter a subject.';
+      if (!html.trim()) found.html = 'Enter the HTML body.';
+    }
+    const start = Date.parse(startTime);
+    if (when !== 'IMMEDIATE' && Number.isNaN(start)) found.start = 'Enter a time such as 2027-01-05T09:00:00Z.';
+    if (when === 'RECURRING' && !(Date.parse(endTime) > start)) found.end = 'Enter a time after the start time.';
     const held = Number(holdout || '0');
     if (!Number.isInteger(held) || held < 0 || held > 100) found.holdout = 'A whole number from 0 to 100.';
-    const split = treatmentBody.trim() ? Number(treatmentPercent) : 0;
-    if (treatmentBody.trim() && (!Number.isInteger(split) || split < 1 || split > 99)) {
+    const split = Number(treatmentPercent);
+    if (treatmentText.trim() && (!Number.isInteger(split) || split < 1 || split > 99)) {
       found.treatment = 'A whole number from 1 to 99: the share of the audience the treatment gets.';
     }
+    return found;
+  }
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    const found = check();
     setErrors(found);
     if (Object.keys(found).length) return;
+    const fields = { body, messageType, from, subject, html };
+    const message: Partial<WriteCampaignRequest> =
+      source === 'TEMPLATE'
+        ? { TemplateConfiguration: channel === 'SMS' ? { SMSTemplate: { Name: templateName } } : { EmailTemplate: { Name: templateName } } }
+        : { MessageConfiguration: messageOf(channel, fields) };
+    // Treatment B: another text for SMS, another subject line for email (the same body).
+    const treatment = channel === 'SMS' ? { ...fields, body: treatmentText } : { ...fields, subject: treatmentText };
     const request: WriteCampaignRequest = {
       Name: name.trim(),
       SegmentId: segmentId,
-      HoldoutPercent: held,
-      Schedule: when === 'IMMEDIATE' ? { StartTime: 'IMMEDIATE' } : { StartTime: new Date(startTime).toISOString(), Frequency: 'ONCE' },
-      MessageConfiguration: { SMSMessage: { Body: body.trim(), MessageType: messageType } },
-      ...(treatmentBody.trim()
-        ? {
-            AdditionalTreatments: [
-              {
-                SizePercent: split,
-                TreatmentName: 'B',
-                MessageConfiguration: { SMSMessage: { Body: treatmentBody.trim(), MessageType: messageType } },
-              },
-            ],
-          }
+      HoldoutPercent: Number(holdout || '0'),
+      Schedule: scheduleOf(when, frequency, startTime, endTime),
+      ...message,
+      ...(treatmentText.trim() && source === 'TEXT'
+        ? { AdditionalTreatments: [{ SizePercent: Number(treatmentPercent), TreatmentName: 'B', MessageConfiguration: messageOf(channel, treatment) }] }
         : {}),
     };
     await creation.run('Could not create the campaign', async () => {
@@ -246,16 +289,21 @@ function CreateCampaign(props: { appId: string; segments: { Id: string; Name?: s
       flash.success(`Created campaign ${campaign.Name ?? campaign.Id}`, `Its id is ${campaign.Id}; its state is ${status(campaign)}.`);
       setName('');
       setBody('');
-      setTreatmentBody('');
+      setSubject('');
+      setHtml('');
+      setTreatmentText('');
       setTreatmentPercent('');
     });
   }
 
   const options = props.segments.map((s) => ({ value: s.Id, label: s.Name || s.Id, description: s.Id }));
+  const templateOptions = (templates.data ?? [])
+    .filter((t) => t.TemplateType === TEMPLATE_TYPES[channel])
+    .map((t) => ({ value: t.TemplateName, label: t.TemplateName, description: t.TemplateDescription }));
   return (
     <CreateForm
       title="Create campaign"
-      description="An SMS campaign to one segment; a treatment splits the audience for an A/B test."
+      description="An SMS or email campaign to one segment, now, once later or on a recurring schedule; a treatment splits the audience for an A/B test."
       submit="Create campaign"
       busy={creation.busy}
       onSubmit={create}
@@ -271,34 +319,105 @@ function CreateCampaign(props: { appId: string; segments: { Id: string; Name?: s
           ariaLabel="Segment"
         />
       </FormField>
-      <TextField label="Message" description="The SMS text; {{Attributes.Name}} and the like are filled per endpoint." error={errors.body} value={body} onChange={setBody} />
-      <FormField label="Message type">
-        <RadioGroup
-          value={messageType}
-          onChange={(e) => setMessageType(e.detail.value as 'TRANSACTIONAL' | 'PROMOTIONAL')}
-          items={[
-            { value: 'PROMOTIONAL', label: 'PROMOTIONAL', description: 'Marketing: opt-outs and quiet time apply' },
-            { value: 'TRANSACTIONAL', label: 'TRANSACTIONAL', description: 'Critical or time-sensitive' },
-          ]}
-        />
-      </FormField>
+      <ColumnLayout columns={2}>
+        <FormField label="Channel">
+          <RadioGroup
+            value={channel}
+            onChange={(e) => { setChannel(e.detail.value as Channel); setTemplateName(''); }}
+            items={[{ value: 'SMS', label: 'SMS' }, { value: 'EMAIL', label: 'Email' }]}
+          />
+        </FormField>
+        <FormField label="Message from">
+          <RadioGroup
+            value={source}
+            onChange={(e) => setSource(e.detail.value as 'TEXT' | 'TEMPLATE')}
+            items={[
+              { value: 'TEXT', label: 'Written here' },
+              { value: 'TEMPLATE', label: 'A template', description: 'Email from a template comes from the application\'s email channel address.' },
+            ]}
+          />
+        </FormField>
+      </ColumnLayout>
+      {source === 'TEMPLATE' && (
+        <FormField label="Template" errorText={errors.template}>
+          <Select
+            selectedOption={templateOptions.find((o) => o.value === templateName) ?? null}
+            onChange={(e) => setTemplateName(e.detail.selectedOption.value ?? '')}
+            options={templateOptions}
+            placeholder="Choose a template"
+            statusType={templates.loading ? 'loading' : 'finished'}
+            loadingText="Loading templates"
+            empty={`No ${channel === 'SMS' ? 'SMS' : 'email'} templates: create one on the Templates page`}
+            ariaLabel="Template"
+          />
+        </FormField>
+      )}
+      {source === 'TEXT' && channel === 'SMS' && (
+        <TextField label="Message" description="The SMS text; {{Attributes.Name}} and the like are filled per endpoint." error={errors.body} value={body} onChange={setBody} />
+      )}
+      {source === 'TEXT' && channel === 'EMAIL' && (
+        <SpaceBetween size="s">
+          <ColumnLayout columns={2}>
+            <TextField label="From address" error={errors.from} value={from} onChange={setFrom} placeholder="news@example.com" />
+            <TextField label="Subject" error={errors.subject} value={subject} onChange={setSubject} />
+          </ColumnLayout>
+          <FormField label="HTML body" description="{{Attributes.Name}} and the like are filled per endpoint." errorText={errors.html}>
+            <Textarea value={html} onChange={(e) => setHtml(e.detail.value)} ariaLabel="HTML body" rows={4} />
+          </FormField>
+        </SpaceBetween>
+      )}
+      {channel === 'SMS' && (
+        <FormField label="Message type">
+          <RadioGroup
+            value={messageType}
+            onChange={(e) => setMessageType(e.detail.value as 'TRANSACTIONAL' | 'PROMOTIONAL')}
+            items={[
+              { value: 'PROMOTIONAL', label: 'PROMOTIONAL', description: 'Marketing: opt-outs and quiet time apply' },
+              { value: 'TRANSACTIONAL', label: 'TRANSACTIONAL', description: 'Critical or time-sensitive' },
+            ]}
+          />
+        </FormField>
+      )}
       <ColumnLayout columns={2}>
         <FormField label="When">
           <RadioGroup
             value={when}
-            onChange={(e) => setWhen(e.detail.value as 'IMMEDIATE' | 'AT')}
+            onChange={(e) => setWhen(e.detail.value as When)}
             items={[
               { value: 'IMMEDIATE', label: 'Immediately' },
               { value: 'AT', label: 'Once, at a time' },
+              { value: 'RECURRING', label: 'Recurring', description: 'From the start time until the end time' },
             ]}
           />
         </FormField>
-        <TextField label="Start time (UTC)" description="ISO 8601, used with Once, at a time." error={errors.start} value={startTime} onChange={setStartTime} placeholder="2027-01-05T09:00:00Z" />
+        <SpaceBetween size="s">
+          <TextField label="Start time (UTC)" description="ISO 8601, for a later or recurring campaign." error={errors.start} value={startTime} onChange={setStartTime} placeholder="2027-01-05T09:00:00Z" />
+          {when === 'RECURRING' && (
+            <>
+              <FormField label="Frequency">
+                <Select
+                  selectedOption={{ value: frequency, label: frequency }}
+                  onChange={(e) => setFrequency(e.detail.selectedOption.value as Frequency)}
+                  options={(['HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'] as const).map((f) => ({ value: f, label: f }))}
+                  ariaLabel="Frequency"
+                />
+              </FormField>
+              <TextField label="End time (UTC)" description="No run starts after it." error={errors.end} value={endTime} onChange={setEndTime} placeholder="2027-02-05T09:00:00Z" />
+            </>
+          )}
+        </SpaceBetween>
       </ColumnLayout>
       <ColumnLayout columns={3}>
         <TextField label="Holdout percent" description="Share of the segment that gets nothing." error={errors.holdout} type="number" inputMode="numeric" value={holdout} onChange={setHoldout} />
-        <TextField label="Treatment B message (optional)" error={errors.treatment} value={treatmentBody} onChange={setTreatmentBody} />
-        <TextField label="Treatment B percent" description="Its share of the audience." type="number" inputMode="numeric" value={treatmentPercent} onChange={setTreatmentPercent} />
+        <TextField
+          label={channel === 'SMS' ? 'Treatment B message (optional)' : 'Treatment B subject (optional)'}
+          description={source === 'TEMPLATE' ? 'For a message written here.' : undefined}
+          error={errors.treatment}
+          value={treatmentText}
+          onChange={setTreatmentText}
+          disabled={source === 'TEMPLATE'}
+        />
+        <TextField label="Treatment B percent" description="Its share of the audience." type="number" inputMode="numeric" value={treatmentPercent} onChange={setTreatmentPercent} disabled={source === 'TEMPLATE'} />
       </ColumnLayout>
     </CreateForm>
   );

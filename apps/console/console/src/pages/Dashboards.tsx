@@ -85,7 +85,7 @@ function KpiChart(props: { appId: string; scope: KpiScope; range?: Range; spec: 
   );
   if (!spec.groupedBy) {
     return (
-      <div data-testid={`chart-${spec.id}`} data-kpis={kpis} data-loaded={loaded.loading ? undefined : 'true'}>
+      <div data-testid={`chart-${spec.id}`} data-kpis={kpis} data-loaded={loaded.loading ? undefined : 'true'} data-range={range?.start ?? 'default'}>
         <Container header={header}>
           <KeyValuePairs
             columns={spec.metrics.length}
@@ -122,13 +122,14 @@ function KpiChart(props: { appId: string; scope: KpiScope; range?: Range; spec: 
     valueFormatter: (y: number) => shown(y, spec.unit),
   };
   return (
-    <div data-testid={`chart-${spec.id}`} data-kpis={kpis} data-loaded={loaded.loading ? undefined : 'true'}>
+    <div data-testid={`chart-${spec.id}`} data-kpis={kpis} data-loaded={loaded.loading ? undefined : 'true'} data-range={range?.start ?? 'default'}>
       <Container header={header}>
         <ColumnLayout columns={2}>
           {spec.unit === 'rate' ? (
             <LineChart {...chartProps} yDomain={[0, 1]} series={series.map((s) => ({ ...s, type: 'line' as const }))} />
           ) : (
-            <BarChart {...chartProps} yDomain={[0, highest || 1]} series={series.map((s) => ({ ...s, type: 'bar' as const }))} />
+            // At least 0 to 5, so that a few messages get whole-number ticks.
+            <BarChart {...chartProps} yDomain={[0, Math.max(5, Math.ceil(highest))]} series={series.map((s) => ({ ...s, type: 'bar' as const }))} />
           )}
           <Table
             variant="embedded"

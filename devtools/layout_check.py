@@ -37,6 +37,7 @@ SHARED_MODULES = {
     "envelopes",
     "errors",
     "events",
+    "ids",
     "jobs",
     "obs",
     "redact",
@@ -56,7 +57,8 @@ AREA_SURFACES: dict[str, set[str]] = {
     "api": {"ingest"},
     "console": {"views"},  # the masked view the API's extension routes answer
     "audience": {"imports.job", "imports.reader", "phone.validation"},
-    "campaigns": {"model", "runs", "triggers"},  # triggers: the EventFilter matching journeys share
+    # triggers: the EventFilter matching journeys share; status: CampaignStatus as the API answers it
+    "campaigns": {"model", "runs", "status", "triggers"},
     "extensions": {
         "attachments",
         "connect",

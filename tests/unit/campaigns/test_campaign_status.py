@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from engage.campaigns.runs import RUN_TYPE
 from engage.campaigns.status import campaign_status, with_status
 

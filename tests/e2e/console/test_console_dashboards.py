@@ -1,14 +1,14 @@
 """The console's dashboards in a real browser on the local stack: an application's campaign email and
 its transactional email and texts go out, the channels report back and the events reach the lake;
 then a MaskedAccess user (an analyst: no addresses) reads the application's dashboard, the
-campaign's, over a chosen range, and a journey's, and every figure of every chart's table is the
-KPI operation's answer for it
+campaign's, and a journey's over the default range and over chosen days, and every figure of every
+chart's table is the KPI operation's answer for it
 (GetApplicationDateRangeKpi, GetCampaignDateRangeKpi, GetJourneyDateRangeKpi, through boto3's
 pinpoint client). axe-core finds no violation; screenshots go to build/console-screenshots/."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -122,16 +122,6 @@ def test_dashboards_show_the_kpi_operations_figures_for_an_application_a_campaig
     _check_charts(page, of_campaign, 5)
     looked_at(page, "dashboards-campaign")
 
-    # A chosen range: today alone (UTC), as whole days.
-    today = _today(local_stack)
-    page.get_by_role("button", name="The last 31 days").click()
-    page.get_by_label("Start date").fill(today.replace("-", "/"))
-    page.get_by_label("End date").fill(today.replace("-", "/"))
-    page.get_by_role("button", name="Apply").click()
-    day = datetime.fromisoformat(f"{today}T00:00:00+00:00")
-    window = {"StartTime": day, "EndTime": day + timedelta(hours=23, minutes=59, seconds=59)}
-    _check_charts(page, lambda kpi: of_campaign(kpi, **window), 5, f"{today}T00:00:00Z")
-
     # A journey's: its email activity's figures, counted as its events come back.
     j = journeying
     j.email("dash-j-1", "success+open@simulator.amazonses.com")
@@ -148,9 +138,11 @@ def test_dashboards_show_the_kpi_operations_figures_for_an_application_a_campaig
     j.state(journey["Id"], "ACTIVE")
     j.sent(journey["Id"], emails=2, texts=0)
 
-    def of_journey(kpi):
+    def of_journey(kpi, **asked):
         return _rows(
-            pinpoint.get_journey_date_range_kpi(ApplicationId=j.app, JourneyId=journey["Id"], KpiName=kpi)
+            pinpoint.get_journey_date_range_kpi(
+                ApplicationId=j.app, JourneyId=journey["Id"], KpiName=kpi, **asked
+            )
         )
 
     assert wait_until(
@@ -168,6 +160,18 @@ def test_dashboards_show_the_kpi_operations_figures_for_an_application_a_campaig
     _check_charts(page, of_journey, 2)
     shown = page.get_by_test_id("figure-emails-sent-grouped-by-journey-activity@welcomeEmail")
     assert shown.inner_text() == "2"
+
+    # A chosen range: today alone (UTC), as whole days; then the day before, when nothing was sent.
+    today = _today(local_stack)
+    for day in (today, (date.fromisoformat(today) - timedelta(days=1)).isoformat()):
+        page.locator("[data-testid='range'] button").first.click()
+        page.get_by_label("Start date").fill(day.replace("-", "/"))
+        page.get_by_label("End date").fill(day.replace("-", "/"))
+        page.get_by_role("button", name="Apply").click()
+        start = datetime.fromisoformat(f"{day}T00:00:00+00:00")
+        window = {"StartTime": start, "EndTime": start + timedelta(hours=23, minutes=59, seconds=59)}
+        _check_charts(page, lambda kpi, w=window: of_journey(kpi, **w), 2, f"{day}T00:00:00Z")
+    assert page.get_by_test_id("figure-emails-sent-grouped-by-journey-activity@welcomeEmail").count() == 0
     looked_at(page, "dashboards-journey")
 
 

@@ -209,15 +209,17 @@ export default function DashboardsPage() {
               </FormField>
             )}
             <FormField label="Range" description={range ? 'Whole UTC days, both included.' : 'By default the 31 days to now.'}>
-              <DateRangePicker
-                value={picked}
-                onChange={({ detail }) => setPicked(detail.value)}
-                rangeSelectorMode="absolute-only"
-                dateOnly
-                relativeOptions={[]}
-                isValidRange={validRange}
-                placeholder="The last 31 days"
-              />
+              <div data-testid="range">
+                <DateRangePicker
+                  value={picked}
+                  onChange={({ detail }) => setPicked(detail.value)}
+                  rangeSelectorMode="absolute-only"
+                  dateOnly
+                  relativeOptions={[]}
+                  isValidRange={validRange}
+                  placeholder="The last 31 days"
+                />
+              </div>
             </FormField>
           </SpaceBetween>
         </Container>

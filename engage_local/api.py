@@ -407,10 +407,20 @@ def parse_at(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.02) -> bool:
+FIRST_POLL, LONGEST_POLL = 0.02, 0.25  # seconds between a waiter's questions (see wait_until)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float | None = None) -> bool:
+    """Whether `predicate` came true within `timeout` seconds, asked every `interval` seconds or, by
+    default, every 20 ms at first and less often as the wait goes on, up to every quarter second:
+    a quick answer is seen at once, and a long wait does not keep the stack it asks (which shares
+    the machine's cores with every other test) busy answering."""
     deadline = time.monotonic() + timeout
+    pause = interval or FIRST_POLL
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(interval)
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        if interval is None:
+            pause = min(pause * 1.5, LONGEST_POLL)
     return predicate()

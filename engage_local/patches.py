@@ -398,10 +398,20 @@ def _create_function(
     props = cloudformation_json["Properties"]
     if props.get("Layers"):
         fn.update_configuration({"Layers": props["Layers"]})
+    # Lambda holds its variables as strings: CloudFormation passes a template's 4 or true as "4" and
+    # "true", and GetFunctionConfiguration answers them so (moto kept the template's numbers).
+    fn.environment_vars = {name: _as_text(value) for name, value in (fn.environment_vars or {}).items()}
     fn.architectures = props.get("Architectures", fn.architectures)
     fn.tracing_config = props.get("TracingConfig", fn.tracing_config)
     fn.cloudformation_properties = props
     return fn
+
+
+def _as_text(value: Any) -> str:
+    """A template's scalar as CloudFormation hands it to a service that takes a string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _create_role(

@@ -28,6 +28,9 @@ from engage_local.state import local_clients
 
 RUNTIME_APP = Path(__file__).resolve().parents[1] / "e2e" / "apps" / "runtime" / "template.yaml"
 PROBE = RUNTIME_APP.parent / "functions" / "probe" / "app.py"
+API_EVENT = (
+    Path(__file__).resolve().parents[2] / "events" / "api" / "pinpoint_api" / "get_user_endpoints.json"
+)
 TRIGGERS_APP = Path(__file__).resolve().parents[1] / "e2e" / "apps" / "triggers" / "template.yaml"
 ROUND_TRIPS = size(20, 3)
 WARM_CALLS = size(50, 5)
@@ -104,14 +107,32 @@ def _in_process() -> tuple[float, list[float]]:
     return cold, warm
 
 
-def _fresh_cold_start(client: Any, name: str, call: Callable[[], float]) -> float:
-    """The function's cold invocation (ms) in a fresh interpreter rather than forked from the warm
-    parent: a variable that a preloaded library reads while it is imported
-    (engage_local.forking.IMPORT_TIME_VARIABLES) gives the new revision's worker a process of its own."""
-    found = client.get_function_configuration(FunctionName=name)
-    variables = {**(found.get("Environment") or {}).get("Variables", {}), "BOTO_DISABLE_CRT": "true"}
-    client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
-    return call()
+def _cold_starts(stack: LocalStack, root: Any) -> tuple[float, float]:
+    """A project function's cold invocation (ms) forked from its warm parent, and in a fresh
+    interpreter: the Pinpoint API's handler (Powertools, boto3 and the engage layer, as every
+    handler), with its GetUserEndpoints sample event. Each is a new revision's first invocation;
+    the first of all starts the parent. A variable that a preloaded library reads while it is
+    imported (engage_local.forking.IMPORT_TIME_VARIABLES) gives the last its own process."""
+    client = stack.client("lambda")
+    name = next(
+        r["physical_id"]
+        for r in root.children["PinpointApi"].resources
+        if r["logical_id"] == "PinpointApiFunction"
+    )
+    event = API_EVENT.read_bytes()
+    client.invoke(FunctionName=name, Payload=event)
+    timings = []
+    for variables in ({"BENCH_REVISION": "forked"}, {"BOTO_DISABLE_CRT": "true"}):
+        found = (client.get_function_configuration(FunctionName=name).get("Environment") or {}).get(
+            "Variables", {}
+        )
+        client.update_function_configuration(
+            FunctionName=name, Environment={"Variables": {**found, **variables}}
+        )
+        started = time.perf_counter()
+        client.invoke(FunctionName=name, Payload=event)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings[0], timings[1]
 
 
 def _round_trip(
@@ -151,7 +172,8 @@ def bench_local_stack() -> list[Figure]:
     stack = LocalStack(state_dir=Path(tempfile.mkdtemp(prefix="engage-bench-"))).start()
     try:
         started = time.perf_counter()
-        resources = stack.deploy().all_resources()
+        root = stack.deploy()
+        resources = root.all_resources()
         deployed = time.perf_counter()
         report = stack.deploy(RUNTIME_APP, "runtime-test")
         name = next(r["physical_id"] for r in report.resources if r["logical_id"] == "AlphaFunction")
@@ -164,7 +186,7 @@ def bench_local_stack() -> list[Figure]:
 
         cold = call()
         warm = [call() for _ in range(WARM_CALLS)]
-        fresh_cold = _fresh_cold_start(client, name, call)
+        forked_cold, fresh_cold = _cold_starts(stack, root)
         triggers = stack.deploy(TRIGGERS_APP, "triggers")
         ids = {r["logical_id"]: r["physical_id"] for r in triggers.resources}
         s3, sqs = stack.client("s3"), stack.client("sqs")
@@ -212,10 +234,10 @@ def bench_local_stack() -> list[Figure]:
         ),
         Figure(
             "local_stack.invoke_cold_forked",
-            cold,
+            forked_cold,
             "ms",
             fresh_cold,
-            "the same function's cold invocation in a fresh interpreter (no warm parent to fork from)",
+            "the same function's cold invocation in a fresh interpreter (the Pinpoint API's handler)",
         ),
         Figure(
             "local_stack.invoke_warm_p50",

@@ -21,8 +21,9 @@ def audience_parts_of(c, items: int) -> Iterator[None]:
         for f in functions.list_functions()["Functions"]
         if "CampaignStartFunction" in f["FunctionName"]
     ]
-    configured = functions.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
-    variables = {k: str(v) for k, v in configured.items()}
+    variables = functions.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    # As Lambda answers them: strings, the template's numbers too (CloudFormation's "4", not 4).
+    assert all(isinstance(v, str) for v in variables.values()), variables
     functions.update_function_configuration(
         FunctionName=name,
         Environment={"Variables": {**variables, "CAMPAIGN_AUDIENCE_PART_ITEMS": str(items)}},

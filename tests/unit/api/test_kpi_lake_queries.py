@@ -74,7 +74,7 @@ def test_a_query_still_running_at_the_bound_is_stopped_and_answered_as_too_many_
     clock = Clock()
     stub.add_response("start_query_execution", {"QueryExecutionId": "q-1"}, started("SELECT ?", ["'a'"]))
     running = {"QueryExecution": {"QueryExecutionId": "q-1", "Status": {"State": "RUNNING"}}}
-    for _ in range(13):  # at 0, 0.25, 0.75, 1.75, 3.75, ... 19.75 s: the next pause would pass 20 s
+    for _ in range(15):  # at 0, 0.05, 0.15, 0.35, 0.75, 1.55, 3.15, ... 19.15 s: the next would pass 20 s
         stub.add_response("get_query_execution", running, {"QueryExecutionId": "q-1"})
     stub.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
     queries = AthenaQueries(

@@ -118,7 +118,7 @@ def test_a_query_is_polled_with_growing_pauses_until_it_succeeds():
     with stub:
         queries = AthenaQueries(client, "wg", "lake", sleep=clock.sleep, clock=clock)
         assert queries.run("SELECT 1") == "q-1"
-    assert clock.now == pytest.approx(0.25 + 0.5 + 1.0)
+    assert clock.now == pytest.approx(0.05 + 0.1 + 0.2)
 
 
 def test_a_failed_query_raises_athenas_reason():
@@ -137,7 +137,7 @@ def test_a_query_that_outlives_the_bound_is_stopped_and_reported():
     client, stub = athena()
     clock = Clock()
     stub.add_response("start_query_execution", {"QueryExecutionId": "q-1"}, START)
-    for _ in range(4):
+    for _ in range(6):  # at 0, 0.05, 0.15, 0.35, 0.75, 1.55 s: the next, at 3.15 s, is past the bound
         stub.add_response("get_query_execution", execution("RUNNING"), {"QueryExecutionId": "q-1"})
     stub.add_response("stop_query_execution", {}, {"QueryExecutionId": "q-1"})
     with stub, pytest.raises(QueryFailedError, match="stopped"):

@@ -198,7 +198,6 @@ export default function CampaignsPage() {
 type Channel = 'SMS' | 'EMAIL';
 type When = 'IMMEDIATE' | 'AT' | 'RECURRING';
 type Frequency = 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
-const TEMPLATE_TYPES: Record<Channel, string> = { SMS: 'SMS', EMAIL: 'EMAIL' };
 
 /** The campaign's message for its channel: written here, or a stored template (TemplateConfiguration). */
 function messageOf(channel: Channel, fields: { body: string; messageType: 'TRANSACTIONAL' | 'PROMOTIONAL'; from: string; subject: string; html: string }): CampaignMessageConfiguration {
@@ -256,7 +255,7 @@ function CreateCampaign(props: { appId: string; segments: { Id: string; Name?: s
     const held = Number(holdout || '0');
     if (!Number.isInteger(held) || held < 0 || held > 100) found.holdout = 'A whole number from 0 to 100.';
     const split = Number(treatmentPercent);
-    if (treatmentText.trim() && (!Number.isInteger(split) || split < 1 || split > 99)) {
+    if (source === 'TEXT' && treatmentText.trim() && (!Number.isInteger(split) || split < 1 || split > 99)) {
       found.treatment = 'A whole number from 1 to 99: the share of the audience the treatment gets.';
     }
     return found;
@@ -298,7 +297,7 @@ function CreateCampaign(props: { appId: string; segments: { Id: string; Name?: s
 
   const options = props.segments.map((s) => ({ value: s.Id, label: s.Name || s.Id, description: s.Id }));
   const templateOptions = (templates.data ?? [])
-    .filter((t) => t.TemplateType === TEMPLATE_TYPES[channel])
+    .filter((t) => t.TemplateType === channel) // a channel's name is its templates' type
     .map((t) => ({ value: t.TemplateName, label: t.TemplateName, description: t.TemplateDescription }));
   return (
     <CreateForm

@@ -56,6 +56,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import string
 import sys
@@ -69,6 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from engage import clock
+from engage.adapters.clients import new_session
 from moto import backends as moto_backends
 from moto.apigateway import models as apigateway_models
 from moto.awslambda import models as lambda_models
@@ -91,7 +93,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 )
 from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client
 
-from engage_local import transactions
+from engage_local import dynamodb_wire, transactions
 from engage_local.iam.principals import PRINCIPALS, active
 from engage_local.runtime import LOG_TAIL_BYTES, FunctionSpec, LambdaRuntime, TooManyRequestsError
 from engage_local.unique_names import UNIQUE_NAMES
@@ -125,14 +127,18 @@ _original_boto_client_for = sfn_boto_client.boto_client_for
 
 def _boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
     """A workflow's task calls made as its role (the state machine's, or the task's Credentials),
-    as Step Functions makes them, so IAM judges them as that role's."""
-    client = _original_boto_client_for(region, service, state_credentials)
+    as Step Functions makes them, so IAM judges them as that role's. One client per stack, service
+    and role, built once: moto's interpreter asked for a new one at every task."""
     role = getattr(state_credentials, "role_arn", None)
+    return _workflow_client(os.environ.get("MOTO_PORT", ""), region, service, role)
+
+
+@functools.lru_cache(maxsize=512)
+def _workflow_client(_port: str, region: str, service: str, role: str | None) -> Any:
+    client = _original_boto_client_for(region, service, None)
     if not role:
         return client
-    import boto3
-
-    return boto3.client(
+    return new_session().client(
         service,
         region_name=region,
         endpoint_url=client.meta.endpoint_url,
@@ -737,6 +743,7 @@ def install(
     sfn_responses.StepFunctionResponse.send_task_failure = _send_task_failure
     firehose_models.FirehoseBackend.put_s3_records = _put_s3_records
     _SfnTask._normalise_response = _sfn_response
+    dynamodb_wire.install()
 
 
 def uninstall() -> None:
@@ -767,6 +774,7 @@ def uninstall() -> None:
     sfn_responses.StepFunctionResponse.send_task_failure = _original_send_task_failure
     firehose_models.FirehoseBackend.put_s3_records = _original_put_s3_records
     _SfnTask._normalise_response = _original_sfn_response
+    dynamodb_wire.uninstall()
 
 
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"

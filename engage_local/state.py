@@ -10,9 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
-from engage.adapters.clients import ClientFactory
+from engage.adapters.clients import ClientFactory, new_session
 
 STATE_FILE = "stack.json"
 ROOT_STACK = "engage"
@@ -100,7 +99,7 @@ def read_state(state_dir: Path | None = None) -> StackState:
 
 def local_clients(endpoint_url: str, region: str, max_attempts: int | None = None) -> ClientFactory:
     """Clients for the emulator: its endpoint and dummy credentials, whatever the shell has set."""
-    session = boto3.session.Session(
+    session = new_session(
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - the emulator takes any credentials
         region_name=region,

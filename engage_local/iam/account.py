@@ -84,10 +84,10 @@ class Account:
             policy = function.policy.get_policy()["Policy"]
             document = _document(policy)
             # moto keeps the permission's FunctionName in each statement; IAM has no such element.
-            document["Statement"] = [
+            statements = [
                 {k: v for k, v in s.items() if k in STATEMENT_ELEMENTS} for s in document.get("Statement", [])
             ]
-            return document
+            return {**document, "Statement": statements}
         if service == "iam" and ":role/" in resource_arn:  # a role's trust policy
             try:
                 role = iam_backends[self.account]["global"].get_role_by_arn(resource_arn)
@@ -219,9 +219,16 @@ def aws_managed_policy(arn: str) -> dict[str, Any]:
 
 
 def _document(policy: Any) -> dict[str, Any]:
+    """A policy as IAM reads it. Not to be changed: a policy kept as text (most are) is parsed once
+    and the same document answered every time it is asked for, which is at every call."""
     if isinstance(policy, bytes):
         policy = policy.decode()
-    return _without_no_value(json.loads(policy) if isinstance(policy, str) else dict(policy))
+    return _parsed(policy) if isinstance(policy, str) else _without_no_value(dict(policy))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(policy: str) -> dict[str, Any]:
+    return _without_no_value(json.loads(policy))
 
 
 def _without_no_value(value: Any) -> Any:

@@ -9,8 +9,7 @@ import os
 import threading
 from typing import Any
 
-import boto3
-from engage.adapters.clients import ClientFactory
+from engage.adapters.clients import ClientFactory, new_session
 
 ACCESS_KEY_PREFIX = "ASIALOCALROLE"
 MODE_VARIABLE = "ENGAGE_LOCAL_IAM"  # "enforce" (the default), "report" or "off"
@@ -73,12 +72,23 @@ def as_role(clients: Any, role_arn: str | None) -> Any:
     execution role."""
     if not role_arn:
         return clients
-    session = boto3.session.Session(
-        aws_access_key_id=PRINCIPALS.credentials_for(role_arn),
-        aws_secret_access_key="local",  # noqa: S106 - the emulator takes any secret
-        region_name=clients.region,
-    )
-    return ClientFactory(region=clients.region, endpoint_url=clients.endpoint_url, session=session)
+    key = (clients.region, clients.endpoint_url, role_arn)
+    with _as_role_lock:
+        found = _as_role.get(key)
+        if found is None:  # one factory per role, so its clients are built once, not per call
+            session = new_session(
+                aws_access_key_id=PRINCIPALS.credentials_for(role_arn),
+                aws_secret_access_key="local",  # noqa: S106 - the emulator takes any secret
+                region_name=clients.region,
+            )
+            found = _as_role[key] = ClientFactory(
+                region=clients.region, endpoint_url=clients.endpoint_url, session=session
+            )
+        return found
+
+
+_as_role: dict[tuple[str, str | None, str], ClientFactory] = {}
+_as_role_lock = threading.Lock()
 
 
 def function_role(function_arn: str) -> str | None:

@@ -64,7 +64,8 @@ class Simulator:
     def __init__(self, folder: Path = HERE) -> None:
         self.folder = folder
         self._process: subprocess.Popen[str] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one question at a time to the evaluator
+        self._answers_lock = threading.Lock()
         self._answers: OrderedDict[str, str] = OrderedDict()
         self._asked = 0
 
@@ -75,17 +76,20 @@ class Simulator:
         """Allowed, ExplicitlyDenied or ImplicitlyDenied; UnknownRequest when it can't be judged."""
         simulation = question.simulation()
         key = json.dumps(simulation, sort_keys=True)
-        with self._lock:
+        # A remembered answer is read without waiting on a question the evaluator is working on.
+        with self._answers_lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
                 return self._answers[key]
+        with self._lock:
             answer = self._ask(simulation)
-            if "error" in answer:
-                raise UnknownRequest(f"{question.action} on {question.resource}: {answer['error']}")
+        if "error" in answer:
+            raise UnknownRequest(f"{question.action} on {question.resource}: {answer['error']}")
+        with self._answers_lock:
             self._answers[key] = answer["result"]
             if len(self._answers) > CACHE_SIZE:
                 self._answers.popitem(last=False)
-            return answer["result"]
+        return answer["result"]
 
     def _ask(self, simulation: dict[str, Any]) -> dict[str, Any]:
         process = self._started()

@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from engage.adapters.clients import new_session
+
 API_GATEWAY_SIGNING_NAME = "execute-api"
 
 
@@ -25,7 +27,7 @@ def pinpoint_client(
 ) -> Any:
     """`boto3.client("pinpoint")` for the engage API at `endpoint_url` (the stack's PinpointApiUrl
     output; on the local stack, its API URL)."""
-    client = (session or boto3.session.Session()).client(
+    client = (session or new_session()).client(
         "pinpoint",
         endpoint_url=endpoint_url,
         region_name=region_name,

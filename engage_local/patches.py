@@ -51,6 +51,7 @@ requirements/dev.txt and tests/e2e cover each patch):
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import gzip
 import hashlib
@@ -64,7 +65,7 @@ import threading
 import types
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -284,6 +285,22 @@ def _one_write_at_a_time(write: Callable[..., Any]) -> Callable[..., Any]:
             return write(*args, **kwargs)
 
     return locked
+
+
+@contextlib.contextmanager
+def local_dynamodb() -> Iterator[None]:
+    """moto's DynamoDB as the local stack runs it, for tests that use moto in their own process:
+    writes one at a time, a transaction undone item by item (moto copies every table it names, once
+    per action), item operations answered as JSON directly."""
+    for name, write in _local_dynamodb_writes.items():
+        setattr(dynamodb_models.DynamoDBBackend, name, _one_write_at_a_time(write))
+    dynamodb_wire.install()
+    try:
+        yield
+    finally:
+        dynamodb_wire.uninstall()
+        for name, write in _original_dynamodb_writes.items():
+            setattr(dynamodb_models.DynamoDBBackend, name, write)
 
 
 # What `Ref` returns for models moto gives no physical id.

@@ -15,11 +15,12 @@ from engage.retry import Backoff
 from moto import mock_aws
 
 from devtools.template import create_stream, create_table
+from engage_local.patches import local_dynamodb
 
 
 @pytest.fixture
 def aws():
-    with mock_aws():
+    with mock_aws(), local_dynamodb():  # DynamoDB as the local stack runs it
         yield ClientFactory(region="us-east-1")
 
 

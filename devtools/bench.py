@@ -4,8 +4,9 @@ figure (`name: value unit`, and beside it its baseline from the same run and the
 and writes them all to build/bench.json, from which the figures' table of docs/benchmarks.md is
 written (`devtools.bench_doc`). Figures, never assertions.
 
-`--smoke` runs every benchmark at a small size (`size(full, smoke)`), as a stage of `make test`, so
-that none of them can break unnoticed; its figures mean nothing and go to build/bench-smoke.json.
+`--smoke` runs every benchmark at a small size (`size(full, smoke)`), two at a time, as a stage of
+`make test`, so that none of them can break unnoticed; its figures mean nothing and go to
+build/bench-smoke.json.
 Naming some benchmarks (`python -m devtools.bench bench_import_reader`) runs only those, and writes
 their figures to build/bench-some.json.
 A benchmark that fails is reported with its error; the run goes on and exits non-zero.
@@ -19,7 +20,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +95,47 @@ def run_one(name: str) -> None:
         print(FIGURE_PREFIX + json.dumps({**asdict(figure), "ratio": figure.ratio}), flush=True)
 
 
+SMOKE_AT_ONCE = 2
+
+
+def _starts_a_stack(name: str) -> bool:
+    module = name.split(":")[0].replace(".", "/")
+    return "LocalStack" in (ROOT / "tests" / "bench" / f"{module}.py").read_text()
+
+
+def _run_child(name: str, env: dict[str, str], live: bool) -> tuple[str, list[dict[str, Any]], int]:
+    """Runs one benchmark in a process of its own and answers (name, figures, exit code). Its
+    figures and output are printed as they come (`live`), or whole when it ends, so that two
+    benchmarks run at once don't interleave."""
+    began = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "devtools.bench", "--run", name],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    lines = child.stdout if live else child.stdout.readlines()
+    figures = []
+    with _printing:
+        for line in lines:
+            if line.startswith(FIGURE_PREFIX):
+                figure = {**json.loads(line.removeprefix(FIGURE_PREFIX)), "benchmark": name}
+                figures.append(figure)
+                fields = {k: figure[k] for k in ("name", "value", "unit", "baseline", "baseline_of")}
+                print(Figure(**fields).line(), flush=True)
+            else:
+                print(line, end="", file=sys.stderr, flush=True)
+        code = child.wait()
+        outcome = "ok" if not code else f"FAILED (exit {code})"
+        print(f"--- {name}: {outcome} in {time.perf_counter() - began:.1f}s", flush=True)
+    return name, figures, code
+
+
+_printing = threading.Lock()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--smoke", action="store_true", help="every benchmark at a small size")
@@ -105,31 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     figures: list[dict[str, Any]] = []
     failed: list[str] = []
     started = time.perf_counter()
-    for name in discover():
-        if args.only and not any(part in name for part in args.only):
-            continue
-        began = time.perf_counter()
-        child = subprocess.Popen(
-            [sys.executable, "-m", "devtools.bench", "--run", name],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert child.stdout is not None
-        for line in child.stdout:
-            if line.startswith(FIGURE_PREFIX):
-                figure = {**json.loads(line.removeprefix(FIGURE_PREFIX)), "benchmark": name}
-                figures.append(figure)
-                fields = {k: figure[k] for k in ("name", "value", "unit", "baseline", "baseline_of")}
-                print(Figure(**fields).line(), flush=True)
-            else:
-                print(line, end="", file=sys.stderr, flush=True)
-        code = child.wait()
-        if code:
-            failed.append(name)
-        outcome = "ok" if not code else f"FAILED (exit {code})"
-        print(f"--- {name}: {outcome} in {time.perf_counter() - began:.1f}s", flush=True)
+    chosen = [name for name in discover() if not args.only or any(part in name for part in args.only)]
+    if args.smoke:
+        # Figures that mean nothing need no machine to themselves: two at a time, those that start
+        # a local stack (the longest, and waiting on it part of the time) first.
+        chosen.sort(key=lambda name: not _starts_a_stack(name))
+    with ThreadPoolExecutor(max_workers=SMOKE_AT_ONCE if args.smoke else 1) as pool:
+        for name, found, code in pool.map(lambda name: _run_child(name, env, not args.smoke), chosen):
+            figures.extend(found)
+            if code:
+                failed.append(name)
     # A run of some benchmarks leaves the full run's figures (and the docs' table) as they are.
     file_name = "bench-smoke.json" if args.smoke else "bench-some.json" if args.only else "bench.json"
     out = ROOT / "build" / file_name

@@ -264,3 +264,19 @@ def test_a_service_principal_needs_the_resource_policy_and_its_condition(simulat
 def test_an_action_the_data_does_not_know_fails_closed(simulator):
     with pytest.raises(UnknownRequest):
         simulator.decide(Question(ROLE, "sqs:SendMessages", QUEUE, ACCOUNT, [allow("sqs:*", "*")]))
+
+
+def test_calls_as_a_role_share_one_factory_per_role_and_stack_and_sign_as_that_role():
+    from engage.adapters.clients import ClientFactory
+
+    from engage_local.iam.principals import PRINCIPALS, as_role
+
+    stack = ClientFactory(region=REGION, endpoint_url="http://127.0.0.1:4599")
+    other_stack = ClientFactory(region=REGION, endpoint_url="http://127.0.0.1:4600")
+    sender = as_role(stack, ROLE)
+    assert as_role(stack, ROLE) is sender  # its clients are built once, not at every call
+    assert as_role(other_stack, ROLE) is not sender
+    assert as_role(stack, ROLE.replace("Sender", "Import")) is not sender
+    assert as_role(stack, None) is stack
+    key = sender.client("sqs")._request_signer._credentials.access_key
+    assert PRINCIPALS.role_of(key) == ROLE

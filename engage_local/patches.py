@@ -287,20 +287,29 @@ def _one_write_at_a_time(write: Callable[..., Any]) -> Callable[..., Any]:
     return locked
 
 
-@contextlib.contextmanager
-def local_dynamodb() -> Iterator[None]:
-    """moto's DynamoDB as the local stack runs it, for tests that use moto in their own process:
-    writes one at a time, a transaction undone item by item (moto copies every table it names, once
-    per action), item operations answered as JSON directly."""
+def _install_dynamodb() -> None:
+    """moto's DynamoDB as the local stack runs it: writes one at a time, a transaction undone item
+    by item (moto copies every table it names, once per action), item operations answered as JSON
+    directly."""
     for name, write in _local_dynamodb_writes.items():
         setattr(dynamodb_models.DynamoDBBackend, name, _one_write_at_a_time(write))
     dynamodb_wire.install()
+
+
+def _uninstall_dynamodb() -> None:
+    dynamodb_wire.uninstall()
+    for name, write in _original_dynamodb_writes.items():
+        setattr(dynamodb_models.DynamoDBBackend, name, write)
+
+
+@contextlib.contextmanager
+def local_dynamodb() -> Iterator[None]:
+    """moto's DynamoDB as the local stack runs it, for tests that use moto in their own process."""
+    _install_dynamodb()
     try:
         yield
     finally:
-        dynamodb_wire.uninstall()
-        for name, write in _original_dynamodb_writes.items():
-            setattr(dynamodb_models.DynamoDBBackend, name, write)
+        _uninstall_dynamodb()
 
 
 # What `Ref` returns for models moto gives no physical id.
@@ -754,13 +763,11 @@ def install(
     parsing.ResourceMap.load_parameters = _load_parameters
     sfn_parser_models.StepFunctionsParserBackend.start_execution = _start_execution
     _route_sfn_clients(_boto_client_for)
-    for name, write in _local_dynamodb_writes.items():
-        setattr(dynamodb_models.DynamoDBBackend, name, _one_write_at_a_time(write))
+    _install_dynamodb()
     _SfnTask._normalise_parameters = _sfn_parameters
     sfn_responses.StepFunctionResponse.send_task_failure = _send_task_failure
     firehose_models.FirehoseBackend.put_s3_records = _put_s3_records
     _SfnTask._normalise_response = _sfn_response
-    dynamodb_wire.install()
 
 
 def uninstall() -> None:
@@ -785,13 +792,11 @@ def uninstall() -> None:
     parsing.ResourceMap.load_parameters = _original_load_parameters
     sfn_parser_models.StepFunctionsParserBackend.start_execution = _original_start_execution
     _route_sfn_clients(_original_boto_client_for)
-    for name, write in _original_dynamodb_writes.items():
-        setattr(dynamodb_models.DynamoDBBackend, name, write)
+    _uninstall_dynamodb()
     _SfnTask._normalise_parameters = _original_sfn_parameters
     sfn_responses.StepFunctionResponse.send_task_failure = _original_send_task_failure
     firehose_models.FirehoseBackend.put_s3_records = _original_put_s3_records
     _SfnTask._normalise_response = _original_sfn_response
-    dynamodb_wire.uninstall()
 
 
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
